@@ -1,0 +1,37 @@
+import { z } from 'zod';
+import { ValidationError } from './errors.ts';
+
+/**
+ * Every environment variable triggerhub reads, checked once at cold start.
+ * CDK sets the AWS ones; `npm start` sets the local ones (endpoints).
+ */
+const EnvSchema = z.object({
+  TRIGGERHUB_TABLE: z.string().min(1),
+  TRIGGERHUB_QUEUE_URL: z.string().min(1),
+  TRIGGERHUB_PAYLOAD_BUCKET: z.string().min(1),
+  /** Prefix of the Secrets Manager names jobs refer to (job secret `demo` → `triggerhub/demo`). */
+  TRIGGERHUB_SECRET_PREFIX: z.string().default('triggerhub/'),
+  /** The queue's redrive `maxReceiveCount`: the worker's last attempt records the run as failed. */
+  TRIGGERHUB_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(3),
+  /** How long run history is kept (DynamoDB TTL). */
+  TRIGGERHUB_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  /** Seconds a secret value is cached by the worker and ingest. */
+  TRIGGERHUB_SECRET_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  /** Local emulator endpoints (unset in AWS). */
+  TRIGGERHUB_DYNAMODB_ENDPOINT: z.url().optional(),
+  TRIGGERHUB_SQS_ENDPOINT: z.url().optional(),
+  TRIGGERHUB_S3_ENDPOINT: z.url().optional(),
+  AWS_REGION: z.string().default('us-east-1'),
+});
+
+export type Config = z.infer<typeof EnvSchema>;
+
+/** Parses the environment; throws one ValidationError naming every problem. */
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
+    throw new ValidationError(`triggerhub configuration: ${problems}`, 'invalid_configuration');
+  }
+  return parsed.data;
+};

@@ -1,0 +1,103 @@
+import type { Delivery, Job, LogLine, Run, RunStatus, Verdict } from './model/index.ts';
+
+/** One page of a listing; pass `nextCursor` back as `cursor` for the next one. */
+export interface Page<T> {
+  items: T[];
+  nextCursor?: string;
+}
+export interface PageRequest {
+  limit?: number;
+  cursor?: string;
+}
+
+export interface JobStore {
+  get(id: string): Promise<Job | undefined>;
+  list(page?: PageRequest): Promise<Page<Job>>;
+  /** Create or replace; returns whether it was created. */
+  put(job: Job): Promise<{ created: boolean }>;
+  /** Returns false when there was no such job. */
+  delete(id: string): Promise<boolean>;
+}
+
+export interface RunStart {
+  startedAt: string;
+}
+export interface RunFinish {
+  /** Only the attempt that started the run may finish it. */
+  attempt: number;
+  status: Extract<RunStatus, 'succeeded' | 'failed' | 'stopped' | 'timed_out'>;
+  endedAt: string;
+  durationMs: number;
+  message?: string;
+  error?: string;
+  output?: unknown;
+  verdict?: Verdict;
+  logs: LogLine[];
+  logsTruncated?: boolean;
+}
+export interface RunRetry {
+  attempt: number;
+  error: string;
+  logs: LogLine[];
+  logsTruncated?: boolean;
+}
+
+export interface RunStore {
+  /** Put-if-absent; throws ConflictError when the id exists. */
+  create(run: Run): Promise<void>;
+  get(runId: string): Promise<Run | undefined>;
+  /** Newest first. */
+  listByJob(jobId: string, page?: PageRequest): Promise<Page<Run>>;
+  /**
+   * `queued|running → running`, incrementing `attempt`, in one conditional write.
+   * Returns the run as it now is (with its new attempt), or undefined when it has
+   * already finished (a repeated delivery). A `running` run is taken over: its
+   * earlier attempt crashed or was cut off; that attempt can no longer finish it.
+   */
+  start(runId: string, start: RunStart): Promise<Run | undefined>;
+  /** `running (this attempt) → final`. Returns false when the condition failed. */
+  finish(runId: string, finish: RunFinish): Promise<boolean>;
+  /** `running (this attempt) → queued` with the error, before the queue retries it. */
+  release(runId: string, retry: RunRetry): Promise<boolean>;
+  /** Runs not yet finished (queued or running), for recovery after a restart. */
+  listUnfinished(page?: PageRequest): Promise<Page<Run>>;
+}
+
+export type DeliveryCreateResult = { created: true } | { created: false; existing: Delivery };
+
+export interface DeliveryStore {
+  /** Put-if-absent on (job, dedupe key) unless the stored one's window has passed. */
+  create(delivery: Delivery, now: Date): Promise<DeliveryCreateResult>;
+}
+
+/** What travels on the queue: ids only, the run carries the rest. */
+export interface RunMessage {
+  runId: string;
+  jobId: string;
+}
+
+export interface Queue {
+  send(message: RunMessage): Promise<void>;
+  /** Make a received message visible again after `seconds` (retry back-off). */
+  retryLater(receiptHandle: string, seconds: number): Promise<void>;
+}
+
+export interface SecretStore {
+  /**
+   * The secret's valid values, current first; during a rotation the previous
+   * one follows. Empty when the secret does not exist.
+   */
+  getVersions(name: string): Promise<string[]>;
+}
+
+/** Large payloads kept outside the table and the queue (claim check). */
+export interface PayloadStore {
+  put(key: string, body: string): Promise<string>;
+  get(ref: string): Promise<string>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
