@@ -13,6 +13,8 @@ const EnvSchema = z.object({
   TRIGGERHUB_SECRET_PREFIX: z.string().default('triggerhub/'),
   /** The queue's redrive `maxReceiveCount`: the worker's last attempt records the run as failed. */
   TRIGGERHUB_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(3),
+  /** First retry back-off of a failed run, doubled on every attempt. */
+  TRIGGERHUB_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(900).default(10),
   /** How long run history is kept (DynamoDB TTL). */
   TRIGGERHUB_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
   /** Seconds a secret value is cached by the worker and ingest. */

@@ -68,6 +68,8 @@ export type DeliveryCreateResult = { created: true } | { created: false; existin
 export interface DeliveryStore {
   /** Put-if-absent on (job, dedupe key) unless the stored one's window has passed. */
   create(delivery: Delivery, now: Date): Promise<DeliveryCreateResult>;
+  /** Deletes the delivery if it is still the one with this id (conditional), freeing its dedupe key. */
+  release(jobId: string, dedupeKey: string, deliveryId: string): Promise<void>;
 }
 
 /** What travels on the queue: ids only, the run carries the rest. */

@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { SecretStore } from '../ports.ts';
+
+export const SECRET_ENV_PREFIX = 'TRIGGERHUB_SECRET_';
+const PREVIOUS_SUFFIX = '.previous';
+
+export interface LocalSecretStoreOptions {
+  /** The local data folder (`.triggerhub/`); secrets live in its `secrets/` folder. */
+  dataDir: string;
+  /** The environment to read `TRIGGERHUB_SECRET_<NAME>` from (process.env, read once by the caller). */
+  env: Readonly<Record<string, string | undefined>>;
+}
+
+/** `jira/token` → `TRIGGERHUB_SECRET_JIRA_TOKEN`. */
+export const secretEnvName = (name: string): string =>
+  `${SECRET_ENV_PREFIX}${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+
+/**
+ * Where a secret's file lives: `<dataDir>/secrets/<name>`, every character
+ * but letters, digits, `_` and `-` written `%XX`, so that no name can leave
+ * the folder (`..`), two names never share a file, and no name ends in
+ * `.previous`.
+ */
+export const secretFilePath = (dataDir: string, name: string): string => {
+  const safe = Array.from(name, (ch) =>
+    /^[A-Za-z0-9_-]$/.test(ch)
+      ? ch
+      : Array.from(Buffer.from(ch, 'utf8'), (b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join(
+          '',
+        ),
+  ).join('');
+  return join(secretsDir(dataDir), safe);
+};
+
+const secretsDir = (dataDir: string): string => join(dataDir, 'secrets');
+
+const nonEmpty = (value: string | undefined): string | undefined =>
+  value === undefined || value.length === 0 ? undefined : value;
+
+const readSecretFile = async (path: string): Promise<string | undefined> => {
+  try {
+    return nonEmpty((await readFile(path, 'utf8')).trim());
+  } catch (e) {
+    if (e instanceof Error && 'code' in e && e.code === 'ENOENT') return undefined;
+    throw e;
+  }
+};
+
+/**
+ * Secrets for `npm start`, where there is no Secrets Manager: an environment
+ * variable `TRIGGERHUB_SECRET_<NAME>` (with `…_PREVIOUS` for a rotation) wins
+ * over the file `<dataDir>/secrets/<name>` (with `<name>.previous`).
+ */
+export class LocalSecretStore implements SecretStore {
+  readonly #dataDir: string;
+  readonly #env: Readonly<Record<string, string | undefined>>;
+
+  constructor(options: LocalSecretStoreOptions) {
+    this.#dataDir = options.dataDir;
+    this.#env = options.env;
+  }
+
+  async getVersions(name: string): Promise<string[]> {
+    const envName = secretEnvName(name);
+    const fromEnv = nonEmpty(this.#env[envName]);
+    if (fromEnv !== undefined) {
+      const previous = nonEmpty(this.#env[`${envName}_PREVIOUS`]);
+      return previous === undefined ? [fromEnv] : [fromEnv, previous];
+    }
+    const path = secretFilePath(this.#dataDir, name);
+    const current = await readSecretFile(path);
+    if (current === undefined) return [];
+    const previous = await readSecretFile(`${path}${PREVIOUS_SUFFIX}`);
+    return previous === undefined ? [current] : [current, previous];
+  }
+
+  /**
+   * Creates the secret's file with a random value (32 bytes, base64url) when
+   * neither the environment nor a file provides it; the file is readable by
+   * its owner only. The value is never returned nor logged: read the file.
+   */
+  async ensureSecret(name: string): Promise<{ created: boolean; path: string }> {
+    const path = secretFilePath(this.#dataDir, name);
+    if (nonEmpty(this.#env[secretEnvName(name)]) !== undefined) return { created: false, path };
+    const dir = secretsDir(this.#dataDir);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // mkdir leaves an existing folder's mode alone (and the umask applies): make sure.
+    await chmod(dir, 0o700);
+    try {
+      // 'wx': never overwrite, even when another process created it since we looked.
+      await writeFile(path, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });
+      return { created: true, path };
+    } catch (e) {
+      if (e instanceof Error && 'code' in e && e.code === 'EEXIST') return { created: false, path };
+      throw e;
+    }
+  }
+}

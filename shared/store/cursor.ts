@@ -1,0 +1,63 @@
+import { z } from 'zod';
+import { ValidationError } from '../errors.ts';
+
+export const DEFAULT_PAGE_LIMIT = 20;
+export const MAX_PAGE_LIMIT = 100;
+/** Far above any key we write; refuses absurd input before decoding it. */
+const MAX_CURSOR_LENGTH = 4096;
+
+/** A LastEvaluatedKey of the table (pk/sk) or of gsi1 (plus gsi1pk/gsi1sk). */
+const StartKeySchema = z
+  .object({
+    pk: z.string().min(1),
+    sk: z.string().min(1),
+    gsi1pk: z.string().min(1).optional(),
+    gsi1sk: z.string().min(1).optional(),
+  })
+  .strict();
+export type StartKey = z.infer<typeof StartKeySchema>;
+
+/** What a cursor must match: a table scan, or one partition of gsi1. */
+export type CursorScope = { kind: 'table' } | { kind: 'gsi1'; gsi1pk: string };
+
+/** The page size to ask DynamoDB for: 20 by default, at most 100. */
+export const pageLimit = (limit: number | undefined): number => {
+  if (limit === undefined) return DEFAULT_PAGE_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new ValidationError('limit must be a positive integer', 'invalid_limit');
+  }
+  return Math.min(limit, MAX_PAGE_LIMIT);
+};
+
+/** base64url of the JSON LastEvaluatedKey; undefined at the end of a listing. */
+export const encodeCursor = (lastEvaluatedKey: Record<string, unknown> | undefined): string | undefined => {
+  if (lastEvaluatedKey === undefined) return undefined;
+  const key = StartKeySchema.parse(lastEvaluatedKey);
+  return Buffer.from(JSON.stringify(key), 'utf8').toString('base64url');
+};
+
+/**
+ * The ExclusiveStartKey a cursor stands for. A cursor is opaque to callers but
+ * comes back from them: check its shape, and that it belongs to this listing,
+ * so that DynamoDB never sees a key it would reject.
+ */
+export const decodeCursor = (cursor: string | undefined, scope: CursorScope): StartKey | undefined => {
+  if (cursor === undefined) return undefined;
+  const invalid = new ValidationError('invalid cursor', 'invalid_cursor');
+  if (cursor.length === 0 || cursor.length > MAX_CURSOR_LENGTH) throw invalid;
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    throw invalid;
+  }
+  const parsed = StartKeySchema.safeParse(json);
+  if (!parsed.success) throw invalid;
+  const key = parsed.data;
+  const fits =
+    scope.kind === 'table'
+      ? key.gsi1pk === undefined && key.gsi1sk === undefined
+      : key.gsi1pk === scope.gsi1pk && key.gsi1sk !== undefined;
+  if (!fits) throw invalid;
+  return key;
+};

@@ -1,0 +1,96 @@
+import { DeleteCommand, GetCommand, PutCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ValidationError } from '../errors.ts';
+import { DeliverySchema } from '../model/index.ts';
+import type { Delivery } from '../model/index.ts';
+import type { DeliveryCreateResult, DeliveryStore } from '../ports.ts';
+import type { DynamoStoreOptions } from './dynamo-job-store.ts';
+import { isConditionalCheckFailed, storeError } from './errors.ts';
+import { fromItem } from './item.ts';
+import { addDays, deliveryKey, epochSeconds } from './keys.ts';
+
+export interface DynamoDeliveryStoreOptions extends DynamoStoreOptions {
+  /** Days a delivery is kept after it was received, at least until its dedupe window ends. */
+  retentionDays: number;
+}
+
+const MAX_CREATE_ATTEMPTS = 3;
+
+/**
+ * Deliveries as dedupe records: one put-if-absent per (job, dedupe key), which
+ * also succeeds over a stored delivery whose window has passed.
+ */
+export class DynamoDeliveryStore implements DeliveryStore {
+  readonly #ddb: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #retentionDays: number;
+
+  constructor(options: DynamoDeliveryStoreOptions) {
+    if (!Number.isInteger(options.retentionDays) || options.retentionDays < 1) {
+      throw new ValidationError('retentionDays must be a positive integer', 'invalid_configuration');
+    }
+    this.#ddb = options.client;
+    this.#table = options.tableName;
+    this.#retentionDays = options.retentionDays;
+  }
+
+  create(delivery: Delivery, now: Date): Promise<DeliveryCreateResult> {
+    return this.#create(delivery, now, 1);
+  }
+
+  async #create(delivery: Delivery, now: Date, attempt: number): Promise<DeliveryCreateResult> {
+    // The condition compares ISO strings, which order like the instants only in one
+    // format: store and compare toISOString() (milliseconds, Z) on both sides.
+    const dedupeUntil = new Date(delivery.dedupeUntil);
+    const retainUntil = addDays(new Date(delivery.receivedAt), this.#retentionDays);
+    const expiresAt = epochSeconds(dedupeUntil > retainUntil ? dedupeUntil : retainUntil);
+    const key = deliveryKey(delivery.jobId, delivery.dedupeKey);
+    try {
+      await this.#ddb.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: { ...delivery, dedupeUntil: dedupeUntil.toISOString(), ...key, expiresAt },
+          ConditionExpression: 'attribute_not_exists(pk) OR #dedupeUntil < :now',
+          ExpressionAttributeNames: { '#dedupeUntil': 'dedupeUntil' },
+          ExpressionAttributeValues: { ':now': now.toISOString() },
+        }),
+      );
+      return { created: true };
+    } catch (e) {
+      if (!isConditionalCheckFailed(e)) throw storeError(e, 'create delivery');
+    }
+    // dynalite does not implement ReturnValuesOnConditionCheckFailure: read the holder back,
+    // strongly consistent so that it is the item the condition just saw.
+    try {
+      const { Item } = await this.#ddb.send(
+        new GetCommand({ TableName: this.#table, Key: key, ConsistentRead: true }),
+      );
+      if (Item === undefined) {
+        // Only a delete between the two calls gets here; the holder is gone, so this one may take its place.
+        if (attempt < MAX_CREATE_ATTEMPTS) return this.#create(delivery, now, attempt + 1);
+        throw new Error(`create delivery: ${key.pk} ${key.sk} keeps changing`);
+      }
+      return { created: false, existing: fromItem(DeliverySchema, Item, 'delivery') };
+    } catch (e) {
+      throw storeError(e, 'read duplicate delivery');
+    }
+  }
+
+  async release(jobId: string, dedupeKey: string, deliveryId: string): Promise<void> {
+    try {
+      await this.#ddb.send(
+        new DeleteCommand({
+          TableName: this.#table,
+          Key: deliveryKey(jobId, dedupeKey),
+          // A later delivery may hold the key by now (this one's window passed): leave it be.
+          ConditionExpression: '#id = :id',
+          ExpressionAttributeNames: { '#id': 'id' },
+          ExpressionAttributeValues: { ':id': deliveryId },
+        }),
+      );
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) return;
+      throw storeError(e, 'release delivery');
+    }
+  }
+}

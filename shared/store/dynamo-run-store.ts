@@ -1,0 +1,240 @@
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { ConflictError, ValidationError } from '../errors.ts';
+import { RunSchema } from '../model/index.ts';
+import type { Run } from '../model/index.ts';
+import type { Page, PageRequest, RunFinish, RunRetry, RunStart, RunStore } from '../ports.ts';
+import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
+import type { DynamoStoreOptions } from './dynamo-job-store.ts';
+import { isConditionalCheckFailed, storeError } from './errors.ts';
+import { fromItem, jsonSafe } from './item.ts';
+import {
+  RUN_GSI1SK_PREFIX,
+  RUN_SK,
+  addDays,
+  epochSeconds,
+  jobRunsGsi1pk,
+  runIndexKey,
+  runKey,
+} from './keys.ts';
+import { GSI1_NAME } from './table-definition.ts';
+
+export interface DynamoRunStoreOptions extends DynamoStoreOptions {
+  /** Days a run is kept after its creation (DynamoDB TTL). */
+  retentionDays: number;
+}
+
+/**
+ * One update expression built from attribute values: defined ones are SET,
+ * undefined ones REMOVEd (the marshaller would otherwise drop them, leaving
+ * the previous attempt's value in place). Every name is aliased, which keeps
+ * DynamoDB's reserved words (`status`, `output`…) out of the way.
+ */
+const buildUpdate = (
+  attributes: Record<string, unknown>,
+): { expression: string; names: Record<string, string>; values: Record<string, unknown> } => {
+  const set: string[] = [];
+  const remove: string[] = [];
+  const names: Record<string, string> = {};
+  const values: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(attributes)) {
+    names[`#${name}`] = name;
+    if (value === undefined) {
+      remove.push(`#${name}`);
+    } else {
+      set.push(`#${name} = :${name}`);
+      values[`:${name}`] = value;
+    }
+  }
+  const expression = [
+    set.length > 0 ? `SET ${set.join(', ')}` : '',
+    remove.length > 0 ? `REMOVE ${remove.join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join(' ');
+  return { expression, names, values };
+};
+
+/**
+ * Runs in the single table. Every state change is one conditional UpdateItem,
+ * so that two workers holding the same message cannot both record a result.
+ */
+export class DynamoRunStore implements RunStore {
+  readonly #ddb: DynamoDBDocumentClient;
+  readonly #table: string;
+  readonly #retentionDays: number;
+
+  constructor(options: DynamoRunStoreOptions) {
+    if (!Number.isInteger(options.retentionDays) || options.retentionDays < 1) {
+      throw new ValidationError('retentionDays must be a positive integer', 'invalid_configuration');
+    }
+    this.#ddb = options.client;
+    this.#table = options.tableName;
+    this.#retentionDays = options.retentionDays;
+  }
+
+  async create(run: Run): Promise<void> {
+    const expiresAt = epochSeconds(addDays(new Date(run.createdAt), this.#retentionDays));
+    try {
+      await this.#ddb.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: {
+            ...run,
+            output: jsonSafe(run.output),
+            ...runKey(run.id),
+            ...runIndexKey(run.jobId, run.id),
+            expiresAt,
+          },
+          ConditionExpression: 'attribute_not_exists(pk)',
+        }),
+      );
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) throw new ConflictError(`run ${run.id} already exists`, 'run_exists');
+      throw storeError(e, 'create run');
+    }
+  }
+
+  async get(runId: string): Promise<Run | undefined> {
+    try {
+      const { Item } = await this.#ddb.send(new GetCommand({ TableName: this.#table, Key: runKey(runId) }));
+      return Item === undefined ? undefined : fromItem(RunSchema, Item, 'run');
+    } catch (e) {
+      throw storeError(e, 'get run');
+    }
+  }
+
+  async listByJob(jobId: string, page: PageRequest = {}): Promise<Page<Run>> {
+    const limit = pageLimit(page.limit);
+    const gsi1pk = jobRunsGsi1pk(jobId);
+    const startKey = decodeCursor(page.cursor, { kind: 'gsi1', gsi1pk });
+    try {
+      const out = await this.#ddb.send(
+        new QueryCommand({
+          TableName: this.#table,
+          IndexName: GSI1_NAME,
+          // The prefix leaves room for other per-job items in this partition of the index.
+          KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :run)',
+          ExpressionAttributeValues: { ':pk': gsi1pk, ':run': RUN_GSI1SK_PREFIX },
+          ScanIndexForward: false,
+          Limit: limit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      return this.#page(out.Items, out.LastEvaluatedKey);
+    } catch (e) {
+      throw storeError(e, 'list runs');
+    }
+  }
+
+  async start(runId: string, start: RunStart): Promise<Run | undefined> {
+    try {
+      const out = await this.#ddb.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: runKey(runId),
+          UpdateExpression: 'SET #status = :running, #attempt = #attempt + :one, #startedAt = :startedAt',
+          ConditionExpression: '#status IN (:queued, :running)',
+          ExpressionAttributeNames: { '#status': 'status', '#attempt': 'attempt', '#startedAt': 'startedAt' },
+          ExpressionAttributeValues: {
+            ':running': 'running',
+            ':queued': 'queued',
+            ':one': 1,
+            ':startedAt': start.startedAt,
+          },
+          ReturnValues: 'ALL_NEW',
+        }),
+      );
+      if (out.Attributes === undefined) throw new Error(`start run ${runId}: no attributes returned`);
+      return fromItem(RunSchema, out.Attributes, 'run');
+    } catch (e) {
+      // Finished already (a repeated delivery), or no such run: nothing to start.
+      if (isConditionalCheckFailed(e)) return undefined;
+      throw storeError(e, 'start run');
+    }
+  }
+
+  async finish(runId: string, finish: RunFinish): Promise<boolean> {
+    return this.#transition(runId, finish.attempt, 'finish run', {
+      status: finish.status,
+      endedAt: finish.endedAt,
+      durationMs: finish.durationMs,
+      message: finish.message,
+      error: finish.error,
+      output: jsonSafe(finish.output),
+      verdict: finish.verdict,
+      logs: finish.logs,
+      logsTruncated: finish.logsTruncated,
+    });
+  }
+
+  async release(runId: string, retry: RunRetry): Promise<boolean> {
+    return this.#transition(runId, retry.attempt, 'release run', {
+      status: 'queued',
+      error: retry.error,
+      logs: retry.logs,
+      logsTruncated: retry.logsTruncated,
+    });
+  }
+
+  async listUnfinished(page: PageRequest = {}): Promise<Page<Run>> {
+    const limit = pageLimit(page.limit);
+    const startKey = decodeCursor(page.cursor, { kind: 'table' });
+    try {
+      // Limit bounds the items read, before the filter: a page may hold fewer runs (even none)
+      // while nextCursor says there is more.
+      const out = await this.#ddb.send(
+        new ScanCommand({
+          TableName: this.#table,
+          FilterExpression: '#sk = :run AND #status IN (:queued, :running)',
+          ExpressionAttributeNames: { '#sk': 'sk', '#status': 'status' },
+          ExpressionAttributeValues: { ':run': RUN_SK, ':queued': 'queued', ':running': 'running' },
+          Limit: limit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      return this.#page(out.Items, out.LastEvaluatedKey);
+    } catch (e) {
+      throw storeError(e, 'list unfinished runs');
+    }
+  }
+
+  /** `running (attempt) → …`: one conditional update; false when another attempt owns the run. */
+  async #transition(
+    runId: string,
+    attempt: number,
+    operation: string,
+    attributes: Record<string, unknown>,
+  ): Promise<boolean> {
+    const update = buildUpdate(attributes);
+    try {
+      await this.#ddb.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: runKey(runId),
+          UpdateExpression: update.expression,
+          ConditionExpression: '#status = :expectedStatus AND #attempt = :expectedAttempt',
+          ExpressionAttributeNames: { ...update.names, '#status': 'status', '#attempt': 'attempt' },
+          ExpressionAttributeValues: {
+            ...update.values,
+            ':expectedStatus': 'running',
+            ':expectedAttempt': attempt,
+          },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) return false;
+      throw storeError(e, operation);
+    }
+  }
+
+  #page(
+    items: Record<string, unknown>[] | undefined,
+    lastKey: Record<string, unknown> | undefined,
+  ): Page<Run> {
+    const runs = (items ?? []).map((item) => fromItem(RunSchema, item, 'run'));
+    const nextCursor = encodeCursor(lastKey);
+    return nextCursor === undefined ? { items: runs } : { items: runs, nextCursor };
+  }
+}

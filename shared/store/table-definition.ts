@@ -1,0 +1,38 @@
+import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
+
+/** The one global secondary index: job listing and each job's run history. */
+export const GSI1_NAME = 'gsi1';
+/**
+ * The TTL attribute (epoch seconds). The CDK table declares it; dynalite cannot
+ * (no UpdateTimeToLive), so locally items simply stay.
+ */
+export const TTL_ATTRIBUTE = 'expiresAt';
+
+/**
+ * The single table's CreateTable input (on demand), for the local stack and the
+ * integration tests. The CDK construct declares the same layout.
+ */
+export const tableDefinition = (tableName: string): CreateTableCommandInput => ({
+  TableName: tableName,
+  BillingMode: 'PAY_PER_REQUEST',
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' },
+    { AttributeName: 'sk', AttributeType: 'S' },
+    { AttributeName: 'gsi1pk', AttributeType: 'S' },
+    { AttributeName: 'gsi1sk', AttributeType: 'S' },
+  ],
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' },
+    { AttributeName: 'sk', KeyType: 'RANGE' },
+  ],
+  GlobalSecondaryIndexes: [
+    {
+      IndexName: GSI1_NAME,
+      KeySchema: [
+        { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+        { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+      ],
+      Projection: { ProjectionType: 'ALL' },
+    },
+  ],
+});

@@ -1,0 +1,61 @@
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { provision } from '../../cli/local/provision.ts';
+import type { Provisioned } from '../../cli/local/provision.ts';
+import { createAwsClients } from '../../shared/aws/clients.ts';
+import type { AwsClients } from '../../shared/aws/clients.ts';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    dynamodbEndpoint: string;
+    sqsEndpoint: string;
+    s3Endpoint: string;
+  }
+}
+
+export const TEST_REGION = 'us-east-1';
+
+/** SDK clients on the emulators started by test/global-setup.ts (integration project only). */
+export const testClients = (): AwsClients =>
+  createAwsClients({
+    region: TEST_REGION,
+    dynamodbEndpoint: inject('dynamodbEndpoint'),
+    sqsEndpoint: inject('sqsEndpoint'),
+    s3Endpoint: inject('s3Endpoint'),
+  });
+
+export interface TestResources extends Provisioned {
+  clients: AwsClients;
+  tableName: string;
+  queueName: string;
+  dlqName: string;
+  bucketName: string;
+  maxReceiveCount: number;
+  visibilityTimeoutSeconds: number;
+}
+
+/**
+ * A table, a queue with its DLQ, and a bucket named for one test file, so that
+ * files running in parallel on the shared emulators never see each other's data.
+ */
+export const freshResources = async (
+  prefix: string,
+  options: { maxReceiveCount?: number; visibilityTimeoutSeconds?: number } = {},
+): Promise<TestResources> => {
+  // Lower-case letters, digits and '-' suit tables, queues and buckets (3–63 characters) alike.
+  const base = `${prefix
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, '-')
+    .slice(0, 40)}-${randomBytes(4).toString('hex')}`;
+  const clients = testClients();
+  const names = {
+    tableName: `${base}-table`,
+    queueName: `${base}-runs`,
+    dlqName: `${base}-dlq`,
+    bucketName: `${base}-payloads`,
+    maxReceiveCount: options.maxReceiveCount ?? 3,
+    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 30,
+  };
+  const provisioned = await provision(clients, names);
+  return { clients, ...names, ...provisioned };
+};
