@@ -1,0 +1,118 @@
+import type {
+  CheckPointObject,
+  CheckPointSession,
+  ParameterSpec,
+  TriggerEvent,
+} from '../../shared/model/index.ts';
+import type { DecideResult, ParamsOf } from '../../shared/sdk/index.ts';
+import { defineIntegration } from '../../shared/sdk/index.ts';
+
+const parameters = {
+  requireRuleComments: {
+    type: 'boolean',
+    label: 'Require rule comments',
+    description: 'Deny when an added or modified access rule has no comments.',
+    default: true,
+  },
+  requireRuleNames: {
+    type: 'boolean',
+    label: 'Require rule names',
+    description: 'Deny when an added or modified access rule has no name.',
+    default: true,
+  },
+  allowedAdmins: {
+    type: 'text',
+    label: 'Allowed administrators',
+    description: 'Comma-separated user names allowed to publish (exact match). Empty: anyone.',
+  },
+  maxChanges: {
+    type: 'number',
+    label: 'Maximum changes',
+    description: 'Deny when a publish adds, modifies and deletes more objects than this in total.',
+  },
+} as const satisfies Record<string, ParameterSpec>;
+
+type GateParams = ParamsOf<typeof parameters>;
+
+interface GateVerdict extends DecideResult {
+  output: { changes: number; violations: string[] };
+}
+
+const isBlank = (text: string | undefined): boolean => text === undefined || text.trim() === '';
+
+const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
+
+/** The rules, in a fixed order; each violation is named once even when a rule changed in several sessions. */
+const violationsOf = (
+  session: CheckPointSession,
+  params: GateParams,
+): { changes: number; violations: string[] } => {
+  const { added, modified, deleted } = session.changes;
+  const changes = added.length + modified.length + deleted.length;
+  const violations = new Set<string>();
+  const touchedRules: CheckPointObject[] = [...added, ...modified.map((m) => m.new)].filter(
+    (o) => o.type === 'access-rule',
+  );
+  for (const rule of touchedRules) {
+    if (params.requireRuleNames && isBlank(rule.name)) violations.add(`access rule ${rule.uid} has no name`);
+    if (params.requireRuleComments && isBlank(rule.comments)) {
+      violations.add(`access rule ${rule.uid} has no comments`);
+    }
+  }
+  const admins = (params.allowedAdmins ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+  if (admins.length > 0) {
+    if (session.userName === undefined) {
+      violations.add('the publishing administrator is unknown, and only named administrators may publish');
+    } else if (!admins.includes(session.userName)) {
+      violations.add(`administrator "${session.userName}" is not allowed to publish`);
+    }
+  }
+  if (params.maxChanges !== undefined && changes > params.maxChanges) {
+    violations.add(`${plural(changes, 'change')}, more than the ${params.maxChanges} allowed`);
+  }
+  return { changes, violations: [...violations] };
+};
+
+const verdictOf = (event: TriggerEvent, params: GateParams): GateVerdict => {
+  if (!event.session) {
+    return {
+      allow: false,
+      message: `no Check Point session in this ${event.source}/${event.trigger} event: the publish gate needs a Check Point SmartTask job (source "checkpoint")`,
+      output: { changes: 0, violations: [] },
+    };
+  }
+  const output = violationsOf(event.session, params);
+  return output.violations.length === 0
+    ? { allow: true, message: `${plural(output.changes, 'change')} checked, no violation`, output }
+    : { allow: false, message: output.violations.join('; '), output };
+};
+
+/**
+ * Built-in `checkpoint-publish-gate`: a Before Publish SmartTask asks it whether
+ * a session may be published. It denies when added or modified access rules
+ * lack comments or names, when the administrator is not among the allowed
+ * ones, or when the session changes too many objects; the message names every
+ * violation. Run as an async job, it logs the same verdict.
+ */
+export const checkpointPublishGate = defineIntegration({
+  id: 'checkpoint-publish-gate',
+  name: 'Check Point publish gate',
+  version: '1.0.0',
+  description:
+    'Allows or denies a Check Point publish: access rules need comments and names, only listed administrators may publish, at most so many changes.',
+  parameters,
+  decide({ event, params, logger }) {
+    const verdict = verdictOf(event, params);
+    logger.info(`${verdict.allow ? 'allow' : 'deny'}: ${verdict.message}`);
+    return verdict;
+  },
+  run({ event, params, logger }) {
+    const verdict = verdictOf(event, params);
+    if (verdict.allow) logger.info(`would allow: ${verdict.message}`);
+    else logger.warn(`would deny: ${verdict.message}`);
+    return { message: verdict.message, output: { allow: verdict.allow, ...verdict.output } };
+  },
+});

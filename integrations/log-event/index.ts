@@ -1,0 +1,42 @@
+import { cutText, defineIntegration } from '../../shared/sdk/index.ts';
+
+/** A payload is logged whole up to this size, cut beyond it. */
+const MAX_LOGGED_BYTES = 8 * 1024;
+
+/**
+ * Built-in `log-event`: logs what a job received (source, trigger, delivery id,
+ * the normalized ticket or session, the payload as JSON cut at 8 KiB). The
+ * integration to point a new webhook at first, to see what arrives.
+ */
+export const logEvent = defineIntegration({
+  id: 'log-event',
+  name: 'Log event',
+  version: '1.0.0',
+  description: 'Logs the event a job received: source, trigger, delivery id, ticket or session, payload.',
+  parameters: {
+    prefix: {
+      type: 'text',
+      label: 'Line prefix',
+      description: 'Text put in front of every log line, e.g. "[staging] ".',
+      default: '',
+    },
+  },
+  run({ event, params, logger }) {
+    const line = (text: string): void => logger.info(`${params.prefix}${text}`);
+    line(
+      `${event.source}/${event.trigger} event, delivery ${event.deliveryId}, received ${event.receivedAt}`,
+    );
+    if (event.ticket) line(`ticket: ${cutText(JSON.stringify(event.ticket), MAX_LOGGED_BYTES)}`);
+    if (event.session) line(`session: ${cutText(JSON.stringify(event.session), MAX_LOGGED_BYTES)}`);
+    // JSON.stringify gives undefined for an absent payload, whatever its declared type says.
+    const json: string | undefined = JSON.stringify(event.payload);
+    const bytes = json === undefined ? 0 : Buffer.byteLength(json);
+    line(
+      json === undefined ? 'payload: none' : `payload (${bytes} bytes): ${cutText(json, MAX_LOGGED_BYTES)}`,
+    );
+    return {
+      message: `logged ${event.source}/${event.trigger} event`,
+      output: { source: event.source, trigger: event.trigger, bytes },
+    };
+  },
+});

@@ -1,0 +1,24 @@
+/**
+ * The integration SDK: what integration code imports.
+ *
+ * @example
+ * ```ts
+ * import { defineIntegration } from '../../shared/sdk/index.ts';
+ * ```
+ */
+export { defineIntegration, parseManifest } from './define-integration.ts';
+export type { IntegrationDefinition } from './define-integration.ts';
+export { checkJobParams, paramsSchema, resolveParams } from './params.ts';
+export type { ParamsMode, ResolvedParams } from './params.ts';
+export { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_LOG_LINES, REDACTED, RunLogger, redact } from './run-logger.ts';
+export type { RunLoggerOptions } from './run-logger.ts';
+export { CUT_MARK, cutText } from './text.ts';
+export type {
+  AnyIntegration,
+  DecideResult,
+  Integration,
+  IntegrationLogger,
+  ParamsOf,
+  RunContext,
+  RunResult,
+} from './types.ts';

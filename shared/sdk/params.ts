@@ -1,0 +1,189 @@
+import { z } from 'zod';
+import { ValidationError } from '../errors.ts';
+import type { IntegrationManifest, ParameterSpec } from '../model/index.ts';
+import { SecretRefSchema } from '../model/index.ts';
+import type { SecretStore } from '../ports.ts';
+
+/**
+ * `job`: parameters as stored in a job (password parameters are `{ "secret": name }`
+ * references, defaults not applied). `run`: parameters as the integration gets
+ * them (passwords resolved to their value, defaults applied).
+ *
+ * @example
+ * ```ts
+ * const mode: ParamsMode = 'job';
+ * paramsSchema(manifest, mode);
+ * ```
+ */
+export type ParamsMode = 'job' | 'run';
+
+const valueSchema = (spec: ParameterSpec, mode: ParamsMode): z.ZodType => {
+  switch (spec.type) {
+    case 'text':
+      return spec.mandatory ? z.string().min(1) : z.string();
+    case 'password':
+      if (mode === 'job') return SecretRefSchema;
+      return spec.mandatory ? z.string().min(1) : z.string();
+    case 'number':
+      return z.number();
+    case 'boolean':
+      return z.boolean();
+    case 'choice':
+      return z.enum(spec.choices);
+    case 'multichoice':
+      return spec.mandatory ? z.array(z.enum(spec.choices)).min(1) : z.array(z.enum(spec.choices));
+  }
+};
+
+/**
+ * The zod schema of an integration's parameters, built from its manifest: one
+ * field per parameter, unknown keys rejected. In `run` mode defaults are
+ * applied; a parameter without a value and without a default is required when
+ * `mandatory`, optional otherwise.
+ *
+ * @example
+ * ```ts
+ * const schema = paramsSchema(integration.manifest, 'job');
+ * schema.safeParse({ project: 'OPS' }).success;
+ * ```
+ */
+export const paramsSchema = (
+  manifest: IntegrationManifest,
+  mode: ParamsMode,
+): z.ZodType<Record<string, unknown>> => {
+  const shape: Record<string, z.ZodType> = {};
+  for (const [name, spec] of Object.entries(manifest.parameters)) {
+    const value = valueSchema(spec, mode);
+    const fallback = spec.type === 'password' ? undefined : spec.default;
+    if (mode === 'run' && fallback !== undefined) {
+      // A fresh copy each time: a run must not be able to change another run's default array.
+      shape[name] = value.default(() => structuredClone(fallback));
+    } else if (spec.mandatory && fallback === undefined) {
+      shape[name] = value;
+    } else {
+      shape[name] = value.optional();
+    }
+  }
+  return z.strictObject(shape);
+};
+
+const isEmpty = (value: unknown): boolean =>
+  value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
+
+/** One message for one bad parameter, written from its spec rather than from zod's wording. */
+const problem = (name: string, spec: ParameterSpec, value: unknown, mode: ParamsMode): string => {
+  if (spec.mandatory && isEmpty(value)) return `parameter "${name}" is mandatory`;
+  switch (spec.type) {
+    case 'text':
+      return `parameter "${name}": must be text`;
+    case 'password':
+      if (mode === 'run') return `parameter "${name}": must be text`;
+      return typeof value === 'string'
+        ? `parameter "${name}" is a password: give { "secret": "<name>" }, not the value`
+        : `parameter "${name}": must be { "secret": "<name>" } with a secret name of letters, digits and /_+=.@- only`;
+    case 'number':
+      return `parameter "${name}": must be a number`;
+    case 'boolean':
+      return `parameter "${name}": must be true or false`;
+    case 'choice':
+      return `parameter "${name}": must be one of ${spec.choices.join(', ')}`;
+    case 'multichoice':
+      return `parameter "${name}": must be a list of values among ${spec.choices.join(', ')}`;
+  }
+};
+
+/** Null means "not given" (a cleared form field), the same as a missing key. */
+const withoutNulls = (raw: Record<string, unknown>): Record<string, unknown> =>
+  Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null));
+
+const parseParams = (
+  manifest: IntegrationManifest,
+  values: Record<string, unknown>,
+  mode: ParamsMode,
+): Record<string, unknown> => {
+  const parsed = paramsSchema(manifest, mode).safeParse(values);
+  if (parsed.success) return parsed.data;
+  const problems = new Set<string>();
+  for (const issue of parsed.error.issues) {
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        problems.add(`parameter "${key}" is unknown to integration "${manifest.id}"`);
+      }
+      continue;
+    }
+    const name = String(issue.path[0]);
+    const spec = Object.hasOwn(manifest.parameters, name) ? manifest.parameters[name] : undefined;
+    problems.add(spec ? problem(name, spec, values[name], mode) : `parameter "${name}": ${issue.message}`);
+  }
+  throw new ValidationError([...problems].join('; '), 'invalid_params');
+};
+
+/**
+ * Checks a job's parameters against the integration's manifest and returns them
+ * cleaned for storing: unknown keys rejected, password parameters only as
+ * `{ "secret": "<name>" }` references, defaults not applied (so a later default
+ * change reaches the job), `null` dropped. Throws a ValidationError
+ * (`invalid_params`) whose message names every bad parameter, e.g.
+ * `parameter "project": must be one of A, B; parameter "apiToken" is mandatory`.
+ *
+ * @example
+ * ```ts
+ * const params = checkJobParams(integration.manifest, {
+ *   url: 'https://acme.atlassian.net',
+ *   apiToken: { secret: 'jira/api-token' },
+ * });
+ * ```
+ */
+export const checkJobParams = (
+  manifest: IntegrationManifest,
+  raw: Record<string, unknown>,
+): Record<string, unknown> => parseParams(manifest, withoutNulls(raw), 'job');
+
+/**
+ * The parameters a run gets, and the secret values its log must hide.
+ *
+ * @example
+ * ```ts
+ * const { params, secretValues }: ResolvedParams = await resolveParams(manifest, job.params, secrets);
+ * ```
+ */
+export interface ResolvedParams {
+  params: Record<string, unknown>;
+  /** Every version of every secret used (current and, during a rotation, previous). */
+  secretValues: string[];
+}
+
+/**
+ * Resolves a job's stored parameters for one run: checks them as
+ * {@link checkJobParams} does, replaces each password reference by its secret's
+ * current value, and applies defaults. A secret that does not exist throws a
+ * ValidationError naming the parameter and the secret (never a value).
+ *
+ * @example
+ * ```ts
+ * const { params, secretValues } = await resolveParams(integration.manifest, job.params, secrets);
+ * const logger = new RunLogger({ runId, jobId: job.id, clock, redact: secretValues });
+ * ```
+ */
+export const resolveParams = async (
+  manifest: IntegrationManifest,
+  raw: Record<string, unknown>,
+  secrets: SecretStore,
+): Promise<ResolvedParams> => {
+  const stored = checkJobParams(manifest, raw);
+  const values: Record<string, unknown> = { ...stored };
+  const secretValues = new Set<string>();
+  const lookups = Object.entries(manifest.parameters).map(async ([name, spec]) => {
+    if (spec.type !== 'password') return undefined;
+    const ref = SecretRefSchema.safeParse(stored[name]);
+    if (!ref.success) return undefined; // absent (optional): nothing to resolve
+    const [current, ...previous] = await secrets.getVersions(ref.data.secret);
+    if (current === undefined) return `parameter "${name}": secret "${ref.data.secret}" not found`;
+    values[name] = current;
+    for (const v of [current, ...previous]) secretValues.add(v);
+    return undefined;
+  });
+  const missing = (await Promise.all(lookups)).filter((p) => p !== undefined);
+  if (missing.length > 0) throw new ValidationError(missing.join('; '), 'invalid_params');
+  return { params: parseParams(manifest, values, 'run'), secretValues: [...secretValues] };
+};

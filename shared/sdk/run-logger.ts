@@ -1,0 +1,252 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogLevel, LogLine } from '../model/index.ts';
+import { formatLogLine } from '../model/index.ts';
+import type { Clock } from '../ports.ts';
+import { cutText } from './text.ts';
+import type { IntegrationLogger } from './types.ts';
+
+/**
+ * What replaces a secret value in logs and error messages.
+ *
+ * @example
+ * ```ts
+ * redact('token abcd1234', ['abcd1234']) === `token ${REDACTED}`; // true
+ * ```
+ */
+export const REDACTED = '***';
+
+/** Shorter values would blank out ordinary words and numbers all over the log. */
+const MIN_SECRET_LENGTH = 4;
+
+/** The values worth redacting, longest first so a secret containing another is hidden whole. */
+const secretsToRedact = (secrets: readonly string[]): string[] =>
+  [...new Set(secrets)].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
+
+/**
+ * The text with every occurrence of every secret value replaced by `***`.
+ * Values shorter than 4 characters are ignored.
+ *
+ * @example
+ * ```ts
+ * redact('login with s3cr3t-token failed', ['s3cr3t-token']); // 'login with *** failed'
+ * ```
+ */
+export const redact = (text: string, secrets: readonly string[]): string => {
+  let out = text;
+  for (const s of secretsToRedact(secrets)) out = out.split(s).join(REDACTED);
+  return out;
+};
+
+const MAX_DEPTH = 20;
+
+/**
+ * A JSON-safe copy of a value with secrets redacted in every string, key and
+ * number: cycles, errors, bigints and dates are turned into plain JSON values
+ * so that neither the kept line nor the stdout line can fail to serialize.
+ */
+const safeValue = (value: unknown, secrets: readonly string[], ancestors: object[] = []): unknown => {
+  switch (typeof value) {
+    case 'string':
+      return redact(value, secrets);
+    case 'number': {
+      if (!Number.isFinite(value)) return String(value);
+      return redact(String(value), secrets) === String(value) ? value : REDACTED;
+    }
+    case 'bigint':
+      return redact(value.toString(), secrets);
+    case 'boolean':
+      return value;
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  if (ancestors.includes(value)) return '[Circular]';
+  if (ancestors.length >= MAX_DEPTH) return '[…]';
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  const inner = [...ancestors, value];
+  if (value instanceof Error) {
+    return { name: value.name, message: redact(value.message, secrets) };
+  }
+  if (Array.isArray(value)) return value.map((v: unknown) => safeValue(v, secrets, inner) ?? null);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const safe = safeValue(v, secrets, inner);
+    if (safe !== undefined) out[redact(k, secrets)] = safe;
+  }
+  return out;
+};
+
+const POWERTOOLS_METHOD = { DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+
+/** The parent of every run logger unless one is injected (Powertools: one logger per module). */
+let defaultParent: Logger | undefined;
+const parentLogger = (): Logger => (defaultParent ??= new Logger({ serviceName: 'triggerhub' }));
+
+const KIB = 1024;
+/**
+ * Default caps of a run's kept log: lines, and bytes of the rendered text.
+ *
+ * @example
+ * ```ts
+ * new RunLogger({ runId, jobId, clock, maxLines: DEFAULT_MAX_LOG_LINES * 2, maxBytes: DEFAULT_MAX_LOG_BYTES });
+ * ```
+ */
+export const DEFAULT_MAX_LOG_LINES = 500;
+/** @see {@link DEFAULT_MAX_LOG_LINES} */
+export const DEFAULT_MAX_LOG_BYTES = 128 * KIB;
+/** Kept free under the byte cap for the line that says what was dropped. */
+const TRAILER_RESERVE = 256;
+/** A line too large for what is left is cut when at least this much is left, dropped otherwise. */
+const MIN_CUT_BYTES = 512;
+
+/**
+ * Options of {@link RunLogger}.
+ *
+ * @example
+ * ```ts
+ * const options: RunLoggerOptions = { runId, jobId: job.id, clock, redact: secretValues, logger: platformLogger };
+ * ```
+ */
+export interface RunLoggerOptions {
+  runId: string;
+  jobId: string;
+  clock: Clock;
+  /** Secret values replaced by `***` everywhere (see {@link redact}). @default [] */
+  redact?: readonly string[];
+  /**
+   * The Powertools logger the stdout lines go through; the run logger writes
+   * through a child of it carrying `runId` and `jobId` as persistent keys.
+   * @default a module-wide `Logger({ serviceName: 'triggerhub' })`
+   */
+  logger?: Logger;
+  /** @default 500 */
+  maxLines?: number;
+  /** Size of the kept log as rendered, in bytes of UTF-8. @default 131072 (128 KiB) */
+  maxBytes?: number;
+}
+
+const lineBytes = (line: LogLine): number => Buffer.byteLength(formatLogLine(line)) + 1;
+
+/**
+ * The logger an integration gets as `ctx.logger`. Every line is kept in the
+ * run's log (`lines`, stored with the run and shown by the admin API) and
+ * written to stdout as structured JSON through Powertools (CloudWatch in AWS).
+ * Secret values are replaced by `***` in both, `extra` included.
+ *
+ * The kept log is capped (500 lines and 128 KiB by default): once over, the
+ * first lines are kept, `truncated` is set, and one final line says how many
+ * lines were dropped. Stdout gets every line.
+ *
+ * @example
+ * ```ts
+ * const logger = new RunLogger({ runId, jobId: job.id, clock: systemClock, redact: secretValues });
+ * logger.info('issue created', { key: 'OPS-12' });
+ * await runs.finish(runId, { ...rest, logs: logger.lines, logsTruncated: logger.truncated });
+ * ```
+ */
+export class RunLogger implements IntegrationLogger {
+  readonly #clock: Clock;
+  readonly #secrets: readonly string[];
+  readonly #out: Logger;
+  readonly #maxLines: number;
+  readonly #maxBytes: number;
+  readonly #kept: LogLine[] = [];
+  #bytes = 0;
+  #truncated = false;
+  #dropped = 0;
+  #truncatedAt = '';
+
+  constructor(options: RunLoggerOptions) {
+    this.#clock = options.clock;
+    this.#secrets = secretsToRedact(options.redact ?? []);
+    this.#maxLines = options.maxLines ?? DEFAULT_MAX_LOG_LINES;
+    this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_LOG_BYTES;
+    // A child, not appendPersistentKeys: the parent is shared by concurrent runs.
+    this.#out = (options.logger ?? parentLogger()).createChild({
+      persistentKeys: { runId: options.runId, jobId: options.jobId },
+    });
+  }
+
+  debug(message: string, extra?: Record<string, unknown>): void {
+    this.#write('DEBUG', message, extra);
+  }
+
+  info(message: string, extra?: Record<string, unknown>): void {
+    this.#write('INFO', message, extra);
+  }
+
+  warn(message: string, extra?: Record<string, unknown>): void {
+    this.#write('WARN', message, extra);
+  }
+
+  error(message: string, extra?: Record<string, unknown>): void {
+    this.#write('ERROR', message, extra);
+  }
+
+  /** The kept lines, with the line saying what was dropped last when `truncated`. */
+  get lines(): LogLine[] {
+    if (!this.#truncated) return [...this.#kept];
+    const kib = Math.round((this.#maxBytes / KIB) * 10) / 10;
+    return [
+      ...this.#kept,
+      {
+        ts: this.#truncatedAt,
+        level: 'WARN',
+        message: `log capped at ${this.#maxLines} lines / ${kib} KiB: ${this.#dropped} more ${
+          this.#dropped === 1 ? 'line' : 'lines'
+        } dropped`,
+      },
+    ];
+  }
+
+  /** Whether lines were dropped (or one cut) to stay within the cap. */
+  get truncated(): boolean {
+    return this.#truncated;
+  }
+
+  /** The kept log as text, one `[ts] [LEVEL] – message` line each. */
+  render(): string {
+    return this.lines.map(formatLogLine).join('\n');
+  }
+
+  #write(level: LogLevel, message: unknown, extra?: Record<string, unknown>): void {
+    // Plain-JS integrations may log anything: make it text before redacting.
+    const text = redact(
+      typeof message === 'string' ? message : (JSON.stringify(safeValue(message, [])) ?? ''),
+      this.#secrets,
+    );
+    const safeExtra = extra === undefined ? undefined : safeValue(extra, this.#secrets);
+    const method = POWERTOOLS_METHOD[level];
+    if (safeExtra === undefined) this.#out[method](text);
+    else this.#out[method](text, { extra: safeExtra });
+    const full = safeExtra === undefined ? text : `${text} ${JSON.stringify(safeExtra)}`;
+    this.#keep({ ts: this.#clock.now().toISOString(), level, message: redact(full, this.#secrets) });
+  }
+
+  #keep(line: LogLine): void {
+    if (this.#truncated) {
+      this.#dropped++;
+      this.#truncatedAt = line.ts;
+      return;
+    }
+    const size = lineBytes(line);
+    const budget = this.#maxBytes - TRAILER_RESERVE - this.#bytes;
+    if (this.#kept.length < this.#maxLines && size <= budget) {
+      this.#kept.push(line);
+      this.#bytes += size;
+      return;
+    }
+    this.#truncated = true;
+    this.#truncatedAt = line.ts;
+    const room = budget - (size - Buffer.byteLength(line.message));
+    if (this.#kept.length < this.#maxLines && room >= MIN_CUT_BYTES) {
+      const cut = { ...line, message: cutText(line.message, room) };
+      this.#kept.push(cut);
+      this.#bytes += lineBytes(cut);
+    } else {
+      this.#dropped++;
+    }
+  }
+}
