@@ -1,6 +1,173 @@
-// The local stack behind `npm start`: written by the lead in the pipeline commit.
+import { readdir, readFile, mkdir } from 'node:fs/promises';
+import { relative, resolve, join, isAbsolute } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { handle } from 'hono/aws-lambda';
+import { createWorkerHandler } from '../../functions/worker/create-handler.ts';
+import { createAwsClients } from '../../shared/aws/clients.ts';
+import { loadConfig } from '../../shared/config.ts';
+import { errorMessage } from '../../shared/errors.ts';
+import { createAdminApp } from '../../shared/http/admin-app.ts';
+import { createIngestApp } from '../../shared/http/ingest-app.ts';
+import { admin } from '../../shared/runtime/admin.ts';
+import { createDeps } from '../../shared/runtime/create-deps.ts';
+import type { Deps } from '../../shared/runtime/deps.ts';
+import { requeueUnfinished } from '../../shared/runtime/recovery.ts';
+import { LocalSecretStore, secretFilePath } from '../../shared/secrets/local-secret-store.ts';
+import type { AnyIntegration } from '../../integrations/index.ts';
+import type { HttpLambdaHandler } from './apigw-server.ts';
+import { startApiServer } from './apigw-server.ts';
+import { startEmulators } from './emulators.ts';
+import { startPoller } from './poller.ts';
+import { provision } from './provision.ts';
+
 export interface LocalOptions {
   port: number;
   dataDir: string;
+  /** Folder of job definitions created at start when absent. @default the repo's examples/jobs */
+  examplesDir?: string;
+  /** Where the ready line goes. @default stdout */
+  print?: (line: string) => void;
+  /** Resolves to stop the stack. @default SIGINT or SIGTERM */
+  until?: Promise<unknown>;
+  /** Integrations besides the built-in ones (tests, or your own). */
+  integrations?: readonly AnyIntegration[];
+  /** Called once everything listens. */
+  onReady?: (stack: { url: string; deps: Deps; sqs: SQSClient; dlqUrl: string }) => void;
 }
-export const runLocal = (_opts: LocalOptions): Promise<void> => Promise.reject(new Error('not built yet'));
+
+const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
+export const LOCAL_NAMES = {
+  table: 'triggerhub',
+  queue: 'triggerhub-runs',
+  dlq: 'triggerhub-runs-dlq',
+  bucket: 'triggerhub-payloads',
+} as const;
+/** Like the AWS queue's redrive policy. */
+const MAX_RECEIVE_COUNT = 3;
+
+const signals = (): Promise<string> =>
+  new Promise((resolveSignal) => {
+    const onSignal = (s: string) => {
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      resolveSignal(s);
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+
+/** Creates each example job that does not exist yet (an operator's changes are kept), and its secret. */
+const loadExampleJobs = async (
+  deps: Deps,
+  secrets: LocalSecretStore,
+  dir: string,
+  print: (line: string) => void,
+): Promise<string[]> => {
+  let files: string[];
+  try {
+    files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
+  } catch {
+    return [];
+  }
+  const loaded: string[] = [];
+  for (const file of files) {
+    try {
+      const body = JSON.parse(await readFile(join(dir, file), 'utf8')) as unknown;
+      const id = typeof body === 'object' && body !== null && 'id' in body ? String(body.id) : file.replace(/\.json$/, '');
+      const existing = await deps.jobs.get(id);
+      const job = existing ?? (await admin.putJob(deps, id, body)).job;
+      await secrets.ensureSecret(job.auth.secret);
+      loaded.push(job.id);
+    } catch (e) {
+      print(`example job ${file} not loaded: ${errorMessage(e)}`);
+    }
+  }
+  return loaded;
+};
+
+/**
+ * The whole pipeline on one machine: dynalite and fauxqs in-process on
+ * loopback, the ingest and admin Lambda handlers behind an API Gateway-shaped
+ * server, and a poller feeding SQS batches to the worker handler. Resolves
+ * once stopped (Ctrl-C).
+ */
+export const runLocal = async (opts: LocalOptions): Promise<void> => {
+  // The Lambda runtime is newer than the Node this may run on: the SDK's notice is noise here.
+  process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+  const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
+  const dataDir = resolve(opts.dataDir);
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+
+  const emulators = await startEmulators({ dataDir });
+  const region = process.env.AWS_REGION ?? 'us-east-1';
+  const clients = createAwsClients({
+    region,
+    dynamodbEndpoint: emulators.dynamodbEndpoint,
+    sqsEndpoint: emulators.sqsEndpoint,
+    s3Endpoint: emulators.s3Endpoint,
+  });
+  const resources = await provision(clients, {
+    tableName: LOCAL_NAMES.table,
+    queueName: LOCAL_NAMES.queue,
+    dlqName: LOCAL_NAMES.dlq,
+    bucketName: LOCAL_NAMES.bucket,
+    maxReceiveCount: MAX_RECEIVE_COUNT,
+    visibilityTimeoutSeconds: 30,
+  });
+  const config = loadConfig({
+    ...process.env,
+    AWS_REGION: region,
+    TRIGGERHUB_TABLE: LOCAL_NAMES.table,
+    TRIGGERHUB_QUEUE_URL: resources.queueUrl,
+    TRIGGERHUB_PAYLOAD_BUCKET: LOCAL_NAMES.bucket,
+    TRIGGERHUB_MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
+    TRIGGERHUB_RETRY_BASE_SECONDS: process.env.TRIGGERHUB_RETRY_BASE_SECONDS ?? '1',
+    TRIGGERHUB_DYNAMODB_ENDPOINT: emulators.dynamodbEndpoint,
+    TRIGGERHUB_SQS_ENDPOINT: emulators.sqsEndpoint,
+    TRIGGERHUB_S3_ENDPOINT: emulators.s3Endpoint,
+  });
+  const secrets = new LocalSecretStore({ dataDir, env: process.env });
+  const deps = createDeps(config, { secrets, integrations: opts.integrations });
+
+  const jobs = await loadExampleJobs(deps, secrets, opts.examplesDir ?? join(REPO_ROOT, 'examples', 'jobs'), print);
+  const requeued = await requeueUnfinished(deps);
+
+  const ingestHandler = handle(createIngestApp(deps)) as HttpLambdaHandler;
+  const adminHandler = handle(createAdminApp(deps)) as HttpLambdaHandler;
+  const api = await startApiServer(
+    [
+      { prefix: '/admin', handler: adminHandler },
+      { prefix: '/', handler: ingestHandler },
+    ],
+    { port: opts.port },
+  );
+  const poller = startPoller({
+    sqs: clients.sqs,
+    queueUrl: resources.queueUrl,
+    queueArn: resources.queueArn,
+    handler: createWorkerHandler(deps),
+  });
+
+  const secretPath = secretFilePath(dataDir, 'demo');
+  const shownPath = isAbsolute(relative(process.cwd(), secretPath)) || relative(process.cwd(), secretPath).startsWith('..')
+    ? secretPath
+    : relative(process.cwd(), secretPath);
+  print(`triggerhub is ready on ${api.url} (data in ${dataDir}; jobs: ${jobs.join(', ') || 'none'}; requeued ${requeued})`);
+  if (jobs.includes('demo')) {
+    print(
+      `  try: curl -sS -X POST ${api.url}/hooks/demo -H 'content-type: application/json' ` +
+        `-H "X-Shared-Secret: $(cat ${shownPath})" -d '{"hello":"world"}'`,
+    );
+    print(`  then: npx triggerhub runs list demo   (Ctrl-C stops)`);
+  }
+  opts.onReady?.({ url: api.url, deps, sqs: clients.sqs, dlqUrl: resources.dlqUrl });
+
+  await (opts.until ?? signals());
+  print('stopping…');
+  // Runs still in flight after the grace period are taken over at the next start.
+  await Promise.race([poller.stop(), new Promise((r) => setTimeout(r, 5_000))]);
+  await api.close();
+  await emulators.stop();
+  print('stopped');
+};

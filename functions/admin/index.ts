@@ -1,2 +1,7 @@
-// Lambda entry point for admin: written in the pipeline commit.
-export const handler = (): Promise<never> => Promise.reject(new Error('not built yet'));
+import { handle } from 'hono/aws-lambda';
+import { loadConfig } from '../../shared/config.ts';
+import { createAdminApp } from '../../shared/http/admin-app.ts';
+import { createDeps } from '../../shared/runtime/create-deps.ts';
+
+/** API Gateway HTTP API (IAM-authorized) → `/admin/*`. */
+export const handler = handle(createAdminApp(createDeps(loadConfig())));

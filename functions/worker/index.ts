@@ -1,2 +1,6 @@
-// Lambda entry point for worker: written in the pipeline commit.
-export const handler = (): Promise<never> => Promise.reject(new Error('not built yet'));
+import { loadConfig } from '../../shared/config.ts';
+import { createDeps } from '../../shared/runtime/create-deps.ts';
+import { createWorkerHandler } from './create-handler.ts';
+
+/** SQS event source with `reportBatchItemFailures`. */
+export const handler = createWorkerHandler(createDeps(loadConfig()));

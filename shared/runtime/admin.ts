@@ -1,0 +1,78 @@
+import type { z } from 'zod';
+import { NotFoundError, ValidationError } from '../errors.ts';
+import type { IntegrationManifest, Job, Run, RunSummary } from '../model/index.ts';
+import { JobSchema, summarizeRun } from '../model/index.ts';
+import type { Page, PageRequest } from '../ports.ts';
+import { checkJobParams } from '../sdk/index.ts';
+import type { Deps } from './deps.ts';
+
+/** `path: message; path: message` for every problem zod found. */
+export const describeIssues = (error: z.ZodError): string =>
+  error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+
+/**
+ * Validates a job definition against the job schema and its integration's
+ * manifest. Throws one ValidationError naming every problem.
+ */
+export const validateJob = (deps: Pick<Deps, 'registry'>, input: unknown): Job => {
+  const parsed = JobSchema.safeParse(input);
+  if (!parsed.success) throw new ValidationError(`invalid job: ${describeIssues(parsed.error)}`);
+  const job = parsed.data;
+  const integration = deps.registry.get(job.integration);
+  if (!integration) {
+    const known = deps.registry
+      .list()
+      .map((m) => m.id)
+      .join(', ');
+    throw new ValidationError(`invalid job: integration: unknown integration "${job.integration}" (known: ${known})`);
+  }
+  return { ...job, params: checkJobParams(integration.manifest, job.params) };
+};
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Operations behind `/admin`: the same for the HTTP API and for loading example jobs. */
+export const admin = {
+  listJobs: (deps: Deps, page: PageRequest): Promise<Page<Job>> => deps.jobs.list(page),
+
+  getJob: async (deps: Deps, id: string): Promise<Job> => {
+    const job = await deps.jobs.get(id);
+    if (!job) throw new NotFoundError(`no job ${id}`);
+    return job;
+  },
+
+  /** Creates or replaces a job; `id` in the body, when given, must match. */
+  putJob: async (deps: Deps, id: string, body: unknown): Promise<{ created: boolean; job: Job }> => {
+    if (!isRecord(body)) throw new ValidationError('invalid job: expected a JSON object');
+    if (body.id !== undefined && body.id !== id) {
+      throw new ValidationError(`invalid job: id: "${String(body.id)}" does not match the path's "${id}"`);
+    }
+    const { createdAt: _c, updatedAt: _u, ...definition } = body;
+    const job = validateJob(deps, { ...definition, id });
+    const existing = await deps.jobs.get(id);
+    const now = deps.clock.now().toISOString();
+    const stored: Job = { ...job, createdAt: existing?.createdAt ?? now, updatedAt: now };
+    const { created } = await deps.jobs.put(stored);
+    return { created, job: stored };
+  },
+
+  deleteJob: async (deps: Deps, id: string): Promise<void> => {
+    if (!(await deps.jobs.delete(id))) throw new NotFoundError(`no job ${id}`);
+  },
+
+  listRuns: async (deps: Deps, jobId: string, page: PageRequest): Promise<Page<RunSummary>> => {
+    const runs = await deps.runs.listByJob(jobId, page);
+    if (runs.items.length === 0 && page.cursor === undefined && !(await deps.jobs.get(jobId))) {
+      throw new NotFoundError(`no job ${jobId}`);
+    }
+    return { ...runs, items: runs.items.map(summarizeRun) };
+  },
+
+  getRun: async (deps: Deps, runId: string): Promise<Run> => {
+    const run = await deps.runs.get(runId);
+    if (!run) throw new NotFoundError(`no run ${runId}`);
+    return run;
+  },
+
+  listIntegrations: (deps: Deps): { items: IntegrationManifest[] } => ({ items: deps.registry.list() }),
+};

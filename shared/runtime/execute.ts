@@ -1,0 +1,156 @@
+import { errorMessage, PermanentError, ValidationError } from '../errors.ts';
+import type { Job, LogLine, TriggerEvent, Verdict } from '../model/index.ts';
+import { jobTimeoutMs } from '../model/index.ts';
+import type { Clock, SecretStore } from '../ports.ts';
+import { resolveParams, RunLogger, redact } from '../sdk/index.ts';
+import type { AnyIntegration } from '../../integrations/index.ts';
+
+export type EntryPoint = 'run' | 'decide';
+
+export interface ExecutionRequest {
+  integration: AnyIntegration;
+  job: Job;
+  runId: string;
+  event: TriggerEvent;
+  entry: EntryPoint;
+  secrets: SecretStore;
+  clock: Clock;
+  /** Log lines of earlier attempts, kept in front of this attempt's. */
+  previousLogs?: LogLine[];
+  attempt?: number;
+  /** Aborts the run from outside (stop request). */
+  signal?: AbortSignal;
+}
+
+export interface ExecutionOutcome {
+  status: 'succeeded' | 'failed' | 'timed_out';
+  message?: string;
+  error?: string;
+  output?: unknown;
+  verdict?: Verdict;
+  logs: LogLine[];
+  logsTruncated: boolean;
+  durationMs: number;
+  /** Whether another attempt may succeed (transient failure or time-out). */
+  retryable: boolean;
+}
+
+/** All attempts' log lines together stay well under DynamoDB's 400 KB item limit. */
+const MAX_RUN_LOG_BYTES = 192 * 1024;
+const logBytes = (lines: readonly LogLine[]): number =>
+  lines.reduce((n, l) => n + Buffer.byteLength(l.message) + l.ts.length + 16, 0);
+
+/** Earlier attempts' lines, newest kept, with one line saying what was dropped. */
+const keepWithin = (lines: LogLine[], budget: number, clock: Clock): LogLine[] => {
+  if (logBytes(lines) <= budget) return lines;
+  const kept: LogLine[] = [];
+  let used = 200;
+  for (let i = lines.length - 1; i >= 0; i--) {
+    const line = lines[i];
+    if (!line) continue;
+    const size = logBytes([line]);
+    if (used + size > budget) break;
+    kept.unshift(line);
+    used += size;
+  }
+  const dropped = lines.length - kept.length;
+  return [
+    { ts: clock.now().toISOString(), level: 'WARN', message: `${dropped} earlier log lines dropped (log size limit)` },
+    ...kept,
+  ];
+};
+
+class DeadlineError extends Error {
+  constructor(ms: number) {
+    super(`run timed out after ${ms} ms`);
+    this.name = 'DeadlineError';
+  }
+}
+
+/**
+ * Runs one entry point of an integration with validated parameters, a deadline
+ * and a log that redacts secret values. Never throws: every failure becomes an
+ * outcome, so callers decide between finishing and retrying.
+ */
+export const executeIntegration = async (req: ExecutionRequest): Promise<ExecutionOutcome> => {
+  const { integration, job, runId, event, clock } = req;
+  const started = clock.now().getTime();
+  const timeoutMs = jobTimeoutMs(job);
+  let secretValues: string[] = [];
+  let logger = new RunLogger({ runId, jobId: job.id, clock, redact: [] });
+  const finish = (o: Omit<ExecutionOutcome, 'logs' | 'logsTruncated' | 'durationMs'>): ExecutionOutcome => {
+    const previous = keepWithin(req.previousLogs ?? [], MAX_RUN_LOG_BYTES - logBytes(logger.lines), clock);
+    return {
+      ...o,
+      logs: [...previous, ...logger.lines],
+      logsTruncated: logger.truncated,
+      durationMs: Math.max(0, clock.now().getTime() - started),
+    };
+  };
+
+  const handler = req.entry === 'decide' ? integration.decide : integration.run;
+  if (!handler) {
+    const message = `integration ${integration.manifest.id} has no ${req.entry} entry point`;
+    logger.error(message);
+    return finish({ status: 'failed', error: message, retryable: false });
+  }
+
+  const controller = new AbortController();
+  const onOuterAbort = () => controller.abort(req.signal?.reason);
+  req.signal?.addEventListener('abort', onOuterAbort, { once: true });
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      const e = new DeadlineError(timeoutMs);
+      controller.abort(e);
+      reject(e);
+    }, timeoutMs);
+  });
+
+  try {
+    const resolved = await resolveParams(integration.manifest, job.params, req.secrets);
+    secretValues = resolved.secretValues;
+    logger = new RunLogger({ runId, jobId: job.id, clock, redact: secretValues });
+    if (req.attempt !== undefined && req.attempt > 1) logger.info(`attempt ${req.attempt}`);
+    const ctx = {
+      event,
+      params: resolved.params,
+      logger,
+      signal: controller.signal,
+      runId,
+      jobId: job.id,
+    };
+    const result = await Promise.race([Promise.resolve(handler(ctx)), deadline]);
+    if (req.entry === 'decide') {
+      const verdict: Verdict = {
+        allow: result !== undefined && 'allow' in result ? Boolean(result.allow) : false,
+        message: redact(result?.message ?? '', secretValues),
+      };
+      return finish({
+        status: 'succeeded',
+        message: verdict.message,
+        verdict,
+        output: result?.output,
+        retryable: false,
+      });
+    }
+    return finish({
+      status: 'succeeded',
+      message: result?.message === undefined ? 'succeeded' : redact(result.message, secretValues),
+      output: result?.output,
+      retryable: false,
+    });
+  } catch (e) {
+    const text = redact(errorMessage(e), secretValues);
+    if (e instanceof DeadlineError) {
+      logger.error(text);
+      return finish({ status: 'timed_out', error: text, retryable: true });
+    }
+    const permanent = e instanceof PermanentError || e instanceof ValidationError;
+    logger.error(`run failed: ${text}`);
+    return finish({ status: 'failed', error: text, retryable: !permanent });
+  } finally {
+    clearTimeout(timer);
+    req.signal?.removeEventListener('abort', onOuterAbort);
+  }
+};

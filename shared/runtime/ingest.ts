@@ -1,0 +1,218 @@
+import { createHash } from 'node:crypto';
+import { ulid } from 'ulid';
+import { verifyRequest } from '../auth/verify.ts';
+import { ConflictError, errorMessage, NotFoundError, PayloadTooLargeError, ServiceUnavailableError } from '../errors.ts';
+import type { Job, Run, TriggerEvent, Verdict } from '../model/index.ts';
+import { sourceAdapter } from '../sources/index.ts';
+import type { SourceResponse } from '../sources/types.ts';
+import type { Deps } from './deps.ts';
+import { executeIntegration } from './execute.ts';
+import { platformLogger } from './platform-logger.ts';
+import { storeEvent } from './event-storage.ts';
+
+/** One webhook request as the HTTP edge hands it over; header names lower-case. */
+export interface IngestRequest {
+  jobId: string;
+  body: string;
+  headers: Readonly<Record<string, string>>;
+  query: Readonly<Record<string, string>>;
+}
+
+export type IngestAnswer =
+  | { kind: 'queued'; runId: string; deliveryId: string }
+  | { kind: 'duplicate'; runId: string; deliveryId: string }
+  | { kind: 'verdict'; runId: string; response: SourceResponse };
+
+/** Headers that authenticate a caller: never kept with an event. */
+const SENSITIVE_HEADERS = new Set([
+  'authorization',
+  'proxy-authorization',
+  'cookie',
+  'x-shared-secret',
+  'x-chkp-shared-secret',
+  'x-api-key',
+]);
+
+const keptHeaders = (job: Job, headers: Readonly<Record<string, string>>): Record<string, string> => {
+  const secretHeaders = new Set(SENSITIVE_HEADERS);
+  if (job.auth.type === 'hmac') secretHeaders.add(job.auth.signatureHeader.toLowerCase());
+  else secretHeaders.add(job.auth.header.toLowerCase());
+  return Object.fromEntries(Object.entries(headers).filter(([name]) => !secretHeaders.has(name)));
+};
+
+/**
+ * The dedupe key of an async delivery: the caller's `Idempotency-Key` or
+ * `X-Delivery-Id`, else a hash of job and body.
+ */
+export const dedupeKeyOf = (jobId: string, headers: Readonly<Record<string, string>>, body: string): string => {
+  const explicit = headers['idempotency-key'] ?? headers['x-delivery-id'];
+  if (explicit !== undefined && explicit.trim() !== '') {
+    return `key:${createHash('sha256').update(explicit.trim()).digest('base64url')}`;
+  }
+  return `body:${createHash('sha256').update(jobId).update('\0').update(body).digest('base64url')}`;
+};
+
+/**
+ * Accepts one webhook: authenticate, bound, parse through the job's source,
+ * drop duplicates, then either enqueue it (async) or run it inline and answer
+ * with the verdict (decision). Throws domain errors for every refusal; a
+ * refusal stores and enqueues nothing.
+ */
+export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnswer> => {
+  const job = await deps.jobs.get(req.jobId);
+  if (!job) throw new NotFoundError(`no job ${req.jobId}`);
+
+  const secrets = await deps.secrets.getVersions(job.auth.secret);
+  const now = deps.clock.now();
+  verifyRequest(job.auth, { headers: req.headers, body: req.body }, secrets, now);
+  if (!job.enabled) throw new ConflictError(`job ${job.id} is disabled`, 'job_disabled');
+
+  const bytes = Buffer.byteLength(req.body);
+  if (bytes > job.maxBodyBytes) throw new PayloadTooLargeError(job.maxBodyBytes);
+
+  const deliveryId = ulid(now.getTime());
+  const receivedAt = now.toISOString();
+  const adapter = sourceAdapter(job.source);
+  const parsed = adapter.parse(
+    {
+      body: req.body,
+      contentType: req.headers['content-type'],
+      headers: req.headers,
+      query: req.query,
+      deliveryId,
+      receivedAt,
+    },
+    job,
+  );
+  const event: TriggerEvent = { ...parsed, headers: keptHeaders(job, parsed.headers) };
+  const runId = ulid(now.getTime());
+
+  if (job.mode === 'decision') return decide(deps, job, runId, event);
+
+  const dedupe =
+    job.dedupeWindowSeconds > 0 ? dedupeKeyOf(job.id, req.headers, req.body) : `delivery:${deliveryId}`;
+  const claim = await deps.deliveries.create(
+    {
+      id: deliveryId,
+      jobId: job.id,
+      runId,
+      dedupeKey: dedupe,
+      receivedAt,
+      dedupeUntil: new Date(now.getTime() + job.dedupeWindowSeconds * 1000).toISOString(),
+      contentType: req.headers['content-type'],
+      bytes,
+    },
+    now,
+  );
+  if (!claim.created) {
+    return { kind: 'duplicate', runId: claim.existing.runId, deliveryId: claim.existing.id };
+  }
+
+  const run: Run = {
+    id: runId,
+    jobId: job.id,
+    deliveryId,
+    source: event.source,
+    trigger: event.trigger,
+    mode: 'async',
+    status: 'queued',
+    attempt: 0,
+    createdAt: receivedAt,
+    logs: [],
+    ...(await storeEvent(deps, job.id, runId, event)),
+  };
+  try {
+    await deps.runs.create(run);
+    await deps.queue.send({ runId, jobId: job.id });
+  } catch (e) {
+    // Free the dedupe key so that the caller's retry is accepted, not answered as a duplicate.
+    await deps.deliveries.release(job.id, dedupe, deliveryId).catch(() => undefined);
+    await failUnqueued(deps, runId, errorMessage(e));
+    platformLogger.error('could not accept delivery', { jobId: job.id, runId, error: errorMessage(e) });
+    throw new ServiceUnavailableError('could not queue the delivery; try again');
+  }
+  return { kind: 'queued', runId, deliveryId };
+};
+
+/** Records a run whose message never reached the queue as failed, if it was created. */
+const failUnqueued = async (deps: Deps, runId: string, error: string): Promise<void> => {
+  try {
+    const started = await deps.runs.start(runId, { startedAt: deps.clock.now().toISOString() });
+    if (!started) return;
+    await deps.runs.finish(runId, {
+      attempt: started.attempt,
+      status: 'failed',
+      endedAt: deps.clock.now().toISOString(),
+      durationMs: 0,
+      error: `not queued: ${error}`,
+      logs: [],
+    });
+  } catch {
+    // The run item was not written either: nothing to record.
+  }
+};
+
+/**
+ * Runs a decision job inline and renders the verdict in the source's format.
+ * On failure or time-out the job's `onError` decides. Two writes: the run is
+ * created `running` and finished with its verdict.
+ */
+const decide = async (deps: Deps, job: Job, runId: string, event: TriggerEvent): Promise<IngestAnswer> => {
+  const startedAt = deps.clock.now();
+  const integration = deps.registry.get(job.integration);
+  await deps.runs.create({
+    id: runId,
+    jobId: job.id,
+    deliveryId: event.deliveryId,
+    source: event.source,
+    trigger: event.trigger,
+    mode: 'decision',
+    status: 'running',
+    attempt: 1,
+    createdAt: startedAt.toISOString(),
+    startedAt: startedAt.toISOString(),
+    logs: [],
+    ...(await storeEvent(deps, job.id, runId, event)),
+  });
+
+  const outcome = integration
+    ? await executeIntegration({
+        integration,
+        job,
+        runId,
+        event,
+        entry: integration.decide ? 'decide' : 'run',
+        secrets: deps.secrets,
+        clock: deps.clock,
+      })
+    : undefined;
+
+  let verdict: Verdict;
+  if (!outcome) {
+    verdict = fallbackVerdict(job, `integration ${job.integration} is not installed`);
+  } else if (outcome.status === 'succeeded') {
+    verdict = outcome.verdict ?? { allow: true, message: outcome.message ?? 'succeeded' };
+  } else {
+    verdict = fallbackVerdict(job, outcome.error ?? outcome.status);
+  }
+
+  await deps.runs.finish(runId, {
+    attempt: 1,
+    status: outcome?.status ?? 'failed',
+    endedAt: deps.clock.now().toISOString(),
+    durationMs: outcome?.durationMs ?? 0,
+    message: verdict.message,
+    error: outcome?.error ?? (outcome ? undefined : verdict.message),
+    output: outcome?.output,
+    verdict,
+    logs: outcome?.logs ?? [],
+    logsTruncated: outcome?.logsTruncated,
+  });
+  return { kind: 'verdict', runId, response: sourceAdapter(job.source).renderVerdict(verdict, { job, event, runId }) };
+};
+
+const fallbackVerdict = (job: Job, reason: string): Verdict => ({
+  allow: job.onError === 'allow',
+  message: `${reason}; onError=${job.onError}: ${job.onError === 'allow' ? 'allowed' : 'denied'}`,
+  fallback: true,
+});

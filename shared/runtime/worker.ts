@@ -1,0 +1,154 @@
+import { errorMessage } from '../errors.ts';
+import type { Run } from '../model/index.ts';
+import type { RunFinish } from '../ports.ts';
+import { parseRunMessage } from '../queue/sqs-queue.ts';
+import type { Deps } from './deps.ts';
+import { loadEvent } from './event-storage.ts';
+import { executeIntegration } from './execute.ts';
+import { platformLogger } from './platform-logger.ts';
+
+/** One queue message as the worker sees it. */
+export interface RunDelivery {
+  body: string;
+  /** SQS `ApproximateReceiveCount`: 1 on the first receive. */
+  receiveCount: number;
+  receiptHandle: string;
+}
+
+/** Thrown to leave a message on the queue for another attempt (or the DLQ after the last). */
+export class RetryableRunError extends Error {
+  constructor(
+    readonly runId: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RetryableRunError';
+  }
+}
+
+export const backoffSeconds = (receiveCount: number, baseSeconds: number): number =>
+  Math.min(900, baseSeconds * 2 ** Math.max(0, receiveCount - 1));
+
+/**
+ * Processes one run message: `queued → running → succeeded | failed`. A
+ * transient failure throws so the queue retries it, after a back-off; on the
+ * queue's last receive the run is recorded as failed and the throw sends the
+ * message to the DLQ. A message whose run has already finished changes nothing.
+ */
+export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Promise<void> => {
+  const message = parseRunMessage(delivery.body);
+  const now = deps.clock.now();
+  const run = await deps.runs.start(message.runId, { startedAt: now.toISOString() });
+  if (!run) {
+    platformLogger.info('run already finished; message ignored', { runId: message.runId });
+    return;
+  }
+  const lastAttempt = delivery.receiveCount >= deps.settings.maxReceiveCount;
+  const fail = (error: string): Promise<boolean> =>
+    deps.runs.finish(run.id, baseFinish(run, deps, now, { status: 'failed', error, message: error }));
+
+  const job = await deps.jobs.get(run.jobId);
+  if (!job) {
+    await fail(`job ${run.jobId} no longer exists`);
+    return;
+  }
+  const integration = deps.registry.get(job.integration);
+  if (!integration) {
+    await fail(`integration ${job.integration} is not installed`);
+    return;
+  }
+  let event;
+  try {
+    event = await loadEvent(deps, run);
+  } catch (e) {
+    // The stored payload could not be read: worth another try while attempts remain.
+    return retryOrFail(deps, run, delivery, lastAttempt, `could not load the event: ${errorMessage(e)}`, now);
+  }
+  if (!event) {
+    await fail('run has no event');
+    return;
+  }
+
+  const outcome = await executeIntegration({
+    integration,
+    job,
+    runId: run.id,
+    event,
+    entry: 'run',
+    secrets: deps.secrets,
+    clock: deps.clock,
+    previousLogs: run.logs,
+    attempt: run.attempt,
+  });
+
+  if (outcome.status !== 'succeeded' && outcome.retryable && !lastAttempt) {
+    const released = await deps.runs.release(run.id, {
+      attempt: run.attempt,
+      error: outcome.error ?? outcome.status,
+      logs: outcome.logs,
+      logsTruncated: outcome.logsTruncated,
+    });
+    if (!released) return; // a newer attempt holds the run; this message is stale
+    await deps.queue
+      .retryLater(delivery.receiptHandle, backoffSeconds(delivery.receiveCount, deps.settings.retryBaseSeconds))
+      .catch((e: unknown) => platformLogger.warn('could not set retry back-off', { error: errorMessage(e) }));
+    throw new RetryableRunError(run.id, outcome.error ?? outcome.status);
+  }
+
+  const ended = deps.clock.now();
+  const finished = await deps.runs.finish(run.id, {
+    attempt: run.attempt,
+    status: outcome.status,
+    endedAt: ended.toISOString(),
+    durationMs: Math.max(0, ended.getTime() - now.getTime()),
+    message: outcome.status === 'succeeded' ? outcome.message : outcome.error,
+    error: outcome.error,
+    output: outcome.output,
+    logs: outcome.logs,
+    logsTruncated: outcome.logsTruncated,
+  });
+  if (!finished) {
+    platformLogger.warn('run finished by a newer attempt; result dropped', { runId: run.id });
+    return;
+  }
+  platformLogger.info('run finished', { runId: run.id, jobId: run.jobId, status: outcome.status });
+  if (outcome.status !== 'succeeded' && outcome.retryable) {
+    // Last receive: the run is recorded. Made visible at once, the message is moved to the
+    // DLQ by the redrive policy on its next receive instead of after a whole visibility timeout.
+    await deps.queue.retryLater(delivery.receiptHandle, 0).catch(() => undefined);
+    throw new RetryableRunError(run.id, `${outcome.error ?? outcome.status} (last attempt)`);
+  }
+};
+
+const baseFinish = (
+  run: Run,
+  deps: Deps,
+  startedAt: Date,
+  f: Pick<RunFinish, 'status' | 'error' | 'message'>,
+): RunFinish => ({
+  attempt: run.attempt,
+  endedAt: deps.clock.now().toISOString(),
+  durationMs: Math.max(0, deps.clock.now().getTime() - startedAt.getTime()),
+  logs: run.logs,
+  ...f,
+});
+
+const retryOrFail = async (
+  deps: Deps,
+  run: Run,
+  delivery: RunDelivery,
+  lastAttempt: boolean,
+  error: string,
+  startedAt: Date,
+): Promise<void> => {
+  if (lastAttempt) {
+    await deps.runs.finish(run.id, baseFinish(run, deps, startedAt, { status: 'failed', error, message: error }));
+    await deps.queue.retryLater(delivery.receiptHandle, 0).catch(() => undefined);
+  } else {
+    await deps.runs.release(run.id, { attempt: run.attempt, error, logs: run.logs });
+    await deps.queue
+      .retryLater(delivery.receiptHandle, backoffSeconds(delivery.receiveCount, deps.settings.retryBaseSeconds))
+      .catch(() => undefined);
+  }
+  throw new RetryableRunError(run.id, error);
+};
