@@ -5,7 +5,10 @@ import type { AddressInfo } from 'node:net';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { MAX_BODY_BYTES_LIMIT } from '../../shared/model/index.ts';
 
-export type HttpLambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResult>;
+export type HttpLambdaHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyResult>;
 
 /** A route prefix and the Lambda handler API Gateway would call for it. */
 export interface LocalRoute {
@@ -117,11 +120,16 @@ export const startApiServer = async (
           message: `body is larger than ${API_GATEWAY_MAX_BYTES} bytes`,
         });
       }
-      const result = await route.handler(toApiGatewayEvent(req, body), lambdaContext(`triggerhub-${route.prefix}`));
+      const result = await route.handler(
+        toApiGatewayEvent(req, body),
+        lambdaContext(`triggerhub-${route.prefix}`),
+      );
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
       res.writeHead(result.statusCode, headers);
-      res.end(result.body === '' ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'));
+      res.end(
+        result.body === '' ? undefined : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8'),
+      );
     })().catch(() => {
       if (!res.headersSent) send(res, 500, { error: 'internal', message: 'internal error' });
       else res.destroy();

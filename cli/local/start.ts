@@ -74,7 +74,10 @@ const loadExampleJobs = async (
   for (const file of files) {
     try {
       const body = JSON.parse(await readFile(join(dir, file), 'utf8')) as unknown;
-      const id = typeof body === 'object' && body !== null && 'id' in body ? String(body.id) : file.replace(/\.json$/, '');
+      const id =
+        typeof body === 'object' && body !== null && 'id' in body
+          ? String(body.id)
+          : file.replace(/\.json$/, '');
       const existing = await deps.jobs.get(id);
       const job = existing ?? (await admin.putJob(deps, id, body)).job;
       await secrets.ensureSecret(job.auth.secret);
@@ -130,7 +133,12 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
   const secrets = new LocalSecretStore({ dataDir, env: process.env });
   const deps = createDeps(config, { secrets, integrations: opts.integrations });
 
-  const jobs = await loadExampleJobs(deps, secrets, opts.examplesDir ?? join(REPO_ROOT, 'examples', 'jobs'), print);
+  const jobs = await loadExampleJobs(
+    deps,
+    secrets,
+    opts.examplesDir ?? join(REPO_ROOT, 'examples', 'jobs'),
+    print,
+  );
   const requeued = await requeueUnfinished(deps);
 
   const ingestHandler = handle(createIngestApp(deps)) as HttpLambdaHandler;
@@ -150,10 +158,13 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
   });
 
   const secretPath = secretFilePath(dataDir, 'demo');
-  const shownPath = isAbsolute(relative(process.cwd(), secretPath)) || relative(process.cwd(), secretPath).startsWith('..')
-    ? secretPath
-    : relative(process.cwd(), secretPath);
-  print(`triggerhub is ready on ${api.url} (data in ${dataDir}; jobs: ${jobs.join(', ') || 'none'}; requeued ${requeued})`);
+  const shownPath =
+    isAbsolute(relative(process.cwd(), secretPath)) || relative(process.cwd(), secretPath).startsWith('..')
+      ? secretPath
+      : relative(process.cwd(), secretPath);
+  print(
+    `triggerhub is ready on ${api.url} (data in ${dataDir}; jobs: ${jobs.join(', ') || 'none'}; requeued ${requeued})`,
+  );
   if (jobs.includes('demo')) {
     print(
       `  try: curl -sS -X POST ${api.url}/hooks/demo -H 'content-type: application/json' ` +

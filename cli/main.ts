@@ -1,0 +1,104 @@
+import { realpathSync } from 'node:fs';
+import { pathToFileURL } from 'node:url';
+import { Command, CommanderError } from 'commander';
+import { z } from 'zod';
+import { errorMessage } from '../shared/errors.ts';
+import packageJson from '../package.json' with { type: 'json' };
+import { AdminApiError } from './admin-client.ts';
+import { createContext } from './commands/context.ts';
+import type { CliIo } from './commands/context.ts';
+import { registerIntegrationCommands } from './commands/integrations.ts';
+import { registerJobCommands } from './commands/jobs.ts';
+import { registerMediatorCommand } from './commands/mediator.ts';
+import { registerRunCommands } from './commands/runs.ts';
+import { registerStartCommand } from './commands/start.ts';
+
+export type { CliIo } from './commands/context.ts';
+
+/** Exit codes: 0 done, 1 the operation failed, 2 the command line was wrong. */
+export const EXIT_OK = 0;
+export const EXIT_FAILURE = 1;
+export const EXIT_USAGE = 2;
+
+const { version } = z.object({ version: z.string() }).parse(packageJson);
+
+/**
+ * The `triggerhub` program. Output goes through `io`, so tests run it in-process;
+ * it never calls `process.exit`: errors are thrown (commander's as `CommanderError`).
+ */
+export function buildProgram(io: CliIo): Command {
+  const ctx = createContext(io);
+  const program = new Command('triggerhub');
+  // Set before any subcommand is added: subcommands copy these settings when created.
+  program
+    .description(
+      'Manage triggerhub jobs, runs and integrations; run the local stack; generate mediator scripts.',
+    )
+    .version(version, '-V, --version', 'print the triggerhub version')
+    .option('--endpoint <url>', 'admin API base URL (default: $TRIGGERHUB_ENDPOINT or http://127.0.0.1:3000)')
+    .option('--json', 'machine output: the API JSON, pretty-printed, on stdout')
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => io.stdout(s),
+      writeErr: (s) => io.stderr(s),
+    })
+    .showHelpAfterError('(add --help for usage)');
+
+  registerStartCommand(program, ctx);
+  registerJobCommands(program, ctx);
+  registerRunCommands(program, ctx);
+  registerIntegrationCommands(program, ctx);
+  registerMediatorCommand(program, ctx);
+  return program;
+}
+
+const reportError = (error: unknown, io: CliIo): void => {
+  const env = io.env ?? process.env;
+  const detail = error instanceof AdminApiError ? ` (HTTP ${error.status} ${error.code})` : '';
+  io.stderr(`error: ${errorMessage(error)}${detail}\n`);
+  if (env.TRIGGERHUB_DEBUG === '1' && error instanceof Error && error.stack !== undefined) {
+    io.stderr(`${error.stack}\n`);
+    if (error.cause !== undefined)
+      io.stderr(
+        `cause: ${error.cause instanceof Error ? (error.cause.stack ?? error.cause.message) : JSON.stringify(error.cause)}\n`,
+      );
+  }
+};
+
+/**
+ * Runs the CLI with the arguments after the program name and returns the exit
+ * code: 0 done, 1 the operation failed (message on stderr), 2 usage error.
+ */
+export async function run(args: readonly string[], io: CliIo): Promise<number> {
+  const program = buildProgram(io);
+  try {
+    await program.parseAsync([...args], { from: 'user' });
+    return EXIT_OK;
+  } catch (error) {
+    // Commander has already printed its message (or the help / version).
+    if (error instanceof CommanderError) return error.exitCode === 0 ? EXIT_OK : EXIT_USAGE;
+    reportError(error, io);
+    return EXIT_FAILURE;
+  }
+}
+
+/** The entry point: `process.argv` in, `process.exitCode` out. */
+export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  process.exitCode = await run(argv.slice(2), {
+    stdout: (s) => process.stdout.write(s),
+    stderr: (s) => process.stderr.write(s),
+    env: process.env,
+  });
+}
+
+const isEntryPoint = (): boolean => {
+  const script = process.argv[1];
+  if (script === undefined) return false;
+  try {
+    return import.meta.url === pathToFileURL(realpathSync(script)).href;
+  } catch {
+    return false;
+  }
+};
+
+if (isEntryPoint()) await main();

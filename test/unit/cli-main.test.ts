@@ -1,0 +1,700 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { run } from '../../cli/main.ts';
+import type { CliIo } from '../../cli/main.ts';
+
+const { runLocal } = vi.hoisted(() => ({ runLocal: vi.fn((_opts: unknown) => Promise.resolve()) }));
+vi.mock('../../cli/local/start.ts', () => ({ runLocal }));
+
+// ── a fake admin API, as documented ─────────────────────────────────────────
+
+const makeJob = (id: string, extra: Record<string, unknown> = {}) => ({
+  id,
+  name: `Job ${id}`,
+  description: '',
+  enabled: true,
+  integration: 'echo',
+  params: {},
+  source: 'generic',
+  auth: { type: 'shared-secret', secret: id, header: 'X-Shared-Secret' },
+  mode: 'async',
+  onError: 'deny',
+  maxBodyBytes: 1048576,
+  dedupeWindowSeconds: 600,
+  ...extra,
+});
+
+const run1 = {
+  id: '01JRUNAAAA',
+  jobId: 'alpha',
+  source: 'generic',
+  trigger: 'webhook',
+  mode: 'async',
+  status: 'succeeded',
+  attempt: 1,
+  createdAt: '2026-11-22T10:00:00.000Z',
+  startedAt: '2026-11-22T10:00:00.100Z',
+  endedAt: '2026-11-22T10:00:01.300Z',
+  durationMs: 1200,
+  message: 'posted to Slack',
+  logs: [{ ts: '2026-11-22T10:00:00.200Z', level: 'INFO', message: 'posting' }],
+};
+
+const json = (status: number, body: unknown): Response =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const notFound = (message: string) => json(404, { error: 'not_found', message });
+
+interface FakeApi {
+  jobs: Map<string, Record<string, unknown>>;
+  requests: { method: string; path: string; search: string; body: string }[];
+  fetch: typeof fetch;
+}
+
+const fakeAdminApi = (initial: Record<string, unknown>[] = []): FakeApi => {
+  const jobs = new Map(initial.map((j) => [String(j.id), j]));
+  const requests: FakeApi['requests'] = [];
+  const fetch: typeof globalThis.fetch = async (input, init) => {
+    const req = new Request(input, init);
+    const url = new URL(req.url);
+    const body = await req.text();
+    requests.push({ method: req.method, path: url.pathname, search: url.search, body });
+    const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+    if (parts[0] !== 'admin') return notFound('no route');
+    if (parts[1] === 'jobs' && parts.length === 2 && req.method === 'GET') {
+      const all = [...jobs.values()];
+      const limit = Number(url.searchParams.get('limit') ?? '100');
+      const start = Number(url.searchParams.get('cursor') ?? '0');
+      const items = all.slice(start, start + limit);
+      return json(200, start + limit < all.length ? { items, nextCursor: String(start + limit) } : { items });
+    }
+    if (parts[1] === 'jobs' && parts.length === 3) {
+      const id = parts[2] ?? '';
+      if (req.method === 'GET')
+        return jobs.has(id) ? json(200, jobs.get(id)) : notFound(`job ${id} not found`);
+      if (req.method === 'DELETE')
+        return jobs.delete(id) ? new Response(null, { status: 204 }) : notFound(`job ${id} not found`);
+      if (req.method === 'PUT') {
+        const job = JSON.parse(body) as Record<string, unknown>;
+        if (job.integration === 'missing') {
+          return json(400, { error: 'invalid_job', message: 'integration "missing" does not exist' });
+        }
+        const created = !jobs.has(id);
+        const stored = { ...makeJob(id), ...job, id };
+        jobs.set(id, stored);
+        return json(created ? 201 : 200, stored);
+      }
+    }
+    if (parts[1] === 'jobs' && parts[3] === 'runs') {
+      if (!jobs.has(parts[2] ?? '')) return notFound(`job ${parts[2]} not found`);
+      const { logs: _logs, ...summary } = run1;
+      return json(200, {
+        items: [
+          summary,
+          {
+            ...summary,
+            id: '01JRUNBBBB',
+            status: 'failed',
+            message: undefined,
+            error: 'boom\nline 2',
+            durationMs: 65_000,
+          },
+        ],
+        nextCursor: 'eyJrIjoxfQ==',
+      });
+    }
+    if (parts[1] === 'runs' && parts.length === 3) {
+      return parts[2] === run1.id ? json(200, run1) : notFound(`run ${parts[2]} not found`);
+    }
+    if (parts[1] === 'integrations') {
+      return json(200, {
+        items: [
+          {
+            id: 'echo',
+            name: 'Echo',
+            version: '1.0.0',
+            description: 'Logs the event.',
+            parameters: {},
+            entryPoints: ['run', 'decide'],
+          },
+        ],
+      });
+    }
+    return notFound('no route');
+  };
+  return { jobs, requests, fetch };
+};
+
+/** Runs the CLI in-process and captures what it prints. */
+const cli = async (args: string[], io: Partial<CliIo> = {}) => {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, {
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+    env: {},
+    ...io,
+  });
+  return { code, stdout, stderr };
+};
+
+// ── tests ────────────────────────────────────────────────────────────────────
+
+describe('triggerhub jobs', () => {
+  it('lists jobs as an aligned table with the next-page hint', async () => {
+    // Prepare
+    const api = fakeAdminApi([
+      makeJob('alpha'),
+      makeJob('beta-long-id', { mode: 'decision', enabled: false }),
+      makeJob('gamma'),
+    ]);
+
+    // Act
+    const out = await cli(['jobs', 'list', '--limit', '2'], { fetch: api.fetch });
+
+    // Assess
+    expect(out.code).toBe(0);
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toBe(
+      [
+        'ID            NAME              INTEGRATION  SOURCE   MODE      ENABLED',
+        'alpha         Job alpha         echo         generic  async     yes',
+        'beta-long-id  Job beta-long-id  echo         generic  decision  no',
+        '',
+        'More results: triggerhub jobs list --limit 2 --cursor 2',
+        '',
+      ].join('\n'),
+    );
+    expect(api.requests[0]).toMatchObject({ method: 'GET', path: '/admin/jobs', search: '?limit=2' });
+  });
+
+  it('follows --cursor and says when there is nothing', async () => {
+    // Prepare
+    const api = fakeAdminApi([makeJob('alpha')]);
+    const empty = fakeAdminApi();
+
+    // Act
+    const next = await cli(['jobs', 'list', '--cursor', '1'], { fetch: api.fetch });
+    const none = await cli(['jobs', 'list'], { fetch: empty.fetch });
+
+    // Assess
+    expect(api.requests[0]?.search).toBe('?cursor=1');
+    expect(next.stdout).toBe('No jobs.\n');
+    expect(none.stdout).toBe('No jobs.\n');
+  });
+
+  it('prints the API JSON with --json', async () => {
+    // Prepare
+    const api = fakeAdminApi([makeJob('alpha')]);
+
+    // Act
+    const out = await cli(['--json', 'jobs', 'list'], { fetch: api.fetch });
+    const one = await cli(['jobs', 'get', 'alpha', '--json'], { fetch: api.fetch });
+
+    // Assess
+    expect(out.code).toBe(0);
+    expect(JSON.parse(out.stdout)).toEqual({ items: [makeJob('alpha')] });
+    expect(out.stdout).toBe(`${JSON.stringify({ items: [makeJob('alpha')] }, null, 2)}\n`);
+    expect(JSON.parse(one.stdout)).toEqual(makeJob('alpha'));
+  });
+
+  it('shows one job as fields with its params', async () => {
+    // Prepare
+    const api = fakeAdminApi([makeJob('alpha', { params: { channel: '#ops', token: { secret: 'slack' } } })]);
+
+    // Act
+    const out = await cli(['jobs', 'get', 'alpha'], { fetch: api.fetch });
+
+    // Assess
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain('ID:             alpha\n');
+    expect(out.stdout).toContain('Auth:           shared secret alpha in X-Shared-Secret\n');
+    expect(out.stdout).toContain(
+      'Params:\n  {\n    "channel": "#ops",\n    "token": {\n      "secret": "slack"\n    }\n  }\n',
+    );
+  });
+
+  it('reports a missing job on stderr with exit code 1 and no stack trace', async () => {
+    // Prepare
+    const api = fakeAdminApi();
+
+    // Act
+    const out = await cli(['jobs', 'get', 'nope'], { fetch: api.fetch });
+
+    // Assess
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toBe('error: job nope not found (HTTP 404 not_found)\n');
+  });
+
+  it('adds the stack trace when TRIGGERHUB_DEBUG=1', async () => {
+    // Prepare
+    const api = fakeAdminApi();
+
+    // Act
+    const out = await cli(['jobs', 'get', 'nope'], { fetch: api.fetch, env: { TRIGGERHUB_DEBUG: '1' } });
+
+    // Assess
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(
+      /^error: job nope not found \(HTTP 404 not_found\)\nAdminApiError: job nope not found\n\s+at /,
+    );
+  });
+
+  it('deletes a job', async () => {
+    // Prepare
+    const api = fakeAdminApi([makeJob('alpha')]);
+
+    // Act
+    const out = await cli(['jobs', 'delete', 'alpha'], { fetch: api.fetch });
+    const again = await cli(['jobs', 'delete', 'alpha', '--json'], { fetch: api.fetch });
+
+    // Assess
+    expect(out).toEqual({ code: 0, stdout: 'deleted  alpha\n', stderr: '' });
+    expect(api.jobs.has('alpha')).toBe(false);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('job alpha not found');
+  });
+});
+
+describe('triggerhub jobs apply', () => {
+  let dir: string;
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'triggerhub-cli-'));
+  });
+  afterEach(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const input = (id: string, extra: Record<string, unknown> = {}) => ({
+    id,
+    name: `Job ${id}`,
+    integration: 'echo',
+    auth: { secret: id },
+    ...extra,
+  });
+
+  it('applies a file with one job and says it was created', async () => {
+    // Prepare
+    const api = fakeAdminApi();
+    const file = join(dir, 'job.json');
+    await writeFile(file, JSON.stringify(input('alpha')));
+
+    // Act
+    const out = await cli(['jobs', 'apply', '-f', file], { fetch: api.fetch });
+
+    // Assess
+    expect(out).toEqual({ code: 0, stdout: 'created  alpha\n', stderr: '' });
+    expect(api.requests).toHaveLength(1);
+    expect(api.requests[0]).toMatchObject({ method: 'PUT', path: '/admin/jobs/alpha' });
+    // What the operator wrote is sent, defaults are the server's business.
+    expect(JSON.parse(api.requests[0]?.body ?? '')).toEqual(input('alpha'));
+  });
+
+  it('applies an array, telling created from updated, and prints the jobs with --json', async () => {
+    // Prepare
+    const api = fakeAdminApi([makeJob('beta')]);
+    const file = join(dir, 'jobs.json');
+    await writeFile(file, JSON.stringify([input('alpha'), input('beta', { name: 'Beta v2' })]));
+
+    // Act
+    const out = await cli(['jobs', 'apply', '--file', file], { fetch: api.fetch });
+    const asJson = await cli(['--json', 'jobs', 'apply', '--file', file], { fetch: api.fetch });
+
+    // Assess
+    expect(out.stdout).toBe('created  alpha\nupdated  beta\n');
+    expect(api.jobs.get('beta')?.name).toBe('Beta v2');
+    const printed = JSON.parse(asJson.stdout) as { id: string }[];
+    expect(printed.map((j) => j.id)).toEqual(['alpha', 'beta']);
+  });
+
+  it('reads the jobs from stdin with -f -', async () => {
+    // Prepare
+    const api = fakeAdminApi();
+
+    // Act
+    const out = await cli(['jobs', 'apply', '-f', '-'], {
+      fetch: api.fetch,
+      readStdin: () => Promise.resolve(JSON.stringify([input('from-stdin')])),
+    });
+
+    // Assess
+    expect(out.stdout).toBe('created  from-stdin\n');
+    expect(api.jobs.has('from-stdin')).toBe(true);
+  });
+
+  it('checks every job before sending any', async () => {
+    // Prepare
+    const api = fakeAdminApi();
+    const file = join(dir, 'jobs.json');
+    await writeFile(file, JSON.stringify([input('alpha'), { ...input('Bad Id') }, input('alpha')]));
+
+    // Act
+    const out = await cli(['jobs', 'apply', '-f', file], { fetch: api.fetch });
+
+    // Assess
+    expect(out.code).toBe(1);
+    expect(api.requests).toHaveLength(0);
+    expect(out.stderr).toContain(`${file}[1]: id: job id: lower-case letters`);
+    expect(out.stderr).toContain(`${file}[2]: job "alpha" appears twice`);
+  });
+
+  it('reports a job the server rejects, applies the others, and exits 1', async () => {
+    // Prepare
+    const api = fakeAdminApi();
+    const file = join(dir, 'jobs.json');
+    await writeFile(file, JSON.stringify([input('one', { integration: 'missing' }), input('two')]));
+
+    // Act
+    const out = await cli(['jobs', 'apply', '-f', file], { fetch: api.fetch });
+
+    // Assess
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe('created  two\n');
+    expect(out.stderr).toBe(
+      'error: one: integration "missing" does not exist (HTTP 400 invalid_job)\n' +
+        'error: 1 of 2 jobs not applied: one\n',
+    );
+  });
+
+  it('says so when the file is missing or not JSON', async () => {
+    // Prepare
+    const api = fakeAdminApi();
+    const file = join(dir, 'broken.json');
+    await writeFile(file, '{ "id": ');
+
+    // Act
+    const missing = await cli(['jobs', 'apply', '-f', join(dir, 'nope.json')], { fetch: api.fetch });
+    const broken = await cli(['jobs', 'apply', '-f', file], { fetch: api.fetch });
+
+    // Assess
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toBe(`error: cannot read ${join(dir, 'nope.json')}: no such file\n`);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toMatch(/^error: .*broken\.json: not valid JSON/);
+  });
+});
+
+describe('triggerhub runs', () => {
+  it('lists the runs of a job as a table, one line each, with the cursor hint', async () => {
+    // Prepare
+    const api = fakeAdminApi([makeJob('alpha')]);
+
+    // Act
+    const out = await cli(['runs', 'list', 'alpha', '--limit', '2'], { fetch: api.fetch });
+
+    // Assess
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe(
+      [
+        'RUN         STATUS     TRIGGER  ATTEMPT  CREATED                   DURATION  MESSAGE',
+        '01JRUNAAAA  succeeded  webhook  1        2026-11-22T10:00:00.000Z  1.2s      posted to Slack',
+        '01JRUNBBBB  failed     webhook  1        2026-11-22T10:00:00.000Z  1m 05s    boom line 2',
+        '',
+        'More results: triggerhub runs list alpha --limit 2 --cursor eyJrIjoxfQ==',
+        '',
+      ].join('\n'),
+    );
+    expect(api.requests[0]).toMatchObject({ path: '/admin/jobs/alpha/runs', search: '?limit=2' });
+  });
+
+  it('shows a run with its header block and log lines', async () => {
+    // Prepare
+    const api = fakeAdminApi();
+
+    // Act
+    const out = await cli(['runs', 'show', '01JRUNAAAA'], { fetch: api.fetch });
+
+    // Assess
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe(
+      [
+        'Run:       01JRUNAAAA',
+        'Job:       alpha',
+        'Status:    succeeded',
+        'Attempt:   1',
+        'Trigger:   webhook (generic, async)',
+        'Created:   2026-11-22T10:00:00.000Z',
+        'Started:   2026-11-22T10:00:00.100Z',
+        'Ended:     2026-11-22T10:00:01.300Z',
+        'Duration:  1.2s',
+        'Message:   posted to Slack',
+        '',
+        'Log:',
+        '[2026-11-22T10:00:00.200Z] [INFO] – posting',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('prints the run JSON with --json', async () => {
+    // Prepare
+    const api = fakeAdminApi();
+
+    // Act
+    const out = await cli(['runs', 'show', '01JRUNAAAA', '--json'], { fetch: api.fetch });
+
+    // Assess
+    expect(JSON.parse(out.stdout)).toEqual(run1);
+  });
+});
+
+describe('triggerhub integrations list', () => {
+  it('lists the integrations as a table', async () => {
+    // Prepare
+    const api = fakeAdminApi();
+
+    // Act
+    const out = await cli(['integrations', 'list'], { fetch: api.fetch });
+
+    // Assess
+    expect(out.stdout).toBe(
+      'ID    NAME  VERSION  ENTRY POINTS  DESCRIPTION\necho  Echo  1.0.0    run, decide   Logs the event.\n',
+    );
+  });
+});
+
+describe('endpoint and errors', () => {
+  it('uses TRIGGERHUB_ENDPOINT, and --endpoint over it', async () => {
+    // Prepare
+    const urls: string[] = [];
+    const fetch: typeof globalThis.fetch = (input, init) => {
+      urls.push(new Request(input, init).url);
+      return Promise.resolve(json(200, { items: [] }));
+    };
+    const env = { TRIGGERHUB_ENDPOINT: 'https://api.example.com/prod' };
+
+    // Act
+    await cli(['jobs', 'list'], { fetch, env });
+    await cli(['--endpoint', 'http://127.0.0.1:4000', 'jobs', 'list'], { fetch, env });
+    await cli(['jobs', 'list'], { fetch });
+
+    // Assess
+    expect(urls).toEqual([
+      'https://api.example.com/prod/admin/jobs',
+      'http://127.0.0.1:4000/admin/jobs',
+      'http://127.0.0.1:3000/admin/jobs',
+    ]);
+  });
+
+  it('tells the user to start the stack when the connection is refused', async () => {
+    // Prepare
+    const server = createServer();
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    const { port } = server.address() as AddressInfo;
+    await new Promise<void>((done) => server.close(() => done()));
+
+    // Act
+    const out = await cli(['--endpoint', `http://127.0.0.1:${port}`, 'jobs', 'list']);
+
+    // Assess
+    expect(out.code).toBe(1);
+    expect(out.stderr).toBe(
+      `error: cannot reach the triggerhub admin API at http://127.0.0.1:${port} (connection refused). ` +
+        'Start the local stack with `npm start`, or pass --endpoint <url> (or set TRIGGERHUB_ENDPOINT).\n',
+    );
+  });
+
+  it('reports an answer that breaks the contract', async () => {
+    // Prepare
+    const fetch: typeof globalThis.fetch = () => Promise.resolve(json(200, { items: [{ id: 42 }] }));
+
+    // Act
+    const out = await cli(['jobs', 'list'], { fetch });
+
+    // Assess
+    expect(out.code).toBe(1);
+    expect(out.stderr).toMatch(
+      /^error: GET \/admin\/jobs: unexpected answer from http:\/\/127\.0\.0\.1:3000: items\.0\.id/,
+    );
+  });
+
+  it.each([
+    [['jobs', 'frobnicate'], /unknown command 'frobnicate'/],
+    [['jobs', 'get'], /missing required argument 'id'/],
+    [['runs', 'list', 'alpha', '--limit', 'ten'], /--limit must be a whole number/],
+    [['jobs', 'apply'], /required option '-f, --file <file>' not specified/],
+    [['mediator', 'demo', '--kind', 'nope'], /argument 'nope' is invalid/],
+    [['--bogus'], /unknown option '--bogus'/],
+  ])('exits 2 on the usage error %j', async (args, message) => {
+    // Act
+    const out = await cli(args, { fetch: fakeAdminApi().fetch });
+
+    // Assess
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(message);
+    expect(out.stdout).toBe('');
+  });
+
+  it('prints help on stdout with exit code 0', async () => {
+    // Act
+    const top = await cli(['--help']);
+    const runsShow = await cli(['runs', 'show', '--help']);
+
+    // Assess
+    expect(top.code).toBe(0);
+    expect(top.stdout).toMatch(/^Usage: triggerhub \[options\] \[command\]/);
+    for (const command of ['start', 'jobs', 'runs', 'integrations', 'mediator']) {
+      expect(top.stdout).toMatch(new RegExp(`\\n  ${command}\\b.*\\S`));
+    }
+    expect(runsShow.stdout).toContain('Show one run: status, times, result, then its log lines.');
+  });
+});
+
+describe('triggerhub start', () => {
+  beforeEach(() => runLocal.mockClear());
+
+  it('runs the local stack with $PORT and $TRIGGERHUB_DATA_DIR', async () => {
+    // Act
+    const out = await cli(['start'], { env: { PORT: '4100', TRIGGERHUB_DATA_DIR: 'tmp-data' } });
+
+    // Assess
+    expect(out.code).toBe(0);
+    expect(runLocal).toHaveBeenCalledWith({ port: 4100, dataDir: resolve('tmp-data') });
+  });
+
+  it('prefers the flags, and defaults to 3000 and .triggerhub', async () => {
+    // Act
+    await cli(['start', '--port', '4200', '--data-dir', '/tmp/th'], { env: { PORT: '4100' } });
+    await cli(['start']);
+
+    // Assess
+    expect(runLocal.mock.calls).toEqual([
+      [{ port: 4200, dataDir: '/tmp/th' }],
+      [{ port: 3000, dataDir: resolve('.triggerhub') }],
+    ]);
+  });
+
+  it('rejects a bad port', async () => {
+    // Act
+    const flag = await cli(['start', '--port', '70000']);
+    const env = await cli(['start'], { env: { PORT: 'http' } });
+
+    // Assess
+    expect(flag.code).toBe(2);
+    expect(env.code).toBe(1);
+    expect(env.stderr).toBe('error: PORT must be a port number between 1 and 65535, not "http"\n');
+    expect(runLocal).not.toHaveBeenCalled();
+  });
+});
+
+describe('triggerhub mediator', () => {
+  it("uses the job's secret header when the admin API shows the job", async () => {
+    // Prepare
+    const api = fakeAdminApi([
+      makeJob('sc-review', {
+        source: 'securechange',
+        mode: 'decision',
+        event: 'CREATE',
+        auth: { type: 'shared-secret', secret: 'sc', header: 'X-Tufin-Key' },
+      }),
+    ]);
+
+    // Act
+    const out = await cli(
+      ['mediator', 'sc-review', '--kind', 'validation', '--url', 'https://hooks.example.com/prod'],
+      {
+        fetch: api.fetch,
+      },
+    );
+
+    // Assess
+    expect(out.code).toBe(0);
+    expect(out.stderr).toBe('');
+    expect(out.stdout).toMatch(/^#!\/bin\/bash\n/);
+    expect(out.stdout).toContain("TRIGGERHUB_URL='https://hooks.example.com/prod/hooks/sc-review'\n");
+    expect(out.stdout).toContain("SECRET_HEADER='X-Tufin-Key'\n");
+    expect(out.stdout).toContain("SECRET_FILE='/opt/tufin/triggerhub/sc-review.secret'\n");
+  });
+
+  it('falls back to the flag, with a note, when the job cannot be read; --url defaults to --endpoint', async () => {
+    // Prepare
+    const api = fakeAdminApi();
+
+    // Act
+    const out = await cli(
+      [
+        '--endpoint',
+        'http://127.0.0.1:3000',
+        'mediator',
+        'later',
+        '--lang',
+        'python',
+        '--secret-header',
+        'X-Key',
+        '--secret-file',
+        '/etc/th/later',
+      ],
+      { fetch: api.fetch },
+    );
+
+    // Assess
+    expect(out.code).toBe(0);
+    expect(out.stderr).toBe(
+      'note: job later does not exist at http://127.0.0.1:3000; using the secret header X-Key\n',
+    );
+    expect(out.stdout).toMatch(/^#!\/usr\/bin\/env python3\n/);
+    expect(out.stdout).toContain('TRIGGERHUB_URL = "http://127.0.0.1:3000/hooks/later"\n');
+    expect(out.stdout).toContain('SECRET_HEADER = "X-Key"\n');
+    expect(out.stdout).toContain('SECRET_FILE = "/etc/th/later"\n');
+  });
+
+  it('warns about a job that cannot answer a validation script, and about plain http', async () => {
+    // Prepare
+    const api = fakeAdminApi([makeJob('async-one')]);
+
+    // Act
+    const out = await cli(['mediator', 'async-one', '--kind', 'risk', '--url', 'http://10.1.2.3:3000'], {
+      fetch: api.fetch,
+    });
+
+    // Assess
+    expect(out.code).toBe(0);
+    expect(out.stderr).toContain(
+      'note: job async-one has source "generic"; SecureChange scripts need source "securechange"\n',
+    );
+    expect(out.stderr).toContain('set "mode": "decision"');
+    expect(out.stderr).toContain('note: http://10.1.2.3:3000 is plain http');
+    expect(out.stderr).toContain('note: job async-one has no "event"');
+  });
+
+  it('refuses a job authenticated by HMAC signatures', async () => {
+    // Prepare
+    const api = fakeAdminApi([
+      makeJob('signed', {
+        auth: {
+          type: 'hmac',
+          secret: 's',
+          signatureHeader: 'X-Signature',
+          timestampHeader: 'X-Timestamp',
+          toleranceSeconds: 300,
+        },
+      }),
+    ]);
+
+    // Act
+    const out = await cli(['mediator', 'signed'], { fetch: api.fetch });
+
+    // Assess
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toMatch(/^error: job signed authenticates callers with an HMAC signature/);
+  });
+
+  it('rejects a bad URL or job id', async () => {
+    // Act
+    const badUrl = await cli(['mediator', 'demo', '--url', 'ftp://x'], { fetch: fakeAdminApi().fetch });
+    const badId = await cli(['mediator', 'Not_OK'], { fetch: fakeAdminApi().fetch });
+
+    // Assess
+    expect(badUrl.code).toBe(1);
+    expect(badUrl.stderr).toContain('url: the URL must be http or https');
+    expect(badId.code).toBe(1);
+    expect(badId.stderr).toBe(
+      'error: not a job id: Not_OK (lower-case letters, digits, - and _, at most 64)\n',
+    );
+  });
+});
