@@ -21,7 +21,8 @@ export const pageRequest = (c: Context): PageRequest => {
   const page: PageRequest = {};
   if (limit !== undefined) {
     const n = Number(limit);
-    if (!Number.isInteger(n) || n < 1 || n > 100) throw new ValidationError('limit: an integer from 1 to 100');
+    if (!Number.isInteger(n) || n < 1 || n > 100)
+      throw new ValidationError('limit: an integer from 1 to 100');
     page.limit = n;
   }
   if (cursor !== undefined && cursor !== '') page.cursor = cursor;

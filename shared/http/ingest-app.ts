@@ -20,7 +20,10 @@ export const createIngestApp = (deps: Deps): Hono => {
     bodyLimit({
       maxSize: MAX_BODY_BYTES_LIMIT,
       onError: (c) =>
-        c.json({ error: 'payload_too_large', message: `body is larger than ${MAX_BODY_BYTES_LIMIT} bytes` }, 413),
+        c.json(
+          { error: 'payload_too_large', message: `body is larger than ${MAX_BODY_BYTES_LIMIT} bytes` },
+          413,
+        ),
     }),
     async (c) => {
       const jobId = c.req.param('jobId');
@@ -35,7 +38,10 @@ export const createIngestApp = (deps: Deps): Hono => {
         case 'queued':
           return c.json({ runId: answer.runId, deliveryId: answer.deliveryId, status: 'queued' }, 202);
         case 'duplicate':
-          return c.json({ runId: answer.runId, deliveryId: answer.deliveryId, status: 'duplicate', duplicate: true }, 200);
+          return c.json(
+            { runId: answer.runId, deliveryId: answer.deliveryId, status: 'duplicate', duplicate: true },
+            200,
+          );
         case 'verdict':
           return c.body(answer.response.body, answer.response.status as ContentfulStatusCode, {
             'content-type': answer.response.contentType,

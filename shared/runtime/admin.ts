@@ -24,12 +24,15 @@ export const validateJob = (deps: Pick<Deps, 'registry'>, input: unknown): Job =
       .list()
       .map((m) => m.id)
       .join(', ');
-    throw new ValidationError(`invalid job: integration: unknown integration "${job.integration}" (known: ${known})`);
+    throw new ValidationError(
+      `invalid job: integration: unknown integration "${job.integration}" (known: ${known})`,
+    );
   }
   return { ...job, params: checkJobParams(integration.manifest, job.params) };
 };
 
-const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isRecord = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 /** Operations behind `/admin`: the same for the HTTP API and for loading example jobs. */
 export const admin = {
@@ -45,7 +48,7 @@ export const admin = {
   putJob: async (deps: Deps, id: string, body: unknown): Promise<{ created: boolean; job: Job }> => {
     if (!isRecord(body)) throw new ValidationError('invalid job: expected a JSON object');
     if (body.id !== undefined && body.id !== id) {
-      throw new ValidationError(`invalid job: id: "${String(body.id)}" does not match the path's "${id}"`);
+      throw new ValidationError(`invalid job: id: ${JSON.stringify(body.id)} does not match the path's "${id}"`);
     }
     const { createdAt: _c, updatedAt: _u, ...definition } = body;
     const job = validateJob(deps, { ...definition, id });

@@ -27,7 +27,11 @@ export const createDeps = (
     sqsEndpoint: config.TRIGGERHUB_SQS_ENDPOINT,
     s3Endpoint: config.TRIGGERHUB_S3_ENDPOINT,
   });
-  const table = { client: clients.ddb, tableName: config.TRIGGERHUB_TABLE, retentionDays: config.TRIGGERHUB_RETENTION_DAYS };
+  const table = {
+    client: clients.ddb,
+    tableName: config.TRIGGERHUB_TABLE,
+    retentionDays: config.TRIGGERHUB_RETENTION_DAYS,
+  };
   return {
     jobs: new DynamoJobStore(table),
     runs: new DynamoRunStore(table),
@@ -36,7 +40,10 @@ export const createDeps = (
     payloads: new S3PayloadStore({ client: clients.s3, bucket: config.TRIGGERHUB_PAYLOAD_BUCKET }),
     secrets:
       options.secrets ??
-      new SecretsManagerStore({ prefix: config.TRIGGERHUB_SECRET_PREFIX, maxAge: config.TRIGGERHUB_SECRET_CACHE_SECONDS }),
+      new SecretsManagerStore({
+        prefix: config.TRIGGERHUB_SECRET_PREFIX,
+        maxAge: config.TRIGGERHUB_SECRET_CACHE_SECONDS,
+      }),
     clock: systemClock,
     registry: createRegistry([...builtinIntegrations, ...(options.integrations ?? [])]),
     settings: {

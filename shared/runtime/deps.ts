@@ -1,12 +1,4 @@
-import type {
-  Clock,
-  DeliveryStore,
-  JobStore,
-  PayloadStore,
-  Queue,
-  RunStore,
-  SecretStore,
-} from '../ports.ts';
+import type { Clock, DeliveryStore, JobStore, PayloadStore, Queue, RunStore, SecretStore } from '../ports.ts';
 import type { IntegrationRegistry } from '../../integrations/index.ts';
 
 /** Tunables of the runtime, from config in AWS and from the local stack's options locally. */

@@ -55,7 +55,11 @@ const keepWithin = (lines: LogLine[], budget: number, clock: Clock): LogLine[] =
   }
   const dropped = lines.length - kept.length;
   return [
-    { ts: clock.now().toISOString(), level: 'WARN', message: `${dropped} earlier log lines dropped (log size limit)` },
+    {
+      ts: clock.now().toISOString(),
+      level: 'WARN',
+      message: `${dropped} earlier log lines dropped (log size limit)`,
+    },
     ...kept,
   ];
 };

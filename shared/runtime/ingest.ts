@@ -1,7 +1,13 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
 import { verifyRequest } from '../auth/verify.ts';
-import { ConflictError, errorMessage, NotFoundError, PayloadTooLargeError, ServiceUnavailableError } from '../errors.ts';
+import {
+  ConflictError,
+  errorMessage,
+  NotFoundError,
+  PayloadTooLargeError,
+  ServiceUnavailableError,
+} from '../errors.ts';
 import type { Job, Run, TriggerEvent, Verdict } from '../model/index.ts';
 import { sourceAdapter } from '../sources/index.ts';
 import type { SourceResponse } from '../sources/types.ts';
@@ -44,7 +50,11 @@ const keptHeaders = (job: Job, headers: Readonly<Record<string, string>>): Recor
  * The dedupe key of an async delivery: the caller's `Idempotency-Key` or
  * `X-Delivery-Id`, else a hash of job and body.
  */
-export const dedupeKeyOf = (jobId: string, headers: Readonly<Record<string, string>>, body: string): string => {
+export const dedupeKeyOf = (
+  jobId: string,
+  headers: Readonly<Record<string, string>>,
+  body: string,
+): string => {
   const explicit = headers['idempotency-key'] ?? headers['x-delivery-id'];
   if (explicit !== undefined && explicit.trim() !== '') {
     return `key:${createHash('sha256').update(explicit.trim()).digest('base64url')}`;
@@ -208,7 +218,11 @@ const decide = async (deps: Deps, job: Job, runId: string, event: TriggerEvent):
     logs: outcome?.logs ?? [],
     logsTruncated: outcome?.logsTruncated,
   });
-  return { kind: 'verdict', runId, response: sourceAdapter(job.source).renderVerdict(verdict, { job, event, runId }) };
+  return {
+    kind: 'verdict',
+    runId,
+    response: sourceAdapter(job.source).renderVerdict(verdict, { job, event, runId }),
+  };
 };
 
 const fallbackVerdict = (job: Job, reason: string): Verdict => ({

@@ -90,7 +90,10 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
     });
     if (!released) return; // a newer attempt holds the run; this message is stale
     await deps.queue
-      .retryLater(delivery.receiptHandle, backoffSeconds(delivery.receiveCount, deps.settings.retryBaseSeconds))
+      .retryLater(
+        delivery.receiptHandle,
+        backoffSeconds(delivery.receiveCount, deps.settings.retryBaseSeconds),
+      )
       .catch((e: unknown) => platformLogger.warn('could not set retry back-off', { error: errorMessage(e) }));
     throw new RetryableRunError(run.id, outcome.error ?? outcome.status);
   }
@@ -142,12 +145,18 @@ const retryOrFail = async (
   startedAt: Date,
 ): Promise<void> => {
   if (lastAttempt) {
-    await deps.runs.finish(run.id, baseFinish(run, deps, startedAt, { status: 'failed', error, message: error }));
+    await deps.runs.finish(
+      run.id,
+      baseFinish(run, deps, startedAt, { status: 'failed', error, message: error }),
+    );
     await deps.queue.retryLater(delivery.receiptHandle, 0).catch(() => undefined);
   } else {
     await deps.runs.release(run.id, { attempt: run.attempt, error, logs: run.logs });
     await deps.queue
-      .retryLater(delivery.receiptHandle, backoffSeconds(delivery.receiveCount, deps.settings.retryBaseSeconds))
+      .retryLater(
+        delivery.receiptHandle,
+        backoffSeconds(delivery.receiveCount, deps.settings.retryBaseSeconds),
+      )
       .catch(() => undefined);
   }
   throw new RetryableRunError(run.id, error);

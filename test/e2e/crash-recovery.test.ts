@@ -64,7 +64,9 @@ describe('crash recovery of the local stack', () => {
       runs.clear();
       let cursor: string | undefined;
       do {
-        const res = await fetch(`${stack.url}/admin/jobs/demo/runs?limit=100${cursor ? `&cursor=${cursor}` : ''}`);
+        const res = await fetch(
+          `${stack.url}/admin/jobs/demo/runs?limit=100${cursor ? `&cursor=${cursor}` : ''}`,
+        );
         const page = Page.parse(await res.json());
         for (const run of page.items) runs.set(run.id, run);
         cursor = page.nextCursor;

@@ -118,8 +118,22 @@ describe('local stack end to end', () => {
     ['missing secret', 'demo', '{"a":1}', { 'x-shared-secret': '' }, 401, 'unauthorized'],
     ['unknown job', 'nope', '{"a":1}', {}, 404, 'not_found'],
     ['malformed JSON', 'demo', '{"a":', {}, 400, 'invalid_request'],
-    ['not JSON', 'demo', 'a=1', { 'content-type': 'application/x-www-form-urlencoded' }, 415, 'unsupported_media_type'],
-    ['2 MiB body', 'demo', JSON.stringify({ big: 'x'.repeat(2 * 1024 * 1024) }), {}, 413, 'payload_too_large'],
+    [
+      'not JSON',
+      'demo',
+      'a=1',
+      { 'content-type': 'application/x-www-form-urlencoded' },
+      415,
+      'unsupported_media_type',
+    ],
+    [
+      '2 MiB body',
+      'demo',
+      JSON.stringify({ big: 'x'.repeat(2 * 1024 * 1024) }),
+      {},
+      413,
+      'payload_too_large',
+    ],
   ])('refuses %s and stores nothing', async (_name, jobId, body, headers, status, code) => {
     const before = await deps.runs.listByJob('demo', { limit: 100 });
     const res = await post(jobId, body, headers);
@@ -135,7 +149,9 @@ describe('local stack end to end', () => {
   it('serves the admin API: jobs and integrations', async () => {
     const jobs = (await (await fetch(`${url}/admin/jobs`)).json()) as { items: { id: string }[] };
     expect(jobs.items.map((j) => j.id)).toContain('demo');
-    const integrations = (await (await fetch(`${url}/admin/integrations`)).json()) as { items: { id: string }[] };
+    const integrations = (await (await fetch(`${url}/admin/integrations`)).json()) as {
+      items: { id: string }[];
+    };
     expect(integrations.items.map((i) => i.id)).toContain('log-event');
     expect((await fetch(`${url}/health`)).status).toBe(200);
   });

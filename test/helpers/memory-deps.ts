@@ -1,0 +1,179 @@
+import { ConflictError } from '../../shared/errors.ts';
+import type { Delivery, Job, Run } from '../../shared/model/index.ts';
+import { isFinal } from '../../shared/model/index.ts';
+import type {
+  Clock,
+  DeliveryCreateResult,
+  DeliveryStore,
+  JobStore,
+  Page,
+  PageRequest,
+  PayloadStore,
+  Queue,
+  RunFinish,
+  RunMessage,
+  RunRetry,
+  RunStart,
+  RunStore,
+  SecretStore,
+} from '../../shared/ports.ts';
+import type { Deps, RuntimeSettings } from '../../shared/runtime/deps.ts';
+import { DEFAULT_SETTINGS } from '../../shared/runtime/deps.ts';
+import type { AnyIntegration } from '../../integrations/index.ts';
+import { builtinIntegrations, createRegistry } from '../../integrations/index.ts';
+
+/** In-memory ports with the same conditional semantics as the DynamoDB adapters, for unit tests. */
+export class MemoryJobStore implements JobStore {
+  readonly items = new Map<string, Job>();
+  get(id: string) {
+    return Promise.resolve(this.items.get(id));
+  }
+  list(_page?: PageRequest): Promise<Page<Job>> {
+    return Promise.resolve({ items: [...this.items.values()] });
+  }
+  put(job: Job) {
+    const created = !this.items.has(job.id);
+    this.items.set(job.id, job);
+    return Promise.resolve({ created });
+  }
+  delete(id: string) {
+    return Promise.resolve(this.items.delete(id));
+  }
+}
+
+export class MemoryRunStore implements RunStore {
+  readonly items = new Map<string, Run>();
+  writes = 0;
+  create(run: Run) {
+    this.writes++;
+    if (this.items.has(run.id)) return Promise.reject(new ConflictError('exists', 'run_exists'));
+    this.items.set(run.id, structuredClone(run));
+    return Promise.resolve();
+  }
+  get(id: string) {
+    return Promise.resolve(this.items.get(id));
+  }
+  listByJob(jobId: string): Promise<Page<Run>> {
+    const items = [...this.items.values()]
+      .filter((r) => r.jobId === jobId)
+      .sort((a, b) => b.id.localeCompare(a.id));
+    return Promise.resolve({ items });
+  }
+  start(runId: string, s: RunStart) {
+    this.writes++;
+    const run = this.items.get(runId);
+    if (!run || isFinal(run.status)) return Promise.resolve(undefined);
+    const next: Run = { ...run, status: 'running', attempt: run.attempt + 1, startedAt: s.startedAt };
+    this.items.set(runId, next);
+    return Promise.resolve(structuredClone(next));
+  }
+  finish(runId: string, f: RunFinish) {
+    this.writes++;
+    const run = this.items.get(runId);
+    if (!run || run.status !== 'running' || run.attempt !== f.attempt) return Promise.resolve(false);
+    const { attempt: _a, ...rest } = f;
+    this.items.set(runId, { ...run, ...rest });
+    return Promise.resolve(true);
+  }
+  release(runId: string, r: RunRetry) {
+    this.writes++;
+    const run = this.items.get(runId);
+    if (!run || run.status !== 'running' || run.attempt !== r.attempt) return Promise.resolve(false);
+    this.items.set(runId, { ...run, status: 'queued', error: r.error, logs: r.logs });
+    return Promise.resolve(true);
+  }
+  listUnfinished(): Promise<Page<Run>> {
+    return Promise.resolve({ items: [...this.items.values()].filter((r) => !isFinal(r.status)) });
+  }
+}
+
+export class MemoryDeliveryStore implements DeliveryStore {
+  readonly items = new Map<string, Delivery>();
+  writes = 0;
+  create(d: Delivery, now: Date): Promise<DeliveryCreateResult> {
+    this.writes++;
+    const key = `${d.jobId}#${d.dedupeKey}`;
+    const existing = this.items.get(key);
+    if (existing && existing.dedupeUntil >= now.toISOString())
+      return Promise.resolve({ created: false, existing });
+    this.items.set(key, d);
+    return Promise.resolve({ created: true });
+  }
+  release(jobId: string, dedupeKey: string, deliveryId: string) {
+    const key = `${jobId}#${dedupeKey}`;
+    if (this.items.get(key)?.id === deliveryId) this.items.delete(key);
+    return Promise.resolve();
+  }
+}
+
+export class MemoryQueue implements Queue {
+  readonly sent: RunMessage[] = [];
+  readonly delays: { receiptHandle: string; seconds: number }[] = [];
+  failSend = false;
+  send(m: RunMessage) {
+    if (this.failSend) return Promise.reject(new Error('queue unavailable'));
+    this.sent.push(m);
+    return Promise.resolve();
+  }
+  retryLater(receiptHandle: string, seconds: number) {
+    this.delays.push({ receiptHandle, seconds });
+    return Promise.resolve();
+  }
+}
+
+export class MemorySecrets implements SecretStore {
+  constructor(readonly values: Record<string, string[]> = {}) {}
+  getVersions(name: string) {
+    return Promise.resolve(this.values[name] ?? []);
+  }
+}
+
+export class MemoryPayloads implements PayloadStore {
+  readonly items = new Map<string, string>();
+  put(key: string, body: string) {
+    this.items.set(key, body);
+    return Promise.resolve(`mem://${key}`);
+  }
+  get(ref: string) {
+    const body = this.items.get(ref.replace('mem://', ''));
+    return body === undefined ? Promise.reject(new Error(`no ${ref}`)) : Promise.resolve(body);
+  }
+}
+
+export class FakeClock implements Clock {
+  constructor(public current = new Date('2026-11-22T10:00:00.000Z')) {}
+  now() {
+    return new Date(this.current);
+  }
+  advance(ms: number) {
+    this.current = new Date(this.current.getTime() + ms);
+  }
+}
+
+export type MemoryDeps = Deps & {
+  jobs: MemoryJobStore;
+  runs: MemoryRunStore;
+  deliveries: MemoryDeliveryStore;
+  queue: MemoryQueue;
+  secrets: MemorySecrets;
+  payloads: MemoryPayloads;
+};
+
+export const memoryDeps = (
+  options: {
+    secrets?: Record<string, string[]>;
+    integrations?: AnyIntegration[];
+    settings?: Partial<RuntimeSettings>;
+    clock?: Clock;
+  } = {},
+): MemoryDeps => ({
+  jobs: new MemoryJobStore(),
+  runs: new MemoryRunStore(),
+  deliveries: new MemoryDeliveryStore(),
+  queue: new MemoryQueue(),
+  secrets: new MemorySecrets(options.secrets ?? { demo: ['s3cr3t-value'] }),
+  payloads: new MemoryPayloads(),
+  clock: options.clock ?? new FakeClock(),
+  registry: createRegistry([...builtinIntegrations, ...(options.integrations ?? [])]),
+  settings: { ...DEFAULT_SETTINGS, ...options.settings },
+});

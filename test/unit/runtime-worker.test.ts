@@ -1,0 +1,189 @@
+import { describe, expect, it } from 'vitest';
+import { PermanentError } from '../../shared/errors.ts';
+import type { Run } from '../../shared/model/index.ts';
+import { JobSchema } from '../../shared/model/index.ts';
+import { backoffSeconds, processRunMessage, RetryableRunError } from '../../shared/runtime/worker.ts';
+import { defineIntegration } from '../../shared/sdk/index.ts';
+import type { MemoryDeps } from '../helpers/memory-deps.ts';
+import { memoryDeps } from '../helpers/memory-deps.ts';
+
+const event = {
+  source: 'generic' as const,
+  trigger: 'webhook',
+  deliveryId: 'D1',
+  receivedAt: '2026-11-22T10:00:00.000Z',
+  headers: {},
+  query: {},
+  payload: { hello: 'world' },
+};
+
+const setup = async (integration = 'log-event', extra: Parameters<typeof memoryDeps>[0] = {}) => {
+  const deps = memoryDeps(extra);
+  await deps.jobs.put(
+    JobSchema.parse({ id: 'j1', name: 'J', integration, auth: { secret: 'demo' }, params: {} }),
+  );
+  const run: Run = {
+    id: 'R1',
+    jobId: 'j1',
+    source: 'generic',
+    trigger: 'webhook',
+    mode: 'async',
+    status: 'queued',
+    attempt: 0,
+    createdAt: '2026-11-22T10:00:00.000Z',
+    logs: [],
+    event,
+  };
+  await deps.runs.create(run);
+  return deps;
+};
+const message = (receiveCount: number) => ({
+  body: JSON.stringify({ runId: 'R1', jobId: 'j1' }),
+  receiveCount,
+  receiptHandle: `rh-${receiveCount}`,
+});
+
+const failing = (error: Error) =>
+  defineIntegration({
+    id: 'failing',
+    name: 'Failing',
+    version: '1.0.0',
+    description: 'throws',
+    parameters: { token: { type: 'password' } },
+    run: () => {
+      throw error;
+    },
+  });
+
+describe('processRunMessage', () => {
+  it('runs queued → running → succeeded with log lines and two writes', async () => {
+    const deps = await setup();
+    deps.runs.writes = 0;
+    await processRunMessage(deps, message(1));
+    const run = deps.runs.items.get('R1');
+    expect(run).toMatchObject({ status: 'succeeded', attempt: 1, message: 'logged generic/webhook event' });
+    expect(run?.logs.some((l) => l.message.includes('{"hello":"world"}'))).toBe(true);
+    expect(run?.endedAt).toBeDefined();
+    expect(deps.runs.writes).toBe(2);
+  });
+
+  it('changes nothing when the run has already finished (a second delivery)', async () => {
+    const deps = await setup();
+    await processRunMessage(deps, message(1));
+    const before = structuredClone(deps.runs.items.get('R1'));
+    await processRunMessage(deps, message(1));
+    expect(deps.runs.items.get('R1')).toEqual(before);
+  });
+
+  it('releases a transient failure back to queued, sets a back-off, and throws for the queue', async () => {
+    const deps = await setup('failing', { integrations: [failing(new Error('HTTP 503'))] });
+    await expect(processRunMessage(deps, message(1))).rejects.toBeInstanceOf(RetryableRunError);
+    expect(deps.runs.items.get('R1')).toMatchObject({ status: 'queued', attempt: 1, error: 'HTTP 503' });
+    expect(deps.queue.delays).toEqual([{ receiptHandle: 'rh-1', seconds: 10 }]);
+  });
+
+  it('records the last attempt as failed with the error and still throws (the DLQ gets the message)', async () => {
+    const deps = await setup('failing', { integrations: [failing(new Error('HTTP 503'))] });
+    await expect(processRunMessage(deps, message(1))).rejects.toThrow();
+    await expect(processRunMessage(deps, message(2))).rejects.toThrow();
+    await expect(processRunMessage(deps, message(3))).rejects.toThrow('last attempt');
+    const run = deps.runs.items.get('R1');
+    expect(run).toMatchObject({ status: 'failed', attempt: 3, error: 'HTTP 503' });
+    expect(run?.logs.filter((l) => l.message.includes('HTTP 503'))).toHaveLength(3);
+    expect(deps.queue.delays.at(-1)).toEqual({ receiptHandle: 'rh-3', seconds: 0 });
+  });
+
+  it('does not retry a permanent failure', async () => {
+    const deps = await setup('failing', {
+      integrations: [failing(new PermanentError('HTTP 400: bad project'))],
+    });
+    await processRunMessage(deps, message(1));
+    expect(deps.runs.items.get('R1')).toMatchObject({
+      status: 'failed',
+      attempt: 1,
+      error: 'HTTP 400: bad project',
+    });
+    expect(deps.queue.delays).toEqual([]);
+  });
+
+  it('fails the run, without retrying, when its job was deleted', async () => {
+    const deps = await setup();
+    await deps.jobs.delete('j1');
+    await processRunMessage(deps, message(1));
+    expect(deps.runs.items.get('R1')).toMatchObject({ status: 'failed', error: 'job j1 no longer exists' });
+  });
+
+  it('loads an event kept in the payload store', async () => {
+    const deps = await setup();
+    const ref = await deps.payloads.put(
+      'events/j1/R1.json',
+      JSON.stringify({ ...event, payload: { big: true } }),
+    );
+    const stored = deps.runs.items.get('R1');
+    if (!stored) throw new Error('no run');
+    deps.runs.items.set('R1', { ...stored, event: undefined, eventRef: ref });
+    await processRunMessage(deps, message(1));
+    const run = deps.runs.items.get('R1');
+    expect(run?.status).toBe('succeeded');
+    expect(run?.logs.some((l) => l.message.includes('{"big":true}'))).toBe(true);
+  });
+
+  it('rejects a message that is not a run message', async () => {
+    const deps = await setup();
+    await expect(
+      processRunMessage(deps, { body: 'nope', receiveCount: 1, receiptHandle: 'x' }),
+    ).rejects.toThrow();
+    expect(deps.runs.items.get('R1')?.status).toBe('queued');
+  });
+
+  it('doubles the back-off per attempt up to 15 minutes', () => {
+    expect([1, 2, 3, 4].map((n) => backoffSeconds(n, 10))).toEqual([10, 20, 40, 80]);
+    expect(backoffSeconds(20, 10)).toBe(900);
+  });
+});
+
+describe('processRunMessage secret handling', () => {
+  it('redacts a password parameter from the log, the error and the run', async () => {
+    const leaky = defineIntegration({
+      id: 'leaky',
+      name: 'Leaky',
+      version: '1.0.0',
+      description: 'logs its token',
+      parameters: { token: { type: 'password', mandatory: true } },
+      run: ({ params, logger }) => {
+        logger.info(`calling with ${params.token}`);
+        throw new PermanentError(`401 for token ${params.token}`);
+      },
+    });
+    const deps: MemoryDeps = memoryDeps({
+      integrations: [leaky],
+      secrets: { demo: ['x'], 'jira-token': ['tok-ABCDEF-123'] },
+    });
+    await deps.jobs.put(
+      JobSchema.parse({
+        id: 'j1',
+        name: 'J',
+        integration: 'leaky',
+        auth: { secret: 'demo' },
+        params: { token: { secret: 'jira-token' } },
+      }),
+    );
+    await deps.runs.create({
+      id: 'R1',
+      jobId: 'j1',
+      source: 'generic',
+      trigger: 'webhook',
+      mode: 'async',
+      status: 'queued',
+      attempt: 0,
+      createdAt: '2026-11-22T10:00:00.000Z',
+      logs: [],
+      event,
+    });
+    await processRunMessage(deps, message(1));
+    const run = deps.runs.items.get('R1');
+    expect(run?.status).toBe('failed');
+    expect(JSON.stringify(run)).not.toContain('tok-ABCDEF-123');
+    expect(run?.error).toBe('401 for token ***');
+  });
+});
