@@ -19,7 +19,7 @@ export const registerStartCommand = (program: Command, ctx: CommandContext): voi
   program
     .command('start')
     .description(
-      'Run the whole pipeline on this machine (webhooks, admin API, worker, scheduler; DynamoDB and SQS ' +
+      'Run the whole pipeline on this machine (webhooks, admin API, worker; DynamoDB, SQS and S3 ' +
         'emulated; example jobs loaded) on http://127.0.0.1:<port> until Ctrl-C.',
     )
     .option(

@@ -177,7 +177,7 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
   await (opts.until ?? signals());
   print('stopping…');
   // Runs still in flight after the grace period are taken over at the next start.
-  await Promise.race([poller.stop(), new Promise((r) => setTimeout(r, 5_000))]);
+  await Promise.race([poller.stop(), new Promise((r) => setTimeout(r, 5_000).unref())]);
   await api.close();
   await emulators.stop();
   print('stopped');

@@ -1,0 +1,148 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type { IGrantable, IPrincipal } from 'aws-cdk-lib/aws-iam';
+import { Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Architecture, Runtime, Tracing } from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { checkIntegerInRange, throwIfProblems } from '../props-check.ts';
+
+/** The repository root: where package-lock.json, tsconfig.json and functions/ live. */
+export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/** The newest Node.js runtime aws-cdk-lib 2.276 offers (cdk-nag L1 checks the same list). */
+export const NODE_RUNTIME = Runtime.NODEJS_24_X;
+
+/**
+ * Lets CommonJS dependencies bundled into the ESM output call `require` for
+ * Node built-ins (esbuild's shim throws "Dynamic require is not supported").
+ */
+const ESM_REQUIRE_BANNER =
+  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
+
+/**
+ * Props of {@link TriggerhubFunction}.
+ */
+export interface TriggerhubFunctionProps {
+  /** Path of the TypeScript entry point exporting `handler`, relative to `projectRoot` or absolute. */
+  readonly entry: string;
+  /**
+   * What the function does, shown in the console.
+   *
+   * @default - no description
+   */
+  readonly description?: string;
+  /**
+   * @default Duration.seconds(29) (just under the HTTP API's 30 s integration timeout)
+   */
+  readonly timeout?: Duration;
+  /**
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Environment variables, on top of `NODE_OPTIONS=--enable-source-maps`.
+   *
+   * @default - none
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Retention of the function's own log group.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * Root of the npm project the entry belongs to (lock file, tsconfig.json).
+   *
+   * @default REPO_ROOT
+   */
+  readonly projectRoot?: string;
+}
+
+/** A problem when `timeout` is outside Lambda's limits; `undefined` passes (the default applies). */
+export const checkLambdaTimeout = (name: string, timeout: Duration | undefined): string[] => {
+  const seconds = timeout?.toSeconds();
+  return seconds === undefined || (seconds >= 1 && seconds <= 900)
+    ? []
+    : [`${name} (${seconds} s) must be from 1 s to 15 minutes (Lambda limits)`];
+};
+
+/** The problems in {@link TriggerhubFunctionProps}, one sentence each; empty when they are valid. */
+export const checkTriggerhubFunctionProps = (props: TriggerhubFunctionProps): string[] => {
+  const problems = [
+    ...checkIntegerInRange('memorySize', props.memorySize, 128, 10240),
+    ...checkLambdaTimeout('timeout', props.timeout),
+  ];
+  const entry = join(props.projectRoot ?? REPO_ROOT, props.entry);
+  if (!existsSync(entry)) problems.push(`entry ${entry} does not exist`);
+  return problems;
+};
+
+/**
+ * A triggerhub Lambda function: {@link NODE_RUNTIME} on arm64, bundled by the
+ * local esbuild (no Docker) to minified ESM with source maps and the AWS SDK
+ * included (the code runs against the SDK versions it was tested with), X-Ray
+ * tracing, its own log group with a retention, and its own role that may only
+ * write to that log group until a grant adds more. Reserved concurrency is
+ * left unset: it would carve capacity out of the account's shared pool.
+ */
+export class TriggerhubFunction extends Construct implements IGrantable {
+  public readonly lambdaFunction: NodejsFunction;
+  public readonly role: Role;
+  public readonly logGroup: LogGroup;
+  public readonly grantPrincipal: IPrincipal;
+
+  constructor(scope: Construct, id: string, props: TriggerhubFunctionProps) {
+    super(scope, id);
+    throwIfProblems(`TriggerhubFunction ${id}`, checkTriggerhubFunctionProps(props));
+    const projectRoot = props.projectRoot ?? REPO_ROOT;
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? RetentionDays.ONE_MONTH,
+    });
+    // A role of our own instead of AWSLambdaBasicExecutionRole, whose
+    // logs:CreateLogGroup/PutLogEvents apply to every log group in the account.
+    this.role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${Stack.of(this).stackName} ${id}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.lambdaFunction = new NodejsFunction(this, 'Function', {
+      entry: join(projectRoot, props.entry),
+      handler: 'handler',
+      projectRoot,
+      depsLockFilePath: join(projectRoot, 'package-lock.json'),
+      runtime: NODE_RUNTIME,
+      architecture: Architecture.ARM_64,
+      description: props.description,
+      timeout: props.timeout ?? Duration.seconds(29),
+      memorySize: props.memorySize ?? 512,
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: Tracing.ACTIVE,
+      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      bundling: {
+        format: OutputFormat.ESM,
+        banner: ESM_REQUIRE_BANNER,
+        mainFields: ['module', 'main'],
+        minify: true,
+        sourceMap: true,
+        bundleAwsSDK: true,
+        tsconfig: join(projectRoot, 'tsconfig.json'),
+        forceDockerBundling: false,
+      },
+    });
+    this.grantPrincipal = this.lambdaFunction.grantPrincipal;
+
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so their resource is "*".',
+    });
+  }
+}

@@ -1,0 +1,270 @@
+import type { StackProps } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
+import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { acknowledgeWildcardResource } from './nag.ts';
+import { throwIfProblems } from './props-check.ts';
+import {
+  DEFAULT_SECRET_PREFIX,
+  JobSecret,
+  checkJobSecretProps,
+  grantReadJobSecrets,
+  jobSecretsArn,
+} from './constructs/job-secret.ts';
+import { PayloadBucket, checkPayloadBucketProps } from './constructs/payload-bucket.ts';
+import { RunQueue, checkRunQueueProps } from './constructs/run-queue.ts';
+import { TriggerhubFunction, checkLambdaTimeout } from './constructs/triggerhub-function.ts';
+import { TriggerhubHttpApi, checkTriggerhubHttpApiProps } from './constructs/triggerhub-http-api.ts';
+import { GSI1_NAME, TriggerhubTable } from './constructs/triggerhub-table.ts';
+
+/** Log levels Powertools Logger understands. */
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+export type LogLevel = (typeof LOG_LEVELS)[number];
+
+/**
+ * Props of {@link TriggerhubStack}.
+ */
+export interface TriggerhubStackProps extends StackProps {
+  /**
+   * Prefix of the Secrets Manager names of job secrets (`TRIGGERHUB_SECRET_PREFIX`).
+   * Must end with `/`.
+   *
+   * @default 'triggerhub/'
+   */
+  readonly secretPrefix?: string;
+  /**
+   * The demo job's secret name, without the prefix.
+   *
+   * @default 'demo'
+   */
+  readonly demoSecretName?: string;
+  /**
+   * Receives of a run message before it moves to the DLQ (`TRIGGERHUB_MAX_RECEIVE_COUNT`).
+   *
+   * @default 3
+   */
+  readonly maxReceiveCount?: number;
+  /**
+   * Days run history and stored payloads are kept (`TRIGGERHUB_RETENTION_DAYS`, bucket expiry).
+   *
+   * @default 30
+   */
+  readonly retentionDays?: number;
+  /**
+   * Timeout of the worker, the longest an integration run may take.
+   *
+   * @default Duration.minutes(5)
+   */
+  readonly workerTimeout?: Duration;
+  /**
+   * Visibility timeout of the run queue; at least 6 × `workerTimeout`.
+   *
+   * @default 6 × workerTimeout
+   */
+  readonly queueVisibilityTimeout?: Duration;
+  /**
+   * Retention of the functions' and the API's log groups.
+   *
+   * @default RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: RetentionDays;
+  /**
+   * `POWERTOOLS_LOG_LEVEL` of every function.
+   *
+   * @default 'INFO'
+   */
+  readonly logLevel?: LogLevel;
+  /**
+   * Default throttling of the HTTP API.
+   *
+   * @default { rateLimit: 50, burstLimit: 100 }
+   */
+  readonly apiThrottle?: ThrottleSettings;
+  /**
+   * Write S3 server access logs of the payload bucket to a log bucket.
+   *
+   * @default true
+   */
+  readonly payloadAccessLogs?: boolean;
+}
+
+const DEFAULT_WORKER_TIMEOUT = Duration.minutes(5);
+
+/** Renames the leading prop name of each problem from a construct's name to the stack's. */
+const renameProps = (problems: readonly string[], names: Readonly<Record<string, string>>): string[] =>
+  problems.map((problem) => {
+    const [first = '', ...rest] = problem.split(' ');
+    return [names[first] ?? first, ...rest].join(' ');
+  });
+
+/**
+ * Every problem in {@link TriggerhubStackProps}, including those the
+ * constructs would find, named by the stack's props, so one synth reports
+ * them all.
+ */
+export const checkTriggerhubStackProps = (props: TriggerhubStackProps): string[] => {
+  const workerTimeout = props.workerTimeout ?? DEFAULT_WORKER_TIMEOUT;
+  return [
+    ...renameProps(
+      checkJobSecretProps({
+        prefix: props.secretPrefix ?? DEFAULT_SECRET_PREFIX,
+        jobSecretName: props.demoSecretName ?? 'demo',
+      }),
+      { jobSecretName: 'demoSecretName' },
+    ),
+    ...renameProps(checkPayloadBucketProps({ expiryDays: props.retentionDays }), {
+      expiryDays: 'retentionDays',
+    }),
+    ...checkLambdaTimeout('workerTimeout', props.workerTimeout),
+    ...renameProps(
+      checkRunQueueProps({
+        consumerTimeout: workerTimeout,
+        visibilityTimeout: props.queueVisibilityTimeout,
+        maxReceiveCount: props.maxReceiveCount,
+      }),
+      { visibilityTimeout: 'queueVisibilityTimeout' },
+    ),
+    ...(props.logLevel === undefined || LOG_LEVELS.includes(props.logLevel)
+      ? []
+      : [`logLevel must be one of ${LOG_LEVELS.join(', ')} (got ${String(props.logLevel)})`]),
+    ...renameProps(checkTriggerhubHttpApiProps({ throttle: props.apiThrottle }), {
+      'throttle.rateLimit': 'apiThrottle.rateLimit',
+      'throttle.burstLimit': 'apiThrottle.burstLimit',
+    }),
+  ];
+};
+
+/**
+ * triggerhub in one stack: the HTTP API, the ingest, worker and admin
+ * functions, the run queue with its DLQ, the table, the payload bucket and
+ * the demo job's secret. Each function gets the same environment (see
+ * `shared/config.ts`) and only the permissions it uses.
+ */
+export class TriggerhubStack extends Stack {
+  public readonly table: TriggerhubTable;
+  public readonly payloads: PayloadBucket;
+  public readonly runQueue: RunQueue;
+  public readonly demoSecret: JobSecret;
+  public readonly ingest: TriggerhubFunction;
+  public readonly worker: TriggerhubFunction;
+  public readonly admin: TriggerhubFunction;
+  public readonly api: TriggerhubHttpApi;
+
+  constructor(scope: Construct, id: string, props: TriggerhubStackProps = {}) {
+    super(scope, id, props);
+    throwIfProblems(`TriggerhubStack ${id}`, checkTriggerhubStackProps(props));
+
+    const secretPrefix = props.secretPrefix ?? DEFAULT_SECRET_PREFIX;
+    const retentionDays = props.retentionDays ?? 30;
+    const workerTimeout = props.workerTimeout ?? DEFAULT_WORKER_TIMEOUT;
+    const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
+
+    this.table = new TriggerhubTable(this, 'Table');
+    this.payloads = new PayloadBucket(this, 'Payloads', {
+      expiryDays: retentionDays,
+      serverAccessLogs: props.payloadAccessLogs,
+    });
+    this.runQueue = new RunQueue(this, 'RunQueue', {
+      consumerTimeout: workerTimeout,
+      visibilityTimeout: props.queueVisibilityTimeout,
+      maxReceiveCount: props.maxReceiveCount,
+    });
+    this.demoSecret = new JobSecret(this, 'DemoSecret', {
+      jobSecretName: props.demoSecretName ?? 'demo',
+      prefix: secretPrefix,
+    });
+
+    const environment: Record<string, string> = {
+      TRIGGERHUB_TABLE: this.table.table.tableName,
+      TRIGGERHUB_QUEUE_URL: this.runQueue.queue.queueUrl,
+      TRIGGERHUB_PAYLOAD_BUCKET: this.payloads.bucket.bucketName,
+      TRIGGERHUB_SECRET_PREFIX: secretPrefix,
+      TRIGGERHUB_MAX_RECEIVE_COUNT: String(this.runQueue.maxReceiveCount),
+      TRIGGERHUB_RETENTION_DAYS: String(retentionDays),
+      POWERTOOLS_SERVICE_NAME: 'triggerhub',
+      POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+    };
+    this.ingest = new TriggerhubFunction(this, 'Ingest', {
+      entry: 'functions/ingest/index.ts',
+      description: 'triggerhub ingest: authenticates webhooks, stores the delivery, enqueues the run',
+      environment,
+      logRetention,
+    });
+    this.worker = new TriggerhubFunction(this, 'Worker', {
+      entry: 'functions/worker/index.ts',
+      description: 'triggerhub worker: runs queued jobs',
+      timeout: workerTimeout,
+      environment,
+      logRetention,
+    });
+    this.admin = new TriggerhubFunction(this, 'Admin', {
+      entry: 'functions/admin/index.ts',
+      description: 'triggerhub admin API',
+      environment,
+      logRetention,
+    });
+
+    this.worker.lambdaFunction.addEventSource(
+      new SqsEventSource(this.runQueue.queue, {
+        batchSize: 10,
+        maxBatchingWindow: Duration.seconds(3),
+        reportBatchItemFailures: true,
+      }),
+    );
+
+    // Least privilege: each function gets what its handler uses, nothing more.
+    for (const fn of [this.ingest, this.worker, this.admin]) this.table.table.grantReadWriteData(fn);
+    this.runQueue.queue.grantSendMessages(this.ingest);
+    // Consume rights (incl. sqs:ChangeMessageVisibility for back-off) come with the event source.
+    Grant.addToPrincipal({
+      grantee: this.ingest,
+      actions: ['s3:PutObject'],
+      resourceArns: [this.payloads.bucket.arnForObjects('*')],
+    });
+    Grant.addToPrincipal({
+      grantee: this.worker,
+      actions: ['s3:GetObject'],
+      resourceArns: [this.payloads.bucket.arnForObjects('*')],
+    });
+    for (const fn of [this.ingest, this.worker]) grantReadJobSecrets(this, fn, secretPrefix);
+
+    for (const fn of [this.ingest, this.worker, this.admin]) {
+      acknowledgeWildcardResource(
+        fn.role,
+        `${this.table.table.tableArn}/index/*`,
+        `Queries on the table's index ${GSI1_NAME}; the grant covers the table's indexes, not other tables.`,
+      );
+    }
+    for (const fn of [this.ingest, this.worker]) {
+      acknowledgeWildcardResource(
+        fn.role,
+        jobSecretsArn(this, secretPrefix),
+        `Job secrets are created by operators after deployment under the prefix ${secretPrefix}; ` +
+          'read access (GetSecretValue only) is limited to that prefix.',
+      );
+      acknowledgeWildcardResource(
+        fn.role,
+        this.payloads.bucket.arnForObjects('*'),
+        'Payload object keys are generated per delivery; access is limited to single-object reads or writes in this bucket.',
+      );
+    }
+
+    this.api = new TriggerhubHttpApi(this, 'Api', {
+      ingestFunction: this.ingest.lambdaFunction,
+      adminFunction: this.admin.lambdaFunction,
+      accessLogRetention: logRetention,
+      throttle: props.apiThrottle,
+    });
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
+    new CfnOutput(this, 'QueueUrl', { value: this.runQueue.queue.queueUrl });
+    new CfnOutput(this, 'DlqUrl', { value: this.runQueue.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'PayloadBucketName', { value: this.payloads.bucket.bucketName });
+    new CfnOutput(this, 'DemoSecretArn', { value: this.demoSecret.secret.secretArn });
+    new CfnOutput(this, 'DemoSecretName', { value: this.demoSecret.secretName });
+  }
+}

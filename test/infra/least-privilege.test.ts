@@ -1,0 +1,152 @@
+import { describe, expect, it } from 'vitest';
+import type { TriggerhubFunction } from '../../infra/constructs/triggerhub-function.ts';
+import type { Statement } from './synth-helpers.ts';
+import { actionsOf, logicalIdOf, resourcesOf, statementsOfRole, synthStack } from './synth-helpers.ts';
+
+const { stack, template } = synthStack();
+const queueArn = `<${logicalIdOf(stack.runQueue.queue)}.Arn>`;
+const tableArn = `<${logicalIdOf(stack.table.table)}.Arn>`;
+const bucketObjects = `<${logicalIdOf(stack.payloads.bucket)}.Arn>/*`;
+const secretsUnderPrefix =
+  '<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:triggerhub/*';
+
+const statementsOf = (fn: TriggerhubFunction): Statement[] =>
+  statementsOfRole(template, logicalIdOf(fn.role));
+/** Every (action, resource) pair the function's role allows. */
+const allowed = (fn: TriggerhubFunction): { action: string; resource: string }[] =>
+  statementsOf(fn)
+    .filter((s) => s.Effect === 'Allow')
+    .flatMap((s) =>
+      actionsOf(s).flatMap((action) => resourcesOf(s).map((resource) => ({ action, resource }))),
+    );
+const actionsFor = (fn: TriggerhubFunction, service: string): string[] =>
+  [
+    ...new Set(
+      allowed(fn)
+        .filter((p) => p.action.startsWith(`${service}:`))
+        .map((p) => p.action),
+    ),
+  ].sort();
+const resourcesFor = (fn: TriggerhubFunction, action: string): string[] => [
+  ...new Set(
+    allowed(fn)
+      .filter((p) => p.action === action)
+      .map((p) => p.resource),
+  ),
+];
+
+const functions = { ingest: stack.ingest, worker: stack.worker, admin: stack.admin };
+
+describe('least privilege: every function', () => {
+  it.each(Object.entries(functions))('%s uses its own role with no AWS managed policy', (_name, fn) => {
+    const role = template.toJSON().Resources[logicalIdOf(fn.role)];
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+    ]);
+  });
+
+  it.each(Object.entries(functions))('%s has no wildcard action and "*" only for X-Ray', (_name, fn) => {
+    for (const { action, resource } of allowed(fn)) {
+      expect(action).not.toContain('*');
+      if (resource === '*') expect(action).toMatch(/^xray:Put(TraceSegments|TelemetryRecords)$/);
+    }
+  });
+
+  it.each(Object.entries(functions))('%s writes logs only to its own log group', (_name, fn) => {
+    expect(actionsFor(fn, 'logs')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+    expect(resourcesFor(fn, 'logs:PutLogEvents')).toEqual([`<${logicalIdOf(fn.logGroup)}.Arn>`]);
+  });
+
+  it.each(Object.entries(functions))('%s reads and writes the table and its indexes only', (_name, fn) => {
+    expect(actionsFor(fn, 'dynamodb')).toEqual(
+      expect.arrayContaining([
+        'dynamodb:GetItem',
+        'dynamodb:PutItem',
+        'dynamodb:UpdateItem',
+        'dynamodb:Query',
+      ]),
+    );
+    for (const action of actionsFor(fn, 'dynamodb')) {
+      expect(resourcesFor(fn, action).sort()).toEqual([tableArn, `${tableArn}/index/*`].sort());
+    }
+  });
+});
+
+describe('least privilege: ingest', () => {
+  it('may send to the run queue and nothing else in SQS', () => {
+    expect(actionsFor(stack.ingest, 'sqs')).toEqual([
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:SendMessage',
+    ]);
+    expect(resourcesFor(stack.ingest, 'sqs:SendMessage')).toEqual([queueArn]);
+  });
+
+  it('may only put payload objects in the bucket', () => {
+    expect(actionsFor(stack.ingest, 's3')).toEqual(['s3:PutObject']);
+    expect(resourcesFor(stack.ingest, 's3:PutObject')).toEqual([bucketObjects]);
+  });
+
+  it('may read secret values only under the triggerhub/ prefix', () => {
+    expect(actionsFor(stack.ingest, 'secretsmanager')).toEqual(['secretsmanager:GetSecretValue']);
+    expect(resourcesFor(stack.ingest, 'secretsmanager:GetSecretValue')).toEqual([
+      `arn:${secretsUnderPrefix}`,
+    ]);
+  });
+});
+
+describe('least privilege: worker', () => {
+  it('may consume the run queue, change visibility for back-off, and not send', () => {
+    expect(actionsFor(stack.worker, 'sqs')).toEqual([
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:GetQueueAttributes',
+      'sqs:GetQueueUrl',
+      'sqs:ReceiveMessage',
+    ]);
+    expect(resourcesFor(stack.worker, 'sqs:ReceiveMessage')).toEqual([queueArn]);
+    expect(resourcesFor(stack.worker, 'sqs:ChangeMessageVisibility')).toEqual([queueArn]);
+  });
+
+  it('may only get payload objects from the bucket', () => {
+    expect(actionsFor(stack.worker, 's3')).toEqual(['s3:GetObject']);
+    expect(resourcesFor(stack.worker, 's3:GetObject')).toEqual([bucketObjects]);
+  });
+
+  it('may read secret values only under the triggerhub/ prefix', () => {
+    expect(actionsFor(stack.worker, 'secretsmanager')).toEqual(['secretsmanager:GetSecretValue']);
+    expect(resourcesFor(stack.worker, 'secretsmanager:GetSecretValue')).toEqual([
+      `arn:${secretsUnderPrefix}`,
+    ]);
+  });
+});
+
+describe('least privilege: admin', () => {
+  it('has no SQS, S3 or Secrets Manager access', () => {
+    expect(actionsFor(stack.admin, 'sqs')).toEqual([]);
+    expect(resourcesFor(stack.admin, 'sqs:SendMessage')).toEqual([]);
+    expect(actionsFor(stack.admin, 's3')).toEqual([]);
+    expect(actionsFor(stack.admin, 'secretsmanager')).toEqual([]);
+  });
+
+  it('is allowed nothing beyond logs, tracing and the table', () => {
+    const services = new Set(allowed(stack.admin).map((p) => p.action.split(':')[0]));
+    expect([...services].sort()).toEqual(['dynamodb', 'logs', 'xray']);
+  });
+});
+
+describe('least privilege: secret prefix', () => {
+  it('follows the secretPrefix prop', () => {
+    // Act
+    const custom = synthStack({ secretPrefix: 'acme/' });
+    const statements = statementsOfRole(custom.template, logicalIdOf(custom.stack.ingest.role));
+    const secretResources = statements
+      .filter((s) => actionsOf(s).includes('secretsmanager:GetSecretValue'))
+      .flatMap(resourcesOf);
+    // Assess
+    expect(secretResources).toEqual([
+      'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:acme/*',
+    ]);
+  });
+});

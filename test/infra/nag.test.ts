@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { describe, expect, it } from 'vitest';
+import { createTestApp, logicalIdOf } from './synth-helpers.ts';
+
+/** Unacknowledged cdk-nag findings as "rule at path" lines, readable in a failed assertion. */
+const findings = (report: ReturnType<AwsSolutionsChecks['validateScope']>): string[] =>
+  report.violations.flatMap((v) =>
+    v.violatingResources.map((r) => `${v.severity} ${v.ruleName} at ${r.constructPath ?? '?'}`),
+  );
+
+/** Every acknowledged finding in a synthesized template: rule id → reasons. */
+const acknowledgements = (template: {
+  Resources: Record<
+    string,
+    { Metadata?: { cdk_nag?: { rules_to_suppress: { id: string; reason: string }[] } } }
+  >;
+}): Map<string, Set<string>> => {
+  const result = new Map<string, Set<string>>();
+  for (const resource of Object.values(template.Resources)) {
+    for (const rule of resource.Metadata?.cdk_nag?.rules_to_suppress ?? []) {
+      result.set(rule.id, (result.get(rule.id) ?? new Set()).add(rule.reason));
+    }
+  }
+  return result;
+};
+
+describe('cdk-nag AwsSolutions checks', () => {
+  it('synthesizes the app with no unacknowledged finding', () => {
+    // Prepare: CloudFormation schema validation on, as in `npm run synth`
+    const { app } = createTestApp({ appProps: { builtinCloudFormationValidation: true } });
+    // Act: under vitest (NODE_ENV=test) a failing validation throws from synth with the report
+    const assembly = app.synth();
+    const rescan = new AwsSolutionsChecks().validateScope(app);
+    const report: { pluginReports: { violations: unknown[] }[] } = JSON.parse(
+      readFileSync(join(assembly.directory, 'validation-report.json'), 'utf8'),
+    );
+    // Assess
+    expect(findings(rescan)).toEqual([]);
+    expect(report.pluginReports.flatMap((r) => r.violations)).toEqual([]);
+  });
+
+  it('acknowledges only the expected findings, each with a written reason', () => {
+    // Act
+    const { app, stack } = createTestApp();
+    const template: Parameters<typeof acknowledgements>[0] = app
+      .synth()
+      .getStackByName(stack.stackName).template;
+    const acknowledged = acknowledgements(template);
+    // Assess
+    expect([...acknowledged.keys()].sort()).toEqual(
+      [
+        'AwsSolutions-APIG4',
+        'AwsSolutions-IAM5[Resource::*]',
+        `AwsSolutions-IAM5[Resource::<${logicalIdOf(stack.table.table)}.Arn>/index/*]`,
+        `AwsSolutions-IAM5[Resource::<${logicalIdOf(stack.payloads.bucket)}.Arn>/*]`,
+        'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:triggerhub/*]',
+        'AwsSolutions-SMG4',
+      ].sort(),
+    );
+    for (const reasons of acknowledged.values()) {
+      for (const reason of reasons) expect(reason.length).toBeGreaterThan(40);
+    }
+  });
+
+  it('fails the synth on a finding nobody acknowledged', () => {
+    // Prepare: a queue without DLQ or TLS-only policy
+    const { app, stack } = createTestApp();
+    new Queue(stack, 'Careless');
+    // Act + Assess
+    expect(() => app.synth()).toThrow(/AwsSolutions-SQS3[\s\S]*Triggerhub\/Careless/);
+  });
+
+  it('still passes with payload access logs turned off (S1 acknowledged with a reason)', () => {
+    const { app } = createTestApp({ stackProps: { payloadAccessLogs: false } });
+    expect(() => app.synth()).not.toThrow();
+    expect(findings(new AwsSolutionsChecks().validateScope(app))).toEqual([]);
+  });
+});

@@ -1,0 +1,355 @@
+import { Duration } from 'aws-cdk-lib';
+import { Match } from 'aws-cdk-lib/assertions';
+import { Runtime, RuntimeFamily } from 'aws-cdk-lib/aws-lambda';
+import { describe, expect, it } from 'vitest';
+import { logicalIdOf, synthStack } from './synth-helpers.ts';
+
+// One synth shared by the read-only assertions below (~0.5 s each).
+const { stack, template } = synthStack();
+const ids = {
+  ingest: logicalIdOf(stack.ingest.lambdaFunction),
+  worker: logicalIdOf(stack.worker.lambdaFunction),
+  admin: logicalIdOf(stack.admin.lambdaFunction),
+  queue: logicalIdOf(stack.runQueue.queue),
+  dlq: logicalIdOf(stack.runQueue.deadLetterQueue),
+  table: logicalIdOf(stack.table.table),
+  bucket: logicalIdOf(stack.payloads.bucket),
+};
+
+interface FunctionProperties {
+  readonly [key: string]: unknown;
+  readonly Environment: { Variables: Record<string, unknown> };
+  readonly LoggingConfig: { LogGroup: { Ref: string } };
+}
+const functionProps = (logicalId: string): FunctionProperties => {
+  const properties: FunctionProperties = template.toJSON().Resources[logicalId].Properties;
+  return properties;
+};
+
+describe('TriggerhubStack functions', () => {
+  it('has exactly the three triggerhub functions and no CDK-internal ones', () => {
+    // Assess
+    template.resourceCountIs('AWS::Lambda::Function', 3);
+    expect(Object.keys(template.findResources('AWS::Lambda::Function')).sort()).toEqual(
+      [ids.ingest, ids.worker, ids.admin].sort(),
+    );
+  });
+
+  it('runs every function on the newest Node.js runtime aws-cdk-lib offers, on arm64, traced', () => {
+    // Prepare: the newest nodejsNN.x in this aws-cdk-lib, whatever version that is
+    const newest = Runtime.ALL.filter((r) => r.family === RuntimeFamily.NODEJS)
+      .map((r) => r.name)
+      .sort((a, b) => a.localeCompare(b, undefined, { numeric: true }))
+      .at(-1);
+    expect(newest).toBe('nodejs24.x');
+    // Assess
+    for (const id of [ids.ingest, ids.worker, ids.admin]) {
+      expect(functionProps(id)).toMatchObject({
+        Runtime: newest,
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        TracingConfig: { Mode: 'Active' },
+      });
+      expect(functionProps(id)).not.toHaveProperty('ReservedConcurrentExecutions');
+    }
+  });
+
+  it('gives every function the whole environment contract of shared/config.ts', () => {
+    for (const id of [ids.ingest, ids.worker, ids.admin]) {
+      // Act
+      const env = functionProps(id).Environment.Variables;
+      // Assess
+      expect(env).toEqual({
+        NODE_OPTIONS: '--enable-source-maps',
+        TRIGGERHUB_TABLE: { Ref: ids.table },
+        TRIGGERHUB_QUEUE_URL: { Ref: ids.queue },
+        TRIGGERHUB_PAYLOAD_BUCKET: { Ref: ids.bucket },
+        TRIGGERHUB_SECRET_PREFIX: 'triggerhub/',
+        TRIGGERHUB_MAX_RECEIVE_COUNT: '3',
+        TRIGGERHUB_RETENTION_DAYS: '30',
+        POWERTOOLS_SERVICE_NAME: 'triggerhub',
+        POWERTOOLS_LOG_LEVEL: 'INFO',
+      });
+    }
+  });
+
+  it('writes each function to its own log group kept one month', () => {
+    const logGroups = template.findResources('AWS::Logs::LogGroup');
+    const used = new Set<string>();
+    for (const id of [ids.ingest, ids.worker, ids.admin]) {
+      // Act
+      const { LoggingConfig } = functionProps(id);
+      const logGroupId = LoggingConfig.LogGroup.Ref;
+      // Assess
+      expect(logGroups[logGroupId]?.Properties.RetentionInDays).toBe(30);
+      used.add(logGroupId);
+    }
+    expect(used.size).toBe(3);
+  });
+
+  it('times the worker out after 5 minutes and the HTTP functions before the API does (30 s)', () => {
+    expect(functionProps(ids.worker).Timeout).toBe(300);
+    expect(functionProps(ids.ingest).Timeout).toBeLessThan(30);
+    expect(functionProps(ids.admin).Timeout).toBeLessThan(30);
+  });
+
+  it('feeds the worker from the run queue in batches of 10 with partial batch failures', () => {
+    template.resourceCountIs('AWS::Lambda::EventSourceMapping', 1);
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      FunctionName: { Ref: ids.worker },
+      EventSourceArn: { 'Fn::GetAtt': [ids.queue, 'Arn'] },
+      BatchSize: 10,
+      MaximumBatchingWindowInSeconds: Match.anyValue(),
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mapping?.Properties.MaximumBatchingWindowInSeconds).toBeGreaterThanOrEqual(1);
+    expect(mapping?.Properties.MaximumBatchingWindowInSeconds).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('TriggerhubStack HTTP API', () => {
+  const routes = template.findResources('AWS::ApiGatewayV2::Route');
+  const integrations = template.findResources('AWS::ApiGatewayV2::Integration');
+  /** The function a route's integration invokes. */
+  const targetOf = (routeKey: string): unknown => {
+    const route = Object.values(routes).find((r) => r.Properties.RouteKey === routeKey);
+    const integrationId = route?.Properties.Target['Fn::Join'][1][1].Ref;
+    return integrations[integrationId]?.Properties.IntegrationUri;
+  };
+
+  it('has one HTTP API with exactly the three routes', () => {
+    template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
+    expect(
+      Object.values(routes)
+        .map((r) => String(r.Properties.RouteKey))
+        .sort(),
+    ).toEqual(['ANY /admin/{proxy+}', 'GET /health', 'POST /hooks/{jobId}']);
+  });
+
+  it('sends webhooks and the health check to ingest without an authorizer', () => {
+    for (const key of ['POST /hooks/{jobId}', 'GET /health']) {
+      template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+        RouteKey: key,
+        AuthorizationType: 'NONE',
+      });
+      expect(targetOf(key)).toEqual({ 'Fn::GetAtt': [ids.ingest, 'Arn'] });
+    }
+  });
+
+  it('sends the admin API to admin behind IAM authorization', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: 'ANY /admin/{proxy+}',
+      AuthorizationType: 'AWS_IAM',
+    });
+    expect(targetOf('ANY /admin/{proxy+}')).toEqual({ 'Fn::GetAtt': [ids.admin, 'Arn'] });
+  });
+
+  it('uses payload format 2.0 for every integration', () => {
+    for (const integration of Object.values(integrations)) {
+      expect(integration.Properties).toMatchObject({
+        IntegrationType: 'AWS_PROXY',
+        PayloadFormatVersion: '2.0',
+      });
+    }
+  });
+
+  it('throttles the $default stage and writes JSON access logs with the fields operators need', () => {
+    // Act
+    const [stage] = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'));
+    const format: unknown = JSON.parse(String(stage?.Properties.AccessLogSettings.Format));
+    const logGroupId = stage?.Properties.AccessLogSettings.DestinationArn['Fn::GetAtt'][0];
+    // Assess
+    expect(stage?.Properties).toMatchObject({
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingRateLimit: 50, ThrottlingBurstLimit: 100 },
+    });
+    expect(format).toMatchObject({
+      requestId: '$context.requestId',
+      ip: '$context.identity.sourceIp',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+    });
+    template.hasResource('AWS::Logs::LogGroup', { Properties: { RetentionInDays: 30 } });
+    expect(template.toJSON().Resources[logGroupId].Properties.RetentionInDays).toBe(30);
+  });
+});
+
+describe('TriggerhubStack run queue', () => {
+  const resources = template.toJSON().Resources;
+
+  it('moves a message to the DLQ after 3 receives', () => {
+    expect(resources[ids.queue].Properties.RedrivePolicy).toEqual({
+      deadLetterTargetArn: { 'Fn::GetAtt': [ids.dlq, 'Arn'] },
+      maxReceiveCount: 3,
+    });
+  });
+
+  it('encrypts both queues and keeps dead letters 14 days', () => {
+    expect(resources[ids.queue].Properties.SqsManagedSseEnabled).toBe(true);
+    expect(resources[ids.dlq].Properties.SqsManagedSseEnabled).toBe(true);
+    expect(resources[ids.dlq].Properties.MessageRetentionPeriod).toBe(Duration.days(14).toSeconds());
+    const sourceRetention: number = resources[ids.queue].Properties.MessageRetentionPeriod;
+    expect(resources[ids.dlq].Properties.MessageRetentionPeriod).toBeGreaterThan(sourceRetention);
+  });
+
+  it('hides a received message for at least 6 × the worker timeout', () => {
+    const visibility: number = resources[ids.queue].Properties.VisibilityTimeout;
+    const workerTimeout: number = resources[ids.worker].Properties.Timeout;
+    expect(visibility).toBeGreaterThanOrEqual(6 * workerTimeout);
+    expect(visibility).toBe(1800);
+  });
+
+  it('denies every request to either queue that does not use TLS', () => {
+    for (const queueId of [ids.queue, ids.dlq]) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [{ Ref: queueId }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Deny',
+              Action: 'sqs:*',
+              Principal: { AWS: '*' },
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
+          ]),
+        },
+      });
+    }
+  });
+});
+
+describe('TriggerhubStack table', () => {
+  it('has pk/sk, the gsi1 index, on-demand billing, PITR, TTL on expiresAt and encryption', () => {
+    template.resourceCountIs('AWS::DynamoDB::Table', 1);
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      KeySchema: [
+        { AttributeName: 'pk', KeyType: 'HASH' },
+        { AttributeName: 'sk', KeyType: 'RANGE' },
+      ],
+      GlobalSecondaryIndexes: [
+        {
+          IndexName: 'gsi1',
+          KeySchema: [
+            { AttributeName: 'gsi1pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
+          ],
+          Projection: { ProjectionType: 'ALL' },
+        },
+      ],
+      BillingMode: 'PAY_PER_REQUEST',
+      PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+      TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+      SSESpecification: { SSEEnabled: true },
+    });
+  });
+
+  it('is retained and named by CloudFormation', () => {
+    const table = template.toJSON().Resources[ids.table];
+    expect(table.DeletionPolicy).toBe('Retain');
+    expect(table.UpdateReplacePolicy).toBe('Retain');
+    expect(table.Properties).not.toHaveProperty('TableName');
+  });
+});
+
+describe('TriggerhubStack payload bucket', () => {
+  const bucket = template.toJSON().Resources[ids.bucket];
+
+  it('is private, encrypted, retained, and expires payloads after the retention', () => {
+    expect(bucket.DeletionPolicy).toBe('Retain');
+    expect(bucket.Properties).toMatchObject({
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      LifecycleConfiguration: {
+        Rules: [expect.objectContaining({ ExpirationInDays: 30, Status: 'Enabled' })],
+      },
+    });
+    expect(bucket.Properties.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(30);
+  });
+
+  it('logs server access to a retained log bucket', () => {
+    const logBucketId = logicalIdOf(stack.payloads.accessLogsBucket!);
+    expect(bucket.Properties.LoggingConfiguration.DestinationBucketName).toEqual({ Ref: logBucketId });
+    expect(template.toJSON().Resources[logBucketId].DeletionPolicy).toBe('Retain');
+  });
+
+  it('denies requests without TLS', () => {
+    template.hasResourceProperties('AWS::S3::BucketPolicy', {
+      Bucket: { Ref: ids.bucket },
+      PolicyDocument: {
+        Statement: Match.arrayWith([
+          Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+        ]),
+      },
+    });
+  });
+});
+
+describe('TriggerhubStack demo secret and outputs', () => {
+  it('creates triggerhub/demo with a generated 32-character value, retained', () => {
+    template.resourceCountIs('AWS::SecretsManager::Secret', 1);
+    template.hasResource('AWS::SecretsManager::Secret', {
+      Properties: {
+        Name: 'triggerhub/demo',
+        GenerateSecretString: { PasswordLength: 32, ExcludePunctuation: true },
+      },
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
+  });
+
+  it('outputs the API URL, table, queues, bucket and demo secret', () => {
+    const outputs: Record<string, { Value: unknown }> = template.toJSON().Outputs;
+    expect(Object.keys(outputs).sort()).toEqual(
+      [
+        'ApiUrl',
+        'DemoSecretArn',
+        'DemoSecretName',
+        'DlqUrl',
+        'PayloadBucketName',
+        'QueueUrl',
+        'TableName',
+      ].sort(),
+    );
+    expect(outputs.QueueUrl?.Value).toEqual({ Ref: ids.queue });
+    expect(outputs.DlqUrl?.Value).toEqual({ Ref: ids.dlq });
+    expect(outputs.TableName?.Value).toEqual({ Ref: ids.table });
+    expect(outputs.DemoSecretName?.Value).toBe('triggerhub/demo');
+  });
+});
+
+describe('TriggerhubStack with custom props', () => {
+  it('keeps the queue, the environment, the bucket expiry and the secret names in step', () => {
+    // Act
+    const custom = synthStack({
+      maxReceiveCount: 5,
+      retentionDays: 7,
+      secretPrefix: 'acme/',
+      demoSecretName: 'smarttasks',
+      workerTimeout: Duration.minutes(2),
+      logLevel: 'DEBUG',
+    });
+    const resources = custom.template.toJSON().Resources;
+    const queue = resources[logicalIdOf(custom.stack.runQueue.queue)].Properties;
+    const env = resources[logicalIdOf(custom.stack.worker.lambdaFunction)].Properties.Environment.Variables;
+    const bucket = resources[logicalIdOf(custom.stack.payloads.bucket)].Properties;
+    // Assess
+    expect(queue.RedrivePolicy.maxReceiveCount).toBe(5);
+    expect(env.TRIGGERHUB_MAX_RECEIVE_COUNT).toBe('5');
+    expect(queue.VisibilityTimeout).toBe(720);
+    expect(env.TRIGGERHUB_RETENTION_DAYS).toBe('7');
+    expect(bucket.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(7);
+    expect(env.TRIGGERHUB_SECRET_PREFIX).toBe('acme/');
+    expect(env.POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
+    custom.template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'acme/smarttasks' });
+  });
+});
