@@ -3,13 +3,19 @@ import type { IntegrationManifest } from '../shared/model/index.ts';
 import type { AnyIntegration } from '../shared/sdk/index.ts';
 import { checkpointPublishGate } from './checkpoint-publish-gate/index.ts';
 import { logEvent } from './log-event/index.ts';
+import { secureChangeTicketGate } from './securechange-ticket-gate/index.ts';
 
 export type { AnyIntegration } from '../shared/sdk/index.ts';
 export { checkpointPublishGate } from './checkpoint-publish-gate/index.ts';
 export { logEvent } from './log-event/index.ts';
+export { secureChangeTicketGate } from './securechange-ticket-gate/index.ts';
 
 /** The integrations that ship with triggerhub. */
-export const builtinIntegrations: readonly AnyIntegration[] = [logEvent, checkpointPublishGate];
+export const builtinIntegrations: readonly AnyIntegration[] = [
+  logEvent,
+  checkpointPublishGate,
+  secureChangeTicketGate,
+];
 
 /**
  * The integrations a deployment knows, by id.

@@ -22,9 +22,13 @@ export const CheckPointSessionSchema = z.object({
   trigger: z.enum(CHECKPOINT_TRIGGERS),
   sessionUid: z.string().optional(),
   sessionName: z.string().optional(),
+  /** When the session was published (After Publish; show-changes `publish-time`), ISO-8601. */
+  publishTime: z.iso.datetime({ offset: true }).optional(),
   /** The publishing (or installing) administrator. */
   userName: z.string().optional(),
-  domain: z.object({ uid: z.string().optional(), name: z.string().optional(), type: z.string().optional() }).optional(),
+  domain: z
+    .object({ uid: z.string().optional(), name: z.string().optional(), type: z.string().optional() })
+    .optional(),
   changes: z.object({
     added: z.array(CheckPointObjectSchema),
     modified: z.array(z.object({ old: CheckPointObjectSchema.optional(), new: CheckPointObjectSchema })),

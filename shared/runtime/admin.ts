@@ -48,7 +48,9 @@ export const admin = {
   putJob: async (deps: Deps, id: string, body: unknown): Promise<{ created: boolean; job: Job }> => {
     if (!isRecord(body)) throw new ValidationError('invalid job: expected a JSON object');
     if (body.id !== undefined && body.id !== id) {
-      throw new ValidationError(`invalid job: id: ${JSON.stringify(body.id)} does not match the path's "${id}"`);
+      throw new ValidationError(
+        `invalid job: id: ${JSON.stringify(body.id)} does not match the path's "${id}"`,
+      );
     }
     const { createdAt: _c, updatedAt: _u, ...definition } = body;
     const job = validateJob(deps, { ...definition, id });

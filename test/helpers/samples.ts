@@ -24,6 +24,16 @@ export const seedTicketInfoXml = (): string => {
   return text.slice(text.indexOf('<?xml'), text.indexOf(end) + end.length);
 };
 
+/**
+ * The richer `ticket_info` example quoted in `tufin_kc_doc_excerpts.md` §6
+ * (elided parts written as `...` text, which is still well-formed XML).
+ */
+export const kcExcerptTicketInfoXml = (): string => {
+  const text = readSample('tufin-securechange/tufin_kc_doc_excerpts.md');
+  const end = '</ticket_info>';
+  return text.slice(text.indexOf('<ticket_info>'), text.indexOf(end) + end.length);
+};
+
 /** The stdin payloads of the pytos2 trigger tests, by label. */
 export const pytos2StdinSamples = (): {
   valid: string;

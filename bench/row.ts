@@ -1,0 +1,23 @@
+/**
+ * One line of the bench table. `pass` is `'info'` for a figure shown without
+ * a target; `true`/`false` for a budget from DESIGN.md ("Budgets").
+ */
+export interface BenchRow {
+  name: string;
+  /** Already formatted with its unit, e.g. `1137.6 KiB`. */
+  measured: string;
+  /** The same-run baseline, formatted; `—` when the row has none. */
+  baseline: string;
+  /** measured / baseline, formatted; `—` when the row has none. */
+  ratio: string;
+  target: string;
+  pass: boolean | 'info';
+}
+
+/** What one measurement module hands to `run.ts`: its rows and free-text notes printed under the table. */
+export interface BenchSection {
+  rows: BenchRow[];
+  notes: string[];
+}
+
+export const NONE = '—';

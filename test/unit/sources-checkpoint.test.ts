@@ -1,0 +1,374 @@
+import { describe, expect, it } from 'vitest';
+import { UnsupportedMediaTypeError, ValidationError } from '../../shared/errors.ts';
+import { TriggerEventSchema, type Job, type TriggerEvent } from '../../shared/model/index.ts';
+import { checkPointAdapter as adapter, decodeBase64Json } from '../../shared/sources/checkpoint.ts';
+import {
+  POST_PUBLISH_CUSTOM_DATA,
+  PRE_PUBLISH_CUSTOM_DATA,
+  afterInstallPolicyPayload,
+  beforePublishPayload,
+  makeJob,
+  makeRequest,
+  showChangesPayload,
+  toBase64Json,
+} from '../helpers/samples.ts';
+
+const asyncJob = makeJob({ source: 'checkpoint' });
+const decisionJob = makeJob({ source: 'checkpoint', mode: 'decision' });
+const SMC_USER = { uid: '41e821a0-3720-11e3-aa6e-0800200c9fde', name: 'SMC User', 'domain-type': 'domain' };
+const rule = (uid: string, name: string) => ({ uid, name, type: 'access-rule', domain: SMC_USER });
+
+const parseJsonBody = (
+  payload: unknown,
+  job: Job = asyncJob,
+  opts: Parameters<typeof makeRequest>[2] = {},
+): TriggerEvent => adapter.parse(makeRequest(JSON.stringify(payload), 'application/json', opts), job);
+
+const errorOf = (fn: () => unknown): unknown => {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+};
+
+describe('checkPointAdapter.parse — Web Request payloads', () => {
+  it('normalizes a Before Publish payload (session meta-data, operations, custom data)', () => {
+    // Prepare
+    const job = makeJob({ source: 'checkpoint', mode: 'decision', event: 'before-publish' });
+
+    // Act
+    const event = parseJsonBody(beforePublishPayload(), job);
+
+    // Assess
+    expect(TriggerEventSchema.parse(event)).toEqual(event);
+    expect(event.source).toBe('checkpoint');
+    expect(event.trigger).toBe('before-publish');
+    expect(event.session).toEqual({
+      trigger: 'before-publish',
+      sessionUid: '40b969d3-6b3c-48a0-a4d7-7cfeeea1bc5a',
+      userName: 'aa',
+      publishTime: '2017-02-01T06:20:56.333Z',
+      domain: { uid: SMC_USER.uid, name: 'SMC User', type: 'domain' },
+      changes: {
+        added: [rule('408c7054-eb6d-4557-8a15-cb1b6160b80b', 'MyRule3')],
+        modified: [
+          {
+            old: rule('fad17be7-6b4e-4033-b27f-b7769520e0a1', 'MyRule2'),
+            new: rule('fad17be7-6b4e-4033-b27f-b7769520e0a1', 'MyRule4'),
+          },
+        ],
+        deleted: [rule('7bded5dc-ad1d-4300-8405-12f9afdbdba3', 'MyRule1')],
+      },
+      customData: PRE_PUBLISH_CUSTOM_DATA,
+    });
+    expect(event.payload).toEqual(beforePublishPayload());
+  });
+
+  it('flattens a show-changes answer across all its sessions (by_sessions sample)', () => {
+    // Act
+    const event = parseJsonBody(
+      showChangesPayload(),
+      makeJob({ source: 'checkpoint', event: 'after-publish' }),
+    );
+
+    // Assess
+    const session = event.session;
+    expect(session?.trigger).toBe('after-publish');
+    expect(session?.sessionUid).toBe('f769407d-4bce-4b1b-aaf5-f7f6727525be');
+    expect(session?.publishTime).toBe('2017-02-01T06:20:43.334Z');
+    expect(session?.changes.added.map((o) => o.name)).toEqual(['MyRule3']);
+    expect(session?.changes.modified.map((m) => [m.old?.name, m.new.name])).toEqual([
+      ['MyRule2', 'MyRule4'],
+      ['MyRule1', 'MyRule2'],
+    ]);
+    expect(session?.changes.deleted.map((o) => o.name)).toEqual(['MyRule1']);
+    expect(session?.customData).toEqual(POST_PUBLISH_CUSTOM_DATA);
+  });
+
+  it('normalizes an After Install Policy payload, recognized by its fields', () => {
+    // Act
+    const event = parseJsonBody(afterInstallPolicyPayload());
+
+    // Assess
+    expect(TriggerEventSchema.safeParse(event).success).toBe(true);
+    expect(event.trigger).toBe('after-install-policy');
+    expect(event.session).toEqual({
+      trigger: 'after-install-policy',
+      userName: 'admin',
+      changes: { added: [], modified: [], deleted: [] },
+      installPolicy: {
+        packageName: 'standard',
+        targets: ['Corporate-Gateway', 'BranchOffice'],
+        result: 'Succeeded',
+      },
+      customData: {
+        smarttask_servicenow_host: 'dev12345.service-now.com',
+        short_description: 'Check Point SmartTask has reverted to last good known policy',
+      },
+    });
+  });
+
+  it('infers Before Publish for a decision job and After Publish otherwise when nothing names the trigger', () => {
+    // Act
+    const decided = parseJsonBody(beforePublishPayload(), decisionJob);
+    const queued = parseJsonBody(beforePublishPayload(), asyncJob);
+
+    // Assess
+    expect(decided.trigger).toBe('before-publish');
+    expect(queued.trigger).toBe('after-publish');
+  });
+
+  it('takes an explicit trigger from the payload or ?event= over the inference', () => {
+    // Act
+    const fromField = parseJsonBody({ ...beforePublishPayload(), trigger: 'Before Publish' }, asyncJob);
+    const fromObject = parseJsonBody(
+      { ...beforePublishPayload(), trigger: { name: 'After Publish' } },
+      decisionJob,
+    );
+    const fromQuery = parseJsonBody(beforePublishPayload(), asyncJob, { query: { event: 'before_publish' } });
+
+    // Assess
+    expect([fromField.trigger, fromObject.trigger, fromQuery.trigger]).toEqual([
+      'before-publish',
+      'after-publish',
+      'before-publish',
+    ]);
+  });
+
+  it('accepts a Before Publish with session meta-data only (no management API) and a custom-data string', () => {
+    // Prepare
+    const payload = {
+      session: { 'user-name': 'Mickey', 'session-name': 'CR-1234' },
+      'custom-data': '{"a":1}',
+    };
+
+    // Act
+    const event = parseJsonBody(payload, decisionJob);
+
+    // Assess
+    expect(event.session).toEqual({
+      trigger: 'before-publish',
+      userName: 'Mickey',
+      sessionName: 'CR-1234',
+      changes: { added: [], modified: [], deleted: [] },
+      customData: { a: 1 },
+    });
+  });
+});
+
+describe('checkPointAdapter.parse — Run Script (base64) forms', () => {
+  const expected = parseJsonBody(afterInstallPolicyPayload());
+  const b64 = toBase64Json(afterInstallPolicyPayload());
+
+  it.each([
+    ['text/plain, wrapped at 76 columns', b64.replace(/(.{76})/g, '$1\n'), 'text/plain'],
+    ['a JSON string', JSON.stringify(b64), 'application/json'],
+    ['{"data": "<base64>"}', JSON.stringify({ data: b64 }), 'application/json; charset=utf-8'],
+    ['unpadded base64', b64.replace(/=+$/, ''), 'text/plain'],
+  ])('decodes %s to the same event as the plain JSON', (_label, body, contentType) => {
+    // Act
+    const event = adapter.parse(makeRequest(body, contentType), asyncJob);
+
+    // Assess
+    expect(event.session).toEqual(expected.session);
+    expect(event.payload).toEqual(afterInstallPolicyPayload());
+  });
+
+  it('does not unwrap an object with data beside other keys', () => {
+    // Act
+    const error = errorOf(() => parseJsonBody({ data: b64, other: 1 }));
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toMatch(/^cannot tell which SmartTask trigger/);
+  });
+
+  it.each([
+    ['not base64', 'not base64 at all!', 'Run Script data is not valid base64'],
+    [
+      'plain JSON as text/plain',
+      '{"session":{}}',
+      'a text/plain body is base64 Run Script data; send JSON as application/json',
+    ],
+    ['a misplaced pad', 'ab=c', 'Run Script data is not valid base64'],
+    ['one dangling character', 'abcde', 'Run Script data is not valid base64'],
+    [
+      'invalid UTF-8',
+      Buffer.from([0xff, 0xfe, 0xfd]).toString('base64'),
+      'Run Script data does not decode to UTF-8 text',
+    ],
+  ])('refuses %s', (_label, body, message) => {
+    // Act
+    const error = errorOf(() => adapter.parse(makeRequest(body, 'text/plain'), asyncJob));
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toBe(message);
+  });
+
+  it('refuses base64 whose content is not JSON, with the parser reason', () => {
+    // Act
+    const error = errorOf(() => decodeBase64Json(Buffer.from('hello').toString('base64')));
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toMatch(
+      /^base64-decoded Run Script data is not valid JSON: Unexpected token/,
+    );
+  });
+});
+
+describe('checkPointAdapter.parse — refused input', () => {
+  it('refuses malformed JSON with the parser reason', () => {
+    // Act
+    const error = errorOf(() => adapter.parse(makeRequest('{"session": ', 'application/json'), asyncJob));
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toMatch(/^body is not valid JSON: /);
+  });
+
+  it.each([['[]'], ['42'], ['null']])('refuses a JSON %s that is not an object', (body) => {
+    // Act
+    const error = errorOf(() => adapter.parse(makeRequest(body, 'application/json'), asyncJob));
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toBe('expected a JSON object: the SmartTask trigger data');
+  });
+
+  it.each([undefined, 'application/xml', 'multipart/form-data', 'application/vnd.api+json'])(
+    'refuses content type %j with 415',
+    (contentType) => {
+      // Act
+      const error = errorOf(() =>
+        adapter.parse(makeRequest(JSON.stringify(beforePublishPayload()), contentType), asyncJob),
+      );
+
+      // Assess
+      expect(error).toBeInstanceOf(UnsupportedMediaTypeError);
+      expect((error as Error).message).toMatch(
+        /^checkpoint jobs accept application\/json or text\/plain, not /,
+      );
+    },
+  );
+
+  it('refuses an empty body', () => {
+    // Act
+    const error = errorOf(() => adapter.parse(makeRequest(' ', 'application/json'), asyncJob));
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toBe('empty body: expected the SmartTask JSON');
+  });
+
+  it('refuses a changed object without uid, naming where it is', () => {
+    // Prepare
+    const payload = {
+      ...beforePublishPayload(),
+      operations: { 'added-objects': [{ name: 'x', type: 'host' }] },
+    };
+
+    // Act
+    const error = errorOf(() => parseJsonBody(payload));
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toMatch(/^operations\.added-objects\[0\]\.uid: /);
+  });
+
+  it('refuses custom-data that is not a JSON object', () => {
+    // Act
+    const number = errorOf(() => parseJsonBody({ ...beforePublishPayload(), 'custom-data': 3 }));
+    const text = errorOf(() => parseJsonBody({ ...beforePublishPayload(), 'custom-data': 'plain words' }));
+
+    // Assess
+    expect((number as Error).message).toBe('custom-data must be a JSON object');
+    expect(text).toBeInstanceOf(ValidationError);
+    expect((text as Error).message).toMatch(/^custom-data is not valid JSON/);
+  });
+
+  it('refuses a trigger that contradicts the payload shape', () => {
+    // Act
+    const publishAsInstall = errorOf(() =>
+      parseJsonBody(beforePublishPayload(), makeJob({ source: 'checkpoint', event: 'after-install-policy' })),
+    );
+    const installAsPublish = errorOf(() =>
+      parseJsonBody(afterInstallPolicyPayload(), asyncJob, { query: { event: 'before-publish' } }),
+    );
+
+    // Assess
+    expect((publishAsInstall as Error).message).toBe(
+      'the payload is a publish session, not after-install-policy data',
+    );
+    expect((installAsPublish as Error).message).toBe(
+      'the payload is an install-policy report, not before-publish data',
+    );
+  });
+
+  it('refuses unsupported or conflicting trigger names', () => {
+    // Act
+    const unsupported = errorOf(() => parseJsonBody({ ...beforePublishPayload(), trigger: 'After Submit' }));
+    const conflicting = errorOf(() =>
+      parseJsonBody({ ...beforePublishPayload(), trigger: 'Before Publish' }, asyncJob, {
+        query: { event: 'after-publish' },
+      }),
+    );
+    const badJobEvent = errorOf(() =>
+      parseJsonBody(beforePublishPayload(), makeJob({ source: 'checkpoint', event: 'CREATE' })),
+    );
+
+    // Assess
+    expect((unsupported as Error).message).toMatch(
+      /^payload trigger "After Submit" is not a supported SmartTask trigger/,
+    );
+    expect((conflicting as Error).message).toBe(
+      'the payload says before-publish but ?event= says after-publish',
+    );
+    expect(badJobEvent).toBeInstanceOf(ValidationError);
+  });
+
+  it('refuses data with no recognizable shape and no trigger, and accepts it once the job names one', () => {
+    // Act
+    const error = errorOf(() => parseJsonBody({ hello: 'world' }));
+    const named = parseJsonBody(
+      { hello: 'world' },
+      makeJob({ source: 'checkpoint', event: 'After Publish' }),
+    );
+
+    // Assess
+    expect((error as Error).message).toMatch(/^cannot tell which SmartTask trigger/);
+    expect(named.session).toEqual({
+      trigger: 'after-publish',
+      changes: { added: [], modified: [], deleted: [] },
+      customData: {},
+    });
+  });
+});
+
+describe('checkPointAdapter.renderVerdict', () => {
+  it('answers 200 with result and message', () => {
+    // Prepare
+    const event = parseJsonBody(beforePublishPayload(), decisionJob);
+
+    // Act
+    const denied = adapter.renderVerdict(
+      { allow: false, message: 'You can only modify objects with the tag Web_Control' },
+      { job: decisionJob, event, runId: 'R1' },
+    );
+    const allowed = adapter.renderVerdict(
+      { allow: true, message: 'ok' },
+      { job: decisionJob, event, runId: 'R2' },
+    );
+
+    // Assess
+    expect(denied).toEqual({
+      status: 200,
+      contentType: 'application/json',
+      body: '{"result":"failure","message":"You can only modify objects with the tag Web_Control"}',
+    });
+    expect(allowed.body).toBe('{"result":"success","message":"ok"}');
+  });
+});
