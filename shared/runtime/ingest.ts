@@ -221,7 +221,11 @@ const decide = async (deps: Deps, job: Job, runId: string, event: TriggerEvent):
   return {
     kind: 'verdict',
     runId,
-    response: sourceAdapter(job.source).renderVerdict(verdict, { job, event, runId }),
+    // The integration's output rides along: a SecureChange assignment verdict renders it as XML.
+    response: sourceAdapter(job.source).renderVerdict(
+      { ...verdict, ...(outcome?.output === undefined ? {} : { output: outcome.output }) },
+      { job, event, runId },
+    ),
   };
 };
 

@@ -4,6 +4,7 @@ import {
   checkpointPublishGate,
   createRegistry,
   logEvent,
+  secureChangeTicketGate,
 } from '../../integrations/index.ts';
 import { ConflictError } from '../../shared/errors.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
@@ -23,7 +24,7 @@ describe('createRegistry', () => {
     const registry = createRegistry(builtinIntegrations);
 
     // Assess
-    expect(registry.list().map((m) => m.id)).toEqual(['log-event', 'checkpoint-publish-gate']);
+    expect(registry.list().map((m) => m.id)).toEqual(['log-event', 'checkpoint-publish-gate', 'securechange-ticket-gate']);
     expect(registry.get('log-event')).toBe(logEvent);
     expect(registry.get('checkpoint-publish-gate')).toBe(checkpointPublishGate);
   });
@@ -34,7 +35,12 @@ describe('createRegistry', () => {
 
     // Assess
     expect(registry.get('custom')?.manifest).toEqual(custom.manifest);
-    expect(registry.list()).toEqual([logEvent.manifest, checkpointPublishGate.manifest, custom.manifest]);
+    expect(registry.list()).toEqual([
+      logEvent.manifest,
+      checkpointPublishGate.manifest,
+      secureChangeTicketGate.manifest,
+      custom.manifest,
+    ]);
     expect(registry.get('nope')).toBeUndefined();
     expect(registry.get('toString')).toBeUndefined();
   });
