@@ -4,7 +4,7 @@ import type {
   ParameterSpec,
   TriggerEvent,
 } from '../../shared/model/index.ts';
-import type { DecideResult, ParamsOf } from '../../shared/sdk/index.ts';
+import type { DecideResult, IntegrationLogger, ParamsOf } from '../../shared/sdk/index.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 
 const parameters = {
@@ -97,6 +97,17 @@ const verdictOf = (event: TriggerEvent, params: GateParams): GateVerdict => {
  * ones, or when the session changes too many objects; the message names every
  * violation. Run as an async job, it logs the same verdict.
  */
+/** One line naming the session, so the run's log shows what was checked. */
+const logSession = (event: TriggerEvent, logger: IntegrationLogger): void => {
+  const s = event.session;
+  if (!s) return;
+  const who = s.userName === undefined ? 'an unknown administrator' : `"${s.userName}"`;
+  logger.info(
+    `${s.trigger} session ${s.sessionUid ?? '(no uid)'}${s.sessionName ? ` "${s.sessionName}"` : ''} by ${who}: ` +
+      `${s.changes.added.length} added, ${s.changes.modified.length} modified, ${s.changes.deleted.length} deleted`,
+  );
+};
+
 export const checkpointPublishGate = defineIntegration({
   id: 'checkpoint-publish-gate',
   name: 'Check Point publish gate',
@@ -105,11 +116,13 @@ export const checkpointPublishGate = defineIntegration({
     'Allows or denies a Check Point publish: access rules need comments and names, only listed administrators may publish, at most so many changes.',
   parameters,
   decide({ event, params, logger }) {
+    logSession(event, logger);
     const verdict = verdictOf(event, params);
     logger.info(`${verdict.allow ? 'allow' : 'deny'}: ${verdict.message}`);
     return verdict;
   },
   run({ event, params, logger }) {
+    logSession(event, logger);
     const verdict = verdictOf(event, params);
     if (verdict.allow) logger.info(`would allow: ${verdict.message}`);
     else logger.warn(`would deny: ${verdict.message}`);

@@ -95,11 +95,13 @@ export const secureChangeTicketGate = defineIntegration({
     'Validates a SecureChange ticket: requester, subject pattern and priority rules; the verdict names each violation.',
   parameters,
   decide: ({ event, params, logger }) => {
+    if (event.ticket) logger.info(`ticket: ${JSON.stringify(event.ticket)}`);
     const verdict = verdictOf(event, params);
     logger.info(`${verdict.allow ? 'allowed' : 'denied'}: ${verdict.message}`);
     return verdict;
   },
   run: ({ event, params, logger }) => {
+    if (event.ticket) logger.info(`ticket: ${JSON.stringify(event.ticket)}`);
     const verdict = verdictOf(event, params);
     logger.info(`${verdict.allow ? 'would allow' : 'would deny'}: ${verdict.message}`);
     return { message: verdict.message, output: { allow: verdict.allow, ...(verdict.output as object) } };

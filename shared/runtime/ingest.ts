@@ -48,18 +48,21 @@ const keptHeaders = (job: Job, headers: Readonly<Record<string, string>>): Recor
 
 /**
  * The dedupe key of an async delivery: the caller's `Idempotency-Key` or
- * `X-Delivery-Id`, else a hash of job and body.
+ * `X-Delivery-Id`, else a hash of job, trigger and body.
  */
 export const dedupeKeyOf = (
   jobId: string,
   headers: Readonly<Record<string, string>>,
   body: string,
+  trigger: string,
 ): string => {
   const explicit = headers['idempotency-key'] ?? headers['x-delivery-id'];
   if (explicit !== undefined && explicit.trim() !== '') {
     return `key:${createHash('sha256').update(explicit.trim()).digest('base64url')}`;
   }
-  return `body:${createHash('sha256').update(jobId).update('\0').update(body).digest('base64url')}`;
+  // The same body on another trigger (a SecureChange ticket advanced, then resolved) is another delivery.
+  const hash = createHash('sha256').update(jobId).update('\0').update(trigger).update('\0').update(body);
+  return `body:${hash.digest('base64url')}`;
 };
 
 /**
@@ -100,7 +103,7 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
   if (job.mode === 'decision') return decide(deps, job, runId, event);
 
   const dedupe =
-    job.dedupeWindowSeconds > 0 ? dedupeKeyOf(job.id, req.headers, req.body) : `delivery:${deliveryId}`;
+    job.dedupeWindowSeconds > 0 ? dedupeKeyOf(job.id, req.headers, req.body, event.trigger) : `delivery:${deliveryId}`;
   const claim = await deps.deliveries.create(
     {
       id: deliveryId,

@@ -307,7 +307,8 @@ describe('checkpoint-publish-gate', () => {
     const { lines } = await call('decide', eventWith(tidySession()), { maxChanges: 1 });
 
     // Assess
-    expect(lines).toEqual([
+    expect(lines[0]?.message).toMatch(/session .* by .*: \d+ added, \d+ modified, \d+ deleted$/);
+    expect(lines.slice(1)).toEqual([
       { ts: '2026-11-22T10:00:00.000Z', level: 'INFO', message: 'deny: 4 changes, more than the 1 allowed' },
     ]);
   });
@@ -322,14 +323,14 @@ describe('checkpoint-publish-gate', () => {
       message: '4 changes, more than the 2 allowed',
       output: { allow: false, changes: 4, violations: ['4 changes, more than the 2 allowed'] },
     });
-    expect(denied.lines.map((l) => [l.level, l.message])).toEqual([
+    expect(denied.lines.slice(1).map((l) => [l.level, l.message])).toEqual([
       ['WARN', 'would deny: 4 changes, more than the 2 allowed'],
     ]);
     expect(allowed.result).toEqual({
       message: '4 changes checked, no violation',
       output: { allow: true, changes: 4, violations: [] },
     });
-    expect(allowed.lines.map((l) => [l.level, l.message])).toEqual([
+    expect(allowed.lines.slice(1).map((l) => [l.level, l.message])).toEqual([
       ['INFO', 'would allow: 4 changes checked, no violation'],
     ]);
   });

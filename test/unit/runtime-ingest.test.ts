@@ -162,12 +162,13 @@ describe('ingest', () => {
     await expect(ingest(deps, request('{"a":1}'))).resolves.toMatchObject({ kind: 'queued' });
   });
 
-  it('derives the dedupe key from the explicit header, else from job and body', () => {
-    expect(dedupeKeyOf('a', { 'x-delivery-id': 'd1' }, 'x')).toBe(
-      dedupeKeyOf('b', { 'idempotency-key': 'd1' }, 'y'),
+  it('derives the dedupe key from the explicit header, else from job, trigger and body', () => {
+    expect(dedupeKeyOf('a', { 'x-delivery-id': 'd1' }, 'x', 't')).toBe(
+      dedupeKeyOf('b', { 'idempotency-key': 'd1' }, 'y', 'u'),
     );
-    expect(dedupeKeyOf('a', {}, 'x')).not.toBe(dedupeKeyOf('b', {}, 'x'));
-    expect(dedupeKeyOf('a', {}, 'x')).toBe(dedupeKeyOf('a', {}, 'x'));
+    expect(dedupeKeyOf('a', {}, 'x', 't')).not.toBe(dedupeKeyOf('b', {}, 'x', 't'));
+    expect(dedupeKeyOf('a', {}, 'x', 't')).not.toBe(dedupeKeyOf('a', {}, 'x', 'u'));
+    expect(dedupeKeyOf('a', {}, 'x', 't')).toBe(dedupeKeyOf('a', {}, 'x', 't'));
   });
 });
 
