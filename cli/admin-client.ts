@@ -1,6 +1,7 @@
 import ky, { HTTPError, TimeoutError } from 'ky';
 import type { KyInstance, Options } from 'ky';
-import { z } from 'zod';
+import { array, object, string } from 'zod';
+import type { infer as Infer, ZodError, ZodType } from 'zod';
 import { errorMessage } from '../shared/errors.ts';
 import { IntegrationManifestSchema, JobSchema, RunSchema } from '../shared/model/index.ts';
 import type { IntegrationManifest, Job, JobInput, Run, RunSummary } from '../shared/model/index.ts';
@@ -68,18 +69,18 @@ export class AdminResponseError extends Error {
 /** The list view of a run, as `GET /admin/jobs/{id}/runs` returns it. */
 export const RunSummarySchema = RunSchema.omit({ logs: true, event: true, output: true });
 
-const pageOf = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextCursor: z.string().min(1).optional() });
+const pageOf = <T extends ZodType>(item: T) =>
+  object({ items: array(item), nextCursor: string().min(1).optional() });
 
 const JobPageSchema = pageOf(JobSchema);
 const RunPageSchema = pageOf(RunSummarySchema);
-const IntegrationListSchema = z.object({ items: z.array(IntegrationManifestSchema) });
+const IntegrationListSchema = object({ items: array(IntegrationManifestSchema) });
 
 /** Error bodies: ours are `{ error, message }`; API Gateway's own are `{ message }` or `{ Message }`. */
-const ErrorBodySchema = z.object({
-  error: z.string().optional(),
-  message: z.string().optional(),
-  Message: z.string().optional(),
+const ErrorBodySchema = object({
+  error: string().optional(),
+  message: string().optional(),
+  Message: string().optional(),
 });
 
 export interface PutJobResult {
@@ -156,7 +157,7 @@ const connectionError = (endpoint: string, error: unknown): AdminConnectionError
 
 const apiError = async (response: Response): Promise<AdminApiError> => {
   const text = await response.text().catch(() => '');
-  let body: z.infer<typeof ErrorBodySchema> = {};
+  let body: Infer<typeof ErrorBodySchema> = {};
   try {
     const parsed = ErrorBodySchema.safeParse(JSON.parse(text));
     if (parsed.success) body = parsed.data;
@@ -171,7 +172,7 @@ const apiError = async (response: Response): Promise<AdminApiError> => {
   return new AdminApiError(response.status, code, message);
 };
 
-const describeIssues = (error: z.ZodError): string =>
+const describeIssues = (error: ZodError): string =>
   error.issues
     .slice(0, 5)
     .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
@@ -235,11 +236,7 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
     }
   };
 
-  const parse = async <T extends z.ZodType>(
-    schema: T,
-    response: Response,
-    what: string,
-  ): Promise<z.infer<T>> => {
+  const parse = async <T extends ZodType>(schema: T, response: Response, what: string): Promise<Infer<T>> => {
     const text = await response.text();
     let json: unknown;
     try {

@@ -1,7 +1,7 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { Command, CommanderError } from 'commander';
-import { z } from 'zod';
+import { object, string } from 'zod';
 import { errorMessage } from '../shared/errors.ts';
 import packageJson from '../package.json' with { type: 'json' };
 import { AdminApiError } from './admin-client.ts';
@@ -20,7 +20,7 @@ export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
 
-const { version } = z.object({ version: z.string() }).parse(packageJson);
+const { version } = object({ version: string() }).parse(packageJson);
 
 /**
  * The `triggerhub` program. Output goes through `io`, so tests run it in-process;

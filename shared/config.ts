@@ -1,32 +1,33 @@
-import { z } from 'zod';
+import { coerce, object, string, url } from 'zod';
+import type { infer as Infer } from 'zod';
 import { ValidationError } from './errors.ts';
 
 /**
  * Every environment variable triggerhub reads, checked once at cold start.
  * CDK sets the AWS ones; `npm start` sets the local ones (endpoints).
  */
-const EnvSchema = z.object({
-  TRIGGERHUB_TABLE: z.string().min(1),
-  TRIGGERHUB_QUEUE_URL: z.string().min(1),
-  TRIGGERHUB_PAYLOAD_BUCKET: z.string().min(1),
+const EnvSchema = object({
+  TRIGGERHUB_TABLE: string().min(1),
+  TRIGGERHUB_QUEUE_URL: string().min(1),
+  TRIGGERHUB_PAYLOAD_BUCKET: string().min(1),
   /** Prefix of the Secrets Manager names jobs refer to (job secret `demo` → `triggerhub/demo`). */
-  TRIGGERHUB_SECRET_PREFIX: z.string().default('triggerhub/'),
+  TRIGGERHUB_SECRET_PREFIX: string().default('triggerhub/'),
   /** The queue's redrive `maxReceiveCount`: the worker's last attempt records the run as failed. */
-  TRIGGERHUB_MAX_RECEIVE_COUNT: z.coerce.number().int().min(1).max(1000).default(3),
+  TRIGGERHUB_MAX_RECEIVE_COUNT: coerce.number().int().min(1).max(1000).default(3),
   /** First retry back-off of a failed run, doubled on every attempt. */
-  TRIGGERHUB_RETRY_BASE_SECONDS: z.coerce.number().int().min(0).max(900).default(10),
+  TRIGGERHUB_RETRY_BASE_SECONDS: coerce.number().int().min(0).max(900).default(10),
   /** How long run history is kept (DynamoDB TTL). */
-  TRIGGERHUB_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  TRIGGERHUB_RETENTION_DAYS: coerce.number().int().min(1).max(3650).default(30),
   /** Seconds a secret value is cached by the worker and ingest. */
-  TRIGGERHUB_SECRET_CACHE_SECONDS: z.coerce.number().int().min(0).max(3600).default(60),
+  TRIGGERHUB_SECRET_CACHE_SECONDS: coerce.number().int().min(0).max(3600).default(60),
   /** Local emulator endpoints (unset in AWS). */
-  TRIGGERHUB_DYNAMODB_ENDPOINT: z.url().optional(),
-  TRIGGERHUB_SQS_ENDPOINT: z.url().optional(),
-  TRIGGERHUB_S3_ENDPOINT: z.url().optional(),
-  AWS_REGION: z.string().default('us-east-1'),
+  TRIGGERHUB_DYNAMODB_ENDPOINT: url().optional(),
+  TRIGGERHUB_SQS_ENDPOINT: url().optional(),
+  TRIGGERHUB_S3_ENDPOINT: url().optional(),
+  AWS_REGION: string().default('us-east-1'),
 });
 
-export type Config = z.infer<typeof EnvSchema>;
+export type Config = Infer<typeof EnvSchema>;
 
 /** Parses the environment; throws one ValidationError naming every problem. */
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {

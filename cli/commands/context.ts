@@ -1,6 +1,6 @@
 import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
-import { z } from 'zod';
+import { boolean, object, string } from 'zod';
 import { DEFAULT_ENDPOINT, createAdminClient } from '../admin-client.ts';
 import type { AdminClient, AdminClientOptions } from '../admin-client.ts';
 import { toJson } from '../output.ts';
@@ -29,9 +29,9 @@ export interface CommandContext {
   printJson(cmd: Command, value: unknown): boolean;
 }
 
-const GlobalOptionsSchema = z.object({
-  endpoint: z.string().min(1).optional(),
-  json: z.boolean().optional(),
+const GlobalOptionsSchema = object({
+  endpoint: string().min(1).optional(),
+  json: boolean().optional(),
 });
 
 export interface GlobalOptions {

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { enum as zEnum, number, object, string } from 'zod';
+import type { input, output } from 'zod';
 import { ValidationError } from '../../shared/errors.ts';
 import { JOB_ID_PATTERN } from '../../shared/model/index.ts';
 
@@ -26,13 +27,12 @@ const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
-export const MediatorOptionsSchema = z.object({
-  jobId: z.string().regex(JOB_ID_PATTERN, 'job id: lower-case letters, digits, - and _, at most 64'),
-  kind: z.enum(MEDIATOR_KINDS),
-  lang: z.enum(MEDIATOR_LANGS),
+export const MediatorOptionsSchema = object({
+  jobId: string().regex(JOB_ID_PATTERN, 'job id: lower-case letters, digits, - and _, at most 64'),
+  kind: zEnum(MEDIATOR_KINDS),
+  lang: zEnum(MEDIATOR_LANGS),
   /** Public base URL of triggerhub (where `/hooks/{jobId}` is served). */
-  url: z
-    .string()
+  url: string()
     .refine((u) => URL.canParse(u), 'not a URL')
     .refine((u) => /^https?:$/.test(new URL(u).protocol), 'the URL must be http or https')
     .refine(
@@ -40,20 +40,18 @@ export const MediatorOptionsSchema = z.object({
       'the URL must have no query or fragment',
     )
     .refine((u) => !CONTROL.test(u), 'the URL must have no control characters'),
-  secretHeader: z.string().regex(HEADER_NAME, 'not a valid header name'),
-  secretFile: z
-    .string()
+  secretHeader: string().regex(HEADER_NAME, 'not a valid header name'),
+  secretFile: string()
     .startsWith('/', 'the secret file must be an absolute path on the TOS host')
     .refine((p) => !CONTROL.test(p), 'the secret file path must have no control characters'),
-  maxTimeSeconds: z.number().int().min(1).max(600).default(DEFAULT_MAX_TIME_SECONDS),
+  maxTimeSeconds: number().int().min(1).max(600).default(DEFAULT_MAX_TIME_SECONDS),
   /** The command line that produced the script, quoted in its header. */
-  generatedBy: z
-    .string()
+  generatedBy: string()
     .refine((g) => !CONTROL.test(g), 'generatedBy must have no control characters')
     .optional(),
 });
-export type MediatorOptions = z.input<typeof MediatorOptionsSchema>;
-export type ResolvedMediatorOptions = z.output<typeof MediatorOptionsSchema>;
+export type MediatorOptions = input<typeof MediatorOptionsSchema>;
+export type ResolvedMediatorOptions = output<typeof MediatorOptionsSchema>;
 
 /** Checks the options, throwing one ValidationError naming every problem. */
 export const resolveMediatorOptions = (options: MediatorOptions): ResolvedMediatorOptions => {

@@ -1,15 +1,14 @@
-import { z } from 'zod';
+import { array, enum as zEnum, iso, object, record, string, unknown } from 'zod';
+import type { infer as Infer } from 'zod';
 
 /** A management object as reported by `show-changes` (only what we rely on is named). */
-export const CheckPointObjectSchema = z
-  .object({
-    uid: z.string(),
-    name: z.string().optional(),
-    type: z.string(),
-    comments: z.string().optional(),
-  })
-  .loose();
-export type CheckPointObject = z.infer<typeof CheckPointObjectSchema>;
+export const CheckPointObjectSchema = object({
+  uid: string(),
+  name: string().optional(),
+  type: string(),
+  comments: string().optional(),
+}).loose();
+export type CheckPointObject = Infer<typeof CheckPointObjectSchema>;
 
 export const CHECKPOINT_TRIGGERS = ['before-publish', 'after-publish', 'after-install-policy'] as const;
 
@@ -18,30 +17,30 @@ export const CHECKPOINT_TRIGGERS = ['before-publish', 'after-publish', 'after-in
  * session and its changes flattened across every session in the show-changes
  * answer, or the install-policy task.
  */
-export const CheckPointSessionSchema = z.object({
-  trigger: z.enum(CHECKPOINT_TRIGGERS),
-  sessionUid: z.string().optional(),
-  sessionName: z.string().optional(),
+export const CheckPointSessionSchema = object({
+  trigger: zEnum(CHECKPOINT_TRIGGERS),
+  sessionUid: string().optional(),
+  sessionName: string().optional(),
   /** When the session was published (After Publish; show-changes `publish-time`), ISO-8601. */
-  publishTime: z.iso.datetime({ offset: true }).optional(),
+  publishTime: iso.datetime({ offset: true }).optional(),
   /** The publishing (or installing) administrator. */
-  userName: z.string().optional(),
-  domain: z
-    .object({ uid: z.string().optional(), name: z.string().optional(), type: z.string().optional() })
-    .optional(),
-  changes: z.object({
-    added: z.array(CheckPointObjectSchema),
-    modified: z.array(z.object({ old: CheckPointObjectSchema.optional(), new: CheckPointObjectSchema })),
-    deleted: z.array(CheckPointObjectSchema),
+  userName: string().optional(),
+  domain: object({
+    uid: string().optional(),
+    name: string().optional(),
+    type: string().optional(),
+  }).optional(),
+  changes: object({
+    added: array(CheckPointObjectSchema),
+    modified: array(object({ old: CheckPointObjectSchema.optional(), new: CheckPointObjectSchema })),
+    deleted: array(CheckPointObjectSchema),
   }),
-  installPolicy: z
-    .object({
-      packageName: z.string().optional(),
-      targets: z.array(z.string()).default([]),
-      result: z.string().optional(),
-    })
-    .optional(),
+  installPolicy: object({
+    packageName: string().optional(),
+    targets: array(string()).default([]),
+    result: string().optional(),
+  }).optional(),
   /** The SmartTask's Custom Data, as configured. */
-  customData: z.record(z.string(), z.unknown()).default({}),
+  customData: record(string(), unknown()).default({}),
 });
-export type CheckPointSession = z.infer<typeof CheckPointSessionSchema>;
+export type CheckPointSession = Infer<typeof CheckPointSessionSchema>;

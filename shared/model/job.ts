@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { boolean, enum as zEnum, iso, literal, number, object, record, string, union, unknown } from 'zod';
+import type { infer as Infer, input } from 'zod';
 
 export const JOB_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,256}$/;
@@ -10,64 +11,63 @@ export const DEFAULT_MAX_BODY_BYTES = MIB;
 export const MAX_BODY_BYTES_LIMIT = 10 * MIB;
 
 export const SOURCES = ['generic', 'securechange', 'checkpoint'] as const;
-export const SourceSchema = z.enum(SOURCES);
-export type Source = z.infer<typeof SourceSchema>;
+export const SourceSchema = zEnum(SOURCES);
+export type Source = Infer<typeof SourceSchema>;
 
 /** Caller authentication: a shared secret sent in a header, compared in constant time. */
-export const SharedSecretAuthSchema = z.object({
-  type: z.literal('shared-secret').default('shared-secret'),
+export const SharedSecretAuthSchema = object({
+  type: literal('shared-secret').default('shared-secret'),
   /** Name of the secret in the secret store (Secrets Manager in AWS). */
-  secret: z.string().regex(SECRET_NAME_PATTERN, 'secret name: letters, digits and /_+=.@- only'),
-  header: z.string().regex(HEADER_NAME, 'not a valid header name').default('X-Shared-Secret'),
+  secret: string().regex(SECRET_NAME_PATTERN, 'secret name: letters, digits and /_+=.@- only'),
+  header: string().regex(HEADER_NAME, 'not a valid header name').default('X-Shared-Secret'),
 });
 
 /** Caller authentication: HMAC-SHA256 over `<timestamp>.<raw body>`, with a replay window. */
-export const HmacAuthSchema = z.object({
-  type: z.literal('hmac'),
-  secret: z.string().regex(SECRET_NAME_PATTERN, 'secret name: letters, digits and /_+=.@- only'),
-  signatureHeader: z.string().regex(HEADER_NAME).default('X-Signature'),
-  timestampHeader: z.string().regex(HEADER_NAME).default('X-Timestamp'),
-  toleranceSeconds: z.number().int().min(30).max(900).default(300),
+export const HmacAuthSchema = object({
+  type: literal('hmac'),
+  secret: string().regex(SECRET_NAME_PATTERN, 'secret name: letters, digits and /_+=.@- only'),
+  signatureHeader: string().regex(HEADER_NAME).default('X-Signature'),
+  timestampHeader: string().regex(HEADER_NAME).default('X-Timestamp'),
+  toleranceSeconds: number().int().min(30).max(900).default(300),
 });
 
-export const JobAuthSchema = z.union([SharedSecretAuthSchema, HmacAuthSchema]);
-export type JobAuth = z.infer<typeof JobAuthSchema>;
+export const JobAuthSchema = union([SharedSecretAuthSchema, HmacAuthSchema]);
+export type JobAuth = Infer<typeof JobAuthSchema>;
 
 /**
  * A secret reference in a job's parameters: `{ "secret": "<name>" }`. Password
  * parameters must be given this way so that no secret value is ever stored in a
  * job definition or shown by the admin API.
  */
-export const SecretRefSchema = z.object({ secret: z.string().regex(SECRET_NAME_PATTERN) }).strict();
-export type SecretRef = z.infer<typeof SecretRefSchema>;
+export const SecretRefSchema = object({ secret: string().regex(SECRET_NAME_PATTERN) }).strict();
+export type SecretRef = Infer<typeof SecretRefSchema>;
 
-export const JobSchema = z
-  .object({
-    id: z.string().regex(JOB_ID_PATTERN, 'job id: lower-case letters, digits, - and _, at most 64'),
-    name: z.string().min(1).max(200),
-    description: z.string().max(2000).default(''),
-    enabled: z.boolean().default(true),
-    /** Id of the integration the job runs. */
-    integration: z.string().min(1).max(100),
-    /** Parameter values, checked against the integration's manifest when the job is saved. */
-    params: z.record(z.string(), z.unknown()).default({}),
-    /** Which source adapter parses the job's webhook. */
-    source: SourceSchema.default('generic'),
-    /** Fixed trigger for the job (e.g. a SecureChange event) when the request does not carry one. */
-    event: z.string().max(100).optional(),
-    auth: JobAuthSchema,
-    /** `async`: accepted with 202 and run by the worker. `decision`: run inline, the answer is the verdict. */
-    mode: z.enum(['async', 'decision']).default('async'),
-    /** Deadline for one run, in seconds: the integration's AbortSignal fires then. */
-    timeoutSeconds: z.number().int().min(1).max(280).optional(),
-    /** Decision jobs: the verdict when the integration fails or runs out of time. */
-    onError: z.enum(['allow', 'deny']).default('deny'),
-    maxBodyBytes: z.number().int().min(1).max(MAX_BODY_BYTES_LIMIT).default(DEFAULT_MAX_BODY_BYTES),
-    /** Window in which a repeated delivery is answered as a duplicate. */
-    dedupeWindowSeconds: z.number().int().min(0).max(86_400).default(600),
-    createdAt: z.iso.datetime().optional(),
-    updatedAt: z.iso.datetime().optional(),
-  })
+export const JobSchema = object({
+  id: string().regex(JOB_ID_PATTERN, 'job id: lower-case letters, digits, - and _, at most 64'),
+  name: string().min(1).max(200),
+  description: string().max(2000).default(''),
+  enabled: boolean().default(true),
+  /** Id of the integration the job runs. */
+  integration: string().min(1).max(100),
+  /** Parameter values, checked against the integration's manifest when the job is saved. */
+  params: record(string(), unknown()).default({}),
+  /** Which source adapter parses the job's webhook. */
+  source: SourceSchema.default('generic'),
+  /** Fixed trigger for the job (e.g. a SecureChange event) when the request does not carry one. */
+  event: string().max(100).optional(),
+  auth: JobAuthSchema,
+  /** `async`: accepted with 202 and run by the worker. `decision`: run inline, the answer is the verdict. */
+  mode: zEnum(['async', 'decision']).default('async'),
+  /** Deadline for one run, in seconds: the integration's AbortSignal fires then. */
+  timeoutSeconds: number().int().min(1).max(280).optional(),
+  /** Decision jobs: the verdict when the integration fails or runs out of time. */
+  onError: zEnum(['allow', 'deny']).default('deny'),
+  maxBodyBytes: number().int().min(1).max(MAX_BODY_BYTES_LIMIT).default(DEFAULT_MAX_BODY_BYTES),
+  /** Window in which a repeated delivery is answered as a duplicate. */
+  dedupeWindowSeconds: number().int().min(0).max(86_400).default(600),
+  createdAt: iso.datetime().optional(),
+  updatedAt: iso.datetime().optional(),
+})
   .strict()
   .superRefine((job, ctx) => {
     if (job.mode === 'decision' && job.timeoutSeconds !== undefined && job.timeoutSeconds > 25) {
@@ -80,9 +80,9 @@ export const JobSchema = z
   });
 
 /** A job as stored and returned (defaults applied). */
-export type Job = z.infer<typeof JobSchema>;
+export type Job = Infer<typeof JobSchema>;
 /** A job as written by an operator (defaults optional). */
-export type JobInput = z.input<typeof JobSchema>;
+export type JobInput = input<typeof JobSchema>;
 
 export const DEFAULT_ASYNC_TIMEOUT_SECONDS = 60;
 export const DEFAULT_DECISION_TIMEOUT_SECONDS = 10;

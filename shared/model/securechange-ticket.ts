@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { iso, object, string } from 'zod';
+import type { infer as Infer } from 'zod';
 
 export const SECURECHANGE_EVENTS = [
   'CREATE',
@@ -16,25 +17,25 @@ export const SECURECHANGE_EVENTS = [
 ] as const;
 export type SecureChangeEvent = (typeof SECURECHANGE_EVENTS)[number];
 
-const Named = z.object({ id: z.string().optional(), name: z.string().optional() });
+const Named = object({ id: string().optional(), name: string().optional() });
 
 /** The normalized SecureChange ticket (`event.ticket`). Dates are ISO-8601. */
-export const SecureChangeTicketSchema = z.object({
-  id: z.string(),
-  subject: z.string().optional(),
-  priority: z.string().optional(),
-  status: z.string().optional(),
-  domain: z.string().optional(),
+export const SecureChangeTicketSchema = object({
+  id: string(),
+  subject: string().optional(),
+  priority: string().optional(),
+  status: string().optional(),
+  domain: string().optional(),
   workflow: Named.optional(),
-  requester: z.string().optional(),
-  createDate: z.iso.datetime({ offset: true }).optional(),
-  updateDate: z.iso.datetime({ offset: true }).optional(),
+  requester: string().optional(),
+  createDate: iso.datetime({ offset: true }).optional(),
+  updateDate: iso.datetime({ offset: true }).optional(),
   currentStage: Named.extend({
-    task: Named.extend({ status: z.string().optional() }).optional(),
-    handler: z.string().optional(),
+    task: Named.extend({ status: string().optional() }).optional(),
+    handler: string().optional(),
   }).optional(),
   openRequestStage: Named.optional(),
   completionStep: Named.optional(),
-  comment: z.object({ type: z.string().optional(), content: z.string().optional() }).optional(),
+  comment: object({ type: string().optional(), content: string().optional() }).optional(),
 });
-export type SecureChangeTicket = z.infer<typeof SecureChangeTicketSchema>;
+export type SecureChangeTicket = Infer<typeof SecureChangeTicketSchema>;

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { enum as zEnum, iso, object, record, string, union, unknown } from 'zod';
+import type { infer as Infer } from 'zod';
 import { CheckPointSessionSchema } from './checkpoint-session.ts';
 import { SourceSchema } from './job.ts';
 import { SecureChangeTicketSchema } from './securechange-ticket.ts';
@@ -8,23 +9,23 @@ import { SecureChangeTicketSchema } from './securechange-ticket.ts';
  * Source adapters (`shared/sources/`) fill `ticket` (SecureChange) or `session`
  * (Check Point); `payload` is always the parsed body as received.
  */
-export const TriggerEventSchema = z.object({
-  source: z.union([SourceSchema, z.enum(['schedule', 'manual'])]),
+export const TriggerEventSchema = object({
+  source: union([SourceSchema, zEnum(['schedule', 'manual'])]),
   /** What happened: `webhook` for generic JSON, a SecureChange `SCW_EVENT`, a SmartTask trigger… */
-  trigger: z.string().min(1),
-  deliveryId: z.string(),
-  receivedAt: z.iso.datetime(),
+  trigger: string().min(1),
+  deliveryId: string(),
+  receivedAt: iso.datetime(),
   /** Request headers worth keeping; authentication headers are never kept. */
-  headers: z.record(z.string(), z.string()).default({}),
+  headers: record(string(), string()).default({}),
   /** Query string parameters of the request. */
-  query: z.record(z.string(), z.string()).default({}),
-  contentType: z.string().optional(),
+  query: record(string(), string()).default({}),
+  contentType: string().optional(),
   /** The parsed body: JSON value, or the XML parsed to an object. */
-  payload: z.unknown(),
+  payload: unknown(),
   /** SecureChange: the normalized ticket. */
   ticket: SecureChangeTicketSchema.optional(),
   /** Check Point: the normalized publish session. */
   session: CheckPointSessionSchema.optional(),
 });
 
-export type TriggerEvent = z.infer<typeof TriggerEventSchema>;
+export type TriggerEvent = Infer<typeof TriggerEventSchema>;

@@ -1,10 +1,10 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { z } from 'zod';
+import { object, string } from 'zod';
 import { ServiceUnavailableError, ValidationError } from '../errors.ts';
 import type { Queue, RunMessage } from '../ports.ts';
 
-const RunMessageSchema = z.object({ runId: z.string().min(1), jobId: z.string().min(1) });
+const RunMessageSchema = object({ runId: string().min(1), jobId: string().min(1) });
 
 /** SQS caps a visibility timeout at 12 hours. */
 const MAX_VISIBILITY_SECONDS = 43_200;

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { ZodError } from 'zod';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { IntegrationManifest, Job, Run, RunSummary } from '../model/index.ts';
 import { JobSchema, summarizeRun } from '../model/index.ts';
@@ -7,7 +7,7 @@ import { checkJobParams } from '../sdk/index.ts';
 import type { Deps } from './deps.ts';
 
 /** `path: message; path: message` for every problem zod found. */
-export const describeIssues = (error: z.ZodError): string =>
+export const describeIssues = (error: ZodError): string =>
   error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
 
 /**

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { boolean, object, string, unknown } from 'zod';
+import type { ZodError } from 'zod';
 import { PermanentError, ValidationError } from '../errors.ts';
 import type { IntegrationManifest, ParameterSpec } from '../model/index.ts';
 import { IntegrationManifestSchema } from '../model/index.ts';
@@ -63,7 +64,7 @@ const deepFreeze = <T>(value: T): T => {
 export const parseManifest = (value: unknown): IntegrationManifest => {
   const parsed = CheckedManifestSchema.safeParse(value);
   if (!parsed.success) {
-    const id = z.object({ id: z.string() }).safeParse(value);
+    const id = object({ id: string() }).safeParse(value);
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'manifest'}: ${i.message}`);
     throw new ValidationError(
       `integration ${id.success ? `"${id.data.id}"` : '(no id)'}: invalid manifest: ${problems.join('; ')}`,
@@ -100,18 +101,18 @@ export interface IntegrationDefinition<P extends Record<string, ParameterSpec>> 
   decide?(ctx: RunContext<ParamsOf<P>>): Promise<DecideResult> | DecideResult;
 }
 
-const RunResultSchema = z.object({
-  message: z.string().optional(),
-  output: z.unknown().optional(),
+const RunResultSchema = object({
+  message: string().optional(),
+  output: unknown().optional(),
 });
-const DecideResultSchema = z.object({
-  allow: z.boolean(),
-  message: z.string(),
-  output: z.unknown().optional(),
+const DecideResultSchema = object({
+  allow: boolean(),
+  message: string(),
+  output: unknown().optional(),
 });
 
 /** An integration returning the wrong shape is a bug in it: retrying cannot help. */
-const invalidResult = (id: string, entry: string, error: z.ZodError): PermanentError =>
+const invalidResult = (id: string, entry: string, error: ZodError): PermanentError =>
   new PermanentError(
     `integration "${id}" ${entry} returned an invalid result: ${error.issues
       .map((i) => `${i.path.join('.') || 'result'}: ${i.message}`)

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { array, boolean, enum as zEnum, number, strictObject, string } from 'zod';
+import type { ZodType } from 'zod';
 import { ValidationError } from '../errors.ts';
 import type { IntegrationManifest, ParameterSpec } from '../model/index.ts';
 import { SecretRefSchema } from '../model/index.ts';
@@ -17,21 +18,21 @@ import type { SecretStore } from '../ports.ts';
  */
 export type ParamsMode = 'job' | 'run';
 
-const valueSchema = (spec: ParameterSpec, mode: ParamsMode): z.ZodType => {
+const valueSchema = (spec: ParameterSpec, mode: ParamsMode): ZodType => {
   switch (spec.type) {
     case 'text':
-      return spec.mandatory ? z.string().min(1) : z.string();
+      return spec.mandatory ? string().min(1) : string();
     case 'password':
       if (mode === 'job') return SecretRefSchema;
-      return spec.mandatory ? z.string().min(1) : z.string();
+      return spec.mandatory ? string().min(1) : string();
     case 'number':
-      return z.number();
+      return number();
     case 'boolean':
-      return z.boolean();
+      return boolean();
     case 'choice':
-      return z.enum(spec.choices);
+      return zEnum(spec.choices);
     case 'multichoice':
-      return spec.mandatory ? z.array(z.enum(spec.choices)).min(1) : z.array(z.enum(spec.choices));
+      return spec.mandatory ? array(zEnum(spec.choices)).min(1) : array(zEnum(spec.choices));
   }
 };
 
@@ -50,8 +51,8 @@ const valueSchema = (spec: ParameterSpec, mode: ParamsMode): z.ZodType => {
 export const paramsSchema = (
   manifest: IntegrationManifest,
   mode: ParamsMode,
-): z.ZodType<Record<string, unknown>> => {
-  const shape: Record<string, z.ZodType> = {};
+): ZodType<Record<string, unknown>> => {
+  const shape: Record<string, ZodType> = {};
   for (const [name, spec] of Object.entries(manifest.parameters)) {
     const value = valueSchema(spec, mode);
     const fallback = spec.type === 'password' ? undefined : spec.default;
@@ -64,7 +65,7 @@ export const paramsSchema = (
       shape[name] = value.optional();
     }
   }
-  return z.strictObject(shape);
+  return strictObject(shape);
 };
 
 const isEmpty = (value: unknown): boolean =>

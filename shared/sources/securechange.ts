@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { array, enum as zEnum, number, object, string, union } from 'zod';
+import type { input, output } from 'zod';
 import { ValidationError } from '../errors.ts';
 import {
   SECURECHANGE_EVENTS,
@@ -232,7 +233,7 @@ const parse = (req: SourceRequest, job: Job): TriggerEvent => {
   return { ...base, trigger, ticket: cleanTicket(ticket) };
 };
 
-const IdSchema = z.union([z.string().min(1), z.number().int().nonnegative()]).transform(String);
+const IdSchema = union([string().min(1), number().int().nonnegative()]).transform(String);
 
 /**
  * What an assignment integration returns as its run `output` (pre-assignment
@@ -244,19 +245,18 @@ const IdSchema = z.union([z.string().min(1), z.number().int().nonnegative()]).tr
  * { tasks: [{ name: 'Firewall team', participants: ['alice', 'bob'], assignmentMode: 'manual',
  *             assigner: 'carol', accessRequestIds: [55787] }] }
  */
-export const SecureChangeAssignmentSchema = z.object({
-  tasks: z.array(
-    z
-      .object({
-        name: z.string().min(1),
-        participants: z.array(z.string().min(1)).default([]),
-        participantIds: z.array(IdSchema).default([]),
-        assignmentMode: z.enum(['self', 'manual', 'auto']).default('self'),
-        assigner: z.string().min(1).optional(),
-        assignerId: IdSchema.optional(),
-        /** Access requests the task handles; omitted for rule-modification workflows. */
-        accessRequestIds: z.array(IdSchema).default([]),
-      })
+export const SecureChangeAssignmentSchema = object({
+  tasks: array(
+    object({
+      name: string().min(1),
+      participants: array(string().min(1)).default([]),
+      participantIds: array(IdSchema).default([]),
+      assignmentMode: zEnum(['self', 'manual', 'auto']).default('self'),
+      assigner: string().min(1).optional(),
+      assignerId: IdSchema.optional(),
+      /** Access requests the task handles; omitted for rule-modification workflows. */
+      accessRequestIds: array(IdSchema).default([]),
+    })
       .refine((t) => t.participants.length > 0 || t.participantIds.length > 0, {
         message: 'a task needs participants or participantIds',
       })
@@ -268,8 +268,8 @@ export const SecureChangeAssignmentSchema = z.object({
       ),
   ),
 });
-export type SecureChangeAssignment = z.output<typeof SecureChangeAssignmentSchema>;
-export type SecureChangeAssignmentInput = z.input<typeof SecureChangeAssignmentSchema>;
+export type SecureChangeAssignment = output<typeof SecureChangeAssignmentSchema>;
+export type SecureChangeAssignmentInput = input<typeof SecureChangeAssignmentSchema>;
 
 const element = (name: string, text: string, indent: string): string =>
   `${indent}<${name}>${escapeXmlText(text)}</${name}>`;

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { object, string } from 'zod';
+import type { infer as Infer } from 'zod';
 import { ValidationError } from '../errors.ts';
 
 export const DEFAULT_PAGE_LIMIT = 20;
@@ -7,15 +8,13 @@ export const MAX_PAGE_LIMIT = 100;
 const MAX_CURSOR_LENGTH = 4096;
 
 /** A LastEvaluatedKey of the table (pk/sk) or of gsi1 (plus gsi1pk/gsi1sk). */
-const StartKeySchema = z
-  .object({
-    pk: z.string().min(1),
-    sk: z.string().min(1),
-    gsi1pk: z.string().min(1).optional(),
-    gsi1sk: z.string().min(1).optional(),
-  })
-  .strict();
-export type StartKey = z.infer<typeof StartKeySchema>;
+const StartKeySchema = object({
+  pk: string().min(1),
+  sk: string().min(1),
+  gsi1pk: string().min(1).optional(),
+  gsi1sk: string().min(1).optional(),
+}).strict();
+export type StartKey = Infer<typeof StartKeySchema>;
 
 /** What a cursor must match: a table scan, or one partition of gsi1. */
 export type CursorScope = { kind: 'table' } | { kind: 'gsi1'; gsi1pk: string };

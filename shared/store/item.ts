@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { output, ZodType } from 'zod';
 
 /** Attributes that place an item in the table rather than describe it. */
 const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt']);
@@ -8,11 +8,11 @@ const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt']);
  * checked by the domain schema (items are outside data too: an older writer,
  * a hand edit).
  */
-export const fromItem = <S extends z.ZodType>(
+export const fromItem = <S extends ZodType>(
   schema: S,
   item: Record<string, unknown>,
   what: string,
-): z.output<S> => {
+): output<S> => {
   const data = Object.fromEntries(Object.entries(item).filter(([name]) => !KEY_ATTRIBUTES.has(name)));
   const parsed = schema.safeParse(data);
   if (!parsed.success) {
