@@ -22,7 +22,7 @@ describe('crash recovery of the local stack', () => {
     if (dataDir) await rm(dataDir, { recursive: true, force: true });
   });
 
-  it('loses no accepted webhook when killed mid-burst', async () => {
+  it('loses no accepted webhook when killed mid-burst', { timeout: 180_000 }, async () => {
     dataDir = await mkdtemp(join(tmpdir(), 'triggerhub-crash-'));
     const port = await freePort();
     stack = await startLocalProcess(dataDir, port);
@@ -60,7 +60,7 @@ describe('crash recovery of the local stack', () => {
 
     stack = await startLocalProcess(dataDir, port);
     const runs = new Map<string, z.infer<typeof Page>['items'][number]>();
-    for (let tries = 0; tries < 150; tries++) {
+    for (let tries = 0; tries < 300; tries++) {
       runs.clear();
       let cursor: string | undefined;
       do {
