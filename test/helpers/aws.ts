@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { provision } from '../../cli/local/provision.ts';
-import type { Provisioned } from '../../cli/local/provision.ts';
+import type { Provisioned, ProvisionOptions } from '../../cli/local/provision.ts';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import type { AwsClients } from '../../shared/aws/clients.ts';
 
@@ -24,14 +24,8 @@ export const testClients = (): AwsClients =>
     s3Endpoint: inject('s3Endpoint'),
   });
 
-export interface TestResources extends Provisioned {
+export interface TestResources extends Provisioned, ProvisionOptions {
   clients: AwsClients;
-  tableName: string;
-  queueName: string;
-  dlqName: string;
-  bucketName: string;
-  maxReceiveCount: number;
-  visibilityTimeoutSeconds: number;
 }
 
 /**

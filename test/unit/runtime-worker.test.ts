@@ -17,24 +17,25 @@ const event = {
   payload: { hello: 'world' },
 };
 
+const queuedRun = (): Run => ({
+  id: 'R1',
+  jobId: 'j1',
+  source: 'generic',
+  trigger: 'webhook',
+  mode: 'async',
+  status: 'queued',
+  attempt: 0,
+  createdAt: '2026-11-22T10:00:00.000Z',
+  logs: [],
+  event,
+});
+
 const setup = async (integration = 'log-event', extra: Parameters<typeof memoryDeps>[0] = {}) => {
   const deps = memoryDeps(extra);
   await deps.jobs.put(
     JobSchema.parse({ id: 'j1', name: 'J', integration, auth: { secret: 'demo' }, params: {} }),
   );
-  const run: Run = {
-    id: 'R1',
-    jobId: 'j1',
-    source: 'generic',
-    trigger: 'webhook',
-    mode: 'async',
-    status: 'queued',
-    attempt: 0,
-    createdAt: '2026-11-22T10:00:00.000Z',
-    logs: [],
-    event,
-  };
-  await deps.runs.create(run);
+  await deps.runs.create(queuedRun());
   return deps;
 };
 const message = (receiveCount: number) => ({
@@ -168,18 +169,7 @@ describe('processRunMessage secret handling', () => {
         params: { token: { secret: 'jira-token' } },
       }),
     );
-    await deps.runs.create({
-      id: 'R1',
-      jobId: 'j1',
-      source: 'generic',
-      trigger: 'webhook',
-      mode: 'async',
-      status: 'queued',
-      attempt: 0,
-      createdAt: '2026-11-22T10:00:00.000Z',
-      logs: [],
-      event,
-    });
+    await deps.runs.create(queuedRun());
     await processRunMessage(deps, message(1));
     const run = deps.runs.items.get('R1');
     expect(run?.status).toBe('failed');
