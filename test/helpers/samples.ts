@@ -155,3 +155,13 @@ export const makeRequest = (
   deliveryId: DELIVERY_ID,
   receivedAt: RECEIVED_AT,
 });
+
+/** What `fn` throws; fails the test when it does not throw. */
+export const errorOf = (fn: () => unknown): unknown => {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+};

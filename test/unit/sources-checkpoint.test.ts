@@ -11,6 +11,7 @@ import {
   makeRequest,
   showChangesPayload,
   toBase64Json,
+  errorOf,
 } from '../helpers/samples.ts';
 
 const asyncJob = makeJob({ source: 'checkpoint' });
@@ -23,15 +24,6 @@ const parseJsonBody = (
   job: Job = asyncJob,
   opts: Parameters<typeof makeRequest>[2] = {},
 ): TriggerEvent => adapter.parse(makeRequest(JSON.stringify(payload), 'application/json', opts), job);
-
-const errorOf = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-};
 
 describe('checkPointAdapter.parse — Web Request payloads', () => {
   it('normalizes a Before Publish payload (session meta-data, operations, custom data)', () => {

@@ -5,18 +5,9 @@ import { genericAdapter as adapter } from '../../shared/sources/generic.ts';
 import { sourceAdapter } from '../../shared/sources/index.ts';
 import { checkPointAdapter } from '../../shared/sources/checkpoint.ts';
 import { secureChangeAdapter } from '../../shared/sources/securechange.ts';
-import { DELIVERY_ID, RECEIVED_AT, makeJob, makeRequest, readSample } from '../helpers/samples.ts';
+import { DELIVERY_ID, RECEIVED_AT, makeJob, makeRequest, readSample, errorOf } from '../helpers/samples.ts';
 
 const job = makeJob();
-
-const errorOf = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-};
 
 describe('genericAdapter.parse', () => {
   it('keeps any JSON body as the payload, with trigger webhook', () => {

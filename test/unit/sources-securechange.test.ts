@@ -18,6 +18,7 @@ import {
   pytos2StdinSamples,
   readSample,
   seedTicketInfoXml,
+  errorOf,
 } from '../helpers/samples.ts';
 
 const job = makeJob({ source: 'securechange' });
@@ -25,15 +26,6 @@ const advanceJob = makeJob({ source: 'securechange', event: 'ADVANCE' });
 
 const parseXml = (xml: string, opts: Parameters<typeof makeRequest>[2] = {}, j = advanceJob): TriggerEvent =>
   adapter.parse(makeRequest(xml, 'application/xml', opts), j);
-
-const errorOf = (fn: () => unknown): unknown => {
-  try {
-    fn();
-  } catch (e) {
-    return e;
-  }
-  throw new Error('expected a throw');
-};
 
 describe('secureChangeAdapter.parse — samples', () => {
   it('normalizes the documented ticket_info of the custom-scripts seed', () => {
