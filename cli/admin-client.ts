@@ -12,7 +12,7 @@ export const DEFAULT_ENDPOINT = 'http://127.0.0.1:3000';
 
 /**
  * Signs an outgoing admin request. In AWS the admin API is IAM-authorized and
- * every request needs SigV4; that signer plugs in here. It runs before every
+ * every request needs SigV4 (`createSigV4Signer` in cli/sigv4.ts). It runs before every
  * attempt, retries included, so a timestamped signature is always fresh.
  */
 export type RequestSigner = (request: Request) => Request | Promise<Request>;
@@ -28,7 +28,11 @@ export interface AdminClientOptions {
   retryLimit?: number;
   /** The longest `Retry-After` honoured, in ms; a longer one is cut to this. @default 10000 */
   maxRetryAfterMs?: number;
-  /** The seam for IAM request signing (SigV4); not needed locally. */
+  /**
+   * Signs each attempt, e.g. {@link https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_sigv4.html SigV4}
+   * from `createSigV4Signer` (cli/sigv4.ts); not needed locally. What it throws
+   * reaches the caller as is, and is not retried.
+   */
   sign?: RequestSigner;
 }
 
@@ -103,6 +107,18 @@ export interface AdminClient {
   listRuns(jobId: string, page?: PageRequest): Promise<Page<RunSummary>>;
   getRun(runId: string): Promise<Run>;
   listIntegrations(): Promise<IntegrationManifest[]>;
+}
+
+/**
+ * Carries an error of the sign hook through ky: not a connection problem, not
+ * worth a retry (missing credentials stay missing), and the user needs its own
+ * message. Never leaves this module.
+ */
+class SignHookFailure extends Error {
+  constructor(readonly error: unknown) {
+    super('the request could not be signed', { cause: error });
+    this.name = 'SignHookFailure';
+  }
 }
 
 /** Walks `cause` (and AggregateError members, as undici reports dual-stack failures) for a system error code. */
@@ -222,9 +238,22 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
       statusCodes: [429, 500, 502, 503, 504],
       afterStatusCodes: [429, 503],
       maxRetryAfter: options.maxRetryAfterMs ?? 10_000,
-      shouldRetry: ({ error }) => (systemErrorCode(error) === 'ECONNREFUSED' ? false : undefined),
+      shouldRetry: ({ error }) =>
+        error instanceof SignHookFailure || systemErrorCode(error) === 'ECONNREFUSED' ? false : undefined,
     },
-    hooks: sign ? { beforeRequest: [(request) => sign(request)] } : {},
+    hooks: sign
+      ? {
+          beforeRequest: [
+            async (request) => {
+              try {
+                return await sign(request);
+              } catch (error) {
+                throw new SignHookFailure(error);
+              }
+            },
+          ],
+        }
+      : {},
   });
 
   const send = async (method: 'get' | 'put' | 'delete', path: string, init: Options = {}) => {
@@ -232,6 +261,7 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
       return await http(path, { method, ...init });
     } catch (error) {
       if (error instanceof HTTPError) throw await apiError(error.response);
+      if (error instanceof SignHookFailure) throw error.error;
       throw connectionError(endpoint, error);
     }
   };

@@ -1,17 +1,18 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
 import { object, string } from 'zod';
 import { errorMessage } from '../shared/errors.ts';
 import packageJson from '../package.json' with { type: 'json' };
 import { AdminApiError } from './admin-client.ts';
-import { createContext } from './commands/context.ts';
+import { createContext, regionArg } from './commands/context.ts';
 import type { CliIo } from './commands/context.ts';
 import { registerIntegrationCommands } from './commands/integrations.ts';
 import { registerJobCommands } from './commands/jobs.ts';
 import { registerMediatorCommand } from './commands/mediator.ts';
 import { registerRunCommands } from './commands/runs.ts';
 import { registerStartCommand } from './commands/start.ts';
+import { SIGV4_MODES } from './sigv4.ts';
 
 export type { CliIo } from './commands/context.ts';
 
@@ -37,6 +38,17 @@ export function buildProgram(io: CliIo): Command {
     .version(version, '-V, --version', 'print the triggerhub version')
     .option('--endpoint <url>', 'admin API base URL (default: $TRIGGERHUB_ENDPOINT or http://127.0.0.1:3000)')
     .option('--json', 'machine output: the API JSON, pretty-printed, on stdout')
+    .addOption(
+      new Option(
+        '--sigv4 <mode>',
+        'sign admin requests with AWS SigV4: auto = when the endpoint is not this machine (default: $TRIGGERHUB_SIGV4 or auto)',
+      ).choices(SIGV4_MODES),
+    )
+    .option(
+      '--region <region>',
+      'AWS region to sign for (default: from an execute-api endpoint, else $AWS_REGION)',
+      regionArg,
+    )
     .exitOverride()
     .configureOutput({
       writeOut: (s) => io.stdout(s),

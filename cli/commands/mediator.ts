@@ -14,6 +14,7 @@ import {
 import type { MediatorKind, MediatorLang } from '../mediator/generate.ts';
 import { shellWord } from './context.ts';
 import type { CommandContext } from './context.ts';
+import { isLoopbackEndpoint } from '../sigv4.ts';
 
 interface MediatorCommandOptions {
   kind: MediatorKind;
@@ -22,15 +23,6 @@ interface MediatorCommandOptions {
   secretHeader?: string;
   secretFile?: string;
 }
-
-const isLoopback = (url: string): boolean => {
-  try {
-    const host = new URL(url).hostname;
-    return host === 'localhost' || host === '[::1]' || host.startsWith('127.');
-  } catch {
-    return false;
-  }
-};
 
 /** What the job itself says about how the script should talk to it; notes go to stderr. */
 const checkJob = (
@@ -155,7 +147,7 @@ The script goes to stdout, notes to stderr:
         generatedBy,
       });
       // The URL is valid here: the generator checked it.
-      if (new URL(url).protocol === 'http:' && !isLoopback(url)) {
+      if (new URL(url).protocol === 'http:' && !isLoopbackEndpoint(url)) {
         note(`${url} is plain http: the secret would cross the network unencrypted`);
       }
       ctx.io.stdout(script);

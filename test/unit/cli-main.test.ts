@@ -465,7 +465,8 @@ describe('endpoint and errors', () => {
       urls.push(new Request(input, init).url);
       return Promise.resolve(json(200, { items: [] }));
     };
-    const env = { TRIGGERHUB_ENDPOINT: 'https://api.example.com/prod' };
+    // Not signed: this test is about the endpoint (signing is tested in cli-sigv4.test.ts).
+    const env = { TRIGGERHUB_ENDPOINT: 'https://api.example.com/prod', TRIGGERHUB_SIGV4: 'never' };
 
     // Act
     await cli(['jobs', 'list'], { fetch, env });
