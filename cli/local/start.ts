@@ -2,7 +2,7 @@ import { readdir, readFile, mkdir } from 'node:fs/promises';
 import { relative, resolve, join, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { handle } from 'hono/aws-lambda';
+import { httpHandler } from '../../functions/http-handler.ts';
 import { createWorkerHandler } from '../../functions/worker/create-handler.ts';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import { loadConfig } from '../../shared/config.ts';
@@ -141,8 +141,8 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
   );
   const requeued = await requeueUnfinished(deps);
 
-  const ingestHandler = handle(createIngestApp(deps)) as HttpLambdaHandler;
-  const adminHandler = handle(createAdminApp(deps)) as HttpLambdaHandler;
+  const ingestHandler: HttpLambdaHandler = httpHandler(createIngestApp(deps));
+  const adminHandler: HttpLambdaHandler = httpHandler(createAdminApp(deps));
   const api = await startApiServer(
     [
       { prefix: '/admin', handler: adminHandler },

@@ -1,7 +1,7 @@
-import { handle } from 'hono/aws-lambda';
 import { loadConfig } from '../../shared/config.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import { createDeps } from '../../shared/runtime/create-deps.ts';
+import { httpHandler } from '../http-handler.ts';
 
 /** API Gateway HTTP API (IAM-authorized) → `/admin/*`. */
-export const handler = handle(createAdminApp(createDeps(loadConfig())));
+export const handler = httpHandler(createAdminApp(createDeps(loadConfig())));

@@ -1,7 +1,7 @@
-import { handle } from 'hono/aws-lambda';
 import { loadConfig } from '../../shared/config.ts';
 import { createIngestApp } from '../../shared/http/ingest-app.ts';
 import { createDeps } from '../../shared/runtime/create-deps.ts';
+import { httpHandler } from '../http-handler.ts';
 
 /** API Gateway HTTP API → `POST /hooks/{jobId}`, `GET /health`. */
-export const handler = handle(createIngestApp(createDeps(loadConfig())));
+export const handler = httpHandler(createIngestApp(createDeps(loadConfig())));

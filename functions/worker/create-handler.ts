@@ -1,6 +1,7 @@
 import { BatchProcessor, EventType, processPartialResponse } from '@aws-lambda-powertools/batch';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { Deps } from '../../shared/runtime/deps.ts';
+import { platformLogger } from '../../shared/runtime/platform-logger.ts';
 import { processRunMessage } from '../../shared/runtime/worker.ts';
 
 /**
@@ -15,6 +16,11 @@ export const createWorkerHandler = (deps: Deps) => {
       receiveCount: Number(record.attributes.ApproximateReceiveCount) || 1,
       receiptHandle: record.receiptHandle,
     });
-  return (event: SQSEvent, context: Context): Promise<SQSBatchResponse> =>
-    processPartialResponse(event, recordHandler, processor, { context, throwOnFullBatchFailure: false });
+  return (event: SQSEvent, context: Context): Promise<SQSBatchResponse> => {
+    platformLogger.addContext(context);
+    return processPartialResponse(event, recordHandler, processor, {
+      context,
+      throwOnFullBatchFailure: false,
+    });
+  };
 };

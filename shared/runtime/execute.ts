@@ -4,6 +4,7 @@ import { jobTimeoutMs } from '../model/index.ts';
 import type { Clock, SecretStore } from '../ports.ts';
 import { resolveParams, RunLogger, redact } from '../sdk/index.ts';
 import type { AnyIntegration } from '../../integrations/index.ts';
+import { platformLogger } from './platform-logger.ts';
 
 export type EntryPoint = 'run' | 'decide';
 
@@ -81,7 +82,7 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   const started = clock.now().getTime();
   const timeoutMs = jobTimeoutMs(job);
   let secretValues: string[] = [];
-  let logger = new RunLogger({ runId, jobId: job.id, clock, redact: [] });
+  let logger = new RunLogger({ runId, jobId: job.id, clock, redact: [], logger: platformLogger });
   const finish = (o: Omit<ExecutionOutcome, 'logs' | 'logsTruncated' | 'durationMs'>): ExecutionOutcome => {
     const previous = keepWithin(req.previousLogs ?? [], MAX_RUN_LOG_BYTES - logBytes(logger.lines), clock);
     return {
@@ -114,7 +115,7 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   try {
     const resolved = await resolveParams(integration.manifest, job.params, req.secrets);
     secretValues = resolved.secretValues;
-    logger = new RunLogger({ runId, jobId: job.id, clock, redact: secretValues });
+    logger = new RunLogger({ runId, jobId: job.id, clock, redact: secretValues, logger: platformLogger });
     if (req.attempt !== undefined && req.attempt > 1) logger.info(`attempt ${req.attempt}`);
     const ctx = {
       event,
