@@ -2,7 +2,8 @@ import { errorMessage, PermanentError, ValidationError } from '../errors.ts';
 import type { Job, LogLine, TriggerEvent, Verdict } from '../model/index.ts';
 import { jobTimeoutMs } from '../model/index.ts';
 import type { Clock, SecretStore } from '../ports.ts';
-import { resolveParams, RunLogger, redact } from '../sdk/index.ts';
+import type { IntegrationLogger } from '../sdk/index.ts';
+import { cutText, resolveParams, RunLogger, redact } from '../sdk/index.ts';
 import type { AnyIntegration } from '../../integrations/index.ts';
 import { platformLogger } from './platform-logger.ts';
 
@@ -65,6 +66,30 @@ const keepWithin = (lines: LogLine[], budget: number, clock: Clock): LogLine[] =
   ];
 };
 
+/**
+ * What a run may keep of its result: together with the inline event (≤ 96 KiB)
+ * and the log (≤ 192 KiB) the run item stays under DynamoDB's 400 KB, so that
+ * finishing a run can never fail for its size and leave it `running`.
+ */
+const MAX_OUTPUT_BYTES = 32 * 1024;
+const MAX_MESSAGE_BYTES = 4 * 1024;
+
+const boundOutput = (output: unknown, logger: IntegrationLogger): unknown => {
+  if (output === undefined) return undefined;
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(output);
+  } catch {
+    logger.warn('output dropped: not serializable as JSON');
+    return { dropped: true, reason: 'not serializable as JSON' };
+  }
+  if (json === undefined) return undefined;
+  const bytes = Buffer.byteLength(json);
+  if (bytes <= MAX_OUTPUT_BYTES) return output;
+  logger.warn(`output dropped: ${bytes} bytes is more than the ${MAX_OUTPUT_BYTES} a run keeps`);
+  return { dropped: true, reason: 'too large', bytes };
+};
+
 class DeadlineError extends Error {
   constructor(ms: number) {
     super(`run timed out after ${ms} ms`);
@@ -84,9 +109,16 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   let secretValues: string[] = [];
   let logger = new RunLogger({ runId, jobId: job.id, clock, redact: [], logger: platformLogger });
   const finish = (o: Omit<ExecutionOutcome, 'logs' | 'logsTruncated' | 'durationMs'>): ExecutionOutcome => {
+    const output = boundOutput(o.output, logger);
     const previous = keepWithin(req.previousLogs ?? [], MAX_RUN_LOG_BYTES - logBytes(logger.lines), clock);
     return {
       ...o,
+      message: o.message === undefined ? undefined : cutText(o.message, MAX_MESSAGE_BYTES),
+      error: o.error === undefined ? undefined : cutText(o.error, MAX_MESSAGE_BYTES),
+      ...(o.verdict
+        ? { verdict: { ...o.verdict, message: cutText(o.verdict.message, MAX_MESSAGE_BYTES) } }
+        : {}),
+      output,
       logs: [...previous, ...logger.lines],
       logsTruncated: logger.truncated,
       durationMs: Math.max(0, clock.now().getTime() - started),

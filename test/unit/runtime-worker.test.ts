@@ -177,3 +177,23 @@ describe('processRunMessage secret handling', () => {
     expect(run?.error).toBe('401 for token ***');
   });
 });
+
+describe('processRunMessage size bounds', () => {
+  it('keeps a run finishable however large its output and error are', async () => {
+    const huge = defineIntegration({
+      id: 'huge',
+      name: 'Huge',
+      version: '1.0.0',
+      description: 'returns too much',
+      parameters: {},
+      run: () => ({ message: 'm'.repeat(10_000), output: { rows: 'x'.repeat(100_000) } }),
+    });
+    const deps = await setup('huge', { integrations: [huge] });
+    await processRunMessage(deps, message(1));
+    const run = deps.runs.items.get('R1');
+    expect(run?.status).toBe('succeeded');
+    expect(run?.output).toEqual({ dropped: true, reason: 'too large', bytes: 100_011 });
+    expect(Buffer.byteLength(run?.message ?? '')).toBeLessThanOrEqual(4096);
+    expect(run?.logs.some((l) => l.level === 'WARN' && l.message.includes('output dropped'))).toBe(true);
+  });
+});
