@@ -68,6 +68,11 @@ export type DeliveryCreateResult = { created: true } | { created: false; existin
 export interface DeliveryStore {
   /** Put-if-absent on (job, dedupe key) unless the stored one's window has passed. */
   create(delivery: Delivery, now: Date): Promise<DeliveryCreateResult>;
+  /**
+   * Replaces the delivery holding this dedupe key if it is still the one with
+   * `previousId` (conditional put); false when another request got there first.
+   */
+  takeOver(delivery: Delivery, previousId: string): Promise<boolean>;
   /** Deletes the delivery if it is still the one with this id (conditional), freeing its dedupe key. */
   release(jobId: string, dedupeKey: string, deliveryId: string): Promise<void>;
 }

@@ -143,9 +143,15 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
       reject(e);
     }, timeoutMs);
   });
+  // Raced below; a rejection that nobody awaits any more must not crash the process.
+  deadline.catch(() => undefined);
 
   try {
-    const resolved = await resolveParams(integration.manifest, job.params, req.secrets);
+    // Resolving secrets counts against the deadline too: a slow secret store cannot stall a decision.
+    const resolved = await Promise.race([
+      resolveParams(integration.manifest, job.params, req.secrets),
+      deadline,
+    ]);
     secretValues = resolved.secretValues;
     logger = new RunLogger({ runId, jobId: job.id, clock, redact: secretValues, logger: platformLogger });
     if (req.attempt !== undefined && req.attempt > 1) logger.info(`attempt ${req.attempt}`);

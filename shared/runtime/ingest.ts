@@ -8,7 +8,7 @@ import {
   PayloadTooLargeError,
   ServiceUnavailableError,
 } from '../errors.ts';
-import type { Job, Run, TriggerEvent, Verdict } from '../model/index.ts';
+import type { Delivery, Job, Run, TriggerEvent, Verdict } from '../model/index.ts';
 import { sourceAdapter } from '../sources/index.ts';
 import type { SourceResponse } from '../sources/types.ts';
 import type { Deps } from './deps.ts';
@@ -102,39 +102,37 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
 
   if (job.mode === 'decision') return decide(deps, job, runId, event);
 
-  const dedupe =
-    job.dedupeWindowSeconds > 0 ? dedupeKeyOf(job.id, req.headers, req.body, event.trigger) : `delivery:${deliveryId}`;
-  const claim = await deps.deliveries.create(
-    {
-      id: deliveryId,
-      jobId: job.id,
-      runId,
-      dedupeKey: dedupe,
-      receivedAt,
-      dedupeUntil: new Date(now.getTime() + job.dedupeWindowSeconds * 1000).toISOString(),
-      contentType: req.headers['content-type'],
-      bytes,
-    },
-    now,
-  );
+  const { key: dedupe, windowSeconds } = dedupeOf(job, req, event.trigger, deliveryId);
+  const delivery: Delivery = {
+    id: deliveryId,
+    jobId: job.id,
+    runId,
+    dedupeKey: dedupe,
+    receivedAt,
+    dedupeUntil: new Date(now.getTime() + windowSeconds * 1000).toISOString(),
+    contentType: req.headers['content-type'],
+    bytes,
+  };
+  const claim = await deps.deliveries.create(delivery, now);
   if (!claim.created) {
-    return { kind: 'duplicate', runId: claim.existing.runId, deliveryId: claim.existing.id };
+    const duplicate = await duplicateOf(deps, claim.existing, delivery, now);
+    if (duplicate) return duplicate;
   }
 
-  const run: Run = {
-    id: runId,
-    jobId: job.id,
-    deliveryId,
-    source: event.source,
-    trigger: event.trigger,
-    mode: 'async',
-    status: 'queued',
-    attempt: 0,
-    createdAt: receivedAt,
-    logs: [],
-    ...(await storeEvent(deps, job.id, runId, event)),
-  };
   try {
+    const run: Run = {
+      id: runId,
+      jobId: job.id,
+      deliveryId,
+      source: event.source,
+      trigger: event.trigger,
+      mode: 'async',
+      status: 'queued',
+      attempt: 0,
+      createdAt: receivedAt,
+      logs: [],
+      ...(await storeEvent(deps, job.id, runId, event)),
+    };
     await deps.runs.create(run);
     await deps.queue.send({ runId, jobId: job.id });
   } catch (e) {
@@ -145,6 +143,53 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
     throw new ServiceUnavailableError('could not queue the delivery; try again');
   }
   return { kind: 'queued', runId, deliveryId };
+};
+
+/** Longer than any ingest invocation (API Gateway answers within 30 s): a claim this old without its run is dead. */
+const CLAIM_IN_FLIGHT_MS = 30_000;
+
+/**
+ * The answer to a repeat: the first delivery's run. When that run was never
+ * written (the first request died between its two writes) the key is taken
+ * over, so the caller's retry is accepted rather than pointed at nothing.
+ * Returns undefined when this request now holds the key.
+ */
+const duplicateOf = async (
+  deps: Deps,
+  existing: Delivery,
+  delivery: Delivery,
+  now: Date,
+): Promise<IngestAnswer | undefined> => {
+  if (await deps.runs.get(existing.runId)) {
+    return { kind: 'duplicate', runId: existing.runId, deliveryId: existing.id };
+  }
+  const stale = now.getTime() - Date.parse(existing.receivedAt) > CLAIM_IN_FLIGHT_MS;
+  if (stale && (await deps.deliveries.takeOver(delivery, existing.id))) return undefined;
+  throw new ServiceUnavailableError('the same delivery is being accepted right now; try again');
+};
+
+/**
+ * Which deliveries count as one. HMAC-signed jobs dedupe on the signature:
+ * it covers timestamp and body, so a captured request replayed within the
+ * tolerance window is a duplicate whatever unsigned header it carries.
+ * Others use the caller's key or a hash of job, trigger and body within the
+ * job's window (0 turns dedupe off).
+ */
+const dedupeOf = (
+  job: Job,
+  req: IngestRequest,
+  trigger: string,
+  deliveryId: string,
+): { key: string; windowSeconds: number } => {
+  if (job.auth.type === 'hmac') {
+    const signature = req.headers[job.auth.signatureHeader.toLowerCase()] ?? '';
+    return {
+      key: `sig:${createHash('sha256').update(signature.trim().toLowerCase()).digest('base64url')}`,
+      windowSeconds: Math.max(job.dedupeWindowSeconds, 2 * job.auth.toleranceSeconds + 60),
+    };
+  }
+  if (job.dedupeWindowSeconds === 0) return { key: `delivery:${deliveryId}`, windowSeconds: 0 };
+  return { key: dedupeKeyOf(job.id, req.headers, req.body, trigger), windowSeconds: job.dedupeWindowSeconds };
 };
 
 /** Records a run whose message never reached the queue as failed, if it was created. */

@@ -38,18 +38,40 @@ export class DynamoDeliveryStore implements DeliveryStore {
     return this.#create(delivery, now, 1);
   }
 
-  async #create(delivery: Delivery, now: Date, attempt: number): Promise<DeliveryCreateResult> {
-    // The condition compares ISO strings, which order like the instants only in one
-    // format: store and compare toISOString() (milliseconds, Z) on both sides.
+  /** The stored item: ISO strings order like the instants only in one format, toISOString() (ms, Z). */
+  #item(delivery: Delivery): Record<string, unknown> {
     const dedupeUntil = new Date(delivery.dedupeUntil);
     const retainUntil = addDays(new Date(delivery.receivedAt), this.#retentionDays);
     const expiresAt = epochSeconds(dedupeUntil > retainUntil ? dedupeUntil : retainUntil);
+    const key = deliveryKey(delivery.jobId, delivery.dedupeKey);
+    return { ...delivery, dedupeUntil: dedupeUntil.toISOString(), ...key, expiresAt };
+  }
+
+  async takeOver(delivery: Delivery, previousId: string): Promise<boolean> {
+    try {
+      await this.#ddb.send(
+        new PutCommand({
+          TableName: this.#table,
+          Item: this.#item(delivery),
+          ConditionExpression: '#id = :previous',
+          ExpressionAttributeNames: { '#id': 'id' },
+          ExpressionAttributeValues: { ':previous': previousId },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) return false;
+      throw storeError(e, 'take over delivery');
+    }
+  }
+
+  async #create(delivery: Delivery, now: Date, attempt: number): Promise<DeliveryCreateResult> {
     const key = deliveryKey(delivery.jobId, delivery.dedupeKey);
     try {
       await this.#ddb.send(
         new PutCommand({
           TableName: this.#table,
-          Item: { ...delivery, dedupeUntil: dedupeUntil.toISOString(), ...key, expiresAt },
+          Item: this.#item(delivery),
           ConditionExpression: 'attribute_not_exists(pk) OR #dedupeUntil < :now',
           ExpressionAttributeNames: { '#dedupeUntil': 'dedupeUntil' },
           ExpressionAttributeValues: { ':now': now.toISOString() },

@@ -99,6 +99,12 @@ export class MemoryDeliveryStore implements DeliveryStore {
     this.items.set(key, d);
     return Promise.resolve({ created: true });
   }
+  takeOver(d: Delivery, previousId: string) {
+    const key = `${d.jobId}#${d.dedupeKey}`;
+    if (this.items.get(key)?.id !== previousId) return Promise.resolve(false);
+    this.items.set(key, d);
+    return Promise.resolve(true);
+  }
   release(jobId: string, dedupeKey: string, deliveryId: string) {
     const key = `${jobId}#${dedupeKey}`;
     if (this.items.get(key)?.id === deliveryId) this.items.delete(key);
@@ -122,15 +128,20 @@ export class MemoryQueue implements Queue {
 }
 
 export class MemorySecrets implements SecretStore {
+  /** Milliseconds each lookup takes. */
+  delayMs = 0;
   constructor(readonly values: Record<string, string[]> = {}) {}
-  getVersions(name: string) {
-    return Promise.resolve(this.values[name] ?? []);
+  async getVersions(name: string) {
+    if (this.delayMs > 0) await new Promise((r) => setTimeout(r, this.delayMs));
+    return this.values[name] ?? [];
   }
 }
 
 export class MemoryPayloads implements PayloadStore {
   readonly items = new Map<string, string>();
+  failPut = false;
   put(key: string, body: string) {
+    if (this.failPut) return Promise.reject(new Error('payload store unavailable'));
     this.items.set(key, body);
     return Promise.resolve(`mem://${key}`);
   }

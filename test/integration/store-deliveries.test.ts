@@ -129,4 +129,18 @@ describe('DynamoDeliveryStore', () => {
     expect(stillHeld).toEqual({ created: false, existing: held });
     expect(retaken).toEqual({ created: true });
   });
+
+  it('takes a key over only from the delivery it names', async () => {
+    // Prepare
+    await store.create(makeDelivery('t1', 'key-takeover'), at(0));
+
+    // Act
+    const wrong = await store.takeOver(makeDelivery('t2', 'key-takeover', 40), 'not-t1');
+    const right = await store.takeOver(makeDelivery('t3', 'key-takeover', 40), 't1');
+    const repeat = await store.create(makeDelivery('t4', 'key-takeover', 41), at(41));
+
+    // Assess
+    expect([wrong, right]).toEqual([false, true]);
+    expect(repeat).toMatchObject({ created: false, existing: { id: 't3', runId: 'run-t3' } });
+  });
 });
