@@ -216,7 +216,28 @@ export class TriggerhubStack extends Stack {
     );
 
     // Least privilege: each function gets what its handler uses, nothing more.
-    for (const fn of [this.ingest, this.worker, this.admin]) this.table.table.grantReadWriteData(fn);
+    // DynamoDB: the exact item operations of the stores each handler calls. `table.grant` adds
+    // `<table>/index/*` to every action once the table has a GSI, so only admin (which lists
+    // through gsi1) gets it; the others are granted on the table ARN alone. The table uses
+    // AWS-managed encryption: no KMS key, so no kms grant.
+    const tableOnly = (grantee: TriggerhubFunction, actions: string[]): void => {
+      Grant.addToPrincipal({ grantee, actions, resourceArns: [this.table.table.tableArn] });
+    };
+    // ingest: job lookup, delivery and run read-back on a duplicate (GetItem); delivery claim,
+    // incl. taking over a stale one, and run creation (conditional PutItem); delivery release
+    // when the queue refuses (DeleteItem); an unqueued run marked failed (UpdateItem).
+    tableOnly(this.ingest, [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:UpdateItem',
+    ]);
+    // worker: job lookup (GetItem); run start, finish and release (conditional UpdateItem).
+    tableOnly(this.worker, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // admin: job and run reads, job put and delete; jobs and a job's runs listed through gsi1.
+    // No Scan: `listUnfinished` (recovery) runs only in the local stack.
+    tableOnly(this.admin, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
+    this.table.table.grant(this.admin, 'dynamodb:Query');
     this.runQueue.queue.grantSendMessages(this.ingest);
     // Consume rights (incl. sqs:ChangeMessageVisibility for back-off) come with the event source.
     Grant.addToPrincipal({
@@ -231,13 +252,12 @@ export class TriggerhubStack extends Stack {
     });
     for (const fn of [this.ingest, this.worker]) grantReadJobSecrets(this, fn, secretPrefix);
 
-    for (const fn of [this.ingest, this.worker, this.admin]) {
-      acknowledgeWildcardResource(
-        fn.role,
-        `${this.table.table.tableArn}/index/*`,
-        `Queries on the table's index ${GSI1_NAME}; the grant covers the table's indexes, not other tables.`,
-      );
-    }
+    acknowledgeWildcardResource(
+      this.admin.role,
+      `${this.table.table.tableArn}/index/*`,
+      `Query only, for the admin listings on the table's index ${GSI1_NAME}; ` +
+        'the grant covers the indexes of this table, not other tables.',
+    );
     for (const fn of [this.ingest, this.worker]) {
       acknowledgeWildcardResource(
         fn.role,

@@ -21,6 +21,8 @@ export interface JobStore {
 
 export interface RunStart {
   startedAt: string;
+  /** A `running` run started before this is taken over (its attempt died); a newer one is left alone. */
+  staleBefore: string;
 }
 export interface RunFinish {
   /** Only the attempt that started the run may finish it. */
@@ -49,10 +51,11 @@ export interface RunStore {
   /** Newest first. */
   listByJob(jobId: string, page?: PageRequest): Promise<Page<Run>>;
   /**
-   * `queued|running → running`, incrementing `attempt`, in one conditional write.
-   * Returns the run as it now is (with its new attempt), or undefined when it has
-   * already finished (a repeated delivery). A `running` run is taken over: its
-   * earlier attempt crashed or was cut off; that attempt can no longer finish it.
+   * `queued → running`, or `running → running` when the holder started before
+   * `staleBefore` (it crashed or was cut off), incrementing `attempt`, in one
+   * conditional write. Returns the run as it now is, or undefined when it has
+   * finished or another attempt holds it (a duplicate message). An attempt that
+   * was taken over can no longer finish the run.
    */
   start(runId: string, start: RunStart): Promise<Run | undefined>;
   /** `running (this attempt) → final`. Returns false when the condition failed. */

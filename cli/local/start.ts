@@ -116,7 +116,8 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
     dlqName: LOCAL_NAMES.dlq,
     bucketName: LOCAL_NAMES.bucket,
     maxReceiveCount: MAX_RECEIVE_COUNT,
-    visibilityTimeoutSeconds: 30,
+    // As in AWS (6 × the worker's time-out): a message reappears only if its attempt died.
+    visibilityTimeoutSeconds: 1800,
   });
   const config = loadConfig({
     ...process.env,

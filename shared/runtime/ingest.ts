@@ -195,7 +195,8 @@ const dedupeOf = (
 /** Records a run whose message never reached the queue as failed, if it was created. */
 const failUnqueued = async (deps: Deps, runId: string, error: string): Promise<void> => {
   try {
-    const started = await deps.runs.start(runId, { startedAt: deps.clock.now().toISOString() });
+    const at = deps.clock.now().toISOString();
+    const started = await deps.runs.start(runId, { startedAt: at, staleBefore: at });
     if (!started) return;
     await deps.runs.finish(runId, {
       attempt: started.attempt,

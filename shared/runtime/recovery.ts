@@ -2,10 +2,14 @@ import { errorMessage } from '../errors.ts';
 import type { Deps } from './deps.ts';
 import { platformLogger } from './platform-logger.ts';
 
+/** At start-up no attempt is alive: every `running` run is stale. */
+const NOTHING_RUNS = '9999-12-31T23:59:59.999Z';
+
 /**
  * Enqueues again every run that has not finished: used when the local stack
- * starts, since its in-memory queue did not survive the restart. A run that
- * was `running` when the process died is taken over by its next attempt.
+ * starts — before its worker does — since its in-memory queue did not survive
+ * the restart. A run that was `running` when the process died is released to
+ * `queued` first, so that its next attempt may take it.
  * Sending twice is safe: the worker's conditional start ignores finished runs.
  */
 export const requeueUnfinished = async (deps: Pick<Deps, 'runs' | 'queue' | 'clock'>): Promise<number> => {
@@ -18,7 +22,10 @@ export const requeueUnfinished = async (deps: Pick<Deps, 'runs' | 'queue' | 'clo
         if (run.mode === 'decision') {
           // Its caller is gone and got no verdict: record that rather than run it again.
           const now = deps.clock.now().toISOString();
-          const taken = await deps.runs.start(run.id, { startedAt: run.startedAt ?? now });
+          const taken = await deps.runs.start(run.id, {
+            startedAt: run.startedAt ?? now,
+            staleBefore: NOTHING_RUNS,
+          });
           if (taken) {
             await deps.runs.finish(run.id, {
               attempt: taken.attempt,
@@ -30,6 +37,14 @@ export const requeueUnfinished = async (deps: Pick<Deps, 'runs' | 'queue' | 'clo
             });
           }
           continue;
+        }
+        if (run.status === 'running') {
+          // Its attempt died with the process: hand the run back to the queue as the next attempt's.
+          await deps.runs.release(run.id, {
+            attempt: run.attempt,
+            error: 'interrupted: the platform stopped during this attempt',
+            logs: run.logs,
+          });
         }
         await deps.queue.send({ runId: run.id, jobId: run.jobId });
         count++;

@@ -1,4 +1,5 @@
-import { errorMessage } from '../errors.ts';
+import { errorMessage, NotFoundError } from '../errors.ts';
+import { jobTimeoutMs } from '../model/index.ts';
 import type { Run } from '../model/index.ts';
 import type { RunFinish } from '../ports.ts';
 import { parseRunMessage } from '../queue/sqs-queue.ts';
@@ -26,6 +27,9 @@ export class RetryableRunError extends Error {
   }
 }
 
+/** How long past a run's deadline its attempt counts as dead and may be taken over. */
+export const TAKEOVER_GRACE_MS = 60_000;
+
 export const backoffSeconds = (receiveCount: number, baseSeconds: number): number =>
   Math.min(900, baseSeconds * 2 ** Math.max(0, receiveCount - 1));
 
@@ -38,17 +42,23 @@ export const backoffSeconds = (receiveCount: number, baseSeconds: number): numbe
 export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Promise<void> => {
   const message = parseRunMessage(delivery.body);
   const now = deps.clock.now();
-  const run = await deps.runs.start(message.runId, { startedAt: now.toISOString() });
+  // The job first: its deadline tells how long another attempt may legitimately hold the run.
+  const job = await deps.jobs.get(message.jobId);
+  const staleBefore = new Date(now.getTime() - (job ? jobTimeoutMs(job) : 0) - TAKEOVER_GRACE_MS);
+  const run = await deps.runs.start(message.runId, {
+    startedAt: now.toISOString(),
+    staleBefore: staleBefore.toISOString(),
+  });
   if (!run) {
-    platformLogger.info('run already finished; message ignored', { runId: message.runId });
+    // Finished already, or another attempt is running it now (a duplicate message): nothing to do.
+    platformLogger.info('run finished or held by another attempt; message ignored', { runId: message.runId });
     return;
   }
   const lastAttempt = delivery.receiveCount >= deps.settings.maxReceiveCount;
   const fail = (error: string): Promise<boolean> =>
     deps.runs.finish(run.id, baseFinish(run, deps, now, { status: 'failed', error, message: error }));
 
-  const job = await deps.jobs.get(run.jobId);
-  if (!job) {
+  if (!job || job.id !== run.jobId) {
     await fail(`job ${run.jobId} no longer exists`);
     return;
   }
@@ -61,6 +71,10 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
   try {
     event = await loadEvent(deps, run);
   } catch (e) {
+    if (e instanceof NotFoundError) {
+      await fail(`could not load the event: ${errorMessage(e)}`);
+      return;
+    }
     // The stored payload could not be read: worth another try while attempts remain.
     return retryOrFail(deps, run, delivery, lastAttempt, `could not load the event: ${errorMessage(e)}`, now);
   }

@@ -26,7 +26,13 @@ describe('example jobs and payloads on the local stack', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'triggerhub-examples-'));
     const until = new Promise<void>((r) => (stop = r));
     await new Promise<void>((ready, fail) => {
-      stopped = runLocal({ port: 0, dataDir, until, print: () => undefined, onReady: (s) => ((url = s.url), ready()) });
+      stopped = runLocal({
+        port: 0,
+        dataDir,
+        until,
+        print: () => undefined,
+        onReady: (s) => ((url = s.url), ready()),
+      });
       stopped.catch(fail);
     });
     for (const name of ['securechange', 'checkpoint']) {
@@ -72,7 +78,11 @@ describe('example jobs and payloads on the local stack', () => {
   });
 
   it('logs the normalized SecureChange ticket of a workflow trigger', async () => {
-    const res = await post('securechange-trigger', await example('securechange-ticket-info.xml'), scHeaders('ADVANCE'));
+    const res = await post(
+      'securechange-trigger',
+      await example('securechange-ticket-info.xml'),
+      scHeaders('ADVANCE'),
+    );
     expect(res.status).toBe(202);
     const run = await finished(((await res.json()) as { runId: string }).runId);
     expect(run).toMatchObject({ status: 'succeeded', source: 'securechange', trigger: 'ADVANCE' });
@@ -91,7 +101,11 @@ describe('example jobs and payloads on the local stack', () => {
   });
 
   it("treats SecureChange's Test button (empty ticket_info) as TEST", async () => {
-    const res = await post('securechange-trigger', await example('securechange-test-button.xml'), scHeaders('CREATE'));
+    const res = await post(
+      'securechange-trigger',
+      await example('securechange-test-button.xml'),
+      scHeaders('CREATE'),
+    );
     const run = await finished(((await res.json()) as { runId: string }).runId);
     expect(run).toMatchObject({ status: 'succeeded', trigger: 'TEST' });
   });
@@ -111,7 +125,11 @@ describe('example jobs and payloads on the local stack', () => {
 
   it.each([
     ['checkpoint-before-publish.json', 'success', '3 changes checked, no violation'],
-    ['checkpoint-before-publish-violation.json', 'failure', 'access rule 408c7054-eb6d-4557-8a15-cb1b6160b80b has no comments'],
+    [
+      'checkpoint-before-publish-violation.json',
+      'failure',
+      'access rule 408c7054-eb6d-4557-8a15-cb1b6160b80b has no comments',
+    ],
   ])('answers the publish gate for %s with %s', async (file, result, message) => {
     const res = await post('checkpoint-before-publish', await example(file), {
       'content-type': 'application/json',
@@ -121,7 +139,9 @@ describe('example jobs and payloads on the local stack', () => {
     expect(await res.json()).toEqual({ result, message: expect.stringContaining(message) as unknown });
     const runId = res.headers.get('x-triggerhub-run-id') ?? '';
     const run = await finished(runId);
-    expect(run.logs[0]?.message).toMatch(/^before-publish session 40b969d3-.* by "aa": 1 added, 1 modified, 1 deleted$/);
+    expect(run.logs[0]?.message).toMatch(
+      /^before-publish session 40b969d3-.* by "aa": 1 added, 1 modified, 1 deleted$/,
+    );
   });
 
   it('runs a 2 MiB ticket through the claim check to succeeded', async () => {
@@ -144,13 +164,25 @@ describe('example jobs and payloads on the local stack', () => {
       const secretFile = join(dir, 'secret');
       await writeFile(secretFile, `${secrets.securechange}\n`, { mode: 0o600 });
       const path = join(dir, 'mediator.sh');
-      await writeFile(path, generateMediatorScript({ jobId, kind, lang: 'bash', url, secretHeader: 'X-Shared-Secret', secretFile }));
+      await writeFile(
+        path,
+        generateMediatorScript({
+          jobId,
+          kind,
+          lang: 'bash',
+          url,
+          secretHeader: 'X-Shared-Secret',
+          secretFile,
+        }),
+      );
       return { path, dir };
     };
     // Asynchronous on purpose: the stack answers from this same process.
     const runScript = (path: string, stdin: string, event?: string) =>
       new Promise<{ status: number | null; stdout: string; stderr: string }>((done) => {
-        const child = spawn('bash', [path], { env: { PATH: process.env.PATH, ...(event ? { SCW_EVENT: event } : {}) } });
+        const child = spawn('bash', [path], {
+          env: { PATH: process.env.PATH, ...(event ? { SCW_EVENT: event } : {}) },
+        });
         let stdout = '';
         let stderr = '';
         child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
@@ -171,7 +203,9 @@ describe('example jobs and payloads on the local stack', () => {
 
     it('forwards a workflow trigger with SCW_EVENT and exits 0', async () => {
       const { path, dir } = await script('securechange-trigger', 'trigger');
-      const before = (await (await fetch(`${url}/admin/jobs/securechange-trigger/runs?limit=100`)).json()) as { items: unknown[] };
+      const before = (await (
+        await fetch(`${url}/admin/jobs/securechange-trigger/runs?limit=100`)
+      ).json()) as { items: unknown[] };
       const result = await runScript(path, await example('securechange-ticket-info.xml'), 'RESOLVE');
       expect(result.status, result.stderr).toBe(0);
       const after = (await (await fetch(`${url}/admin/jobs/securechange-trigger/runs?limit=100`)).json()) as {

@@ -63,6 +63,7 @@ export class MemoryRunStore implements RunStore {
     this.writes++;
     const run = this.items.get(runId);
     if (!run || isFinal(run.status)) return Promise.resolve(undefined);
+    if (run.status === 'running' && (run.startedAt ?? '') >= s.staleBefore) return Promise.resolve(undefined);
     const next: Run = { ...run, status: 'running', attempt: run.attempt + 1, startedAt: s.startedAt };
     this.items.set(runId, next);
     return Promise.resolve(structuredClone(next));

@@ -58,18 +58,52 @@ describe('least privilege: every function', () => {
     expect(resourcesFor(fn, 'logs:PutLogEvents')).toEqual([`<${logicalIdOf(fn.logGroup)}.Arn>`]);
   });
 
-  it.each(Object.entries(functions))('%s reads and writes the table and its indexes only', (_name, fn) => {
-    expect(actionsFor(fn, 'dynamodb')).toEqual(
-      expect.arrayContaining([
-        'dynamodb:GetItem',
-        'dynamodb:PutItem',
-        'dynamodb:UpdateItem',
-        'dynamodb:Query',
-      ]),
-    );
-    for (const action of actionsFor(fn, 'dynamodb')) {
-      expect(resourcesFor(fn, action).sort()).toEqual([tableArn, `${tableArn}/index/*`].sort());
-    }
+  it.each(Object.entries(functions))(
+    '%s has no KMS access (the table uses AWS-managed encryption)',
+    (_name, fn) => {
+      expect(actionsFor(fn, 'kms')).toEqual([]);
+    },
+  );
+});
+
+/** Every DynamoDB action the function's role allows → the sorted resources it is allowed on. */
+const dynamoGrants = (fn: TriggerhubFunction): Record<string, string[]> =>
+  Object.fromEntries(actionsFor(fn, 'dynamodb').map((action) => [action, resourcesFor(fn, action).sort()]));
+
+describe('least privilege: DynamoDB', () => {
+  const tableIndexes = `${tableArn}/index/*`;
+
+  it('ingest: gets, puts, deletes and updates items of the table, no index', () => {
+    expect(dynamoGrants(stack.ingest)).toEqual({
+      'dynamodb:DeleteItem': [tableArn],
+      'dynamodb:GetItem': [tableArn],
+      'dynamodb:PutItem': [tableArn],
+      'dynamodb:UpdateItem': [tableArn],
+    });
+  });
+
+  it('worker: gets and updates items of the table, no index', () => {
+    expect(dynamoGrants(stack.worker)).toEqual({
+      'dynamodb:GetItem': [tableArn],
+      'dynamodb:UpdateItem': [tableArn],
+    });
+  });
+
+  it('admin: gets, puts and deletes items of the table, queries the table and its indexes', () => {
+    expect(dynamoGrants(stack.admin)).toEqual({
+      'dynamodb:DeleteItem': [tableArn],
+      'dynamodb:GetItem': [tableArn],
+      'dynamodb:PutItem': [tableArn],
+      'dynamodb:Query': [tableArn, tableIndexes].sort(),
+    });
+  });
+
+  it('no role in the stack may scan or batch', () => {
+    // Act: every action string anywhere in the template (attached, inline and resource policies)
+    const actions = JSON.stringify(template.toJSON()).match(/"dynamodb:[^"]*"/g) ?? [];
+    // Assess: the functions' grants are found, so a changed template shape cannot empty the list unnoticed
+    expect(actions).toContain('"dynamodb:Query"');
+    expect(actions.filter((a) => /^"dynamodb:(scan|batch|\*)/i.test(a))).toEqual([]);
   });
 });
 

@@ -141,7 +141,7 @@ describe('DynamoRunStore', () => {
       });
 
       // Act
-      const started = await store.start(run.id, { startedAt: iso(1000) });
+      const started = await store.start(run.id, { startedAt: iso(1000), staleBefore: iso(1000) });
       const finished = await store.finish(run.id, finish);
       const read = await store.get(run.id);
 
@@ -167,11 +167,11 @@ describe('DynamoRunStore', () => {
       // Prepare
       const run = makeRun('repeat-job');
       await store.create(run);
-      await store.start(run.id, { startedAt: iso(1000) });
+      await store.start(run.id, { startedAt: iso(1000), staleBefore: iso(1000) });
       await store.finish(run.id, finishOf(1, { status: 'failed', error: 'boom' }));
 
       // Act
-      const again = await store.start(run.id, { startedAt: iso(2000) });
+      const again = await store.start(run.id, { startedAt: iso(2000), staleBefore: iso(2000) });
 
       // Assess
       expect(again).toBeUndefined();
@@ -183,26 +183,28 @@ describe('DynamoRunStore', () => {
       const id = ulid();
 
       // Act
-      const started = await store.start(id, { startedAt: iso(0) });
+      const started = await store.start(id, { startedAt: iso(0), staleBefore: iso(0) });
 
       // Assess
       expect(started).toBeUndefined();
       expect(await store.get(id)).toBeUndefined();
     });
 
-    it('takes over a running run as attempt 2; attempt 1 can no longer finish it', async () => {
+    it('takes over a running run only once its attempt is stale; attempt 1 can no longer finish it', async () => {
       // Prepare
       const run = makeRun('takeover-job');
       await store.create(run);
-      await store.start(run.id, { startedAt: iso(1000) });
+      await store.start(run.id, { startedAt: iso(1000), staleBefore: iso(1000) });
 
       // Act
-      const second = await store.start(run.id, { startedAt: iso(2000) });
+      const fresh = await store.start(run.id, { startedAt: iso(1500), staleBefore: iso(1000) });
+      const second = await store.start(run.id, { startedAt: iso(2000), staleBefore: iso(1001) });
       const staleFinish = await store.finish(run.id, finishOf(1, { message: 'from attempt 1' }));
       const staleRelease = await store.release(run.id, { attempt: 1, error: 'late', logs: [] });
       const currentFinish = await store.finish(run.id, finishOf(2, { message: 'from attempt 2' }));
 
       // Assess
+      expect(fresh).toBeUndefined(); // attempt 1 started at the stale limit: still alive, left alone
       expect(second).toMatchObject({ status: 'running', attempt: 2, startedAt: iso(2000) });
       expect(staleFinish).toBe(false);
       expect(staleRelease).toBe(false);
@@ -218,7 +220,7 @@ describe('DynamoRunStore', () => {
       // Prepare
       const run = makeRun('release-job');
       await store.create(run);
-      await store.start(run.id, { startedAt: iso(1000) });
+      await store.start(run.id, { startedAt: iso(1000), staleBefore: iso(1000) });
 
       // Act
       const released = await store.release(run.id, {
@@ -228,7 +230,7 @@ describe('DynamoRunStore', () => {
         logsTruncated: true,
       });
       const afterRelease = await store.get(run.id);
-      const restarted = await store.start(run.id, { startedAt: iso(3000) });
+      const restarted = await store.start(run.id, { startedAt: iso(3000), staleBefore: iso(3000) });
 
       // Assess
       expect(released).toBe(true);
@@ -246,9 +248,9 @@ describe('DynamoRunStore', () => {
       // Prepare: attempt 1 fails and is released with an error and truncated logs
       const run = makeRun('remove-job');
       await store.create(run);
-      await store.start(run.id, { startedAt: iso(1000) });
+      await store.start(run.id, { startedAt: iso(1000), staleBefore: iso(1000) });
       await store.release(run.id, { attempt: 1, error: 'transient', logs: [line('x')], logsTruncated: true });
-      await store.start(run.id, { startedAt: iso(2000) });
+      await store.start(run.id, { startedAt: iso(2000), staleBefore: iso(2000) });
 
       // Act
       const finished = await store.finish(run.id, finishOf(2, { message: undefined }));
@@ -283,7 +285,7 @@ describe('DynamoRunStore', () => {
       // Prepare
       const run = makeRun('output-job');
       await store.create(run);
-      await store.start(run.id, { startedAt: iso(1000) });
+      await store.start(run.id, { startedAt: iso(1000), staleBefore: iso(1000) });
       const output = {
         when: new Date(T0),
         ratio: Number.NaN,
@@ -313,7 +315,8 @@ describe('DynamoRunStore', () => {
       const running = [makeRun('job-b', {}, 3), makeRun('job-c', {}, 4)];
       const finished = [makeRun('job-a', {}, 5), makeRun('job-c', {}, 6)];
       for (const run of [...queued, ...running, ...finished]) await runs.create(run);
-      for (const run of [...running, ...finished]) await runs.start(run.id, { startedAt: iso(7000) });
+      for (const run of [...running, ...finished])
+        await runs.start(run.id, { startedAt: iso(7000), staleBefore: iso(7000) });
       for (const run of finished) await runs.finish(run.id, finishOf(1));
 
       // Act

@@ -24,7 +24,11 @@ describe('createRegistry', () => {
     const registry = createRegistry(builtinIntegrations);
 
     // Assess
-    expect(registry.list().map((m) => m.id)).toEqual(['log-event', 'checkpoint-publish-gate', 'securechange-ticket-gate']);
+    expect(registry.list().map((m) => m.id)).toEqual([
+      'log-event',
+      'checkpoint-publish-gate',
+      'securechange-ticket-gate',
+    ]);
     expect(registry.get('log-event')).toBe(logEvent);
     expect(registry.get('checkpoint-publish-gate')).toBe(checkpointPublishGate);
   });

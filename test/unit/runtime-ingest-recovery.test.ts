@@ -39,7 +39,8 @@ describe('ingest never answers a retry with a run that does not exist', () => {
     const { deps, clock } = await setup();
     // A first request claimed the key, then its process died: delivery stored, no run, no message.
     await ingest(deps, json('{"a":1}'));
-    const [[, delivery]] = [...deps.deliveries.items];
+    const delivery = [...deps.deliveries.items.values()][0];
+    if (!delivery) throw new Error('no delivery');
     deps.runs.items.clear();
     deps.queue.sent.length = 0;
     // Within the in-flight window the retry is told to come back…

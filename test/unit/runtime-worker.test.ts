@@ -2,10 +2,11 @@ import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../shared/errors.ts';
 import type { Run } from '../../shared/model/index.ts';
 import { JobSchema } from '../../shared/model/index.ts';
+import { requeueUnfinished } from '../../shared/runtime/recovery.ts';
 import { backoffSeconds, processRunMessage, RetryableRunError } from '../../shared/runtime/worker.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
-import { memoryDeps } from '../helpers/memory-deps.ts';
+import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
 
 const event = {
   source: 'generic' as const,
@@ -195,5 +196,69 @@ describe('processRunMessage size bounds', () => {
     expect(run?.output).toEqual({ dropped: true, reason: 'too large', bytes: 100_011 });
     expect(Buffer.byteLength(run?.message ?? '')).toBeLessThanOrEqual(4096);
     expect(run?.logs.some((l) => l.level === 'WARN' && l.message.includes('output dropped'))).toBe(true);
+  });
+});
+
+describe('processRunMessage with two messages for one run', () => {
+  it('leaves a run alone while another attempt runs it, and takes it over once that attempt is stale', async () => {
+    let executions = 0;
+    const counting = defineIntegration({
+      id: 'counting',
+      name: 'Counting',
+      version: '1.0.0',
+      description: 'counts',
+      parameters: {},
+      run: () => {
+        executions++;
+        return { message: 'ran' };
+      },
+    });
+    const clock = new FakeClock();
+    const deps = await setup('counting', { integrations: [counting], clock });
+    // Attempt 1 holds the run (it started, then went quiet).
+    await deps.runs.start('R1', {
+      startedAt: clock.now().toISOString(),
+      staleBefore: clock.now().toISOString(),
+    });
+
+    // A duplicate message within the job's deadline (60 s) plus grace: ignored.
+    clock.advance(100_000);
+    await processRunMessage(deps, message(1));
+    expect(executions).toBe(0);
+    expect(deps.runs.items.get('R1')).toMatchObject({ status: 'running', attempt: 1 });
+
+    // After deadline + grace the holder is dead: the next message takes over as attempt 2.
+    clock.advance(30_000);
+    await processRunMessage(deps, message(2));
+    expect(executions).toBe(1);
+    expect(deps.runs.items.get('R1')).toMatchObject({ status: 'succeeded', attempt: 2 });
+  });
+});
+
+describe('requeueUnfinished (local start-up)', () => {
+  it('releases interrupted runs, requeues queued ones, and fails interrupted decisions', async () => {
+    const deps = await setup();
+    await deps.runs.start('R1', {
+      startedAt: '2026-11-22T10:00:01.000Z',
+      staleBefore: '2026-11-22T10:00:01.000Z',
+    });
+    await deps.runs.create({ ...queuedRun(), id: 'R2' });
+    await deps.runs.create({ ...queuedRun(), id: 'R3', mode: 'decision', status: 'running', attempt: 1 });
+
+    const count = await requeueUnfinished(deps);
+
+    expect(count).toBe(2);
+    expect(deps.queue.sent.map((m) => m.runId).sort()).toEqual(['R1', 'R2']);
+    expect(deps.runs.items.get('R1')).toMatchObject({
+      status: 'queued',
+      attempt: 1,
+      error: expect.stringContaining('interrupted') as unknown,
+    });
+    expect(deps.runs.items.get('R3')).toMatchObject({
+      status: 'failed',
+      error: expect.stringContaining('interrupted') as unknown,
+    });
+    await processRunMessage(deps, message(1));
+    expect(deps.runs.items.get('R1')).toMatchObject({ status: 'succeeded', attempt: 2 });
   });
 });
