@@ -25,6 +25,38 @@ export interface DynamoRunStoreOptions extends DynamoStoreOptions {
 }
 
 /**
+ * The event and the output are stored as JSON text: their shape is the
+ * caller's (a payload may nest deeper than DynamoDB's 32 levels, or hold keys
+ * an attribute map cannot), and nothing queries inside them.
+ */
+const toItem = (run: Run): Record<string, unknown> => {
+  const { event, output, ...rest } = run;
+  return {
+    ...rest,
+    eventJson: event === undefined ? undefined : JSON.stringify(event),
+    outputJson: jsonText(output),
+  };
+};
+
+const jsonText = (value: unknown): string | undefined => {
+  const safe = jsonSafe(value);
+  return safe === undefined ? undefined : JSON.stringify(safe);
+};
+
+const fromRunItem = (item: Record<string, unknown>): Run => {
+  const { eventJson, outputJson, ...rest } = item;
+  return fromItem(
+    RunSchema,
+    {
+      ...rest,
+      ...(typeof eventJson === 'string' ? { event: JSON.parse(eventJson) as unknown } : {}),
+      ...(typeof outputJson === 'string' ? { output: JSON.parse(outputJson) as unknown } : {}),
+    },
+    'run',
+  );
+};
+
+/**
  * One update expression built from attribute values: defined ones are SET,
  * undefined ones REMOVEd (the marshaller would otherwise drop them, leaving
  * the previous attempt's value in place). Every name is aliased, which keeps
@@ -80,8 +112,7 @@ export class DynamoRunStore implements RunStore {
         new PutCommand({
           TableName: this.#table,
           Item: {
-            ...run,
-            output: jsonSafe(run.output),
+            ...toItem(run),
             ...runKey(run.id),
             ...runIndexKey(run.jobId, run.id),
             expiresAt,
@@ -98,7 +129,7 @@ export class DynamoRunStore implements RunStore {
   async get(runId: string): Promise<Run | undefined> {
     try {
       const { Item } = await this.#ddb.send(new GetCommand({ TableName: this.#table, Key: runKey(runId) }));
-      return Item === undefined ? undefined : fromItem(RunSchema, Item, 'run');
+      return Item === undefined ? undefined : fromRunItem(Item);
     } catch (e) {
       throw storeError(e, 'get run');
     }
@@ -147,7 +178,7 @@ export class DynamoRunStore implements RunStore {
         }),
       );
       if (out.Attributes === undefined) throw new Error(`start run ${runId}: no attributes returned`);
-      return fromItem(RunSchema, out.Attributes, 'run');
+      return fromRunItem(out.Attributes);
     } catch (e) {
       // Finished already (a repeated delivery), or no such run: nothing to start.
       if (isConditionalCheckFailed(e)) return undefined;
@@ -162,7 +193,7 @@ export class DynamoRunStore implements RunStore {
       durationMs: finish.durationMs,
       message: finish.message,
       error: finish.error,
-      output: jsonSafe(finish.output),
+      outputJson: jsonText(finish.output),
       verdict: finish.verdict,
       logs: finish.logs,
       logsTruncated: finish.logsTruncated,
@@ -234,7 +265,7 @@ export class DynamoRunStore implements RunStore {
     items: Record<string, unknown>[] | undefined,
     lastKey: Record<string, unknown> | undefined,
   ): Page<Run> {
-    const runs = (items ?? []).map((item) => fromItem(RunSchema, item, 'run'));
+    const runs = (items ?? []).map(fromRunItem);
     const nextCursor = encodeCursor(lastKey);
     return nextCursor === undefined ? { items: runs } : { items: runs, nextCursor };
   }

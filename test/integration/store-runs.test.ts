@@ -77,6 +77,31 @@ describe('DynamoRunStore', () => {
       expect(read).toEqual(run);
       expect(Item).toMatchObject({ gsi1pk: 'JOB#create-job', gsi1sk: `RUN#${run.id}` });
       expect(Item?.expiresAt).toBe(T0 / 1000 + 30 * 86_400);
+      // The event is JSON text: DynamoDB maps nest at most 32 levels, payloads may nest deeper.
+      expect(typeof Item?.eventJson).toBe('string');
+      expect(Item?.event).toBeUndefined();
+    });
+
+    it('round-trips an event nested deeper than DynamoDB maps allow', async () => {
+      // Prepare
+      let payload: unknown = 'leaf';
+      for (let i = 0; i < 50; i++) payload = { [`k${i}`]: payload, '': i };
+      const event = {
+        source: 'generic' as const,
+        trigger: 'webhook',
+        deliveryId: 'd',
+        receivedAt: iso(0),
+        headers: {},
+        query: {},
+        payload,
+      };
+      const run = makeRun('deep-job', { event });
+
+      // Act
+      await store.create(run);
+
+      // Assess
+      expect((await store.get(run.id))?.event).toEqual(event);
     });
 
     it('refuses a second run with the same id', async () => {

@@ -96,3 +96,28 @@ describe('ingest refusals of an HMAC job', () => {
     ).resolves.toMatchObject({ kind: 'queued' });
   });
 });
+
+describe('ingest refusals of a JSON job', () => {
+  it.each([
+    ['nested 200 000 levels deep', '['.repeat(200_000) + ']'.repeat(200_000)],
+    ['nested 65 levels deep', '['.repeat(65) + ']'.repeat(65)],
+  ])('refuses a body %s with 400', async (_name, body) => {
+    const { deps } = await setup({});
+    expect(await refused(deps, body, { 'content-type': 'application/json', 'x-shared-secret': SECRET })).toBe(
+      400,
+    );
+  });
+
+  it('accepts 64 levels', async () => {
+    const { deps } = await setup({});
+    const body = '['.repeat(64) + ']'.repeat(64);
+    await expect(
+      ingest(deps, {
+        jobId: 'j',
+        body,
+        headers: { 'content-type': 'application/json', 'x-shared-secret': SECRET },
+        query: {},
+      }),
+    ).resolves.toMatchObject({ kind: 'queued' });
+  });
+});
