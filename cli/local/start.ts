@@ -10,6 +10,7 @@ import { errorMessage } from '../../shared/errors.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import { createIngestApp } from '../../shared/http/ingest-app.ts';
 import { admin } from '../../shared/runtime/admin.ts';
+import { FilePayloadStore } from '../../shared/payloads/file-payload-store.ts';
 import { createDeps } from '../../shared/runtime/create-deps.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
 import { requeueUnfinished } from '../../shared/runtime/recovery.ts';
@@ -132,7 +133,9 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
     TRIGGERHUB_S3_ENDPOINT: emulators.s3Endpoint,
   });
   const secrets = new LocalSecretStore({ dataDir, env: process.env });
-  const deps = createDeps(config, { secrets, integrations: opts.integrations });
+  // Large payloads as files beside the table: fauxqs's S3 would forget them at a restart.
+  const payloads = new FilePayloadStore({ dir: join(dataDir, 'payloads') });
+  const deps = createDeps(config, { secrets, payloads, integrations: opts.integrations });
 
   const jobs = await loadExampleJobs(
     deps,

@@ -1,7 +1,7 @@
 import { createAwsClients } from '../aws/clients.ts';
 import type { Config } from '../config.ts';
 import { S3PayloadStore } from '../payloads/s3-payload-store.ts';
-import type { SecretStore } from '../ports.ts';
+import type { PayloadStore, SecretStore } from '../ports.ts';
 import { systemClock } from '../ports.ts';
 import { SqsQueue } from '../queue/sqs-queue.ts';
 import { SecretsManagerStore } from '../secrets/secrets-manager-store.ts';
@@ -19,7 +19,7 @@ import { DEFAULT_SETTINGS } from './deps.ts';
  */
 export const createDeps = (
   config: Config,
-  options: { secrets?: SecretStore; integrations?: readonly AnyIntegration[] } = {},
+  options: { secrets?: SecretStore; payloads?: PayloadStore; integrations?: readonly AnyIntegration[] } = {},
 ): Deps => {
   const clients = createAwsClients({
     region: config.AWS_REGION,
@@ -37,7 +37,9 @@ export const createDeps = (
     runs: new DynamoRunStore(table),
     deliveries: new DynamoDeliveryStore(table),
     queue: new SqsQueue({ client: clients.sqs, queueUrl: config.TRIGGERHUB_QUEUE_URL }),
-    payloads: new S3PayloadStore({ client: clients.s3, bucket: config.TRIGGERHUB_PAYLOAD_BUCKET }),
+    payloads:
+      options.payloads ??
+      new S3PayloadStore({ client: clients.s3, bucket: config.TRIGGERHUB_PAYLOAD_BUCKET }),
     secrets:
       options.secrets ??
       new SecretsManagerStore({

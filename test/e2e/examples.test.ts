@@ -155,7 +155,7 @@ describe('example jobs and payloads on the local stack', () => {
     const run = await finished(runId);
     expect(run.status).toBe('succeeded');
     expect(run.event).toBeUndefined();
-    expect(run.eventRef).toMatch(/^s3:\/\/triggerhub-payloads\/events\/securechange-trigger\//);
+    expect(run.eventRef).toMatch(/^local:\/\/events\/securechange-trigger\/01\w{24}\.json$/);
   });
 
   describe('generated mediator script (bash) against the local stack', () => {
