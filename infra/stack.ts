@@ -283,6 +283,7 @@ export class TriggerhubStack extends Stack {
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'QueueUrl', { value: this.runQueue.queue.queueUrl });
     new CfnOutput(this, 'DlqUrl', { value: this.runQueue.deadLetterQueue.queueUrl });
+    new CfnOutput(this, 'DeadLetterAlarmName', { value: this.runQueue.deadLetterAlarm.alarmName });
     new CfnOutput(this, 'PayloadBucketName', { value: this.payloads.bucket.bucketName });
     new CfnOutput(this, 'DemoSecretArn', { value: this.demoSecret.secret.secretArn });
     new CfnOutput(this, 'DemoSecretName', { value: this.demoSecret.secretName });

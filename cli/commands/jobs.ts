@@ -112,8 +112,8 @@ export const registerJobCommands = (program: Command, ctx: CommandContext): void
     .description('List jobs, one page at a time.')
     .option(
       '--limit <n>',
-      'jobs per page (1-1000; the server default when absent)',
-      intArg('--limit', 1, 1000),
+      'jobs per page (1-100; default 20)',
+      intArg('--limit', 1, 100),
     )
     .option('--cursor <cursor>', 'the page to show, as printed under the previous page')
     .action(async (opts: PageOptions, cmd: Command) => {

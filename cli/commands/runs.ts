@@ -12,8 +12,8 @@ export const registerRunCommands = (program: Command, ctx: CommandContext): void
     .argument('<jobId>', 'job id')
     .option(
       '--limit <n>',
-      'runs per page (1-1000; the server default when absent)',
-      intArg('--limit', 1, 1000),
+      'runs per page (1-100; default 20)',
+      intArg('--limit', 1, 100),
     )
     .option('--cursor <cursor>', 'the page to show, as printed under the previous page')
     .action(async (jobId: string, opts: { limit?: number; cursor?: string }, cmd: Command) => {

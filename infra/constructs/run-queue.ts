@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { Alarm, ComparisonOperator, TreatMissingData } from 'aws-cdk-lib/aws-cloudwatch';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { checkIntegerInRange, throwIfProblems } from '../props-check.ts';
@@ -70,6 +71,8 @@ export const checkRunQueueProps = (props: RunQueueProps): string[] => {
 export class RunQueue extends Construct {
   public readonly queue: Queue;
   public readonly deadLetterQueue: Queue;
+  /** In alarm while the DLQ holds a message; subscribe your notifications to it. */
+  public readonly deadLetterAlarm: Alarm;
   /** The redrive `maxReceiveCount` in force, for `TRIGGERHUB_MAX_RECEIVE_COUNT`. */
   public readonly maxReceiveCount: number;
 
@@ -93,6 +96,20 @@ export class RunQueue extends Construct {
         Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * props.consumerTimeout.toSeconds()),
       retentionPeriod: props.retentionPeriod ?? Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
+    });
+    // Nothing is lost silently: a message in the DLQ is a run that failed every attempt, or
+    // whose last attempt died with its worker (the run then still reads `running`).
+    this.deadLetterAlarm = new Alarm(this, 'DeadLetterAlarm', {
+      alarmDescription:
+        'Messages in the triggerhub dead-letter queue: runs that failed every attempt, or whose last worker died.',
+      metric: this.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
+      threshold: 1,
+      evaluationPeriods: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      treatMissingData: TreatMissingData.NOT_BREACHING,
     });
   }
 }

@@ -74,7 +74,12 @@ const keepWithin = (lines: LogLine[], budget: number, clock: Clock): LogLine[] =
 const MAX_OUTPUT_BYTES = 32 * 1024;
 const MAX_MESSAGE_BYTES = 4 * 1024;
 
-const boundOutput = (output: unknown, logger: IntegrationLogger): unknown => {
+/** The output as stored: secret values redacted (it is served by the admin API), and bounded. */
+const boundOutput = (
+  output: unknown,
+  logger: IntegrationLogger,
+  secretValues: readonly string[],
+): unknown => {
   if (output === undefined) return undefined;
   let json: string | undefined;
   try {
@@ -84,8 +89,12 @@ const boundOutput = (output: unknown, logger: IntegrationLogger): unknown => {
     return { dropped: true, reason: 'not serializable as JSON' };
   }
   if (json === undefined) return undefined;
-  const bytes = Buffer.byteLength(json);
-  if (bytes <= MAX_OUTPUT_BYTES) return output;
+  const redacted = redact(
+    json,
+    secretValues.map((v) => JSON.stringify(v).slice(1, -1)),
+  );
+  const bytes = Buffer.byteLength(redacted);
+  if (bytes <= MAX_OUTPUT_BYTES) return redacted === json ? output : (JSON.parse(redacted) as unknown);
   logger.warn(`output dropped: ${bytes} bytes is more than the ${MAX_OUTPUT_BYTES} a run keeps`);
   return { dropped: true, reason: 'too large', bytes };
 };
@@ -109,7 +118,7 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   let secretValues: string[] = [];
   let logger = new RunLogger({ runId, jobId: job.id, clock, redact: [], logger: platformLogger });
   const finish = (o: Omit<ExecutionOutcome, 'logs' | 'logsTruncated' | 'durationMs'>): ExecutionOutcome => {
-    const output = boundOutput(o.output, logger);
+    const output = boundOutput(o.output, logger, secretValues);
     const previous = keepWithin(req.previousLogs ?? [], MAX_RUN_LOG_BYTES - logBytes(logger.lines), clock);
     return {
       ...o,

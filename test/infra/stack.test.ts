@@ -187,6 +187,18 @@ describe('TriggerhubStack run queue', () => {
     });
   });
 
+  it('alarms as soon as the DLQ holds a message', () => {
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Namespace: 'AWS/SQS',
+      MetricName: 'ApproximateNumberOfMessagesVisible',
+      Dimensions: [{ Name: 'QueueName', Value: { 'Fn::GetAtt': [ids.dlq, 'QueueName'] } }],
+      Threshold: 1,
+      ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+      EvaluationPeriods: 1,
+      TreatMissingData: 'notBreaching',
+    });
+  });
+
   it('encrypts both queues and keeps dead letters 14 days', () => {
     expect(resources[ids.queue].Properties.SqsManagedSseEnabled).toBe(true);
     expect(resources[ids.dlq].Properties.SqsManagedSseEnabled).toBe(true);
@@ -312,6 +324,7 @@ describe('TriggerhubStack demo secret and outputs', () => {
     expect(Object.keys(outputs).sort()).toEqual(
       [
         'ApiUrl',
+        'DeadLetterAlarmName',
         'DemoSecretArn',
         'DemoSecretName',
         'DlqUrl',

@@ -262,3 +262,34 @@ describe('requeueUnfinished (local start-up)', () => {
     expect(deps.runs.items.get('R1')).toMatchObject({ status: 'succeeded', attempt: 2 });
   });
 });
+
+describe('processRunMessage output redaction', () => {
+  it('redacts a password value the integration returns in its output', async () => {
+    const echo = defineIntegration({
+      id: 'echo-token',
+      name: 'Echo token',
+      version: '1.0.0',
+      description: 'returns its token',
+      parameters: { token: { type: 'password', mandatory: true } },
+      run: ({ params }) => ({
+        message: 'ok',
+        output: { headers: { authorization: `Bearer ${params.token}` }, n: 1 },
+      }),
+    });
+    const deps = memoryDeps({ integrations: [echo], secrets: { demo: ['x'], tok: ['tok-"quoted"-SECRET'] } });
+    await deps.jobs.put(
+      JobSchema.parse({
+        id: 'j1',
+        name: 'J',
+        integration: 'echo-token',
+        auth: { secret: 'demo' },
+        params: { token: { secret: 'tok' } },
+      }),
+    );
+    await deps.runs.create(queuedRun());
+    await processRunMessage(deps, message(1));
+    const run = deps.runs.items.get('R1');
+    expect(run?.output).toEqual({ headers: { authorization: 'Bearer ***' }, n: 1 });
+    expect(JSON.stringify(run)).not.toContain('SECRET');
+  });
+});
