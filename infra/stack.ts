@@ -237,7 +237,11 @@ export class TriggerhubStack extends Stack {
     // admin: job and run reads, job put and delete; jobs and a job's runs listed through gsi1.
     // No Scan: `listUnfinished` (recovery) runs only in the local stack.
     tableOnly(this.admin, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
-    this.table.table.grant(this.admin, 'dynamodb:Query');
+    Grant.addToPrincipal({
+      grantee: this.admin,
+      actions: ['dynamodb:Query'],
+      resourceArns: [`${this.table.table.tableArn}/index/*`],
+    });
     this.runQueue.queue.grantSendMessages(this.ingest);
     // Consume rights (incl. sqs:ChangeMessageVisibility for back-off) come with the event source.
     Grant.addToPrincipal({
