@@ -6,7 +6,7 @@ import { httpHandler } from '../../functions/http-handler.ts';
 import { createWorkerHandler } from '../../functions/worker/create-handler.ts';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import { loadConfig } from '../../shared/config.ts';
-import { errorMessage } from '../../shared/errors.ts';
+import { ConflictError, errorMessage } from '../../shared/errors.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import { createIngestApp } from '../../shared/http/ingest-app.ts';
 import { admin } from '../../shared/runtime/admin.ts';
@@ -19,6 +19,7 @@ import type { AnyIntegration } from '../../integrations/index.ts';
 import type { HttpLambdaHandler } from './apigw-server.ts';
 import { startApiServer } from './apigw-server.ts';
 import { startEmulators } from './emulators.ts';
+import { lockDataDir } from './lock.ts';
 import { startPoller } from './poller.ts';
 import { provision } from './provision.ts';
 
@@ -102,87 +103,101 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
   const print = opts.print ?? ((line: string) => process.stdout.write(`${line}\n`));
   const dataDir = resolve(opts.dataDir);
   await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  const lock = await lockDataDir(dataDir);
+  // Whatever started is stopped again, in reverse order, however start-up or the run ends.
+  const stops: (() => Promise<unknown>)[] = [() => lock.release()];
+  try {
+    const emulators = await startEmulators({ dataDir });
+    stops.push(() => emulators.stop());
+    const region = process.env.AWS_REGION ?? 'us-east-1';
+    const clients = createAwsClients({
+      region,
+      dynamodbEndpoint: emulators.dynamodbEndpoint,
+      sqsEndpoint: emulators.sqsEndpoint,
+      s3Endpoint: emulators.s3Endpoint,
+    });
+    const resources = await provision(clients, {
+      tableName: LOCAL_NAMES.table,
+      queueName: LOCAL_NAMES.queue,
+      dlqName: LOCAL_NAMES.dlq,
+      bucketName: LOCAL_NAMES.bucket,
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+      // As in AWS (6 × the worker's time-out): a message reappears only if its attempt died.
+      visibilityTimeoutSeconds: 1800,
+    });
+    const config = loadConfig({
+      ...process.env,
+      AWS_REGION: region,
+      TRIGGERHUB_TABLE: LOCAL_NAMES.table,
+      TRIGGERHUB_QUEUE_URL: resources.queueUrl,
+      TRIGGERHUB_PAYLOAD_BUCKET: LOCAL_NAMES.bucket,
+      TRIGGERHUB_MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
+      TRIGGERHUB_RETRY_BASE_SECONDS: process.env.TRIGGERHUB_RETRY_BASE_SECONDS ?? '1',
+      TRIGGERHUB_DYNAMODB_ENDPOINT: emulators.dynamodbEndpoint,
+      TRIGGERHUB_SQS_ENDPOINT: emulators.sqsEndpoint,
+      TRIGGERHUB_S3_ENDPOINT: emulators.s3Endpoint,
+    });
+    const secrets = new LocalSecretStore({ dataDir, env: process.env });
+    // Large payloads as files beside the table: fauxqs's S3 would forget them at a restart.
+    const payloads = new FilePayloadStore({ dir: join(dataDir, 'payloads') });
+    const deps = createDeps(config, { secrets, payloads, integrations: opts.integrations });
 
-  const emulators = await startEmulators({ dataDir });
-  const region = process.env.AWS_REGION ?? 'us-east-1';
-  const clients = createAwsClients({
-    region,
-    dynamodbEndpoint: emulators.dynamodbEndpoint,
-    sqsEndpoint: emulators.sqsEndpoint,
-    s3Endpoint: emulators.s3Endpoint,
-  });
-  const resources = await provision(clients, {
-    tableName: LOCAL_NAMES.table,
-    queueName: LOCAL_NAMES.queue,
-    dlqName: LOCAL_NAMES.dlq,
-    bucketName: LOCAL_NAMES.bucket,
-    maxReceiveCount: MAX_RECEIVE_COUNT,
-    // As in AWS (6 × the worker's time-out): a message reappears only if its attempt died.
-    visibilityTimeoutSeconds: 1800,
-  });
-  const config = loadConfig({
-    ...process.env,
-    AWS_REGION: region,
-    TRIGGERHUB_TABLE: LOCAL_NAMES.table,
-    TRIGGERHUB_QUEUE_URL: resources.queueUrl,
-    TRIGGERHUB_PAYLOAD_BUCKET: LOCAL_NAMES.bucket,
-    TRIGGERHUB_MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
-    TRIGGERHUB_RETRY_BASE_SECONDS: process.env.TRIGGERHUB_RETRY_BASE_SECONDS ?? '1',
-    TRIGGERHUB_DYNAMODB_ENDPOINT: emulators.dynamodbEndpoint,
-    TRIGGERHUB_SQS_ENDPOINT: emulators.sqsEndpoint,
-    TRIGGERHUB_S3_ENDPOINT: emulators.s3Endpoint,
-  });
-  const secrets = new LocalSecretStore({ dataDir, env: process.env });
-  // Large payloads as files beside the table: fauxqs's S3 would forget them at a restart.
-  const payloads = new FilePayloadStore({ dir: join(dataDir, 'payloads') });
-  const deps = createDeps(config, { secrets, payloads, integrations: opts.integrations });
-
-  const jobs = await loadExampleJobs(
-    deps,
-    secrets,
-    opts.examplesDir ?? join(REPO_ROOT, 'examples', 'jobs'),
-    print,
-  );
-  const requeued = await requeueUnfinished(deps);
-
-  const ingestHandler: HttpLambdaHandler = httpHandler(createIngestApp(deps));
-  const adminHandler: HttpLambdaHandler = httpHandler(createAdminApp(deps));
-  const api = await startApiServer(
-    [
-      { prefix: '/admin', handler: adminHandler },
-      { prefix: '/', handler: ingestHandler },
-    ],
-    { port: opts.port },
-  );
-  const poller = startPoller({
-    sqs: clients.sqs,
-    queueUrl: resources.queueUrl,
-    queueArn: resources.queueArn,
-    handler: createWorkerHandler(deps),
-  });
-
-  const secretPath = secretFilePath(dataDir, 'demo');
-  const shownPath =
-    isAbsolute(relative(process.cwd(), secretPath)) || relative(process.cwd(), secretPath).startsWith('..')
-      ? secretPath
-      : relative(process.cwd(), secretPath);
-  print(
-    `triggerhub is ready on ${api.url} (data in ${dataDir}; jobs: ${jobs.join(', ') || 'none'}; requeued ${requeued})`,
-  );
-  if (jobs.includes('demo')) {
-    print(
-      `  try: curl -sS -X POST ${api.url}/hooks/demo -H 'content-type: application/json' ` +
-        `-H "X-Shared-Secret: $(cat ${shownPath})" -d '{"hello":"world"}'`,
+    const jobs = await loadExampleJobs(
+      deps,
+      secrets,
+      opts.examplesDir ?? join(REPO_ROOT, 'examples', 'jobs'),
+      print,
     );
-    print(`  then: npx triggerhub runs list demo   (Ctrl-C stops)`);
-  }
-  opts.onReady?.({ url: api.url, deps, sqs: clients.sqs, dlqUrl: resources.dlqUrl });
+    const requeued = await requeueUnfinished(deps);
 
-  await (opts.until ?? signals());
-  print('stopping…');
-  // Runs still in flight after the grace period are taken over at the next start.
-  await Promise.race([poller.stop(), new Promise((r) => setTimeout(r, 5_000).unref())]);
-  await api.close();
-  await emulators.stop();
+    const ingestHandler: HttpLambdaHandler = httpHandler(createIngestApp(deps));
+    const adminHandler: HttpLambdaHandler = httpHandler(createAdminApp(deps));
+    const api = await startApiServer(
+      [
+        { prefix: '/admin', handler: adminHandler },
+        { prefix: '/', handler: ingestHandler },
+      ],
+      { port: opts.port },
+    ).catch((e: unknown) => {
+      if (e instanceof Error && 'code' in e && e.code === 'EADDRINUSE') {
+        throw new ConflictError(
+          `port ${opts.port} on 127.0.0.1 is in use: pass --port or set PORT`,
+          'port_in_use',
+        );
+      }
+      throw e;
+    });
+    stops.push(() => api.close());
+    const poller = startPoller({
+      sqs: clients.sqs,
+      queueUrl: resources.queueUrl,
+      queueArn: resources.queueArn,
+      handler: createWorkerHandler(deps),
+    });
+    // Runs still in flight after the grace period are taken over at the next start.
+    stops.push(() => Promise.race([poller.stop(), new Promise((r) => setTimeout(r, 5_000).unref())]));
+
+    const secretPath = secretFilePath(dataDir, 'demo');
+    const shownPath =
+      isAbsolute(relative(process.cwd(), secretPath)) || relative(process.cwd(), secretPath).startsWith('..')
+        ? secretPath
+        : relative(process.cwd(), secretPath);
+    print(
+      `triggerhub is ready on ${api.url} (data in ${dataDir}; jobs: ${jobs.join(', ') || 'none'}; requeued ${requeued})`,
+    );
+    if (jobs.includes('demo')) {
+      print(
+        `  try: curl -sS -X POST ${api.url}/hooks/demo -H 'content-type: application/json' ` +
+          `-H "X-Shared-Secret: $(cat ${shownPath})" -d '{"hello":"world"}'`,
+      );
+      print(`  then: npx triggerhub runs list demo   (Ctrl-C stops)`);
+    }
+    opts.onReady?.({ url: api.url, deps, sqs: clients.sqs, dlqUrl: resources.dlqUrl });
+
+    await (opts.until ?? signals());
+    print('stopping…');
+  } finally {
+    for (const stop of stops.reverse()) await stop().catch(() => undefined);
+  }
   print('stopped');
 };
