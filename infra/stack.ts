@@ -1,6 +1,8 @@
 import type { StackProps } from 'aws-cdk-lib';
 import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
+import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
+import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
 import { Grant } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -18,7 +20,7 @@ import { PayloadBucket, checkPayloadBucketProps } from './constructs/payload-buc
 import { RunQueue, checkRunQueueProps } from './constructs/run-queue.ts';
 import { TriggerhubFunction, checkLambdaTimeout } from './constructs/triggerhub-function.ts';
 import { TriggerhubHttpApi, checkTriggerhubHttpApiProps } from './constructs/triggerhub-http-api.ts';
-import { GSI1_NAME, TriggerhubTable } from './constructs/triggerhub-table.ts';
+import { GSI1_NAME, GSI2_NAME, TriggerhubTable } from './constructs/triggerhub-table.ts';
 
 /** Log levels Powertools Logger understands. */
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -93,6 +95,9 @@ export interface TriggerhubStackProps extends StackProps {
 
 const DEFAULT_WORKER_TIMEOUT = Duration.minutes(5);
 
+/** How often the sweeper looks for stuck runs. */
+export const SWEEP_INTERVAL = Duration.minutes(5);
+
 /** Renames the leading prop name of each problem from a construct's name to the stack's. */
 const renameProps = (problems: readonly string[], names: Readonly<Record<string, string>>): string[] =>
   problems.map((problem) => {
@@ -139,9 +144,9 @@ export const checkTriggerhubStackProps = (props: TriggerhubStackProps): string[]
 
 /**
  * triggerhub in one stack: the HTTP API, the ingest, worker and admin
- * functions, the run queue with its DLQ, the table, the payload bucket and
- * the demo job's secret. Each function gets the same environment (see
- * `shared/config.ts`) and only the permissions it uses.
+ * functions, the sweeper and its schedule, the run queue with its DLQ, the
+ * table, the payload bucket and the demo job's secret. Each function gets the
+ * same environment (see `shared/config.ts`) and only the permissions it uses.
  */
 export class TriggerhubStack extends Stack {
   public readonly table: TriggerhubTable;
@@ -151,6 +156,10 @@ export class TriggerhubStack extends Stack {
   public readonly ingest: TriggerhubFunction;
   public readonly worker: TriggerhubFunction;
   public readonly admin: TriggerhubFunction;
+  /** Requeues runs stuck `queued` and fails runs whose last attempt died, every {@link SWEEP_INTERVAL}. */
+  public readonly sweeper: TriggerhubFunction;
+  /** The EventBridge schedule invoking {@link TriggerhubStack.sweeper}. */
+  public readonly sweepSchedule: Rule;
   public readonly api: TriggerhubHttpApi;
 
   constructor(scope: Construct, id: string, props: TriggerhubStackProps = {}) {
@@ -183,6 +192,7 @@ export class TriggerhubStack extends Stack {
       TRIGGERHUB_PAYLOAD_BUCKET: this.payloads.bucket.bucketName,
       TRIGGERHUB_SECRET_PREFIX: secretPrefix,
       TRIGGERHUB_MAX_RECEIVE_COUNT: String(this.runQueue.maxReceiveCount),
+      TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS: String(this.runQueue.visibilityTimeout.toSeconds()),
       TRIGGERHUB_RETENTION_DAYS: String(retentionDays),
       POWERTOOLS_SERVICE_NAME: 'triggerhub',
       POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
@@ -205,6 +215,32 @@ export class TriggerhubStack extends Stack {
       description: 'triggerhub admin API',
       environment,
       logRetention,
+    });
+    // The sweeper judges a run stuck by comparing its age with the queue's visibility timeout
+    // (a queued message not yet picked up) and the worker's timeout (a running attempt that died).
+    this.sweeper = new TriggerhubFunction(this, 'Sweeper', {
+      entry: 'functions/sweeper/index.ts',
+      description: 'triggerhub sweeper: requeues runs stuck queued, fails runs whose last attempt died',
+      timeout: Duration.minutes(2),
+      environment: {
+        ...environment,
+        TRIGGERHUB_WORKER_TIMEOUT_SECONDS: String(workerTimeout.toSeconds()),
+      },
+      logRetention,
+    });
+    // A failed sweep is not retried by Lambda: the next scheduled sweep redoes it, and a
+    // retry would only overlap with that one.
+    this.sweeper.lambdaFunction.configureAsyncInvoke({ retryAttempts: 0 });
+    this.sweepSchedule = new Rule(this, 'SweepSchedule', {
+      description: 'Invokes the triggerhub sweeper',
+      schedule: Schedule.rate(SWEEP_INTERVAL),
+      targets: [
+        // Retries here cover EventBridge failing to invoke (throttling), not a failed sweep.
+        new LambdaFunction(this.sweeper.lambdaFunction, {
+          maxEventAge: Duration.hours(1),
+          retryAttempts: 2,
+        }),
+      ],
     });
 
     this.worker.lambdaFunction.addEventSource(
@@ -242,7 +278,22 @@ export class TriggerhubStack extends Stack {
       actions: ['dynamodb:Query'],
       resourceArns: [`${this.table.table.tableArn}/index/*`],
     });
+    // sweeper: open runs read through the sparse index gsi2 only (Query); a run re-read before
+    // acting (GetItem); requeue bookkeeping or failure recorded (conditional UpdateItem).
+    tableOnly(this.sweeper, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    Grant.addToPrincipal({
+      grantee: this.sweeper,
+      actions: ['dynamodb:Query'],
+      resourceArns: [`${this.table.table.tableArn}/index/${GSI2_NAME}`],
+    });
     this.runQueue.queue.grantSendMessages(this.ingest);
+    // sweeper: requeues with SendMessage alone; the queue URL comes from the environment, and the
+    // queues use SQS-managed keys, so no GetQueueUrl, GetQueueAttributes or KMS.
+    Grant.addToPrincipal({
+      grantee: this.sweeper,
+      actions: ['sqs:SendMessage'],
+      resourceArns: [this.runQueue.queue.queueArn],
+    });
     // Consume rights (incl. sqs:ChangeMessageVisibility for back-off) come with the event source.
     Grant.addToPrincipal({
       grantee: this.ingest,

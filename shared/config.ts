@@ -16,6 +16,9 @@ const EnvSchema = object({
   TRIGGERHUB_MAX_RECEIVE_COUNT: coerce.number().int().min(1).max(1000).default(3),
   /** First retry back-off of a failed run, doubled on every attempt. */
   TRIGGERHUB_RETRY_BASE_SECONDS: coerce.number().int().min(0).max(900).default(10),
+  /** The run queue's visibility timeout and the worker's time-out: the sweeper's thresholds derive from them. */
+  TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS: coerce.number().int().min(1).max(43_200).default(1800),
+  TRIGGERHUB_WORKER_TIMEOUT_SECONDS: coerce.number().int().min(1).max(900).default(300),
   /** How long run history is kept (DynamoDB TTL). */
   TRIGGERHUB_RETENTION_DAYS: coerce.number().int().min(1).max(3650).default(30),
   /** Seconds a secret value is cached by the worker and ingest. */

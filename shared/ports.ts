@@ -40,8 +40,20 @@ export interface RunFinish {
 export interface RunRetry {
   attempt: number;
   error: string;
-  logs: LogLine[];
+  /** The attempt's log; absent: the stored log is kept. */
+  logs?: LogLine[];
   logsTruncated?: boolean;
+}
+
+/** An open run as the sparse index of open runs holds it. */
+export interface OpenRun {
+  id: string;
+  jobId: string;
+  status: Extract<RunStatus, 'queued' | 'running'>;
+  mode: 'async' | 'decision';
+  attempt: number;
+  /** When it last moved: created, or started by its latest attempt. */
+  since: string;
 }
 
 export interface RunStore {
@@ -62,8 +74,8 @@ export interface RunStore {
   finish(runId: string, finish: RunFinish): Promise<boolean>;
   /** `running (this attempt) → queued` with the error, before the queue retries it. */
   release(runId: string, retry: RunRetry): Promise<boolean>;
-  /** Runs not yet finished (queued or running), for recovery after a restart. */
-  listUnfinished(page?: PageRequest): Promise<Page<Run>>;
+  /** Runs not yet finished (queued or running), oldest move first; `before`: only those that last moved earlier. */
+  listOpen(page?: PageRequest & { before?: string }): Promise<Page<OpenRun>>;
 }
 
 export type DeliveryCreateResult = { created: true } | { created: false; existing: Delivery };

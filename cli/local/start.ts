@@ -13,7 +13,7 @@ import { admin } from '../../shared/runtime/admin.ts';
 import { FilePayloadStore } from '../../shared/payloads/file-payload-store.ts';
 import { createDeps } from '../../shared/runtime/create-deps.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
-import { requeueUnfinished } from '../../shared/runtime/recovery.ts';
+import { requeueUnfinished, sweepSettings, sweepStaleRuns } from '../../shared/runtime/recovery.ts';
 import { LocalSecretStore, secretFilePath } from '../../shared/secrets/local-secret-store.ts';
 import type { AnyIntegration } from '../../integrations/index.ts';
 import type { HttpLambdaHandler } from './apigw-server.ts';
@@ -47,6 +47,8 @@ export const LOCAL_NAMES = {
 } as const;
 /** Like the AWS queue's redrive policy. */
 const MAX_RECEIVE_COUNT = 3;
+const WORKER_TIMEOUT_SECONDS = 300;
+const VISIBILITY_TIMEOUT_SECONDS = 6 * WORKER_TIMEOUT_SECONDS;
 
 const signals = (): Promise<string> =>
   new Promise((resolveSignal) => {
@@ -174,6 +176,14 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
       queueArn: resources.queueArn,
       handler: createWorkerHandler(deps),
     });
+    // EventBridge's part: the sweep, every minute (its thresholds follow the queue's timeouts).
+    const sweep = setInterval(() => {
+      sweepStaleRuns(deps, sweepSettings(VISIBILITY_TIMEOUT_SECONDS, WORKER_TIMEOUT_SECONDS)).catch(
+        (e: unknown) => print(`sweep failed: ${errorMessage(e)}`),
+      );
+    }, 60_000);
+    sweep.unref();
+    stops.push(() => Promise.resolve(clearInterval(sweep)));
     // Runs still in flight after the grace period are taken over at the next start.
     stops.push(() => Promise.race([poller.stop(), new Promise((r) => setTimeout(r, 5_000).unref())]));
 

@@ -75,11 +75,16 @@ export class RunQueue extends Construct {
   public readonly deadLetterAlarm: Alarm;
   /** The redrive `maxReceiveCount` in force, for `TRIGGERHUB_MAX_RECEIVE_COUNT`. */
   public readonly maxReceiveCount: number;
+  /** The queue's visibility timeout in force, for `TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS`. */
+  public readonly visibilityTimeout: Duration;
 
   constructor(scope: Construct, id: string, props: RunQueueProps) {
     super(scope, id);
     throwIfProblems('RunQueue', checkRunQueueProps(props));
     this.maxReceiveCount = props.maxReceiveCount ?? 3;
+    this.visibilityTimeout =
+      props.visibilityTimeout ??
+      Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * props.consumerTimeout.toSeconds());
 
     // A message keeps its first enqueue time when it moves to a standard DLQ,
     // so the DLQ must keep messages longer than the source queue does.
@@ -91,9 +96,7 @@ export class RunQueue extends Construct {
     this.queue = new Queue(this, 'Queue', {
       encryption: QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      visibilityTimeout:
-        props.visibilityTimeout ??
-        Duration.seconds(VISIBILITY_TIMEOUT_FACTOR * props.consumerTimeout.toSeconds()),
+      visibilityTimeout: this.visibilityTimeout,
       retentionPeriod: props.retentionPeriod ?? Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: this.maxReceiveCount },
     });

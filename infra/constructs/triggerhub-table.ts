@@ -1,12 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
+import { GSI1_NAME, GSI2_ATTRIBUTES, GSI2_NAME, TTL_ATTRIBUTE } from '../../shared/store/table-definition.ts';
 
-/** Name of the one global secondary index (`gsi1pk` / `gsi1sk`). */
-export const GSI1_NAME = 'gsi1';
-
-/** Item attribute DynamoDB TTL reads (epoch seconds), set by the stores on runs and deliveries. */
-export const TTL_ATTRIBUTE = 'expiresAt';
+// The layout the stores use (and the local table is created with): one definition for both.
+export { GSI1_NAME, GSI2_ATTRIBUTES, GSI2_NAME, TTL_ATTRIBUTE } from '../../shared/store/table-definition.ts';
 
 /**
  * Props of {@link TriggerhubTable}.
@@ -23,8 +21,10 @@ export interface TriggerhubTableProps {
 
 /**
  * The single DynamoDB table behind every store (jobs, runs, deliveries,
- * checkpoints, state, globals): keys `pk`/`sk`, one GSI `gsi1`, on-demand
- * billing, point-in-time recovery, TTL on `expiresAt`, AWS-managed encryption.
+ * checkpoints, state, globals): keys `pk`/`sk`, the listing index `gsi1`
+ * (all attributes), the sparse open-runs index `gsi2` (keys and
+ * {@link GSI2_ATTRIBUTES}), on-demand billing, point-in-time recovery, TTL
+ * on `expiresAt`, AWS-managed encryption.
  * The name is left to CloudFormation; functions get it as `TRIGGERHUB_TABLE`.
  */
 export class TriggerhubTable extends Construct {
@@ -46,6 +46,15 @@ export class TriggerhubTable extends Construct {
       partitionKey: { name: 'gsi1pk', type: AttributeType.STRING },
       sortKey: { name: 'gsi1sk', type: AttributeType.STRING },
       projectionType: ProjectionType.ALL,
+    });
+    // INCLUDE rather than ALL: every write to an open run is copied to the index, so the
+    // copy is kept to what the sweeper reads.
+    this.table.addGlobalSecondaryIndex({
+      indexName: GSI2_NAME,
+      partitionKey: { name: 'gsi2pk', type: AttributeType.STRING },
+      sortKey: { name: 'gsi2sk', type: AttributeType.STRING },
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...GSI2_ATTRIBUTES],
     });
   }
 }

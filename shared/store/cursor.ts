@@ -13,11 +13,14 @@ const StartKeySchema = object({
   sk: string().min(1),
   gsi1pk: string().min(1).optional(),
   gsi1sk: string().min(1).optional(),
+  gsi2pk: string().min(1).optional(),
+  gsi2sk: string().min(1).optional(),
 }).strict();
 export type StartKey = Infer<typeof StartKeySchema>;
 
 /** What a cursor must match: a table scan, or one partition of gsi1. */
-export type CursorScope = { kind: 'table' } | { kind: 'gsi1'; gsi1pk: string };
+export type CursorScope =
+  { kind: 'table' } | { kind: 'gsi1'; gsi1pk: string } | { kind: 'gsi2'; gsi2pk: string };
 
 /** The page size to ask DynamoDB for: 20 by default, at most 100. */
 export const pageLimit = (limit: number | undefined): number => {
@@ -53,10 +56,14 @@ export const decodeCursor = (cursor: string | undefined, scope: CursorScope): St
   const parsed = StartKeySchema.safeParse(json);
   if (!parsed.success) throw invalid;
   const key = parsed.data;
+  const noGsi1 = key.gsi1pk === undefined && key.gsi1sk === undefined;
+  const noGsi2 = key.gsi2pk === undefined && key.gsi2sk === undefined;
   const fits =
     scope.kind === 'table'
-      ? key.gsi1pk === undefined && key.gsi1sk === undefined
-      : key.gsi1pk === scope.gsi1pk && key.gsi1sk !== undefined;
+      ? noGsi1 && noGsi2
+      : scope.kind === 'gsi1'
+        ? key.gsi1pk === scope.gsi1pk && key.gsi1sk !== undefined && noGsi2
+        : key.gsi2pk === scope.gsi2pk && key.gsi2sk !== undefined && noGsi1;
   if (!fits) throw invalid;
   return key;
 };

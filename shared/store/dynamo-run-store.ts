@@ -1,28 +1,40 @@
-import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ValidationError } from '../errors.ts';
-import { RunSchema } from '../model/index.ts';
+import { isFinal, RunSchema } from '../model/index.ts';
+import { enum as zEnum, number, object, string } from 'zod';
 import type { Run } from '../model/index.ts';
-import type { Page, PageRequest, RunFinish, RunRetry, RunStart, RunStore } from '../ports.ts';
+import type { OpenRun, Page, PageRequest, RunFinish, RunRetry, RunStart, RunStore } from '../ports.ts';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
 import type { DynamoStoreOptions } from './dynamo-job-store.ts';
 import { isConditionalCheckFailed, storeError } from './errors.ts';
 import { fromItem, jsonSafe } from './item.ts';
 import {
   RUN_GSI1SK_PREFIX,
-  RUN_SK,
+  OPEN_GSI2PK,
   addDays,
   epochSeconds,
   jobRunsGsi1pk,
+  openIndexSk,
   runIndexKey,
   runKey,
 } from './keys.ts';
-import { GSI1_NAME } from './table-definition.ts';
+import { GSI1_NAME, GSI2_NAME } from './table-definition.ts';
 
 export interface DynamoRunStoreOptions extends DynamoStoreOptions {
   /** Days a run is kept after its creation (DynamoDB TTL). */
   retentionDays: number;
 }
+
+/** What gsi2 holds of an open run. */
+const OpenRunItemSchema = object({
+  id: string().min(1),
+  jobId: string().min(1),
+  status: zEnum(['queued', 'running']),
+  mode: zEnum(['async', 'decision']),
+  attempt: number().int().min(0),
+  since: string().min(1),
+});
 
 /**
  * The event and the output are stored as JSON text: their shape is the
@@ -113,6 +125,9 @@ export class DynamoRunStore implements RunStore {
           TableName: this.#table,
           Item: {
             ...toItem(run),
+            ...(isFinal(run.status)
+              ? {}
+              : { gsi2pk: OPEN_GSI2PK, gsi2sk: openIndexSk(run.startedAt ?? run.createdAt, run.id) }),
             ...runKey(run.id),
             ...runIndexKey(run.jobId, run.id),
             expiresAt,
@@ -164,15 +179,24 @@ export class DynamoRunStore implements RunStore {
         new UpdateCommand({
           TableName: this.#table,
           Key: runKey(runId),
-          UpdateExpression: 'SET #status = :running, #attempt = #attempt + :one, #startedAt = :startedAt',
+          UpdateExpression:
+            'SET #status = :running, #attempt = #attempt + :one, #startedAt = :startedAt, #gsi2pk = :open, #gsi2sk = :since',
           ConditionExpression: '#status = :queued OR (#status = :running AND #startedAt < :staleBefore)',
-          ExpressionAttributeNames: { '#status': 'status', '#attempt': 'attempt', '#startedAt': 'startedAt' },
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#attempt': 'attempt',
+            '#startedAt': 'startedAt',
+            '#gsi2pk': 'gsi2pk',
+            '#gsi2sk': 'gsi2sk',
+          },
           ExpressionAttributeValues: {
             ':running': 'running',
             ':queued': 'queued',
             ':one': 1,
             ':startedAt': start.startedAt,
             ':staleBefore': start.staleBefore,
+            ':open': OPEN_GSI2PK,
+            ':since': openIndexSk(start.startedAt, runId),
           },
           ReturnValues: 'ALL_NEW',
         }),
@@ -197,6 +221,9 @@ export class DynamoRunStore implements RunStore {
       verdict: finish.verdict,
       logs: finish.logs,
       logsTruncated: finish.logsTruncated,
+      // Out of the sparse index of open runs.
+      gsi2pk: undefined,
+      gsi2sk: undefined,
     });
   }
 
@@ -204,30 +231,38 @@ export class DynamoRunStore implements RunStore {
     return this.#transition(runId, retry.attempt, 'release run', {
       status: 'queued',
       error: retry.error,
-      logs: retry.logs,
-      logsTruncated: retry.logsTruncated,
+      ...(retry.logs === undefined ? {} : { logs: retry.logs, logsTruncated: retry.logsTruncated }),
     });
   }
 
-  async listUnfinished(page: PageRequest = {}): Promise<Page<Run>> {
+  async listOpen(page: PageRequest & { before?: string } = {}): Promise<Page<OpenRun>> {
     const limit = pageLimit(page.limit);
-    const startKey = decodeCursor(page.cursor, { kind: 'table' });
+    const startKey = decodeCursor(page.cursor, { kind: 'gsi2', gsi2pk: OPEN_GSI2PK });
     try {
-      // Limit bounds the items read, before the filter: a page may hold fewer runs (even none)
-      // while nextCursor says there is more.
       const out = await this.#ddb.send(
-        new ScanCommand({
+        new QueryCommand({
           TableName: this.#table,
-          FilterExpression: '#sk = :run AND #status IN (:queued, :running)',
-          ExpressionAttributeNames: { '#sk': 'sk', '#status': 'status' },
-          ExpressionAttributeValues: { ':run': RUN_SK, ':queued': 'queued', ':running': 'running' },
+          IndexName: GSI2_NAME,
+          KeyConditionExpression:
+            page.before === undefined ? 'gsi2pk = :open' : 'gsi2pk = :open AND gsi2sk < :before',
+          ExpressionAttributeValues: {
+            ':open': OPEN_GSI2PK,
+            ...(page.before === undefined ? {} : { ':before': page.before }),
+          },
           Limit: limit,
           ExclusiveStartKey: startKey,
         }),
       );
-      return this.#page(out.Items, out.LastEvaluatedKey);
+      const items = (out.Items ?? []).map((item: Record<string, unknown>) => {
+        const { pk, gsi2sk, ...rest } = item;
+        const id: unknown = typeof pk === 'string' ? pk.slice('RUN#'.length) : pk;
+        const since: unknown = typeof gsi2sk === 'string' ? gsi2sk.slice(0, gsi2sk.indexOf('#')) : gsi2sk;
+        return OpenRunItemSchema.parse({ ...rest, id, since });
+      });
+      const nextCursor = encodeCursor(out.LastEvaluatedKey);
+      return nextCursor === undefined ? { items } : { items, nextCursor };
     } catch (e) {
-      throw storeError(e, 'list unfinished runs');
+      throw storeError(e, 'list open runs');
     }
   }
 

@@ -1,7 +1,7 @@
 import type { output, ZodType } from 'zod';
 
 /** Attributes that place an item in the table rather than describe it. */
-const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'expiresAt']);
+const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'expiresAt']);
 
 /**
  * Maps a stored item to its domain object: key attributes dropped, the rest

@@ -6,6 +6,9 @@
  * | -------- | ------------- | ---------------------- | -------------- | --------------- |
  * | job      | `JOB#<id>`    | `JOB`                  | `JOBS`         | `<id>`          |
  * | run      | `RUN#<runId>` | `RUN`                  | `JOB#<jobId>`  | `RUN#<runId>`   |
+ *
+ * An open run (queued or running) also carries `gsi2pk = OPEN`, `gsi2sk = <ISO time it
+ * last moved>#<runId>` (sparse index gsi2); finishing removes them.
  * | delivery | `JOB#<jobId>` | `DELIVERY#<dedupeKey>` |                |                 |
  */
 export interface TableKey {
@@ -22,6 +25,8 @@ export const JOBS_GSI1PK = 'JOBS';
 export const RUN_SK = 'RUN';
 export const RUN_GSI1SK_PREFIX = 'RUN#';
 export const DELIVERY_SK_PREFIX = 'DELIVERY#';
+export const OPEN_GSI2PK = 'OPEN';
+export const openIndexSk = (at: string, runId: string): string => `${at}#${runId}`;
 
 export const jobKey = (id: string): TableKey => ({ pk: `JOB#${id}`, sk: JOB_SK });
 export const jobIndexKey = (id: string): IndexKey => ({ gsi1pk: JOBS_GSI1PK, gsi1sk: id });

@@ -6,6 +6,7 @@ import type {
   DeliveryCreateResult,
   DeliveryStore,
   JobStore,
+  OpenRun,
   Page,
   PageRequest,
   PayloadStore,
@@ -80,11 +81,28 @@ export class MemoryRunStore implements RunStore {
     this.writes++;
     const run = this.items.get(runId);
     if (!run || run.status !== 'running' || run.attempt !== r.attempt) return Promise.resolve(false);
-    this.items.set(runId, { ...run, status: 'queued', error: r.error, logs: r.logs });
+    this.items.set(runId, { ...run, status: 'queued', error: r.error, logs: r.logs ?? run.logs });
     return Promise.resolve(true);
   }
-  listUnfinished(): Promise<Page<Run>> {
-    return Promise.resolve({ items: [...this.items.values()].filter((r) => !isFinal(r.status)) });
+  listOpen(page: PageRequest & { before?: string } = {}): Promise<Page<OpenRun>> {
+    const items = [...this.items.values()]
+      .flatMap((r): OpenRun[] =>
+        r.status === 'queued' || r.status === 'running'
+          ? [
+              {
+                id: r.id,
+                jobId: r.jobId,
+                status: r.status,
+                mode: r.mode,
+                attempt: r.attempt,
+                since: r.startedAt ?? r.createdAt,
+              },
+            ]
+          : [],
+      )
+      .filter((r) => page.before === undefined || `${r.since}#${r.id}` < page.before)
+      .sort((a, b) => `${a.since}#${a.id}`.localeCompare(`${b.since}#${b.id}`));
+    return Promise.resolve({ items });
   }
 }
 

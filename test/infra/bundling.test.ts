@@ -26,6 +26,7 @@ const bundles = {
   ingest: assetDirOf(logicalIdOf(stack.ingest.lambdaFunction)),
   worker: assetDirOf(logicalIdOf(stack.worker.lambdaFunction)),
   admin: assetDirOf(logicalIdOf(stack.admin.lambdaFunction)),
+  sweeper: assetDirOf(logicalIdOf(stack.sweeper.lambdaFunction)),
 };
 
 afterAll(() => rmSync(outdir, { recursive: true, force: true }));
@@ -46,8 +47,8 @@ describe('function bundles', () => {
     },
   );
 
-  it('are three different bundles', () => {
-    expect(new Set(Object.values(bundles)).size).toBe(3);
+  it('are four different bundles', () => {
+    expect(new Set(Object.values(bundles)).size).toBe(4);
     for (const dir of Object.values(bundles)) expect(existsSync(dir)).toBe(true);
   });
 
@@ -59,6 +60,8 @@ describe('function bundles', () => {
       TRIGGERHUB_TABLE: 'table',
       TRIGGERHUB_QUEUE_URL: 'http://127.0.0.1:9/000000000000/runs',
       TRIGGERHUB_PAYLOAD_BUCKET: 'payloads',
+      TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS: '1800',
+      TRIGGERHUB_WORKER_TIMEOUT_SECONDS: '300',
       TRIGGERHUB_DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
       TRIGGERHUB_SQS_ENDPOINT: 'http://127.0.0.1:9',
       TRIGGERHUB_S3_ENDPOINT: 'http://127.0.0.1:9',
@@ -77,6 +80,6 @@ describe('function bundles', () => {
       { env, encoding: 'utf8', timeout: 60_000 },
     );
     // Assess
-    expect(JSON.parse(output)).toEqual(['function', 'function', 'function']);
+    expect(JSON.parse(output)).toEqual(['function', 'function', 'function', 'function']);
   });
 });

@@ -35,7 +35,12 @@ const resourcesFor = (fn: TriggerhubFunction, action: string): string[] => [
   ),
 ];
 
-const functions = { ingest: stack.ingest, worker: stack.worker, admin: stack.admin };
+const functions = {
+  ingest: stack.ingest,
+  worker: stack.worker,
+  admin: stack.admin,
+  sweeper: stack.sweeper,
+};
 
 describe('least privilege: every function', () => {
   it.each(Object.entries(functions))('%s uses its own role with no AWS managed policy', (_name, fn) => {
@@ -95,6 +100,14 @@ describe('least privilege: DynamoDB', () => {
       'dynamodb:GetItem': [tableArn],
       'dynamodb:PutItem': [tableArn],
       'dynamodb:Query': [tableIndexes],
+    });
+  });
+
+  it('sweeper: gets and updates items of the table, queries the open-runs index gsi2 only', () => {
+    expect(dynamoGrants(stack.sweeper)).toEqual({
+      'dynamodb:GetItem': [tableArn],
+      'dynamodb:Query': [`${tableArn}/index/gsi2`],
+      'dynamodb:UpdateItem': [tableArn],
     });
   });
 
@@ -181,6 +194,30 @@ describe('least privilege: secret prefix', () => {
     // Assess
     expect(secretResources).toEqual([
       'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:acme/*',
+    ]);
+  });
+});
+
+describe('least privilege: sweeper', () => {
+  it('may only send to the run queue in SQS (no receive, delete or DLQ access)', () => {
+    expect(actionsFor(stack.sweeper, 'sqs')).toEqual(['sqs:SendMessage']);
+    expect(resourcesFor(stack.sweeper, 'sqs:SendMessage')).toEqual([queueArn]);
+  });
+
+  it('has no S3 or Secrets Manager access', () => {
+    expect(actionsFor(stack.sweeper, 's3')).toEqual([]);
+    expect(actionsFor(stack.sweeper, 'secretsmanager')).toEqual([]);
+  });
+
+  it('is allowed nothing beyond logs, tracing, the table and the run queue', () => {
+    const services = new Set(allowed(stack.sweeper).map((p) => p.action.split(':')[0]));
+    expect([...services].sort()).toEqual(['dynamodb', 'logs', 'sqs', 'xray']);
+  });
+
+  it('is not invoked by any event source mapping (only by its schedule)', () => {
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
+    expect(mappings.map((m): unknown => m.Properties.FunctionName)).toEqual([
+      { Ref: logicalIdOf(stack.worker.lambdaFunction) },
     ]);
   });
 });

@@ -65,6 +65,22 @@ describe('cdk-nag AwsSolutions checks', () => {
     }
   });
 
+  it('acknowledges nothing on the sweeper role but X-Ray (its index grant names gsi2, no wildcard)', () => {
+    // Act
+    const { app, stack } = createTestApp();
+    const template: Parameters<typeof acknowledgements>[0] = app
+      .synth()
+      .getStackByName(stack.stackName).template;
+    const sweeperPolicies = Object.fromEntries(
+      Object.entries(template.Resources).filter(([id]) => id.startsWith('SweeperRole')),
+    );
+    // Assess: the role and its default policy are both found
+    expect(Object.keys(sweeperPolicies)).toHaveLength(2);
+    expect([...acknowledgements({ Resources: sweeperPolicies }).keys()]).toEqual([
+      'AwsSolutions-IAM5[Resource::*]',
+    ]);
+  });
+
   it('fails the synth on a finding nobody acknowledged', () => {
     // Prepare: a queue without DLQ or TLS-only policy
     const { app, stack } = createTestApp();

@@ -2,6 +2,12 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Runtime, RuntimeFamily } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
+import { GSI1_NAME, GSI2_NAME } from '../../infra/constructs/triggerhub-table.ts';
+import {
+  GSI1_NAME as LOCAL_GSI1_NAME,
+  GSI2_NAME as LOCAL_GSI2_NAME,
+  tableDefinition,
+} from '../../shared/store/table-definition.ts';
 import { logicalIdOf, synthStack } from './synth-helpers.ts';
 
 // One synth shared by the read-only assertions below (~0.5 s each).
@@ -10,6 +16,7 @@ const ids = {
   ingest: logicalIdOf(stack.ingest.lambdaFunction),
   worker: logicalIdOf(stack.worker.lambdaFunction),
   admin: logicalIdOf(stack.admin.lambdaFunction),
+  sweeper: logicalIdOf(stack.sweeper.lambdaFunction),
   queue: logicalIdOf(stack.runQueue.queue),
   dlq: logicalIdOf(stack.runQueue.deadLetterQueue),
   table: logicalIdOf(stack.table.table),
@@ -27,11 +34,11 @@ const functionProps = (logicalId: string): FunctionProperties => {
 };
 
 describe('TriggerhubStack functions', () => {
-  it('has exactly the three triggerhub functions and no CDK-internal ones', () => {
+  it('has exactly the four triggerhub functions and no CDK-internal ones', () => {
     // Assess
-    template.resourceCountIs('AWS::Lambda::Function', 3);
+    template.resourceCountIs('AWS::Lambda::Function', 4);
     expect(Object.keys(template.findResources('AWS::Lambda::Function')).sort()).toEqual(
-      [ids.ingest, ids.worker, ids.admin].sort(),
+      [ids.ingest, ids.worker, ids.admin, ids.sweeper].sort(),
     );
   });
 
@@ -43,7 +50,7 @@ describe('TriggerhubStack functions', () => {
       .at(-1);
     expect(newest).toBe('nodejs24.x');
     // Assess
-    for (const id of [ids.ingest, ids.worker, ids.admin]) {
+    for (const id of [ids.ingest, ids.worker, ids.admin, ids.sweeper]) {
       expect(functionProps(id)).toMatchObject({
         Runtime: newest,
         Architectures: ['arm64'],
@@ -54,29 +61,51 @@ describe('TriggerhubStack functions', () => {
     }
   });
 
+  const sharedEnvironment = {
+    NODE_OPTIONS: '--enable-source-maps',
+    TRIGGERHUB_TABLE: { Ref: ids.table },
+    TRIGGERHUB_QUEUE_URL: { Ref: ids.queue },
+    TRIGGERHUB_PAYLOAD_BUCKET: { Ref: ids.bucket },
+    TRIGGERHUB_SECRET_PREFIX: 'triggerhub/',
+    TRIGGERHUB_MAX_RECEIVE_COUNT: '3',
+    TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS: '1800',
+    TRIGGERHUB_RETENTION_DAYS: '30',
+    POWERTOOLS_SERVICE_NAME: 'triggerhub',
+    POWERTOOLS_LOG_LEVEL: 'INFO',
+  };
+
   it('gives every function the whole environment contract of shared/config.ts', () => {
     for (const id of [ids.ingest, ids.worker, ids.admin]) {
       // Act
       const env = functionProps(id).Environment.Variables;
       // Assess
-      expect(env).toEqual({
-        NODE_OPTIONS: '--enable-source-maps',
-        TRIGGERHUB_TABLE: { Ref: ids.table },
-        TRIGGERHUB_QUEUE_URL: { Ref: ids.queue },
-        TRIGGERHUB_PAYLOAD_BUCKET: { Ref: ids.bucket },
-        TRIGGERHUB_SECRET_PREFIX: 'triggerhub/',
-        TRIGGERHUB_MAX_RECEIVE_COUNT: '3',
-        TRIGGERHUB_RETENTION_DAYS: '30',
-        POWERTOOLS_SERVICE_NAME: 'triggerhub',
-        POWERTOOLS_LOG_LEVEL: 'INFO',
-      });
+      expect(env).toEqual(sharedEnvironment);
     }
+  });
+
+  it('gives the sweeper the same environment plus the worker timeout', () => {
+    // Act
+    const env = functionProps(ids.sweeper).Environment.Variables;
+    // Assess
+    expect(env).toEqual({ ...sharedEnvironment, TRIGGERHUB_WORKER_TIMEOUT_SECONDS: '300' });
+  });
+
+  it('tells the sweeper the queue and worker settings actually in force', () => {
+    // Prepare
+    const resources = template.toJSON().Resources;
+    const queue = resources[ids.queue].Properties;
+    // Act
+    const env = functionProps(ids.sweeper).Environment.Variables;
+    // Assess
+    expect(env.TRIGGERHUB_MAX_RECEIVE_COUNT).toBe(String(queue.RedrivePolicy.maxReceiveCount));
+    expect(env.TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS).toBe(String(queue.VisibilityTimeout));
+    expect(env.TRIGGERHUB_WORKER_TIMEOUT_SECONDS).toBe(String(resources[ids.worker].Properties.Timeout));
   });
 
   it('writes each function to its own log group kept one month', () => {
     const logGroups = template.findResources('AWS::Logs::LogGroup');
     const used = new Set<string>();
-    for (const id of [ids.ingest, ids.worker, ids.admin]) {
+    for (const id of [ids.ingest, ids.worker, ids.admin, ids.sweeper]) {
       // Act
       const { LoggingConfig } = functionProps(id);
       const logGroupId = LoggingConfig.LogGroup.Ref;
@@ -84,13 +113,18 @@ describe('TriggerhubStack functions', () => {
       expect(logGroups[logGroupId]?.Properties.RetentionInDays).toBe(30);
       used.add(logGroupId);
     }
-    expect(used.size).toBe(3);
+    expect(used.size).toBe(4);
   });
 
   it('times the worker out after 5 minutes and the HTTP functions before the API does (30 s)', () => {
     expect(functionProps(ids.worker).Timeout).toBe(300);
     expect(functionProps(ids.ingest).Timeout).toBeLessThan(30);
     expect(functionProps(ids.admin).Timeout).toBeLessThan(30);
+  });
+
+  it('times the sweeper out after 2 minutes, well within its 5-minute schedule', () => {
+    expect(functionProps(ids.sweeper).Timeout).toBe(120);
+    expect(functionProps(ids.sweeper).Timeout).toBeLessThan(5 * 60);
   });
 
   it('feeds the worker from the run queue in batches of 10 with partial batch failures', () => {
@@ -105,6 +139,55 @@ describe('TriggerhubStack functions', () => {
     const [mapping] = Object.values(template.findResources('AWS::Lambda::EventSourceMapping'));
     expect(mapping?.Properties.MaximumBatchingWindowInSeconds).toBeGreaterThanOrEqual(1);
     expect(mapping?.Properties.MaximumBatchingWindowInSeconds).toBeLessThanOrEqual(5);
+  });
+});
+
+describe('TriggerhubStack sweep schedule', () => {
+  const rules = template.findResources('AWS::Events::Rule');
+  const ruleId = logicalIdOf(stack.sweepSchedule);
+
+  it('has one rule, enabled, firing every 5 minutes', () => {
+    expect(Object.keys(rules)).toEqual([ruleId]);
+    expect(rules[ruleId]?.Properties).toMatchObject({
+      ScheduleExpression: 'rate(5 minutes)',
+      State: 'ENABLED',
+    });
+    expect(rules[ruleId]?.Properties).not.toHaveProperty('EventPattern');
+  });
+
+  it('targets only the sweeper, with a retry policy for failed invocations', () => {
+    expect(rules[ruleId]?.Properties.Targets).toEqual([
+      {
+        Arn: { 'Fn::GetAtt': [ids.sweeper, 'Arn'] },
+        Id: expect.any(String),
+        RetryPolicy: { MaximumEventAgeInSeconds: 3600, MaximumRetryAttempts: 2 },
+      },
+    ]);
+  });
+
+  it('lets only this rule invoke the sweeper', () => {
+    // Act
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) =>
+      JSON.stringify(p.Properties.FunctionName).includes(`"${ids.sweeper}"`),
+    );
+    // Assess
+    expect(permissions.map((p): unknown => p.Properties)).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [ids.sweeper, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      },
+    ]);
+  });
+
+  it('does not let Lambda retry a failed sweep (the next scheduled one redoes it)', () => {
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: ids.sweeper },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 0,
+    });
   });
 });
 
@@ -234,7 +317,7 @@ describe('TriggerhubStack run queue', () => {
 });
 
 describe('TriggerhubStack table', () => {
-  it('has pk/sk, the gsi1 index, on-demand billing, PITR, TTL on expiresAt and encryption', () => {
+  it('has pk/sk, the gsi1 and gsi2 indexes, on-demand billing, PITR, TTL on expiresAt and encryption', () => {
     template.resourceCountIs('AWS::DynamoDB::Table', 1);
     template.hasResourceProperties('AWS::DynamoDB::Table', {
       KeySchema: [
@@ -250,12 +333,50 @@ describe('TriggerhubStack table', () => {
           ],
           Projection: { ProjectionType: 'ALL' },
         },
+        {
+          IndexName: 'gsi2',
+          KeySchema: [
+            { AttributeName: 'gsi2pk', KeyType: 'HASH' },
+            { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
+          ],
+          Projection: {
+            ProjectionType: 'INCLUDE',
+            NonKeyAttributes: ['jobId', 'status', 'attempt', 'mode', 'startedAt', 'createdAt'],
+          },
+        },
       ],
       BillingMode: 'PAY_PER_REQUEST',
       PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       SSESpecification: { SSEEnabled: true },
     });
+  });
+
+  it('declares every index key attribute as a string', () => {
+    const definitions: { AttributeName: string; AttributeType: string }[] =
+      template.toJSON().Resources[ids.table].Properties.AttributeDefinitions;
+    expect([...definitions].sort((a, b) => a.AttributeName.localeCompare(b.AttributeName))).toEqual(
+      ['gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'pk', 'sk'].map((name) => ({
+        AttributeName: name,
+        AttributeType: 'S',
+      })),
+    );
+  });
+
+  it('has the layout of the local table the stores are tested against (shared/store/table-definition.ts)', () => {
+    // Prepare
+    const local = tableDefinition('local');
+    const byName = (a: { AttributeName?: string }, b: { AttributeName?: string }): number =>
+      String(a.AttributeName).localeCompare(String(b.AttributeName));
+    // Act
+    const deployed = template.toJSON().Resources[ids.table].Properties;
+    // Assess
+    expect(deployed.KeySchema).toEqual(local.KeySchema);
+    expect([...deployed.AttributeDefinitions].sort(byName)).toEqual(
+      [...(local.AttributeDefinitions ?? [])].sort(byName),
+    );
+    expect(deployed.GlobalSecondaryIndexes).toEqual(local.GlobalSecondaryIndexes);
+    expect([GSI1_NAME, GSI2_NAME]).toEqual([LOCAL_GSI1_NAME, LOCAL_GSI2_NAME]);
   });
 
   it('is retained and named by CloudFormation', () => {
@@ -354,15 +475,33 @@ describe('TriggerhubStack with custom props', () => {
     const resources = custom.template.toJSON().Resources;
     const queue = resources[logicalIdOf(custom.stack.runQueue.queue)].Properties;
     const env = resources[logicalIdOf(custom.stack.worker.lambdaFunction)].Properties.Environment.Variables;
+    const sweeperEnv =
+      resources[logicalIdOf(custom.stack.sweeper.lambdaFunction)].Properties.Environment.Variables;
     const bucket = resources[logicalIdOf(custom.stack.payloads.bucket)].Properties;
     // Assess
     expect(queue.RedrivePolicy.maxReceiveCount).toBe(5);
     expect(env.TRIGGERHUB_MAX_RECEIVE_COUNT).toBe('5');
     expect(queue.VisibilityTimeout).toBe(720);
+    expect(env.TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS).toBe('720');
+    expect(sweeperEnv.TRIGGERHUB_MAX_RECEIVE_COUNT).toBe('5');
+    expect(sweeperEnv.TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS).toBe('720');
+    expect(sweeperEnv.TRIGGERHUB_WORKER_TIMEOUT_SECONDS).toBe('120');
     expect(env.TRIGGERHUB_RETENTION_DAYS).toBe('7');
     expect(bucket.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(7);
     expect(env.TRIGGERHUB_SECRET_PREFIX).toBe('acme/');
     expect(env.POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
     custom.template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'acme/smarttasks' });
+  });
+
+  it('passes an explicit queue visibility timeout to every function', () => {
+    // Act
+    const custom = synthStack({ queueVisibilityTimeout: Duration.hours(1) });
+    const resources = custom.template.toJSON().Resources;
+    // Assess
+    expect(resources[logicalIdOf(custom.stack.runQueue.queue)].Properties.VisibilityTimeout).toBe(3600);
+    for (const fn of [custom.stack.ingest, custom.stack.worker, custom.stack.admin, custom.stack.sweeper]) {
+      const env = resources[logicalIdOf(fn.lambdaFunction)].Properties.Environment.Variables;
+      expect(env.TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS).toBe('3600');
+    }
   });
 });

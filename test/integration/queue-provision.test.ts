@@ -22,6 +22,7 @@ describe('provision', () => {
     ]);
     expect(Table?.GlobalSecondaryIndexes?.map((i) => [i.IndexName, i.IndexStatus])).toEqual([
       ['gsi1', 'ACTIVE'],
+      ['gsi2', 'ACTIVE'],
     ]);
     expect(Attributes?.VisibilityTimeout).toBe('45');
     expect(JSON.parse(Attributes?.RedrivePolicy ?? '{}')).toEqual({

@@ -3,7 +3,7 @@ import { ulid } from 'ulid';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../../shared/errors.ts';
 import type { LogLine, Run } from '../../shared/model/index.ts';
-import type { RunFinish } from '../../shared/ports.ts';
+import type { OpenRun, RunFinish } from '../../shared/ports.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import type { TestResources } from '../helpers/aws.ts';
 import { freshResources } from '../helpers/aws.ts';
@@ -327,10 +327,10 @@ describe('DynamoRunStore', () => {
     });
   });
 
-  describe('listUnfinished', () => {
-    it('finds every queued or running run across pages, and no finished one', async () => {
-      // Prepare: a table of its own, holding jobs and deliveries as well as runs
-      const own = await freshResources('store-runs-unfinished');
+  describe('listOpen (sparse index gsi2)', () => {
+    it('lists every queued or running run across pages, oldest move first, and no finished one', async () => {
+      // Prepare: a table of its own
+      const own = await freshResources('store-runs-open');
       const runs = new DynamoRunStore({
         client: own.clients.ddb,
         tableName: own.tableName,
@@ -345,24 +345,38 @@ describe('DynamoRunStore', () => {
       for (const run of finished) await runs.finish(run.id, finishOf(1));
 
       // Act
-      const found: Run[] = [];
+      const found: OpenRun[] = [];
       let cursor: string | undefined;
       let pages = 0;
       do {
-        const page = await runs.listUnfinished({ limit: 2, cursor });
+        const page = await runs.listOpen({ limit: 2, cursor });
         found.push(...page.items);
         cursor = page.nextCursor;
         pages += 1;
       } while (cursor !== undefined && pages < 20);
+      const before = await runs.listOpen({ before: iso(5000) });
 
       // Assess
-      expect(found.map((r) => r.id).sort()).toEqual([...queued, ...running].map((r) => r.id).sort());
-      expect(
-        found
-          .filter((r) => r.status === 'running')
-          .map((r) => r.id)
-          .sort(),
-      ).toEqual(running.map((r) => r.id).sort());
+      expect(found.map((r) => r.id)).toEqual([...queued, ...running].map((r) => r.id));
+      expect(found.filter((r) => r.status === 'running')).toEqual(
+        running.map((r) => ({
+          id: r.id,
+          jobId: r.jobId,
+          status: 'running',
+          mode: 'async',
+          attempt: 1,
+          since: iso(7000),
+        })),
+      );
+      expect(found[0]).toEqual({
+        id: queued[0]?.id,
+        jobId: 'job-a',
+        status: 'queued',
+        mode: 'async',
+        attempt: 0,
+        since: queued[0]?.createdAt,
+      });
+      expect(before.items.map((r) => r.id)).toEqual(queued.map((r) => r.id));
       expect(pages).toBeGreaterThan(1);
       expect(cursor).toBeUndefined();
     });
