@@ -3,11 +3,11 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runLocal } from '../../cli/local/start.ts';
 import { generateMediatorScript } from '../../cli/mediator/generate.ts';
 import type { Run } from '../../shared/model/index.ts';
-import { RunSchema } from '../../shared/model/index.ts';
 import { REPO_ROOT } from '../helpers/local-process.ts';
+import type { InProcessStack } from '../helpers/local-stack.ts';
+import { startInProcessStack } from '../helpers/local-stack.ts';
 
 const example = (name: string) => readFile(join(REPO_ROOT, 'examples', 'payloads', name), 'utf8');
 
@@ -16,50 +16,22 @@ const example = (name: string) => readFile(join(REPO_ROOT, 'examples', 'payloads
  * "Connect SecureChange" and "Connect a SmartTask" sections tell a user to.
  */
 describe('example jobs and payloads on the local stack', () => {
-  let dataDir: string;
+  let stack: InProcessStack;
   let url: string;
-  let stop: () => void;
-  let stopped: Promise<void>;
   const secrets: Record<string, string> = {};
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'triggerhub-examples-'));
-    const until = new Promise<void>((r) => (stop = r));
-    await new Promise<void>((ready, fail) => {
-      stopped = runLocal({
-        port: 0,
-        dataDir,
-        until,
-        print: () => undefined,
-        onReady: (s) => ((url = s.url), ready()),
-      });
-      stopped.catch(fail);
-    });
-    for (const name of ['securechange', 'checkpoint']) {
-      secrets[name] = (await readFile(join(dataDir, 'secrets', name), 'utf8')).trim();
-    }
+    stack = await startInProcessStack();
+    url = stack.url;
+    for (const name of ['securechange', 'checkpoint']) secrets[name] = await stack.secret(name);
   });
 
-  afterAll(async () => {
-    stop();
-    await stopped;
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => stack.stop());
 
   const post = (jobId: string, body: string, headers: Record<string, string>) =>
     fetch(`${url}/hooks/${jobId}`, { method: 'POST', headers, body });
 
-  const finished = async (runId: string): Promise<Run> => {
-    for (let i = 0; i < 100; i++) {
-      const res = await fetch(`${url}/admin/runs/${runId}`);
-      if (res.status === 200) {
-        const run = RunSchema.parse(await res.json());
-        if (run.status !== 'queued' && run.status !== 'running') return run;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`run ${runId} did not finish`);
-  };
+  const finished = (runId: string): Promise<Run> => stack.waitForRun(runId);
 
   const scHeaders = (event?: string) => ({
     'content-type': 'application/xml',

@@ -1,25 +1,19 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReceiveMessageCommand, type SQSClient } from '@aws-sdk/client-sqs';
-import { runLocal } from '../../cli/local/start.ts';
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
-import { RunSchema } from '../../shared/model/index.ts';
+import type { InProcessStack } from '../helpers/local-stack.ts';
+import { startInProcessStack } from '../helpers/local-stack.ts';
 
 /**
  * The whole pipeline as `npm start` runs it (emulators, API Gateway-shaped
  * server, poller, worker), driven over HTTP on loopback.
  */
 describe('local stack end to end', () => {
-  let dataDir: string;
+  let stack: InProcessStack;
   let url: string;
   let deps: Deps;
   let secret: string;
-  let stop: () => void;
-  let sqs: SQSClient;
-  let dlqUrl: string;
   let failures = 0;
   const alwaysFails = defineIntegration({
     id: 'always-fails',
@@ -32,38 +26,15 @@ describe('local stack end to end', () => {
       throw new Error('target answered 503');
     },
   });
-  let stopped: Promise<void>;
-  const lines: string[] = [];
 
   beforeAll(async () => {
-    dataDir = await mkdtemp(join(tmpdir(), 'triggerhub-e2e-'));
     process.env.TRIGGERHUB_RETRY_BASE_SECONDS = '0';
-    const until = new Promise<void>((r) => (stop = r));
-    await new Promise<void>((ready, fail) => {
-      stopped = runLocal({
-        port: 0,
-        dataDir,
-        until,
-        print: (l) => lines.push(l),
-        integrations: [alwaysFails],
-        onReady: (s) => {
-          url = s.url;
-          deps = s.deps;
-          sqs = s.sqs;
-          dlqUrl = s.dlqUrl;
-          ready();
-        },
-      });
-      stopped.catch(fail);
-    });
-    secret = (await readFile(join(dataDir, 'secrets', 'demo'), 'utf8')).trim();
+    stack = await startInProcessStack({ integrations: [alwaysFails] });
+    ({ url, deps } = stack);
+    secret = await stack.secret('demo');
   });
 
-  afterAll(async () => {
-    stop();
-    await stopped;
-    await rm(dataDir, { recursive: true, force: true });
-  });
+  afterAll(() => stack.stop());
 
   const post = (jobId: string, body: string, headers: Record<string, string> = {}) =>
     fetch(`${url}/hooks/${jobId}`, {
@@ -72,20 +43,10 @@ describe('local stack end to end', () => {
       body,
     });
 
-  const waitForRun = async (runId: string, until: (status: string) => boolean) => {
-    for (let i = 0; i < 100; i++) {
-      const res = await fetch(`${url}/admin/runs/${runId}`);
-      if (res.status === 200) {
-        const run = RunSchema.parse(await res.json());
-        if (until(run.status)) return run;
-      }
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    throw new Error(`run ${runId} did not reach the expected status`);
-  };
+  const waitForRun = (runId: string, until: (status: string) => boolean) => stack.waitForRun(runId, until);
 
   it('prints a ready line with a curl example that does not contain the secret', () => {
-    const text = lines.join('\n');
+    const text = stack.lines.join('\n');
     expect(text).toContain(`triggerhub is ready on ${url}`);
     expect(text).toMatch(/curl -sS -X POST .*\/hooks\/demo/);
     expect(text).not.toContain(secret);
@@ -173,7 +134,9 @@ describe('local stack end to end', () => {
     expect(run.logs.filter((l) => l.message.includes('target answered 503'))).toHaveLength(3);
     let dead: string[] = [];
     for (let i = 0; i < 50 && dead.length === 0; i++) {
-      const got = await sqs.send(new ReceiveMessageCommand({ QueueUrl: dlqUrl, WaitTimeSeconds: 0 }));
+      const got = await stack.sqs.send(
+        new ReceiveMessageCommand({ QueueUrl: stack.dlqUrl, WaitTimeSeconds: 0 }),
+      );
       dead = (got.Messages ?? []).map((m) => m.Body ?? '');
       if (dead.length === 0) await new Promise((r) => setTimeout(r, 100));
     }

@@ -1,0 +1,72 @@
+import type { SQSClient } from '@aws-sdk/client-sqs';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { LocalOptions } from '../../cli/local/start.ts';
+import { runLocal } from '../../cli/local/start.ts';
+import type { Run } from '../../shared/model/index.ts';
+import { RunSchema } from '../../shared/model/index.ts';
+import type { Deps } from '../../shared/runtime/deps.ts';
+
+export interface InProcessStack {
+  url: string;
+  deps: Deps;
+  sqs: SQSClient;
+  dlqUrl: string;
+  dataDir: string;
+  /** What the stack printed (ready line…). */
+  lines: string[];
+  /** A secret the stack generated under its data folder. */
+  secret(name: string): Promise<string>;
+  /** The run once `done(status)` holds, polled through the admin API. */
+  waitForRun(runId: string, done?: (status: string) => boolean): Promise<Run>;
+  stop(): Promise<void>;
+}
+
+const finished = (status: string): boolean => status !== 'queued' && status !== 'running';
+
+/** The local stack as `npm start` runs it, in this process, on a random port and a fresh data folder. */
+export const startInProcessStack = async (
+  options: Partial<Omit<LocalOptions, 'port' | 'dataDir' | 'until' | 'onReady' | 'print'>> = {},
+): Promise<InProcessStack> => {
+  const dataDir = await mkdtemp(join(tmpdir(), 'triggerhub-e2e-'));
+  const lines: string[] = [];
+  let stop = (): void => undefined;
+  const until = new Promise<void>((r) => (stop = r));
+  let stopped: Promise<void> = Promise.resolve();
+  const ready = await new Promise<{ url: string; deps: Deps; sqs: SQSClient; dlqUrl: string }>(
+    (resolve, fail) => {
+      stopped = runLocal({
+        ...options,
+        port: 0,
+        dataDir,
+        until,
+        print: (l) => lines.push(l),
+        onReady: resolve,
+      });
+      stopped.catch(fail);
+    },
+  );
+  return {
+    ...ready,
+    dataDir,
+    lines,
+    secret: async (name) => (await readFile(join(dataDir, 'secrets', name), 'utf8')).trim(),
+    waitForRun: async (runId, done = finished) => {
+      for (let i = 0; i < 100; i++) {
+        const res = await fetch(`${ready.url}/admin/runs/${runId}`);
+        if (res.status === 200) {
+          const run = RunSchema.parse(await res.json());
+          if (done(run.status)) return run;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      throw new Error(`run ${runId} did not reach the expected status`);
+    },
+    stop: async () => {
+      stop();
+      await stopped;
+      await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+};
