@@ -81,22 +81,38 @@ const boundOutput = (
   secretValues: readonly string[],
 ): unknown => {
   if (output === undefined) return undefined;
-  let json: string | undefined;
   try {
-    json = JSON.stringify(output);
+    const json = JSON.stringify(output);
+    if (json === undefined) return undefined;
+    const redacted = redactValue(JSON.parse(json) as unknown, secretValues);
+    const bytes = Buffer.byteLength(JSON.stringify(redacted));
+    if (bytes <= MAX_OUTPUT_BYTES) return redacted;
+    logger.warn(`output dropped: ${bytes} bytes is more than the ${MAX_OUTPUT_BYTES} a run keeps`);
+    return { dropped: true, reason: 'too large', bytes };
   } catch {
     logger.warn('output dropped: not serializable as JSON');
     return { dropped: true, reason: 'not serializable as JSON' };
   }
-  if (json === undefined) return undefined;
-  const redacted = redact(
-    json,
-    secretValues.map((v) => JSON.stringify(v).slice(1, -1)),
-  );
-  const bytes = Buffer.byteLength(redacted);
-  if (bytes <= MAX_OUTPUT_BYTES) return redacted === json ? output : (JSON.parse(redacted) as unknown);
-  logger.warn(`output dropped: ${bytes} bytes is more than the ${MAX_OUTPUT_BYTES} a run keeps`);
-  return { dropped: true, reason: 'too large', bytes };
+};
+
+/**
+ * A JSON value with secret values redacted in every string, key and number
+ * (a number that shows a secret becomes the string `***`): redacting the JSON
+ * text instead could break its syntax.
+ */
+const redactValue = (value: unknown, secrets: readonly string[]): unknown => {
+  if (typeof value === 'string') return redact(value, secrets);
+  if (typeof value === 'number') {
+    const text = String(value);
+    return redact(text, secrets) === text ? value : redact(text, secrets);
+  }
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, secrets));
+  if (typeof value === 'object' && value !== null) {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [redact(k, secrets), redactValue(v, secrets)]),
+    );
+  }
+  return value;
 };
 
 class DeadlineError extends Error {

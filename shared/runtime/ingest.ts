@@ -136,9 +136,12 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
     await deps.runs.create(run);
     await deps.queue.send({ runId, jobId: job.id });
   } catch (e) {
+    // A send can fail after SQS took the message: if a worker already moves the run, it was accepted.
+    if ((await failUnqueued(deps, runId, errorMessage(e))) === 'moving') {
+      return { kind: 'queued', runId, deliveryId };
+    }
     // Free the dedupe key so that the caller's retry is accepted, not answered as a duplicate.
     await deps.deliveries.release(job.id, dedupe, deliveryId).catch(() => undefined);
-    await failUnqueued(deps, runId, errorMessage(e));
     platformLogger.error('could not accept delivery', { jobId: job.id, runId, error: errorMessage(e) });
     throw new ServiceUnavailableError('could not queue the delivery; try again');
   }
@@ -169,9 +172,10 @@ const duplicateOf = async (
 };
 
 /**
- * Which deliveries count as one. HMAC-signed jobs dedupe on the signature:
- * it covers timestamp and body, so a captured request replayed within the
- * tolerance window is a duplicate whatever unsigned header it carries.
+ * Which deliveries count as one. HMAC-signed jobs dedupe on the signed body
+ * for at least the replay window, whatever unsigned header a
+ * request carries: a captured request replayed, even re-prefixed or with a new
+ * Idempotency-Key, is a duplicate, and so is the sender's re-signed retry.
  * Others use the caller's key or a hash of job, trigger and body within the
  * job's window (0 turns dedupe off).
  */
@@ -182,9 +186,9 @@ const dedupeOf = (
   deliveryId: string,
 ): { key: string; windowSeconds: number } => {
   if (job.auth.type === 'hmac') {
-    const signature = req.headers[job.auth.signatureHeader.toLowerCase()] ?? '';
+    // Only what is signed counts — job and body; never an unsigned header or query (`?event=`).
     return {
-      key: `sig:${createHash('sha256').update(signature.trim().toLowerCase()).digest('base64url')}`,
+      key: dedupeKeyOf(job.id, {}, req.body, ''),
       windowSeconds: Math.max(job.dedupeWindowSeconds, 2 * job.auth.toleranceSeconds + 60),
     };
   }
@@ -192,12 +196,20 @@ const dedupeOf = (
   return { key: dedupeKeyOf(job.id, req.headers, req.body, trigger), windowSeconds: job.dedupeWindowSeconds };
 };
 
-/** Records a run whose message never reached the queue as failed, if it was created. */
-const failUnqueued = async (deps: Deps, runId: string, error: string): Promise<void> => {
+/**
+ * Records a run whose message never reached the queue as failed — only while
+ * it is still `queued`: `moving` when a worker already has it (the message got
+ * through after all), `absent` when the run was never written.
+ */
+const failUnqueued = async (
+  deps: Deps,
+  runId: string,
+  error: string,
+): Promise<'failed' | 'moving' | 'absent'> => {
   try {
-    const at = deps.clock.now().toISOString();
-    const started = await deps.runs.start(runId, { startedAt: at, staleBefore: at });
-    if (!started) return;
+    // An empty staleBefore takes no `running` run over: a live attempt is left alone.
+    const started = await deps.runs.start(runId, { startedAt: deps.clock.now().toISOString(), staleBefore: '' });
+    if (!started) return (await deps.runs.get(runId)) ? 'moving' : 'absent';
     await deps.runs.finish(runId, {
       attempt: started.attempt,
       status: 'failed',
@@ -206,8 +218,10 @@ const failUnqueued = async (deps: Deps, runId: string, error: string): Promise<v
       error: `not queued: ${error}`,
       logs: [],
     });
+    return 'failed';
   } catch {
-    // The run item was not written either: nothing to record.
+    // The store is failing too; the sweeper requeues a run left queued.
+    return 'absent';
   }
 };
 

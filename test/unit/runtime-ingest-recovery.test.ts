@@ -55,6 +55,27 @@ describe('ingest never answers a retry with a run that does not exist', () => {
   });
 });
 
+describe('a send that fails after SQS took the message', () => {
+  it('answers 202 when a worker already moves the run, and keeps the dedupe key', async () => {
+    const { deps } = await setup();
+    // The message got through and a worker started the run; then the client saw an error.
+    deps.queue.send = async (m) => {
+      await deps.runs.start(m.runId, {
+        startedAt: '2026-11-22T10:00:00.000Z',
+        staleBefore: '2026-11-22T10:00:00.000Z',
+      });
+      throw new Error('socket hang up');
+    };
+    const answer = await ingest(deps, json('{"a":1}'));
+    expect(answer.kind).toBe('queued');
+    expect(deps.runs.items.get(answer.runId)).toMatchObject({ status: 'running', attempt: 1 });
+    await expect(ingest(deps, json('{"a":1}'))).resolves.toMatchObject({
+      kind: 'duplicate',
+      runId: answer.runId,
+    });
+  });
+});
+
 describe('HMAC replay protection', () => {
   const auth = {
     type: 'hmac' as const,
@@ -82,23 +103,35 @@ describe('HMAC replay protection', () => {
     expect(deps.queue.sent).toHaveLength(1);
   });
 
-  it('accepts the sender’s own retry, signed anew', async () => {
+  it('answers a re-prefixed replay and the sender’s re-signed retry as duplicates', async () => {
     const { deps, clock } = await setup({ auth });
     const body = '{"alert":1}';
-    await ingest(deps, {
+    const first = await ingest(deps, {
       jobId: 'j',
       body,
       headers: { 'content-type': 'application/json', ...hmacHeaders(auth, SECRET, body, clock.now()) },
+      query: {},
+    });
+    const signed = hmacHeaders(auth, SECRET, body, clock.now());
+    const bare = Object.fromEntries(Object.entries(signed).map(([k, v]) => [k, v.replace(/^sha256=/, '')]));
+    const replay = await ingest(deps, {
+      jobId: 'j',
+      body,
+      headers: { 'content-type': 'application/json', ...bare },
       query: {},
     });
     clock.advance(2_000);
-    const again = await ingest(deps, {
+    const resigned = await ingest(deps, {
       jobId: 'j',
       body,
       headers: { 'content-type': 'application/json', ...hmacHeaders(auth, SECRET, body, clock.now()) },
       query: {},
     });
-    expect(again.kind).toBe('queued');
+    expect([replay, resigned].map((a) => [a.kind, a.runId])).toEqual([
+      ['duplicate', first.runId],
+      ['duplicate', first.runId],
+    ]);
+    expect(deps.queue.sent).toHaveLength(1);
   });
 });
 

@@ -293,3 +293,37 @@ describe('processRunMessage output redaction', () => {
     expect(JSON.stringify(run)).not.toContain('SECRET');
   });
 });
+
+describe('processRunMessage output redaction by structure', () => {
+  it('keeps a succeeded run succeeded when a secret shows inside a number or next to an escape', async () => {
+    let executions = 0;
+    const numbers = defineIntegration({
+      id: 'numbers',
+      name: 'Numbers',
+      version: '1.0.0',
+      description: 'returns numbers',
+      parameters: { token: { type: 'password', mandatory: true } },
+      run: () => {
+        executions++;
+        return { message: 'ok', output: { count: 12345, note: 'line\nnimda', nimda: 1 } };
+      },
+    });
+    const deps = memoryDeps({ integrations: [numbers], secrets: { demo: ['x'], a: ['1234'], b: ['nimda'] } });
+    await deps.jobs.put(
+      JobSchema.parse({
+        id: 'j1',
+        name: 'J',
+        integration: 'numbers',
+        auth: { secret: 'demo' },
+        params: { token: { secret: 'a' } },
+      }),
+    );
+    await deps.runs.create(queuedRun());
+    await processRunMessage(deps, message(1));
+    expect(executions).toBe(1);
+    expect(deps.runs.items.get('R1')).toMatchObject({
+      status: 'succeeded',
+      output: { count: '***5', note: 'line\nnimda', nimda: 1 },
+    });
+  });
+});
