@@ -271,7 +271,7 @@ export class TriggerhubStack extends Stack {
     // worker: job lookup (GetItem); run start, finish and release (conditional UpdateItem).
     tableOnly(this.worker, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
     // admin: job and run reads, job put and delete; jobs and a job's runs listed through gsi1.
-    // No Scan: `listUnfinished` (recovery) runs only in the local stack.
+    // No Scan: `scanOpen` (start-up recovery) runs only in the local stack; the sweeper reads gsi2.
     tableOnly(this.admin, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
     Grant.addToPrincipal({
       grantee: this.admin,

@@ -74,6 +74,14 @@ export interface RunStore {
   finish(runId: string, finish: RunFinish): Promise<boolean>;
   /** `running (this attempt) → queued` with the error, before the queue retries it. */
   release(runId: string, retry: RunRetry): Promise<boolean>;
+  /**
+   * A `queued` run enqueued again by recovery: moves it in the index of open
+   * runs to `at` and counts it. Returns the count, or undefined when the run is
+   * no longer queued.
+   */
+  markRequeued(runId: string, at: string): Promise<number | undefined>;
+  /** Open runs read from the table itself, not the index: for local start-up, where a crash can tear the emulator's index. */
+  scanOpen(page?: PageRequest): Promise<Page<OpenRun>>;
   /** Runs not yet finished (queued or running), oldest move first; `before`: only those that last moved earlier. */
   listOpen(page?: PageRequest & { before?: string }): Promise<Page<OpenRun>>;
 }

@@ -10,6 +10,7 @@ import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { S3Client } from '@aws-sdk/client-s3';
 import type { SQSClient } from '@aws-sdk/client-sqs';
 import type { AwsClients } from '../../shared/aws/clients.ts';
+import { ConflictError } from '../../shared/errors.ts';
 import { tableDefinition } from '../../shared/store/table-definition.ts';
 
 export interface ProvisionOptions {
@@ -54,7 +55,18 @@ const ensureTable = async (ddb: DynamoDBDocumentClient, tableName: string): Prom
   const deadline = Date.now() + TABLE_ACTIVE_TIMEOUT_MS;
   for (;;) {
     const { Table } = await ddb.send(new DescribeTableCommand({ TableName: tableName }));
-    const indexesActive = (Table?.GlobalSecondaryIndexes ?? []).every((i) => i.IndexStatus === 'ACTIVE');
+    const indexes = Table?.GlobalSecondaryIndexes ?? [];
+    const missing = (tableDefinition(tableName).GlobalSecondaryIndexes ?? [])
+      .map((i) => i.IndexName)
+      .filter((name) => !indexes.some((i) => i.IndexName === name));
+    if (missing.length > 0) {
+      throw new ConflictError(
+        `table ${tableName} was made by an older triggerhub (no ${missing.join(', ')}): ` +
+          'delete its data folder (or use another TRIGGERHUB_DATA_DIR) and start again',
+        'table_outdated',
+      );
+    }
+    const indexesActive = indexes.every((i) => i.IndexStatus === 'ACTIVE');
     if (Table?.TableStatus === 'ACTIVE' && indexesActive) return;
     if (Date.now() > deadline)
       throw new Error(`table ${tableName} is not ACTIVE after ${TABLE_ACTIVE_TIMEOUT_MS} ms`);

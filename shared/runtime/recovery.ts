@@ -1,20 +1,19 @@
 import { errorMessage } from '../errors.ts';
-import type { OpenRun } from '../ports.ts';
+import type { OpenRun, Page } from '../ports.ts';
 import type { Deps } from './deps.ts';
 import { platformLogger } from './platform-logger.ts';
 
 /** A time after every real one: with it, any `running` run counts as stale. */
 const ANY_TIME = '9999-12-31T23:59:59.999Z';
 
-/** Every open run (oldest move first) that last moved before `before`, page by page. */
+/** Every open run a listing yields, page by page; one that cannot be repaired does not stop the rest. */
 const eachOpenRun = async (
-  deps: Pick<Deps, 'runs'>,
-  before: string | undefined,
+  list: (page: { limit: number; cursor?: string }) => Promise<Page<OpenRun>>,
   visit: (run: OpenRun) => Promise<void>,
 ): Promise<void> => {
   let cursor: string | undefined;
   do {
-    const page = await deps.runs.listOpen({ limit: 100, cursor, before });
+    const page = await list({ limit: 100, cursor });
     for (const run of page.items) {
       try {
         await visit(run);
@@ -27,30 +26,52 @@ const eachOpenRun = async (
 };
 
 /** Records a decision whose caller is gone without a verdict; it is not run again. */
-const failDecision = async (
-  deps: Pick<Deps, 'runs' | 'clock'>,
+const failDecision = (deps: Pick<Deps, 'runs' | 'clock'>, run: OpenRun, why: string): Promise<boolean> =>
+  recordFailed(deps, run, ANY_TIME, why);
+
+/**
+ * Hands a run back to the queue, as the next attempt's: a `running` one (its
+ * attempt died) is released first. Moving it in the index of open runs keeps
+ * the next sweep from sending it again at once. Returns how often the sweeper
+ * has requeued it, or undefined when it moved meanwhile.
+ */
+const requeue = async (
+  deps: Pick<Deps, 'runs' | 'queue' | 'clock'>,
   run: OpenRun,
   why: string,
+): Promise<number | undefined> => {
+  if (run.status === 'running' && !(await deps.runs.release(run.id, { attempt: run.attempt, error: why }))) {
+    return undefined;
+  }
+  const count = await deps.runs.markRequeued(run.id, deps.clock.now().toISOString());
+  if (count === undefined) return undefined;
+  await deps.queue.send({ runId: run.id, jobId: run.jobId });
+  return count;
+};
+
+/** Records a run failed, taking over a `running` one only if it started before `staleBefore` ('' : none). */
+const recordFailed = async (
+  deps: Pick<Deps, 'runs' | 'clock'>,
+  run: OpenRun,
+  staleBefore: string,
+  error: string,
 ): Promise<boolean> => {
   const now = deps.clock.now().toISOString();
-  const taken = await deps.runs.start(run.id, { startedAt: now, staleBefore: ANY_TIME });
+  const taken = await deps.runs.start(run.id, { startedAt: now, staleBefore });
   if (!taken) return false;
   return deps.runs.finish(run.id, {
     attempt: taken.attempt,
     status: 'failed',
     endedAt: now,
     durationMs: 0,
-    error: why,
+    error,
+    message: error,
     logs: taken.logs,
   });
 };
 
-/** Hands a run whose attempt died back to the queue, as the next attempt's. */
-const requeue = async (deps: Pick<Deps, 'runs' | 'queue'>, run: OpenRun, why: string): Promise<void> => {
-  if (run.status === 'running' && !(await deps.runs.release(run.id, { attempt: run.attempt, error: why })))
-    return;
-  await deps.queue.send({ runId: run.id, jobId: run.jobId });
-};
+/** After this many sweeps found a run queued with no message moving it, it is recorded failed. */
+export const MAX_SWEEP_REQUEUES = 3;
 
 /**
  * Enqueues again every open run: used when the local stack starts — before
@@ -60,14 +81,24 @@ const requeue = async (deps: Pick<Deps, 'runs' | 'queue'>, run: OpenRun, why: st
  */
 export const requeueUnfinished = async (deps: Pick<Deps, 'runs' | 'queue' | 'clock'>): Promise<number> => {
   let count = 0;
-  await eachOpenRun(deps, undefined, async (run) => {
-    if (run.mode === 'decision') {
-      await failDecision(deps, run, 'interrupted: the platform stopped while the decision ran');
-      return;
-    }
-    await requeue(deps, run, 'interrupted: the platform stopped during this attempt');
-    count++;
-  });
+  // The table, not the index: the emulator writes index and item separately, so a crash can tear them.
+  await eachOpenRun(
+    (page) => deps.runs.scanOpen(page),
+    async (run) => {
+      if (run.mode === 'decision') {
+        await failDecision(deps, run, 'interrupted: the platform stopped while the decision ran');
+        return;
+      }
+      if (run.status === 'running') {
+        await deps.runs.release(run.id, {
+          attempt: run.attempt,
+          error: 'interrupted: the platform stopped during this attempt',
+        });
+      }
+      await deps.queue.send({ runId: run.id, jobId: run.jobId });
+      count++;
+    },
+  );
   return count;
 };
 
@@ -108,47 +139,43 @@ export const sweepStaleRuns = async (
   const now = deps.clock.now().getTime();
   const oldest = Math.min(settings.queuedAfterMs, settings.runningAfterMs, settings.decisionAfterMs);
   const result = { requeued: 0, failed: 0 };
-  await eachOpenRun(deps, new Date(now - oldest).toISOString(), async (run) => {
-    const age = now - Date.parse(run.since);
-    if (run.mode === 'decision') {
-      if (
-        age > settings.decisionAfterMs &&
-        (await failDecision(deps, run, 'no verdict was recorded: its attempt died'))
-      ) {
-        result.failed++;
-      }
-      return;
-    }
-    if (run.status === 'queued' && age > settings.queuedAfterMs) {
-      await requeue(deps, run, 'its message was lost; enqueued again');
-      result.requeued++;
-    } else if (run.status === 'running' && age > settings.runningAfterMs) {
-      if (run.attempt < deps.settings.maxReceiveCount) {
-        await requeue(deps, run, `attempt ${run.attempt} died (worker crash or time-out); enqueued again`);
-        result.requeued++;
+  const before = new Date(now - oldest).toISOString();
+  await eachOpenRun(
+    (page) => deps.runs.listOpen({ ...page, before }),
+    async (run) => {
+      const age = now - Date.parse(run.since);
+      if (run.mode === 'decision') {
+        if (
+          age > settings.decisionAfterMs &&
+          (await failDecision(deps, run, 'no verdict was recorded: its attempt died'))
+        ) {
+          result.failed++;
+        }
         return;
       }
-      const taken = await deps.runs.start(run.id, {
-        startedAt: deps.clock.now().toISOString(),
-        staleBefore: new Date(now - settings.runningAfterMs).toISOString(),
-      });
-      if (!taken) return;
-      const error = `the last attempt (${run.attempt}) died (worker crash or time-out); its message is in the dead-letter queue`;
-      if (
-        await deps.runs.finish(run.id, {
-          attempt: taken.attempt,
-          status: 'failed',
-          endedAt: deps.clock.now().toISOString(),
-          durationMs: 0,
-          error,
-          message: error,
-          logs: taken.logs,
-        })
-      ) {
-        result.failed++;
+      if (run.status === 'queued' && age > settings.queuedAfterMs) {
+        const count = await deps.runs.markRequeued(run.id, deps.clock.now().toISOString());
+        if (count === undefined) return;
+        if (count > MAX_SWEEP_REQUEUES) {
+          const error = `no message moved it after ${MAX_SWEEP_REQUEUES} requeues (is the worker failing?)`;
+          if (await recordFailed(deps, run, '', error)) result.failed++;
+          return;
+        }
+        await deps.queue.send({ runId: run.id, jobId: run.jobId });
+        result.requeued++;
+      } else if (run.status === 'running' && age > settings.runningAfterMs) {
+        if (run.attempt < deps.settings.maxReceiveCount) {
+          const why = `attempt ${run.attempt} died (worker crash or time-out); enqueued again`;
+          if ((await requeue(deps, run, why)) !== undefined) result.requeued++;
+          return;
+        }
+        const error = `the last attempt (${run.attempt}) died (worker crash or time-out); its message is in the dead-letter queue`;
+        if (await recordFailed(deps, run, new Date(now - settings.runningAfterMs).toISOString(), error)) {
+          result.failed++;
+        }
       }
-    }
-  });
+    },
+  );
   if (result.requeued + result.failed > 0) platformLogger.warn('swept stale runs', result);
   return result;
 };

@@ -1,4 +1,4 @@
-import { GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { isFinal, RunSchema } from '../model/index.ts';
@@ -233,6 +233,53 @@ export class DynamoRunStore implements RunStore {
       error: retry.error,
       ...(retry.logs === undefined ? {} : { logs: retry.logs, logsTruncated: retry.logsTruncated }),
     });
+  }
+
+  async markRequeued(runId: string, at: string): Promise<number | undefined> {
+    try {
+      const out = await this.#ddb.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: runKey(runId),
+          UpdateExpression: 'SET #gsi2sk = :since, #requeues = if_not_exists(#requeues, :zero) + :one',
+          ConditionExpression: '#status = :queued',
+          ExpressionAttributeNames: { '#gsi2sk': 'gsi2sk', '#requeues': 'requeues', '#status': 'status' },
+          ExpressionAttributeValues: { ':since': openIndexSk(at, runId), ':zero': 0, ':one': 1, ':queued': 'queued' },
+          ReturnValues: 'UPDATED_NEW',
+        }),
+      );
+      const count: unknown = out.Attributes?.requeues;
+      return typeof count === 'number' ? count : undefined;
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) return undefined;
+      throw storeError(e, 'mark run requeued');
+    }
+  }
+
+  async scanOpen(page: PageRequest = {}): Promise<Page<OpenRun>> {
+    const limit = pageLimit(page.limit);
+    const startKey = decodeCursor(page.cursor, { kind: 'table' });
+    try {
+      // Limit bounds the items read before the filter: a page may hold fewer runs (even none)
+      // while nextCursor says there is more.
+      const out = await this.#ddb.send(
+        new ScanCommand({
+          TableName: this.#table,
+          FilterExpression: '#sk = :run AND #status IN (:queued, :running)',
+          ExpressionAttributeNames: { '#sk': 'sk', '#status': 'status' },
+          ExpressionAttributeValues: { ':run': 'RUN', ':queued': 'queued', ':running': 'running' },
+          Limit: limit,
+          ExclusiveStartKey: startKey,
+        }),
+      );
+      const items = (out.Items ?? []).map((item: Record<string, unknown>) =>
+        OpenRunItemSchema.parse({ ...item, since: item.startedAt ?? item.createdAt }),
+      );
+      const nextCursor = encodeCursor(out.LastEvaluatedKey);
+      return nextCursor === undefined ? { items } : { items, nextCursor };
+    } catch (e) {
+      throw storeError(e, 'scan open runs');
+    }
   }
 
   async listOpen(page: PageRequest & { before?: string } = {}): Promise<Page<OpenRun>> {

@@ -65,6 +65,7 @@ export class MemoryRunStore implements RunStore {
     const run = this.items.get(runId);
     if (!run || isFinal(run.status)) return Promise.resolve(undefined);
     if (run.status === 'running' && (run.startedAt ?? '') >= s.staleBefore) return Promise.resolve(undefined);
+    this.requeues.delete(runId);
     const next: Run = { ...run, status: 'running', attempt: run.attempt + 1, startedAt: s.startedAt };
     this.items.set(runId, next);
     return Promise.resolve(structuredClone(next));
@@ -84,6 +85,17 @@ export class MemoryRunStore implements RunStore {
     this.items.set(runId, { ...run, status: 'queued', error: r.error, logs: r.logs ?? run.logs });
     return Promise.resolve(true);
   }
+  /** Where recovery moved a queued run in the index of open runs, and how often. */
+  readonly requeues = new Map<string, { since: string; count: number }>();
+  markRequeued(runId: string, at: string) {
+    if (this.items.get(runId)?.status !== 'queued') return Promise.resolve(undefined);
+    const count = (this.requeues.get(runId)?.count ?? 0) + 1;
+    this.requeues.set(runId, { since: at, count });
+    return Promise.resolve(count);
+  }
+  scanOpen(): Promise<Page<OpenRun>> {
+    return this.listOpen();
+  }
   listOpen(page: PageRequest & { before?: string } = {}): Promise<Page<OpenRun>> {
     const items = [...this.items.values()]
       .flatMap((r): OpenRun[] =>
@@ -95,7 +107,7 @@ export class MemoryRunStore implements RunStore {
                 status: r.status,
                 mode: r.mode,
                 attempt: r.attempt,
-                since: r.startedAt ?? r.createdAt,
+                since: (r.status === 'queued' ? this.requeues.get(r.id)?.since : undefined) ?? r.startedAt ?? r.createdAt,
               },
             ]
           : [],

@@ -381,4 +381,32 @@ describe('DynamoRunStore', () => {
       expect(cursor).toBeUndefined();
     });
   });
+
+  describe('markRequeued and scanOpen', () => {
+    it('moves a queued run in the open index and counts it; refuses a run that is not queued', async () => {
+      // Prepare
+      const run = makeRun('requeue-job');
+      const running = makeRun('requeue-job', {}, 1);
+      await store.create(run);
+      await store.create(running);
+      await store.start(running.id, { startedAt: iso(1000), staleBefore: iso(1000) });
+
+      // Act
+      const first = await store.markRequeued(run.id, iso(60_000));
+      const second = await store.markRequeued(run.id, iso(120_000));
+      const notQueued = await store.markRequeued(running.id, iso(60_000));
+      const open = await store.listOpen({ limit: 100 });
+      const scanned = await store.scanOpen({ limit: 100 });
+
+      // Assess
+      expect([first, second, notQueued]).toEqual([1, 2, undefined]);
+      expect(open.items.find((r) => r.id === run.id)?.since).toBe(iso(120_000));
+      expect(scanned.items.map((r) => r.id)).toEqual(expect.arrayContaining([run.id, running.id]));
+      expect(scanned.items.find((r) => r.id === running.id)).toMatchObject({
+        status: 'running',
+        attempt: 1,
+        since: iso(1000),
+      });
+    });
+  });
 });

@@ -104,3 +104,27 @@ describe('sweepStaleRuns', () => {
     expect(await sweepStaleRuns(deps, settings)).toEqual({ requeued: 0, failed: 0 });
   });
 });
+
+describe('sweepStaleRuns over repeated sweeps', () => {
+  it('sends a stuck queued run again at most once per threshold, and fails it after the last requeue', async () => {
+    const { deps, clock } = await setup([run('Q')]);
+    const sent = () => deps.queue.sent.length;
+    clock.advance(51 * MIN);
+    await sweepStaleRuns(deps, settings);
+    expect(sent()).toBe(1);
+    // Five minutes later the run has just moved: nothing is sent again.
+    clock.advance(5 * MIN);
+    await sweepStaleRuns(deps, settings);
+    expect(sent()).toBe(1);
+    // Each further threshold without a worker moving it: sent again, up to the cap, then failed.
+    for (let i = 0; i < 3; i++) {
+      clock.advance(51 * MIN);
+      await sweepStaleRuns(deps, settings);
+    }
+    expect(sent()).toBe(3);
+    expect(deps.runs.items.get('Q')).toMatchObject({
+      status: 'failed',
+      error: 'no message moved it after 3 requeues (is the worker failing?)',
+    });
+  });
+});
