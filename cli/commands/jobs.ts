@@ -110,11 +110,7 @@ export const registerJobCommands = (program: Command, ctx: CommandContext): void
   jobs
     .command('list')
     .description('List jobs, one page at a time.')
-    .option(
-      '--limit <n>',
-      'jobs per page (1-100; default 20)',
-      intArg('--limit', 1, 100),
-    )
+    .option('--limit <n>', 'jobs per page (1-100; default 20)', intArg('--limit', 1, 100))
     .option('--cursor <cursor>', 'the page to show, as printed under the previous page')
     .action(async (opts: PageOptions, cmd: Command) => {
       const page = await ctx.client(cmd).listJobs(opts);

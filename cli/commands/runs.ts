@@ -10,11 +10,7 @@ export const registerRunCommands = (program: Command, ctx: CommandContext): void
     .command('list')
     .description('List the runs of a job, newest first, one page at a time.')
     .argument('<jobId>', 'job id')
-    .option(
-      '--limit <n>',
-      'runs per page (1-100; default 20)',
-      intArg('--limit', 1, 100),
-    )
+    .option('--limit <n>', 'runs per page (1-100; default 20)', intArg('--limit', 1, 100))
     .option('--cursor <cursor>', 'the page to show, as printed under the previous page')
     .action(async (jobId: string, opts: { limit?: number; cursor?: string }, cmd: Command) => {
       const page = await ctx.client(cmd).listRuns(jobId, opts);

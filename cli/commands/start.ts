@@ -41,6 +41,6 @@ export const registerStartCommand = (program: Command, ctx: CommandContext): voi
       const dataDir = resolve(opts.dataDir ?? (ctx.env.TRIGGERHUB_DATA_DIR || DEFAULT_DATA_DIR));
       // Loaded only here: the emulators and the AWS SDK are heavy, and no other command needs them.
       const { runLocal } = await import('../local/start.ts');
-      await runLocal({ port, dataDir });
+      await runLocal({ port, dataDir, exitWhenStopped: true });
     });
 };

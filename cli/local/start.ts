@@ -32,6 +32,8 @@ export interface LocalOptions {
   print?: (line: string) => void;
   /** Resolves to stop the stack. @default SIGINT or SIGTERM */
   until?: Promise<unknown>;
+  /** Exit the process once stopped if runs were still executing (the CLI's `start`). @default false */
+  exitWhenStopped?: boolean;
   /** Integrations besides the built-in ones (tests, or your own). */
   integrations?: readonly AnyIntegration[];
   /** Called once everything listens. */
@@ -108,6 +110,7 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
   const lock = await lockDataDir(dataDir);
   // Whatever started is stopped again, in reverse order, however start-up or the run ends.
   const stops: (() => Promise<unknown>)[] = [() => lock.release()];
+  let inFlight = false;
   try {
     const emulators = await startEmulators({ dataDir });
     stops.push(() => emulators.stop());
@@ -185,7 +188,16 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
     sweep.unref();
     stops.push(() => Promise.resolve(clearInterval(sweep)));
     // Runs still in flight after the grace period are taken over at the next start.
-    stops.push(() => Promise.race([poller.stop(), new Promise((r) => setTimeout(r, 5_000).unref())]));
+    stops.push(async () => {
+      const drained = await Promise.race([
+        poller.stop().then(() => true),
+        new Promise<boolean>((r) => setTimeout(() => r(false), 5_000).unref()),
+      ]);
+      if (!drained) {
+        inFlight = true;
+        print('runs still in flight: they are taken over at the next start');
+      }
+    });
 
     const secretPath = secretFilePath(dataDir, 'demo');
     const shownPath =
@@ -210,4 +222,6 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
     for (const stop of stops.reverse()) await stop().catch(() => undefined);
   }
   print('stopped');
+  // A run still executing in this process must not go on beside the next start's attempt.
+  if (inFlight && opts.exitWhenStopped) process.exit(0);
 };

@@ -554,7 +554,11 @@ describe('triggerhub start', () => {
 
     // Assess
     expect(out.code).toBe(0);
-    expect(runLocal).toHaveBeenCalledWith({ port: 4100, dataDir: resolve('tmp-data') });
+    expect(runLocal).toHaveBeenCalledWith({
+      port: 4100,
+      dataDir: resolve('tmp-data'),
+      exitWhenStopped: true,
+    });
   });
 
   it('prefers the flags, and defaults to 3000 and .triggerhub', async () => {
@@ -564,8 +568,8 @@ describe('triggerhub start', () => {
 
     // Assess
     expect(runLocal.mock.calls).toEqual([
-      [{ port: 4200, dataDir: '/tmp/th' }],
-      [{ port: 3000, dataDir: resolve('.triggerhub') }],
+      [{ port: 4200, dataDir: '/tmp/th', exitWhenStopped: true }],
+      [{ port: 3000, dataDir: resolve('.triggerhub'), exitWhenStopped: true }],
     ]);
   });
 
