@@ -7,7 +7,7 @@ import { promisify } from 'node:util';
 import type { BuildOptions, Metafile } from 'esbuild';
 import { build, stop } from 'esbuild';
 import { z } from 'zod';
-import { NODE_RUNTIME, REPO_ROOT } from '../infra/constructs/triggerhub-function.ts';
+import { ESM_REQUIRE_BANNER, NODE_RUNTIME, REPO_ROOT } from '../infra/constructs/triggerhub-function.ts';
 import type { BenchRow, BenchSection } from './row.ts';
 import { fixed, median } from './stats.ts';
 
@@ -25,10 +25,6 @@ export const MAX_SIZE_RATIO = 1.2;
 
 /** Fresh `node` processes per bundle for the module-evaluation median (plus one warm-up each). */
 const EVAL_ROUNDS = 7;
-
-/** Same text as `ESM_REQUIRE_BANNER` in infra/constructs/triggerhub-function.ts (not exported there). */
-const ESM_REQUIRE_BANNER =
-  "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 /**
  * The bare baseline: only the SDK v3 clients the functions construct

@@ -20,7 +20,7 @@ export const NODE_RUNTIME = Runtime.NODEJS_24_X;
  * Lets CommonJS dependencies bundled into the ESM output call `require` for
  * Node built-ins (esbuild's shim throws "Dynamic require is not supported").
  */
-const ESM_REQUIRE_BANNER =
+export const ESM_REQUIRE_BANNER =
   "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);";
 
 /**
