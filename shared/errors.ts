@@ -77,11 +77,40 @@ export class ServiceUnavailableError extends TriggerhubError {
 /**
  * An integration failure that retrying cannot fix (bad configuration, a 4xx
  * from the target). The worker records it and does not retry.
+ * Retryable: no.
  */
 export class PermanentError extends Error {
+  readonly retryable = false;
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = 'PermanentError';
+  }
+}
+
+/**
+ * A run passed its deadline (the job's `timeoutSeconds`): the run is
+ * `timed_out`. Retryable: yes, another attempt may be faster.
+ */
+export class DeadlineError extends Error {
+  readonly retryable = true;
+  constructor(readonly ms: number) {
+    super(`run timed out after ${ms} ms`);
+    this.name = 'DeadlineError';
+  }
+}
+
+/**
+ * Thrown by the worker to leave a message on the queue for another attempt
+ * (or, after the last one, for the DLQ). Retryable: yes, by definition.
+ */
+export class RetryableRunError extends Error {
+  readonly retryable = true;
+  constructor(
+    readonly runId: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'RetryableRunError';
   }
 }
 

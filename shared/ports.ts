@@ -1,4 +1,6 @@
-import type { Delivery, Job, LogLine, Run, RunStatus, Verdict } from './model/index.ts';
+import type { Delivery, Job, LogLine, Run, RunMessage, RunStatus, Verdict } from './model/index.ts';
+
+export type { RunMessage } from './model/index.ts';
 
 /** One page of a listing; pass `nextCursor` back as `cursor` for the next one. */
 export interface Page<T> {
@@ -100,11 +102,6 @@ export interface DeliveryStore {
   release(jobId: string, dedupeKey: string, deliveryId: string): Promise<void>;
 }
 
-/** What travels on the queue: ids only, the run carries the rest. */
-export interface RunMessage {
-  runId: string;
-  jobId: string;
-}
 
 export interface Queue {
   send(message: RunMessage): Promise<void>;

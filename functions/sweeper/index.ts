@@ -1,6 +1,6 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { loadConfig } from '../../shared/config.ts';
-import { createDeps } from '../../shared/runtime/create-deps.ts';
+import { createDeps } from '../create-deps.ts';
 import { platformLogger } from '../../shared/runtime/platform-logger.ts';
 import { sweepSettings, sweepStaleRuns } from '../../shared/runtime/recovery.ts';
 

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../shared/config.ts';
-import { createDeps } from '../../shared/runtime/create-deps.ts';
+import { createDeps } from '../create-deps.ts';
 import { createWorkerHandler } from './create-handler.ts';
 
 /** SQS event source with `reportBatchItemFailures`. */

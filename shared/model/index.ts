@@ -5,3 +5,4 @@ export * from './trigger-event.ts';
 export * from './manifest.ts';
 export * from './checkpoint-session.ts';
 export * from './securechange-ticket.ts';
+export * from './run-message.ts';

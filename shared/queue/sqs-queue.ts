@@ -1,10 +1,8 @@
 import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { object, string } from 'zod';
-import { ServiceUnavailableError, ValidationError } from '../errors.ts';
-import type { Queue, RunMessage } from '../ports.ts';
-
-const RunMessageSchema = object({ runId: string().min(1), jobId: string().min(1) });
+import { ServiceUnavailableError } from '../errors.ts';
+import type { RunMessage } from '../model/index.ts';
+import type { Queue } from '../ports.ts';
 
 /** SQS caps a visibility timeout at 12 hours. */
 const MAX_VISIBILITY_SECONDS = 43_200;
@@ -27,22 +25,6 @@ const queueError = (e: unknown, operation: string): unknown => {
     return err;
   }
   return e;
-};
-
-/**
- * Parses a queue message body into a RunMessage; throws ValidationError
- * (the worker reports such a message as failed rather than retrying it forever).
- */
-export const parseRunMessage = (body: string): RunMessage => {
-  let json: unknown;
-  try {
-    json = JSON.parse(body);
-  } catch {
-    throw new ValidationError('queue message is not JSON', 'invalid_message');
-  }
-  const parsed = RunMessageSchema.safeParse(json);
-  if (!parsed.success) throw new ValidationError('queue message is not a run message', 'invalid_message');
-  return { runId: parsed.data.runId, jobId: parsed.data.jobId };
 };
 
 export interface SqsQueueOptions {

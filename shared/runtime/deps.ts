@@ -1,5 +1,5 @@
 import type { Clock, DeliveryStore, JobStore, PayloadStore, Queue, RunStore, SecretStore } from '../ports.ts';
-import type { IntegrationRegistry } from '../../integrations/index.ts';
+import type { IntegrationRegistry } from '../sdk/index.ts';
 
 /** Tunables of the runtime, from config in AWS and from the local stack's options locally. */
 export interface RuntimeSettings {

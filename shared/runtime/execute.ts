@@ -1,10 +1,9 @@
-import { errorMessage, PermanentError, ValidationError } from '../errors.ts';
+import { DeadlineError, errorMessage, PermanentError, ValidationError } from '../errors.ts';
 import type { Job, LogLine, TriggerEvent, Verdict } from '../model/index.ts';
 import { jobTimeoutMs } from '../model/index.ts';
 import type { Clock, SecretStore } from '../ports.ts';
-import type { IntegrationLogger } from '../sdk/index.ts';
+import type { AnyIntegration, IntegrationLogger } from '../sdk/index.ts';
 import { cutText, resolveParams, RunLogger, redact } from '../sdk/index.ts';
-import type { AnyIntegration } from '../../integrations/index.ts';
 import { platformLogger } from './platform-logger.ts';
 
 export type EntryPoint = 'run' | 'decide';
@@ -114,13 +113,6 @@ const redactValue = (value: unknown, secrets: readonly string[]): unknown => {
   }
   return value;
 };
-
-class DeadlineError extends Error {
-  constructor(ms: number) {
-    super(`run timed out after ${ms} ms`);
-    this.name = 'DeadlineError';
-  }
-}
 
 /**
  * Runs one entry point of an integration with validated parameters, a deadline

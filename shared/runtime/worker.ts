@@ -1,8 +1,10 @@
-import { errorMessage, NotFoundError } from '../errors.ts';
+import { errorMessage, NotFoundError, RetryableRunError } from '../errors.ts';
+
+export { RetryableRunError } from '../errors.ts';
 import { jobTimeoutMs } from '../model/index.ts';
 import type { Run } from '../model/index.ts';
 import type { RunFinish } from '../ports.ts';
-import { parseRunMessage } from '../queue/sqs-queue.ts';
+import { parseRunMessage } from '../model/index.ts';
 import type { Deps } from './deps.ts';
 import { loadEvent } from './event-storage.ts';
 import { executeIntegration } from './execute.ts';
@@ -14,17 +16,6 @@ export interface RunDelivery {
   /** SQS `ApproximateReceiveCount`: 1 on the first receive. */
   receiveCount: number;
   receiptHandle: string;
-}
-
-/** Thrown to leave a message on the queue for another attempt (or the DLQ after the last). */
-export class RetryableRunError extends Error {
-  constructor(
-    readonly runId: string,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'RetryableRunError';
-  }
 }
 
 /** How long past a run's deadline its attempt counts as dead and may be taken over. */
@@ -54,7 +45,8 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
     platformLogger.info('run finished or held by another attempt; message ignored', { runId: message.runId });
     return;
   }
-  const lastAttempt = delivery.receiveCount >= deps.settings.maxReceiveCount;
+  // The store counts attempts too: a run the sweeper requeued (a fresh message, receive count 1) gets no new budget.
+  const lastAttempt = Math.max(delivery.receiveCount, run.attempt) >= deps.settings.maxReceiveCount;
   const fail = (error: string): Promise<boolean> =>
     deps.runs.finish(run.id, baseFinish(run, deps, now, { status: 'failed', error, message: error }));
 

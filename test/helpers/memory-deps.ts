@@ -20,8 +20,9 @@ import type {
 } from '../../shared/ports.ts';
 import type { Deps, RuntimeSettings } from '../../shared/runtime/deps.ts';
 import { DEFAULT_SETTINGS } from '../../shared/runtime/deps.ts';
-import type { AnyIntegration } from '../../integrations/index.ts';
-import { builtinIntegrations, createRegistry } from '../../integrations/index.ts';
+import type { AnyIntegration } from '../../shared/sdk/index.ts';
+import { createRegistry } from '../../shared/sdk/index.ts';
+import { builtinIntegrations } from '../../integrations/index.ts';
 
 /** In-memory ports with the same conditional semantics as the DynamoDB adapters, for unit tests. */
 export class MemoryJobStore implements JobStore {

@@ -2,7 +2,8 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import type { Message } from '@aws-sdk/client-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/errors.ts';
-import { SqsQueue, parseRunMessage } from '../../shared/queue/sqs-queue.ts';
+import { parseRunMessage } from '../../shared/model/index.ts';
+import { SqsQueue } from '../../shared/queue/sqs-queue.ts';
 import type { TestResources } from '../helpers/aws.ts';
 import { freshResources } from '../helpers/aws.ts';
 

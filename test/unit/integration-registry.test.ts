@@ -2,12 +2,11 @@ import { describe, expect, it } from 'vitest';
 import {
   builtinIntegrations,
   checkpointPublishGate,
-  createRegistry,
   logEvent,
   secureChangeTicketGate,
 } from '../../integrations/index.ts';
 import { ConflictError } from '../../shared/errors.ts';
-import { defineIntegration } from '../../shared/sdk/index.ts';
+import { createRegistry, defineIntegration } from '../../shared/sdk/index.ts';
 
 const custom = defineIntegration({
   id: 'custom',

@@ -95,6 +95,15 @@ describe('processRunMessage', () => {
     expect(deps.queue.delays.at(-1)).toEqual({ receiptHandle: 'rh-3', seconds: 0 });
   });
 
+  it('counts the store\'s attempts too: a requeued run (fresh message, receive count 1) gets no new budget', async () => {
+    const deps = await setup('failing', { integrations: [failing(new Error('HTTP 503'))] });
+    await expect(processRunMessage(deps, message(1))).rejects.toThrow();
+    await expect(processRunMessage(deps, message(2))).rejects.toThrow();
+    // The sweeper enqueued a new message: SQS counts from 1 again, the run is on its third attempt.
+    await expect(processRunMessage(deps, message(1))).rejects.toThrow('last attempt');
+    expect(deps.runs.items.get('R1')).toMatchObject({ status: 'failed', attempt: 3 });
+  });
+
   it('does not retry a permanent failure', async () => {
     const deps = await setup('failing', {
       integrations: [failing(new PermanentError('HTTP 400: bad project'))],

@@ -1,17 +1,18 @@
-import { createAwsClients } from '../aws/clients.ts';
-import type { Config } from '../config.ts';
-import { S3PayloadStore } from '../payloads/s3-payload-store.ts';
-import type { PayloadStore, SecretStore } from '../ports.ts';
-import { systemClock } from '../ports.ts';
-import { SqsQueue } from '../queue/sqs-queue.ts';
-import { SecretsManagerStore } from '../secrets/secrets-manager-store.ts';
-import { DynamoDeliveryStore } from '../store/dynamo-delivery-store.ts';
-import { DynamoJobStore } from '../store/dynamo-job-store.ts';
-import { DynamoRunStore } from '../store/dynamo-run-store.ts';
-import type { AnyIntegration } from '../../integrations/index.ts';
-import { builtinIntegrations, createRegistry } from '../../integrations/index.ts';
-import type { Deps } from './deps.ts';
-import { DEFAULT_SETTINGS } from './deps.ts';
+import { createAwsClients } from '../shared/aws/clients.ts';
+import type { Config } from '../shared/config.ts';
+import { S3PayloadStore } from '../shared/payloads/s3-payload-store.ts';
+import type { PayloadStore, SecretStore } from '../shared/ports.ts';
+import { systemClock } from '../shared/ports.ts';
+import { SqsQueue } from '../shared/queue/sqs-queue.ts';
+import { SecretsManagerStore } from '../shared/secrets/secrets-manager-store.ts';
+import { DynamoDeliveryStore } from '../shared/store/dynamo-delivery-store.ts';
+import { DynamoJobStore } from '../shared/store/dynamo-job-store.ts';
+import { DynamoRunStore } from '../shared/store/dynamo-run-store.ts';
+import type { AnyIntegration } from '../shared/sdk/index.ts';
+import { createRegistry } from '../shared/sdk/index.ts';
+import { builtinIntegrations } from '../integrations/index.ts';
+import type { Deps } from '../shared/runtime/deps.ts';
+import { DEFAULT_SETTINGS } from '../shared/runtime/deps.ts';
 
 /**
  * Wires the core to DynamoDB, SQS, S3 and a secret store. In Lambda the
