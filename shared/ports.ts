@@ -102,7 +102,6 @@ export interface DeliveryStore {
   release(jobId: string, dedupeKey: string, deliveryId: string): Promise<void>;
 }
 
-
 export interface Queue {
   send(message: RunMessage): Promise<void>;
   /** Make a received message visible again after `seconds` (retry back-off). */

@@ -10,7 +10,12 @@ import type { IngestAnswer } from './ingest.ts';
  * On failure or time-out the job's `onError` decides. Two writes: the run is
  * created `running` and finished with its verdict.
  */
-export const decide = async (deps: Deps, job: Job, runId: string, event: TriggerEvent): Promise<IngestAnswer> => {
+export const decide = async (
+  deps: Deps,
+  job: Job,
+  runId: string,
+  event: TriggerEvent,
+): Promise<IngestAnswer> => {
   const startedAt = deps.clock.now();
   const integration = deps.registry.get(job.integration);
   await deps.runs.create({

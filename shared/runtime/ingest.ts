@@ -208,7 +208,10 @@ const failUnqueued = async (
 ): Promise<'failed' | 'moving' | 'absent'> => {
   try {
     // An empty staleBefore takes no `running` run over: a live attempt is left alone.
-    const started = await deps.runs.start(runId, { startedAt: deps.clock.now().toISOString(), staleBefore: '' });
+    const started = await deps.runs.start(runId, {
+      startedAt: deps.clock.now().toISOString(),
+      staleBefore: '',
+    });
     if (!started) return (await deps.runs.get(runId)) ? 'moving' : 'absent';
     await deps.runs.finish(runId, {
       attempt: started.attempt,

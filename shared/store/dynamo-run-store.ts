@@ -244,7 +244,12 @@ export class DynamoRunStore implements RunStore {
           UpdateExpression: 'SET #gsi2sk = :since, #requeues = if_not_exists(#requeues, :zero) + :one',
           ConditionExpression: '#status = :queued',
           ExpressionAttributeNames: { '#gsi2sk': 'gsi2sk', '#requeues': 'requeues', '#status': 'status' },
-          ExpressionAttributeValues: { ':since': openIndexSk(at, runId), ':zero': 0, ':one': 1, ':queued': 'queued' },
+          ExpressionAttributeValues: {
+            ':since': openIndexSk(at, runId),
+            ':zero': 0,
+            ':one': 1,
+            ':queued': 'queued',
+          },
           ReturnValues: 'UPDATED_NEW',
         }),
       );

@@ -108,7 +108,10 @@ export class MemoryRunStore implements RunStore {
                 status: r.status,
                 mode: r.mode,
                 attempt: r.attempt,
-                since: (r.status === 'queued' ? this.requeues.get(r.id)?.since : undefined) ?? r.startedAt ?? r.createdAt,
+                since:
+                  (r.status === 'queued' ? this.requeues.get(r.id)?.since : undefined) ??
+                  r.startedAt ??
+                  r.createdAt,
               },
             ]
           : [],

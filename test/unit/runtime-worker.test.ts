@@ -95,7 +95,7 @@ describe('processRunMessage', () => {
     expect(deps.queue.delays.at(-1)).toEqual({ receiptHandle: 'rh-3', seconds: 0 });
   });
 
-  it('counts the store\'s attempts too: a requeued run (fresh message, receive count 1) gets no new budget', async () => {
+  it("counts the store's attempts too: a requeued run (fresh message, receive count 1) gets no new budget", async () => {
     const deps = await setup('failing', { integrations: [failing(new Error('HTTP 503'))] });
     await expect(processRunMessage(deps, message(1))).rejects.toThrow();
     await expect(processRunMessage(deps, message(2))).rejects.toThrow();
