@@ -35,19 +35,38 @@ const parameters = {
 type GateParams = ParamsOf<typeof parameters>;
 
 interface GateVerdict extends DecideResult {
-  output: { changes: number; violations: string[] };
+  /** `changes`: how many were checked, `null` when the change set was missing. */
+  output: { changes: number | null; violations: string[] };
 }
 
 const isBlank = (text: string | undefined): boolean => text === undefined || text.trim() === '';
 
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
+/** Said whenever the changes were not there to check, so nobody reads it as "nothing changed". */
+export const CHANGES_MISSING =
+  'the change set was missing (Check Point sends none when its management API server is unavailable): no rule on changes was checked';
+
+/** The rules on the publishing administrator. */
+const adminViolations = (session: CheckPointSession, params: GateParams): string[] => {
+  const admins = (params.allowedAdmins ?? '')
+    .split(',')
+    .map((a) => a.trim())
+    .filter((a) => a !== '');
+  if (admins.length === 0) return [];
+  if (session.userName === undefined) {
+    return ['the publishing administrator is unknown, and only named administrators may publish'];
+  }
+  return admins.includes(session.userName) ? [] : [`administrator "${session.userName}" is not allowed to publish`];
+};
+
 /** The rules, in a fixed order; each violation is named once even when a rule changed in several sessions. */
 const violationsOf = (
   session: CheckPointSession,
+  changeSet: NonNullable<CheckPointSession['changes']>,
   params: GateParams,
 ): { changes: number; violations: string[] } => {
-  const { added, modified, deleted } = session.changes;
+  const { added, modified, deleted } = changeSet;
   const changes = added.length + modified.length + deleted.length;
   const violations = new Set<string>();
   const touchedRules: CheckPointObject[] = [...added, ...modified.map((m) => m.new)].filter(
@@ -59,35 +78,63 @@ const violationsOf = (
       violations.add(`access rule ${rule.uid} has no comments`);
     }
   }
-  const admins = (params.allowedAdmins ?? '')
-    .split(',')
-    .map((a) => a.trim())
-    .filter((a) => a !== '');
-  if (admins.length > 0) {
-    if (session.userName === undefined) {
-      violations.add('the publishing administrator is unknown, and only named administrators may publish');
-    } else if (!admins.includes(session.userName)) {
-      violations.add(`administrator "${session.userName}" is not allowed to publish`);
-    }
-  }
+  for (const v of adminViolations(session, params)) violations.add(v);
   if (params.maxChanges !== undefined && changes > params.maxChanges) {
     violations.add(`${plural(changes, 'change')}, more than the ${params.maxChanges} allowed`);
   }
   return { changes, violations: [...violations] };
 };
 
+/**
+ * Denies whatever it cannot read: no Check Point session, or install-policy
+ * data (not a publish). A session without its change set (the job's
+ * `onMissingChanges: allow` let it through) gets the administrator rule only,
+ * and the message says the changes were missing.
+ */
 const verdictOf = (event: TriggerEvent, params: GateParams): GateVerdict => {
-  if (!event.session) {
+  const session = event.session;
+  if (!session) {
     return {
       allow: false,
       message: `no Check Point session in this ${event.source}/${event.trigger} event: the publish gate needs a Check Point SmartTask job (source "checkpoint")`,
-      output: { changes: 0, violations: [] },
+      output: { changes: null, violations: [] },
     };
   }
-  const output = violationsOf(event.session, params);
+  if (session.trigger === 'after-install-policy') {
+    return {
+      allow: false,
+      message: 'an install-policy report is not a publish: the publish gate checks publish sessions only',
+      output: { changes: null, violations: [] },
+    };
+  }
+  if (session.changes === undefined) {
+    const violations = adminViolations(session, params);
+    return violations.length === 0
+      ? { allow: true, message: `${CHANGES_MISSING}; no other violation`, output: { changes: null, violations } }
+      : {
+          allow: false,
+          message: `${violations.join('; ')}; ${CHANGES_MISSING}`,
+          output: { changes: null, violations },
+        };
+  }
+  const output = violationsOf(session, session.changes, params);
   return output.violations.length === 0
     ? { allow: true, message: `${plural(output.changes, 'change')} checked, no violation`, output }
     : { allow: false, message: output.violations.join('; '), output };
+};
+
+/** One line naming the session, so the run's log shows what was checked. */
+const logSession = (event: TriggerEvent, logger: IntegrationLogger): void => {
+  const s = event.session;
+  if (!s) return;
+  const who = s.userName === undefined ? 'an unknown administrator' : `"${s.userName}"`;
+  const what =
+    s.changes === undefined
+      ? 'no change set'
+      : `${s.changes.added.length} added, ${s.changes.modified.length} modified, ${s.changes.deleted.length} deleted`;
+  logger.info(
+    `${s.trigger} session ${s.sessionUid ?? '(no uid)'}${s.sessionName ? ` "${s.sessionName}"` : ''} by ${who}: ${what}`,
+  );
 };
 
 /**
@@ -95,19 +142,9 @@ const verdictOf = (event: TriggerEvent, params: GateParams): GateVerdict => {
  * a session may be published. It denies when added or modified access rules
  * lack comments or names, when the administrator is not among the allowed
  * ones, or when the session changes too many objects; the message names every
- * violation. Run as an async job, it logs the same verdict.
+ * violation. It denies what it cannot read (see {@link verdictOf}). Run as an
+ * async job, it logs the same verdict.
  */
-/** One line naming the session, so the run's log shows what was checked. */
-const logSession = (event: TriggerEvent, logger: IntegrationLogger): void => {
-  const s = event.session;
-  if (!s) return;
-  const who = s.userName === undefined ? 'an unknown administrator' : `"${s.userName}"`;
-  logger.info(
-    `${s.trigger} session ${s.sessionUid ?? '(no uid)'}${s.sessionName ? ` "${s.sessionName}"` : ''} by ${who}: ` +
-      `${s.changes.added.length} added, ${s.changes.modified.length} modified, ${s.changes.deleted.length} deleted`,
-  );
-};
-
 export const checkpointPublishGate = defineIntegration({
   id: 'checkpoint-publish-gate',
   name: 'Check Point publish gate',

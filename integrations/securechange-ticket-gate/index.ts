@@ -1,7 +1,7 @@
 import type { ParameterSpec, SecureChangeTicket, TriggerEvent } from '../../shared/model/index.ts';
 import type { DecideResult, ParamsOf } from '../../shared/sdk/index.ts';
-import { defineIntegration } from '../../shared/sdk/index.ts';
-import { PermanentError } from '../../shared/errors.ts';
+import { compilePattern, defineIntegration } from '../../shared/sdk/index.ts';
+import { PermanentError, ValidationError } from '../../shared/errors.ts';
 
 const parameters = {
   allowedRequesters: {
@@ -14,7 +14,8 @@ const parameters = {
     type: 'text',
     label: 'Subject pattern',
     description:
-      'A regular expression the ticket subject must match, e.g. a change number: ^CHG\\d+ . Empty: any.',
+      'A regular expression (RE2 syntax: no backreferences or lookaround) the ticket subject must match, e.g. a change number: ^CHG\\d+ . Empty: any.',
+    format: 'regex',
   },
   allowedPriorities: {
     type: 'multichoice',
@@ -25,7 +26,8 @@ const parameters = {
   allowTestButton: {
     type: 'boolean',
     label: 'Allow the Test button',
-    description: "SecureChange's Test button sends an empty ticket_info: answer success to it.",
+    description:
+      "SecureChange's Test button sends an empty ticket_info (no ticket, so nothing is approved): answer success to it, so the Test shows the script is wired right.",
     default: true,
   },
 } as const satisfies Record<string, ParameterSpec>;
@@ -50,14 +52,18 @@ export const ticketViolations = (ticket: SecureChangeTicket, params: TicketGateP
     );
   }
   if (params.subjectPattern !== undefined && params.subjectPattern.trim() !== '') {
-    let pattern: RegExp;
+    let pattern;
     try {
-      pattern = new RegExp(params.subjectPattern);
-    } catch {
-      throw new PermanentError(`parameter "subjectPattern": not a valid regular expression`);
+      // RE2: linear time, whatever the operator wrote (checked when the job was saved, too).
+      pattern = compilePattern(params.subjectPattern);
+    } catch (e) {
+      if (!(e instanceof ValidationError)) throw e;
+      throw new PermanentError(`parameter "subjectPattern": ${e.message}`);
     }
-    if (!pattern.test(ticket.subject ?? '')) {
-      violations.push(`subject "${ticket.subject ?? ''}" does not match ${params.subjectPattern}`);
+    if (ticket.subject === undefined) {
+      violations.push(`the ticket has no subject, and subjects must match ${params.subjectPattern}`);
+    } else if (!pattern.test(ticket.subject)) {
+      violations.push(`subject "${ticket.subject}" does not match ${params.subjectPattern}`);
     }
   }
   const priorities = params.allowedPriorities ?? [];
@@ -69,9 +75,17 @@ export const ticketViolations = (ticket: SecureChangeTicket, params: TicketGateP
 
 const verdictOf = (event: TriggerEvent, params: TicketGateParams): DecideResult => {
   if (!event.ticket) {
-    return event.trigger === 'TEST' && params.allowTestButton
-      ? { allow: true, message: 'test from SecureChange received' }
-      : { allow: false, message: 'no ticket in the request: is the job source securechange?' };
+    // The Test button's empty <ticket_info/> carries no ticket, so answering success approves nothing:
+    // it tells the admin that the mediator, URL and secret work. Anything else without a ticket is denied.
+    if (event.source === 'securechange' && event.trigger === 'TEST') {
+      return params.allowTestButton
+        ? { allow: true, message: 'test from SecureChange received: no ticket to validate' }
+        : { allow: false, message: 'test from SecureChange: no ticket to validate (allowTestButton is off)' };
+    }
+    return {
+      allow: false,
+      message: `no SecureChange ticket in this ${event.source}/${event.trigger} event: nothing to validate, so it is denied`,
+    };
   }
   const violations = ticketViolations(event.ticket, params);
   return violations.length === 0

@@ -30,11 +30,17 @@ export const CheckPointSessionSchema = object({
     name: string().optional(),
     type: string().optional(),
   }).optional(),
+  /**
+   * What the publish adds, modifies and deletes. Absent when the payload
+   * carries no change set — Check Point leaves `operations` out when its
+   * management API server is unavailable, and install-policy data has none:
+   * absent means "unknown", never "no changes" (that is three empty lists).
+   */
   changes: object({
     added: array(CheckPointObjectSchema),
     modified: array(object({ old: CheckPointObjectSchema.optional(), new: CheckPointObjectSchema })),
     deleted: array(CheckPointObjectSchema),
-  }),
+  }).optional(),
   installPolicy: object({
     packageName: string().optional(),
     targets: array(string()).default([]),

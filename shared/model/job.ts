@@ -62,6 +62,14 @@ export const JobSchema = object({
   timeoutSeconds: number().int().min(1).max(280).optional(),
   /** Decision jobs: the verdict when the integration fails or runs out of time. */
   onError: zEnum(['allow', 'deny']).default('deny'),
+  /**
+   * Check Point decision jobs: the verdict when a publish arrives without its
+   * change set (Check Point leaves it out when its management API server is
+   * unavailable). `deny` answers at once; `allow` runs the integration, which
+   * sees `event.session.changes` absent and checks what it can. Absent means
+   * `deny` (not filled in as a default, so that every other job reads as before).
+   */
+  onMissingChanges: zEnum(['allow', 'deny']).optional(),
   maxBodyBytes: number().int().min(1).max(MAX_BODY_BYTES_LIMIT).default(DEFAULT_MAX_BODY_BYTES),
   /** Window in which a repeated delivery is answered as a duplicate. */
   dedupeWindowSeconds: number().int().min(0).max(86_400).default(600),

@@ -20,7 +20,17 @@ const base = {
 };
 
 export const ParameterSpecSchema = discriminatedUnion('type', [
-  object({ type: literal('text'), ...base, default: string().optional() }).strict(),
+  object({
+    type: literal('text'),
+    ...base,
+    /**
+     * `regex`: the value is a pattern, checked when a job is saved and run in
+     * linear time (RE2 syntax: no backreferences or lookaround) through the
+     * SDK's `compilePattern`.
+     */
+    format: literal('regex').optional(),
+    default: string().optional(),
+  }).strict(),
   object({ type: literal('password'), ...base }).strict(),
   object({ type: literal('number'), ...base, default: number().optional() }).strict(),
   object({ type: literal('boolean'), ...base, default: boolean().optional() }).strict(),

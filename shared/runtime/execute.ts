@@ -19,8 +19,12 @@ export interface ExecutionRequest {
   /** Log lines of earlier attempts, kept in front of this attempt's. */
   previousLogs?: LogLine[];
   attempt?: number;
+  /** A decision job: the result must be a verdict (`allow: true|false`), whichever entry point gives it. */
+  decision?: boolean;
   /** Aborts the run from outside (stop request). */
   signal?: AbortSignal;
+  /** The run's deadline in ms, when less than the job's whole timeout is left (a decision's bookkeeping used some). */
+  timeoutMs?: number;
 }
 
 export interface ExecutionOutcome {
@@ -35,6 +39,8 @@ export interface ExecutionOutcome {
   /** Whether another attempt may succeed (transient failure or time-out). */
   retryable: boolean;
 }
+
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
 
 /** All attempts' log lines together stay well under DynamoDB's 400 KB item limit. */
 const MAX_RUN_LOG_BYTES = 192 * 1024;
@@ -122,7 +128,7 @@ const redactValue = (value: unknown, secrets: readonly string[]): unknown => {
 export const executeIntegration = async (req: ExecutionRequest): Promise<ExecutionOutcome> => {
   const { integration, job, runId, event, clock } = req;
   const started = clock.now().getTime();
-  const timeoutMs = jobTimeoutMs(job);
+  const timeoutMs = Math.max(0, req.timeoutMs ?? jobTimeoutMs(job));
   let secretValues: string[] = [];
   let logger = new RunLogger({ runId, jobId: job.id, clock, redact: [], logger: platformLogger });
   const finish = (o: Omit<ExecutionOutcome, 'logs' | 'logsTruncated' | 'durationMs'>): ExecutionOutcome => {
@@ -180,24 +186,28 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
       runId,
       jobId: job.id,
     };
-    const result = await Promise.race([Promise.resolve(handler(ctx)), deadline]);
-    if (req.entry === 'decide') {
-      const verdict: Verdict = {
-        allow: result !== undefined && 'allow' in result ? Boolean(result.allow) : false,
-        message: redact(result?.message ?? '', secretValues),
-      };
-      return finish({
-        status: 'succeeded',
-        message: verdict.message,
-        verdict,
-        output: result?.output,
-        retryable: false,
-      });
+    const result: unknown = await Promise.race([Promise.resolve(handler(ctx)), deadline]);
+    const message = isObject(result) && typeof result.message === 'string' ? result.message : undefined;
+    const output = isObject(result) ? result.output : undefined;
+    if (req.entry === 'decide' || req.decision) {
+      // A verdict is an explicit `allow: true|false`: nothing, `"yes"` or `1` is no verdict, and a
+      // decision without one gets the job's onError — never an allow nobody gave.
+      const allow = isObject(result) ? result.allow : undefined;
+      if (typeof allow !== 'boolean') {
+        const error =
+          req.entry === 'decide'
+            ? `integration ${integration.manifest.id} decide returned no verdict (allow: true or false)`
+            : `integration ${integration.manifest.id} has no decide entry point and its run returned no verdict (allow: true or false)`;
+        logger.error(error);
+        return finish({ status: 'failed', error, output, retryable: false });
+      }
+      const verdict: Verdict = { allow, message: redact(message ?? '', secretValues) };
+      return finish({ status: 'succeeded', message: verdict.message, verdict, output, retryable: false });
     }
     return finish({
       status: 'succeeded',
-      message: result?.message === undefined ? 'succeeded' : redact(result.message, secretValues),
-      output: result?.output,
+      message: message === undefined ? 'succeeded' : redact(message, secretValues),
+      output,
       retryable: false,
     });
   } catch (e) {

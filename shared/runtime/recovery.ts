@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors.ts';
+import type { Verdict } from '../model/index.ts';
 import type { OpenRun, Page } from '../ports.ts';
 import type { Deps } from './deps.ts';
 import { platformLogger } from './platform-logger.ts';
@@ -25,9 +26,21 @@ const eachOpenRun = async (
   } while (cursor);
 };
 
-/** Records a decision whose caller is gone without a verdict; it is not run again. */
-const failDecision = (deps: Pick<Deps, 'runs' | 'clock'>, run: OpenRun, why: string): Promise<boolean> =>
-  recordFailed(deps, run, ANY_TIME, why);
+/**
+ * Records a decision that never recorded its verdict — its attempt died, or
+ * its bookkeeping failed (the caller was then answered the job's `onError`,
+ * see `decide`) — as failed with the job's fallback verdict; it is not run
+ * again. A job deleted since counts as `onError: deny`.
+ */
+const failDecision = async (
+  deps: Pick<Deps, 'runs' | 'clock' | 'jobs'>,
+  run: OpenRun,
+  why: string,
+): Promise<boolean> => {
+  const onError = (await deps.jobs.get(run.jobId).catch(() => undefined))?.onError ?? 'deny';
+  const message = `${why}; onError=${onError}: ${onError === 'allow' ? 'allowed' : 'denied'}`;
+  return recordFailed(deps, run, ANY_TIME, message, { allow: onError === 'allow', message, fallback: true });
+};
 
 /**
  * Hands a run back to the queue, as the next attempt's: a `running` one (its
@@ -55,6 +68,7 @@ const recordFailed = async (
   run: OpenRun,
   staleBefore: string,
   error: string,
+  verdict?: Verdict,
 ): Promise<boolean> => {
   const now = deps.clock.now().toISOString();
   const taken = await deps.runs.start(run.id, { startedAt: now, staleBefore });
@@ -66,6 +80,7 @@ const recordFailed = async (
     durationMs: 0,
     error,
     message: error,
+    ...(verdict === undefined ? {} : { verdict }),
     logs: taken.logs,
   });
 };
@@ -79,7 +94,9 @@ export const MAX_SWEEP_REQUEUES = 3;
  * Nothing else runs then, so a `running` run is released to `queued` first.
  * Sending twice is safe: the worker's conditional start ignores finished runs.
  */
-export const requeueUnfinished = async (deps: Pick<Deps, 'runs' | 'queue' | 'clock'>): Promise<number> => {
+export const requeueUnfinished = async (
+  deps: Pick<Deps, 'runs' | 'queue' | 'clock' | 'jobs'>,
+): Promise<number> => {
   let count = 0;
   // The table, not the index: the emulator writes index and item separately, so a crash can tear them.
   await eachOpenRun(
@@ -130,10 +147,11 @@ export const sweepSettings = (
  * The periodic sweep (EventBridge in AWS, a timer under `npm start`): runs
  * stuck `queued` are enqueued again, runs whose attempt died are handed to a
  * new attempt, or recorded `failed` when that was the last one; decisions
- * that never recorded a verdict are recorded `failed`.
+ * that never recorded a verdict are recorded `failed` with the job's
+ * `onError` verdict (what `decide` answers when it cannot record one).
  */
 export const sweepStaleRuns = async (
-  deps: Pick<Deps, 'runs' | 'queue' | 'clock' | 'settings'>,
+  deps: Pick<Deps, 'runs' | 'queue' | 'clock' | 'settings' | 'jobs'>,
   settings: SweepSettings,
 ): Promise<{ requeued: number; failed: number }> => {
   const now = deps.clock.now().getTime();
@@ -147,7 +165,11 @@ export const sweepStaleRuns = async (
       if (run.mode === 'decision') {
         if (
           age > settings.decisionAfterMs &&
-          (await failDecision(deps, run, 'no verdict was recorded: its attempt died'))
+          (await failDecision(
+            deps,
+            run,
+            'no verdict was recorded: its bookkeeping failed or its attempt died',
+          ))
         ) {
           result.failed++;
         }

@@ -3,6 +3,7 @@ import type { ZodError } from 'zod';
 import { PermanentError, ValidationError } from '../errors.ts';
 import type { IntegrationManifest, ParameterSpec } from '../model/index.ts';
 import { IntegrationManifestSchema } from '../model/index.ts';
+import { patternProblem } from './pattern.ts';
 import type { DecideResult, Integration, ParamsOf, RunContext, RunResult } from './types.ts';
 
 /** Parameter names are read as `params.<name>` in code: identifiers (and `-`), never `__proto__`. */
@@ -20,6 +21,12 @@ const CheckedManifestSchema = IntegrationManifestSchema.superRefine((manifest, c
         path: ['parameters', name],
         message: 'parameter name: a letter, then letters, digits, _ and -, at most 64',
       });
+    }
+    if (spec.type === 'text' && spec.format === 'regex' && spec.default !== undefined && spec.default !== '') {
+      const why = patternProblem(spec.default);
+      if (why !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['parameters', name, 'default'], message: why });
+      }
     }
     if (spec.type === 'choice' && spec.default !== undefined && !spec.choices.includes(spec.default)) {
       ctx.addIssue({
@@ -104,6 +111,7 @@ export interface IntegrationDefinition<P extends Record<string, ParameterSpec>> 
 const RunResultSchema = object({
   message: string().optional(),
   output: unknown().optional(),
+  allow: boolean().optional(),
 });
 const DecideResultSchema = object({
   allow: boolean(),

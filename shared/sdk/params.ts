@@ -4,6 +4,7 @@ import { ValidationError } from '../errors.ts';
 import type { IntegrationManifest, ParameterSpec } from '../model/index.ts';
 import { SecretRefSchema } from '../model/index.ts';
 import type { SecretStore } from '../ports.ts';
+import { patternProblem } from './pattern.ts';
 
 /**
  * `job`: parameters as stored in a job (password parameters are `{ "secret": name }`
@@ -20,8 +21,15 @@ export type ParamsMode = 'job' | 'run';
 
 const valueSchema = (spec: ParameterSpec, mode: ParamsMode): ZodType => {
   switch (spec.type) {
-    case 'text':
-      return spec.mandatory ? string().min(1) : string();
+    case 'text': {
+      const text = spec.mandatory ? string().min(1) : string();
+      if (spec.format !== 'regex') return text;
+      // Checked when the job is saved, so a pattern RE2 refuses never reaches a run.
+      return text.superRefine((value, ctx) => {
+        const why = value === '' ? undefined : patternProblem(value);
+        if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
+      });
+    }
     case 'password':
       if (mode === 'job') return SecretRefSchema;
       return spec.mandatory ? string().min(1) : string();
@@ -75,8 +83,10 @@ const isEmpty = (value: unknown): boolean =>
 const problem = (name: string, spec: ParameterSpec, value: unknown, mode: ParamsMode): string => {
   if (spec.mandatory && isEmpty(value)) return `parameter "${name}" is mandatory`;
   switch (spec.type) {
-    case 'text':
-      return `parameter "${name}": must be text`;
+    case 'text': {
+      const why = spec.format === 'regex' && typeof value === 'string' ? patternProblem(value) : undefined;
+      return `parameter "${name}": ${why ?? 'must be text'}`;
+    }
     case 'password':
       if (mode === 'run') return `parameter "${name}": must be text`;
       return typeof value === 'string'

@@ -54,6 +54,12 @@ export interface RunContext<P> {
 export interface RunResult {
   message?: string;
   output?: unknown;
+  /**
+   * The verdict, when a decision job runs an integration that has no
+   * `decide`: without it such a job gets its `onError` verdict, never an
+   * allow. Ignored by async jobs.
+   */
+  allow?: boolean;
 }
 
 /**

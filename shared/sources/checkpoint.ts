@@ -181,27 +181,95 @@ const toObject = (value: unknown, at: string): CheckPointObject => {
   throw new ValidationError(`${at}${where}: ${issue?.message ?? 'not a management object'}`);
 };
 
-/** Added, modified and deleted objects of every entry, in order, as one list each. */
+/** The three lists of a show-changes `operations` object. */
+const OPERATION_LISTS = ['added-objects', 'modified-objects', 'deleted-objects'] as const;
+
+/**
+ * Whether an entry carries its change set. `operations` absent (or `null`) is
+ * what Check Point sends when its management API server is unavailable;
+ * `operations` without any of the three lists says nothing either. Either way
+ * the changes are unknown — not "no changes", which is three empty lists.
+ */
+const hasChangeSet = ({ at, entry }: ChangeEntry): boolean => {
+  const ops = own(entry, 'operations');
+  if (ops === undefined || ops === null) return false;
+  if (!isRecord(ops)) throw new ValidationError(`${at}operations must be an object`);
+  return OPERATION_LISTS.some((k) => own(ops, k) !== undefined && own(ops, k) !== null);
+};
+
+/**
+ * Added, modified and deleted objects of every entry, in order, as one list
+ * each; undefined when any entry lacks its change set (part of the changes
+ * unknown is all of them unknown to a gate).
+ */
 const flattenChanges = (entries: readonly ChangeEntry[]): CheckPointSession['changes'] => {
-  const changes: CheckPointSession['changes'] = { added: [], modified: [], deleted: [] };
+  if (entries.length === 0 || !entries.every(hasChangeSet)) return undefined;
+  const changes = { added: [], modified: [], deleted: [] } as NonNullable<CheckPointSession['changes']>;
   for (const { at, entry } of entries) {
     const ops = own(entry, 'operations');
     const where = `${at}operations`;
-    asList(own(ops, 'added-objects')).forEach((o, i) => {
+    asList(own(ops, 'added-objects') ?? undefined).forEach((o, i) => {
       changes.added.push(toObject(o, `${where}.added-objects[${i}]`));
     });
-    asList(own(ops, 'modified-objects')).forEach((m, i) => {
+    asList(own(ops, 'modified-objects') ?? undefined).forEach((m, i) => {
       const old = own(m, 'old-object');
       changes.modified.push({
         old: old === undefined ? undefined : toObject(old, `${where}.modified-objects[${i}].old-object`),
         new: toObject(own(m, 'new-object'), `${where}.modified-objects[${i}].new-object`),
       });
     });
-    asList(own(ops, 'deleted-objects')).forEach((o, i) => {
+    asList(own(ops, 'deleted-objects') ?? undefined).forEach((o, i) => {
       changes.deleted.push(toObject(o, `${where}.deleted-objects[${i}]`));
     });
   }
   return changes;
+};
+
+/**
+ * What every publish SmartTask sends (Admin Guide: "the sessions meta-data
+ * (publishing administrator, domain information and session name)"): a
+ * `session` object naming the publishing administrator, `user-name` — the one
+ * field present in every sample, read by real SmartTask scripts
+ * (rdarst/SmartTasks `Prepublish.sh`), and what a gate on administrators
+ * checks. `session-uid` and `publish-time` come with the show-changes part,
+ * which is left out when the management API server is unavailable, and the
+ * domain is not in every documented layout: neither is required.
+ */
+const requirePublishMeta = (entries: readonly ChangeEntry[], trigger: CheckPointTrigger): void => {
+  const expected = `a ${trigger} SmartTask always sends the session meta-data: "session" with "user-name"`;
+  if (entries.length === 0) {
+    throw new ValidationError(`not SmartTask publish data: "session" is missing (${expected})`);
+  }
+  for (const { at, entry } of entries) {
+    const session = own(entry, 'session');
+    if (!isRecord(session)) {
+      throw new ValidationError(
+        `${at}session is ${session === undefined ? 'missing' : 'not an object'} (${expected})`,
+      );
+    }
+    if (textOf(own(session, 'user-name')) === undefined) {
+      throw new ValidationError(`${at}session.user-name is missing (${expected})`);
+    }
+  }
+};
+
+/**
+ * What every After Install Policy SmartTask sends (Admin Guide: "the package
+ * installed, the administrator who initiated the installation and the task's
+ * result"; the fields rdarst/SmartTasks `policy_sanity_check_script.sh` reads).
+ */
+const INSTALL_REQUIRED = ['initiator', 'policyPackage', 'installPolicyResult'] as const;
+
+const requireInstallReport = (data: PlainRecord): void => {
+  const missing = INSTALL_REQUIRED.filter((k) => {
+    const v = own(data, k);
+    return textOf(v) === undefined && textOf(own(v, 'name')) === undefined;
+  });
+  if (missing.length > 0) {
+    throw new ValidationError(
+      `not SmartTask install-policy data: ${missing.join(', ')} missing (an after-install-policy SmartTask always sends ${INSTALL_REQUIRED.join(', ')})`,
+    );
+  }
 };
 
 /** The SmartTask's Custom Data (`custom-data`): an object, or a JSON object in a string. */
@@ -258,12 +326,14 @@ const installPolicyOf = (data: PlainRecord): NonNullable<CheckPointSession['inst
  * Parses a SmartTask request (Before Publish, After Publish, After Install
  * Policy) into `event.session`; `payload` is the trigger's JSON as decoded
  * (the Run Script forms are unwrapped). Publish data: `session` meta-data
- * (`user-name`, `session-uid`, `domain-info`, `publish-time`) and
+ * (`user-name` required; `session-uid`, `domain-info`, `publish-time`) and
  * `operations` (`added-objects`, `modified-objects` with `old-object` /
  * `new-object`, `deleted-objects`), at the top level or as a show-changes
- * answer (flattened across all its sessions). Install data: `initiator`,
- * `policyPackage`, `installPolicyResult`, `tasksResult[].target`. Custom
- * Data arrives merged in as `custom-data`.
+ * answer (flattened across all its sessions); without `operations` the
+ * session has no `changes` (unknown, see {@link hasChangeSet}). Install data:
+ * `initiator`, `policyPackage`, `installPolicyResult` (required),
+ * `tasksResult[].target`; no `changes`. Custom Data arrives merged in as
+ * `custom-data`. Data missing what its trigger always sends is a 400.
  */
 const parse = (req: SourceRequest, job: Job): TriggerEvent => {
   const data = readPayload(req);
@@ -271,10 +341,13 @@ const parse = (req: SourceRequest, job: Job): TriggerEvent => {
   const shape = shapeOf(data, entries);
   const trigger = resolveTrigger(req, job, data, shape);
   const install = trigger === 'after-install-policy';
+  if (install) requireInstallReport(data);
+  else requirePublishMeta(entries, trigger);
+  const changes = install ? undefined : flattenChanges(entries);
   const session: CheckPointSession = {
     trigger,
     ...compact(sessionMeta(entries)),
-    changes: install ? { added: [], modified: [], deleted: [] } : flattenChanges(entries),
+    ...(changes === undefined ? {} : { changes }),
     customData: customDataOf(data),
   };
   if (install) {

@@ -116,6 +116,39 @@ describe('example jobs and payloads on the local stack', () => {
     );
   });
 
+  it.each([
+    ['{}', '{}'],
+    ['{"foo":"bar"}', '{"foo":"bar"}'],
+  ])('refuses %s to the publish gate with 400 naming the missing session', async (_label, body) => {
+    const res = await post('checkpoint-before-publish', body, {
+      'content-type': 'application/json',
+      'x-chkp-shared-secret': secrets.checkpoint ?? '',
+    });
+    expect(res.status).toBe(400);
+    expect(((await res.json()) as { message: string }).message).toMatch(/"session" is missing/);
+  });
+
+  it.each([
+    [
+      'the violating payload with operations renamed',
+      async () =>
+        (await example('checkpoint-before-publish-violation.json')).replace('"operations"', '"operationz"'),
+    ],
+    ['the payload without a change set', () => example('checkpoint-before-publish-missing-changes.json')],
+  ])('denies %s: the changes were missing', async (_label, body) => {
+    const res = await post('checkpoint-before-publish', await body(), {
+      'content-type': 'application/json',
+      'x-chkp-shared-secret': secrets.checkpoint ?? '',
+    });
+    expect(res.status).toBe(200);
+    const answer = (await res.json()) as { result: string; message: string };
+    expect(answer.result).toBe('failure');
+    expect(answer.message).toMatch(/without its change set/);
+    expect(answer.message).not.toMatch(/changes checked/);
+    const run = await finished(res.headers.get('x-triggerhub-run-id') ?? '');
+    expect(run).toMatchObject({ status: 'failed', verdict: { allow: false, fallback: true } });
+  });
+
   it('runs a 2 MiB ticket through the claim check to succeeded', async () => {
     const big = (await example('securechange-ticket-info.xml')).replace(
       'Approved by the web team',

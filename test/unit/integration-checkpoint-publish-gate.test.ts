@@ -45,7 +45,10 @@ const ShowChangesSchema = z.object({
  * The sample as the Check Point source adapter normalizes it (written here
  * because that parser lives elsewhere): every session's changes flattened.
  */
-const sampleSession = (): CheckPointSession => {
+/** A session whose change set arrived (the sample's always did). */
+type SessionWithChanges = CheckPointSession & { changes: NonNullable<CheckPointSession['changes']> };
+
+const sampleSession = (): SessionWithChanges => {
   const answer = ShowChangesSchema.parse(JSON.parse(readFileSync(SAMPLE, 'utf8')));
   const entries = answer.tasks.flatMap((t) => t['task-details'].flatMap((d) => d.changes));
   const first = entries[0];
@@ -71,7 +74,7 @@ const sampleSession = (): CheckPointSession => {
 };
 
 /** The sample with every added or modified rule given a name and comments. */
-const tidySession = (): CheckPointSession => {
+const tidySession = (): SessionWithChanges => {
   const session = sampleSession();
   const tidy = <T extends { name?: string; comments?: string }>(o: T): T => ({
     ...o,

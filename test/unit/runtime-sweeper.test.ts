@@ -56,9 +56,40 @@ describe('sweepStaleRuns', () => {
     expect(await sweepStaleRuns(deps, settings)).toEqual({ requeued: 0, failed: 1 });
     expect(deps.runs.items.get('D')).toMatchObject({
       status: 'failed',
-      error: 'no verdict was recorded: its attempt died',
+      error: 'no verdict was recorded: its bookkeeping failed or its attempt died; onError=deny: denied',
+      verdict: { allow: false, fallback: true },
     });
   });
+
+  it.each([
+    ['allow', 'allow', true],
+    ['deny', 'deny', false],
+    ['a deleted job', undefined, false],
+  ] as const)(
+    "records an unrecorded decision with its job's onError verdict (%s)",
+    async (_label, onError, allow) => {
+      const { deps, clock } = await setup([
+        run('D', { jobId: 'gate', mode: 'decision', status: 'running', attempt: 1, startedAt: T0 }),
+      ]);
+      if (onError !== undefined) {
+        await deps.jobs.put(
+          JobSchema.parse({
+            id: 'gate',
+            name: 'Gate',
+            integration: 'log-event',
+            mode: 'decision',
+            onError,
+            auth: { secret: 'demo' },
+          }),
+        );
+      }
+      clock.advance(6 * MIN);
+      expect(await sweepStaleRuns(deps, settings)).toEqual({ requeued: 0, failed: 1 });
+      const recorded = deps.runs.items.get('D');
+      expect(recorded).toMatchObject({ status: 'failed', verdict: { allow, fallback: true } });
+      expect(recorded?.verdict?.message).toContain(`onError=${onError ?? 'deny'}`);
+    },
+  );
 
   it('enqueues again a run stuck queued (its message was lost)', async () => {
     const { deps, clock } = await setup([run('Q')]);

@@ -89,7 +89,6 @@ describe('checkPointAdapter.parse — Web Request payloads', () => {
     expect(event.session).toEqual({
       trigger: 'after-install-policy',
       userName: 'admin',
-      changes: { added: [], modified: [], deleted: [] },
       installPolicy: {
         packageName: 'standard',
         targets: ['Corporate-Gateway', 'BranchOffice'],
@@ -129,7 +128,7 @@ describe('checkPointAdapter.parse — Web Request payloads', () => {
     ]);
   });
 
-  it('accepts a Before Publish with session meta-data only (no management API) and a custom-data string', () => {
+  it('accepts a Before Publish with session meta-data only (no management API): its changes are absent, not empty', () => {
     // Prepare
     const payload = {
       session: { 'user-name': 'Mickey', 'session-name': 'CR-1234' },
@@ -144,9 +143,9 @@ describe('checkPointAdapter.parse — Web Request payloads', () => {
       trigger: 'before-publish',
       userName: 'Mickey',
       sessionName: 'CR-1234',
-      changes: { added: [], modified: [], deleted: [] },
       customData: { a: 1 },
     });
+    expect(event.session && 'changes' in event.session).toBe(false);
   });
 });
 
@@ -322,21 +321,17 @@ describe('checkPointAdapter.parse — refused input', () => {
     expect(badJobEvent).toBeInstanceOf(ValidationError);
   });
 
-  it('refuses data with no recognizable shape and no trigger, and accepts it once the job names one', () => {
+  it('refuses data with no recognizable shape, with or without a trigger', () => {
     // Act
     const error = errorOf(() => parseJsonBody({ hello: 'world' }));
-    const named = parseJsonBody(
-      { hello: 'world' },
-      makeJob({ source: 'checkpoint', event: 'After Publish' }),
+    const named = errorOf(() =>
+      parseJsonBody({ hello: 'world' }, makeJob({ source: 'checkpoint', event: 'After Publish' })),
     );
 
     // Assess
     expect((error as Error).message).toMatch(/^cannot tell which SmartTask trigger/);
-    expect(named.session).toEqual({
-      trigger: 'after-publish',
-      changes: { added: [], modified: [], deleted: [] },
-      customData: {},
-    });
+    expect(named).toBeInstanceOf(ValidationError);
+    expect((named as Error).message).toMatch(/^not SmartTask publish data: "session" is missing/);
   });
 });
 
