@@ -57,7 +57,9 @@ const adminViolations = (session: CheckPointSession, params: GateParams): string
   if (session.userName === undefined) {
     return ['the publishing administrator is unknown, and only named administrators may publish'];
   }
-  return admins.includes(session.userName) ? [] : [`administrator "${session.userName}" is not allowed to publish`];
+  return admins.includes(session.userName)
+    ? []
+    : [`administrator "${session.userName}" is not allowed to publish`];
 };
 
 /** The rules, in a fixed order; each violation is named once even when a rule changed in several sessions. */
@@ -110,7 +112,11 @@ const verdictOf = (event: TriggerEvent, params: GateParams): GateVerdict => {
   if (session.changes === undefined) {
     const violations = adminViolations(session, params);
     return violations.length === 0
-      ? { allow: true, message: `${CHANGES_MISSING}; no other violation`, output: { changes: null, violations } }
+      ? {
+          allow: true,
+          message: `${CHANGES_MISSING}; no other violation`,
+          output: { changes: null, violations },
+        }
       : {
           allow: false,
           message: `${violations.join('; ')}; ${CHANGES_MISSING}`,

@@ -105,7 +105,13 @@ const logUnrecorded = (
 };
 
 /** The verdict in the source's format; an output the source cannot render is dropped rather than failing the answer. */
-const render = (job: Job, event: TriggerEvent, runId: string, verdict: Verdict, output: unknown): SourceResponse => {
+const render = (
+  job: Job,
+  event: TriggerEvent,
+  runId: string,
+  verdict: Verdict,
+  output: unknown,
+): SourceResponse => {
   const adapter = sourceAdapter(job.source);
   try {
     // The integration's output rides along: a SecureChange assignment verdict renders it as XML.
@@ -184,7 +190,10 @@ export const decide = async (
   }
 
   const integration = deps.registry.get(job.integration);
-  let outcome: Pick<ExecutionOutcome, 'status' | 'error' | 'output' | 'logs' | 'logsTruncated' | 'durationMs'>;
+  let outcome: Pick<
+    ExecutionOutcome,
+    'status' | 'error' | 'output' | 'logs' | 'logsTruncated' | 'durationMs'
+  >;
   let verdict: Verdict;
   const missing = missingChangesVerdict(job, event);
   if (missing) {

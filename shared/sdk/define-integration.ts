@@ -22,7 +22,12 @@ const CheckedManifestSchema = IntegrationManifestSchema.superRefine((manifest, c
         message: 'parameter name: a letter, then letters, digits, _ and -, at most 64',
       });
     }
-    if (spec.type === 'text' && spec.format === 'regex' && spec.default !== undefined && spec.default !== '') {
+    if (
+      spec.type === 'text' &&
+      spec.format === 'regex' &&
+      spec.default !== undefined &&
+      spec.default !== ''
+    ) {
       const why = patternProblem(spec.default);
       if (why !== undefined) {
         ctx.addIssue({ code: 'custom', path: ['parameters', name, 'default'], message: why });

@@ -55,7 +55,8 @@ export const patternProblem = (source: string): string | undefined => {
  */
 export const compilePattern = (source: string): Pattern => {
   const problem = patternProblem(source);
-  if (problem !== undefined) throw new ValidationError(`pattern ${JSON.stringify(source.slice(0, 200))}: ${problem}`);
+  if (problem !== undefined)
+    throw new ValidationError(`pattern ${JSON.stringify(source.slice(0, 200))}: ${problem}`);
   const compiled = RE2JS.compile(source);
   return Object.freeze({ source, test: (text: string) => compiled.matcher(text).find() });
 };

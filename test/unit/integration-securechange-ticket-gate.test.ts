@@ -42,6 +42,40 @@ describe('securechange-ticket-gate rules', () => {
       /subjectPattern/,
     );
   });
+
+  it('fails permanently on a pattern RE2 refuses (a backreference), as a stored job from before the check would', () => {
+    expect(() => ticketViolations(ticket, { subjectPattern: '(a)\\1', allowTestButton: true })).toThrow(
+      /^parameter "subjectPattern": pattern .*not a valid RE2 regular expression/,
+    );
+  });
+
+  it('matches a catastrophic-backtracking pattern in linear time (RE2), with the right answer', () => {
+    // With RegExp this input takes longer than the test's time-out; RE2 answers at once.
+    const subject = `${'a'.repeat(40)}!`;
+    expect(
+      ticketViolations({ ...ticket, subject }, { subjectPattern: '^(a+)+$', allowTestButton: true }),
+    ).toEqual([`subject "${subject}" does not match ^(a+)+$`]);
+    expect(
+      ticketViolations(
+        { ...ticket, subject: 'a'.repeat(40) },
+        { subjectPattern: '^(a+)+$', allowTestButton: true },
+      ),
+    ).toEqual([]);
+  });
+
+  it('denies a ticket without a subject when a pattern is set, even one that matches nothing', () => {
+    const { subject: _subject, ...noSubject } = ticket;
+    expect(ticketViolations(noSubject, { subjectPattern: '.*', allowTestButton: true })).toEqual([
+      'the ticket has no subject, and subjects must match .*',
+    ]);
+  });
+
+  it('declares subjectPattern as a regex parameter', () => {
+    expect(secureChangeTicketGate.manifest.parameters.subjectPattern).toMatchObject({
+      type: 'text',
+      format: 'regex',
+    });
+  });
 });
 
 describe('securechange-ticket-gate as a SecureChange validation job', () => {
@@ -74,6 +108,52 @@ describe('securechange-ticket-gate as a SecureChange validation job', () => {
     if (answer.kind !== 'verdict') throw new Error('expected a verdict');
     return JSON.parse(answer.response.body) as { result: string; message: string };
   };
+
+  it('answers the Test button (empty ticket_info) with success: no ticket is approved, the wiring is shown to work', async () => {
+    const verdict = await post(await setup(), '<ticket_info/>');
+    expect(verdict).toMatchObject({
+      result: 'success',
+      message: 'test from SecureChange received: no ticket to validate',
+    });
+  });
+
+  it('answers the Test button with failure when allowTestButton is off', async () => {
+    const deps = await setup();
+    const job = await deps.jobs.get('sc-validate');
+    if (!job) throw new Error('no job');
+    await deps.jobs.put({ ...job, params: { ...job.params, allowTestButton: false } });
+    const verdict = await post(deps, '<ticket_info/>');
+    expect(verdict).toMatchObject({
+      result: 'failure',
+      message: 'test from SecureChange: no ticket to validate (allowTestButton is off)',
+    });
+  });
+
+  it('denies an event with no ticket from any other source (a generic job pointed at the gate)', async () => {
+    const deps = memoryDeps({ secrets: { sc: ['sc-secret-1'] } });
+    await deps.jobs.put(
+      JobSchema.parse({
+        id: 'gen',
+        name: 'Generic',
+        integration: secureChangeTicketGate.manifest.id,
+        mode: 'decision',
+        onError: 'allow',
+        auth: { secret: 'sc' },
+      }),
+    );
+    const answer = await ingest(deps, {
+      jobId: 'gen',
+      body: '{"trigger":"TEST"}',
+      headers: { 'content-type': 'application/json', 'x-shared-secret': 'sc-secret-1' },
+      query: { event: 'TEST' },
+    });
+    if (answer.kind !== 'verdict') throw new Error('expected a verdict');
+    // The generic source answers {allow, message}.
+    expect(JSON.parse(answer.response.body)).toMatchObject({
+      allow: false,
+      message: 'no SecureChange ticket in this generic/TEST event: nothing to validate, so it is denied',
+    });
+  });
 
   it('answers success for a ticket by an allowed requester (sample ticket 445)', async () => {
     const verdict = await post(

@@ -206,7 +206,7 @@ describe('ingest of a decision job', () => {
     });
     const answer = await ingest(deps, {
       jobId: 'demo',
-      body: JSON.stringify({ 'trigger-type': 'before-publish' }),
+      body: JSON.stringify({ session: { 'user-name': 'aa' }, operations: { 'added-objects': [] } }),
       headers: { 'content-type': 'application/json', 'x-chkp-shared-secret': SECRET },
       query: {},
     });

@@ -1,14 +1,19 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UnsupportedMediaTypeError, ValidationError } from '../../shared/errors.ts';
 import { TriggerEventSchema, type Job, type TriggerEvent } from '../../shared/model/index.ts';
 import { checkPointAdapter as adapter, decodeBase64Json } from '../../shared/sources/checkpoint.ts';
 import {
+  CHECKPOINT,
   POST_PUBLISH_CUSTOM_DATA,
   PRE_PUBLISH_CUSTOM_DATA,
   afterInstallPolicyPayload,
   beforePublishPayload,
   makeJob,
   makeRequest,
+  readSampleJson,
+  repoRoot,
   showChangesPayload,
   toBase64Json,
   errorOf,
@@ -357,5 +362,164 @@ describe('checkPointAdapter.renderVerdict', () => {
       body: '{"result":"failure","message":"You can only modify objects with the tag Web_Control"}',
     });
     expect(allowed.body).toBe('{"result":"success","message":"ok"}');
+  });
+});
+
+describe('checkPointAdapter.parse — what a SmartTask always sends', () => {
+  const exampleJob = makeJob({
+    source: 'checkpoint',
+    mode: 'decision',
+    event: 'before-publish',
+  });
+  const examplePayload = (name: string): Record<string, unknown> =>
+    JSON.parse(readFileSync(path.join(repoRoot, 'examples', 'payloads', name), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+
+  it.each([
+    ['{}', {}],
+    ['{"foo":"bar"}', { foo: 'bar' }],
+    ['custom data only', { 'custom-data': { ticket: 'CR-1' } }],
+  ])('refuses %s to a publish job, naming the missing session', (_label, payload) => {
+    // Act
+    const error = errorOf(() => parseJsonBody(payload, exampleJob));
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toBe(
+      'not SmartTask publish data: "session" is missing (a before-publish SmartTask always sends the session meta-data: "session" with "user-name")',
+    );
+  });
+
+  it.each([
+    ['operations without a session', { operations: { 'added-objects': [] } }, 'session is missing'],
+    ['a session that is not an object', { session: 'aa' }, 'session is not an object'],
+    ['a session without user-name', { session: { 'session-uid': 'u-1' } }, 'session.user-name is missing'],
+    ['a blank user-name', { session: { 'user-name': '  ' } }, 'session.user-name is missing'],
+  ])('refuses %s', (_label, payload, start) => {
+    // Act
+    const error = errorOf(() => parseJsonBody(payload, exampleJob));
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message.startsWith(start)).toBe(true);
+  });
+
+  it('names the entry of a show-changes answer whose session lacks user-name', () => {
+    // Prepare
+    const answer = showChangesPayload() as { tasks: [{ 'task-details': [{ changes: unknown[] }] }] };
+    const second = answer.tasks[0]['task-details'][0].changes[1] as { session: Record<string, unknown> };
+    delete second.session['user-name'];
+
+    // Act
+    const error = errorOf(() =>
+      parseJsonBody(answer, makeJob({ source: 'checkpoint', event: 'after-publish' })),
+    );
+
+    // Assess
+    expect((error as Error).message).toMatch(
+      /^tasks\[0\]\.task-details\[0\]\.changes\[1\]\.session\.user-name is missing/,
+    );
+  });
+
+  it.each([
+    ['{}', {}, 'initiator, policyPackage, installPolicyResult missing'],
+    ['an initiator only', { initiator: 'admin' }, 'policyPackage, installPolicyResult missing'],
+    [
+      'a blank result',
+      { ...afterInstallPolicyPayload(), installPolicyResult: '' },
+      'installPolicyResult missing',
+    ],
+  ])('refuses install-policy data with %s, naming what is missing', (_label, payload, missing) => {
+    // Act
+    const error = errorOf(() =>
+      parseJsonBody(payload, makeJob({ source: 'checkpoint', event: 'after-install-policy' })),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toBe(
+      `not SmartTask install-policy data: ${missing} (an after-install-policy SmartTask always sends initiator, policyPackage, installPolicyResult)`,
+    );
+  });
+
+  it('accepts every sample and example payload, each with its change set', () => {
+    // Prepare
+    const publishJob = makeJob({ source: 'checkpoint', event: 'after-publish' });
+    const samples = [
+      beforePublishPayload(),
+      showChangesPayload(),
+      readSampleJson(`${CHECKPOINT}/show-changes_example_response_by_dates.json`),
+      readSampleJson(`${CHECKPOINT}/show-changes_example_response_by_sessions.json`),
+      examplePayload('checkpoint-before-publish.json'),
+      examplePayload('checkpoint-before-publish-violation.json'),
+    ];
+
+    // Act
+    const sessions = samples.map((p) => parseJsonBody(p, publishJob).session);
+    const install = parseJsonBody(afterInstallPolicyPayload()).session;
+
+    // Assess
+    for (const session of sessions) {
+      expect(session?.userName).toBe('aa');
+      expect(session?.changes).toBeDefined();
+    }
+    expect(install?.trigger).toBe('after-install-policy');
+  });
+
+  it.each([
+    [
+      'operations renamed',
+      () => {
+        const { operations, ...rest } = examplePayload('checkpoint-before-publish-violation.json');
+        return { ...rest, operationz: operations };
+      },
+    ],
+    ['no operations (the example)', () => examplePayload('checkpoint-before-publish-missing-changes.json')],
+    ['operations null', () => ({ ...beforePublishPayload(), operations: null })],
+    [
+      'operations with none of the three lists',
+      () => ({ ...beforePublishPayload(), operations: { foo: [] } }),
+    ],
+    [
+      'one session of a show-changes answer without operations',
+      () => {
+        const answer = showChangesPayload() as { tasks: [{ 'task-details': [{ changes: unknown[] }] }] };
+        delete (answer.tasks[0]['task-details'][0].changes[1] as Record<string, unknown>).operations;
+        return answer;
+      },
+    ],
+  ])('leaves the changes out — unknown, not none — for %s', (_label, payload) => {
+    // Act
+    const event = parseJsonBody(payload(), exampleJob);
+
+    // Assess
+    expect(TriggerEventSchema.parse(event)).toEqual(event);
+    expect(event.session?.userName).toBe('aa');
+    expect(event.session && 'changes' in event.session).toBe(false);
+  });
+
+  it('tells an empty change set (three empty lists) from a missing one', () => {
+    // Act
+    const event = parseJsonBody(
+      {
+        session: { 'user-name': 'aa' },
+        operations: { 'added-objects': [], 'modified-objects': [], 'deleted-objects': [] },
+      },
+      exampleJob,
+    );
+
+    // Assess
+    expect(event.session?.changes).toEqual({ added: [], modified: [], deleted: [] });
+  });
+
+  it('refuses operations that are not an object, naming where', () => {
+    // Act
+    const error = errorOf(() => parseJsonBody({ ...beforePublishPayload(), operations: 'none' }, exampleJob));
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toBe('operations must be an object');
   });
 });
