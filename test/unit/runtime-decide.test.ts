@@ -11,7 +11,7 @@ import { sweepSettings, sweepStaleRuns } from '../../shared/runtime/recovery.ts'
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { defineIntegration, parseManifest } from '../../shared/sdk/index.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
-import { memoryDeps } from '../helpers/memory-deps.ts';
+import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
 import { repoRoot } from '../helpers/samples.ts';
 
 const SECRET = 'cp-secret-1';
@@ -33,8 +33,9 @@ const withOperationsRenamed = (): string => {
   return JSON.stringify({ ...rest, operationz: operations });
 };
 
+const clock = new FakeClock();
 const setup = async (job: Job, integrations: AnyIntegration[] = []): Promise<MemoryDeps> => {
-  const deps = memoryDeps({ secrets: { checkpoint: [SECRET] }, integrations });
+  const deps = memoryDeps({ secrets: { checkpoint: [SECRET] }, integrations, clock });
   await deps.jobs.put(job);
   return deps;
 };
@@ -330,7 +331,7 @@ describe('a decision whose bookkeeping fails still answers onError within its de
     deps.runs.finish = finish;
     const runId = answer?.runId ?? '';
     expect(deps.runs.items.get(runId)?.status).toBe('running');
-    (deps.clock as { advance(ms: number): void }).advance(6 * 60_000);
+    clock.advance(6 * 60_000);
     expect(await sweepStaleRuns(deps, sweepSettings(1800, 300))).toEqual({ requeued: 0, failed: 1 });
     expect(deps.runs.items.get(runId)).toMatchObject({
       status: 'failed',

@@ -75,12 +75,12 @@ describe('checkPointAdapter.parse — Web Request payloads', () => {
     expect(session?.trigger).toBe('after-publish');
     expect(session?.sessionUid).toBe('f769407d-4bce-4b1b-aaf5-f7f6727525be');
     expect(session?.publishTime).toBe('2017-02-01T06:20:43.334Z');
-    expect(session?.changes.added.map((o) => o.name)).toEqual(['MyRule3']);
-    expect(session?.changes.modified.map((m) => [m.old?.name, m.new.name])).toEqual([
+    expect(session?.changes?.added.map((o) => o.name)).toEqual(['MyRule3']);
+    expect(session?.changes?.modified.map((m) => [m.old?.name, m.new.name])).toEqual([
       ['MyRule2', 'MyRule4'],
       ['MyRule1', 'MyRule2'],
     ]);
-    expect(session?.changes.deleted.map((o) => o.name)).toEqual(['MyRule1']);
+    expect(session?.changes?.deleted.map((o) => o.name)).toEqual(['MyRule1']);
     expect(session?.customData).toEqual(POST_PUBLISH_CUSTOM_DATA);
   });
 
