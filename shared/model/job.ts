@@ -85,6 +85,14 @@ export const JobSchema = object({
         message: 'a decision job answers within API Gateway’s limit: at most 25 seconds',
       });
     }
+    if (job.onMissingChanges !== undefined && job.source !== 'checkpoint') {
+      // Only a Check Point publish has a change set to miss: set elsewhere, it would promise a check that never runs.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['onMissingChanges'],
+        message: 'only Check Point jobs (source "checkpoint") have a change set',
+      });
+    }
   });
 
 /** A job as stored and returned (defaults applied). */

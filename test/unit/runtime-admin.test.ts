@@ -33,6 +33,21 @@ describe('admin.putJob', () => {
     ['a body over the limit', { ...demo, maxBodyBytes: 11 * 1024 * 1024 }, 'maxBodyBytes'],
     ['a decision time-out over 25 s', { ...demo, mode: 'decision', timeoutSeconds: 26 }, 'timeoutSeconds'],
     ['not an object', [1, 2], 'expected a JSON object'],
+    [
+      'onMissingChanges on a job that is not Check Point',
+      { ...demo, onMissingChanges: 'allow' },
+      'onMissingChanges: only Check Point jobs (source "checkpoint") have a change set',
+    ],
+    [
+      'an onMissingChanges that is neither allow nor deny',
+      { ...demo, source: 'checkpoint', onMissingChanges: 'maybe' },
+      'onMissingChanges',
+    ],
+    [
+      'a subjectPattern RE2 refuses',
+      { ...demo, integration: 'securechange-ticket-gate', params: { subjectPattern: '(a)\\1' } },
+      'parameter "subjectPattern": not a valid RE2 regular expression',
+    ],
   ])('refuses %s with a message naming it', async (_name, body, fragment) => {
     const deps = memoryDeps();
     const error = await admin.putJob(deps, 'demo', body).catch((e: unknown) => e);
