@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { GetQueueAttributesCommand, GetQueueUrlCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { LOCAL_NAMES } from '../../cli/local/start.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
 import type { InProcessStack } from '../helpers/local-stack.ts';
@@ -118,28 +119,77 @@ describe('local stack end to end', () => {
   });
 
   it('retries a throwing integration, records it failed, and moves its message to the DLQ', async () => {
-    const put = await fetch(`${url}/admin/jobs/flaky`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ name: 'Flaky', integration: 'always-fails', auth: { secret: 'demo' } }),
-    });
-    expect(put.status).toBe(201);
-    const res = await post('flaky', JSON.stringify({ try: 'me' }));
-    expect(res.status).toBe(202);
-    const { runId } = (await res.json()) as { runId: string };
-    const run = await waitForRun(runId, (s) => s === 'failed');
-    expect(run.attempt).toBe(3);
-    expect(failures).toBe(3);
-    expect(run.error).toContain('target answered 503');
-    expect(run.logs.filter((l) => l.message.includes('target answered 503'))).toHaveLength(3);
-    let dead: string[] = [];
-    for (let i = 0; i < 50 && dead.length === 0; i++) {
-      const got = await stack.sqs.send(
-        new ReceiveMessageCommand({ QueueUrl: stack.dlqUrl, WaitTimeSeconds: 0 }),
+    // The worker must report the last attempt as a failure, so the queue keeps the
+    // message and its redrive policy moves it to the DLQ; a worker that returned
+    // instead would have it deleted (the DLQ could still see it by a race with the
+    // second poller, so deletes are watched too). Every receive and delete the local
+    // poller makes on this client is recorded while the test runs.
+    const received = new Map<string, string>(); // receipt handle → body
+    const deleted: string[] = []; // receipt handles
+    const WATCH = 'e2e-watch-queue-calls';
+    stack.sqs.middlewareStack.add(
+      (next, context) => async (args) => {
+        const input = args.input as { Entries?: { ReceiptHandle?: string }[]; ReceiptHandle?: string };
+        if (context.commandName === 'DeleteMessageBatchCommand') {
+          deleted.push(...(input.Entries ?? []).map((e) => e.ReceiptHandle ?? ''));
+        } else if (context.commandName === 'DeleteMessageCommand') {
+          deleted.push(input.ReceiptHandle ?? '');
+        }
+        const result = await next(args);
+        if (context.commandName === 'ReceiveMessageCommand') {
+          const output = result.output as { Messages?: { ReceiptHandle?: string; Body?: string }[] };
+          for (const m of output.Messages ?? []) received.set(m.ReceiptHandle ?? '', m.Body ?? '');
+        }
+        return result;
+      },
+      { step: 'initialize', name: WATCH },
+    );
+    try {
+      const put = await fetch(`${url}/admin/jobs/flaky`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name: 'Flaky', integration: 'always-fails', auth: { secret: 'demo' } }),
+      });
+      expect(put.status).toBe(201);
+      const res = await post('flaky', JSON.stringify({ try: 'me' }));
+      expect(res.status).toBe(202);
+      const { runId } = (await res.json()) as { runId: string };
+      const run = await waitForRun(runId, (s) => s === 'failed');
+      expect(run.attempt).toBe(3);
+      expect(failures).toBe(3);
+      expect(run.error).toContain('target answered 503');
+      expect(run.logs.filter((l) => l.message.includes('target answered 503'))).toHaveLength(3);
+      const isThisRun = (body: string): boolean => body.includes(runId);
+
+      // Bounded wait (≤ 50 × (receive + 100 ms)) for the message to arrive in the DLQ.
+      let dead: string[] = [];
+      for (let i = 0; i < 50 && !dead.some(isThisRun); i++) {
+        const got = await stack.sqs.send(
+          new ReceiveMessageCommand({ QueueUrl: stack.dlqUrl, WaitTimeSeconds: 0 }),
+        );
+        dead = (got.Messages ?? []).map((m) => m.Body ?? '');
+        if (!dead.some(isThisRun)) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(dead.map((b) => JSON.parse(b) as unknown)).toContainEqual({ runId, jobId: 'flaky' });
+
+      // The main queue received it three times (one per attempt) and never deleted it.
+      const receipts = [...received].filter(([, body]) => isThisRun(body)).map(([handle]) => handle);
+      expect(receipts.length).toBeGreaterThanOrEqual(3);
+      expect(deleted.filter((handle) => receipts.includes(handle))).toEqual([]);
+      // Nothing of it is left on the main queue, visible or in flight.
+      const { QueueUrl } = await stack.sqs.send(new GetQueueUrlCommand({ QueueName: LOCAL_NAMES.queue }));
+      const left = await stack.sqs.send(
+        new GetQueueAttributesCommand({
+          QueueUrl,
+          AttributeNames: ['ApproximateNumberOfMessages', 'ApproximateNumberOfMessagesNotVisible'],
+        }),
       );
-      dead = (got.Messages ?? []).map((m) => m.Body ?? '');
-      if (dead.length === 0) await new Promise((r) => setTimeout(r, 100));
+      expect(left.Attributes).toMatchObject({
+        ApproximateNumberOfMessages: '0',
+        ApproximateNumberOfMessagesNotVisible: '0',
+      });
+    } finally {
+      stack.sqs.middlewareStack.remove(WATCH);
     }
-    expect(dead.map((b) => JSON.parse(b) as unknown)).toContainEqual({ runId, jobId: 'flaky' });
   });
 });

@@ -1,4 +1,5 @@
-import { ConflictError } from '../../shared/errors.ts';
+import { z } from 'zod';
+import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.ts';
 import type { Delivery, Job, Run } from '../../shared/model/index.ts';
 import { isFinal } from '../../shared/model/index.ts';
 import type {
@@ -19,23 +20,91 @@ import type {
   SecretStore,
 } from '../../shared/ports.ts';
 import type { Deps, RuntimeSettings } from '../../shared/runtime/deps.ts';
+import { pageLimit } from '../../shared/store/cursor.ts';
+import { jsonSafe } from '../../shared/store/item.ts';
 import { DEFAULT_SETTINGS } from '../../shared/runtime/deps.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { createRegistry } from '../../shared/sdk/index.ts';
 import { builtinIntegrations } from '../../integrations/index.ts';
 
-/** In-memory ports with the same conditional semantics as the DynamoDB adapters, for unit tests. */
+/**
+ * Paging as the DynamoDB adapters page (shared/store/cursor.ts): 20 by
+ * default, at most 100, an opaque cursor that only fits the listing it came
+ * from (anything else is a ValidationError).
+ */
+const pageOf = <T>(
+  sorted: readonly T[],
+  keyOf: (item: T) => string,
+  page: PageRequest,
+  scope: string,
+  descending = false,
+): Page<T> => {
+  const limit = pageLimit(page.limit);
+  let start = 0;
+  if (page.cursor !== undefined) {
+    let decoded: unknown;
+    try {
+      decoded = JSON.parse(Buffer.from(page.cursor, 'base64url').toString('utf8'));
+    } catch {
+      decoded = undefined;
+    }
+    const cursor = CursorSchema.safeParse(decoded);
+    if (!cursor.success || cursor.data.scope !== scope) {
+      throw new ValidationError('invalid cursor', 'invalid_cursor');
+    }
+    // The first item after the last one served, even if that one has gone since (an exclusive start key).
+    const { last } = cursor.data;
+    const next = sorted.findIndex((item) => (descending ? keyOf(item) < last : keyOf(item) > last));
+    start = next === -1 ? sorted.length : next;
+  }
+  const items = sorted.slice(start, start + limit);
+  const last = items.at(-1);
+  if (start + limit >= sorted.length || last === undefined) return { items };
+  const nextCursor = Buffer.from(JSON.stringify({ scope, last: keyOf(last) }), 'utf8').toString('base64url');
+  return { items, nextCursor };
+};
+const CursorSchema = z.object({ scope: z.string(), last: z.string() }).strict();
+
+/** What `fn` returns, or its throw, as a promise: an adapter's errors arrive as rejections. */
+const settle = <T>(fn: () => T): Promise<T> => {
+  try {
+    return Promise.resolve(fn());
+  } catch (e) {
+    return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+  }
+};
+
+/** Ascending by `key`, as DynamoDB orders a sort key (code units). */
+const byKey =
+  <T>(key: (item: T) => string) =>
+  (a: T, b: T): number =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+
+/** DynamoDB keeps no attribute whose value is undefined: an update REMOVEs it. */
+const compact = <T extends object>(value: T): T =>
+  Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+
+/**
+ * In-memory ports with the same semantics as the DynamoDB adapters, for unit
+ * tests; test/contract/*.contract.ts runs one suite against both. They hand out
+ * and keep copies, as a table does.
+ */
 export class MemoryJobStore implements JobStore {
   readonly items = new Map<string, Job>();
   get(id: string) {
-    return Promise.resolve(this.items.get(id));
+    const job = this.items.get(id);
+    return Promise.resolve(job === undefined ? undefined : structuredClone(job));
   }
-  list(_page?: PageRequest): Promise<Page<Job>> {
-    return Promise.resolve({ items: [...this.items.values()] });
+  list(page: PageRequest = {}): Promise<Page<Job>> {
+    return settle(() => {
+      const sorted = [...this.items.values()].sort(byKey((j) => j.id));
+      const result = pageOf(sorted, (j) => j.id, page, 'jobs');
+      return { ...result, items: structuredClone(result.items) };
+    });
   }
   put(job: Job) {
     const created = !this.items.has(job.id);
-    this.items.set(job.id, job);
+    this.items.set(job.id, structuredClone(job));
     return Promise.resolve({ created });
   }
   delete(id: string) {
@@ -43,30 +112,56 @@ export class MemoryJobStore implements JobStore {
   }
 }
 
+/** A run as the table keeps it: JSON for the event and the output, no undefined attributes. */
+const stored = (run: Run): Run => {
+  const { event, output, ...rest } = run;
+  return compact({
+    ...structuredClone(rest),
+    event: event === undefined ? undefined : (JSON.parse(JSON.stringify(event)) as Run['event']),
+    output: jsonSafe(output),
+  });
+};
+
 export class MemoryRunStore implements RunStore {
   readonly items = new Map<string, Run>();
   writes = 0;
+  /** How often recovery requeued each run: counted over the run's life, as the table's `requeues`. */
+  readonly requeues = new Map<string, number>();
+  /** Where recovery last moved a queued run in the index of open runs (gsi2sk); a start moves it again. */
+  readonly #movedAt = new Map<string, string>();
+
   create(run: Run) {
     this.writes++;
-    if (this.items.has(run.id)) return Promise.reject(new ConflictError('exists', 'run_exists'));
-    this.items.set(run.id, structuredClone(run));
+    if (this.items.has(run.id)) {
+      return Promise.reject(new ConflictError(`run ${run.id} already exists`, 'run_exists'));
+    }
+    this.items.set(run.id, stored(run));
     return Promise.resolve();
   }
   get(id: string) {
-    return Promise.resolve(this.items.get(id));
+    const run = this.items.get(id);
+    return Promise.resolve(run === undefined ? undefined : structuredClone(run));
   }
-  listByJob(jobId: string): Promise<Page<Run>> {
-    const items = [...this.items.values()]
-      .filter((r) => r.jobId === jobId)
-      .sort((a, b) => b.id.localeCompare(a.id));
-    return Promise.resolve({ items });
+  listByJob(jobId: string, page: PageRequest = {}): Promise<Page<Run>> {
+    return settle(() => {
+      const newestFirst = [...this.items.values()]
+        .filter((r) => r.jobId === jobId)
+        .sort(byKey((r: Run) => r.id))
+        .reverse();
+      const result = pageOf(newestFirst, (r) => r.id, page, `runs:${jobId}`, true);
+      return { ...result, items: structuredClone(result.items) };
+    });
   }
   start(runId: string, s: RunStart) {
     this.writes++;
     const run = this.items.get(runId);
     if (!run || isFinal(run.status)) return Promise.resolve(undefined);
-    if (run.status === 'running' && (run.startedAt ?? '') >= s.staleBefore) return Promise.resolve(undefined);
-    this.requeues.delete(runId);
+    // Taken over only when its holder started before the limit; one with no start time is never stale.
+    if (run.status === 'running' && !(run.startedAt !== undefined && run.startedAt < s.staleBefore)) {
+      return Promise.resolve(undefined);
+    }
+    // The requeue count stays: a run that keeps coming back is failed after MAX_SWEEP_REQUEUES in all.
+    this.#movedAt.delete(runId);
     const next: Run = { ...run, status: 'running', attempt: run.attempt + 1, startedAt: s.startedAt };
     this.items.set(runId, next);
     return Promise.resolve(structuredClone(next));
@@ -75,69 +170,92 @@ export class MemoryRunStore implements RunStore {
     this.writes++;
     const run = this.items.get(runId);
     if (!run || run.status !== 'running' || run.attempt !== f.attempt) return Promise.resolve(false);
-    const { attempt: _a, ...rest } = f;
-    this.items.set(runId, { ...run, ...rest });
+    // Every field of the finish is written; one it leaves undefined is removed, not kept from an earlier attempt.
+    this.#movedAt.delete(runId);
+    this.items.set(
+      runId,
+      compact({
+        ...run,
+        status: f.status,
+        endedAt: f.endedAt,
+        durationMs: f.durationMs,
+        message: f.message,
+        error: f.error,
+        output: jsonSafe(f.output),
+        verdict: structuredClone(f.verdict),
+        logs: structuredClone(f.logs),
+        logsTruncated: f.logsTruncated,
+      }),
+    );
     return Promise.resolve(true);
   }
   release(runId: string, r: RunRetry) {
     this.writes++;
     const run = this.items.get(runId);
     if (!run || run.status !== 'running' || run.attempt !== r.attempt) return Promise.resolve(false);
-    this.items.set(runId, { ...run, status: 'queued', error: r.error, logs: r.logs ?? run.logs });
+    this.items.set(
+      runId,
+      compact({
+        ...run,
+        status: 'queued',
+        error: r.error,
+        ...(r.logs === undefined ? {} : { logs: structuredClone(r.logs), logsTruncated: r.logsTruncated }),
+      }),
+    );
     return Promise.resolve(true);
   }
-  /** Where recovery moved a queued run in the index of open runs, and how often. */
-  readonly requeues = new Map<string, { since: string; count: number }>();
   markRequeued(runId: string, at: string) {
     if (this.items.get(runId)?.status !== 'queued') return Promise.resolve(undefined);
-    const count = (this.requeues.get(runId)?.count ?? 0) + 1;
-    this.requeues.set(runId, { since: at, count });
+    const count = (this.requeues.get(runId) ?? 0) + 1;
+    this.requeues.set(runId, count);
+    this.#movedAt.set(runId, at);
     return Promise.resolve(count);
   }
-  scanOpen(): Promise<Page<OpenRun>> {
-    return this.listOpen();
+  /** Read from the runs themselves, as the table scan is: `since` is when it was created or last started. */
+  scanOpen(page: PageRequest = {}): Promise<Page<OpenRun>> {
+    return settle(() => {
+      const open = this.#open((r) => r.startedAt ?? r.createdAt).sort(byKey((r) => r.id));
+      return pageOf(open, (r) => r.id, page, 'scan');
+    });
   }
   listOpen(page: PageRequest & { before?: string } = {}): Promise<Page<OpenRun>> {
-    const items = [...this.items.values()]
-      .flatMap((r): OpenRun[] =>
-        r.status === 'queued' || r.status === 'running'
-          ? [
-              {
-                id: r.id,
-                jobId: r.jobId,
-                status: r.status,
-                mode: r.mode,
-                attempt: r.attempt,
-                since:
-                  (r.status === 'queued' ? this.requeues.get(r.id)?.since : undefined) ??
-                  r.startedAt ??
-                  r.createdAt,
-              },
-            ]
-          : [],
-      )
-      .filter((r) => page.before === undefined || `${r.since}#${r.id}` < page.before)
-      .sort((a, b) => `${a.since}#${a.id}`.localeCompare(`${b.since}#${b.id}`));
-    return Promise.resolve({ items });
+    return settle(() => {
+      const sortKey = (r: OpenRun): string => `${r.since}#${r.id}`;
+      const open = this.#open((r) => this.#movedAt.get(r.id) ?? r.startedAt ?? r.createdAt)
+        .filter((r) => page.before === undefined || sortKey(r) < page.before)
+        .sort(byKey(sortKey));
+      return pageOf(open, sortKey, page, 'open');
+    });
+  }
+  #open(since: (run: Run) => string): OpenRun[] {
+    return [...this.items.values()].flatMap((r): OpenRun[] =>
+      r.status === 'queued' || r.status === 'running'
+        ? [{ id: r.id, jobId: r.jobId, status: r.status, mode: r.mode, attempt: r.attempt, since: since(r) }]
+        : [],
+    );
   }
 }
 
 export class MemoryDeliveryStore implements DeliveryStore {
   readonly items = new Map<string, Delivery>();
   writes = 0;
+  /** As stored: the window in toISOString() form, the only one whose text order is the time order. */
+  static #stored(d: Delivery): Delivery {
+    return { ...structuredClone(d), dedupeUntil: new Date(d.dedupeUntil).toISOString() };
+  }
   create(d: Delivery, now: Date): Promise<DeliveryCreateResult> {
     this.writes++;
     const key = `${d.jobId}#${d.dedupeKey}`;
     const existing = this.items.get(key);
     if (existing && existing.dedupeUntil >= now.toISOString())
-      return Promise.resolve({ created: false, existing });
-    this.items.set(key, d);
+      return Promise.resolve({ created: false, existing: structuredClone(existing) });
+    this.items.set(key, MemoryDeliveryStore.#stored(d));
     return Promise.resolve({ created: true });
   }
   takeOver(d: Delivery, previousId: string) {
     const key = `${d.jobId}#${d.dedupeKey}`;
     if (this.items.get(key)?.id !== previousId) return Promise.resolve(false);
-    this.items.set(key, d);
+    this.items.set(key, MemoryDeliveryStore.#stored(d));
     return Promise.resolve(true);
   }
   release(jobId: string, dedupeKey: string, deliveryId: string) {
@@ -180,9 +298,17 @@ export class MemoryPayloads implements PayloadStore {
     this.items.set(key, body);
     return Promise.resolve(`mem://${key}`);
   }
+  /** As the S3 and file stores: a reference it did not write is refused, a missing payload is NotFoundError (permanent). */
   get(ref: string) {
-    const body = this.items.get(ref.replace('mem://', ''));
-    return body === undefined ? Promise.reject(new Error(`no ${ref}`)) : Promise.resolve(body);
+    if (!ref.startsWith('mem://')) {
+      return Promise.reject(
+        new ValidationError(`not a memory payload reference: ${ref}`, 'invalid_payload_ref'),
+      );
+    }
+    const body = this.items.get(ref.slice('mem://'.length));
+    return body === undefined
+      ? Promise.reject(new NotFoundError(`payload ${ref} not found`))
+      : Promise.resolve(body);
   }
 }
 

@@ -7,11 +7,15 @@ import type { SourceRequest } from '../../shared/sources/types.ts';
 
 /** The repository root (this file is `test/helpers/samples.ts`). */
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
-/** Real formats collected beside the repository: `../shared/samples`. */
-export const samplesDir = path.resolve(repoRoot, '..', 'shared', 'samples');
-export const seedsDir = path.resolve(repoRoot, '..', 'shared', 'seeds');
+/**
+ * Real formats, copied into the repository so a clone tests on its own
+ * (sources, commits and licences: `test/fixtures/PROVENANCE.md`).
+ */
+export const fixturesDir = path.join(repoRoot, 'test', 'fixtures');
+export const samplesDir = path.join(fixturesDir, 'samples');
+export const seedsDir = path.join(fixturesDir, 'seeds');
 
-/** A sample file as text, by its path under `shared/samples`. */
+/** A sample file as text, by its path under `test/fixtures/samples`. */
 export const readSample = (relativePath: string): string =>
   readFileSync(path.join(samplesDir, relativePath), 'utf8');
 

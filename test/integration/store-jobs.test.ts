@@ -10,6 +10,8 @@ import { freshResources } from '../helpers/aws.ts';
 const makeJob = (id: string, over: Partial<JobInput> = {}): Job =>
   JobSchema.parse({ id, name: `Job ${id}`, integration: 'echo', auth: { secret: 'demo' }, ...over });
 
+// What every JobStore does is in test/contract/job-store.contract.ts (run against this
+// adapter by store-contract-dynamo.test.ts); here: how it lays jobs out in the table.
 describe('DynamoJobStore', () => {
   let res: TestResources;
   let store: DynamoJobStore;
@@ -17,28 +19,6 @@ describe('DynamoJobStore', () => {
   beforeAll(async () => {
     res = await freshResources('store-jobs');
     store = new DynamoJobStore({ client: res.clients.ddb, tableName: res.tableName });
-  });
-
-  it('creates, reads back, replaces and deletes a job', async () => {
-    // Prepare
-    const job = makeJob('crud', { params: { project: 'SEC', labels: ['a', 'b'] }, dedupeWindowSeconds: 60 });
-
-    // Act
-    const first = await store.put(job);
-    const read = await store.get('crud');
-    const second = await store.put({ ...job, name: 'Renamed', enabled: false });
-    const replaced = await store.get('crud');
-    const deleted = await store.delete('crud');
-    const deletedAgain = await store.delete('crud');
-
-    // Assess
-    expect(first).toEqual({ created: true });
-    expect(read).toEqual(job);
-    expect(second).toEqual({ created: false });
-    expect(replaced).toEqual({ ...job, name: 'Renamed', enabled: false });
-    expect(deleted).toBe(true);
-    expect(deletedAgain).toBe(false);
-    expect(await store.get('crud')).toBeUndefined();
   });
 
   it('stores the job under its keys, and returns it without them', async () => {
@@ -57,50 +37,7 @@ describe('DynamoJobStore', () => {
     expect(Object.keys(job ?? {})).not.toContain('gsi1pk');
   });
 
-  it('answers undefined for an unknown job', async () => {
-    expect(await store.get('nope')).toBeUndefined();
-  });
-
-  it('lists jobs sorted by id, page by page', async () => {
-    // Prepare: a table of its own, so that other tests' jobs do not show
-    const own = await freshResources('store-jobs-list');
-    const listed = new DynamoJobStore({ client: own.clients.ddb, tableName: own.tableName });
-    for (const id of ['e-job', 'b-job', 'd-job', 'a-job', 'c-job']) await listed.put(makeJob(id));
-
-    // Act
-    const page1 = await listed.list({ limit: 2 });
-    const page2 = await listed.list({ limit: 2, cursor: page1.nextCursor });
-    const page3 = await listed.list({ limit: 2, cursor: page2.nextCursor });
-
-    // Assess
-    expect(page1.items.map((j) => j.id)).toEqual(['a-job', 'b-job']);
-    expect(page2.items.map((j) => j.id)).toEqual(['c-job', 'd-job']);
-    expect(page3.items.map((j) => j.id)).toEqual(['e-job']);
-    expect(page1.nextCursor).toEqual(expect.any(String));
-    expect(page3.nextCursor).toBeUndefined();
-    expect(page1.items[0]).toEqual(makeJob('a-job'));
-  });
-
-  it('pages by 20 by default and by 100 at most', async () => {
-    // Prepare
-    const own = await freshResources('store-jobs-limit');
-    const listed = new DynamoJobStore({ client: own.clients.ddb, tableName: own.tableName });
-    await Promise.all(
-      Array.from({ length: 21 }, (_, i) => listed.put(makeJob(`job-${String(i).padStart(2, '0')}`))),
-    );
-
-    // Act
-    const byDefault = await listed.list();
-    const huge = await listed.list({ limit: 1000 });
-
-    // Assess
-    expect(byDefault.items).toHaveLength(20);
-    expect(byDefault.nextCursor).toEqual(expect.any(String));
-    expect(huge.items).toHaveLength(21);
-    expect(huge.nextCursor).toBeUndefined();
-  });
-
-  it('refuses a cursor that is not one of its own', async () => {
+  it('refuses a cursor that names another listing’s keys, or more than keys', async () => {
     // Prepare
     const garbage = 'not-a-cursor';
     const otherListing = Buffer.from(

@@ -10,7 +10,7 @@ import { RunLogger, resolveParams } from '../../shared/sdk/index.ts';
 
 /** The show-changes answer from Check Point's API reference (two sessions by administrator "aa"). */
 const SAMPLE = new URL(
-  '../../../shared/samples/checkpoint-smarttasks/show-changes_example_response_by_sessions.json',
+  '../fixtures/samples/checkpoint-smarttasks/show-changes_example_response_by_sessions.json',
   import.meta.url,
 );
 

@@ -123,6 +123,12 @@ const runScript = (
     child.stdout.on('data', (c: Buffer) => (stdout += c.toString('utf8')));
     child.stderr.on('data', (c: Buffer) => (stderr += c.toString('utf8')));
     child.on('error', reject);
+    // A script that stops early (no secret file) exits before reading its
+    // input, and writing to the closed pipe fails with EPIPE. That is its right;
+    // what a script that does read received is checked on the server side.
+    child.stdin.on('error', (e: NodeJS.ErrnoException) => {
+      if (e.code !== 'EPIPE') reject(e);
+    });
     child.on('close', (code) => resolve({ code, stdout, stderr }));
     child.stdin.end(TICKET_XML);
   });

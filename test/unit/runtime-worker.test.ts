@@ -252,7 +252,15 @@ describe('requeueUnfinished (local start-up)', () => {
       staleBefore: '2026-11-22T10:00:01.000Z',
     });
     await deps.runs.create({ ...queuedRun(), id: 'R2' });
-    await deps.runs.create({ ...queuedRun(), id: 'R3', mode: 'decision', status: 'running', attempt: 1 });
+    // As decide() records one: a running run always has its start time (the store's takeover compares it).
+    await deps.runs.create({
+      ...queuedRun(),
+      id: 'R3',
+      mode: 'decision',
+      status: 'running',
+      attempt: 1,
+      startedAt: '2026-11-22T10:00:00.000Z',
+    });
 
     const count = await requeueUnfinished(deps);
 

@@ -1,0 +1,620 @@
+import { ulid } from 'ulid';
+import { describe, expect, it } from 'vitest';
+import { ConflictError, ValidationError } from '../../shared/errors.ts';
+import type { Run } from '../../shared/model/index.ts';
+import type { OpenRun, RunStore } from '../../shared/ports.ts';
+import { MAX_SWEEP_REQUEUES } from '../../shared/runtime/recovery.ts';
+import type { MakeStore } from './fixtures.ts';
+import { allPages, finishOf, iso, line, makeRun } from './fixtures.ts';
+
+const startAt = (ms: number) => ({ startedAt: iso(ms), staleBefore: iso(ms) });
+
+/**
+ * What every RunStore does (shared/ports.ts), run against the in-memory fake
+ * and the DynamoDB adapter alike.
+ */
+export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunStore>): void => {
+  describe(`RunStore contract: ${name}`, () => {
+    describe('create / get', () => {
+      it('stores a run that reads back equal, event included', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('create-job', {
+          deliveryId: 'd-1',
+          event: {
+            source: 'generic',
+            trigger: 'webhook',
+            deliveryId: 'd-1',
+            receivedAt: iso(0),
+            headers: { 'content-type': 'application/json' },
+            query: {},
+            payload: { hello: 'world', n: [1, 2, 3], nested: { deeper: [{ a: null }] } },
+          },
+        });
+
+        // Act
+        await store.create(run);
+        const read = await store.get(run.id);
+
+        // Assess
+        expect(read).toEqual(run);
+      });
+
+      it('is put-if-absent: a second run with the same id is a ConflictError and changes nothing', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('conflict-job');
+        await store.create(run);
+
+        // Act
+        const error = await store.create({ ...run, trigger: 'other' }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+
+        // Assess
+        expect(error).toBeInstanceOf(ConflictError);
+        expect((error as ConflictError).code).toBe('run_exists');
+        expect((await store.get(run.id))?.trigger).toBe('webhook');
+      });
+
+      it('answers undefined for an unknown run', async () => {
+        // Prepare
+        const store = await makeStore();
+
+        // Act & Assess
+        expect(await store.get(ulid())).toBeUndefined();
+      });
+
+      it('keeps what was written, not the caller’s object', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('copy-job', { logs: [line('first')] });
+        await store.create(run);
+
+        // Act
+        run.logs.push(line('pushed by the caller'));
+        const read = await store.get(run.id);
+        read?.logs.push(line('pushed by a reader'));
+
+        // Assess
+        expect((await store.get(run.id))?.logs).toEqual([line('first')]);
+      });
+    });
+
+    describe('listByJob', () => {
+      it('lists a job’s runs newest first, page by page, and only that job’s', async () => {
+        // Prepare: created out of order, ids ordered by their seed time
+        const store = await makeStore();
+        const runs = [3, 0, 4, 1, 2].map((s) => makeRun('history-job', {}, s));
+        for (const run of runs) await store.create(run);
+        await store.create(makeRun('other-history-job', {}, 5));
+        const newestFirst = [...runs].sort((a, b) => (a.id < b.id ? 1 : -1)).map((r) => r.id);
+
+        // Act
+        const page1 = await store.listByJob('history-job', { limit: 2 });
+        const page2 = await store.listByJob('history-job', { limit: 2, cursor: page1.nextCursor });
+        const page3 = await store.listByJob('history-job', { limit: 2, cursor: page2.nextCursor });
+        const all = await store.listByJob('history-job');
+
+        // Assess
+        expect([...page1.items, ...page2.items, ...page3.items].map((r) => r.id)).toEqual(newestFirst);
+        expect(page1.items.map((r) => r.createdAt)).toEqual([iso(4000), iso(3000)]);
+        expect(page1.nextCursor).toEqual(expect.any(String));
+        expect(page3.items).toHaveLength(1);
+        expect(page3.nextCursor).toBeUndefined();
+        expect(all.items.map((r) => r.id)).toEqual(newestFirst);
+        expect(all.nextCursor).toBeUndefined();
+      });
+
+      it('pages by 20 by default', async () => {
+        // Prepare
+        const store = await makeStore();
+        for (let s = 0; s < 21; s++) await store.create(makeRun('many-job', {}, s));
+
+        // Act
+        const first = await store.listByJob('many-job');
+        const rest = await store.listByJob('many-job', { cursor: first.nextCursor });
+
+        // Assess
+        expect(first.items).toHaveLength(20);
+        expect(rest.items.map((r) => r.createdAt)).toEqual([iso(0)]);
+      });
+
+      it('answers an empty page for a job with no runs', async () => {
+        // Prepare
+        const store = await makeStore();
+
+        // Act & Assess
+        expect(await store.listByJob('no-runs-job')).toEqual({ items: [] });
+      });
+
+      it('refuses a cursor of another job’s history, or none of its own', async () => {
+        // Prepare
+        const store = await makeStore();
+        for (const s of [0, 1]) await store.create(makeRun('cursor-job-a', {}, s));
+        const page = await store.listByJob('cursor-job-a', { limit: 1 });
+
+        // Act & Assess
+        expect(page.nextCursor).toEqual(expect.any(String));
+        await expect(store.listByJob('cursor-job-b', { cursor: page.nextCursor })).rejects.toThrow(
+          ValidationError,
+        );
+        await expect(store.listByJob('cursor-job-a', { cursor: 'garbage' })).rejects.toThrow(
+          'invalid cursor',
+        );
+      });
+    });
+
+    describe('start', () => {
+      it('moves a queued run to running as attempt 1 and answers it as it now is', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('start-job');
+        await store.create(run);
+
+        // Act
+        const started = await store.start(run.id, startAt(1000));
+
+        // Assess
+        expect(started).toEqual({ ...run, status: 'running', attempt: 1, startedAt: iso(1000) });
+        expect(await store.get(run.id)).toEqual(started);
+      });
+
+      it('does not start a finished run again (a repeated delivery)', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('repeat-job');
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+        await store.finish(run.id, finishOf(1, { status: 'failed', error: 'boom' }));
+
+        // Act
+        const again = await store.start(run.id, { startedAt: iso(9e9), staleBefore: iso(9e9) });
+
+        // Assess
+        expect(again).toBeUndefined();
+        expect(await store.get(run.id)).toMatchObject({ status: 'failed', attempt: 1, error: 'boom' });
+      });
+
+      it('does not start a run that does not exist, nor create it', async () => {
+        // Prepare
+        const store = await makeStore();
+        const id = ulid();
+
+        // Act
+        const started = await store.start(id, startAt(0));
+
+        // Assess
+        expect(started).toBeUndefined();
+        expect(await store.get(id)).toBeUndefined();
+      });
+
+      it('takes a running run over only when its attempt started before staleBefore', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('takeover-job');
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+
+        // Act
+        const atLimit = await store.start(run.id, { startedAt: iso(1500), staleBefore: iso(1000) });
+        const noLimit = await store.start(run.id, { startedAt: iso(1500), staleBefore: '' });
+        const afterLimit = await store.start(run.id, { startedAt: iso(2000), staleBefore: iso(1001) });
+
+        // Assess
+        expect(atLimit).toBeUndefined(); // started exactly at the limit: still alive, left alone
+        expect(noLimit).toBeUndefined();
+        expect(afterLimit).toEqual({ ...run, status: 'running', attempt: 2, startedAt: iso(2000) });
+      });
+
+      it('leaves an attempt that was taken over unable to finish or release the run', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('takeover-finish-job');
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+        await store.start(run.id, { startedAt: iso(2000), staleBefore: iso(1001) });
+
+        // Act
+        const staleFinish = await store.finish(run.id, finishOf(1, { message: 'from attempt 1' }));
+        const staleRelease = await store.release(run.id, { attempt: 1, error: 'late', logs: [] });
+        const currentFinish = await store.finish(run.id, finishOf(2, { message: 'from attempt 2' }));
+
+        // Assess
+        expect([staleFinish, staleRelease, currentFinish]).toEqual([false, false, true]);
+        expect(await store.get(run.id)).toMatchObject({
+          status: 'succeeded',
+          attempt: 2,
+          message: 'from attempt 2',
+        });
+      });
+    });
+
+    describe('finish', () => {
+      it('lets the attempt that started the run finish it with everything it recorded', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('finish-job');
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+        const finish = finishOf(1, {
+          output: { ticket: 'SEC-1', skipped: undefined },
+          verdict: { allow: true, message: 'ok' },
+          logsTruncated: true,
+        });
+
+        // Act
+        const finished = await store.finish(run.id, finish);
+        const read = await store.get(run.id);
+
+        // Assess
+        expect(finished).toBe(true);
+        expect(read).toEqual({
+          ...run,
+          status: 'succeeded',
+          attempt: 1,
+          startedAt: iso(1000),
+          endedAt: iso(10_000),
+          durationMs: 1234,
+          message: 'done',
+          output: { ticket: 'SEC-1' },
+          verdict: { allow: true, message: 'ok' },
+          logs: [line('hello')],
+          logsTruncated: true,
+        });
+      });
+
+      it('refuses another attempt, a queued run, a finished run and an unknown run', async () => {
+        // Prepare
+        const store = await makeStore();
+        const queued = makeRun('finish-refused-job', {}, 0);
+        const running = makeRun('finish-refused-job', {}, 1);
+        await store.create(queued);
+        await store.create(running);
+        await store.start(running.id, startAt(1000));
+
+        // Act
+        const wrongAttempt = await store.finish(running.id, finishOf(2));
+        const notRunning = await store.finish(queued.id, finishOf(0));
+        const once = await store.finish(running.id, finishOf(1, { message: 'first' }));
+        const twice = await store.finish(running.id, finishOf(1, { message: 'second' }));
+        const unknown = await store.finish(ulid(), finishOf(1));
+
+        // Assess
+        expect([wrongAttempt, notRunning, once, twice, unknown]).toEqual([false, false, true, false, false]);
+        expect(await store.get(queued.id)).toEqual(queued);
+        expect((await store.get(running.id))?.message).toBe('first');
+      });
+
+      it('removes what a finish leaves undefined rather than keeping an earlier attempt’s value', async () => {
+        // Prepare: attempt 1 fails and is released with an error and truncated logs
+        const store = await makeStore();
+        const run = makeRun('remove-job');
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+        await store.release(run.id, {
+          attempt: 1,
+          error: 'transient',
+          logs: [line('x')],
+          logsTruncated: true,
+        });
+        await store.start(run.id, startAt(2000));
+
+        // Act
+        const finished = await store.finish(run.id, finishOf(2, { message: undefined }));
+        const read = await store.get(run.id);
+
+        // Assess
+        expect(finished).toBe(true);
+        expect(read).toBeDefined();
+        expect(read).not.toHaveProperty('error');
+        expect(read).not.toHaveProperty('message');
+        expect(read).not.toHaveProperty('logsTruncated');
+        expect(read).not.toHaveProperty('output');
+        expect(read).not.toHaveProperty('verdict');
+        expect(read?.logs).toEqual([line('hello')]);
+      });
+
+      it('stores integration output that JSON can hold, as JSON would', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('output-job');
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+        const output = {
+          when: new Date(Date.parse(iso(0))),
+          ratio: Number.NaN,
+          fn: () => 1,
+          nested: [{ a: undefined, b: 'b' }],
+        };
+
+        // Act
+        const finished = await store.finish(run.id, finishOf(1, { output }));
+
+        // Assess
+        expect(finished).toBe(true);
+        expect((await store.get(run.id))?.output).toEqual({
+          when: iso(0),
+          ratio: null,
+          nested: [{ b: 'b' }],
+        });
+      });
+    });
+
+    describe('release', () => {
+      it('moves the running attempt back to queued with its error and log, for the next attempt', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('release-job');
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+
+        // Act
+        const released = await store.release(run.id, {
+          attempt: 1,
+          error: 'HTTP 503 from target',
+          logs: [line('calling target'), line('HTTP 503', 'ERROR')],
+          logsTruncated: true,
+        });
+        const afterRelease = await store.get(run.id);
+        const restarted = await store.start(run.id, startAt(3000));
+
+        // Assess
+        expect(released).toBe(true);
+        expect(afterRelease).toEqual({
+          ...run,
+          status: 'queued',
+          attempt: 1,
+          startedAt: iso(1000),
+          error: 'HTTP 503 from target',
+          logs: [line('calling target'), line('HTTP 503', 'ERROR')],
+          logsTruncated: true,
+        });
+        expect(restarted).toMatchObject({ status: 'running', attempt: 2, error: 'HTTP 503 from target' });
+      });
+
+      it('keeps the stored log when the release brings none, and drops a stale truncation mark when it does', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('release-logs-job', { logs: [line('from ingest')] });
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+        await store.release(run.id, { attempt: 1, error: 'first', logs: [line('a')], logsTruncated: true });
+        await store.start(run.id, startAt(2000));
+
+        // Act
+        const withoutLogs = await store.release(run.id, { attempt: 2, error: 'second' });
+        const kept = await store.get(run.id);
+        await store.start(run.id, startAt(3000));
+        const withLogs = await store.release(run.id, { attempt: 3, error: 'third', logs: [line('b')] });
+        const replaced = await store.get(run.id);
+
+        // Assess
+        expect([withoutLogs, withLogs]).toEqual([true, true]);
+        expect(kept).toMatchObject({ error: 'second', logs: [line('a')], logsTruncated: true });
+        expect(replaced).toMatchObject({ error: 'third', logs: [line('b')] });
+        expect(replaced).not.toHaveProperty('logsTruncated');
+      });
+
+      it('refuses another attempt, a queued run, a finished run and an unknown run', async () => {
+        // Prepare
+        const store = await makeStore();
+        const queued = makeRun('release-refused-job', {}, 0);
+        const running = makeRun('release-refused-job', {}, 1);
+        const finished = makeRun('release-refused-job', {}, 2);
+        for (const r of [queued, running, finished]) await store.create(r);
+        await store.start(running.id, startAt(1000));
+        await store.start(finished.id, startAt(1000));
+        await store.finish(finished.id, finishOf(1));
+
+        // Act
+        const results = [
+          await store.release(running.id, { attempt: 2, error: 'x' }),
+          await store.release(queued.id, { attempt: 0, error: 'x' }),
+          await store.release(finished.id, { attempt: 1, error: 'x' }),
+          await store.release(ulid(), { attempt: 1, error: 'x' }),
+        ];
+
+        // Assess
+        expect(results).toEqual([false, false, false, false]);
+        expect((await store.get(running.id))?.status).toBe('running');
+        expect((await store.get(finished.id))?.status).toBe('succeeded');
+        expect(await store.get(queued.id)).toEqual(queued);
+      });
+    });
+
+    describe('markRequeued', () => {
+      it('counts each requeue of a queued run and moves it in the open listing to `at`', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('requeue-job');
+        await store.create(run);
+
+        // Act
+        const first = await store.markRequeued(run.id, iso(60_000));
+        const second = await store.markRequeued(run.id, iso(120_000));
+        const open = await store.listOpen();
+
+        // Assess
+        expect([first, second]).toEqual([1, 2]);
+        expect(open.items).toEqual([
+          {
+            id: run.id,
+            jobId: 'requeue-job',
+            status: 'queued',
+            mode: 'async',
+            attempt: 0,
+            since: iso(120_000),
+          },
+        ]);
+      });
+
+      it('answers undefined for a run that is not queued (running, finished, unknown)', async () => {
+        // Prepare
+        const store = await makeStore();
+        const running = makeRun('requeue-refused-job', {}, 0);
+        const finished = makeRun('requeue-refused-job', {}, 1);
+        for (const r of [running, finished]) await store.create(r);
+        await store.start(running.id, startAt(1000));
+        await store.start(finished.id, startAt(1000));
+        await store.finish(finished.id, finishOf(1));
+
+        // Act
+        const results = [
+          await store.markRequeued(running.id, iso(60_000)),
+          await store.markRequeued(finished.id, iso(60_000)),
+          await store.markRequeued(ulid(), iso(60_000)),
+        ];
+
+        // Assess
+        expect(results).toEqual([undefined, undefined, undefined]);
+        expect((await store.listOpen()).items.map((r) => [r.id, r.since])).toEqual([[running.id, iso(1000)]]);
+      });
+
+      it('keeps counting across attempts: a start does not reset the count', async () => {
+        // The sweeper records a run failed once it has requeued it more than
+        // MAX_SWEEP_REQUEUES times in all; a count that restarted at every
+        // attempt would let a run that keeps getting stuck come back forever.
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('requeue-count-job');
+        await store.create(run);
+
+        // Act
+        const counts: (number | undefined)[] = [];
+        for (let attempt = 1; attempt <= MAX_SWEEP_REQUEUES; attempt++) {
+          counts.push(await store.markRequeued(run.id, iso(attempt * 60_000)));
+          await store.start(run.id, startAt(attempt * 60_000 + 1000));
+          await store.release(run.id, { attempt, error: `attempt ${attempt} died` });
+        }
+        counts.push(await store.markRequeued(run.id, iso(3_600_000)));
+
+        // Assess
+        expect(counts).toEqual([1, 2, 3, MAX_SWEEP_REQUEUES + 1]);
+      });
+    });
+
+    describe('listOpen', () => {
+      /** Queued (created at 0, 1, 2 s), running (created at 3, 4 s; started at 7 s), finished (5, 6 s). */
+      const openTable = async (store: RunStore) => {
+        const queued = [makeRun('job-a', {}, 0), makeRun('job-b', {}, 1), makeRun('job-a', {}, 2)];
+        const running = [makeRun('job-b', {}, 3), makeRun('job-c', { mode: 'decision' }, 4)];
+        const finished = [makeRun('job-a', {}, 5), makeRun('job-c', {}, 6)];
+        for (const run of [...queued, ...running, ...finished]) await store.create(run);
+        for (const run of [...running, ...finished]) await store.start(run.id, startAt(7000));
+        for (const run of finished) await store.finish(run.id, finishOf(1));
+        return { queued, running, finished };
+      };
+      const open = (run: Run, over: Partial<OpenRun>): OpenRun => ({
+        id: run.id,
+        jobId: run.jobId,
+        status: 'queued',
+        mode: run.mode,
+        attempt: 0,
+        since: run.createdAt,
+        ...over,
+      });
+
+      it('lists every queued or running run across pages, oldest move first, and no finished one', async () => {
+        // Prepare
+        const store = await makeStore();
+        const { queued, running } = await openTable(store);
+
+        // Act
+        const { items, pages } = await allPages((p) => store.listOpen(p), 2);
+
+        // Assess
+        expect(items).toEqual([
+          ...queued.map((r) => open(r, {})),
+          ...running.map((r) => open(r, { status: 'running', attempt: 1, since: iso(7000) })),
+        ]);
+        expect(pages).toBeGreaterThan(1);
+      });
+
+      it('lists with `before` only the runs that last moved earlier', async () => {
+        // Prepare
+        const store = await makeStore();
+        const { queued, running } = await openTable(store);
+
+        // Act
+        const beforeStart = await store.listOpen({ before: iso(5000) });
+        const atStart = await store.listOpen({ before: iso(7000) });
+        const after = await store.listOpen({ before: iso(7001) });
+
+        // Assess
+        expect(beforeStart.items.map((r) => r.id)).toEqual(queued.map((r) => r.id));
+        expect(atStart.items.map((r) => r.id)).toEqual(queued.map((r) => r.id));
+        expect(after.items.map((r) => r.id)).toEqual([...queued, ...running].map((r) => r.id));
+      });
+
+      it('keeps a released run where its last start put it; a finish takes it out', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('moves-job');
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+
+        // Act
+        await store.release(run.id, { attempt: 1, error: 'transient' });
+        const released = await store.listOpen();
+        await store.start(run.id, startAt(2000));
+        const restarted = await store.listOpen();
+        await store.finish(run.id, finishOf(2));
+        const finished = await store.listOpen();
+
+        // Assess
+        expect(released.items).toEqual([open(run, { attempt: 1, since: iso(1000) })]);
+        expect(restarted.items).toEqual([open(run, { status: 'running', attempt: 2, since: iso(2000) })]);
+        expect(finished.items).toEqual([]);
+      });
+
+      it('refuses a cursor that is not one of its own', async () => {
+        // Prepare
+        const store = await makeStore();
+
+        // Act & Assess
+        await expect(store.listOpen({ cursor: 'garbage' })).rejects.toThrow(ValidationError);
+      });
+    });
+
+    describe('scanOpen', () => {
+      it('finds every queued or running run, dated by creation or latest start, and no finished one', async () => {
+        // Prepare
+        const store = await makeStore();
+        const queued = makeRun('scan-job', {}, 0);
+        const requeued = makeRun('scan-job', {}, 1);
+        const running = makeRun('scan-job', { mode: 'decision' }, 2);
+        const finished = makeRun('scan-job', {}, 3);
+        for (const r of [queued, requeued, running, finished]) await store.create(r);
+        await store.markRequeued(requeued.id, iso(60_000));
+        for (const r of [running, finished]) await store.start(r.id, startAt(7000));
+        await store.finish(finished.id, finishOf(1));
+
+        // Act: the table is read as it is, not the index, so the requeue time does not show
+        const { items } = await allPages((p) => store.scanOpen(p), 2);
+
+        // Assess
+        expect([...items].sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual([
+          { id: queued.id, jobId: 'scan-job', status: 'queued', mode: 'async', attempt: 0, since: iso(0) },
+          {
+            id: requeued.id,
+            jobId: 'scan-job',
+            status: 'queued',
+            mode: 'async',
+            attempt: 0,
+            since: iso(1000),
+          },
+          {
+            id: running.id,
+            jobId: 'scan-job',
+            status: 'running',
+            mode: 'decision',
+            attempt: 1,
+            since: iso(7000),
+          },
+        ]);
+      });
+    });
+  });
+};

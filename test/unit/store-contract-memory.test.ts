@@ -1,0 +1,34 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll } from 'vitest';
+import { FilePayloadStore } from '../../shared/payloads/file-payload-store.ts';
+import { describeDeliveryStoreContract } from '../contract/delivery-store.contract.ts';
+import { describeJobStoreContract } from '../contract/job-store.contract.ts';
+import { describePayloadStoreContract } from '../contract/payload-store.contract.ts';
+import { describeRunStoreContract } from '../contract/run-store.contract.ts';
+import {
+  MemoryDeliveryStore,
+  MemoryJobStore,
+  MemoryPayloads,
+  MemoryRunStore,
+} from '../helpers/memory-deps.ts';
+
+// The in-memory fakes the unit tests use must behave as the adapters they
+// stand for: the same suites run against DynamoDB and S3 in
+// test/integration/store-contract-dynamo.test.ts.
+
+describeJobStoreContract('MemoryJobStore', () => Promise.resolve(new MemoryJobStore()));
+describeRunStoreContract('MemoryRunStore', () => Promise.resolve(new MemoryRunStore()));
+describeDeliveryStoreContract('MemoryDeliveryStore', () => Promise.resolve(new MemoryDeliveryStore()));
+describePayloadStoreContract('MemoryPayloads', () => Promise.resolve(new MemoryPayloads()));
+
+const dirs: string[] = [];
+afterAll(async () => {
+  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+});
+describePayloadStoreContract('FilePayloadStore', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'triggerhub-payloads-'));
+  dirs.push(dir);
+  return new FilePayloadStore({ dir });
+});
