@@ -8,6 +8,7 @@ import { SecretsManagerStore } from '../shared/secrets/secrets-manager-store.ts'
 import { DynamoDeliveryStore } from '../shared/store/dynamo-delivery-store.ts';
 import { DynamoJobStore } from '../shared/store/dynamo-job-store.ts';
 import { DynamoRunStore } from '../shared/store/dynamo-run-store.ts';
+import { withLastKnownJobs, withLastKnownSecrets } from '../shared/resilience/last-known.ts';
 import type { AnyIntegration } from '../shared/sdk/index.ts';
 import { createRegistry } from '../shared/sdk/index.ts';
 import { builtinIntegrations } from '../integrations/index.ts';
@@ -34,19 +35,21 @@ export const createDeps = (
     retentionDays: config.TRIGGERHUB_RETENTION_DAYS,
   };
   return {
-    jobs: new DynamoJobStore(table),
+    // A warm function keeps answering the jobs it has seen while the table or Secrets Manager is down.
+    jobs: withLastKnownJobs(new DynamoJobStore(table)),
     runs: new DynamoRunStore(table),
     deliveries: new DynamoDeliveryStore(table),
     queue: new SqsQueue({ client: clients.sqs, queueUrl: config.TRIGGERHUB_QUEUE_URL }),
     payloads:
       options.payloads ??
       new S3PayloadStore({ client: clients.s3, bucket: config.TRIGGERHUB_PAYLOAD_BUCKET }),
-    secrets:
+    secrets: withLastKnownSecrets(
       options.secrets ??
-      new SecretsManagerStore({
-        prefix: config.TRIGGERHUB_SECRET_PREFIX,
-        maxAge: config.TRIGGERHUB_SECRET_CACHE_SECONDS,
-      }),
+        new SecretsManagerStore({
+          prefix: config.TRIGGERHUB_SECRET_PREFIX,
+          maxAge: config.TRIGGERHUB_SECRET_CACHE_SECONDS,
+        }),
+    ),
     clock: systemClock,
     registry: createRegistry([...builtinIntegrations, ...(options.integrations ?? [])]),
     settings: {

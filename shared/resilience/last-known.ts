@@ -1,0 +1,83 @@
+import { ServiceUnavailableError, errorMessage } from '../errors.ts';
+import type { JobStore, SecretStore } from '../ports.ts';
+import { platformLogger } from '../runtime/platform-logger.ts';
+
+export interface LastKnownOptions {
+  /** How long a remembered value may stand in for an unreachable store. @default 15 minutes */
+  maxStaleMs?: number;
+  /** A lookup taking longer than this counts as failed. @default 2000 */
+  timeoutMs?: number;
+  /** At most this many values are remembered (oldest forgotten first). @default 1000 */
+  maxEntries?: number;
+  /** @default Date.now */
+  now?: () => number;
+}
+
+const DEFAULTS = { maxStaleMs: 15 * 60_000, timeoutMs: 2_000, maxEntries: 1_000 } as const;
+
+/**
+ * Reads through to a store every time and remembers each answer; when the
+ * store fails or hangs, the last answer it gave (no older than `maxStaleMs`)
+ * stands in for it. A warm function so keeps answering a webhook whose job it
+ * has seen — a decision job then reaches its `onError` verdict instead of a
+ * 5xx to Check Point or SecureChange — while a fresh answer always wins, so a
+ * changed job or a rotated secret takes effect at once.
+ */
+export const lastKnown = <V>(
+  what: string,
+  read: (key: string) => Promise<V>,
+  options: LastKnownOptions = {},
+): ((key: string) => Promise<V>) => {
+  const { maxStaleMs, timeoutMs, maxEntries } = { ...DEFAULTS, ...options };
+  const now = options.now ?? Date.now;
+  const remembered = new Map<string, { value: V; at: number }>();
+  return async (key) => {
+    const known = remembered.get(key);
+    const fallback = known !== undefined && now() - known.at <= maxStaleMs ? known : undefined;
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      // Only a lookup that has something to fall back on is cut short; otherwise it takes what it takes.
+      const value = await (fallback === undefined
+        ? read(key)
+        : Promise.race([
+            read(key),
+            new Promise<never>((_, reject) => {
+              timer = setTimeout(
+                () => reject(new ServiceUnavailableError(`${what} did not answer in ${timeoutMs} ms`)),
+                timeoutMs,
+              );
+            }),
+          ]));
+      remembered.delete(key);
+      remembered.set(key, { value, at: now() });
+      if (remembered.size > maxEntries) remembered.delete(remembered.keys().next().value as string);
+      return value;
+    } catch (e) {
+      if (fallback === undefined) throw e;
+      platformLogger.warn(`${what} unavailable: using the last known answer`, {
+        key,
+        ageMs: now() - fallback.at,
+        error: errorMessage(e),
+      });
+      return fallback.value;
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+};
+
+/** A JobStore whose `get` falls back to the last known definition (see {@link lastKnown}). */
+export const withLastKnownJobs = (store: JobStore, options?: LastKnownOptions): JobStore => {
+  const get = lastKnown('job store', (id) => store.get(id), options);
+  return {
+    get,
+    list: (page) => store.list(page),
+    put: (job) => store.put(job),
+    delete: (id) => store.delete(id),
+  };
+};
+
+/** A SecretStore that falls back to the last known values (see {@link lastKnown}). */
+export const withLastKnownSecrets = (store: SecretStore, options?: LastKnownOptions): SecretStore => ({
+  getVersions: lastKnown('secret store', (name) => store.getVersions(name), options),
+});
