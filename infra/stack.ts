@@ -3,7 +3,7 @@ import { CfnOutput, Duration, Stack } from 'aws-cdk-lib';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
 import { Rule, Schedule } from 'aws-cdk-lib/aws-events';
 import { LambdaFunction } from 'aws-cdk-lib/aws-events-targets';
-import { Grant } from 'aws-cdk-lib/aws-iam';
+import { Grant, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -16,11 +16,13 @@ import {
   grantReadJobSecrets,
   jobSecretsArn,
 } from './constructs/job-secret.ts';
+import { AlarmTopic, checkAlarmEmail } from './constructs/alarm-topic.ts';
 import { PayloadBucket, checkPayloadBucketProps } from './constructs/payload-bucket.ts';
 import { RunQueue, checkRunQueueProps } from './constructs/run-queue.ts';
 import { TriggerhubFunction, checkLambdaTimeout } from './constructs/triggerhub-function.ts';
 import { TriggerhubHttpApi, checkTriggerhubHttpApiProps } from './constructs/triggerhub-http-api.ts';
 import { GSI1_NAME, GSI2_NAME, TriggerhubTable } from './constructs/triggerhub-table.ts';
+import { REFUSAL_METRIC_NAME, WebhookRefusals } from './constructs/webhook-refusals.ts';
 
 /** Log levels Powertools Logger understands. */
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
@@ -31,12 +33,36 @@ export type LogLevel = (typeof LOG_LEVELS)[number];
  */
 export interface TriggerhubStackProps extends StackProps {
   /**
-   * Prefix of the Secrets Manager names of job secrets (`TRIGGERHUB_SECRET_PREFIX`).
-   * Must end with `/`.
+   * Which deployment this is (`prod`, `test`…), so several live side by side in
+   * one account: it names the default secret prefix, the refusals query and
+   * metric namespace (and, in the app, the stack). Lower-case letters, digits
+   * and `-`, at most 20 characters.
    *
-   * @default 'triggerhub/'
+   * @default - the unnamed default stage: `triggerhub/` secrets, `Triggerhub` namespace
+   */
+  readonly stage?: string;
+  /**
+   * Prefix of the Secrets Manager names of job secrets (`TRIGGERHUB_SECRET_PREFIX`).
+   * Must end with `/`. The default stage's `triggerhub/` does not cover a named
+   * stage's `triggerhub-<stage>/`, so no stage can read another's secrets.
+   *
+   * @default 'triggerhub/', or 'triggerhub-<stage>/' with a stage
    */
   readonly secretPrefix?: string;
+  /**
+   * ARN of the customer-managed KMS key job secrets are encrypted with, if not
+   * the AWS-managed `aws/secretsmanager` key: the functions that read secrets
+   * may then decrypt with it, through Secrets Manager only.
+   *
+   * @default - secrets use the AWS-managed key; no KMS grant
+   */
+  readonly secretsKmsKeyArn?: string;
+  /**
+   * An e-mail address notified when an alarm fires (the DLQ holds a message).
+   *
+   * @default - no subscription; subscribe to the `AlarmTopicArn` output yourself
+   */
+  readonly alarmEmail?: string;
   /**
    * The demo job's secret name, without the prefix.
    *
@@ -95,6 +121,27 @@ export interface TriggerhubStackProps extends StackProps {
 
 const DEFAULT_WORKER_TIMEOUT = Duration.minutes(5);
 
+/** A stage name: it ends up in a stack name, a secret prefix and a metric namespace. */
+const STAGE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$/;
+/** A KMS key (not an alias: Secrets Manager decrypts with the key, and grants name keys). */
+const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
+
+/** The problems in a stage name; `undefined` (the default stage) passes. */
+export const checkStage = (stage: string | undefined): string[] =>
+  stage === undefined || STAGE_PATTERN.test(stage)
+    ? []
+    : [
+        `stage "${stage}" must be 1 to 20 lower-case letters, digits and "-", starting and ending with a letter or digit`,
+      ];
+
+/** What a stage's names start with: `triggerhub` for the default stage, `triggerhub-<stage>` otherwise. */
+export const stageName = (stage: string | undefined): string =>
+  stage === undefined ? 'triggerhub' : `triggerhub-${stage}`;
+
+/** The default `TRIGGERHUB_SECRET_PREFIX` of a stage: `triggerhub/`, or `triggerhub-<stage>/`. */
+export const defaultSecretPrefix = (stage: string | undefined): string =>
+  stage === undefined ? DEFAULT_SECRET_PREFIX : `${stageName(stage)}/`;
+
 /** How often the sweeper looks for stuck runs. */
 export const SWEEP_INTERVAL = Duration.minutes(5);
 
@@ -112,10 +159,13 @@ const renameProps = (problems: readonly string[], names: Readonly<Record<string,
  */
 export const checkTriggerhubStackProps = (props: TriggerhubStackProps): string[] => {
   const workerTimeout = props.workerTimeout ?? DEFAULT_WORKER_TIMEOUT;
+  const stageProblems = checkStage(props.stage);
   return [
+    ...stageProblems,
     ...renameProps(
       checkJobSecretProps({
-        prefix: props.secretPrefix ?? DEFAULT_SECRET_PREFIX,
+        // A bad stage is reported once, not again through the prefix it would make.
+        prefix: props.secretPrefix ?? defaultSecretPrefix(stageProblems.length > 0 ? undefined : props.stage),
         jobSecretName: props.demoSecretName ?? 'demo',
       }),
       { jobSecretName: 'demoSecretName' },
@@ -139,6 +189,12 @@ export const checkTriggerhubStackProps = (props: TriggerhubStackProps): string[]
       'throttle.rateLimit': 'apiThrottle.rateLimit',
       'throttle.burstLimit': 'apiThrottle.burstLimit',
     }),
+    ...(props.secretsKmsKeyArn === undefined || KMS_KEY_ARN_PATTERN.test(props.secretsKmsKeyArn)
+      ? []
+      : [
+          `secretsKmsKeyArn "${props.secretsKmsKeyArn}" must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`,
+        ]),
+    ...checkAlarmEmail('alarmEmail', props.alarmEmail),
   ];
 };
 
@@ -161,12 +217,19 @@ export class TriggerhubStack extends Stack {
   /** The EventBridge schedule invoking {@link TriggerhubStack.sweeper}. */
   public readonly sweepSchedule: Rule;
   public readonly api: TriggerhubHttpApi;
+  /** The refusal metric and the saved Logs Insights query over the ingest log. */
+  public readonly refusals: WebhookRefusals;
+  /** Where alarms are published: the DLQ alarm's action. */
+  public readonly alarmTopic: AlarmTopic;
+  /** The `TRIGGERHUB_SECRET_PREFIX` in force. */
+  public readonly secretPrefix: string;
 
   constructor(scope: Construct, id: string, props: TriggerhubStackProps = {}) {
     super(scope, id, props);
     throwIfProblems(`TriggerhubStack ${id}`, checkTriggerhubStackProps(props));
 
-    const secretPrefix = props.secretPrefix ?? DEFAULT_SECRET_PREFIX;
+    const secretPrefix = props.secretPrefix ?? defaultSecretPrefix(props.stage);
+    this.secretPrefix = secretPrefix;
     const retentionDays = props.retentionDays ?? 30;
     const workerTimeout = props.workerTimeout ?? DEFAULT_WORKER_TIMEOUT;
     const logRetention = props.logRetention ?? RetentionDays.ONE_MONTH;
@@ -305,7 +368,26 @@ export class TriggerhubStack extends Stack {
       actions: ['s3:GetObject'],
       resourceArns: [this.payloads.bucket.arnForObjects('*')],
     });
-    for (const fn of [this.ingest, this.worker]) grantReadJobSecrets(this, fn, secretPrefix);
+    // Without ListBucket, S3 answers a missing key with 403 (which the worker retries) instead
+    // of NoSuchKey (a permanent failure).
+    Grant.addToPrincipal({
+      grantee: this.worker,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.payloads.bucket.bucketArn],
+    });
+    for (const fn of [this.ingest, this.worker]) {
+      grantReadJobSecrets(this, fn, secretPrefix);
+      // A secret under a customer-managed key is decrypted by Secrets Manager on the caller's behalf.
+      if (props.secretsKmsKeyArn !== undefined) {
+        fn.role.addToPrincipalPolicy(
+          new PolicyStatement({
+            actions: ['kms:Decrypt'],
+            resources: [props.secretsKmsKeyArn],
+            conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
+          }),
+        );
+      }
+    }
 
     acknowledgeWildcardResource(
       this.admin.role,
@@ -334,11 +416,45 @@ export class TriggerhubStack extends Stack {
       throttle: props.apiThrottle,
     });
 
+    this.refusals = new WebhookRefusals(this, 'Refusals', {
+      logGroup: this.ingest.logGroup,
+      metricNamespace: props.stage === undefined ? 'Triggerhub' : `Triggerhub/${props.stage}`,
+      queryName: `${stageName(props.stage)}/refusals`,
+    });
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', {
+      alarms: [this.runQueue.deadLetterAlarm],
+      email: props.alarmEmail,
+    });
+
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
+    new CfnOutput(this, 'AdminInvokeArn', {
+      value: this.formatArn({
+        service: 'execute-api',
+        resource: this.api.httpApi.apiId,
+        resourceName: '*/*/admin/*',
+      }),
+      description: 'Resource of an IAM policy allowing execute-api:Invoke on the admin API',
+    });
+    new CfnOutput(this, 'SecretPrefix', {
+      value: secretPrefix,
+      description: 'Job secret "<name>" is the Secrets Manager secret "<prefix><name>"',
+    });
     new CfnOutput(this, 'TableName', { value: this.table.table.tableName });
     new CfnOutput(this, 'QueueUrl', { value: this.runQueue.queue.queueUrl });
     new CfnOutput(this, 'DlqUrl', { value: this.runQueue.deadLetterQueue.queueUrl });
     new CfnOutput(this, 'DeadLetterAlarmName', { value: this.runQueue.deadLetterAlarm.alarmName });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      value: this.alarmTopic.topic.topicArn,
+      description: 'SNS topic the alarms publish to: subscribe e-mail, chat or paging to it',
+    });
+    new CfnOutput(this, 'RefusalsQueryName', {
+      value: this.refusals.queryName,
+      description: 'Saved CloudWatch Logs Insights query listing refused webhooks',
+    });
+    new CfnOutput(this, 'RefusalsMetric', {
+      value: `${this.refusals.byJob.metric().namespace} ${REFUSAL_METRIC_NAME}`,
+      description: 'CloudWatch namespace and metric of refused webhooks, by jobId and reason',
+    });
     new CfnOutput(this, 'PayloadBucketName', { value: this.payloads.bucket.bucketName });
     new CfnOutput(this, 'DemoSecretArn', { value: this.demoSecret.secret.secretArn });
     new CfnOutput(this, 'DemoSecretName', { value: this.demoSecret.secretName });

@@ -1,5 +1,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { Option } from 'commander';
 import { ValidationError } from '../../shared/errors.ts';
 import { intArg } from './context.ts';
 import type { CommandContext } from './context.ts';
@@ -13,6 +14,19 @@ const parseEnvPort = (value: string, from: string): number => {
     throw new ValidationError(`${from} must be a port number between 1 and 65535, not "${value}"`);
   }
   return port;
+};
+
+// The values of platform-logger.ts's LOCAL_LOG_FORMATS, which is not imported here: it loads Powertools.
+const LOG_FORMATS = ['text', 'json'] as const;
+type LogFormat = (typeof LOG_FORMATS)[number];
+
+const parseEnvLogFormat = (value: string | undefined): LogFormat => {
+  if (!value) return 'text';
+  const format = LOG_FORMATS.find((f) => f === value);
+  if (!format) {
+    throw new ValidationError(`TRIGGERHUB_LOG_FORMAT must be text or json, not "${value}"`);
+  }
+  return format;
 };
 
 export const registerStartCommand = (program: Command, ctx: CommandContext): void => {
@@ -31,7 +45,13 @@ export const registerStartCommand = (program: Command, ctx: CommandContext): voi
       '--data-dir <dir>',
       `folder for the local state (default: $TRIGGERHUB_DATA_DIR or ${DEFAULT_DATA_DIR})`,
     )
-    .action(async (opts: { port?: number; dataDir?: string }) => {
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'platform log output: readable lines, or Powertools JSON (default: $TRIGGERHUB_LOG_FORMAT or text)',
+      ).choices(LOG_FORMATS),
+    )
+    .action(async (opts: { port?: number; dataDir?: string; logFormat?: LogFormat }) => {
       const port =
         opts.port !== undefined
           ? opts.port
@@ -39,7 +59,10 @@ export const registerStartCommand = (program: Command, ctx: CommandContext): voi
             ? parseEnvPort(ctx.env.PORT, 'PORT')
             : DEFAULT_PORT;
       const dataDir = resolve(opts.dataDir ?? (ctx.env.TRIGGERHUB_DATA_DIR || DEFAULT_DATA_DIR));
+      const logFormat = opts.logFormat ?? parseEnvLogFormat(ctx.env.TRIGGERHUB_LOG_FORMAT);
       // Loaded only here: the emulators and the AWS SDK are heavy, and no other command needs them.
+      const { useLocalLogFormat } = await import('../../shared/runtime/platform-logger.ts');
+      useLocalLogFormat(logFormat);
       const { runLocal } = await import('../local/start.ts');
       await runLocal({ port, dataDir, exitWhenStopped: true });
     });

@@ -1,7 +1,215 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { Logger } from '@aws-lambda-powertools/logger';
+import type { LogItem } from '@aws-lambda-powertools/logger';
+import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
+import type { Context } from 'aws-lambda';
+
+/** How `npm start` prints the platform's log: readable lines (default) or Powertools JSON. */
+export const LOCAL_LOG_FORMATS = ['text', 'json'] as const;
+export type LocalLogFormat = (typeof LOCAL_LOG_FORMATS)[number];
+
+/** Where a local line goes; WARN and above to stderr, like Powertools' own console. */
+export type LogSink = (line: string, level: string) => void;
+
+const processSink: LogSink = (line, level) => {
+  const stream =
+    level === 'WARN' || level === 'ERROR' || level === 'CRITICAL' ? process.stderr : process.stdout;
+  stream.write(`${line}\n`);
+};
+
+/** `undefined` in Lambda: the output is Powertools JSON, untouched. */
+let localFormat: LocalLogFormat | undefined;
+let localSink: LogSink = processSink;
+
+/**
+ * The invocation a local line belongs to. Under `npm start` every function
+ * shares this one process, so the logger's own Lambda context is whichever
+ * invocation began last; each invocation's context is kept here instead.
+ */
+const invocation = new AsyncLocalStorage<Pick<Context, 'functionName' | 'awsRequestId'>>();
+
+/** Keys Powertools derives from the Lambda context and its sampling: noise, or fake, on a laptop. */
+const LAMBDA_KEYS = [
+  'cold_start',
+  'function_arn',
+  'function_memory_size',
+  'function_name',
+  'function_request_id',
+  'sampling_rate',
+  'xray_trace_id',
+  'tenant_id',
+] as const;
+
+/**
+ * What the local API server and poller name their fake functions
+ * (`triggerhub-/` for the route `/`, `triggerhub-/admin`, `triggerhub-worker`),
+ * as people call them.
+ */
+export const localFunctionLabel = (functionName: string | undefined): string => {
+  if (functionName === undefined) return '-';
+  const name = functionName.replace(/^triggerhub-?/, '').replace(/^\/+/, '');
+  return name === '' ? 'ingest' : name;
+};
+
+/** Fields shown under a shorter name, and in this order, before any other. */
+const FIELD_LABELS: Readonly<Record<string, string>> = {
+  jobId: 'job',
+  status: 'status',
+  reason: 'reason',
+  sourceIp: 'ip',
+  requestId: 'req',
+};
+const STANDARD_KEYS = new Set(['level', 'message', 'timestamp', 'service', 'runId', ...LAMBDA_KEYS]);
+const MAX_VALUE_CHARS = 200;
+
+/** Control characters (a newline in a job id or a message) would forge a second line. */
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+const escapeControl = (text: string): string =>
+  text.replace(CONTROL, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+const cut = (text: string): string =>
+  text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS)}…` : text;
+
+const fieldValue = (value: unknown): string => {
+  if (value instanceof Error) return fieldValue(`${value.name}: ${value.message}`);
+  if (typeof value === 'string') {
+    return /^[\w.:/@+~-]+$/.test(value) ? cut(value) : cut(JSON.stringify(value));
+  }
+  if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
+    return String(value);
+  let json: string | undefined;
+  try {
+    json = JSON.stringify(value, (_k, v: unknown) => (v instanceof Error ? `${v.name}: ${v.message}` : v));
+  } catch {
+    json = '[unserializable]';
+  }
+  return escapeControl(cut(json ?? String(value)));
+};
+
+const levelOf = (attributes: Readonly<Record<string, unknown>>): string =>
+  typeof attributes.level === 'string' ? attributes.level : 'INFO';
+
+const twoDigits = (n: number): string => String(n).padStart(2, '0');
+/** Wall-clock time of this machine, to the millisecond: what a person compares with their own clock. */
+const clockTime = (timestamp: unknown): string => {
+  const at = new Date(typeof timestamp === 'string' ? timestamp : Date.now());
+  const time = Number.isNaN(at.getTime()) ? new Date() : at;
+  return `${twoDigits(time.getHours())}:${twoDigits(time.getMinutes())}:${twoDigits(time.getSeconds())}.${String(
+    time.getMilliseconds(),
+  ).padStart(3, '0')}`;
+};
+
+/**
+ * One log item as one line for people:
+ * `10:00:00.123 WARN  ingest  webhook refused 401 unauthorized job=demo ip=127.0.0.1 req=…`,
+ * `10:00:01.456 INFO  worker  01K… run finished job=demo status=succeeded`:
+ * time, level, function, the run id when there is one, the message, then the
+ * fields as `key=value` (an HTTP status and its reason read as one phrase
+ * after the message; the `extra` of an integration's log line is spread).
+ */
+export const formatTextLine = (
+  attributes: Readonly<Record<string, unknown>>,
+  functionName?: string,
+): string => {
+  const level = levelOf(attributes);
+  const runId = typeof attributes.runId === 'string' ? `${escapeControl(attributes.runId)} ` : '';
+  const head = `${clockTime(attributes.timestamp)} ${level.padEnd(5)} ${localFunctionLabel(functionName).padEnd(6)} `;
+  const rest: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(attributes)) {
+    if (STANDARD_KEYS.has(key) || value === undefined || value === null || value === '') continue;
+    if (key === 'extra' && typeof value === 'object' && !Array.isArray(value) && !(value instanceof Error)) {
+      for (const [k, v] of Object.entries(value)) if (!(k in rest)) rest[k] = v;
+    } else {
+      rest[key] = value;
+    }
+  }
+  const words: string[] = [];
+  if (typeof rest.status === 'number') {
+    words.push(String(rest.status));
+    delete rest.status;
+    if (typeof rest.reason === 'string') {
+      words.push(fieldValue(rest.reason));
+      delete rest.reason;
+    }
+  }
+  const ordered = [
+    ...Object.keys(FIELD_LABELS).filter((k) => k in rest),
+    ...Object.keys(rest).filter((k) => !(k in FIELD_LABELS)),
+  ];
+  for (const key of ordered)
+    words.push(`${escapeControl(FIELD_LABELS[key] ?? key)}=${fieldValue(rest[key])}`);
+  const message = escapeControl(
+    typeof attributes.message === 'string' ? attributes.message : fieldValue(attributes.message),
+  );
+  return [head, `${runId}${message}`, ...words].join(' ');
+};
+
+/**
+ * The platform's logger class: Powertools' Logger, whose output `npm start`
+ * can turn into readable lines or context-free JSON (see
+ * {@link useLocalLogFormat}). Children (`createChild`, as every run logger
+ * is) are of this class too, so they follow the same format.
+ *
+ * Powertools always JSON-stringifies what a formatter returns, so plain text
+ * cannot come from a `LogFormatter`; `printLog` and `createLogger` are the
+ * class's documented extension points, and the one place every line passes.
+ */
+class PlatformLogger extends Logger {
+  override addContext(context: Parameters<Logger['addContext']>[0]): void {
+    super.addContext(context);
+    // Only the root: createChild re-adds the root's (shared, possibly other) context to the child.
+    if (localFormat !== undefined && this === platformLogger && 'awsRequestId' in context) {
+      invocation.enterWith({ functionName: context.functionName, awsRequestId: context.awsRequestId });
+    }
+  }
+
+  protected override createLogger(options?: ConstructorOptions): Logger {
+    return new PlatformLogger(options);
+  }
+
+  protected override printLog(logLevel: number, log: LogItem): void {
+    if (localFormat === undefined) {
+      super.printLog(logLevel, log);
+      return;
+    }
+    log.prepareForPrint();
+    const attributes: Record<string, unknown> = { ...log.getAttributes() };
+    for (const key of LAMBDA_KEYS) delete attributes[key];
+    const current = invocation.getStore();
+    if (localFormat === 'text') {
+      localSink(formatTextLine(attributes, current?.functionName), levelOf(attributes));
+      return;
+    }
+    if (current) {
+      attributes.function_name = current.functionName;
+      attributes.function_request_id = current.awsRequestId;
+    }
+    log.setAttributes(attributes);
+    localSink(JSON.stringify(log.getAttributes(), this.getJsonReplacer()), levelOf(attributes));
+  }
+}
 
 /**
  * The platform's own structured logger (CloudWatch in AWS, stdout locally).
  * It never receives request bodies, headers or secret values.
  */
-export const platformLogger = new Logger({ serviceName: 'triggerhub' });
+export const platformLogger: Logger = new PlatformLogger({ serviceName: 'triggerhub' });
+
+/**
+ * Makes this process's platform log (run logs included) local output:
+ * `text`, one readable line per event, or `json`, Powertools JSON without the
+ * fake Lambda context (no ARN, memory size or cold start). Called by
+ * `triggerhub start`; in Lambda it is never called and the output stays
+ * Powertools JSON. `sink` replaces stdout/stderr (tests).
+ */
+export const useLocalLogFormat = (format: LocalLogFormat, sink: LogSink = processSink): void => {
+  localFormat = format;
+  localSink = sink;
+};
+
+/** Back to Lambda's output (tests). */
+export const resetLogFormat = (): void => {
+  localFormat = undefined;
+  localSink = processSink;
+};

@@ -1,12 +1,20 @@
 import { describe, expect, it } from 'vitest';
 import type { TriggerhubFunction } from '../../infra/constructs/triggerhub-function.ts';
 import type { Statement } from './synth-helpers.ts';
-import { actionsOf, logicalIdOf, resourcesOf, statementsOfRole, synthStack } from './synth-helpers.ts';
+import {
+  actionsOf,
+  flatten,
+  logicalIdOf,
+  resourcesOf,
+  statementsOfRole,
+  synthStack,
+} from './synth-helpers.ts';
 
 const { stack, template } = synthStack();
 const queueArn = `<${logicalIdOf(stack.runQueue.queue)}.Arn>`;
 const tableArn = `<${logicalIdOf(stack.table.table)}.Arn>`;
-const bucketObjects = `<${logicalIdOf(stack.payloads.bucket)}.Arn>/*`;
+const bucket = `<${logicalIdOf(stack.payloads.bucket)}.Arn>`;
+const bucketObjects = `${bucket}/*`;
 const secretsUnderPrefix =
   '<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:triggerhub/*';
 
@@ -64,7 +72,7 @@ describe('least privilege: every function', () => {
   });
 
   it.each(Object.entries(functions))(
-    '%s has no KMS access (the table uses AWS-managed encryption)',
+    '%s has no KMS access by default (the table and the secrets use AWS-managed keys)',
     (_name, fn) => {
       expect(actionsFor(fn, 'kms')).toEqual([]);
     },
@@ -156,9 +164,10 @@ describe('least privilege: worker', () => {
     expect(resourcesFor(stack.worker, 'sqs:ChangeMessageVisibility')).toEqual([queueArn]);
   });
 
-  it('may only get payload objects from the bucket', () => {
-    expect(actionsFor(stack.worker, 's3')).toEqual(['s3:GetObject']);
+  it('may only get payload objects from the bucket, and list it (a missing key is NoSuchKey, not 403)', () => {
+    expect(actionsFor(stack.worker, 's3')).toEqual(['s3:GetObject', 's3:ListBucket']);
     expect(resourcesFor(stack.worker, 's3:GetObject')).toEqual([bucketObjects]);
+    expect(resourcesFor(stack.worker, 's3:ListBucket')).toEqual([bucket]);
   });
 
   it('may read secret values only under the triggerhub/ prefix', () => {
@@ -219,5 +228,42 @@ describe('least privilege: sweeper', () => {
     expect(mappings.map((m): unknown => m.Properties.FunctionName)).toEqual([
       { Ref: logicalIdOf(stack.worker.lambdaFunction) },
     ]);
+  });
+});
+
+describe('least privilege: secrets under a customer-managed KMS key', () => {
+  const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+  const custom = synthStack({ secretsKmsKeyArn: keyArn });
+  const kmsStatements = (fn: TriggerhubFunction): Statement[] =>
+    statementsOfRole(custom.template, logicalIdOf(fn.role)).filter((s) =>
+      actionsOf(s).some((a) => a.startsWith('kms:')),
+    );
+
+  it.each([
+    ['ingest', custom.stack.ingest],
+    ['worker', custom.stack.worker],
+  ] as const)('%s may decrypt with that key only, and only through Secrets Manager', (_name, fn) => {
+    const statements = kmsStatements(fn);
+    expect(statements).toHaveLength(1);
+    const [statement] = statements;
+    expect(statement?.Effect).toBe('Allow');
+    expect(actionsOf(statement ?? { Effect: '', Action: [], Resource: [] })).toEqual(['kms:Decrypt']);
+    expect(statement?.Resource).toBe(keyArn);
+    expect(flatten(statement?.Condition)).toBe(
+      JSON.stringify({
+        StringEquals: {
+          'kms:ViaService': {
+            'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']],
+          },
+        },
+      }),
+    );
+  });
+
+  it.each([
+    ['admin', custom.stack.admin],
+    ['sweeper', custom.stack.sweeper],
+  ] as const)('%s, which reads no secret, still has no KMS access', (_name, fn) => {
+    expect(kmsStatements(fn)).toEqual([]);
   });
 });

@@ -94,4 +94,18 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect(() => app.synth()).not.toThrow();
     expect(findings(new AwsSolutionsChecks().validateScope(app))).toEqual([]);
   });
+
+  it('still passes with a stage, an alarm e-mail and a customer-managed secrets key from the context', () => {
+    const { app } = createTestApp({
+      appProps: {
+        context: {
+          stage: 'prod',
+          alarmEmail: 'ops@example.com',
+          secretsKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        },
+      },
+    });
+    expect(() => app.synth()).not.toThrow();
+    expect(findings(new AwsSolutionsChecks().validateScope(app))).toEqual([]);
+  });
 });

@@ -8,7 +8,7 @@ import {
   GSI2_NAME as LOCAL_GSI2_NAME,
   tableDefinition,
 } from '../../shared/store/table-definition.ts';
-import { logicalIdOf, synthStack } from './synth-helpers.ts';
+import { flatten, logicalIdOf, synthStack } from './synth-helpers.ts';
 
 // One synth shared by the read-only assertions below (~0.5 s each).
 const { stack, template } = synthStack();
@@ -440,10 +440,12 @@ describe('TriggerhubStack demo secret and outputs', () => {
     });
   });
 
-  it('outputs the API URL, table, queues, bucket and demo secret', () => {
+  it('outputs the API URL, admin ARN, table, queues, bucket, secrets, alarm topic and refusals query', () => {
     const outputs: Record<string, { Value: unknown }> = template.toJSON().Outputs;
     expect(Object.keys(outputs).sort()).toEqual(
       [
+        'AdminInvokeArn',
+        'AlarmTopicArn',
         'ApiUrl',
         'DeadLetterAlarmName',
         'DemoSecretArn',
@@ -451,6 +453,9 @@ describe('TriggerhubStack demo secret and outputs', () => {
         'DlqUrl',
         'PayloadBucketName',
         'QueueUrl',
+        'RefusalsMetric',
+        'RefusalsQueryName',
+        'SecretPrefix',
         'TableName',
       ].sort(),
     );
@@ -458,6 +463,13 @@ describe('TriggerhubStack demo secret and outputs', () => {
     expect(outputs.DlqUrl?.Value).toEqual({ Ref: ids.dlq });
     expect(outputs.TableName?.Value).toEqual({ Ref: ids.table });
     expect(outputs.DemoSecretName?.Value).toBe('triggerhub/demo');
+    expect(outputs.SecretPrefix?.Value).toBe('triggerhub/');
+    expect(outputs.RefusalsQueryName?.Value).toBe('triggerhub/refusals');
+    expect(outputs.RefusalsMetric?.Value).toBe('Triggerhub WebhookRefusals');
+    expect(outputs.AlarmTopicArn?.Value).toEqual({ Ref: logicalIdOf(stack.alarmTopic.topic) });
+    expect(flatten(outputs.AdminInvokeArn?.Value)).toBe(
+      `arn:<AWS::Partition>:execute-api:<AWS::Region>:<AWS::AccountId>:<${logicalIdOf(stack.api.httpApi)}>/*/*/admin/*`,
+    );
   });
 });
 
