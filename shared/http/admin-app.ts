@@ -1,4 +1,4 @@
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
 import { ValidationError } from '../errors.ts';
 import { admin } from '../runtime/admin.ts';
 import type { Deps } from '../runtime/deps.ts';

@@ -14,6 +14,7 @@ import { quote } from '../sdk/text.ts';
  */
 const DOT_SEGMENT = /^(?:\.|%2e){1,2}$/i;
 /** Encoded `/`, `\`, NUL and `%` (double encoding), raw `\`, control characters, `#`. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what it refuses
 const FORBIDDEN = /%(?:2f|5c|00|25)|[\\\u0000-\u001f\u007f#]/i;
 
 /** Why a raw path (without its query string) is refused, or undefined when it is safe to route on. */

@@ -20,16 +20,18 @@ export interface EdgeEnv {
 }
 
 export type EdgeApp = Hono<EdgeEnv>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any route and input
+export type EdgeContext = Context<EdgeEnv, any, any>;
 
-const eventOf = (c: Context<EdgeEnv>): APIGatewayProxyEventV2 | undefined =>
+const eventOf = (c: EdgeContext): APIGatewayProxyEventV2 | undefined =>
   (c.env as EdgeEnv['Bindings'] | undefined)?.event;
 
 /** The path as received: API Gateway's `rawPath` (not normalized by `new Request`), else the URL's. */
-const rawPathOf = (c: Context<EdgeEnv>): string => eventOf(c)?.rawPath ?? new URL(c.req.url).pathname;
+const rawPathOf = (c: EdgeContext): string => eventOf(c)?.rawPath ?? new URL(c.req.url).pathname;
 
 /** A JSON error answer whose code the refusal log line reports. */
 export const jsonError = (
-  c: Context<EdgeEnv>,
+  c: EdgeContext,
   status: ContentfulStatusCode,
   error: string,
   message: string,

@@ -4,7 +4,7 @@ import { MAX_BODY_BYTES_LIMIT } from '../model/index.ts';
 import type { Deps } from '../runtime/deps.ts';
 import { ingest } from '../runtime/ingest.ts';
 import { platformLogger } from '../runtime/platform-logger.ts';
-import type { EdgeApp } from './hono-helpers.ts';
+import type { EdgeApp, EdgeContext } from './hono-helpers.ts';
 import { createEdgeApp, jsonError, withJsonErrors } from './hono-helpers.ts';
 
 /**
@@ -21,7 +21,12 @@ export const createIngestApp = (deps: Deps): EdgeApp => {
     bodyLimit({
       maxSize: MAX_BODY_BYTES_LIMIT,
       onError: (c) =>
-        jsonError(c, 413, 'payload_too_large', `body is larger than ${MAX_BODY_BYTES_LIMIT} bytes`),
+        jsonError(
+          c as EdgeContext,
+          413,
+          'payload_too_large',
+          `body is larger than ${MAX_BODY_BYTES_LIMIT} bytes`,
+        ),
     }),
     async (c) => {
       const jobId = c.req.param('jobId');
