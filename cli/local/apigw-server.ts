@@ -96,8 +96,13 @@ const send = (
   body: unknown,
   headers: Record<string, string> = {},
 ): void => {
-  res.writeHead(status, { ...headers, 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
 };
 
 /** A JSON answer written straight to a socket the HTTP parser gave up on (or a CONNECT tunnel), then closed. */
