@@ -15,9 +15,9 @@ export const MAX_XML_ATTRIBUTES = 20_000;
 export const MAX_XML_OTHER_NODES = 10_000;
 /** Longest element or attribute name. */
 export const MAX_XML_NAME_CHARS = 256;
-/** Longest single text node, CDATA section or attribute value, in characters. */
+/** Longest single CDATA section, attribute value or short text node, in characters (long text is set aside, see SET_ASIDE_MIN_CHARS). */
 export const MAX_XML_TEXT_CHARS = 1_000_000;
-/** Most text in one document (text nodes, CDATA sections and attribute values together), in characters. */
+/** Most text the parser reads in one document (CDATA sections, attribute values and text not set aside), in characters. */
 export const MAX_XML_TOTAL_TEXT_CHARS = 2_000_000;
 
 /** A parsed XML document: its root element's name and the whole document as an object. */
@@ -85,7 +85,44 @@ const tooMuch = (what: string, limit: number): ValidationError =>
  * and more than the MAX_XML_* limits of elements, depth, attributes, names
  * and text. Well-formedness is left to the validator that runs next.
  */
-const preScan = (xml: string): void => {
+/**
+ * Long text is set aside before parsing: fast-xml-parser builds text one
+ * character at a time (about 0.1 µs each), so a 4 MB text node would cost
+ * ~0.5 s. The scan replaces the core of each long text run (between its
+ * leading and trailing whitespace, so that trimming is unchanged) by a short
+ * placeholder — a private-use character the document does not contain,
+ * around the run's index — and the value processor puts it back.
+ */
+const SET_ASIDE_MIN_CHARS = 256;
+const MARK = '\uE000';
+const PLACEHOLDER = /\uE000(\d+)\uE000/g;
+/**
+ * An `&` the validator would refuse (it accepts `&#digits;`, `&#xhex;` and
+ * `&` + 1 to 20 word characters + `;`): text holding one is never set aside,
+ * so that the validator still sees it.
+ */
+const BARE_AMPERSAND = /&(?!#\d*;|#x[\dA-Fa-f]*;|\w{1,20};)/;
+
+interface TextRun {
+  start: number;
+  end: number;
+}
+
+const isSpaceCode = (c: number): boolean => c === 0x20 || c === 0x9 || c === 0xa || c === 0xd;
+
+/** The core of a text run worth setting aside, or undefined. */
+const setAsideCore = (xml: string, from: number, to: number): TextRun | undefined => {
+  if (to - from < SET_ASIDE_MIN_CHARS) return undefined;
+  let start = from;
+  let end = to;
+  while (start < end && isSpaceCode(xml.charCodeAt(start))) start++;
+  while (end > start && isSpaceCode(xml.charCodeAt(end - 1))) end--;
+  if (end - start < SET_ASIDE_MIN_CHARS || BARE_AMPERSAND.test(xml.slice(start, end))) return undefined;
+  return { start, end };
+};
+
+/** Returns the text runs set aside (see {@link SET_ASIDE_MIN_CHARS}); they do not count against the text limits. */
+const preScan = (xml: string): TextRun[] => {
   const bad = FORBIDDEN_CHAR.exec(xml);
   if (bad !== null) {
     const cp = bad[0].codePointAt(0) ?? 0;
@@ -118,10 +155,14 @@ const preScan = (xml: string): void => {
   };
   const isSpace = (c: number): boolean => c === 0x20 || c === 0x9 || c === 0xa || c === 0xd;
   const n = xml.length;
+  const setAside: TextRun[] = [];
+  const canSetAside = !xml.includes(MARK);
   let i = 0;
   while (i < n) {
     const lt = xml.indexOf('<', i);
-    addText((lt === -1 ? n : lt) - i);
+    const core = canSetAside && depth > 0 ? setAsideCore(xml, i, lt === -1 ? n : lt) : undefined;
+    if (core === undefined) addText((lt === -1 ? n : lt) - i);
+    else setAside.push(core);
     if (lt === -1) break;
     if (xml.startsWith('<!--', lt) || xml.startsWith('<![CDATA[', lt) || xml.startsWith('<?', lt)) {
       if (++others > MAX_XML_OTHER_NODES) {
@@ -198,6 +239,26 @@ const preScan = (xml: string): void => {
       j = valueEnd + 1;
     }
   }
+  return setAside;
+};
+
+/** The text set aside for the document being parsed (parsing is synchronous). */
+let asideText: readonly string[] = [];
+const restoreText = (value: string): string =>
+  value.includes(MARK)
+    ? value.replace(PLACEHOLDER, (whole, i: string) => asideText[Number(i)] ?? whole)
+    : value;
+
+/** The document with each run's core replaced by its placeholder. */
+const withPlaceholders = (xml: string, runs: readonly TextRun[]): string => {
+  const parts: string[] = [];
+  let at = 0;
+  runs.forEach((run, i) => {
+    parts.push(xml.slice(at, run.start), `${MARK}${i}${MARK}`);
+    at = run.end;
+  });
+  parts.push(xml.slice(at));
+  return parts.join('');
 };
 
 const parser = new XMLParser({
@@ -215,7 +276,7 @@ const parser = new XMLParser({
   ignorePiTags: true,
   // fast-xml-parser does not count the root element.
   maxNestedTags: MAX_XML_DEPTH - 1,
-  tagValueProcessor: (_name: string, value: string) => decodeXmlText(value),
+  tagValueProcessor: (_name: string, value: string) => decodeXmlText(restoreText(value)),
   attributeValueProcessor: (_name: string, value: string) => decodeXmlText(value),
 });
 
@@ -232,9 +293,10 @@ export const parseXml = (body: string): XmlDocument => {
   if (DECLARATIONS.test(xml)) {
     throw new ValidationError('XML with a DOCTYPE or ENTITY declaration is refused');
   }
-  preScan(xml);
+  const runs = preScan(xml);
+  const shortened = runs.length === 0 ? xml : withPlaceholders(xml, runs);
 
-  const valid = XMLValidator.validate(xml);
+  const valid = XMLValidator.validate(shortened);
   if (valid !== true) {
     const { msg, line, col } = valid.err;
     // The validator's messages quote names: a 3 MB tag must not come back whole.
@@ -243,7 +305,8 @@ export const parseXml = (body: string): XmlDocument => {
 
   let parsed: unknown;
   try {
-    parsed = parser.parse(xml);
+    asideText = runs.map((r) => xml.slice(r.start, r.end));
+    parsed = parser.parse(shortened);
   } catch (e) {
     const reason = e instanceof Error ? e.message : 'unreadable document';
     throw new ValidationError(
@@ -251,6 +314,8 @@ export const parseXml = (body: string): XmlDocument => {
         ? `XML is nested deeper than ${MAX_XML_DEPTH} elements`
         : `malformed XML: ${clip(reason.replace(/^\[SECURITY\]\s*/, ''))}`,
     );
+  } finally {
+    asideText = [];
   }
   const roots = isRecord(parsed) ? Object.keys(parsed) : [];
   const [root] = roots;
