@@ -170,10 +170,10 @@ beforeAll(async () => {
   // Everything the process prints while the suite runs.
   for (const stream of [process.stdout, process.stderr]) {
     const write = stream.write.bind(stream);
-    stream.write = ((chunk: unknown, ...rest: unknown[]) => {
+    stream.write = (chunk: unknown, ...rest: unknown[]) => {
       output.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
       return (write as (...a: unknown[]) => boolean)(chunk, ...rest);
-    });
+    };
     restore.push(() => (stream.write = write));
   }
 });
@@ -382,7 +382,7 @@ describe('hostile input against npm start', () => {
       '<ticket_info a="x<y"><id>1</id></ticket_info>',
       `<ticket_info ${Array.from({ length: 300 }, (_, i) => `a${i}="${i}"`).join(' ')}><id>1</id></ticket_info>`,
       `<${'t'.repeat(3_000_000)}><id>1</id></ticket_info>`,
-      ticket(`<subject>${'x'.repeat(1_100_000)}</subject>`),
+      ticket(`<subject><![CDATA[${'x'.repeat(1_100_000)}]]></subject>`),
       ticket('<a>'.repeat(70) + '</a>'.repeat(70)),
       ticket('<a/>'.repeat(25_000)),
       `<ticket_info ${Array.from({ length: 100_000 }, (_, i) => `a${i}="${i}"`).join(' ')}><id>1</id></ticket_info>`,
@@ -393,6 +393,15 @@ describe('hostile input against npm start', () => {
       );
       expect(answer.body.length).toBeLessThan(600);
     }
+    // A 3 MB text node is legitimate (the job takes 4 MiB) and cheap: accepted.
+    await expectAnswer(
+      () =>
+        raw('POST', '/hooks/securechange-trigger', {
+          headers: xmlHeaders(),
+          body: ticket(`<subject>${'x '.repeat(1_500_000)}</subject>`),
+        }),
+      [202],
+    );
     // XInclude is not processed: the element is data, nothing is fetched or read.
     const xinclude = await expectAnswer(
       () =>
