@@ -75,6 +75,13 @@ export const httpHandler = (app: EdgeApp): HttpHandler => {
     const result = await handler(event, context);
     // Anything else hono's adapter could not read: its answer is text/plain.
     if (result.statusCode === 400 && result.body === 'Invalid request') {
+      logRefusal(refusalMessageFor(event.rawPath), {
+        jobId: hookJobIdOf(event.rawPath),
+        status: 400,
+        reason: 'invalid_request',
+        requestId: event.requestContext.requestId,
+        sourceIp: event.requestContext.http.sourceIp,
+      });
       return jsonResult(400, { error: 'invalid_request', message: 'unreadable request' });
     }
     return result;

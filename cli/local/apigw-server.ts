@@ -198,6 +198,7 @@ export const startApiServer = async (
     });
   });
   // Node would answer these itself in text/plain (or not at all), and log nothing useful.
+  // (An Upgrade request needs nothing: with no 'upgrade' listener Node serves it as a plain request.)
   server.on('clientError', (e: NodeJS.ErrnoException, socket: Duplex) => {
     if (e.code === 'ECONNRESET' || e.code === 'EPIPE') return socket.destroy();
     const [status, error, message] = clientErrorAnswer(e.code);
@@ -219,7 +220,6 @@ export const startApiServer = async (
     sendRaw(socket, 400, 'invalid_request', `${req.method ?? 'this'} request is not supported here`);
   };
   server.on('connect', notAProxy);
-  server.on('upgrade', notAProxy);
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

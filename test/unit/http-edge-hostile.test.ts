@@ -257,6 +257,18 @@ describe('a refusal is one WARN line and no table write', () => {
     },
   );
 
+  it('refuses a disabled job with 409: one line, no write', async () => {
+    const deps = await withDemo();
+    const job = await deps.jobs.get('demo');
+    if (job) await deps.jobs.put({ ...job, enabled: false });
+    const result = await post(deps, { 'x-shared-secret': SECRET });
+    expect(result.statusCode).toBe(409);
+    expect(refusalLines()).toEqual([
+      { jobId: 'demo', status: 409, reason: 'job_disabled', requestId: 'req-123', sourceIp: '203.0.113.7' },
+    ]);
+    expect(deps.deliveries.writes + deps.runs.writes).toBe(0);
+  });
+
   it('leaves jobId out when the path id cannot be a job id', async () => {
     const deps = await withDemo();
     await post(deps, { 'x-shared-secret': SECRET }, '{}', `/hooks/${'Z'.repeat(300)}`);
