@@ -208,6 +208,57 @@ describe('every answer of the HTTP edge is JSON', () => {
   });
 });
 
+describe('messages quote at most ~200 characters of input', () => {
+  it('bounds what a huge header, a huge job key or a huge parameter name brings back', async () => {
+    const deps = await withDemo();
+    await deps.jobs.put(
+      JobSchema.parse({
+        id: 'sc',
+        name: 'SC',
+        integration: 'log-event',
+        source: 'securechange',
+        auth: { secret: 'demo' },
+      }),
+    );
+    const huge = 'E'.repeat(1_000_000);
+    const ingestApp = createIngestApp(deps);
+    const answers = [
+      await ingestApp.request('/hooks/sc', {
+        method: 'POST',
+        headers: { 'content-type': 'application/xml', 'x-shared-secret': SECRET, 'x-scw-event': huge },
+        body: '<ticket_info><id>1</id></ticket_info>',
+      }),
+      await ingestApp.request('/hooks/sc', {
+        method: 'POST',
+        headers: { 'content-type': `application/${huge}`, 'x-shared-secret': SECRET },
+        body: '<ticket_info><id>1</id></ticket_info>',
+      }),
+      await createAdminApp(deps).request('/admin/jobs/x', {
+        method: 'PUT',
+        body: JSON.stringify({ name: 'X', integration: 'log-event', auth: { secret: 'demo' }, [huge]: 1 }),
+      }),
+      await createAdminApp(deps).request('/admin/jobs/x', {
+        method: 'PUT',
+        body: JSON.stringify({
+          name: 'X',
+          integration: 'log-event',
+          auth: { secret: 'demo' },
+          params: { [huge]: 1 },
+        }),
+      }),
+      await createAdminApp(deps).request('/admin/jobs/x', {
+        method: 'PUT',
+        body: JSON.stringify({ id: huge, name: 'X', integration: 'log-event', auth: { secret: 'demo' } }),
+      }),
+    ];
+    for (const res of answers) {
+      expect(res.status).toBeGreaterThanOrEqual(400);
+      expect(res.status).toBeLessThan(500);
+      expect((await res.text()).length).toBeLessThan(600);
+    }
+  });
+});
+
 describe('a refusal is one WARN line and no table write', () => {
   const post = (deps: MemoryDeps, headers: Record<string, string>, body = '{"a":1}', path = '/hooks/demo') =>
     httpHandler(createIngestApp(deps))(
