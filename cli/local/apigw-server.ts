@@ -210,16 +210,16 @@ export const startApiServer = async (
     });
     sendRaw(socket, status, error, message);
   });
-  const notAProxy = (req: IncomingMessage, socket: Duplex): void => {
+  // Not a proxy: a CONNECT gets a JSON 400 rather than a silently closed socket.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
     logRefusal(refusalMessageFor(''), {
       status: 400,
       reason: 'invalid_request',
       requestId: randomUUID(),
       sourceIp: req.socket.remoteAddress,
     });
-    sendRaw(socket, 400, 'invalid_request', `${req.method ?? 'this'} request is not supported here`);
-  };
-  server.on('connect', notAProxy);
+    sendRaw(socket, 400, 'invalid_request', 'CONNECT is not supported: this is not a proxy');
+  });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
