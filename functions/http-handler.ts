@@ -1,18 +1,89 @@
-import type { Hono } from 'hono';
 import { handle } from 'hono/aws-lambda';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { hookJobIdOf, unsafePathReason } from '../shared/http/edge-checks.ts';
+import type { ErrorBody } from '../shared/http/error-response.ts';
+import { logRefusal, refusalMessageFor } from '../shared/http/error-response.ts';
+import type { EdgeApp } from '../shared/http/hono-helpers.ts';
+import { allowedMethods, methodNotAllowed } from '../shared/http/hono-helpers.ts';
 import { platformLogger } from '../shared/runtime/platform-logger.ts';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResult>;
 
+/** Methods a fetch `Request` cannot carry (hono would answer a text/plain 400 and log a stack). */
+const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
+const METHOD_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/;
+
+const jsonResult = (
+  status: number,
+  body: ErrorBody,
+  headers: Record<string, string> = {},
+): APIGatewayProxyResult => ({
+  statusCode: status,
+  headers: { 'content-type': 'application/json', ...headers },
+  body: JSON.stringify(body),
+  isBase64Encoded: false,
+});
+
+/**
+ * What hono's adapter cannot turn into a `Request`, answered here as JSON:
+ * an unsafe path, a method fetch forbids (TRACE, CONNECT…), a GET or HEAD
+ * with a body. Undefined when the app can take the request.
+ */
+const edgeRefusal = (app: EdgeApp, event: APIGatewayProxyEventV2): APIGatewayProxyResult | undefined => {
+  const rawPath = event.rawPath;
+  const unsafe = unsafePathReason(rawPath);
+  if (unsafe !== undefined) return jsonResult(400, { error: 'invalid_path', message: unsafe });
+  const method = event.requestContext.http.method.toUpperCase();
+  if (!METHOD_TOKEN.test(method) || FORBIDDEN_METHODS.has(method)) {
+    const allow = allowedMethods(app, rawPath);
+    return allow.length > 0
+      ? jsonResult(405, methodNotAllowed(method, allow), { allow: allow.join(', ') })
+      : jsonResult(404, { error: 'not_found', message: 'no such route' });
+  }
+  if ((method === 'GET' || method === 'HEAD') && event.body !== undefined && event.body !== '') {
+    return jsonResult(400, { error: 'invalid_request', message: `a ${method} request carries no body` });
+  }
+  try {
+    new URL(`https://${event.requestContext.domainName}${rawPath}`);
+  } catch {
+    return jsonResult(400, { error: 'invalid_request', message: 'unreadable request target' });
+  }
+  return undefined;
+};
+
 /**
  * A Lambda handler for an HTTP API (payload 2.0) over a hono app; every log
- * line of the invocation carries the Lambda request id.
+ * line of the invocation carries the Lambda request id. Every answer is
+ * JSON `{"error","message"}` when it is not the app's own; each refusal
+ * answered here is one refusal log line, as in the app.
  */
-export const httpHandler = (app: Hono): HttpHandler => {
+export const httpHandler = (app: EdgeApp): HttpHandler => {
   const handler = handle(app) as HttpHandler;
-  return (event, context) => {
+  return async (event, context) => {
     platformLogger.addContext(context);
-    return handler(event, context);
+    const refused = edgeRefusal(app, event);
+    if (refused !== undefined) {
+      logRefusal(refusalMessageFor(event.rawPath), {
+        jobId: hookJobIdOf(event.rawPath),
+        status: refused.statusCode,
+        reason: (JSON.parse(refused.body) as ErrorBody).error,
+        requestId: event.requestContext.requestId,
+        sourceIp: event.requestContext.http.sourceIp,
+      });
+      return refused;
+    }
+    const result = await handler(event, context);
+    // Anything else hono's adapter could not read: its answer is text/plain.
+    if (result.statusCode === 400 && result.body === 'Invalid request') {
+      logRefusal(refusalMessageFor(event.rawPath), {
+        jobId: hookJobIdOf(event.rawPath),
+        status: 400,
+        reason: 'invalid_request',
+        requestId: event.requestContext.requestId,
+        sourceIp: event.requestContext.http.sourceIp,
+      });
+      return jsonResult(400, { error: 'invalid_request', message: 'unreadable request' });
+    }
+    return result;
   };
 };

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { createServer, STATUS_CODES } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
+import { hookJobIdOf, rawPathOf, unsafePathReason } from '../../shared/http/edge-checks.ts';
+import { logRefusal, refusalMessageFor } from '../../shared/http/error-response.ts';
 import { MAX_BODY_BYTES_LIMIT } from '../../shared/model/index.ts';
 
 export type HttpLambdaHandler = (
@@ -36,32 +39,42 @@ const lambdaContext = (name: string): Context => ({
   succeed: () => undefined,
 });
 
-/** Builds the HTTP API (payload 2.0) event the way API Gateway does. */
+/** A Host header that is a plain host[:port]; anything else must not reach a URL that hono builds. */
+const PLAIN_HOST = /^(?:[A-Za-z0-9.-]{1,253}|\[[0-9A-Fa-f:.]{2,45}\])(?::\d{1,5})?$/;
+
+/**
+ * Builds the HTTP API (payload 2.0) event the way API Gateway does: `rawPath`
+ * is the path as received, never normalized (`new URL()` would resolve
+ * `/hooks/%2e%2e/admin` to `/admin`).
+ */
 export const toApiGatewayEvent = (req: IncomingMessage, body: Buffer): APIGatewayProxyEventV2 => {
-  const url = new URL(req.url ?? '/', 'http://127.0.0.1');
+  const target = req.url ?? '/';
+  const rawPath = rawPathOf(target);
+  const rawQueryString = target.length > rawPath.length ? target.slice(rawPath.length + 1) : '';
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(req.headers)) {
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
   const query: Record<string, string> = {};
-  for (const [k, v] of url.searchParams) query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
+  for (const [k, v] of new URLSearchParams(rawQueryString))
+    query[k] = query[k] === undefined ? v : `${query[k]},${v}`;
   const isText = body.length === 0 || TEXT_TYPES.test(headers['content-type'] ?? '');
   const now = new Date();
   return {
     version: '2.0',
     routeKey: '$default',
-    rawPath: url.pathname,
-    rawQueryString: url.search.slice(1),
+    rawPath,
+    rawQueryString,
     headers,
     queryStringParameters: Object.keys(query).length > 0 ? query : undefined,
     requestContext: {
       accountId: '000000000000',
       apiId: 'local',
-      domainName: headers.host ?? '127.0.0.1',
+      domainName: headers.host !== undefined && PLAIN_HOST.test(headers.host) ? headers.host : '127.0.0.1',
       domainPrefix: 'local',
       http: {
         method: req.method ?? 'GET',
-        path: url.pathname,
+        path: rawPath,
         protocol: `HTTP/${req.httpVersion}`,
         sourceIp: req.socket.remoteAddress ?? '127.0.0.1',
         userAgent: headers['user-agent'] ?? '',
@@ -77,9 +90,32 @@ export const toApiGatewayEvent = (req: IncomingMessage, body: Buffer): APIGatewa
   };
 };
 
-const send = (res: ServerResponse, status: number, body: unknown): void => {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(body));
+const send = (
+  res: ServerResponse,
+  status: number,
+  body: unknown,
+  headers: Record<string, string> = {},
+): void => {
+  const text = JSON.stringify(body);
+  res.writeHead(status, {
+    ...headers,
+    'content-type': 'application/json',
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
+};
+
+/** A JSON answer written straight to a socket the HTTP parser gave up on (or a CONNECT tunnel), then closed. */
+const sendRaw = (socket: Duplex, status: number, error: string, message: string): void => {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify({ error, message });
+  socket.end(
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json\r\n` +
+      `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
+  );
 };
 
 const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | undefined> =>
@@ -89,9 +125,10 @@ const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | undefin
     req.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        resolve(undefined);
+        // Stop reading: the answer closes the connection (a chunked body may never end).
         req.removeAllListeners('data');
-        req.resume();
+        req.pause();
+        resolve(undefined);
         return;
       }
       chunks.push(chunk);
@@ -100,26 +137,51 @@ const readBody = (req: IncomingMessage, limit: number): Promise<Buffer | undefin
     req.on('error', reject);
   });
 
+/** What the HTTP parser refused, as API Gateway would answer it (it never reaches a function). */
+const clientErrorAnswer = (code: string | undefined): [number, string, string] => {
+  if (code === 'HPE_HEADER_OVERFLOW') return [431, 'headers_too_large', 'the request headers are too large'];
+  if (code === 'ERR_HTTP_REQUEST_TIMEOUT' || code === 'ERR_HTTP_HEADERS_TIMEOUT') {
+    return [408, 'request_timeout', 'the request took too long to arrive'];
+  }
+  return [400, 'invalid_request', 'malformed HTTP request'];
+};
+
 /**
  * Serves Lambda HTTP handlers on loopback the way API Gateway would: the same
- * event shape, the same payload limit. Used by `npm start`.
+ * event shape, the same payload limit. Used by `npm start`. Routing is on the
+ * raw path, after refusing any path another layer could resolve differently
+ * (`/hooks/%2e%2e/admin/…`), and every answer — also to a request the HTTP
+ * parser refuses, or a CONNECT — is JSON `{"error","message"}`.
  */
 export const startApiServer = async (
   routes: readonly LocalRoute[],
   options: { host?: string; port: number },
 ): Promise<{ server: Server; url: string; close(): Promise<void> }> => {
   const server = createServer((req, res) => {
+    const rawPath = rawPathOf(req.url ?? '/');
+    const refuse = (status: number, error: string, message: string): void => {
+      logRefusal(refusalMessageFor(rawPath), {
+        jobId: hookJobIdOf(rawPath),
+        status,
+        reason: error,
+        requestId: randomUUID(),
+        sourceIp: req.socket.remoteAddress,
+      });
+      // The body is not read: the connection cannot be reused.
+      send(res, status, { error, message }, { connection: 'close' });
+    };
     void (async () => {
-      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
-      const route = routes.find((r) => path === r.prefix || path.startsWith(`${r.prefix}/`)) ?? routes.at(-1);
-      if (!route) return send(res, 404, { error: 'not_found', message: 'no route' });
-      const body = await readBody(req, API_GATEWAY_MAX_BYTES);
-      if (!body) {
-        return send(res, 413, {
-          error: 'payload_too_large',
-          message: `body is larger than ${API_GATEWAY_MAX_BYTES} bytes`,
-        });
+      const unsafe = unsafePathReason(rawPath);
+      if (unsafe !== undefined) return refuse(400, 'invalid_path', unsafe);
+      const route =
+        routes.find((r) => rawPath === r.prefix || rawPath.startsWith(`${r.prefix}/`)) ?? routes.at(-1);
+      if (!route) return refuse(404, 'not_found', 'no route');
+      const tooLarge = `body is larger than ${API_GATEWAY_MAX_BYTES} bytes`;
+      if (Number(req.headers['content-length']) > API_GATEWAY_MAX_BYTES) {
+        return refuse(413, 'payload_too_large', tooLarge);
       }
+      const body = await readBody(req, API_GATEWAY_MAX_BYTES);
+      if (!body) return refuse(413, 'payload_too_large', tooLarge);
       const result = await route.handler(
         toApiGatewayEvent(req, body),
         lambdaContext(`triggerhub-${route.prefix}`),
@@ -134,6 +196,29 @@ export const startApiServer = async (
       if (!res.headersSent) send(res, 500, { error: 'internal', message: 'internal error' });
       else res.destroy();
     });
+  });
+  // Node would answer these itself in text/plain (or not at all), and log nothing useful.
+  // (An Upgrade request needs nothing: with no 'upgrade' listener Node serves it as a plain request.)
+  server.on('clientError', (e: NodeJS.ErrnoException, socket: Duplex) => {
+    if (e.code === 'ECONNRESET' || e.code === 'EPIPE') return socket.destroy();
+    const [status, error, message] = clientErrorAnswer(e.code);
+    logRefusal(refusalMessageFor(''), {
+      status,
+      reason: error,
+      requestId: randomUUID(),
+      sourceIp: (socket as Socket).remoteAddress,
+    });
+    sendRaw(socket, status, error, message);
+  });
+  // Not a proxy: a CONNECT gets a JSON 400 rather than a silently closed socket.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    logRefusal(refusalMessageFor(''), {
+      status: 400,
+      reason: 'invalid_request',
+      requestId: randomUUID(),
+      sourceIp: req.socket.remoteAddress,
+    });
+    sendRaw(socket, 400, 'invalid_request', 'CONNECT is not supported: this is not a proxy');
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {

@@ -39,6 +39,16 @@ export const hmacHeaders = (
 };
 
 /**
+ * A signature header's value as the hex digest alone: trimmed, lower-case,
+ * without the optional `sha256=` prefix. The replay key uses it, so that a
+ * captured request re-spelled is still the same request.
+ */
+export const normalizeSignature = (value: string): string => {
+  const v = value.trim().toLowerCase();
+  return v.startsWith(SIGNATURE_PREFIX) ? v.slice(SIGNATURE_PREFIX.length) : v;
+};
+
+/**
  * Checks an HMAC-signed request; throws UnauthorizedError when a header is
  * missing or malformed, the timestamp (Unix seconds, or milliseconds when
  * ≥ 10^11) is more than `toleranceSeconds` away from `now` in either
@@ -67,9 +77,7 @@ export const verifyHmac = (
       `${auth.timestampHeader} is outside the allowed window of ±${auth.toleranceSeconds} seconds`,
     );
   }
-  const hex = signature.toLowerCase().startsWith(SIGNATURE_PREFIX)
-    ? signature.slice(SIGNATURE_PREFIX.length)
-    : signature;
+  const hex = normalizeSignature(signature);
   if (!HEX_SHA256.test(hex)) {
     throw new UnauthorizedError(`${auth.signatureHeader} must be sha256=<64 hex digits>`);
   }

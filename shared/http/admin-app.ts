@@ -1,34 +1,42 @@
-import { Hono } from 'hono';
+import type { Hono } from 'hono';
 import { ValidationError } from '../errors.ts';
 import { admin } from '../runtime/admin.ts';
 import type { Deps } from '../runtime/deps.ts';
-import { pageRequest, withJsonErrors } from './hono-helpers.ts';
+import { clip } from '../sdk/text.ts';
+import { requireJobId, requireRunId } from './edge-checks.ts';
+import type { EdgeApp, EdgeEnv } from './hono-helpers.ts';
+import { createEdgeApp, pageRequest, withJsonErrors } from './hono-helpers.ts';
 
 const readJson = (text: string): unknown => {
   try {
     return JSON.parse(text) as unknown;
   } catch (e) {
-    throw new ValidationError(`malformed JSON: ${e instanceof Error ? e.message : 'unreadable'}`);
+    throw new ValidationError(`malformed JSON: ${clip(e instanceof Error ? e.message : 'unreadable')}`);
   }
 };
 
-/** `/admin/*`: jobs, runs, integrations. IAM-authorized in AWS; loopback only under `npm start`. */
-export const createAdminApp = (deps: Deps): Hono => {
-  const app = new Hono().basePath('/admin');
+/**
+ * `/admin/*`: jobs, runs, integrations. IAM-authorized in AWS; loopback only
+ * under `npm start`. Ids in the path are checked (400) before any store call.
+ */
+export const createAdminApp = (deps: Deps): EdgeApp => {
+  const root = createEdgeApp();
+  const app: Hono<EdgeEnv> = root.basePath('/admin');
   app.get('/jobs', async (c) => c.json(await admin.listJobs(deps, pageRequest(c))));
-  app.get('/jobs/:id', async (c) => c.json(await admin.getJob(deps, c.req.param('id'))));
+  app.get('/jobs/:id', async (c) => c.json(await admin.getJob(deps, requireJobId(c.req.param('id')))));
   app.put('/jobs/:id', async (c) => {
-    const { created, job } = await admin.putJob(deps, c.req.param('id'), readJson(await c.req.text()));
+    const id = requireJobId(c.req.param('id'));
+    const { created, job } = await admin.putJob(deps, id, readJson(await c.req.text()));
     return c.json(job, created ? 201 : 200);
   });
   app.delete('/jobs/:id', async (c) => {
-    await admin.deleteJob(deps, c.req.param('id'));
+    await admin.deleteJob(deps, requireJobId(c.req.param('id')));
     return c.body(null, 204);
   });
   app.get('/jobs/:id/runs', async (c) =>
-    c.json(await admin.listRuns(deps, c.req.param('id'), pageRequest(c))),
+    c.json(await admin.listRuns(deps, requireJobId(c.req.param('id')), pageRequest(c))),
   );
-  app.get('/runs/:runId', async (c) => c.json(await admin.getRun(deps, c.req.param('runId'))));
+  app.get('/runs/:runId', async (c) => c.json(await admin.getRun(deps, requireRunId(c.req.param('runId')))));
   app.get('/integrations', (c) => c.json(admin.listIntegrations(deps)));
-  return withJsonErrors(app);
+  return withJsonErrors(root);
 };

@@ -1,15 +1,119 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import type { Context, Hono } from 'hono';
+import { Hono as HonoApp } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ValidationError } from '../errors.ts';
+import { JOB_ID_PATTERN } from '../model/index.ts';
 import type { PageRequest } from '../ports.ts';
-import { toErrorResponse } from './error-response.ts';
+import { quote } from '../sdk/text.ts';
+import { unsafePathReason } from './edge-checks.ts';
+import { logRefusal, refusalMessageFor, toErrorResponse } from './error-response.ts';
 
-/** JSON errors for unknown routes and for anything thrown, the same on every app. */
-export const withJsonErrors = (app: Hono): Hono => {
-  app.notFound((c) => c.json({ error: 'not_found', message: `no route ${c.req.method} ${c.req.path}` }, 404));
+/**
+ * What the apps see of their host: hono's aws-lambda adapter passes the API
+ * Gateway event (the local server builds the same one); `app.request()` in
+ * tests passes nothing.
+ */
+export interface EdgeEnv {
+  Bindings: { event?: APIGatewayProxyEventV2 };
+  Variables: { errorCode?: string };
+}
+
+export type EdgeApp = Hono<EdgeEnv>;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- any route and input
+export type EdgeContext = Context<EdgeEnv, any, any>;
+
+const eventOf = (c: EdgeContext): APIGatewayProxyEventV2 | undefined =>
+  (c.env as EdgeEnv['Bindings'] | undefined)?.event;
+
+/** The path as received: API Gateway's `rawPath` (not normalized by `new Request`), else the URL's. */
+const rawPathOf = (c: EdgeContext): string => eventOf(c)?.rawPath ?? new URL(c.req.url).pathname;
+
+/** A JSON error answer whose code the refusal log line reports. */
+export const jsonError = (
+  c: EdgeContext,
+  status: ContentfulStatusCode,
+  error: string,
+  message: string,
+  headers?: Record<string, string>,
+): Response => {
+  c.set('errorCode', error);
+  return c.json({ error, message }, status, headers);
+};
+
+const PATH_JOB_ID = /^\/(?:hooks|admin\/jobs)\/([^/]+)/;
+
+/**
+ * Every app starts here: a path that could be routed differently by another
+ * layer (dot segments, encoded slashes…) is refused with 400 before routing,
+ * and every 4xx answer writes one `webhook refused` (or `admin request
+ * refused`) log line.
+ */
+export const createEdgeApp = (): EdgeApp => {
+  const app = new HonoApp<EdgeEnv>();
+  app.use('*', async (c, next) => {
+    const rawPath = rawPathOf(c);
+    const unsafe = unsafePathReason(rawPath);
+    if (unsafe !== undefined) c.res = jsonError(c, 400, 'invalid_path', unsafe);
+    else await next();
+    const { status } = c.res;
+    if (status >= 400 && status < 500) {
+      const event = eventOf(c);
+      const id = PATH_JOB_ID.exec(rawPath)?.[1];
+      logRefusal(refusalMessageFor(rawPath), {
+        jobId: id !== undefined && JOB_ID_PATTERN.test(id) ? id : undefined,
+        status,
+        reason: c.get('errorCode') ?? 'refused',
+        requestId: event?.requestContext.requestId,
+        sourceIp: event?.requestContext.http.sourceIp,
+      });
+    }
+  });
+  return app;
+};
+
+/** `/hooks/:jobId` → a regular expression for a concrete path. */
+const routePattern = (path: string): RegExp =>
+  new RegExp(
+    `^${path
+      .split('/')
+      .map((s) => (s.startsWith(':') ? '[^/]+' : s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/')}$`,
+  );
+
+/**
+ * The methods an app serves on a path (`GET` implies `HEAD`, which hono
+ * answers from the GET route), for `405`'s `Allow`; empty for an unknown path.
+ */
+export const allowedMethods = (app: Hono<never> | EdgeApp, path: string): string[] => {
+  const methods = new Set<string>();
+  for (const r of (app as EdgeApp).routes) {
+    if (r.method === 'ALL' || !routePattern(r.path).test(path)) continue;
+    methods.add(r.method);
+    if (r.method === 'GET') methods.add('HEAD');
+  }
+  return [...methods].sort();
+};
+
+/** A 405 body for `method` on a path that serves `allow`. */
+export const methodNotAllowed = (method: string, allow: readonly string[]) => ({
+  error: 'method_not_allowed',
+  message: `${quote(method, 20)} is not allowed here; use ${allow.join(' or ')}`,
+});
+
+/** JSON errors for unknown routes (404), wrong methods (405 with `Allow`) and anything thrown. */
+export const withJsonErrors = (app: EdgeApp): EdgeApp => {
+  app.notFound((c) => {
+    const allow = allowedMethods(app, c.req.path);
+    if (allow.length > 0) {
+      const body = methodNotAllowed(c.req.method, allow);
+      return jsonError(c, 405, body.error, body.message, { allow: allow.join(', ') });
+    }
+    return jsonError(c, 404, 'not_found', `no route ${quote(c.req.method, 20)} ${quote(c.req.path)}`);
+  });
   app.onError((e, c) => {
     const { status, body } = toErrorResponse(e);
-    return c.json(body, status as ContentfulStatusCode);
+    return jsonError(c, status as ContentfulStatusCode, body.error, body.message);
   });
   return app;
 };

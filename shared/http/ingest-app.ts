@@ -1,18 +1,19 @@
-import { Hono } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { MAX_BODY_BYTES_LIMIT } from '../model/index.ts';
 import type { Deps } from '../runtime/deps.ts';
 import { ingest } from '../runtime/ingest.ts';
 import { platformLogger } from '../runtime/platform-logger.ts';
-import { withJsonErrors } from './hono-helpers.ts';
+import type { EdgeApp, EdgeContext } from './hono-helpers.ts';
+import { createEdgeApp, jsonError, withJsonErrors } from './hono-helpers.ts';
 
 /**
  * `POST /hooks/{jobId}` and `GET /health`. The same app is served by the
- * ingest Lambda (API Gateway HTTP API) and by `npm start`.
+ * ingest Lambda (API Gateway HTTP API) and by `npm start`. Every refusal
+ * (4xx) is one `webhook refused` log line and no table write.
  */
-export const createIngestApp = (deps: Deps): Hono => {
-  const app = new Hono();
+export const createIngestApp = (deps: Deps): EdgeApp => {
+  const app = createEdgeApp();
   app.get('/health', (c) => c.json({ status: 'ok' }));
   app.post(
     '/hooks/:jobId',
@@ -20,9 +21,11 @@ export const createIngestApp = (deps: Deps): Hono => {
     bodyLimit({
       maxSize: MAX_BODY_BYTES_LIMIT,
       onError: (c) =>
-        c.json(
-          { error: 'payload_too_large', message: `body is larger than ${MAX_BODY_BYTES_LIMIT} bytes` },
+        jsonError(
+          c as EdgeContext,
           413,
+          'payload_too_large',
+          `body is larger than ${MAX_BODY_BYTES_LIMIT} bytes`,
         ),
     }),
     async (c) => {

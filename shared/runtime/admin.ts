@@ -3,12 +3,18 @@ import { NotFoundError, ValidationError } from '../errors.ts';
 import type { IntegrationManifest, Job, Run, RunSummary } from '../model/index.ts';
 import { JobSchema, summarizeRun } from '../model/index.ts';
 import type { Page, PageRequest } from '../ports.ts';
-import { checkJobParams } from '../sdk/index.ts';
+import { checkJobParams, clip } from '../sdk/index.ts';
 import type { Deps } from './deps.ts';
 
-/** `path: message; path: message` for every problem zod found. */
+/** `path: message; path: message` for every problem zod found; keys and messages from input are clipped. */
 export const describeIssues = (error: ZodError): string =>
-  error.issues.map((i) => (i.path.length > 0 ? `${i.path.join('.')}: ${i.message}` : i.message)).join('; ');
+  error.issues
+    .slice(0, 10)
+    .map((i) => {
+      const message = clip(i.message);
+      return i.path.length > 0 ? `${i.path.map((p) => clip(String(p), 64)).join('.')}: ${message}` : message;
+    })
+    .join('; ') + (error.issues.length > 10 ? `; and ${error.issues.length - 10} more` : '');
 
 /**
  * Validates a job definition against the job schema and its integration's
@@ -49,7 +55,7 @@ export const admin = {
     if (!isRecord(body)) throw new ValidationError('invalid job: expected a JSON object');
     if (body.id !== undefined && body.id !== id) {
       throw new ValidationError(
-        `invalid job: id: ${JSON.stringify(body.id)} does not match the path's "${id}"`,
+        `invalid job: id: ${clip(JSON.stringify(body.id) ?? '')} does not match the path's "${id}"`,
       );
     }
     const { createdAt: _c, updatedAt: _u, ...definition } = body;

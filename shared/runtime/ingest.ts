@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ulid } from 'ulid';
+import { headerValue } from '../auth/headers.ts';
+import { normalizeSignature, type HmacAuth } from '../auth/hmac.ts';
 import { verifyRequest } from '../auth/verify.ts';
 import {
   ConflictError,
@@ -9,6 +11,8 @@ import {
   ServiceUnavailableError,
 } from '../errors.ts';
 import type { Delivery, Job, Run, TriggerEvent } from '../model/index.ts';
+import { JOB_ID_PATTERN } from '../model/index.ts';
+import { clip } from '../sdk/text.ts';
 import { sourceAdapter } from '../sources/index.ts';
 import type { SourceResponse } from '../sources/types.ts';
 import type { Deps } from './deps.ts';
@@ -72,6 +76,8 @@ export const dedupeKeyOf = (
  * refusal stores and enqueues nothing.
  */
 export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnswer> => {
+  // An id that cannot exist is answered like an unknown job, before any store call (DynamoDB would 500 on a long key).
+  if (!JOB_ID_PATTERN.test(req.jobId)) throw new NotFoundError(`no job ${clip(req.jobId)}`);
   const job = await deps.jobs.get(req.jobId);
   if (!job) throw new NotFoundError(`no job ${req.jobId}`);
 
@@ -102,22 +108,22 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
 
   if (job.mode === 'decision') return decide(deps, job, runId, event);
 
-  const { key: dedupe, windowSeconds } = dedupeOf(job, req, event.trigger, deliveryId);
-  const delivery: Delivery = {
-    id: deliveryId,
-    jobId: job.id,
-    runId,
-    dedupeKey: dedupe,
-    receivedAt,
-    dedupeUntil: new Date(now.getTime() + windowSeconds * 1000).toISOString(),
-    contentType: req.headers['content-type'],
-    bytes,
-  };
-  const claim = await deps.deliveries.create(delivery, now);
-  if (!claim.created) {
-    const duplicate = await duplicateOf(deps, claim.existing, delivery, now);
-    if (duplicate) return duplicate;
-  }
+  const claimed = await claimDelivery(
+    deps,
+    job,
+    req,
+    event.trigger,
+    {
+      id: deliveryId,
+      jobId: job.id,
+      runId,
+      receivedAt,
+      contentType: req.headers['content-type'],
+      bytes,
+    },
+    now,
+  );
+  if (claimed.kind === 'duplicate') return claimed;
 
   try {
     const run: Run = {
@@ -140,8 +146,8 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
     if ((await failUnqueued(deps, runId, errorMessage(e))) === 'moving') {
       return { kind: 'queued', runId, deliveryId };
     }
-    // Free the dedupe key so that the caller's retry is accepted, not answered as a duplicate.
-    await deps.deliveries.release(job.id, dedupe, deliveryId).catch(() => undefined);
+    // Free the dedupe keys so that the caller's retry is accepted, not answered as a duplicate.
+    await releaseKeys(deps, job.id, claimed.keys, deliveryId);
     platformLogger.error('could not accept delivery', { jobId: job.id, runId, error: errorMessage(e) });
     throw new ServiceUnavailableError('could not queue the delivery; try again');
   }
@@ -171,29 +177,108 @@ const duplicateOf = async (
   throw new ServiceUnavailableError('the same delivery is being accepted right now; try again');
 };
 
+interface DedupeKey {
+  key: string;
+  windowSeconds: number;
+}
+
+/** How long a captured HMAC request stays replayable: its timestamp is accepted ± the tolerance, plus clock slack. */
+export const replayWindowSeconds = (auth: HmacAuth): number => 2 * auth.toleranceSeconds + 60;
+
 /**
- * Which deliveries count as one. HMAC-signed jobs dedupe on the signed body
- * for at least the replay window, whatever unsigned header a
- * request carries: a captured request replayed, even re-prefixed or with a new
- * Idempotency-Key, is a duplicate, and so is the sender's re-signed retry.
- * Others use the caller's key or a hash of job, trigger and body within the
- * job's window (0 turns dedupe off).
+ * The replay key of an HMAC-signed request: its (timestamp, signature) pair,
+ * the signature normalized (lower-case hex, no `sha256=`) so that a replay
+ * re-spelled is still the same request.
  */
-const dedupeOf = (
+export const replayKeyOf = (auth: HmacAuth, headers: Readonly<Record<string, string>>): string => {
+  const timestamp = headerValue(headers, auth.timestampHeader)?.trim() ?? '';
+  const signature = normalizeSignature(headerValue(headers, auth.signatureHeader) ?? '');
+  return `replay:${createHash('sha256').update(timestamp).update('\0').update(signature).digest('base64url')}`;
+};
+
+/**
+ * Which deliveries count as one, as the dedupe keys to claim in order.
+ *
+ * Every job dedupes on the caller's key or a hash of job, trigger and body
+ * within its `dedupeWindowSeconds` (0 turns it off). HMAC-signed jobs trust
+ * only what is signed — job and body, never an unsigned `Idempotency-Key` or
+ * `?event=` — and add replay protection on the (timestamp, signature) pair
+ * for {@link replayWindowSeconds}: a captured request replayed verbatim,
+ * re-prefixed or with a new Idempotency-Key is a duplicate, while the
+ * sender's fresh re-signed repeat is a new delivery once the job's window
+ * allows. When the body window already covers the replay window, the body key
+ * alone does both (the same timestamp and signature mean the same body): one
+ * write; otherwise the replay key, plus the body key when the window is not 0.
+ */
+const dedupeKeysOf = (job: Job, req: IngestRequest, trigger: string, deliveryId: string): DedupeKey[] => {
+  if (job.auth.type === 'hmac') {
+    const body: DedupeKey = {
+      key: dedupeKeyOf(job.id, {}, req.body, ''),
+      windowSeconds: job.dedupeWindowSeconds,
+    };
+    const replayWindow = replayWindowSeconds(job.auth);
+    if (job.dedupeWindowSeconds >= replayWindow) return [body];
+    const replay: DedupeKey = { key: replayKeyOf(job.auth, req.headers), windowSeconds: replayWindow };
+    return job.dedupeWindowSeconds > 0 ? [replay, body] : [replay];
+  }
+  if (job.dedupeWindowSeconds === 0) return [{ key: `delivery:${deliveryId}`, windowSeconds: 0 }];
+  return [
+    { key: dedupeKeyOf(job.id, req.headers, req.body, trigger), windowSeconds: job.dedupeWindowSeconds },
+  ];
+};
+
+type Claim = { kind: 'claimed'; keys: string[] } | Extract<IngestAnswer, { kind: 'duplicate' }>;
+
+/**
+ * Claims every dedupe key of a delivery (one conditional put each), or
+ * answers the duplicate of the first key already held. A key this request
+ * claimed before a later one turned out to be a duplicate is pointed at the
+ * repeated run, so that replaying this request later is that run's duplicate
+ * too; on an error the keys claimed so far are freed.
+ */
+const claimDelivery = async (
+  deps: Deps,
   job: Job,
   req: IngestRequest,
   trigger: string,
-  deliveryId: string,
-): { key: string; windowSeconds: number } => {
-  if (job.auth.type === 'hmac') {
-    // Only what is signed counts — job and body; never an unsigned header or query (`?event=`).
-    return {
-      key: dedupeKeyOf(job.id, {}, req.body, ''),
-      windowSeconds: Math.max(job.dedupeWindowSeconds, 2 * job.auth.toleranceSeconds + 60),
+  base: Omit<Delivery, 'dedupeKey' | 'dedupeUntil'>,
+  now: Date,
+): Promise<Claim> => {
+  const held: Delivery[] = [];
+  for (const { key, windowSeconds } of dedupeKeysOf(job, req, trigger, base.id)) {
+    const delivery: Delivery = {
+      ...base,
+      dedupeKey: key,
+      dedupeUntil: new Date(now.getTime() + windowSeconds * 1000).toISOString(),
     };
+    let duplicate: IngestAnswer | undefined;
+    try {
+      const claim = await deps.deliveries.create(delivery, now);
+      duplicate = claim.created ? undefined : await duplicateOf(deps, claim.existing, delivery, now);
+    } catch (e) {
+      await releaseKeys(
+        deps,
+        job.id,
+        held.map((d) => d.dedupeKey),
+        base.id,
+      );
+      throw e;
+    }
+    if (duplicate?.kind === 'duplicate') {
+      for (const d of held) {
+        await deps.deliveries
+          .takeOver({ ...d, id: duplicate.deliveryId, runId: duplicate.runId }, base.id)
+          .catch(() => undefined);
+      }
+      return duplicate;
+    }
+    held.push(delivery);
   }
-  if (job.dedupeWindowSeconds === 0) return { key: `delivery:${deliveryId}`, windowSeconds: 0 };
-  return { key: dedupeKeyOf(job.id, req.headers, req.body, trigger), windowSeconds: job.dedupeWindowSeconds };
+  return { kind: 'claimed', keys: held.map((d) => d.dedupeKey) };
+};
+
+const releaseKeys = async (deps: Deps, jobId: string, keys: readonly string[], deliveryId: string) => {
+  for (const key of keys) await deps.deliveries.release(jobId, key, deliveryId).catch(() => undefined);
 };
 
 /**

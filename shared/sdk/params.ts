@@ -5,6 +5,7 @@ import type { IntegrationManifest, ParameterSpec } from '../model/index.ts';
 import { SecretRefSchema } from '../model/index.ts';
 import type { SecretStore } from '../ports.ts';
 import { patternProblem } from './pattern.ts';
+import { clip } from './text.ts';
 
 /**
  * `job`: parameters as stored in a job (password parameters are `{ "secret": name }`
@@ -118,13 +119,17 @@ const parseParams = (
   for (const issue of parsed.error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
-        problems.add(`parameter "${key}" is unknown to integration "${manifest.id}"`);
+        problems.add(`parameter "${clip(key, 64)}" is unknown to integration "${manifest.id}"`);
       }
       continue;
     }
     const name = String(issue.path[0]);
     const spec = Object.hasOwn(manifest.parameters, name) ? manifest.parameters[name] : undefined;
-    problems.add(spec ? problem(name, spec, values[name], mode) : `parameter "${name}": ${issue.message}`);
+    problems.add(
+      spec
+        ? problem(name, spec, values[name], mode)
+        : `parameter "${clip(name, 64)}": ${clip(issue.message)}`,
+    );
   }
   throw new ValidationError([...problems].join('; '), 'invalid_params');
 };

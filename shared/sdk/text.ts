@@ -26,3 +26,26 @@ export const cutText = (text: string, maxBytes: number): string => {
   while (end > 0 && ((bytes[end] ?? 0) & 0xc0) === 0x80) end--;
   return bytes.subarray(0, end).toString('utf8') + CUT_MARK;
 };
+
+/** How much of a caller's input an error message may quote. */
+export const MAX_QUOTED_CHARS = 200;
+
+/**
+ * At most `max` characters of a caller's input, with `…` when cut: what an
+ * error message may echo, so that a 3 MB tag name or path is never sent back
+ * whole (and a log line stays a line).
+ *
+ * @example
+ * ```ts
+ * throw new ValidationError(`unknown field ${quote(name)}`);
+ * ```
+ */
+export const clip = (text: string, max = MAX_QUOTED_CHARS): string => {
+  if (text.length <= max) return text;
+  // Never end on the first half of a surrogate pair.
+  const end = /[\uD800-\uDBFF]/.test(text.charAt(max - 1)) ? max - 1 : max;
+  return `${text.slice(0, end)}…`;
+};
+
+/** {@link clip}ped and JSON-quoted: control characters and quotes escaped, bounded. */
+export const quote = (text: string, max = MAX_QUOTED_CHARS): string => JSON.stringify(clip(text, max));

@@ -1,5 +1,6 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { Hono } from 'hono';
+import type { EdgeEnv } from '../../shared/http/hono-helpers.ts';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { startApiServer } from '../../cli/local/apigw-server.ts';
 import { httpHandler } from '../../functions/http-handler.ts';
@@ -238,7 +239,7 @@ describe('a refused webhook through the local API server', () => {
     // Prepare: an ingest-shaped app that refuses and logs as the ingest app does, behind the
     // same server and handler wrapper npm start uses
     const out = capture('text');
-    const app = new Hono();
+    const app = new Hono<EdgeEnv>();
     app.post('/hooks/:jobId', (c) => {
       const { event } = c.env as { event: APIGatewayProxyEventV2 };
       platformLogger.warn('webhook refused', {
