@@ -1,11 +1,12 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ValidationError } from '../../shared/errors.ts';
+import { DEFAULT_DATA_DIR } from '../local/endpoint-record.ts';
+import { checkNpmAteStartFlags } from '../local/npm-args.ts';
 import { intArg } from './context.ts';
 import type { CommandContext } from './context.ts';
 
 const DEFAULT_PORT = 3000;
-const DEFAULT_DATA_DIR = '.triggerhub';
 
 const parseEnvPort = (value: string, from: string): number => {
   const port = /^\d+$/.test(value) ? Number(value) : Number.NaN;
@@ -20,7 +21,7 @@ export const registerStartCommand = (program: Command, ctx: CommandContext): voi
     .command('start')
     .description(
       'Run the whole pipeline on this machine (webhooks, admin API, worker; DynamoDB, SQS and S3 ' +
-        'emulated; example jobs loaded) on http://127.0.0.1:<port> until Ctrl-C.',
+        'emulated; example jobs created on the first start) on http://127.0.0.1:<port> until Ctrl-C.',
     )
     .option(
       '--port <n>',
@@ -31,16 +32,26 @@ export const registerStartCommand = (program: Command, ctx: CommandContext): voi
       '--data-dir <dir>',
       `folder for the local state (default: $TRIGGERHUB_DATA_DIR or ${DEFAULT_DATA_DIR})`,
     )
-    .action(async (opts: { port?: number; dataDir?: string }) => {
+    .option('--no-examples', 'do not create the example jobs (they are created on the first start only)')
+    // npm passes the value of an option it took for itself as a bare argument: explained below.
+    .allowExcessArguments()
+    .action(async (opts: { port?: number; dataDir?: string; examples: boolean }, cmd: Command) => {
+      checkNpmAteStartFlags(ctx.env, cmd.args, (flag) => cmd.getOptionValueSource(flag) === 'cli');
+      if (cmd.args.length > 0) {
+        cmd.error(`error: too many arguments for 'start'. Expected 0 arguments but got ${cmd.args.length}.`, {
+          exitCode: 2,
+          code: 'commander.excessArguments',
+        });
+      }
       const port =
         opts.port !== undefined
           ? opts.port
           : ctx.env.PORT
             ? parseEnvPort(ctx.env.PORT, 'PORT')
             : DEFAULT_PORT;
-      const dataDir = resolve(opts.dataDir ?? (ctx.env.TRIGGERHUB_DATA_DIR || DEFAULT_DATA_DIR));
+      const dataDir = opts.dataDir === undefined ? ctx.dataDir : resolve(ctx.cwd, opts.dataDir);
       // Loaded only here: the emulators and the AWS SDK are heavy, and no other command needs them.
       const { runLocal } = await import('../local/start.ts');
-      await runLocal({ port, dataDir, exitWhenStopped: true });
+      await runLocal({ port, dataDir, exitWhenStopped: true, ...(opts.examples ? {} : { examples: false }) });
     });
 };
