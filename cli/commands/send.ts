@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { STATUS_CODES } from 'node:http';
 import type { Command } from 'commander';
 import { hmacHeaders } from '../../shared/auth/hmac.ts';
 import { NotFoundError, ValidationError, errorMessage } from '../../shared/errors.ts';
@@ -81,7 +82,6 @@ const hookUrl = (endpoint: string, jobId: string, event: string | undefined): st
 
 interface Answer {
   status: number;
-  statusText: string;
   contentType: string | undefined;
   text: string;
   json: unknown;
@@ -106,7 +106,6 @@ const readAnswer = async (res: Response): Promise<Answer> => {
       : undefined;
   return {
     status: res.status,
-    statusText: res.statusText,
     contentType,
     text,
     json,
@@ -144,8 +143,11 @@ const followRun = async (
   }
 };
 
-const describeStatus = (answer: Answer): string =>
-  `HTTP ${answer.status}${answer.statusText ? ` ${answer.statusText}` : ''}`;
+/** `HTTP 202 Accepted`: the standard reason phrase, whatever the server sent (HTTP/2 sends none). */
+const describeStatus = (answer: Answer): string => {
+  const reason = STATUS_CODES[answer.status];
+  return `HTTP ${answer.status}${reason === undefined ? '' : ` ${reason}`}`;
+};
 
 const printableBody = (answer: Answer): string => {
   if (answer.text === '') return '';
