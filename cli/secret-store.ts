@@ -1,13 +1,6 @@
 import { join, relative } from 'node:path';
-import {
-  CreateSecretCommand,
-  DeleteSecretCommand,
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-  ListSecretsCommand,
-  PutSecretValueCommand,
-  SecretsManagerClient,
-} from '@aws-sdk/client-secrets-manager';
+import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type * as SecretsManagerSdk from '@aws-sdk/client-secrets-manager';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { NotFoundError, ServiceUnavailableError, ValidationError, errorMessage } from '../shared/errors.ts';
 import { SECRET_NAME_PATTERN } from '../shared/model/index.ts';
@@ -134,12 +127,18 @@ const scheduledForDeletion = (secretId: string): ValidationError =>
  * as a plain string (what the stack's functions read).
  */
 export const secretsManagerSecretStore = (options: SecretsManagerStoreOptions): CliSecretStore => {
-  const client =
-    options.client ??
-    new SecretsManagerClient({
-      region: options.region,
-      ...(options.credentials ? { credentials: options.credentials } : {}),
-    });
+  // Loaded when first used: only commands that reach a deployed stack's secrets pay for the SDK.
+  let loaded: Promise<{ sdk: typeof SecretsManagerSdk; client: SecretsManagerClient }> | undefined;
+  const aws = () =>
+    (loaded ??= import('@aws-sdk/client-secrets-manager').then((sdk) => ({
+      sdk,
+      client:
+        options.client ??
+        new sdk.SecretsManagerClient({
+          region: options.region,
+          ...(options.credentials ? { credentials: options.credentials } : {}),
+        }),
+    })));
   const { prefix, region } = options;
   const id = (name: string): string => `${prefix}${name}`;
   const decoder = new TextDecoder('utf-8');
@@ -148,8 +147,9 @@ export const secretsManagerSecretStore = (options: SecretsManagerStoreOptions): 
     where: `Secrets Manager (${region}), names ${prefix}…`,
     locate: (name) => `Secrets Manager secret ${id(name)} (${region})`,
     get: async (name) => {
+      const { sdk, client } = await aws();
       try {
-        const out = await client.send(new GetSecretValueCommand({ SecretId: id(name) }));
+        const out = await client.send(new sdk.GetSecretValueCommand({ SecretId: id(name) }));
         if (out.SecretString !== undefined) return out.SecretString;
         return out.SecretBinary === undefined ? undefined : decoder.decode(out.SecretBinary);
       } catch (e) {
@@ -160,8 +160,9 @@ export const secretsManagerSecretStore = (options: SecretsManagerStoreOptions): 
       }
     },
     exists: async (name) => {
+      const { sdk, client } = await aws();
       try {
-        const out = await client.send(new DescribeSecretCommand({ SecretId: id(name) }));
+        const out = await client.send(new sdk.DescribeSecretCommand({ SecretId: id(name) }));
         return out.DeletedDate === undefined;
       } catch (e) {
         if (nameOf(e) === 'ResourceNotFoundException') return false;
@@ -169,9 +170,10 @@ export const secretsManagerSecretStore = (options: SecretsManagerStoreOptions): 
       }
     },
     set: async (name, value) => {
+      const { sdk, client } = await aws();
       try {
         await client.send(
-          new CreateSecretCommand({
+          new sdk.CreateSecretCommand({
             Name: id(name),
             SecretString: value,
             Description: `triggerhub job secret "${name}"`,
@@ -183,7 +185,7 @@ export const secretsManagerSecretStore = (options: SecretsManagerStoreOptions): 
         if (nameOf(e) !== 'ResourceExistsException') throw awsError(`cannot create secret ${id(name)}`, e);
       }
       try {
-        await client.send(new PutSecretValueCommand({ SecretId: id(name), SecretString: value }));
+        await client.send(new sdk.PutSecretValueCommand({ SecretId: id(name), SecretString: value }));
         return { created: false };
       } catch (e) {
         if (nameOf(e) === 'InvalidRequestException') throw scheduledForDeletion(id(name));
@@ -191,13 +193,14 @@ export const secretsManagerSecretStore = (options: SecretsManagerStoreOptions): 
       }
     },
     list: async () => {
+      const { sdk, client } = await aws();
       const items: SecretInfo[] = [];
       let token: string | undefined;
       for (let page = 0; page < MAX_LIST_PAGES; page++) {
         let out;
         try {
           out = await client.send(
-            new ListSecretsCommand({
+            new sdk.ListSecretsCommand({
               // A `name` filter matches names that start with the value.
               Filters: [{ Key: 'name', Values: [prefix] }],
               MaxResults: 100,
@@ -221,9 +224,10 @@ export const secretsManagerSecretStore = (options: SecretsManagerStoreOptions): 
       return items.sort((a, b) => a.name.localeCompare(b.name));
     },
     delete: async (name, recoveryWindowDays) => {
+      const { sdk, client } = await aws();
       try {
         const out = await client.send(
-          new DeleteSecretCommand({ SecretId: id(name), RecoveryWindowInDays: recoveryWindowDays }),
+          new sdk.DeleteSecretCommand({ SecretId: id(name), RecoveryWindowInDays: recoveryWindowDays }),
         );
         const when = out.DeletionDate?.toISOString() ?? `in ${recoveryWindowDays} days`;
         return (
