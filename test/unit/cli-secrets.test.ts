@@ -283,6 +283,63 @@ describe('triggerhub secrets, on a deployed stack (Secrets Manager)', () => {
     expect(out).toMatchObject({ code: 1, stderr: 'error: no secret triggerhub/demo in eu-west-1\n' });
   });
 
+  it('jobs apply warns about a job secret missing from Secrets Manager, without failing', async () => {
+    // Prepare
+    sm.on(DescribeSecretCommand).rejects(err(ResourceNotFoundException));
+    sm.on(DescribeSecretCommand, { SecretId: 'triggerhub/present' }).resolves({ Name: 'triggerhub/present' });
+    sm.on(DescribeSecretCommand, { SecretId: 'triggerhub/deleted' }).resolves({ DeletedDate: new Date() });
+    const puts: string[] = [];
+    const fetch: typeof globalThis.fetch = async (input, init) => {
+      const req = new Request(input, init);
+      const path = new URL(req.url).pathname;
+      const echo = {
+        id: 'echo',
+        name: 'Echo',
+        version: '1.0.0',
+        description: '',
+        parameters: {},
+        entryPoints: ['run'],
+      };
+      if (path === '/prod/admin/integrations') return Response.json({ items: [echo] });
+      const body = (await req.json()) as Record<string, unknown>;
+      puts.push(path);
+      return Response.json(
+        {
+          ...body,
+          description: '',
+          enabled: true,
+          params: {},
+          source: 'generic',
+          mode: 'async',
+          onError: 'deny',
+          maxBodyBytes: 1,
+          dedupeWindowSeconds: 0,
+          auth: { type: 'shared-secret', header: 'X-Shared-Secret', ...(body.auth as object) },
+        },
+        { status: 201 },
+      );
+    };
+    const job = (id: string, secret: string) => ({ id, name: id, integration: 'echo', auth: { secret } });
+
+    // Act
+    const out = await cli(['jobs', 'apply', '-'], {
+      fetch,
+      readStdin: () =>
+        Promise.resolve(JSON.stringify([job('a', 'present'), job('b', 'missing'), job('c', 'deleted')])),
+      credentials: () => Promise.resolve({ accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'x' }),
+    });
+
+    // Assess
+    expect(out.code, out.stderr).toBe(0);
+    expect(puts).toEqual(['/prod/admin/jobs/a', '/prod/admin/jobs/b', '/prod/admin/jobs/c']);
+    expect(out.stderr).toBe(
+      'warning: job b: secret "missing" does not exist (Secrets Manager secret triggerhub/missing (eu-west-1)); ' +
+        'create it with: triggerhub secrets set missing\n' +
+        'warning: job c: secret "deleted" does not exist (Secrets Manager secret triggerhub/deleted (eu-west-1)); ' +
+        'create it with: triggerhub secrets set deleted\n',
+    );
+  });
+
   it('never asks the local files, and never reads a value to list', async () => {
     // Prepare
     sm.on(ListSecretsCommand).resolves({ SecretList: [] });
