@@ -41,8 +41,8 @@ export function buildProgram(io: CliIo): Command {
     .version(version, '-V, --version', 'print the triggerhub version')
     .option(
       '--endpoint <url>',
-      'triggerhub base URL (default: $TRIGGERHUB_ENDPOINT, else the stack `npm start` runs on this data folder ' +
-        '(recorded in $TRIGGERHUB_DATA_DIR or .triggerhub/endpoint.json), else http://127.0.0.1:3000)',
+      'triggerhub base URL (default: $TRIGGERHUB_ENDPOINT, else the stack npm start runs here, as recorded in ' +
+        '.triggerhub/endpoint.json or under $TRIGGERHUB_DATA_DIR, else http://127.0.0.1:3000)',
     )
     .option('--json', 'machine output: the API JSON, pretty-printed, on stdout')
     .addOption(

@@ -175,7 +175,7 @@ export const registerSendCommand = (program: Command, ctx: CommandContext): void
     .option('--wait', 'follow the run to its end and print its status and log; exit 0 only if it succeeded')
     .option(
       '--timeout <seconds>',
-      `how long --wait waits (1-3600; default ${DEFAULT_WAIT_TIMEOUT_SECONDS})`,
+      'seconds --wait waits for the run to end (1-3600)',
       intArg('--timeout', 1, 3600),
       DEFAULT_WAIT_TIMEOUT_SECONDS,
     )

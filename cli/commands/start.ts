@@ -33,6 +33,10 @@ export const registerStartCommand = (program: Command, ctx: CommandContext): voi
       `folder for the local state (default: $TRIGGERHUB_DATA_DIR or ${DEFAULT_DATA_DIR})`,
     )
     .option('--no-examples', 'do not create the example jobs (they are created on the first start only)')
+    .addHelpText(
+      'after',
+      '\nThrough npm, options go after --: npm start -- --port 4567 --no-examples (or PORT=4567 npm start).',
+    )
     // npm passes the value of an option it took for itself as a bare argument: explained below.
     .allowExcessArguments()
     .action(async (opts: { port?: number; dataDir?: string; examples: boolean }, cmd: Command) => {
