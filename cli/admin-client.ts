@@ -6,8 +6,9 @@ import { errorMessage } from '../shared/errors.ts';
 import { IntegrationManifestSchema, JobSchema, RunSchema } from '../shared/model/index.ts';
 import type { IntegrationManifest, Job, JobInput, Run, RunSummary } from '../shared/model/index.ts';
 import type { Page, PageRequest } from '../shared/ports.ts';
+import { isLoopbackEndpoint } from './sigv4.ts';
 
-/** The endpoint used when neither `--endpoint` nor `TRIGGERHUB_ENDPOINT` is given: the stack of `npm start`. */
+/** The endpoint used when neither `--endpoint`, `TRIGGERHUB_ENDPOINT` nor a running `npm start` gives one. */
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:3000';
 
 /**
@@ -143,17 +144,23 @@ const rootMessage = (error: unknown): string => {
   return errorMessage(current);
 };
 
+/**
+ * What to do about an endpoint that does not answer: only this machine's can be
+ * fixed with `npm start`; a deployed one is a URL, network or deployment matter.
+ */
+export const unreachableHint = (endpoint: string): string =>
+  isLoopbackEndpoint(endpoint)
+    ? 'Start the local stack with `npm start`, or pass --endpoint <url> (or set TRIGGERHUB_ENDPOINT).'
+    : "Check the URL (--endpoint or TRIGGERHUB_ENDPOINT: the stack's API URL output), your network or proxy, and that the stack is deployed.";
+
 const connectionError = (endpoint: string, error: unknown): AdminConnectionError => {
-  const hint =
-    'Start the local stack with `npm start`, or pass --endpoint <url> (or set TRIGGERHUB_ENDPOINT).';
+  const hint = unreachableHint(endpoint);
   if (error instanceof TimeoutError) {
     return new AdminConnectionError(
       endpoint,
       'timed out',
-      `the admin API at ${endpoint} did not answer in time`,
-      {
-        cause: error,
-      },
+      `the admin API at ${endpoint} did not answer in time${isLoopbackEndpoint(endpoint) ? '' : `. ${hint}`}`,
+      { cause: error },
     );
   }
   const code = systemErrorCode(error);

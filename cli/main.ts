@@ -11,6 +11,8 @@ import { registerIntegrationCommands } from './commands/integrations.ts';
 import { registerJobCommands } from './commands/jobs.ts';
 import { registerMediatorCommand } from './commands/mediator.ts';
 import { registerRunCommands } from './commands/runs.ts';
+import { registerSecretCommands } from './commands/secrets.ts';
+import { registerSendCommand } from './commands/send.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { SIGV4_MODES } from './sigv4.ts';
 
@@ -33,10 +35,15 @@ export function buildProgram(io: CliIo): Command {
   // Set before any subcommand is added: subcommands copy these settings when created.
   program
     .description(
-      'Manage triggerhub jobs, runs and integrations; run the local stack; generate mediator scripts.',
+      'Manage triggerhub jobs, runs, secrets and integrations; send test webhooks; run the local stack; ' +
+        'generate mediator scripts.',
     )
     .version(version, '-V, --version', 'print the triggerhub version')
-    .option('--endpoint <url>', 'admin API base URL (default: $TRIGGERHUB_ENDPOINT or http://127.0.0.1:3000)')
+    .option(
+      '--endpoint <url>',
+      'triggerhub base URL (default: $TRIGGERHUB_ENDPOINT, else the stack npm start runs here, as recorded in ' +
+        '.triggerhub/endpoint.json or under $TRIGGERHUB_DATA_DIR, else http://127.0.0.1:3000)',
+    )
     .option('--json', 'machine output: the API JSON, pretty-printed, on stdout')
     .addOption(
       new Option(
@@ -59,6 +66,8 @@ export function buildProgram(io: CliIo): Command {
   registerStartCommand(program, ctx);
   registerJobCommands(program, ctx);
   registerRunCommands(program, ctx);
+  registerSendCommand(program, ctx);
+  registerSecretCommands(program, ctx);
   registerIntegrationCommands(program, ctx);
   registerMediatorCommand(program, ctx);
   return program;

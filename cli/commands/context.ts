@@ -4,12 +4,21 @@ import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { boolean, enum as zEnum, object, string } from 'zod';
 import { DEFAULT_ENDPOINT, createAdminClient } from '../admin-client.ts';
 import type { AdminClient, AdminClientOptions } from '../admin-client.ts';
+import { localDataDir, readEndpointRecord } from '../local/endpoint-record.ts';
 import { toJson } from '../output.ts';
+import {
+  DEFAULT_SECRET_PREFIX,
+  checkSecretPrefix,
+  localSecretStore,
+  secretsManagerSecretStore,
+} from '../secret-store.ts';
+import type { CliSecretStore } from '../secret-store.ts';
 import {
   REGION_PATTERN,
   SIGV4_MODES,
   SigV4ConfigError,
   createSigV4Signer,
+  isLoopbackEndpoint,
   isSigV4Mode,
   regionFromEndpoint,
   shouldSign,
@@ -30,18 +39,36 @@ export interface CliIo {
   credentials?: AwsCredentialIdentityProvider;
   /** The signing clock. @default () => new Date() */
   now?: () => Date;
+  /** Where the local data folder (`.triggerhub`) is looked for. @default process.cwd() */
+  cwd?: string;
+  /** Whether the process that recorded the local endpoint still runs. @default a signal-0 probe */
+  isAlive?: (pid: number) => boolean;
+  /** Whether stdin is a terminal (`secrets set` then prompts). @default process.stdin.isTTY */
+  stdinIsTTY?: boolean;
+  /** Asks for a value without echoing it (`secrets set` on a terminal). @default a muted readline prompt */
+  promptHidden?: (question: string) => Promise<string>;
 }
 
 /** What every command receives: the io, and a client built from the global options. */
 export interface CommandContext {
   io: CliIo;
   env: NodeJS.ProcessEnv;
+  /** The folder relative paths are resolved against (`io.cwd`). */
+  cwd: string;
+  /** The local stack's data folder, resolved as `npm start` resolves it. */
+  dataDir: string;
   /** Global options as given on the command line (or their defaults). */
   globals(cmd: Command): GlobalOptions;
   /** The admin client for this invocation's `--endpoint`, signing its requests when `--sigv4` says so. */
   client(cmd: Command, overrides?: Partial<AdminClientOptions>): AdminClient;
   /** Prints the value as pretty JSON when `--json` was given; returns whether it did. */
   printJson(cmd: Command, value: unknown): boolean;
+  /**
+   * The job secrets of the stack at the endpoint: the local data folder's for
+   * `npm start` (a loopback endpoint), else Secrets Manager with the caller's
+   * credentials, under `--secret-prefix` (or `TRIGGERHUB_SECRET_PREFIX`, or `triggerhub/`).
+   */
+  secretStore(cmd: Command): CliSecretStore;
 }
 
 const GlobalOptionsSchema = object({
@@ -51,8 +78,20 @@ const GlobalOptionsSchema = object({
   region: string().min(1).optional(),
 });
 
+/** Where the endpoint came from, so that an error can point at the right fix. */
+export type EndpointSource = 'flag' | 'env' | 'recorded' | 'default';
+
+const SecretPrefixSchema = object({ secretPrefix: string().optional() });
+
+/** The option of every command that reaches a deployed stack's Secrets Manager. */
+export const SECRET_PREFIX_OPTION: [string, string] = [
+  '--secret-prefix <prefix>',
+  `Secrets Manager name prefix of job secrets on a deployed stack (default: $TRIGGERHUB_SECRET_PREFIX or ${DEFAULT_SECRET_PREFIX})`,
+];
+
 export interface GlobalOptions {
   endpoint: string;
+  endpointSource: EndpointSource;
   json: boolean;
   /** When requests are signed with SigV4: `--sigv4`, else `TRIGGERHUB_SIGV4`, else `auto`. */
   sigv4: SigV4Mode;
@@ -60,10 +99,23 @@ export interface GlobalOptions {
   region?: string;
 }
 
-export const defaultEndpoint = (env: NodeJS.ProcessEnv): string =>
-  env.TRIGGERHUB_ENDPOINT !== undefined && env.TRIGGERHUB_ENDPOINT !== ''
-    ? env.TRIGGERHUB_ENDPOINT
-    : DEFAULT_ENDPOINT;
+/**
+ * The endpoint when `--endpoint` is not given: `TRIGGERHUB_ENDPOINT`, else the
+ * one `npm start` recorded in the data folder (while its process runs), else
+ * `http://127.0.0.1:3000`.
+ */
+export const defaultEndpoint = (
+  env: NodeJS.ProcessEnv,
+  dataDir: string,
+  isAlive?: (pid: number) => boolean,
+): { endpoint: string; source: EndpointSource } => {
+  if (env.TRIGGERHUB_ENDPOINT !== undefined && env.TRIGGERHUB_ENDPOINT !== '') {
+    return { endpoint: env.TRIGGERHUB_ENDPOINT, source: 'env' };
+  }
+  const recorded = readEndpointRecord(dataDir, isAlive);
+  if (recorded !== undefined) return { endpoint: recorded.url, source: 'recorded' };
+  return { endpoint: DEFAULT_ENDPOINT, source: 'default' };
+};
 
 /** `TRIGGERHUB_SIGV4`, or `auto`; read here rather than by commander so tests can pass their env. */
 export const defaultSigV4Mode = (env: NodeJS.ProcessEnv): SigV4Mode => {
@@ -83,10 +135,17 @@ export const regionArg = (value: string): string => {
 
 export const createContext = (io: CliIo): CommandContext => {
   const env = io.env ?? process.env;
+  const cwd = io.cwd ?? process.cwd();
+  const dataDir = localDataDir(env, cwd);
   const globals = (cmd: Command): GlobalOptions => {
     const parsed = GlobalOptionsSchema.parse(cmd.optsWithGlobals());
+    const { endpoint, source } =
+      parsed.endpoint === undefined
+        ? defaultEndpoint(env, dataDir, io.isAlive)
+        : { endpoint: parsed.endpoint, source: 'flag' as const };
     return {
-      endpoint: parsed.endpoint ?? defaultEndpoint(env),
+      endpoint,
+      endpointSource: source,
       json: parsed.json ?? false,
       sigv4: parsed.sigv4 ?? defaultSigV4Mode(env),
       ...(parsed.region === undefined ? {} : { region: parsed.region }),
@@ -105,6 +164,8 @@ export const createContext = (io: CliIo): CommandContext => {
   return {
     io,
     env,
+    cwd,
+    dataDir,
     globals,
     client: (cmd, overrides = {}) => {
       const options = globals(cmd);
@@ -115,12 +176,30 @@ export const createContext = (io: CliIo): CommandContext => {
         ...overrides,
       });
     },
+    secretStore: (cmd) => {
+      const options = globals(cmd);
+      if (isLoopbackEndpoint(options.endpoint)) return localSecretStore(dataDir, env, cwd);
+      const flag = SecretPrefixSchema.parse(cmd.optsWithGlobals()).secretPrefix;
+      return secretsManagerSecretStore({
+        region: options.region ?? regionFromEndpoint(options.endpoint, env),
+        prefix: checkSecretPrefix(flag ?? (env.TRIGGERHUB_SECRET_PREFIX || DEFAULT_SECRET_PREFIX)),
+        ...(io.credentials ? { credentials: io.credentials } : {}),
+      });
+    },
     printJson: (cmd, value) => {
       if (!globals(cmd).json) return false;
       io.stdout(toJson(value));
       return true;
     },
   };
+};
+
+/** All of the process's stdin, as UTF-8 (`-f -`, `-d -`, a piped secret). */
+export const readStdin = async (): Promise<string> => {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin)
+    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
+  return Buffer.concat(chunks).toString('utf8');
 };
 
 /** Commander argument parser for a whole number in [min, max]; a bad value is a usage error. */

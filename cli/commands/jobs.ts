@@ -1,24 +1,19 @@
-import { readFile } from 'node:fs/promises';
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { Command } from 'commander';
 import { ValidationError, errorMessage } from '../../shared/errors.ts';
-import { JobSchema } from '../../shared/model/index.ts';
-import type { Job } from '../../shared/model/index.ts';
+import { JobSchema, SecretRefSchema } from '../../shared/model/index.ts';
+import type { IntegrationManifest, Job } from '../../shared/model/index.ts';
+import { checkJobParams } from '../../shared/sdk/params.ts';
 import { AdminApiError } from '../admin-client.ts';
 import { cell, nextPageHint, renderFields, renderTable } from '../output.ts';
-import { intArg, shellWord } from './context.ts';
+import { SECRET_PREFIX_OPTION, intArg, readStdin, shellWord } from './context.ts';
 import type { CommandContext } from './context.ts';
 
 interface PageOptions {
   limit?: number;
   cursor?: string;
 }
-
-const readStdin = async (): Promise<string> => {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin)
-    chunks.push(Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk)));
-  return Buffer.concat(chunks).toString('utf8');
-};
 
 const readJobFile = async (ctx: CommandContext, file: string): Promise<string> => {
   if (file === '-') return (ctx.io.readStdin ?? readStdin)();
@@ -32,27 +27,49 @@ const readJobFile = async (ctx: CommandContext, file: string): Promise<string> =
   }
 };
 
+/** The files a path names: itself, or every `*.json` of a folder (sorted); `-` is stdin. */
+const expandPath = async (path: string): Promise<string[]> => {
+  if (path === '-') return [path];
+  let isDir = false;
+  try {
+    isDir = (await stat(path)).isDirectory();
+  } catch {
+    // Not there: reading it says so.
+  }
+  if (!isDir) return [path];
+  const files = (await readdir(path)).filter((f) => f.endsWith('.json')).sort();
+  if (files.length === 0) throw new ValidationError(`${path}: no *.json files in the folder`);
+  return files.map((f) => join(path, f));
+};
+
+/** One job as read from a file, with where it came from (for messages). */
+interface JobEntry {
+  where: string;
+  body: Record<string, unknown>;
+  job: Job;
+}
+
 /**
- * The jobs of a file: one job object or an array of them. All are checked
- * before any is sent, so a mistake in the third job does not leave the first
- * two applied and the rest not.
+ * The jobs of a file: one job object or an array of them, each checked
+ * against the job schema. Problems are collected, not thrown, so that every
+ * file's are reported at once.
  */
 export const parseJobFile = (
   text: string,
   source: string,
-): { jobs: Record<string, unknown>[]; many: boolean } => {
+  problems: string[],
+): { jobs: JobEntry[]; many: boolean } => {
   let json: unknown;
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new ValidationError(`${source}: not valid JSON (${errorMessage(error)})`);
+    problems.push(`${source}: not valid JSON (${errorMessage(error)})`);
+    return { jobs: [], many: false };
   }
   const many = Array.isArray(json);
   const items: unknown[] = Array.isArray(json) ? json : [json];
-  if (items.length === 0) throw new ValidationError(`${source}: no jobs in the file`);
-  const problems: string[] = [];
-  const seen = new Set<string>();
-  const jobs: Record<string, unknown>[] = [];
+  if (items.length === 0) problems.push(`${source}: no jobs in the file`);
+  const jobs: JobEntry[] = [];
   items.forEach((item, index) => {
     const where = many ? `${source}[${index}]` : source;
     const parsed = JobSchema.safeParse(item);
@@ -63,16 +80,90 @@ export const parseJobFile = (
       problems.push(`${where}: ${issues}`);
       return;
     }
-    if (seen.has(parsed.data.id)) problems.push(`${where}: job "${parsed.data.id}" appears twice`);
-    seen.add(parsed.data.id);
     // Send what the operator wrote, not the parsed copy: the server applies its own defaults.
-    if (typeof item === 'object' && item !== null && !Array.isArray(item)) jobs.push({ ...item });
+    if (typeof item === 'object' && item !== null && !Array.isArray(item)) {
+      jobs.push({ where, body: { ...item }, job: parsed.data });
+    }
   });
-  if (problems.length > 0) throw new ValidationError(`invalid job definition:\n  ${problems.join('\n  ')}`);
   return { jobs, many };
 };
 
-const jobIdOf = (job: Record<string, unknown>): string => (typeof job.id === 'string' ? job.id : '');
+/**
+ * What the server would refuse, checked before anything is sent: the
+ * integration exists there, and the parameters fit its manifest (the
+ * manifests come from `GET /admin/integrations`: the CLI cannot load
+ * integration code that runs in a deployed stack).
+ */
+const checkAgainstManifests = (
+  entries: readonly JobEntry[],
+  manifests: readonly IntegrationManifest[],
+  problems: string[],
+): void => {
+  const byId = new Map(manifests.map((m) => [m.id, m]));
+  for (const { where, job } of entries) {
+    const manifest = byId.get(job.integration);
+    if (manifest === undefined) {
+      problems.push(
+        `${where}: integration: unknown integration "${job.integration}" (known: ${[...byId.keys()].join(', ')})`,
+      );
+      continue;
+    }
+    if (job.mode === 'decision' && !manifest.entryPoints.includes('decide')) {
+      problems.push(
+        `${where}: mode: integration "${job.integration}" cannot decide (it has no decide entry point)`,
+      );
+    }
+    try {
+      checkJobParams(manifest, job.params);
+    } catch (error) {
+      problems.push(`${where}: params: ${errorMessage(error)}`);
+    }
+  }
+};
+
+/** The secrets a job needs: its auth secret and the secret of every password parameter. */
+const secretsOf = (job: Job, manifest: IntegrationManifest | undefined): string[] => {
+  const names = new Set([job.auth.secret]);
+  for (const [name, spec] of Object.entries(manifest?.parameters ?? {})) {
+    if (spec.type !== 'password') continue;
+    const ref = SecretRefSchema.safeParse(job.params[name]);
+    if (ref.success) names.add(ref.data.secret);
+  }
+  return [...names];
+};
+
+/** Warns (stderr, not fatal) about each secret a job needs that does not exist where the stack reads it. */
+const warnMissingSecrets = async (
+  ctx: CommandContext,
+  cmd: Command,
+  entries: readonly JobEntry[],
+  manifests: readonly IntegrationManifest[],
+): Promise<void> => {
+  const store = ctx.secretStore(cmd);
+  const checked = new Map<string, Promise<boolean | Error>>();
+  for (const { job } of entries) {
+    for (const name of secretsOf(
+      job,
+      manifests.find((m) => m.id === job.integration),
+    )) {
+      if (!checked.has(name)) {
+        checked.set(
+          name,
+          store.exists(name).catch((e: unknown) => (e instanceof Error ? e : new Error(String(e)))),
+        );
+      }
+      const exists = await checked.get(name);
+      if (exists instanceof Error) {
+        ctx.io.stderr(`warning: job ${job.id}: could not check secret "${name}": ${exists.message}\n`);
+      } else if (!exists) {
+        ctx.io.stderr(
+          `warning: job ${job.id}: secret "${name}" does not exist (${store.locate(name)}); ` +
+            `create it with: triggerhub secrets set ${shellWord(name)}\n`,
+        );
+      }
+    }
+  }
+};
 
 const describeAuth = (job: Job): string =>
   job.auth.type === 'hmac'
@@ -151,25 +242,66 @@ export const registerJobCommands = (program: Command, ctx: CommandContext): void
   jobs
     .command('apply')
     .description(
-      'Create or replace jobs from a JSON file holding one job or an array of jobs. ' +
-        'Every job is checked before any is sent.',
+      'Create or replace jobs from JSON files (one job or an array of jobs each), or every *.json of a folder. ' +
+        'Every job is checked (schema, integration, parameters) before any is sent.',
     )
-    .requiredOption('-f, --file <file>', 'the JSON file; - reads standard input')
+    .argument('[paths...]', 'JSON files or folders; - reads standard input')
+    .option('-f, --file <file>', 'a JSON file (as a path argument); - reads standard input')
+    .option(...SECRET_PREFIX_OPTION)
     .addHelpText(
       'after',
-      '\nPrints "created <id>" or "updated <id>" per job. With --json: the jobs as the API returned them\n' +
-        '(one object, or an array when the file holds an array).',
+      '\nNothing is sent when any job is invalid. A job whose secret does not exist is applied, with a\n' +
+        'warning on stderr (create it with triggerhub secrets set <name>).\n' +
+        'Prints "created <id>" or "updated <id>" per job. With --json: the jobs as the API returned them\n' +
+        '(one object, or an array when there are several).\n\n' +
+        'Examples:\n' +
+        '  triggerhub jobs apply examples/jobs/demo.json\n' +
+        '  triggerhub jobs apply jobs/            # every jobs/*.json, in name order\n' +
+        '  cat job.json | triggerhub jobs apply -',
     )
-    .action(async (opts: { file: string }, cmd: Command) => {
-      const source = opts.file === '-' ? 'stdin' : opts.file;
-      const { jobs: items, many } = parseJobFile(await readJobFile(ctx, opts.file), source);
+    .action(async (paths: string[], opts: { file?: string }, cmd: Command) => {
+      const given = [...(opts.file === undefined ? [] : [opts.file]), ...paths];
+      if (given.length === 0) {
+        cmd.error('error: give a job file, a folder, or - for stdin (triggerhub jobs apply <file>)', {
+          exitCode: 2,
+          code: 'commander.missingArgument',
+        });
+      }
+      const problems: string[] = [];
+      const entries: JobEntry[] = [];
+      let many = false;
+      for (const file of (await Promise.all(given.map(expandPath))).flat()) {
+        const source = file === '-' ? 'stdin' : file;
+        const parsed = parseJobFile(await readJobFile(ctx, file), source, problems);
+        many ||= parsed.many;
+        entries.push(...parsed.jobs);
+      }
+      many ||= entries.length > 1;
+      const firstSeen = new Map<string, string>();
+      for (const { where, job } of entries) {
+        const first = firstSeen.get(job.id);
+        if (first !== undefined) problems.push(`${where}: job "${job.id}" appears twice (first in ${first})`);
+        else firstSeen.set(job.id, where);
+      }
+      if (problems.length > 0)
+        throw new ValidationError(`invalid job definition:\n  ${problems.join('\n  ')}`);
+
       const client = ctx.client(cmd);
+      const manifests = await client.listIntegrations();
+      checkAgainstManifests(entries, manifests, problems);
+      if (problems.length > 0) {
+        throw new ValidationError(`invalid job definition (nothing applied):\n  ${problems.join('\n  ')}`);
+      }
+      await warnMissingSecrets(ctx, cmd, entries, manifests);
+
       const applied: Job[] = [];
       const failed: string[] = [];
-      for (const item of items) {
-        const id = jobIdOf(item);
+      for (const {
+        body,
+        job: { id },
+      } of entries) {
         try {
-          const { created, job } = await client.putJob(id, item);
+          const { created, job } = await client.putJob(id, body);
           applied.push(job);
           if (!ctx.globals(cmd).json) ctx.io.stdout(`${created ? 'created' : 'updated'}  ${id}\n`);
         } catch (error) {
@@ -182,7 +314,7 @@ export const registerJobCommands = (program: Command, ctx: CommandContext): void
       if (many || applied.length > 0) ctx.printJson(cmd, many ? applied : applied[0]);
       if (failed.length > 0) {
         throw new ValidationError(
-          `${failed.length} of ${items.length} jobs not applied: ${failed.join(', ')}`,
+          `${failed.length} of ${entries.length} jobs not applied: ${failed.join(', ')}`,
         );
       }
     });

@@ -1,6 +1,8 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { ValidationError, errorMessage } from '../../shared/errors.ts';
+import { access } from 'node:fs/promises';
+import { NotFoundError, ValidationError, errorMessage } from '../../shared/errors.ts';
+import { secretFilePath } from '../../shared/secrets/local-secret-store.ts';
 import { JOB_ID_PATTERN } from '../../shared/model/index.ts';
 import type { Job } from '../../shared/model/index.ts';
 import { AdminApiError, AdminConnectionError } from '../admin-client.ts';
@@ -12,6 +14,7 @@ import {
   generateMediatorScript,
 } from '../mediator/generate.ts';
 import type { MediatorKind, MediatorLang } from '../mediator/generate.ts';
+import { MediatorOptionsSchema } from '../mediator/options.ts';
 import { shellWord } from './context.ts';
 import type { CommandContext } from './context.ts';
 import { isLoopbackEndpoint } from '../sigv4.ts';
@@ -22,32 +25,82 @@ interface MediatorCommandOptions {
   url?: string;
   secretHeader?: string;
   secretFile?: string;
+  jobCheck: boolean;
 }
 
-/** What the job itself says about how the script should talk to it; notes go to stderr. */
+/**
+ * A script for this machine's stack reads the stack's own secret file (so it
+ * can be tried at once); one for a deployed stack, the TOS host's file.
+ */
+const defaultSecretFileFor = async (
+  ctx: CommandContext,
+  url: string,
+  jobId: string,
+  job: Job | undefined,
+  note: (s: string) => void,
+): Promise<string> => {
+  if (job === undefined || !isLoopbackEndpoint(url)) return defaultSecretFile(jobId);
+  const path = secretFilePath(ctx.dataDir, job.auth.secret);
+  note(`the script reads the secret from ${path} (this machine's stack); for a TOS host pass --secret-file`);
+  try {
+    await access(path);
+  } catch {
+    note(`${path} does not exist yet: create it with triggerhub secrets set ${job.auth.secret}`);
+  }
+  return path;
+};
+
+/** What each kind of script needs of its job: SecureChange's XML, and an answer of the right shape. */
+const KIND_NEEDS: Record<MediatorKind, { mode: Job['mode']; why: string }> = {
+  trigger: { mode: 'async', why: 'a workflow trigger only needs the event accepted (202)' },
+  validation: { mode: 'decision', why: 'a validation script turns the verdict into its exit code' },
+  risk: { mode: 'decision', why: 'a risk analysis script turns the verdict into its exit code' },
+  assignment: { mode: 'decision', why: 'an assignment script prints the <tasks> XML the job answers' },
+};
+
+/**
+ * Refuses (ValidationError) a job the script cannot work with: not a
+ * SecureChange job, the wrong mode for the kind, or HMAC auth. Notes what may
+ * still surprise (stderr). Returns the job's secret header.
+ */
 const checkJob = (
   job: Job,
   kind: MediatorKind,
   flagHeader: string | undefined,
   note: (s: string) => void,
-) => {
-  if (job.auth.type !== 'shared-secret') {
-    throw new ValidationError(
-      `job ${job.id} authenticates callers with an HMAC signature; a mediator script sends a shared secret: ` +
-        'give the job "auth": { "type": "shared-secret", "secret": "…" }',
-    );
-  }
-  if (flagHeader !== undefined && flagHeader.toLowerCase() !== job.auth.header.toLowerCase()) {
-    note(`using the job's secret header ${job.auth.header}, not --secret-header ${flagHeader}`);
-  }
+): string => {
+  const problems: string[] = [];
   if (job.source !== 'securechange') {
-    note(`job ${job.id} has source "${job.source}"; SecureChange scripts need source "securechange"`);
-  }
-  if (kind !== 'trigger' && job.mode !== 'decision') {
-    note(
-      `job ${job.id} is an ${job.mode} job: it answers 202 without a verdict and a ${kind} script fails on that; ` +
-        'set "mode": "decision"',
+    problems.push(
+      `its source is "${job.source}": SecureChange scripts send ticket XML to a "securechange" job`,
     );
+  }
+  const needs = KIND_NEEDS[kind];
+  if (job.mode !== needs.mode) {
+    problems.push(
+      `it is ${job.mode === 'async' ? 'an async' : 'a decision'} job and ${needs.why}: it needs "mode": "${needs.mode}"`,
+    );
+  }
+  if (job.auth.type !== 'shared-secret') {
+    problems.push(
+      'it authenticates callers with an HMAC signature and a mediator script sends a shared secret: ' +
+        'give it "auth": { "type": "shared-secret", "secret": "…" }',
+    );
+  }
+  if (problems.length > 0) {
+    const fits = MEDIATOR_KINDS.filter((k) => KIND_NEEDS[k].mode === job.mode);
+    const hint =
+      problems.length === 1 && job.mode !== needs.mode
+        ? `for this job use --kind ${fits.join(', --kind ')}`
+        : 'pick a matching job (triggerhub jobs list)';
+    throw new ValidationError(
+      `job ${job.id} cannot serve a ${kind} script: ${problems.join('; ')}. Nothing generated: ${hint}.`,
+      'kind_mismatch',
+    );
+  }
+  const header = job.auth.type === 'shared-secret' ? job.auth.header : DEFAULT_SECRET_HEADER;
+  if (flagHeader !== undefined && flagHeader.toLowerCase() !== header.toLowerCase()) {
+    note(`using the job's secret header ${header}, not --secret-header ${flagHeader}`);
   }
   if (kind === 'assignment' && job.event?.trim().toUpperCase() !== 'PRE_ASSIGNMENT_SCRIPT') {
     note(
@@ -61,8 +114,8 @@ const checkJob = (
         'triggerhub cannot tell which trigger it is; set the job\'s "event"',
     );
   }
-  if (!job.enabled) note(`job ${job.id} is disabled`);
-  return job.auth.header;
+  if (!job.enabled) note(`job ${job.id} is disabled: it answers 409 until enabled`);
+  return header;
 };
 
 export const registerMediatorCommand = (program: Command, ctx: CommandContext): void => {
@@ -78,15 +131,21 @@ export const registerMediatorCommand = (program: Command, ctx: CommandContext): 
     .addOption(new Option('--lang <lang>', 'script language').choices(MEDIATOR_LANGS).default('bash'))
     .option(
       '--url <url>',
-      'public base URL of triggerhub, where /hooks/<jobId> is served (default: --endpoint)',
+      'base URL of triggerhub as the TOS host reaches it, where /hooks/<jobId> is served ' +
+        '(default: --endpoint, i.e. the running local stack)',
     )
     .option(
       '--secret-header <name>',
-      `header carrying the secret (default: the job's, when the admin API can show the job; else ${DEFAULT_SECRET_HEADER})`,
+      `header carrying the secret (default: the job's; with --no-job-check ${DEFAULT_SECRET_HEADER})`,
     )
     .option(
       '--secret-file <path>',
-      'file on the TOS host holding the secret (default: /opt/tufin/triggerhub/<jobId>.secret)',
+      'absolute path of the file the script reads the secret from when it runs (default: the local ' +
+        "stack's secret file when --url is this machine, else /opt/tufin/triggerhub/<jobId>.secret)",
+    )
+    .option(
+      '--no-job-check',
+      'generate without asking the admin API about the job (no check of its kind, mode or header)',
     )
     .addHelpText(
       'after',
@@ -113,21 +172,35 @@ The script goes to stdout, notes to stderr:
         throw new ValidationError(`not a job id: ${jobId} (lower-case letters, digits, - and _, at most 64)`);
       }
 
-      let secretHeader = opts.secretHeader ?? DEFAULT_SECRET_HEADER;
-      // The job is read only for its settings: the script can be generated before
-      // the job exists, or away from the admin API, with the flags.
-      try {
-        const job = await ctx.client(cmd, { retryLimit: 0, timeoutMs: 5000 }).getJob(jobId);
-        secretHeader = checkJob(job, opts.kind, opts.secretHeader, note);
-      } catch (error) {
-        if (error instanceof ValidationError) throw error;
-        const why =
-          error instanceof AdminApiError && error.status === 404
-            ? `job ${jobId} does not exist at ${endpoint}`
-            : `could not read job ${jobId} from ${endpoint} (${error instanceof AdminConnectionError ? error.reason : errorMessage(error)})`;
-        note(`${why}; using the secret header ${secretHeader}`);
+      // A bad URL is said before the admin API is asked anything.
+      const checkedUrl = MediatorOptionsSchema.shape.url.safeParse(url);
+      if (!checkedUrl.success) {
+        throw new ValidationError(
+          `mediator script: url: ${checkedUrl.error.issues.map((i) => i.message).join('; ')}`,
+        );
       }
-      const secretFile = opts.secretFile ?? defaultSecretFile(jobId);
+
+      let secretHeader = opts.secretHeader ?? DEFAULT_SECRET_HEADER;
+      let job: Job | undefined;
+      if (opts.jobCheck) {
+        try {
+          job = await ctx.client(cmd, { retryLimit: 0, timeoutMs: 5000 }).getJob(jobId);
+        } catch (error) {
+          if (error instanceof AdminApiError && error.status === 404) {
+            throw new NotFoundError(
+              `no job ${jobId} at ${endpoint}: create it first (triggerhub jobs apply <file>), ` +
+                'then generate its script',
+            );
+          }
+          const why = error instanceof AdminConnectionError ? error.message : errorMessage(error);
+          throw new ValidationError(
+            `cannot check job ${jobId} (${why}); to generate the script anyway, pass --no-job-check ` +
+              '(with --secret-header when the job does not use X-Shared-Secret)',
+          );
+        }
+        secretHeader = checkJob(job, opts.kind, opts.secretHeader, note);
+      }
+      const secretFile = opts.secretFile ?? (await defaultSecretFileFor(ctx, url, jobId, job, note));
       const generatedBy = [
         'triggerhub mediator',
         shellWord(jobId),

@@ -2,11 +2,12 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ValidationError } from '../../shared/errors.ts';
+import { DEFAULT_DATA_DIR } from '../local/endpoint-record.ts';
+import { checkNpmAteStartFlags } from '../local/npm-args.ts';
 import { intArg } from './context.ts';
 import type { CommandContext } from './context.ts';
 
 const DEFAULT_PORT = 3000;
-const DEFAULT_DATA_DIR = '.triggerhub';
 
 const parseEnvPort = (value: string, from: string): number => {
   const port = /^\d+$/.test(value) ? Number(value) : Number.NaN;
@@ -34,7 +35,7 @@ export const registerStartCommand = (program: Command, ctx: CommandContext): voi
     .command('start')
     .description(
       'Run the whole pipeline on this machine (webhooks, admin API, worker; DynamoDB, SQS and S3 ' +
-        'emulated; example jobs loaded) on http://127.0.0.1:<port> until Ctrl-C.',
+        'emulated; example jobs created on the first start) on http://127.0.0.1:<port> until Ctrl-C.',
     )
     .option(
       '--port <n>',
@@ -51,19 +52,46 @@ export const registerStartCommand = (program: Command, ctx: CommandContext): voi
         'platform log output: readable lines, or Powertools JSON (default: $TRIGGERHUB_LOG_FORMAT or text)',
       ).choices(LOG_FORMATS),
     )
-    .action(async (opts: { port?: number; dataDir?: string; logFormat?: LogFormat }) => {
-      const port =
-        opts.port !== undefined
-          ? opts.port
-          : ctx.env.PORT
-            ? parseEnvPort(ctx.env.PORT, 'PORT')
-            : DEFAULT_PORT;
-      const dataDir = resolve(opts.dataDir ?? (ctx.env.TRIGGERHUB_DATA_DIR || DEFAULT_DATA_DIR));
-      const logFormat = opts.logFormat ?? parseEnvLogFormat(ctx.env.TRIGGERHUB_LOG_FORMAT);
-      // Loaded only here: the emulators and the AWS SDK are heavy, and no other command needs them.
-      const { useLocalLogFormat } = await import('../../shared/runtime/platform-logger.ts');
-      useLocalLogFormat(logFormat);
-      const { runLocal } = await import('../local/start.ts');
-      await runLocal({ port, dataDir, exitWhenStopped: true });
-    });
+    .option('--no-examples', 'do not create the example jobs (they are created on the first start only)')
+    .addHelpText(
+      'after',
+      '\nThrough npm, options go after --: npm start -- --port 4567 --no-examples (or PORT=4567 npm start).',
+    )
+    // npm passes the value of an option it took for itself as a bare argument: explained below.
+    .allowExcessArguments()
+    .action(
+      async (
+        opts: { port?: number; dataDir?: string; logFormat?: LogFormat; examples: boolean },
+        cmd: Command,
+      ) => {
+        checkNpmAteStartFlags(ctx.env, cmd.args, (flag) => cmd.getOptionValueSource(flag) === 'cli');
+        if (cmd.args.length > 0) {
+          cmd.error(
+            `error: too many arguments for 'start'. Expected 0 arguments but got ${cmd.args.length}.`,
+            {
+              exitCode: 2,
+              code: 'commander.excessArguments',
+            },
+          );
+        }
+        const port =
+          opts.port !== undefined
+            ? opts.port
+            : ctx.env.PORT
+              ? parseEnvPort(ctx.env.PORT, 'PORT')
+              : DEFAULT_PORT;
+        const dataDir = opts.dataDir === undefined ? ctx.dataDir : resolve(ctx.cwd, opts.dataDir);
+        const logFormat = opts.logFormat ?? parseEnvLogFormat(ctx.env.TRIGGERHUB_LOG_FORMAT);
+        // Loaded only here: the emulators and the AWS SDK are heavy, and no other command needs them.
+        const { useLocalLogFormat } = await import('../../shared/runtime/platform-logger.ts');
+        useLocalLogFormat(logFormat);
+        const { runLocal } = await import('../local/start.ts');
+        await runLocal({
+          port,
+          dataDir,
+          exitWhenStopped: true,
+          ...(opts.examples ? {} : { examples: false }),
+        });
+      },
+    );
 };

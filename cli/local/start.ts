@@ -1,4 +1,4 @@
-import { readdir, readFile, mkdir } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { relative, resolve, join, isAbsolute } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { SQSClient } from '@aws-sdk/client-sqs';
@@ -9,16 +9,18 @@ import { loadConfig } from '../../shared/config.ts';
 import { ConflictError, errorMessage } from '../../shared/errors.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import { createIngestApp } from '../../shared/http/ingest-app.ts';
-import { admin } from '../../shared/runtime/admin.ts';
 import { FilePayloadStore } from '../../shared/payloads/file-payload-store.ts';
 import { createDeps } from '../../functions/create-deps.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
 import { requeueUnfinished, sweepSettings, sweepStaleRuns } from '../../shared/runtime/recovery.ts';
 import { LocalSecretStore, secretFilePath } from '../../shared/secrets/local-secret-store.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
+import { shellWord } from '../commands/context.ts';
 import type { HttpLambdaHandler } from './apigw-server.ts';
 import { startApiServer } from './apigw-server.ts';
 import { startEmulators } from './emulators.ts';
+import { localDataDir, removeEndpointRecord, writeEndpointRecord } from './endpoint-record.ts';
+import { seedExampleJobs } from './examples.ts';
 import { lockDataDir } from './lock.ts';
 import { startPoller } from './poller.ts';
 import { provision } from './provision.ts';
@@ -26,8 +28,10 @@ import { provision } from './provision.ts';
 export interface LocalOptions {
   port: number;
   dataDir: string;
-  /** Folder of job definitions created at start when absent. @default the repo's examples/jobs */
+  /** Folder of job definitions created on the first start (see `seedExampleJobs`). @default the repo's examples/jobs */
   examplesDir?: string;
+  /** Create the example jobs this data folder never had (`--no-examples`: false). @default true */
+  examples?: boolean;
   /** Where the ready line goes. @default stdout */
   print?: (line: string) => void;
   /** Resolves to stop the stack. @default SIGINT or SIGTERM */
@@ -62,38 +66,6 @@ const signals = (): Promise<string> =>
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
   });
-
-/** Creates each example job that does not exist yet (an operator's changes are kept), and its secret. */
-const loadExampleJobs = async (
-  deps: Deps,
-  secrets: LocalSecretStore,
-  dir: string,
-  print: (line: string) => void,
-): Promise<string[]> => {
-  let files: string[];
-  try {
-    files = (await readdir(dir)).filter((f) => f.endsWith('.json')).sort();
-  } catch {
-    return [];
-  }
-  const loaded: string[] = [];
-  for (const file of files) {
-    try {
-      const body = JSON.parse(await readFile(join(dir, file), 'utf8')) as unknown;
-      const id =
-        typeof body === 'object' && body !== null && 'id' in body
-          ? String(body.id)
-          : file.replace(/\.json$/, '');
-      const existing = await deps.jobs.get(id);
-      const job = existing ?? (await admin.putJob(deps, id, body)).job;
-      await secrets.ensureSecret(job.auth.secret);
-      loaded.push(job.id);
-    } catch (e) {
-      print(`example job ${file} not loaded: ${errorMessage(e)}`);
-    }
-  }
-  return loaded;
-};
 
 /**
  * The whole pipeline on one machine: dynalite and fauxqs in-process on
@@ -147,12 +119,16 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
     const payloads = new FilePayloadStore({ dir: join(dataDir, 'payloads') });
     const deps = createDeps(config, { secrets, payloads, integrations: opts.integrations });
 
-    const jobs = await loadExampleJobs(
-      deps,
-      secrets,
-      opts.examplesDir ?? join(REPO_ROOT, 'examples', 'jobs'),
-      print,
-    );
+    const { present: jobs }: { present: string[] } =
+      opts.examples === false
+        ? { present: [] }
+        : await seedExampleJobs(
+            deps,
+            secrets,
+            dataDir,
+            opts.examplesDir ?? join(REPO_ROOT, 'examples', 'jobs'),
+            print,
+          );
     const requeued = await requeueUnfinished(deps);
 
     const ingestHandler: HttpLambdaHandler = httpHandler(createIngestApp(deps));
@@ -166,13 +142,20 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
     ).catch((e: unknown) => {
       if (e instanceof Error && 'code' in e && e.code === 'EADDRINUSE') {
         throw new ConflictError(
-          `port ${opts.port} on 127.0.0.1 is in use: pass --port or set PORT`,
+          `port ${opts.port} on 127.0.0.1 is in use: choose another with PORT=<n> npm start (or npm start -- --port <n>)`,
           'port_in_use',
         );
       }
       throw e;
     });
     stops.push(() => api.close());
+    // The CLI run on this data folder finds the stack here (removed at stop; ignored once this process is gone).
+    await writeEndpointRecord(dataDir, {
+      url: api.url,
+      pid: process.pid,
+      startedAt: new Date().toISOString(),
+    });
+    stops.push(() => removeEndpointRecord(dataDir));
     const poller = startPoller({
       sqs: clients.sqs,
       queueUrl: resources.queueUrl,
@@ -199,20 +182,27 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
       }
     });
 
-    const secretPath = secretFilePath(dataDir, 'demo');
-    const shownPath =
-      isAbsolute(relative(process.cwd(), secretPath)) || relative(process.cwd(), secretPath).startsWith('..')
-        ? secretPath
-        : relative(process.cwd(), secretPath);
+    // Paths in the hints: relative when under the current folder, as a user would type them.
+    const shown = (path: string): string => {
+      const rel = relative(process.cwd(), path);
+      return isAbsolute(rel) || rel.startsWith('..') ? path : rel;
+    };
+    const shownPath = shown(secretFilePath(dataDir, 'demo'));
     print(
       `triggerhub is ready on ${api.url} (data in ${dataDir}; jobs: ${jobs.join(', ') || 'none'}; requeued ${requeued})`,
     );
     if (jobs.includes('demo')) {
+      // The CLI finds this stack through the data folder: name it when it is not the one of this folder.
+      const cli =
+        localDataDir({}) === dataDir
+          ? 'npx triggerhub'
+          : `TRIGGERHUB_DATA_DIR=${shellWord(shown(dataDir))} npx triggerhub`;
+      print(`  try: ${cli} send demo -d '{"hello":"world"}' --wait`);
       print(
-        `  try: curl -sS -X POST ${api.url}/hooks/demo -H 'content-type: application/json' ` +
+        `   or: curl -sS -X POST ${api.url}/hooks/demo -H 'content-type: application/json' ` +
           `-H "X-Shared-Secret: $(cat ${shownPath})" -d '{"hello":"world"}'`,
       );
-      print(`  then: npx triggerhub runs list demo   (Ctrl-C stops)`);
+      print(`  then: ${cli} runs list demo   (Ctrl-C stops)`);
     }
     opts.onReady?.({ url: api.url, deps, sqs: clients.sqs, dlqUrl: resources.dlqUrl });
 

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SecretStore } from '../ports.ts';
 
@@ -36,6 +36,17 @@ export const secretFilePath = (dataDir: string, name: string): string => {
 
 const secretsDir = (dataDir: string): string => join(dataDir, 'secrets');
 
+/** A current secret's file name: only what {@link secretFilePath} writes (no `.previous`, no temporary file). */
+const SECRET_FILE_NAME = /^(?:[A-Za-z0-9_-]|%[0-9A-F]{2})+$/;
+
+const isNotFound = (e: unknown): boolean => e instanceof Error && 'code' in e && e.code === 'ENOENT';
+
+/** A secret as listed: its name and when its file last changed; never its value. */
+export interface LocalSecretInfo {
+  name: string;
+  lastChanged: Date;
+}
+
 const nonEmpty = (value: string | undefined): string | undefined =>
   value === undefined || value.length === 0 ? undefined : value;
 
@@ -43,7 +54,7 @@ const readSecretFile = async (path: string): Promise<string | undefined> => {
   try {
     return nonEmpty((await readFile(path, 'utf8')).trim());
   } catch (e) {
-    if (e instanceof Error && 'code' in e && e.code === 'ENOENT') return undefined;
+    if (isNotFound(e)) return undefined;
     throw e;
   }
 };
@@ -76,6 +87,78 @@ export class LocalSecretStore implements SecretStore {
     return previous === undefined ? [current] : [current, previous];
   }
 
+  /** Creates the secrets folder, readable by its owner only. */
+  async #secretsDir(): Promise<string> {
+    const dir = secretsDir(this.#dataDir);
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+    // mkdir leaves an existing folder's mode alone (and the umask applies): make sure.
+    await chmod(dir, 0o700);
+    return dir;
+  }
+
+  /**
+   * Writes the secret's value to its file (0600, in the 0700 `secrets/`
+   * folder), replacing any value: written to a temporary file then renamed, so
+   * the running stack never reads half a value. Returns the file's path.
+   */
+  async setSecret(name: string, value: string): Promise<string> {
+    const dir = await this.#secretsDir();
+    const path = secretFilePath(this.#dataDir, name);
+    // A name starting with "." cannot be a secret's file (dots are written %2E).
+    const tmp = join(dir, `.${randomBytes(8).toString('hex')}.tmp`);
+    try {
+      await writeFile(tmp, `${value}\n`, { mode: 0o600, flag: 'wx' });
+      await rename(tmp, path);
+    } catch (e) {
+      await rm(tmp, { force: true });
+      throw e;
+    }
+    return path;
+  }
+
+  /** The secrets kept as files, by name, with their last change; a `TRIGGERHUB_SECRET_*` variable is not listed. */
+  async listSecrets(): Promise<LocalSecretInfo[]> {
+    const dir = secretsDir(this.#dataDir);
+    let files: string[];
+    try {
+      files = await readdir(dir);
+    } catch (e) {
+      if (isNotFound(e)) return [];
+      throw e;
+    }
+    const infos = await Promise.all(
+      files
+        .filter((f) => SECRET_FILE_NAME.test(f))
+        .map(async (file): Promise<LocalSecretInfo | undefined> => {
+          try {
+            const { mtime } = await stat(join(dir, file));
+            return { name: decodeURIComponent(file), lastChanged: mtime };
+          } catch (e) {
+            if (isNotFound(e) || e instanceof URIError) return undefined;
+            throw e;
+          }
+        }),
+    );
+    return infos
+      .filter((i): i is LocalSecretInfo => i !== undefined)
+      .sort((a, b) => a.name.localeCompare(b.name));
+  }
+
+  /** Deletes the secret's file and its previous value; returns whether there was one. */
+  async deleteSecret(name: string): Promise<boolean> {
+    const path = secretFilePath(this.#dataDir, name);
+    let existed = true;
+    try {
+      await stat(path);
+    } catch (e) {
+      if (!isNotFound(e)) throw e;
+      existed = false;
+    }
+    await rm(path, { force: true });
+    await rm(`${path}${PREVIOUS_SUFFIX}`, { force: true });
+    return existed;
+  }
+
   /**
    * Creates the secret's file with a random value (32 bytes, base64url) when
    * neither the environment nor a file provides it; the file is readable by
@@ -84,10 +167,7 @@ export class LocalSecretStore implements SecretStore {
   async ensureSecret(name: string): Promise<{ created: boolean; path: string }> {
     const path = secretFilePath(this.#dataDir, name);
     if (nonEmpty(this.#env[secretEnvName(name)]) !== undefined) return { created: false, path };
-    const dir = secretsDir(this.#dataDir);
-    await mkdir(dir, { recursive: true, mode: 0o700 });
-    // mkdir leaves an existing folder's mode alone (and the umask applies): make sure.
-    await chmod(dir, 0o700);
+    await this.#secretsDir();
     try {
       // 'wx': never overwrite, even when another process created it since we looked.
       await writeFile(path, `${randomBytes(32).toString('base64url')}\n`, { mode: 0o600, flag: 'wx' });

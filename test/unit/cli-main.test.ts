@@ -1,8 +1,9 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtempSync } from 'node:fs';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { run } from '../../cli/main.ts';
 import type { CliIo } from '../../cli/main.ts';
@@ -79,8 +80,8 @@ const fakeAdminApi = (initial: Record<string, unknown>[] = []): FakeApi => {
         return jobs.delete(id) ? new Response(null, { status: 204 }) : notFound(`job ${id} not found`);
       if (req.method === 'PUT') {
         const job = JSON.parse(body) as Record<string, unknown>;
-        if (job.integration === 'missing') {
-          return json(400, { error: 'invalid_job', message: 'integration "missing" does not exist' });
+        if (job.name === 'Rejected') {
+          return json(400, { error: 'invalid_job', message: 'the server says no' });
         }
         const created = !jobs.has(id);
         const stored = { ...makeJob(id), ...job, id };
@@ -120,6 +121,17 @@ const fakeAdminApi = (initial: Record<string, unknown>[] = []): FakeApi => {
             parameters: {},
             entryPoints: ['run', 'decide'],
           },
+          {
+            id: 'notify',
+            name: 'Notify',
+            version: '1.0.0',
+            description: 'Posts to a chat.',
+            parameters: {
+              channel: { type: 'text', mandatory: true },
+              token: { type: 'password', mandatory: true },
+            },
+            entryPoints: ['run'],
+          },
         ],
       });
     }
@@ -127,6 +139,9 @@ const fakeAdminApi = (initial: Record<string, unknown>[] = []): FakeApi => {
   };
   return { jobs, requests, fetch };
 };
+
+/** An empty project folder: no `.triggerhub` with a recorded endpoint or secrets to find. */
+const emptyCwd = mkdtempSync(join(tmpdir(), 'triggerhub-cli-cwd-'));
 
 /** Runs the CLI in-process and captures what it prints. */
 const cli = async (args: string[], io: Partial<CliIo> = {}) => {
@@ -136,6 +151,7 @@ const cli = async (args: string[], io: Partial<CliIo> = {}) => {
     stdout: (s) => (stdout += s),
     stderr: (s) => (stderr += s),
     env: {},
+    cwd: emptyCwd,
     ...io,
   });
   return { code, stdout, stderr };
@@ -277,6 +293,14 @@ describe('triggerhub jobs apply', () => {
     ...extra,
   });
 
+  /** Secrets the local stack would find (the CLI's env stands for its store here). */
+  const secretsEnv = {
+    TRIGGERHUB_SECRET_ALPHA: 'a',
+    TRIGGERHUB_SECRET_BETA: 'b',
+    TRIGGERHUB_SECRET_ONE: '1',
+    TRIGGERHUB_SECRET_TWO: '2',
+  };
+
   it('applies a file with one job and says it was created', async () => {
     // Prepare
     const api = fakeAdminApi();
@@ -284,14 +308,99 @@ describe('triggerhub jobs apply', () => {
     await writeFile(file, JSON.stringify(input('alpha')));
 
     // Act
-    const out = await cli(['jobs', 'apply', '-f', file], { fetch: api.fetch });
+    const out = await cli(['jobs', 'apply', '-f', file], { fetch: api.fetch, env: secretsEnv });
+    const positional = await cli(['jobs', 'apply', file], { fetch: api.fetch, env: secretsEnv });
 
     // Assess
     expect(out).toEqual({ code: 0, stdout: 'created  alpha\n', stderr: '' });
-    expect(api.requests).toHaveLength(1);
-    expect(api.requests[0]).toMatchObject({ method: 'PUT', path: '/admin/jobs/alpha' });
+    expect(positional).toEqual({ code: 0, stdout: 'updated  alpha\n', stderr: '' });
+    const puts = api.requests.filter((r) => r.method === 'PUT');
+    expect(puts).toHaveLength(2);
+    expect(puts[0]).toMatchObject({ method: 'PUT', path: '/admin/jobs/alpha' });
     // What the operator wrote is sent, defaults are the server's business.
-    expect(JSON.parse(api.requests[0]?.body ?? '')).toEqual(input('alpha'));
+    expect(JSON.parse(puts[0]?.body ?? '')).toEqual(input('alpha'));
+  });
+
+  it('applies every *.json of a folder, in name order', async () => {
+    // Prepare
+    const api = fakeAdminApi();
+    const folder = join(dir, 'jobs');
+    await mkdir(folder);
+    await writeFile(join(folder, 'b.json'), JSON.stringify(input('beta')));
+    await writeFile(join(folder, 'a.json'), JSON.stringify([input('alpha'), input('one')]));
+    await writeFile(join(folder, 'notes.txt'), 'not a job');
+
+    // Act
+    const out = await cli(['jobs', 'apply', folder], { fetch: api.fetch, env: secretsEnv });
+
+    // Assess
+    expect(out).toEqual({ code: 0, stdout: 'created  alpha\ncreated  one\ncreated  beta\n', stderr: '' });
+  });
+
+  it("checks parameters against the server's manifests and sends nothing when one is wrong", async () => {
+    // Prepare
+    const api = fakeAdminApi();
+    const file = join(dir, 'jobs.json');
+    await writeFile(
+      file,
+      JSON.stringify([
+        input('one'),
+        input('two', { integration: 'notify', params: { channel: '#ops', token: 'plain-value' } }),
+        input('three', { integration: 'missing' }),
+        input('four', {
+          integration: 'notify',
+          mode: 'decision',
+          params: { channel: '#ops', token: { secret: 't' } },
+        }),
+      ]),
+    );
+
+    // Act
+    const out = await cli(['jobs', 'apply', file], { fetch: api.fetch, env: secretsEnv });
+
+    // Assess
+    expect(out.code).toBe(1);
+    expect(api.requests.filter((r) => r.method === 'PUT')).toHaveLength(0);
+    expect(out.stderr).toContain(
+      `${file}[1]: params: parameter "token" is a password: give { "secret": "<name>" }, not the value`,
+    );
+    expect(out.stderr).toContain(
+      `${file}[2]: integration: unknown integration "missing" (known: echo, notify)`,
+    );
+    expect(out.stderr).toContain(`${file}[3]: mode: integration "notify" cannot decide`);
+    expect(out.stderr).toContain('nothing applied');
+  });
+
+  it('warns, without failing, about each secret a job needs that does not exist', async () => {
+    // Prepare
+    const api = fakeAdminApi();
+    const file = join(dir, 'jobs.json');
+    await writeFile(
+      file,
+      JSON.stringify([
+        input('alpha'),
+        input('gamma', {
+          integration: 'notify',
+          params: { channel: '#ops', token: { secret: 'chat/token' } },
+        }),
+      ]),
+    );
+
+    // Act
+    const out = await cli(['jobs', 'apply', file], {
+      fetch: api.fetch,
+      env: { TRIGGERHUB_SECRET_ALPHA: 'a' },
+    });
+
+    // Assess
+    expect(out.code).toBe(0);
+    expect(out.stdout).toBe('created  alpha\ncreated  gamma\n');
+    expect(out.stderr).toBe(
+      `warning: job gamma: secret "gamma" does not exist (${join('.triggerhub', 'secrets', 'gamma')}); ` +
+        'create it with: triggerhub secrets set gamma\n' +
+        `warning: job gamma: secret "chat/token" does not exist (${join('.triggerhub', 'secrets', 'chat%2Ftoken')}); ` +
+        'create it with: triggerhub secrets set chat/token\n',
+    );
   });
 
   it('applies an array, telling created from updated, and prints the jobs with --json', async () => {
@@ -301,8 +410,11 @@ describe('triggerhub jobs apply', () => {
     await writeFile(file, JSON.stringify([input('alpha'), input('beta', { name: 'Beta v2' })]));
 
     // Act
-    const out = await cli(['jobs', 'apply', '--file', file], { fetch: api.fetch });
-    const asJson = await cli(['--json', 'jobs', 'apply', '--file', file], { fetch: api.fetch });
+    const out = await cli(['jobs', 'apply', '--file', file], { fetch: api.fetch, env: secretsEnv });
+    const asJson = await cli(['--json', 'jobs', 'apply', '--file', file], {
+      fetch: api.fetch,
+      env: secretsEnv,
+    });
 
     // Assess
     expect(out.stdout).toBe('created  alpha\nupdated  beta\n');
@@ -318,6 +430,7 @@ describe('triggerhub jobs apply', () => {
     // Act
     const out = await cli(['jobs', 'apply', '-f', '-'], {
       fetch: api.fetch,
+      env: secretsEnv,
       readStdin: () => Promise.resolve(JSON.stringify([input('from-stdin')])),
     });
 
@@ -346,17 +459,16 @@ describe('triggerhub jobs apply', () => {
     // Prepare
     const api = fakeAdminApi();
     const file = join(dir, 'jobs.json');
-    await writeFile(file, JSON.stringify([input('one', { integration: 'missing' }), input('two')]));
+    await writeFile(file, JSON.stringify([input('one', { name: 'Rejected' }), input('two')]));
 
     // Act
-    const out = await cli(['jobs', 'apply', '-f', file], { fetch: api.fetch });
+    const out = await cli(['jobs', 'apply', '-f', file], { fetch: api.fetch, env: secretsEnv });
 
     // Assess
     expect(out.code).toBe(1);
     expect(out.stdout).toBe('created  two\n');
     expect(out.stderr).toBe(
-      'error: one: integration "missing" does not exist (HTTP 400 invalid_job)\n' +
-        'error: 1 of 2 jobs not applied: one\n',
+      'error: one: the server says no (HTTP 400 invalid_job)\n' + 'error: 1 of 2 jobs not applied: one\n',
     );
   });
 
@@ -374,7 +486,7 @@ describe('triggerhub jobs apply', () => {
     expect(missing.code).toBe(1);
     expect(missing.stderr).toBe(`error: cannot read ${join(dir, 'nope.json')}: no such file\n`);
     expect(broken.code).toBe(1);
-    expect(broken.stderr).toMatch(/^error: .*broken\.json: not valid JSON/);
+    expect(broken.stderr).toMatch(/^error: invalid job definition:\n {2}.*broken\.json: not valid JSON/);
   });
 });
 
@@ -452,7 +564,9 @@ describe('triggerhub integrations list', () => {
 
     // Assess
     expect(out.stdout).toBe(
-      'ID    NAME  VERSION  ENTRY POINTS  DESCRIPTION\necho  Echo  1.0.0    run, decide   Logs the event.\n',
+      'ID      NAME    VERSION  ENTRY POINTS  DESCRIPTION\n' +
+        'echo    Echo    1.0.0    run, decide   Logs the event.\n' +
+        'notify  Notify  1.0.0    run           Posts to a chat.\n',
     );
   });
 });
@@ -517,7 +631,7 @@ describe('endpoint and errors', () => {
     [['jobs', 'frobnicate'], /unknown command 'frobnicate'/],
     [['jobs', 'get'], /missing required argument 'id'/],
     [['runs', 'list', 'alpha', '--limit', 'ten'], /--limit must be a whole number/],
-    [['jobs', 'apply'], /required option '-f, --file <file>' not specified/],
+    [['jobs', 'apply'], /give a job file, a folder, or - for stdin/],
     [['mediator', 'demo', '--kind', 'nope'], /argument 'nope' is invalid/],
     [['--bogus'], /unknown option '--bogus'/],
   ])('exits 2 on the usage error %j', async (args, message) => {
@@ -556,7 +670,7 @@ describe('triggerhub start', () => {
     expect(out.code).toBe(0);
     expect(runLocal).toHaveBeenCalledWith({
       port: 4100,
-      dataDir: resolve('tmp-data'),
+      dataDir: join(emptyCwd, 'tmp-data'),
       exitWhenStopped: true,
     });
   });
@@ -569,7 +683,7 @@ describe('triggerhub start', () => {
     // Assess
     expect(runLocal.mock.calls).toEqual([
       [{ port: 4200, dataDir: '/tmp/th', exitWhenStopped: true }],
-      [{ port: 3000, dataDir: resolve('.triggerhub'), exitWhenStopped: true }],
+      [{ port: 3000, dataDir: join(emptyCwd, '.triggerhub'), exitWhenStopped: true }],
     ]);
   });
 
@@ -615,17 +729,19 @@ describe('triggerhub mediator', () => {
     expect(out.stdout).toContain("SECRET_FILE='/opt/tufin/triggerhub/sc-review.secret'\n");
   });
 
-  it('falls back to the flag, with a note, when the job cannot be read; --url defaults to --endpoint', async () => {
+  it('refuses an unknown job, and generates from the flags alone with --no-job-check', async () => {
     // Prepare
     const api = fakeAdminApi();
 
     // Act
-    const out = await cli(
+    const refused = await cli(['mediator', 'later'], { fetch: api.fetch });
+    const unchecked = await cli(
       [
         '--endpoint',
         'http://127.0.0.1:3000',
         'mediator',
         'later',
+        '--no-job-check',
         '--lang',
         'python',
         '--secret-header',
@@ -637,39 +753,115 @@ describe('triggerhub mediator', () => {
     );
 
     // Assess
-    expect(out.code).toBe(0);
-    expect(out.stderr).toBe(
-      'note: job later does not exist at http://127.0.0.1:3000; using the secret header X-Key\n',
-    );
-    expect(out.stdout).toMatch(/^#!\/usr\/bin\/env python3\n/);
-    expect(out.stdout).toContain('TRIGGERHUB_URL = "http://127.0.0.1:3000/hooks/later"\n');
-    expect(out.stdout).toContain('SECRET_HEADER = "X-Key"\n');
-    expect(out.stdout).toContain('SECRET_FILE = "/etc/th/later"\n');
+    expect(refused).toEqual({
+      code: 1,
+      stdout: '',
+      stderr:
+        'error: no job later at http://127.0.0.1:3000: create it first (triggerhub jobs apply <file>), then generate its script\n',
+    });
+    expect(unchecked.code).toBe(0);
+    expect(unchecked.stderr).toBe('');
+    expect(api.requests.filter((r) => r.path === '/admin/jobs/later')).toHaveLength(1);
+    expect(unchecked.stdout).toMatch(/^#!\/usr\/bin\/env python3\n/);
+    expect(unchecked.stdout).toContain('TRIGGERHUB_URL = "http://127.0.0.1:3000/hooks/later"\n');
+    expect(unchecked.stdout).toContain('SECRET_HEADER = "X-Key"\n');
+    expect(unchecked.stdout).toContain('SECRET_FILE = "/etc/th/later"\n');
   });
 
-  it('warns about a job that cannot answer a validation script, and about plain http', async () => {
+  it('refuses to generate when it cannot ask the admin API about the job', async () => {
     // Prepare
-    const api = fakeAdminApi([makeJob('async-one')]);
+    const down: typeof fetch = () =>
+      Promise.reject(Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNREFUSED' } }));
 
     // Act
-    const out = await cli(['mediator', 'async-one', '--kind', 'risk', '--url', 'http://10.1.2.3:3000'], {
+    const out = await cli(['mediator', 'sc-review', '--kind', 'validation'], { fetch: down });
+
+    // Assess
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toContain('error: cannot check job sc-review (cannot reach the triggerhub admin API');
+    expect(out.stderr).toContain('pass --no-job-check');
+  });
+
+  it.each([
+    [
+      'trigger',
+      { source: 'securechange', mode: 'decision' },
+      /it is a decision job and a workflow trigger only needs the event accepted \(202\): it needs "mode": "async"\. Nothing generated: for this job use --kind validation, --kind risk, --kind assignment\./,
+    ],
+    [
+      'validation',
+      { source: 'securechange', mode: 'async' },
+      /it is an async job and a validation script turns the verdict into its exit code: it needs "mode": "decision"\. Nothing generated: for this job use --kind trigger\./,
+    ],
+    ['assignment', { source: 'securechange', mode: 'async' }, /it needs "mode": "decision"/],
+    [
+      'risk',
+      { source: 'generic', mode: 'decision' },
+      /its source is "generic": SecureChange scripts send ticket XML to a "securechange" job/,
+    ],
+  ])('refuses a %s script for a job of the wrong mode or source', async (kind, job, message) => {
+    // Prepare
+    const api = fakeAdminApi([makeJob('mismatch', { ...job, event: 'CREATE' })]);
+
+    // Act
+    const out = await cli(['mediator', 'mismatch', '--kind', kind, '--url', 'https://hooks.example.com'], {
+      fetch: api.fetch,
+    });
+
+    // Assess
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toMatch(new RegExp(`^error: job mismatch cannot serve a ${kind} script: `));
+    expect(out.stderr).toMatch(message);
+  });
+
+  it('notes plain http and a validation job without an event', async () => {
+    // Prepare
+    const api = fakeAdminApi([makeJob('sc-check', { source: 'securechange', mode: 'decision' })]);
+
+    // Act
+    const out = await cli(['mediator', 'sc-check', '--kind', 'risk', '--url', 'http://10.1.2.3:3000'], {
       fetch: api.fetch,
     });
 
     // Assess
     expect(out.code).toBe(0);
-    expect(out.stderr).toContain(
-      'note: job async-one has source "generic"; SecureChange scripts need source "securechange"\n',
-    );
-    expect(out.stderr).toContain('set "mode": "decision"');
     expect(out.stderr).toContain('note: http://10.1.2.3:3000 is plain http');
-    expect(out.stderr).toContain('note: job async-one has no "event"');
+    expect(out.stderr).toContain('note: job sc-check has no "event"');
+    expect(out.stdout).toContain("SECRET_FILE='/opt/tufin/triggerhub/sc-check.secret'\n");
+  });
+
+  it("reads the local stack's secret file when the script calls this machine", async () => {
+    // Prepare
+    const api = fakeAdminApi([
+      makeJob('securechange-trigger', {
+        source: 'securechange',
+        auth: { type: 'shared-secret', secret: 'securechange', header: 'X-Shared-Secret' },
+      }),
+    ]);
+    const secretPath = join(emptyCwd, '.triggerhub', 'secrets', 'securechange');
+
+    // Act
+    const out = await cli(['mediator', 'securechange-trigger'], { fetch: api.fetch });
+
+    // Assess
+    expect(out.code).toBe(0);
+    expect(out.stdout).toContain("TRIGGERHUB_URL='http://127.0.0.1:3000/hooks/securechange-trigger'\n");
+    expect(out.stdout).toContain(`SECRET_FILE='${secretPath}'\n`);
+    expect(out.stderr).toContain(
+      `note: the script reads the secret from ${secretPath} (this machine's stack)`,
+    );
+    expect(out.stderr).toContain(
+      `note: ${secretPath} does not exist yet: create it with triggerhub secrets set securechange`,
+    );
   });
 
   it('refuses a job authenticated by HMAC signatures', async () => {
     // Prepare
     const api = fakeAdminApi([
       makeJob('signed', {
+        source: 'securechange',
         auth: {
           type: 'hmac',
           secret: 's',
@@ -686,7 +878,9 @@ describe('triggerhub mediator', () => {
     // Assess
     expect(out.code).toBe(1);
     expect(out.stdout).toBe('');
-    expect(out.stderr).toMatch(/^error: job signed authenticates callers with an HMAC signature/);
+    expect(out.stderr).toMatch(
+      /^error: job signed cannot serve a trigger script: it authenticates callers with an HMAC signature/,
+    );
   });
 
   it('rejects a bad URL or job id', async () => {

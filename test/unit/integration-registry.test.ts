@@ -3,6 +3,7 @@ import {
   builtinIntegrations,
   checkpointPublishGate,
   logEvent,
+  secureChangeAssign,
   secureChangeTicketGate,
 } from '../../integrations/index.ts';
 import { ConflictError } from '../../shared/errors.ts';
@@ -27,6 +28,7 @@ describe('createRegistry', () => {
       'log-event',
       'checkpoint-publish-gate',
       'securechange-ticket-gate',
+      'securechange-assign',
     ]);
     expect(registry.get('log-event')).toBe(logEvent);
     expect(registry.get('checkpoint-publish-gate')).toBe(checkpointPublishGate);
@@ -42,6 +44,7 @@ describe('createRegistry', () => {
       logEvent.manifest,
       checkpointPublishGate.manifest,
       secureChangeTicketGate.manifest,
+      secureChangeAssign.manifest,
       custom.manifest,
     ]);
     expect(registry.get('nope')).toBeUndefined();
