@@ -1,30 +1,9 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { Delivery } from '../../shared/model/index.ts';
 import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts';
 import type { TestResources } from '../helpers/aws.ts';
 import { freshResources } from '../helpers/aws.ts';
-
-const T0 = Date.parse('2026-11-22T10:00:00.000Z');
-const at = (seconds: number): Date => new Date(T0 + seconds * 1000);
-
-/** A delivery received at T0 + `seconds`, a duplicate for `windowSeconds` after. */
-const makeDelivery = (
-  id: string,
-  dedupeKey: string,
-  seconds = 0,
-  windowSeconds = 600,
-  jobId = 'job',
-): Delivery => ({
-  id,
-  jobId,
-  runId: `run-${id}`,
-  dedupeKey,
-  receivedAt: at(seconds).toISOString(),
-  dedupeUntil: at(seconds + windowSeconds).toISOString(),
-  contentType: 'application/json',
-  bytes: 42,
-});
+import { T0, at, makeDelivery } from '../contract/fixtures.ts';
 
 // What every DeliveryStore does is in test/contract/delivery-store.contract.ts (run against
 // this adapter by store-contract-dynamo.test.ts); here: its keys and expiry in the table.

@@ -1,44 +1,9 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { ulid } from 'ulid';
 import { beforeAll, describe, expect, it } from 'vitest';
-import type { LogLine, Run } from '../../shared/model/index.ts';
-import type { RunFinish } from '../../shared/ports.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import type { TestResources } from '../helpers/aws.ts';
 import { freshResources } from '../helpers/aws.ts';
-
-const T0 = Date.parse('2026-11-22T10:00:00.000Z');
-const iso = (offsetMs: number): string => new Date(T0 + offsetMs).toISOString();
-
-/** Run ids are ULIDs; a seed time orders them. */
-const makeRun = (jobId: string, over: Partial<Run> = {}, seconds = 0): Run => ({
-  id: ulid(T0 + seconds * 1000),
-  jobId,
-  source: 'generic',
-  trigger: 'webhook',
-  mode: 'async',
-  status: 'queued',
-  attempt: 0,
-  createdAt: iso(seconds * 1000),
-  logs: [],
-  ...over,
-});
-
-const line = (message: string, level: LogLine['level'] = 'INFO'): LogLine => ({
-  ts: iso(5_000),
-  level,
-  message,
-});
-
-const finishOf = (attempt: number, over: Partial<RunFinish> = {}): RunFinish => ({
-  attempt,
-  status: 'succeeded',
-  endedAt: iso(10_000),
-  durationMs: 1234,
-  message: 'done',
-  logs: [line('hello')],
-  ...over,
-});
+import { T0, finishOf, iso, makeRun } from '../contract/fixtures.ts';
 
 // What every RunStore does is in test/contract/run-store.contract.ts (run against this
 // adapter by store-contract-dynamo.test.ts); here: how runs are laid out in the table.
