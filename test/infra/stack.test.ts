@@ -248,7 +248,12 @@ describe('TriggerhubStack HTTP API', () => {
     // Assess
     expect(sourceArnsOf(ids.admin).length).toBeGreaterThan(0);
     for (const arn of sourceArnsOf(ids.admin)) expect(arn).toContain('/admin/');
-    expect(sourceArnsOf(ids.ingest).length).toBeGreaterThan(0);
+    // The $default route carries any path, so its permission is the API's `/*/*`: this API only.
+    const api = logicalIdOf(stack.api.httpApi);
+    expect(sourceArnsOf(ids.ingest)).toHaveLength(3);
+    for (const arn of [...sourceArnsOf(ids.ingest), ...sourceArnsOf(ids.admin)]) {
+      expect(arn).toContain(`{"Ref":"${api}"}`);
+    }
   });
 
   it('sends webhooks and the health check to ingest without an authorizer', () => {
