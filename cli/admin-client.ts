@@ -81,6 +81,18 @@ const JobPageSchema = pageOf(JobSchema);
 const RunPageSchema = pageOf(RunSummarySchema);
 const IntegrationListSchema = object({ items: array(IntegrationManifestSchema) });
 
+/**
+ * `GET /admin/settings`: where the stack keeps job secrets. Loose on purpose:
+ * a later stack may add fields, and `secretStore` may gain values.
+ */
+export const StackSettingsSchema = object({
+  secretStore: string().optional(),
+  secretPrefix: string().optional(),
+  stage: string().optional(),
+  version: string().optional(),
+});
+export type StackSettingsAnswer = Infer<typeof StackSettingsSchema>;
+
 /** Error bodies: ours are `{ error, message }`; API Gateway's own are `{ message }` or `{ Message }`. */
 const ErrorBodySchema = object({
   error: string().optional(),
@@ -108,6 +120,8 @@ export interface AdminClient {
   listRuns(jobId: string, page?: PageRequest): Promise<Page<RunSummary>>;
   getRun(runId: string): Promise<Run>;
   listIntegrations(): Promise<IntegrationManifest[]>;
+  /** The stack's secret prefix, stage and version; a stack older than this route answers 404. */
+  getSettings(): Promise<StackSettingsAnswer>;
 }
 
 /**
@@ -327,6 +341,10 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
     async listIntegrations() {
       const res = await send('get', 'admin/integrations');
       return (await parse(IntegrationListSchema, res, 'GET /admin/integrations')).items;
+    },
+    async getSettings() {
+      const res = await send('get', 'admin/settings');
+      return parse(StackSettingsSchema, res, 'GET /admin/settings');
     },
   };
 };

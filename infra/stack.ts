@@ -253,7 +253,9 @@ export class TriggerhubStack extends Stack {
       TRIGGERHUB_TABLE: this.table.table.tableName,
       TRIGGERHUB_QUEUE_URL: this.runQueue.queue.queueUrl,
       TRIGGERHUB_PAYLOAD_BUCKET: this.payloads.bucket.bucketName,
+      // Every function, admin included: `GET /admin/settings` tells the CLI where job secrets live.
       TRIGGERHUB_SECRET_PREFIX: secretPrefix,
+      ...(props.stage === undefined ? {} : { TRIGGERHUB_STAGE: props.stage }),
       TRIGGERHUB_MAX_RECEIVE_COUNT: String(this.runQueue.maxReceiveCount),
       TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS: String(this.runQueue.visibilityTimeout.toSeconds()),
       TRIGGERHUB_RETENTION_DAYS: String(retentionDays),

@@ -12,6 +12,10 @@ const EnvSchema = object({
   TRIGGERHUB_PAYLOAD_BUCKET: string().min(1),
   /** Prefix of the Secrets Manager names jobs refer to (job secret `demo` → `triggerhub/demo`). */
   TRIGGERHUB_SECRET_PREFIX: string().default('triggerhub/'),
+  /** The stack's stage (`cdk deploy -c stage=prod`); unset for the default stage. Reported by `GET /admin/settings`. */
+  TRIGGERHUB_STAGE: string()
+    .regex(/^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$/, 'a stage name (lower-case letters, digits, "-")')
+    .optional(),
   /** The queue's redrive `maxReceiveCount`: the worker's last attempt records the run as failed. */
   TRIGGERHUB_MAX_RECEIVE_COUNT: coerce.number().int().min(1).max(1000).default(3),
   /** First retry back-off of a failed run, doubled on every attempt. */

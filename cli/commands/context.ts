@@ -2,7 +2,8 @@ import { InvalidArgumentError } from 'commander';
 import type { Command } from 'commander';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { boolean, enum as zEnum, object, string } from 'zod';
-import { DEFAULT_ENDPOINT, createAdminClient } from '../admin-client.ts';
+import { errorMessage } from '../../shared/errors.ts';
+import { AdminApiError, DEFAULT_ENDPOINT, createAdminClient } from '../admin-client.ts';
 import type { AdminClient, AdminClientOptions } from '../admin-client.ts';
 import { localDataDir, readEndpointRecord } from '../local/endpoint-record.ts';
 import { toJson } from '../output.ts';
@@ -66,9 +67,10 @@ export interface CommandContext {
   /**
    * The job secrets of the stack at the endpoint: the local data folder's for
    * `npm start` (a loopback endpoint), else Secrets Manager with the caller's
-   * credentials, under `--secret-prefix` (or `TRIGGERHUB_SECRET_PREFIX`, or `triggerhub/`).
+   * credentials, under `--secret-prefix`, else `TRIGGERHUB_SECRET_PREFIX`, else
+   * the prefix the stack reports (`GET /admin/settings`), else `triggerhub/`.
    */
-  secretStore(cmd: Command): CliSecretStore;
+  secretStore(cmd: Command): Promise<CliSecretStore>;
 }
 
 const GlobalOptionsSchema = object({
@@ -86,7 +88,8 @@ const SecretPrefixSchema = object({ secretPrefix: string().optional() });
 /** The option of every command that reaches a deployed stack's Secrets Manager. */
 export const SECRET_PREFIX_OPTION: [string, string] = [
   '--secret-prefix <prefix>',
-  `Secrets Manager name prefix of job secrets on a deployed stack (default: $TRIGGERHUB_SECRET_PREFIX or ${DEFAULT_SECRET_PREFIX})`,
+  'Secrets Manager name prefix of job secrets on a deployed stack (default: $TRIGGERHUB_SECRET_PREFIX, else the ' +
+    `stack's own, as GET /admin/settings reports it, else ${DEFAULT_SECRET_PREFIX})`,
 ];
 
 export interface GlobalOptions {
@@ -133,6 +136,42 @@ export const regionArg = (value: string): string => {
   return value;
 };
 
+/**
+ * The prefix a deployed stack keeps job secrets under, as its `GET
+ * /admin/settings` says (`cdk deploy -c stage=prod` → `triggerhub-prod/`).
+ * A stack that cannot tell (older than the route, unreachable, not allowed)
+ * gets `triggerhub/` and one warning line: the user may be writing where the
+ * stack does not look.
+ */
+export const discoverSecretPrefix = async (
+  client: AdminClient,
+  warn: (line: string) => void,
+): Promise<string> => {
+  const fallback = (why: string): string => {
+    warn(
+      `warning: ${client.endpoint} did not say where it keeps job secrets (${why}); using ${DEFAULT_SECRET_PREFIX} ` +
+        '(pass --secret-prefix or set TRIGGERHUB_SECRET_PREFIX if the stack uses another)\n',
+    );
+    return DEFAULT_SECRET_PREFIX;
+  };
+  let settings;
+  try {
+    settings = await client.getSettings();
+  } catch (error) {
+    return fallback(
+      error instanceof AdminApiError
+        ? `GET /admin/settings: ${error.status} ${error.code}`
+        : errorMessage(error),
+    );
+  }
+  if (settings.secretPrefix === undefined) return fallback('no secretPrefix in GET /admin/settings');
+  try {
+    return checkSecretPrefix(settings.secretPrefix);
+  } catch {
+    return fallback('its secretPrefix is not a valid prefix');
+  }
+};
+
 export const createContext = (io: CliIo): CommandContext => {
   const env = io.env ?? process.env;
   const cwd = io.cwd ?? process.cwd();
@@ -176,13 +215,27 @@ export const createContext = (io: CliIo): CommandContext => {
         ...overrides,
       });
     },
-    secretStore: (cmd) => {
+    secretStore: async (cmd) => {
       const options = globals(cmd);
       if (isLoopbackEndpoint(options.endpoint)) return localSecretStore(dataDir, env, cwd);
       const flag = SecretPrefixSchema.parse(cmd.optsWithGlobals()).secretPrefix;
+      const explicit = flag ?? (env.TRIGGERHUB_SECRET_PREFIX || undefined);
+      const prefix =
+        explicit === undefined
+          ? await discoverSecretPrefix(
+              // One quick question: a stack that does not answer gets the default, not three retries.
+              createAdminClient({
+                endpoint: options.endpoint,
+                ...(io.fetch ? { fetch: io.fetch } : {}),
+                ...signer(options),
+                retryLimit: 0,
+              }),
+              io.stderr,
+            )
+          : checkSecretPrefix(explicit);
       return secretsManagerSecretStore({
         region: options.region ?? regionFromEndpoint(options.endpoint, env),
-        prefix: checkSecretPrefix(flag ?? (env.TRIGGERHUB_SECRET_PREFIX || DEFAULT_SECRET_PREFIX)),
+        prefix,
         ...(io.credentials ? { credentials: io.credentials } : {}),
       });
     },

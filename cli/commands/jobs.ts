@@ -139,7 +139,7 @@ const warnMissingSecrets = async (
   entries: readonly JobEntry[],
   manifests: readonly IntegrationManifest[],
 ): Promise<void> => {
-  const store = ctx.secretStore(cmd);
+  const store = await ctx.secretStore(cmd);
   const checked = new Map<string, Promise<boolean | Error>>();
   for (const { job } of entries) {
     for (const name of secretsOf(

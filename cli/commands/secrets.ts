@@ -87,7 +87,7 @@ export const registerSecretCommands = (program: Command, ctx: CommandContext): v
     )
     .action(async (name: string, opts: { fromFile?: string }, cmd: Command) => {
       checkSecretName(name);
-      const store = ctx.secretStore(cmd);
+      const store = await ctx.secretStore(cmd);
       const value = await readValue(ctx, name, opts.fromFile);
       const { created } = await store.set(name, value);
       const where = store.locate(name);
@@ -104,7 +104,7 @@ export const registerSecretCommands = (program: Command, ctx: CommandContext): v
     .command('list')
     .description('List the secrets by name with their last change; never their values.')
     .action(async (_opts: unknown, cmd: Command) => {
-      const store = ctx.secretStore(cmd);
+      const store = await ctx.secretStore(cmd);
       const items = await store.list();
       if (
         ctx.printJson(cmd, {
@@ -137,9 +137,9 @@ export const registerSecretCommands = (program: Command, ctx: CommandContext): v
     )
     .action(async (name: string, opts: { recoveryWindow?: number }, cmd: Command) => {
       checkSecretName(name);
-      const said = await ctx
-        .secretStore(cmd)
-        .delete(name, opts.recoveryWindow ?? DEFAULT_RECOVERY_WINDOW_DAYS);
+      const said = await (
+        await ctx.secretStore(cmd)
+      ).delete(name, opts.recoveryWindow ?? DEFAULT_RECOVERY_WINDOW_DAYS);
       if (ctx.printJson(cmd, { name, deleted: true, message: said })) return;
       ctx.io.stdout(`${said}\n`);
     });

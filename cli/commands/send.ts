@@ -209,7 +209,7 @@ export const registerSendCommand = (program: Command, ctx: CommandContext): void
       const now = ctx.io.now ?? (() => new Date());
       const headers = {
         'content-type': opts.contentType ?? DEFAULT_CONTENT_TYPES[job.source],
-        ...(await authHeaders(job, ctx.secretStore(cmd), body, now())),
+        ...(await authHeaders(job, await ctx.secretStore(cmd), body, now())),
       };
       const url = hookUrl(client.endpoint, jobId, opts.event);
       let res: Response;

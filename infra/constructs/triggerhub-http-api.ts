@@ -1,7 +1,14 @@
 import { Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import type { ThrottleSettings } from 'aws-cdk-lib/aws-apigatewayv2';
-import { HttpApi, HttpMethod, HttpStage, LogGroupLogDestination } from 'aws-cdk-lib/aws-apigatewayv2';
+import {
+  HttpApi,
+  HttpMethod,
+  HttpRoute,
+  HttpRouteKey,
+  HttpStage,
+  LogGroupLogDestination,
+} from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -31,7 +38,11 @@ const ACCESS_LOG_FORMAT = AccessLogFormat.custom(
  * Props of {@link TriggerhubHttpApi}.
  */
 export interface TriggerhubHttpApiProps {
-  /** Serves `POST /hooks/{jobId}` and `GET /health`. */
+  /**
+   * Serves `POST /hooks/{jobId}`, `GET /health`, and the `$default` route:
+   * every request no other route matches, so that a wrong method or an
+   * unknown path gets triggerhub's JSON `405` (with `Allow`) or `404`.
+   */
   readonly ingestFunction: IFunction;
   /** Serves `ANY /admin/{proxy+}`, behind IAM authorization. */
   readonly adminFunction: IFunction;
@@ -65,7 +76,8 @@ export const checkTriggerhubHttpApiProps = (props: Pick<TriggerhubHttpApiProps, 
 /**
  * The HTTP API (payload format 2.0): webhooks and health check to ingest,
  * the admin API to admin behind IAM (SigV4) authorization, a `$default`
- * stage with throttling and JSON access logs.
+ * stage with throttling and JSON access logs. Whatever no route matches goes
+ * to ingest through the `$default` route, which answers it in JSON.
  */
 export class TriggerhubHttpApi extends Construct {
   public readonly httpApi: HttpApi;
@@ -111,6 +123,22 @@ export class TriggerhubHttpApi extends Construct {
           'from the request headers in constant time. /health reveals nothing.',
       });
     }
+    // API Gateway tries `$default` only when no other route matches (HTTP API route selection:
+    // the most specific route wins, `$default` is the catch-all), so `ANY /admin/{proxy+}` keeps every
+    // `/admin/<something>` behind IAM. What still reaches ingest (`/admin`, `/admin/`, `GET /hooks/x`,
+    // `/favicon.ico`...) is answered 404 or 405 by the ingest app, which has no admin route.
+    const fallback = new HttpRoute(this, 'DefaultRoute', {
+      httpApi: this.httpApi,
+      routeKey: HttpRouteKey.DEFAULT,
+      integration: ingest,
+    });
+    Validations.of(fallback).acknowledge({
+      id: 'AwsSolutions-APIG4',
+      reason:
+        "The $default route only lets ingest answer requests no other route matches with triggerhub's JSON " +
+        "404/405 (with Allow) instead of API Gateway's own text. The ingest app has no route there but " +
+        'POST /hooks/{jobId} and GET /health: it serves no data and writes nothing; /admin/* stays IAM-authorized.',
+    });
     this.httpApi.addRoutes({
       path: '/admin/{proxy+}',
       methods: [HttpMethod.ANY],

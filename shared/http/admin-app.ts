@@ -1,6 +1,7 @@
 import type { Hono } from 'hono';
 import { ValidationError } from '../errors.ts';
 import { admin } from '../runtime/admin.ts';
+import type { StackSettings } from '../runtime/admin.ts';
 import type { Deps } from '../runtime/deps.ts';
 import { clip } from '../sdk/text.ts';
 import { requireJobId, requireRunId } from './edge-checks.ts';
@@ -16,10 +17,12 @@ const readJson = (text: string): unknown => {
 };
 
 /**
- * `/admin/*`: jobs, runs, integrations. IAM-authorized in AWS; loopback only
- * under `npm start`. Ids in the path are checked (400) before any store call.
+ * `/admin/*`: jobs, runs, integrations, settings. IAM-authorized in AWS;
+ * loopback only under `npm start`. Ids in the path are checked (400) before
+ * any store call. `stack` is what `GET /admin/settings` reports: the admin
+ * function passes its configuration; `npm start` keeps the local default.
  */
-export const createAdminApp = (deps: Deps): EdgeApp => {
+export const createAdminApp = (deps: Deps, stack: StackSettings = { secretStore: 'local' }): EdgeApp => {
   const root = createEdgeApp();
   const app: Hono<EdgeEnv> = root.basePath('/admin');
   app.get('/jobs', async (c) => c.json(await admin.listJobs(deps, pageRequest(c))));
@@ -38,5 +41,6 @@ export const createAdminApp = (deps: Deps): EdgeApp => {
   );
   app.get('/runs/:runId', async (c) => c.json(await admin.getRun(deps, requireRunId(c.req.param('runId')))));
   app.get('/integrations', (c) => c.json(admin.listIntegrations(deps)));
+  app.get('/settings', (c) => c.json(admin.settings(stack)));
   return withJsonErrors(root);
 };

@@ -1,4 +1,6 @@
 import type { ZodError } from 'zod';
+import packageJson from '../../package.json' with { type: 'json' };
+import type { Config } from '../config.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { IntegrationManifest, Job, Run, RunSummary } from '../model/index.ts';
 import { JobSchema, summarizeRun } from '../model/index.ts';
@@ -40,8 +42,45 @@ export const validateJob = (deps: Pick<Deps, 'registry'>, input: unknown): Job =
 const isRecord = (v: unknown): v is Record<string, unknown> =>
   typeof v === 'object' && v !== null && !Array.isArray(v);
 
+/**
+ * What `GET /admin/settings` tells a client about the stack it talks to:
+ * where job secrets live, so that `triggerhub secrets set` writes them where
+ * the stack reads them. Nothing secret.
+ */
+export type StackSettings =
+  | {
+      /** A deployed stack: job `demo`'s secret is the Secrets Manager secret `<secretPrefix>demo`. */
+      secretStore: 'secrets-manager';
+      secretPrefix: string;
+      /** `cdk deploy -c stage=<stage>`; absent for the default stage. */
+      stage?: string;
+    }
+  | {
+      /** `npm start`: secrets are files in the local data folder; there is no prefix. */
+      secretStore: 'local';
+    };
+
+/** The settings of a deployed stack, from its functions' configuration. */
+export const deployedStackSettings = (
+  config: Pick<Config, 'TRIGGERHUB_SECRET_PREFIX' | 'TRIGGERHUB_STAGE'>,
+) =>
+  ({
+    secretStore: 'secrets-manager',
+    secretPrefix: config.TRIGGERHUB_SECRET_PREFIX,
+    ...(config.TRIGGERHUB_STAGE === undefined ? {} : { stage: config.TRIGGERHUB_STAGE }),
+  }) satisfies StackSettings;
+
+/** triggerhub's version (package.json), bundled into the admin function. */
+export const TRIGGERHUB_VERSION: string = packageJson.version;
+
 /** Operations behind `/admin`: the same for the HTTP API and for loading example jobs. */
 export const admin = {
+  /** `GET /admin/settings`: the stack's settings and triggerhub's version. */
+  settings: (stack: StackSettings): StackSettings & { version: string } => ({
+    ...stack,
+    version: TRIGGERHUB_VERSION,
+  }),
+
   listJobs: (deps: Deps, page: PageRequest): Promise<Page<Job>> => deps.jobs.list(page),
 
   getJob: async (deps: Deps, id: string): Promise<Job> => {

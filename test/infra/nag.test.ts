@@ -65,6 +65,27 @@ describe('cdk-nag AwsSolutions checks', () => {
     }
   });
 
+  it('acknowledges the unauthorized $default route (to ingest) with its own reason', () => {
+    // Act
+    const { app, stack } = createTestApp();
+    const template: Parameters<typeof acknowledgements>[0] = app
+      .synth()
+      .getStackByName(stack.stackName).template;
+    const defaultRoute = Object.fromEntries(
+      Object.entries(template.Resources).filter(
+        ([id, r]) =>
+          id.includes('DefaultRoute') && (r as { Type?: string }).Type === 'AWS::ApiGatewayV2::Route',
+      ),
+    );
+    // Assess: one route resource, APIG4 alone, and a reason that says why it is safe
+    expect(Object.keys(defaultRoute)).toHaveLength(1);
+    const acknowledged = acknowledgements({ Resources: defaultRoute });
+    expect([...acknowledged.keys()]).toEqual(['AwsSolutions-APIG4']);
+    expect([...(acknowledged.get('AwsSolutions-APIG4') ?? [])].join()).toMatch(
+      /\$default.*JSON.*404\/405.*IAM-authorized/s,
+    );
+  });
+
   it('acknowledges nothing on the sweeper role but X-Ray (its index grant names gsi2, no wildcard)', () => {
     // Act
     const { app, stack } = createTestApp();

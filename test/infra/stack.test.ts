@@ -201,14 +201,59 @@ describe('TriggerhubStack HTTP API', () => {
     return integrations[integrationId]?.Properties.IntegrationUri;
   };
 
-  it('has one HTTP API with exactly the three routes', () => {
+  it('has one HTTP API with exactly the four routes', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
     expect(
       Object.values(routes)
         .map((r) => String(r.Properties.RouteKey))
         .sort(),
-    ).toEqual(['ANY /admin/{proxy+}', 'GET /health', 'POST /hooks/{jobId}']);
+    ).toEqual(['$default', 'ANY /admin/{proxy+}', 'GET /health', 'POST /hooks/{jobId}']);
+  });
+
+  it('sends every request no other route matches to ingest ($default), which answers it in JSON', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Route', {
+      RouteKey: '$default',
+      AuthorizationType: 'NONE',
+    });
+    expect(targetOf('$default')).toEqual({ 'Fn::GetAtt': [ids.ingest, 'Arn'] });
+  });
+
+  it('keeps /admin behind IAM: the only unauthorized routes go to ingest, none to admin', () => {
+    // Act
+    const unauthorized = Object.values(routes).filter((r) => r.Properties.AuthorizationType !== 'AWS_IAM');
+    // Assess: a catch-all that is not $default (e.g. ANY /{proxy+}) would also compete with /admin/{proxy+}
+    expect(unauthorized.map((r) => String(r.Properties.RouteKey)).sort()).toEqual([
+      '$default',
+      'GET /health',
+      'POST /hooks/{jobId}',
+    ]);
+    for (const route of unauthorized) {
+      expect(targetOf(String(route.Properties.RouteKey))).toEqual({ 'Fn::GetAtt': [ids.ingest, 'Arn'] });
+    }
+    expect(
+      Object.values(routes).filter((r) => String(r.Properties.RouteKey).includes('/admin')),
+    ).toHaveLength(1);
+  });
+
+  it('lets API Gateway invoke ingest on every route and method, admin only through /admin', () => {
+    // Act
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (p) => p.Properties.Principal === 'apigateway.amazonaws.com',
+    );
+    const sourceArnsOf = (fn: string) =>
+      permissions
+        .filter((p) => JSON.stringify(p.Properties.FunctionName).includes(fn))
+        .map((p) => JSON.stringify(p.Properties.SourceArn));
+    // Assess
+    expect(sourceArnsOf(ids.admin).length).toBeGreaterThan(0);
+    for (const arn of sourceArnsOf(ids.admin)) expect(arn).toContain('/admin/');
+    // The $default route carries any path, so its permission is the API's `/*/*`: this API only.
+    const api = logicalIdOf(stack.api.httpApi);
+    expect(sourceArnsOf(ids.ingest)).toHaveLength(3);
+    for (const arn of [...sourceArnsOf(ids.ingest), ...sourceArnsOf(ids.admin)]) {
+      expect(arn).toContain(`{"Ref":"${api}"}`);
+    }
   });
 
   it('sends webhooks and the health check to ingest without an authorizer', () => {

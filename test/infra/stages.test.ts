@@ -33,7 +33,27 @@ const globMatches = (pattern: string, value: string): boolean =>
       .join('.*')}$`,
   ).test(value);
 
+/** The environment of the admin function, which answers `GET /admin/settings`. */
+const adminEnvOf = (template: Template, stack: TriggerhubStack): Record<string, unknown> => {
+  const env: Record<string, unknown> =
+    template.toJSON().Resources[logicalIdOf(stack.admin.lambdaFunction)].Properties.Environment.Variables;
+  return env;
+};
+
 describe('stage from CDK context', () => {
+  it('tells the admin function the secret prefix and the stage, for GET /admin/settings', () => {
+    const prod = fromContext({ stage: 'prod' });
+    expect(adminEnvOf(prod.template, prod.stack)).toMatchObject({
+      TRIGGERHUB_SECRET_PREFIX: 'triggerhub-prod/',
+      TRIGGERHUB_STAGE: 'prod',
+    });
+    const custom = fromContext({ stage: 'prod', secretPrefix: 'acme/triggerhub/' });
+    expect(adminEnvOf(custom.template, custom.stack).TRIGGERHUB_SECRET_PREFIX).toBe('acme/triggerhub/');
+    const unnamed = fromContext({});
+    expect(adminEnvOf(unnamed.template, unnamed.stack).TRIGGERHUB_SECRET_PREFIX).toBe('triggerhub/');
+    expect(adminEnvOf(unnamed.template, unnamed.stack)).not.toHaveProperty('TRIGGERHUB_STAGE');
+  });
+
   it('keeps the default stack name, secret prefix and names when no stage is given', () => {
     const { stack, template } = fromContext({});
     expect(stack.stackName).toBe('Triggerhub');

@@ -164,7 +164,8 @@ describe('triggerhub secrets, on a deployed stack (Secrets Manager)', () => {
     const code = await run(['--endpoint', endpoint, ...args], {
       stdout: (s) => (stdout += s),
       stderr: (s) => (stderr += s),
-      env: {},
+      // Set, so that these tests do not ask the stack for its prefix (cli-secret-prefix.test.ts does).
+      env: { TRIGGERHUB_SECRET_PREFIX: 'triggerhub/' },
       cwd: tmpdir(),
       stdinIsTTY: false,
       readStdin: () => Promise.resolve(`${VALUE}\n`),
