@@ -7,7 +7,7 @@ import { SECRET_NAME_PATTERN } from '../shared/model/index.ts';
 import { LocalSecretStore, secretEnvName, secretFilePath } from '../shared/secrets/local-secret-store.ts';
 
 /** The Secrets Manager prefix of job secrets unless `--secret-prefix` says otherwise (the stack's default). */
-export const DEFAULT_SECRET_PREFIX = 'triggerhub/';
+export { DEFAULT_SECRET_PREFIX } from '../shared/model/index.ts';
 /** Days a deleted Secrets Manager secret can still be restored, unless `--recovery-window` says otherwise. */
 export const DEFAULT_RECOVERY_WINDOW_DAYS = 7;
 /** Pages of ListSecrets read at most (100 each): a bound, not a limit anyone should meet. */

@@ -7,6 +7,7 @@ import { Grant, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { STAGE_PATTERN } from '../shared/model/job.ts';
 import { acknowledgeWildcardResource } from './nag.ts';
 import { throwIfProblems } from './props-check.ts';
 import {
@@ -122,7 +123,6 @@ export interface TriggerhubStackProps extends StackProps {
 const DEFAULT_WORKER_TIMEOUT = Duration.minutes(5);
 
 /** A stage name: it ends up in a stack name, a secret prefix and a metric namespace. */
-const STAGE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$/;
 /** A KMS key (not an alias: Secrets Manager decrypts with the key, and grants name keys). */
 const KMS_KEY_ARN_PATTERN = /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/;
 

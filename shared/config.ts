@@ -1,6 +1,7 @@
 import { coerce, object, string, url } from 'zod';
 import type { infer as Infer } from 'zod';
 import { ValidationError } from './errors.ts';
+import { DEFAULT_SECRET_PREFIX, STAGE_PATTERN } from './model/job.ts';
 
 /**
  * Every environment variable triggerhub reads, checked once at cold start.
@@ -11,10 +12,10 @@ const EnvSchema = object({
   TRIGGERHUB_QUEUE_URL: string().min(1),
   TRIGGERHUB_PAYLOAD_BUCKET: string().min(1),
   /** Prefix of the Secrets Manager names jobs refer to (job secret `demo` → `triggerhub/demo`). */
-  TRIGGERHUB_SECRET_PREFIX: string().default('triggerhub/'),
+  TRIGGERHUB_SECRET_PREFIX: string().default(DEFAULT_SECRET_PREFIX),
   /** The stack's stage (`cdk deploy -c stage=prod`); unset for the default stage. Reported by `GET /admin/settings`. */
   TRIGGERHUB_STAGE: string()
-    .regex(/^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$/, 'a stage name (lower-case letters, digits, "-")')
+    .regex(STAGE_PATTERN, 'a stage name (lower-case letters, digits, "-")')
     .optional(),
   /** The queue's redrive `maxReceiveCount`: the worker's last attempt records the run as failed. */
   TRIGGERHUB_MAX_RECEIVE_COUNT: coerce.number().int().min(1).max(1000).default(3),

@@ -4,9 +4,10 @@ import { Grant } from 'aws-cdk-lib/aws-iam';
 import { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { checkIntegerInRange, throwIfProblems } from '../props-check.ts';
+import { DEFAULT_SECRET_PREFIX } from '../../shared/model/index.ts';
 
 /** The default `TRIGGERHUB_SECRET_PREFIX`: a job's secret `demo` is the secret `triggerhub/demo`. */
-export const DEFAULT_SECRET_PREFIX = 'triggerhub/';
+export { DEFAULT_SECRET_PREFIX };
 
 /** Characters Secrets Manager allows in a secret name. */
 const SECRET_NAME_CHARS = /^[A-Za-z0-9/_+=.@-]+$/;

@@ -3,8 +3,9 @@ import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ServiceUnavailableError, ValidationError } from '../errors.ts';
 import type { SecretStore } from '../ports.ts';
+import { DEFAULT_SECRET_PREFIX } from '../model/index.ts';
 
-export const DEFAULT_SECRET_PREFIX = 'triggerhub/';
+export { DEFAULT_SECRET_PREFIX };
 const DEFAULT_MAX_AGE_SECONDS = 60;
 
 type Stage = 'AWSCURRENT' | 'AWSPREVIOUS';
