@@ -5,8 +5,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { run } from '../../cli/main.ts';
 import type { CliIo } from '../../cli/main.ts';
+import { runCli } from '../helpers/cli.ts';
 
 const { runLocal } = vi.hoisted(() => ({ runLocal: vi.fn((_opts: unknown) => Promise.resolve()) }));
 vi.mock('../../cli/local/start.ts', () => ({ runLocal }));
@@ -145,16 +145,12 @@ const emptyCwd = mkdtempSync(join(tmpdir(), 'triggerhub-cli-cwd-'));
 
 /** Runs the CLI in-process and captures what it prints. */
 const cli = async (args: string[], io: Partial<CliIo> = {}) => {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
+  const result = await runCli(args, {
     env: {},
     cwd: emptyCwd,
     ...io,
   });
-  return { code, stdout, stderr };
+  return result;
 };
 
 // ── tests ────────────────────────────────────────────────────────────────────

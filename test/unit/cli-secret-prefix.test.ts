@@ -7,8 +7,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { run } from '../../cli/main.ts';
 import type { CliIo } from '../../cli/main.ts';
+import { runCli } from '../helpers/cli.ts';
 
 /**
  * `cdk deploy -c stage=prod` keeps job secrets under `triggerhub-prod/`. A CLI
@@ -73,11 +73,7 @@ describe('the CLI learns the secret prefix of a deployed stack', () => {
   beforeEach(() => sm.reset());
 
   const cli = async (args: string[], io: Partial<CliIo> = {}) => {
-    let stdout = '';
-    let stderr = '';
-    const code = await run(['--endpoint', ENDPOINT, ...args], {
-      stdout: (s) => (stdout += s),
-      stderr: (s) => (stderr += s),
+    const result = await runCli(['--endpoint', ENDPOINT, ...args], {
       env: {},
       cwd: tmpdir(),
       stdinIsTTY: false,
@@ -86,9 +82,9 @@ describe('the CLI learns the secret prefix of a deployed stack', () => {
       now: () => new Date('2026-11-29T10:00:00.000Z'),
       ...io,
     });
-    expect(stdout + stderr).not.toContain(VALUE);
-    expect(stdout + stderr).not.toContain(SECRET);
-    return { code, stdout, stderr };
+    expect(result.stdout + result.stderr).not.toContain(VALUE);
+    expect(result.stdout + result.stderr).not.toContain(SECRET);
+    return result;
   };
 
   it('secrets set writes <stack prefix><name>, after one signed GET /admin/settings', async () => {

@@ -15,8 +15,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { run } from '../../cli/main.ts';
 import type { CliIo } from '../../cli/main.ts';
+import { runCli } from '../helpers/cli.ts';
 import { LocalSecretStore, secretFilePath } from '../../shared/secrets/local-secret-store.ts';
 
 const VALUE = 'hunter2-very-secret';
@@ -31,11 +31,7 @@ describe('triggerhub secrets, on the local stack', () => {
   afterEach(() => rm(cwd, { recursive: true, force: true }));
 
   const cli = async (args: string[], io: Partial<CliIo> = {}) => {
-    let stdout = '';
-    let stderr = '';
-    const code = await run(args, {
-      stdout: (s) => (stdout += s),
-      stderr: (s) => (stderr += s),
+    const result = await runCli(args, {
       env: {},
       cwd,
       stdinIsTTY: false,
@@ -43,7 +39,7 @@ describe('triggerhub secrets, on the local stack', () => {
       promptHidden: () => Promise.reject(new Error('prompt not expected')),
       ...io,
     });
-    return { code, stdout, stderr };
+    return result;
   };
   const fileOf = (name: string) => readFile(secretFilePath(dataDir, name), 'utf8');
 
@@ -159,11 +155,7 @@ describe('triggerhub secrets, on a deployed stack (Secrets Manager)', () => {
 
   const endpoint = 'https://abc123.execute-api.eu-west-1.amazonaws.com/prod';
   const cli = async (args: string[], io: Partial<CliIo> = {}) => {
-    let stdout = '';
-    let stderr = '';
-    const code = await run(['--endpoint', endpoint, ...args], {
-      stdout: (s) => (stdout += s),
-      stderr: (s) => (stderr += s),
+    const result = await runCli(['--endpoint', endpoint, ...args], {
       // Set, so that these tests do not ask the stack for its prefix (cli-secret-prefix.test.ts does).
       env: { TRIGGERHUB_SECRET_PREFIX: 'triggerhub/' },
       cwd: tmpdir(),
@@ -171,7 +163,7 @@ describe('triggerhub secrets, on a deployed stack (Secrets Manager)', () => {
       readStdin: () => Promise.resolve(`${VALUE}\n`),
       ...io,
     });
-    return { code, stdout, stderr };
+    return result;
   };
   const err = <T>(E: new (o: { message: string; $metadata: object }) => T) =>
     new E({ message: 'from the service', $metadata: {} });

@@ -4,8 +4,8 @@ import { join } from 'node:path';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { run } from '../../cli/main.ts';
 import type { CliIo } from '../../cli/main.ts';
+import { runCli } from '../helpers/cli.ts';
 import { verifyHmac } from '../../shared/auth/hmac.ts';
 import type { HmacAuth } from '../../shared/auth/hmac.ts';
 import { LocalSecretStore } from '../../shared/secrets/local-secret-store.ts';
@@ -102,19 +102,15 @@ describe('triggerhub send', () => {
   afterEach(() => rm(cwd, { recursive: true, force: true }));
 
   const cli = async (args: string[], io: Partial<CliIo> = {}) => {
-    let stdout = '';
-    let stderr = '';
-    const code = await run(args, {
-      stdout: (s) => (stdout += s),
-      stderr: (s) => (stderr += s),
+    const result = await runCli(args, {
       env: {},
       cwd,
       now: () => NOW,
       ...io,
     });
     // Whatever happens, the secret is never shown.
-    expect(stdout + stderr).not.toContain(SECRET);
-    return { code, stdout, stderr };
+    expect(result.stdout + result.stderr).not.toContain(SECRET);
+    return result;
   };
 
   it("fills in the job's secret header from the local store and prints the answer", async () => {

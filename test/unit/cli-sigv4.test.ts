@@ -4,6 +4,7 @@ import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { AdminConnectionError, createAdminClient } from '../../cli/admin-client.ts';
 import { run } from '../../cli/main.ts';
 import type { CliIo } from '../../cli/main.ts';
+import { runCli } from '../helpers/cli.ts';
 import {
   AwsCredentialsError,
   SigV4ConfigError,
@@ -506,17 +507,13 @@ describe('admin client with the SigV4 signer', () => {
 
 describe('triggerhub --sigv4 / --region', () => {
   const cli = async (args: string[], io: Partial<CliIo> = {}) => {
-    let stdout = '';
-    let stderr = '';
-    const code = await run(args, {
-      stdout: (s) => (stdout += s),
-      stderr: (s) => (stderr += s),
+    const result = await runCli(args, {
       env: {},
       credentials: staticCredentials(),
       now: () => NOW,
       ...io,
     });
-    return { code, stdout, stderr };
+    return result;
   };
 
   it('signs for a deployed endpoint by default (auto), in the region of its host name', async () => {
