@@ -157,19 +157,28 @@ export const startApiServer = async (
   routes: readonly LocalRoute[],
   options: { host?: string; port: number },
 ): Promise<{ server: Server; url: string; close(): Promise<void> }> => {
+  /** One refusal line, then the JSON answer; the body is not read, so the connection cannot be reused. */
+  const refuseRequest = (
+    req: IncomingMessage,
+    res: ServerResponse,
+    status: number,
+    error: string,
+    message: string,
+  ): void => {
+    const rawPath = rawPathOf(req.url ?? '/');
+    logRefusal(refusalMessageFor(rawPath), {
+      jobId: hookJobIdOf(rawPath),
+      status,
+      reason: error,
+      requestId: randomUUID(),
+      sourceIp: req.socket.remoteAddress,
+    });
+    send(res, status, { error, message }, { connection: 'close' });
+  };
   const server = createServer((req, res) => {
     const rawPath = rawPathOf(req.url ?? '/');
-    const refuse = (status: number, error: string, message: string): void => {
-      logRefusal(refusalMessageFor(rawPath), {
-        jobId: hookJobIdOf(rawPath),
-        status,
-        reason: error,
-        requestId: randomUUID(),
-        sourceIp: req.socket.remoteAddress,
-      });
-      // The body is not read: the connection cannot be reused.
-      send(res, status, { error, message }, { connection: 'close' });
-    };
+    const refuse = (status: number, error: string, message: string): void =>
+      refuseRequest(req, res, status, error, message);
     void (async () => {
       const unsafe = unsafePathReason(rawPath);
       if (unsafe !== undefined) return refuse(400, 'invalid_path', unsafe);
@@ -209,6 +218,10 @@ export const startApiServer = async (
       sourceIp: (socket as Socket).remoteAddress,
     });
     sendRaw(socket, status, error, message);
+  });
+  // An `Expect` other than 100-continue: Node would answer an empty 417 by itself.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    refuseRequest(req, res, 417, 'expectation_failed', 'only "Expect: 100-continue" is supported');
   });
   // Not a proxy: a CONNECT gets a JSON 400 rather than a silently closed socket.
   server.on('connect', (req: IncomingMessage, socket: Duplex) => {

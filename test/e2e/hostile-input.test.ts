@@ -233,6 +233,14 @@ describe('hostile input against npm start', () => {
       [400],
     );
     await expectAnswer(() => socketExchange('GET / HTTP/1.1\r\nHost: x\r\nBad Header\r\n\r\n'), [400]);
+    const expect417 = await expectAnswer(
+      () =>
+        socketExchange(
+          'POST /hooks/demo HTTP/1.1\r\nHost: x\r\nExpect: 200-ok\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}',
+        ),
+      [417],
+    );
+    expect(expect417.body).toContain('expectation_failed');
     await expectAnswer(
       () =>
         socketExchange(

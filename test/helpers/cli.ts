@@ -1,5 +1,16 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CliIo } from '../../cli/main.ts';
 import { run } from '../../cli/main.ts';
+
+/**
+ * An empty folder to run the CLI in: never the repository, where a running
+ * `npm start` records its endpoint (`.triggerhub/endpoint.json`) and the CLI
+ * would talk to it instead of the test's fake.
+ */
+export const emptyCliFolder = (): string => mkdtempSync(join(tmpdir(), 'triggerhub-cli-'));
+const defaultCwd = emptyCliFolder();
 
 export interface CliResult {
   code: number;
@@ -8,7 +19,7 @@ export interface CliResult {
 }
 
 /**
- * Runs the CLI in-process with `io` (defaults: an empty environment) and
+ * Runs the CLI in-process with `io` (defaults: an empty environment, an empty folder) and
  * returns its exit code and everything it printed.
  */
 export const runCli = async (args: string[], io: Partial<CliIo> = {}): Promise<CliResult> => {
@@ -18,6 +29,7 @@ export const runCli = async (args: string[], io: Partial<CliIo> = {}): Promise<C
     stdout: (s) => (stdout += s),
     stderr: (s) => (stderr += s),
     env: {},
+    cwd: defaultCwd,
     ...io,
   });
   return { code, stdout, stderr };

@@ -1,3 +1,4 @@
+import { emptyCliFolder } from '../helpers/cli.ts';
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -134,7 +135,7 @@ describe('an unreachable endpoint', () => {
       stdout: () => undefined,
       stderr: (s) => (stderr += s),
       env: { TRIGGERHUB_SIGV4: 'never' },
-      cwd: tmpdir(),
+      cwd: emptyCliFolder(),
       fetch: refused,
     });
     return { code, stderr };

@@ -1,4 +1,3 @@
-import { tmpdir } from 'node:os';
 import {
   CreateSecretCommand,
   GetSecretValueCommand,
@@ -8,7 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../cli/main.ts';
-import { runCli } from '../helpers/cli.ts';
+import { emptyCliFolder, runCli } from '../helpers/cli.ts';
 
 /**
  * `cdk deploy -c stage=prod` keeps job secrets under `triggerhub-prod/`. A CLI
@@ -75,7 +74,7 @@ describe('the CLI learns the secret prefix of a deployed stack', () => {
   const cli = async (args: string[], io: Partial<CliIo> = {}) => {
     const result = await runCli(['--endpoint', ENDPOINT, ...args], {
       env: {},
-      cwd: tmpdir(),
+      cwd: emptyCliFolder(),
       stdinIsTTY: false,
       readStdin: () => Promise.resolve(`${VALUE}\n`),
       credentials,
@@ -190,7 +189,7 @@ describe('the CLI learns the secret prefix of a deployed stack', () => {
     const stack = fakeStack(prodSettings);
     const out = await cli(['--endpoint', 'http://127.0.0.1:9', 'secrets', 'list'], {
       fetch: stack.fetch,
-      cwd: tmpdir(),
+      cwd: emptyCliFolder(),
     });
     expect(out.code).toBe(0);
     expect(stack.settingsCalls()).toHaveLength(0);

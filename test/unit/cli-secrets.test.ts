@@ -16,7 +16,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../cli/main.ts';
-import { runCli } from '../helpers/cli.ts';
+import { emptyCliFolder, runCli } from '../helpers/cli.ts';
 import { LocalSecretStore, secretFilePath } from '../../shared/secrets/local-secret-store.ts';
 
 const VALUE = 'hunter2-very-secret';
@@ -158,7 +158,7 @@ describe('triggerhub secrets, on a deployed stack (Secrets Manager)', () => {
     const result = await runCli(['--endpoint', endpoint, ...args], {
       // Set, so that these tests do not ask the stack for its prefix (cli-secret-prefix.test.ts does).
       env: { TRIGGERHUB_SECRET_PREFIX: 'triggerhub/' },
-      cwd: tmpdir(),
+      cwd: emptyCliFolder(),
       stdinIsTTY: false,
       readStdin: () => Promise.resolve(`${VALUE}\n`),
       ...io,
