@@ -119,16 +119,19 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
     const payloads = new FilePayloadStore({ dir: join(dataDir, 'payloads') });
     const deps = createDeps(config, { secrets, payloads, integrations: opts.integrations });
 
-    const { present: jobs }: { present: string[] } =
-      opts.examples === false
-        ? { present: [] }
-        : await seedExampleJobs(
-            deps,
-            secrets,
-            dataDir,
-            opts.examplesDir ?? join(REPO_ROOT, 'examples', 'jobs'),
-            print,
-          );
+    if (opts.examples !== false) {
+      await seedExampleJobs(
+        deps,
+        secrets,
+        dataDir,
+        opts.examplesDir ?? join(REPO_ROOT, 'examples', 'jobs'),
+        print,
+      );
+    }
+    // What the table holds, seeded or not (the user's own jobs, and examples kept from earlier starts).
+    const firstJobs = await deps.jobs.list({ limit: 100 });
+    const jobs = firstJobs.items.map((j) => j.id);
+    const jobsShown = `${jobs.join(', ') || 'none'}${firstJobs.nextCursor === undefined ? '' : ', …'}`;
     const requeued = await requeueUnfinished(deps);
 
     const ingestHandler: HttpLambdaHandler = httpHandler(createIngestApp(deps));
@@ -188,9 +191,7 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
       return isAbsolute(rel) || rel.startsWith('..') ? path : rel;
     };
     const shownPath = shown(secretFilePath(dataDir, 'demo'));
-    print(
-      `triggerhub is ready on ${api.url} (data in ${dataDir}; jobs: ${jobs.join(', ') || 'none'}; requeued ${requeued})`,
-    );
+    print(`triggerhub is ready on ${api.url} (data in ${dataDir}; jobs: ${jobsShown}; requeued ${requeued})`);
     if (jobs.includes('demo')) {
       // The CLI finds this stack through the data folder: name it when it is not the one of this folder.
       const cli =
