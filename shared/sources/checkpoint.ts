@@ -247,7 +247,12 @@ const requirePublishMeta = (entries: readonly ChangeEntry[], trigger: CheckPoint
         `${at}session is ${session === undefined ? 'missing' : 'not an object'} (${expected})`,
       );
     }
-    if (textOf(own(session, 'user-name')) === undefined) {
+    // Text only: a number or boolean read as text would pass for a name no administrator has.
+    const userName = own(session, 'user-name');
+    if (userName !== undefined && userName !== null && typeof userName !== 'string') {
+      throw new ValidationError(`${at}session.user-name is not a string (${expected})`);
+    }
+    if (typeof userName !== 'string' || userName.trim() === '') {
       throw new ValidationError(`${at}session.user-name is missing (${expected})`);
     }
   }
