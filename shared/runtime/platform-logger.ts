@@ -73,6 +73,20 @@ export const MAX_LOG_EVENT_BYTES = 16 * KIB;
 const MAX_MESSAGE_BYTES = 8 * KIB;
 /** One field's share, in JSON: its serialized value. */
 const MAX_FIELD_BYTES = 4 * KIB;
+/** Powertools' own keys and the platform's identifying fields: never dropped for room. */
+const LEADING_KEYS = new Set([
+  'level',
+  'message',
+  'timestamp',
+  'service',
+  'runId',
+  'jobId',
+  'status',
+  'reason',
+  'requestId',
+  'correlation_id',
+  ...LAMBDA_KEYS,
+]);
 /** Kept free for the JSON punctuation and the note saying fields were dropped. */
 const EVENT_RESERVE = 256;
 
@@ -172,12 +186,12 @@ const jsonBytes = (text: string): number => Buffer.byteLength(JSON.stringify(tex
 const cutForJson = (text: string, maxBytes: number): string => {
   if (jsonBytes(text) <= maxBytes) return text;
   let target = maxBytes;
-  // Each round drops as many bytes as the escapes overshot (a byte is at most 6 in JSON): a few rounds.
+  // Each round scales the prefix by how much its JSON overshot (a byte is at most 6 in JSON): a few rounds.
   for (let i = 0; i < 32 && target > Buffer.byteLength(CUT_MARK); i++) {
     const fit = cutText(text, target);
-    const over = jsonBytes(fit) - maxBytes;
-    if (over <= 0) return fit;
-    target -= over;
+    const size = jsonBytes(fit);
+    if (size <= maxBytes) return fit;
+    target = Math.min(target - 1, Math.floor((target * maxBytes) / size));
   }
   return CUT_MARK.trim();
 };
@@ -194,11 +208,14 @@ export const boundLogAttributes = (
   attributes: Readonly<Record<string, unknown>>,
   replacer: () => (key: string, value: unknown) => unknown = () => (_k, v) => v,
 ): Record<string, unknown> => {
-  const out: Record<string, unknown> = {};
+  const kept = new Map<string, unknown>();
   let left = MAX_LOG_EVENT_BYTES - EVENT_RESERVE;
   let dropped = 0;
-  for (const [key, value] of Object.entries(attributes)) {
-    if (value === undefined) continue;
+  // The keys that say what and whose the event is get their room first, whatever follows them.
+  const keys = Object.keys(attributes).filter((k) => attributes[k] !== undefined);
+  const first = keys.filter((k) => LEADING_KEYS.has(k));
+  for (const key of [...first, ...keys.filter((k) => !LEADING_KEYS.has(k))]) {
+    const value = attributes[key];
     const name = cutForJson(key, MAX_VALUE_CHARS);
     const room = Math.min(
       key === 'message' ? MAX_MESSAGE_BYTES : MAX_FIELD_BYTES,
@@ -225,8 +242,13 @@ export const boundLogAttributes = (
       bounded = fits ? value : cutForJson(json, room);
       size = fits ? Buffer.byteLength(json) : jsonBytes(bounded as string);
     }
-    out[name] = bounded;
+    kept.set(key, [name, bounded]);
     left -= jsonBytes(name) + 1 + size + 1;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const entry = kept.get(key) as [string, unknown] | undefined;
+    if (entry) out[entry[0]] = entry[1];
   }
   if (dropped > 0) out.droppedFields = dropped;
   return out;
