@@ -6,6 +6,7 @@ import {
 import { JobSchema, type TriggerEvent } from '../../shared/model/index.ts';
 import { RunLogger, resolveParams, type AnyIntegration } from '../../shared/sdk/index.ts';
 import { ingest } from '../../shared/runtime/ingest.ts';
+import { resetLogFormat, useLocalLogFormat } from '../../shared/runtime/platform-logger.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
 import { readSample } from '../helpers/samples.ts';
 
@@ -154,6 +155,32 @@ describe('securechange-ticket-gate as a SecureChange validation job', () => {
       allow: false,
       message: 'no SecureChange ticket in this generic/TEST event: nothing to validate, so it is denied',
     });
+  });
+
+  it("keeps every log line and the verdict small for a 1 MB subject (the review's reproduction)", async () => {
+    // Prepare: the platform's log as npm start prints it
+    const printed: string[] = [];
+    useLocalLogFormat('text', (line) => printed.push(line));
+    const xml = readSample('tufin-securechange/pytos/pytos_testsecurechangehelper_ticket.xml').replace(
+      '<subject>Ticket 445</subject>',
+      `<subject>${'a'.repeat(1_000_000)}</subject>`,
+    );
+
+    // Act
+    let verdict: { result: string; message: string };
+    try {
+      verdict = await post(await setup(), xml);
+    } finally {
+      resetLogFormat();
+    }
+
+    // Assess
+    expect(verdict.result).toBe('failure');
+    expect(verdict.message).toBe(
+      `ticket 445: subject ${JSON.stringify(`${'a'.repeat(200)}…`)} does not match ^Ticket \\d+$`,
+    );
+    expect(printed.some((l) => l.includes('denied: ticket 445: subject "aaa'))).toBe(true);
+    for (const line of printed) expect(line.length).toBeLessThan(2_000);
   });
 
   it('answers success for a ticket by an allowed requester (sample ticket 445)', async () => {

@@ -431,6 +431,21 @@ describe('checkPointAdapter.parse — what a SmartTask always sends', () => {
     );
   });
 
+  it('names no administrator when the sessions of a show-changes answer name different ones', () => {
+    // Prepare
+    const answer = showChangesPayload() as { tasks: [{ 'task-details': [{ changes: unknown[] }] }] };
+    const second = answer.tasks[0]['task-details'][0].changes[1] as { session: Record<string, unknown> };
+    second.session['user-name'] = 'mallory';
+
+    // Act
+    const event = parseJsonBody(answer, exampleJob);
+
+    // Assess: a gate on administrators must see every one; it sees none, and denies
+    expect(event.session?.userName).toBeUndefined();
+    expect(event.session?.changes?.added).toHaveLength(1);
+    expect(parseJsonBody(showChangesPayload(), exampleJob).session?.userName).toBe('aa');
+  });
+
   it.each([
     ['{}', {}, 'initiator, policyPackage, installPolicyResult missing'],
     ['an initiator only', { initiator: 'admin' }, 'policyPackage, installPolicyResult missing'],
