@@ -5,7 +5,7 @@ import type {
   TriggerEvent,
 } from '../../shared/model/index.ts';
 import type { DecideResult, IntegrationLogger, ParamsOf } from '../../shared/sdk/index.ts';
-import { defineIntegration } from '../../shared/sdk/index.ts';
+import { defineIntegration, quote } from '../../shared/sdk/index.ts';
 
 const parameters = {
   requireRuleComments: {
@@ -41,6 +41,24 @@ interface GateVerdict extends DecideResult {
 
 const isBlank = (text: string | undefined): boolean => text === undefined || text.trim() === '';
 
+const ACCESS_RULE = 'access-rule';
+
+/**
+ * An object's type as compared: trimmed, lower case (`Access-Rule` is an
+ * access rule too); undefined when blank or not text.
+ */
+const typeOf = (object: CheckPointObject): string | undefined => {
+  const type: unknown = object.type;
+  if (typeof type !== 'string' || type.trim() === '') return undefined;
+  return type.trim().toLowerCase();
+};
+
+/** A uid as echoed: as is when it is a plain token (a UUID), else quoted; 200 characters at most either way. */
+const ref = (uid: unknown): string => {
+  const text = typeof uid === 'string' ? uid : String(uid);
+  return /^[\w.:-]{1,200}$/.test(text) ? text : quote(text);
+};
+
 const plural = (n: number, word: string): string => `${n} ${word}${n === 1 ? '' : 's'}`;
 
 /** Said whenever the changes were not there to check, so nobody reads it as "nothing changed". */
@@ -59,7 +77,7 @@ const adminViolations = (session: CheckPointSession, params: GateParams): string
   }
   return admins.includes(session.userName)
     ? []
-    : [`administrator "${session.userName}" is not allowed to publish`];
+    : [`administrator ${quote(session.userName)} is not allowed to publish`];
 };
 
 /** The rules, in a fixed order; each violation is named once even when a rule changed in several sessions. */
@@ -71,13 +89,19 @@ const violationsOf = (
   const { added, modified, deleted } = changeSet;
   const changes = added.length + modified.length + deleted.length;
   const violations = new Set<string>();
-  const touchedRules: CheckPointObject[] = [...added, ...modified.map((m) => m.new)].filter(
-    (o) => o.type === 'access-rule',
-  );
-  for (const rule of touchedRules) {
-    if (params.requireRuleNames && isBlank(rule.name)) violations.add(`access rule ${rule.uid} has no name`);
-    if (params.requireRuleComments && isBlank(rule.comments)) {
-      violations.add(`access rule ${rule.uid} has no comments`);
+  const touched: CheckPointObject[] = [...added, ...modified.map((m) => m.new)];
+  for (const object of touched) {
+    const type = typeOf(object);
+    if (type === undefined) {
+      // It may be an access rule: a gate that cannot tell denies, rather than skip what it may have to check.
+      violations.add(`object ${ref(object.uid)} has no type, so it cannot be told from an access rule`);
+      continue;
+    }
+    if (type !== ACCESS_RULE) continue;
+    const uid = ref(object.uid);
+    if (params.requireRuleNames && isBlank(object.name)) violations.add(`access rule ${uid} has no name`);
+    if (params.requireRuleComments && isBlank(object.comments)) {
+      violations.add(`access rule ${uid} has no comments`);
     }
   }
   for (const v of adminViolations(session, params)) violations.add(v);
@@ -133,13 +157,15 @@ const verdictOf = (event: TriggerEvent, params: GateParams): GateVerdict => {
 const logSession = (event: TriggerEvent, logger: IntegrationLogger): void => {
   const s = event.session;
   if (!s) return;
-  const who = s.userName === undefined ? 'an unknown administrator' : `"${s.userName}"`;
+  const who = s.userName === undefined ? 'an unknown administrator' : quote(s.userName);
   const what =
     s.changes === undefined
       ? 'no change set'
       : `${s.changes.added.length} added, ${s.changes.modified.length} modified, ${s.changes.deleted.length} deleted`;
   logger.info(
-    `${s.trigger} session ${s.sessionUid ?? '(no uid)'}${s.sessionName ? ` "${s.sessionName}"` : ''} by ${who}: ${what}`,
+    `${s.trigger} session ${s.sessionUid === undefined ? '(no uid)' : ref(s.sessionUid)}${
+      s.sessionName ? ` ${quote(s.sessionName)}` : ''
+    } by ${who}: ${what}`,
   );
 };
 

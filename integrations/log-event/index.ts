@@ -1,11 +1,14 @@
-import { cutText, defineIntegration } from '../../shared/sdk/index.ts';
+import { cutText, DEFAULT_MAX_LINE_BYTES, defineIntegration } from '../../shared/sdk/index.ts';
 
-/** A payload is logged whole up to this size, cut beyond it. */
-const MAX_LOGGED_BYTES = 8 * 1024;
+/**
+ * A line is logged whole up to this size, cut beyond it: the run logger's own
+ * line cap, so that the cut is made here, once, with the prefix kept.
+ */
+const MAX_LOGGED_BYTES = DEFAULT_MAX_LINE_BYTES;
 
 /**
  * Built-in `log-event`: logs what a job received (source, trigger, delivery id,
- * the normalized ticket or session, the payload as JSON cut at 8 KiB). The
+ * the normalized ticket or session, the payload as JSON; each line cut at 8 KiB). The
  * integration to point a new webhook at first, to see what arrives.
  */
 export const logEvent = defineIntegration({
@@ -22,18 +25,16 @@ export const logEvent = defineIntegration({
     },
   },
   run({ event, params, logger }) {
-    const line = (text: string): void => logger.info(`${params.prefix}${text}`);
+    const line = (text: string): void => logger.info(cutText(`${params.prefix}${text}`, MAX_LOGGED_BYTES));
     line(
       `${event.source}/${event.trigger} event, delivery ${event.deliveryId}, received ${event.receivedAt}`,
     );
-    if (event.ticket) line(`ticket: ${cutText(JSON.stringify(event.ticket), MAX_LOGGED_BYTES)}`);
-    if (event.session) line(`session: ${cutText(JSON.stringify(event.session), MAX_LOGGED_BYTES)}`);
+    if (event.ticket) line(`ticket: ${JSON.stringify(event.ticket)}`);
+    if (event.session) line(`session: ${JSON.stringify(event.session)}`);
     // JSON.stringify gives undefined for an absent payload, whatever its declared type says.
     const json: string | undefined = JSON.stringify(event.payload);
     const bytes = json === undefined ? 0 : Buffer.byteLength(json);
-    line(
-      json === undefined ? 'payload: none' : `payload (${bytes} bytes): ${cutText(json, MAX_LOGGED_BYTES)}`,
-    );
+    line(json === undefined ? 'payload: none' : `payload (${bytes} bytes): ${json}`);
     return {
       message: `logged ${event.source}/${event.trigger} event`,
       output: { source: event.source, trigger: event.trigger, bytes },

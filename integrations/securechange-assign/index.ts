@@ -1,6 +1,6 @@
 import type { ParameterSpec, TriggerEvent } from '../../shared/model/index.ts';
 import type { DecideResult, ParamsOf } from '../../shared/sdk/index.ts';
-import { defineIntegration } from '../../shared/sdk/index.ts';
+import { clip, defineIntegration } from '../../shared/sdk/index.ts';
 import { PermanentError } from '../../shared/errors.ts';
 
 const parameters = {
@@ -69,7 +69,7 @@ const decideFor = (event: TriggerEvent, params: AssignParams): DecideResult => {
   const output = assignmentOf(params);
   return {
     allow: true,
-    message: `ticket ${event.ticket.id}: task "${params.taskName}" for ${list(params.participants).join(', ')}`,
+    message: `ticket ${clip(event.ticket.id)}: task "${params.taskName}" for ${list(params.participants).join(', ')}`,
     output,
   };
 };

@@ -1,6 +1,6 @@
 import type { ParameterSpec, SecureChangeTicket, TriggerEvent } from '../../shared/model/index.ts';
 import type { DecideResult, ParamsOf } from '../../shared/sdk/index.ts';
-import { compilePattern, defineIntegration } from '../../shared/sdk/index.ts';
+import { clip, compilePattern, defineIntegration, quote } from '../../shared/sdk/index.ts';
 import { PermanentError, ValidationError } from '../../shared/errors.ts';
 
 const parameters = {
@@ -48,7 +48,7 @@ export const ticketViolations = (ticket: SecureChangeTicket, params: TicketGateP
     violations.push(
       ticket.requester === undefined
         ? 'the ticket names no requester, and only named requesters are allowed'
-        : `requester "${ticket.requester}" is not allowed`,
+        : `requester ${quote(ticket.requester)} is not allowed`,
     );
   }
   if (params.subjectPattern !== undefined && params.subjectPattern.trim() !== '') {
@@ -61,14 +61,14 @@ export const ticketViolations = (ticket: SecureChangeTicket, params: TicketGateP
       throw new PermanentError(`parameter "subjectPattern": ${e.message}`);
     }
     if (ticket.subject === undefined) {
-      violations.push(`the ticket has no subject, and subjects must match ${params.subjectPattern}`);
+      violations.push(`the ticket has no subject, and subjects must match ${clip(params.subjectPattern)}`);
     } else if (!pattern.test(ticket.subject)) {
-      violations.push(`subject "${ticket.subject}" does not match ${params.subjectPattern}`);
+      violations.push(`subject ${quote(ticket.subject)} does not match ${clip(params.subjectPattern)}`);
     }
   }
   const priorities = params.allowedPriorities ?? [];
   if (priorities.length > 0 && !priorities.includes(ticket.priority ?? '')) {
-    violations.push(`priority "${ticket.priority ?? 'none'}" is not one of ${priorities.join(', ')}`);
+    violations.push(`priority ${quote(ticket.priority ?? 'none')} is not one of ${priorities.join(', ')}`);
   }
   return violations;
 };
@@ -88,14 +88,23 @@ const verdictOf = (event: TriggerEvent, params: TicketGateParams): DecideResult 
     };
   }
   const violations = ticketViolations(event.ticket, params);
+  const id = clip(event.ticket.id);
   return violations.length === 0
-    ? { allow: true, message: `ticket ${event.ticket.id} passes validation`, output: { violations } }
+    ? { allow: true, message: `ticket ${id} passes validation`, output: { violations } }
     : {
         allow: false,
-        message: `ticket ${event.ticket.id}: ${violations.join('; ')}`,
+        message: `ticket ${id}: ${violations.join('; ')}`,
         output: { violations },
       };
 };
+
+/**
+ * The ticket as one log line: its JSON with every text clipped to 200
+ * characters, so a 1 MB subject cannot make a 1 MB line (the ticket has a
+ * fixed set of fields, so the line is bounded).
+ */
+const ticketLine = (ticket: SecureChangeTicket): string =>
+  `ticket: ${JSON.stringify(ticket, (_k, v: unknown) => (typeof v === 'string' ? clip(v) : v))}`;
 
 /**
  * SecureChange ticket validation (a decision job behind a validation or risk
@@ -109,13 +118,13 @@ export const secureChangeTicketGate = defineIntegration({
     'Validates a SecureChange ticket: requester, subject pattern and priority rules; the verdict names each violation.',
   parameters,
   decide: ({ event, params, logger }) => {
-    if (event.ticket) logger.info(`ticket: ${JSON.stringify(event.ticket)}`);
+    if (event.ticket) logger.info(ticketLine(event.ticket));
     const verdict = verdictOf(event, params);
     logger.info(`${verdict.allow ? 'allowed' : 'denied'}: ${verdict.message}`);
     return verdict;
   },
   run: ({ event, params, logger }) => {
-    if (event.ticket) logger.info(`ticket: ${JSON.stringify(event.ticket)}`);
+    if (event.ticket) logger.info(ticketLine(event.ticket));
     const verdict = verdictOf(event, params);
     logger.info(`${verdict.allow ? 'would allow' : 'would deny'}: ${verdict.message}`);
     return { message: verdict.message, output: { allow: verdict.allow, ...(verdict.output as object) } };

@@ -3,6 +3,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import type { LogItem } from '@aws-lambda-powertools/logger';
 import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
 import type { Context } from 'aws-lambda';
+import { CUT_MARK, cutText } from '../sdk/text.ts';
 
 /** How `npm start` prints the platform's log: readable lines (default) or Powertools JSON. */
 export const LOCAL_LOG_FORMATS = ['text', 'json'] as const;
@@ -62,6 +63,33 @@ const FIELD_LABELS: Readonly<Record<string, string>> = {
 const STANDARD_KEYS = new Set(['level', 'message', 'timestamp', 'service', 'runId', ...LAMBDA_KEYS]);
 const MAX_VALUE_CHARS = 200;
 
+const KIB = 1024;
+/**
+ * No log event is larger than this, text or JSON, whatever it quotes
+ * (CloudWatch cuts events at 256 KB, and one event should stay readable).
+ */
+export const MAX_LOG_EVENT_BYTES = 16 * KIB;
+/** A message's share of {@link MAX_LOG_EVENT_BYTES}. */
+const MAX_MESSAGE_BYTES = 8 * KIB;
+/** One field's share, in JSON: its serialized value. */
+const MAX_FIELD_BYTES = 4 * KIB;
+/** Powertools' own keys and the platform's identifying fields: never dropped for room. */
+const LEADING_KEYS = new Set([
+  'level',
+  'message',
+  'timestamp',
+  'service',
+  'runId',
+  'jobId',
+  'status',
+  'reason',
+  'requestId',
+  'correlation_id',
+  ...LAMBDA_KEYS,
+]);
+/** Kept free for the JSON punctuation and the note saying fields were dropped. */
+const EVENT_RESERVE = 256;
+
 /** Control characters (a newline in a job id or a message) would forge a second line. */
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
@@ -74,7 +102,7 @@ const cut = (text: string): string =>
 const fieldValue = (value: unknown): string => {
   if (value instanceof Error) return fieldValue(`${value.name}: ${value.message}`);
   if (typeof value === 'string') {
-    return /^[\w.:/@+~-]+$/.test(value) ? cut(value) : cut(JSON.stringify(value));
+    return /^[\w.:/@+~-]+$/.test(value) ? cut(value) : escapeControl(cut(JSON.stringify(value)));
   }
   if (typeof value === 'number' || typeof value === 'boolean' || typeof value === 'bigint')
     return String(value);
@@ -138,11 +166,92 @@ export const formatTextLine = (
     ...Object.keys(rest).filter((k) => !(k in FIELD_LABELS)),
   ];
   for (const key of ordered)
-    words.push(`${escapeControl(FIELD_LABELS[key] ?? key)}=${fieldValue(rest[key])}`);
-  const message = escapeControl(
-    typeof attributes.message === 'string' ? attributes.message : fieldValue(attributes.message),
+    words.push(`${escapeControl(cut(FIELD_LABELS[key] ?? key))}=${fieldValue(rest[key])}`);
+  const message = cutText(
+    escapeControl(
+      typeof attributes.message === 'string' ? attributes.message : fieldValue(attributes.message),
+    ),
+    MAX_MESSAGE_BYTES,
   );
-  return [head, `${runId}${message}`, ...words].join(' ');
+  // Many fields (an integration's extra spread) could still add up: the line as a whole is cut too.
+  return cutText([head, `${runId}${message}`, ...words].join(' '), MAX_LOG_EVENT_BYTES);
+};
+
+const jsonBytes = (text: string): number => Buffer.byteLength(JSON.stringify(text));
+
+/**
+ * The longest prefix of `text`, with {@link CUT_MARK}, whose JSON string form
+ * fits in `maxBytes` (escapes counted: a control character is 6 bytes in JSON).
+ */
+const cutForJson = (text: string, maxBytes: number): string => {
+  if (jsonBytes(text) <= maxBytes) return text;
+  let target = maxBytes;
+  // Each round scales the prefix by how much its JSON overshot (a byte is at most 6 in JSON): a few rounds.
+  for (let i = 0; i < 32 && target > Buffer.byteLength(CUT_MARK); i++) {
+    const fit = cutText(text, target);
+    const size = jsonBytes(fit);
+    if (size <= maxBytes) return fit;
+    target = Math.min(target - 1, Math.floor((target * maxBytes) / size));
+  }
+  return CUT_MARK.trim();
+};
+
+/**
+ * The attributes of one log event, bounded so that their JSON is at most
+ * {@link MAX_LOG_EVENT_BYTES}: the message cut at 8 KiB, each other value
+ * kept when its JSON fits in 4 KiB and in what is left, else replaced by its
+ * JSON text cut to fit (a string: the line stays valid JSON, values are cut,
+ * never the serialized line); fields that find no room left are dropped and
+ * counted in `droppedFields`.
+ */
+export const boundLogAttributes = (
+  attributes: Readonly<Record<string, unknown>>,
+  replacer: () => (key: string, value: unknown) => unknown = () => (_k, v) => v,
+): Record<string, unknown> => {
+  const kept = new Map<string, unknown>();
+  let left = MAX_LOG_EVENT_BYTES - EVENT_RESERVE;
+  let dropped = 0;
+  // The keys that say what and whose the event is get their room first, whatever follows them.
+  const keys = Object.keys(attributes).filter((k) => attributes[k] !== undefined);
+  const first = keys.filter((k) => LEADING_KEYS.has(k));
+  for (const key of [...first, ...keys.filter((k) => !LEADING_KEYS.has(k))]) {
+    const value = attributes[key];
+    const name = cutForJson(key, MAX_VALUE_CHARS);
+    const room = Math.min(
+      key === 'message' ? MAX_MESSAGE_BYTES : MAX_FIELD_BYTES,
+      left - jsonBytes(name) - 1,
+    );
+    if (room < 64) {
+      dropped++;
+      continue;
+    }
+    let bounded: unknown;
+    let size: number;
+    if (typeof value === 'string') {
+      bounded = cutForJson(value, room);
+      size = jsonBytes(bounded as string);
+    } else {
+      let json: string | undefined;
+      try {
+        json = JSON.stringify(value, replacer());
+      } catch {
+        json = '"[unserializable]"';
+      }
+      json ??= 'null';
+      const fits = Buffer.byteLength(json) <= room;
+      bounded = fits ? value : cutForJson(json, room);
+      size = fits ? Buffer.byteLength(json) : jsonBytes(bounded as string);
+    }
+    kept.set(key, [name, bounded]);
+    left -= jsonBytes(name) + 1 + size + 1;
+  }
+  const out: Record<string, unknown> = {};
+  for (const key of keys) {
+    const entry = kept.get(key) as [string, unknown] | undefined;
+    if (entry) out[entry[0]] = entry[1];
+  }
+  if (dropped > 0) out.droppedFields = dropped;
+  return out;
 };
 
 /**
@@ -170,6 +279,8 @@ class PlatformLogger extends Logger {
 
   protected override printLog(logLevel: number, log: LogItem): void {
     if (localFormat === undefined) {
+      log.prepareForPrint();
+      log.setAttributes(boundLogAttributes(log.getAttributes(), () => this.getJsonReplacer()));
       super.printLog(logLevel, log);
       return;
     }
@@ -185,7 +296,7 @@ class PlatformLogger extends Logger {
       attributes.function_name = current.functionName;
       attributes.function_request_id = current.awsRequestId;
     }
-    log.setAttributes(attributes);
+    log.setAttributes(boundLogAttributes(attributes, () => this.getJsonReplacer()));
     localSink(JSON.stringify(log.getAttributes(), this.getJsonReplacer()), levelOf(attributes));
   }
 }

@@ -10,7 +10,14 @@ export { defineIntegration, parseManifest } from './define-integration.ts';
 export type { IntegrationDefinition } from './define-integration.ts';
 export { checkJobParams, paramsSchema, resolveParams } from './params.ts';
 export type { ParamsMode, ResolvedParams } from './params.ts';
-export { DEFAULT_MAX_LOG_BYTES, DEFAULT_MAX_LOG_LINES, REDACTED, RunLogger, redact } from './run-logger.ts';
+export {
+  DEFAULT_MAX_LINE_BYTES,
+  DEFAULT_MAX_LOG_BYTES,
+  DEFAULT_MAX_LOG_LINES,
+  REDACTED,
+  RunLogger,
+  redact,
+} from './run-logger.ts';
 export type { RunLoggerOptions } from './run-logger.ts';
 export { CUT_MARK, clip, cutText, MAX_QUOTED_CHARS, quote } from './text.ts';
 export { compilePattern, MAX_PATTERN_LENGTH, patternProblem } from './pattern.ts';

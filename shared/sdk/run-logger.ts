@@ -96,6 +96,12 @@ const KIB = 1024;
 export const DEFAULT_MAX_LOG_LINES = 500;
 /** @see {@link DEFAULT_MAX_LOG_LINES} */
 export const DEFAULT_MAX_LOG_BYTES = 128 * KIB;
+/**
+ * Default cap of one line (its message, `extra` included), in bytes of UTF-8:
+ * a line quoting a 1 MB payload is cut, in the kept log and on stdout alike
+ * (CloudWatch cuts events at 256 KB; a readable log needs far less).
+ */
+export const DEFAULT_MAX_LINE_BYTES = 8 * KIB;
 /** Kept free under the byte cap for the line that says what was dropped. */
 const TRAILER_RESERVE = 256;
 /** A line too large for what is left is cut when at least this much is left, dropped otherwise. */
@@ -125,6 +131,8 @@ export interface RunLoggerOptions {
   maxLines?: number;
   /** Size of the kept log as rendered, in bytes of UTF-8. @default 131072 (128 KiB) */
   maxBytes?: number;
+  /** Size of one line's message (`extra` included), in bytes of UTF-8. @default 8192 (8 KiB) */
+  maxLineBytes?: number;
 }
 
 const lineBytes = (line: LogLine): number => Buffer.byteLength(formatLogLine(line)) + 1;
@@ -135,6 +143,7 @@ const lineBytes = (line: LogLine): number => Buffer.byteLength(formatLogLine(lin
  * written to stdout as structured JSON through Powertools (CloudWatch in AWS).
  * Secret values are replaced by `***` in both, `extra` included.
  *
+ * Each line is cut at 8 KiB by default (after redaction, on stdout too).
  * The kept log is capped (500 lines and 128 KiB by default): once over, the
  * first lines are kept, `truncated` is set, and one final line says how many
  * lines were dropped. Stdout gets every line.
@@ -152,6 +161,7 @@ export class RunLogger implements IntegrationLogger {
   readonly #out: Logger;
   readonly #maxLines: number;
   readonly #maxBytes: number;
+  readonly #maxLineBytes: number;
   readonly #kept: LogLine[] = [];
   #bytes = 0;
   #truncated = false;
@@ -163,6 +173,7 @@ export class RunLogger implements IntegrationLogger {
     this.#secrets = secretsToRedact(options.redact ?? []);
     this.#maxLines = options.maxLines ?? DEFAULT_MAX_LOG_LINES;
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_LOG_BYTES;
+    this.#maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
     // A child, not appendPersistentKeys: the parent is shared by concurrent runs.
     this.#out = (options.logger ?? parentLogger()).createChild({
       persistentKeys: { runId: options.runId, jobId: options.jobId },
@@ -212,17 +223,30 @@ export class RunLogger implements IntegrationLogger {
   }
 
   #write(level: LogLevel, message: unknown, extra?: Record<string, unknown>): void {
+    // Redact first, cut second: cutting first could split a secret at the cut
+    // and leave its first characters, no longer a whole match, unredacted.
+    const max = this.#maxLineBytes;
     // Plain-JS integrations may log anything: make it text before redacting.
-    const text = redact(
+    const redacted = redact(
       typeof message === 'string' ? message : (JSON.stringify(safeValue(message, [])) ?? ''),
       this.#secrets,
     );
+    const text = cutText(redacted, max);
     const safeExtra = extra === undefined ? undefined : safeValue(extra, this.#secrets);
+    const extraJson = safeExtra === undefined ? undefined : JSON.stringify(safeExtra);
     const method = POWERTOOLS_METHOD[level];
-    if (safeExtra === undefined) this.#out[method](text);
-    else this.#out[method](text, { extra: safeExtra });
-    const full = safeExtra === undefined ? text : `${text} ${JSON.stringify(safeExtra)}`;
-    this.#keep({ ts: this.#clock.now().toISOString(), level, message: redact(full, this.#secrets) });
+    if (extraJson === undefined) this.#out[method](text);
+    // Too large an extra goes out as its cut JSON text: still one valid JSON line.
+    else
+      this.#out[method](text, {
+        extra: Buffer.byteLength(extraJson) <= max ? safeExtra : cutText(extraJson, max),
+      });
+    const full = extraJson === undefined ? redacted : `${redacted} ${extraJson}`;
+    this.#keep({
+      ts: this.#clock.now().toISOString(),
+      level,
+      message: cutText(redact(full, this.#secrets), max),
+    });
   }
 
   #keep(line: LogLine): void {

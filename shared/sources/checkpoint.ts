@@ -247,7 +247,12 @@ const requirePublishMeta = (entries: readonly ChangeEntry[], trigger: CheckPoint
         `${at}session is ${session === undefined ? 'missing' : 'not an object'} (${expected})`,
       );
     }
-    if (textOf(own(session, 'user-name')) === undefined) {
+    // Text only: a number or boolean read as text would pass for a name no administrator has.
+    const userName = own(session, 'user-name');
+    if (userName !== undefined && userName !== null && typeof userName !== 'string') {
+      throw new ValidationError(`${at}session.user-name is not a string (${expected})`);
+    }
+    if (typeof userName !== 'string' || userName.trim() === '') {
       throw new ValidationError(`${at}session.user-name is missing (${expected})`);
     }
   }
@@ -284,13 +289,19 @@ const customDataOf = (data: PlainRecord): Record<string, unknown> => {
 
 /**
  * Session meta-data: the top-level `session`, else the first entry's (the
- * first session of a show-changes answer, its newest publish).
+ * first session of a show-changes answer, its newest publish). `userName` is
+ * the administrator every session names; when the sessions of a show-changes
+ * answer name different ones it is left out, so that a gate on
+ * administrators sees an unknown one (and denies) rather than check the
+ * first and let the others' changes through.
  */
 const sessionMeta = (
   entries: readonly ChangeEntry[],
 ): Pick<CheckPointSession, 'sessionUid' | 'sessionName' | 'publishTime' | 'userName' | 'domain'> => {
-  const meta = entries.map(({ entry }) => asRecord(own(entry, 'session'))).find((s) => s !== undefined);
+  const sessions = entries.map(({ entry }) => asRecord(own(entry, 'session')));
+  const meta = sessions.find((s) => s !== undefined);
   if (meta === undefined) return {};
+  const admins = new Set(sessions.map((s) => textOf(own(s, 'user-name'))));
   const published = own(meta, 'publish-time');
   const domain = own(meta, 'domain-info') ?? own(meta, 'domain');
   return {
@@ -299,7 +310,7 @@ const sessionMeta = (
     publishTime: toIsoDate(
       textOf(own(published, 'posix')) ?? textOf(own(published, 'iso-8601')) ?? textOf(published),
     ),
-    userName: textOf(own(meta, 'user-name')),
+    userName: admins.size === 1 ? textOf(own(meta, 'user-name')) : undefined,
     domain: isRecord(domain)
       ? compact({
           uid: textOf(own(domain, 'uid')),

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { checkpointPublishGate } from '../../integrations/index.ts';
 import type { CheckPointSession, TriggerEvent } from '../../shared/model/index.ts';
-import { CheckPointObjectSchema } from '../../shared/model/index.ts';
+import { CheckPointObjectSchema, type CheckPointObject } from '../../shared/model/index.ts';
 import type { Clock } from '../../shared/ports.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { RunLogger, resolveParams } from '../../shared/sdk/index.ts';
@@ -336,5 +336,105 @@ describe('checkpoint-publish-gate', () => {
     expect(allowed.lines.slice(1).map((l) => [l.level, l.message])).toEqual([
       ['INFO', 'would allow: 4 changes checked, no violation'],
     ]);
+  });
+
+  describe('reads rule types as Check Point may spell them, and denies what it cannot classify', () => {
+    const withAdded = (object: Record<string, unknown>): SessionWithChanges => {
+      const session = tidySession();
+      return {
+        ...session,
+        changes: { ...session.changes, added: [...session.changes.added, object as CheckPointObject] },
+      };
+    };
+
+    it.each(['Access-Rule', ' ACCESS-RULE ', 'access-rule\t'])(
+      'checks an added %j as an access rule',
+      async (type) => {
+        // Act
+        const result = await decide(eventWith(withAdded({ uid: 'r-case', type, name: 'x' })));
+
+        // Assess
+        expect(result).toMatchObject({ allow: false, message: 'access rule r-case has no comments' });
+      },
+    );
+
+    it.each(['', '   '])(
+      'denies an added object whose type is %j: it may be an access rule',
+      async (type) => {
+        // Act
+        const result = await decide(eventWith(withAdded({ uid: 'o-1', type })), ALL_RULE_CHECKS_OFF);
+
+        // Assess
+        expect(result).toMatchObject({
+          allow: false,
+          message: 'object o-1 has no type, so it cannot be told from an access rule',
+        });
+      },
+    );
+
+    it('denies an object with no type at all, or one that is not text (a stored event from before the check)', async () => {
+      // Act
+      const missing = await decide(eventWith(withAdded({ uid: 'o-2' })), ALL_RULE_CHECKS_OFF);
+      const numeric = await decide(eventWith(withAdded({ uid: 'o-3', type: 7 })), ALL_RULE_CHECKS_OFF);
+
+      // Assess
+      expect(missing).toMatchObject({
+        allow: false,
+        message: expect.stringMatching(/^object o-2 has no type/),
+      });
+      expect(numeric).toMatchObject({
+        allow: false,
+        message: expect.stringMatching(/^object o-3 has no type/),
+      });
+    });
+  });
+
+  describe('echoes at most 200 characters of what it was sent', () => {
+    const huge = 'u'.repeat(300_000);
+    const clipped = JSON.stringify(`${'u'.repeat(200)}…`);
+
+    it('quotes a 300k user name, rule uid and session name clipped, in log lines and violations', async () => {
+      // Prepare
+      const session = tidySession();
+      const event = eventWith({
+        ...session,
+        userName: huge,
+        sessionUid: huge,
+        sessionName: huge,
+        changes: {
+          ...session.changes,
+          added: [{ uid: huge, type: 'access-rule' }],
+        },
+      });
+
+      // Act
+      const { result, lines } = await call('decide', event, { allowedAdmins: 'alice' });
+
+      // Assess
+      expect(result).toMatchObject({
+        allow: false,
+        message:
+          `access rule ${clipped} has no name; access rule ${clipped} has no comments; ` +
+          `administrator ${clipped} is not allowed to publish`,
+      });
+      expect(lines).toHaveLength(2);
+      for (const line of lines) expect(line.message.length).toBeLessThan(1_500);
+      expect(lines[0]?.message).toBe(
+        `before-publish session ${clipped} ${clipped} by ${clipped}: 1 added, 2 modified, 1 deleted`,
+      );
+    });
+
+    it('leaves a plain uid unquoted, and quotes one with spaces or quotes in it', async () => {
+      // Act
+      const result = await decide(
+        eventWith({
+          ...tidySession(),
+          changes: { added: [{ uid: 'a"b; x', type: 'access-rule', name: 'n' }], modified: [], deleted: [] },
+        }),
+      );
+
+      // Assess
+      expect(result).toMatchObject({ message: 'access rule "a\\"b; x" has no comments' });
+    });
   });
 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { assignmentOf, secureChangeAssign } from '../../integrations/securechange-assign/index.ts';
 import { JobSchema } from '../../shared/model/index.ts';
 import { ingest } from '../../shared/runtime/ingest.ts';
+import { RunLogger, type AnyIntegration } from '../../shared/sdk/index.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
 import { REPO_ROOT } from '../helpers/local-process.ts';
 
@@ -50,5 +51,35 @@ describe('securechange-assign', () => {
       '<participant_username>alice</participant_username>\n      <participant_username>bob</participant_username>',
     );
     expect(answer.response.body).toContain('<assignment_mode>self</assignment_mode>');
+  });
+
+  it('echoes at most 200 characters of a huge ticket id, in its message and log line', async () => {
+    // Prepare
+    const logger = new RunLogger({ runId: 'r-1', jobId: 'a', clock: { now: () => new Date(0) } });
+    const decide = (secureChangeAssign as AnyIntegration).decide;
+    if (!decide) throw new Error('no decide');
+
+    // Act
+    const result = await decide({
+      event: {
+        source: 'securechange',
+        trigger: 'PRE_ASSIGNMENT_SCRIPT',
+        deliveryId: 'd-1',
+        receivedAt: '2026-11-22T10:00:00.000Z',
+        headers: {},
+        query: {},
+        payload: {},
+        ticket: { id: '9'.repeat(1_000_000) },
+      },
+      params: { taskName: 'Net', participants: 'alice', assignmentMode: 'self' },
+      logger,
+      signal: new AbortController().signal,
+      runId: 'r-1',
+      jobId: 'a',
+    });
+
+    // Assess
+    expect(result.message).toBe(`ticket ${'9'.repeat(200)}…: task "Net" for alice`);
+    expect(logger.lines.map((l) => l.message)).toEqual([result.message]);
   });
 });

@@ -3,8 +3,10 @@ import {
   secureChangeTicketGate,
   ticketViolations,
 } from '../../integrations/securechange-ticket-gate/index.ts';
-import { JobSchema } from '../../shared/model/index.ts';
+import { JobSchema, type TriggerEvent } from '../../shared/model/index.ts';
+import { RunLogger, resolveParams, type AnyIntegration } from '../../shared/sdk/index.ts';
 import { ingest } from '../../shared/runtime/ingest.ts';
+import { resetLogFormat, useLocalLogFormat } from '../../shared/runtime/platform-logger.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
 import { readSample } from '../helpers/samples.ts';
 
@@ -155,6 +157,32 @@ describe('securechange-ticket-gate as a SecureChange validation job', () => {
     });
   });
 
+  it("keeps every log line and the verdict small for a 1 MB subject (the review's reproduction)", async () => {
+    // Prepare: the platform's log as npm start prints it
+    const printed: string[] = [];
+    useLocalLogFormat('text', (line) => printed.push(line));
+    const xml = readSample('tufin-securechange/pytos/pytos_testsecurechangehelper_ticket.xml').replace(
+      '<subject>Ticket 445</subject>',
+      `<subject>${'a'.repeat(1_000_000)}</subject>`,
+    );
+
+    // Act
+    let verdict: { result: string; message: string };
+    try {
+      verdict = await post(await setup(), xml);
+    } finally {
+      resetLogFormat();
+    }
+
+    // Assess
+    expect(verdict.result).toBe('failure');
+    expect(verdict.message).toBe(
+      `ticket 445: subject ${JSON.stringify(`${'a'.repeat(200)}…`)} does not match ^Ticket \\d+$`,
+    );
+    expect(printed.some((l) => l.includes('denied: ticket 445: subject "aaa'))).toBe(true);
+    for (const line of printed) expect(line.length).toBeLessThan(2_000);
+  });
+
   it('answers success for a ticket by an allowed requester (sample ticket 445)', async () => {
     const verdict = await post(
       await setup(),
@@ -170,5 +198,67 @@ describe('securechange-ticket-gate as a SecureChange validation job', () => {
     );
     expect(verdict.result).toBe('failure');
     expect(verdict.message).toContain('subject "Server Decomm Ticket" does not match ^Ticket \\d+$');
+  });
+});
+
+describe('securechange-ticket-gate echoes at most 200 characters of what it was sent', () => {
+  const huge = 'a'.repeat(1_000_000);
+  const decideOn = async (ticketFields: Record<string, string>) => {
+    const { params } = await resolveParams(
+      secureChangeTicketGate.manifest,
+      { allowedRequesters: 'tzachi', subjectPattern: '^CHG\\d+', allowedPriorities: ['Normal'] },
+      { getVersions: () => Promise.resolve([]) },
+    );
+    const logger = new RunLogger({ runId: 'r-1', jobId: 'sc', clock: { now: () => new Date(0) } });
+    const event: TriggerEvent = {
+      source: 'securechange',
+      trigger: 'ADVANCE',
+      deliveryId: 'd-1',
+      receivedAt: '2026-11-22T10:00:00.000Z',
+      headers: {},
+      query: {},
+      payload: {},
+      ticket: { id: '7', ...ticketFields },
+    };
+    const decide = (secureChangeTicketGate as AnyIntegration).decide;
+    if (!decide) throw new Error('no decide');
+    const verdict = await decide({
+      event,
+      params,
+      logger,
+      signal: new AbortController().signal,
+      runId: 'r-1',
+      jobId: 'sc',
+    });
+    return { verdict, lines: logger.lines.map((l) => l.message) };
+  };
+
+  it('quotes a 1 MB subject, requester and priority clipped, in the verdict and in every log line', async () => {
+    // Act
+    const { verdict, lines } = await decideOn({ subject: huge, requester: huge, priority: huge });
+
+    // Assess
+    const clipped = JSON.stringify(`${'a'.repeat(200)}…`);
+    expect(verdict.allow).toBe(false);
+    expect(verdict.message).toBe(
+      `ticket 7: requester ${clipped} is not allowed; subject ${clipped} does not match ^CHG\\d+; ` +
+        `priority ${clipped} is not one of Normal`,
+    );
+    expect(lines).toHaveLength(2);
+    for (const line of lines) expect(line.length).toBeLessThan(1_000);
+    expect(lines[0]).toContain(`"subject":"${'a'.repeat(200)}…"`);
+  });
+
+  it('clips a 1 MB ticket id in the verdict', async () => {
+    // Act
+    const { verdict } = await decideOn({
+      id: huge,
+      subject: 'CHG1',
+      requester: 'tzachi',
+      priority: 'Normal',
+    });
+
+    // Assess
+    expect(verdict).toMatchObject({ allow: true, message: `ticket ${'a'.repeat(200)}… passes validation` });
   });
 });

@@ -273,3 +273,104 @@ describe('a refused webhook through the local API server', () => {
     expect(line).not.toContain('wrong-secret-value');
   });
 });
+
+describe('every platform log event is bounded (16 KiB), whatever it quotes', () => {
+  const MAX = 16 * 1024;
+  const huge = 'a'.repeat(1_000_000);
+  /** A control character is 6 bytes in JSON: a cut by characters or raw bytes alone would overshoot. */
+  const controls = '\u0001'.repeat(100_000);
+  const manyKeys = Object.fromEntries(Array.from({ length: 5_000 }, (_, i) => [`key${i}`, `value ${i}`]));
+
+  it('text: cuts the message at 8 KiB and the whole line at 16 KiB, keeping the 200-character field cut', () => {
+    const out = capture('text');
+    platformLogger.warn(`denied: subject ${huge}`, { jobId: 'demo', subject: huge });
+    platformLogger.info('many fields', { extra: manyKeys });
+    const [first, second] = out.lines.map((l) => l.line);
+    expect(first).toMatch(/ …\[cut\] job=demo subject=a{200}…$/);
+    expect(Buffer.byteLength(first ?? '')).toBeLessThan(9 * 1024);
+    expect(Buffer.byteLength(second ?? '')).toBeLessThanOrEqual(MAX);
+    expect(second?.endsWith(' …[cut]')).toBe(true);
+  });
+
+  it.each([
+    ['a 1 MB message and field', () => platformLogger.info(`ticket: ${huge}`, { subject: huge })],
+    ['control characters', () => platformLogger.info(controls, { reason: controls })],
+    ['an extra object of 5,000 keys', () => platformLogger.info('many', { extra: manyKeys })],
+    [
+      'many large fields',
+      () =>
+        platformLogger.info(
+          'm',
+          Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, huge.slice(0, 10_000)])),
+        ),
+    ],
+  ])('json: %s gives one valid JSON line of at most 16 KiB, values cut', (_label, log) => {
+    const out = capture('json');
+    platformLogger.addContext(localContext('triggerhub-worker'));
+    log();
+    expect(out.lines).toHaveLength(1);
+    const line = out.lines[0]?.line ?? '';
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(MAX);
+    const item = JSON.parse(line) as Record<string, unknown>;
+    expect(item).toMatchObject({ level: 'INFO', service: 'triggerhub', function_name: 'triggerhub-worker' });
+    // eslint-disable-next-line no-control-regex -- the control characters are the input under test
+    expect(String(item.message)).toMatch(/^(ticket: a+|\u0001+|many|m)( …\[cut\])?$/);
+  });
+
+  it('json: keeps small lines whole, values as they were', () => {
+    const out = capture('json');
+    platformLogger.info('run finished', { jobId: 'demo', attempt: 2, extra: { a: [1, 2] } });
+    const item = JSON.parse(out.lines[0]?.line ?? '') as Record<string, unknown>;
+    expect(item).toMatchObject({ message: 'run finished', jobId: 'demo', attempt: 2, extra: { a: [1, 2] } });
+    expect(item).not.toHaveProperty('droppedFields');
+  });
+
+  it('json: counts the fields it had no room for', () => {
+    const out = capture('json');
+    platformLogger.info(
+      'm',
+      Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`f${i}`, huge.slice(0, 10_000)])),
+    );
+    const item = JSON.parse(out.lines[0]?.line ?? '') as Record<string, unknown>;
+    expect(item.f0).toMatch(/^a+ …\[cut\]$/);
+    expect(item.droppedFields).toBeGreaterThan(40);
+  });
+
+  it('in Lambda (Powertools JSON, no local format): a 1 MB message and field give one valid line of at most 16 KiB', () => {
+    const written: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      written.push(String(chunk));
+      return true;
+    });
+    platformLogger.addContext(localContext('triggerhub-Ingest', 'aws-req-2'));
+    platformLogger.info(`denied: ${huge}`, { subject: huge, err: new Error(huge) });
+    vi.mocked(process.stdout.write).mockRestore();
+    const line = written.join('').trimEnd();
+    expect(line.split('\n')).toHaveLength(1);
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(MAX);
+    const item = JSON.parse(line) as Record<string, unknown>;
+    expect(item).toMatchObject({
+      level: 'INFO',
+      function_name: 'triggerhub-Ingest',
+      function_request_id: 'aws-req-2',
+    });
+    expect(String(item.message)).toMatch(/^denied: a+ …\[cut\]$/);
+    expect(String(item.subject)).toMatch(/^a+ …\[cut\]$/);
+  });
+
+  it('bounds a run logger line end to end: redacted, cut at 8 KiB, then within the event cap', () => {
+    const out = capture('json');
+    const logger = new RunLogger({
+      runId: 'R1',
+      jobId: 'demo',
+      clock: { now: () => at },
+      logger: platformLogger,
+      redact: ['top-secret-value'],
+    });
+    logger.info(`${'x'.repeat(8 * 1024 - 20)}top-secret-value${huge}`, { blob: huge });
+    const line = out.lines[0]?.line ?? '';
+    expect(Buffer.byteLength(line)).toBeLessThanOrEqual(MAX);
+    expect(line).not.toContain('top-');
+    expect(JSON.parse(line)).toMatchObject({ runId: 'R1', jobId: 'demo' });
+  });
+});

@@ -221,6 +221,59 @@ describe('RunLogger', () => {
     expect(messages.at(-1)).toBe(`log capped at 500 lines / 128 KiB: ${200 - kept} more lines dropped`);
   });
 
+  it('cuts each line at 8 KiB, kept and printed alike, with the cut mark', () => {
+    // Prepare
+    const parent = new Logger({ serviceName: 'triggerhub' });
+    const logger = new RunLogger({ runId: 'r-1', jobId: 'j-1', clock: tickingClock(), logger: parent });
+
+    // Act
+    logger.info(`ticket: ${'a'.repeat(1_000_000)}`);
+    logger.info('small', { blob: 'b'.repeat(1_000_000) });
+
+    // Assess
+    const [first, second] = logger.lines;
+    for (const line of [first, second]) {
+      expect(Buffer.byteLength(line?.message ?? '')).toBeLessThanOrEqual(8 * 1024);
+      expect(Buffer.byteLength(line?.message ?? '')).toBeGreaterThan(8 * 1024 - 12);
+      expect(line?.message.endsWith(' …[cut]')).toBe(true);
+    }
+    expect(second?.message.startsWith('small {"blob":"bbb')).toBe(true);
+    const [printedFirst, printedSecond] = output.records();
+    expect(Buffer.byteLength(String(printedFirst?.message))).toBeLessThanOrEqual(8 * 1024);
+    // A too-large extra goes out as its cut JSON text, in a line that is still JSON.
+    expect(printedSecond?.message).toBe('small');
+    expect(typeof printedSecond?.extra).toBe('string');
+    expect(Buffer.byteLength(String(printedSecond?.extra))).toBeLessThanOrEqual(8 * 1024);
+    expect(logger.truncated).toBe(false);
+  });
+
+  it('redacts before it cuts: a secret across the cut shows none of its characters', () => {
+    // Prepare: the secret starts 20 bytes before the 8 KiB cut, so a cut-then-redact would leave its start
+    const secret = 'SECRETVALUE-0123456789-abcdefghijklmnopqrstuvwxyz';
+    const parent = new Logger({ serviceName: 'triggerhub' });
+    const logger = new RunLogger({
+      runId: 'r-1',
+      jobId: 'j-1',
+      clock: tickingClock(),
+      logger: parent,
+      redact: [secret],
+    });
+    const filler = 'x'.repeat(8 * 1024 - 9 - 20);
+
+    // Act
+    logger.info(`${filler}${secret} tail`);
+    logger.info('extra', { text: `${filler}${secret}` });
+
+    // Assess
+    const kept = logger.render();
+    const printed = JSON.stringify(output.records());
+    for (const text of [kept, printed]) {
+      expect(text).not.toContain('SECRETV');
+      expect(text).not.toContain('SECRET');
+    }
+    expect(logger.lines[0]?.message).toBe(`${filler}*** tail`);
+  });
+
   it('keeps at most 500 lines by default', () => {
     // Prepare
     const logger = new RunLogger({ runId: 'r-1', jobId: 'j-1', clock: tickingClock() });

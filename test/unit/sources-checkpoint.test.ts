@@ -397,6 +397,14 @@ describe('checkPointAdapter.parse — what a SmartTask always sends', () => {
     ['a session that is not an object', { session: 'aa' }, 'session is not an object'],
     ['a session without user-name', { session: { 'session-uid': 'u-1' } }, 'session.user-name is missing'],
     ['a blank user-name', { session: { 'user-name': '  ' } }, 'session.user-name is missing'],
+    ['a user-name that is a number', { session: { 'user-name': 1 } }, 'session.user-name is not a string'],
+    ['a user-name that is true', { session: { 'user-name': true } }, 'session.user-name is not a string'],
+    [
+      'a user-name that is an object',
+      { session: { 'user-name': { a: 1 } } },
+      'session.user-name is not a string',
+    ],
+    ['a null user-name', { session: { 'user-name': null } }, 'session.user-name is missing'],
   ])('refuses %s', (_label, payload, start) => {
     // Act
     const error = errorOf(() => parseJsonBody(payload, exampleJob));
@@ -421,6 +429,21 @@ describe('checkPointAdapter.parse — what a SmartTask always sends', () => {
     expect((error as Error).message).toMatch(
       /^tasks\[0\]\.task-details\[0\]\.changes\[1\]\.session\.user-name is missing/,
     );
+  });
+
+  it('names no administrator when the sessions of a show-changes answer name different ones', () => {
+    // Prepare
+    const answer = showChangesPayload() as { tasks: [{ 'task-details': [{ changes: unknown[] }] }] };
+    const second = answer.tasks[0]['task-details'][0].changes[1] as { session: Record<string, unknown> };
+    second.session['user-name'] = 'mallory';
+
+    // Act
+    const event = parseJsonBody(answer, exampleJob);
+
+    // Assess: a gate on administrators must see every one; it sees none, and denies
+    expect(event.session?.userName).toBeUndefined();
+    expect(event.session?.changes?.added).toHaveLength(1);
+    expect(parseJsonBody(showChangesPayload(), exampleJob).session?.userName).toBe('aa');
   });
 
   it.each([
@@ -512,6 +535,20 @@ describe('checkPointAdapter.parse — what a SmartTask always sends', () => {
 
     // Assess
     expect(event.session?.changes).toEqual({ added: [], modified: [], deleted: [] });
+  });
+
+  it.each([
+    ['missing', { uid: 'o-1' }],
+    ['a number', { uid: 'o-1', type: 7 }],
+  ])('refuses an added object whose type is %s, naming where', (_label, object) => {
+    // Act
+    const error = errorOf(() =>
+      parseJsonBody({ ...beforePublishPayload(), operations: { 'added-objects': [object] } }, exampleJob),
+    );
+
+    // Assess
+    expect(error).toBeInstanceOf(ValidationError);
+    expect((error as Error).message).toMatch(/^operations\.added-objects\[0\]\.type: /);
   });
 
   it('refuses operations that are not an object, naming where', () => {
