@@ -1,6 +1,7 @@
 import { ServiceUnavailableError, errorMessage } from '../errors.ts';
 import type { JobStore, SecretStore } from '../ports.ts';
 import { platformLogger } from '../runtime/platform-logger.ts';
+import { isUnavailableError } from './unavailable.ts';
 
 export interface LastKnownOptions {
   /** How long a remembered value may stand in for an unreachable store. @default 15 minutes */
@@ -17,11 +18,19 @@ const DEFAULTS = { maxStaleMs: 15 * 60_000, timeoutMs: 2_000, maxEntries: 1_000 
 
 /**
  * Reads through to a store every time and remembers each answer; when the
- * store fails or hangs, the last answer it gave (no older than `maxStaleMs`)
- * stands in for it. A warm function so keeps answering a webhook whose job it
- * has seen — a decision job then reaches its `onError` verdict instead of a
- * 5xx to Check Point or SecureChange — while a fresh answer always wins, so a
- * changed job or a rotated secret takes effect at once.
+ * store is unavailable or hangs, the last answer it gave (no older than
+ * `maxStaleMs`) stands in for it. A warm function so keeps answering a
+ * webhook whose job it has seen — a decision job then reaches its `onError`
+ * verdict instead of a 5xx to Check Point or SecureChange — while a fresh
+ * answer always wins, so a changed job or a rotated secret takes effect at
+ * once.
+ *
+ * Only unavailability falls back ({@link isUnavailableError}: a
+ * ServiceUnavailableError, throttling, a 5xx, a network error, or this
+ * wrapper's own time-out). Any other failure — a validation or permission
+ * error, a bug — is thrown as it is and forgets the remembered answer: a
+ * store that answers "no" must never be overruled by what it said before
+ * (a revoked secret would otherwise keep authenticating for `maxStaleMs`).
  */
 export const lastKnown = <V>(
   what: string,
@@ -53,6 +62,10 @@ export const lastKnown = <V>(
       if (remembered.size > maxEntries) remembered.delete(remembered.keys().next().value as string);
       return value;
     } catch (e) {
+      if (!isUnavailableError(e)) {
+        remembered.delete(key);
+        throw e;
+      }
       if (fallback === undefined) throw e;
       platformLogger.warn(`${what} unavailable: using the last known answer`, {
         key,

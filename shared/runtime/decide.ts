@@ -87,7 +87,7 @@ const logUnrecorded = (
   job: Job,
   runId: string,
   event: TriggerEvent,
-  stage: 'create' | 'finish',
+  stage: 'claim' | 'create' | 'finish',
   verdict: Verdict,
   error: string,
 ): void => {
@@ -129,9 +129,24 @@ const render = (
   }
 };
 
+export interface DecideOptions {
+  /**
+   * Claims the request before anything runs or is written (an HMAC job's
+   * replay key: one conditional write): resolves undefined when this request
+   * now holds the claim, else the id of the run that already answered it.
+   */
+  claim?: () => Promise<string | undefined>;
+}
+
+/** A decision's answer: the verdict, or — for a claimed request seen before — the run that answered it. */
+export type DecisionAnswer = Extract<IngestAnswer, { kind: 'verdict' }> | { kind: 'replayed'; runId: string };
+
 /**
  * Runs a decision job inline and renders the verdict in the source's format.
  * It never throws and answers within the job's deadline (`timeoutSeconds`):
+ * - a request already claimed (`options.claim`) → `replayed`, with nothing
+ *   run nor written; a claim that fails or hangs → `onError` at once,
+ *   without running the integration, logged as one ERROR line;
  * - the integration fails, times out, or returns no verdict → the job's `onError`;
  * - a Check Point publish without its change set → the job's `onMissingChanges`
  *   (`deny`: answered at once; `allow`: the integration decides);
@@ -141,26 +156,40 @@ const render = (
  * - the verdict cannot be recorded → an allow becomes `onError` (a deny
  *   stays), logged; the sweeper later records the run failed.
  * Each bookkeeping call is bounded by the time left; the integration gets the
- * deadline less {@link recordReserveMs}. Two writes: the run is created
- * `running` and finished with its verdict.
+ * deadline less {@link recordReserveMs}. Two writes (three with a claim):
+ * the run is created `running` and finished with its verdict.
  */
 export const decide = async (
   deps: Deps,
   job: Job,
   runId: string,
   event: TriggerEvent,
-): Promise<IngestAnswer> => {
+  options: DecideOptions = {},
+): Promise<DecisionAnswer> => {
   const startedAt = deps.clock.now();
   const timeoutMs = jobTimeoutMs(job);
   // Real time, not deps.clock: the deadline is what the caller waits.
   const deadline = performance.now() + timeoutMs;
   const reserve = recordReserveMs(timeoutMs);
   const left = (keep = 0): number => Math.max(0, Math.floor(deadline - keep - performance.now()));
-  const answer = (verdict: Verdict, output?: unknown): IngestAnswer => ({
+  const answer = (verdict: Verdict, output?: unknown): DecisionAnswer => ({
     kind: 'verdict',
     runId,
     response: render(job, event, runId, verdict, output),
   });
+
+  if (options.claim) {
+    let answeredBy: string | undefined;
+    try {
+      answeredBy = await within(options.claim(), left(reserve), 'claiming the request');
+    } catch (e) {
+      // Not knowing whether this request was answered before, nothing may run for it: a replay must not pass.
+      const verdict = fallbackVerdict(job, 'the request could not be checked for a replay');
+      logUnrecorded(job, runId, event, 'claim', verdict, errorMessage(e));
+      return answer(verdict);
+    }
+    if (answeredBy !== undefined) return { kind: 'replayed', runId: answeredBy };
+  }
 
   try {
     const created = async (): Promise<void> => {

@@ -72,8 +72,9 @@ export const dedupeKeyOf = (
 /**
  * Accepts one webhook: authenticate, bound, parse through the job's source,
  * drop duplicates, then either enqueue it (async) or run it inline and answer
- * with the verdict (decision). Throws domain errors for every refusal; a
- * refusal stores and enqueues nothing.
+ * with the verdict (decision; a replayed HMAC-signed decision request is
+ * refused `409 replayed`). Throws domain errors for every refusal; a refusal
+ * stores and enqueues nothing.
  */
 export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnswer> => {
   // An id that cannot exist is answered like an unknown job, before any store call (DynamoDB would 500 on a long key).
@@ -106,23 +107,35 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
   const event: TriggerEvent = { ...parsed, headers: keptHeaders(job, parsed.headers) };
   const runId = ulid(now.getTime());
 
-  if (job.mode === 'decision') return decide(deps, job, runId, event);
+  const base = {
+    id: deliveryId,
+    jobId: job.id,
+    runId,
+    receivedAt,
+    contentType: req.headers['content-type'],
+    bytes,
+  };
 
-  const claimed = await claimDelivery(
-    deps,
-    job,
-    req,
-    event.trigger,
-    {
-      id: deliveryId,
-      jobId: job.id,
+  if (job.mode === 'decision') {
+    // No body dedupe for a decision (its caller waits for a fresh verdict), but a signed request is answered once.
+    const { auth } = job;
+    const answer = await decide(
+      deps,
+      job,
       runId,
-      receivedAt,
-      contentType: req.headers['content-type'],
-      bytes,
-    },
-    now,
-  );
+      event,
+      auth.type === 'hmac' ? { claim: () => claimReplayKey(deps, auth, req, base, now) } : {},
+    );
+    if (answer.kind === 'replayed') {
+      throw new ConflictError(
+        `this signed request was already answered (run ${answer.runId}); to ask again, sign it again with a fresh timestamp`,
+        'replayed',
+      );
+    }
+    return answer;
+  }
+
+  const claimed = await claimDelivery(deps, job, req, event.trigger, base, now);
   if (claimed.kind === 'duplicate') return claimed;
 
   try {
@@ -275,6 +288,31 @@ const claimDelivery = async (
     held.push(delivery);
   }
   return { kind: 'claimed', keys: held.map((d) => d.dedupeKey) };
+};
+
+/**
+ * Claims an HMAC-signed decision request's replay key (one conditional put,
+ * for {@link replayWindowSeconds}): undefined when this request now holds it,
+ * else the run that answered the request before. No takeover as for an async
+ * delivery: a replayed decision is refused even when its first answer left no
+ * run (the sender signs a new request to ask again).
+ */
+const claimReplayKey = async (
+  deps: Deps,
+  auth: HmacAuth,
+  req: IngestRequest,
+  base: Omit<Delivery, 'dedupeKey' | 'dedupeUntil'>,
+  now: Date,
+): Promise<string | undefined> => {
+  const claim = await deps.deliveries.create(
+    {
+      ...base,
+      dedupeKey: replayKeyOf(auth, req.headers),
+      dedupeUntil: new Date(now.getTime() + replayWindowSeconds(auth) * 1000).toISOString(),
+    },
+    now,
+  );
+  return claim.created ? undefined : claim.existing.runId;
 };
 
 const releaseKeys = async (deps: Deps, jobId: string, keys: readonly string[], deliveryId: string) => {

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { ServiceUnavailableError } from '../errors.ts';
 import type { SecretStore } from '../ports.ts';
+import { platformLogger } from '../runtime/platform-logger.ts';
 
 export const SECRET_ENV_PREFIX = 'TRIGGERHUB_SECRET_';
 const PREVIOUS_SUFFIX = '.previous';
@@ -50,14 +52,11 @@ export interface LocalSecretInfo {
 const nonEmpty = (value: string | undefined): string | undefined =>
   value === undefined || value.length === 0 ? undefined : value;
 
-const readSecretFile = async (path: string): Promise<string | undefined> => {
-  try {
-    return nonEmpty((await readFile(path, 'utf8')).trim());
-  } catch (e) {
-    if (isNotFound(e)) return undefined;
-    throw e;
-  }
-};
+const codeOf = (e: unknown): string | undefined =>
+  e instanceof Error && 'code' in e && typeof e.code === 'string' ? e.code : undefined;
+
+/** Out of file handles or busy: the machine is overloaded, not the secret unreadable; worth a retry. */
+const BUSY_CODES = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY']);
 
 /**
  * Secrets for `npm start`, where there is no Secrets Manager: an environment
@@ -67,6 +66,8 @@ const readSecretFile = async (path: string): Promise<string | undefined> => {
 export class LocalSecretStore implements SecretStore {
   readonly #dataDir: string;
   readonly #env: Readonly<Record<string, string | undefined>>;
+  /** Why each unreadable secret file was last reported: one WARN per file and reason, not one per request. */
+  readonly #warned = new Map<string, string>();
 
   constructor(options: LocalSecretStoreOptions) {
     this.#dataDir = options.dataDir;
@@ -81,10 +82,46 @@ export class LocalSecretStore implements SecretStore {
       return previous === undefined ? [fromEnv] : [fromEnv, previous];
     }
     const path = secretFilePath(this.#dataDir, name);
-    const current = await readSecretFile(path);
+    const current = await this.#readSecretFile(name, path);
     if (current === undefined) return [];
-    const previous = await readSecretFile(`${path}${PREVIOUS_SUFFIX}`);
+    const previous = await this.#readSecretFile(name, `${path}${PREVIOUS_SUFFIX}`);
     return previous === undefined ? [current] : [current, previous];
+  }
+
+  /**
+   * A secret file's trimmed value; undefined when it is missing or empty. A
+   * file that is there but cannot be read (a folder in its place, no read
+   * permission…) is answered as absent too, with one WARN line naming the
+   * secret and why (never its content): a secret the platform cannot read
+   * authenticates nobody (401), and is never mistaken for an outage and
+   * answered from memory.
+   */
+  async #readSecretFile(name: string, path: string): Promise<string | undefined> {
+    try {
+      const value = nonEmpty((await readFile(path, 'utf8')).trim());
+      this.#warned.delete(path);
+      return value;
+    } catch (e) {
+      if (isNotFound(e)) {
+        this.#warned.delete(path);
+        return undefined;
+      }
+      const code = codeOf(e) ?? 'Error';
+      if (BUSY_CODES.has(code)) {
+        const err = new ServiceUnavailableError(`secret ${name} could not be read right now (${code})`);
+        err.cause = e;
+        throw err;
+      }
+      if (this.#warned.get(path) !== code) {
+        this.#warned.set(path, code);
+        platformLogger.warn('secret cannot be read: treated as absent, so it authenticates nobody', {
+          secret: name,
+          file: path,
+          reason: code,
+        });
+      }
+      return undefined;
+    }
   }
 
   /** Creates the secrets folder, readable by its owner only. */

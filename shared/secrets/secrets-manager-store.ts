@@ -1,9 +1,12 @@
 import { GetParameterError, ParameterNotFoundError } from '@aws-lambda-powertools/parameters/errors';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { ServiceUnavailableError, ValidationError } from '../errors.ts';
+import { ServiceUnavailableError, ValidationError, errorMessage } from '../errors.ts';
 import type { SecretStore } from '../ports.ts';
 import { DEFAULT_SECRET_PREFIX } from '../model/index.ts';
+import { isUnavailableError } from '../resilience/unavailable.ts';
+import { platformLogger } from '../runtime/platform-logger.ts';
+import { clip } from '../sdk/text.ts';
 
 export { DEFAULT_SECRET_PREFIX };
 const DEFAULT_MAX_AGE_SECONDS = 60;
@@ -21,10 +24,41 @@ export interface SecretsManagerStoreOptions {
 
 const decoder = new TextDecoder('utf-8');
 
+const nameOf = (e: unknown): string =>
+  typeof e === 'object' && e !== null && 'name' in e && typeof e.name === 'string' ? e.name : 'Error';
+
+/**
+ * Why Secrets Manager will not give a secret's value, for the WARN line: the
+ * operator's fix differs (restore the secret, grant the read, fix the key).
+ */
+const unreadableBecause = (name: string, message: string): string => {
+  if (name === 'InvalidRequestException' && /deletion|deleted/i.test(message)) {
+    return 'it is scheduled for deletion (restore it with aws secretsmanager restore-secret)';
+  }
+  if (name === 'AccessDeniedException') {
+    return /kms/i.test(message)
+      ? 'this function may not use its KMS key (kms:Decrypt)'
+      : 'this function may not read it (secretsmanager:GetSecretValue, or kms:Decrypt on its key)';
+  }
+  if (name === 'DecryptionFailure') return 'Secrets Manager cannot decrypt it with its KMS key';
+  if (/kms/i.test(name) || /kms/i.test(message))
+    return 'its KMS key cannot be used (disabled, deleted or not granted)';
+  return 'Secrets Manager refuses to return it';
+};
+
 /**
  * Job secrets from Secrets Manager, through the Powertools provider (cached
  * for `maxAge` seconds). During a rotation both the current and the previous
  * value are valid, so callers accept either.
+ *
+ * A secret Secrets Manager will not hand out — scheduled for deletion
+ * (InvalidRequestException), the read or its KMS key no longer allowed
+ * (AccessDeniedException, DecryptionFailure, KMS errors) — is answered as
+ * absent, like a deleted one, with one WARN line saying why (never the
+ * value): it must stop authenticating callers, not be mistaken for an
+ * outage and answered from memory. Only an outage (throttling, a 5xx,
+ * InternalServiceError, a network error or time-out) is a
+ * ServiceUnavailableError.
  */
 export class SecretsManagerStore implements SecretStore {
   // Powertools caches by name (and transform), not by SDK options: one provider per version
@@ -34,6 +68,8 @@ export class SecretsManagerStore implements SecretStore {
   readonly #maxAge: number;
   /** Absences are not cached by Powertools; without this every request would ask again. */
   readonly #absentUntil = new Map<string, number>();
+  /** Why each unreadable secret was last reported: one WARN per secret and reason, not one per request. */
+  readonly #warned = new Map<string, string>();
 
   constructor(options: SecretsManagerStoreOptions = {}) {
     const maxAge = options.maxAge ?? DEFAULT_MAX_AGE_SECONDS;
@@ -69,17 +105,36 @@ export class SecretsManagerStore implements SecretStore {
         throwOnMissing: true,
         sdkOptions: { VersionStage: stage },
       });
+      if (stage === 'AWSCURRENT') this.#warned.delete(secretId);
       return typeof value === 'string' ? value : decoder.decode(value);
     } catch (e) {
-      // A missing secret, or a secret without a previous version (never rotated).
-      if (e instanceof ParameterNotFoundError) {
-        if (this.#maxAge > 0) this.#absentUntil.set(absentKey, Date.now() + this.#maxAge * 1000);
-        return undefined;
+      // Powertools wraps the SDK's error: that one says what went wrong.
+      const cause = e instanceof GetParameterError && e.cause !== undefined ? e.cause : e;
+      if (isUnavailableError(cause)) {
+        const err = new ServiceUnavailableError('secret store unavailable');
+        err.cause = cause;
+        throw err;
       }
-      const err = new ServiceUnavailableError('secret store unavailable');
-      // Powertools wraps the SDK's error: keep that one, it says what went wrong.
-      err.cause = e instanceof GetParameterError && e.cause !== undefined ? e.cause : e;
-      throw err;
+      // A missing secret, or a secret without a previous version (never rotated): absent, nothing to say.
+      const missing = e instanceof ParameterNotFoundError || nameOf(cause) === 'ResourceNotFoundException';
+      if (!missing) this.#warnUnreadable(secretId, stage, cause);
+      if (this.#maxAge > 0) this.#absentUntil.set(absentKey, Date.now() + this.#maxAge * 1000);
+      return undefined;
     }
+  }
+
+  #warnUnreadable(secretId: string, stage: Stage, cause: unknown): void {
+    const reason = nameOf(cause);
+    if (this.#warned.get(secretId) === reason) return;
+    this.#warned.set(secretId, reason);
+    // AWS's message names the secret and the caller, never the value.
+    const message = errorMessage(cause);
+    platformLogger.warn('secret cannot be read: treated as absent, so it authenticates nobody', {
+      secret: secretId,
+      stage,
+      reason,
+      why: unreadableBecause(reason, message),
+      error: clip(message, 300),
+    });
   }
 }

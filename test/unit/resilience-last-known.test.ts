@@ -1,15 +1,25 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ServiceUnavailableError } from '../../shared/errors.ts';
+import {
+  GetSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+  SecretsManagerServiceException,
+} from '@aws-sdk/client-secrets-manager';
+import { mockClient } from 'aws-sdk-client-mock';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ServiceUnavailableError, ValidationError } from '../../shared/errors.ts';
 import { JobSchema } from '../../shared/model/index.ts';
 import { lastKnown, withLastKnownJobs, withLastKnownSecrets } from '../../shared/resilience/last-known.ts';
 import { ingest } from '../../shared/runtime/ingest.ts';
+import { platformLogger } from '../../shared/runtime/platform-logger.ts';
+import { SecretsManagerStore } from '../../shared/secrets/secrets-manager-store.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
 import { repoRoot } from '../helpers/samples.ts';
 
 afterEach(() => {
   vi.useRealTimers();
+  vi.restoreAllMocks();
 });
 
 /** A read that answers, fails or hangs as the test says. */
@@ -77,6 +87,145 @@ describe('lastKnown', () => {
     state.mode = 'fail';
     await expect(get('a')).rejects.toBeInstanceOf(ServiceUnavailableError);
     expect(await get('c')).toBe('c=v1');
+  });
+});
+
+describe('lastKnown falls back only when the store is unavailable', () => {
+  const networkError = (code: string): Error => Object.assign(new Error(`connect ${code}`), { code });
+  const sdkError = (name: string, fault: 'client' | 'server', status: number): Error =>
+    Object.assign(new Error(name), { name, $fault: fault, $metadata: { httpStatusCode: status } });
+
+  /** A read that answers once, then throws what the test gives it. */
+  const failingWith = (error: () => Error) => {
+    let calls = 0;
+    return (key: string): Promise<string> => {
+      calls++;
+      if (calls === 1) return Promise.resolve(`${key}=v1`);
+      return Promise.reject(error());
+    };
+  };
+
+  it.each([
+    ['a ServiceUnavailableError', () => new ServiceUnavailableError('store unavailable (get job)')],
+    ['a refused connection (raw from the SDK)', () => networkError('ECONNREFUSED')],
+    ['a DNS failure', () => networkError('EAI_AGAIN')],
+    ['throttling', () => sdkError('ThrottlingException', 'client', 400)],
+    ['a 500', () => sdkError('InternalServerError', 'server', 500)],
+    [
+      'an unavailability wrapped as a cause',
+      () => new Error('get job failed', { cause: networkError('ECONNRESET') }),
+    ],
+  ])('answers the last known value for %s', async (_label, error) => {
+    vi.spyOn(platformLogger, 'warn').mockImplementation(() => undefined);
+    const get = lastKnown('test store', failingWith(error));
+    expect(await get('a')).toBe('a=v1');
+    expect(await get('a')).toBe('a=v1');
+  });
+
+  it.each([
+    ['a validation error', () => new ValidationError('bad key')],
+    ['a permission error', () => sdkError('AccessDeniedException', 'client', 400)],
+    ['a secret marked for deletion', () => sdkError('InvalidRequestException', 'client', 400)],
+    ['a bug', () => new TypeError("Cannot read properties of undefined (reading 'id')")],
+    [
+      'an aborted call',
+      () => Object.assign(new Error('aborted'), { name: 'AbortError', code: 'ECONNRESET' }),
+    ],
+  ])('throws %s as it is, never the last known value', async (_label, error) => {
+    const warn = vi.spyOn(platformLogger, 'warn').mockImplementation(() => undefined);
+    const thrown = error();
+    const get = lastKnown(
+      'test store',
+      failingWith(() => thrown),
+    );
+    expect(await get('a')).toBe('a=v1');
+    await expect(get('a')).rejects.toBe(thrown);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  it('forgets the last known value on such an error: a later outage cannot bring it back', async () => {
+    const errors: Error[] = [new ValidationError('revoked'), new ServiceUnavailableError('down')];
+    let calls = 0;
+    const read = (key: string): Promise<string> =>
+      calls++ === 0 ? Promise.resolve(`${key}=v1`) : Promise.reject(errors.shift() ?? new Error('no more'));
+    const get = lastKnown('test store', read);
+    expect(await get('a')).toBe('a=v1');
+    await expect(get('a')).rejects.toBeInstanceOf(ValidationError);
+    await expect(get('a')).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+});
+
+describe('a warm ingest whose Secrets Manager secret is revoked', () => {
+  const SECRET = 'demo-secret-1';
+  const client = new SecretsManagerClient({ region: 'us-east-1' });
+  const sm = mockClient(client);
+  const smError = (name: string, fault: 'client' | 'server', message: string) =>
+    new SecretsManagerServiceException({
+      name,
+      $fault: fault,
+      message,
+      $metadata: { httpStatusCode: fault === 'server' ? 500 : 400 },
+    });
+
+  beforeEach(() => {
+    sm.reset();
+    sm.on(GetSecretValueCommand).rejects(
+      new ResourceNotFoundException({ message: 'no such secret value', $metadata: {} }),
+    );
+    sm.on(GetSecretValueCommand, { SecretId: 'triggerhub/demo', VersionStage: 'AWSCURRENT' }).resolves({
+      SecretString: SECRET,
+    });
+  });
+
+  /** Ingest as create-deps wires it in Lambda: Secrets Manager behind the last-known wrapper. */
+  const warmIngest = async () => {
+    const base = memoryDeps();
+    await base.jobs.put(
+      JobSchema.parse({
+        id: 'demo',
+        name: 'Demo',
+        integration: 'log-event',
+        auth: { secret: 'demo' },
+        dedupeWindowSeconds: 0,
+      }),
+    );
+    // maxAge 0: each request reads Secrets Manager, as every request does once its 60 s cache expires.
+    const deps = { ...base, secrets: withLastKnownSecrets(new SecretsManagerStore({ client, maxAge: 0 })) };
+    const post = () =>
+      ingest(deps, {
+        jobId: 'demo',
+        body: '{"a":1}',
+        headers: { 'content-type': 'application/json', 'x-shared-secret': SECRET },
+        query: {},
+      });
+    await expect(post()).resolves.toMatchObject({ kind: 'queued' });
+    return { base, post };
+  };
+
+  it.each([
+    ['marked for deletion', 'InvalidRequestException', 'it was marked for deletion.'],
+    ['no longer readable by the function', 'AccessDeniedException', 'not authorized to perform'],
+    ['no longer decryptable', 'DecryptionFailure', "can't decrypt the protected secret text"],
+  ])('refuses the old secret with 401 at once when it is %s, storing nothing', async (_l, name, message) => {
+    vi.spyOn(platformLogger, 'warn').mockImplementation(() => undefined);
+    const { base, post } = await warmIngest();
+    const runs = base.runs.items.size;
+    sm.on(GetSecretValueCommand, { SecretId: 'triggerhub/demo' }).rejects(smError(name, 'client', message));
+
+    await expect(post()).rejects.toMatchObject({ status: 401 });
+    expect(base.runs.items.size).toBe(runs);
+    expect(base.queue.sent).toHaveLength(1);
+  });
+
+  it('still answers with the last known secret while Secrets Manager is down', async () => {
+    vi.spyOn(platformLogger, 'warn').mockImplementation(() => undefined);
+    const { base, post } = await warmIngest();
+    sm.on(GetSecretValueCommand, { SecretId: 'triggerhub/demo' }).rejects(
+      smError('InternalServiceError', 'server', 'An error occurred on the server side.'),
+    );
+
+    await expect(post()).resolves.toMatchObject({ kind: 'queued' });
+    expect(base.queue.sent).toHaveLength(2);
   });
 });
 

@@ -1,8 +1,13 @@
 import { mkdir, mkdtemp, rm, stat, writeFile, readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { JobSchema } from '../../shared/model/index.ts';
+import { withLastKnownSecrets } from '../../shared/resilience/last-known.ts';
+import { ingest } from '../../shared/runtime/ingest.ts';
+import { platformLogger } from '../../shared/runtime/platform-logger.ts';
 import { LocalSecretStore, secretEnvName, secretFilePath } from '../../shared/secrets/local-secret-store.ts';
+import { memoryDeps } from '../helpers/memory-deps.ts';
 
 describe('LocalSecretStore', () => {
   let dataDir: string;
@@ -11,6 +16,7 @@ describe('LocalSecretStore', () => {
     dataDir = await mkdtemp(join(tmpdir(), 'triggerhub-secrets-'));
   });
   afterEach(async () => {
+    vi.restoreAllMocks();
     await rm(dataDir, { recursive: true, force: true });
   });
 
@@ -61,6 +67,73 @@ describe('LocalSecretStore', () => {
     expect(secretFilePath('/data', '..')).toBe(join('/data', 'secrets', '%2E%2E'));
     expect(secretFilePath('/data', 'a/b')).not.toBe(secretFilePath('/data', 'a_b'));
     expect(secretFilePath('/data', 'x.previous')).not.toBe(`${secretFilePath('/data', 'x')}.previous`);
+  });
+
+  describe('a secret file that is there but cannot be read', () => {
+    const unreadableLines = (warn: { mock: { calls: unknown[][] } }) =>
+      warn.mock.calls.filter(
+        ([m]) => m === 'secret cannot be read: treated as absent, so it authenticates nobody',
+      );
+
+    it('is answered as absent, with one WARN naming the secret and why (never a value)', async () => {
+      // Prepare: a folder where the file should be.
+      const warn = vi.spyOn(platformLogger, 'warn').mockImplementation(() => undefined);
+      await mkdir(secretFilePath(dataDir, 'demo'), { recursive: true });
+      const store = new LocalSecretStore({ dataDir, env: {} });
+
+      // Act
+      const first = await store.getVersions('demo');
+      const second = await store.getVersions('demo');
+
+      // Assess
+      expect(first).toEqual([]);
+      expect(second).toEqual([]);
+      const lines = unreadableLines(warn);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]![1]).toEqual({
+        secret: 'demo',
+        file: secretFilePath(dataDir, 'demo'),
+        reason: 'EISDIR',
+      });
+    });
+
+    it('keeps the current value when only the previous one cannot be read', async () => {
+      // Prepare
+      const warn = vi.spyOn(platformLogger, 'warn').mockImplementation(() => undefined);
+      await writeSecret('demo', 'current-value\n');
+      await mkdir(`${secretFilePath(dataDir, 'demo')}.previous`);
+      const store = new LocalSecretStore({ dataDir, env: {} });
+
+      // Act + Assess
+      expect(await store.getVersions('demo')).toEqual(['current-value']);
+      expect(unreadableLines(warn)).toHaveLength(1);
+      expect(JSON.stringify(warn.mock.calls)).not.toContain('current-value');
+    });
+
+    it('makes a warm ingest refuse the secret it read before with 401, not answer from memory', async () => {
+      // Prepare: the running stack read the secret once, then its file became unreadable.
+      vi.spyOn(platformLogger, 'warn').mockImplementation(() => undefined);
+      await writeSecret('demo', 'the-old-value\n');
+      const base = memoryDeps();
+      await base.jobs.put(
+        JobSchema.parse({ id: 'demo', name: 'Demo', integration: 'log-event', auth: { secret: 'demo' } }),
+      );
+      const deps = { ...base, secrets: withLastKnownSecrets(new LocalSecretStore({ dataDir, env: {} })) };
+      const post = (body: string) =>
+        ingest(deps, {
+          jobId: 'demo',
+          body,
+          headers: { 'content-type': 'application/json', 'x-shared-secret': 'the-old-value' },
+          query: {},
+        });
+      await expect(post('{"n":1}')).resolves.toMatchObject({ kind: 'queued' });
+      await rm(secretFilePath(dataDir, 'demo'));
+      await mkdir(secretFilePath(dataDir, 'demo'));
+
+      // Act + Assess
+      await expect(post('{"n":2}')).rejects.toMatchObject({ status: 401 });
+      expect(base.queue.sent).toHaveLength(1);
+    });
   });
 
   describe('ensureSecret', () => {

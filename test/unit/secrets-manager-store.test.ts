@@ -7,6 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { ServiceUnavailableError } from '../../shared/errors.ts';
+import { platformLogger } from '../../shared/runtime/platform-logger.ts';
 import { SecretsManagerStore } from '../../shared/secrets/secrets-manager-store.ts';
 
 const notFound = (): ResourceNotFoundException =>
@@ -26,6 +27,7 @@ describe('SecretsManagerStore', () => {
   });
   afterEach(() => {
     vi.useRealTimers();
+    vi.restoreAllMocks();
   });
 
   const calls = () =>
@@ -149,22 +151,193 @@ describe('SecretsManagerStore', () => {
     expect(calls()).toHaveLength(4);
   });
 
-  it('turns any other failure into ServiceUnavailableError, keeping the cause', async () => {
+  const smError = (name: string, message: string, extra: Record<string, unknown> = {}) =>
+    Object.assign(
+      new SecretsManagerServiceException({
+        name,
+        $fault: 'client',
+        message,
+        $metadata: { httpStatusCode: 400 },
+      }),
+      extra,
+    );
+
+  const UNREADABLE_LINE = 'secret cannot be read: treated as absent, so it authenticates nobody';
+
+  /** Errors that say the secret cannot be used (not that Secrets Manager is down), as GetSecretValue throws them. */
+  const UNREADABLE: [string, () => Error, RegExp][] = [
+    [
+      'InvalidRequestException (marked for deletion)',
+      () =>
+        smError(
+          'InvalidRequestException',
+          "You can't perform this operation on the secret because it was marked for deletion.",
+        ),
+      /scheduled for deletion/,
+    ],
+    [
+      'AccessDeniedException (GetSecretValue no longer allowed)',
+      () =>
+        smError(
+          'AccessDeniedException',
+          'User: arn:aws:sts::123456789012:assumed-role/ingest/fn is not authorized to perform: secretsmanager:GetSecretValue on resource: triggerhub/hook',
+        ),
+      /may not read it/,
+    ],
+    [
+      'AccessDeniedException (KMS grant removed)',
+      () => smError('AccessDeniedException', 'Access to KMS is not allowed'),
+      /KMS key \(kms:Decrypt\)/,
+    ],
+    [
+      'DecryptionFailure',
+      () =>
+        smError(
+          'DecryptionFailure',
+          "Secrets Manager can't decrypt the protected secret text using the provided KMS key.",
+        ),
+      /cannot decrypt/,
+    ],
+    [
+      'KMSDisabledException',
+      () => smError('KMSDisabledException', 'arn:aws:kms:us-east-1:123456789012:key/abc is disabled.'),
+      /KMS key cannot be used/,
+    ],
+    [
+      'KMSInvalidStateException',
+      () => smError('KMSInvalidStateException', 'key is pending deletion'),
+      /KMS key cannot be used/,
+    ],
+  ];
+
+  it.each(UNREADABLE)(
+    'answers [] for %s, so the old value authenticates nobody, with one WARN saying why (never the value)',
+    async (_label, error, why) => {
+      // Prepare: a warm store that has read the value before (no cache, as after maxAge).
+      const warn = vi.spyOn(platformLogger, 'warn').mockImplementation(() => undefined);
+      sm.on(GetSecretValueCommand, { SecretId: 'triggerhub/hook', VersionStage: 'AWSCURRENT' }).resolves({
+        SecretString: 'the-old-value',
+      });
+      const store = new SecretsManagerStore({ client, maxAge: 0 });
+      expect(await store.getVersions('hook')).toEqual(['the-old-value']);
+      sm.on(GetSecretValueCommand, { SecretId: 'triggerhub/hook' }).rejects(error());
+
+      // Act
+      const first = await store.getVersions('hook');
+      const second = await store.getVersions('hook');
+
+      // Assess
+      expect(first).toEqual([]);
+      expect(second).toEqual([]);
+      const lines = warn.mock.calls.filter(([m]) => m === UNREADABLE_LINE);
+      expect(lines).toHaveLength(1);
+      expect(lines[0]![1]).toMatchObject({
+        secret: 'triggerhub/hook',
+        reason: error().name,
+        why: expect.stringMatching(why) as unknown,
+      });
+      expect(JSON.stringify(warn.mock.calls)).not.toContain('the-old-value');
+    },
+  );
+
+  it('caches an unreadable secret like an absent one, for maxAge seconds', async () => {
     // Prepare
-    const denied = new SecretsManagerServiceException({
-      name: 'AccessDeniedException',
-      $fault: 'client',
-      message: 'not allowed',
-      $metadata: {},
+    vi.spyOn(platformLogger, 'warn').mockImplementation(() => undefined);
+    sm.on(GetSecretValueCommand, { SecretId: 'triggerhub/hook' }).rejects(
+      smError('InvalidRequestException', 'it was marked for deletion.'),
+    );
+    const store = new SecretsManagerStore({ client, maxAge: 60 });
+
+    // Act
+    await store.getVersions('hook');
+    await store.getVersions('hook');
+
+    // Assess
+    expect(calls()).toHaveLength(2);
+  });
+
+  it('warns again once the secret was readable in between', async () => {
+    // Prepare
+    const warn = vi.spyOn(platformLogger, 'warn').mockImplementation(() => undefined);
+    const denied = smError('AccessDeniedException', 'not allowed');
+    const store = new SecretsManagerStore({ client, maxAge: 0 });
+    const current = { SecretId: 'triggerhub/hook', VersionStage: 'AWSCURRENT' } as const;
+
+    // Act
+    sm.on(GetSecretValueCommand, current).rejects(denied);
+    await store.getVersions('hook');
+    await store.getVersions('hook');
+    sm.on(GetSecretValueCommand, current).resolves({ SecretString: 'v' });
+    await store.getVersions('hook');
+    sm.on(GetSecretValueCommand, current).rejects(denied);
+    await store.getVersions('hook');
+
+    // Assess
+    expect(warn.mock.calls.filter(([m]) => m === UNREADABLE_LINE)).toHaveLength(2);
+  });
+
+  it('says nothing about a secret that was never rotated (no AWSPREVIOUS) or does not exist', async () => {
+    // Prepare
+    const warn = vi.spyOn(platformLogger, 'warn').mockImplementation(() => undefined);
+    sm.on(GetSecretValueCommand, { SecretId: 'triggerhub/demo', VersionStage: 'AWSCURRENT' }).resolves({
+      SecretString: 'v',
     });
-    sm.on(GetSecretValueCommand, { SecretId: 'triggerhub/denied' }).rejects(denied);
+    const store = new SecretsManagerStore({ client });
+
+    // Act + Assess
+    expect(await store.getVersions('demo')).toEqual(['v']);
+    expect(await store.getVersions('missing')).toEqual([]);
+    expect(warn).not.toHaveBeenCalled();
+  });
+
+  const networkError = (code: string): Error =>
+    Object.assign(new Error(`connect ${code} 10.0.0.1:443`), { code });
+
+  it.each([
+    [
+      'ThrottlingException',
+      () => smError('ThrottlingException', 'Rate exceeded', { $retryable: { throttling: true } }),
+    ],
+    [
+      'InternalServiceError',
+      () =>
+        new SecretsManagerServiceException({
+          name: 'InternalServiceError',
+          $fault: 'server',
+          message: 'An error occurred on the server side.',
+          $metadata: { httpStatusCode: 500 },
+        }),
+    ],
+    [
+      'a 503',
+      () =>
+        new SecretsManagerServiceException({
+          name: 'ServiceUnavailable',
+          $fault: 'server',
+          message: 'unavailable',
+          $metadata: { httpStatusCode: 503 },
+        }),
+    ],
+    ['a refused connection', () => networkError('ECONNREFUSED')],
+    ['a reset connection', () => networkError('ECONNRESET')],
+    ['a DNS failure', () => networkError('ENOTFOUND')],
+    [
+      'a time-out',
+      () => Object.assign(new Error('socket timed out'), { name: 'TimeoutError', code: 'ETIMEDOUT' }),
+    ],
+  ])('turns %s into ServiceUnavailableError, keeping the cause', async (_label, make) => {
+    // Prepare
+    const cause = make();
+    sm.on(GetSecretValueCommand, { SecretId: 'triggerhub/down' }).rejects(cause);
+    const warn = vi.spyOn(platformLogger, 'warn').mockImplementation(() => undefined);
     const store = new SecretsManagerStore({ client });
 
     // Act
-    const error: unknown = await store.getVersions('denied').catch((e: unknown) => e);
+    const error: unknown = await store.getVersions('down').catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(ServiceUnavailableError);
-    expect(error).toMatchObject({ message: 'secret store unavailable', cause: denied });
+    expect(error).toMatchObject({ message: 'secret store unavailable', cause });
+    expect(warn).not.toHaveBeenCalled();
   });
 });
