@@ -185,16 +185,18 @@ const toObject = (value: unknown, at: string): CheckPointObject => {
 const OPERATION_LISTS = ['added-objects', 'modified-objects', 'deleted-objects'] as const;
 
 /**
- * Whether an entry carries its change set. `operations` absent (or `null`) is
- * what Check Point sends when its management API server is unavailable;
- * `operations` without any of the three lists says nothing either. Either way
- * the changes are unknown — not "no changes", which is three empty lists.
+ * Whether an entry carries its whole change set. `operations` absent (or
+ * `null`) is what Check Point sends when its management API server is
+ * unavailable. show-changes always lists all three, empty ones as `[]`: an
+ * `operations` missing one of them (or naming it wrongly) is incomplete, and
+ * a gate cannot know what the missing list held. Either way the changes are
+ * unknown — not "no changes", which is three empty lists.
  */
 const hasChangeSet = ({ at, entry }: ChangeEntry): boolean => {
   const ops = own(entry, 'operations');
   if (ops === undefined || ops === null) return false;
   if (!isRecord(ops)) throw new ValidationError(`${at}operations must be an object`);
-  return OPERATION_LISTS.some((k) => own(ops, k) !== undefined && own(ops, k) !== null);
+  return OPERATION_LISTS.every((k) => own(ops, k) !== undefined && own(ops, k) !== null);
 };
 
 /**

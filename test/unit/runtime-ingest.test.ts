@@ -206,7 +206,10 @@ describe('ingest of a decision job', () => {
     });
     const answer = await ingest(deps, {
       jobId: 'demo',
-      body: JSON.stringify({ session: { 'user-name': 'aa' }, operations: { 'added-objects': [] } }),
+      body: JSON.stringify({
+        session: { 'user-name': 'aa' },
+        operations: { 'added-objects': [], 'modified-objects': [], 'deleted-objects': [] },
+      }),
       headers: { 'content-type': 'application/json', 'x-chkp-shared-secret': SECRET },
       query: {},
     });

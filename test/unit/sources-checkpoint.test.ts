@@ -264,7 +264,11 @@ describe('checkPointAdapter.parse — refused input', () => {
     // Prepare
     const payload = {
       ...beforePublishPayload(),
-      operations: { 'added-objects': [{ name: 'x', type: 'host' }] },
+      operations: {
+        'added-objects': [{ name: 'x', type: 'host' }],
+        'modified-objects': [],
+        'deleted-objects': [],
+      },
     };
 
     // Act
@@ -543,12 +547,31 @@ describe('checkPointAdapter.parse — what a SmartTask always sends', () => {
   ])('refuses an added object whose type is %s, naming where', (_label, object) => {
     // Act
     const error = errorOf(() =>
-      parseJsonBody({ ...beforePublishPayload(), operations: { 'added-objects': [object] } }, exampleJob),
+      parseJsonBody(
+        {
+          ...beforePublishPayload(),
+          operations: { 'added-objects': [object], 'modified-objects': [], 'deleted-objects': [] },
+        },
+        exampleJob,
+      ),
     );
 
     // Assess
     expect(error).toBeInstanceOf(ValidationError);
     expect((error as Error).message).toMatch(/^operations\.added-objects\[0\]\.type: /);
+  });
+
+  it.each([
+    ['one list', { 'added-objects': [] }],
+    ['a list misspelt', { 'added-objects': [], 'modified-object': [], 'deleted-objects': [] }],
+    ['a list null', { 'added-objects': [], 'modified-objects': null, 'deleted-objects': [] }],
+  ])('reads operations with %s as an unknown change set, never as no changes', (_label, operations) => {
+    // Act
+    const event = parseJsonBody({ ...beforePublishPayload(), operations }, exampleJob);
+
+    // Assess
+    expect(event.session).toBeDefined();
+    expect(event.session?.changes).toBeUndefined();
   });
 
   it('refuses operations that are not an object, naming where', () => {
