@@ -105,6 +105,11 @@ export async function run(args: readonly string[], io: CliIo): Promise<number> {
 
 /** The entry point: `process.argv` in, `process.exitCode` out. */
 export async function main(argv: readonly string[] = process.argv): Promise<void> {
+  // `triggerhub jobs list | head -1`: the reader has gone, which is not an error of ours.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+    throw e;
+  });
   process.exitCode = await run(argv.slice(2), {
     stdout: (s) => process.stdout.write(s),
     stderr: (s) => process.stderr.write(s),

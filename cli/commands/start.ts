@@ -64,7 +64,13 @@ export const registerStartCommand = (program: Command, ctx: CommandContext): voi
         opts: { port?: number; dataDir?: string; logFormat?: LogFormat; examples: boolean },
         cmd: Command,
       ) => {
-        checkNpmAteStartFlags(ctx.env, cmd.args, (flag) => cmd.getOptionValueSource(flag) === 'cli');
+        try {
+          checkNpmAteStartFlags(ctx.env, cmd.args, (flag) => cmd.getOptionValueSource(flag) === 'cli');
+        } catch (e) {
+          // A command line npm misread is a usage error (exit 2), like any other.
+          if (e instanceof ValidationError) cmd.error(`error: ${e.message}`, { exitCode: 2, code: e.code });
+          throw e;
+        }
         if (cmd.args.length > 0) {
           cmd.error(
             `error: too many arguments for 'start'. Expected 0 arguments but got ${cmd.args.length}.`,

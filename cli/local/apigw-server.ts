@@ -193,7 +193,9 @@ export const startApiServer = async (
       if (!body) return refuse(413, 'payload_too_large', tooLarge);
       const result = await route.handler(
         toApiGatewayEvent(req, body),
-        lambdaContext(`triggerhub-${route.prefix}`),
+        lambdaContext(
+          route.prefix === '/' ? 'triggerhub-ingest' : `triggerhub${route.prefix.replace(/\//g, '-')}`,
+        ),
       );
       const headers: Record<string, string> = {};
       for (const [k, v] of Object.entries(result.headers ?? {})) headers[k] = String(v);
@@ -233,6 +235,9 @@ export const startApiServer = async (
     });
     sendRaw(socket, 400, 'invalid_request', 'CONNECT is not supported: this is not a proxy');
   });
+  // API Gateway gives a request 30 s; Node's own defaults (5 minutes, 1 minute for headers) would hold a slow sender far longer.
+  server.requestTimeout = 30_000;
+  server.headersTimeout = 30_000;
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

@@ -96,6 +96,13 @@ export const JobSchema = object({
         path: ['onMissingChanges'],
         message: 'only Check Point jobs (source "checkpoint") have a change set',
       });
+    } else if (job.onMissingChanges !== undefined && job.mode !== 'decision') {
+      // An async job gives no verdict: its integration sees `event.session.changes` absent and decides itself.
+      ctx.addIssue({
+        code: 'custom',
+        path: ['onMissingChanges'],
+        message: 'only decision jobs (mode "decision") give a verdict on a publish',
+      });
     }
   });
 

@@ -9,14 +9,39 @@ import { checkJobParams, clip } from '../sdk/index.ts';
 import type { Deps } from './deps.ts';
 
 /** `path: message; path: message` for every problem zod found; keys and messages from input are clipped. */
-export const describeIssues = (error: ZodError): string =>
-  error.issues
-    .slice(0, 10)
-    .map((i) => {
-      const message = clip(i.message);
-      return i.path.length > 0 ? `${i.path.map((p) => clip(String(p), 64)).join('.')}: ${message}` : message;
-    })
-    .join('; ') + (error.issues.length > 10 ? `; and ${error.issues.length - 10} more` : '');
+export const describeIssues = (error: ZodError): string => {
+  const issues = error.issues.flatMap(unionBranch);
+  return (
+    issues
+      .slice(0, 10)
+      .map((i) => {
+        const message = clip(i.message);
+        return i.path.length > 0
+          ? `${i.path.map((p) => clip(String(p), 64)).join('.')}: ${message}`
+          : message;
+      })
+      .join('; ') + (issues.length > 10 ? `; and ${issues.length - 10} more` : '')
+  );
+};
+
+interface PathIssue {
+  path: PropertyKey[];
+  message: string;
+}
+
+/**
+ * A value that fits none of a union's shapes (a job's `auth`) says only
+ * "Invalid input": name instead what is wrong with the shape it came closest
+ * to — the branch with the fewest problems (`{"type":"hmac"}` → `auth.secret`).
+ */
+const unionBranch = (issue: ZodError['issues'][number]): PathIssue[] => {
+  if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
+  const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
+  if (closest.length === 0) return [issue];
+  return closest.flatMap((inner) =>
+    unionBranch(inner).map((i) => ({ path: [...issue.path, ...i.path], message: i.message })),
+  );
+};
 
 /**
  * Validates a job definition against the job schema and its integration's

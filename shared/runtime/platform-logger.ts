@@ -43,8 +43,8 @@ const LAMBDA_KEYS = [
 
 /**
  * What the local API server and poller name their fake functions
- * (`triggerhub-/` for the route `/`, `triggerhub-/admin`, `triggerhub-worker`),
- * as people call them.
+ * (`triggerhub-ingest`, `triggerhub-admin`, `triggerhub-worker`; route-named
+ * ones such as `triggerhub-/admin` too), as people call them.
  */
 export const localFunctionLabel = (functionName: string | undefined): string => {
   if (functionName === undefined) return '-';

@@ -172,10 +172,10 @@ describe('triggerhub start under npm', () => {
 
     // Assess
     for (const out of [spaced, joined]) {
-      expect(out.code).toBe(1);
+      expect(out.code).toBe(2);
       expect(out.stderr).toBe(
         'error: npm took --port as its own option, so triggerhub never saw it: put -- before ' +
-          "triggerhub's options: npm start -- --port 4567 (or PORT=4567 npm start)\n",
+          "triggerhub's options: npm start -- --port 4567 (or PORT=4567 npm start)\n(add --help for usage)\n",
       );
     }
     expect(runLocal).not.toHaveBeenCalled();

@@ -27,7 +27,18 @@ describe('admin.putJob', () => {
   it.each([
     ['an id that differs from the path', { ...demo, id: 'other' }, 'id: "other" does not match'],
     ['an unknown integration', { ...demo, integration: 'nope' }, 'unknown integration "nope"'],
-    ['a missing auth', { name: 'x', integration: 'log-event' }, 'auth'],
+    ['a missing auth', { name: 'x', integration: 'log-event' }, 'auth: Invalid input: expected object'],
+    [
+      'an hmac auth without its secret',
+      { ...demo, auth: { type: 'hmac' } },
+      'auth.secret: Invalid input: expected string',
+    ],
+    ['an auth of an unknown type', { ...demo, auth: { type: 'nope', secret: 's' } }, 'auth.type'],
+    [
+      'onMissingChanges on an async Check Point job',
+      { ...demo, source: 'checkpoint', onMissingChanges: 'allow' },
+      'onMissingChanges: only decision jobs (mode "decision") give a verdict on a publish',
+    ],
     ['an unknown field', { ...demo, colour: 'red' }, 'colour'],
     ['a parameter the manifest does not know', { ...demo, params: { nope: 1 } }, 'nope'],
     ['a body over the limit', { ...demo, maxBodyBytes: 11 * 1024 * 1024 }, 'maxBodyBytes'],
