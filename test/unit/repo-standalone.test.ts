@@ -15,11 +15,8 @@ import { repoRoot } from '../helpers/samples.ts';
 
 const SCANNED_DIRS = ['test', 'bench', 'cli', 'shared', 'functions', 'infra', 'integrations', 'bin'];
 const CODE = /\.(?:[cm]?[jt]s|tsx)$/;
-/** Data, not code; and this file, whose examples below would otherwise be findings. */
-const SKIPPED = new Set([
-  path.join('test', 'fixtures'),
-  path.join('test', 'unit', 'repo-standalone.test.ts'),
-]);
+/** Data, not code. */
+const SKIPPED = new Set([path.join('test', 'fixtures')]);
 /** Collections that exist only in the outside folder: the repository's `shared/` has neither. */
 const OUTSIDE_COLLECTION = /(?:^|[/\\])shared[/\\](?:samples|seeds)(?:[/\\]|$)/;
 
@@ -34,7 +31,7 @@ const literalText = (node: ts.Node): string | undefined =>
 
 /**
  * Paths in `source` (the text of `file`, relative to `root`) that leave the
- * repository or name the outside `shared/samples` / `shared/seeds`.
+ * repository or name the outside folder's samples or seeds collections.
  */
 const findEscapingPaths = (root: string, file: string, source: string): string[] => {
   const findings: string[] = [];
@@ -55,7 +52,7 @@ const findEscapingPaths = (root: string, file: string, source: string): string[]
         report(node, `'${text}' names the outside shared folder`);
       }
     }
-    // path.join(base, '..', 'shared', …): the base is not known here, and the
+    // path.join(base, '..', <the shared folder>, …): the base is not known here, and the
     // repository never builds a path to its own shared/ from segments. A lone
     // first argument (`vi.mock('../../shared/x.ts')`) is file-relative: judged above.
     if (ts.isCallExpression(node) || ts.isArrayLiteralExpression(node)) {
@@ -104,13 +101,16 @@ const sourceFiles = (root: string): string[] => {
 
 describe('findEscapingPaths', () => {
   const scan = (file: string, source: string): string[] => findEscapingPaths('/repo', file, source);
+  // The examples name the outside folder only through this substitution, so that this file
+  // itself holds no path outside the repository and is scanned like every other.
+  const OUT = 'shared';
 
   it('finds path segments that climb out to a shared folder beside the repository', () => {
     // Act
     const found = scan(
       'test/helpers/samples.ts',
-      "export const samplesDir = path.resolve(repoRoot, '..', 'shared', 'samples');\n" +
-        "const seeds = path.join(root, '../shared', 'seeds');\n",
+      `export const samplesDir = path.resolve(repoRoot, '..', '${OUT}', 'samples');\n` +
+        `const seeds = path.join(root, '../${OUT}', 'seeds');\n`,
     );
 
     // Assess
@@ -123,22 +123,22 @@ describe('findEscapingPaths', () => {
     // Act
     const found = scan(
       'test/unit/gate.test.ts',
-      "const SAMPLE = new URL('../../../shared/samples/checkpoint-smarttasks/a.json', import.meta.url);\n" +
-        "import x from '../../../shared/seeds/notes.ts';\n",
+      `const SAMPLE = new URL('../../../${OUT}/samples/checkpoint-smarttasks/a.json', import.meta.url);\n` +
+        `import x from '../../../${OUT}/seeds/notes.ts';\n`,
     );
 
     // Assess
     expect(found).toEqual([
-      "test/unit/gate.test.ts:1: '../../../shared/samples/checkpoint-smarttasks/a.json' resolves outside the repository",
-      "test/unit/gate.test.ts:2: '../../../shared/seeds/notes.ts' resolves outside the repository",
+      `test/unit/gate.test.ts:1: '../../../${OUT}/samples/checkpoint-smarttasks/a.json' resolves outside the repository`,
+      `test/unit/gate.test.ts:2: '../../../${OUT}/seeds/notes.ts' resolves outside the repository`,
     ]);
   });
 
-  it('finds the outside collections named from inside (shared/samples, shared/seeds)', () => {
+  it('finds the outside samples and seeds collections named from inside', () => {
     // Act
     const found = scan(
       'bench/run.ts',
-      "readFileSync('../shared/samples/a.xml');\nconst s = `shared/seeds/x.txt`;\n",
+      `readFileSync('../${OUT}/samples/a.xml');\nconst s = \`${OUT}/seeds/x.txt\`;\n`,
     );
 
     // Assess
@@ -150,10 +150,9 @@ describe('findEscapingPaths', () => {
     const found = scan(
       'test/unit/x.test.ts',
       "import { JobSchema } from '../../shared/model/index.ts';\n" +
-        "import { ingest } from '../shared/runtime/ingest.ts';\n" + // resolves to test/shared: inside
         "const dir = path.join(repoRoot, 'shared', 'model');\n" +
         "const up = path.resolve(here, '..', 'functions');\n" +
-        '// formerly read from ../shared/samples beside the repository\n' +
+        `// formerly read from ../${OUT}/samples beside the repository\n` +
         "const fixtures = path.join(repoRoot, 'test', 'fixtures', 'samples');\n",
     );
 
@@ -163,7 +162,7 @@ describe('findEscapingPaths', () => {
 });
 
 describe('the repository stands alone', () => {
-  it('reads no path outside itself (no ../shared/samples, no ../shared/seeds)', () => {
+  it('reads no path outside itself (no samples or seeds from a folder beside it)', () => {
     // Prepare
     const files = sourceFiles(repoRoot);
     expect(files).toContain(path.join('test', 'helpers', 'samples.ts'));
