@@ -2,6 +2,8 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CliIo } from '../../cli/main.ts';
+import type { Job, JobInput } from '../../shared/model/index.ts';
+import { JobSchema } from '../../shared/model/index.ts';
 import { run } from '../../cli/main.ts';
 
 /**
@@ -34,3 +36,10 @@ export const runCli = async (args: string[], io: Partial<CliIo> = {}): Promise<C
   });
   return { code, stdout, stderr };
 };
+
+/**
+ * A job as the admin API answers it (defaults applied): what the CLI's fake
+ * stacks serve.
+ */
+export const storedJob = (id: string, over: Partial<JobInput> = {}): Job =>
+  JobSchema.parse({ id, name: `Job ${id}`, integration: 'log-event', auth: { secret: 'demo' }, ...over });

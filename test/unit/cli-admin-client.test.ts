@@ -1,3 +1,4 @@
+import { storedJob } from '../helpers/cli.ts';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
@@ -29,20 +30,7 @@ const fakeFetch = (handler: Handler) => {
 const json = (status: number, body: unknown, headers: Record<string, string> = {}): Response =>
   new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json', ...headers } });
 
-const job = {
-  id: 'demo',
-  name: 'Demo',
-  description: '',
-  enabled: true,
-  integration: 'echo',
-  params: {},
-  source: 'generic',
-  auth: { type: 'shared-secret', secret: 'demo', header: 'X-Shared-Secret' },
-  mode: 'async',
-  onError: 'deny',
-  maxBodyBytes: 1048576,
-  dedupeWindowSeconds: 600,
-};
+const job = storedJob('demo', { name: 'Demo', integration: 'echo' });
 
 const closedPort = async (): Promise<number> => {
   const server = createServer();

@@ -7,7 +7,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../cli/main.ts';
-import { emptyCliFolder, runCli } from '../helpers/cli.ts';
+import { emptyCliFolder, runCli, storedJob } from '../helpers/cli.ts';
 
 /**
  * `cdk deploy -c stage=prod` keeps job secrets under `triggerhub-prod/`. A CLI
@@ -37,20 +37,7 @@ const fakeStack = (settings: () => Response | Promise<Response>) => {
     seen.push({ method: req.method, path, headers: Object.fromEntries(req.headers.entries()) });
     if (path === '/prod/admin/settings') return settings();
     if (path === '/prod/admin/jobs/demo') {
-      return json(200, {
-        id: 'demo',
-        name: 'Demo',
-        description: '',
-        enabled: true,
-        integration: 'log-event',
-        params: {},
-        source: 'generic',
-        auth: { type: 'shared-secret', secret: 'demo', header: 'X-Shared-Secret' },
-        mode: 'async',
-        onError: 'deny',
-        maxBodyBytes: 1048576,
-        dedupeWindowSeconds: 600,
-      });
+      return json(200, storedJob('demo'));
     }
     if (path === '/prod/hooks/demo')
       return json(202, { runId: '01RUN', deliveryId: '01DEL', status: 'queued' });

@@ -5,7 +5,7 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CliIo } from '../../cli/main.ts';
-import { runCli } from '../helpers/cli.ts';
+import { runCli, storedJob } from '../helpers/cli.ts';
 import { verifyHmac } from '../../shared/auth/hmac.ts';
 import type { HmacAuth } from '../../shared/auth/hmac.ts';
 import { LocalSecretStore } from '../../shared/secrets/local-secret-store.ts';
@@ -13,21 +13,7 @@ import { LocalSecretStore } from '../../shared/secrets/local-secret-store.ts';
 const SECRET = 'the-shared-secret-value';
 const NOW = new Date('2026-11-29T10:00:00.000Z');
 
-const job = (id: string, extra: Record<string, unknown> = {}) => ({
-  id,
-  name: `Job ${id}`,
-  description: '',
-  enabled: true,
-  integration: 'log-event',
-  params: {},
-  source: 'generic',
-  auth: { type: 'shared-secret', secret: 'demo', header: 'X-Shared-Secret' },
-  mode: 'async',
-  onError: 'deny',
-  maxBodyBytes: 1048576,
-  dedupeWindowSeconds: 600,
-  ...extra,
-});
+const job = storedJob;
 
 const runOf = (id: string, status: string, extra: Record<string, unknown> = {}) => ({
   id,
