@@ -42,6 +42,21 @@ const send = (deps: MemoryDeps, headers: Record<string, string>, body = BODY) =>
 /** Conditional writes of ingest: delivery keys and runs created (the queue send is counted apart). */
 const writes = (deps: MemoryDeps) => deps.deliveries.writes + deps.runs.writes;
 
+type Mutation = [string, (h: Record<string, string>) => Record<string, string>];
+/** A captured signed request replayed as it was, or dressed up in ways the signature does not cover. */
+const REPLAYS: Mutation[] = [
+  ['verbatim', (h: Record<string, string>) => h],
+  ['with a new Idempotency-Key', (h: Record<string, string>) => ({ ...h, 'idempotency-key': 'fresh-1' })],
+  [
+    'with sha256= stripped',
+    (h: Record<string, string>) => ({ ...h, 'x-signature': h['x-signature']!.replace('sha256=', '') }),
+  ],
+  [
+    'with the signature upper-cased',
+    (h: Record<string, string>) => ({ ...h, 'x-signature': h['x-signature']!.toUpperCase() }),
+  ],
+];
+
 describe('HMAC jobs: replay protection on (timestamp, signature), body dedupe by the job window', () => {
   it('accepts the same alert re-signed minutes later when the window is 0', async () => {
     const { deps, clock } = await setup({ dedupeWindowSeconds: 0 });
@@ -54,17 +69,8 @@ describe('HMAC jobs: replay protection on (timestamp, signature), body dedupe by
     expect(deps.queue.sent).toHaveLength(2);
   });
 
-  it.each([
-    ['verbatim', (h: Record<string, string>) => h],
-    ['with a new Idempotency-Key', (h: Record<string, string>) => ({ ...h, 'idempotency-key': 'fresh-1' })],
-    [
-      'with sha256= stripped',
-      (h: Record<string, string>) => ({ ...h, 'x-signature': h['x-signature']!.replace('sha256=', '') }),
-    ],
-    [
-      'with the signature upper-cased',
-      (h: Record<string, string>) => ({ ...h, 'x-signature': h['x-signature']!.toUpperCase() }),
-    ],
+  it.each<Mutation>([
+    ...REPLAYS,
     [
       'with padding around the headers',
       (h: Record<string, string>) => ({
@@ -181,18 +187,7 @@ describe('HMAC decision jobs: a replayed signed request is refused, never decide
     return JSON.parse(answer.response.body) as { allow: boolean; message: string; runId: string };
   };
 
-  it.each([
-    ['verbatim', (h: Record<string, string>) => h],
-    ['with a new Idempotency-Key', (h: Record<string, string>) => ({ ...h, 'idempotency-key': 'fresh-1' })],
-    [
-      'with sha256= stripped',
-      (h: Record<string, string>) => ({ ...h, 'x-signature': h['x-signature']!.replace('sha256=', '') }),
-    ],
-    [
-      'with the signature upper-cased',
-      (h: Record<string, string>) => ({ ...h, 'x-signature': h['x-signature']!.toUpperCase() }),
-    ],
-  ])(
+  it.each(REPLAYS)(
     'refuses a captured request replayed %s with 409 replayed: no integration call, no run written',
     async (_name, mutate) => {
       const { deps, clock } = await setupDecision({ dedupeWindowSeconds: 0 });
