@@ -25,11 +25,15 @@ export interface InProcessStack {
 
 const finished = (status: string): boolean => status !== 'queued' && status !== 'running';
 
-/** The local stack as `npm start` runs it, in this process, on a random port and a fresh data folder. */
+/**
+ * The local stack as `npm start` runs it, in this process, on a random port
+ * and a fresh data folder — or on `dataDir`, which is then the caller's and
+ * kept when the stack stops (a restart on the same data).
+ */
 export const startInProcessStack = async (
-  options: Partial<Omit<LocalOptions, 'port' | 'dataDir' | 'until' | 'onReady' | 'print'>> = {},
+  options: Partial<Omit<LocalOptions, 'port' | 'until' | 'onReady' | 'print'>> = {},
 ): Promise<InProcessStack> => {
-  const dataDir = await mkdtemp(join(tmpdir(), 'triggerhub-e2e-'));
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'triggerhub-e2e-')));
   const lines: string[] = [];
   let stop = (): void => undefined;
   const until = new Promise<void>((r) => (stop = r));
@@ -66,7 +70,7 @@ export const startInProcessStack = async (
     stop: async () => {
       stop();
       await stopped;
-      await rm(dataDir, { recursive: true, force: true });
+      if (options.dataDir === undefined) await rm(dataDir, { recursive: true, force: true });
     },
   };
 };
