@@ -10,6 +10,8 @@ export interface BenchRow {
   baseline: string;
   /** measured / baseline, formatted; `—` when the row has none. */
   ratio: string;
+  /** How far repeated measurements spread (e.g. `p25–p75 1.1–1.3 ms`); `—` when the figure is a count. */
+  spread?: string;
   target: string;
   pass: boolean | 'info';
 }
@@ -21,3 +23,10 @@ export interface BenchSection {
 }
 
 export const NONE = '—';
+
+/** Lambda time per path measured by the CPU rows, in milliseconds: the cost table prices GB-s from them. */
+export interface MeasuredDurations {
+  ingestAsyncMs: number;
+  workerRunMs: number;
+  decisionMs: number;
+}

@@ -1,3 +1,5 @@
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { AwsRequestHandler } from '../shared/aws/clients.ts';
 import { createAwsClients } from '../shared/aws/clients.ts';
 import type { Config } from '../shared/config.ts';
 import { S3PayloadStore } from '../shared/payloads/s3-payload-store.ts';
@@ -21,13 +23,20 @@ import { DEFAULT_SETTINGS } from '../shared/runtime/deps.ts';
  */
 export const createDeps = (
   config: Config,
-  options: { secrets?: SecretStore; payloads?: PayloadStore; integrations?: readonly AnyIntegration[] } = {},
+  options: {
+    secrets?: SecretStore;
+    payloads?: PayloadStore;
+    integrations?: readonly AnyIntegration[];
+    /** @see AwsRequestHandler */
+    requestHandler?: AwsRequestHandler;
+  } = {},
 ): Deps => {
   const clients = createAwsClients({
     region: config.AWS_REGION,
     dynamodbEndpoint: config.TRIGGERHUB_DYNAMODB_ENDPOINT,
     sqsEndpoint: config.TRIGGERHUB_SQS_ENDPOINT,
     s3Endpoint: config.TRIGGERHUB_S3_ENDPOINT,
+    requestHandler: options.requestHandler,
   });
   const table = {
     client: clients.ddb,
@@ -46,6 +55,14 @@ export const createDeps = (
     secrets: withLastKnownSecrets(
       options.secrets ??
         new SecretsManagerStore({
+          ...(options.requestHandler === undefined
+            ? {}
+            : {
+                client: new SecretsManagerClient({
+                  region: config.AWS_REGION,
+                  requestHandler: options.requestHandler,
+                }),
+              }),
           prefix: config.TRIGGERHUB_SECRET_PREFIX,
           maxAge: config.TRIGGERHUB_SECRET_CACHE_SECONDS,
         }),

@@ -2,6 +2,14 @@ import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { S3Client } from '@aws-sdk/client-s3';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import type { SQSClientConfig } from '@aws-sdk/client-sqs';
+
+/**
+ * What carries the clients' HTTP requests: unset in production (the SDK's
+ * own node handler); the bench passes an in-process handler answering canned
+ * responses, so that it measures the real SDK path and counts every call.
+ */
+export type AwsRequestHandler = SQSClientConfig['requestHandler'];
 
 export interface AwsClientsConfig {
   region: string;
@@ -11,6 +19,8 @@ export interface AwsClientsConfig {
   sqsEndpoint?: string;
   /** Set for the local emulators (fauxqs serves S3 too); unset in AWS. */
   s3Endpoint?: string;
+  /** @see AwsRequestHandler */
+  requestHandler?: AwsRequestHandler;
 }
 
 export interface AwsClients {
@@ -27,20 +37,22 @@ const EMULATOR_CREDENTIALS = { accessKeyId: 'triggerhub-local', secretAccessKey:
  * a Lambda). With endpoints set they talk to the local emulators.
  */
 export const createAwsClients = (cfg: AwsClientsConfig): AwsClients => {
-  const { region } = cfg;
+  const region = cfg.region;
+  const transport = cfg.requestHandler === undefined ? {} : { requestHandler: cfg.requestHandler };
   const dynamo = new DynamoDBClient(
     cfg.dynamodbEndpoint === undefined
-      ? { region }
-      : { region, endpoint: cfg.dynamodbEndpoint, credentials: EMULATOR_CREDENTIALS },
+      ? { region, ...transport }
+      : { region, ...transport, endpoint: cfg.dynamodbEndpoint, credentials: EMULATOR_CREDENTIALS },
   );
   const ddb = DynamoDBDocumentClient.from(dynamo, {
     marshallOptions: { removeUndefinedValues: true },
   });
   const sqs = new SQSClient(
     cfg.sqsEndpoint === undefined
-      ? { region }
+      ? { region, ...transport }
       : {
           region,
+          ...transport,
           endpoint: cfg.sqsEndpoint,
           credentials: EMULATOR_CREDENTIALS,
           // fauxqs queue URLs name the host sqs.<region>.localhost, which does not resolve:
@@ -50,9 +62,10 @@ export const createAwsClients = (cfg: AwsClientsConfig): AwsClients => {
   );
   const s3 = new S3Client(
     cfg.s3Endpoint === undefined
-      ? { region }
+      ? { region, ...transport }
       : {
           region,
+          ...transport,
           endpoint: cfg.s3Endpoint,
           credentials: EMULATOR_CREDENTIALS,
           // <bucket>.127.0.0.1 is no host name: the bucket goes in the path.
