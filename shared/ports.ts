@@ -1,4 +1,13 @@
-import type { Delivery, Job, LogLine, Run, RunMessage, RunStatus, Verdict } from './model/index.ts';
+import type {
+  Delivery,
+  Job,
+  LogLine,
+  Run,
+  RunMessage,
+  RunStatus,
+  RunSummary,
+  Verdict,
+} from './model/index.ts';
 
 export type { RunMessage } from './model/index.ts';
 
@@ -47,6 +56,16 @@ export interface RunRetry {
   logsTruncated?: boolean;
 }
 
+/**
+ * Which threshold makes an open run stale, hence where the index of open runs
+ * keeps it: `queued` (an async run waiting for its message), `running` (an
+ * attempt holds an async run) or `decision` (a decision that has not recorded
+ * its verdict). A decision taken over by `start` (the sweeper failing it) is
+ * filed as `running` until its finish, which the sweeper still recognises by
+ * its `mode`.
+ */
+export type OpenKind = 'queued' | 'running' | 'decision';
+
 /** An open run as the sparse index of open runs holds it. */
 export interface OpenRun {
   id: string;
@@ -54,16 +73,26 @@ export interface OpenRun {
   status: Extract<RunStatus, 'queued' | 'running'>;
   mode: 'async' | 'decision';
   attempt: number;
-  /** When it last moved: created, or started by its latest attempt. */
+  /** When it last moved: created, started by its latest attempt, or requeued. */
   since: string;
+  /** How often recovery has requeued it over its life (0 when never). */
+  requeues: number;
+}
+
+/** One (kind, shard) partition of the open runs; `before`: only those that last moved earlier. */
+export interface OpenRunsRequest extends PageRequest {
+  kind: OpenKind;
+  /** 0 … `openShards` − 1. */
+  shard: number;
+  before?: string;
 }
 
 export interface RunStore {
   /** Put-if-absent; throws ConflictError when the id exists. */
   create(run: Run): Promise<void>;
   get(runId: string): Promise<Run | undefined>;
-  /** Newest first. */
-  listByJob(jobId: string, page?: PageRequest): Promise<Page<Run>>;
+  /** Newest first, as summaries: a listing never carries a run's event, output or log (read one with `get`). */
+  listByJob(jobId: string, page?: PageRequest): Promise<Page<RunSummary>>;
   /**
    * `queued → running`, or `running → running` when the holder started before
    * `staleBefore` (it crashed or was cut off), incrementing `attempt`, in one
@@ -74,7 +103,7 @@ export interface RunStore {
   start(runId: string, start: RunStart): Promise<Run | undefined>;
   /** `running (this attempt) → final`. Returns false when the condition failed. */
   finish(runId: string, finish: RunFinish): Promise<boolean>;
-  /** `running (this attempt) → queued` with the error, before the queue retries it. */
+  /** `running (this attempt) → queued` with the error, before the queue retries it (it keeps its place in time). */
   release(runId: string, retry: RunRetry): Promise<boolean>;
   /**
    * A `queued` run enqueued again by recovery: moves it in the index of open
@@ -84,8 +113,13 @@ export interface RunStore {
   markRequeued(runId: string, at: string): Promise<number | undefined>;
   /** Open runs read from the table itself, not the index: for local start-up, where a crash can tear the emulator's index. */
   scanOpen(page?: PageRequest): Promise<Page<OpenRun>>;
-  /** Runs not yet finished (queued or running), oldest move first; `before`: only those that last moved earlier. */
-  listOpen(page?: PageRequest & { before?: string }): Promise<Page<OpenRun>>;
+  /** How many shards each kind of open run is spread over (see `listOpen`). */
+  readonly openShards: number;
+  /**
+   * The open runs of one kind and shard, oldest move first. The partitions of
+   * every kind and shard together hold every open run, each exactly once.
+   */
+  listOpen(request: OpenRunsRequest): Promise<Page<OpenRun>>;
 }
 
 export type DeliveryCreateResult = { created: true } | { created: false; existing: Delivery };
@@ -102,8 +136,20 @@ export interface DeliveryStore {
   release(jobId: string, dedupeKey: string, deliveryId: string): Promise<void>;
 }
 
+/** A message `sendBatch` could not send, and why. */
+export interface SendFailure {
+  message: RunMessage;
+  error: string;
+}
+
 export interface Queue {
   send(message: RunMessage): Promise<void>;
+  /**
+   * Sends many messages in as few calls as the queue allows. Never throws for
+   * a message it could not send: it answers those (none when all were sent),
+   * so that the caller leaves their runs as they were, to be tried again.
+   */
+  sendBatch(messages: readonly RunMessage[]): Promise<SendFailure[]>;
   /** Make a received message visible again after `seconds` (retry back-off). */
   retryLater(receiptHandle: string, seconds: number): Promise<void>;
 }

@@ -1,10 +1,22 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { AttributeType, BillingMode, ProjectionType, Table, TableEncryption } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
-import { GSI1_NAME, GSI2_ATTRIBUTES, GSI2_NAME, TTL_ATTRIBUTE } from '../../shared/store/table-definition.ts';
+import {
+  GSI1_ATTRIBUTES,
+  GSI1_NAME,
+  GSI2_ATTRIBUTES,
+  GSI2_NAME,
+  TTL_ATTRIBUTE,
+} from '../../shared/store/table-definition.ts';
 
 // The layout the stores use (and the local table is created with): one definition for both.
-export { GSI1_NAME, GSI2_ATTRIBUTES, GSI2_NAME, TTL_ATTRIBUTE } from '../../shared/store/table-definition.ts';
+export {
+  GSI1_ATTRIBUTES,
+  GSI1_NAME,
+  GSI2_ATTRIBUTES,
+  GSI2_NAME,
+  TTL_ATTRIBUTE,
+} from '../../shared/store/table-definition.ts';
 
 /**
  * Props of {@link TriggerhubTable}.
@@ -22,8 +34,8 @@ export interface TriggerhubTableProps {
 /**
  * The single DynamoDB table behind every store (jobs, runs, deliveries,
  * checkpoints, state, globals): keys `pk`/`sk`, the listing index `gsi1`
- * (all attributes), the sparse open-runs index `gsi2` (keys and
- * {@link GSI2_ATTRIBUTES}), on-demand billing, point-in-time recovery, TTL
+ * (keys and {@link GSI1_ATTRIBUTES}: run summaries and job definitions), the
+ * sparse open-runs index `gsi2` (keys and {@link GSI2_ATTRIBUTES}), on-demand billing, point-in-time recovery, TTL
  * on `expiresAt`, AWS-managed encryption.
  * The name is left to CloudFormation; functions get it as `TRIGGERHUB_TABLE`.
  */
@@ -41,14 +53,17 @@ export class TriggerhubTable extends Construct {
       encryption: TableEncryption.AWS_MANAGED,
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
+    // INCLUDE rather than ALL (both indexes): every write of a run is copied to each index
+    // that holds it, so each copy is kept to what its reader needs — a history page shows
+    // summaries, not a run's event, output and log. CloudFormation cannot change an
+    // index's projection in place: see the CHANGELOG for an existing stack.
     this.table.addGlobalSecondaryIndex({
       indexName: GSI1_NAME,
       partitionKey: { name: 'gsi1pk', type: AttributeType.STRING },
       sortKey: { name: 'gsi1sk', type: AttributeType.STRING },
-      projectionType: ProjectionType.ALL,
+      projectionType: ProjectionType.INCLUDE,
+      nonKeyAttributes: [...GSI1_ATTRIBUTES],
     });
-    // INCLUDE rather than ALL: every write to an open run is copied to the index, so the
-    // copy is kept to what the sweeper reads.
     this.table.addGlobalSecondaryIndex({
       indexName: GSI2_NAME,
       partitionKey: { name: 'gsi2pk', type: AttributeType.STRING },

@@ -1,31 +1,30 @@
-import { ChangeMessageVisibilityCommand, SendMessageCommand } from '@aws-sdk/client-sqs';
+import {
+  ChangeMessageVisibilityCommand,
+  SendMessageBatchCommand,
+  SendMessageCommand,
+} from '@aws-sdk/client-sqs';
 import type { SQSClient } from '@aws-sdk/client-sqs';
-import { ServiceUnavailableError } from '../errors.ts';
+import { ServiceUnavailableError, errorMessage } from '../errors.ts';
 import type { RunMessage } from '../model/index.ts';
-import type { Queue } from '../ports.ts';
+import type { Queue, SendFailure } from '../ports.ts';
+import { isUnavailableError } from '../resilience/unavailable.ts';
 
 /** SQS caps a visibility timeout at 12 hours. */
 const MAX_VISIBILITY_SECONDS = 43_200;
+/** SQS takes at most 10 entries per SendMessageBatch. */
+export const SQS_BATCH_SIZE = 10;
 
-/** Failures a caller may retry; anything else (a bad receipt handle…) is rethrown as is. */
-const UNAVAILABLE = new Set([
-  'QueueDoesNotExist',
-  'AWS.SimpleQueueService.NonExistentQueue',
-  'RequestThrottled',
-  'ThrottlingException',
-  'KmsThrottled',
-  'ServiceUnavailable',
-  'InternalError',
-]);
-
+/** A failure a caller may retry (`isUnavailableError`) becomes a 503; anything else (a bad receipt handle…) is rethrown as is. */
 const queueError = (e: unknown, operation: string): unknown => {
-  if (e instanceof Error && UNAVAILABLE.has(e.name)) {
+  if (isUnavailableError(e)) {
     const err = new ServiceUnavailableError(`queue unavailable (${operation})`);
     err.cause = e;
     return err;
   }
   return e;
 };
+
+const body = (message: RunMessage): string => JSON.stringify({ runId: message.runId, jobId: message.jobId });
 
 export interface SqsQueueOptions {
   client: SQSClient;
@@ -44,14 +43,50 @@ export class SqsQueue implements Queue {
 
   async send(message: RunMessage): Promise<void> {
     try {
-      await this.#sqs.send(
-        new SendMessageCommand({
-          QueueUrl: this.#queueUrl,
-          MessageBody: JSON.stringify({ runId: message.runId, jobId: message.jobId }),
-        }),
-      );
+      await this.#sqs.send(new SendMessageCommand({ QueueUrl: this.#queueUrl, MessageBody: body(message) }));
     } catch (e) {
       throw queueError(e, 'send');
+    }
+  }
+
+  /**
+   * SendMessageBatch in chunks of 10, the chunks at once: the caller bounds how
+   * many it hands over (the sweeper: one page of runs). SQS answers a batch
+   * per entry; an entry it refused, or every entry of a call that failed, is
+   * answered as a failure rather than thrown, so that the others still count.
+   */
+  async sendBatch(messages: readonly RunMessage[]): Promise<SendFailure[]> {
+    const chunks: RunMessage[][] = [];
+    for (let i = 0; i < messages.length; i += SQS_BATCH_SIZE) {
+      chunks.push(messages.slice(i, i + SQS_BATCH_SIZE));
+    }
+    const failures = await Promise.all(chunks.map((chunk) => this.#sendChunk(chunk)));
+    return failures.flat();
+  }
+
+  async #sendChunk(chunk: RunMessage[]): Promise<SendFailure[]> {
+    try {
+      const out = await this.#sqs.send(
+        new SendMessageBatchCommand({
+          QueueUrl: this.#queueUrl,
+          // Ids need only be unique within the call: the position is.
+          Entries: chunk.map((message, i) => ({ Id: String(i), MessageBody: body(message) })),
+        }),
+      );
+      const sent = new Set((out.Successful ?? []).map((entry) => entry.Id));
+      const refused = new Map((out.Failed ?? []).map((entry) => [entry.Id, entry]));
+      return chunk.flatMap((message, i): SendFailure[] => {
+        if (sent.has(String(i))) return [];
+        const entry = refused.get(String(i));
+        // Neither sent nor refused (a malformed answer): not known to be queued, so not sent.
+        const error = entry
+          ? `${entry.Code ?? 'error'}${entry.Message === undefined ? '' : `: ${entry.Message}`}`
+          : 'not in the answer';
+        return [{ message, error }];
+      });
+    } catch (e) {
+      const error = `${isUnavailableError(e) ? 'queue unavailable: ' : ''}${errorMessage(e)}`;
+      return chunk.map((message) => ({ message, error }));
     }
   }
 

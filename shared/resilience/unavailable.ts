@@ -4,11 +4,14 @@ import { ServiceUnavailableError } from '../errors.ts';
  * What "the store cannot be reached right now" looks like when it comes
  * straight from the AWS SDK or Node, after the SDK's own retries. The lists
  * follow the SDK's retry classification (@smithy/core service-error-classification),
- * copied rather than imported: that module is not a dependency of ours.
+ * copied rather than imported: that module is not a dependency of ours; plus
+ * SQS's `KmsThrottled`. The one list for every adapter (the DynamoDB stores'
+ * `storeError`, the SQS queue, Secrets Manager, `lastKnown`).
  */
 const THROTTLING = new Set([
   'BandwidthLimitExceeded',
   'EC2ThrottledException',
+  'KmsThrottled',
   'LimitExceededException',
   'PriorRequestNotComplete',
   'ProvisionedThroughputExceededException',

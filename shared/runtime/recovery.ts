@@ -1,6 +1,6 @@
 import { errorMessage } from '../errors.ts';
 import type { Verdict } from '../model/index.ts';
-import type { OpenRun, Page } from '../ports.ts';
+import type { OpenKind, OpenRun, Page } from '../ports.ts';
 import type { Deps } from './deps.ts';
 import { platformLogger } from './platform-logger.ts';
 
@@ -40,26 +40,6 @@ const failDecision = async (
   const onError = (await deps.jobs.get(run.jobId).catch(() => undefined))?.onError ?? 'deny';
   const message = `${why}; onError=${onError}: ${onError === 'allow' ? 'allowed' : 'denied'}`;
   return recordFailed(deps, run, ANY_TIME, message, { allow: onError === 'allow', message, fallback: true });
-};
-
-/**
- * Hands a run back to the queue, as the next attempt's: a `running` one (its
- * attempt died) is released first. Moving it in the index of open runs keeps
- * the next sweep from sending it again at once. Returns how often the sweeper
- * has requeued it, or undefined when it moved meanwhile.
- */
-const requeue = async (
-  deps: Pick<Deps, 'runs' | 'queue' | 'clock'>,
-  run: OpenRun,
-  why: string,
-): Promise<number | undefined> => {
-  if (run.status === 'running' && !(await deps.runs.release(run.id, { attempt: run.attempt, error: why }))) {
-    return undefined;
-  }
-  const count = await deps.runs.markRequeued(run.id, deps.clock.now().toISOString());
-  if (count === undefined) return undefined;
-  await deps.queue.send({ runId: run.id, jobId: run.jobId });
-  return count;
 };
 
 /** Records a run failed, taking over a `running` one only if it started before `staleBefore` ('' : none). */
@@ -143,61 +123,129 @@ export const sweepSettings = (
   decisionAfterMs: 5 * 60 * 1000,
 });
 
+/** Stale runs a sweep works on at once: DynamoDB writes in flight (16 × ~10 ms per write ≈ 1,600 runs/s). */
+export const SWEEP_CONCURRENCY = 16;
+/** Stale runs per listing page, hence per batch of sends (10 SendMessageBatch calls of 10). */
+const SWEEP_PAGE = 100;
+
+/** `visit` on every item, at most `limit` at a time. `visit` must not throw. */
+const eachBounded = async <T>(
+  items: readonly T[],
+  limit: number,
+  visit: (item: T) => Promise<void>,
+): Promise<void> => {
+  let next = 0;
+  const lane = async (): Promise<void> => {
+    while (next < items.length) {
+      const item = items[next++] as T;
+      await visit(item);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+};
+
 /**
  * The periodic sweep (EventBridge in AWS, a timer under `npm start`): runs
  * stuck `queued` are enqueued again, runs whose attempt died are handed to a
  * new attempt, or recorded `failed` when that was the last one; decisions
  * that never recorded a verdict are recorded `failed` with the job's
  * `onError` verdict (what `decide` answers when it cannot record one).
+ *
+ * Its work grows with the stale runs, not with the open ones: each kind of
+ * open run (and each shard of it) is read only below that kind's threshold,
+ * so a young backlog of queued runs costs one empty Query per shard. A page
+ * of stale runs is worked on {@link SWEEP_CONCURRENCY} at a time, and the runs
+ * to enqueue again are sent in batches. A run is marked requeued (moved to now
+ * in the index and counted) only once its message was sent: one the queue
+ * refused stays where it was, stale, and the next sweep sends it again.
  */
 export const sweepStaleRuns = async (
   deps: Pick<Deps, 'runs' | 'queue' | 'clock' | 'settings' | 'jobs'>,
   settings: SweepSettings,
 ): Promise<{ requeued: number; failed: number }> => {
   const now = deps.clock.now().getTime();
-  const oldest = Math.min(settings.queuedAfterMs, settings.runningAfterMs, settings.decisionAfterMs);
   const result = { requeued: 0, failed: 0 };
-  const before = new Date(now - oldest).toISOString();
-  await eachOpenRun(
-    (page) => deps.runs.listOpen({ ...page, before }),
-    async (run) => {
-      const age = now - Date.parse(run.since);
-      if (run.mode === 'decision') {
-        if (
-          age > settings.decisionAfterMs &&
-          (await failDecision(
-            deps,
-            run,
-            'no verdict was recorded: its bookkeeping failed or its attempt died',
-          ))
-        ) {
-          result.failed++;
-        }
-        return;
+  const thresholds: Record<OpenKind, number> = {
+    decision: settings.decisionAfterMs,
+    running: settings.runningAfterMs,
+    queued: settings.queuedAfterMs,
+  };
+
+  /** Acts on one stale run; answers the run when it is to be enqueued again. */
+  const visit = async (run: OpenRun): Promise<OpenRun | undefined> => {
+    // By the run itself, not by where it was listed: a decision the sweeper took over sits with the running ones.
+    if (run.mode === 'decision') {
+      if (
+        await failDecision(deps, run, 'no verdict was recorded: its bookkeeping failed or its attempt died')
+      ) {
+        result.failed++;
       }
-      if (run.status === 'queued' && age > settings.queuedAfterMs) {
-        const count = await deps.runs.markRequeued(run.id, deps.clock.now().toISOString());
-        if (count === undefined) return;
-        if (count > MAX_SWEEP_REQUEUES) {
-          const error = `no message moved it after ${MAX_SWEEP_REQUEUES} requeues (is the worker failing?)`;
-          if (await recordFailed(deps, run, '', error)) result.failed++;
-          return;
-        }
-        await deps.queue.send({ runId: run.id, jobId: run.jobId });
+      return undefined;
+    }
+    if (run.status === 'queued') {
+      if (run.requeues < MAX_SWEEP_REQUEUES) return run;
+      const error = `no message moved it after ${MAX_SWEEP_REQUEUES} requeues (is the worker failing?)`;
+      if (await recordFailed(deps, run, '', error)) result.failed++;
+      return undefined;
+    }
+    if (run.attempt < deps.settings.maxReceiveCount) {
+      const why = `attempt ${run.attempt} died (worker crash or time-out); enqueued again`;
+      return (await deps.runs.release(run.id, { attempt: run.attempt, error: why })) ? run : undefined;
+    }
+    const error = `the last attempt (${run.attempt}) died (worker crash or time-out); its message is in the dead-letter queue`;
+    if (await recordFailed(deps, run, new Date(now - settings.runningAfterMs).toISOString(), error)) {
+      result.failed++;
+    }
+    return undefined;
+  };
+
+  const sweepPage = async (runs: readonly OpenRun[]): Promise<void> => {
+    const toSend: OpenRun[] = [];
+    await eachBounded(runs, SWEEP_CONCURRENCY, async (run) => {
+      try {
+        const send = await visit(run);
+        if (send) toSend.push(send);
+      } catch (e) {
+        platformLogger.error('could not recover run', { runId: run.id, error: errorMessage(e) });
+      }
+    });
+    if (toSend.length === 0) return;
+    const failures = await deps.queue.sendBatch(toSend.map((run) => ({ runId: run.id, jobId: run.jobId })));
+    const refused = new Set(failures.map((f) => f.message.runId));
+    for (const f of failures) {
+      platformLogger.warn('could not requeue run; the next sweep tries again', {
+        runId: f.message.runId,
+        error: f.error,
+      });
+    }
+    const at = deps.clock.now().toISOString();
+    await eachBounded(
+      toSend.filter((run) => !refused.has(run.id)),
+      SWEEP_CONCURRENCY,
+      async (run) => {
         result.requeued++;
-      } else if (run.status === 'running' && age > settings.runningAfterMs) {
-        if (run.attempt < deps.settings.maxReceiveCount) {
-          const why = `attempt ${run.attempt} died (worker crash or time-out); enqueued again`;
-          if ((await requeue(deps, run, why)) !== undefined) result.requeued++;
-          return;
+        try {
+          // Moves it out of the stale range and counts it; undefined: a worker has it already.
+          await deps.runs.markRequeued(run.id, at);
+        } catch (e) {
+          // Sent but not moved: the next sweep sends it again, which the worker's conditional start absorbs.
+          platformLogger.error('could not mark run requeued', { runId: run.id, error: errorMessage(e) });
         }
-        const error = `the last attempt (${run.attempt}) died (worker crash or time-out); its message is in the dead-letter queue`;
-        if (await recordFailed(deps, run, new Date(now - settings.runningAfterMs).toISOString(), error)) {
-          result.failed++;
-        }
-      }
-    },
-  );
+      },
+    );
+  };
+
+  for (const [kind, afterMs] of Object.entries(thresholds) as [OpenKind, number][]) {
+    const before = new Date(now - afterMs).toISOString();
+    for (let shard = 0; shard < deps.runs.openShards; shard++) {
+      let cursor: string | undefined;
+      do {
+        const page = await deps.runs.listOpen({ kind, shard, before, limit: SWEEP_PAGE, cursor });
+        await sweepPage(page.items);
+        cursor = page.nextCursor;
+      } while (cursor);
+    }
+  }
   if (result.requeued + result.failed > 0) platformLogger.warn('swept stale runs', result);
   return result;
 };

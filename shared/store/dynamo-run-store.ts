@@ -1,21 +1,34 @@
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ValidationError } from '../errors.ts';
-import { isFinal, RunSchema } from '../model/index.ts';
+import { isFinal, RunSchema, summarizeRun } from '../model/index.ts';
 import { enum as zEnum, number, object, string } from 'zod';
-import type { Run } from '../model/index.ts';
-import type { OpenRun, Page, PageRequest, RunFinish, RunRetry, RunStart, RunStore } from '../ports.ts';
+import type { Run, RunSummary } from '../model/index.ts';
+import type {
+  OpenKind,
+  OpenRun,
+  OpenRunsRequest,
+  Page,
+  PageRequest,
+  RunFinish,
+  RunRetry,
+  RunStart,
+  RunStore,
+} from '../ports.ts';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
 import type { DynamoStoreOptions } from './dynamo-job-store.ts';
 import { isConditionalCheckFailed, storeError } from './errors.ts';
 import { fromItem, jsonSafe } from './item.ts';
 import {
+  OPEN_SHARDS,
   RUN_GSI1SK_PREFIX,
-  OPEN_GSI2PK,
   addDays,
   epochSeconds,
   jobRunsGsi1pk,
+  openIndexKey,
+  openIndexPk,
   openIndexSk,
+  openShard,
   runIndexKey,
   runKey,
 } from './keys.ts';
@@ -34,7 +47,15 @@ const OpenRunItemSchema = object({
   mode: zEnum(['async', 'decision']),
   attempt: number().int().min(0),
   since: string().min(1),
+  requeues: number().int().min(0).default(0),
 });
+
+/** Where a run written whole (created) belongs in the index of open runs; undefined once final. */
+const openKindOf = (run: Pick<Run, 'mode' | 'status'>): OpenKind | undefined => {
+  if (isFinal(run.status)) return undefined;
+  if (run.mode === 'decision') return 'decision';
+  return run.status === 'queued' ? 'queued' : 'running';
+};
 
 /**
  * The event and the output are stored as JSON text: their shape is the
@@ -117,17 +138,18 @@ export class DynamoRunStore implements RunStore {
     this.#retentionDays = options.retentionDays;
   }
 
+  readonly openShards = OPEN_SHARDS;
+
   async create(run: Run): Promise<void> {
     const expiresAt = epochSeconds(addDays(new Date(run.createdAt), this.#retentionDays));
+    const kind = openKindOf(run);
     try {
       await this.#ddb.send(
         new PutCommand({
           TableName: this.#table,
           Item: {
             ...toItem(run),
-            ...(isFinal(run.status)
-              ? {}
-              : { gsi2pk: OPEN_GSI2PK, gsi2sk: openIndexSk(run.startedAt ?? run.createdAt, run.id) }),
+            ...(kind === undefined ? {} : openIndexKey(kind, run.id, run.startedAt ?? run.createdAt)),
             ...runKey(run.id),
             ...runIndexKey(run.jobId, run.id),
             expiresAt,
@@ -150,7 +172,8 @@ export class DynamoRunStore implements RunStore {
     }
   }
 
-  async listByJob(jobId: string, page: PageRequest = {}): Promise<Page<Run>> {
+  /** Reads gsi1, which holds summaries only (GSI1_ATTRIBUTES): a page costs what it shows. */
+  async listByJob(jobId: string, page: PageRequest = {}): Promise<Page<RunSummary>> {
     const limit = pageLimit(page.limit);
     const gsi1pk = jobRunsGsi1pk(jobId);
     const startKey = decodeCursor(page.cursor, { kind: 'gsi1', gsi1pk });
@@ -167,7 +190,10 @@ export class DynamoRunStore implements RunStore {
           ExclusiveStartKey: startKey,
         }),
       );
-      return this.#page(out.Items, out.LastEvaluatedKey);
+      // The index holds no log: the schema's default fills it in, and the summary drops it again.
+      const items = (out.Items ?? []).map((item) => summarizeRun(fromRunItem(item)));
+      const nextCursor = encodeCursor(out.LastEvaluatedKey);
+      return nextCursor === undefined ? { items } : { items, nextCursor };
     } catch (e) {
       throw storeError(e, 'list runs');
     }
@@ -195,7 +221,9 @@ export class DynamoRunStore implements RunStore {
             ':one': 1,
             ':startedAt': start.startedAt,
             ':staleBefore': start.staleBefore,
-            ':open': OPEN_GSI2PK,
+            // A decision taken over here (by the sweeper, to fail it) is filed as running until its
+            // finish a moment later: one write cannot pick the key by the item's mode.
+            ':open': openIndexPk('running', openShard(runId)),
             ':since': openIndexSk(start.startedAt, runId),
           },
           ReturnValues: 'ALL_NEW',
@@ -232,6 +260,8 @@ export class DynamoRunStore implements RunStore {
       status: 'queued',
       error: retry.error,
       ...(retry.logs === undefined ? {} : { logs: retry.logs, logsTruncated: retry.logsTruncated }),
+      // Queued again: stale by the queued threshold, from where its last start put it (gsi2sk kept).
+      gsi2pk: openIndexPk('queued', openShard(runId)),
     });
   }
 
@@ -241,10 +271,17 @@ export class DynamoRunStore implements RunStore {
         new UpdateCommand({
           TableName: this.#table,
           Key: runKey(runId),
-          UpdateExpression: 'SET #gsi2sk = :since, #requeues = if_not_exists(#requeues, :zero) + :one',
+          UpdateExpression:
+            'SET #gsi2pk = :open, #gsi2sk = :since, #requeues = if_not_exists(#requeues, :zero) + :one',
           ConditionExpression: '#status = :queued',
-          ExpressionAttributeNames: { '#gsi2sk': 'gsi2sk', '#requeues': 'requeues', '#status': 'status' },
+          ExpressionAttributeNames: {
+            '#gsi2pk': 'gsi2pk',
+            '#gsi2sk': 'gsi2sk',
+            '#requeues': 'requeues',
+            '#status': 'status',
+          },
           ExpressionAttributeValues: {
+            ':open': openIndexPk('queued', openShard(runId)),
             ':since': openIndexSk(at, runId),
             ':zero': 0,
             ':one': 1,
@@ -287,9 +324,13 @@ export class DynamoRunStore implements RunStore {
     }
   }
 
-  async listOpen(page: PageRequest & { before?: string } = {}): Promise<Page<OpenRun>> {
+  async listOpen(page: OpenRunsRequest): Promise<Page<OpenRun>> {
     const limit = pageLimit(page.limit);
-    const startKey = decodeCursor(page.cursor, { kind: 'gsi2', gsi2pk: OPEN_GSI2PK });
+    if (!Number.isInteger(page.shard) || page.shard < 0 || page.shard >= OPEN_SHARDS) {
+      throw new ValidationError(`shard must be an integer from 0 to ${OPEN_SHARDS - 1}`, 'invalid_shard');
+    }
+    const gsi2pk = openIndexPk(page.kind, page.shard);
+    const startKey = decodeCursor(page.cursor, { kind: 'gsi2', gsi2pk });
     try {
       const out = await this.#ddb.send(
         new QueryCommand({
@@ -298,7 +339,7 @@ export class DynamoRunStore implements RunStore {
           KeyConditionExpression:
             page.before === undefined ? 'gsi2pk = :open' : 'gsi2pk = :open AND gsi2sk < :before',
           ExpressionAttributeValues: {
-            ':open': OPEN_GSI2PK,
+            ':open': gsi2pk,
             ...(page.before === undefined ? {} : { ':before': page.before }),
           },
           Limit: limit,
@@ -346,14 +387,5 @@ export class DynamoRunStore implements RunStore {
       if (isConditionalCheckFailed(e)) return false;
       throw storeError(e, operation);
     }
-  }
-
-  #page(
-    items: Record<string, unknown>[] | undefined,
-    lastKey: Record<string, unknown> | undefined,
-  ): Page<Run> {
-    const runs = (items ?? []).map(fromRunItem);
-    const nextCursor = encodeCursor(lastKey);
-    return nextCursor === undefined ? { items: runs } : { items: runs, nextCursor };
   }
 }

@@ -1,22 +1,16 @@
 import { ServiceUnavailableError, errorMessage } from '../errors.ts';
-
-/** Failures a caller may retry: throttling, a DynamoDB outage, a missing table (misconfiguration). */
-const UNAVAILABLE = new Set([
-  'ProvisionedThroughputExceededException',
-  'RequestLimitExceeded',
-  'ThrottlingException',
-  'InternalServerError',
-  'ServiceUnavailable',
-  'ResourceNotFoundException',
-]);
+import { isUnavailableError } from '../resilience/unavailable.ts';
 
 /**
- * Translates an SDK failure into a domain error. Conditional-check failures
- * are answered where they happen (they are domain answers, not errors); this
- * handles what is left.
+ * Translates an SDK failure into a domain error: one a caller may retry
+ * (throttling, a DynamoDB outage, a time-out or a dropped connection: see
+ * `isUnavailableError`, the one list of them) becomes a ServiceUnavailableError
+ * (503). Conditional-check failures are answered where they happen (they are
+ * domain answers, not errors); this handles what is left. A missing table is a
+ * misconfiguration that no retry fixes: it stays an error (500).
  */
 export const storeError = (e: unknown, operation: string): Error => {
-  if (e instanceof Error && UNAVAILABLE.has(e.name)) {
+  if (isUnavailableError(e)) {
     const err = new ServiceUnavailableError(`store unavailable (${operation})`);
     err.cause = e;
     return err;

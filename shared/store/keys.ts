@@ -1,16 +1,29 @@
 /**
  * Key layout of the single table. Every item carries `pk`/`sk`; listed items
- * also carry `gsi1pk`/`gsi1sk`; items that expire carry `expiresAt`.
+ * also carry `gsi1pk`/`gsi1sk`; open runs carry `gsi2pk`/`gsi2sk`; items that
+ * expire carry `expiresAt`.
  *
- * | item     | pk            | sk                     | gsi1pk         | gsi1sk          |
- * | -------- | ------------- | ---------------------- | -------------- | --------------- |
- * | job      | `JOB#<id>`    | `JOB`                  | `JOBS`         | `<id>`          |
- * | run      | `RUN#<runId>` | `RUN`                  | `JOB#<jobId>`  | `RUN#<runId>`   |
+ * | item     | pk            | sk                     | gsi1pk        | gsi1sk        | gsi2pk                   | gsi2sk             |
+ * | -------- | ------------- | ---------------------- | ------------- | ------------- | ------------------------ | ------------------ |
+ * | job      | `JOB#<id>`    | `JOB`                  | `JOBS`        | `<id>`        |                          |                    |
+ * | run      | `RUN#<runId>` | `RUN`                  | `JOB#<jobId>` | `RUN#<runId>` | `OPEN#<kind>#<shard>` ¹  | `<since>#<runId>`  |
+ * | delivery | `JOB#<jobId>` | `DELIVERY#<dedupeKey>` |               |               |                          |                    |
  *
- * An open run (queued or running) also carries `gsi2pk = OPEN`, `gsi2sk = <ISO time it
- * last moved>#<runId>` (sparse index gsi2); finishing removes them.
- * | delivery | `JOB#<jobId>` | `DELIVERY#<dedupeKey>` |                |                 |
+ * ¹ Open runs only (gsi2 is sparse): `kind` says which threshold makes the run
+ * stale — `queued` (async, waiting for its message), `running` (async, an
+ * attempt holds it), `decision` (a decision that has not recorded its verdict)
+ * — and `shard` (0 … OPEN_SHARDS − 1, a hash of the run id) spreads each kind's
+ * writes over several index partitions. `since` is the ISO time the run last
+ * moved (created, started, requeued). Every write that moves a run sets both
+ * keys in that same write; finishing removes them. So the sweeper queries each
+ * (kind, shard) for `gsi2sk < now − that kind's threshold` and reads only stale
+ * runs, however long the young backlog.
+ *
+ * gsi1 projects keys plus `GSI1_ATTRIBUTES` (table-definition.ts): a run's
+ * summary and a job's definition, never a run's event, output or log.
  */
+import type { OpenKind } from '../ports.ts';
+
 export interface TableKey {
   pk: string;
   sk: string;
@@ -19,14 +32,42 @@ export interface IndexKey {
   gsi1pk: string;
   gsi1sk: string;
 }
+export interface OpenIndexKey {
+  gsi2pk: string;
+  gsi2sk: string;
+}
 
 export const JOB_SK = 'JOB';
 export const JOBS_GSI1PK = 'JOBS';
 export const RUN_SK = 'RUN';
 export const RUN_GSI1SK_PREFIX = 'RUN#';
 export const DELIVERY_SK_PREFIX = 'DELIVERY#';
-export const OPEN_GSI2PK = 'OPEN';
+
+/** Every kind of open run (see OpenKind in ports.ts): the sweeper reads each. */
+export const OPEN_KINDS: readonly OpenKind[] = ['queued', 'running', 'decision'];
+/**
+ * Partitions per kind of the open-runs index. Raising it is safe (a run keeps
+ * the shard it was written with, and every shard below the new count is still
+ * read); lowering it would hide the runs of the dropped shards from the sweeper.
+ */
+export const OPEN_SHARDS = 4;
+
+/** FNV-1a of the run id, modulo OPEN_SHARDS: stable, and even over ULIDs' random tail. */
+export const openShard = (runId: string): number => {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < runId.length; i++) {
+    hash ^= runId.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % OPEN_SHARDS;
+};
+export const openIndexPk = (kind: OpenKind, shard: number): string => `OPEN#${kind}#${shard}`;
 export const openIndexSk = (at: string, runId: string): string => `${at}#${runId}`;
+/** Where an open run of this kind sits in gsi2, having last moved at `at`. */
+export const openIndexKey = (kind: OpenKind, runId: string, at: string): OpenIndexKey => ({
+  gsi2pk: openIndexPk(kind, openShard(runId)),
+  gsi2sk: openIndexSk(at, runId),
+});
 
 export const jobKey = (id: string): TableKey => ({ pk: `JOB#${id}`, sk: JOB_SK });
 export const jobIndexKey = (id: string): IndexKey => ({ gsi1pk: JOBS_GSI1PK, gsi1sk: id });

@@ -2,10 +2,75 @@ import type { CreateTableCommandInput } from '@aws-sdk/client-dynamodb';
 
 /** Job listing and each job's run history. */
 export const GSI1_NAME = 'gsi1';
-/** Sparse: open (queued or running) runs only, by when they last moved; read by the sweeper and recovery. */
+/** Sparse: open (queued or running) runs only, by kind and shard, then by when they last moved; read by the sweeper. */
 export const GSI2_NAME = 'gsi2';
+
+/**
+ * A run's summary as a history page shows it (`RunSummary`, shared/model/run.ts):
+ * everything but its event, output and log, which stay on the item (`eventJson`,
+ * `outputJson`, `logs`: up to ~290 KiB together, against a few hundred bytes here).
+ */
+export const GSI1_RUN_ATTRIBUTES = [
+  'id',
+  'jobId',
+  'deliveryId',
+  'source',
+  'trigger',
+  'mode',
+  'status',
+  'attempt',
+  'createdAt',
+  'startedAt',
+  'endedAt',
+  'durationMs',
+  'message',
+  'error',
+  'verdict',
+  'logsTruncated',
+  'eventRef',
+] as const;
+/**
+ * A job's definition (`Job`, shared/model/job.ts), whole: `GET /admin/jobs` lists
+ * jobs in full. Jobs are small and rarely written, so projecting all of them costs
+ * what `ALL` did for them, and keeps the listing one Query without a second index.
+ */
+export const GSI1_JOB_ATTRIBUTES = [
+  'id',
+  'name',
+  'description',
+  'enabled',
+  'integration',
+  'params',
+  'source',
+  'event',
+  'auth',
+  'mode',
+  'timeoutSeconds',
+  'onError',
+  'onMissingChanges',
+  'maxBodyBytes',
+  'dedupeWindowSeconds',
+  'createdAt',
+  'updatedAt',
+] as const;
+/**
+ * What gsi1 projects besides the keys: every write of a run is copied to the
+ * index, so the copy is kept to what a listing shows (a run item's `event` is
+ * stored as `eventJson`, so the job's `event` name costs runs nothing).
+ */
+export const GSI1_ATTRIBUTES: readonly string[] = [
+  ...new Set([...GSI1_RUN_ATTRIBUTES, ...GSI1_JOB_ATTRIBUTES]),
+];
 /** What gsi2 projects besides the keys: all the sweeper reads. */
-export const GSI2_ATTRIBUTES = ['jobId', 'status', 'attempt', 'mode', 'startedAt', 'createdAt'];
+export const GSI2_ATTRIBUTES: readonly string[] = [
+  'jobId',
+  'status',
+  'attempt',
+  'mode',
+  'startedAt',
+  'createdAt',
+  'requeues',
+];
 /**
  * The TTL attribute (epoch seconds). The CDK table declares it; dynalite cannot
  * (no UpdateTimeToLive), so locally items simply stay.
@@ -38,7 +103,7 @@ export const tableDefinition = (tableName: string): CreateTableCommandInput => (
         { AttributeName: 'gsi1pk', KeyType: 'HASH' },
         { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'ALL' },
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...GSI1_ATTRIBUTES] },
     },
     {
       IndexName: GSI2_NAME,
@@ -46,7 +111,7 @@ export const tableDefinition = (tableName: string): CreateTableCommandInput => (
         { AttributeName: 'gsi2pk', KeyType: 'HASH' },
         { AttributeName: 'gsi2sk', KeyType: 'RANGE' },
       ],
-      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: GSI2_ATTRIBUTES },
+      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...GSI2_ATTRIBUTES] },
     },
   ],
 });

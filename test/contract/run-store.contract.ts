@@ -2,12 +2,38 @@ import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../../shared/errors.ts';
 import type { Run } from '../../shared/model/index.ts';
-import type { OpenRun, RunStore } from '../../shared/ports.ts';
+import { summarizeRun } from '../../shared/model/index.ts';
+import type { OpenKind, OpenRun, RunStore } from '../../shared/ports.ts';
 import { MAX_SWEEP_REQUEUES } from '../../shared/runtime/recovery.ts';
 import type { MakeStore } from './fixtures.ts';
 import { allPages, finishOf, iso, line, makeRun } from './fixtures.ts';
 
 const startAt = (ms: number) => ({ startedAt: iso(ms), staleBefore: iso(ms) });
+
+const KINDS: readonly OpenKind[] = ['queued', 'running', 'decision'];
+
+/**
+ * The whole index of open runs, partition by partition (every kind, every
+ * shard, page by page): each run with the kind it is filed under, oldest
+ * move first.
+ */
+const openIndex = async (
+  store: RunStore,
+  before?: string,
+): Promise<(OpenRun & { kind: OpenKind; shard: number })[]> => {
+  const all: (OpenRun & { kind: OpenKind; shard: number })[] = [];
+  for (const kind of KINDS) {
+    for (let shard = 0; shard < store.openShards; shard++) {
+      const { items } = await allPages((p) => store.listOpen({ ...p, kind, shard, before }), 2);
+      all.push(...items.map((r) => ({ ...r, kind, shard })));
+    }
+  }
+  const key = (r: OpenRun) => `${r.since}#${r.id}`;
+  return all.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+};
+/** Where each open run is filed: [id, kind, since]. */
+const filed = async (store: RunStore, before?: string) =>
+  (await openIndex(store, before)).map((r) => [r.id, r.kind, r.since]);
 
 /**
  * What every RunStore does (shared/ports.ts), run against the in-memory fake
@@ -127,6 +153,43 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
 
         // Act & Assess
         expect(await store.listByJob('no-runs-job')).toEqual({ items: [] });
+      });
+
+      it('lists summaries: a listed run carries no log, event or output (get has them)', async () => {
+        // Prepare: a run with all three, finished so that it has an output
+        const store = await makeStore();
+        const run = makeRun('summary-job', {
+          deliveryId: 'd-1',
+          logs: [line('from ingest')],
+          event: {
+            source: 'generic',
+            trigger: 'webhook',
+            deliveryId: 'd-1',
+            receivedAt: iso(0),
+            headers: {},
+            query: {},
+            payload: { big: 'x'.repeat(1000) },
+          },
+        });
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+        await store.finish(
+          run.id,
+          finishOf(1, { output: { ticket: 'SEC-1' }, verdict: { allow: true, message: 'ok' } }),
+        );
+        const full = await store.get(run.id);
+
+        // Act
+        const { items } = await store.listByJob('summary-job');
+
+        // Assess
+        expect(full).toMatchObject({ logs: [line('hello')], output: { ticket: 'SEC-1' } });
+        expect(full?.event).toBeDefined();
+        expect(items).toEqual([summarizeRun(full!)]);
+        expect(items[0]).toMatchObject({ status: 'succeeded', message: 'done', verdict: { allow: true } });
+        expect(items[0]).not.toHaveProperty('logs');
+        expect(items[0]).not.toHaveProperty('event');
+        expect(items[0]).not.toHaveProperty('output');
       });
 
       it('refuses a cursor of another job’s history, or none of its own', async () => {
@@ -434,11 +497,11 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
         // Act
         const first = await store.markRequeued(run.id, iso(60_000));
         const second = await store.markRequeued(run.id, iso(120_000));
-        const open = await store.listOpen();
+        const open = await openIndex(store);
 
         // Assess
         expect([first, second]).toEqual([1, 2]);
-        expect(open.items).toEqual([
+        expect(open).toEqual([
           {
             id: run.id,
             jobId: 'requeue-job',
@@ -446,6 +509,9 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
             mode: 'async',
             attempt: 0,
             since: iso(120_000),
+            requeues: 2,
+            kind: 'queued',
+            shard: expect.any(Number) as unknown,
           },
         ]);
       });
@@ -469,7 +535,7 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
 
         // Assess
         expect(results).toEqual([undefined, undefined, undefined]);
-        expect((await store.listOpen()).items.map((r) => [r.id, r.since])).toEqual([[running.id, iso(1000)]]);
+        expect(await filed(store)).toEqual([[running.id, 'running', iso(1000)]]);
       });
 
       it('keeps counting across attempts: a start does not reset the count', async () => {
@@ -488,10 +554,12 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
           await store.start(run.id, startAt(attempt * 60_000 + 1000));
           await store.release(run.id, { attempt, error: `attempt ${attempt} died` });
         }
+        const listed = (await openIndex(store))[0]?.requeues;
         counts.push(await store.markRequeued(run.id, iso(3_600_000)));
 
         // Assess
         expect(counts).toEqual([1, 2, 3, MAX_SWEEP_REQUEUES + 1]);
+        expect(listed).toBe(MAX_SWEEP_REQUEUES);
       });
     });
 
@@ -499,7 +567,7 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
       /** Queued (created at 0, 1, 2 s), running (created at 3, 4 s; started at 7 s), finished (5, 6 s). */
       const openTable = async (store: RunStore) => {
         const queued = [makeRun('job-a', {}, 0), makeRun('job-b', {}, 1), makeRun('job-a', {}, 2)];
-        const running = [makeRun('job-b', {}, 3), makeRun('job-c', { mode: 'decision' }, 4)];
+        const running = [makeRun('job-b', {}, 3), makeRun('job-b', {}, 4)];
         const finished = [makeRun('job-a', {}, 5), makeRun('job-c', {}, 6)];
         for (const run of [...queued, ...running, ...finished]) await store.create(run);
         for (const run of [...running, ...finished]) await store.start(run.id, startAt(7000));
@@ -513,23 +581,49 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
         mode: run.mode,
         attempt: 0,
         since: run.createdAt,
+        requeues: 0,
         ...over,
       });
+      const strip = ({ kind: _k, shard: _s, ...run }: OpenRun & { kind: OpenKind; shard: number }) => run;
 
-      it('lists every queued or running run across pages, oldest move first, and no finished one', async () => {
+      it('lists every queued or running run, each in one partition, page by page, and no finished one', async () => {
         // Prepare
         const store = await makeStore();
         const { queued, running } = await openTable(store);
 
         // Act
-        const { items, pages } = await allPages((p) => store.listOpen(p), 2);
+        const index = await openIndex(store);
+        const pages = await allPages(
+          (p) => store.listOpen({ ...p, kind: 'queued', shard: index[0]!.shard }),
+          1,
+        );
 
         // Assess
-        expect(items).toEqual([
+        expect(index.map(strip)).toEqual([
           ...queued.map((r) => open(r, {})),
           ...running.map((r) => open(r, { status: 'running', attempt: 1, since: iso(7000) })),
         ]);
-        expect(pages).toBeGreaterThan(1);
+        expect(index.map((r) => r.kind)).toEqual(['queued', 'queued', 'queued', 'running', 'running']);
+        expect(pages.items.length).toBe(
+          index.filter((r) => r.kind === 'queued' && r.shard === index[0]!.shard).length,
+        );
+        expect(pages.pages).toBeGreaterThanOrEqual(pages.items.length);
+      });
+
+      it('spreads the runs of a kind over its shards by run id', async () => {
+        // Prepare: enough runs that every shard holds some (about 1 in 10^6 to fail by chance with 4 shards)
+        const store = await makeStore();
+        const runs = Array.from({ length: 60 }, (_, s) => makeRun('shard-job', {}, s));
+        for (const run of runs) await store.create(run);
+
+        // Act
+        const index = await openIndex(store);
+        const again = await openIndex(store);
+
+        // Assess
+        expect(index).toHaveLength(runs.length);
+        expect(new Set(index.map((r) => r.shard)).size).toBe(store.openShards);
+        expect(again.map((r) => [r.id, r.shard])).toEqual(index.map((r) => [r.id, r.shard]));
       });
 
       it('lists with `before` only the runs that last moved earlier', async () => {
@@ -538,43 +632,98 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
         const { queued, running } = await openTable(store);
 
         // Act
-        const beforeStart = await store.listOpen({ before: iso(5000) });
-        const atStart = await store.listOpen({ before: iso(7000) });
-        const after = await store.listOpen({ before: iso(7001) });
+        const beforeStart = await openIndex(store, iso(5000));
+        const atStart = await openIndex(store, iso(7000));
+        const after = await openIndex(store, iso(7001));
 
         // Assess
-        expect(beforeStart.items.map((r) => r.id)).toEqual(queued.map((r) => r.id));
-        expect(atStart.items.map((r) => r.id)).toEqual(queued.map((r) => r.id));
-        expect(after.items.map((r) => r.id)).toEqual([...queued, ...running].map((r) => r.id));
+        expect(beforeStart.map((r) => r.id)).toEqual(queued.map((r) => r.id));
+        expect(atStart.map((r) => r.id)).toEqual(queued.map((r) => r.id));
+        expect(after.map((r) => r.id)).toEqual([...queued, ...running].map((r) => r.id));
       });
 
-      it('keeps a released run where its last start put it; a finish takes it out', async () => {
+      it('moves a run between kinds as it moves: queued → running → queued (released) → running → none', async () => {
         // Prepare
         const store = await makeStore();
         const run = makeRun('moves-job');
         await store.create(run);
-        await store.start(run.id, startAt(1000));
+        const created = await filed(store);
 
         // Act
+        await store.start(run.id, startAt(1000));
+        const started = await filed(store);
         await store.release(run.id, { attempt: 1, error: 'transient' });
-        const released = await store.listOpen();
+        const released = await filed(store);
+        await store.markRequeued(run.id, iso(1500));
+        const requeued = await filed(store);
         await store.start(run.id, startAt(2000));
-        const restarted = await store.listOpen();
+        const restarted = await openIndex(store);
         await store.finish(run.id, finishOf(2));
-        const finished = await store.listOpen();
+        const finished = await filed(store);
 
-        // Assess
-        expect(released.items).toEqual([open(run, { attempt: 1, since: iso(1000) })]);
-        expect(restarted.items).toEqual([open(run, { status: 'running', attempt: 2, since: iso(2000) })]);
-        expect(finished.items).toEqual([]);
+        // Assess: a released run keeps the time its last start gave it
+        expect(created).toEqual([[run.id, 'queued', iso(0)]]);
+        expect(started).toEqual([[run.id, 'running', iso(1000)]]);
+        expect(released).toEqual([[run.id, 'queued', iso(1000)]]);
+        expect(requeued).toEqual([[run.id, 'queued', iso(1500)]]);
+        expect(restarted.map(strip)).toEqual([
+          open(run, { status: 'running', attempt: 2, since: iso(2000), requeues: 1 }),
+        ]);
+        expect(restarted[0]?.kind).toBe('running');
+        expect(finished).toEqual([]);
       });
 
-      it('refuses a cursor that is not one of its own', async () => {
+      it('files an open decision under `decision`, a finished run nowhere', async () => {
+        // Prepare: decisions are created running; a finished run (recorded at once) never enters the index
+        const store = await makeStore();
+        const decision = makeRun('gate-job', {
+          mode: 'decision',
+          status: 'running',
+          attempt: 1,
+          startedAt: iso(0),
+        });
+        const done = makeRun(
+          'gate-job',
+          { mode: 'decision', status: 'succeeded', attempt: 1, startedAt: iso(0) },
+          1,
+        );
+        await store.create(decision);
+        await store.create(done);
+
+        // Act
+        const index = await openIndex(store);
+        await store.finish(decision.id, finishOf(1));
+        const after = await filed(store);
+
+        // Assess
+        expect(index.map(strip)).toEqual([open(decision, { status: 'running', attempt: 1, since: iso(0) })]);
+        expect(index[0]?.kind).toBe('decision');
+        expect(after).toEqual([]);
+      });
+
+      it('refuses a cursor that is not one of its own partition’s, and a shard out of range', async () => {
         // Prepare
         const store = await makeStore();
+        const runs = Array.from({ length: 12 }, (_, s) => makeRun('cursor-open-job', {}, s));
+        for (const run of runs) await store.create(run);
+        const index = await openIndex(store);
+        const shard = index[0]!.shard;
+        const page = await store.listOpen({ kind: 'queued', shard, limit: 1 });
 
         // Act & Assess
-        await expect(store.listOpen({ cursor: 'garbage' })).rejects.toThrow(ValidationError);
+        expect(page.nextCursor).toEqual(expect.any(String));
+        await expect(store.listOpen({ kind: 'queued', shard, cursor: 'garbage' })).rejects.toThrow(
+          ValidationError,
+        );
+        await expect(store.listOpen({ kind: 'running', shard, cursor: page.nextCursor })).rejects.toThrow(
+          ValidationError,
+        );
+        await expect(
+          store.listOpen({ kind: 'queued', shard: (shard + 1) % store.openShards, cursor: page.nextCursor }),
+        ).rejects.toThrow(ValidationError);
+        await expect(store.listOpen({ kind: 'queued', shard: store.openShards })).rejects.toThrow(
+          ValidationError,
+        );
       });
     });
 
@@ -596,7 +745,15 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
 
         // Assess
         expect([...items].sort((a, b) => (a.id < b.id ? -1 : 1))).toEqual([
-          { id: queued.id, jobId: 'scan-job', status: 'queued', mode: 'async', attempt: 0, since: iso(0) },
+          {
+            id: queued.id,
+            jobId: 'scan-job',
+            status: 'queued',
+            mode: 'async',
+            attempt: 0,
+            since: iso(0),
+            requeues: 0,
+          },
           {
             id: requeued.id,
             jobId: 'scan-job',
@@ -604,6 +761,7 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
             mode: 'async',
             attempt: 0,
             since: iso(1000),
+            requeues: 1,
           },
           {
             id: running.id,
@@ -612,6 +770,7 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
             mode: 'decision',
             attempt: 1,
             since: iso(7000),
+            requeues: 0,
           },
         ]);
       });

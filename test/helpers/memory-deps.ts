@@ -1,13 +1,15 @@
 import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.ts';
-import type { Delivery, Job, Run } from '../../shared/model/index.ts';
-import { isFinal } from '../../shared/model/index.ts';
+import type { Delivery, Job, Run, RunSummary } from '../../shared/model/index.ts';
+import { isFinal, summarizeRun } from '../../shared/model/index.ts';
 import type {
   Clock,
   DeliveryCreateResult,
   DeliveryStore,
   JobStore,
+  OpenKind,
   OpenRun,
+  OpenRunsRequest,
   Page,
   PageRequest,
   PayloadStore,
@@ -18,9 +20,11 @@ import type {
   RunStart,
   RunStore,
   SecretStore,
+  SendFailure,
 } from '../../shared/ports.ts';
 import type { Deps, RuntimeSettings } from '../../shared/runtime/deps.ts';
 import { pageLimit } from '../../shared/store/cursor.ts';
+import { OPEN_SHARDS, openShard } from '../../shared/store/keys.ts';
 import { jsonSafe } from '../../shared/store/item.ts';
 import { DEFAULT_SETTINGS } from '../../shared/runtime/deps.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
@@ -127,8 +131,13 @@ export class MemoryRunStore implements RunStore {
   writes = 0;
   /** How often recovery requeued each run: counted over the run's life, as the table's `requeues`. */
   readonly requeues = new Map<string, number>();
-  /** Where recovery last moved a queued run in the index of open runs (gsi2sk); a start moves it again. */
-  readonly #movedAt = new Map<string, string>();
+  /**
+   * The index of open runs (gsi2) as the adapter keeps it: each open run's kind
+   * and when it last moved, set by the same writes (a decision taken over by
+   * `start` filed as running, a released run keeping its time); finishing drops it.
+   */
+  readonly #open = new Map<string, { kind: OpenKind; since: string }>();
+  readonly openShards = OPEN_SHARDS;
 
   create(run: Run) {
     this.writes++;
@@ -136,20 +145,25 @@ export class MemoryRunStore implements RunStore {
       return Promise.reject(new ConflictError(`run ${run.id} already exists`, 'run_exists'));
     }
     this.items.set(run.id, stored(run));
+    if (!isFinal(run.status)) {
+      const kind = run.mode === 'decision' ? 'decision' : run.status === 'queued' ? 'queued' : 'running';
+      this.#open.set(run.id, { kind, since: run.startedAt ?? run.createdAt });
+    }
     return Promise.resolve();
   }
   get(id: string) {
     const run = this.items.get(id);
     return Promise.resolve(run === undefined ? undefined : structuredClone(run));
   }
-  listByJob(jobId: string, page: PageRequest = {}): Promise<Page<Run>> {
+  /** Summaries, as the adapter's index holds them. */
+  listByJob(jobId: string, page: PageRequest = {}): Promise<Page<RunSummary>> {
     return settle(() => {
       const newestFirst = [...this.items.values()]
         .filter((r) => r.jobId === jobId)
         .sort(byKey((r: Run) => r.id))
         .reverse();
       const result = pageOf(newestFirst, (r) => r.id, page, `runs:${jobId}`, true);
-      return { ...result, items: structuredClone(result.items) };
+      return { ...result, items: result.items.map((r) => summarizeRun(structuredClone(r))) };
     });
   }
   start(runId: string, s: RunStart) {
@@ -161,7 +175,7 @@ export class MemoryRunStore implements RunStore {
       return Promise.resolve(undefined);
     }
     // The requeue count stays: a run that keeps coming back is failed after MAX_SWEEP_REQUEUES in all.
-    this.#movedAt.delete(runId);
+    this.#open.set(runId, { kind: 'running', since: s.startedAt });
     const next: Run = { ...run, status: 'running', attempt: run.attempt + 1, startedAt: s.startedAt };
     this.items.set(runId, next);
     return Promise.resolve(structuredClone(next));
@@ -171,7 +185,7 @@ export class MemoryRunStore implements RunStore {
     const run = this.items.get(runId);
     if (!run || run.status !== 'running' || run.attempt !== f.attempt) return Promise.resolve(false);
     // Every field of the finish is written; one it leaves undefined is removed, not kept from an earlier attempt.
-    this.#movedAt.delete(runId);
+    this.#open.delete(runId);
     this.items.set(
       runId,
       compact({
@@ -193,6 +207,7 @@ export class MemoryRunStore implements RunStore {
     this.writes++;
     const run = this.items.get(runId);
     if (!run || run.status !== 'running' || run.attempt !== r.attempt) return Promise.resolve(false);
+    this.#open.set(runId, { kind: 'queued', since: this.#open.get(runId)?.since ?? run.createdAt });
     this.items.set(
       runId,
       compact({
@@ -208,29 +223,48 @@ export class MemoryRunStore implements RunStore {
     if (this.items.get(runId)?.status !== 'queued') return Promise.resolve(undefined);
     const count = (this.requeues.get(runId) ?? 0) + 1;
     this.requeues.set(runId, count);
-    this.#movedAt.set(runId, at);
+    this.#open.set(runId, { kind: 'queued', since: at });
     return Promise.resolve(count);
   }
   /** Read from the runs themselves, as the table scan is: `since` is when it was created or last started. */
   scanOpen(page: PageRequest = {}): Promise<Page<OpenRun>> {
     return settle(() => {
-      const open = this.#open((r) => r.startedAt ?? r.createdAt).sort(byKey((r) => r.id));
+      const open = this.#openRuns(
+        () => true,
+        (r) => r.startedAt ?? r.createdAt,
+      ).sort(byKey((r) => r.id));
       return pageOf(open, (r) => r.id, page, 'scan');
     });
   }
-  listOpen(page: PageRequest & { before?: string } = {}): Promise<Page<OpenRun>> {
+  listOpen(page: OpenRunsRequest): Promise<Page<OpenRun>> {
     return settle(() => {
+      if (!Number.isInteger(page.shard) || page.shard < 0 || page.shard >= OPEN_SHARDS) {
+        throw new ValidationError(`shard must be an integer from 0 to ${OPEN_SHARDS - 1}`, 'invalid_shard');
+      }
       const sortKey = (r: OpenRun): string => `${r.since}#${r.id}`;
-      const open = this.#open((r) => this.#movedAt.get(r.id) ?? r.startedAt ?? r.createdAt)
+      const open = this.#openRuns(
+        (id) => this.#open.get(id)?.kind === page.kind && openShard(id) === page.shard,
+        (r) => this.#open.get(r.id)?.since ?? r.createdAt,
+      )
         .filter((r) => page.before === undefined || sortKey(r) < page.before)
         .sort(byKey(sortKey));
-      return pageOf(open, sortKey, page, 'open');
+      return pageOf(open, sortKey, page, `open:${page.kind}:${page.shard}`);
     });
   }
-  #open(since: (run: Run) => string): OpenRun[] {
+  #openRuns(where: (runId: string) => boolean, since: (run: Run) => string): OpenRun[] {
     return [...this.items.values()].flatMap((r): OpenRun[] =>
-      r.status === 'queued' || r.status === 'running'
-        ? [{ id: r.id, jobId: r.jobId, status: r.status, mode: r.mode, attempt: r.attempt, since: since(r) }]
+      (r.status === 'queued' || r.status === 'running') && where(r.id)
+        ? [
+            {
+              id: r.id,
+              jobId: r.jobId,
+              status: r.status,
+              mode: r.mode,
+              attempt: r.attempt,
+              since: since(r),
+              requeues: this.requeues.get(r.id) ?? 0,
+            },
+          ]
         : [],
     );
   }
@@ -267,12 +301,29 @@ export class MemoryDeliveryStore implements DeliveryStore {
 
 export class MemoryQueue implements Queue {
   readonly sent: RunMessage[] = [];
+  /** Each `sendBatch` call's messages, as handed over. */
+  readonly batches: RunMessage[][] = [];
   readonly delays: { receiptHandle: string; seconds: number }[] = [];
+  /** Every send fails (a queue outage). */
   failSend = false;
+  /** Runs whose batch entry the queue refuses (one entry of a batch failing). */
+  readonly refuse = new Set<string>();
   send(m: RunMessage) {
     if (this.failSend) return Promise.reject(new Error('queue unavailable'));
     this.sent.push(m);
     return Promise.resolve();
+  }
+  sendBatch(messages: readonly RunMessage[]): Promise<SendFailure[]> {
+    this.batches.push(messages.map((m) => ({ ...m })));
+    const failures: SendFailure[] = [];
+    for (const m of messages) {
+      if (this.failSend || this.refuse.has(m.runId)) {
+        failures.push({ message: { ...m }, error: 'queue unavailable' });
+      } else {
+        this.sent.push({ ...m });
+      }
+    }
+    return Promise.resolve(failures);
   }
   retryLater(receiptHandle: string, seconds: number) {
     this.delays.push({ receiptHandle, seconds });

@@ -1,9 +1,11 @@
-import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
+import { openShard } from '../../shared/store/keys.ts';
+import { GSI1_NAME } from '../../shared/store/table-definition.ts';
 import type { TestResources } from '../helpers/aws.ts';
 import { freshResources } from '../helpers/aws.ts';
-import { T0, finishOf, iso, makeRun } from '../contract/fixtures.ts';
+import { T0, finishOf, iso, line, makeRun } from '../contract/fixtures.ts';
 
 // What every RunStore does is in test/contract/run-store.contract.ts (run against this
 // adapter by store-contract-dynamo.test.ts); here: how runs are laid out in the table.
@@ -71,33 +73,115 @@ describe('DynamoRunStore', () => {
     });
   });
 
+  describe('history index (gsi1)', () => {
+    it('holds a run’s summary only: no event, output or log is copied to the index', async () => {
+      // Prepare
+      const run = makeRun('gsi1-job', {
+        logs: [line('from ingest')],
+        event: {
+          source: 'generic',
+          trigger: 'webhook',
+          deliveryId: 'd-1',
+          receivedAt: iso(0),
+          headers: {},
+          query: {},
+          payload: { big: 'x'.repeat(2000) },
+        },
+      });
+      await store.create(run);
+      await store.start(run.id, { startedAt: iso(1000), staleBefore: iso(1000) });
+      await store.finish(run.id, finishOf(1, { output: { ticket: 'SEC-1' } }));
+
+      // Act: the index read raw, as listByJob reads it
+      const { Items } = await res.clients.ddb.send(
+        new QueryCommand({
+          TableName: res.tableName,
+          IndexName: GSI1_NAME,
+          KeyConditionExpression: 'gsi1pk = :pk',
+          ExpressionAttributeValues: { ':pk': 'JOB#gsi1-job' },
+        }),
+      );
+      const { Item } = await res.clients.ddb.send(
+        new GetCommand({ TableName: res.tableName, Key: { pk: `RUN#${run.id}`, sk: 'RUN' } }),
+      );
+
+      // Assess
+      expect(Item).toHaveProperty('eventJson');
+      expect(Item).toHaveProperty('outputJson');
+      expect(Item).toHaveProperty('logs');
+      expect(Items).toHaveLength(1);
+      expect(Items?.[0]).toMatchObject({ id: run.id, status: 'succeeded', message: 'done' });
+      expect(Object.keys(Items?.[0] ?? {}).sort()).toEqual(
+        Object.keys(Item ?? {})
+          .filter((name) => !['eventJson', 'outputJson', 'logs', 'expiresAt'].includes(name))
+          .sort(),
+      );
+    });
+  });
+
   describe('index of open runs (sparse gsi2)', () => {
-    it('keeps an open run in gsi2 by when it last moved, counts requeues on the item, and drops it when finished', async () => {
+    const item = async (runId: string) =>
+      (
+        await res.clients.ddb.send(
+          new GetCommand({ TableName: res.tableName, Key: { pk: `RUN#${runId}`, sk: 'RUN' } }),
+        )
+      ).Item;
+
+    it('files an open run under OPEN#<kind>#<shard> by when it last moved, in the same write that moves it, and drops it when finished', async () => {
       // Prepare
       const run = makeRun('index-job');
-      const key = { pk: `RUN#${run.id}`, sk: 'RUN' };
-      const item = async () =>
-        (await res.clients.ddb.send(new GetCommand({ TableName: res.tableName, Key: key }))).Item;
+      const open = (kind: string) => `OPEN#${kind}#${openShard(run.id)}`;
 
       // Act
       await store.create(run);
-      const created = await item();
+      const created = await item(run.id);
       await store.markRequeued(run.id, iso(60_000));
-      const requeued = await item();
+      const requeued = await item(run.id);
       await store.start(run.id, { startedAt: iso(61_000), staleBefore: iso(61_000) });
-      const started = await item();
-      await store.finish(run.id, finishOf(1));
-      const finished = await item();
+      const started = await item(run.id);
+      await store.release(run.id, { attempt: 1, error: 'transient' });
+      const released = await item(run.id);
+      await store.start(run.id, { startedAt: iso(62_000), staleBefore: iso(62_000) });
+      await store.finish(run.id, finishOf(2));
+      const finished = await item(run.id);
 
       // Assess
-      expect(created).toMatchObject({ gsi2pk: 'OPEN', gsi2sk: `${run.createdAt}#${run.id}` });
+      expect(created).toMatchObject({ gsi2pk: open('queued'), gsi2sk: `${run.createdAt}#${run.id}` });
       expect(created).not.toHaveProperty('requeues');
-      expect(requeued).toMatchObject({ gsi2pk: 'OPEN', gsi2sk: `${iso(60_000)}#${run.id}`, requeues: 1 });
-      expect(started).toMatchObject({ gsi2pk: 'OPEN', gsi2sk: `${iso(61_000)}#${run.id}`, requeues: 1 });
+      expect(requeued).toMatchObject({
+        gsi2pk: open('queued'),
+        gsi2sk: `${iso(60_000)}#${run.id}`,
+        requeues: 1,
+      });
+      expect(started).toMatchObject({
+        gsi2pk: open('running'),
+        gsi2sk: `${iso(61_000)}#${run.id}`,
+        requeues: 1,
+      });
+      expect(released).toMatchObject({ gsi2pk: open('queued'), gsi2sk: `${iso(61_000)}#${run.id}` });
       expect(finished).not.toHaveProperty('gsi2pk');
       expect(finished).not.toHaveProperty('gsi2sk');
       // The count is the table's own bookkeeping: never part of the run.
       expect(await store.get(run.id)).not.toHaveProperty('requeues');
+    });
+
+    it('files an open decision under OPEN#decision#<shard>', async () => {
+      // Prepare
+      const run = makeRun('index-decision-job', {
+        mode: 'decision',
+        status: 'running',
+        attempt: 1,
+        startedAt: iso(0),
+      });
+
+      // Act
+      await store.create(run);
+
+      // Assess
+      expect(await item(run.id)).toMatchObject({
+        gsi2pk: `OPEN#decision#${openShard(run.id)}`,
+        gsi2sk: `${iso(0)}#${run.id}`,
+      });
     });
 
     it('creates a finished run (a decision recorded at once) outside the index', async () => {
@@ -106,9 +190,7 @@ describe('DynamoRunStore', () => {
 
       // Act
       await store.create(run);
-      const { Item } = await res.clients.ddb.send(
-        new GetCommand({ TableName: res.tableName, Key: { pk: `RUN#${run.id}`, sk: 'RUN' } }),
-      );
+      const Item = await item(run.id);
 
       // Assess
       expect(Item).toBeDefined();
