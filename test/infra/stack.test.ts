@@ -2,7 +2,7 @@ import { Duration } from 'aws-cdk-lib';
 import { Match } from 'aws-cdk-lib/assertions';
 import { Runtime, RuntimeFamily } from 'aws-cdk-lib/aws-lambda';
 import { describe, expect, it } from 'vitest';
-import { GSI1_NAME, GSI2_NAME } from '../../infra/constructs/triggerhub-table.ts';
+import { GSI1_ATTRIBUTES, GSI1_NAME, GSI2_NAME } from '../../infra/constructs/triggerhub-table.ts';
 import {
   GSI1_NAME as LOCAL_GSI1_NAME,
   GSI2_NAME as LOCAL_GSI2_NAME,
@@ -376,7 +376,7 @@ describe('TriggerhubStack table', () => {
             { AttributeName: 'gsi1pk', KeyType: 'HASH' },
             { AttributeName: 'gsi1sk', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: [...GSI1_ATTRIBUTES] },
         },
         {
           IndexName: 'gsi2',
@@ -386,7 +386,7 @@ describe('TriggerhubStack table', () => {
           ],
           Projection: {
             ProjectionType: 'INCLUDE',
-            NonKeyAttributes: ['jobId', 'status', 'attempt', 'mode', 'startedAt', 'createdAt'],
+            NonKeyAttributes: ['jobId', 'status', 'attempt', 'mode', 'startedAt', 'createdAt', 'requeues'],
           },
         },
       ],
@@ -395,6 +395,26 @@ describe('TriggerhubStack table', () => {
       TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
       SSESpecification: { SSEEnabled: true },
     });
+  });
+
+  it('copies to its indexes neither a run’s event, output or log, nor anything but what their readers show', () => {
+    // Prepare
+    const indexes: {
+      IndexName: string;
+      Projection: { ProjectionType: string; NonKeyAttributes?: string[] };
+    }[] = template.toJSON().Resources[ids.table].Properties.GlobalSecondaryIndexes;
+    const projection = (name: string) => indexes.find((i) => i.IndexName === name)?.Projection;
+
+    // Assess: ALL would copy every run write whole (event up to 96 KiB, log up to 192 KiB)
+    for (const name of [GSI1_NAME, GSI2_NAME]) {
+      expect(projection(name)?.ProjectionType).toBe('INCLUDE');
+      for (const heavy of ['eventJson', 'outputJson', 'logs']) {
+        expect(projection(name)?.NonKeyAttributes).not.toContain(heavy);
+      }
+    }
+    expect(projection(GSI1_NAME)?.NonKeyAttributes).toEqual(
+      expect.arrayContaining(['status', 'message', 'name']),
+    );
   });
 
   it('declares every index key attribute as a string', () => {
