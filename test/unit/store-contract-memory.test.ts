@@ -6,11 +6,13 @@ import { FilePayloadStore } from '../../shared/payloads/file-payload-store.ts';
 import { describeDeliveryStoreContract } from '../contract/delivery-store.contract.ts';
 import { describeJobStoreContract } from '../contract/job-store.contract.ts';
 import { describePayloadStoreContract } from '../contract/payload-store.contract.ts';
+import { describeQueueContract } from '../contract/queue.contract.ts';
 import { describeRunStoreContract } from '../contract/run-store.contract.ts';
 import {
   MemoryDeliveryStore,
   MemoryJobStore,
   MemoryPayloads,
+  MemoryQueue,
   MemoryRunStore,
 } from '../helpers/memory-deps.ts';
 
@@ -22,6 +24,10 @@ describeJobStoreContract('MemoryJobStore', () => Promise.resolve(new MemoryJobSt
 describeRunStoreContract('MemoryRunStore', () => Promise.resolve(new MemoryRunStore()));
 describeDeliveryStoreContract('MemoryDeliveryStore', () => Promise.resolve(new MemoryDeliveryStore()));
 describePayloadStoreContract('MemoryPayloads', () => Promise.resolve(new MemoryPayloads()));
+describeQueueContract('MemoryQueue', () => {
+  const queue = new MemoryQueue();
+  return Promise.resolve({ queue, received: () => Promise.resolve(queue.sent.splice(0)) });
+});
 
 const dirs: string[] = [];
 afterAll(async () => {
