@@ -125,7 +125,7 @@ export const sweepSettings = (
 
 /** Stale runs a sweep works on at once: DynamoDB writes in flight (16 × ~10 ms per write ≈ 1,600 runs/s). */
 export const SWEEP_CONCURRENCY = 16;
-/** Stale runs per listing page, hence per batch of sends (10 SendMessageBatch calls of 10). */
+/** Stale runs per listing page; sends go out once this many are pending (10 SendMessageBatch calls of 10). */
 const SWEEP_PAGE = 100;
 
 /** `visit` on every item, at most `limit` at a time. `visit` must not throw. */
@@ -155,7 +155,7 @@ const eachBounded = async <T>(
  * open run (and each shard of it) is read only below that kind's threshold,
  * so a young backlog of queued runs costs one empty Query per shard. A page
  * of stale runs is worked on {@link SWEEP_CONCURRENCY} at a time, and the runs
- * to enqueue again are sent in batches. A run is marked requeued (moved to now
+ * to enqueue again are sent in batches, gathered across partitions. A run is marked requeued (moved to now
  * in the index and counted) only once its message was sent: one the queue
  * refused stays where it was, stale, and the next sweep sends it again.
  */
@@ -165,10 +165,12 @@ export const sweepStaleRuns = async (
 ): Promise<{ requeued: number; failed: number }> => {
   const now = deps.clock.now().getTime();
   const result = { requeued: 0, failed: 0 };
+  // Queued first: a running run released below joins the queued ones, already read by then, and is
+  // not sent twice in one sweep.
   const thresholds: Record<OpenKind, number> = {
-    decision: settings.decisionAfterMs,
-    running: settings.runningAfterMs,
     queued: settings.queuedAfterMs,
+    running: settings.runningAfterMs,
+    decision: settings.decisionAfterMs,
   };
 
   /** Acts on one stale run; answers the run when it is to be enqueued again. */
@@ -199,16 +201,23 @@ export const sweepStaleRuns = async (
     return undefined;
   };
 
+  /** Runs whose message is still to be sent: gathered across pages and partitions, so that batches fill up. */
+  const pending: OpenRun[] = [];
+
   const sweepPage = async (runs: readonly OpenRun[]): Promise<void> => {
-    const toSend: OpenRun[] = [];
     await eachBounded(runs, SWEEP_CONCURRENCY, async (run) => {
       try {
         const send = await visit(run);
-        if (send) toSend.push(send);
+        if (send) pending.push(send);
       } catch (e) {
         platformLogger.error('could not recover run', { runId: run.id, error: errorMessage(e) });
       }
     });
+  };
+
+  /** Sends what is pending, then marks requeued each run whose message went. */
+  const flush = async (): Promise<void> => {
+    const toSend = pending.splice(0);
     if (toSend.length === 0) return;
     const failures = await deps.queue.sendBatch(toSend.map((run) => ({ runId: run.id, jobId: run.jobId })));
     const refused = new Set(failures.map((f) => f.message.runId));
@@ -242,10 +251,12 @@ export const sweepStaleRuns = async (
       do {
         const page = await deps.runs.listOpen({ kind, shard, before, limit: SWEEP_PAGE, cursor });
         await sweepPage(page.items);
+        if (pending.length >= SWEEP_PAGE) await flush();
         cursor = page.nextCursor;
       } while (cursor);
     }
   }
+  await flush();
   if (result.requeued + result.failed > 0) platformLogger.warn('swept stale runs', result);
   return result;
 };

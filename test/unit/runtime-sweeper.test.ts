@@ -1,8 +1,12 @@
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { Run } from '../../shared/model/index.ts';
 import { JobSchema } from '../../shared/model/index.ts';
-import { sweepSettings, sweepStaleRuns } from '../../shared/runtime/recovery.ts';
+import { SWEEP_CONCURRENCY, sweepSettings, sweepStaleRuns } from '../../shared/runtime/recovery.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
 
 const T0 = '2026-11-22T10:00:00.000Z';
 const MIN = 60_000;
@@ -157,5 +161,114 @@ describe('sweepStaleRuns over repeated sweeps', () => {
       status: 'failed',
       error: 'no message moved it after 3 requeues (is the worker failing?)',
     });
+  });
+});
+
+describe('sweepStaleRuns at scale: work grows with the stale runs, not the backlog', () => {
+  it('with 1,000 young queued runs and 3 stale ones, reads and touches only the 3, and sends them in one batch', async () => {
+    // Prepare: the young ones were created 20 minutes ago (older than the decision threshold, younger
+    // than the queued one: what a single listing from the smallest threshold re-read every sweep)
+    const stale = ['S1', 'S2', 'S3'].map((id) => run(id));
+    const young = Array.from({ length: 1000 }, (_, i) =>
+      run(`Y${String(i).padStart(4, '0')}`, { createdAt: new Date(Date.parse(T0) + 31 * MIN).toISOString() }),
+    );
+    const { deps, clock } = await setup([...stale, ...young]);
+    clock.advance(51 * MIN);
+    const listOpen = vi.spyOn(deps.runs, 'listOpen');
+    const markRequeued = vi.spyOn(deps.runs, 'markRequeued');
+    const start = vi.spyOn(deps.runs, 'start');
+    const send = vi.spyOn(deps.queue, 'send');
+
+    // Act
+    const result = await sweepStaleRuns(deps, settings);
+
+    // Assess: one Query per kind and shard, the 3 stale runs their only items
+    const read = await Promise.all(
+      listOpen.mock.results.map((r) => r.value as ReturnType<typeof deps.runs.listOpen>),
+    );
+    expect(result).toEqual({ requeued: 3, failed: 0 });
+    expect(listOpen).toHaveBeenCalledTimes(3 * deps.runs.openShards);
+    expect(read.flatMap((page) => page.items.map((r) => r.id)).sort()).toEqual(['S1', 'S2', 'S3']);
+    expect(markRequeued.mock.calls.map(([id]) => id).sort()).toEqual(['S1', 'S2', 'S3']);
+    expect(start).not.toHaveBeenCalled();
+    expect(send).not.toHaveBeenCalled();
+    expect(deps.queue.batches).toHaveLength(1);
+    expect([...deps.queue.batches[0]!].sort((a, b) => (a.runId < b.runId ? -1 : 1))).toEqual(
+      ['S1', 'S2', 'S3'].map((runId) => ({ runId, jobId: 'j' })),
+    );
+  });
+
+  it('leaves a run whose batch entry the queue refused queued and unmarked, and sends it at the next sweep', async () => {
+    // Prepare
+    const { deps, clock } = await setup([run('Q1'), run('Q2'), run('Q3')]);
+    clock.advance(51 * MIN);
+    deps.queue.refuse.add('Q2');
+
+    // Act
+    const first = await sweepStaleRuns(deps, settings);
+    const afterFirst = { run: deps.runs.items.get('Q2'), requeues: deps.runs.requeues.get('Q2') };
+    deps.queue.refuse.clear();
+    clock.advance(5 * MIN);
+    const second = await sweepStaleRuns(deps, settings);
+
+    // Assess: not lost — still queued, not counted, still stale; the next sweep sends it alone
+    expect(first).toEqual({ requeued: 2, failed: 0 });
+    expect(afterFirst).toEqual({
+      run: expect.objectContaining({ status: 'queued' }) as unknown,
+      requeues: undefined,
+    });
+    expect(second).toEqual({ requeued: 1, failed: 0 });
+    expect(deps.queue.batches.at(-1)).toEqual([{ runId: 'Q2', jobId: 'j' }]);
+    expect(deps.queue.sent.map((m) => m.runId).sort()).toEqual(['Q1', 'Q2', 'Q3']);
+    expect(deps.runs.requeues.get('Q2')).toBe(1);
+  });
+
+  it('releases stale running runs at most SWEEP_CONCURRENCY at a time, and sends them in batches', async () => {
+    // Prepare: 200 running runs (about 50 a shard) whose attempt died; each release waits for a turn of the event loop
+    const runs = Array.from({ length: 200 }, (_, i) =>
+      run(`R${String(i).padStart(3, '0')}`, { status: 'running', attempt: 1, startedAt: T0 }),
+    );
+    const { deps, clock } = await setup(runs);
+    clock.advance(41 * MIN);
+    const release = deps.runs.release.bind(deps.runs);
+    let inFlight = 0;
+    let most = 0;
+    vi.spyOn(deps.runs, 'release').mockImplementation(async (id, retry) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await new Promise((resolve) => setImmediate(resolve));
+      inFlight--;
+      return release(id, retry);
+    });
+
+    // Act
+    const result = await sweepStaleRuns(deps, settings);
+
+    // Assess
+    expect(result).toEqual({ requeued: 200, failed: 0 });
+    expect(most).toBe(SWEEP_CONCURRENCY);
+    expect(deps.queue.batches.flat()).toHaveLength(200);
+    expect(deps.queue.batches.length).toBeLessThanOrEqual(deps.runs.openShards);
+    expect([...deps.runs.items.values()].every((r) => r.status === 'queued')).toBe(true);
+  });
+
+  it('still fails as a decision one it took over but could not finish (filed with the running runs meanwhile)', async () => {
+    // Prepare: a decision whose takeover by an earlier sweep was cut off between start and finish
+    const { deps, clock } = await setup([
+      run('D', { mode: 'decision', status: 'running', attempt: 1, startedAt: T0 }),
+    ]);
+    await deps.runs.start('D', { startedAt: T0, staleBefore: '9999-12-31T23:59:59.999Z' });
+    clock.advance(41 * MIN);
+
+    // Act
+    const result = await sweepStaleRuns(deps, settings);
+
+    // Assess
+    expect(result).toEqual({ requeued: 0, failed: 1 });
+    expect(deps.runs.items.get('D')).toMatchObject({
+      status: 'failed',
+      verdict: { allow: false, fallback: true },
+    });
+    expect(deps.queue.sent).toEqual([]);
   });
 });
