@@ -272,3 +272,21 @@ describe('sweepStaleRuns at scale: work grows with the stale runs, not the backl
     expect(deps.queue.sent).toEqual([]);
   });
 });
+
+describe('sweepStaleRuns ordering', () => {
+  it('sends a released run once, even when the running threshold is the queued one (a 15-minute worker)', async () => {
+    // Prepare: released, the run joins the queued runs with its old start time — stale for them too
+    const equal = sweepSettings(1800, 900);
+    const { deps, clock } = await setup([run('R', { status: 'running', attempt: 1, startedAt: T0 })]);
+    clock.advance(51 * MIN);
+
+    // Act
+    const result = await sweepStaleRuns(deps, equal);
+
+    // Assess
+    expect(equal.runningAfterMs).toBe(equal.queuedAfterMs);
+    expect(result).toEqual({ requeued: 1, failed: 0 });
+    expect(deps.queue.sent).toEqual([{ runId: 'R', jobId: 'j' }]);
+    expect(deps.runs.requeues.get('R')).toBe(1);
+  });
+});
