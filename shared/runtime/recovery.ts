@@ -154,10 +154,13 @@ const eachBounded = async <T>(
  * Its work grows with the stale runs, not with the open ones: each kind of
  * open run (and each shard of it) is read only below that kind's threshold,
  * so a young backlog of queued runs costs one empty Query per shard. A page
- * of stale runs is worked on {@link SWEEP_CONCURRENCY} at a time, and the runs
- * to enqueue again are sent in batches, gathered across partitions. A run is marked requeued (moved to now
- * in the index and counted) only once its message was sent: one the queue
- * refused stays where it was, stale, and the next sweep sends it again.
+ * of stale runs is worked on {@link SWEEP_CONCURRENCY} at a time, and the
+ * runs to enqueue again are sent in batches, gathered across partitions. A
+ * run is marked requeued (moved to now in the index and counted) only once
+ * its message was sent: a queued one the queue refused stays where it was,
+ * stale, and the next sweep sends it again; a running one released for a new
+ * attempt waits queued from its last start, stale once the queued threshold
+ * has passed since then (10 minutes later with a 5-minute worker).
  */
 export const sweepStaleRuns = async (
   deps: Pick<Deps, 'runs' | 'queue' | 'clock' | 'settings' | 'jobs'>,
