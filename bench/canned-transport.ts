@@ -162,6 +162,8 @@ const MAX_PARSED = 256;
 export class CannedTransport {
   /** Calls per `<Service>.<Operation>` (`DynamoDB.PutItem`, `SQS.SendMessage`, `S3.PutObject`…). */
   readonly calls = new Map<string, number>();
+  /** Request body bytes per `<Service>.<Operation>`, summed: what the SDK put on the wire. */
+  readonly requestBytes = new Map<string, number>();
   /** Items by pk/sk: seeded, and written when `keepWrites`. */
   readonly items = new Map<string, WireItem>();
   /** Message bodies sent, when `keepWrites`. */
@@ -197,6 +199,7 @@ export class CannedTransport {
   /** Forgets the counts (not the items). */
   resetCounts(): void {
     this.calls.clear();
+    this.requestBytes.clear();
   }
 
   // The SDK's HttpHandler interface: nothing to configure.
@@ -214,8 +217,9 @@ export class CannedTransport {
     }
   }
 
-  #tally(operation: string): void {
+  #tally(operation: string, bytes: number): void {
     this.calls.set(operation, (this.calls.get(operation) ?? 0) + 1);
+    this.requestBytes.set(operation, (this.requestBytes.get(operation) ?? 0) + bytes);
   }
 
   #answer(request: HttpRequest): { response: HttpResponse } {
@@ -224,15 +228,17 @@ export class CannedTransport {
     const dot = target.indexOf('.');
     const prefix = target.slice(0, dot);
     const operation = target.slice(dot + 1);
-    const input = JSON.parse(bodyText(request.body)) as Record<string, unknown>;
-    if (prefix === 'DynamoDB_20120810') return this.#dynamo(operation, input);
-    if (prefix === 'AmazonSQS') return this.#sqs(operation, input);
-    if (prefix === 'secretsmanager') return this.#secrets(operation, input);
+    const text = bodyText(request.body);
+    const input = JSON.parse(text) as Record<string, unknown>;
+    const bytes = Buffer.byteLength(text);
+    if (prefix === 'DynamoDB_20120810') return this.#dynamo(operation, input, bytes);
+    if (prefix === 'AmazonSQS') return this.#sqs(operation, input, bytes);
+    if (prefix === 'secretsmanager') return this.#secrets(operation, input, bytes);
     throw new Error(`canned transport: no answer for ${target}`);
   }
 
-  #dynamo(operation: string, input: DynamoInput): { response: HttpResponse } {
-    this.#tally(`DynamoDB.${operation}`);
+  #dynamo(operation: string, input: DynamoInput, bytes: number): { response: HttpResponse } {
+    this.#tally(`DynamoDB.${operation}`, bytes);
     const conditional = input.ConditionExpression !== undefined;
     if (conditional && this.#options.failCondition?.(operation, input) === true) {
       const held = input.Key ?? input.Item;
@@ -336,8 +342,8 @@ export class CannedTransport {
     }
   }
 
-  #sqs(operation: string, input: Record<string, unknown>): { response: HttpResponse } {
-    this.#tally(`SQS.${operation}`);
+  #sqs(operation: string, input: Record<string, unknown>, bytes: number): { response: HttpResponse } {
+    this.#tally(`SQS.${operation}`, bytes);
     switch (operation) {
       case 'SendMessage': {
         const body = String(input.MessageBody);
@@ -369,8 +375,8 @@ export class CannedTransport {
     return `00000000-0000-4000-8000-${n}`;
   }
 
-  #secrets(operation: string, input: Record<string, unknown>): { response: HttpResponse } {
-    this.#tally(`SecretsManager.${operation}`);
+  #secrets(operation: string, input: Record<string, unknown>, bytes: number): { response: HttpResponse } {
+    this.#tally(`SecretsManager.${operation}`, bytes);
     if (operation !== 'GetSecretValue')
       throw new Error(`canned transport: no answer for Secrets Manager ${operation}`);
     const name = String(input.SecretId);
@@ -401,13 +407,13 @@ export class CannedTransport {
     const bucket = request.hostname.split('.s3.')[0] ?? '';
     const object = `${bucket}${decodeURIComponent(request.path)}`;
     if (request.method === 'PUT') {
-      this.#tally('S3.PutObject');
       const body = Buffer.from(bodyText(request.body));
+      this.#tally('S3.PutObject', body.length);
       if (this.#options.keepWrites === true) this.objects.set(object, body);
       return { response: { statusCode: 200, headers: { etag: `"${md5Hex(body)}"` }, body: EMPTY } };
     }
     if (request.method === 'GET') {
-      this.#tally('S3.GetObject');
+      this.#tally('S3.GetObject', 0);
       const body = this.objects.get(object);
       if (body === undefined) {
         return {

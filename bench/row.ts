@@ -24,7 +24,12 @@ export interface BenchSection {
 
 export const NONE = '—';
 
-/** Lambda time per path measured by the CPU rows, in milliseconds: the cost table prices GB-s from them. */
+/**
+ * Lambda time per path measured by the CPU and decision rows, in
+ * milliseconds: the cost table prices GB-s from them. Ingest and worker are
+ * the median CPU time per unit on one full core, in process (no network
+ * latency); decision is the verdict's p50 wall time through the real handler.
+ */
 export interface MeasuredDurations {
   ingestAsyncMs: number;
   workerRunMs: number;
