@@ -171,8 +171,10 @@ const measureIngest = async (config: Config) => {
       'SQS.SendMessage': events.length,
     });
   };
+  // The runtime builds the context, not our code: one, built outside the measured span.
+  const context = lambdaContext('triggerhub-ingest');
   const runOurs = (events: readonly APIGatewayProxyEventV2[]) =>
-    accept('ingest', oursTransport, events, (e) => ours(e, lambdaContext('triggerhub-ingest')));
+    accept('ingest', oursTransport, events, (e) => ours(e, context));
   const runBare = (events: readonly APIGatewayProxyEventV2[]) =>
     accept('bare ingest', bareTransport, events, bare);
 
@@ -224,7 +226,7 @@ const measureWorker = async (config: Config) => {
       config,
     );
   const batchOf = (n: number): SQSEvent[] => Array.from({ length: n }, eventOf);
-  const process = async (
+  const handleAll = async (
     who: string,
     transport: CannedTransport,
     events: readonly SQSEvent[],
@@ -239,9 +241,10 @@ const measureWorker = async (config: Config) => {
     }
     expectCalls(who, transport, before, { 'DynamoDB.UpdateItem': 2 * WORKER_RECORDS * events.length });
   };
+  const context = lambdaContext('triggerhub-worker');
   const runOurs = (events: readonly SQSEvent[]) =>
-    process('worker', oursTransport, events, (e) => ours(e, lambdaContext('triggerhub-worker')));
-  const runBare = (events: readonly SQSEvent[]) => process('bare worker', bareTransport, events, bare);
+    handleAll('worker', oursTransport, events, (e) => ours(e, context));
+  const runBare = (events: readonly SQSEvent[]) => handleAll('bare worker', bareTransport, events, bare);
 
   await runOurs(batchOf(WORKER_WARM_UP));
   await runBare(batchOf(WORKER_WARM_UP));

@@ -18,8 +18,10 @@ import { fixed } from './stats.ts';
 
 const RESULTS = fileURLToPath(new URL('./RESULTS.md', import.meta.url));
 
+const started = performance.now();
 const progress = (message: string): void => {
-  process.stderr.write(`bench: ${message}\n`);
+  const at = ((performance.now() - started) / 1000).toFixed(1);
+  process.stderr.write(`bench: +${at} s ${message}\n`);
 };
 
 /**
@@ -39,7 +41,6 @@ const withStdoutMuted = async <T>(measure: () => Promise<T>): Promise<T> => {
 };
 
 const main = async (): Promise<void> => {
-  const started = performance.now();
   const sections: BenchSection[] = [];
 
   progress('bundling the functions and a bare SDK entry, timing module evaluation…');
@@ -52,6 +53,7 @@ const main = async (): Promise<void> => {
   sections.push(decision.section);
   progress('heap after 10,000 deliveries…');
   sections.push(await withStdoutMuted(measureMemory));
+  progress('done');
 
   const durations: MeasuredDurations = { ...cpu.durations, decisionMs: decision.decisionMs };
   sections.push({
