@@ -1,5 +1,5 @@
 import { availableParallelism } from 'node:os';
-import { measureBundles } from './bundle-size.ts';
+import { measureColdStart } from './cold-start.ts';
 import { measureDecisionOverhead } from './decision-overhead.ts';
 import { measureAsyncIngest, measureIngestMemory } from './ingest-async.ts';
 import type { BenchRow, BenchSection } from './row.ts';
@@ -51,8 +51,8 @@ const formatTable = (rows: readonly BenchRow[]): string => {
 const main = async (): Promise<void> => {
   const started = performance.now();
   const sections: BenchSection[] = [];
-  progress('bundling the functions and a bare SDK entry, timing module evaluation…');
-  sections.push(await measureBundles());
+  progress('cold start: bundling the functions and their SDK-only baselines, timing module evaluation…');
+  sections.push(await measureColdStart());
   progress('decision overhead…');
   sections.push(await withStdoutMuted(measureDecisionOverhead));
   progress('async ingest…');
