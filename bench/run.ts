@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import { measureBundles } from './bundle-size.ts';
+import { measureColdStart } from './cold-start.ts';
 import { measureCpu } from './cpu.ts';
 import { measureDecision } from './decision.ts';
 import { measureMemory } from './memory.ts';
@@ -44,7 +44,7 @@ const main = async (): Promise<void> => {
   const sections: BenchSection[] = [];
 
   progress('bundling the functions and a bare SDK entry, timing module evaluation…');
-  sections.push(await measureBundles());
+  sections.push(await measureColdStart());
   progress('CPU per async delivery and per worker run…');
   const cpu = await withStdoutMuted(measureCpu);
   sections.push(cpu.section);

@@ -72,7 +72,7 @@ export class AdminResponseError extends Error {
 }
 
 /** The list view of a run, as `GET /admin/jobs/{id}/runs` returns it. */
-export const RunSummarySchema = RunSchema.omit({ logs: true, event: true, output: true });
+export const RunSummarySchema = RunSchema.unwrap().omit({ logs: true, event: true, output: true });
 
 const pageOf = <T extends ZodType>(item: T) =>
   object({ items: array(item), nextCursor: string().min(1).optional() });

@@ -1,25 +1,26 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type { AwsRequestHandler } from '../shared/aws/clients.ts';
 import { createAwsClients } from '../shared/aws/clients.ts';
+import type { AwsRequestHandler } from '../shared/aws/clients.ts';
 import type { Config } from '../shared/config.ts';
 import { S3PayloadStore } from '../shared/payloads/s3-payload-store.ts';
 import type { PayloadStore, SecretStore } from '../shared/ports.ts';
 import { systemClock } from '../shared/ports.ts';
 import { SqsQueue } from '../shared/queue/sqs-queue.ts';
-import { SecretsManagerStore } from '../shared/secrets/secrets-manager-store.ts';
+import { withLastKnownJobs, withLastKnownSecrets } from '../shared/resilience/last-known.ts';
+import type { Deps } from '../shared/runtime/deps.ts';
+import type { AnyIntegration } from '../shared/sdk/index.ts';
 import { DynamoDeliveryStore } from '../shared/store/dynamo-delivery-store.ts';
 import { DynamoJobStore } from '../shared/store/dynamo-job-store.ts';
 import { DynamoRunStore } from '../shared/store/dynamo-run-store.ts';
-import { withLastKnownJobs, withLastKnownSecrets } from '../shared/resilience/last-known.ts';
-import type { AnyIntegration } from '../shared/sdk/index.ts';
-import { createRegistry } from '../shared/sdk/index.ts';
-import { builtinIntegrations } from '../integrations/index.ts';
-import type { Deps } from '../shared/runtime/deps.ts';
-import { DEFAULT_SETTINGS } from '../shared/runtime/deps.ts';
+import { runtimeSettings } from './wiring/common.ts';
+import { integrationRegistry } from './wiring/registry.ts';
+import { jobSecrets } from './wiring/secrets.ts';
 
 /**
- * Wires the core to DynamoDB, SQS, S3 and a secret store. In Lambda the
- * secrets come from Secrets Manager; `npm start` passes its local store.
+ * Every port at once, for the all-in-one local process (`npm start`, which
+ * passes its local secret store and file payloads) and the bench. No Lambda
+ * entry imports this module: each builds only the ports it uses
+ * (functions/<name>/deps.ts), so that its bundle holds only the SDK clients
+ * it calls.
  */
 export const createDeps = (
   config: Config,
@@ -52,27 +53,12 @@ export const createDeps = (
     payloads:
       options.payloads ??
       new S3PayloadStore({ client: clients.s3, bucket: config.TRIGGERHUB_PAYLOAD_BUCKET }),
-    secrets: withLastKnownSecrets(
-      options.secrets ??
-        new SecretsManagerStore({
-          ...(options.requestHandler === undefined
-            ? {}
-            : {
-                client: new SecretsManagerClient({
-                  region: config.AWS_REGION,
-                  requestHandler: options.requestHandler,
-                }),
-              }),
-          prefix: config.TRIGGERHUB_SECRET_PREFIX,
-          maxAge: config.TRIGGERHUB_SECRET_CACHE_SECONDS,
-        }),
-    ),
+    secrets:
+      options.secrets === undefined
+        ? jobSecrets(config, { requestHandler: options.requestHandler })
+        : withLastKnownSecrets(options.secrets),
     clock: systemClock,
-    registry: createRegistry([...builtinIntegrations, ...(options.integrations ?? [])]),
-    settings: {
-      ...DEFAULT_SETTINGS,
-      maxReceiveCount: config.TRIGGERHUB_MAX_RECEIVE_COUNT,
-      retryBaseSeconds: config.TRIGGERHUB_RETRY_BASE_SECONDS,
-    },
+    registry: integrationRegistry(options.integrations),
+    settings: runtimeSettings(config),
   };
 };

@@ -1,11 +1,11 @@
 import type { Context, ScheduledEvent } from 'aws-lambda';
 import { loadConfig } from '../../shared/config.ts';
-import { createDeps } from '../create-deps.ts';
+import { createSweeperDeps } from './deps.ts';
 import { platformLogger } from '../../shared/runtime/platform-logger.ts';
 import { sweepSettings, sweepStaleRuns } from '../../shared/runtime/recovery.ts';
 
 const config = loadConfig();
-const deps = createDeps(config);
+const deps = createSweeperDeps(config);
 const settings = sweepSettings(
   config.TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS,
   config.TRIGGERHUB_WORKER_TIMEOUT_SECONDS,

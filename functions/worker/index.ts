@@ -1,6 +1,6 @@
 import { loadConfig } from '../../shared/config.ts';
-import { createDeps } from '../create-deps.ts';
 import { createWorkerHandler } from './create-handler.ts';
+import { createWorkerDeps } from './deps.ts';
 
 /** SQS event source with `reportBatchItemFailures`. */
-export const handler = createWorkerHandler(createDeps(loadConfig()));
+export const handler = createWorkerHandler(createWorkerDeps(loadConfig()));

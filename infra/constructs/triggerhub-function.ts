@@ -44,7 +44,7 @@ export interface TriggerhubFunctionProps {
    */
   readonly memorySize?: number;
   /**
-   * Environment variables, on top of `NODE_OPTIONS=--enable-source-maps`.
+   * Environment variables of the function.
    *
    * @default - none
    */
@@ -84,11 +84,20 @@ export const checkTriggerhubFunctionProps = (props: TriggerhubFunctionProps): st
 
 /**
  * A triggerhub Lambda function: {@link NODE_RUNTIME} on arm64, bundled by the
- * local esbuild (no Docker) to minified ESM with source maps and the AWS SDK
- * included (the code runs against the SDK versions it was tested with), X-Ray
- * tracing, its own log group with a retention, and its own role that may only
- * write to that log group until a grant adds more. Reserved concurrency is
- * left unset: it would carve capacity out of the account's shared pool.
+ * local esbuild (no Docker) to minified ESM with the AWS SDK included (the
+ * code runs against the SDK versions it was tested with), X-Ray tracing, its
+ * own log group with a retention, and its own role that may only write to
+ * that log group until a grant adds more. Reserved concurrency is left unset:
+ * it would carve capacity out of the account's shared pool.
+ *
+ * Source maps are build output, not loaded at run time: `index.mjs.map` sits
+ * next to `index.mjs` in the asset (`cdk.out/asset.<hash>/`), but the
+ * function does not run with `--enable-source-maps`, which would make Node
+ * read and parse the whole 3–4 MB map at every cold start. To map a stack
+ * trace from the logs, either run the bundle locally with
+ * `node --enable-source-maps` (or feed the trace and the `.map` to any
+ * source-map tool), or, while debugging, set `NODE_OPTIONS=--enable-source-maps`
+ * on the deployed function through `environment` and remove it afterwards.
  */
 export class TriggerhubFunction extends Construct implements IGrantable {
   public readonly lambdaFunction: NodejsFunction;
@@ -125,7 +134,7 @@ export class TriggerhubFunction extends Construct implements IGrantable {
       role: this.role,
       logGroup: this.logGroup,
       tracing: Tracing.ACTIVE,
-      environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
+      environment: { ...props.environment },
       bundling: {
         format: OutputFormat.ESM,
         banner: ESM_REQUIRE_BANNER,

@@ -16,13 +16,16 @@ const readJson = (text: string): unknown => {
   }
 };
 
+/** The ports the admin routes use: the table's jobs and runs, the clock, the integrations. */
+export type AdminDeps = Pick<Deps, 'jobs' | 'runs' | 'clock' | 'registry'>;
+
 /**
  * `/admin/*`: jobs, runs, integrations, settings. IAM-authorized in AWS;
  * loopback only under `npm start`. Ids in the path are checked (400) before
  * any store call. `stack` is what `GET /admin/settings` reports: the admin
  * function passes its configuration; `npm start` keeps the local default.
  */
-export const createAdminApp = (deps: Deps, stack: StackSettings = { secretStore: 'local' }): EdgeApp => {
+export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretStore: 'local' }): EdgeApp => {
   const root = createEdgeApp();
   const app: Hono<EdgeEnv> = root.basePath('/admin');
   app.get('/jobs', async (c) => c.json(await admin.listJobs(deps, pageRequest(c))));

@@ -1,4 +1,4 @@
-import { iso, number, object, string } from 'zod';
+import { iso, lazy, number, object, string } from 'zod';
 import type { infer as Infer } from 'zod';
 
 /**
@@ -6,15 +6,17 @@ import type { infer as Infer } from 'zod';
  * reference) so that it is kept as long as the run's history; the delivery is
  * the dedupe record: put-if-absent on `dedupeKey` within the job's window.
  */
-export const DeliverySchema = object({
-  id: string(),
-  jobId: string(),
-  runId: string(),
-  dedupeKey: string(),
-  receivedAt: iso.datetime(),
-  /** Until when a repeat with the same key is a duplicate. */
-  dedupeUntil: iso.datetime(),
-  contentType: string().optional(),
-  bytes: number().int().min(0),
-});
+export const DeliverySchema = lazy(() =>
+  object({
+    id: string(),
+    jobId: string(),
+    runId: string(),
+    dedupeKey: string(),
+    receivedAt: iso.datetime(),
+    /** Until when a repeat with the same key is a duplicate. */
+    dedupeUntil: iso.datetime(),
+    contentType: string().optional(),
+    bytes: number().int().min(0),
+  }),
+);
 export type Delivery = Infer<typeof DeliverySchema>;

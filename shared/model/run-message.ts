@@ -1,4 +1,4 @@
-import { object, string } from 'zod';
+import { lazy, object, string } from 'zod';
 import { ValidationError } from '../errors.ts';
 
 /** What travels on the queue: ids only, the run carries the rest. */
@@ -7,7 +7,7 @@ export interface RunMessage {
   jobId: string;
 }
 
-const RunMessageSchema = object({ runId: string().min(1), jobId: string().min(1) });
+const RunMessageSchema = lazy(() => object({ runId: string().min(1), jobId: string().min(1) }));
 
 /**
  * Parses a queue message body into a RunMessage; throws ValidationError

@@ -1,59 +1,65 @@
-import { array, boolean, enum as zEnum, iso, number, object, string, unknown } from 'zod';
+import { array, boolean, iso, lazy, number, object, string, unknown, enum as zEnum } from 'zod';
 import type { infer as Infer } from 'zod';
 import { TriggerEventSchema } from './trigger-event.ts';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'stopped', 'timed_out'] as const;
-export const RunStatusSchema = zEnum(RUN_STATUSES);
+export const RunStatusSchema = lazy(() => zEnum(RUN_STATUSES));
 export type RunStatus = Infer<typeof RunStatusSchema>;
 export const FINAL_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'stopped', 'timed_out'];
 export const isFinal = (s: RunStatus): boolean => FINAL_STATUSES.includes(s);
 
 export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
-export const LogLineSchema = object({
-  ts: iso.datetime(),
-  level: zEnum(LOG_LEVELS),
-  message: string(),
-});
+export const LogLineSchema = lazy(() =>
+  object({
+    ts: iso.datetime(),
+    level: zEnum(LOG_LEVELS),
+    message: string(),
+  }),
+);
 export type LogLine = Infer<typeof LogLineSchema>;
 export type LogLevel = LogLine['level'];
 
 /** `[2026-11-22T10:00:00.000Z] [INFO] – message` */
 export const formatLogLine = (l: LogLine): string => `[${l.ts}] [${l.level}] – ${l.message}`;
 
-export const VerdictSchema = object({
-  allow: boolean(),
-  message: string(),
-  /** Set when the verdict came from the job's `onError` rather than the integration. */
-  fallback: boolean().optional(),
-});
+export const VerdictSchema = lazy(() =>
+  object({
+    allow: boolean(),
+    message: string(),
+    /** Set when the verdict came from the job's `onError` rather than the integration. */
+    fallback: boolean().optional(),
+  }),
+);
 export type Verdict = Infer<typeof VerdictSchema>;
 
-export const RunSchema = object({
-  id: string(),
-  jobId: string(),
-  deliveryId: string().optional(),
-  source: string(),
-  trigger: string(),
-  mode: zEnum(['async', 'decision']),
-  status: RunStatusSchema,
-  /** How many times the worker has started this run (1 on the first try). */
-  attempt: number().int().min(0),
-  createdAt: iso.datetime(),
-  startedAt: iso.datetime().optional(),
-  endedAt: iso.datetime().optional(),
-  durationMs: number().int().min(0).optional(),
-  message: string().optional(),
-  /** Last error, kept across retries. */
-  error: string().optional(),
-  output: unknown().optional(),
-  verdict: VerdictSchema.optional(),
-  logs: array(LogLineSchema).default([]),
-  logsTruncated: boolean().optional(),
-  /** The event, inline when small enough for the table. */
-  event: TriggerEventSchema.optional(),
-  /** Where the event is kept when it is too large for the table (claim check). */
-  eventRef: string().optional(),
-});
+export const RunSchema = lazy(() =>
+  object({
+    id: string(),
+    jobId: string(),
+    deliveryId: string().optional(),
+    source: string(),
+    trigger: string(),
+    mode: zEnum(['async', 'decision']),
+    status: RunStatusSchema,
+    /** How many times the worker has started this run (1 on the first try). */
+    attempt: number().int().min(0),
+    createdAt: iso.datetime(),
+    startedAt: iso.datetime().optional(),
+    endedAt: iso.datetime().optional(),
+    durationMs: number().int().min(0).optional(),
+    message: string().optional(),
+    /** Last error, kept across retries. */
+    error: string().optional(),
+    output: unknown().optional(),
+    verdict: VerdictSchema.optional(),
+    logs: array(LogLineSchema).default([]),
+    logsTruncated: boolean().optional(),
+    /** The event, inline when small enough for the table. */
+    event: TriggerEventSchema.optional(),
+    /** Where the event is kept when it is too large for the table (claim check). */
+    eventRef: string().optional(),
+  }),
+);
 export type Run = Infer<typeof RunSchema>;
 
 /** The list view of a run: everything but logs and event. */

@@ -1,4 +1,4 @@
-import { iso, object, string } from 'zod';
+import { iso, lazy, object, string } from 'zod';
 import type { infer as Infer } from 'zod';
 
 export const SECURECHANGE_EVENTS = [
@@ -17,25 +17,26 @@ export const SECURECHANGE_EVENTS = [
 ] as const;
 export type SecureChangeEvent = (typeof SECURECHANGE_EVENTS)[number];
 
-const Named = object({ id: string().optional(), name: string().optional() });
-
 /** The normalized SecureChange ticket (`event.ticket`). Dates are ISO-8601. */
-export const SecureChangeTicketSchema = object({
-  id: string(),
-  subject: string().optional(),
-  priority: string().optional(),
-  status: string().optional(),
-  domain: string().optional(),
-  workflow: Named.optional(),
-  requester: string().optional(),
-  createDate: iso.datetime({ offset: true }).optional(),
-  updateDate: iso.datetime({ offset: true }).optional(),
-  currentStage: Named.extend({
-    task: Named.extend({ status: string().optional() }).optional(),
-    handler: string().optional(),
-  }).optional(),
-  openRequestStage: Named.optional(),
-  completionStep: Named.optional(),
-  comment: object({ type: string().optional(), content: string().optional() }).optional(),
+export const SecureChangeTicketSchema = lazy(() => {
+  const Named = object({ id: string().optional(), name: string().optional() });
+  return object({
+    id: string(),
+    subject: string().optional(),
+    priority: string().optional(),
+    status: string().optional(),
+    domain: string().optional(),
+    workflow: Named.optional(),
+    requester: string().optional(),
+    createDate: iso.datetime({ offset: true }).optional(),
+    updateDate: iso.datetime({ offset: true }).optional(),
+    currentStage: Named.extend({
+      task: Named.extend({ status: string().optional() }).optional(),
+      handler: string().optional(),
+    }).optional(),
+    openRequestStage: Named.optional(),
+    completionStep: Named.optional(),
+    comment: object({ type: string().optional(), content: string().optional() }).optional(),
+  });
 });
 export type SecureChangeTicket = Infer<typeof SecureChangeTicketSchema>;

@@ -106,16 +106,20 @@ export const admin = {
     version: TRIGGERHUB_VERSION,
   }),
 
-  listJobs: (deps: Deps, page: PageRequest): Promise<Page<Job>> => deps.jobs.list(page),
+  listJobs: (deps: Pick<Deps, 'jobs'>, page: PageRequest): Promise<Page<Job>> => deps.jobs.list(page),
 
-  getJob: async (deps: Deps, id: string): Promise<Job> => {
+  getJob: async (deps: Pick<Deps, 'jobs'>, id: string): Promise<Job> => {
     const job = await deps.jobs.get(id);
     if (!job) throw new NotFoundError(`no job ${id}`);
     return job;
   },
 
   /** Creates or replaces a job; `id` in the body, when given, must match. */
-  putJob: async (deps: Deps, id: string, body: unknown): Promise<{ created: boolean; job: Job }> => {
+  putJob: async (
+    deps: Pick<Deps, 'jobs' | 'clock' | 'registry'>,
+    id: string,
+    body: unknown,
+  ): Promise<{ created: boolean; job: Job }> => {
     if (!isRecord(body)) throw new ValidationError('invalid job: expected a JSON object');
     if (body.id !== undefined && body.id !== id) {
       throw new ValidationError(
@@ -131,12 +135,16 @@ export const admin = {
     return { created, job: stored };
   },
 
-  deleteJob: async (deps: Deps, id: string): Promise<void> => {
+  deleteJob: async (deps: Pick<Deps, 'jobs'>, id: string): Promise<void> => {
     if (!(await deps.jobs.delete(id))) throw new NotFoundError(`no job ${id}`);
   },
 
   /** Summaries as the store lists them (from gsi1, which holds nothing more); `getRun` has the rest. */
-  listRuns: async (deps: Deps, jobId: string, page: PageRequest): Promise<Page<RunSummary>> => {
+  listRuns: async (
+    deps: Pick<Deps, 'jobs' | 'runs'>,
+    jobId: string,
+    page: PageRequest,
+  ): Promise<Page<RunSummary>> => {
     const runs = await deps.runs.listByJob(jobId, page);
     if (runs.items.length === 0 && page.cursor === undefined && !(await deps.jobs.get(jobId))) {
       throw new NotFoundError(`no job ${jobId}`);
@@ -144,11 +152,13 @@ export const admin = {
     return runs;
   },
 
-  getRun: async (deps: Deps, runId: string): Promise<Run> => {
+  getRun: async (deps: Pick<Deps, 'runs'>, runId: string): Promise<Run> => {
     const run = await deps.runs.get(runId);
     if (!run) throw new NotFoundError(`no run ${runId}`);
     return run;
   },
 
-  listIntegrations: (deps: Deps): { items: IntegrationManifest[] } => ({ items: deps.registry.list() }),
+  listIntegrations: (deps: Pick<Deps, 'registry'>): { items: IntegrationManifest[] } => ({
+    items: deps.registry.list(),
+  }),
 };

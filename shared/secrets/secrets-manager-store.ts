@@ -1,6 +1,6 @@
 import { GetParameterError, ParameterNotFoundError } from '@aws-lambda-powertools/parameters/errors';
 import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ServiceUnavailableError, ValidationError, errorMessage } from '../errors.ts';
 import type { SecretStore } from '../ports.ts';
 import { DEFAULT_SECRET_PREFIX } from '../model/index.ts';
@@ -14,7 +14,7 @@ const DEFAULT_MAX_AGE_SECONDS = 60;
 type Stage = 'AWSCURRENT' | 'AWSPREVIOUS';
 
 export interface SecretsManagerStoreOptions {
-  /** The client to use (one per process); Powertools creates one when absent. */
+  /** The client to use (one per process); the store creates one from the environment when absent. */
   client?: SecretsManagerClient;
   /** Prefix of the Secrets Manager names: job secret `demo` is `triggerhub/demo`. @default 'triggerhub/' */
   prefix?: string;
@@ -76,7 +76,9 @@ export class SecretsManagerStore implements SecretStore {
     if (!Number.isFinite(maxAge) || maxAge < 0) {
       throw new ValidationError('maxAge must be a number of seconds ≥ 0', 'invalid_configuration');
     }
-    const config = options.client === undefined ? {} : { awsSdkV3Client: options.client };
+    // One client for both providers: left to itself, each provider would build its own, and a
+    // second client costs its construction at cold start and its own connection pool.
+    const config = { awsSdkV3Client: options.client ?? new SecretsManagerClient({}) };
     this.#providers = { AWSCURRENT: new SecretsProvider(config), AWSPREVIOUS: new SecretsProvider(config) };
     this.#prefix = options.prefix ?? DEFAULT_SECRET_PREFIX;
     this.#maxAge = maxAge;

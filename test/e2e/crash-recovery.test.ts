@@ -7,7 +7,10 @@ import { RunSchema } from '../../shared/model/index.ts';
 import type { LocalProcess } from '../helpers/local-process.ts';
 import { freePort, startLocalProcess, stopProcess } from '../helpers/local-process.ts';
 
-const Page = z.object({ items: z.array(RunSchema.omit({ logs: true })), nextCursor: z.string().optional() });
+const Page = z.object({
+  items: z.array(RunSchema.unwrap().omit({ logs: true })),
+  nextCursor: z.string().optional(),
+});
 
 /**
  * Unfinished runs of a listing that really exist. dynalite writes a GSI entry

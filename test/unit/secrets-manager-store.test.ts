@@ -341,3 +341,25 @@ describe('SecretsManagerStore', () => {
     expect(warn).not.toHaveBeenCalled();
   });
 });
+
+describe('SecretsManagerStore without a client', () => {
+  afterEach(() => vi.restoreAllMocks());
+
+  it('creates one client and reads both version stages through it', async () => {
+    // Prepare: every SecretsManagerClient's send, the store's own included; vitest records each call's `this`
+    const send = vi
+      .spyOn(SecretsManagerClient.prototype, 'send')
+      .mockResolvedValue({ SecretString: 'value' } as never);
+    const store = new SecretsManagerStore({ maxAge: 0 });
+
+    // Act
+    await store.getVersions('demo');
+
+    // Assess: AWSCURRENT and AWSPREVIOUS went out on the same client instance
+    const stages = send.mock.calls.map(([command]) =>
+      command instanceof GetSecretValueCommand ? command.input.VersionStage : undefined,
+    );
+    expect(stages.sort()).toEqual(['AWSCURRENT', 'AWSPREVIOUS']);
+    expect(new Set(send.mock.contexts).size).toBe(1);
+  });
+});

@@ -1,0 +1,60 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../shared/config.ts';
+
+const required = { TRIGGERHUB_TABLE: 't', TRIGGERHUB_QUEUE_URL: 'q', TRIGGERHUB_PAYLOAD_BUCKET: 'b' };
+
+describe('loadConfig', () => {
+  it('fills in every default', () => {
+    expect(loadConfig(required)).toEqual({
+      ...required,
+      TRIGGERHUB_SECRET_PREFIX: 'triggerhub/',
+      TRIGGERHUB_MAX_RECEIVE_COUNT: 3,
+      TRIGGERHUB_RETRY_BASE_SECONDS: 10,
+      TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS: 1800,
+      TRIGGERHUB_WORKER_TIMEOUT_SECONDS: 300,
+      TRIGGERHUB_RETENTION_DAYS: 30,
+      TRIGGERHUB_SECRET_CACHE_SECONDS: 60,
+      AWS_REGION: 'us-east-1',
+    });
+  });
+
+  it('reads numbers from text and keeps the endpoints', () => {
+    // Act
+    const config = loadConfig({
+      ...required,
+      TRIGGERHUB_RETRY_BASE_SECONDS: '0',
+      TRIGGERHUB_RETENTION_DAYS: '3650',
+      TRIGGERHUB_DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567',
+    });
+    // Assess
+    expect(config).toMatchObject({
+      TRIGGERHUB_RETRY_BASE_SECONDS: 0,
+      TRIGGERHUB_RETENTION_DAYS: 3650,
+      TRIGGERHUB_DYNAMODB_ENDPOINT: 'http://127.0.0.1:4567',
+    });
+  });
+
+  it.each([
+    [{ TRIGGERHUB_MAX_RECEIVE_COUNT: '1.5' }, 'TRIGGERHUB_MAX_RECEIVE_COUNT: Invalid input: expected int'],
+    [
+      { TRIGGERHUB_MAX_RECEIVE_COUNT: '0' },
+      'TRIGGERHUB_MAX_RECEIVE_COUNT: Too small: expected number to be >=1',
+    ],
+    [{ TRIGGERHUB_WORKER_TIMEOUT_SECONDS: '901' }, 'TRIGGERHUB_WORKER_TIMEOUT_SECONDS: Too big'],
+    [
+      { TRIGGERHUB_SECRET_CACHE_SECONDS: 'soon' },
+      'TRIGGERHUB_SECRET_CACHE_SECONDS: Invalid input: expected number',
+    ],
+    [{ TRIGGERHUB_SQS_ENDPOINT: 'not a url' }, 'TRIGGERHUB_SQS_ENDPOINT: Invalid URL'],
+    [{ TRIGGERHUB_TABLE: '' }, 'TRIGGERHUB_TABLE: Too small'],
+    [{ TRIGGERHUB_STAGE: 'Prod' }, 'TRIGGERHUB_STAGE: a stage name'],
+  ])('refuses %o', (bad, message) => {
+    expect(() => loadConfig({ ...required, ...bad })).toThrow(message);
+  });
+
+  it('names every problem at once', () => {
+    expect(() => loadConfig({ TRIGGERHUB_RETENTION_DAYS: '0' })).toThrow(
+      /TRIGGERHUB_TABLE: .*; TRIGGERHUB_QUEUE_URL: .*; TRIGGERHUB_PAYLOAD_BUCKET: .*; TRIGGERHUB_RETENTION_DAYS: /,
+    );
+  });
+});
