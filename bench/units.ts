@@ -98,7 +98,7 @@ export interface PathCounts {
   /** Secrets Manager calls a cold cache makes (Powertools caches each version stage). */
   secretCallsPerRefresh: number;
   /** Table bytes kept per delivery (items + index entries, 100 B overhead each), for its retention. */
-  storedBytes: { async: number; decision: number };
+  storedBytes: { async: number; decision: number; delivery: number };
   retentionDays: number;
   /** Writes of a run item over an async delivery's life (create, start, finish…): each is billed on the whole item. */
   runItemWrites: number;
@@ -307,6 +307,7 @@ interface AsyncFigures {
   runCreate: PathTally;
   secretCallsPerRefresh: number;
   storedBytes: number;
+  deliveryStoredBytes: number;
   runItemWrites: number;
   eventCopiesPerRunWrite: number;
   eventBytes: number;
@@ -387,6 +388,10 @@ const measureAsyncPath = async (bench: Bench): Promise<AsyncFigures> => {
   const stored = items
     .filter((item) => (item.sk as { S?: string } | undefined)?.S !== 'JOB')
     .reduce((sum, item) => sum + storedBytes(item, spec), 0);
+  const skOf = (item: WireItem): string => (item.sk as { S?: string } | undefined)?.S ?? '';
+  const deliveryStored = items
+    .filter((item) => skOf(item).startsWith('DELIVERY#'))
+    .reduce((sum, item) => sum + storedBytes(item, spec), 0);
   const runItems = items.filter((item) => (item.sk as { S?: string } | undefined)?.S === 'RUN');
   const eventBytes =
     runItems.reduce(
@@ -413,6 +418,7 @@ const measureAsyncPath = async (bench: Bench): Promise<AsyncFigures> => {
     ),
     secretCallsPerRefresh: coldCalls.filter((c) => c.service === 'SecretsManager').length,
     storedBytes: stored / DELIVERIES,
+    deliveryStoredBytes: deliveryStored / DELIVERIES,
     runItemWrites:
       (warmCalls.filter(isRunItemWrite).length + runCalls.filter(isRunItemWrite).length) / perWarm,
     eventCopiesPerRunWrite: eventCopies,
@@ -658,7 +664,7 @@ export const measureUnits = async (): Promise<{ section: BenchSection; counts: P
       decisionCold: d.decisionCold,
       runCreate: a.runCreate,
       secretCallsPerRefresh: a.secretCallsPerRefresh,
-      storedBytes: { async: a.storedBytes, decision: d.storedBytes },
+      storedBytes: { async: a.storedBytes, decision: d.storedBytes, delivery: a.deliveryStoredBytes },
       retentionDays: loadConfig({
         TRIGGERHUB_TABLE: 't',
         TRIGGERHUB_QUEUE_URL: 'q',
