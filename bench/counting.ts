@@ -285,12 +285,21 @@ const bodyBytes = (body: unknown, headers: Record<string, string>): number => {
   return length === undefined ? 0 : Number(length);
 };
 
-const bodyText = (body: unknown): string =>
-  typeof body === 'string' ? body : body instanceof Uint8Array ? Buffer.from(body).toString('utf8') : '';
+/**
+ * A request body as text. The SDK's JSON bodies are Uint8Array subclasses
+ * that warn when read as strings (`Buffer.from(body)` calls their
+ * `valueOf`): read their bytes instead.
+ */
+export const bodyText = (body: unknown): string =>
+  typeof body === 'string'
+    ? body
+    : body instanceof Uint8Array
+      ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
+      : '';
 
 const collect = async (body: unknown): Promise<Buffer> => {
   if (body === undefined || body === null) return Buffer.alloc(0);
-  if (body instanceof Uint8Array) return Buffer.from(body);
+  if (body instanceof Uint8Array) return Buffer.from(body.buffer, body.byteOffset, body.byteLength);
   const chunks: Buffer[] = [];
   for await (const chunk of body as AsyncIterable<Uint8Array | string>) {
     chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk));

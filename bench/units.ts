@@ -25,6 +25,7 @@ import { DynamoRunStore } from '../shared/store/dynamo-run-store.ts';
 import { tableDefinition } from '../shared/store/table-definition.ts';
 import type { CallRecord, TableSpec, Tally, WireItem } from './counting.ts';
 import {
+  bodyText,
   CountingHandler,
   describeOperations,
   indexEntry,
@@ -509,7 +510,7 @@ const seedOpenRuns = async (bench: Bench, tableName: string, runs: readonly Run[
   clients.ddb.middlewareStack.add(
     () => (args) => {
       const body = (args.request as { body?: unknown }).body;
-      const input = JSON.parse(String(body)) as { Item?: WireItem };
+      const input = JSON.parse(bodyText(body)) as { Item?: WireItem };
       if (input.Item !== undefined) captured.push(input.Item);
       return Promise.resolve({ output: { $metadata: {} } as never, response: {} });
     },
