@@ -192,9 +192,13 @@ export interface CostTable {
   markdown: string;
 }
 
-const PATH_NAMES = ['async delivery', 'decision', 'scheduled run'] as const;
+const PATH_NAMES = ['async delivery', 'decision', 'scheduled run', 'async, 128 KiB event'] as const;
 
-/** The three paths priced: async (ingest + worker), decision (ingest alone), scheduled (a scheduler-invoked function creating the run + the worker). */
+/**
+ * The paths priced: async (ingest + worker), decision (ingest alone),
+ * scheduled (a scheduler-invoked function creating the run + the worker),
+ * and an async delivery whose event is kept in S3.
+ */
 export const costTable = (counts: PathCounts, durations: MeasuredDurations): CostTable => {
   const ingestMb = lambdaMemoryMb('Ingest').memoryMb;
   const workerMb = lambdaMemoryMb('Worker').memoryMb;
@@ -246,10 +250,27 @@ export const costTable = (counts: PathCounts, durations: MeasuredDurations): Cos
       queueReceivesAndDeletes: 2 / RUNS_PER_WORKER_BATCH,
     },
   );
+  // The event above the inline limit goes to S3 (claim check); priced with the small event's CPU time.
+  const claimCost = pathCost(
+    [
+      { tally: counts.claimCheck.ingest, cpuMs: durations.ingestAsyncMs, memoryMb: ingestMb, share: 1 },
+      { ...worker, tally: counts.claimCheck.run },
+    ],
+    {
+      ...common,
+      httpRequests: 1,
+      schedulerInvocations: 0,
+      storedBytes: counts.claimCheck.storedBytes,
+      secretReaders: 1,
+      accessLogLines: 1,
+      queueReceivesAndDeletes: 2 / RUNS_PER_WORKER_BATCH,
+    },
+  );
   const paths = [
     { name: PATH_NAMES[0], cost: asyncCost },
     { name: PATH_NAMES[1], cost: decisionCost },
     { name: PATH_NAMES[2], cost: scheduledCost },
+    { name: PATH_NAMES[3], cost: claimCost },
   ];
   const usd = (v: number) => `$${v < 0.01 && v > 0 ? v.toFixed(4) : v.toFixed(2)}`;
   const markdown = [
@@ -306,6 +327,7 @@ export const costSection = (counts: PathCounts, durations: MeasuredDurations): B
       .map(([s, ms]) => `${s} ${ms} ms`)
       .join(', ')}), billed per started ms`,
     `cost: assumed ${DELIVERIES_PER_MINUTE_PER_INSTANCE} deliveries/min per warm instance (Secrets Manager: ${counts.secretCallsPerRefresh} calls per 60 s cache refresh), ${RUNS_PER_WORKER_BATCH} run per worker invocation (+1 receive +1 delete per batch), logs = lines our code wrote in the bench + ${LAMBDA_PLATFORM_LOG_BYTES} B of START/END/REPORT per invocation + a ${ACCESS_LOG_BYTES}-B access log line per HTTP request + ${LOG_EVENT_OVERHEAD_BYTES} B per log event; storage kept ${counts.retentionDays} days`,
+    `cost: "async, ${fixed(counts.claimCheck.eventBytes / KIB, 0)} KiB event" is an async delivery whose event is above the inline limit (S3 claim check), its Lambda time taken as the small event's; S3 object storage not included`,
     `cost: scheduled run (issue 9) priced as an EventBridge Scheduler invocation of a function that writes the run and sends it (ingest's time, no delivery item, no secret) + the worker's run`,
     `cost: not priced — X-Ray traces (functions trace ACTIVE: $5 per million recorded beyond sampling), the worker event source's empty long polls, data transfer out, log storage; unverified prices: ${unverified.join('; ')}`,
     `cost: a run's event inline costs ${counts.runItemWrites} item writes × ${1 + counts.eventCopiesPerRunWrite} copies per KiB (+ storage); the S3 claim check costs 1 PUT + 1 GET: break-even at ${fixed(breakEven / KIB, 1)} KiB, against today's inline limit of ${fixed(counts.inlineEventLimitBytes / KIB, 0)} KiB (bench events: ${fixed(counts.eventBytes / KIB, 1)} KiB)`,

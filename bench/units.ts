@@ -96,6 +96,8 @@ export interface PathCounts {
   decisionCold: PathTally;
   /** The run item's creation at ingest alone (a scheduled run creates only this, no delivery item). */
   runCreate: PathTally;
+  /** An async delivery whose event (128 KiB) is kept in S3: ingest and run, warm, and the table bytes kept. */
+  claimCheck: { ingest: PathTally; run: PathTally; storedBytes: number; eventBytes: number };
   /** Secrets Manager calls a cold cache makes (Powertools caches each version stage). */
   secretCallsPerRefresh: number;
   /** Table bytes kept per delivery (items + index entries, 100 B overhead each), for its retention. */
@@ -434,6 +436,59 @@ const measureAsyncPath = async (bench: Bench): Promise<AsyncFigures> => {
   };
 };
 
+/** Bytes of the claim-check bench's bodies: above the inline limit, so the event goes to S3. */
+const LARGE_BODY_BYTES = 128 * 1024;
+const LARGE_DELIVERIES = 5;
+
+/** A body of `bytes`, unique per `seq`, in a JSON shape like {@link bodyOf}'s. */
+const largeBodyOf = (seq: number): string => {
+  const base = JSON.parse(bodyOf(seq)) as Record<string, unknown>;
+  const pad = LARGE_BODY_BYTES - Buffer.byteLength(JSON.stringify({ ...base, note: '' }));
+  return JSON.stringify({ ...base, note: 'n'.repeat(Math.max(0, pad)) });
+};
+
+/** Async deliveries whose event is kept in S3 (claim check): what ingest and the worker add for it. */
+const measureClaimCheck = async (
+  bench: Bench,
+): Promise<{ ingest: PathTally; run: PathTally; storedBytes: number }> => {
+  const { tableName, config } = await freshTable(bench, 'claim');
+  await new DynamoJobStore({ client: bench.plain.ddb, tableName }).put(
+    JobSchema.parse({ id: JOB, name: 'Bench', integration: 'log-event', auth: { secret: 'demo' } }),
+  );
+  await drainQueue(bench);
+  const deps = createDeps(config, { requestHandler: bench.counter });
+  const app = createIngestApp(deps);
+  // Warm the function first: the figures are per warm delivery, like the async ones.
+  await captureOutput(() => post(app, JOB, largeBodyOf(-1)));
+  const [warmUp] = await receiveAll(bench, 1);
+  const workerDeps = createDeps(config, { requestHandler: bench.counter });
+  if (warmUp !== undefined)
+    await captureOutput(() => processRunMessage(workerDeps, { ...warmUp, receiveCount: 1 }));
+  bench.counter.take();
+  const ingested = await captureOutput(async () => {
+    for (let seq = 0; seq < LARGE_DELIVERIES; seq++) {
+      const answer = await post(app, JOB, largeBodyOf(seq));
+      if (answer.status !== 202) throw new Error(`ingest answered ${answer.status}: ${await answer.text()}`);
+    }
+  });
+  const ingestCalls = bench.counter.take();
+  const messages = await receiveAll(bench, LARGE_DELIVERIES);
+  const runs = await captureOutput(async () => {
+    for (const m of messages) await processRunMessage(workerDeps, { ...m, receiveCount: 1 });
+  });
+  const runCalls = bench.counter.take();
+  const spec = bench.tables[tableName];
+  if (spec === undefined) throw new Error('no table spec');
+  const stored = (await scanAll(bench, tableName))
+    .filter((item) => (item.sk as { S?: string } | undefined)?.S !== 'JOB')
+    .reduce((sum, item) => sum + storedBytes(item, spec), 0);
+  return {
+    ingest: withLogs(ingestCalls, LARGE_DELIVERIES, ingested.bytes, ingested.lines),
+    run: withLogs(runCalls, Math.max(1, messages.length), runs.bytes, runs.lines),
+    storedBytes: stored / (LARGE_DELIVERIES + 1),
+  };
+};
+
 const measureDecisionPath = async (
   bench: Bench,
 ): Promise<{ decision: PathTally; decisionCold: PathTally; storedBytes: number }> => {
@@ -647,6 +702,7 @@ export const measureUnits = async (): Promise<{ section: BenchSection; counts: P
   try {
     const a = await phase('async deliveries, runs, duplicates, history page', () => measureAsyncPath(bench));
     const d = await phase('decisions', () => measureDecisionPath(bench));
+    const claim = await phase('claim-check deliveries', () => measureClaimCheck(bench));
     const sweeps = [
       await phase('sweep 1k open / 10 stale', () => measureSweep(bench, 1000, 10)),
       await phase('sweep 10k open / 10 stale', () => measureSweep(bench, 10_000, 10)),
@@ -675,6 +731,7 @@ export const measureUnits = async (): Promise<{ section: BenchSection; counts: P
       eventCopiesPerRunWrite: a.eventCopiesPerRunWrite,
       inlineEventLimitBytes: DEFAULT_SETTINGS.inlineEventLimitBytes,
       eventBytes: a.eventBytes,
+      claimCheck: { ...claim, eventBytes: LARGE_BODY_BYTES },
     };
 
     const i = a.ingest;
@@ -760,6 +817,15 @@ export const measureUnits = async (): Promise<{ section: BenchSection; counts: P
         spread: NONE,
         target: `≤ ${SWEEP_BACKLOG_GROWTH_MAX}×`,
         pass: backlogGrowth <= SWEEP_BACKLOG_GROWTH_MAX,
+      },
+      {
+        name: `claim check (${LARGE_BODY_BYTES / 1024} KiB event): ingest + run`,
+        measured: `${describeOperations(claim.ingest)} + ${describeOperations(claim.run)}`,
+        baseline: NONE,
+        ratio: NONE,
+        spread: NONE,
+        target: 'info',
+        pass: 'info',
       },
       {
         name: 'table bytes kept per async delivery',

@@ -47,6 +47,12 @@ const COUNTS: PathCounts = {
   eventCopiesPerRunWrite: 1,
   inlineEventLimitBytes: 96 * 1024,
   eventBytes: 2048,
+  claimCheck: {
+    ingest: pathTally({ operations: { 'DynamoDB.PutItem': 2, 'S3.PutObject': 1, 'SQS.SendMessage': 1 } }),
+    run: pathTally({ operations: { 'DynamoDB.UpdateItem': 2, 'S3.GetObject': 1 } }),
+    storedBytes: 3000,
+    eventBytes: 128 * 1024,
+  },
 };
 
 const OPTIONS = {
@@ -92,8 +98,15 @@ describe('cost arithmetic', () => {
 
   it('makes a table with every component for async, decision and scheduled runs', () => {
     const table = costTable(COUNTS, { ingestAsyncMs: 1, workerRunMs: 2, decisionMs: 1 });
-    expect(table.paths.map((p) => p.name)).toEqual(['async delivery', 'decision', 'scheduled run']);
-    const [asyncPath, decision, scheduled] = table.paths;
+    expect(table.paths.map((p) => p.name)).toEqual([
+      'async delivery',
+      'decision',
+      'scheduled run',
+      'async, 128 KiB event',
+    ]);
+    const [asyncPath, decision, scheduled, claim] = table.paths;
+    expect(asyncPath?.cost.s3).toBe(0);
+    expect(claim?.cost.s3).toBeCloseTo((0.005 / 1000 + 0.0004 / 1000) * 1e6, 10);
     // An async delivery writes what ingest and the worker write.
     expect(asyncPath?.cost.dynamoWrites).toBeCloseTo((6 + 6) * 0.625, 10);
     expect(decision?.cost.sqs).toBe(0);
@@ -106,7 +119,7 @@ describe('cost arithmetic', () => {
 
   it('names the region and the price date in the section', () => {
     const section = costSection(COUNTS, { ingestAsyncMs: 1, workerRunMs: 2, decisionMs: 1 });
-    expect(section.rows).toHaveLength(3);
+    expect(section.rows).toHaveLength(4);
     expect(section.notes.join('\n')).toMatch(/us-east-1, list prices checked \d{4}-\d{2}-\d{2}/);
   });
 });
