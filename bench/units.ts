@@ -680,7 +680,8 @@ const sends = (t: Tally): number =>
   (t.operations['SQS.SendMessage'] ?? 0) + (t.operations['SQS.SendMessageBatch'] ?? 0);
 
 const sweepRow = (s: SweepFigures): BenchRow => {
-  const maxQueries = s.shards * (1 + Math.ceil(s.stale / SWEEP_RUNS_PER_QUERY));
+  // Per shard one query, plus one per full page of stale runs: the backlog adds none.
+  const maxQueries = s.shards + Math.ceil(s.stale / SWEEP_RUNS_PER_QUERY);
   const maxSends = Math.ceil(s.stale / SQS_BATCH) + s.shards;
   return {
     name: `sweeper: ${s.open.toLocaleString('en')} open, ${s.stale.toLocaleString('en')} stale`,
