@@ -1,44 +1,35 @@
-import { BatchWriteItemCommand, DynamoDBClient, ScanCommand } from '@aws-sdk/client-dynamodb';
-import type { AttributeValue, WriteRequest } from '@aws-sdk/client-dynamodb';
-import { DeleteMessageBatchCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { NodeHttpHandler } from '@smithy/node-http-handler';
-import { ulid } from 'ulid';
-import { startEmulators } from '../cli/local/emulators.ts';
-import type { Emulators } from '../cli/local/emulators.ts';
-import { provision } from '../cli/local/provision.ts';
 import { createDeps } from '../functions/create-deps.ts';
-import { createAwsClients } from '../shared/aws/clients.ts';
-import type { AwsClients } from '../shared/aws/clients.ts';
 import { loadConfig } from '../shared/config.ts';
-import type { Config } from '../shared/config.ts';
 import { createAdminApp } from '../shared/http/admin-app.ts';
 import { createIngestApp } from '../shared/http/ingest-app.ts';
-import { JobSchema, RunSchema } from '../shared/model/index.ts';
-import type { Run } from '../shared/model/index.ts';
-import type { Deps } from '../shared/runtime/deps.ts';
+import { JobSchema } from '../shared/model/index.ts';
 import { DEFAULT_SETTINGS } from '../shared/runtime/deps.ts';
-import { sweepSettings, sweepStaleRuns } from '../shared/runtime/recovery.ts';
 import { processRunMessage } from '../shared/runtime/worker.ts';
 import { defineIntegration } from '../shared/sdk/index.ts';
 import { DynamoJobStore } from '../shared/store/dynamo-job-store.ts';
-import { DynamoRunStore } from '../shared/store/dynamo-run-store.ts';
-import { tableDefinition } from '../shared/store/table-definition.ts';
-import type { CallRecord, TableSpec, Tally, WireItem } from './counting.ts';
+import type { CallRecord, Tally, WireItem } from './counting.ts';
+import { describeOperations, indexEntry, storedBytes, tally } from './counting.ts';
+import type { Bench } from './harness.ts';
 import {
-  bodyText,
-  CountingHandler,
-  describeOperations,
-  indexEntry,
-  storedBytes,
-  tableSpec,
-  tally,
-} from './counting.ts';
+  BODY_BYTES,
+  SECRET,
+  bodyOf,
+  captureOutput,
+  drainQueue,
+  freshTable,
+  kib,
+  phase,
+  receiveAll,
+  scanAll,
+  startBench,
+} from './harness.ts';
 import type { BenchRow, BenchSection } from './row.ts';
 import { NONE } from './row.ts';
 import { fixed } from './stats.ts';
+import { measureSweeper } from './storage.ts';
 
 /**
- * AWS calls, read/write units, bytes per history page and sweeper work,
+ * AWS calls, read/write units and bytes per history page (sweeper work: `storage.ts`),
  * counted at the SDK transport: the real handlers' SDK clients talk to
  * dynalite and fauxqs in this process through a {@link CountingHandler}
  * (Secrets Manager is answered with a canned value). Item states before and
@@ -57,23 +48,13 @@ export const DUPLICATE_MAX_WRITES = 1;
 export const DECISION_MAX_WRITES = 2;
 /** A history page reads at most this many times the bytes it returns. */
 export const HISTORY_MAX_READ_RATIO = 2;
-/** Sweeper pages: one query per shard, plus one per 100 stale runs. */
-export const SWEEP_RUNS_PER_QUERY = 100;
-/** SendMessageBatch carries at most 10 messages. */
-export const SQS_BATCH = 10;
-/** The sweeper's work must not grow with the backlog: 10× the open runs, at most this much more read. */
-export const SWEEP_BACKLOG_GROWTH_MAX = 1.5;
 
-const REGION = 'us-east-1';
-const SECRET = 's3cr3t-value';
-const SECRET_ID = `triggerhub/demo`;
 const JOB = 'bench';
 const DECISION_JOB = 'bench-decision';
 /** Deliveries per scenario: the history page reads 100 of them. */
 const DELIVERIES = 100;
 const DUPLICATES = 10;
 const DECISIONS = 20;
-const BODY_BYTES = 2 * 1024;
 
 /** Per path, per delivery: the calls, and the bytes of log lines our code wrote while serving it. */
 export interface PathTally extends Tally {
@@ -112,33 +93,6 @@ export interface PathCounts {
   eventBytes: number;
 }
 
-/**
- * A 2 KiB webhook body, unique per `seq`, shaped like a ticket event (a few
- * nested fields, a note to pad it).
- */
-export const bodyOf = (seq: number): string => {
-  const event = {
-    seq,
-    event: 'ticket.updated',
-    ticket: {
-      id: `TCK-${String(seq).padStart(8, '0')}`,
-      subject: 'Open TCP 443 from app-tier to db-tier',
-      priority: 'high',
-      tags: ['firewall', 'change', 'bench'],
-      requester: { name: 'Alice Example', email: 'alice@example.com' },
-      rules: Array.from({ length: 8 }, (_, i) => ({
-        source: `10.0.${i}.0/24`,
-        destination: `10.1.${i}.10`,
-        service: 'tcp/443',
-        action: 'accept',
-      })),
-    },
-    note: '',
-  };
-  const pad = BODY_BYTES - Buffer.byteLength(JSON.stringify(event));
-  return JSON.stringify({ ...event, note: 'n'.repeat(Math.max(0, pad)) });
-};
-
 const HEADERS = { 'content-type': 'application/json', 'x-shared-secret': SECRET };
 
 /** Allows at once: the decision path's own work, without an integration's. */
@@ -151,156 +105,11 @@ const allowIntegration = defineIntegration({
   decide: () => ({ allow: true, message: 'allowed' }),
 });
 
-/**
- * Runs `fn` with stdout and stderr captured (not printed): the bytes and
- * lines our handlers log, which CloudWatch Logs ingests in AWS.
- */
-export const captureOutput = async <T>(
-  fn: () => Promise<T>,
-): Promise<{ value: T; bytes: number; lines: number }> => {
-  const out = process.stdout.write;
-  const err = process.stderr.write;
-  let bytes = 0;
-  let lines = 0;
-  const count = (chunk: unknown): boolean => {
-    const text = typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8');
-    bytes += Buffer.byteLength(text);
-    lines += text.split('\n').length - 1;
-    return true;
-  };
-  process.stdout.write = count;
-  process.stderr.write = count;
-  try {
-    return { value: await fn(), bytes, lines };
-  } finally {
-    process.stdout.write = out;
-    process.stderr.write = err;
-  }
-};
-
 const withLogs = (calls: readonly CallRecord[], per: number, bytes: number, lines: number): PathTally => ({
   ...tally(calls, per),
   logBytes: bytes / per,
   logLines: lines / per,
 });
-
-interface Bench {
-  emulators: Emulators;
-  plain: AwsClients;
-  observer: DynamoDBClient;
-  counter: CountingHandler;
-  tables: Record<string, TableSpec>;
-  queueUrl: string;
-  bucket: string;
-}
-
-let tableSeq = 0;
-
-/** A fresh table (same layout as production) behind the counter; the queue and bucket are shared. */
-const freshTable = async (bench: Bench, label: string): Promise<{ tableName: string; config: Config }> => {
-  const tableName = `bench-${label}-${++tableSeq}`;
-  await provision(bench.plain, {
-    tableName,
-    queueName: 'bench-runs',
-    dlqName: 'bench-dlq',
-    bucketName: bench.bucket,
-    maxReceiveCount: 3,
-    visibilityTimeoutSeconds: 30,
-  });
-  bench.tables[tableName] = tableSpec(tableDefinition(tableName));
-  const config = loadConfig({
-    TRIGGERHUB_TABLE: tableName,
-    TRIGGERHUB_QUEUE_URL: bench.queueUrl,
-    TRIGGERHUB_PAYLOAD_BUCKET: bench.bucket,
-    TRIGGERHUB_DYNAMODB_ENDPOINT: bench.emulators.dynamodbEndpoint,
-    TRIGGERHUB_SQS_ENDPOINT: bench.emulators.sqsEndpoint,
-    TRIGGERHUB_S3_ENDPOINT: bench.emulators.s3Endpoint,
-    AWS_REGION: REGION,
-  });
-  return { tableName, config };
-};
-
-const startBench = async (): Promise<Bench> => {
-  // The SDK's default credential chain would look for a profile or instance metadata; the emulators take any key.
-  process.env.AWS_ACCESS_KEY_ID ??= 'triggerhub-bench';
-  process.env.AWS_SECRET_ACCESS_KEY ??= 'triggerhub-bench';
-  process.env.AWS_EC2_METADATA_DISABLED = 'true';
-  const emulators = await startEmulators();
-  const plain = createAwsClients({
-    region: REGION,
-    dynamodbEndpoint: emulators.dynamodbEndpoint,
-    sqsEndpoint: emulators.sqsEndpoint,
-    s3Endpoint: emulators.s3Endpoint,
-  });
-  const observer = new DynamoDBClient({
-    region: REGION,
-    endpoint: emulators.dynamodbEndpoint,
-    credentials: { accessKeyId: 'triggerhub-bench', secretAccessKey: 'triggerhub-bench' },
-  });
-  const tables: Record<string, TableSpec> = {};
-  const counter = new CountingHandler({
-    inner: new NodeHttpHandler(),
-    observer,
-    tables,
-    secrets: { [SECRET_ID]: SECRET },
-  });
-  const bucket = 'bench-payloads';
-  const { queueUrl } = await provision(plain, {
-    tableName: 'bench-setup',
-    queueName: 'bench-runs',
-    dlqName: 'bench-dlq',
-    bucketName: bucket,
-    maxReceiveCount: 3,
-    visibilityTimeoutSeconds: 30,
-  });
-  return { emulators, plain, observer, counter, tables, queueUrl, bucket };
-};
-
-const scanAll = async (bench: Bench, tableName: string): Promise<WireItem[]> => {
-  const items: WireItem[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  for (let page = 0; page < 10_000; page++) {
-    const out = await bench.observer.send(
-      new ScanCommand({ TableName: tableName, ExclusiveStartKey: start }),
-    );
-    items.push(...(out.Items ?? []));
-    start = out.LastEvaluatedKey;
-    if (start === undefined) break;
-  }
-  return items;
-};
-
-/** Receives (uncounted: the Lambda event source does it in AWS) every run message sent so far. */
-const receiveAll = async (
-  bench: Bench,
-  expected: number,
-): Promise<{ body: string; receiptHandle: string }[]> => {
-  const messages: { body: string; receiptHandle: string }[] = [];
-  for (let attempt = 0; attempt < 200 && messages.length < expected; attempt++) {
-    const out = await bench.plain.sqs.send(
-      new ReceiveMessageCommand({ QueueUrl: bench.queueUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
-    );
-    const batch = (out.Messages ?? []).map((m) => ({
-      body: m.Body ?? '',
-      receiptHandle: m.ReceiptHandle ?? '',
-    }));
-    messages.push(...batch);
-    if (batch.length > 0) {
-      await bench.plain.sqs.send(
-        new DeleteMessageBatchCommand({
-          QueueUrl: bench.queueUrl,
-          Entries: batch.map((m, i) => ({ Id: String(i), ReceiptHandle: m.receiptHandle })),
-        }),
-      );
-    }
-  }
-  return messages;
-};
-
-/** Drains the run queue, so a scenario's sends do not reach the next one's receive. */
-const drainQueue = async (bench: Bench): Promise<void> => {
-  for (let i = 0; i < 1000; i++) if ((await receiveAll(bench, 1)).length === 0) return;
-};
 
 interface AsyncFigures {
   ingest: PathTally;
@@ -528,146 +337,9 @@ const measureDecisionPath = async (
   };
 };
 
-// ——— The sweeper ———
-
-const openRun = (createdAt: Date): Run =>
-  RunSchema.parse({
-    id: ulid(createdAt.getTime()),
-    jobId: JOB,
-    source: 'generic',
-    trigger: 'webhook',
-    mode: 'async',
-    status: 'queued',
-    attempt: 0,
-    createdAt: createdAt.toISOString(),
-    logs: [],
-    event: {
-      source: 'generic',
-      trigger: 'webhook',
-      deliveryId: ulid(createdAt.getTime()),
-      receivedAt: createdAt.toISOString(),
-      headers: { 'content-type': 'application/json' },
-      query: {},
-      contentType: 'application/json',
-      payload: JSON.parse(bodyOf(0)) as unknown,
-    },
-  });
-
-const SEED_CONCURRENCY = 8;
-const BATCH_WRITE_MAX = 25;
-
-/** Seeds open runs into a table as fast as dynalite takes them: BatchWriteItem, uncounted, a few at a time. */
-const seedOpenRuns = async (bench: Bench, tableName: string, runs: readonly Run[]): Promise<WireItem[]> => {
-  // The seeded items are exactly what `DynamoRunStore.create` writes (keys, index shards…), captured
-  // once serialized — before signing and sending, which would cost a round trip each.
-  const captured: WireItem[] = [];
-  const clients = createAwsClients({ region: REGION, dynamodbEndpoint: bench.emulators.dynamodbEndpoint });
-  clients.ddb.middlewareStack.add(
-    () => (args) => {
-      const body = (args.request as { body?: unknown }).body;
-      const input = JSON.parse(bodyText(body)) as { Item?: WireItem };
-      if (input.Item !== undefined) captured.push(input.Item);
-      return Promise.resolve({ output: { $metadata: {} } as never, response: {} });
-    },
-    { step: 'build', priority: 'low', name: 'benchCaptureItem' },
-  );
-  const store = new DynamoRunStore({ client: clients.ddb, tableName, retentionDays: 30 });
-  for (const run of runs) await store.create(run);
-  const batches: WriteRequest[][] = [];
-  for (let i = 0; i < captured.length; i += BATCH_WRITE_MAX) {
-    batches.push(
-      captured
-        .slice(i, i + BATCH_WRITE_MAX)
-        .map((item) => ({ PutRequest: { Item: item as Record<string, AttributeValue> } })),
-    );
-  }
-  const write = async (batch: WriteRequest[]): Promise<void> => {
-    let pending: WriteRequest[] = batch;
-    for (let attempt = 0; attempt < 20 && pending.length > 0; attempt++) {
-      const out = await bench.observer.send(
-        new BatchWriteItemCommand({ RequestItems: { [tableName]: pending } }),
-      );
-      pending = out.UnprocessedItems?.[tableName] ?? [];
-    }
-    if (pending.length > 0) throw new Error('dynalite left items unprocessed');
-  };
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: SEED_CONCURRENCY }, async () => {
-      while (next < batches.length) {
-        const batch = batches[next++];
-        if (batch !== undefined) await write(batch);
-      }
-    }),
-  );
-  return captured;
-};
-
-interface SweepFigures {
-  open: number;
-  stale: number;
-  shards: number;
-  queries: number;
-  bytesRead: number;
-  responseBytes: number;
-  sendCalls: number;
-  batchSends: number;
-  calls: number;
-  requeued: number;
-  tally: Tally;
-}
-
-const MINUTE = 60_000;
-
-/** One sweep over `open` queued runs, `stale` of them stuck long enough to be requeued. */
-const measureSweep = async (bench: Bench, open: number, stale: number): Promise<SweepFigures> => {
-  const { tableName, config } = await freshTable(bench, `sweep-${open}-${stale}`);
-  const now = Date.now();
-  // The young backlog: queued 6–40 minutes ago, older than the decision threshold (5 min), younger than stale (50 min).
-  const runs = Array.from({ length: open }, (_, i) =>
-    openRun(
-      new Date(i < stale ? now - 3 * 60 * MINUTE - i * 1000 : now - (6 + (i % 34)) * MINUTE - (i % 1000)),
-    ),
-  );
-  const items = await phase(`seeding ${open} runs`, () => seedOpenRuns(bench, tableName, runs));
-  const shards = new Set(items.map((item) => JSON.stringify(item.gsi2pk ?? null))).size;
-  await drainQueue(bench);
-  const deps: Deps = createDeps(config, { requestHandler: bench.counter });
-  bench.counter.take();
-  const result = await captureOutput(() => sweepStaleRuns(deps, sweepSettings(1800, 300)));
-  const calls = bench.counter.take();
-  await drainQueue(bench);
-  const t = tally(calls);
-  const queries = (t.operations['DynamoDB.Query'] ?? 0) + (t.operations['DynamoDB.Scan'] ?? 0);
-  const sendCalls = (t.operations['SQS.SendMessage'] ?? 0) + (t.operations['SQS.SendMessageBatch'] ?? 0);
-  const reads = calls.filter((c) => c.operation === 'Query' || c.operation === 'Scan');
-  return {
-    open,
-    stale,
-    shards,
-    queries,
-    bytesRead: reads.reduce((sum, c) => sum + (c.dynamo?.itemBytesRead ?? 0), 0),
-    responseBytes: reads.reduce((sum, c) => sum + c.responseBytes, 0),
-    sendCalls,
-    batchSends: t.operations['SQS.SendMessageBatch'] ?? 0,
-    calls: t.calls,
-    requeued: result.value.requeued,
-    tally: t,
-  };
-};
-
-/** Progress on stderr, like the rest of the bench: the table goes to stdout. */
-const phase = async <T>(label: string, measure: () => Promise<T>): Promise<T> => {
-  const started = performance.now();
-  const value = await measure();
-  process.stderr.write(`bench: units: ${label} (${fixed((performance.now() - started) / 1000, 1)} s)\n`);
-  return value;
-};
-
 // ——— Rows ———
 
 const n = (value: number): string => (Number.isInteger(value) ? String(value) : fixed(value));
-const kib = (bytes: number): string => `${fixed(bytes / 1024, 1)} KiB`;
 
 const unitsText = (t: Tally): string =>
   `${n(t.writeUnits)} WCU + ${n(t.indexWriteUnits)} index WCU, ${n(t.readUnits)} RCU`;
@@ -679,21 +351,6 @@ const indexEntriesSmall = (t: Tally): boolean =>
 const sends = (t: Tally): number =>
   (t.operations['SQS.SendMessage'] ?? 0) + (t.operations['SQS.SendMessageBatch'] ?? 0);
 
-const sweepRow = (s: SweepFigures): BenchRow => {
-  // Per shard one query, plus one per full page of stale runs: the backlog adds none.
-  const maxQueries = s.shards + Math.ceil(s.stale / SWEEP_RUNS_PER_QUERY);
-  const maxSends = Math.ceil(s.stale / SQS_BATCH) + s.shards;
-  return {
-    name: `sweeper: ${s.open.toLocaleString('en')} open, ${s.stale.toLocaleString('en')} stale`,
-    measured: `${s.queries} queries, ${kib(s.bytesRead)} read, ${s.sendCalls} sends`,
-    baseline: NONE,
-    ratio: NONE,
-    spread: NONE,
-    target: `≤ ${maxQueries} queries, ≤ ${maxSends} sends`,
-    pass: s.queries <= maxQueries && s.sendCalls <= maxSends && s.requeued === s.stale,
-  };
-};
-
 /**
  * Counts what each path costs in AWS calls and units, and checks the
  * budgets. Runs dynalite and fauxqs in this process; about 30–60 s.
@@ -704,14 +361,7 @@ export const measureUnits = async (): Promise<{ section: BenchSection; counts: P
     const a = await phase('async deliveries, runs, duplicates, history page', () => measureAsyncPath(bench));
     const d = await phase('decisions', () => measureDecisionPath(bench));
     const claim = await phase('claim-check deliveries', () => measureClaimCheck(bench));
-    const sweeps = [
-      await phase('sweep 1k open / 10 stale', () => measureSweep(bench, 1000, 10)),
-      await phase('sweep 10k open / 10 stale', () => measureSweep(bench, 10_000, 10)),
-      await phase('sweep 1k open / 1k stale', () => measureSweep(bench, 1000, 1000)),
-    ];
-    const [small, large, allStale] = sweeps;
-    if (small === undefined || large === undefined || allStale === undefined)
-      throw new Error('missing sweep');
+    const sweeper = await measureSweeper(bench);
 
     const counts: PathCounts = {
       ingest: a.ingest,
@@ -737,7 +387,6 @@ export const measureUnits = async (): Promise<{ section: BenchSection; counts: P
 
     const i = a.ingest;
     const historyRatio = a.history.bytesRead / Math.max(1, a.history.bytesReturned);
-    const backlogGrowth = large.bytesRead / Math.max(1, small.bytesRead);
     const rows: BenchRow[] = [
       {
         name: 'calls per async delivery (ingest, warm)',
@@ -809,16 +458,7 @@ export const measureUnits = async (): Promise<{ section: BenchSection; counts: P
         target: `≤ ${HISTORY_MAX_READ_RATIO}×`,
         pass: historyRatio <= HISTORY_MAX_READ_RATIO,
       },
-      ...sweeps.map(sweepRow),
-      {
-        name: 'sweeper read: 10k vs 1k open (10 stale)',
-        measured: kib(large.bytesRead),
-        baseline: kib(small.bytesRead),
-        ratio: `${fixed(backlogGrowth, 1)}×`,
-        spread: NONE,
-        target: `≤ ${SWEEP_BACKLOG_GROWTH_MAX}×`,
-        pass: backlogGrowth <= SWEEP_BACKLOG_GROWTH_MAX,
-      },
+      ...sweeper.rows,
       {
         name: `claim check (${LARGE_BODY_BYTES / 1024} KiB event): ingest + run`,
         measured: `${describeOperations(claim.ingest)} + ${describeOperations(claim.run)}`,
@@ -847,15 +487,9 @@ export const measureUnits = async (): Promise<{ section: BenchSection; counts: P
       `units: ${DELIVERIES} async deliveries of ${BODY_BYTES}-byte bodies (job log-event), warm figures averaged after the first; the first (cold) delivery made ${describeOperations(a.ingestCold)}`,
       `units: per run ${unitsText(a.run)}, ${n(a.run.itemBytesRead)} item bytes read; per decision cold: ${describeOperations(d.decisionCold)}`,
       `units: history page read ${a.history.queries} gsi1 ${a.history.queries === 1 ? 'query' : 'queries'} (${n(a.history.readUnits)} RCU) for ${a.history.runs} runs; "returned" is the JSON body GET /admin/jobs/{id}/runs?limit=100 answered`,
-      `units: sweeper over queued runs 6–40 min old (read by today's 5-minute cut) with the stale ones 3 h old; ${sweeps
-        .map(
-          (s) =>
-            `${s.open}/${s.stale}: ${s.calls} calls, ${s.batchSends} SendMessageBatch, ${kib(s.responseBytes)} on the wire, ${s.shards} open-run shard(s)`,
-        )
-        .join('; ')}`,
       `units: logs written per async delivery ${n(a.ingest.logBytes)} B at ingest + ${n(a.run.logBytes)} B in the worker, per decision ${n(d.decision.logBytes)} B`,
     ];
-    return { section: { rows, notes }, counts };
+    return { section: { rows, notes: [...notes, ...sweeper.notes] }, counts };
   } finally {
     bench.observer.destroy();
     await bench.emulators.stop();
