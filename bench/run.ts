@@ -4,10 +4,12 @@ import { fileURLToPath } from 'node:url';
 import { measureColdStart } from './cold-start.ts';
 import { measureCpu } from './cpu.ts';
 import { measureDecision } from './decision.ts';
+import { costSection } from './cost.ts';
 import { measureMemory } from './memory.ts';
 import type { BenchSection, MeasuredDurations } from './row.ts';
 import { formatTable, resultsMarkdown, summaryOf } from './row.ts';
 import { fixed } from './stats.ts';
+import { measureUnits } from './units.ts';
 
 /**
  * `npm run bench`: production work measured on the real AWS SDK v3 clients
@@ -53,6 +55,9 @@ const main = async (): Promise<void> => {
   sections.push(decision.section);
   progress('heap after 10,000 deliveries…');
   sections.push(await withStdoutMuted(measureMemory));
+  progress('AWS calls, units and bytes per path, the sweeper (dynalite and fauxqs)…');
+  const units = await measureUnits();
+  sections.push(units.section);
   progress('done');
 
   const durations: MeasuredDurations = { ...cpu.durations, decisionMs: decision.decisionMs };
@@ -62,6 +67,7 @@ const main = async (): Promise<void> => {
       `durations for the cost table (CPU ms per unit, one core, no network): ingest ${fixed(durations.ingestAsyncMs, 3)}, worker run ${fixed(durations.workerRunMs, 3)}, decision ${fixed(durations.decisionMs, 3)}`,
     ],
   });
+  sections.push(costSection(units.counts, durations));
 
   const rows = sections.flatMap((s) => s.rows);
   const summary = summaryOf(rows);
