@@ -4,6 +4,7 @@ import { jobTimeoutMs } from '../model/index.ts';
 import type { Clock, SecretStore } from '../ports.ts';
 import type { AnyIntegration, IntegrationLogger } from '../sdk/index.ts';
 import { cutText, resolveParams, RunLogger, redact } from '../sdk/index.ts';
+import { rememberJson } from './json-text.ts';
 import { platformLogger } from './platform-logger.ts';
 
 export type EntryPoint = 'run' | 'decide';
@@ -102,8 +103,13 @@ const boundOutput = (
     const redacted = clean
       ? (JSON.parse(json) as unknown)
       : redactValue(JSON.parse(json) as unknown, secretValues);
-    const bytes = Buffer.byteLength(clean ? json : JSON.stringify(redacted));
-    if (bytes <= MAX_OUTPUT_BYTES) return redacted;
+    const text = clean ? json : JSON.stringify(redacted);
+    const bytes = Buffer.byteLength(text);
+    if (bytes <= MAX_OUTPUT_BYTES) {
+      // The run store writes this text rather than serializing the output again.
+      rememberJson(redacted, text);
+      return redacted;
+    }
     logger.warn(`output dropped: ${bytes} bytes is more than the ${MAX_OUTPUT_BYTES} a run keeps`);
     return { dropped: true, reason: 'too large', bytes };
   } catch {
