@@ -3,9 +3,10 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { JobSchema } from '../../shared/model/index.ts';
 import { executeIntegration } from '../../shared/runtime/execute.ts';
 import { platformLogger } from '../../shared/runtime/platform-logger.ts';
+import { processRunMessage } from '../../shared/runtime/worker.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import type * as RunLoggerModule from '../../shared/sdk/run-logger.ts';
-import { FakeClock, MemorySecrets } from '../helpers/memory-deps.ts';
+import { FakeClock, MemorySecrets, memoryDeps } from '../helpers/memory-deps.ts';
 
 /** Every RunLogger built, counted through the module every importer gets. */
 const built = vi.hoisted(() => ({ count: 0 }));
@@ -96,5 +97,64 @@ describe('one run logger per run', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]?.[1]).toMatchObject({ runId: 'R1', jobId: 'j1' });
     expect(platformLogger.getPersistentLogAttributes()).not.toHaveProperty('runId');
+  });
+});
+
+describe('the worker’s own log line', () => {
+  const runOnce = async (trigger: string) => {
+    const deps = memoryDeps({ integrations: [chatty], secrets: { demo: ['x'], tok: [TOKEN] } });
+    await deps.jobs.put(
+      JobSchema.parse({
+        id: 'j1',
+        name: 'J',
+        integration: 'chatty',
+        auth: { secret: 'demo' },
+        params: { token: { secret: 'tok' } },
+      }),
+    );
+    await deps.runs.create({
+      id: 'R1',
+      jobId: 'j1',
+      source: 'generic',
+      trigger,
+      mode: 'async',
+      status: 'queued',
+      attempt: 0,
+      createdAt: '2026-11-22T10:00:00.000Z',
+      logs: [],
+      event: {
+        source: 'generic',
+        trigger,
+        deliveryId: 'D1',
+        receivedAt: '2026-11-22T10:00:00.000Z',
+        headers: {},
+        query: {},
+        payload: {},
+      },
+    });
+    const info = vi.spyOn(platformLogger, 'info').mockImplementation(() => undefined);
+    const debug = vi.spyOn(platformLogger, 'debug').mockImplementation(() => undefined);
+    vi.spyOn(platformLogger, 'error').mockImplementation(() => undefined);
+    // The last receive: a failed run is recorded rather than retried.
+    await processRunMessage(deps, {
+      body: JSON.stringify({ runId: 'R1', jobId: 'j1' }),
+      receiveCount: 3,
+      receiptHandle: 'rh',
+    }).catch(() => undefined);
+    const finished = (spy: typeof info) => spy.mock.calls.filter(([m]) => m === 'run finished');
+    return { info: finished(info), debug: finished(debug) };
+  };
+
+  it('is DEBUG for a succeeded run: nothing at INFO but the integration’s own lines', async () => {
+    const lines = await runOnce('ok');
+    expect(lines.info).toHaveLength(0);
+    expect(lines.debug).toHaveLength(1);
+    expect(lines.debug[0]?.[1]).toMatchObject({ status: 'succeeded' });
+  });
+
+  it('is INFO for a run that did not succeed', async () => {
+    const lines = await runOnce('fail');
+    expect(lines.info).toHaveLength(1);
+    expect(lines.info[0]?.[1]).toMatchObject({ status: 'failed' });
   });
 });
