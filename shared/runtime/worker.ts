@@ -121,10 +121,8 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
     platformLogger.warn('run finished by a newer attempt; result dropped', { runId: run.id });
     return;
   }
-  // One line per run, at INFO only when it did not succeed: a succeeded run's record (and its own log) is its trace.
-  const finishedFields = { runId: run.id, jobId: run.jobId, status: outcome.status };
-  if (outcome.status === 'succeeded') platformLogger.debug('run finished', finishedFields);
-  else platformLogger.info('run finished', finishedFields);
+  // The run's one platform line.
+  platformLogger.info('run finished', { runId: run.id, jobId: run.jobId, status: outcome.status });
   if (outcome.status !== 'succeeded' && outcome.retryable) {
     // Last receive: the run is recorded. Made visible at once, the message is moved to the
     // DLQ by the redrive policy on its next receive instead of after a whole visibility timeout.

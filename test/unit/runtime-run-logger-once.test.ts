@@ -145,16 +145,13 @@ describe('the worker’s own log line', () => {
     return { info: finished(info), debug: finished(debug) };
   };
 
-  it('is DEBUG for a succeeded run: nothing at INFO but the integration’s own lines', async () => {
-    const lines = await runOnce('ok');
-    expect(lines.info).toHaveLength(0);
-    expect(lines.debug).toHaveLength(1);
-    expect(lines.debug[0]?.[1]).toMatchObject({ status: 'succeeded' });
-  });
-
-  it('is INFO for a run that did not succeed', async () => {
-    const lines = await runOnce('fail');
+  it.each([
+    ['ok', 'succeeded'],
+    ['fail', 'failed'],
+  ])('is one INFO line per run (%s → %s)', async (trigger, status) => {
+    const lines = await runOnce(trigger);
     expect(lines.info).toHaveLength(1);
-    expect(lines.info[0]?.[1]).toMatchObject({ status: 'failed' });
+    expect(lines.info[0]?.[1]).toMatchObject({ runId: 'R1', jobId: 'j1', status });
+    expect(lines.debug).toHaveLength(0);
   });
 });
