@@ -182,3 +182,20 @@ describe('the ingest direct route answers as hono does', () => {
     expect(info).toHaveBeenCalledWith('delivery accepted', expect.objectContaining({ kind: 'duplicate' }));
   });
 });
+
+describe('the request target check', () => {
+  it('refuses a target new URL cannot read, every time, and still serves a readable one', async () => {
+    const deps = await stack();
+    const handler = httpHandler(createIngestApp(deps));
+    vi.spyOn(platformLogger, 'warn').mockImplementation(() => undefined);
+    const bad = apiEvent();
+    bad.requestContext = { ...bad.requestContext, domainName: 'bad host[' };
+    for (let i = 0; i < 2; i++) {
+      const refused = await handler(bad, lambdaContext);
+      expect(refused.statusCode).toBe(400);
+      expect(JSON.parse(refused.body)).toMatchObject({ error: 'invalid_request' });
+    }
+    expect((await handler(apiEvent(), lambdaContext)).statusCode).toBe(202);
+    expect(deps.runs.items.size).toBe(1);
+  });
+});
