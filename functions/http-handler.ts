@@ -4,7 +4,7 @@ import { hookJobIdOf, unsafePathReason } from '../shared/http/edge-checks.ts';
 import type { ErrorBody } from '../shared/http/error-response.ts';
 import { logRefusal, refusalMessageFor } from '../shared/http/error-response.ts';
 import type { EdgeApp } from '../shared/http/hono-helpers.ts';
-import { allowedMethods, methodNotAllowed } from '../shared/http/hono-helpers.ts';
+import { allowedMethods, directRouteOf, methodNotAllowed } from '../shared/http/hono-helpers.ts';
 import { platformLogger } from '../shared/runtime/platform-logger.ts';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResult>;
@@ -43,12 +43,29 @@ const edgeRefusal = (app: EdgeApp, event: APIGatewayProxyEventV2): APIGatewayPro
   if ((method === 'GET' || method === 'HEAD') && event.body !== undefined && event.body !== '') {
     return jsonResult(400, { error: 'invalid_request', message: `a ${method} request carries no body` });
   }
-  try {
-    new URL(`https://${event.requestContext.domainName}${rawPath}`);
-  } catch {
+  if (!readableTarget(event.requestContext.domainName, rawPath)) {
     return jsonResult(400, { error: 'invalid_request', message: 'unreadable request target' });
   }
   return undefined;
+};
+
+/**
+ * Domains whose request targets `new URL` reads. Once `unsafePathReason`
+ * passed a path (it starts with `/`, holds no `#`), only the host can make
+ * the parse fail: one parse per domain, not one per request.
+ */
+const readableDomains = new Set<string>();
+const MAX_READABLE_DOMAINS = 100;
+
+const readableTarget = (domainName: string, rawPath: string): boolean => {
+  if (readableDomains.has(domainName)) return true;
+  try {
+    new URL(`https://${domainName}${rawPath}`);
+  } catch {
+    return false;
+  }
+  if (readableDomains.size < MAX_READABLE_DOMAINS) readableDomains.add(domainName);
+  return true;
 };
 
 /**
@@ -59,6 +76,7 @@ const edgeRefusal = (app: EdgeApp, event: APIGatewayProxyEventV2): APIGatewayPro
  */
 export const httpHandler = (app: EdgeApp): HttpHandler => {
   const handler = handle(app) as HttpHandler;
+  const direct = directRouteOf(app);
   return async (event, context) => {
     platformLogger.addContext(context);
     const refused = edgeRefusal(app, event);
@@ -72,6 +90,8 @@ export const httpHandler = (app: EdgeApp): HttpHandler => {
       });
       return refused;
     }
+    const answered = direct?.(event);
+    if (answered !== undefined) return answered;
     const result = await handler(event, context);
     // Anything else hono's adapter could not read: its answer is text/plain.
     if (result.statusCode === 400 && result.body === 'Invalid request') {

@@ -1,16 +1,144 @@
+import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
+import { defaultIsContentTypeBinary } from 'hono/aws-lambda';
 import { bodyLimit } from 'hono/body-limit';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { getQueryParam } from 'hono/utils/url';
 import { MAX_BODY_BYTES_LIMIT } from '../model/index.ts';
 import type { Deps } from '../runtime/deps.ts';
+import type { IngestAnswer, IngestRequest } from '../runtime/ingest.ts';
 import { ingest } from '../runtime/ingest.ts';
 import { platformLogger } from '../runtime/platform-logger.ts';
 import type { EdgeApp, EdgeContext } from './hono-helpers.ts';
-import { createEdgeApp, jsonError, withJsonErrors } from './hono-helpers.ts';
+import {
+  createEdgeApp,
+  directErrorResult,
+  directThrownResult,
+  jsonError,
+  withDirectRoute,
+  withJsonErrors,
+} from './hono-helpers.ts';
+
+const tooLargeMessage = `body is larger than ${MAX_BODY_BYTES_LIMIT} bytes`;
+
+/** An answer as status, headers (lower-case, sorted, as hono's adapter gives them) and body. */
+interface Answer {
+  status: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+const JSON_HEADERS = { 'content-type': 'application/json' } as const;
+
+/**
+ * Accepts one webhook and says how it went. An accepted async delivery is
+ * logged at DEBUG only: its run and the 202 are its record, and a line per
+ * delivery would be most of the platform's log volume. A duplicate (the
+ * sender retried) and a verdict (a gate decided) are one INFO line.
+ */
+const accept = async (deps: Deps, req: IngestRequest): Promise<Answer> => {
+  const answer: IngestAnswer = await ingest(deps, req);
+  const fields = { jobId: req.jobId, runId: answer.runId, kind: answer.kind };
+  if (answer.kind === 'queued') platformLogger.debug('delivery accepted', fields);
+  else platformLogger.info('delivery accepted', fields);
+  switch (answer.kind) {
+    case 'queued':
+      return {
+        status: 202,
+        headers: JSON_HEADERS,
+        body: JSON.stringify({ runId: answer.runId, deliveryId: answer.deliveryId, status: 'queued' }),
+      };
+    case 'duplicate':
+      return {
+        status: 200,
+        headers: JSON_HEADERS,
+        body: JSON.stringify({
+          runId: answer.runId,
+          deliveryId: answer.deliveryId,
+          status: 'duplicate',
+          duplicate: true,
+        }),
+      };
+    case 'verdict':
+      return {
+        status: answer.response.status,
+        headers: { 'content-type': answer.response.contentType, 'x-triggerhub-run-id': answer.runId },
+        body: answer.response.body,
+      };
+  }
+};
+
+/** A path the direct route takes: one plain segment (a `%` escape is left to hono's decoding). */
+const HOOK_PATH = /^\/hooks\/([^/%]+)$/;
+/** A header fetch's `Headers` keeps as it is: a lower-case token, printable ASCII not padded with spaces. */
+const PLAIN_HEADER_NAME = /^[!#$%&'*+.^_`|~0-9a-z-]+$/;
+const PLAIN_HEADER_VALUE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
+/** A query string `new URL` leaves as it is (nothing in its percent-encode set). */
+// eslint-disable-next-line no-control-regex -- control characters are what sends a query to hono
+const PLAIN_QUERY = /^[^\u0000-\u0020"#<>'\u007f-\uffff]*$/;
+const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+const utf8 = new TextDecoder();
+
+/**
+ * `POST /hooks/{jobId}` answered from the API Gateway event as the hono
+ * route answers it — the same headers (`content-length` the decoded body's),
+ * query, body text (a UTF-8 BOM dropped), body limit, answers, errors and
+ * refusal line — without a fetch `Request`/`Response`. Anything it would
+ * have to normalize (an upper-case or non-ASCII header, cookies, a query
+ * `new URL` would re-encode, loose base64, a `%` in the path) goes to hono.
+ */
+const directIngest =
+  (deps: Deps) =>
+  (event: APIGatewayProxyEventV2): Promise<APIGatewayProxyResult> | undefined => {
+    if (event.requestContext.http.method !== 'POST' || event.cookies !== undefined) return undefined;
+    const jobId = HOOK_PATH.exec(event.rawPath)?.[1];
+    if (jobId === undefined) return undefined;
+    const query = event.rawQueryString;
+    if (query !== '' && !PLAIN_QUERY.test(query)) return undefined;
+    const headers: Record<string, string> = {};
+    for (const name of Object.keys(event.headers ?? {}).sort()) {
+      const value = event.headers[name];
+      if (!value) continue;
+      if (!PLAIN_HEADER_NAME.test(name) || !PLAIN_HEADER_VALUE.test(value)) return undefined;
+      headers[name] = value;
+    }
+    let bytes: Buffer | undefined;
+    if (event.body) {
+      if (event.isBase64Encoded && !BASE64.test(event.body)) return undefined;
+      bytes = Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
+      headers['content-length'] = String(bytes.length);
+    }
+    if (bytes !== undefined && bytes.length > MAX_BODY_BYTES_LIMIT) {
+      return Promise.resolve(
+        directErrorResult(event, 413, { error: 'payload_too_large', message: tooLargeMessage }),
+      );
+    }
+    return (async () => {
+      try {
+        const answer = await accept(deps, {
+          jobId,
+          body: bytes === undefined ? '' : utf8.decode(bytes),
+          headers,
+          query: query === '' ? {} : (getQueryParam(`https://h/?${query}`) as Record<string, string>),
+        });
+        const binary = defaultIsContentTypeBinary(answer.headers['content-type'] ?? '');
+        return {
+          statusCode: answer.status,
+          headers: { ...answer.headers },
+          body: binary ? Buffer.from(answer.body).toString('base64') : answer.body,
+          isBase64Encoded: binary,
+        };
+      } catch (e) {
+        return directThrownResult(event, e);
+      }
+    })();
+  };
 
 /**
  * `POST /hooks/{jobId}` and `GET /health`. The same app is served by the
  * ingest Lambda (API Gateway HTTP API) and by `npm start`. Every refusal
- * (4xx) is one `webhook refused` log line and no table write.
+ * (4xx) is one `webhook refused` log line and no table write. A Lambda
+ * handler takes an ordinary webhook by its direct route (see
+ * {@link directIngest}); `app.request()` and anything unusual go through hono.
  */
 export const createIngestApp = (deps: Deps): EdgeApp => {
   const app = createEdgeApp();
@@ -20,38 +148,17 @@ export const createIngestApp = (deps: Deps): EdgeApp => {
     // No job may accept more than this; each job's own (smaller) limit is checked by ingest.
     bodyLimit({
       maxSize: MAX_BODY_BYTES_LIMIT,
-      onError: (c) =>
-        jsonError(
-          c as EdgeContext,
-          413,
-          'payload_too_large',
-          `body is larger than ${MAX_BODY_BYTES_LIMIT} bytes`,
-        ),
+      onError: (c) => jsonError(c as EdgeContext, 413, 'payload_too_large', tooLargeMessage),
     }),
     async (c) => {
-      const jobId = c.req.param('jobId');
-      const answer = await ingest(deps, {
-        jobId,
+      const answer = await accept(deps, {
+        jobId: c.req.param('jobId'),
         body: await c.req.text(),
         headers: c.req.header(),
         query: c.req.query(),
       });
-      platformLogger.info('delivery accepted', { jobId, runId: answer.runId, kind: answer.kind });
-      switch (answer.kind) {
-        case 'queued':
-          return c.json({ runId: answer.runId, deliveryId: answer.deliveryId, status: 'queued' }, 202);
-        case 'duplicate':
-          return c.json(
-            { runId: answer.runId, deliveryId: answer.deliveryId, status: 'duplicate', duplicate: true },
-            200,
-          );
-        case 'verdict':
-          return c.body(answer.response.body, answer.response.status as ContentfulStatusCode, {
-            'content-type': answer.response.contentType,
-            'x-triggerhub-run-id': answer.runId,
-          });
-      }
+      return c.body(answer.body, answer.status as ContentfulStatusCode, answer.headers);
     },
   );
-  return withJsonErrors(app);
+  return withDirectRoute(withJsonErrors(app), directIngest(deps));
 };

@@ -1,4 +1,5 @@
 import { ServiceUnavailableError, errorMessage } from '../errors.ts';
+import type { Job } from '../model/index.ts';
 import type { JobStore, SecretStore } from '../ports.ts';
 import { platformLogger } from '../runtime/platform-logger.ts';
 import { isUnavailableError } from './unavailable.ts';
@@ -79,14 +80,79 @@ export const lastKnown = <V>(
   };
 };
 
-/** A JobStore whose `get` falls back to the last known definition (see {@link lastKnown}). */
-export const withLastKnownJobs = (store: JobStore, options?: LastKnownOptions): JobStore => {
+/**
+ * How long a warm ingest or worker serves a job definition it has read
+ * without reading it again: a job changed, disabled or deleted through
+ * another function instance may still be served this long (a write through
+ * the same store object — `npm start`'s one process — takes effect at once).
+ */
+export const JOB_CACHE_MS = 5_000;
+
+export interface JobCacheOptions extends LastKnownOptions {
+  /** @default {@link JOB_CACHE_MS} */
+  freshForMs?: number;
+}
+
+/** A JobStore that also answers {@link CachingJobStore.getCached}: the hot paths' read. */
+export interface CachingJobStore extends JobStore {
+  /**
+   * The job as read at most `freshForMs` ago, else read again (through the
+   * last-known fallback). Only found jobs are remembered: a job created is
+   * served at once.
+   */
+  getCached(id: string): Promise<Job | undefined>;
+}
+
+const isCaching = (jobs: JobStore): jobs is CachingJobStore =>
+  typeof (jobs as Partial<CachingJobStore>).getCached === 'function';
+
+/**
+ * The job a webhook or a run names, as the hot paths (ingest, decisions, the
+ * worker) read it: from the function's short cache when the store has one
+ * (see {@link withLastKnownJobs}), else from the store. The admin API reads
+ * `jobs.get`: always fresh.
+ */
+export const hotJob = (jobs: JobStore, id: string): Promise<Job | undefined> =>
+  isCaching(jobs) ? jobs.getCached(id) : jobs.get(id);
+
+/**
+ * A JobStore whose `get` reads fresh and falls back to the last known
+ * definition (see {@link lastKnown}), and whose `getCached` (see
+ * {@link hotJob}) serves a definition read less than `freshForMs` ago
+ * without a read: a warm ingest reads no job item. Writes through it forget
+ * the cached definition.
+ */
+export const withLastKnownJobs = (store: JobStore, options: JobCacheOptions = {}): CachingJobStore => {
   const get = lastKnown('job store', (id) => store.get(id), options);
+  const freshForMs = options.freshForMs ?? JOB_CACHE_MS;
+  const maxEntries = options.maxEntries ?? DEFAULTS.maxEntries;
+  const now = options.now ?? Date.now;
+  const recent = new Map<string, { job: Job; at: number }>();
+  const forget = async <T>(id: string, write: () => Promise<T>): Promise<T> => {
+    recent.delete(id);
+    try {
+      return await write();
+    } finally {
+      // A getCached that read while the write was under way may have remembered the old definition.
+      recent.delete(id);
+    }
+  };
   return {
     get,
+    getCached: async (id) => {
+      const hit = recent.get(id);
+      if (hit !== undefined && now() - hit.at < freshForMs) return hit.job;
+      const job = await get(id);
+      recent.delete(id);
+      if (job !== undefined) {
+        recent.set(id, { job, at: now() });
+        if (recent.size > maxEntries) recent.delete(recent.keys().next().value as string);
+      }
+      return job;
+    },
     list: (page) => store.list(page),
-    put: (job) => store.put(job),
-    delete: (id) => store.delete(id),
+    put: (job) => forget(job.id, () => store.put(job)),
+    delete: (id) => forget(id, () => store.delete(id)),
   };
 };
 

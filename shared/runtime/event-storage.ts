@@ -1,6 +1,7 @@
 import type { TriggerEvent } from '../model/index.ts';
 import { TriggerEventSchema } from '../model/index.ts';
 import type { Deps } from './deps.ts';
+import { measuredJson, takeJsonText } from './json-text.ts';
 
 /**
  * Keeps an event with its run: inline when small, else in the payload store
@@ -12,8 +13,10 @@ export const storeEvent = async (
   runId: string,
   event: TriggerEvent,
 ): Promise<{ event: TriggerEvent } | { eventRef: string }> => {
-  const json = JSON.stringify(event);
+  // Measured once; the run store writes this same text (see takeJsonText).
+  const json = measuredJson(event) ?? 'null';
   if (Buffer.byteLength(json) <= deps.settings.inlineEventLimitBytes) return { event };
+  takeJsonText(event);
   return { eventRef: await deps.payloads.put(`events/${jobId}/${runId}.json`, json) };
 };
 

@@ -4,6 +4,7 @@ import { jobTimeoutMs } from '../model/index.ts';
 import type { Clock, SecretStore } from '../ports.ts';
 import type { AnyIntegration, IntegrationLogger } from '../sdk/index.ts';
 import { cutText, resolveParams, RunLogger, redact } from '../sdk/index.ts';
+import { rememberJson } from './json-text.ts';
 import { platformLogger } from './platform-logger.ts';
 
 export type EntryPoint = 'run' | 'decide';
@@ -79,7 +80,16 @@ const keepWithin = (lines: LogLine[], budget: number, clock: Clock): LogLine[] =
 const MAX_OUTPUT_BYTES = 32 * 1024;
 const MAX_MESSAGE_BYTES = 4 * 1024;
 
-/** The output as stored: secret values redacted (it is served by the admin API), and bounded. */
+/** Secrets whose JSON string form is themselves: absent from a JSON text, they are absent from its value too. */
+const plainInJson = (secret: string): boolean => JSON.stringify(secret) === `"${secret}"`;
+
+/**
+ * The output as stored: secret values redacted (it is served by the admin
+ * API), and bounded. Serialized once: when no secret shows in its JSON text
+ * (and every secret reads the same inside JSON) nothing needs redacting, and
+ * the parsed text is the stored value; otherwise every string, key and
+ * number is redacted in the parsed value.
+ */
 const boundOutput = (
   output: unknown,
   logger: IntegrationLogger,
@@ -89,9 +99,17 @@ const boundOutput = (
   try {
     const json = JSON.stringify(output);
     if (json === undefined) return undefined;
-    const redacted = redactValue(JSON.parse(json) as unknown, secretValues);
-    const bytes = Buffer.byteLength(JSON.stringify(redacted));
-    if (bytes <= MAX_OUTPUT_BYTES) return redacted;
+    const clean = redact(json, secretValues) === json && secretValues.every(plainInJson);
+    const redacted = clean
+      ? (JSON.parse(json) as unknown)
+      : redactValue(JSON.parse(json) as unknown, secretValues);
+    const text = clean ? json : JSON.stringify(redacted);
+    const bytes = Buffer.byteLength(text);
+    if (bytes <= MAX_OUTPUT_BYTES) {
+      // The run store writes this text rather than serializing the output again.
+      rememberJson(redacted, text);
+      return redacted;
+    }
     logger.warn(`output dropped: ${bytes} bytes is more than the ${MAX_OUTPUT_BYTES} a run keeps`);
     return { dropped: true, reason: 'too large', bytes };
   } catch {
@@ -130,8 +148,18 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   const started = clock.now().getTime();
   const timeoutMs = Math.max(0, req.timeoutMs ?? jobTimeoutMs(job));
   let secretValues: string[] = [];
-  let logger = new RunLogger({ runId, jobId: job.id, clock, redact: [], logger: platformLogger });
+  // One logger per run, built when first needed: after the secrets are resolved it redacts them.
+  let runLogger: RunLogger | undefined;
+  const log = (): RunLogger =>
+    (runLogger ??= new RunLogger({
+      runId,
+      jobId: job.id,
+      clock,
+      redact: secretValues,
+      logger: platformLogger,
+    }));
   const finish = (o: Omit<ExecutionOutcome, 'logs' | 'logsTruncated' | 'durationMs'>): ExecutionOutcome => {
+    const logger = log();
     const output = boundOutput(o.output, logger, secretValues);
     const previous = keepWithin(req.previousLogs ?? [], MAX_RUN_LOG_BYTES - logBytes(logger.lines), clock);
     return {
@@ -151,7 +179,7 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   const handler = req.entry === 'decide' ? integration.decide : integration.run;
   if (!handler) {
     const message = `integration ${integration.manifest.id} has no ${req.entry} entry point`;
-    logger.error(message);
+    log().error(message);
     return finish({ status: 'failed', error: message, retryable: false });
   }
 
@@ -176,7 +204,7 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
       deadline,
     ]);
     secretValues = resolved.secretValues;
-    logger = new RunLogger({ runId, jobId: job.id, clock, redact: secretValues, logger: platformLogger });
+    const logger = log();
     if (req.attempt !== undefined && req.attempt > 1) logger.info(`attempt ${req.attempt}`);
     const ctx = {
       event,
@@ -213,11 +241,11 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   } catch (e) {
     const text = redact(errorMessage(e), secretValues);
     if (e instanceof DeadlineError) {
-      logger.error(text);
+      log().error(text);
       return finish({ status: 'timed_out', error: text, retryable: true });
     }
     const permanent = e instanceof PermanentError || e instanceof ValidationError;
-    logger.error(`run failed: ${text}`);
+    log().error(`run failed: ${text}`);
     return finish({ status: 'failed', error: text, retryable: !permanent });
   } finally {
     clearTimeout(timer);

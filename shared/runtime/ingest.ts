@@ -1,5 +1,4 @@
 import { createHash } from 'node:crypto';
-import { ulid } from 'ulid';
 import { headerValue } from '../auth/headers.ts';
 import { normalizeSignature, type HmacAuth } from '../auth/hmac.ts';
 import { verifyRequest } from '../auth/verify.ts';
@@ -19,6 +18,8 @@ import type { Deps } from './deps.ts';
 import { decide } from './decide.ts';
 import { platformLogger } from './platform-logger.ts';
 import { storeEvent } from './event-storage.ts';
+import { ulid } from './ulid.ts';
+import { hotJob } from '../resilience/last-known.ts';
 
 /** One webhook request as the HTTP edge hands it over; header names lower-case. */
 export interface IngestRequest {
@@ -44,10 +45,12 @@ const SENSITIVE_HEADERS = new Set([
 ]);
 
 const keptHeaders = (job: Job, headers: Readonly<Record<string, string>>): Record<string, string> => {
-  const secretHeaders = new Set(SENSITIVE_HEADERS);
-  if (job.auth.type === 'hmac') secretHeaders.add(job.auth.signatureHeader.toLowerCase());
-  else secretHeaders.add(job.auth.header.toLowerCase());
-  return Object.fromEntries(Object.entries(headers).filter(([name]) => !secretHeaders.has(name)));
+  // The job's own secret header, compared directly: no Set built per request.
+  const jobHeader = (job.auth.type === 'hmac' ? job.auth.signatureHeader : job.auth.header).toLowerCase();
+  // fromEntries, not assignment: a header named __proto__ stays data.
+  return Object.fromEntries(
+    Object.entries(headers).filter(([name]) => name !== jobHeader && !SENSITIVE_HEADERS.has(name)),
+  );
 };
 
 /**
@@ -79,7 +82,7 @@ export const dedupeKeyOf = (
 export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnswer> => {
   // An id that cannot exist is answered like an unknown job, before any store call (DynamoDB would 500 on a long key).
   if (!JOB_ID_PATTERN.test(req.jobId)) throw new NotFoundError(`no job ${clip(req.jobId)}`);
-  const job = await deps.jobs.get(req.jobId);
+  const job = await hotJob(deps.jobs, req.jobId);
   if (!job) throw new NotFoundError(`no job ${req.jobId}`);
 
   const secrets = await deps.secrets.getVersions(job.auth.secret);

@@ -196,6 +196,32 @@ const cutForJson = (text: string, maxBytes: number): string => {
   return CUT_MARK.trim();
 };
 
+/** The most bytes a string takes in JSON: quotes, and at most 6 bytes (`\u0000`) per UTF-16 code unit. */
+const jsonBytesAtMost = (text: string): number => 6 * text.length + 2;
+/** The most bytes in JSON of a number (`-1.7976931348623157e+308`), a boolean or null. */
+const SCALAR_JSON_BYTES = 24;
+
+/**
+ * Whether an event's attributes are scalars whose JSON is surely no larger
+ * than one field's share ({@link MAX_FIELD_BYTES}), every key name within its
+ * 200: then nothing in it can be cut or dropped, and the line is serialized
+ * once — by Powertools — instead of once per field to measure it first.
+ */
+const surelyWithinBounds = (attributes: Readonly<Record<string, unknown>>): boolean => {
+  let bytes = 2;
+  for (const key of Object.keys(attributes)) {
+    const value = attributes[key];
+    const keyBytes = jsonBytesAtMost(key);
+    if (keyBytes > MAX_VALUE_CHARS) return false;
+    if (typeof value === 'string') bytes += keyBytes + 2 + jsonBytesAtMost(value);
+    else if (typeof value === 'number' || typeof value === 'boolean' || value === null)
+      bytes += keyBytes + 2 + SCALAR_JSON_BYTES;
+    else if (value !== undefined) return false;
+    if (bytes > MAX_FIELD_BYTES) return false;
+  }
+  return true;
+};
+
 /**
  * The attributes of one log event, bounded so that their JSON is at most
  * {@link MAX_LOG_EVENT_BYTES}: the message cut at 8 KiB, each other value
@@ -208,6 +234,11 @@ export const boundLogAttributes = (
   attributes: Readonly<Record<string, unknown>>,
   replacer: () => (key: string, value: unknown) => unknown = () => (_k, v) => v,
 ): Record<string, unknown> => {
+  if (surelyWithinBounds(attributes)) {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(attributes)) if (attributes[key] !== undefined) out[key] = attributes[key];
+    return out;
+  }
   const kept = new Map<string, unknown>();
   let left = MAX_LOG_EVENT_BYTES - EVENT_RESERVE;
   let dropped = 0;

@@ -9,6 +9,7 @@ import type { Deps } from './deps.ts';
 import { loadEvent } from './event-storage.ts';
 import { executeIntegration } from './execute.ts';
 import { platformLogger } from './platform-logger.ts';
+import { hotJob } from '../resilience/last-known.ts';
 
 /** One queue message as the worker sees it. */
 export interface RunDelivery {
@@ -34,7 +35,7 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
   const message = parseRunMessage(delivery.body);
   const now = deps.clock.now();
   // The job first: its deadline tells how long another attempt may legitimately hold the run.
-  const job = await deps.jobs.get(message.jobId);
+  const job = await hotJob(deps.jobs, message.jobId);
   const staleBefore = new Date(now.getTime() - (job ? jobTimeoutMs(job) : 0) - TAKEOVER_GRACE_MS);
   const run = await deps.runs.start(message.runId, {
     startedAt: now.toISOString(),
@@ -120,6 +121,7 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
     platformLogger.warn('run finished by a newer attempt; result dropped', { runId: run.id });
     return;
   }
+  // The run's one platform line.
   platformLogger.info('run finished', { runId: run.id, jobId: run.jobId, status: outcome.status });
   if (outcome.status !== 'succeeded' && outcome.retryable) {
     // Last receive: the run is recorded. Made visible at once, the message is moved to the

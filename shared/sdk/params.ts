@@ -61,6 +61,22 @@ export const paramsSchema = (
   manifest: IntegrationManifest,
   mode: ParamsMode,
 ): ZodType<Record<string, unknown>> => {
+  // An installed integration's manifest is frozen: its schema is built once, not on every run.
+  if (!Object.isFrozen(manifest)) return buildParamsSchema(manifest, mode);
+  const built = builtSchemas.get(manifest) ?? {};
+  builtSchemas.set(manifest, built);
+  return (built[mode] ??= buildParamsSchema(manifest, mode));
+};
+
+const builtSchemas = new WeakMap<
+  IntegrationManifest,
+  Partial<Record<ParamsMode, ZodType<Record<string, unknown>>>>
+>();
+
+const buildParamsSchema = (
+  manifest: IntegrationManifest,
+  mode: ParamsMode,
+): ZodType<Record<string, unknown>> => {
   const shape: Record<string, ZodType> = {};
   for (const [name, spec] of Object.entries(manifest.parameters)) {
     const value = valueSchema(spec, mode);

@@ -31,9 +31,14 @@ const secretsToRedact = (secrets: readonly string[]): string[] =>
  * redact('login with s3cr3t-token failed', ['s3cr3t-token']); // 'login with *** failed'
  * ```
  */
-export const redact = (text: string, secrets: readonly string[]): string => {
+export const redact = (text: string, secrets: readonly string[]): string =>
+  // Most runs have no secret at all: no Set, filter and sort for nothing.
+  secrets.length === 0 ? text : redactPrepared(text, secretsToRedact(secrets));
+
+/** {@link redact} with the secrets already as {@link secretsToRedact} gives them (once per logger, not per line). */
+const redactPrepared = (text: string, prepared: readonly string[]): string => {
   let out = text;
-  for (const s of secretsToRedact(secrets)) out = out.split(s).join(REDACTED);
+  for (const s of prepared) if (out.includes(s)) out = out.split(s).join(REDACTED);
   return out;
 };
 
@@ -45,15 +50,16 @@ const MAX_DEPTH = 20;
  * so that neither the kept line nor the stdout line can fail to serialize.
  */
 const safeValue = (value: unknown, secrets: readonly string[], ancestors: object[] = []): unknown => {
+  // `secrets` as secretsToRedact gives them.
   switch (typeof value) {
     case 'string':
-      return redact(value, secrets);
+      return redactPrepared(value, secrets);
     case 'number': {
       if (!Number.isFinite(value)) return String(value);
-      return redact(String(value), secrets) === String(value) ? value : REDACTED;
+      return redactPrepared(String(value), secrets) === String(value) ? value : REDACTED;
     }
     case 'bigint':
-      return redact(value.toString(), secrets);
+      return redactPrepared(value.toString(), secrets);
     case 'boolean':
       return value;
     case 'undefined':
@@ -67,13 +73,13 @@ const safeValue = (value: unknown, secrets: readonly string[], ancestors: object
   if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
   const inner = [...ancestors, value];
   if (value instanceof Error) {
-    return { name: value.name, message: redact(value.message, secrets) };
+    return { name: value.name, message: redactPrepared(value.message, secrets) };
   }
   if (Array.isArray(value)) return value.map((v: unknown) => safeValue(v, secrets, inner) ?? null);
   const out: Record<string, unknown> = {};
   for (const [k, v] of Object.entries(value)) {
     const safe = safeValue(v, secrets, inner);
-    if (safe !== undefined) out[redact(k, secrets)] = safe;
+    if (safe !== undefined) out[redactPrepared(k, secrets)] = safe;
   }
   return out;
 };
@@ -122,8 +128,8 @@ export interface RunLoggerOptions {
   /** Secret values replaced by `***` everywhere (see {@link redact}). @default [] */
   redact?: readonly string[];
   /**
-   * The Powertools logger the stdout lines go through; the run logger writes
-   * through a child of it carrying `runId` and `jobId` as persistent keys.
+   * The Powertools logger the stdout lines go through; every line the run
+   * logger writes through it carries `runId` and `jobId`.
    * @default a module-wide `Logger({ serviceName: 'triggerhub' })`
    */
   logger?: Logger;
@@ -159,6 +165,7 @@ export class RunLogger implements IntegrationLogger {
   readonly #clock: Clock;
   readonly #secrets: readonly string[];
   readonly #out: Logger;
+  readonly #keys: { runId: string; jobId: string };
   readonly #maxLines: number;
   readonly #maxBytes: number;
   readonly #maxLineBytes: number;
@@ -174,10 +181,11 @@ export class RunLogger implements IntegrationLogger {
     this.#maxLines = options.maxLines ?? DEFAULT_MAX_LOG_LINES;
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_LOG_BYTES;
     this.#maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
-    // A child, not appendPersistentKeys: the parent is shared by concurrent runs.
-    this.#out = (options.logger ?? parentLogger()).createChild({
-      persistentKeys: { runId: options.runId, jobId: options.jobId },
-    });
+    // The run's keys go with each line: persistent keys would need a child logger per run
+    // (a Powertools Logger built per run, ~100 µs) or would leak into the parent, which
+    // concurrent runs share.
+    this.#out = options.logger ?? parentLogger();
+    this.#keys = { runId: options.runId, jobId: options.jobId };
   }
 
   debug(message: string, extra?: Record<string, unknown>): void {
@@ -227,7 +235,7 @@ export class RunLogger implements IntegrationLogger {
     // and leave its first characters, no longer a whole match, unredacted.
     const max = this.#maxLineBytes;
     // Plain-JS integrations may log anything: make it text before redacting.
-    const redacted = redact(
+    const redacted = redactPrepared(
       typeof message === 'string' ? message : (JSON.stringify(safeValue(message, [])) ?? ''),
       this.#secrets,
     );
@@ -235,17 +243,18 @@ export class RunLogger implements IntegrationLogger {
     const safeExtra = extra === undefined ? undefined : safeValue(extra, this.#secrets);
     const extraJson = safeExtra === undefined ? undefined : JSON.stringify(safeExtra);
     const method = POWERTOOLS_METHOD[level];
-    if (extraJson === undefined) this.#out[method](text);
+    if (extraJson === undefined) this.#out[method](text, this.#keys);
     // Too large an extra goes out as its cut JSON text: still one valid JSON line.
     else
       this.#out[method](text, {
+        ...this.#keys,
         extra: Buffer.byteLength(extraJson) <= max ? safeExtra : cutText(extraJson, max),
       });
     const full = extraJson === undefined ? redacted : `${redacted} ${extraJson}`;
     this.#keep({
       ts: this.#clock.now().toISOString(),
       level,
-      message: cutText(redact(full, this.#secrets), max),
+      message: cutText(redactPrepared(full, this.#secrets), max),
     });
   }
 

@@ -19,6 +19,8 @@ export const CUT_MARK = ' …[cut]';
  * ```
  */
 export const cutText = (text: string, maxBytes: number): string => {
+  // A UTF-16 code unit is at most 3 bytes of UTF-8: a short text fits without being encoded.
+  if (text.length * 3 <= maxBytes) return text;
   const bytes = Buffer.from(text, 'utf8');
   if (bytes.length <= maxBytes) return text;
   let end = Math.max(0, maxBytes - Buffer.byteLength(CUT_MARK));

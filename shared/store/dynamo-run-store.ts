@@ -19,6 +19,7 @@ import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
 import type { DynamoStoreOptions } from './dynamo-job-store.ts';
 import { isConditionalCheckFailed, storeError } from './errors.ts';
 import { fromItem, jsonSafe } from './item.ts';
+import { takeJsonText } from '../runtime/json-text.ts';
 import {
   OPEN_SHARDS,
   RUN_GSI1SK_PREFIX,
@@ -66,12 +67,15 @@ const toItem = (run: Run): Record<string, unknown> => {
   const { event, output, ...rest } = run;
   return {
     ...rest,
-    eventJson: event === undefined ? undefined : JSON.stringify(event),
+    eventJson: event === undefined ? undefined : (takeJsonText(event) ?? JSON.stringify(event)),
     outputJson: jsonText(output),
   };
 };
 
 const jsonText = (value: unknown): string | undefined => {
+  // Serialized already on the way here (the bounded output): written as it was measured.
+  const measured = takeJsonText(value);
+  if (measured !== undefined) return measured;
   const safe = jsonSafe(value);
   return safe === undefined ? undefined : JSON.stringify(safe);
 };
