@@ -81,8 +81,9 @@ const masked = (r: APIGatewayProxyResult) => ({
 /** What a run stored of its event, ids and times left out. */
 const storedEvents = async (deps: MemoryDeps) => {
   const page = await deps.runs.listByJob('demo', { limit: 100 });
-  return page.items.map((r) => {
-    const e = r.event;
+  const runs = await Promise.all(page.items.map((summary) => deps.runs.get(summary.id)));
+  return runs.map((r) => {
+    const e = r?.event;
     return e && { headers: e.headers, query: e.query, payload: e.payload, contentType: e.contentType };
   });
 };
