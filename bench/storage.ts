@@ -15,6 +15,7 @@ import { REGION, bodyOf, captureOutput, drainQueue, freshTable, kib, phase } fro
 import type { BenchRow, BenchSection } from './row.ts';
 import { NONE } from './row.ts';
 import { fixed } from './stats.ts';
+import { OPEN_KINDS, OPEN_SHARDS } from '../shared/store/keys.ts';
 
 /**
  * The sweeper's work against the backlog, counted at the SDK transport: one
@@ -24,6 +25,9 @@ import { fixed } from './stats.ts';
  */
 
 /** Sweeper pages: one query per shard, plus one per 100 stale runs. */
+/** The open-runs index's partitions: each sweep reads each once (shared/store/keys.ts). */
+const OPEN_PARTITIONS = OPEN_KINDS.length * OPEN_SHARDS;
+
 export const SWEEP_RUNS_PER_QUERY = 100;
 /** SendMessageBatch carries at most 10 messages. */
 export const SQS_BATCH = 10;
@@ -158,9 +162,10 @@ const measureSweep = async (bench: Bench, open: number, stale: number): Promise<
 };
 
 const sweepRow = (s: SweepFigures): BenchRow => {
-  // Per shard one query, plus one per full page of stale runs: the backlog adds none.
-  const maxQueries = s.shards + Math.ceil(s.stale / SWEEP_RUNS_PER_QUERY);
-  const maxSends = Math.ceil(s.stale / SQS_BATCH) + s.shards;
+  // One query per partition of the open-runs index (kind × shard), plus one per full page of stale
+  // runs: the backlog adds none. Sends: full batches, plus at most one partial batch per partition.
+  const maxQueries = OPEN_PARTITIONS + Math.ceil(s.stale / SWEEP_RUNS_PER_QUERY);
+  const maxSends = Math.ceil(s.stale / SQS_BATCH) + OPEN_PARTITIONS;
   return {
     name: `sweeper: ${s.open.toLocaleString('en')} open, ${s.stale.toLocaleString('en')} stale`,
     measured: `${s.queries} queries, ${kib(s.bytesRead)} read, ${s.sendCalls} sends`,
