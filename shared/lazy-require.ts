@@ -1,4 +1,5 @@
-import { createRequire } from 'node:module';
+// Not `createRequire`: the bundles' banner (ESM_REQUIRE_BANNER) declares that name at their top.
+import { createRequire as createModuleRequire } from 'node:module';
 
 /**
  * Packages a function loads on first use instead of at cold start: each is
@@ -18,7 +19,7 @@ export type LazyPackage = (typeof LAZY_PACKAGES)[number];
 
 // esbuild leaves a `require` obtained from createRequire alone: the package is
 // resolved by Node at run time, from the directory of the bundle.
-const nodeRequire = createRequire(import.meta.url);
+const nodeRequire = createModuleRequire(import.meta.url);
 
 /**
  * A synchronous getter of a package's exports, loaded on the first call and
