@@ -189,6 +189,12 @@ export const checkTriggerhubFunctionProps = (props: TriggerhubFunctionProps): st
  * `node --enable-source-maps` (or feed the trace and the `.map` to any
  * source-map tool), or, while debugging, set `NODE_OPTIONS=--enable-source-maps`
  * on the deployed function through `environment` and remove it afterwards.
+ *
+ * The packages of LAZY_PACKAGES (shared/lazy-require.ts) are not in
+ * `index.mjs`: the code loads them on first use with a `require` from
+ * `createRequire`, and `afterBundling` ships each beside the bundle as
+ * `node_modules/<name>/index.cjs` (+ `.map`, and a package.json naming it),
+ * built by the same local esbuild (see {@link lazyPackageBuilds}).
  */
 export class TriggerhubFunction extends Construct implements IGrantable {
   public readonly lambdaFunction: NodejsFunction;
