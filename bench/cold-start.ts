@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { promisify } from 'node:util';
 import type { BuildOptions, Metafile } from 'esbuild';
@@ -14,7 +14,15 @@ import {
   packageOfInput,
   sdkClientPackagesIn,
 } from '../functions/sdk-clients.ts';
-import { ESM_REQUIRE_BANNER, NODE_RUNTIME, REPO_ROOT } from '../infra/constructs/triggerhub-function.ts';
+import {
+  ESM_REQUIRE_BANNER,
+  NODE_RUNTIME,
+  REPO_ROOT,
+  esbuildBin,
+  esbuildTarget,
+  lazyPackageBuilds,
+} from '../infra/constructs/triggerhub-function.ts';
+import { LAZY_PACKAGES } from '../shared/lazy-require.ts';
 import type { BenchRow, BenchSection } from './row.ts';
 import { NONE } from './row.ts';
 import { fixed, median, quantile } from './stats.ts';
@@ -60,19 +68,13 @@ const baselineEntry = (calls: readonly SdkService[]): string =>
     '',
   ].join('\n');
 
-/** `nodejs24.x` → `node24`, the way aws-lambda-nodejs derives esbuild's target from the runtime. */
-const esbuildTarget = (runtimeName: string): string => {
-  const version = /nodejs(\d+)/.exec(runtimeName)?.[1];
-  if (version === undefined) throw new Error(`cannot derive an esbuild target from runtime ${runtimeName}`);
-  return `node${version}`;
-};
-
 /**
  * What `TriggerhubFunction`'s `bundling` props become in esbuild options
  * (aws-cdk-lib/aws-lambda-nodejs/lib/bundling.js `buildEsbuildArgs`): ESM,
  * minified, external source map, the require banner, `module,main` main
- * fields, the repository tsconfig, and no externals at all because
- * `bundleAwsSDK: true` empties the default `@aws-sdk/*` externals.
+ * fields, the repository tsconfig, and as externals only LAZY_PACKAGES
+ * (`externalModules`; the AWS SDK is bundled), which the construct ships
+ * beside the bundle and {@link shipLazyPackages} here too.
  * `nodePaths` only lets the baseline entries, written outside the
  * repository, resolve the same packages; it changes nothing for ours.
  */
@@ -86,7 +88,7 @@ const cdkBuildOptions = (): BuildOptions => ({
   mainFields: ['module', 'main'],
   banner: { js: ESM_REQUIRE_BANNER },
   tsconfig: join(REPO_ROOT, 'tsconfig.json'),
-  external: [],
+  external: [...LAZY_PACKAGES],
   absWorkingDir: REPO_ROOT,
   nodePaths: [join(REPO_ROOT, 'node_modules')],
   metafile: true,
@@ -106,6 +108,22 @@ const bundle = async (name: string, entry: string, outDir: string): Promise<Bund
   if (!result.metafile) throw new Error(`esbuild returned no metafile for ${name}`);
   // The file Lambda loads; the .map beside it is only read when a stack trace is mapped.
   return { name, file, bytes: (await stat(file)).size, metafile: result.metafile };
+};
+
+/**
+ * LAZY_PACKAGES beside a bundle, built as the construct's `afterBundling`
+ * builds them (the same esbuild arguments, run by the same CLI): their
+ * minified sizes by package. A cold start does not load them.
+ */
+const shipLazyPackages = async (dir: string): Promise<Map<string, number>> => {
+  const sizes = new Map<string, number>();
+  for (const b of lazyPackageBuilds(REPO_ROOT, dir)) {
+    await run(esbuildBin(REPO_ROOT), [...b.esbuildArgs], { cwd: REPO_ROOT, timeout: 60_000 });
+    await mkdir(dirname(b.packageJsonPath), { recursive: true });
+    await writeFile(b.packageJsonPath, b.packageJson);
+    sizes.set(b.name, (await stat(join(dirname(b.packageJsonPath), 'index.cjs'))).size);
+  }
+  return sizes;
 };
 
 /** Loopback endpoints: importing a bundle constructs clients, and nothing may leave the machine. */
@@ -247,6 +265,8 @@ export const measureColdStart = async (): Promise<BenchSection> => {
       pairs.push({ fn: await bundle(name, join(REPO_ROOT, entry), outDir), base, calls });
     }
     await stop();
+    // The same packages ship with every function: built once, beside the first bundle.
+    const lazySizes = await shipLazyPackages(dirname(pairs[0]?.fn.file ?? join(outDir, 'lazy', 'index.mjs')));
 
     const samples = await pairedEvaluationSamples(pairs);
     const rows: BenchRow[] = [];
@@ -291,6 +311,7 @@ export const measureColdStart = async (): Promise<BenchSection> => {
     }
     const notes = [
       `bundles: esbuild target ${esbuildTarget(NODE_RUNTIME.name)}, ESM, minified, AWS SDK bundled (bundleAwsSDK: true), as TriggerhubFunction builds them; sizes exclude the .map file`,
+      `loaded on first use, shipped beside each bundle as node_modules/<name>/index.cjs and not in its size: ${[...lazySizes].map(([pkg, bytes]) => `${pkg} ${kib(bytes)} KiB`).join(', ')}`,
       `baselines: a bundle constructing only the SDK clients the function calls (functions/sdk-clients.ts) and a trivial handler, built the same way`,
       `module evaluation: CPU time (user + system) of import() in a fresh \`node\` process without --enable-source-maps (as in Lambda), ${EVAL_ROUNDS} rounds; each round runs a function and its baseline back to back, the ratio is the median of those paired ratios; spread: p25–p75 of the paired ratio, and of ours vs the baseline in ms`,
       ...pairs.map(({ fn, base }) => `${fn.name} adds most: ${largestAdditions(fn, base, 5)}`),

@@ -1,9 +1,17 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { Logger } from '@aws-lambda-powertools/logger';
-import type { LogItem } from '@aws-lambda-powertools/logger';
+import type * as Powertools from '@aws-lambda-powertools/logger';
+import type { LogItem, Logger } from '@aws-lambda-powertools/logger';
 import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
 import type { Context } from 'aws-lambda';
+import { lazyModule } from '../lazy-require.ts';
 import { CUT_MARK, cutText } from '../sdk/text.ts';
+
+/**
+ * Powertools' logger package loads with the first line actually written
+ * (importing it and building a Logger cost ≈ 11 ms of a cold start): a warm
+ * ingest whose one line is a DEBUG line never loads it (see LAZY_PACKAGES).
+ */
+const powertools = lazyModule<typeof Powertools>('@aws-lambda-powertools/logger');
 
 /** How `npm start` prints the platform's log: readable lines (default) or Powertools JSON. */
 export const LOCAL_LOG_FORMATS = ['text', 'json'] as const;
@@ -289,54 +297,155 @@ export const boundLogAttributes = (
  * The platform's logger class: Powertools' Logger, whose output `npm start`
  * can turn into readable lines or context-free JSON (see
  * {@link useLocalLogFormat}). Children (`createChild`, as every run logger
- * is) are of this class too, so they follow the same format.
+ * is) are of this class too, so they follow the same format. Defined when
+ * the package loads (see `powertools`).
  *
  * Powertools always JSON-stringifies what a formatter returns, so plain text
  * cannot come from a `LogFormatter`; `printLog` and `createLogger` are the
  * class's documented extension points, and the one place every line passes.
  */
-class PlatformLogger extends Logger {
-  override addContext(context: Parameters<Logger['addContext']>[0]): void {
-    super.addContext(context);
-    // Only the root: createChild re-adds the root's (shared, possibly other) context to the child.
-    if (localFormat !== undefined && this === platformLogger && 'awsRequestId' in context) {
+const definePlatformLogger = (Base: typeof Logger) =>
+  class PlatformLogger extends Base {
+    /** Marks the cold start as reported: it was an invocation before this Logger existed. */
+    coldStartPassed(): void {
+      this.getColdStart();
+    }
+
+    protected override createLogger(options?: ConstructorOptions): Logger {
+      return new PlatformLogger(options);
+    }
+
+    protected override printLog(logLevel: number, log: LogItem): void {
+      if (localFormat === undefined) {
+        log.prepareForPrint();
+        log.setAttributes(boundLogAttributes(log.getAttributes(), () => this.getJsonReplacer()));
+        super.printLog(logLevel, log);
+        return;
+      }
+      log.prepareForPrint();
+      const attributes: Record<string, unknown> = { ...log.getAttributes() };
+      for (const key of LAMBDA_KEYS) delete attributes[key];
+      const current = invocation.getStore();
+      if (localFormat === 'text') {
+        localSink(formatTextLine(attributes, current?.functionName), levelOf(attributes));
+        return;
+      }
+      if (current) {
+        attributes.function_name = current.functionName;
+        attributes.function_request_id = current.awsRequestId;
+      }
+      log.setAttributes(boundLogAttributes(attributes, () => this.getJsonReplacer()));
+      localSink(JSON.stringify(log.getAttributes(), this.getJsonReplacer()), levelOf(attributes));
+    }
+  };
+
+/** Powertools' numeric thresholds (`LogLevelThreshold`). */
+const LOG_LEVEL_THRESHOLDS = {
+  TRACE: 6,
+  DEBUG: 8,
+  INFO: 12,
+  WARN: 16,
+  ERROR: 20,
+  CRITICAL: 24,
+  SILENT: 28,
+} as const;
+const thresholdOf = (level: string | undefined): number | undefined =>
+  level !== undefined && Object.hasOwn(LOG_LEVEL_THRESHOLDS, level)
+    ? LOG_LEVEL_THRESHOLDS[level as keyof typeof LOG_LEVEL_THRESHOLDS]
+    : undefined;
+
+/**
+ * The threshold a Powertools Logger built with no `logLevel` option takes,
+ * read from the environment as Powertools 2 reads it: Lambda's advanced
+ * logging controls (`AWS_LAMBDA_LOG_LEVEL`, `FATAL` meaning `CRITICAL`)
+ * first, then `POWERTOOLS_LOG_LEVEL`, then `LOG_LEVEL`, each trimmed and
+ * taken only when it names a level exactly (upper case), else `INFO`.
+ * `undefined` when no level can be known before the Logger exists: with
+ * `POWERTOOLS_LOGGER_SAMPLE_RATE` set (other than 0), the Logger itself
+ * draws whether this environment logs at DEBUG.
+ */
+export const powertoolsLogThreshold = (env: NodeJS.ProcessEnv = process.env): number | undefined => {
+  const sampleRate = env.POWERTOOLS_LOGGER_SAMPLE_RATE?.trim();
+  if (sampleRate !== undefined && sampleRate !== '' && Number(sampleRate) !== 0) return undefined;
+  const alc = env.AWS_LAMBDA_LOG_LEVEL?.trim();
+  const alcLevel = alc === 'FATAL' ? 'CRITICAL' : alc;
+  const level = env.POWERTOOLS_LOG_LEVEL?.trim() || env.LOG_LEVEL?.trim();
+  return thresholdOf(alcLevel) ?? thresholdOf(level) ?? LOG_LEVEL_THRESHOLDS.INFO;
+};
+
+/** The Powertools Logger behind {@link platformLogger}, once a line needed it. */
+let root: Logger | undefined;
+/** The invocation context given before the Logger existed: the latest, and how many there were. */
+let pendingContext: Parameters<Logger['addContext']>[0] | undefined;
+let contextsBeforeRoot = 0;
+/** {@link powertoolsLogThreshold}, read at the first line (as the Logger would read it then); null: unknown. */
+let threshold: number | null | undefined;
+
+const rootLogger = (): Logger => {
+  if (root !== undefined) return root;
+  const PlatformLogger = definePlatformLogger(powertools().Logger);
+  const logger = new PlatformLogger({ serviceName: 'triggerhub' });
+  root = logger;
+  if (pendingContext !== undefined) {
+    // The Logger reports cold_start on its first addContext: true only if that was the first invocation.
+    if (contextsBeforeRoot > 1) logger.coldStartPassed();
+    logger.addContext(pendingContext);
+    pendingContext = undefined;
+  }
+  return logger;
+};
+
+type LogMethod = 'debug' | 'info' | 'warn' | 'error';
+
+/** A level method that skips what the level filters out without building the Logger, and else hands over. */
+const levelMethod =
+  (method: LogMethod, level: number): Logger[LogMethod] =>
+  (input, ...extra) => {
+    if (root === undefined) {
+      threshold ??= powertoolsLogThreshold() ?? null;
+      if (threshold !== null && level < threshold) return;
+    }
+    rootLogger()[method](input, ...extra);
+  };
+
+/** What {@link platformLogger} answers itself; any other member builds the Logger and is its. */
+const firstUse: Pick<Logger, LogMethod | 'addContext'> = {
+  debug: levelMethod('debug', LOG_LEVEL_THRESHOLDS.DEBUG),
+  info: levelMethod('info', LOG_LEVEL_THRESHOLDS.INFO),
+  warn: levelMethod('warn', LOG_LEVEL_THRESHOLDS.WARN),
+  error: levelMethod('error', LOG_LEVEL_THRESHOLDS.ERROR),
+  addContext: (context) => {
+    if (root !== undefined) root.addContext(context);
+    else {
+      pendingContext = context;
+      contextsBeforeRoot++;
+    }
+    // Local runs only: the invocation each line belongs to (see `invocation`).
+    if (localFormat !== undefined && 'awsRequestId' in context) {
       invocation.enterWith({ functionName: context.functionName, awsRequestId: context.awsRequestId });
     }
-  }
-
-  protected override createLogger(options?: ConstructorOptions): Logger {
-    return new PlatformLogger(options);
-  }
-
-  protected override printLog(logLevel: number, log: LogItem): void {
-    if (localFormat === undefined) {
-      log.prepareForPrint();
-      log.setAttributes(boundLogAttributes(log.getAttributes(), () => this.getJsonReplacer()));
-      super.printLog(logLevel, log);
-      return;
-    }
-    log.prepareForPrint();
-    const attributes: Record<string, unknown> = { ...log.getAttributes() };
-    for (const key of LAMBDA_KEYS) delete attributes[key];
-    const current = invocation.getStore();
-    if (localFormat === 'text') {
-      localSink(formatTextLine(attributes, current?.functionName), levelOf(attributes));
-      return;
-    }
-    if (current) {
-      attributes.function_name = current.functionName;
-      attributes.function_request_id = current.awsRequestId;
-    }
-    log.setAttributes(boundLogAttributes(attributes, () => this.getJsonReplacer()));
-    localSink(JSON.stringify(log.getAttributes(), this.getJsonReplacer()), levelOf(attributes));
-  }
-}
+  },
+};
 
 /**
  * The platform's own structured logger (CloudWatch in AWS, stdout locally).
  * It never receives request bodies, headers or secret values.
+ *
+ * The Powertools Logger behind it is built at the first line its level lets
+ * through (or the first use of any other member): `debug`, `info`, `warn`,
+ * `error` and `addContext` work before it exists, the level read from the
+ * environment as Powertools reads it ({@link powertoolsLogThreshold}), the
+ * latest invocation context kept for it, and the lines are the same.
  */
-export const platformLogger: Logger = new PlatformLogger({ serviceName: 'triggerhub' });
+export const platformLogger: Logger = new Proxy(firstUse as Logger, {
+  get: (target, key): unknown => {
+    // firstUse's methods hand over to the Logger themselves once it exists.
+    if (Object.hasOwn(target, key)) return Reflect.get(target, key) as unknown;
+    const logger = rootLogger();
+    const value: unknown = Reflect.get(logger, key, logger);
+    return typeof value === 'function' ? (value as (...a: unknown[]) => unknown).bind(logger) : value;
+  },
+});
 
 /**
  * Makes this process's platform log (run logs included) local output:

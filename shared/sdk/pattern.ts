@@ -1,5 +1,9 @@
-import { RE2JS, RE2JSSyntaxException } from 're2js';
+import type * as Re2js from 're2js';
 import { ValidationError } from '../errors.ts';
+import { lazyModule } from '../lazy-require.ts';
+
+/** re2js (147 KiB) loads with the first pattern: most jobs have none (see LAZY_PACKAGES). */
+const re2js = lazyModule<typeof Re2js>('re2js');
 
 /** Longer patterns are refused: an operator's pattern is a line, not a program. */
 export const MAX_PATTERN_LENGTH = 1000;
@@ -31,6 +35,7 @@ export interface Pattern {
  */
 export const patternProblem = (source: string): string | undefined => {
   if (source.length > MAX_PATTERN_LENGTH) return `longer than ${MAX_PATTERN_LENGTH} characters`;
+  const { RE2JS, RE2JSSyntaxException } = re2js();
   try {
     RE2JS.compile(source);
     return undefined;
@@ -57,6 +62,6 @@ export const compilePattern = (source: string): Pattern => {
   const problem = patternProblem(source);
   if (problem !== undefined)
     throw new ValidationError(`pattern ${JSON.stringify(source.slice(0, 200))}: ${problem}`);
-  const compiled = RE2JS.compile(source);
+  const compiled = re2js().RE2JS.compile(source);
   return Object.freeze({ source, test: (text: string) => compiled.matcher(text).find() });
 };

@@ -1,6 +1,8 @@
-import { Logger } from '@aws-lambda-powertools/logger';
+import type * as Powertools from '@aws-lambda-powertools/logger';
+import type { Logger } from '@aws-lambda-powertools/logger';
 import type { LogLevel, LogLine } from '../model/index.ts';
 import { formatLogLine } from '../model/index.ts';
+import { lazyModule } from '../lazy-require.ts';
 import type { Clock } from '../ports.ts';
 import { cutText } from './text.ts';
 import type { IntegrationLogger } from './types.ts';
@@ -88,7 +90,10 @@ const POWERTOOLS_METHOD = { DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: '
 
 /** The parent of every run logger unless one is injected (Powertools: one logger per module). */
 let defaultParent: Logger | undefined;
-const parentLogger = (): Logger => (defaultParent ??= new Logger({ serviceName: 'triggerhub' }));
+/** Loaded with the first default parent only: the platform's run loggers get theirs injected (see LAZY_PACKAGES). */
+const powertools = lazyModule<typeof Powertools>('@aws-lambda-powertools/logger');
+const parentLogger = (): Logger =>
+  (defaultParent ??= new (powertools().Logger)({ serviceName: 'triggerhub' }));
 
 const KIB = 1024;
 /**

@@ -1,5 +1,6 @@
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import type * as FastXmlParser from 'fast-xml-parser';
 import { ValidationError } from '../errors.ts';
+import { lazyModule } from '../lazy-require.ts';
 import { clip } from '../sdk/text.ts';
 import { isRecord, type PlainRecord } from './parsed-value.ts';
 
@@ -261,24 +262,29 @@ const withPlaceholders = (xml: string, runs: readonly TextRun[]): string => {
   return parts.join('');
 };
 
-const parser = new XMLParser({
-  ignoreAttributes: false,
-  attributeNamePrefix: '@_',
-  // Entities are never expanded by the parser: a DOCTYPE is refused before parsing, and the
-  // predefined ones are decoded by `decodeXmlText`, which cannot grow the text.
-  processEntities: false,
-  htmlEntities: false,
-  // Ids stay strings: `0012` or a 20-digit id must not turn into a rounded number.
-  parseTagValue: false,
-  parseAttributeValue: false,
-  trimValues: true,
-  ignoreDeclaration: true,
-  ignorePiTags: true,
-  // fast-xml-parser does not count the root element.
-  maxNestedTags: MAX_XML_DEPTH - 1,
-  tagValueProcessor: (_name: string, value: string) => decodeXmlText(restoreText(value)),
-  attributeValueProcessor: (_name: string, value: string) => decodeXmlText(value),
-});
+/** fast-xml-parser loads with the first XML body: only SecureChange jobs send one (see LAZY_PACKAGES). */
+const fastXmlParser = lazyModule<typeof FastXmlParser>('fast-xml-parser');
+
+const newParser = (): FastXmlParser.XMLParser =>
+  new (fastXmlParser().XMLParser)({
+    ignoreAttributes: false,
+    attributeNamePrefix: '@_',
+    // Entities are never expanded by the parser: a DOCTYPE is refused before parsing, and the
+    // predefined ones are decoded by `decodeXmlText`, which cannot grow the text.
+    processEntities: false,
+    htmlEntities: false,
+    // Ids stay strings: `0012` or a 20-digit id must not turn into a rounded number.
+    parseTagValue: false,
+    parseAttributeValue: false,
+    trimValues: true,
+    ignoreDeclaration: true,
+    ignorePiTags: true,
+    // fast-xml-parser does not count the root element.
+    maxNestedTags: MAX_XML_DEPTH - 1,
+    tagValueProcessor: (_name: string, value: string) => decodeXmlText(restoreText(value)),
+    attributeValueProcessor: (_name: string, value: string) => decodeXmlText(value),
+  });
+let parser: FastXmlParser.XMLParser | undefined;
 
 /**
  * Parses one untrusted XML document. Refused with a ValidationError (400),
@@ -296,7 +302,7 @@ export const parseXml = (body: string): XmlDocument => {
   const runs = preScan(xml);
   const shortened = runs.length === 0 ? xml : withPlaceholders(xml, runs);
 
-  const valid = XMLValidator.validate(shortened);
+  const valid = fastXmlParser().XMLValidator.validate(shortened);
   if (valid !== true) {
     const { msg, line, col } = valid.err;
     // The validator's messages quote names: a 3 MB tag must not come back whole.
@@ -306,7 +312,7 @@ export const parseXml = (body: string): XmlDocument => {
   let parsed: unknown;
   try {
     asideText = runs.map((r) => xml.slice(r.start, r.end));
-    parsed = parser.parse(shortened);
+    parsed = (parser ??= newParser()).parse(shortened);
   } catch (e) {
     const reason = e instanceof Error ? e.message : 'unreadable document';
     throw new ValidationError(

@@ -1,9 +1,12 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
+import { TriggerhubFunction } from '../../infra/constructs/triggerhub-function.ts';
 import { createTriggerhubApp } from '../../infra/triggerhub-app.ts';
+import { LAZY_PACKAGES } from '../../shared/lazy-require.ts';
 import { logicalIdOf } from './synth-helpers.ts';
 
 // The one synth that really bundles (local esbuild, no Docker): a few seconds.
@@ -29,7 +32,21 @@ const bundles = {
   sweeper: assetDirOf(logicalIdOf(stack.sweeper.lambdaFunction)),
 };
 
-afterAll(() => rmSync(outdir, { recursive: true, force: true }));
+// A small entry using every lazily loaded package, bundled by the construct as the functions are.
+const lazyOutdir = mkdtempSync(join(tmpdir(), 'triggerhub-cdk-lazy-'));
+const lazyApp = new App({ outdir: lazyOutdir, builtinCloudFormationValidation: false });
+const lazyStack = new Stack(lazyApp, 'LazyEntry');
+const lazyFunction = new TriggerhubFunction(lazyStack, 'Lazy', {
+  entry: 'test/infra/fixtures/lazy-entry.ts',
+});
+const lazyResources = lazyApp.synth().getStackByName(lazyStack.stackName).template.Resources;
+const lazyKey: string = lazyResources[logicalIdOf(lazyFunction.lambdaFunction)].Properties.Code.S3Key;
+const lazyBundle = join(lazyOutdir, `asset.${lazyKey.replace(/\.zip$/, '')}`);
+
+afterAll(() => {
+  rmSync(outdir, { recursive: true, force: true });
+  rmSync(lazyOutdir, { recursive: true, force: true });
+});
 
 describe('function bundles', () => {
   it.each(Object.entries(bundles))(
@@ -81,5 +98,73 @@ describe('function bundles', () => {
     );
     // Assess
     expect(JSON.parse(output)).toEqual(['function', 'function', 'function', 'function']);
+  });
+
+  it.each(Object.entries(bundles))(
+    '%s leaves the lazily loaded packages out and ships each beside index.mjs as one CommonJS file',
+    (_name, dir) => {
+      // Act
+      const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      // Assess: no copy inside (re2js's and fast-xml-parser's own messages, Powertools' log keys)…
+      // (booleans: a failure must not print a whole bundle)
+      for (const text of ['invalid nested repetition operator', 'Unclosed tag', 'due to sampling rate'])
+        expect(code.includes(text), text).toBe(false);
+      // …and no static import of them: only the createRequire of shared/lazy-require.ts reaches them.
+      for (const pkg of LAZY_PACKAGES)
+        expect(new RegExp(`from\\s*["']${pkg}["']`).test(code), pkg).toBe(false);
+      for (const pkg of LAZY_PACKAGES) {
+        const pkgDir = join(dir, 'node_modules', pkg);
+        const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as Record<
+          string,
+          unknown
+        >;
+        expect(manifest).toEqual({
+          name: pkg,
+          version: expect.stringMatching(/^\d+\.\d+\.\d+/),
+          main: 'index.cjs',
+        });
+        const bundled = readFileSync(join(pkgDir, 'index.cjs'), 'utf8');
+        // One minified file with its map: no require of another package left (its dependencies are inside).
+        expect(bundled.length / bundled.split('\n').length).toBeGreaterThan(1000);
+        expect(bundled).not.toMatch(
+          /require\("(?!node:|fs"|path"|os"|crypto"|util"|events"|stream"|buffer"|url"|console"|async_hooks"|process")[^"]+"\)/,
+        );
+        expect(statSync(join(pkgDir, 'index.cjs.map')).size).toBeGreaterThan(0);
+      }
+    },
+  );
+
+  it('an entry run from its asset directory loads the lazy packages there, on first use only', () => {
+    // Prepare: only the shipped copies can answer (no repository node_modules above a temporary directory)
+    const env = {
+      PATH: process.env['PATH'] ?? '',
+      AWS_REGION: 'us-east-1',
+      POWERTOOLS_SERVICE_NAME: 'triggerhub',
+    };
+    const script = `
+      const { handler } = await import(process.argv[1]);
+      process.stderr.write(JSON.stringify(await handler()));`;
+    // Act
+    const result = spawnSync(
+      process.execPath,
+      ['--no-warnings', '--input-type=module', '-e', script, join(lazyBundle, 'index.mjs')],
+      { env, encoding: 'utf8', timeout: 60_000 },
+    );
+    // Assess
+    expect(result.status).toBe(0);
+    expect(JSON.parse(result.stderr)).toEqual({
+      atImport: [],
+      matched: true,
+      root: 'ticket',
+      value: { '@_id': '7', subject: 'web & db' },
+      afterUse: [...LAZY_PACKAGES].sort(),
+    });
+    const line = JSON.parse(result.stdout.trim()) as Record<string, unknown>;
+    expect(line).toMatchObject({
+      level: 'INFO',
+      message: 'lazy entry ran',
+      service: 'triggerhub',
+      matched: true,
+    });
   });
 });
