@@ -1,5 +1,5 @@
-import { boolean, object, string, unknown } from 'zod';
-import type { ZodError } from 'zod';
+import { boolean, lazy, object, optional, string, superRefine, unknown } from '../model/zod.ts';
+import type { core } from '../model/zod.ts';
 import { PermanentError, ValidationError } from '../errors.ts';
 import type { IntegrationManifest, ParameterSpec } from '../model/index.ts';
 import { IntegrationManifestSchema } from '../model/index.ts';
@@ -13,48 +13,50 @@ const PARAMETER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
  * The manifest schema plus the rules zod cannot say per field: parameter
  * names, defaults among the choices, and at least one entry point.
  */
-const CheckedManifestSchema = IntegrationManifestSchema.superRefine((manifest, ctx) => {
-  for (const [name, spec] of Object.entries(manifest.parameters)) {
-    if (!PARAMETER_NAME.test(name)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['parameters', name],
-        message: 'parameter name: a letter, then letters, digits, _ and -, at most 64',
-      });
-    }
-    if (
-      spec.type === 'text' &&
-      spec.format === 'regex' &&
-      spec.default !== undefined &&
-      spec.default !== ''
-    ) {
-      const why = patternProblem(spec.default);
-      if (why !== undefined) {
-        ctx.addIssue({ code: 'custom', path: ['parameters', name, 'default'], message: why });
+const CheckedManifestSchema = IntegrationManifestSchema.check(
+  superRefine((manifest, ctx) => {
+    for (const [name, spec] of Object.entries(manifest.parameters)) {
+      if (!PARAMETER_NAME.test(name)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['parameters', name],
+          message: 'parameter name: a letter, then letters, digits, _ and -, at most 64',
+        });
       }
-    }
-    if (spec.type === 'choice' && spec.default !== undefined && !spec.choices.includes(spec.default)) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['parameters', name, 'default'],
-        message: `must be one of ${spec.choices.join(', ')}`,
-      });
-    }
-    if (spec.type === 'multichoice' && spec.default !== undefined) {
-      const stray = spec.default.filter((v) => !spec.choices.includes(v));
-      if (stray.length > 0) {
+      if (
+        spec.type === 'text' &&
+        spec.format === 'regex' &&
+        spec.default !== undefined &&
+        spec.default !== ''
+      ) {
+        const why = patternProblem(spec.default);
+        if (why !== undefined) {
+          ctx.addIssue({ code: 'custom', path: ['parameters', name, 'default'], message: why });
+        }
+      }
+      if (spec.type === 'choice' && spec.default !== undefined && !spec.choices.includes(spec.default)) {
         ctx.addIssue({
           code: 'custom',
           path: ['parameters', name, 'default'],
-          message: `${stray.join(', ')} not among the choices ${spec.choices.join(', ')}`,
+          message: `must be one of ${spec.choices.join(', ')}`,
         });
       }
+      if (spec.type === 'multichoice' && spec.default !== undefined) {
+        const stray = spec.default.filter((v) => !spec.choices.includes(v));
+        if (stray.length > 0) {
+          ctx.addIssue({
+            code: 'custom',
+            path: ['parameters', name, 'default'],
+            message: `${stray.join(', ')} not among the choices ${spec.choices.join(', ')}`,
+          });
+        }
+      }
     }
-  }
-  if (manifest.entryPoints.length === 0) {
-    ctx.addIssue({ code: 'custom', path: ['entryPoints'], message: 'implement run, decide or both' });
-  }
-});
+    if (manifest.entryPoints.length === 0) {
+      ctx.addIssue({ code: 'custom', path: ['entryPoints'], message: 'implement run, decide or both' });
+    }
+  }),
+);
 
 const deepFreeze = <T>(value: T): T => {
   if (typeof value === 'object' && value !== null) {
@@ -113,19 +115,23 @@ export interface IntegrationDefinition<P extends Record<string, ParameterSpec>> 
   decide?(ctx: RunContext<ParamsOf<P>>): Promise<DecideResult> | DecideResult;
 }
 
-const RunResultSchema = object({
-  message: string().optional(),
-  output: unknown().optional(),
-  allow: boolean().optional(),
-});
-const DecideResultSchema = object({
-  allow: boolean(),
-  message: string(),
-  output: unknown().optional(),
-});
+const RunResultSchema = lazy(() =>
+  object({
+    message: optional(string()),
+    output: optional(unknown()),
+    allow: optional(boolean()),
+  }),
+);
+const DecideResultSchema = lazy(() =>
+  object({
+    allow: boolean(),
+    message: string(),
+    output: optional(unknown()),
+  }),
+);
 
 /** An integration returning the wrong shape is a bug in it: retrying cannot help. */
-const invalidResult = (id: string, entry: string, error: ZodError): PermanentError =>
+const invalidResult = (id: string, entry: string, error: core.$ZodError): PermanentError =>
   new PermanentError(
     `integration "${id}" ${entry} returned an invalid result: ${error.issues
       .map((i) => `${i.path.join('.') || 'result'}: ${i.message}`)
