@@ -2,6 +2,7 @@ import {
   _default,
   array,
   iso,
+  lazy,
   looseObject,
   object,
   optional,
@@ -9,7 +10,6 @@ import {
   string,
   unknown,
   enum as zEnum,
-  lazy,
 } from './zod.ts';
 import type { infer as Infer } from './zod.ts';
 

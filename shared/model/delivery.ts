@@ -1,4 +1,4 @@
-import { int, iso, minimum, object, optional, string, lazy } from './zod.ts';
+import { int, iso, lazy, minimum, object, optional, string } from './zod.ts';
 import type { infer as Infer } from './zod.ts';
 
 /**

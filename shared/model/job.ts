@@ -3,11 +3,12 @@ import {
   boolean,
   int,
   iso,
+  lazy,
   literal,
-  maxLength,
   maximum,
-  minLength,
+  maxLength,
   minimum,
+  minLength,
   object,
   optional,
   record,
@@ -18,7 +19,6 @@ import {
   union,
   unknown,
   enum as zEnum,
-  lazy,
 } from './zod.ts';
 import type { infer as Infer, input } from './zod.ts';
 

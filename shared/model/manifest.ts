@@ -2,6 +2,7 @@ import {
   array,
   boolean,
   discriminatedUnion,
+  lazy,
   literal,
   minLength,
   number,
@@ -12,7 +13,6 @@ import {
   strictObject,
   string,
   enum as zEnum,
-  lazy,
 } from './zod.ts';
 import type { infer as Infer } from './zod.ts';
 

@@ -1,4 +1,4 @@
-import { minLength, object, string, lazy } from './zod.ts';
+import { lazy, minLength, object, string } from './zod.ts';
 import { ValidationError } from '../errors.ts';
 
 /** What travels on the queue: ids only, the run carries the rest. */

@@ -4,13 +4,13 @@ import {
   boolean,
   int,
   iso,
+  lazy,
   minimum,
   object,
   optional,
   string,
   unknown,
   enum as zEnum,
-  lazy,
 } from './zod.ts';
 import type { infer as Infer } from './zod.ts';
 import { TriggerEventSchema } from './trigger-event.ts';

@@ -1,4 +1,4 @@
-import { extend, iso, object, optional, string, lazy } from './zod.ts';
+import { extend, iso, lazy, object, optional, string } from './zod.ts';
 import type { infer as Infer } from './zod.ts';
 
 export const SECURECHANGE_EVENTS = [

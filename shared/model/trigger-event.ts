@@ -1,6 +1,7 @@
 import {
   _default,
   iso,
+  lazy,
   minLength,
   object,
   optional,
@@ -9,7 +10,6 @@ import {
   union,
   unknown,
   enum as zEnum,
-  lazy,
 } from './zod.ts';
 import type { infer as Infer } from './zod.ts';
 import { CheckPointSessionSchema } from './checkpoint-session.ts';

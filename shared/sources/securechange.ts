@@ -2,6 +2,7 @@ import {
   _default,
   array,
   int,
+  lazy,
   minLength,
   nonnegative,
   number,
@@ -13,7 +14,6 @@ import {
   transform,
   union,
   enum as zEnum,
-  lazy,
 } from '../model/zod.ts';
 import type { input, output } from '../model/zod.ts';
 import { ValidationError } from '../errors.ts';

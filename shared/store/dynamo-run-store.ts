@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { isFinal, RunSchema, summarizeRun } from '../model/index.ts';
-import { _default, int, lazy, minLength, minimum, object, string, enum as zEnum } from '../model/zod.ts';
+import { _default, int, lazy, minimum, minLength, object, string, enum as zEnum } from '../model/zod.ts';
 import type { Run, RunSummary } from '../model/index.ts';
 import type {
   OpenKind,
