@@ -17,11 +17,10 @@ export const SECURECHANGE_EVENTS = [
 ] as const;
 export type SecureChangeEvent = (typeof SECURECHANGE_EVENTS)[number];
 
-const Named = object({ id: optional(string()), name: optional(string()) });
-
 /** The normalized SecureChange ticket (`event.ticket`). Dates are ISO-8601. */
-export const SecureChangeTicketSchema = lazy(() =>
-  object({
+export const SecureChangeTicketSchema = lazy(() => {
+  const Named = object({ id: optional(string()), name: optional(string()) });
+  return object({
     id: string(),
     subject: optional(string()),
     priority: optional(string()),
@@ -40,6 +39,6 @@ export const SecureChangeTicketSchema = lazy(() =>
     openRequestStage: optional(Named),
     completionStep: optional(Named),
     comment: optional(object({ type: optional(string()), content: optional(string()) })),
-  }),
-);
+  });
+});
 export type SecureChangeTicket = Infer<typeof SecureChangeTicketSchema>;

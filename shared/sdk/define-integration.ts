@@ -13,50 +13,52 @@ const PARAMETER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
  * The manifest schema plus the rules zod cannot say per field: parameter
  * names, defaults among the choices, and at least one entry point.
  */
-const CheckedManifestSchema = IntegrationManifestSchema.check(
-  superRefine((manifest, ctx) => {
-    for (const [name, spec] of Object.entries(manifest.parameters)) {
-      if (!PARAMETER_NAME.test(name)) {
-        ctx.addIssue({
-          code: 'custom',
-          path: ['parameters', name],
-          message: 'parameter name: a letter, then letters, digits, _ and -, at most 64',
-        });
+const manifestRules = (
+  manifest: IntegrationManifest,
+  ctx: core.$RefinementCtx<IntegrationManifest>,
+): void => {
+  for (const [name, spec] of Object.entries(manifest.parameters)) {
+    if (!PARAMETER_NAME.test(name)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['parameters', name],
+        message: 'parameter name: a letter, then letters, digits, _ and -, at most 64',
+      });
+    }
+    if (
+      spec.type === 'text' &&
+      spec.format === 'regex' &&
+      spec.default !== undefined &&
+      spec.default !== ''
+    ) {
+      const why = patternProblem(spec.default);
+      if (why !== undefined) {
+        ctx.addIssue({ code: 'custom', path: ['parameters', name, 'default'], message: why });
       }
-      if (
-        spec.type === 'text' &&
-        spec.format === 'regex' &&
-        spec.default !== undefined &&
-        spec.default !== ''
-      ) {
-        const why = patternProblem(spec.default);
-        if (why !== undefined) {
-          ctx.addIssue({ code: 'custom', path: ['parameters', name, 'default'], message: why });
-        }
-      }
-      if (spec.type === 'choice' && spec.default !== undefined && !spec.choices.includes(spec.default)) {
+    }
+    if (spec.type === 'choice' && spec.default !== undefined && !spec.choices.includes(spec.default)) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['parameters', name, 'default'],
+        message: `must be one of ${spec.choices.join(', ')}`,
+      });
+    }
+    if (spec.type === 'multichoice' && spec.default !== undefined) {
+      const stray = spec.default.filter((v) => !spec.choices.includes(v));
+      if (stray.length > 0) {
         ctx.addIssue({
           code: 'custom',
           path: ['parameters', name, 'default'],
-          message: `must be one of ${spec.choices.join(', ')}`,
+          message: `${stray.join(', ')} not among the choices ${spec.choices.join(', ')}`,
         });
       }
-      if (spec.type === 'multichoice' && spec.default !== undefined) {
-        const stray = spec.default.filter((v) => !spec.choices.includes(v));
-        if (stray.length > 0) {
-          ctx.addIssue({
-            code: 'custom',
-            path: ['parameters', name, 'default'],
-            message: `${stray.join(', ')} not among the choices ${spec.choices.join(', ')}`,
-          });
-        }
-      }
     }
-    if (manifest.entryPoints.length === 0) {
-      ctx.addIssue({ code: 'custom', path: ['entryPoints'], message: 'implement run, decide or both' });
-    }
-  }),
-);
+  }
+  if (manifest.entryPoints.length === 0) {
+    ctx.addIssue({ code: 'custom', path: ['entryPoints'], message: 'implement run, decide or both' });
+  }
+};
+const CheckedManifestSchema = IntegrationManifestSchema.check(superRefine(manifestRules));
 
 const deepFreeze = <T>(value: T): T => {
   if (typeof value === 'object' && value !== null) {

@@ -8,15 +8,14 @@ export const MAX_PAGE_LIMIT = 100;
 const MAX_CURSOR_LENGTH = 4096;
 
 /** A LastEvaluatedKey of the table (pk/sk) or of gsi1 (plus gsi1pk/gsi1sk). */
-const KeyPart = string().check(minLength(1));
 const StartKeySchema = lazy(() =>
   strictObject({
-    pk: KeyPart,
-    sk: KeyPart,
-    gsi1pk: optional(KeyPart),
-    gsi1sk: optional(KeyPart),
-    gsi2pk: optional(KeyPart),
-    gsi2sk: optional(KeyPart),
+    pk: string().check(minLength(1)),
+    sk: string().check(minLength(1)),
+    gsi1pk: optional(string().check(minLength(1))),
+    gsi1sk: optional(string().check(minLength(1))),
+    gsi2pk: optional(string().check(minLength(1))),
+    gsi2sk: optional(string().check(minLength(1))),
   }),
 );
 export type StartKey = Infer<typeof StartKeySchema>;
