@@ -1,9 +1,10 @@
 import ky, { HTTPError, TimeoutError } from 'ky';
 import type { KyInstance, Options } from 'ky';
-import { array, object, string } from 'zod';
-import type { infer as Infer, ZodError, ZodType } from 'zod';
+import { array, object, safeParse, string } from 'zod';
+import type { core, infer as Infer } from 'zod';
 import { errorMessage } from '../shared/errors.ts';
 import { IntegrationManifestSchema, JobSchema, RunSchema } from '../shared/model/index.ts';
+import { omit, unlazy } from '../shared/model/zod.ts';
 import type { IntegrationManifest, Job, JobInput, Run, RunSummary } from '../shared/model/index.ts';
 import type { Page, PageRequest } from '../shared/ports.ts';
 import { isLoopbackEndpoint } from './sigv4.ts';
@@ -72,9 +73,11 @@ export class AdminResponseError extends Error {
 }
 
 /** The list view of a run, as `GET /admin/jobs/{id}/runs` returns it. */
-export const RunSummarySchema = RunSchema.unwrap().omit({ logs: true, event: true, output: true });
+export const RunSummarySchema = omit(unlazy(RunSchema), { logs: true, event: true, output: true });
 
-const pageOf = <T extends ZodType>(item: T) =>
+// The model's schemas are zod/mini ones (what the functions bundle): the CLI's own
+// classic schemas wrap them, and parse through zod's functions rather than methods.
+const pageOf = <T extends core.$ZodType>(item: T) =>
   object({ items: array(item), nextCursor: string().min(1).optional() });
 
 const JobPageSchema = pageOf(JobSchema);
@@ -209,7 +212,7 @@ const apiError = async (response: Response): Promise<AdminApiError> => {
   return new AdminApiError(response.status, code, message);
 };
 
-const describeIssues = (error: ZodError): string =>
+const describeIssues = (error: core.$ZodError): string =>
   error.issues
     .slice(0, 5)
     .map((i) => `${i.path.length > 0 ? i.path.join('.') : '(root)'}: ${i.message}`)
@@ -287,7 +290,11 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
     }
   };
 
-  const parse = async <T extends ZodType>(schema: T, response: Response, what: string): Promise<Infer<T>> => {
+  const parse = async <T extends core.$ZodType>(
+    schema: T,
+    response: Response,
+    what: string,
+  ): Promise<core.output<T>> => {
     const text = await response.text();
     let json: unknown;
     try {
@@ -295,7 +302,7 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
     } catch {
       throw new AdminResponseError(`${what}: the admin API at ${endpoint} did not answer with JSON`);
     }
-    const parsed = schema.safeParse(json);
+    const parsed = safeParse(schema, json);
     if (!parsed.success) {
       throw new AdminResponseError(
         `${what}: unexpected answer from ${endpoint}: ${describeIssues(parsed.error)}`,

@@ -11,14 +11,13 @@ import {
   regex,
   string,
   url,
-} from 'zod/mini';
-import type { infer as Infer } from 'zod/mini';
+} from './model/zod.ts';
+import type { infer as Infer } from './model/zod.ts';
 import { ValidationError } from './errors.ts';
 import { DEFAULT_SECRET_PREFIX, STAGE_PATTERN } from './model/job.ts';
 
-// zod/mini, not zod: this schema is built at every cold start of every function,
-// and a mini schema costs a fraction of a classic one to construct (no methods
-// attached per instance). The messages are zod's own, the same as before.
+// zod/mini, not zod, like every schema a function builds (./model/zod.ts, which
+// also installs the English messages): this schema is built at every cold start.
 
 /** A whole number from `min` to `max` given as text, `fallback` when unset. */
 const intBetween = (min: number, max: number, fallback: number) =>

@@ -1,14 +1,26 @@
-import { array, iso, lazy, object, record, string, unknown, enum as zEnum } from 'zod';
-import type { infer as Infer } from 'zod';
+import {
+  _default,
+  array,
+  iso,
+  lazy,
+  looseObject,
+  object,
+  optional,
+  record,
+  string,
+  unknown,
+  enum as zEnum,
+} from './zod.ts';
+import type { infer as Infer } from './zod.ts';
 
 /** A management object as reported by `show-changes` (only what we rely on is named). */
 export const CheckPointObjectSchema = lazy(() =>
-  object({
+  looseObject({
     uid: string(),
-    name: string().optional(),
+    name: optional(string()),
     type: string(),
-    comments: string().optional(),
-  }).loose(),
+    comments: optional(string()),
+  }),
 );
 export type CheckPointObject = Infer<typeof CheckPointObjectSchema>;
 
@@ -22,35 +34,41 @@ export const CHECKPOINT_TRIGGERS = ['before-publish', 'after-publish', 'after-in
 export const CheckPointSessionSchema = lazy(() =>
   object({
     trigger: zEnum(CHECKPOINT_TRIGGERS),
-    sessionUid: string().optional(),
-    sessionName: string().optional(),
+    sessionUid: optional(string()),
+    sessionName: optional(string()),
     /** When the session was published (After Publish; show-changes `publish-time`), ISO-8601. */
-    publishTime: iso.datetime({ offset: true }).optional(),
+    publishTime: optional(iso.datetime({ offset: true })),
     /** The publishing (or installing) administrator. */
-    userName: string().optional(),
-    domain: object({
-      uid: string().optional(),
-      name: string().optional(),
-      type: string().optional(),
-    }).optional(),
+    userName: optional(string()),
+    domain: optional(
+      object({
+        uid: optional(string()),
+        name: optional(string()),
+        type: optional(string()),
+      }),
+    ),
     /**
      * What the publish adds, modifies and deletes. Absent when the payload
      * carries no change set — Check Point leaves `operations` out when its
      * management API server is unavailable, and install-policy data has none:
      * absent means "unknown", never "no changes" (that is three empty lists).
      */
-    changes: object({
-      added: array(CheckPointObjectSchema),
-      modified: array(object({ old: CheckPointObjectSchema.optional(), new: CheckPointObjectSchema })),
-      deleted: array(CheckPointObjectSchema),
-    }).optional(),
-    installPolicy: object({
-      packageName: string().optional(),
-      targets: array(string()).default([]),
-      result: string().optional(),
-    }).optional(),
+    changes: optional(
+      object({
+        added: array(CheckPointObjectSchema),
+        modified: array(object({ old: optional(CheckPointObjectSchema), new: CheckPointObjectSchema })),
+        deleted: array(CheckPointObjectSchema),
+      }),
+    ),
+    installPolicy: optional(
+      object({
+        packageName: optional(string()),
+        targets: _default(array(string()), []),
+        result: optional(string()),
+      }),
+    ),
     /** The SmartTask's Custom Data, as configured. */
-    customData: record(string(), unknown()).default({}),
+    customData: _default(record(string(), unknown()), {}),
   }),
 );
 export type CheckPointSession = Infer<typeof CheckPointSessionSchema>;

@@ -1,5 +1,5 @@
-import { iso, lazy, number, object, string } from 'zod';
-import type { infer as Infer } from 'zod';
+import { int, iso, lazy, minimum, object, optional, string } from './zod.ts';
+import type { infer as Infer } from './zod.ts';
 
 /**
  * One received request. The payload itself lives with its run (inline or by
@@ -15,8 +15,8 @@ export const DeliverySchema = lazy(() =>
     receivedAt: iso.datetime(),
     /** Until when a repeat with the same key is a duplicate. */
     dedupeUntil: iso.datetime(),
-    contentType: string().optional(),
-    bytes: number().int().min(0),
+    contentType: optional(string()),
+    bytes: int().check(minimum(0)),
   }),
 );
 export type Delivery = Infer<typeof DeliverySchema>;

@@ -1,17 +1,26 @@
 import {
+  _default,
   boolean,
+  int,
   iso,
   lazy,
   literal,
-  number,
+  maximum,
+  maxLength,
+  minimum,
+  minLength,
   object,
+  optional,
   record,
+  regex,
+  strictObject,
   string,
+  superRefine,
   union,
   unknown,
   enum as zEnum,
-} from 'zod';
-import type { infer as Infer, input } from 'zod';
+} from './zod.ts';
+import type { infer as Infer, input } from './zod.ts';
 
 export const JOB_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,256}$/;
@@ -30,13 +39,16 @@ export const SOURCES = ['generic', 'securechange', 'checkpoint'] as const;
 export const SourceSchema = lazy(() => zEnum(SOURCES));
 export type Source = Infer<typeof SourceSchema>;
 
+/** A whole number from `min` to `max`. */
+const intBetween = (min: number, max: number) => int().check(minimum(min), maximum(max));
+
 /** Caller authentication: a shared secret sent in a header, compared in constant time. */
 export const SharedSecretAuthSchema = lazy(() =>
   object({
-    type: literal('shared-secret').default('shared-secret'),
+    type: _default(literal('shared-secret'), 'shared-secret'),
     /** Name of the secret in the secret store (Secrets Manager in AWS). */
-    secret: string().regex(SECRET_NAME_PATTERN, 'secret name: letters, digits and /_+=.@- only'),
-    header: string().regex(HEADER_NAME, 'not a valid header name').default('X-Shared-Secret'),
+    secret: string().check(regex(SECRET_NAME_PATTERN, 'secret name: letters, digits and /_+=.@- only')),
+    header: _default(string().check(regex(HEADER_NAME, 'not a valid header name')), 'X-Shared-Secret'),
   }),
 );
 
@@ -44,10 +56,10 @@ export const SharedSecretAuthSchema = lazy(() =>
 export const HmacAuthSchema = lazy(() =>
   object({
     type: literal('hmac'),
-    secret: string().regex(SECRET_NAME_PATTERN, 'secret name: letters, digits and /_+=.@- only'),
-    signatureHeader: string().regex(HEADER_NAME).default('X-Signature'),
-    timestampHeader: string().regex(HEADER_NAME).default('X-Timestamp'),
-    toleranceSeconds: number().int().min(30).max(900).default(300),
+    secret: string().check(regex(SECRET_NAME_PATTERN, 'secret name: letters, digits and /_+=.@- only')),
+    signatureHeader: _default(string().check(regex(HEADER_NAME)), 'X-Signature'),
+    timestampHeader: _default(string().check(regex(HEADER_NAME)), 'X-Timestamp'),
+    toleranceSeconds: _default(intBetween(30, 900), 300),
   }),
 );
 
@@ -59,30 +71,32 @@ export type JobAuth = Infer<typeof JobAuthSchema>;
  * parameters must be given this way so that no secret value is ever stored in a
  * job definition or shown by the admin API.
  */
-export const SecretRefSchema = lazy(() => object({ secret: string().regex(SECRET_NAME_PATTERN) }).strict());
+export const SecretRefSchema = lazy(() =>
+  strictObject({ secret: string().check(regex(SECRET_NAME_PATTERN)) }),
+);
 export type SecretRef = Infer<typeof SecretRefSchema>;
 
 export const JobSchema = lazy(() =>
-  object({
-    id: string().regex(JOB_ID_PATTERN, 'job id: lower-case letters, digits, - and _, at most 64'),
-    name: string().min(1).max(200),
-    description: string().max(2000).default(''),
-    enabled: boolean().default(true),
+  strictObject({
+    id: string().check(regex(JOB_ID_PATTERN, 'job id: lower-case letters, digits, - and _, at most 64')),
+    name: string().check(minLength(1), maxLength(200)),
+    description: _default(string().check(maxLength(2000)), ''),
+    enabled: _default(boolean(), true),
     /** Id of the integration the job runs. */
-    integration: string().min(1).max(100),
+    integration: string().check(minLength(1), maxLength(100)),
     /** Parameter values, checked against the integration's manifest when the job is saved. */
-    params: record(string(), unknown()).default({}),
+    params: _default(record(string(), unknown()), {}),
     /** Which source adapter parses the job's webhook. */
-    source: SourceSchema.default('generic'),
+    source: _default(SourceSchema, 'generic'),
     /** Fixed trigger for the job (e.g. a SecureChange event) when the request does not carry one. */
-    event: string().max(100).optional(),
+    event: optional(string().check(maxLength(100))),
     auth: JobAuthSchema,
     /** `async`: accepted with 202 and run by the worker. `decision`: run inline, the answer is the verdict. */
-    mode: zEnum(['async', 'decision']).default('async'),
+    mode: _default(zEnum(['async', 'decision']), 'async'),
     /** Deadline for one run, in seconds: the integration's AbortSignal fires then. */
-    timeoutSeconds: number().int().min(1).max(280).optional(),
+    timeoutSeconds: optional(intBetween(1, 280)),
     /** Decision jobs: the verdict when the integration fails or runs out of time. */
-    onError: zEnum(['allow', 'deny']).default('deny'),
+    onError: _default(zEnum(['allow', 'deny']), 'deny'),
     /**
      * Check Point decision jobs: the verdict when a publish arrives without its
      * change set (Check Point leaves it out when its management API server is
@@ -90,15 +104,14 @@ export const JobSchema = lazy(() =>
      * sees `event.session.changes` absent and checks what it can. Absent means
      * `deny` (not filled in as a default, so that every other job reads as before).
      */
-    onMissingChanges: zEnum(['allow', 'deny']).optional(),
-    maxBodyBytes: number().int().min(1).max(MAX_BODY_BYTES_LIMIT).default(DEFAULT_MAX_BODY_BYTES),
+    onMissingChanges: optional(zEnum(['allow', 'deny'])),
+    maxBodyBytes: _default(intBetween(1, MAX_BODY_BYTES_LIMIT), DEFAULT_MAX_BODY_BYTES),
     /** Window in which a repeated delivery is answered as a duplicate. */
-    dedupeWindowSeconds: number().int().min(0).max(86_400).default(600),
-    createdAt: iso.datetime().optional(),
-    updatedAt: iso.datetime().optional(),
-  })
-    .strict()
-    .superRefine((job, ctx) => {
+    dedupeWindowSeconds: _default(intBetween(0, 86_400), 600),
+    createdAt: optional(iso.datetime()),
+    updatedAt: optional(iso.datetime()),
+  }).check(
+    superRefine((job, ctx) => {
       if (job.mode === 'decision' && job.timeoutSeconds !== undefined && job.timeoutSeconds > 25) {
         ctx.addIssue({
           code: 'custom',
@@ -122,6 +135,7 @@ export const JobSchema = lazy(() =>
         });
       }
     }),
+  ),
 );
 
 /** A job as stored and returned (defaults applied). */

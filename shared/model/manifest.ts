@@ -4,25 +4,29 @@ import {
   discriminatedUnion,
   lazy,
   literal,
+  minLength,
   number,
   object,
+  optional,
   record,
+  regex,
+  strictObject,
   string,
   enum as zEnum,
-} from 'zod';
-import type { infer as Infer } from 'zod';
+} from './zod.ts';
+import type { infer as Infer } from './zod.ts';
 
 export const PARAMETER_TYPES = ['text', 'password', 'number', 'boolean', 'choice', 'multichoice'] as const;
 
 const base = {
-  label: string().optional(),
-  description: string().optional(),
-  mandatory: boolean().optional(),
+  label: optional(string()),
+  description: optional(string()),
+  mandatory: optional(boolean()),
 };
 
 export const ParameterSpecSchema = lazy(() =>
   discriminatedUnion('type', [
-    object({
+    strictObject({
       type: literal('text'),
       ...base,
       /**
@@ -30,24 +34,24 @@ export const ParameterSpecSchema = lazy(() =>
        * linear time (RE2 syntax: no backreferences or lookaround) through the
        * SDK's `compilePattern`.
        */
-      format: literal('regex').optional(),
-      default: string().optional(),
-    }).strict(),
-    object({ type: literal('password'), ...base }).strict(),
-    object({ type: literal('number'), ...base, default: number().optional() }).strict(),
-    object({ type: literal('boolean'), ...base, default: boolean().optional() }).strict(),
-    object({
+      format: optional(literal('regex')),
+      default: optional(string()),
+    }),
+    strictObject({ type: literal('password'), ...base }),
+    strictObject({ type: literal('number'), ...base, default: optional(number()) }),
+    strictObject({ type: literal('boolean'), ...base, default: optional(boolean()) }),
+    strictObject({
       type: literal('choice'),
       ...base,
-      choices: array(string()).min(1),
-      default: string().optional(),
-    }).strict(),
-    object({
+      choices: array(string()).check(minLength(1)),
+      default: optional(string()),
+    }),
+    strictObject({
       type: literal('multichoice'),
       ...base,
-      choices: array(string()).min(1),
-      default: array(string()).optional(),
-    }).strict(),
+      choices: array(string()).check(minLength(1)),
+      default: optional(array(string())),
+    }),
   ]),
 );
 export type ParameterSpec = Infer<typeof ParameterSpecSchema>;
@@ -55,9 +59,9 @@ export type ParameterSpec = Infer<typeof ParameterSpecSchema>;
 /** What an operator sees of an integration (`GET /admin/integrations`). */
 export const IntegrationManifestSchema = lazy(() =>
   object({
-    id: string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/),
-    name: string().min(1),
-    version: string().regex(/^\d+\.\d+\.\d+(?:[-+].*)?$/, 'semantic version'),
+    id: string().check(regex(/^[a-z0-9][a-z0-9-]{0,63}$/)),
+    name: string().check(minLength(1)),
+    version: string().check(regex(/^\d+\.\d+\.\d+(?:[-+].*)?$/, 'semantic version')),
     description: string(),
     parameters: record(string(), ParameterSpecSchema),
     /** Entry points the integration implements. */

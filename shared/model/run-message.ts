@@ -1,4 +1,4 @@
-import { lazy, object, string } from 'zod';
+import { lazy, minLength, object, string } from './zod.ts';
 import { ValidationError } from '../errors.ts';
 
 /** What travels on the queue: ids only, the run carries the rest. */
@@ -7,7 +7,9 @@ export interface RunMessage {
   jobId: string;
 }
 
-const RunMessageSchema = lazy(() => object({ runId: string().min(1), jobId: string().min(1) }));
+const RunMessageSchema = lazy(() =>
+  object({ runId: string().check(minLength(1)), jobId: string().check(minLength(1)) }),
+);
 
 /**
  * Parses a queue message body into a RunMessage; throws ValidationError

@@ -1,5 +1,18 @@
-import { array, boolean, iso, lazy, number, object, string, unknown, enum as zEnum } from 'zod';
-import type { infer as Infer } from 'zod';
+import {
+  _default,
+  array,
+  boolean,
+  int,
+  iso,
+  lazy,
+  minimum,
+  object,
+  optional,
+  string,
+  unknown,
+  enum as zEnum,
+} from './zod.ts';
+import type { infer as Infer } from './zod.ts';
 import { TriggerEventSchema } from './trigger-event.ts';
 
 export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'stopped', 'timed_out'] as const;
@@ -27,7 +40,7 @@ export const VerdictSchema = lazy(() =>
     allow: boolean(),
     message: string(),
     /** Set when the verdict came from the job's `onError` rather than the integration. */
-    fallback: boolean().optional(),
+    fallback: optional(boolean()),
   }),
 );
 export type Verdict = Infer<typeof VerdictSchema>;
@@ -36,28 +49,28 @@ export const RunSchema = lazy(() =>
   object({
     id: string(),
     jobId: string(),
-    deliveryId: string().optional(),
+    deliveryId: optional(string()),
     source: string(),
     trigger: string(),
     mode: zEnum(['async', 'decision']),
     status: RunStatusSchema,
     /** How many times the worker has started this run (1 on the first try). */
-    attempt: number().int().min(0),
+    attempt: int().check(minimum(0)),
     createdAt: iso.datetime(),
-    startedAt: iso.datetime().optional(),
-    endedAt: iso.datetime().optional(),
-    durationMs: number().int().min(0).optional(),
-    message: string().optional(),
+    startedAt: optional(iso.datetime()),
+    endedAt: optional(iso.datetime()),
+    durationMs: optional(int().check(minimum(0))),
+    message: optional(string()),
     /** Last error, kept across retries. */
-    error: string().optional(),
-    output: unknown().optional(),
-    verdict: VerdictSchema.optional(),
-    logs: array(LogLineSchema).default([]),
-    logsTruncated: boolean().optional(),
+    error: optional(string()),
+    output: optional(unknown()),
+    verdict: optional(VerdictSchema),
+    logs: _default(array(LogLineSchema), []),
+    logsTruncated: optional(boolean()),
     /** The event, inline when small enough for the table. */
-    event: TriggerEventSchema.optional(),
+    event: optional(TriggerEventSchema),
     /** Where the event is kept when it is too large for the table (claim check). */
-    eventRef: string().optional(),
+    eventRef: optional(string()),
   }),
 );
 export type Run = Infer<typeof RunSchema>;

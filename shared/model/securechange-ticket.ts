@@ -1,5 +1,5 @@
-import { iso, lazy, object, string } from 'zod';
-import type { infer as Infer } from 'zod';
+import { extend, iso, lazy, object, optional, string } from './zod.ts';
+import type { infer as Infer } from './zod.ts';
 
 export const SECURECHANGE_EVENTS = [
   'CREATE',
@@ -19,24 +19,26 @@ export type SecureChangeEvent = (typeof SECURECHANGE_EVENTS)[number];
 
 /** The normalized SecureChange ticket (`event.ticket`). Dates are ISO-8601. */
 export const SecureChangeTicketSchema = lazy(() => {
-  const Named = object({ id: string().optional(), name: string().optional() });
+  const Named = object({ id: optional(string()), name: optional(string()) });
   return object({
     id: string(),
-    subject: string().optional(),
-    priority: string().optional(),
-    status: string().optional(),
-    domain: string().optional(),
-    workflow: Named.optional(),
-    requester: string().optional(),
-    createDate: iso.datetime({ offset: true }).optional(),
-    updateDate: iso.datetime({ offset: true }).optional(),
-    currentStage: Named.extend({
-      task: Named.extend({ status: string().optional() }).optional(),
-      handler: string().optional(),
-    }).optional(),
-    openRequestStage: Named.optional(),
-    completionStep: Named.optional(),
-    comment: object({ type: string().optional(), content: string().optional() }).optional(),
+    subject: optional(string()),
+    priority: optional(string()),
+    status: optional(string()),
+    domain: optional(string()),
+    workflow: optional(Named),
+    requester: optional(string()),
+    createDate: optional(iso.datetime({ offset: true })),
+    updateDate: optional(iso.datetime({ offset: true })),
+    currentStage: optional(
+      extend(Named, {
+        task: optional(extend(Named, { status: optional(string()) })),
+        handler: optional(string()),
+      }),
+    ),
+    openRequestStage: optional(Named),
+    completionStep: optional(Named),
+    comment: optional(object({ type: optional(string()), content: optional(string()) })),
   });
 });
 export type SecureChangeTicket = Infer<typeof SecureChangeTicketSchema>;

@@ -1,5 +1,17 @@
-import { iso, lazy, object, record, string, union, unknown, enum as zEnum } from 'zod';
-import type { infer as Infer } from 'zod';
+import {
+  _default,
+  iso,
+  lazy,
+  minLength,
+  object,
+  optional,
+  record,
+  string,
+  union,
+  unknown,
+  enum as zEnum,
+} from './zod.ts';
+import type { infer as Infer } from './zod.ts';
 import { CheckPointSessionSchema } from './checkpoint-session.ts';
 import { SourceSchema } from './job.ts';
 import { SecureChangeTicketSchema } from './securechange-ticket.ts';
@@ -13,20 +25,20 @@ export const TriggerEventSchema = lazy(() =>
   object({
     source: union([SourceSchema, zEnum(['schedule', 'manual'])]),
     /** What happened: `webhook` for generic JSON, a SecureChange `SCW_EVENT`, a SmartTask trigger… */
-    trigger: string().min(1),
+    trigger: string().check(minLength(1)),
     deliveryId: string(),
     receivedAt: iso.datetime(),
     /** Request headers worth keeping; authentication headers are never kept. */
-    headers: record(string(), string()).default({}),
+    headers: _default(record(string(), string()), {}),
     /** Query string parameters of the request. */
-    query: record(string(), string()).default({}),
-    contentType: string().optional(),
+    query: _default(record(string(), string()), {}),
+    contentType: optional(string()),
     /** The parsed body: JSON value, or the XML parsed to an object. */
     payload: unknown(),
     /** SecureChange: the normalized ticket. */
-    ticket: SecureChangeTicketSchema.optional(),
+    ticket: optional(SecureChangeTicketSchema),
     /** Check Point: the normalized publish session. */
-    session: CheckPointSessionSchema.optional(),
+    session: optional(CheckPointSessionSchema),
   }),
 );
 

@@ -1,4 +1,4 @@
-import type { ZodError } from 'zod';
+import type { core } from '../model/zod.ts';
 import packageJson from '../../package.json' with { type: 'json' };
 import type { Config } from '../config.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
@@ -9,7 +9,7 @@ import { checkJobParams, clip } from '../sdk/index.ts';
 import type { Deps } from './deps.ts';
 
 /** `path: message; path: message` for every problem zod found; keys and messages from input are clipped. */
-export const describeIssues = (error: ZodError): string => {
+export const describeIssues = (error: core.$ZodError): string => {
   const issues = error.issues.flatMap(unionBranch);
   return (
     issues
@@ -34,7 +34,7 @@ interface PathIssue {
  * "Invalid input": name instead what is wrong with the shape it came closest
  * to — the branch with the fewest problems (`{"type":"hmac"}` → `auth.secret`).
  */
-const unionBranch = (issue: ZodError['issues'][number]): PathIssue[] => {
+const unionBranch = (issue: core.$ZodIssue): PathIssue[] => {
   if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
   const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
   if (closest.length === 0) return [issue];

@@ -1,5 +1,5 @@
-import { boolean, object, string, unknown } from 'zod';
-import type { ZodError } from 'zod';
+import { boolean, lazy, object, optional, string, superRefine, unknown } from '../model/zod.ts';
+import type { core } from '../model/zod.ts';
 import { PermanentError, ValidationError } from '../errors.ts';
 import type { IntegrationManifest, ParameterSpec } from '../model/index.ts';
 import { IntegrationManifestSchema } from '../model/index.ts';
@@ -13,7 +13,10 @@ const PARAMETER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
  * The manifest schema plus the rules zod cannot say per field: parameter
  * names, defaults among the choices, and at least one entry point.
  */
-const CheckedManifestSchema = IntegrationManifestSchema.superRefine((manifest, ctx) => {
+const manifestRules = (
+  manifest: IntegrationManifest,
+  ctx: core.$RefinementCtx<IntegrationManifest>,
+): void => {
   for (const [name, spec] of Object.entries(manifest.parameters)) {
     if (!PARAMETER_NAME.test(name)) {
       ctx.addIssue({
@@ -54,7 +57,8 @@ const CheckedManifestSchema = IntegrationManifestSchema.superRefine((manifest, c
   if (manifest.entryPoints.length === 0) {
     ctx.addIssue({ code: 'custom', path: ['entryPoints'], message: 'implement run, decide or both' });
   }
-});
+};
+const CheckedManifestSchema = IntegrationManifestSchema.check(superRefine(manifestRules));
 
 const deepFreeze = <T>(value: T): T => {
   if (typeof value === 'object' && value !== null) {
@@ -113,19 +117,23 @@ export interface IntegrationDefinition<P extends Record<string, ParameterSpec>> 
   decide?(ctx: RunContext<ParamsOf<P>>): Promise<DecideResult> | DecideResult;
 }
 
-const RunResultSchema = object({
-  message: string().optional(),
-  output: unknown().optional(),
-  allow: boolean().optional(),
-});
-const DecideResultSchema = object({
-  allow: boolean(),
-  message: string(),
-  output: unknown().optional(),
-});
+const RunResultSchema = lazy(() =>
+  object({
+    message: optional(string()),
+    output: optional(unknown()),
+    allow: optional(boolean()),
+  }),
+);
+const DecideResultSchema = lazy(() =>
+  object({
+    allow: boolean(),
+    message: string(),
+    output: optional(unknown()),
+  }),
+);
 
 /** An integration returning the wrong shape is a bug in it: retrying cannot help. */
-const invalidResult = (id: string, entry: string, error: ZodError): PermanentError =>
+const invalidResult = (id: string, entry: string, error: core.$ZodError): PermanentError =>
   new PermanentError(
     `integration "${id}" ${entry} returned an invalid result: ${error.issues
       .map((i) => `${i.path.join('.') || 'result'}: ${i.message}`)

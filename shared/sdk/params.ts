@@ -1,5 +1,16 @@
-import { array, boolean, enum as zEnum, number, strictObject, string } from 'zod';
-import type { ZodType } from 'zod';
+import {
+  _default,
+  array,
+  boolean,
+  minLength,
+  number,
+  optional,
+  strictObject,
+  string,
+  superRefine,
+  enum as zEnum,
+} from '../model/zod.ts';
+import type { ZodMiniType as ZodType } from '../model/zod.ts';
 import { ValidationError } from '../errors.ts';
 import type { IntegrationManifest, ParameterSpec } from '../model/index.ts';
 import { SecretRefSchema } from '../model/index.ts';
@@ -23,17 +34,19 @@ export type ParamsMode = 'job' | 'run';
 const valueSchema = (spec: ParameterSpec, mode: ParamsMode): ZodType => {
   switch (spec.type) {
     case 'text': {
-      const text = spec.mandatory ? string().min(1) : string();
+      const text = spec.mandatory ? string().check(minLength(1)) : string();
       if (spec.format !== 'regex') return text;
       // Checked when the job is saved, so a pattern RE2 refuses never reaches a run.
-      return text.superRefine((value, ctx) => {
-        const why = value === '' ? undefined : patternProblem(value);
-        if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
-      });
+      return text.check(
+        superRefine((value, ctx) => {
+          const why = value === '' ? undefined : patternProblem(value);
+          if (why !== undefined) ctx.addIssue({ code: 'custom', message: why });
+        }),
+      );
     }
     case 'password':
       if (mode === 'job') return SecretRefSchema;
-      return spec.mandatory ? string().min(1) : string();
+      return spec.mandatory ? string().check(minLength(1)) : string();
     case 'number':
       return number();
     case 'boolean':
@@ -41,7 +54,7 @@ const valueSchema = (spec: ParameterSpec, mode: ParamsMode): ZodType => {
     case 'choice':
       return zEnum(spec.choices);
     case 'multichoice':
-      return spec.mandatory ? array(zEnum(spec.choices)).min(1) : array(zEnum(spec.choices));
+      return spec.mandatory ? array(zEnum(spec.choices)).check(minLength(1)) : array(zEnum(spec.choices));
   }
 };
 
@@ -83,11 +96,11 @@ const buildParamsSchema = (
     const fallback = spec.type === 'password' ? undefined : spec.default;
     if (mode === 'run' && fallback !== undefined) {
       // A fresh copy each time: a run must not be able to change another run's default array.
-      shape[name] = value.default(() => structuredClone(fallback));
+      shape[name] = _default(value, () => structuredClone(fallback));
     } else if (spec.mandatory && fallback === undefined) {
       shape[name] = value;
     } else {
-      shape[name] = value.optional();
+      shape[name] = optional(value);
     }
   }
   return strictObject(shape);

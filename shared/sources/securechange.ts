@@ -1,5 +1,21 @@
-import { array, enum as zEnum, number, object, string, union } from 'zod';
-import type { input, output } from 'zod';
+import {
+  _default,
+  array,
+  int,
+  lazy,
+  minLength,
+  nonnegative,
+  number,
+  object,
+  optional,
+  pipe,
+  refine,
+  string,
+  transform,
+  union,
+  enum as zEnum,
+} from '../model/zod.ts';
+import type { input, output } from '../model/zod.ts';
 import { ValidationError } from '../errors.ts';
 import {
   SECURECHANGE_EVENTS,
@@ -233,8 +249,6 @@ const parse = (req: SourceRequest, job: Job): TriggerEvent => {
   return { ...base, trigger, ticket: cleanTicket(ticket) };
 };
 
-const IdSchema = union([string().min(1), number().int().nonnegative()]).transform(String);
-
 /**
  * What an assignment integration returns as its run `output` (pre-assignment
  * / dynamic assignment scripts). Rendered as the `<tasks>` XML of Tufin's
@@ -245,28 +259,36 @@ const IdSchema = union([string().min(1), number().int().nonnegative()]).transfor
  * { tasks: [{ name: 'Firewall team', participants: ['alice', 'bob'], assignmentMode: 'manual',
  *             assigner: 'carol', accessRequestIds: [55787] }] }
  */
-export const SecureChangeAssignmentSchema = object({
-  tasks: array(
-    object({
-      name: string().min(1),
-      participants: array(string().min(1)).default([]),
-      participantIds: array(IdSchema).default([]),
-      assignmentMode: zEnum(['self', 'manual', 'auto']).default('self'),
-      assigner: string().min(1).optional(),
-      assignerId: IdSchema.optional(),
-      /** Access requests the task handles; omitted for rule-modification workflows. */
-      accessRequestIds: array(IdSchema).default([]),
-    })
-      .refine((t) => t.participants.length > 0 || t.participantIds.length > 0, {
-        message: 'a task needs participants or participantIds',
-      })
-      .refine(
-        (t) => t.assignmentMode !== 'manual' || t.assigner !== undefined || t.assignerId !== undefined,
-        {
-          message: 'manual assignment needs an assigner or assignerId',
-        },
+export const SecureChangeAssignmentSchema = lazy(() => {
+  // An id given as a number or as text, kept as text.
+  const Id = pipe(
+    union([string().check(minLength(1)), number().check(int(), nonnegative())]),
+    transform(String),
+  );
+  return object({
+    tasks: array(
+      object({
+        name: string().check(minLength(1)),
+        participants: _default(array(string().check(minLength(1))), []),
+        participantIds: _default(array(Id), []),
+        assignmentMode: _default(zEnum(['self', 'manual', 'auto']), 'self'),
+        assigner: optional(string().check(minLength(1))),
+        assignerId: optional(Id),
+        /** Access requests the task handles; omitted for rule-modification workflows. */
+        accessRequestIds: _default(array(Id), []),
+      }).check(
+        refine((t) => t.participants.length > 0 || t.participantIds.length > 0, {
+          message: 'a task needs participants or participantIds',
+        }),
+        refine(
+          (t) => t.assignmentMode !== 'manual' || t.assigner !== undefined || t.assignerId !== undefined,
+          {
+            message: 'manual assignment needs an assigner or assignerId',
+          },
+        ),
       ),
-  ),
+    ),
+  });
 });
 export type SecureChangeAssignment = output<typeof SecureChangeAssignmentSchema>;
 export type SecureChangeAssignmentInput = input<typeof SecureChangeAssignmentSchema>;

@@ -1,5 +1,5 @@
-import { object, string } from 'zod';
-import type { infer as Infer } from 'zod';
+import { lazy, minLength, optional, strictObject, string } from '../model/zod.ts';
+import type { infer as Infer } from '../model/zod.ts';
 import { ValidationError } from '../errors.ts';
 
 export const DEFAULT_PAGE_LIMIT = 20;
@@ -8,14 +8,16 @@ export const MAX_PAGE_LIMIT = 100;
 const MAX_CURSOR_LENGTH = 4096;
 
 /** A LastEvaluatedKey of the table (pk/sk) or of gsi1 (plus gsi1pk/gsi1sk). */
-const StartKeySchema = object({
-  pk: string().min(1),
-  sk: string().min(1),
-  gsi1pk: string().min(1).optional(),
-  gsi1sk: string().min(1).optional(),
-  gsi2pk: string().min(1).optional(),
-  gsi2sk: string().min(1).optional(),
-}).strict();
+const StartKeySchema = lazy(() =>
+  strictObject({
+    pk: string().check(minLength(1)),
+    sk: string().check(minLength(1)),
+    gsi1pk: optional(string().check(minLength(1))),
+    gsi1sk: optional(string().check(minLength(1))),
+    gsi2pk: optional(string().check(minLength(1))),
+    gsi2sk: optional(string().check(minLength(1))),
+  }),
+);
 export type StartKey = Infer<typeof StartKeySchema>;
 
 /** What a cursor must match: a table scan, or one partition of gsi1. */

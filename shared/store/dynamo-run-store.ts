@@ -2,7 +2,7 @@ import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ValidationError } from '../errors.ts';
 import { isFinal, RunSchema, summarizeRun } from '../model/index.ts';
-import { enum as zEnum, number, object, string } from 'zod';
+import { _default, int, lazy, minimum, minLength, object, string, enum as zEnum } from '../model/zod.ts';
 import type { Run, RunSummary } from '../model/index.ts';
 import type {
   OpenKind,
@@ -41,15 +41,17 @@ export interface DynamoRunStoreOptions extends DynamoStoreOptions {
 }
 
 /** What gsi2 holds of an open run. */
-const OpenRunItemSchema = object({
-  id: string().min(1),
-  jobId: string().min(1),
-  status: zEnum(['queued', 'running']),
-  mode: zEnum(['async', 'decision']),
-  attempt: number().int().min(0),
-  since: string().min(1),
-  requeues: number().int().min(0).default(0),
-});
+const OpenRunItemSchema = lazy(() =>
+  object({
+    id: string().check(minLength(1)),
+    jobId: string().check(minLength(1)),
+    status: zEnum(['queued', 'running']),
+    mode: zEnum(['async', 'decision']),
+    attempt: int().check(minimum(0)),
+    since: string().check(minLength(1)),
+    requeues: _default(int().check(minimum(0)), 0),
+  }),
+);
 
 /** Where a run written whole (created) belongs in the index of open runs; undefined once final. */
 const openKindOf = (run: Pick<Run, 'mode' | 'status'>): OpenKind | undefined => {

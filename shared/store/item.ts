@@ -1,4 +1,4 @@
-import type { output, ZodType } from 'zod';
+import type { output, ZodMiniType as ZodType } from '../model/zod.ts';
 
 /** Attributes that place an item in the table rather than describe it. */
 const KEY_ATTRIBUTES = new Set(['pk', 'sk', 'gsi1pk', 'gsi1sk', 'gsi2pk', 'gsi2sk', 'expiresAt']);

@@ -4,11 +4,12 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { RunSchema } from '../../shared/model/index.ts';
+import { omit, unlazy } from '../../shared/model/zod.ts';
 import type { LocalProcess } from '../helpers/local-process.ts';
 import { freePort, startLocalProcess, stopProcess } from '../helpers/local-process.ts';
 
 const Page = z.object({
-  items: z.array(RunSchema.unwrap().omit({ logs: true })),
+  items: z.array(omit(unlazy(RunSchema), { logs: true })),
   nextCursor: z.string().optional(),
 });
 
