@@ -110,14 +110,7 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
   const event: TriggerEvent = { ...parsed, headers: keptHeaders(job, parsed.headers) };
   const runId = ulid(now.getTime());
 
-  const base = {
-    id: deliveryId,
-    jobId: job.id,
-    runId,
-    receivedAt,
-    contentType: req.headers['content-type'],
-    bytes,
-  };
+  const base = { id: deliveryId, jobId: job.id, runId, receivedAt };
 
   if (job.mode === 'decision') {
     // No body dedupe for a decision (its caller waits for a fresh verdict), but a signed request is answered once.
