@@ -146,7 +146,7 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
       attempt: 0,
       createdAt: receivedAt,
       logs: [],
-      ...(await storeEvent(deps, job.id, runId, event)),
+      ...(await storeEvent(deps, job.id, runId, event, deps.settings.inlineEventLimitBytes)),
     };
     await deps.runs.create(run);
     await deps.queue.send({ runId, jobId: job.id });
