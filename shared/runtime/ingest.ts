@@ -47,10 +47,17 @@ const SENSITIVE_HEADERS = new Set([
 const keptHeaders = (job: Job, headers: Readonly<Record<string, string>>): Record<string, string> => {
   // The job's own secret header, compared directly: no Set built per request.
   const jobHeader = (job.auth.type === 'hmac' ? job.auth.signatureHeader : job.auth.header).toLowerCase();
-  // fromEntries, not assignment: a header named __proto__ stays data.
-  return Object.fromEntries(
-    Object.entries(headers).filter(([name]) => name !== jobHeader && !SENSITIVE_HEADERS.has(name)),
-  );
+  // One pass, no intermediate arrays: this runs on every delivery.
+  const kept: Record<string, string> = {};
+  for (const name of Object.keys(headers)) {
+    if (name === jobHeader || SENSITIVE_HEADERS.has(name)) continue;
+    const value = headers[name] as string;
+    // A header named __proto__ stays data: plain assignment would set the object's prototype.
+    if (name === '__proto__')
+      Object.defineProperty(kept, name, { value, enumerable: true, writable: true, configurable: true });
+    else kept[name] = value;
+  }
+  return kept;
 };
 
 /**

@@ -77,6 +77,7 @@ const toItem = (run: Run): Record<string, unknown> => {
 };
 
 const jsonText = (value: unknown): string | undefined => {
+  if (value === undefined) return undefined;
   // Serialized already on the way here (the bounded output): written as it was measured.
   const measured = takeJsonText(value);
   if (measured !== undefined) return measured;

@@ -169,6 +169,23 @@ describe('ingest', () => {
     expect(deps.payloads.items.size).toBe(1);
   });
 
+  it('keeps a header named __proto__ as data, and drops the credential headers', async () => {
+    // Prepare
+    const deps = memoryDeps();
+    await addJob(deps);
+    const headers: Record<string, string> = { authorization: 'Bearer t', 'x-kept': 'yes' };
+    Object.defineProperty(headers, '__proto__', { value: 'p', enumerable: true });
+
+    // Act
+    const answer = await ingest(deps, request('{}', headers));
+
+    // Assess
+    const kept = deps.runs.items.get(answer.runId)?.event?.headers ?? {};
+    expect(Object.getPrototypeOf(kept)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(kept, '__proto__')?.value).toBe('p');
+    expect(Object.keys(kept).sort()).toEqual(['__proto__', 'content-type', 'x-kept']);
+  });
+
   it('counts the limit in UTF-8 bytes, not characters', async () => {
     // Prepare: 1000 characters of 2 bytes each; with the event's other ~250 characters, under 1500 characters, over 1500 bytes
     const deps = memoryDeps({ settings: { inlineEventLimitBytes: 1500 } });
