@@ -41,23 +41,13 @@ export const lastKnown = <V>(
   const { maxStaleMs, timeoutMs, maxEntries } = { ...DEFAULTS, ...options };
   const now = options.now ?? Date.now;
   const remembered = new Map<string, { value: V; at: number }>();
+  const cutShort = timeLimit<V>(what, timeoutMs);
   return async (key) => {
     const known = remembered.get(key);
     const fallback = known !== undefined && now() - known.at <= maxStaleMs ? known : undefined;
-    let timer: NodeJS.Timeout | undefined;
     try {
       // Only a lookup that has something to fall back on is cut short; otherwise it takes what it takes.
-      const value = await (fallback === undefined
-        ? read(key)
-        : Promise.race([
-            read(key),
-            new Promise<never>((_, reject) => {
-              timer = setTimeout(
-                () => reject(new ServiceUnavailableError(`${what} did not answer in ${timeoutMs} ms`)),
-                timeoutMs,
-              );
-            }),
-          ]));
+      const value = await (fallback === undefined ? read(key) : cutShort(read(key)));
       remembered.delete(key);
       remembered.set(key, { value, at: now() });
       if (remembered.size > maxEntries) remembered.delete(remembered.keys().next().value as string);
@@ -74,10 +64,58 @@ export const lastKnown = <V>(
         error: errorMessage(e),
       });
       return fallback.value;
-    } finally {
-      clearTimeout(timer);
     }
   };
+};
+
+/**
+ * Settles each lookup handed to it as the lookup does, or with a
+ * ServiceUnavailableError once it has taken `timeoutMs`. One watchdog timer
+ * serves every lookup under way rather than a timer each: a warm ingest asks
+ * for its secret on every request, and arming and clearing a timer per
+ * request cost more than the cached answer itself. The watchdog is armed
+ * when a lookup starts and none is, rejects what is overdue when it fires,
+ * and is armed again only while lookups wait; it is unref'd, so that it
+ * never keeps a process alive by itself.
+ */
+const timeLimit = <V>(what: string, timeoutMs: number): ((lookup: Promise<V>) => Promise<V>) => {
+  const waiting = new Set<{ until: number; reject: (e: Error) => void }>();
+  let watchdog: NodeJS.Timeout | undefined;
+  const arm = (ms: number): void => {
+    watchdog = setTimeout(check, ms);
+    watchdog.unref();
+  };
+  const check = (): void => {
+    watchdog = undefined;
+    const at = Date.now();
+    let next = Infinity;
+    for (const w of waiting) {
+      if (w.until <= at) {
+        waiting.delete(w);
+        w.reject(new ServiceUnavailableError(`${what} did not answer in ${timeoutMs} ms`));
+      } else {
+        next = Math.min(next, w.until);
+      }
+    }
+    if (next !== Infinity) arm(next - at);
+  };
+  return (lookup) =>
+    new Promise<V>((resolve, reject) => {
+      const entry = { until: Date.now() + timeoutMs, reject };
+      waiting.add(entry);
+      if (watchdog === undefined) arm(timeoutMs);
+      lookup.then(
+        (value) => {
+          waiting.delete(entry);
+          resolve(value);
+        },
+        (e: unknown) => {
+          waiting.delete(entry);
+          // eslint-disable-next-line @typescript-eslint/prefer-promise-reject-errors -- the lookup's own reason, passed on unchanged
+          reject(e);
+        },
+      );
+    });
 };
 
 /**

@@ -193,7 +193,13 @@ export const decide = async (
 
   try {
     const created = async (): Promise<void> => {
-      const stored = await storeEvent(deps, job.id, runId, event);
+      const stored = await storeEvent(
+        deps,
+        job.id,
+        runId,
+        event,
+        deps.settings.decisionInlineEventLimitBytes,
+      );
       await deps.runs.create({
         id: runId,
         jobId: job.id,

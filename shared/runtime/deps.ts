@@ -7,15 +7,28 @@ export interface RuntimeSettings {
   maxReceiveCount: number;
   /** First retry back-off in seconds; doubles on every attempt, at most 15 minutes. */
   retryBaseSeconds: number;
-  /** An event whose JSON is larger than this is kept in the payload store, not in the run item. */
+  /**
+   * An async run's event whose JSON is larger than this is kept in the
+   * payload store (S3), not in the run item.
+   */
   inlineEventLimitBytes: number;
+  /** The same for a decision run, whose caller waits on every call: see DEFAULT_SETTINGS. */
+  decisionInlineEventLimitBytes: number;
 }
 
 export const DEFAULT_SETTINGS: RuntimeSettings = {
   maxReceiveCount: 3,
   retryBaseSeconds: 10,
-  // DynamoDB items are at most 400 KB, and the run item also holds the log (≤ 128 KiB).
-  inlineEventLimitBytes: 96 * 1024,
+  // Chosen by cost (`npm run bench`, cost notes): inline, an async run's event is paid on each of
+  // the run item's 3 writes (≈ $1.9 per million deliveries per KiB, with storage ≈ $2.1), while the
+  // S3 claim check costs a PUT and a GET ($5.4 per million): break-even ≈ 2.6 KiB. 4 KiB keeps a
+  // typical 1–2 KiB delivery (its event ≈ 1.5–3 KiB with headers) at 2 writes + 1 send with no S3
+  // round trip on the webhook's answer, and sends everything larger to S3, where each KiB saves.
+  inlineEventLimitBytes: 4 * 1024,
+  // A decision's caller (Check Point, SecureChange) waits for the verdict: an S3 PUT would add its
+  // latency to every larger gate for ≈ $2 per million saved per KiB. Kept inline up to what the
+  // item holds beside its log (DynamoDB items are at most 400 KB; the log ≤ 192 KiB).
+  decisionInlineEventLimitBytes: 96 * 1024,
 };
 
 /** Everything the core needs, as ports: the same core runs in Lambda, `npm start` and tests. */

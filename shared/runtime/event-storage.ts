@@ -4,21 +4,27 @@ import type { Deps } from './deps.ts';
 import { measuredJson, takeJsonText } from './json-text.ts';
 
 /**
- * Keeps an event with its run: inline when small, else in the payload store
- * with only the reference in the run item (claim check).
+ * Keeps an event with its run: inline when its JSON is at most `limitBytes`
+ * (the settings' limit for the run's mode), else in the payload store with
+ * only the reference in the run item (claim check).
  */
 export const storeEvent = async (
-  deps: Pick<Deps, 'payloads' | 'settings'>,
+  deps: Pick<Deps, 'payloads'>,
   jobId: string,
   runId: string,
   event: TriggerEvent,
+  limitBytes: number,
 ): Promise<{ event: TriggerEvent } | { eventRef: string }> => {
   // Measured once; the run store writes this same text (see takeJsonText).
   const json = measuredJson(event) ?? 'null';
-  if (Buffer.byteLength(json) <= deps.settings.inlineEventLimitBytes) return { event };
+  if (fitsIn(json, limitBytes)) return { event };
   takeJsonText(event);
   return { eventRef: await deps.payloads.put(`events/${jobId}/${runId}.json`, json) };
 };
+
+/** Whether `text` is at most `limit` UTF-8 bytes; counted only when its length cannot tell (1–3 bytes a UTF-16 unit). */
+const fitsIn = (text: string, limit: number): boolean =>
+  text.length <= limit && (text.length * 3 <= limit || Buffer.byteLength(text) <= limit);
 
 /** The run's event, loaded from the payload store when it was kept there. */
 export const loadEvent = async (

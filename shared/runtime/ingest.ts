@@ -47,10 +47,17 @@ const SENSITIVE_HEADERS = new Set([
 const keptHeaders = (job: Job, headers: Readonly<Record<string, string>>): Record<string, string> => {
   // The job's own secret header, compared directly: no Set built per request.
   const jobHeader = (job.auth.type === 'hmac' ? job.auth.signatureHeader : job.auth.header).toLowerCase();
-  // fromEntries, not assignment: a header named __proto__ stays data.
-  return Object.fromEntries(
-    Object.entries(headers).filter(([name]) => name !== jobHeader && !SENSITIVE_HEADERS.has(name)),
-  );
+  // One pass, no intermediate arrays: this runs on every delivery.
+  const kept: Record<string, string> = {};
+  for (const name of Object.keys(headers)) {
+    if (name === jobHeader || SENSITIVE_HEADERS.has(name)) continue;
+    const value = headers[name] as string;
+    // A header named __proto__ stays data: plain assignment would set the object's prototype.
+    if (name === '__proto__')
+      Object.defineProperty(kept, name, { value, enumerable: true, writable: true, configurable: true });
+    else kept[name] = value;
+  }
+  return kept;
 };
 
 /**
@@ -110,14 +117,7 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
   const event: TriggerEvent = { ...parsed, headers: keptHeaders(job, parsed.headers) };
   const runId = ulid(now.getTime());
 
-  const base = {
-    id: deliveryId,
-    jobId: job.id,
-    runId,
-    receivedAt,
-    contentType: req.headers['content-type'],
-    bytes,
-  };
+  const base = { id: deliveryId, jobId: job.id, runId, receivedAt };
 
   if (job.mode === 'decision') {
     // No body dedupe for a decision (its caller waits for a fresh verdict), but a signed request is answered once.
@@ -153,7 +153,7 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
       attempt: 0,
       createdAt: receivedAt,
       logs: [],
-      ...(await storeEvent(deps, job.id, runId, event)),
+      ...(await storeEvent(deps, job.id, runId, event, deps.settings.inlineEventLimitBytes)),
     };
     await deps.runs.create(run);
     await deps.queue.send({ runId, jobId: job.id });

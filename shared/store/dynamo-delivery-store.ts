@@ -7,7 +7,7 @@ import type { DeliveryCreateResult, DeliveryStore } from '../ports.ts';
 import type { DynamoStoreOptions } from './dynamo-job-store.ts';
 import { isConditionalCheckFailed, storeError } from './errors.ts';
 import { fromItem } from './item.ts';
-import { addDays, deliveryKey, epochSeconds } from './keys.ts';
+import { DELIVERY_SK_PREFIX, JOB_PK_PREFIX, addDays, deliveryKey, epochSeconds } from './keys.ts';
 
 export interface DynamoDeliveryStoreOptions extends DynamoStoreOptions {
   /** Days a delivery is kept after it was received, at least until its dedupe window ends. */
@@ -15,6 +15,23 @@ export interface DynamoDeliveryStoreOptions extends DynamoStoreOptions {
 }
 
 const MAX_CREATE_ATTEMPTS = 3;
+
+/** A stored delivery: its job and dedupe key read from its keys (`JOB#<jobId>`, `DELIVERY#<dedupeKey>`). */
+const deliveryOf = (item: Record<string, unknown>): Delivery => {
+  const { pk, sk } = item;
+  return fromItem(
+    DeliverySchema,
+    {
+      ...item,
+      jobId: typeof pk === 'string' && pk.startsWith(JOB_PK_PREFIX) ? pk.slice(JOB_PK_PREFIX.length) : pk,
+      dedupeKey:
+        typeof sk === 'string' && sk.startsWith(DELIVERY_SK_PREFIX)
+          ? sk.slice(DELIVERY_SK_PREFIX.length)
+          : sk,
+    },
+    'delivery',
+  );
+};
 
 /**
  * Deliveries as dedupe records: one put-if-absent per (job, dedupe key), which
@@ -38,13 +55,25 @@ export class DynamoDeliveryStore implements DeliveryStore {
     return this.#create(delivery, now, 1);
   }
 
-  /** The stored item: ISO strings order like the instants only in one format, toISOString() (ms, Z). */
+  /**
+   * The stored item, one literal: the job and the dedupe key are in the keys
+   * (read back from there), so it holds 7 attributes, each marshalled on
+   * every accepted delivery. ISO strings order like the instants only in one
+   * format, toISOString() (ms, Z).
+   */
   #item(delivery: Delivery): Record<string, unknown> {
     const dedupeUntil = new Date(delivery.dedupeUntil);
     const retainUntil = addDays(new Date(delivery.receivedAt), this.#retentionDays);
-    const expiresAt = epochSeconds(dedupeUntil > retainUntil ? dedupeUntil : retainUntil);
-    const key = deliveryKey(delivery.jobId, delivery.dedupeKey);
-    return { ...delivery, dedupeUntil: dedupeUntil.toISOString(), ...key, expiresAt };
+    const { pk, sk } = deliveryKey(delivery.jobId, delivery.dedupeKey);
+    return {
+      pk,
+      sk,
+      id: delivery.id,
+      runId: delivery.runId,
+      receivedAt: delivery.receivedAt,
+      dedupeUntil: dedupeUntil.toISOString(),
+      expiresAt: epochSeconds(dedupeUntil > retainUntil ? dedupeUntil : retainUntil),
+    };
   }
 
   async takeOver(delivery: Delivery, previousId: string): Promise<boolean> {
@@ -92,7 +121,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
         if (attempt < MAX_CREATE_ATTEMPTS) return this.#create(delivery, now, attempt + 1);
         throw new Error(`create delivery: ${key.pk} ${key.sk} keeps changing`);
       }
-      return { created: false, existing: fromItem(DeliverySchema, Item, 'delivery') };
+      return { created: false, existing: deliveryOf(Item) };
     } catch (e) {
       throw storeError(e, 'read duplicate delivery');
     }

@@ -61,20 +61,25 @@ const openKindOf = (run: Pick<Run, 'mode' | 'status'>): OpenKind | undefined => 
 };
 
 /**
- * The event and the output are stored as JSON text: their shape is the
- * caller's (a payload may nest deeper than DynamoDB's 32 levels, or hold keys
- * an attribute map cannot), and nothing queries inside them.
+ * The event, the output and the log are stored as JSON text: the event's and
+ * output's shape is the caller's (a payload may nest deeper than DynamoDB's
+ * 32 levels, or hold keys an attribute map cannot), nothing queries inside
+ * any of them, and one string attribute costs the SDK a fraction of what a
+ * list of maps does to marshal and unmarshal (`logsJson`; items written
+ * before it hold a `logs` list, still read). Absent values and an empty log
+ * are left out: no attribute is marshalled for nothing.
  */
 const toItem = (run: Run): Record<string, unknown> => {
-  const { event, output, ...rest } = run;
-  return {
-    ...rest,
-    eventJson: event === undefined ? undefined : (takeJsonText(event) ?? JSON.stringify(event)),
-    outputJson: jsonText(output),
-  };
+  const { event, output, logs, ...item }: Run & Record<string, unknown> = run;
+  if (event !== undefined) item.eventJson = takeJsonText(event) ?? JSON.stringify(event);
+  const outputJson = jsonText(output);
+  if (outputJson !== undefined) item.outputJson = outputJson;
+  if (logs.length > 0) item.logsJson = JSON.stringify(logs);
+  return item;
 };
 
 const jsonText = (value: unknown): string | undefined => {
+  if (value === undefined) return undefined;
   // Serialized already on the way here (the bounded output): written as it was measured.
   const measured = takeJsonText(value);
   if (measured !== undefined) return measured;
@@ -83,16 +88,12 @@ const jsonText = (value: unknown): string | undefined => {
 };
 
 const fromRunItem = (item: Record<string, unknown>): Run => {
-  const { eventJson, outputJson, ...rest } = item;
-  return fromItem(
-    RunSchema,
-    {
-      ...rest,
-      ...(typeof eventJson === 'string' ? { event: JSON.parse(eventJson) as unknown } : {}),
-      ...(typeof outputJson === 'string' ? { output: JSON.parse(outputJson) as unknown } : {}),
-    },
-    'run',
-  );
+  const { eventJson, outputJson, logsJson, ...rest } = item;
+  if (typeof eventJson === 'string') rest.event = JSON.parse(eventJson) as unknown;
+  if (typeof outputJson === 'string') rest.output = JSON.parse(outputJson) as unknown;
+  // The log as one JSON text wins over an older writer's `logs` list.
+  if (typeof logsJson === 'string') rest.logs = JSON.parse(logsJson) as unknown;
+  return fromItem(RunSchema, rest, 'run');
 };
 
 /**
@@ -149,17 +150,15 @@ export class DynamoRunStore implements RunStore {
   async create(run: Run): Promise<void> {
     const expiresAt = epochSeconds(addDays(new Date(run.createdAt), this.#retentionDays));
     const kind = openKindOf(run);
+    const item = toItem(run);
+    if (kind !== undefined) Object.assign(item, openIndexKey(kind, run.id, run.startedAt ?? run.createdAt));
+    Object.assign(item, runKey(run.id), runIndexKey(run.jobId, run.id));
+    item.expiresAt = expiresAt;
     try {
       await this.#ddb.send(
         new PutCommand({
           TableName: this.#table,
-          Item: {
-            ...toItem(run),
-            ...(kind === undefined ? {} : openIndexKey(kind, run.id, run.startedAt ?? run.createdAt)),
-            ...runKey(run.id),
-            ...runIndexKey(run.jobId, run.id),
-            expiresAt,
-          },
+          Item: item,
           ConditionExpression: 'attribute_not_exists(pk)',
         }),
       );
@@ -253,7 +252,7 @@ export class DynamoRunStore implements RunStore {
       error: finish.error,
       outputJson: jsonText(finish.output),
       verdict: finish.verdict,
-      logs: finish.logs,
+      logsJson: JSON.stringify(finish.logs),
       logsTruncated: finish.logsTruncated,
       // Out of the sparse index of open runs.
       gsi2pk: undefined,
@@ -265,7 +264,9 @@ export class DynamoRunStore implements RunStore {
     return this.#transition(runId, retry.attempt, 'release run', {
       status: 'queued',
       error: retry.error,
-      ...(retry.logs === undefined ? {} : { logs: retry.logs, logsTruncated: retry.logsTruncated }),
+      ...(retry.logs === undefined
+        ? {}
+        : { logsJson: JSON.stringify(retry.logs), logsTruncated: retry.logsTruncated }),
       // Queued again: stale by the queued threshold, from where its last start put it (gsi2sk kept).
       gsi2pk: openIndexPk('queued', openShard(runId)),
     });

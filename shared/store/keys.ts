@@ -37,6 +37,7 @@ export interface OpenIndexKey {
   gsi2sk: string;
 }
 
+export const JOB_PK_PREFIX = 'JOB#';
 export const JOB_SK = 'JOB';
 export const JOBS_GSI1PK = 'JOBS';
 export const RUN_SK = 'RUN';
@@ -81,7 +82,7 @@ export const runIndexKey = (jobId: string, runId: string): IndexKey => ({
 export const jobRunsGsi1pk = (jobId: string): string => `JOB#${jobId}`;
 
 export const deliveryKey = (jobId: string, dedupeKey: string): TableKey => ({
-  pk: `JOB#${jobId}`,
+  pk: `${JOB_PK_PREFIX}${jobId}`,
   sk: `${DELIVERY_SK_PREFIX}${dedupeKey}`,
 });
 

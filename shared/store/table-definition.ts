@@ -8,7 +8,7 @@ export const GSI2_NAME = 'gsi2';
 /**
  * A run's summary as a history page shows it (`RunSummary`, shared/model/run.ts):
  * everything but its event, output and log, which stay on the item (`eventJson`,
- * `outputJson`, `logs`: up to ~290 KiB together, against a few hundred bytes here).
+ * `outputJson`, `logsJson`: up to ~290 KiB together, against a few hundred bytes here).
  */
 export const GSI1_RUN_ATTRIBUTES = [
   'id',

@@ -58,8 +58,6 @@ export const makeDelivery = (
   dedupeKey,
   receivedAt: at(seconds).toISOString(),
   dedupeUntil: at(seconds + windowSeconds).toISOString(),
-  contentType: 'application/json',
-  bytes: 42,
 });
 
 /**

@@ -16,6 +16,24 @@ describe('DynamoDeliveryStore', () => {
     store = new DynamoDeliveryStore({ client: res.clients.ddb, tableName: res.tableName, retentionDays: 7 });
   });
 
+  it('stores only what dedupe reads, and reads the job and the key back from the item’s keys', async () => {
+    // Prepare
+    const first = makeDelivery('d1', 'slim-key', 0, 600, 'slim-job');
+    await store.create(first, at(0));
+
+    // Act
+    const { Item } = await res.clients.ddb.send(
+      new GetCommand({ TableName: res.tableName, Key: { pk: 'JOB#slim-job', sk: 'DELIVERY#slim-key' } }),
+    );
+    const repeat = await store.create(makeDelivery('d2', 'slim-key', 1, 600, 'slim-job'), at(1));
+
+    // Assess
+    expect(Object.keys(Item ?? {}).sort()).toEqual(
+      ['pk', 'sk', 'id', 'runId', 'receivedAt', 'dedupeUntil', 'expiresAt'].sort(),
+    );
+    expect(repeat).toEqual({ created: false, existing: first });
+  });
+
   it('expires the item at the later of the dedupe window and the retention', async () => {
     // Prepare
     const short = makeDelivery('d9', 'ttl-short', 0, 60);

@@ -1,4 +1,4 @@
-import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { openShard } from '../../shared/store/keys.ts';
@@ -73,6 +73,84 @@ describe('DynamoRunStore', () => {
     });
   });
 
+  describe('log', () => {
+    const rawItem = async (runId: string) =>
+      (
+        await res.clients.ddb.send(
+          new GetCommand({ TableName: res.tableName, Key: { pk: `RUN#${runId}`, sk: 'RUN' } }),
+        )
+      ).Item;
+
+    it('writes no attribute for an empty log, and the log as one JSON text when there is one', async () => {
+      // Prepare
+      const run = makeRun('log-job');
+      await store.create(run);
+      const created = await rawItem(run.id);
+      await store.start(run.id, { startedAt: iso(1000), staleBefore: iso(1000) });
+
+      // Act
+      await store.finish(run.id, finishOf(1, { logs: [line('one'), line('two', 'WARN')] }));
+
+      // Assess
+      expect(Object.keys(created ?? {}).sort()).toEqual(
+        [
+          'pk',
+          'sk',
+          'gsi1pk',
+          'gsi1sk',
+          'gsi2pk',
+          'gsi2sk',
+          'id',
+          'jobId',
+          'source',
+          'trigger',
+          'mode',
+          'status',
+          'attempt',
+          'createdAt',
+          'expiresAt',
+        ].sort(),
+      );
+      const finished = await rawItem(run.id);
+      expect(finished?.logs).toBeUndefined();
+      expect(JSON.parse(String(finished?.logsJson))).toEqual([line('one'), line('two', 'WARN')]);
+      expect((await store.get(run.id))?.logs).toEqual([line('one'), line('two', 'WARN')]);
+    });
+
+    it('reads the `logs` list of a run written before logsJson, and a later write’s logsJson over it', async () => {
+      // Prepare: an item as the previous writer left it (the log as a list of maps)
+      const run = makeRun('old-log-job', { status: 'running', attempt: 1, startedAt: iso(1000) });
+      await res.clients.ddb.send(
+        new PutCommand({
+          TableName: res.tableName,
+          Item: {
+            pk: `RUN#${run.id}`,
+            sk: 'RUN',
+            id: run.id,
+            jobId: run.jobId,
+            source: run.source,
+            trigger: run.trigger,
+            mode: run.mode,
+            status: run.status,
+            attempt: run.attempt,
+            createdAt: run.createdAt,
+            startedAt: run.startedAt,
+            logs: [line('before the upgrade')],
+          },
+        }),
+      );
+
+      // Act
+      const before = await store.get(run.id);
+      await store.finish(run.id, finishOf(1, { logs: [line('before the upgrade'), line('after')] }));
+      const after = await store.get(run.id);
+
+      // Assess
+      expect(before?.logs).toEqual([line('before the upgrade')]);
+      expect(after?.logs).toEqual([line('before the upgrade'), line('after')]);
+    });
+  });
+
   describe('history index (gsi1)', () => {
     it('holds a run’s summary only: no event, output or log is copied to the index', async () => {
       // Prepare
@@ -108,12 +186,12 @@ describe('DynamoRunStore', () => {
       // Assess
       expect(Item).toHaveProperty('eventJson');
       expect(Item).toHaveProperty('outputJson');
-      expect(Item).toHaveProperty('logs');
+      expect(Item).toHaveProperty('logsJson');
       expect(Items).toHaveLength(1);
       expect(Items?.[0]).toMatchObject({ id: run.id, status: 'succeeded', message: 'done' });
       expect(Object.keys(Items?.[0] ?? {}).sort()).toEqual(
         Object.keys(Item ?? {})
-          .filter((name) => !['eventJson', 'outputJson', 'logs', 'expiresAt'].includes(name))
+          .filter((name) => !['eventJson', 'outputJson', 'logsJson', 'expiresAt'].includes(name))
           .sort(),
       );
     });

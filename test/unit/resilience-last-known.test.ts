@@ -78,6 +78,47 @@ describe('lastKnown', () => {
     expect(settled).toBe(false);
   });
 
+  it('cuts each hanging lookup short at its own deadline, however they overlap', async () => {
+    // Prepare
+    vi.useFakeTimers();
+    const { state, read } = controllable();
+    const get = lastKnown('test store', read, { timeoutMs: 500 });
+    expect(await get('a')).toBe('a=v1');
+    expect(await get('b')).toBe('b=v1');
+    state.mode = 'hang';
+    const settled: string[] = [];
+
+    // Act: b starts hanging 300 ms after a
+    void get('a').then((v) => settled.push(v));
+    await vi.advanceTimersByTimeAsync(300);
+    void get('b').then((v) => settled.push(v));
+    await vi.advanceTimersByTimeAsync(200);
+    const atA = [...settled];
+    await vi.advanceTimersByTimeAsync(299);
+    const beforeB = [...settled];
+    await vi.advanceTimersByTimeAsync(1);
+
+    // Assess
+    expect(atA).toEqual(['a=v1']);
+    expect(beforeB).toEqual(['a=v1']);
+    expect(settled).toEqual(['a=v1', 'b=v1']);
+  });
+
+  it('arms no timer per lookup: one watchdog serves the lookups of a warm function', async () => {
+    // Prepare
+    vi.useFakeTimers();
+    const { read } = controllable();
+    const get = lastKnown('test store', read, { timeoutMs: 500 });
+    await get('a');
+    const timers = vi.spyOn(globalThis, 'setTimeout');
+
+    // Act: ten lookups with a fallback, each answered at once
+    for (let i = 0; i < 10; i++) await get('a');
+
+    // Assess
+    expect(timers.mock.calls.length).toBeLessThanOrEqual(1);
+  });
+
   it('forgets the oldest entries beyond maxEntries', async () => {
     const { state, read } = controllable();
     const get = lastKnown('test store', read, { maxEntries: 2 });

@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ValidationError } from '../../shared/errors.ts';
 import type { Job, JobInput } from '../../shared/model/index.ts';
 import { JobSchema } from '../../shared/model/index.ts';
+import { DEFAULT_SETTINGS } from '../../shared/runtime/deps.ts';
 import type { IngestAnswer } from '../../shared/runtime/ingest.ts';
 import { ingest } from '../../shared/runtime/ingest.ts';
 import { platformLogger } from '../../shared/runtime/platform-logger.ts';
@@ -276,8 +277,28 @@ describe('a decision whose bookkeeping fails still answers onError within its de
     },
   );
 
+  it('keeps a decision’s event inline above the async limit: no S3 call on the verdict’s path', async () => {
+    // Prepare: a publish padded past the async runs' inline limit
+    const deps = await setup(exampleJob());
+    const body = JSON.stringify({
+      ...violation(),
+      padding: 'p'.repeat(2 * DEFAULT_SETTINGS.inlineEventLimitBytes),
+    });
+
+    // Act
+    const answer = await post(deps, 'checkpoint-before-publish', body);
+
+    // Assess
+    expect(answer.kind).toBe('verdict');
+    expect(deps.payloads.items.size).toBe(0);
+    expect(deps.runs.items.get(answer.runId)?.event).toBeDefined();
+  });
+
   it('answers onError when the payload store fails for a large event', async () => {
-    const deps = memoryDeps({ secrets: { checkpoint: [SECRET] }, settings: { inlineEventLimitBytes: 10 } });
+    const deps = memoryDeps({
+      secrets: { checkpoint: [SECRET] },
+      settings: { decisionInlineEventLimitBytes: 10 },
+    });
     await deps.jobs.put(exampleJob());
     deps.payloads.failPut = true;
     vi.spyOn(platformLogger, 'error').mockImplementation(() => undefined);

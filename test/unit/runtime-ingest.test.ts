@@ -10,6 +10,7 @@ import {
 } from '../../shared/errors.ts';
 import type { JobInput } from '../../shared/model/index.ts';
 import { JobSchema } from '../../shared/model/index.ts';
+import { DEFAULT_SETTINGS } from '../../shared/runtime/deps.ts';
 import { dedupeKeyOf, ingest } from '../../shared/runtime/ingest.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
@@ -148,6 +149,53 @@ describe('ingest', () => {
     expect(run?.event).toBeUndefined();
     expect(run?.eventRef).toBe(`mem://events/demo/${answer.runId}.json`);
     expect(deps.payloads.items.size).toBe(1);
+  });
+
+  it('keeps a typical delivery’s event inline and a larger one in the payload store, by the default limit', async () => {
+    // Prepare: the defaults (4 KiB for async runs); the event adds the kept headers to the payload
+    const deps = memoryDeps();
+    await addJob(deps);
+    const under = JSON.stringify({ note: 'x'.repeat(2 * 1024) });
+    const over = JSON.stringify({ note: 'x'.repeat(4 * 1024) });
+
+    // Act
+    const small = await ingest(deps, request(under));
+    const large = await ingest(deps, request(over));
+
+    // Assess
+    expect(DEFAULT_SETTINGS.inlineEventLimitBytes).toBe(4 * 1024);
+    expect(deps.runs.items.get(small.runId)?.event?.payload).toEqual(JSON.parse(under));
+    expect(deps.runs.items.get(large.runId)?.eventRef).toBe(`mem://events/demo/${large.runId}.json`);
+    expect(deps.payloads.items.size).toBe(1);
+  });
+
+  it('keeps a header named __proto__ as data, and drops the credential headers', async () => {
+    // Prepare
+    const deps = memoryDeps();
+    await addJob(deps);
+    const headers: Record<string, string> = { authorization: 'Bearer t', 'x-kept': 'yes' };
+    Object.defineProperty(headers, '__proto__', { value: 'p', enumerable: true });
+
+    // Act
+    const answer = await ingest(deps, request('{}', headers));
+
+    // Assess
+    const kept = deps.runs.items.get(answer.runId)?.event?.headers ?? {};
+    expect(Object.getPrototypeOf(kept)).toBe(Object.prototype);
+    expect(Object.getOwnPropertyDescriptor(kept, '__proto__')?.value).toBe('p');
+    expect(Object.keys(kept).sort()).toEqual(['__proto__', 'content-type', 'x-kept']);
+  });
+
+  it('counts the limit in UTF-8 bytes, not characters', async () => {
+    // Prepare: 1000 characters of 2 bytes each; with the event's other ~250 characters, under 1500 characters, over 1500 bytes
+    const deps = memoryDeps({ settings: { inlineEventLimitBytes: 1500 } });
+    await addJob(deps);
+
+    // Act
+    const answer = await ingest(deps, request(JSON.stringify({ t: 'é'.repeat(1000) })));
+
+    // Assess
+    expect(deps.runs.items.get(answer.runId)?.eventRef).toBeDefined();
   });
 
   it('frees the dedupe key and records the run failed when the queue refuses, answering 503', async () => {
