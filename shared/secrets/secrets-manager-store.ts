@@ -10,6 +10,8 @@ import { clip } from '../sdk/text.ts';
 
 export { DEFAULT_SECRET_PREFIX };
 const DEFAULT_MAX_AGE_SECONDS = 60;
+/** Secrets remembered at most (oldest forgotten first): jobs name a handful. */
+const MAX_CACHED_SECRETS = 1000;
 
 type Stage = 'AWSCURRENT' | 'AWSPREVIOUS';
 
@@ -66,6 +68,11 @@ export class SecretsManagerStore implements SecretStore {
   readonly #providers: Record<Stage, SecretsProvider>;
   readonly #prefix: string;
   readonly #maxAge: number;
+  /**
+   * Both versions of each secret read less than `maxAge` ago: the one cache (Powertools is asked
+   * with `forceFetch`), so a warm request costs one map lookup, not two provider reads.
+   */
+  readonly #versions = new Map<string, { values: string[]; until: number }>();
   /** Absences are not cached by Powertools; without this every request would ask again. */
   readonly #absentUntil = new Map<string, number>();
   /** Why each unreadable secret was last reported: one WARN per secret and reason, not one per request. */
@@ -85,13 +92,30 @@ export class SecretsManagerStore implements SecretStore {
   }
 
   async getVersions(name: string): Promise<string[]> {
+    const known = this.#versions.get(name);
+    if (known !== undefined) {
+      if (known.until > Date.now()) return known.values;
+      this.#versions.delete(name);
+    }
+    // Valid `maxAge` from when the read began: never longer than that after Secrets Manager said it.
+    const until = Date.now() + this.#maxAge * 1000;
     const secretId = `${this.#prefix}${name}`;
     const [current, previous] = await Promise.all([
       this.#read(secretId, 'AWSCURRENT'),
       this.#read(secretId, 'AWSPREVIOUS'),
     ]);
-    if (current === undefined) return [];
-    return previous === undefined || previous === current ? [current] : [current, previous];
+    const values =
+      current === undefined
+        ? []
+        : previous === undefined || previous === current
+          ? [current]
+          : [current, previous];
+    if (this.#maxAge > 0 && values.length > 0) {
+      this.#versions.set(name, { values, until });
+      if (this.#versions.size > MAX_CACHED_SECRETS)
+        this.#versions.delete(this.#versions.keys().next().value as string);
+    }
+    return values;
   }
 
   async #read(secretId: string, stage: Stage): Promise<string | undefined> {
@@ -103,7 +127,7 @@ export class SecretsManagerStore implements SecretStore {
     }
     try {
       const value = await this.#providers[stage].get(secretId, {
-        maxAge: this.#maxAge,
+        forceFetch: true,
         throwOnMissing: true,
         sdkOptions: { VersionStage: stage },
       });

@@ -136,6 +136,30 @@ describe('SecretsManagerStore', () => {
     expect(calls()).toHaveLength(4);
   });
 
+  it('never serves a value longer than maxAge after Secrets Manager gave it, however often it is asked', async () => {
+    // Prepare
+    vi.useFakeTimers({ toFake: ['Date'] });
+    vi.setSystemTime(new Date('2026-11-22T10:00:00Z'));
+    sm.on(GetSecretValueCommand, { SecretId: 'triggerhub/demo', VersionStage: 'AWSCURRENT' }).resolves({
+      SecretString: 'old',
+    });
+    const store = new SecretsManagerStore({ client, maxAge: 60 });
+    await store.getVersions('demo');
+    sm.on(GetSecretValueCommand, { SecretId: 'triggerhub/demo', VersionStage: 'AWSCURRENT' }).resolves({
+      SecretString: 'revoked-and-replaced',
+    });
+
+    // Act
+    vi.setSystemTime(new Date('2026-11-22T10:00:59Z'));
+    const late = await store.getVersions('demo');
+    vi.setSystemTime(new Date('2026-11-22T10:01:00.001Z'));
+    const expired = await store.getVersions('demo');
+
+    // Assess
+    expect(late).toEqual(['old']);
+    expect(expired).toEqual(['revoked-and-replaced']);
+  });
+
   it('reads every time with maxAge 0', async () => {
     // Prepare
     sm.on(GetSecretValueCommand, { SecretId: 'triggerhub/demo', VersionStage: 'AWSCURRENT' }).resolves({
