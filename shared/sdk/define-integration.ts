@@ -58,7 +58,10 @@ const manifestRules = (
     ctx.addIssue({ code: 'custom', path: ['entryPoints'], message: 'implement run, decide or both' });
   }
 };
-const CheckedManifestSchema = IntegrationManifestSchema.check(superRefine(manifestRules));
+// Built on the first parse, like the model's lazy() schemas: not at module evaluation.
+let checkedSchema: typeof IntegrationManifestSchema | undefined;
+const checkedManifestSchema = (): typeof IntegrationManifestSchema =>
+  (checkedSchema ??= IntegrationManifestSchema.check(superRefine(manifestRules)));
 
 const deepFreeze = <T>(value: T): T => {
   if (typeof value === 'object' && value !== null) {
@@ -78,7 +81,7 @@ const deepFreeze = <T>(value: T): T => {
  * ```
  */
 export const parseManifest = (value: unknown): IntegrationManifest => {
-  const parsed = CheckedManifestSchema.safeParse(value);
+  const parsed = checkedManifestSchema().safeParse(value);
   if (!parsed.success) {
     const id = object({ id: string() }).safeParse(value);
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'manifest'}: ${i.message}`);
