@@ -44,6 +44,10 @@ export const createDeps = (
     tableName: config.TRIGGERHUB_TABLE,
     retentionDays: config.TRIGGERHUB_RETENTION_DAYS,
   };
+  const registry = integrationRegistry(options.integrations);
+  // A Lambda's registry checks its manifests on first use; this process checks them now,
+  // so that a bad or duplicate integration stops `npm start` before it serves anything.
+  registry.list();
   return {
     // A warm function keeps answering the jobs it has seen while the table or Secrets Manager is down.
     jobs: withLastKnownJobs(new DynamoJobStore(table)),
@@ -58,7 +62,7 @@ export const createDeps = (
         ? jobSecrets(config, { requestHandler: options.requestHandler })
         : withLastKnownSecrets(options.secrets),
     clock: systemClock,
-    registry: integrationRegistry(options.integrations),
+    registry,
     settings: runtimeSettings(config),
   };
 };

@@ -17,7 +17,35 @@ export interface LambdaEntry {
   readonly entry: string;
   /** The services the function calls: its bundle must contain these clients and no other. */
   readonly calls: readonly SdkService[];
+  /**
+   * The commands the function's code imports, by service (DynamoDB's from
+   * the document client, `@aws-sdk/lib-dynamodb`): the SDK work any
+   * implementation of the function needs, which its SDK-only baseline
+   * imports too. Exactly what the bundle imports (checked against esbuild's
+   * metafile, test/unit/lambda-import-graph.test.ts), so it cannot be padded.
+   */
+  readonly sends: Readonly<Partial<Record<SdkService, readonly string[]>>>;
 }
+
+/**
+ * The document-client commands of the three stores (shared/store/*), which
+ * every function imports whole, and of the run queue (shared/queue): a class
+ * brings the commands of all its methods, so a function imports some it
+ * never sends (ingest: Scan, ChangeMessageVisibility).
+ */
+const STORE_COMMANDS = [
+  'DeleteCommand',
+  'GetCommand',
+  'PutCommand',
+  'QueryCommand',
+  'ScanCommand',
+  'UpdateCommand',
+] as const;
+const QUEUE_COMMANDS = [
+  'ChangeMessageVisibilityCommand',
+  'SendMessageBatchCommand',
+  'SendMessageCommand',
+] as const;
 
 /**
  * Which AWS services each Lambda function calls: the one list the cold-start
@@ -28,10 +56,32 @@ export interface LambdaEntry {
  * sweeper reads the table and requeues runs.
  */
 export const LAMBDA_ENTRIES = {
-  ingest: { entry: 'functions/ingest/index.ts', calls: ['dynamodb', 'sqs', 's3', 'secretsManager'] },
-  worker: { entry: 'functions/worker/index.ts', calls: ['dynamodb', 'sqs', 's3', 'secretsManager'] },
-  admin: { entry: 'functions/admin/index.ts', calls: ['dynamodb'] },
-  sweeper: { entry: 'functions/sweeper/index.ts', calls: ['dynamodb', 'sqs'] },
+  ingest: {
+    entry: 'functions/ingest/index.ts',
+    calls: ['dynamodb', 'sqs', 's3', 'secretsManager'],
+    sends: {
+      dynamodb: STORE_COMMANDS,
+      sqs: QUEUE_COMMANDS,
+      s3: ['GetObjectCommand', 'PutObjectCommand'],
+      secretsManager: ['GetSecretValueCommand'],
+    },
+  },
+  worker: {
+    entry: 'functions/worker/index.ts',
+    calls: ['dynamodb', 'sqs', 's3', 'secretsManager'],
+    sends: {
+      dynamodb: STORE_COMMANDS,
+      sqs: QUEUE_COMMANDS,
+      s3: ['GetObjectCommand', 'PutObjectCommand'],
+      secretsManager: ['GetSecretValueCommand'],
+    },
+  },
+  admin: { entry: 'functions/admin/index.ts', calls: ['dynamodb'], sends: { dynamodb: STORE_COMMANDS } },
+  sweeper: {
+    entry: 'functions/sweeper/index.ts',
+    calls: ['dynamodb', 'sqs'],
+    sends: { dynamodb: STORE_COMMANDS, sqs: QUEUE_COMMANDS },
+  },
 } as const satisfies Record<string, LambdaEntry>;
 
 export type LambdaName = keyof typeof LAMBDA_ENTRIES;
@@ -59,3 +109,85 @@ export const sdkClientPackagesIn = (metafile: { inputs: Record<string, unknown> 
 /** The client packages a function's bundle must contain: exactly those of the services it calls. */
 export const expectedClientPackages = (calls: readonly SdkService[]): string[] =>
   calls.flatMap((s) => [...SDK_CLIENT_PACKAGES[s]]).sort();
+
+/** The package a service's commands are imported from: DynamoDB's through the document client. */
+const COMMAND_PACKAGE: Record<SdkService, string> = {
+  dynamodb: '@aws-sdk/lib-dynamodb',
+  sqs: '@aws-sdk/client-sqs',
+  s3: '@aws-sdk/client-s3',
+  secretsManager: '@aws-sdk/client-secrets-manager',
+};
+
+/** What each service's baseline constructs: the client the way shared/aws/*-client.ts does. */
+const BASELINE_CLIENT: Record<SdkService, { imports: string[]; construct: string }> = {
+  dynamodb: {
+    imports: [
+      'DynamoDBClient from @aws-sdk/client-dynamodb',
+      'DynamoDBDocumentClient from @aws-sdk/lib-dynamodb',
+    ],
+    construct:
+      'DynamoDBDocumentClient.from(new DynamoDBClient({ region }), { marshallOptions: { removeUndefinedValues: true } })',
+  },
+  sqs: { imports: ['SQSClient from @aws-sdk/client-sqs'], construct: 'new SQSClient({ region })' },
+  s3: { imports: ['S3Client from @aws-sdk/client-s3'], construct: 'new S3Client({ region })' },
+  secretsManager: {
+    imports: ['SecretsManagerClient from @aws-sdk/client-secrets-manager'],
+    construct: 'new SecretsManagerClient({ region })',
+  },
+};
+
+/**
+ * The source of a function's SDK-only baseline: "the same SDK, the same
+ * required work". It constructs the clients the function calls at module
+ * scope and imports and references (never sends) the commands it imports,
+ * so the SDK code any implementation needs for those calls (command classes,
+ * their serde, the document client's marshalling, S3's checksums for
+ * PutObject) counts on both sides; its handler does nothing else.
+ */
+export const baselineSource = ({ calls, sends }: LambdaEntry): string => {
+  const imports = new Map<string, string[]>();
+  const add = (pkg: string, name: string): void => {
+    imports.set(pkg, [...(imports.get(pkg) ?? []), name]);
+  };
+  for (const s of calls) {
+    for (const spec of BASELINE_CLIENT[s].imports) {
+      const [name = '', pkg = ''] = spec.split(' from ');
+      add(pkg, name);
+    }
+  }
+  const commands = calls.flatMap((s) => sends[s] ?? []);
+  for (const s of calls) for (const c of sends[s] ?? []) add(COMMAND_PACKAGE[s], c);
+  return [
+    ...[...imports].map(([pkg, names]) => `import { ${names.join(', ')} } from '${pkg}';`),
+    '',
+    "const region = process.env.AWS_REGION ?? 'us-east-1';",
+    `const clients = [${calls.map((s) => BASELINE_CLIENT[s].construct).join(', ')}];`,
+    `const commands = [${commands.join(', ')}];`,
+    '',
+    'export const handler = async () => ({ statusCode: 200, body: String(clients.length + commands.length) });',
+    '',
+  ].join('\n');
+};
+
+/**
+ * The SDK command modules whose code is in a bundle (`<package>/<Name>Command`),
+ * from esbuild's metafile: after tree-shaking, so a command imported and
+ * dropped does not count. Includes those the SDK reaches by itself (the
+ * document client's low-level commands, DescribeEndpoints, S3 CreateSession),
+ * which a baseline built from the same list reaches too.
+ */
+export const sdkCommandsIn = (metafile: {
+  outputs: Record<string, { inputs: Record<string, { bytesInOutput: number }> }>;
+}): string[] => {
+  const found = new Set<string>();
+  for (const output of Object.values(metafile.outputs)) {
+    for (const [input, { bytesInOutput }] of Object.entries(output.inputs)) {
+      const pkg = packageOfInput(input);
+      const command = /\/commands\/(\w+Command)\.js$/.exec(input)?.[1];
+      if (bytesInOutput > 0 && pkg !== undefined && ALL_CLIENT_PACKAGES.has(pkg) && command !== undefined) {
+        found.add(`${pkg}/${command}`);
+      }
+    }
+  }
+  return [...found].sort();
+};

@@ -58,7 +58,10 @@ const manifestRules = (
     ctx.addIssue({ code: 'custom', path: ['entryPoints'], message: 'implement run, decide or both' });
   }
 };
-const CheckedManifestSchema = IntegrationManifestSchema.check(superRefine(manifestRules));
+// Built on the first parse, like the model's lazy() schemas: not at module evaluation.
+let checkedSchema: typeof IntegrationManifestSchema | undefined;
+const checkedManifestSchema = (): typeof IntegrationManifestSchema =>
+  (checkedSchema ??= IntegrationManifestSchema.check(superRefine(manifestRules)));
 
 const deepFreeze = <T>(value: T): T => {
   if (typeof value === 'object' && value !== null) {
@@ -78,7 +81,7 @@ const deepFreeze = <T>(value: T): T => {
  * ```
  */
 export const parseManifest = (value: unknown): IntegrationManifest => {
-  const parsed = CheckedManifestSchema.safeParse(value);
+  const parsed = checkedManifestSchema().safeParse(value);
   if (!parsed.success) {
     const id = object({ id: string() }).safeParse(value);
     const problems = parsed.error.issues.map((i) => `${i.path.join('.') || 'manifest'}: ${i.message}`);
@@ -143,9 +146,13 @@ const invalidResult = (id: string, entry: string, error: core.$ZodError): Perman
 /**
  * Defines an integration from one description: the parameter specs give the
  * type of `ctx.params`, the validation of job parameters, and the manifest
- * operators see (`GET /admin/integrations`). The manifest is checked here, at
- * definition time: a bad one (a choice default not among the choices, no entry
- * point…) throws a ValidationError. Results are checked when the entry points
+ * operators see (`GET /admin/integrations`). The manifest is checked when it
+ * is first read, once: a bad one (a choice default not among the choices, no
+ * entry point…) throws a ValidationError there, which the registry's first
+ * `get`/`list` does (and `npm start` at startup). Not at definition: the
+ * built-in integrations are defined when a function's bundle is evaluated,
+ * and checking their manifests with zod was the largest piece of our own
+ * work in every cold start. Results are checked when the entry points
  * return: a wrong shape throws a PermanentError.
  *
  * @example
@@ -175,31 +182,39 @@ export const defineIntegration = <const P extends Record<string, ParameterSpec>>
   const entryPoints: IntegrationManifest['entryPoints'] = [];
   if (def.run) entryPoints.push('run');
   if (def.decide) entryPoints.push('decide');
-  const manifest = parseManifest({
-    id: def.id,
-    name: def.name,
-    version: def.version,
-    description: def.description,
-    parameters: def.parameters,
-    entryPoints,
-  });
+  let manifest: IntegrationManifest | undefined;
+  const manifestOf = (): IntegrationManifest =>
+    (manifest ??= parseManifest({
+      id: def.id,
+      name: def.name,
+      version: def.version,
+      description: def.description,
+      parameters: def.parameters,
+      entryPoints,
+    }));
 
   // Wrapped so the runtime can call them unbound and always gets a promise of a checked result.
   const run = def.run
     ? async (ctx: RunContext<ParamsOf<P>>): Promise<RunResult> => {
         const result = (await def.run?.(ctx)) ?? {};
         const parsed = RunResultSchema.safeParse(result);
-        if (!parsed.success) throw invalidResult(manifest.id, 'run', parsed.error);
+        if (!parsed.success) throw invalidResult(manifestOf().id, 'run', parsed.error);
         return parsed.data;
       }
     : undefined;
   const decide = def.decide
     ? async (ctx: RunContext<ParamsOf<P>>): Promise<DecideResult> => {
         const parsed = DecideResultSchema.safeParse(await def.decide?.(ctx));
-        if (!parsed.success) throw invalidResult(manifest.id, 'decide', parsed.error);
+        if (!parsed.success) throw invalidResult(manifestOf().id, 'decide', parsed.error);
         return parsed.data;
       }
     : undefined;
 
-  return Object.freeze({ manifest, ...(run && { run }), ...(decide && { decide }) });
+  return Object.freeze({
+    get manifest(): IntegrationManifest {
+      return manifestOf();
+    },
+    ...(run && { run }),
+    ...(decide && { decide }),
+  });
 };

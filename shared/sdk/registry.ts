@@ -18,9 +18,13 @@ export interface IntegrationRegistry {
 }
 
 /**
- * A registry over the given integrations. Two with the same id throw a
- * ConflictError (`duplicate_integration`) here, at startup, rather than one
- * silently shadowing the other.
+ * A registry over the given integrations. Built on its first `get` or
+ * `list`, once: that reads (and so validates, see defineIntegration) every
+ * manifest, and two integrations with the same id throw a ConflictError
+ * (`duplicate_integration`) rather than one silently shadowing the other.
+ * Until it succeeds, every call throws the same error. Deferred so that a
+ * Lambda's module evaluation does no zod work; `npm start` and the tests
+ * call `list()` at startup, where a bad integration must fail loudly.
  *
  * @example
  * ```ts
@@ -29,16 +33,23 @@ export interface IntegrationRegistry {
  * ```
  */
 export const createRegistry = (integrations: readonly AnyIntegration[]): IntegrationRegistry => {
-  const byId = new Map<string, AnyIntegration>();
-  for (const integration of integrations) {
-    const { id } = integration.manifest;
-    if (byId.has(id)) {
-      throw new ConflictError(`integration id "${id}" is registered twice`, 'duplicate_integration');
+  const given = [...integrations];
+  let built: Map<string, AnyIntegration> | undefined;
+  const byId = (): Map<string, AnyIntegration> => {
+    if (built !== undefined) return built;
+    const index = new Map<string, AnyIntegration>();
+    for (const integration of given) {
+      const { id } = integration.manifest;
+      if (index.has(id)) {
+        throw new ConflictError(`integration id "${id}" is registered twice`, 'duplicate_integration');
+      }
+      index.set(id, integration);
     }
-    byId.set(id, integration);
-  }
+    built = index;
+    return index;
+  };
   return {
-    get: (id) => byId.get(id),
-    list: () => [...byId.values()].map((i) => i.manifest),
+    get: (id) => byId().get(id),
+    list: () => [...byId().values()].map((i) => i.manifest),
   };
 };

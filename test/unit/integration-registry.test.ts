@@ -52,12 +52,49 @@ describe('createRegistry', () => {
     expect(registry.get('toString')).toBeUndefined();
   });
 
-  it('throws on a duplicate id', () => {
+  it('throws on a duplicate id at its first get or list, and at every one after', () => {
     // Act
-    const create = () => createRegistry([logEvent, custom, logEvent]);
+    const registry = createRegistry([logEvent, custom, logEvent]);
 
     // Assess
-    expect(create).toThrow(ConflictError);
-    expect(create).toThrow('integration id "log-event" is registered twice');
+    expect(() => registry.list()).toThrow(ConflictError);
+    expect(() => registry.get('custom')).toThrow('integration id "log-event" is registered twice');
+    expect(() => registry.list()).toThrow('integration id "log-event" is registered twice');
+  });
+
+  it('reads no manifest until its first use, then validates every one, once', () => {
+    // Prepare: an integration whose manifest is read through a counting getter
+    let reads = 0;
+    const counted = {
+      ...custom,
+      get manifest() {
+        reads++;
+        return custom.manifest;
+      },
+    };
+    const bad = defineIntegration({
+      id: 'bad-choice',
+      name: 'Bad',
+      version: '1.0.0',
+      description: '',
+      parameters: { project: { type: 'choice', choices: ['A', 'B'], default: 'C' } },
+      run: () => ({}),
+    });
+
+    // Act
+    const registry = createRegistry([logEvent, counted]);
+    const withBad = createRegistry([logEvent, bad]);
+    const readsAtCreation = reads;
+    registry.get('log-event');
+    registry.get('custom');
+    const readsAfterGets = reads;
+
+    // Assess: nothing at creation (module evaluation), the whole index at the first get
+    expect(readsAtCreation).toBe(0);
+    expect(readsAfterGets).toBe(1);
+    // a bad manifest fails the first use, whichever integration it asks for
+    expect(() => withBad.get('log-event')).toThrow(
+      'integration "bad-choice": invalid manifest: parameters.project.default: must be one of A, B',
+    );
   });
 });

@@ -2,11 +2,14 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
+import type { BuildOptions } from 'esbuild';
 import {
   LAMBDA_ENTRIES,
   SDK_CLIENT_PACKAGES,
+  baselineSource,
   expectedClientPackages,
   sdkClientPackagesIn,
+  sdkCommandsIn,
 } from '../../functions/sdk-clients.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -16,9 +19,14 @@ const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
  * as the stack builds it (ESM, `module,main`, SDK bundled) but neither
  * minified nor written: well under a second per entry.
  */
-const importGraphOf = async (entry: string) => {
+const importGraphOf = async (entry: string | { source: string }) => {
+  const input: BuildOptions =
+    typeof entry === 'string'
+      ? { entryPoints: [join(REPO_ROOT, entry)] }
+      : { stdin: { contents: entry.source, resolveDir: REPO_ROOT, loader: 'ts' } };
   const result = await build({
-    entryPoints: [join(REPO_ROOT, entry)],
+    ...input,
+    outfile: join(REPO_ROOT, 'out.mjs'),
     bundle: true,
     platform: 'node',
     format: 'esm',
@@ -50,5 +58,28 @@ describe('Lambda entries import only the SDK clients their function calls', () =
       '@aws-sdk/client-sqs',
       '@aws-sdk/lib-dynamodb',
     ]);
+  });
+});
+
+// The cold-start bench compares each function with a bundle of the same clients and the same
+// commands (bench/cold-start.ts); these pin that list to what the bundle really imports.
+describe("each function's SDK-only baseline imports the same SDK commands as the function", () => {
+  it.each(Object.entries(LAMBDA_ENTRIES))('%s', async (_name, lambda) => {
+    // Act
+    const [ours, baseline] = await Promise.all([
+      importGraphOf(lambda.entry),
+      importGraphOf({ source: baselineSource(lambda) }),
+    ]);
+    // Assess: a command the function starts sending, or one listed that it does not import, differs
+    expect(sdkCommandsIn(ours).length).toBeGreaterThan(0);
+    expect(sdkCommandsIn(baseline)).toEqual(sdkCommandsIn(ours));
+    // and the baseline holds the same client packages, so it is no smaller in clients either
+    expect(sdkClientPackagesIn(baseline)).toEqual(expectedClientPackages(lambda.calls));
+  });
+
+  it('lists commands only for the services the function calls', () => {
+    for (const { calls, sends } of Object.values(LAMBDA_ENTRIES)) {
+      expect(Object.keys(sends).sort()).toEqual([...calls].sort());
+    }
   });
 });

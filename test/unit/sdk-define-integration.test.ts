@@ -129,7 +129,7 @@ describe('defineIntegration', () => {
     expect(Object.isFrozen(both.manifest.parameters)).toBe(true);
   });
 
-  it('throws on a choice default not among the choices', () => {
+  it('throws, when the manifest is read, on a choice default not among the choices', () => {
     // Act
     const define = () =>
       defineIntegration({
@@ -139,13 +139,41 @@ describe('defineIntegration', () => {
         description: '',
         parameters: { project: { type: 'choice', choices: ['A', 'B'], default: 'C' } },
         run: () => ({}),
-      });
+      }).manifest;
 
     // Assess
     expect(define).toThrow(ValidationError);
     expect(define).toThrow(
       'integration "bad-choice": invalid manifest: parameters.project.default: must be one of A, B',
     );
+  });
+
+  it('checks the manifest when it is first read, not at definition, and once', () => {
+    // Act
+    const bad = defineIntegration({
+      id: 'late',
+      name: 'Late',
+      version: 'one',
+      description: '',
+      parameters: {},
+      run: () => ({}),
+    });
+    const good = defineIntegration({
+      id: 'once',
+      name: 'Once',
+      version: '1.0.0',
+      description: '',
+      parameters: {},
+      run: () => ({}),
+    });
+
+    // Assess: defining a bad one does not throw (module evaluation stays free of zod work);
+    // reading its manifest does, every time
+    expect(() => bad.manifest).toThrow('integration "late": invalid manifest: version: semantic version');
+    expect(() => bad.manifest).toThrow(ValidationError);
+    // a good one is parsed once: the same frozen object on every read
+    expect(good.manifest).toBe(good.manifest);
+    expect(Object.isFrozen(good.manifest)).toBe(true);
   });
 
   it('throws on a multichoice default outside the choices, a bad id or version, and no entry point', () => {
@@ -157,7 +185,7 @@ describe('defineIntegration', () => {
         version: 'one',
         description: '',
         parameters: { tags: { type: 'multichoice', choices: ['a'], default: ['a', 'z'] } },
-      });
+      }).manifest;
 
     // Assess
     expect(define).toThrow(/^integration "Bad Id": invalid manifest: /);
@@ -268,7 +296,7 @@ describe('parameter names', () => {
         description: '',
         parameters: { 'two words': { type: 'text' } },
         run: () => ({}),
-      });
+      }).manifest;
 
     // Assess
     expect(define).toThrow(

@@ -94,16 +94,17 @@ describe("text parameters with format: 'regex'", () => {
     );
   });
 
-  it('refuses a manifest whose default pattern RE2 refuses', () => {
-    expect(() =>
-      defineIntegration({
-        id: 'bad-default',
-        name: 'Bad default',
-        version: '1.0.0',
-        description: 'x',
-        parameters: { p: { type: 'text', format: 'regex', default: '(?<=a)b' } },
-        run: () => undefined,
-      }),
+  it('refuses a manifest whose default pattern RE2 refuses (when the manifest is read)', () => {
+    expect(
+      () =>
+        defineIntegration({
+          id: 'bad-default',
+          name: 'Bad default',
+          version: '1.0.0',
+          description: 'x',
+          parameters: { p: { type: 'text', format: 'regex', default: '(?<=a)b' } },
+          run: () => undefined,
+        }).manifest,
     ).toThrow(/parameters\.p\.default: not a valid RE2 regular expression/);
   });
 
