@@ -190,7 +190,7 @@ const measureIngest = async (config: Config) => {
   });
   const deliveries = INGEST_BATCHES * INGEST_BATCH;
   const notes = [
-    `ingest CPU: real ingest handler (httpHandler(createIngestApp(createDeps(config, { requestHandler })))) fed HTTP API v2 events POST /hooks/bench, unique ${BODY_SIZE}-byte JSON, shared secret; bare: secret check, JSON.parse, 2 conditional PutItem + 1 SendMessage through its own SDK clients on the same canned transport; ${INGEST_BATCHES} interleaved batches × ${INGEST_BATCH} after ${INGEST_WARM_UP} warm-up each; process.cpuUsage() user+system; ratio = median of paired batch ratios`,
+    `ingest CPU: real ingest handler (httpHandler(createIngestApp(createIngestDeps(config, { requestHandler }))), as functions/ingest deploys it) fed HTTP API v2 events POST /hooks/bench, unique ${BODY_SIZE}-byte JSON, shared secret; bare: secret check, JSON.parse, 2 conditional PutItem + 1 SendMessage through its own SDK clients on the same canned transport; ${INGEST_BATCHES} interleaved batches × ${INGEST_BATCH} after ${INGEST_WARM_UP} warm-up each; process.cpuUsage() user+system; ratio = median of paired batch ratios`,
     `ingest calls per delivery: ours ${perUnit(callsSince(oursTransport, oursBefore), deliveries)}; bare 2.00 DynamoDB.PutItem, 1.00 SQS.SendMessage`,
     `ingest PutItem request bytes per call: ours ${fixed(bytesPerCall(oursTransport, 'DynamoDB.PutItem'), 0)}, bare ${fixed(bytesPerCall(bareTransport, 'DynamoDB.PutItem'), 0)} (the bare handler writes the same items: the sizes should stay within a few %)`,
   ];
@@ -258,7 +258,7 @@ const measureWorker = async (config: Config) => {
   });
   const runs = WORKER_BATCHES * WORKER_EVENTS_PER_BATCH * WORKER_RECORDS;
   const notes = [
-    `worker CPU: real worker handler (createWorkerHandler(createDeps(config, { requestHandler }))) fed SQS events of ${WORKER_RECORDS} log-event runs written by the real ingest; bare: per record a conditional UpdateItem returning the run (ALL_NEW), the same log-event run with a logger collecting lines, a conditional UpdateItem recording outcome and log; ${WORKER_BATCHES} interleaved batches × ${WORKER_EVENTS_PER_BATCH * WORKER_RECORDS} runs after ${WORKER_WARM_UP * WORKER_RECORDS} warm-up each`,
+    `worker CPU: real worker handler (createWorkerHandler(createWorkerDeps(config, { requestHandler })), as functions/worker deploys it) fed SQS events of ${WORKER_RECORDS} log-event runs written by the real ingest; bare: per record a conditional UpdateItem returning the run (ALL_NEW), the same log-event run with a logger collecting lines, a conditional UpdateItem recording outcome and log; ${WORKER_BATCHES} interleaved batches × ${WORKER_EVENTS_PER_BATCH * WORKER_RECORDS} runs after ${WORKER_WARM_UP * WORKER_RECORDS} warm-up each`,
     `worker calls per run: ours ${perUnit(callsSince(oursTransport, oursBefore), runs)}; bare 2.00 DynamoDB.UpdateItem`,
     `worker UpdateItem request bytes per call: ours ${fixed(bytesPerCall(oursTransport, 'DynamoDB.UpdateItem'), 0)}, bare ${fixed(bytesPerCall(bareTransport, 'DynamoDB.UpdateItem'), 0)}`,
   ];

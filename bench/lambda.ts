@@ -9,7 +9,8 @@ import type {
   SQSEvent,
   SQSRecord,
 } from 'aws-lambda';
-import { createDeps } from '../functions/create-deps.ts';
+import { createIngestDeps } from '../functions/ingest/deps.ts';
+import { createWorkerDeps } from '../functions/worker/deps.ts';
 import { httpHandler } from '../functions/http-handler.ts';
 import type { HttpHandler } from '../functions/http-handler.ts';
 import { createWorkerHandler } from '../functions/worker/create-handler.ts';
@@ -93,11 +94,11 @@ export const seedJob = async (
 
 /** The ingest Lambda as `functions/ingest/index.ts` builds it, on `transport`. */
 export const realIngestHandler = (config: Config, transport: CannedTransport): HttpHandler =>
-  httpHandler(createIngestApp(createDeps(config, { requestHandler: transport })));
+  httpHandler(createIngestApp(createIngestDeps(config, { requestHandler: transport })));
 
 /** The worker Lambda as `functions/worker/index.ts` builds it, on `transport`. */
 export const realWorkerHandler = (config: Config, transport: CannedTransport) =>
-  createWorkerHandler(createDeps(config, { requestHandler: transport }));
+  createWorkerHandler(createWorkerDeps(config, { requestHandler: transport }));
 
 let invocations = 0;
 
