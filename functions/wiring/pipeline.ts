@@ -1,0 +1,36 @@
+import type { Config } from '../../shared/config.ts';
+import { systemClock } from '../../shared/ports.ts';
+import { withLastKnownJobs } from '../../shared/resilience/last-known.ts';
+import type { Deps } from '../../shared/runtime/deps.ts';
+import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts';
+import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
+import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
+import type { FunctionDepsOptions } from './common.ts';
+import { runtimeSettings, tableOf } from './common.ts';
+import { claimCheckStore } from './payloads.ts';
+import { runQueue } from './queue.ts';
+import { integrationRegistry } from './registry.ts';
+import { jobSecrets } from './secrets.ts';
+
+/**
+ * The ports of the two functions on a run's path, ingest and the worker: both
+ * call all four services — the table (jobs, deliveries, runs), the queue
+ * (ingest sends; the worker moves its message for retry back-off), the
+ * claim-check bucket (ingest keeps a large event there, the worker reads it
+ * back) and Secrets Manager (callers' secrets, secret parameters).
+ */
+export const createPipelineDeps = (config: Config, options: FunctionDepsOptions = {}): Deps => {
+  const table = tableOf(config, options);
+  return {
+    // A warm function keeps answering the jobs it has seen while the table is down.
+    jobs: withLastKnownJobs(new DynamoJobStore(table)),
+    runs: new DynamoRunStore(table),
+    deliveries: new DynamoDeliveryStore(table),
+    queue: runQueue(config, options),
+    payloads: claimCheckStore(config, options),
+    secrets: jobSecrets(config, options),
+    clock: systemClock,
+    registry: integrationRegistry(),
+    settings: runtimeSettings(config),
+  };
+};
