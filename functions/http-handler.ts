@@ -5,7 +5,7 @@ import type { ErrorBody } from '../shared/http/error-response.ts';
 import { logRefusal, refusalMessageFor } from '../shared/http/error-response.ts';
 import type { EdgeApp } from '../shared/http/hono-helpers.ts';
 import { allowedMethods, directRouteOf, methodNotAllowed } from '../shared/http/hono-helpers.ts';
-import { platformLogger } from '../shared/runtime/platform-logger.ts';
+import { addPlatformContext } from '../shared/runtime/platform-logger.ts';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResult>;
 
@@ -34,6 +34,9 @@ const edgeRefusal = (app: EdgeApp, event: APIGatewayProxyEventV2): APIGatewayPro
   const unsafe = unsafePathReason(rawPath);
   if (unsafe !== undefined) return jsonResult(400, { error: 'invalid_path', message: unsafe });
   const method = event.requestContext.http.method.toUpperCase();
+  // A webhook's POST is a token fetch allows and may carry a body: only the target is left to check.
+  if (method === 'POST')
+    return readableTarget(event.requestContext.domainName, rawPath) ? undefined : unreadable();
   if (!METHOD_TOKEN.test(method) || FORBIDDEN_METHODS.has(method)) {
     const allow = allowedMethods(app, rawPath);
     return allow.length > 0
@@ -43,11 +46,11 @@ const edgeRefusal = (app: EdgeApp, event: APIGatewayProxyEventV2): APIGatewayPro
   if ((method === 'GET' || method === 'HEAD') && event.body !== undefined && event.body !== '') {
     return jsonResult(400, { error: 'invalid_request', message: `a ${method} request carries no body` });
   }
-  if (!readableTarget(event.requestContext.domainName, rawPath)) {
-    return jsonResult(400, { error: 'invalid_request', message: 'unreadable request target' });
-  }
-  return undefined;
+  return readableTarget(event.requestContext.domainName, rawPath) ? undefined : unreadable();
 };
+
+const unreadable = (): APIGatewayProxyResult =>
+  jsonResult(400, { error: 'invalid_request', message: 'unreadable request target' });
 
 /**
  * Domains whose request targets `new URL` reads. Once `unsafePathReason`
@@ -78,7 +81,7 @@ export const httpHandler = (app: EdgeApp): HttpHandler => {
   const handler = handle(app) as HttpHandler;
   const direct = directRouteOf(app);
   return async (event, context) => {
-    platformLogger.addContext(context);
+    addPlatformContext(context);
     const refused = edgeRefusal(app, event);
     if (refused !== undefined) {
       logRefusal(refusalMessageFor(event.rawPath), {

@@ -75,8 +75,44 @@ const PLAIN_HEADER_VALUE = /^[\x21-\x7e](?:[\x20-\x7e]*[\x21-\x7e])?$/;
 /** A query string `new URL` leaves as it is (nothing in its percent-encode set). */
 // eslint-disable-next-line no-control-regex -- control characters are what sends a query to hono
 const PLAIN_QUERY = /^[^\u0000-\u0020"#<>'\u007f-\uffff]*$/;
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
+/**
+ * Strict base64: whole quads, at most two `=` at the end. The length is
+ * checked apart: a repeated group (`(?:x{4})*`) overflows the regex stack on
+ * a body near the limit.
+ */
+const BASE64_CHARS = /^[A-Za-z0-9+/]*={0,2}$/;
+const isStrictBase64 = (s: string): boolean => s.length % 4 === 0 && BASE64_CHARS.test(s);
 const utf8 = new TextDecoder();
+/** `String.prototype.toWellFormed` (Node 20; typed from ES2024, which the project's lib is not). */
+const wellFormed = (s: string): string => (s as string & { toWellFormed(): string }).toWellFormed();
+
+/**
+ * The event's headers as hono's `c.req.header()` gives them (in name order),
+ * or undefined when one is not plain (see {@link PLAIN_HEADER_NAME}). One
+ * pass; sorted only when API Gateway did not already send them in order.
+ */
+const plainHeaders = (
+  from: APIGatewayProxyEventV2['headers'] | undefined,
+  contentLength: string | undefined,
+): Record<string, string> | undefined => {
+  const names = from === undefined ? [] : Object.keys(from);
+  // A body's length is a header like the others, in its place in name order.
+  if (contentLength !== undefined && !names.includes('content-length')) names.push('content-length');
+  for (let i = 1; i < names.length; i++) {
+    if ((names[i] as string) < (names[i - 1] as string)) {
+      names.sort();
+      break;
+    }
+  }
+  const headers: Record<string, string> = {};
+  for (const name of names) {
+    const value = name === 'content-length' && contentLength !== undefined ? contentLength : from?.[name];
+    if (!value) continue;
+    if (!PLAIN_HEADER_NAME.test(name) || !PLAIN_HEADER_VALUE.test(value)) return undefined;
+    headers[name] = value;
+  }
+  return headers;
+};
 
 /**
  * `POST /hooks/{jobId}` answered from the API Gateway event as the hono
@@ -94,20 +130,25 @@ const directIngest =
     if (jobId === undefined) return undefined;
     const query = event.rawQueryString;
     if (query !== '' && !PLAIN_QUERY.test(query)) return undefined;
-    const headers: Record<string, string> = {};
-    for (const name of Object.keys(event.headers ?? {}).sort()) {
-      const value = event.headers[name];
-      if (!value) continue;
-      if (!PLAIN_HEADER_NAME.test(name) || !PLAIN_HEADER_VALUE.test(value)) return undefined;
-      headers[name] = value;
-    }
-    let bytes: Buffer | undefined;
+    let body = '';
+    let bytes: number | undefined;
     if (event.body) {
-      if (event.isBase64Encoded && !BASE64.test(event.body)) return undefined;
-      bytes = Buffer.from(event.body, event.isBase64Encoded ? 'base64' : 'utf8');
-      headers['content-length'] = String(bytes.length);
+      if (event.isBase64Encoded) {
+        if (!isStrictBase64(event.body)) return undefined;
+        const buffer = Buffer.from(event.body, 'base64');
+        bytes = buffer.length;
+        if (bytes <= MAX_BODY_BYTES_LIMIT) body = utf8.decode(buffer);
+      } else {
+        // As a UTF-8 round trip gives it, without one: a lone surrogate becomes U+FFFD
+        // (3 bytes, as Buffer counts it), and the decoder drops a leading BOM.
+        body = wellFormed(event.body);
+        bytes = Buffer.byteLength(body, 'utf8');
+        if (body.charCodeAt(0) === 0xfeff) body = body.slice(1);
+      }
     }
-    if (bytes !== undefined && bytes.length > MAX_BODY_BYTES_LIMIT) {
+    const headers = plainHeaders(event.headers, bytes === undefined ? undefined : String(bytes));
+    if (headers === undefined) return undefined;
+    if (bytes !== undefined && bytes > MAX_BODY_BYTES_LIMIT) {
       return Promise.resolve(
         directErrorResult(event, 413, { error: 'payload_too_large', message: tooLargeMessage }),
       );
@@ -116,11 +157,13 @@ const directIngest =
       try {
         const answer = await accept(deps, {
           jobId,
-          body: bytes === undefined ? '' : utf8.decode(bytes),
+          body,
           headers,
           query: query === '' ? {} : (getQueryParam(`https://h/?${query}`) as Record<string, string>),
         });
-        const binary = defaultIsContentTypeBinary(answer.headers['content-type'] ?? '');
+        // Our own JSON answers are never binary: no content-type test for them.
+        const binary =
+          answer.headers !== JSON_HEADERS && defaultIsContentTypeBinary(answer.headers['content-type'] ?? '');
         return {
           statusCode: answer.status,
           headers: { ...answer.headers },

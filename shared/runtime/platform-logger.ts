@@ -448,6 +448,12 @@ export const platformLogger: Logger = new Proxy(firstUse as Logger, {
 });
 
 /**
+ * `platformLogger.addContext` without the Proxy's lookup: the HTTP handler
+ * calls it on every invocation.
+ */
+export const addPlatformContext: Logger['addContext'] = firstUse.addContext;
+
+/**
  * Makes this process's platform log (run logs included) local output:
  * `text`, one readable line per event, or `json`, Powertools JSON without the
  * fake Lambda context (no ARN, memory size or cold start). Called by
