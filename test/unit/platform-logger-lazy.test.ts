@@ -191,6 +191,22 @@ describe('platformLogger before its first line', () => {
     ]);
   });
 
+  it('takes the invocation context from addPlatformContext as from addContext, before and after the Logger exists', async () => {
+    // Prepare
+    const logger = await freshPlatformLogger();
+    const { addPlatformContext } = await import('../../shared/runtime/platform-logger.ts');
+    addPlatformContext(lambdaContext('req-1'));
+    // Act
+    logger.platformLogger.info('delivery accepted');
+    addPlatformContext(lambdaContext('req-2'));
+    logger.platformLogger.info('delivery accepted');
+    // Assess
+    expect(logger.lines.map((l) => [l.function_request_id, l.cold_start])).toEqual([
+      ['req-1', true],
+      ['req-2', false],
+    ]);
+  });
+
   it('hands any other member to the Logger, built for it', async () => {
     // Prepare
     const { platformLogger } = await freshPlatformLogger();
