@@ -1,8 +1,4 @@
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
-import type { BuildOptions } from 'esbuild';
 import {
   LAMBDA_ENTRIES,
   SDK_CLIENT_PACKAGES,
@@ -11,34 +7,7 @@ import {
   sdkClientPackagesIn,
   sdkCommandsIn,
 } from '../../functions/sdk-clients.ts';
-
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/**
- * The import graph of one Lambda entry: esbuild's metafile of a bundle built
- * as the stack builds it (ESM, `module,main`, SDK bundled) but neither
- * minified nor written: well under a second per entry.
- */
-const importGraphOf = async (entry: string | { source: string }) => {
-  const input: BuildOptions =
-    typeof entry === 'string'
-      ? { entryPoints: [join(REPO_ROOT, entry)] }
-      : { stdin: { contents: entry.source, resolveDir: REPO_ROOT, loader: 'ts' } };
-  const result = await build({
-    ...input,
-    outfile: join(REPO_ROOT, 'out.mjs'),
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    tsconfig: join(REPO_ROOT, 'tsconfig.json'),
-    absWorkingDir: REPO_ROOT,
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  return result.metafile;
-};
+import { importGraphOf } from '../helpers/lambda-bundle.ts';
 
 describe('Lambda entries import only the SDK clients their function calls', () => {
   it.each(Object.entries(LAMBDA_ENTRIES))('%s', async (_name, { entry, calls }) => {

@@ -1,28 +1,7 @@
-import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { build } from 'esbuild';
 import type { Metafile } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import { LAMBDA_ENTRIES } from '../../functions/sdk-clients.ts';
-
-const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/** esbuild's metafile of a Lambda entry bundled as the stack bundles it (ESM, `module,main`), not written. */
-const bundleGraphOf = async (entry: string): Promise<Metafile> => {
-  const result = await build({
-    entryPoints: [join(REPO_ROOT, entry)],
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    mainFields: ['module', 'main'],
-    tsconfig: join(REPO_ROOT, 'tsconfig.json'),
-    absWorkingDir: REPO_ROOT,
-    write: false,
-    metafile: true,
-    logLevel: 'silent',
-  });
-  return result.metafile;
-};
+import { importGraphOf } from '../helpers/lambda-bundle.ts';
 
 /** The zod modules whose code ends up in the bundle (tree-shaking leaves some imported modules empty). */
 const zodModulesInOutput = (graph: Metafile): string[] =>
@@ -38,7 +17,7 @@ const zodModulesInOutput = (graph: Metafile): string[] =>
 describe('Lambda bundles validate with zod/mini only', () => {
   it.each(Object.entries(LAMBDA_ENTRIES))('%s', async (_name, { entry }) => {
     // Act
-    const graph = await bundleGraphOf(entry);
+    const graph = await importGraphOf(entry);
     const inOutput = zodModulesInOutput(graph);
     // Assess: not one classic zod module imported (a model schema built with `from 'zod'` fails)
     expect(Object.keys(graph.inputs).filter((path) => path.includes('node_modules/zod/v4/classic/'))).toEqual(
