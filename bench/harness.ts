@@ -13,6 +13,7 @@ import { tableDefinition } from '../shared/store/table-definition.ts';
 import type { TableSpec, WireItem } from './counting.ts';
 import { CountingHandler, tableSpec } from './counting.ts';
 import { fixed } from './stats.ts';
+import { ticketBody } from './lambda.ts';
 
 /**
  * What the counted bench paths share: dynalite and fauxqs in this process,
@@ -26,32 +27,8 @@ export const SECRET = 's3cr3t-value';
 export const SECRET_ID = `triggerhub/demo`;
 export const BODY_BYTES = 2 * 1024;
 
-/**
- * A 2 KiB webhook body, unique per `seq`, shaped like a ticket event (a few
- * nested fields, a note to pad it).
- */
-export const bodyOf = (seq: number): string => {
-  const event = {
-    seq,
-    event: 'ticket.updated',
-    ticket: {
-      id: `TCK-${String(seq).padStart(8, '0')}`,
-      subject: 'Open TCP 443 from app-tier to db-tier',
-      priority: 'high',
-      tags: ['firewall', 'change', 'bench'],
-      requester: { name: 'Alice Example', email: 'alice@example.com' },
-      rules: Array.from({ length: 8 }, (_, i) => ({
-        source: `10.0.${i}.0/24`,
-        destination: `10.1.${i}.10`,
-        service: 'tcp/443',
-        action: 'accept',
-      })),
-    },
-    note: '',
-  };
-  const pad = BODY_BYTES - Buffer.byteLength(JSON.stringify(event));
-  return JSON.stringify({ ...event, note: 'n'.repeat(Math.max(0, pad)) });
-};
+/** The counted paths' 2 KiB body: a ticket event with 8 firewall rules. */
+export const bodyOf = (seq: number): string => ticketBody(seq, BODY_BYTES, 8);
 
 /**
  * Runs `fn` with stdout and stderr captured (not printed): the bytes and

@@ -121,11 +121,11 @@ export const lambdaContext = (functionName: string): Context => ({
 const BODY_BYTES = 1024;
 
 /**
- * A 1 KiB webhook body, unique per `seq` so the dedupe window accepts every
- * one: a few nested fields like a real ticket event, padded with a note to
- * exactly {@link BODY_BYTES}.
+ * A webhook body of exactly `bytes`, unique per `seq` so the dedupe window
+ * accepts every one: a ticket event with a few nested fields and `rules`
+ * firewall rules, padded with a note.
  */
-export const bodyOf = (seq: number): string => {
+export const ticketBody = (seq: number, bytes: number, rules = 0): string => {
   const event = {
     seq,
     event: 'ticket.updated',
@@ -135,12 +135,25 @@ export const bodyOf = (seq: number): string => {
       priority: 'high',
       tags: ['firewall', 'change', 'bench'],
       requester: { name: 'Alice Example', email: 'alice@example.com' },
+      ...(rules === 0
+        ? {}
+        : {
+            rules: Array.from({ length: rules }, (_, i) => ({
+              source: `10.0.${i}.0/24`,
+              destination: `10.1.${i}.10`,
+              service: 'tcp/443',
+              action: 'accept',
+            })),
+          }),
     },
     note: '',
   };
-  const pad = BODY_BYTES - Buffer.byteLength(JSON.stringify(event));
+  const pad = bytes - Buffer.byteLength(JSON.stringify(event));
   return JSON.stringify({ ...event, note: 'n'.repeat(Math.max(0, pad)) });
 };
+
+/** The CPU rows' 1 KiB body. */
+export const bodyOf = (seq: number): string => ticketBody(seq, BODY_BYTES);
 export const BODY_SIZE = BODY_BYTES;
 
 /** An HTTP API (payload 2.0) event for `POST /hooks/bench`, as API Gateway sends it. */
