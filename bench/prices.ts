@@ -100,5 +100,3 @@ export const PRICES = {
     verified: false,
   },
 } satisfies Record<string, Price>;
-
-export type PriceName = keyof typeof PRICES;

@@ -14,19 +14,5 @@ export const quantile = (samples: readonly number[], q: number): number => {
 
 export const median = (samples: readonly number[]): number => quantile(samples, 0.5);
 
-/** Milliseconds one synchronous call takes. */
-export const timeSync = (fn: () => unknown): number => {
-  const start = performance.now();
-  fn();
-  return performance.now() - start;
-};
-
-/** Milliseconds one asynchronous call takes, until its promise settles. */
-export const timeAsync = async (fn: () => Promise<unknown>): Promise<number> => {
-  const start = performance.now();
-  await fn();
-  return performance.now() - start;
-};
-
 /** A number with a fixed count of significant decimals, for the table. */
 export const fixed = (value: number, digits = 2): string => value.toFixed(digits);

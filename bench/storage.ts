@@ -16,6 +16,7 @@ import type { BenchRow, BenchSection } from './row.ts';
 import { NONE } from './row.ts';
 import { fixed } from './stats.ts';
 import { OPEN_KINDS, OPEN_SHARDS } from '../shared/store/keys.ts';
+import { SQS_BATCH_SIZE } from '../shared/queue/sqs-queue.ts';
 
 /**
  * The sweeper's work against the backlog, counted at the SDK transport: one
@@ -24,13 +25,11 @@ import { OPEN_KINDS, OPEN_SHARDS } from '../shared/store/keys.ts';
  * stale runs, not the backlog, and its requeues go out in batches.
  */
 
-/** Sweeper pages: one query per shard, plus one per 100 stale runs. */
 /** The open-runs index's partitions: each sweep reads each once (shared/store/keys.ts). */
 const OPEN_PARTITIONS = OPEN_KINDS.length * OPEN_SHARDS;
 
+/** Sweeper pages: one query per partition, plus one per 100 stale runs. */
 export const SWEEP_RUNS_PER_QUERY = 100;
-/** SendMessageBatch carries at most 10 messages. */
-export const SQS_BATCH = 10;
 /** The sweeper's work must not grow with the backlog: 10× the open runs, at most this much more read. */
 export const SWEEP_BACKLOG_GROWTH_MAX = 1.5;
 const JOB = 'bench';
@@ -165,7 +164,7 @@ const sweepRow = (s: SweepFigures): BenchRow => {
   // One query per partition of the open-runs index (kind × shard), plus one per full page of stale
   // runs: the backlog adds none. Sends: full batches, plus at most one partial batch per partition.
   const maxQueries = OPEN_PARTITIONS + Math.ceil(s.stale / SWEEP_RUNS_PER_QUERY);
-  const maxSends = Math.ceil(s.stale / SQS_BATCH) + OPEN_PARTITIONS;
+  const maxSends = Math.ceil(s.stale / SQS_BATCH_SIZE) + OPEN_PARTITIONS;
   return {
     name: `sweeper: ${s.open.toLocaleString('en')} open, ${s.stale.toLocaleString('en')} stale`,
     measured: `${s.queries} queries, ${kib(s.bytesRead)} read, ${s.sendCalls} sends`,

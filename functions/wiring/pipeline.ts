@@ -1,7 +1,9 @@
 import type { Config } from '../../shared/config.ts';
 import { systemClock } from '../../shared/ports.ts';
-import { withLastKnownJobs } from '../../shared/resilience/last-known.ts';
+import { withLastKnownJobs, withLastKnownSecrets } from '../../shared/resilience/last-known.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
+import type { PayloadStore, SecretStore } from '../../shared/ports.ts';
+import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
@@ -19,7 +21,16 @@ import { jobSecrets } from './secrets.ts';
  * claim-check bucket (ingest keeps a large event there, the worker reads it
  * back) and Secrets Manager (callers' secrets, secret parameters).
  */
-export const createPipelineDeps = (config: Config, options: FunctionDepsOptions = {}): Deps => {
+export interface PipelineDepsOptions extends FunctionDepsOptions {
+  /** Instead of Secrets Manager (`npm start`: its local store). */
+  secrets?: SecretStore;
+  /** Instead of the S3 claim-check bucket (`npm start`: files). */
+  payloads?: PayloadStore;
+  /** Beside the built-in integrations. */
+  integrations?: readonly AnyIntegration[];
+}
+
+export const createPipelineDeps = (config: Config, options: PipelineDepsOptions = {}): Deps => {
   const table = tableOf(config, options);
   return {
     // A warm function keeps answering the jobs it has seen while the table is down.
@@ -27,10 +38,11 @@ export const createPipelineDeps = (config: Config, options: FunctionDepsOptions 
     runs: new DynamoRunStore(table),
     deliveries: new DynamoDeliveryStore(table),
     queue: runQueue(config, options),
-    payloads: claimCheckStore(config, options),
-    secrets: jobSecrets(config, options),
+    payloads: options.payloads ?? claimCheckStore(config, options),
+    secrets:
+      options.secrets === undefined ? jobSecrets(config, options) : withLastKnownSecrets(options.secrets),
     clock: systemClock,
-    registry: integrationRegistry(),
+    registry: integrationRegistry(options.integrations),
     settings: runtimeSettings(config),
   };
 };

@@ -7,9 +7,6 @@ import { createS3Client } from './s3-client.ts';
 import { createSqsClient } from './sqs-client.ts';
 
 export type { AwsClientsConfig, AwsRequestHandler } from './client-config.ts';
-export { createDynamoClient } from './dynamodb-client.ts';
-export { createS3Client } from './s3-client.ts';
-export { createSqsClient } from './sqs-client.ts';
 
 export interface AwsClients {
   ddb: DynamoDBDocumentClient;

@@ -296,8 +296,9 @@ export const boundLogAttributes = (
 /**
  * The platform's logger class: Powertools' Logger, whose output `npm start`
  * can turn into readable lines or context-free JSON (see
- * {@link useLocalLogFormat}). Children (`createChild`, as every run logger
- * is) are of this class too, so they follow the same format. Defined when
+ * {@link useLocalLogFormat}). Children (`createChild`, e.g. one an
+ * integration makes) are of this class too, so they follow the same format;
+ * run loggers write through this logger itself, with their keys per line. Defined when
  * the package loads (see `powertools`).
  *
  * Powertools always JSON-stringifies what a formatter returns, so plain text

@@ -49,8 +49,10 @@ const unreadableBecause = (name: string, message: string): string => {
 };
 
 /**
- * Job secrets from Secrets Manager, through the Powertools provider (cached
- * for `maxAge` seconds). During a rotation both the current and the previous
+ * Job secrets from Secrets Manager, read through the Powertools provider and
+ * cached here, both versions of a secret together, for `maxAge` seconds from
+ * when the read began (Powertools is asked with `forceFetch`, so its own
+ * cache never answers). During a rotation both the current and the previous
  * value are valid, so callers accept either.
  *
  * A secret Secrets Manager will not hand out — scheduled for deletion
@@ -63,8 +65,8 @@ const unreadableBecause = (name: string, message: string): string => {
  * ServiceUnavailableError.
  */
 export class SecretsManagerStore implements SecretStore {
-  // Powertools caches by name (and transform), not by SDK options: one provider per version
-  // stage, or AWSPREVIOUS would be answered from AWSCURRENT's cache entry.
+  // Powertools keys what it stores by name (and transform), not by SDK options: one provider per
+  // version stage, so that the two stages never share an entry even though `forceFetch` skips reading it.
   readonly #providers: Record<Stage, SecretsProvider>;
   readonly #prefix: string;
   readonly #maxAge: number;
