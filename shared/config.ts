@@ -1,42 +1,71 @@
-import {
-  _default,
-  coerce,
-  int,
-  maximum,
-  minimum,
-  minLength,
-  object,
-  optional,
-  pipe,
-  regex,
-  string,
-  url,
-} from './model/zod.ts';
-import type { infer as Infer } from './model/zod.ts';
 import { ValidationError } from './errors.ts';
-import { DEFAULT_SECRET_PREFIX, STAGE_PATTERN } from './model/job.ts';
+import { DEFAULT_SECRET_PREFIX, STAGE_PATTERN } from './model/names.ts';
 
-// zod/mini, not zod, like every schema a function builds (./model/zod.ts, which
-// also installs the English messages): this schema is built at every cold start.
+// No zod here, on purpose: every Lambda function reads its configuration
+// before anything else, in the few lines its cold start evaluates before the
+// first request (functions/<name>/index.ts). The environment is a flat map of
+// text; the handful of rules below are all it needs, and a validation library
+// would be evaluated at every cold start for them (~2 ms with zod/mini).
+
+/** One environment variable's rule: its value from the text, or the problem with it. */
+type Rule<T> = (text: string | undefined) => { value: T } | { problem: string };
+
+const text =
+  (fallback?: string): Rule<string> =>
+  (value) =>
+    value === undefined
+      ? fallback === undefined
+        ? { problem: 'Invalid input: expected string, received undefined' }
+        : { value: fallback }
+      : { value };
+
+const nonEmpty: Rule<string> = (value) =>
+  value === undefined
+    ? { problem: 'Invalid input: expected string, received undefined' }
+    : value.length === 0
+      ? { problem: 'Too small: expected string to have >=1 characters' }
+      : { value };
+
+const optionalMatching =
+  (pattern: RegExp, what: string): Rule<string | undefined> =>
+  (value) =>
+    value === undefined || pattern.test(value) ? { value } : { problem: what };
+
+const optionalUrl: Rule<string | undefined> = (value) => {
+  if (value === undefined) return { value };
+  try {
+    new URL(value);
+    return { value };
+  } catch {
+    return { problem: 'Invalid URL' };
+  }
+};
 
 /** A whole number from `min` to `max` given as text, `fallback` when unset. */
-const intBetween = (min: number, max: number, fallback: number) =>
-  _default(pipe(coerce.number(), int().check(minimum(min), maximum(max))), fallback);
+const intBetween =
+  (min: number, max: number, fallback: number): Rule<number> =>
+  (value) => {
+    if (value === undefined) return { value: fallback };
+    const n = value.trim() === '' ? Number.NaN : Number(value);
+    if (Number.isNaN(n)) return { problem: 'Invalid input: expected number, received NaN' };
+    if (!Number.isInteger(n)) return { problem: 'Invalid input: expected int, received number' };
+    if (n < min) return { problem: `Too small: expected number to be >=${min}` };
+    if (n > max) return { problem: `Too big: expected number to be <=${max}` };
+    return { value: n };
+  };
 
 /**
  * Every environment variable triggerhub reads, checked once at cold start.
  * CDK sets the AWS ones; `npm start` sets the local ones (endpoints).
  */
-const EnvSchema = object({
-  TRIGGERHUB_TABLE: string().check(minLength(1)),
-  TRIGGERHUB_QUEUE_URL: string().check(minLength(1)),
-  TRIGGERHUB_PAYLOAD_BUCKET: string().check(minLength(1)),
+const RULES = {
+  TRIGGERHUB_TABLE: nonEmpty,
+  TRIGGERHUB_QUEUE_URL: nonEmpty,
+  TRIGGERHUB_PAYLOAD_BUCKET: nonEmpty,
   /** Prefix of the Secrets Manager names jobs refer to (job secret `demo` → `triggerhub/demo`). */
-  TRIGGERHUB_SECRET_PREFIX: _default(string(), DEFAULT_SECRET_PREFIX),
+  TRIGGERHUB_SECRET_PREFIX: text(DEFAULT_SECRET_PREFIX),
   /** The stack's stage (`cdk deploy -c stage=prod`); unset for the default stage. Reported by `GET /admin/settings`. */
-  TRIGGERHUB_STAGE: optional(
-    string().check(regex(STAGE_PATTERN, 'a stage name (lower-case letters, digits, "-")')),
-  ),
+  TRIGGERHUB_STAGE: optionalMatching(STAGE_PATTERN, 'a stage name (lower-case letters, digits, "-")'),
   /** The queue's redrive `maxReceiveCount`: the worker's last attempt records the run as failed. */
   TRIGGERHUB_MAX_RECEIVE_COUNT: intBetween(1, 1000, 3),
   /** First retry back-off of a failed run, doubled on every attempt. */
@@ -49,20 +78,33 @@ const EnvSchema = object({
   /** Seconds a secret value is cached by the worker and ingest. */
   TRIGGERHUB_SECRET_CACHE_SECONDS: intBetween(0, 3600, 60),
   /** Local emulator endpoints (unset in AWS). */
-  TRIGGERHUB_DYNAMODB_ENDPOINT: optional(url()),
-  TRIGGERHUB_SQS_ENDPOINT: optional(url()),
-  TRIGGERHUB_S3_ENDPOINT: optional(url()),
-  AWS_REGION: _default(string(), 'us-east-1'),
-});
+  TRIGGERHUB_DYNAMODB_ENDPOINT: optionalUrl,
+  TRIGGERHUB_SQS_ENDPOINT: optionalUrl,
+  TRIGGERHUB_S3_ENDPOINT: optionalUrl,
+  AWS_REGION: text('us-east-1'),
+} satisfies Record<string, Rule<unknown>>;
 
-export type Config = Infer<typeof EnvSchema>;
+type Rules = typeof RULES;
+type ValueOf<R> = R extends Rule<infer T> ? T : never;
+type RequiredKeys = { [K in keyof Rules]: undefined extends ValueOf<Rules[K]> ? never : K }[keyof Rules];
+type OptionalKeys = Exclude<keyof Rules, RequiredKeys>;
+
+/** The checked configuration: unset optional variables are absent, as the environment has them. */
+export type Config = { [K in RequiredKeys]: ValueOf<Rules[K]> } & {
+  [K in OptionalKeys]?: ValueOf<Rules[K]>;
+};
 
 /** Parses the environment; throws one ValidationError naming every problem. */
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
-  const parsed = EnvSchema.safeParse(env);
-  if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ');
-    throw new ValidationError(`triggerhub configuration: ${problems}`, 'invalid_configuration');
+  const config: Record<string, unknown> = {};
+  const problems: string[] = [];
+  for (const [name, rule] of Object.entries(RULES) as [string, Rule<unknown>][]) {
+    const result = rule(env[name]);
+    if ('problem' in result) problems.push(`${name}: ${result.problem}`);
+    else if (result.value !== undefined) config[name] = result.value;
   }
-  return parsed.data;
+  if (problems.length > 0) {
+    throw new ValidationError(`triggerhub configuration: ${problems.join('; ')}`, 'invalid_configuration');
+  }
+  return config as Config;
 };

@@ -4,7 +4,7 @@ import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs } from '../../shared/resilience/last-known.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
-import type { FunctionDepsOptions } from '../wiring/common.ts';
+import type { FunctionDepsOptions } from '../wiring/clients.ts';
 import { tableOf } from '../wiring/common.ts';
 import { integrationRegistry } from '../wiring/registry.ts';
 

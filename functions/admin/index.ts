@@ -1,9 +1,15 @@
+import { createDynamoClient } from '../../shared/aws/dynamodb-client.ts';
 import { loadConfig } from '../../shared/config.ts';
-import { createAdminApp } from '../../shared/http/admin-app.ts';
-import { deployedStackSettings } from '../../shared/runtime/admin.ts';
-import { httpHandler } from '../http-handler.ts';
-import { createAdminDeps } from './deps.ts';
+import { lazyHandler } from '../lazy-handler.ts';
+import { clientConfigOf } from '../wiring/clients.ts';
+
+// Cold start: the configuration and the one client admin calls (DynamoDB).
+// Its app (router, stores, schemas, manifests) loads with the first
+// request: functions/lazy-handler.ts.
+const config = loadConfig();
+const clients = { ddb: createDynamoClient(clientConfigOf(config)) };
 
 /** API Gateway HTTP API (IAM-authorized) → `/admin/*`. */
-const config = loadConfig();
-export const handler = httpHandler(createAdminApp(createAdminDeps(config), deployedStackSettings(config)));
+export const handler = lazyHandler(async () =>
+  (await import('./app.ts')).createAdminHandler(config, { clients }),
+);

@@ -3,7 +3,7 @@ import { systemClock } from '../../shared/ports.ts';
 import type { sweepStaleRuns } from '../../shared/runtime/recovery.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
-import type { FunctionDepsOptions } from '../wiring/common.ts';
+import type { FunctionDepsOptions } from '../wiring/clients.ts';
 import { runtimeSettings, tableOf } from '../wiring/common.ts';
 import { runQueue } from '../wiring/queue.ts';
 

@@ -1,22 +1,15 @@
-import type { AwsRequestHandler } from '../../shared/aws/client-config.ts';
 import { createDynamoClient } from '../../shared/aws/dynamodb-client.ts';
 import type { Config } from '../../shared/config.ts';
 import type { RuntimeSettings } from '../../shared/runtime/deps.ts';
 import { DEFAULT_SETTINGS } from '../../shared/runtime/deps.ts';
+import type { FunctionDepsOptions } from './clients.ts';
+import { clientConfigOf } from './clients.ts';
 
-/** What every function's composition accepts beside its config. */
-export interface FunctionDepsOptions {
-  /** @see AwsRequestHandler — the bench builds the real handlers through it. */
-  requestHandler?: AwsRequestHandler;
-}
+export type { FunctionDepsOptions } from './clients.ts';
 
 /** The table every store of a function shares: one DynamoDB client per process. */
 export const tableOf = (config: Config, options: FunctionDepsOptions) => ({
-  client: createDynamoClient({
-    region: config.AWS_REGION,
-    dynamodbEndpoint: config.TRIGGERHUB_DYNAMODB_ENDPOINT,
-    requestHandler: options.requestHandler,
-  }),
+  client: options.clients?.ddb ?? createDynamoClient(clientConfigOf(config, options)),
   tableName: config.TRIGGERHUB_TABLE,
   retentionDays: config.TRIGGERHUB_RETENTION_DAYS,
 });

@@ -7,7 +7,7 @@ import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
-import type { FunctionDepsOptions } from './common.ts';
+import type { FunctionDepsOptions } from './clients.ts';
 import { runtimeSettings, tableOf } from './common.ts';
 import { claimCheckStore } from './payloads.ts';
 import { runQueue } from './queue.ts';

@@ -1,9 +1,10 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createSecretsManagerClient } from '../../shared/aws/secrets-manager-client.ts';
 import type { Config } from '../../shared/config.ts';
 import type { SecretStore } from '../../shared/ports.ts';
 import { withLastKnownSecrets } from '../../shared/resilience/last-known.ts';
 import { SecretsManagerStore } from '../../shared/secrets/secrets-manager-store.ts';
-import type { FunctionDepsOptions } from './common.ts';
+import type { FunctionDepsOptions } from './clients.ts';
+import { clientConfigOf } from './clients.ts';
 
 /**
  * Job secrets from Secrets Manager, on the process's one client, behind the
@@ -13,10 +14,7 @@ import type { FunctionDepsOptions } from './common.ts';
 export const jobSecrets = (config: Config, options: FunctionDepsOptions): SecretStore =>
   withLastKnownSecrets(
     new SecretsManagerStore({
-      client: new SecretsManagerClient({
-        region: config.AWS_REGION,
-        ...(options.requestHandler === undefined ? {} : { requestHandler: options.requestHandler }),
-      }),
+      client: options.clients?.secretsManager ?? createSecretsManagerClient(clientConfigOf(config, options)),
       prefix: config.TRIGGERHUB_SECRET_PREFIX,
       maxAge: config.TRIGGERHUB_SECRET_CACHE_SECONDS,
     }),

@@ -24,10 +24,7 @@ import type { infer as Infer, input } from './zod.ts';
 
 export const JOB_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,256}$/;
-/** Where job secret `<name>` lives in Secrets Manager by default: `triggerhub/<name>`. */
-export const DEFAULT_SECRET_PREFIX = 'triggerhub/';
-/** A deployment's stage (`cdk deploy -c stage=prod`): lower-case letters, digits and `-`, at most 20. */
-export const STAGE_PATTERN = /^[a-z0-9](?:[a-z0-9-]{0,18}[a-z0-9])?$/;
+export { DEFAULT_SECRET_PREFIX, STAGE_PATTERN } from './names.ts';
 /** HTTP header names (RFC 9110 token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
 

@@ -45,6 +45,8 @@ describe('loadConfig', () => {
       { TRIGGERHUB_SECRET_CACHE_SECONDS: 'soon' },
       'TRIGGERHUB_SECRET_CACHE_SECONDS: Invalid input: expected number',
     ],
+    [{ TRIGGERHUB_RETENTION_DAYS: '' }, 'TRIGGERHUB_RETENTION_DAYS: Invalid input: expected number'],
+    [{ TRIGGERHUB_RETENTION_DAYS: 'Infinity' }, 'TRIGGERHUB_RETENTION_DAYS: Invalid input: expected int'],
     [{ TRIGGERHUB_SQS_ENDPOINT: 'not a url' }, 'TRIGGERHUB_SQS_ENDPOINT: Invalid URL'],
     [{ TRIGGERHUB_TABLE: '' }, 'TRIGGERHUB_TABLE: Too small'],
     [{ TRIGGERHUB_STAGE: 'Prod' }, 'TRIGGERHUB_STAGE: a stage name'],

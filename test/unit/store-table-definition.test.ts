@@ -27,6 +27,7 @@ describe('gsi1 projection', () => {
   it('is what the local table declares, and holds no stored event, output or log', () => {
     const gsi1 = tableDefinition('t').GlobalSecondaryIndexes?.find((i) => i.IndexName === GSI1_NAME);
     expect(gsi1?.Projection).toEqual({ ProjectionType: 'INCLUDE', NonKeyAttributes: [...GSI1_ATTRIBUTES] });
-    for (const heavy of ['eventJson', 'outputJson', 'logs', 'logsJson']) expect(GSI1_ATTRIBUTES).not.toContain(heavy);
+    for (const heavy of ['eventJson', 'outputJson', 'logs', 'logsJson'])
+      expect(GSI1_ATTRIBUTES).not.toContain(heavy);
   });
 });
