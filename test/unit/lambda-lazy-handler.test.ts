@@ -8,7 +8,7 @@ const countingLoader = (failures = 0) => {
     calls++;
     await Promise.resolve();
     if (calls <= failures) throw new Error(`load ${calls} failed`);
-    return async (x: number) => `handled ${x}`;
+    return (x: number) => Promise.resolve(`handled ${x}`);
   };
   return { load, calls: () => calls };
 };
