@@ -1,4 +1,4 @@
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { createSecretsManagerClient } from '../../shared/aws/secrets-manager-client.ts';
 import type { Config } from '../../shared/config.ts';
 import type { SecretStore } from '../../shared/ports.ts';
 import { withLastKnownSecrets } from '../../shared/resilience/last-known.ts';
@@ -13,9 +13,9 @@ import type { FunctionDepsOptions } from './common.ts';
 export const jobSecrets = (config: Config, options: FunctionDepsOptions): SecretStore =>
   withLastKnownSecrets(
     new SecretsManagerStore({
-      client: new SecretsManagerClient({
+      client: createSecretsManagerClient({
         region: config.AWS_REGION,
-        ...(options.requestHandler === undefined ? {} : { requestHandler: options.requestHandler }),
+        requestHandler: options.requestHandler,
       }),
       prefix: config.TRIGGERHUB_SECRET_PREFIX,
       maxAge: config.TRIGGERHUB_SECRET_CACHE_SECONDS,
