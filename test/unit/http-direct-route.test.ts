@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { httpHandler } from '../../functions/http-handler.ts';
@@ -10,6 +10,8 @@ import { platformLogger } from '../../shared/runtime/platform-logger.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
 import { repoRoot } from '../helpers/samples.ts';
+import type { ApiEventOverrides } from '../helpers/api-event.ts';
+import { apiEvent as apiGatewayEvent, lambdaContext } from '../helpers/api-event.ts';
 
 /**
  * The ingest Lambda answers an ordinary `POST /hooks/{id}` straight from the
@@ -34,40 +36,18 @@ const stack = async (): Promise<MemoryDeps> => {
   return deps;
 };
 
-const apiEvent = (
-  over: Partial<APIGatewayProxyEventV2> & { method?: string } = {},
-): APIGatewayProxyEventV2 => {
-  const { method = 'POST', ...rest } = over;
-  const rawPath = rest.rawPath ?? '/hooks/demo';
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath,
-    rawQueryString: '',
+/** `POST /hooks/demo` with the demo secret and a JSON alert, as API Gateway sends it. */
+const apiEvent = (over: ApiEventOverrides = {}): APIGatewayProxyEventV2 =>
+  apiGatewayEvent({
     headers: {
       'content-type': 'application/json',
       'x-shared-secret': SECRET,
       'user-agent': 'probe/1',
       'content-length': '999',
     },
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'api',
-      domainName: 'api.example.com',
-      domainPrefix: 'api',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'probe' },
-      requestId: 'req-123',
-      routeKey: '$default',
-      stage: '$default',
-      time: '22/Nov/2026:10:00:00 +0000',
-      timeEpoch: 0,
-    },
     body: '{"alert":"disk full","host":"db-1"}',
-    isBase64Encoded: false,
-    ...rest,
-  };
-};
-const lambdaContext = { awsRequestId: 'aws-1', functionName: 'ingest' } as unknown as Context;
+    ...over,
+  });
 
 const ULID = /[0-9A-HJKMNP-TV-Z]{26}/g;
 const masked = (r: APIGatewayProxyResult) => ({
