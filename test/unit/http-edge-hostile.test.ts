@@ -314,6 +314,24 @@ describe('a refusal is one WARN line and no table write', () => {
     ]);
   });
 
+  it('names the job of the path alike whether the Lambda edge or the app refuses', async () => {
+    const deps = await withDemo();
+    const admin = httpHandler(createAdminApp(deps));
+    const ingest = httpHandler(createIngestApp(deps));
+    // Refused by the handler before the app (a method fetch forbids), then by the app (no such route).
+    await admin(apiEvent('TRACE', '/admin/jobs/demo'), lambdaContext);
+    await admin(apiEvent('GET', '/admin/jobs/demo/nope'), lambdaContext);
+    await ingest(apiEvent('TRACE', '/hooks/demo/extra'), lambdaContext);
+    await ingest(apiEvent('GET', '/hooks/demo/extra'), lambdaContext);
+    const lines = warn.mock.calls.map(([message, fields]) => [message, (fields as { jobId?: string }).jobId]);
+    expect(lines).toEqual([
+      ['admin request refused', 'demo'],
+      ['admin request refused', 'demo'],
+      ['webhook refused', 'demo'],
+      ['webhook refused', 'demo'],
+    ]);
+  });
+
   it('writes no refusal line for an accepted delivery', async () => {
     const deps = await withDemo();
     const result = await post(deps, { 'x-shared-secret': SECRET });
