@@ -1,22 +1,14 @@
 import { GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { CannedTransport } from '../../bench/canned-transport.ts';
 import { packageOfInput } from '../../functions/sdk-clients.ts';
 import { jobSecrets } from '../../functions/wiring/secrets.ts';
 import { createSecretsManagerClient } from '../../shared/aws/secrets-manager-client.ts';
 import { loadConfig } from '../../shared/config.ts';
+import { useFixedAwsCredentials } from '../helpers/aws-credentials.ts';
 import { importGraphOf } from '../helpers/lambda-bundle.ts';
 
-const saved = { ...process.env };
-beforeAll(() => {
-  // The client signs every request: fixed credentials keep the SDK from looking for any.
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDTEST';
-  process.env.AWS_SECRET_ACCESS_KEY = 'test-secret';
-  process.env.AWS_EC2_METADATA_DISABLED = 'true';
-});
-afterAll(() => {
-  process.env = saved;
-});
+useFixedAwsCredentials();
 
 describe('createSecretsManagerClient', () => {
   it('builds the client for the region, on the transport given', async () => {

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { HttpRequest, HttpResponse } from '@smithy/types';
-import { afterAll, beforeAll } from 'vitest';
+import { afterAll } from 'vitest';
 import { bodyText } from '../../bench/canned-transport.ts';
 import { LocalSecretStore, secretFilePath } from '../../shared/secrets/local-secret-store.ts';
 import { SecretsManagerStore } from '../../shared/secrets/secrets-manager-store.ts';
+import { useFixedAwsCredentials } from '../helpers/aws-credentials.ts';
 import type { SecretSeed } from '../contract/secret-store.contract.ts';
 import { describeSecretStoreContract } from '../contract/secret-store.contract.ts';
 import { MemorySecrets } from '../helpers/memory-deps.ts';
@@ -16,17 +17,10 @@ import { MemorySecrets } from '../helpers/memory-deps.ts';
 // serialization, signing and error parsing), over an in-process transport
 // that answers GetSecretValue as Secrets Manager does.
 
-const saved = { ...process.env };
-beforeAll(() => {
-  // The client signs every request: fixed credentials keep the SDK from looking for any.
-  process.env.AWS_ACCESS_KEY_ID = 'AKIDCONTRACT';
-  process.env.AWS_SECRET_ACCESS_KEY = 'contract-secret';
-  process.env.AWS_EC2_METADATA_DISABLED = 'true';
-});
+useFixedAwsCredentials();
 
 const dirs: string[] = [];
 afterAll(async () => {
-  process.env = saved;
   for (const dir of dirs) await rm(dir, { recursive: true, force: true });
 });
 
