@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import type { HttpHandlerOptions, HttpRequest, HttpResponse } from '@smithy/types';
 
 /**
@@ -26,9 +27,15 @@ import type { HttpHandlerOptions, HttpRequest, HttpResponse } from '@smithy/type
  *   unknown secrets are ResourceNotFoundException.
  */
 
-/** A DynamoDB item on the wire: attribute name → `{ S: … }`, `{ N: … }`, `{ M: … }`… */
+/**
+ * A DynamoDB attribute value as it travels on the wire (`{ S: … }`, `{ N: … }`,
+ * `{ M: … }`…, B as base64 text) or as the SDK parses it (B as bytes). The
+ * bench's one definition: the counting transport (bench/counting.ts) reads
+ * the same items.
+ */
+export type WireValue = AttributeValue | Record<string, unknown>;
+/** A DynamoDB item: attribute name → value. */
 export type WireItem = Record<string, WireValue>;
-export type WireValue = Record<string, unknown>;
 
 export interface CannedTransportOptions {
   /** Keep what PutItem, UpdateItem and PutObject write, and the bodies SendMessage sends (the worker bench reads them back). */
@@ -79,14 +86,19 @@ const jsonError = (status: number, contentType: string, type: string, message: s
 
 const md5Hex = (text: string | Uint8Array): string => createHash('md5').update(text).digest('hex');
 
-/** A request body as text: the JSON protocols send a string; S3 a string or bytes. */
-const bodyText = (body: unknown): string => {
+/**
+ * A request body as text: the JSON protocols send a string or bytes, S3 a
+ * string or bytes. The SDK's JSON bodies are Uint8Array subclasses that warn
+ * when read as strings (`Buffer.from(body)` calls their `valueOf`): their
+ * bytes are read through a view instead. A streamed body (none of the calls
+ * the bench makes) is refused rather than read as empty.
+ */
+export const bodyText = (body: unknown): string => {
   if (typeof body === 'string') return body;
-  // A view, not Buffer.from(body): the SDK's JSON body is a Uint8Array whose valueOf() warns.
   if (body instanceof Uint8Array)
     return Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8');
   if (body === undefined || body === null) return '';
-  throw new TypeError('canned transport: streamed request bodies are not supported');
+  throw new TypeError('bench transport: streamed request bodies are not supported');
 };
 
 const keyOf = (key: WireItem | undefined): string => {

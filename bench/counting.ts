@@ -8,6 +8,11 @@ import type {
   ScanCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import type { HttpHandlerOptions, HttpRequest, HttpResponse } from '@smithy/types';
+import type { WireItem, WireValue } from './canned-transport.ts';
+import { bodyText } from './canned-transport.ts';
+
+export type { WireItem, WireValue };
+export { bodyText };
 
 /**
  * What the bench counts at the SDK transport: every AWS call of a path, its
@@ -19,10 +24,6 @@ import type { HttpHandlerOptions, HttpRequest, HttpResponse } from '@smithy/type
  */
 
 // ——— DynamoDB item size and units (AWS "DynamoDB item sizes and formats") ———
-
-/** An attribute value as it travels on the wire (B as base64 text) or as the SDK parses it (B as bytes). */
-export type WireValue = AttributeValue | Record<string, unknown>;
-export type WireItem = Record<string, WireValue>;
 
 const utf8 = (text: string): number => Buffer.byteLength(text, 'utf8');
 
@@ -284,18 +285,6 @@ const bodyBytes = (body: unknown, headers: Record<string, string>): number => {
   const length = Object.entries(headers).find(([name]) => name.toLowerCase() === 'content-length')?.[1];
   return length === undefined ? 0 : Number(length);
 };
-
-/**
- * A request body as text. The SDK's JSON bodies are Uint8Array subclasses
- * that warn when read as strings (`Buffer.from(body)` calls their
- * `valueOf`): read their bytes instead.
- */
-export const bodyText = (body: unknown): string =>
-  typeof body === 'string'
-    ? body
-    : body instanceof Uint8Array
-      ? Buffer.from(body.buffer, body.byteOffset, body.byteLength).toString('utf8')
-      : '';
 
 const collect = async (body: unknown): Promise<Buffer> => {
   if (body === undefined || body === null) return Buffer.alloc(0);

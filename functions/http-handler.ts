@@ -1,8 +1,8 @@
 import { handle } from 'hono/aws-lambda';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { hookJobIdOf, unsafePathReason } from '../shared/http/edge-checks.ts';
+import { isDecodableBase64, unsafePathReason } from '../shared/http/edge-checks.ts';
 import type { ErrorBody } from '../shared/http/error-response.ts';
-import { logRefusal, refusalMessageFor } from '../shared/http/error-response.ts';
+import { logEdgeRefusal } from '../shared/http/error-response.ts';
 import type { EdgeApp } from '../shared/http/hono-helpers.ts';
 import { allowedMethods, directRouteOf, methodNotAllowed } from '../shared/http/hono-helpers.ts';
 import { addPlatformContext } from '../shared/runtime/platform-logger.ts';
@@ -13,44 +13,68 @@ export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => P
 const FORBIDDEN_METHODS = new Set(['CONNECT', 'TRACE', 'TRACK']);
 const METHOD_TOKEN = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,32}$/;
 
-const jsonResult = (
-  status: number,
-  body: ErrorBody,
-  headers: Record<string, string> = {},
-): APIGatewayProxyResult => ({
-  statusCode: status,
-  headers: { 'content-type': 'application/json', ...headers },
-  body: JSON.stringify(body),
-  isBase64Encoded: false,
+/** A request refused here rather than by the app: its status, JSON body and extra headers. */
+interface Refusal {
+  status: number;
+  body: ErrorBody;
+  headers?: Record<string, string>;
+}
+
+const invalidRequest = (message: string): Refusal => ({
+  status: 400,
+  body: { error: 'invalid_request', message },
 });
+
+/** A refusal's answer, after its one refusal log line. */
+const refused = (
+  event: APIGatewayProxyEventV2,
+  { status, body, headers }: Refusal,
+): APIGatewayProxyResult => {
+  logEdgeRefusal(event.rawPath, status, body.error, event);
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify(body),
+    isBase64Encoded: false,
+  };
+};
 
 /**
  * What hono's adapter cannot turn into a `Request`, answered here as JSON:
  * an unsafe path, a method fetch forbids (TRACE, CONNECT…), a GET or HEAD
  * with a body. Undefined when the app can take the request.
  */
-const edgeRefusal = (app: EdgeApp, event: APIGatewayProxyEventV2): APIGatewayProxyResult | undefined => {
+const edgeRefusal = (app: EdgeApp, event: APIGatewayProxyEventV2): Refusal | undefined => {
   const rawPath = event.rawPath;
   const unsafe = unsafePathReason(rawPath);
-  if (unsafe !== undefined) return jsonResult(400, { error: 'invalid_path', message: unsafe });
+  if (unsafe !== undefined) return { status: 400, body: { error: 'invalid_path', message: unsafe } };
   const method = event.requestContext.http.method.toUpperCase();
   // A webhook's POST is a token fetch allows and may carry a body: only the target is left to check.
   if (method === 'POST')
-    return readableTarget(event.requestContext.domainName, rawPath) ? undefined : unreadable();
+    return readableTarget(event.requestContext.domainName, rawPath) ? undefined : unreadable;
   if (!METHOD_TOKEN.test(method) || FORBIDDEN_METHODS.has(method)) {
     const allow = allowedMethods(app, rawPath);
     return allow.length > 0
-      ? jsonResult(405, methodNotAllowed(method, allow), { allow: allow.join(', ') })
-      : jsonResult(404, { error: 'not_found', message: 'no such route' });
+      ? { status: 405, body: methodNotAllowed(method, allow), headers: { allow: allow.join(', ') } }
+      : { status: 404, body: { error: 'not_found', message: 'no such route' } };
   }
   if ((method === 'GET' || method === 'HEAD') && event.body !== undefined && event.body !== '') {
-    return jsonResult(400, { error: 'invalid_request', message: `a ${method} request carries no body` });
+    return invalidRequest(`a ${method} request carries no body`);
   }
-  return readableTarget(event.requestContext.domainName, rawPath) ? undefined : unreadable();
+  return readableTarget(event.requestContext.domainName, rawPath) ? undefined : unreadable;
 };
 
-const unreadable = (): APIGatewayProxyResult =>
-  jsonResult(400, { error: 'invalid_request', message: 'unreadable request target' });
+const unreadable = invalidRequest('unreadable request target');
+
+/**
+ * A body marked base64 that is not (hono's adapter would answer a text/plain
+ * 500 and log a stack). Checked only for what the direct route left to hono:
+ * the direct route decodes strict base64 itself.
+ */
+const undecodableBody = (event: APIGatewayProxyEventV2): Refusal | undefined =>
+  event.isBase64Encoded && event.body && !isDecodableBase64(event.body)
+    ? invalidRequest('the request body is marked base64 but is not valid base64')
+    : undefined;
 
 /**
  * Domains whose request targets `new URL` reads. Once `unsafePathReason`
@@ -82,30 +106,16 @@ export const httpHandler = (app: EdgeApp): HttpHandler => {
   const direct = directRouteOf(app);
   return async (event, context) => {
     addPlatformContext(context);
-    const refused = edgeRefusal(app, event);
-    if (refused !== undefined) {
-      logRefusal(refusalMessageFor(event.rawPath), {
-        jobId: hookJobIdOf(event.rawPath),
-        status: refused.statusCode,
-        reason: (JSON.parse(refused.body) as ErrorBody).error,
-        requestId: event.requestContext.requestId,
-        sourceIp: event.requestContext.http.sourceIp,
-      });
-      return refused;
-    }
+    const refusal = edgeRefusal(app, event);
+    if (refusal !== undefined) return refused(event, refusal);
     const answered = direct?.(event);
     if (answered !== undefined) return answered;
+    const undecodable = undecodableBody(event);
+    if (undecodable !== undefined) return refused(event, undecodable);
     const result = await handler(event, context);
     // Anything else hono's adapter could not read: its answer is text/plain.
     if (result.statusCode === 400 && result.body === 'Invalid request') {
-      logRefusal(refusalMessageFor(event.rawPath), {
-        jobId: hookJobIdOf(event.rawPath),
-        status: 400,
-        reason: 'invalid_request',
-        requestId: event.requestContext.requestId,
-        sourceIp: event.requestContext.http.sourceIp,
-      });
-      return jsonResult(400, { error: 'invalid_request', message: 'unreadable request' });
+      return refused(event, invalidRequest('unreadable request'));
     }
     return result;
   };

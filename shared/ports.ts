@@ -23,6 +23,13 @@ export interface PageRequest {
 
 export interface JobStore {
   get(id: string): Promise<Job | undefined>;
+  /**
+   * The job as the hot paths (ingest, decisions, the worker) read it, from a
+   * short cache of the function's (see `withLastKnownJobs`): a changed job
+   * may be served for a few seconds. A store without a cache leaves it out
+   * and is read with `get` (see `hotJob`).
+   */
+  getCached?(id: string): Promise<Job | undefined>;
   list(page?: PageRequest): Promise<Page<Job>>;
   /** Create or replace; returns whether it was created. */
   put(job: Job): Promise<{ created: boolean }>;

@@ -4,7 +4,7 @@ import { createServer, STATUS_CODES } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
-import { hookJobIdOf, rawPathOf, unsafePathReason } from '../../shared/http/edge-checks.ts';
+import { rawPathOf, refusalJobIdOf, unsafePathReason } from '../../shared/http/edge-checks.ts';
 import { logRefusal, refusalMessageFor } from '../../shared/http/error-response.ts';
 import { MAX_BODY_BYTES_LIMIT } from '../../shared/model/index.ts';
 
@@ -167,7 +167,7 @@ export const startApiServer = async (
   ): void => {
     const rawPath = rawPathOf(req.url ?? '/');
     logRefusal(refusalMessageFor(rawPath), {
-      jobId: hookJobIdOf(rawPath),
+      jobId: refusalJobIdOf(rawPath),
       status,
       reason: error,
       requestId: randomUUID(),

@@ -41,10 +41,31 @@ export const rawPathOf = (target: string): string => {
   return q === -1 ? target : target.slice(0, q);
 };
 
-/** The job id of a `/hooks/{id}` path when it is a possible job id, else undefined. */
-export const hookJobIdOf = (rawPath: string): string | undefined => {
-  const match = /^\/hooks\/([^/]*)$/.exec(rawPath);
-  return match?.[1] !== undefined && JOB_ID_PATTERN.test(match[1]) ? match[1] : undefined;
+const PATH_JOB_ID = /^\/(?:hooks|admin\/jobs)\/([^/]+)/;
+
+/**
+ * The job id a refused request's path names (`/hooks/{id}…`,
+ * `/admin/jobs/{id}…`) when it is a possible job id, else undefined: the
+ * `jobId` of its refusal line, wherever the refusal is answered.
+ */
+export const refusalJobIdOf = (rawPath: string): string | undefined => {
+  const id = PATH_JOB_ID.exec(rawPath)?.[1];
+  return id !== undefined && JOB_ID_PATTERN.test(id) ? id : undefined;
+};
+
+const ASCII_WHITESPACE = /[\t\n\f\r ]/g;
+const BASE64_ALPHABET = /^[A-Za-z0-9+/]*$/;
+
+/**
+ * Whether `atob` (hence hono's Lambda adapter) can decode a body API Gateway
+ * marked `isBase64Encoded`: the WHATWG forgiving-base64 rules — ASCII
+ * whitespace ignored, one or two `=` only as the padding of whole quads, no
+ * lone sextet at the end, nothing outside the base64 alphabet.
+ */
+export const isDecodableBase64 = (body: string): boolean => {
+  let data = body.replace(ASCII_WHITESPACE, '');
+  if (data.length % 4 === 0) data = data.replace(/={1,2}$/, '');
+  return data.length % 4 !== 1 && BASE64_ALPHABET.test(data);
 };
 
 export const isJobId = (id: string): boolean => JOB_ID_PATTERN.test(id);

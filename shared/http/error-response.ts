@@ -1,6 +1,8 @@
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { errorMessage, isTriggerhubError } from '../errors.ts';
 import { platformLogger } from '../runtime/platform-logger.ts';
 import { clip } from '../sdk/text.ts';
+import { refusalJobIdOf } from './edge-checks.ts';
 
 export interface ErrorBody {
   error: string;
@@ -64,3 +66,23 @@ export const logRefusal = (
 /** Which refusal message a path's answer is logged under: admin routes apart from webhooks. */
 export const refusalMessageFor = (rawPath: string): typeof WEBHOOK_REFUSED | typeof ADMIN_REFUSED =>
   rawPath === '/admin' || rawPath.startsWith('/admin/') ? ADMIN_REFUSED : WEBHOOK_REFUSED;
+
+/**
+ * The refusal line of a request refused at the HTTP edge (the Lambda
+ * handler, the apps' middleware, a direct route): its message and job id
+ * from the path, its request id and source address from API Gateway's event
+ * when there is one (`app.request()` in tests has none).
+ */
+export const logEdgeRefusal = (
+  rawPath: string,
+  status: number,
+  reason: string,
+  event: APIGatewayProxyEventV2 | undefined,
+): void =>
+  logRefusal(refusalMessageFor(rawPath), {
+    jobId: refusalJobIdOf(rawPath),
+    status,
+    reason,
+    requestId: event?.requestContext.requestId,
+    sourceIp: event?.requestContext.http.sourceIp,
+  });

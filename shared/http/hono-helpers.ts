@@ -3,11 +3,10 @@ import type { Context, Hono } from 'hono';
 import { Hono as HonoApp } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { ValidationError } from '../errors.ts';
-import { JOB_ID_PATTERN } from '../model/index.ts';
 import type { PageRequest } from '../ports.ts';
 import { quote } from '../sdk/text.ts';
 import { unsafePathReason } from './edge-checks.ts';
-import { logRefusal, refusalMessageFor, toErrorResponse } from './error-response.ts';
+import { logEdgeRefusal, toErrorResponse } from './error-response.ts';
 
 /**
  * What the apps see of their host: hono's aws-lambda adapter passes the API
@@ -41,8 +40,6 @@ export const jsonError = (
   return c.json({ error, message }, status, headers);
 };
 
-const PATH_JOB_ID = /^\/(?:hooks|admin\/jobs)\/([^/]+)/;
-
 /**
  * Every app starts here: a path that could be routed differently by another
  * layer (dot segments, encoded slashes…) is refused with 400 before routing,
@@ -57,17 +54,8 @@ export const createEdgeApp = (): EdgeApp => {
     if (unsafe !== undefined) c.res = jsonError(c, 400, 'invalid_path', unsafe);
     else await next();
     const { status } = c.res;
-    if (status >= 400 && status < 500) {
-      const event = eventOf(c);
-      const id = PATH_JOB_ID.exec(rawPath)?.[1];
-      logRefusal(refusalMessageFor(rawPath), {
-        jobId: id !== undefined && JOB_ID_PATTERN.test(id) ? id : undefined,
-        status,
-        reason: c.get('errorCode') ?? 'refused',
-        requestId: event?.requestContext.requestId,
-        sourceIp: event?.requestContext.http.sourceIp,
-      });
-    }
+    if (status >= 400 && status < 500)
+      logEdgeRefusal(rawPath, status, c.get('errorCode') ?? 'refused', eventOf(c));
   });
   return app;
 };
@@ -99,16 +87,7 @@ export const directErrorResult = (
   status: number,
   body: { error: string; message: string },
 ): APIGatewayProxyResult => {
-  if (status >= 400 && status < 500) {
-    const id = PATH_JOB_ID.exec(event.rawPath)?.[1];
-    logRefusal(refusalMessageFor(event.rawPath), {
-      jobId: id !== undefined && JOB_ID_PATTERN.test(id) ? id : undefined,
-      status,
-      reason: body.error,
-      requestId: event.requestContext.requestId,
-      sourceIp: event.requestContext.http.sourceIp,
-    });
-  }
+  if (status >= 400 && status < 500) logEdgeRefusal(event.rawPath, status, body.error, event);
   return {
     statusCode: status,
     headers: { 'content-type': 'application/json' },

@@ -131,27 +131,21 @@ export interface JobCacheOptions extends LastKnownOptions {
   freshForMs?: number;
 }
 
-/** A JobStore that also answers {@link CachingJobStore.getCached}: the hot paths' read. */
-export interface CachingJobStore extends JobStore {
-  /**
-   * The job as read at most `freshForMs` ago, else read again (through the
-   * last-known fallback). Only found jobs are remembered: a job created is
-   * served at once.
-   */
-  getCached(id: string): Promise<Job | undefined>;
-}
-
-const isCaching = (jobs: JobStore): jobs is CachingJobStore =>
-  typeof (jobs as Partial<CachingJobStore>).getCached === 'function';
+/**
+ * A JobStore with its cache: `getCached` answers the job as read at most
+ * `freshForMs` ago, else reads it again (through the last-known fallback).
+ * Only found jobs are remembered: a job created is served at once.
+ */
+export type CachingJobStore = JobStore & Required<Pick<JobStore, 'getCached'>>;
 
 /**
  * The job a webhook or a run names, as the hot paths (ingest, decisions, the
- * worker) read it: from the function's short cache when the store has one
- * (see {@link withLastKnownJobs}), else from the store. The admin API reads
+ * worker) read it: from the store's short cache when it has one (see
+ * {@link withLastKnownJobs}), else from the store. The admin API reads
  * `jobs.get`: always fresh.
  */
 export const hotJob = (jobs: JobStore, id: string): Promise<Job | undefined> =>
-  isCaching(jobs) ? jobs.getCached(id) : jobs.get(id);
+  jobs.getCached === undefined ? jobs.get(id) : jobs.getCached(id);
 
 /**
  * A JobStore whose `get` reads fresh and falls back to the last known

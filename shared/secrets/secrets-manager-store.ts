@@ -1,6 +1,5 @@
-import { GetParameterError, ParameterNotFoundError } from '@aws-lambda-powertools/parameters/errors';
-import { SecretsProvider } from '@aws-lambda-powertools/parameters/secrets';
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { ServiceUnavailableError, ValidationError, errorMessage } from '../errors.ts';
 import type { SecretStore } from '../ports.ts';
 import { DEFAULT_SECRET_PREFIX } from '../model/index.ts';
@@ -26,6 +25,13 @@ export interface SecretsManagerStoreOptions {
 
 const decoder = new TextDecoder('utf-8');
 
+/** Sets a cache entry, forgetting the oldest one beyond {@link MAX_CACHED_SECRETS}. */
+const remember = <V>(cache: Map<string, V>, key: string, value: V): void => {
+  cache.delete(key);
+  cache.set(key, value);
+  if (cache.size > MAX_CACHED_SECRETS) cache.delete(cache.keys().next().value as string);
+};
+
 const nameOf = (e: unknown): string =>
   typeof e === 'object' && e !== null && 'name' in e && typeof e.name === 'string' ? e.name : 'Error';
 
@@ -49,11 +55,11 @@ const unreadableBecause = (name: string, message: string): string => {
 };
 
 /**
- * Job secrets from Secrets Manager, read through the Powertools provider and
- * cached here, both versions of a secret together, for `maxAge` seconds from
- * when the read began (Powertools is asked with `forceFetch`, so its own
- * cache never answers). During a rotation both the current and the previous
- * value are valid, so callers accept either.
+ * Job secrets from Secrets Manager: `GetSecretValue` for the current and the
+ * previous version stage, on the one client given, both versions of a secret
+ * cached together here for `maxAge` seconds from when the read began. During
+ * a rotation both the current and the previous value are valid, so callers
+ * accept either.
  *
  * A secret Secrets Manager will not hand out — scheduled for deletion
  * (InvalidRequestException), the read or its KMS key no longer allowed
@@ -65,17 +71,12 @@ const unreadableBecause = (name: string, message: string): string => {
  * ServiceUnavailableError.
  */
 export class SecretsManagerStore implements SecretStore {
-  // Powertools keys what it stores by name (and transform), not by SDK options: one provider per
-  // version stage, so that the two stages never share an entry even though `forceFetch` skips reading it.
-  readonly #providers: Record<Stage, SecretsProvider>;
+  readonly #client: SecretsManagerClient;
   readonly #prefix: string;
   readonly #maxAge: number;
-  /**
-   * Both versions of each secret read less than `maxAge` ago: the one cache (Powertools is asked
-   * with `forceFetch`), so a warm request costs one map lookup, not two provider reads.
-   */
+  /** Both versions of each secret read less than `maxAge` ago: a warm request costs one map lookup. */
   readonly #versions = new Map<string, { values: string[]; until: number }>();
-  /** Absences are not cached by Powertools; without this every request would ask again. */
+  /** Each version stage found absent less than `maxAge` ago: without this every request would ask again. */
   readonly #absentUntil = new Map<string, number>();
   /** Why each unreadable secret was last reported: one WARN per secret and reason, not one per request. */
   readonly #warned = new Map<string, string>();
@@ -85,10 +86,7 @@ export class SecretsManagerStore implements SecretStore {
     if (!Number.isFinite(maxAge) || maxAge < 0) {
       throw new ValidationError('maxAge must be a number of seconds ≥ 0', 'invalid_configuration');
     }
-    // One client for both providers: left to itself, each provider would build its own, and a
-    // second client costs its construction at cold start and its own connection pool.
-    const config = { awsSdkV3Client: options.client ?? new SecretsManagerClient({}) };
-    this.#providers = { AWSCURRENT: new SecretsProvider(config), AWSPREVIOUS: new SecretsProvider(config) };
+    this.#client = options.client ?? new SecretsManagerClient({});
     this.#prefix = options.prefix ?? DEFAULT_SECRET_PREFIX;
     this.#maxAge = maxAge;
   }
@@ -103,8 +101,8 @@ export class SecretsManagerStore implements SecretStore {
     const until = Date.now() + this.#maxAge * 1000;
     const secretId = `${this.#prefix}${name}`;
     const [current, previous] = await Promise.all([
-      this.#read(secretId, 'AWSCURRENT'),
-      this.#read(secretId, 'AWSPREVIOUS'),
+      this.#read(secretId, 'AWSCURRENT', until),
+      this.#read(secretId, 'AWSPREVIOUS', until),
     ]);
     const values =
       current === undefined
@@ -112,43 +110,42 @@ export class SecretsManagerStore implements SecretStore {
         : previous === undefined || previous === current
           ? [current]
           : [current, previous];
-    if (this.#maxAge > 0 && values.length > 0) {
-      this.#versions.set(name, { values, until });
-      if (this.#versions.size > MAX_CACHED_SECRETS)
-        this.#versions.delete(this.#versions.keys().next().value as string);
-    }
+    if (this.#maxAge > 0 && values.length > 0) remember(this.#versions, name, { values, until });
     return values;
   }
 
-  async #read(secretId: string, stage: Stage): Promise<string | undefined> {
+  /** One version stage's value; undefined when it is absent or unreadable. */
+  async #read(secretId: string, stage: Stage, until: number): Promise<string | undefined> {
     const absentKey = `${stage}\n${secretId}`;
     const absentUntil = this.#absentUntil.get(absentKey);
     if (absentUntil !== undefined) {
       if (absentUntil > Date.now()) return undefined;
       this.#absentUntil.delete(absentKey);
     }
+    let out: GetSecretValueCommandOutput;
     try {
-      const value = await this.#providers[stage].get(secretId, {
-        forceFetch: true,
-        throwOnMissing: true,
-        sdkOptions: { VersionStage: stage },
-      });
-      if (stage === 'AWSCURRENT') this.#warned.delete(secretId);
-      return typeof value === 'string' ? value : decoder.decode(value);
+      out = await this.#client.send(new GetSecretValueCommand({ SecretId: secretId, VersionStage: stage }));
     } catch (e) {
-      // Powertools wraps the SDK's error: that one says what went wrong.
-      const cause = e instanceof GetParameterError && e.cause !== undefined ? e.cause : e;
-      if (isUnavailableError(cause)) {
+      if (isUnavailableError(e)) {
         const err = new ServiceUnavailableError('secret store unavailable');
-        err.cause = cause;
+        err.cause = e;
         throw err;
       }
       // A missing secret, or a secret without a previous version (never rotated): absent, nothing to say.
-      const missing = e instanceof ParameterNotFoundError || nameOf(cause) === 'ResourceNotFoundException';
-      if (!missing) this.#warnUnreadable(secretId, stage, cause);
-      if (this.#maxAge > 0) this.#absentUntil.set(absentKey, Date.now() + this.#maxAge * 1000);
-      return undefined;
+      if (nameOf(e) !== 'ResourceNotFoundException') this.#warnUnreadable(secretId, stage, e);
+      return this.#absent(absentKey, until);
     }
+    const value =
+      out.SecretString ?? (out.SecretBinary === undefined ? undefined : decoder.decode(out.SecretBinary));
+    if (value === undefined) return this.#absent(absentKey, until);
+    if (stage === 'AWSCURRENT') this.#warned.delete(secretId);
+    return value;
+  }
+
+  /** Remembers a version stage as absent until `until` (when there is a cache); answers undefined. */
+  #absent(absentKey: string, until: number): undefined {
+    if (this.#maxAge > 0) remember(this.#absentUntil, absentKey, until);
+    return undefined;
   }
 
   #warnUnreadable(secretId: string, stage: Stage, cause: unknown): void {

@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { CallRecord, TableSpec, WireItem } from '../../bench/counting.ts';
+import { Readable } from 'node:stream';
+import { bodyText as cannedBodyText } from '../../bench/canned-transport.ts';
 import {
+  bodyText,
   classify,
   indexWrites,
   itemSize,
@@ -194,5 +197,17 @@ describe('calls', () => {
     expect(t.writeUnits).toBe(2);
     expect(t.indexWriteUnits).toBe(1);
     expect(t.writeCalls).toBe(1);
+  });
+});
+
+describe('request bodies', () => {
+  it('are read by the one bodyText both transports share: the bytes of a view, a stream refused', () => {
+    // The SDK's JSON body is a view into a larger buffer: only its own bytes are the body.
+    const whole = Buffer.from('xx{"a":"é"}yy');
+    const view = whole.subarray(2, whole.length - 2);
+    expect(bodyText).toBe(cannedBodyText);
+    expect(bodyText(new Uint8Array(view.buffer, view.byteOffset, view.byteLength))).toBe('{"a":"é"}');
+    expect(bodyText(undefined)).toBe('');
+    expect(() => bodyText(Readable.from(['{}']))).toThrow(TypeError);
   });
 });

@@ -1,15 +1,18 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { handle } from 'hono/aws-lambda';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { httpHandler } from '../../functions/http-handler.ts';
+import { createAdminApp } from '../../shared/http/admin-app.ts';
 import { createIngestApp } from '../../shared/http/ingest-app.ts';
 import { JobSchema, MAX_BODY_BYTES_LIMIT } from '../../shared/model/index.ts';
 import { platformLogger } from '../../shared/runtime/platform-logger.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
 import { repoRoot } from '../helpers/samples.ts';
+import type { ApiEventOverrides } from '../helpers/api-event.ts';
+import { REQUEST_ID, SOURCE_IP, apiEvent as apiGatewayEvent, lambdaContext } from '../helpers/api-event.ts';
 
 /**
  * The ingest Lambda answers an ordinary `POST /hooks/{id}` straight from the
@@ -34,40 +37,18 @@ const stack = async (): Promise<MemoryDeps> => {
   return deps;
 };
 
-const apiEvent = (
-  over: Partial<APIGatewayProxyEventV2> & { method?: string } = {},
-): APIGatewayProxyEventV2 => {
-  const { method = 'POST', ...rest } = over;
-  const rawPath = rest.rawPath ?? '/hooks/demo';
-  return {
-    version: '2.0',
-    routeKey: '$default',
-    rawPath,
-    rawQueryString: '',
+/** `POST /hooks/demo` with the demo secret and a JSON alert, as API Gateway sends it. */
+const apiEvent = (over: ApiEventOverrides = {}): APIGatewayProxyEventV2 =>
+  apiGatewayEvent({
     headers: {
       'content-type': 'application/json',
       'x-shared-secret': SECRET,
       'user-agent': 'probe/1',
       'content-length': '999',
     },
-    requestContext: {
-      accountId: '000000000000',
-      apiId: 'api',
-      domainName: 'api.example.com',
-      domainPrefix: 'api',
-      http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'probe' },
-      requestId: 'req-123',
-      routeKey: '$default',
-      stage: '$default',
-      time: '22/Nov/2026:10:00:00 +0000',
-      timeEpoch: 0,
-    },
     body: '{"alert":"disk full","host":"db-1"}',
-    isBase64Encoded: false,
-    ...rest,
-  };
-};
-const lambdaContext = { awsRequestId: 'aws-1', functionName: 'ingest' } as unknown as Context;
+    ...over,
+  });
 
 const ULID = /[0-9A-HJKMNP-TV-Z]{26}/g;
 const masked = (r: APIGatewayProxyResult) => ({
@@ -237,18 +218,48 @@ describe('the ingest direct route answers as hono does', () => {
   });
 });
 
-describe('base64 the direct route does not take', () => {
-  // hono's adapter cannot decode these either (its 500 is as it was before the direct route).
+describe('a body marked base64 that is not base64', () => {
+  // hono's adapter cannot decode these (atob throws): it would answer a text/plain 500 and log a stack.
   it.each([
     ['of a wrong length', 'eyJhIjoxfQ='],
     ['padded with three =', 'eyJhIjoxf==='],
-  ])('%s: answered as by hono, nothing stored', async (_, body) => {
+    ['holding a character outside the alphabet', 'eyJh*joxfQ=='],
+    ['one character too long', 'eyJhIjoxfQ==e'],
+  ])('%s: a JSON 400 invalid_request and one refusal line, nothing stored', async (_, body) => {
     const event = apiEvent({ body, isBase64Encoded: true });
-    const direct = await send(true, [event]);
-    const hono = await send(false, [event]);
-    expect(direct.results).toEqual(hono.results);
-    expect(direct.results[0]?.statusCode).not.toBe(202);
-    expect(direct.events).toEqual([]);
+    const sent = await send(true, [event]);
+    const [result] = sent.results;
+    expect(result?.statusCode).toBe(400);
+    expect(result?.headers).toMatchObject({ 'content-type': 'application/json' });
+    expect(JSON.parse(result?.body ?? '')).toEqual({
+      error: 'invalid_request',
+      message: 'the request body is marked base64 but is not valid base64',
+    });
+    expect(sent.refusals).toEqual([
+      [
+        'webhook refused',
+        { jobId: 'demo', status: 400, reason: 'invalid_request', requestId: REQUEST_ID, sourceIp: SOURCE_IP },
+      ],
+    ]);
+    expect(sent.viaHono).toBe(0);
+    expect(sent.events).toEqual([]);
+  });
+
+  it('is refused on the admin API too (no direct route there)', async () => {
+    const deps = await stack();
+    const warn = vi.spyOn(platformLogger, 'warn').mockImplementation(() => undefined);
+    const handler = httpHandler(createAdminApp(deps));
+    const event = apiEvent({ method: 'PUT', rawPath: '/admin/jobs/x', body: 'e30=!', isBase64Encoded: true });
+    const result = await handler(event, lambdaContext);
+    expect(result.statusCode).toBe(400);
+    expect(JSON.parse(result.body)).toMatchObject({ error: 'invalid_request' });
+    expect(warn.mock.calls).toEqual([
+      [
+        'admin request refused',
+        { jobId: 'x', status: 400, reason: 'invalid_request', requestId: REQUEST_ID, sourceIp: SOURCE_IP },
+      ],
+    ]);
+    expect(deps.jobs.items.has('x')).toBe(false);
   });
 });
 

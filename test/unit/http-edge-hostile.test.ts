@@ -1,4 +1,4 @@
-import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { httpHandler } from '../../functions/http-handler.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
@@ -7,6 +7,7 @@ import { JobSchema } from '../../shared/model/index.ts';
 import { platformLogger } from '../../shared/runtime/platform-logger.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
+import { apiEvent as apiGatewayEvent, lambdaContext } from '../helpers/api-event.ts';
 
 const SECRET = 's3cr3t-value';
 
@@ -38,29 +39,14 @@ const countStoreCalls = (deps: MemoryDeps) => {
   return calls;
 };
 
-/** An HTTP API payload 2.0 event as API Gateway sends it. */
-const apiEvent = (method: string, rawPath: string, body?: string): APIGatewayProxyEventV2 => ({
-  version: '2.0',
-  routeKey: '$default',
-  rawPath,
-  rawQueryString: '',
-  headers: { 'content-type': 'application/json', 'x-shared-secret': SECRET },
-  requestContext: {
-    accountId: '000000000000',
-    apiId: 'api',
-    domainName: 'api.example.com',
-    domainPrefix: 'api',
-    http: { method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '203.0.113.7', userAgent: 'probe' },
-    requestId: 'req-123',
-    routeKey: '$default',
-    stage: '$default',
-    time: '22/Nov/2026:10:00:00 +0000',
-    timeEpoch: 0,
-  },
-  body,
-  isBase64Encoded: false,
-});
-const lambdaContext = { awsRequestId: 'aws-1', functionName: 'ingest' } as unknown as Context;
+/** An API Gateway event with the demo secret. */
+const apiEvent = (method: string, rawPath: string, body?: string): APIGatewayProxyEventV2 =>
+  apiGatewayEvent({
+    method,
+    rawPath,
+    body,
+    headers: { 'content-type': 'application/json', 'x-shared-secret': SECRET },
+  });
 
 let warn: { mock: { calls: unknown[][] }; mockRestore(): void };
 beforeEach(() => {
@@ -325,6 +311,24 @@ describe('a refusal is one WARN line and no table write', () => {
     await post(deps, { 'x-shared-secret': SECRET }, '{}', `/hooks/${'Z'.repeat(300)}`);
     expect(refusalLines()).toEqual([
       { status: 404, reason: 'not_found', requestId: 'req-123', sourceIp: '203.0.113.7' },
+    ]);
+  });
+
+  it('names the job of the path alike whether the Lambda edge or the app refuses', async () => {
+    const deps = await withDemo();
+    const admin = httpHandler(createAdminApp(deps));
+    const ingest = httpHandler(createIngestApp(deps));
+    // Refused by the handler before the app (a method fetch forbids), then by the app (no such route).
+    await admin(apiEvent('TRACE', '/admin/jobs/demo'), lambdaContext);
+    await admin(apiEvent('GET', '/admin/jobs/demo/nope'), lambdaContext);
+    await ingest(apiEvent('TRACE', '/hooks/demo/extra'), lambdaContext);
+    await ingest(apiEvent('GET', '/hooks/demo/extra'), lambdaContext);
+    const lines = warn.mock.calls.map(([message, fields]) => [message, (fields as { jobId?: string }).jobId]);
+    expect(lines).toEqual([
+      ['admin request refused', 'demo'],
+      ['admin request refused', 'demo'],
+      ['webhook refused', 'demo'],
+      ['webhook refused', 'demo'],
     ]);
   });
 

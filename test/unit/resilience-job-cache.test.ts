@@ -3,6 +3,7 @@ import { ServiceUnavailableError } from '../../shared/errors.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import type { Job } from '../../shared/model/index.ts';
 import { JobSchema } from '../../shared/model/index.ts';
+import type { JobStore } from '../../shared/ports.ts';
 import { hotJob, JOB_CACHE_MS, withLastKnownJobs } from '../../shared/resilience/last-known.ts';
 import { ingest } from '../../shared/runtime/ingest.ts';
 import { platformLogger } from '../../shared/runtime/platform-logger.ts';
@@ -79,6 +80,22 @@ describe('the hot paths’ job cache', () => {
     await base.put(jobOf({ name: 'Renamed' }));
     expect((await jobs.get('demo'))?.name).toBe('Renamed');
     expect(reads).toHaveBeenCalledTimes(2);
+  });
+
+  it("reads through any JobStore's own getCached, the port's optional read", async () => {
+    const base = new MemoryJobStore();
+    await base.put(jobOf());
+    const getCached = vi.fn((id: string) => base.get(id));
+    // Typed as the port: without getCached declared on JobStore this literal does not compile.
+    const jobs: JobStore = {
+      get: () => Promise.reject(new Error('the hot path must not read fresh')),
+      getCached,
+      list: (page) => base.list(page),
+      put: (job) => base.put(job),
+      delete: (id) => base.delete(id),
+    };
+    expect((await hotJob(jobs, 'demo'))?.id).toBe('demo');
+    expect(getCached).toHaveBeenCalledWith('demo');
   });
 
   it('reads a plain store (no cache) every time', async () => {

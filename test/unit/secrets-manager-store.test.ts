@@ -87,6 +87,30 @@ describe('SecretsManagerStore', () => {
     expect(calls()).toHaveLength(2);
   });
 
+  it('answers a previous value equal to the current one once', async () => {
+    // Prepare
+    sm.on(GetSecretValueCommand, { SecretId: 'triggerhub/same' }).resolves({ SecretString: 'same' });
+    const store = new SecretsManagerStore({ client });
+
+    // Act + Assess
+    expect(await store.getVersions('same')).toEqual(['same']);
+  });
+
+  it('answers a version without a value (neither string nor binary) as absent, and caches the absence', async () => {
+    // Prepare
+    sm.on(GetSecretValueCommand, { SecretId: 'triggerhub/empty' }).resolves({ Name: 'triggerhub/empty' });
+    const store = new SecretsManagerStore({ client, maxAge: 60 });
+
+    // Act
+    const first = await store.getVersions('empty');
+    const again = await store.getVersions('empty');
+
+    // Assess
+    expect(first).toEqual([]);
+    expect(again).toEqual([]);
+    expect(calls()).toHaveLength(2);
+  });
+
   it('answers [] for a secret that does not exist', async () => {
     // Prepare
     const store = new SecretsManagerStore({ client });
