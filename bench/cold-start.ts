@@ -189,13 +189,15 @@ const bytesByPackage = (b: Bundle, files?: readonly BundleFile[]): Map<string, n
 /** The packages that add the most minified bytes at cold start on top of the function's baseline. */
 const largestAdditions = (fn: Bundle, base: Bundle, count: number): string => {
   const baseSizes = bytesByPackage(base, base.layout.atImport);
-  return [...bytesByPackage(fn, fn.layout.atImport)]
-    .map(([pkg, bytes]) => [pkg, bytes - (baseSizes.get(pkg) ?? 0)] as const)
-    .filter(([, extra]) => extra > 0)
-    .sort((a, b) => b[1] - a[1])
-    .slice(0, count)
-    .map(([pkg, extra]) => `${pkg} +${kib(extra)} KiB`)
-    .join(', ');
+  return (
+    [...bytesByPackage(fn, fn.layout.atImport)]
+      .map(([pkg, bytes]) => [pkg, bytes - (baseSizes.get(pkg) ?? 0)] as const)
+      .filter(([, extra]) => extra >= 52) // what prints as +0.1 KiB or more
+      .sort((a, b) => b[1] - a[1])
+      .slice(0, count)
+      .map(([pkg, extra]) => `${pkg} +${kib(extra)} KiB`)
+      .join(', ') || 'nothing'
+  );
 };
 
 /** The packages in the chunks the first request loads, largest first. */
