@@ -1,13 +1,14 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TriggerhubFunction } from '../../infra/constructs/triggerhub-function.ts';
+import { ESM_REQUIRE_BANNER, lazyPackageFiles } from '../../infra/function-bundle.ts';
 import { createTriggerhubApp } from '../../infra/triggerhub-app.ts';
 import { LAZY_PACKAGES } from '../../shared/lazy-require.ts';
-import { logicalIdOf } from './synth-helpers.ts';
+import { createTestApp, logicalIdOf } from './synth-helpers.ts';
 
 // The one synth that really bundles (local esbuild, no Docker): a few seconds.
 const outdir = mkdtempSync(join(tmpdir(), 'triggerhub-cdk-'));
@@ -32,58 +33,100 @@ const bundles = {
   sweeper: assetDirOf(logicalIdOf(stack.sweeper.lambdaFunction)),
 };
 
-// A small entry using every lazily loaded package, bundled by the construct as the functions are.
-const lazyOutdir = mkdtempSync(join(tmpdir(), 'triggerhub-cdk-lazy-'));
-const lazyApp = new App({ outdir: lazyOutdir, builtinCloudFormationValidation: false });
-const lazyStack = new Stack(lazyApp, 'LazyEntry');
-const lazyFunction = new TriggerhubFunction(lazyStack, 'Lazy', {
+// Small entries bundled by the construct as the functions are: one using every lazily
+// loaded package, one loading its app with import().
+const fixtureOutdir = mkdtempSync(join(tmpdir(), 'triggerhub-cdk-fixtures-'));
+const fixtureApp = new App({ outdir: fixtureOutdir, builtinCloudFormationValidation: false });
+const fixtureStack = new Stack(fixtureApp, 'Fixtures');
+const lazyFunction = new TriggerhubFunction(fixtureStack, 'Lazy', {
   entry: 'test/infra/fixtures/lazy-entry.ts',
 });
-const lazyResources = lazyApp.synth().getStackByName(lazyStack.stackName).template.Resources;
-const lazyKey: string = lazyResources[logicalIdOf(lazyFunction.lambdaFunction)].Properties.Code.S3Key;
-const lazyBundle = join(lazyOutdir, `asset.${lazyKey.replace(/\.zip$/, '')}`);
+const splitFunction = new TriggerhubFunction(fixtureStack, 'Split', {
+  entry: 'test/infra/fixtures/split-entry.ts',
+});
+const fixtureResources = fixtureApp.synth().getStackByName(fixtureStack.stackName).template.Resources;
+const fixtureDirOf = (fn: TriggerhubFunction): string => {
+  const key: string = fixtureResources[logicalIdOf(fn.lambdaFunction)].Properties.Code.S3Key;
+  return join(fixtureOutdir, `asset.${key.replace(/\.zip$/, '')}`);
+};
+const lazyBundle = fixtureDirOf(lazyFunction);
+const splitBundle = fixtureDirOf(splitFunction);
 
 afterAll(() => {
   rmSync(outdir, { recursive: true, force: true });
-  rmSync(lazyOutdir, { recursive: true, force: true });
+  rmSync(fixtureOutdir, { recursive: true, force: true });
 });
+
+/** Every module of a bundle: `index.mjs`, then `chunks/*.mjs`, as paths relative to `dir`. */
+const modulesOf = (dir: string): string[] => [
+  'index.mjs',
+  ...(existsSync(join(dir, 'chunks'))
+    ? readdirSync(join(dir, 'chunks'))
+        .filter((f) => f.endsWith('.mjs'))
+        .map((f) => `chunks/${f}`)
+    : []),
+];
+
+/** Every directory named node_modules under `dir`, relative to it. */
+const nodeModulesDirs = (dir: string): string[] =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isDirectory() && e.name === 'node_modules')
+    .map((e) => relative(dir, join(e.parentPath, e.name)));
+
+/** Runs `script` (ESM) in a fresh node with only `env`; its argv[1] is `arg`. */
+const runNode = (script: string, arg: string, env: Record<string, string>) =>
+  spawnSync(process.execPath, ['--no-warnings', '--input-type=module', '-e', script, arg], {
+    env: { PATH: process.env['PATH'] ?? '', ...env },
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+
+// A Lambda-like environment; endpoints on loopback so nothing can leave the machine.
+const functionEnv = {
+  AWS_REGION: 'us-east-1',
+  TRIGGERHUB_TABLE: 'table',
+  TRIGGERHUB_QUEUE_URL: 'http://127.0.0.1:9/000000000000/runs',
+  TRIGGERHUB_PAYLOAD_BUCKET: 'payloads',
+  TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS: '1800',
+  TRIGGERHUB_WORKER_TIMEOUT_SECONDS: '300',
+  TRIGGERHUB_DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
+  TRIGGERHUB_SQS_ENDPOINT: 'http://127.0.0.1:9',
+  TRIGGERHUB_S3_ENDPOINT: 'http://127.0.0.1:9',
+  POWERTOOLS_SERVICE_NAME: 'triggerhub',
+};
 
 describe('function bundles', () => {
   it.each(Object.entries(bundles))(
-    '%s is one minified ESM file with a source map and the require shim',
+    '%s is index.mjs and chunks/*.mjs, each minified ESM with its source map and the require shim',
     (_name, dir) => {
       // Act
-      const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
+      const modules = modulesOf(dir);
       // Assess
-      expect(code.startsWith("import { createRequire } from 'node:module';")).toBe(true);
-      expect(code).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
+      expect(modules.length).toBeGreaterThan(1);
+      expect(readFileSync(join(dir, 'index.mjs'), 'utf8')).toMatch(/export\s*\{[^}]*\bhandler\b[^}]*\}/);
       // minified: long lines (line breaks survive only inside strings and template literals)
-      expect(code.length / code.split('\n').length).toBeGreaterThan(1000);
-      expect(statSync(join(dir, 'index.mjs.map')).size).toBeGreaterThan(0);
-      expect(code).toContain('//# sourceMappingURL=index.mjs.map');
+      const all = modules.map((f) => readFileSync(join(dir, f), 'utf8')).join('');
+      expect(all.length / all.split('\n').length).toBeGreaterThan(1000);
+      for (const file of modules) {
+        const code = readFileSync(join(dir, file), 'utf8');
+        // (booleans: a failure must not print a whole bundle)
+        expect(code.startsWith(`${ESM_REQUIRE_BANNER}\n`), file).toBe(true);
+        // minified: none of the `// <source path>` lines an unminified build puts before each module
+        expect(/^\/\/ \S+\.[cm]?[jt]s$/m.test(code), file).toBe(false);
+        const name = file.split('/').pop() ?? file;
+        expect(code.trimEnd().endsWith(`//# sourceMappingURL=${name}.map`), file).toBe(true);
+        expect(statSync(join(dir, `${file}.map`)).size, file).toBeGreaterThan(0);
+      }
     },
   );
 
   it('are four different bundles', () => {
     expect(new Set(Object.values(bundles)).size).toBe(4);
-    for (const dir of Object.values(bundles)) expect(existsSync(dir)).toBe(true);
+    for (const dir of Object.values(bundles)) expect(existsSync(join(dir, 'index.mjs'))).toBe(true);
   });
 
   it('load in Node as ES modules and export a handler function', () => {
-    // Prepare: a Lambda-like environment; endpoints on loopback so nothing can leave the machine
-    const env = {
-      PATH: process.env['PATH'] ?? '',
-      AWS_REGION: 'us-east-1',
-      TRIGGERHUB_TABLE: 'table',
-      TRIGGERHUB_QUEUE_URL: 'http://127.0.0.1:9/000000000000/runs',
-      TRIGGERHUB_PAYLOAD_BUCKET: 'payloads',
-      TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS: '1800',
-      TRIGGERHUB_WORKER_TIMEOUT_SECONDS: '300',
-      TRIGGERHUB_DYNAMODB_ENDPOINT: 'http://127.0.0.1:9',
-      TRIGGERHUB_SQS_ENDPOINT: 'http://127.0.0.1:9',
-      TRIGGERHUB_S3_ENDPOINT: 'http://127.0.0.1:9',
-      POWERTOOLS_SERVICE_NAME: 'triggerhub',
-    };
+    // Prepare
     const script = `
       const files = JSON.parse(process.argv[1]);
       const kinds = [];
@@ -94,24 +137,42 @@ describe('function bundles', () => {
     const output = execFileSync(
       process.execPath,
       ['--no-warnings', '--input-type=module', '-e', script, JSON.stringify(files)],
-      { env, encoding: 'utf8', timeout: 60_000 },
+      { env: { PATH: process.env['PATH'] ?? '', ...functionEnv }, encoding: 'utf8', timeout: 60_000 },
     );
     // Assess
     expect(JSON.parse(output)).toEqual(['function', 'function', 'function', 'function']);
   });
 
+  it('have chunks that each load on their own: the banner declares its names once per module', () => {
+    // Prepare: every chunk of every function, the lazily loaded ones included
+    const files = Object.values(bundles).flatMap((dir) => modulesOf(dir).map((f) => join(dir, f)));
+    const script = `
+      const failed = [];
+      for (const file of JSON.parse(process.argv[1]))
+        await import(file).catch((error) => failed.push(file + ': ' + error.message));
+      process.stdout.write(JSON.stringify(failed));`;
+    // Act
+    const result = runNode(script, JSON.stringify(files), functionEnv);
+    // Assess
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual([]);
+  });
+
   it.each(Object.entries(bundles))(
-    '%s leaves the lazily loaded packages out and ships each beside index.mjs as one CommonJS file',
+    '%s leaves the lazily loaded packages out and ships each once, beside index.mjs, as one CommonJS file',
     (_name, dir) => {
-      // Act
-      const code = readFileSync(join(dir, 'index.mjs'), 'utf8');
-      // Assess: no copy inside (re2js's and fast-xml-parser's own messages, Powertools' log keys)…
-      // (booleans: a failure must not print a whole bundle)
-      for (const text of ['invalid nested repetition operator', 'Unclosed tag', 'due to sampling rate'])
-        expect(code.includes(text), text).toBe(false);
-      // …and no static import of them: only the createRequire of shared/lazy-require.ts reaches them.
-      for (const pkg of LAZY_PACKAGES)
-        expect(new RegExp(`from\\s*["']${pkg}["']`).test(code), pkg).toBe(false);
+      for (const file of modulesOf(dir)) {
+        // Act
+        const code = readFileSync(join(dir, file), 'utf8');
+        // Assess: no copy inside (re2js's and fast-xml-parser's own messages, Powertools' log keys)…
+        for (const text of ['invalid nested repetition operator', 'Unclosed tag', 'due to sampling rate'])
+          expect(code.includes(text), `${file}: ${text}`).toBe(false);
+        // …and no static import of them: only the createRequire of shared/lazy-require.ts reaches them.
+        for (const pkg of LAZY_PACKAGES)
+          expect(new RegExp(`from\\s*["']${pkg}["']`).test(code), `${file}: ${pkg}`).toBe(false);
+      }
+      // One node_modules, at the top: Node finds it from index.mjs and from chunks/ alike.
+      expect(nodeModulesDirs(dir)).toEqual(['node_modules']);
       for (const pkg of LAZY_PACKAGES) {
         const pkgDir = join(dir, 'node_modules', pkg);
         const manifest = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8')) as Record<
@@ -129,27 +190,49 @@ describe('function bundles', () => {
         expect(bundled).not.toMatch(
           /require\("(?!node:|fs"|path"|os"|crypto"|util"|events"|stream"|buffer"|url"|console"|async_hooks"|process")[^"]+"\)/,
         );
+        expect(bundled.trimEnd().endsWith('//# sourceMappingURL=index.cjs.map')).toBe(true);
         expect(statSync(join(pkgDir, 'index.cjs.map')).size).toBeGreaterThan(0);
       }
     },
   );
 
+  it('build the lazily loaded packages once per process, whatever the number of functions', () => {
+    // Act: the synths above bundled six functions
+    const first = lazyPackageFiles();
+    // Assess: the same files, not a new build
+    expect(lazyPackageFiles()).toBe(first);
+    expect(first.map((f) => f.path.replaceAll('\\', '/')).sort()).toEqual(
+      LAZY_PACKAGES.flatMap((pkg) => [
+        `node_modules/${pkg}/index.cjs`,
+        `node_modules/${pkg}/index.cjs.map`,
+        `node_modules/${pkg}/package.json`,
+      ]).sort(),
+    );
+  });
+
+  it('are not built by a synth that skips bundling', () => {
+    // Prepare
+    const skipOutdir = mkdtempSync(join(tmpdir(), 'triggerhub-cdk-skip-'));
+    try {
+      // Act
+      createTestApp({ appProps: { outdir: skipOutdir }, nag: false }).app.synth();
+      // Assess: no asset directory at all (the functions stand for the project directory)
+      expect(readdirSync(skipOutdir).filter((f) => f.startsWith('asset.'))).toEqual([]);
+    } finally {
+      rmSync(skipOutdir, { recursive: true, force: true });
+    }
+  });
+
   it('an entry run from its asset directory loads the lazy packages there, on first use only', () => {
     // Prepare: only the shipped copies can answer (no repository node_modules above a temporary directory)
-    const env = {
-      PATH: process.env['PATH'] ?? '',
-      AWS_REGION: 'us-east-1',
-      POWERTOOLS_SERVICE_NAME: 'triggerhub',
-    };
     const script = `
       const { handler } = await import(process.argv[1]);
       process.stderr.write(JSON.stringify(await handler()));`;
     // Act
-    const result = spawnSync(
-      process.execPath,
-      ['--no-warnings', '--input-type=module', '-e', script, join(lazyBundle, 'index.mjs')],
-      { env, encoding: 'utf8', timeout: 60_000 },
-    );
+    const result = runNode(script, join(lazyBundle, 'index.mjs'), {
+      AWS_REGION: 'us-east-1',
+      POWERTOOLS_SERVICE_NAME: 'triggerhub',
+    });
     // Assess
     expect(result.status).toBe(0);
     expect(JSON.parse(result.stderr)).toEqual({
@@ -165,6 +248,28 @@ describe('function bundles', () => {
       message: 'lazy entry ran',
       service: 'triggerhub',
       matched: true,
+    });
+  });
+
+  it('puts what an entry loads with import() in a chunk of its own, evaluated by the first call, not at import', () => {
+    // Prepare: the app's chunk, named after its module (chunks/[name]-[hash].mjs)
+    const appChunks = modulesOf(splitBundle).filter((f) => /^chunks\/split-app-[A-Z0-9]+\.mjs$/.test(f));
+    expect(appChunks).toHaveLength(1);
+    const marker = 'push("split-app")';
+    expect(readFileSync(join(splitBundle, appChunks[0] ?? ''), 'utf8').includes(marker)).toBe(true);
+    expect(readFileSync(join(splitBundle, 'index.mjs'), 'utf8').includes(marker)).toBe(false);
+    const script = `
+      const { handler } = await import(process.argv[1]);
+      process.stdout.write(JSON.stringify(await handler()));`;
+    // Act: from the asset directory, with a clean environment
+    const result = runNode(script, join(splitBundle, 'index.mjs'), { AWS_REGION: 'us-east-1' });
+    // Assess: nothing of the app ran at import; the call loaded it, and its lazy require
+    // (re2js, from chunks/) found the package shipped at the top
+    expect(result.stderr).toBe('');
+    expect(JSON.parse(result.stdout)).toEqual({
+      atImport: [],
+      result: { id: 'CHG1234', matched: true },
+      afterCall: ['split-app'],
     });
   });
 });
