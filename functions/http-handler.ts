@@ -1,10 +1,10 @@
-import { handle } from 'hono/aws-lambda';
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws-lambda';
 import { isDecodableBase64, unsafePathReason } from '../shared/http/edge-checks.ts';
 import type { ErrorBody } from '../shared/http/error-response.ts';
 import { logEdgeRefusal } from '../shared/http/error-response.ts';
 import type { EdgeApp } from '../shared/http/hono-helpers.ts';
-import { allowedMethods, directRouteOf, methodNotAllowed } from '../shared/http/hono-helpers.ts';
+import type { DirectRoute } from '../shared/http/routes.ts';
+import { allowedMethods, directRouteOf, methodNotAllowed } from '../shared/http/routes.ts';
 import { addPlatformContext } from '../shared/runtime/platform-logger.ts';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResult>;
@@ -44,7 +44,10 @@ const refused = (
  * an unsafe path, a method fetch forbids (TRACE, CONNECT…), a GET or HEAD
  * with a body. Undefined when the app can take the request.
  */
-const edgeRefusal = (app: EdgeApp, event: APIGatewayProxyEventV2): Refusal | undefined => {
+const edgeRefusal = (
+  app: () => Promise<EdgeApp>,
+  event: APIGatewayProxyEventV2,
+): Refusal | Promise<Refusal> | undefined => {
   const rawPath = event.rawPath;
   const unsafe = unsafePathReason(rawPath);
   if (unsafe !== undefined) return { status: 400, body: { error: 'invalid_path', message: unsafe } };
@@ -53,10 +56,13 @@ const edgeRefusal = (app: EdgeApp, event: APIGatewayProxyEventV2): Refusal | und
   if (method === 'POST')
     return readableTarget(event.requestContext.domainName, rawPath) ? undefined : unreadable;
   if (!METHOD_TOKEN.test(method) || FORBIDDEN_METHODS.has(method)) {
-    const allow = allowedMethods(app, rawPath);
-    return allow.length > 0
-      ? { status: 405, body: methodNotAllowed(method, allow), headers: { allow: allow.join(', ') } }
-      : { status: 404, body: { error: 'not_found', message: 'no such route' } };
+    // Rare (a method token fetch cannot carry): only here does a refusal need the app's routes.
+    return app().then((loaded): Refusal => {
+      const allow = allowedMethods(loaded, rawPath);
+      return allow.length > 0
+        ? { status: 405, body: methodNotAllowed(method, allow), headers: { allow: allow.join(', ') } }
+        : { status: 404, body: { error: 'not_found', message: 'no such route' } };
+    });
   }
   if ((method === 'GET' || method === 'HEAD') && event.body !== undefined && event.body !== '') {
     return invalidRequest(`a ${method} request carries no body`);
@@ -101,18 +107,42 @@ const readableTarget = (domainName: string, rawPath: string): boolean => {
  * JSON `{"error","message"}` when it is not the app's own; each refusal
  * answered here is one refusal log line, as in the app.
  */
-export const httpHandler = (app: EdgeApp): HttpHandler => {
-  const handler = handle(app) as HttpHandler;
-  const direct = directRouteOf(app);
+export const httpHandler = (app: EdgeApp): HttpHandler =>
+  lazyHttpHandler(directRouteOf(app), () => Promise.resolve(app));
+
+/**
+ * {@link httpHandler} over an app loaded by the first request that needs
+ * it: a request its direct route answers (an ordinary webhook) never loads
+ * the router. hono's Lambda adapter is loaded with the app.
+ */
+export const lazyHttpHandler = (
+  direct: DirectRoute | undefined,
+  loadApp: () => Promise<EdgeApp>,
+): HttpHandler => {
+  let app: Promise<EdgeApp> | undefined;
+  const appOnce = (): Promise<EdgeApp> =>
+    (app ??= loadApp().catch((error: unknown) => {
+      app = undefined;
+      throw error;
+    }));
+  let handler: Promise<HttpHandler> | undefined;
+  const honoHandler = (): Promise<HttpHandler> =>
+    (handler ??= Promise.all([appOnce(), import('hono/aws-lambda')]).then(
+      ([loaded, { handle }]) => handle(loaded) as HttpHandler,
+      (error: unknown) => {
+        handler = undefined;
+        throw error;
+      },
+    ));
   return async (event, context) => {
     addPlatformContext(context);
-    const refusal = edgeRefusal(app, event);
-    if (refusal !== undefined) return refused(event, refusal);
+    const refusal = edgeRefusal(appOnce, event);
+    if (refusal !== undefined) return refused(event, await refusal);
     const answered = direct?.(event);
     if (answered !== undefined) return answered;
     const undecodable = undecodableBody(event);
     if (undecodable !== undefined) return refused(event, undecodable);
-    const result = await handler(event, context);
+    const result = await (await honoHandler())(event, context);
     // Anything else hono's adapter could not read: its answer is text/plain.
     if (result.statusCode === 400 && result.body === 'Invalid request') {
       return refused(event, invalidRequest('unreadable request'));

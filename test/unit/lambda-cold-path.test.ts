@@ -12,8 +12,13 @@ const evaluatedAtColdStart = (graph: Metafile, entryPoint: string): string[] => 
   // Every chunk an `import()` loads is an entry point too: the function's is the one built from its entry.
   const entry = Object.entries(graph.outputs).find(([, output]) => output.entryPoint === entryPoint);
   if (entry === undefined) throw new Error(`the graph has no output for ${entryPoint}`);
+  return staticClosure(graph, entry[0]);
+};
+
+/** The source files with code in an output file and in every chunk it imports statically, transitively. */
+const staticClosure = (graph: Metafile, output: string): string[] => {
   const seen = new Set<string>();
-  const pending = [entry[0]];
+  const pending = [output];
   for (let file = pending.pop(); file !== undefined; file = pending.pop()) {
     if (seen.has(file)) continue;
     seen.add(file);
@@ -53,4 +58,25 @@ describe('a Lambda cold start evaluates only the configuration and the SDK clien
     expect(Object.keys(graph.inputs)).toContain(entry.replace(/index\.ts$/, 'app.ts'));
     expect(coldPath).not.toContain(entry.replace(/index\.ts$/, 'app.ts'));
   });
+});
+
+// An ordinary webhook is answered by ingest's direct route (shared/http/ingest-direct.ts); the
+// router and its other routes are one more chunk, loaded by the first request the direct route
+// declines (functions/http-handler.ts lazyHttpHandler).
+it("ingest's first webhook loads no router", async () => {
+  // Prepare
+  const graph = await importGraphOf(LAMBDA_ENTRIES.ingest.entry);
+  const app = Object.entries(graph.outputs).find(([, o]) => o.entryPoint === 'functions/ingest/app.ts');
+  if (app === undefined) throw new Error('no chunk for functions/ingest/app.ts');
+  // Act
+  const firstRequest = staticClosure(graph, app[0]);
+  // Assess: the pipeline is there, hono's router and app are not (only two small hono utilities)
+  expect(firstRequest).toContain('shared/http/ingest-direct.ts');
+  expect(firstRequest).toContain('shared/runtime/ingest.ts');
+  expect(
+    firstRequest.filter((input) =>
+      /hono-base|hono\/dist\/router|shared\/http\/(ingest-app|hono-helpers)\.ts/.test(input),
+    ),
+  ).toEqual([]);
+  expect(Object.keys(graph.inputs)).toContain('shared/http/ingest-app.ts');
 });
