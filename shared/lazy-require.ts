@@ -9,7 +9,7 @@ import { createRequire as createModuleRequire } from 'node:module';
  *
  * The function bundles leave them out (esbuild `external`) and ship each as
  * one CommonJS file, `node_modules/<name>/index.cjs`, next to `index.mjs`
- * (see `infra/constructs/triggerhub-function.ts`); the cold-start bench
+ * (see `lazyPackageFiles` in `infra/function-bundle.ts`); the cold-start bench
  * bundles the same way. Under tsx, vitest and `npm start` they resolve from
  * the repository's `node_modules` (each ships a CommonJS build under its
  * `require` export condition).
