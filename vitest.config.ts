@@ -19,6 +19,10 @@ const isolatedUnitFiles = readdirSync(UNIT_DIR, { recursive: true, encoding: 'ut
   .map((file) => `${UNIT_DIR}/${file}`)
   .filter((file) => CHANGES_SHARED_STATE.test(readFileSync(file, 'utf8')));
 
+// A property test (400–2000 runs) takes well under a second alone, but on a loaded 2-core
+// machine running two files at once it can pass the default 5 s: a time-out is for a hang.
+const UNIT_TIMEOUT_MS = 15_000;
+
 // Four suites, one run: `npm test` runs them all; `vitest run --project <name>` one
 // (`unit*` for both halves of the unit suite).
 export default defineConfig({
@@ -39,6 +43,7 @@ export default defineConfig({
           // Worker threads start faster than processes; nothing here needs a process of its own.
           pool: 'threads',
           isolate: false,
+          testTimeout: UNIT_TIMEOUT_MS,
         },
       },
       {
@@ -48,6 +53,7 @@ export default defineConfig({
           include: isolatedUnitFiles,
           environment: 'node',
           pool: 'threads',
+          testTimeout: UNIT_TIMEOUT_MS,
         },
       },
       {
