@@ -1,10 +1,13 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 /**
  * Unit test files that change what another file in the same worker would see: they
- * mock or reload modules, stub the environment or globals, install fake timers, touch
+ * mock or reload modules, stub the environment or globals, install fake timers, mock an
+ * SDK client class (aws-sdk-client-mock stubs its prototype until restored), touch
  * `process.env`, set the process-wide log format, run the local stack or hold a
  * data-folder lock. They run isolated (a fresh module graph per file); every other unit
  * file shares its worker's modules, which spares each of them re-importing the SDK,
@@ -12,12 +15,13 @@ import { defineConfig } from 'vitest/config';
  * doing any of this is isolated without anyone having to list it.
  */
 const CHANGES_SHARED_STATE =
-  /\bvi\.(?:mock|doMock|unmock|doUnmock|resetModules|stubEnv|stubGlobal|useFakeTimers)\b|process\.env\b|useLocalLogFormat|resetLogFormat|runLocal|startInProcessStack|lockDataDir/;
+  /\bvi\.(?:mock|doMock|unmock|doUnmock|resetModules|stubEnv|stubGlobal|useFakeTimers)\b|\bmockClient\(|process\.env\b|useLocalLogFormat|resetLogFormat|runLocal|startInProcessStack|lockDataDir/;
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
 const UNIT_DIR = 'test/unit';
-const isolatedUnitFiles = readdirSync(UNIT_DIR, { recursive: true, encoding: 'utf8' })
+const isolatedUnitFiles = readdirSync(join(ROOT, UNIT_DIR), { recursive: true, encoding: 'utf8' })
   .filter((file) => file.endsWith('.test.ts'))
   .map((file) => `${UNIT_DIR}/${file}`)
-  .filter((file) => CHANGES_SHARED_STATE.test(readFileSync(file, 'utf8')));
+  .filter((file) => CHANGES_SHARED_STATE.test(readFileSync(join(ROOT, file), 'utf8')));
 
 // A property test (400–2000 runs) takes well under a second alone, but on a loaded 2-core
 // machine running two files at once it can pass the default 5 s: a time-out is for a hang.
