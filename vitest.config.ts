@@ -1,17 +1,63 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
-// Four suites, one run: `npm test` runs them all; `vitest run --project <name>` one.
+/**
+ * Unit test files that change what another file in the same worker would see: they
+ * mock or reload modules, stub the environment or globals, install fake timers, mock an
+ * SDK client class (aws-sdk-client-mock stubs its prototype until restored), touch
+ * `process.env`, set the process-wide log format, run the local stack or hold a
+ * data-folder lock. They run isolated (a fresh module graph per file); every other unit
+ * file shares its worker's modules, which spares each of them re-importing the SDK,
+ * zod and hono (half the unit suite's CPU). Read from the sources, so that a new file
+ * doing any of this is isolated without anyone having to list it.
+ */
+const CHANGES_SHARED_STATE =
+  /\bvi\.(?:mock|doMock|unmock|doUnmock|resetModules|stubEnv|stubGlobal|useFakeTimers)\b|\bmockClient\(|process\.env\b|useLocalLogFormat|resetLogFormat|runLocal|startInProcessStack|lockDataDir/;
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
+const UNIT_DIR = 'test/unit';
+const isolatedUnitFiles = readdirSync(join(ROOT, UNIT_DIR), { recursive: true, encoding: 'utf8' })
+  .filter((file) => file.endsWith('.test.ts'))
+  .map((file) => `${UNIT_DIR}/${file}`)
+  .filter((file) => CHANGES_SHARED_STATE.test(readFileSync(join(ROOT, file), 'utf8')));
+
+// A property test (400–2000 runs) takes well under a second alone, but on a loaded 2-core
+// machine running two files at once it can pass the default 5 s: a time-out is for a hang.
+const UNIT_TIMEOUT_MS = 15_000;
+
+// Four suites, one run: `npm test` runs them all; `vitest run --project <name>` one
+// (`unit*` for both halves of the unit suite).
 export default defineConfig({
   test: {
     // The SDK warns on every worker that Node 20 support ends; the Lambda runtime is newer.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
+    // Files wait on child processes, emulators and servers much of the time: on a 2-core
+    // machine the default (one worker fewer than cores) would run them one at a time.
+    maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: [
       {
         extends: true,
         test: {
           name: 'unit',
-          include: ['test/unit/**/*.test.ts'],
+          include: [`${UNIT_DIR}/**/*.test.ts`],
+          exclude: isolatedUnitFiles,
           environment: 'node',
+          // Worker threads start faster than processes; nothing here needs a process of its own.
+          pool: 'threads',
+          isolate: false,
+          testTimeout: UNIT_TIMEOUT_MS,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'unit-isolated',
+          include: isolatedUnitFiles,
+          environment: 'node',
+          pool: 'threads',
+          testTimeout: UNIT_TIMEOUT_MS,
         },
       },
       {
@@ -22,6 +68,9 @@ export default defineConfig({
           environment: 'node',
           globalSetup: ['test/global-setup.ts'],
           testTimeout: 20_000,
+          // Each file works on resources of its own on the shared emulators, and none mocks,
+          // stubs or sets anything process-wide: they can share their worker's modules.
+          isolate: false,
         },
       },
       {

@@ -5,13 +5,7 @@ import type { BuildOptions, Metafile } from 'esbuild';
 
 const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
-/**
- * The import graph of one Lambda entry (a path from the repository root) or
- * of a source text: esbuild's metafile of a bundle built as the stack builds
- * it (ESM split into chunks, `module,main`, SDK bundled) but neither minified nor written —
- * well under a second per entry.
- */
-export const importGraphOf = async (entry: string | { source: string }): Promise<Metafile> => {
+const buildGraph = async (entry: string | { source: string }): Promise<Metafile> => {
   const input: BuildOptions =
     typeof entry === 'string'
       ? { entryPoints: [join(REPO_ROOT, entry)] }
@@ -34,4 +28,27 @@ export const importGraphOf = async (entry: string | { source: string }): Promise
     logLevel: 'silent',
   });
   return result.metafile;
+};
+
+// Each graph bundles the whole SDK, the slowest part of the unit suite: the
+// tests of one file ask for the same entries several times, so each is built
+// once per test file. The sources do not change while the tests run.
+const graphs = new Map<string, Promise<Metafile>>();
+
+/**
+ * The import graph of one Lambda entry (a path from the repository root) or
+ * of a source text: esbuild's metafile of a bundle built as the stack builds
+ * it (ESM split into chunks, `module,main`, SDK bundled) but neither minified
+ * nor written — well under a second per entry, built once per test file (callers only read it).
+ */
+export const importGraphOf = (entry: string | { source: string }): Promise<Metafile> => {
+  const key = typeof entry === 'string' ? `entry:${entry}` : `source:${entry.source}`;
+  let graph = graphs.get(key);
+  if (graph === undefined) {
+    graph = buildGraph(entry);
+    // A failed build is not kept: the next caller sees its own error.
+    graph.catch(() => graphs.delete(key));
+    graphs.set(key, graph);
+  }
+  return graph;
 };

@@ -1,6 +1,7 @@
 // A process racing for a data-folder lock, driven line by line on stdin by
 // test/unit/local-lock.test.ts: `go <dir>` tries once and answers `won` or
-// `lost <code>`; `release` lets go of a won lock and answers `released`.
+// `lost <code>`; `release` lets go of a won lock and answers `released`. The test
+// bundles it (with the lock code) and starts the bundle with plain node.
 import { createInterface } from 'node:readline';
 import { lockDataDir } from '../../cli/local/lock.ts';
 
