@@ -19,6 +19,7 @@ import { decide } from './decide.ts';
 import { platformLogger } from './platform-logger.ts';
 import { storeEvent } from './event-storage.ts';
 import { ulid } from './ulid.ts';
+import { isoTime } from '../store/keys.ts';
 import { hotJob } from '../resilience/last-known.ts';
 
 /** One webhook request as the HTTP edge hands it over; header names lower-case. */
@@ -33,6 +34,10 @@ export type IngestAnswer =
   | { kind: 'queued'; runId: string; deliveryId: string }
   | { kind: 'duplicate'; runId: string; deliveryId: string }
   | { kind: 'verdict'; runId: string; response: SourceResponse };
+
+/** Whether `text` is at most `limit` UTF-8 bytes; counted only when its length cannot tell (1–3 bytes a UTF-16 unit). */
+const fitsIn = (text: string, limit: number): boolean =>
+  text.length <= limit && (text.length * 3 <= limit || Buffer.byteLength(text) <= limit);
 
 /** Headers that authenticate a caller: never kept with an event. */
 const SENSITIVE_HEADERS = new Set([
@@ -97,11 +102,12 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
   verifyRequest(job.auth, { headers: req.headers, body: req.body }, secrets, now);
   if (!job.enabled) throw new ConflictError(`job ${job.id} is disabled`, 'job_disabled');
 
-  const bytes = Buffer.byteLength(req.body);
-  if (bytes > job.maxBodyBytes) throw new PayloadTooLargeError(job.maxBodyBytes);
+  if (!fitsIn(req.body, job.maxBodyBytes)) throw new PayloadTooLargeError(job.maxBodyBytes);
 
-  const deliveryId = ulid(now.getTime());
-  const receivedAt = now.toISOString();
+  const nowMs = now.getTime();
+  const deliveryId = ulid(nowMs);
+  // Formatted once: the stores read this instant back from it (see isoTime).
+  const receivedAt = isoTime(nowMs);
   const adapter = sourceAdapter(job.source);
   const parsed = adapter.parse(
     {
@@ -115,7 +121,7 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
     job,
   );
   const event: TriggerEvent = { ...parsed, headers: keptHeaders(job, parsed.headers) };
-  const runId = ulid(now.getTime());
+  const runId = ulid(nowMs);
 
   const base = { id: deliveryId, jobId: job.id, runId, receivedAt };
 
@@ -261,11 +267,15 @@ const claimDelivery = async (
   now: Date,
 ): Promise<Claim> => {
   const held: Delivery[] = [];
+  const nowMs = now.getTime();
   for (const { key, windowSeconds } of dedupeKeysOf(job, req, trigger, base.id)) {
     const delivery: Delivery = {
-      ...base,
+      id: base.id,
+      jobId: base.jobId,
+      runId: base.runId,
+      receivedAt: base.receivedAt,
       dedupeKey: key,
-      dedupeUntil: new Date(now.getTime() + windowSeconds * 1000).toISOString(),
+      dedupeUntil: isoTime(nowMs + windowSeconds * 1000),
     };
     let duplicate: IngestAnswer | undefined;
     try {
@@ -311,7 +321,7 @@ const claimReplayKey = async (
     {
       ...base,
       dedupeKey: replayKeyOf(auth, req.headers),
-      dedupeUntil: new Date(now.getTime() + replayWindowSeconds(auth) * 1000).toISOString(),
+      dedupeUntil: isoTime(now.getTime() + replayWindowSeconds(auth) * 1000),
     },
     now,
   );
