@@ -14,13 +14,22 @@ import { JOB_ID_PATTERN } from '../model/index.ts';
 import { clip } from '../sdk/text.ts';
 import { sourceAdapter } from '../sources/index.ts';
 import type { SourceResponse } from '../sources/types.ts';
+import type { decide } from './decide.ts';
 import type { Deps } from './deps.ts';
-import { decide } from './decide.ts';
 import { platformLogger } from './platform-logger.ts';
 import { storeEvent } from './event-storage.ts';
 import { ulid } from './ulid.ts';
 import { isoTime } from '../store/keys.ts';
 import { hotJob } from '../resilience/last-known.ts';
+
+/**
+ * The decision path — decide, execute and, through them, the run logger and
+ * parameter resolution — loads with the first decision request: an async
+ * webhook's requests never evaluate it (a bundle built with code splitting
+ * puts it in a chunk of its own). Loaded once per process.
+ */
+let decisionPath: Promise<{ decide: typeof decide }> | undefined;
+const loadDecisionPath = (): Promise<{ decide: typeof decide }> => (decisionPath ??= import('./decide.ts'));
 
 /** One webhook request as the HTTP edge hands it over; header names lower-case. */
 export interface IngestRequest {
@@ -128,7 +137,8 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
   if (job.mode === 'decision') {
     // No body dedupe for a decision (its caller waits for a fresh verdict), but a signed request is answered once.
     const { auth } = job;
-    const answer = await decide(
+    const decision = await loadDecisionPath();
+    const answer = await decision.decide(
       deps,
       job,
       runId,
