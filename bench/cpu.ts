@@ -22,7 +22,13 @@ export const MAX_CPU_RATIO = 1.2;
 
 const INGEST_WARM_UP = 400;
 const INGEST_BATCHES = 30;
-const INGEST_BATCH = 40;
+/**
+ * Deliveries per batch. The SDK allocates ≈ 470 KB per delivery, so a
+ * scavenge (several ms) comes every ≈ 33 deliveries: in a batch of 40 one
+ * more or less swung its paired ratio by ±15 % and the row's median by
+ * ±0.05 from run to run; 100 hold about three each, and the ratio steadies.
+ */
+const INGEST_BATCH = 100;
 /** The stack's event source mapping hands the worker 10 records per invocation. */
 const WORKER_RECORDS = 10;
 const WORKER_WARM_UP = 30;
@@ -144,15 +150,25 @@ const perUnit = (calls: ReadonlyMap<string, number>, units: number): string =>
 const bytesPerCall = (transport: CannedTransport, op: string): number =>
   (transport.requestBytes.get(op) ?? 0) / Math.max(1, transport.count(op));
 
+/**
+ * The two sides of a CPU row, as `npm run bench` and `npm run bench:profile`
+ * both run them: `prepare(units)` builds the inputs of that many units (a
+ * delivery, a run) outside any measured span, and each side's `run` handles
+ * them, checking every answer and the calls its transport saw.
+ */
+export interface CpuSides<I> {
+  prepare: (units: number) => I;
+  ours: { transport: CannedTransport; run: (input: I) => Promise<void> };
+  bare: { transport: CannedTransport; run: (input: I) => Promise<void> };
+}
+
 /** Ingest: the real handler against the bare one, each on its own transport. */
-const measureIngest = async (config: Config) => {
+export const ingestSides = async (config: Config): Promise<CpuSides<APIGatewayProxyEventV2[]>> => {
   const oursTransport = await transportWithJob(config, {});
   const bareTransport = await transportWithJob(config, {});
   const ours = realIngestHandler(config, oursTransport);
   const bare = bareIngestHandler(config, bareTransport);
   let seq = 0;
-  const batchOf = (n: number): APIGatewayProxyEventV2[] =>
-    Array.from({ length: n }, () => hookEvent(bodyOf(seq++)));
   const accept = async (
     who: string,
     transport: CannedTransport,
@@ -173,26 +189,34 @@ const measureIngest = async (config: Config) => {
   };
   // The runtime builds the context, not our code: one, built outside the measured span.
   const context = lambdaContext('triggerhub-ingest');
-  const runOurs = (events: readonly APIGatewayProxyEventV2[]) =>
-    accept('ingest', oursTransport, events, (e) => ours(e, context));
-  const runBare = (events: readonly APIGatewayProxyEventV2[]) =>
-    accept('bare ingest', bareTransport, events, bare);
+  return {
+    prepare: (units) => Array.from({ length: units }, () => hookEvent(bodyOf(seq++))),
+    ours: {
+      transport: oursTransport,
+      run: (events) => accept('ingest', oursTransport, events, (e) => ours(e, context)),
+    },
+    bare: { transport: bareTransport, run: (events) => accept('bare ingest', bareTransport, events, bare) },
+  };
+};
 
-  await runOurs(batchOf(INGEST_WARM_UP));
-  await runBare(batchOf(INGEST_WARM_UP));
+const measureIngest = async (config: Config) => {
+  const sides = await ingestSides(config);
+  await sides.ours.run(sides.prepare(INGEST_WARM_UP));
+  await sides.bare.run(sides.prepare(INGEST_WARM_UP));
+  const oursTransport = sides.ours.transport;
   const oursBefore = new Map(oursTransport.calls);
   const result = await interleave({
     batches: INGEST_BATCHES,
     units: INGEST_BATCH,
-    prepare: () => batchOf(INGEST_BATCH),
-    ours: runOurs,
-    bare: runBare,
+    prepare: () => sides.prepare(INGEST_BATCH),
+    ours: sides.ours.run,
+    bare: sides.bare.run,
   });
   const deliveries = INGEST_BATCHES * INGEST_BATCH;
   const notes = [
-    `ingest CPU: real ingest handler (httpHandler(createIngestApp(createIngestDeps(config, { requestHandler }))), as functions/ingest deploys it) fed HTTP API v2 events POST /hooks/bench, unique ${BODY_SIZE}-byte JSON, shared secret; bare: secret check, JSON.parse, 2 conditional PutItem + 1 SendMessage through its own SDK clients on the same canned transport; ${INGEST_BATCHES} interleaved batches × ${INGEST_BATCH} after ${INGEST_WARM_UP} warm-up each; process.cpuUsage() user+system; ratio = median of paired batch ratios`,
+    `ingest CPU: real ingest handler (httpHandler(createIngestApp(createIngestDeps(config, { requestHandler }))), as functions/ingest deploys it) fed HTTP API v2 events POST /hooks/bench, unique ${BODY_SIZE}-byte JSON, shared secret; bare: the job's definition and secret from warm in-process caches, secret check, body bound, JSON.parse, 2 conditional PutItem + 1 SendMessage through its own SDK clients on the same canned transport; ${INGEST_BATCHES} interleaved batches × ${INGEST_BATCH} after ${INGEST_WARM_UP} warm-up each; process.cpuUsage() user+system; ratio = median of paired batch ratios`,
     `ingest calls per delivery: ours ${perUnit(callsSince(oursTransport, oursBefore), deliveries)}; bare 2.00 DynamoDB.PutItem, 1.00 SQS.SendMessage`,
-    `ingest PutItem request bytes per call: ours ${fixed(bytesPerCall(oursTransport, 'DynamoDB.PutItem'), 0)}, bare ${fixed(bytesPerCall(bareTransport, 'DynamoDB.PutItem'), 0)} (the bare handler writes the same items: the sizes should stay within a few %)`,
+    `ingest PutItem request bytes per call: ours ${fixed(bytesPerCall(oursTransport, 'DynamoDB.PutItem'), 0)}, bare ${fixed(bytesPerCall(sides.bare.transport, 'DynamoDB.PutItem'), 0)} (the bare handler writes the same items: the sizes should stay within a few %)`,
   ];
   return { result, notes };
 };
@@ -201,8 +225,9 @@ const measureIngest = async (config: Config) => {
 const runPool = async (config: Config, into: readonly CannedTransport[]): Promise<string[]> => {
   const writer = await transportWithJob(config, {}, { keepWrites: true });
   const ingest = realIngestHandler(config, writer);
+  const context = lambdaContext('triggerhub-ingest');
   for (let i = 0; i < RUN_POOL; i++) {
-    const result = await ingest(hookEvent(bodyOf(1_000_000 + i)), lambdaContext('triggerhub-ingest'));
+    const result = await ingest(hookEvent(bodyOf(1_000_000 + i)), context);
     if (result.statusCode !== 202) throw new Error(`run pool: ingest answered ${result.statusCode}`);
   }
   for (const item of writer.items.values()) {
@@ -212,8 +237,8 @@ const runPool = async (config: Config, into: readonly CannedTransport[]): Promis
   return writer.sent;
 };
 
-/** Worker: the real SQS handler against the bare one, 10 records per event, the same runs. */
-const measureWorker = async (config: Config) => {
+/** Worker: the real SQS handler against the bare one, 10 records per event, the same runs; a unit is a run. */
+export const workerSides = async (config: Config): Promise<CpuSides<SQSEvent[]>> => {
   const oursTransport = await transportWithJob(config, {});
   const bareTransport = await transportWithJob(config, {});
   const messages = await runPool(config, [oursTransport, bareTransport]);
@@ -225,7 +250,6 @@ const measureWorker = async (config: Config) => {
       Array.from({ length: WORKER_RECORDS }, () => messages[next++ % messages.length] ?? ''),
       config,
     );
-  const batchOf = (n: number): SQSEvent[] => Array.from({ length: n }, eventOf);
   const handleAll = async (
     who: string,
     transport: CannedTransport,
@@ -242,25 +266,39 @@ const measureWorker = async (config: Config) => {
     expectCalls(who, transport, before, { 'DynamoDB.UpdateItem': 2 * WORKER_RECORDS * events.length });
   };
   const context = lambdaContext('triggerhub-worker');
-  const runOurs = (events: readonly SQSEvent[]) =>
-    handleAll('worker', oursTransport, events, (e) => ours(e, context));
-  const runBare = (events: readonly SQSEvent[]) => handleAll('bare worker', bareTransport, events, bare);
+  return {
+    // Units are runs: n runs are n / 10 events.
+    prepare: (units) => Array.from({ length: Math.ceil(units / WORKER_RECORDS) }, eventOf),
+    ours: {
+      transport: oursTransport,
+      run: (events) => handleAll('worker', oursTransport, events, (e) => ours(e, context)),
+    },
+    bare: {
+      transport: bareTransport,
+      run: (events) => handleAll('bare worker', bareTransport, events, bare),
+    },
+  };
+};
 
-  await runOurs(batchOf(WORKER_WARM_UP));
-  await runBare(batchOf(WORKER_WARM_UP));
+const measureWorker = async (config: Config) => {
+  const sides = await workerSides(config);
+  const runsPerBatch = WORKER_EVENTS_PER_BATCH * WORKER_RECORDS;
+  await sides.ours.run(sides.prepare(WORKER_WARM_UP * WORKER_RECORDS));
+  await sides.bare.run(sides.prepare(WORKER_WARM_UP * WORKER_RECORDS));
+  const oursTransport = sides.ours.transport;
   const oursBefore = new Map(oursTransport.calls);
   const result = await interleave({
     batches: WORKER_BATCHES,
-    units: WORKER_EVENTS_PER_BATCH * WORKER_RECORDS,
-    prepare: () => batchOf(WORKER_EVENTS_PER_BATCH),
-    ours: runOurs,
-    bare: runBare,
+    units: runsPerBatch,
+    prepare: () => sides.prepare(runsPerBatch),
+    ours: sides.ours.run,
+    bare: sides.bare.run,
   });
-  const runs = WORKER_BATCHES * WORKER_EVENTS_PER_BATCH * WORKER_RECORDS;
+  const runs = WORKER_BATCHES * runsPerBatch;
   const notes = [
-    `worker CPU: real worker handler (createWorkerHandler(createWorkerDeps(config, { requestHandler })), as functions/worker deploys it) fed SQS events of ${WORKER_RECORDS} log-event runs written by the real ingest; bare: per record a conditional UpdateItem returning the run (ALL_NEW), the same log-event run with a logger collecting lines, a conditional UpdateItem recording outcome and log; ${WORKER_BATCHES} interleaved batches × ${WORKER_EVENTS_PER_BATCH * WORKER_RECORDS} runs after ${WORKER_WARM_UP * WORKER_RECORDS} warm-up each`,
+    `worker CPU: real worker handler (createWorkerHandler(createWorkerDeps(config, { requestHandler })), as functions/worker deploys it) fed SQS events of ${WORKER_RECORDS} log-event runs written by the real ingest; bare: per record a conditional UpdateItem returning the run (ALL_NEW), the same log-event run with a logger collecting lines, a conditional UpdateItem recording outcome and log; ${WORKER_BATCHES} interleaved batches × ${runsPerBatch} runs after ${WORKER_WARM_UP * WORKER_RECORDS} warm-up each`,
     `worker calls per run: ours ${perUnit(callsSince(oursTransport, oursBefore), runs)}; bare 2.00 DynamoDB.UpdateItem`,
-    `worker UpdateItem request bytes per call: ours ${fixed(bytesPerCall(oursTransport, 'DynamoDB.UpdateItem'), 0)}, bare ${fixed(bytesPerCall(bareTransport, 'DynamoDB.UpdateItem'), 0)}`,
+    `worker UpdateItem request bytes per call: ours ${fixed(bytesPerCall(oursTransport, 'DynamoDB.UpdateItem'), 0)}, bare ${fixed(bytesPerCall(sides.bare.transport, 'DynamoDB.UpdateItem'), 0)}`,
   ];
   return { result, notes };
 };

@@ -1,5 +1,5 @@
 import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
-import { PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import type {
   APIGatewayProxyEventV2,
@@ -231,7 +231,6 @@ const runLogEvent =
     throw new Error('log-event has no run');
   });
 const RETENTION_SECONDS = 30 * 86_400;
-const DEDUPE_WINDOW_MS = 600_000;
 
 /** Headers a bare handler keeps with the event: all but the credential. */
 const keptHeaders = (headers: APIGatewayProxyEventV2['headers']): Record<string, string> => {
@@ -242,12 +241,25 @@ const keptHeaders = (headers: APIGatewayProxyEventV2['headers']): Record<string,
   return kept;
 };
 
+/** What the bare ingest knows of a job: what accepting its webhook needs. */
+interface BareJob {
+  secret: string;
+  maxBodyBytes: number;
+  dedupeWindowMs: number;
+}
+
+/** How long a warm function serves a job definition unread: ours's (JOB_CACHE_MS, shared/resilience/last-known.ts). */
+const BARE_JOB_CACHE_MS = 5_000;
+
 /**
  * The floor of an async ingest: what any handler accepting this webhook must
- * do, written the shortest way — check the shared secret, parse the body,
- * claim the dedupe key (a conditional put), store the run with its event (a
- * conditional put of an item as large as ours), send the run's id, answer 202.
- * Its own SDK clients, on the same transport.
+ * do, written the shortest way — find the job named by the path and its
+ * secret (warm: in memory, the job read again once it is 5 s old, as ours
+ * does), check the shared secret, bound the body, parse it, claim the dedupe
+ * key (a conditional put), store the run with its event (a conditional put of
+ * an item as large as ours), send the run's id, answer 202. Its own SDK
+ * clients, on the same transport. (The secret is not read again after a
+ * minute, as ours does: one call a minute.)
  */
 export const bareIngestHandler = (
   config: Config,
@@ -255,17 +267,47 @@ export const bareIngestHandler = (
 ): ((event: APIGatewayProxyEventV2) => Promise<APIGatewayProxyResult>) => {
   const { ddb, sqs }: AwsClients = createAwsClients({ region: config.AWS_REGION, requestHandler: transport });
   const table = config.TRIGGERHUB_TABLE;
+  const jobs = new Map<string, { job: BareJob; at: number }>();
+  const secrets = new Map<string, { value: Buffer; until: number }>([
+    [SECRET_NAME.replace(/^triggerhub\//, ''), { value: SECRET_BYTES, until: Infinity }],
+  ]);
+  const jobOf = async (jobId: string): Promise<BareJob | undefined> => {
+    const hit = jobs.get(jobId);
+    if (hit !== undefined && Date.now() - hit.at < BARE_JOB_CACHE_MS) return hit.job;
+    const { Item } = await ddb.send(
+      new GetCommand({ TableName: table, Key: { pk: `JOB#${jobId}`, sk: 'JOB' } }),
+    );
+    if (Item === undefined) return undefined;
+    const auth = Item.auth as { secret: string };
+    const job: BareJob = {
+      secret: auth.secret,
+      maxBodyBytes: Number(Item.maxBodyBytes),
+      dedupeWindowMs: Number(Item.dedupeWindowSeconds) * 1000,
+    };
+    jobs.set(jobId, { job, at: Date.now() });
+    return job;
+  };
   const refuse = (statusCode: number, error: string): APIGatewayProxyResult => ({
     statusCode,
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ error }),
   });
   return async (event) => {
+    const jobId = event.pathParameters?.jobId ?? '';
+    const job = await jobOf(jobId);
+    if (job === undefined) return refuse(404, 'not_found');
+    const secret = secrets.get(job.secret);
     const given = Buffer.from(event.headers[SECRET_HEADER] ?? '');
-    if (given.length !== SECRET_BYTES.length || !timingSafeEqual(given, SECRET_BYTES)) {
+    if (
+      secret === undefined ||
+      secret.until < Date.now() ||
+      given.length !== secret.value.length ||
+      !timingSafeEqual(given, secret.value)
+    ) {
       return refuse(401, 'unauthorized');
     }
     const body = event.body ?? '';
+    if (Buffer.byteLength(body) > job.maxBodyBytes) return refuse(413, 'payload_too_large');
     const payload: unknown = JSON.parse(body);
     const now = new Date();
     const at = now.toISOString();
@@ -277,12 +319,12 @@ export const bareIngestHandler = (
       new PutCommand({
         TableName: table,
         Item: {
-          pk: `JOB#${JOB_ID}`,
+          pk: `JOB#${jobId}`,
           sk: `DELIVERY#body:${dedupeKey}`,
           id: deliveryId,
           runId,
           receivedAt: at,
-          dedupeUntil: new Date(now.getTime() + DEDUPE_WINDOW_MS).toISOString(),
+          dedupeUntil: new Date(now.getTime() + job.dedupeWindowMs).toISOString(),
           expiresAt,
         },
         ConditionExpression: 'attribute_not_exists(pk) OR #dedupeUntil < :now',
@@ -306,12 +348,12 @@ export const bareIngestHandler = (
         Item: {
           pk: `RUN#${runId}`,
           sk: 'RUN',
-          gsi1pk: `JOB#${JOB_ID}`,
+          gsi1pk: `JOB#${jobId}`,
           gsi1sk: `RUN#${runId}`,
           gsi2pk: 'OPEN#queued#0',
           gsi2sk: `${at}#${runId}`,
           id: runId,
-          jobId: JOB_ID,
+          jobId,
           deliveryId,
           source: 'generic',
           trigger: 'webhook',
@@ -328,7 +370,7 @@ export const bareIngestHandler = (
     await sqs.send(
       new SendMessageCommand({
         QueueUrl: config.TRIGGERHUB_QUEUE_URL,
-        MessageBody: JSON.stringify({ runId, jobId: JOB_ID }),
+        MessageBody: JSON.stringify({ runId, jobId }),
       }),
     );
     return {

@@ -1,18 +1,8 @@
 import { Session } from 'node:inspector/promises';
 import type { Profiler } from 'node:inspector';
-import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
-import {
-  bareIngestHandler,
-  bareWorkerHandler,
-  bodyOf,
-  hookEvent,
-  lambdaConfig,
-  lambdaContext,
-  realIngestHandler,
-  realWorkerHandler,
-  sqsEvent,
-  transportWithJob,
-} from './lambda.ts';
+import type { CpuSides } from './cpu.ts';
+import { ingestSides, workerSides } from './cpu.ts';
+import { lambdaConfig } from './lambda.ts';
 import { fixed } from './stats.ts';
 
 /**
@@ -29,8 +19,9 @@ const UNITS = { ingest: 2000, worker: 1000 } as const;
 const WARM_UP = { ingest: 1000, worker: 500 } as const;
 /** Components shown: the largest differences. */
 const TOP = 25;
-const WORKER_RECORDS = 10;
 const SAMPLING_US = 50;
+/** Profiled rounds per side, in ABBA order. */
+const ROUNDS = 4;
 
 type Path = keyof typeof UNITS;
 
@@ -94,74 +85,20 @@ const profiled = async (
 /** Prepares `n` units' inputs (outside the measured span) and answers the work that handles them. */
 type Runner = (n: number) => () => Promise<void>;
 
-/** Ours and bare for one path, each on its own transport. */
+const runners = <I>(sides: CpuSides<I>): { ours: Runner; bare: Runner } => {
+  const runner =
+    (side: CpuSides<I>['ours']): Runner =>
+    (n) => {
+      const input = sides.prepare(n);
+      return () => side.run(input);
+    };
+  return { ours: runner(sides.ours), bare: runner(sides.bare) };
+};
+
+/** Ours and bare for one path: the sides `npm run bench` measures (bench/cpu.ts), the same handlers, inputs and checks. */
 const runnersFor = async (path: Path): Promise<{ ours: Runner; bare: Runner }> => {
   const config = lambdaConfig();
-  if (path === 'ingest') {
-    const oursTransport = await transportWithJob(config, {});
-    const bareTransport = await transportWithJob(config, {});
-    const real = realIngestHandler(config, oursTransport);
-    const bare = bareIngestHandler(config, bareTransport);
-    let seq = 0;
-    const prepare = (n: number) => Array.from({ length: n }, () => hookEvent(bodyOf(seq++)));
-    const each =
-      (handle: (e: APIGatewayProxyEventV2) => Promise<{ statusCode: number }>) =>
-      async (events: APIGatewayProxyEventV2[]) => {
-        for (const e of events) {
-          const r = await handle(e);
-          if (r.statusCode !== 202) throw new Error(`expected 202, got ${r.statusCode}`);
-        }
-      };
-    const oursWork = each((e) => real(e, lambdaContext('triggerhub-ingest')));
-    const bareWork = each(bare);
-    return {
-      ours: (n) => {
-        const events = prepare(n);
-        return () => oursWork(events);
-      },
-      bare: (n) => {
-        const events = prepare(n);
-        return () => bareWork(events);
-      },
-    };
-  }
-  const writer = await transportWithJob(config, {}, { keepWrites: true });
-  const ingest = realIngestHandler(config, writer);
-  for (let i = 0; i < 100; i++) await ingest(hookEvent(bodyOf(i)), lambdaContext('triggerhub-ingest'));
-  const oursTransport = await transportWithJob(config, {});
-  const bareTransport = await transportWithJob(config, {});
-  for (const item of writer.items.values()) {
-    if (item.sk?.S === 'RUN') for (const t of [oursTransport, bareTransport]) t.seed(item);
-  }
-  const real = realWorkerHandler(config, oursTransport);
-  const bare = bareWorkerHandler(config, bareTransport);
-  let next = 0;
-  const eventOf = () =>
-    sqsEvent(
-      Array.from({ length: WORKER_RECORDS }, () => writer.sent[next++ % writer.sent.length] ?? ''),
-      config,
-    );
-  // Units are runs: a batch of n runs is n / 10 events.
-  const prepare = (n: number) => Array.from({ length: Math.ceil(n / WORKER_RECORDS) }, eventOf);
-  const each =
-    (handle: (e: SQSEvent) => Promise<{ batchItemFailures: unknown[] }>) => async (events: SQSEvent[]) => {
-      for (const e of events) {
-        const r = await handle(e);
-        if (r.batchItemFailures.length > 0) throw new Error('a run failed');
-      }
-    };
-  const oursWork = each((e) => real(e, lambdaContext('triggerhub-worker')));
-  const bareWork = each(bare);
-  return {
-    ours: (n) => {
-      const events = prepare(n);
-      return () => oursWork(events);
-    },
-    bare: (n) => {
-      const events = prepare(n);
-      return () => bareWork(events);
-    },
-  };
+  return path === 'ingest' ? runners(await ingestSides(config)) : runners(await workerSides(config));
 };
 
 const main = async (): Promise<string> => {
@@ -176,18 +113,35 @@ const main = async (): Promise<string> => {
   const units = UNITS[path];
   await ours(WARM_UP[path])();
   await bare(WARM_UP[path])();
-  const o = await profiled(session, units, ours(units));
-  const b = await profiled(session, units, bare(units));
+  // The first profile of a session also pays the profiler's start (it records every function
+  // compiled so far): a short throwaway one takes that, so that neither side is charged with it.
+  await profiled(session, 1, bare(ROUNDS));
+  // Ours and bare in turn, in ABBA order, each half its units per round: drift falls on both alike.
+  const oursBy = new Map<string, number>();
+  const bareBy = new Map<string, number>();
+  let oursCpu = 0;
+  let bareCpu = 0;
+  const perRound = Math.ceil(units / ROUNDS);
+  const add = (into: Map<string, number>, from: Map<string, number>) => {
+    for (const [c, us] of from) into.set(c, (into.get(c) ?? 0) + us / ROUNDS);
+  };
+  for (let round = 0; round < ROUNDS; round++) {
+    const order = round % 2 === 0 ? (['ours', 'bare'] as const) : (['bare', 'ours'] as const);
+    for (const side of order) {
+      const p = await profiled(session, perRound, (side === 'ours' ? ours : bare)(perRound));
+      add(side === 'ours' ? oursBy : bareBy, byComponent(p.profile, p.cpuUsPerUnit));
+      if (side === 'ours') oursCpu += p.cpuUsPerUnit / ROUNDS;
+      else bareCpu += p.cpuUsPerUnit / ROUNDS;
+    }
+  }
   session.disconnect();
-  const oursBy = byComponent(o.profile, o.cpuUsPerUnit);
-  const bareBy = byComponent(b.profile, b.cpuUsPerUnit);
   const rows = [...new Set([...oursBy.keys(), ...bareBy.keys()])]
     .map((c) => ({ c, ours: oursBy.get(c) ?? 0, bare: bareBy.get(c) ?? 0 }))
     .sort((x, y) => y.ours - y.bare - (x.ours - x.bare));
   const unit = path === 'ingest' ? 'delivery' : 'run';
   const unitsName = path === 'ingest' ? 'deliveries' : 'runs';
   const lines = [
-    `${path}: ours ${fixed(o.cpuUsPerUnit, 0)} µs CPU per ${unit}, bare ${fixed(b.cpuUsPerUnit, 0)} µs (profiler on; ${units} ${unitsName} each)`,
+    `${path}: ours ${fixed(oursCpu, 0)} µs CPU per ${unit}, bare ${fixed(bareCpu, 0)} µs (profiler on; ${perRound * ROUNDS} ${unitsName} each, in ${ROUNDS} rounds)`,
     `${'ours − bare'.padStart(11)}  ${'ours'.padStart(6)}  ${'bare'.padStart(6)}  component (µs per ${unit})`,
     ...rows
       .slice(0, TOP)

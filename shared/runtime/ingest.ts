@@ -14,12 +14,22 @@ import { JOB_ID_PATTERN } from '../model/index.ts';
 import { clip } from '../sdk/text.ts';
 import { sourceAdapter } from '../sources/index.ts';
 import type { SourceResponse } from '../sources/types.ts';
+import type { decide } from './decide.ts';
 import type { Deps } from './deps.ts';
-import { decide } from './decide.ts';
 import { platformLogger } from './platform-logger.ts';
 import { storeEvent } from './event-storage.ts';
 import { ulid } from './ulid.ts';
+import { isoTime } from '../store/keys.ts';
 import { hotJob } from '../resilience/last-known.ts';
+
+/**
+ * The decision path — decide, execute and, through them, the run logger and
+ * parameter resolution — loads with the first decision request: an async
+ * webhook's requests never evaluate it (a bundle built with code splitting
+ * puts it in a chunk of its own). Loaded once per process.
+ */
+let decisionPath: Promise<{ decide: typeof decide }> | undefined;
+const loadDecisionPath = (): Promise<{ decide: typeof decide }> => (decisionPath ??= import('./decide.ts'));
 
 /** One webhook request as the HTTP edge hands it over; header names lower-case. */
 export interface IngestRequest {
@@ -33,6 +43,10 @@ export type IngestAnswer =
   | { kind: 'queued'; runId: string; deliveryId: string }
   | { kind: 'duplicate'; runId: string; deliveryId: string }
   | { kind: 'verdict'; runId: string; response: SourceResponse };
+
+/** Whether `text` is at most `limit` UTF-8 bytes; counted only when its length cannot tell (1–3 bytes a UTF-16 unit). */
+const fitsIn = (text: string, limit: number): boolean =>
+  text.length <= limit && (text.length * 3 <= limit || Buffer.byteLength(text) <= limit);
 
 /** Headers that authenticate a caller: never kept with an event. */
 const SENSITIVE_HEADERS = new Set([
@@ -97,11 +111,12 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
   verifyRequest(job.auth, { headers: req.headers, body: req.body }, secrets, now);
   if (!job.enabled) throw new ConflictError(`job ${job.id} is disabled`, 'job_disabled');
 
-  const bytes = Buffer.byteLength(req.body);
-  if (bytes > job.maxBodyBytes) throw new PayloadTooLargeError(job.maxBodyBytes);
+  if (!fitsIn(req.body, job.maxBodyBytes)) throw new PayloadTooLargeError(job.maxBodyBytes);
 
-  const deliveryId = ulid(now.getTime());
-  const receivedAt = now.toISOString();
+  const nowMs = now.getTime();
+  const deliveryId = ulid(nowMs);
+  // Formatted once: the stores read this instant back from it (see isoTime).
+  const receivedAt = isoTime(nowMs);
   const adapter = sourceAdapter(job.source);
   const parsed = adapter.parse(
     {
@@ -115,14 +130,15 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
     job,
   );
   const event: TriggerEvent = { ...parsed, headers: keptHeaders(job, parsed.headers) };
-  const runId = ulid(now.getTime());
+  const runId = ulid(nowMs);
 
   const base = { id: deliveryId, jobId: job.id, runId, receivedAt };
 
   if (job.mode === 'decision') {
     // No body dedupe for a decision (its caller waits for a fresh verdict), but a signed request is answered once.
     const { auth } = job;
-    const answer = await decide(
+    const decision = await loadDecisionPath();
+    const answer = await decision.decide(
       deps,
       job,
       runId,
@@ -261,11 +277,15 @@ const claimDelivery = async (
   now: Date,
 ): Promise<Claim> => {
   const held: Delivery[] = [];
+  const nowMs = now.getTime();
   for (const { key, windowSeconds } of dedupeKeysOf(job, req, trigger, base.id)) {
     const delivery: Delivery = {
-      ...base,
+      id: base.id,
+      jobId: base.jobId,
+      runId: base.runId,
+      receivedAt: base.receivedAt,
       dedupeKey: key,
-      dedupeUntil: new Date(now.getTime() + windowSeconds * 1000).toISOString(),
+      dedupeUntil: isoTime(nowMs + windowSeconds * 1000),
     };
     let duplicate: IngestAnswer | undefined;
     try {
@@ -311,7 +331,7 @@ const claimReplayKey = async (
     {
       ...base,
       dedupeKey: replayKeyOf(auth, req.headers),
-      dedupeUntil: new Date(now.getTime() + replayWindowSeconds(auth) * 1000).toISOString(),
+      dedupeUntil: isoTime(now.getTime() + replayWindowSeconds(auth) * 1000),
     },
     now,
   );

@@ -7,7 +7,15 @@ import type { DeliveryCreateResult, DeliveryStore } from '../ports.ts';
 import type { DynamoStoreOptions } from './dynamo-job-store.ts';
 import { isConditionalCheckFailed, storeError } from './errors.ts';
 import { fromItem } from './item.ts';
-import { DELIVERY_SK_PREFIX, JOB_PK_PREFIX, addDays, deliveryKey, epochSeconds } from './keys.ts';
+import {
+  DAY_MS,
+  DELIVERY_SK_PREFIX,
+  JOB_PK_PREFIX,
+  deliveryKey,
+  epochSecondsOf,
+  isoTime,
+  timeOf,
+} from './keys.ts';
 
 export interface DynamoDeliveryStoreOptions extends DynamoStoreOptions {
   /** Days a delivery is kept after it was received, at least until its dedupe window ends. */
@@ -62,8 +70,9 @@ export class DynamoDeliveryStore implements DeliveryStore {
    * format, toISOString() (ms, Z).
    */
   #item(delivery: Delivery): Record<string, unknown> {
-    const dedupeUntil = new Date(delivery.dedupeUntil);
-    const retainUntil = addDays(new Date(delivery.receivedAt), this.#retentionDays);
+    // Instants as numbers: ingest formatted both a moment ago, so neither is parsed again (timeOf).
+    const dedupeUntil = timeOf(delivery.dedupeUntil);
+    const retainUntil = timeOf(delivery.receivedAt) + this.#retentionDays * DAY_MS;
     const { pk, sk } = deliveryKey(delivery.jobId, delivery.dedupeKey);
     return {
       pk,
@@ -71,8 +80,8 @@ export class DynamoDeliveryStore implements DeliveryStore {
       id: delivery.id,
       runId: delivery.runId,
       receivedAt: delivery.receivedAt,
-      dedupeUntil: dedupeUntil.toISOString(),
-      expiresAt: epochSeconds(dedupeUntil > retainUntil ? dedupeUntil : retainUntil),
+      dedupeUntil: isoTime(dedupeUntil),
+      expiresAt: epochSecondsOf(dedupeUntil > retainUntil ? dedupeUntil : retainUntil),
     };
   }
 
@@ -95,7 +104,6 @@ export class DynamoDeliveryStore implements DeliveryStore {
   }
 
   async #create(delivery: Delivery, now: Date, attempt: number): Promise<DeliveryCreateResult> {
-    const key = deliveryKey(delivery.jobId, delivery.dedupeKey);
     try {
       await this.#ddb.send(
         new PutCommand({
@@ -103,7 +111,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
           Item: this.#item(delivery),
           ConditionExpression: 'attribute_not_exists(pk) OR #dedupeUntil < :now',
           ExpressionAttributeNames: { '#dedupeUntil': 'dedupeUntil' },
-          ExpressionAttributeValues: { ':now': now.toISOString() },
+          ExpressionAttributeValues: { ':now': isoTime(now.getTime()) },
         }),
       );
       return { created: true };
@@ -112,6 +120,7 @@ export class DynamoDeliveryStore implements DeliveryStore {
     }
     // dynalite does not implement ReturnValuesOnConditionCheckFailure: read the holder back,
     // strongly consistent so that it is the item the condition just saw.
+    const key = deliveryKey(delivery.jobId, delivery.dedupeKey);
     try {
       const { Item } = await this.#ddb.send(
         new GetCommand({ TableName: this.#table, Key: key, ConsistentRead: true }),

@@ -23,8 +23,8 @@ import { takeJsonText } from '../runtime/json-text.ts';
 import {
   OPEN_SHARDS,
   RUN_GSI1SK_PREFIX,
-  addDays,
-  epochSeconds,
+  DAY_MS,
+  epochSecondsOf,
   jobRunsGsi1pk,
   openIndexKey,
   openIndexPk,
@@ -32,6 +32,7 @@ import {
   openShard,
   runIndexKey,
   runKey,
+  timeOf,
 } from './keys.ts';
 import { GSI1_NAME, GSI2_NAME } from './table-definition.ts';
 
@@ -148,11 +149,21 @@ export class DynamoRunStore implements RunStore {
   readonly openShards = OPEN_SHARDS;
 
   async create(run: Run): Promise<void> {
-    const expiresAt = epochSeconds(addDays(new Date(run.createdAt), this.#retentionDays));
+    // createdAt was formatted by ingest a moment ago: read back without parsing (timeOf).
+    const expiresAt = epochSecondsOf(timeOf(run.createdAt) + this.#retentionDays * DAY_MS);
     const kind = openKindOf(run);
     const item = toItem(run);
-    if (kind !== undefined) Object.assign(item, openIndexKey(kind, run.id, run.startedAt ?? run.createdAt));
-    Object.assign(item, runKey(run.id), runIndexKey(run.jobId, run.id));
+    const { pk, sk } = runKey(run.id);
+    const { gsi1pk, gsi1sk } = runIndexKey(run.jobId, run.id);
+    item.pk = pk;
+    item.sk = sk;
+    item.gsi1pk = gsi1pk;
+    item.gsi1sk = gsi1sk;
+    if (kind !== undefined) {
+      const { gsi2pk, gsi2sk } = openIndexKey(kind, run.id, run.startedAt ?? run.createdAt);
+      item.gsi2pk = gsi2pk;
+      item.gsi2sk = gsi2sk;
+    }
     item.expiresAt = expiresAt;
     try {
       await this.#ddb.send(

@@ -88,5 +88,48 @@ export const deliveryKey = (jobId: string, dedupeKey: string): TableKey => ({
 
 /** DynamoDB TTL wants epoch seconds. */
 export const epochSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
+/** {@link epochSeconds} of an instant given in milliseconds. */
+export const epochSecondsOf = (ms: number): number => Math.floor(ms / 1000);
 
-export const addDays = (date: Date, days: number): Date => new Date(date.getTime() + days * 86_400_000);
+export const DAY_MS = 86_400_000;
+export const addDays = (date: Date, days: number): Date => new Date(date.getTime() + days * DAY_MS);
+
+/**
+ * The instants formatted last. A delivery's instants are formatted once by
+ * ingest and read back by the stores that write them (a delivery's window
+ * end, parsed for its TTL and written again in the one format): each
+ * `toISOString` and `Date.parse` is a runtime call, several per delivery.
+ */
+const RECENT_INSTANTS = 4;
+const recentMs: number[] = [];
+const recentIso: string[] = [];
+let recentNext = 0;
+
+/**
+ * `new Date(ms).toISOString()` — the one format in which ISO strings order
+ * like the instants (ms, Z) — remembered for the next few calls, and for
+ * {@link timeOf}. Throws a RangeError for an invalid time, as toISOString does.
+ */
+export const isoTime = (ms: number): string => {
+  for (let i = 0; i < recentMs.length; i++) {
+    if (recentMs[i] === ms) return recentIso[i] as string;
+  }
+  const iso = new Date(ms).toISOString();
+  recentMs[recentNext] = ms;
+  recentIso[recentNext] = iso;
+  recentNext = (recentNext + 1) % RECENT_INSTANTS;
+  return iso;
+};
+
+/**
+ * `Date.parse(iso)` (NaN when unreadable); an instant {@link isoTime}
+ * formatted lately is answered without parsing. Any other spelling is parsed
+ * and not remembered: only isoTime's own output may stand for an instant's
+ * one format.
+ */
+export const timeOf = (iso: string): number => {
+  for (let i = 0; i < recentIso.length; i++) {
+    if (recentIso[i] === iso) return recentMs[i] as number;
+  }
+  return Date.parse(iso);
+};

@@ -121,3 +121,26 @@ describe('ingest refusals of a JSON job', () => {
     ).resolves.toMatchObject({ kind: 'queued' });
   });
 });
+
+describe("ingest refusals over a job's body limit", () => {
+  const json = { 'content-type': 'application/json', 'x-shared-secret': SECRET };
+  // 38 bytes: `{"n":"` (6) + 10 × "€" (3 bytes, 1 UTF-16 unit each) + `"}` (2), in 18 UTF-16 units.
+  const body = `{"n":"${'€'.repeat(10)}"}`;
+
+  it('counts UTF-8 bytes, not characters: 38 bytes in 18 characters is over a 37-byte limit (413)', async () => {
+    const { deps } = await setup({ maxBodyBytes: 37 });
+    expect(await refused(deps, body, json)).toBe(413);
+  });
+
+  it('accepts the same body at a limit of exactly its 38 bytes', async () => {
+    const { deps } = await setup({ maxBodyBytes: 38 });
+    await expect(ingest(deps, { jobId: 'j', body, headers: json, query: {} })).resolves.toMatchObject({
+      kind: 'queued',
+    });
+  });
+
+  it('refuses a body of more characters than the limit has bytes without counting (413)', async () => {
+    const { deps } = await setup({ maxBodyBytes: 16 });
+    expect(await refused(deps, '{"n":"0123456789"}', json)).toBe(413);
+  });
+});
