@@ -214,7 +214,7 @@ const measureIngest = async (config: Config) => {
   });
   const deliveries = INGEST_BATCHES * INGEST_BATCH;
   const notes = [
-    `ingest CPU: real ingest handler (httpHandler(createIngestApp(createIngestDeps(config, { requestHandler }))), as functions/ingest deploys it) fed HTTP API v2 events POST /hooks/bench, unique ${BODY_SIZE}-byte JSON, shared secret; bare: the job's definition and secret from warm in-process caches, secret check, body bound, JSON.parse, 2 conditional PutItem + 1 SendMessage through its own SDK clients on the same canned transport; ${INGEST_BATCHES} interleaved batches × ${INGEST_BATCH} after ${INGEST_WARM_UP} warm-up each; process.cpuUsage() user+system; ratio = median of paired batch ratios`,
+    `ingest CPU: real ingest handler (createIngestHandler(config, { requestHandler }), functions/ingest/app.ts, as the deployed entry loads it) fed HTTP API v2 events POST /hooks/bench, unique ${BODY_SIZE}-byte JSON, shared secret; bare: the job's definition and secret from warm in-process caches, secret check, body bound, JSON.parse, 2 conditional PutItem + 1 SendMessage through its own SDK clients on the same canned transport; ${INGEST_BATCHES} interleaved batches × ${INGEST_BATCH} after ${INGEST_WARM_UP} warm-up each; process.cpuUsage() user+system; ratio = median of paired batch ratios`,
     `ingest calls per delivery: ours ${perUnit(callsSince(oursTransport, oursBefore), deliveries)}; bare 2.00 DynamoDB.PutItem, 1.00 SQS.SendMessage`,
     `ingest PutItem request bytes per call: ours ${fixed(bytesPerCall(oursTransport, 'DynamoDB.PutItem'), 0)}, bare ${fixed(bytesPerCall(sides.bare.transport, 'DynamoDB.PutItem'), 0)} (the bare handler writes the same items: the sizes should stay within a few %)`,
   ];

@@ -9,17 +9,14 @@ import type {
   SQSEvent,
   SQSRecord,
 } from 'aws-lambda';
-import { createIngestDeps } from '../functions/ingest/deps.ts';
-import { createWorkerDeps } from '../functions/worker/deps.ts';
-import { httpHandler } from '../functions/http-handler.ts';
 import type { HttpHandler } from '../functions/http-handler.ts';
-import { createWorkerHandler } from '../functions/worker/create-handler.ts';
+import { createIngestHandler } from '../functions/ingest/app.ts';
+import { createWorkerLambda } from '../functions/worker/app.ts';
 import { logEvent } from '../integrations/log-event/index.ts';
 import type { AwsClients } from '../shared/aws/clients.ts';
 import { createAwsClients } from '../shared/aws/clients.ts';
 import type { Config } from '../shared/config.ts';
 import { loadConfig } from '../shared/config.ts';
-import { createIngestApp } from '../shared/http/ingest-app.ts';
 import type { JobInput, TriggerEvent } from '../shared/model/index.ts';
 import { JobSchema } from '../shared/model/index.ts';
 import type { IntegrationLogger } from '../shared/sdk/index.ts';
@@ -92,13 +89,13 @@ export const seedJob = async (
   for (const item of keeping.items.values()) transport.seed(item);
 };
 
-/** The ingest Lambda as `functions/ingest/index.ts` builds it, on `transport`. */
+/** The ingest Lambda as its first request loads it (`functions/ingest/app.ts`), on `transport`. */
 export const realIngestHandler = (config: Config, transport: CannedTransport): HttpHandler =>
-  httpHandler(createIngestApp(createIngestDeps(config, { requestHandler: transport })));
+  createIngestHandler(config, { requestHandler: transport });
 
-/** The worker Lambda as `functions/worker/index.ts` builds it, on `transport`. */
+/** The worker Lambda as its first batch loads it (`functions/worker/app.ts`), on `transport`. */
 export const realWorkerHandler = (config: Config, transport: CannedTransport) =>
-  createWorkerHandler(createWorkerDeps(config, { requestHandler: transport }));
+  createWorkerLambda(config, { requestHandler: transport });
 
 let invocations = 0;
 
