@@ -2,7 +2,7 @@ import type { APIGatewayProxyEventV2, SQSEvent } from 'aws-lambda';
 import type { Config } from '../shared/config.ts';
 import type { CannedTransport } from './canned-transport.ts';
 import {
-  BODY_SIZE,
+  BODY_BYTES,
   bareIngestHandler,
   bareWorkerHandler,
   bodyOf,
@@ -214,7 +214,7 @@ const measureIngest = async (config: Config) => {
   });
   const deliveries = INGEST_BATCHES * INGEST_BATCH;
   const notes = [
-    `ingest CPU: real ingest handler (createIngestHandler(config, { requestHandler }), functions/ingest/app.ts, as the deployed entry loads it) fed HTTP API v2 events POST /hooks/bench, unique ${BODY_SIZE}-byte JSON, shared secret; bare: the job's definition and secret from warm in-process caches, secret check, body bound, JSON.parse, 2 conditional PutItem + 1 SendMessage through its own SDK clients on the same canned transport; ${INGEST_BATCHES} interleaved batches × ${INGEST_BATCH} after ${INGEST_WARM_UP} warm-up each; process.cpuUsage() user+system; ratio = median of paired batch ratios`,
+    `ingest CPU: real ingest handler (createIngestHandler(config, { requestHandler }), functions/ingest/app.ts, as the deployed entry loads it) fed HTTP API v2 events POST /hooks/bench, unique ${BODY_BYTES}-byte JSON, shared secret; bare: the job's definition and secret from warm in-process caches, secret check, body bound, JSON.parse, 2 conditional PutItem + 1 SendMessage through its own SDK clients on the same canned transport; ${INGEST_BATCHES} interleaved batches × ${INGEST_BATCH} after ${INGEST_WARM_UP} warm-up each; process.cpuUsage() user+system; ratio = median of paired batch ratios`,
     `ingest calls per delivery: ours ${perUnit(callsSince(oursTransport, oursBefore), deliveries)}; bare 2.00 DynamoDB.PutItem, 1.00 SQS.SendMessage`,
     `ingest PutItem request bytes per call: ours ${fixed(bytesPerCall(oursTransport, 'DynamoDB.PutItem'), 0)}, bare ${fixed(bytesPerCall(sides.bare.transport, 'DynamoDB.PutItem'), 0)} (the bare handler writes the same items: the sizes should stay within a few %)`,
   ];
@@ -296,7 +296,7 @@ const measureWorker = async (config: Config) => {
   });
   const runs = WORKER_BATCHES * runsPerBatch;
   const notes = [
-    `worker CPU: real worker handler (createWorkerHandler(createWorkerDeps(config, { requestHandler })), as functions/worker deploys it) fed SQS events of ${WORKER_RECORDS} log-event runs written by the real ingest; bare: per record a conditional UpdateItem returning the run (ALL_NEW), the same log-event run with a logger collecting lines, a conditional UpdateItem recording outcome and log; ${WORKER_BATCHES} interleaved batches × ${runsPerBatch} runs after ${WORKER_WARM_UP * WORKER_RECORDS} warm-up each`,
+    `worker CPU: real worker handler (createWorkerLambda(config, { requestHandler }), functions/worker/app.ts, as the deployed entry loads it) fed SQS events of ${WORKER_RECORDS} log-event runs written by the real ingest; bare: per record a conditional UpdateItem returning the run (ALL_NEW), the same log-event run with a logger collecting lines, a conditional UpdateItem recording outcome and log; ${WORKER_BATCHES} interleaved batches × ${runsPerBatch} runs after ${WORKER_WARM_UP * WORKER_RECORDS} warm-up each`,
     `worker calls per run: ours ${perUnit(callsSince(oursTransport, oursBefore), runs)}; bare 2.00 DynamoDB.UpdateItem`,
     `worker UpdateItem request bytes per call: ours ${fixed(bytesPerCall(oursTransport, 'DynamoDB.UpdateItem'), 0)}, bare ${fixed(bytesPerCall(sides.bare.transport, 'DynamoDB.UpdateItem'), 0)}`,
   ];

@@ -13,7 +13,6 @@ import { tableDefinition } from '../shared/store/table-definition.ts';
 import type { TableSpec, WireItem } from './counting.ts';
 import { CountingHandler, tableSpec } from './counting.ts';
 import { fixed } from './stats.ts';
-import { ticketBody } from './lambda.ts';
 
 /**
  * What the counted bench paths share: dynalite and fauxqs in this process,
@@ -25,10 +24,7 @@ import { ticketBody } from './lambda.ts';
 export const REGION = 'us-east-1';
 export const SECRET = 's3cr3t-value';
 export const SECRET_ID = `triggerhub/demo`;
-export const BODY_BYTES = 2 * 1024;
-
-/** The counted paths' 2 KiB body: a ticket event with 8 firewall rules. */
-export const bodyOf = (seq: number): string => ticketBody(seq, BODY_BYTES, 8);
+export { BODY_BYTES, bodyOf } from './lambda.ts';
 
 /**
  * Runs `fn` with stdout and stderr captured (not printed): the bytes and

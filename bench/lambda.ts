@@ -115,7 +115,13 @@ export const lambdaContext = (functionName: string): Context => ({
   succeed: () => undefined,
 });
 
-const BODY_BYTES = 1024;
+/**
+ * Every bench path's webhook body: 2 KiB, a ticket event with 8 firewall
+ * rules. The CPU rows and the counted rows (calls, units, log bytes) send the
+ * same body, so the cost table prices one delivery, not two different ones.
+ */
+export const BODY_BYTES = 2 * 1024;
+const BODY_RULES = 8;
 
 /**
  * A webhook body of exactly `bytes`, unique per `seq` so the dedupe window
@@ -149,9 +155,8 @@ export const ticketBody = (seq: number, bytes: number, rules = 0): string => {
   return JSON.stringify({ ...event, note: 'n'.repeat(Math.max(0, pad)) });
 };
 
-/** The CPU rows' 1 KiB body. */
-export const bodyOf = (seq: number): string => ticketBody(seq, BODY_BYTES);
-export const BODY_SIZE = BODY_BYTES;
+/** The bench's webhook body number `seq` (see {@link BODY_BYTES}). */
+export const bodyOf = (seq: number): string => ticketBody(seq, BODY_BYTES, BODY_RULES);
 
 /** An HTTP API (payload 2.0) event for `POST /hooks/bench`, as API Gateway sends it. */
 export const hookEvent = (

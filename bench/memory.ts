@@ -4,6 +4,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import type { CannedTransport } from './canned-transport.ts';
 import {
   bareIngestHandler,
+  BODY_BYTES,
   bodyOf,
   hookEvent,
   lambdaConfig,
@@ -118,7 +119,7 @@ export const measureMemory = async (): Promise<BenchSection> => {
   return {
     rows: [row],
     notes: [
-      `memory: the data heap (every V8 space but code) after full GCs (${SETTLE_PASSES} before, 2 after), before and after ${REQUESTS} unique 1 KiB deliveries (after ${WARM_UP} warm-up), bare handler first, then ours, in this process; the bound (${kib(HEAP_BOUND_BYTES)}) is ${fixed(HEAP_BOUND_BYTES / REQUESTS, 0)} bytes per request: per-job caches fit, anything kept per delivery does not`,
+      `memory: the data heap (every V8 space but code) after full GCs (${SETTLE_PASSES} before, 2 after), before and after ${REQUESTS} unique ${BODY_BYTES / 1024} KiB deliveries (after ${WARM_UP} warm-up), bare handler first, then ours, in this process; the bound (${kib(HEAP_BOUND_BYTES)}) is ${fixed(HEAP_BOUND_BYTES / REQUESTS, 0)} bytes per request: per-job caches fit, anything kept per delivery does not`,
     ],
   };
 };
