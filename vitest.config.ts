@@ -8,14 +8,14 @@ import { defineConfig } from 'vitest/config';
  * Unit test files that change what another file in the same worker would see: they
  * mock or reload modules, stub the environment or globals, install fake timers, mock an
  * SDK client class (aws-sdk-client-mock stubs its prototype until restored), touch
- * `process.env`, set the process-wide log format, run the local stack or hold a
- * data-folder lock. They run isolated (a fresh module graph per file); every other unit
+ * `process.env` (also through test/helpers' `useFixedAwsCredentials`), set the
+ * process-wide log format, run the local stack or hold a data-folder lock. They run isolated (a fresh module graph per file); every other unit
  * file shares its worker's modules, which spares each of them re-importing the SDK,
  * zod and hono (half the unit suite's CPU). Read from the sources, so that a new file
  * doing any of this is isolated without anyone having to list it.
  */
 const CHANGES_SHARED_STATE =
-  /\bvi\.(?:mock|doMock|unmock|doUnmock|resetModules|stubEnv|stubGlobal|useFakeTimers)\b|\bmockClient\(|process\.env\b|useLocalLogFormat|resetLogFormat|runLocal|startInProcessStack|lockDataDir/;
+  /\bvi\.(?:mock|doMock|unmock|doUnmock|resetModules|stubEnv|stubGlobal|useFakeTimers)\b|\bmockClient\(|process\.env\b|useLocalLogFormat|resetLogFormat|runLocal|startInProcessStack|lockDataDir|useFixedAwsCredentials/;
 const ROOT = fileURLToPath(new URL('.', import.meta.url));
 const UNIT_DIR = 'test/unit';
 const isolatedUnitFiles = readdirSync(join(ROOT, UNIT_DIR), { recursive: true, encoding: 'utf8' })

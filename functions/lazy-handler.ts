@@ -8,10 +8,12 @@
  * needs more (a decision job, a SecureChange ticket) loads it on its own
  * first use, deeper in the app.
  *
- * Concurrent first invocations share one load. A load that fails (a bad
- * configuration detected by the app, say) fails that invocation and is
- * tried again by the next one, rather than failing every later event with
- * a stale error.
+ * Concurrent first invocations share one load. A load that fails fails that
+ * invocation, and the next one calls `load` again rather than failing every
+ * later event with a stale error: an error from building the app (its
+ * factory) is retried so. A chunk whose module evaluation throws stays
+ * failed, as any ES module does (Node keeps the error), until the function
+ * is deployed again — as a failed cold start would.
  */
 export const lazyHandler = <A extends unknown[], R>(
   load: () => Promise<(...args: A) => Promise<R>>,

@@ -31,22 +31,28 @@ const optionalMatching =
   (value) =>
     value === undefined || pattern.test(value) ? { value } : { problem: what };
 
+/** A URL, kept without surrounding spaces (as zod's `url()` kept it before). */
 const optionalUrl: Rule<string | undefined> = (value) => {
   if (value === undefined) return { value };
+  const url = value.trim();
   try {
-    new URL(value);
-    return { value };
+    new URL(url);
+    return { value: url };
   } catch {
     return { problem: 'Invalid URL' };
   }
 };
 
-/** A whole number from `min` to `max` given as text, `fallback` when unset. */
+/**
+ * A whole number from `min` to `max` given as text, `fallback` when unset.
+ * Read as `Number()` reads text, as zod's `coerce.number()` did before:
+ * an empty or blank value is 0.
+ */
 const intBetween =
   (min: number, max: number, fallback: number): Rule<number> =>
   (value) => {
     if (value === undefined) return { value: fallback };
-    const n = value.trim() === '' ? Number.NaN : Number(value);
+    const n = Number(value);
     if (Number.isNaN(n)) return { problem: 'Invalid input: expected number, received NaN' };
     if (!Number.isInteger(n)) return { problem: 'Invalid input: expected int, received number' };
     if (n < min) return { problem: `Too small: expected number to be >=${min}` };

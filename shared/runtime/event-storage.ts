@@ -23,7 +23,7 @@ export const storeEvent = async (
 };
 
 /** Whether `text` is at most `limit` UTF-8 bytes; counted only when its length cannot tell (1–3 bytes a UTF-16 unit). */
-const fitsIn = (text: string, limit: number): boolean =>
+export const fitsIn = (text: string, limit: number): boolean =>
   text.length <= limit && (text.length * 3 <= limit || Buffer.byteLength(text) <= limit);
 
 /** The run's event, loaded from the payload store when it was kept there. */

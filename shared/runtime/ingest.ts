@@ -17,7 +17,7 @@ import type { SourceResponse } from '../sources/types.ts';
 import type { decide } from './decide.ts';
 import type { Deps } from './deps.ts';
 import { platformLogger } from './platform-logger.ts';
-import { storeEvent } from './event-storage.ts';
+import { fitsIn, storeEvent } from './event-storage.ts';
 import { ulid } from './ulid.ts';
 import { isoTime } from '../store/keys.ts';
 import { hotJob } from '../resilience/last-known.ts';
@@ -26,10 +26,15 @@ import { hotJob } from '../resilience/last-known.ts';
  * The decision path — decide, execute and, through them, the run logger and
  * parameter resolution — loads with the first decision request: an async
  * webhook's requests never evaluate it (a bundle built with code splitting
- * puts it in a chunk of its own). Loaded once per process.
+ * puts it in a chunk of its own). Loaded once per process; a failed load is
+ * not kept, so the next decision request tries again.
  */
 let decisionPath: Promise<{ decide: typeof decide }> | undefined;
-const loadDecisionPath = (): Promise<{ decide: typeof decide }> => (decisionPath ??= import('./decide.ts'));
+const loadDecisionPath = (): Promise<{ decide: typeof decide }> =>
+  (decisionPath ??= import('./decide.ts').catch((error: unknown) => {
+    decisionPath = undefined;
+    throw error;
+  }));
 
 /** One webhook request as the HTTP edge hands it over; header names lower-case. */
 export interface IngestRequest {
@@ -43,10 +48,6 @@ export type IngestAnswer =
   | { kind: 'queued'; runId: string; deliveryId: string }
   | { kind: 'duplicate'; runId: string; deliveryId: string }
   | { kind: 'verdict'; runId: string; response: SourceResponse };
-
-/** Whether `text` is at most `limit` UTF-8 bytes; counted only when its length cannot tell (1–3 bytes a UTF-16 unit). */
-const fitsIn = (text: string, limit: number): boolean =>
-  text.length <= limit && (text.length * 3 <= limit || Buffer.byteLength(text) <= limit);
 
 /** Headers that authenticate a caller: never kept with an event. */
 const SENSITIVE_HEADERS = new Set([

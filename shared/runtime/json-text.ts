@@ -12,7 +12,9 @@
  * than the lookup it saves. A value pushed out of the ring before it is
  * taken is simply serialized again by its writer.
  */
-const SLOTS = 8;
+// A worker batch (10 records) runs its records in parallel: room for all of them and more.
+export const JSON_TEXT_SLOTS = 16;
+const SLOTS = JSON_TEXT_SLOTS;
 const values: (object | undefined)[] = new Array<object | undefined>(SLOTS).fill(undefined);
 const texts: (string | undefined)[] = new Array<string | undefined>(SLOTS).fill(undefined);
 let next = 0;

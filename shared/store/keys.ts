@@ -110,7 +110,9 @@ let recentNext = 0;
  * like the instants (ms, Z) — remembered for the next few calls, and for
  * {@link timeOf}. Throws a RangeError for an invalid time, as toISOString does.
  */
-export const isoTime = (ms: number): string => {
+export const isoTime = (time: number): string => {
+  // toISOString drops a fraction: remembered by the whole millisecond, so timeOf answers Date.parse's value.
+  const ms = Math.trunc(time);
   for (let i = 0; i < recentMs.length; i++) {
     if (recentMs[i] === ms) return recentIso[i] as string;
   }

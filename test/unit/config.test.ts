@@ -45,13 +45,29 @@ describe('loadConfig', () => {
       { TRIGGERHUB_SECRET_CACHE_SECONDS: 'soon' },
       'TRIGGERHUB_SECRET_CACHE_SECONDS: Invalid input: expected number',
     ],
-    [{ TRIGGERHUB_RETENTION_DAYS: '' }, 'TRIGGERHUB_RETENTION_DAYS: Invalid input: expected number'],
+    [{ TRIGGERHUB_RETENTION_DAYS: '' }, 'TRIGGERHUB_RETENTION_DAYS: Too small: expected number to be >=1'],
+    [{ TRIGGERHUB_RETENTION_DAYS: 'ten' }, 'TRIGGERHUB_RETENTION_DAYS: Invalid input: expected number'],
     [{ TRIGGERHUB_RETENTION_DAYS: 'Infinity' }, 'TRIGGERHUB_RETENTION_DAYS: Invalid input: expected int'],
     [{ TRIGGERHUB_SQS_ENDPOINT: 'not a url' }, 'TRIGGERHUB_SQS_ENDPOINT: Invalid URL'],
     [{ TRIGGERHUB_TABLE: '' }, 'TRIGGERHUB_TABLE: Too small'],
     [{ TRIGGERHUB_STAGE: 'Prod' }, 'TRIGGERHUB_STAGE: a stage name'],
   ])('refuses %o', (bad, message) => {
     expect(() => loadConfig({ ...required, ...bad })).toThrow(message);
+  });
+
+  it('reads a blank number as 0 and trims an endpoint, as the schema it replaced did', () => {
+    expect(
+      loadConfig({
+        ...required,
+        TRIGGERHUB_RETRY_BASE_SECONDS: '',
+        TRIGGERHUB_SECRET_CACHE_SECONDS: ' ',
+        TRIGGERHUB_SQS_ENDPOINT: ' http://127.0.0.1:9324 ',
+      }),
+    ).toMatchObject({
+      TRIGGERHUB_RETRY_BASE_SECONDS: 0,
+      TRIGGERHUB_SECRET_CACHE_SECONDS: 0,
+      TRIGGERHUB_SQS_ENDPOINT: 'http://127.0.0.1:9324',
+    });
   });
 
   it('names every problem at once', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { measuredJson, rememberJson, takeJsonText } from '../../shared/runtime/json-text.ts';
+import { JSON_TEXT_SLOTS, measuredJson, rememberJson, takeJsonText } from '../../shared/runtime/json-text.ts';
 import { isoTime, timeOf } from '../../shared/store/keys.ts';
 
 /**
@@ -39,6 +39,14 @@ describe('isoTime and timeOf', () => {
   });
 });
 
+describe('isoTime with a fractional millisecond', () => {
+  it('formats as toISOString and reads back as Date.parse', () => {
+    const iso = isoTime(1_800_000_000_123.75);
+    expect(iso).toBe(new Date(1_800_000_000_123.75).toISOString());
+    expect(timeOf(iso)).toBe(Date.parse(iso));
+  });
+});
+
 describe('json-text', () => {
   it('hands a measured text out once, to the same object only', () => {
     const value = { a: 1 };
@@ -59,7 +67,7 @@ describe('json-text', () => {
   it('keeps only the latest few values: an old one not taken is serialized again by its writer', () => {
     const first = { n: -1 };
     measuredJson(first);
-    const later = Array.from({ length: 8 }, (_, n) => ({ n }));
+    const later = Array.from({ length: JSON_TEXT_SLOTS }, (_, n) => ({ n }));
     for (const v of later) measuredJson(v);
     expect(takeJsonText(first)).toBeUndefined();
     for (const v of later) expect(takeJsonText(v)).toBe(JSON.stringify(v));
