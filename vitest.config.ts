@@ -9,8 +9,9 @@ import { defineConfig } from 'vitest/config';
  * mock or reload modules, stub the environment or globals, install fake timers, mock an
  * SDK client class (aws-sdk-client-mock stubs its prototype until restored), touch
  * `process.env` (also through test/helpers' `useFixedAwsCredentials`), set the
- * process-wide log format, run the local stack or hold a data-folder lock. They run isolated (a fresh module graph per file); every other unit
- * file shares its worker's modules, which spares each of them re-importing the SDK,
+ * process-wide log format, run the local stack or hold a data-folder lock. They run
+ * isolated (a fresh module graph per file); every other unit file shares its worker's
+ * modules, which spares each of them re-importing the SDK,
  * zod and hono (half the unit suite's CPU). Read from the sources, so that a new file
  * doing any of this is isolated without anyone having to list it.
  */
