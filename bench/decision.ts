@@ -222,7 +222,7 @@ export const measureDecision = async (): Promise<{ section: BenchSection; decisi
     mode: 'decision',
     ...gateJob,
   });
-  const event = (await sourceAdapter('checkpoint')).parse(
+  const event = sourceAdapter('checkpoint').parse(
     {
       body: checkpointBody,
       contentType: 'application/json',

@@ -2,7 +2,7 @@ import { errorMessage } from '../errors.ts';
 import type { Job, LogLine, TriggerEvent, Verdict } from '../model/index.ts';
 import { jobTimeoutMs } from '../model/index.ts';
 import { sourceAdapter } from '../sources/index.ts';
-import type { SourceAdapter, SourceResponse } from '../sources/types.ts';
+import type { SourceResponse } from '../sources/types.ts';
 import type { Deps } from './deps.ts';
 import { storeEvent } from './event-storage.ts';
 import type { ExecutionOutcome } from './execute.ts';
@@ -106,13 +106,13 @@ const logUnrecorded = (
 
 /** The verdict in the source's format; an output the source cannot render is dropped rather than failing the answer. */
 const render = (
-  adapter: SourceAdapter,
   job: Job,
   event: TriggerEvent,
   runId: string,
   verdict: Verdict,
   output: unknown,
 ): SourceResponse => {
+  const adapter = sourceAdapter(job.source);
   try {
     // The integration's output rides along: a SecureChange assignment verdict renders it as XML.
     return adapter.renderVerdict(
@@ -167,8 +167,6 @@ export const decide = async (
   options: DecideOptions = {},
 ): Promise<DecisionAnswer> => {
   const startedAt = deps.clock.now();
-  // Loaded already: ingest parsed the request with it.
-  const adapter = await sourceAdapter(job.source);
   const timeoutMs = jobTimeoutMs(job);
   // Real time, not deps.clock: the deadline is what the caller waits.
   const deadline = performance.now() + timeoutMs;
@@ -177,7 +175,7 @@ export const decide = async (
   const answer = (verdict: Verdict, output?: unknown): DecisionAnswer => ({
     kind: 'verdict',
     runId,
-    response: render(adapter, job, event, runId, verdict, output),
+    response: render(job, event, runId, verdict, output),
   });
 
   if (options.claim) {

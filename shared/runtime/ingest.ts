@@ -118,7 +118,7 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
   const deliveryId = ulid(nowMs);
   // Formatted once: the stores read this instant back from it (see isoTime).
   const receivedAt = isoTime(nowMs);
-  const adapter = await sourceAdapter(job.source);
+  const adapter = sourceAdapter(job.source);
   const parsed = adapter.parse(
     {
       body: req.body,

@@ -1,30 +1,19 @@
 import type { Source } from '../model/index.ts';
+import { checkPointAdapter } from './checkpoint.ts';
+import { genericAdapter } from './generic.ts';
+import { secureChangeAdapter } from './securechange.ts';
 import type { SourceAdapter } from './types.ts';
 
 export type { SourceAdapter, SourceRequest, SourceResponse } from './types.ts';
+export { checkPointAdapter } from './checkpoint.ts';
+export { genericAdapter } from './generic.ts';
+export { secureChangeAdapter } from './securechange.ts';
 
-/**
- * Each source's adapter, loaded on first use: a function serves the jobs it
- * serves, and a generic JSON webhook never evaluates the Check Point or
- * SecureChange parsers (a bundle built with code splitting puts each in a
- * chunk of its own). Import an adapter's own module to use it directly.
- */
-const LOADERS: Readonly<Record<Source, () => Promise<SourceAdapter>>> = {
-  generic: async () => (await import('./generic.ts')).genericAdapter,
-  securechange: async () => (await import('./securechange.ts')).secureChangeAdapter,
-  checkpoint: async () => (await import('./checkpoint.ts')).checkPointAdapter,
+const ADAPTERS: Readonly<Record<Source, SourceAdapter>> = {
+  generic: genericAdapter,
+  securechange: secureChangeAdapter,
+  checkpoint: checkPointAdapter,
 };
 
-const loaded = new Map<Source, SourceAdapter>();
-
-/**
- * The adapter that parses and answers requests of one source; loaded once
- * per process (a failed load is tried again on the next call).
- */
-export const sourceAdapter = async (source: Source): Promise<SourceAdapter> => {
-  const known = loaded.get(source);
-  if (known !== undefined) return known;
-  const adapter = await LOADERS[source]();
-  loaded.set(source, adapter);
-  return adapter;
-};
+/** The adapter that parses and answers requests of one source. */
+export const sourceAdapter = (source: Source): SourceAdapter => ADAPTERS[source];

@@ -63,10 +63,9 @@ describe('a Lambda cold start evaluates only the configuration and the SDK clien
 // An ordinary webhook is answered by ingest's direct route (shared/http/ingest-direct.ts); the
 // router and its other routes are one more chunk, loaded by the first request the direct route
 // declines (functions/http-handler.ts lazyHttpHandler), and the decision path (decide, execute)
-// another, loaded by the first decision request (shared/runtime/ingest.ts); each source's parser
-// loads with the first request of a job of that source (shared/sources/index.ts). (The integrations still
+// another, loaded by the first decision request (shared/runtime/ingest.ts). (The integrations still
 // come with the first request: the pipeline's registry imports them.)
-it("ingest's first webhook loads neither the router, the decision path nor a source's parser", async () => {
+it("ingest's first webhook loads neither the router nor the decision path", async () => {
   // Prepare
   const graph = await importGraphOf(LAMBDA_ENTRIES.ingest.entry);
   const app = Object.entries(graph.outputs).find(([, o]) => o.entryPoint === 'functions/ingest/app.ts');
@@ -78,16 +77,9 @@ it("ingest's first webhook loads neither the router, the decision path nor a sou
   expect(firstRequest).toContain('shared/runtime/ingest.ts');
   // …hono's router and app, decide and execute are not (only two small hono utilities)…
   const deferred =
-    /hono-base|hono\/dist\/router|shared\/http\/(ingest-app|hono-helpers)\.ts|shared\/runtime\/(decide|execute)\.ts|shared\/sources\/(checkpoint|securechange|xml|generic)\.ts/;
+    /hono-base|hono\/dist\/router|shared\/http\/(ingest-app|hono-helpers)\.ts|shared\/runtime\/(decide|execute)\.ts/;
   expect(firstRequest.filter((input) => deferred.test(input))).toEqual([]);
   // …but in the bundle, for the requests that need them.
-  for (const later of [
-    'shared/http/ingest-app.ts',
-    'shared/runtime/decide.ts',
-    'shared/runtime/execute.ts',
-    'shared/sources/checkpoint.ts',
-    'shared/sources/securechange.ts',
-    'shared/sources/generic.ts',
-  ])
+  for (const later of ['shared/http/ingest-app.ts', 'shared/runtime/decide.ts', 'shared/runtime/execute.ts'])
     expect(Object.keys(graph.inputs)).toContain(later);
 });

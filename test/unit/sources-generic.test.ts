@@ -131,11 +131,11 @@ describe('genericAdapter.renderVerdict', () => {
 });
 
 describe('sourceAdapter', () => {
-  it('returns the adapter of each source, the same object every time', async () => {
+  it('returns the adapter of each source', () => {
     // Act & Assess
-    expect(await sourceAdapter('generic')).toBe(adapter);
-    expect(await sourceAdapter('securechange')).toBe(secureChangeAdapter);
-    expect(await sourceAdapter('checkpoint')).toBe(checkPointAdapter);
-    expect(await sourceAdapter('checkpoint')).toBe(checkPointAdapter);
+    expect(sourceAdapter('generic')).toBe(adapter);
+    expect(sourceAdapter('securechange')).toBe(secureChangeAdapter);
+    expect(sourceAdapter('checkpoint')).toBe(checkPointAdapter);
+    expect(sourceAdapter('checkpoint').id).toBe('checkpoint');
   });
 });
