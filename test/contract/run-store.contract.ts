@@ -707,7 +707,11 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
         const runs = Array.from({ length: 12 }, (_, s) => makeRun('cursor-open-job', {}, s));
         for (const run of runs) await store.create(run);
         const index = await openIndex(store);
-        const shard = index[0]!.shard;
+        // The fullest shard: 12 runs over the shards put at least 2 there, so a 1-run page has a next cursor
+        // (the oldest run's shard may hold only that one run).
+        const perShard = new Map<number, number>();
+        for (const r of index) perShard.set(r.shard, (perShard.get(r.shard) ?? 0) + 1);
+        const [shard] = [...perShard].reduce((a, b) => (b[1] > a[1] ? b : a));
         const page = await store.listOpen({ kind: 'queued', shard, limit: 1 });
 
         // Act & Assess
