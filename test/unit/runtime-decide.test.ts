@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ValidationError } from '../../shared/errors.ts';
 import type { Job, JobInput } from '../../shared/model/index.ts';
 import { JobSchema } from '../../shared/model/index.ts';
@@ -14,6 +14,13 @@ import { defineIntegration, parseManifest } from '../../shared/sdk/index.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
 import { repoRoot } from '../helpers/samples.ts';
+
+// ingest loads the decision path with its first decision request (a dynamic import: real I/O,
+// which fake timers cannot advance). Loaded here first, so that no test's fake clock runs ahead
+// of a decision that has not started yet, whichever test comes first.
+beforeAll(async () => {
+  await import('../../shared/runtime/decide.ts');
+});
 
 const SECRET = 'cp-secret-1';
 const readExample = (...parts: string[]): string =>
