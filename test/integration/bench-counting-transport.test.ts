@@ -42,7 +42,8 @@ const definition = (tableName: string): CreateTableCommandInput => ({
 });
 
 // The counting transport between real SDK clients and dynalite: units come from the items as stored.
-describe('CountingHandler', () => {
+// The tests build on each other's items (p1 is put, then updated, then queried): in this order only.
+describe('CountingHandler', { shuffle: false }, () => {
   const tableName = `bench-counting-${randomBytes(4).toString('hex')}`;
   let observer: DynamoDBClient;
   let counter: CountingHandler;
