@@ -7,7 +7,8 @@ import { DEFAULT_SETTINGS } from '../shared/runtime/deps.ts';
 import { processRunMessage } from '../shared/runtime/worker.ts';
 import { defineIntegration } from '../shared/sdk/index.ts';
 import { DynamoJobStore } from '../shared/store/dynamo-job-store.ts';
-import type { CallRecord, Tally, WireItem } from './counting.ts';
+import type { WireItem } from './canned-transport.ts';
+import type { CallRecord, Tally } from './counting.ts';
 import { describeOperations, indexEntry, storedBytes, tally } from './counting.ts';
 import type { Bench } from './harness.ts';
 import {
@@ -132,6 +133,16 @@ const post = async (
   body: string,
 ): Promise<Response> => app.request(`/hooks/${jobId}`, { method: 'POST', headers: HEADERS, body });
 
+/** {@link post}, which ingest must accept (`202`): anything else stops the bench. */
+const postAccepted = async (
+  app: ReturnType<typeof createIngestApp>,
+  jobId: string,
+  body: string,
+): Promise<void> => {
+  const answer = await post(app, jobId, body);
+  if (answer.status !== 202) throw new Error(`ingest answered ${answer.status}: ${await answer.text()}`);
+};
+
 const isRunItemWrite = (call: CallRecord): boolean =>
   call.dynamo !== undefined &&
   call.dynamo.keys.some((k) => k.startsWith('RUN#')) &&
@@ -149,14 +160,12 @@ const measureAsyncPath = async (bench: Bench): Promise<AsyncFigures> => {
 
   // The first delivery finds a cold function: no job, no secret cached.
   const cold = await captureOutput(async () => {
-    const answer = await post(app, JOB, bodyOf(0));
-    if (answer.status !== 202) throw new Error(`ingest answered ${answer.status}: ${await answer.text()}`);
+    await postAccepted(app, JOB, bodyOf(0));
   });
   const coldCalls = bench.counter.take();
   const warm = await captureOutput(async () => {
     for (let seq = 1; seq < DELIVERIES; seq++) {
-      const answer = await post(app, JOB, bodyOf(seq));
-      if (answer.status !== 202) throw new Error(`ingest answered ${answer.status}: ${await answer.text()}`);
+      await postAccepted(app, JOB, bodyOf(seq));
     }
   });
   const warmCalls = bench.counter.take();
@@ -276,8 +285,7 @@ const measureClaimCheck = async (
   bench.counter.take();
   const ingested = await captureOutput(async () => {
     for (let seq = 0; seq < LARGE_DELIVERIES; seq++) {
-      const answer = await post(app, JOB, largeBodyOf(seq));
-      if (answer.status !== 202) throw new Error(`ingest answered ${answer.status}: ${await answer.text()}`);
+      await postAccepted(app, JOB, largeBodyOf(seq));
     }
   });
   const ingestCalls = bench.counter.take();

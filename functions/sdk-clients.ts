@@ -47,6 +47,17 @@ const QUEUE_COMMANDS = [
   'SendMessageCommand',
 ] as const;
 
+/** Ingest and the worker, the two functions on a run's path, call the same services with the same commands. */
+const PIPELINE_SDK = {
+  calls: ['dynamodb', 'sqs', 's3', 'secretsManager'],
+  sends: {
+    dynamodb: STORE_COMMANDS,
+    sqs: QUEUE_COMMANDS,
+    s3: ['GetObjectCommand', 'PutObjectCommand'],
+    secretsManager: ['GetSecretValueCommand'],
+  },
+} as const satisfies Omit<LambdaEntry, 'entry'>;
+
 /**
  * Which AWS services each Lambda function calls: the one list the cold-start
  * bench builds its per-function SDK-only baselines from, and the import-graph
@@ -56,26 +67,8 @@ const QUEUE_COMMANDS = [
  * sweeper reads the table and requeues runs.
  */
 export const LAMBDA_ENTRIES = {
-  ingest: {
-    entry: 'functions/ingest/index.ts',
-    calls: ['dynamodb', 'sqs', 's3', 'secretsManager'],
-    sends: {
-      dynamodb: STORE_COMMANDS,
-      sqs: QUEUE_COMMANDS,
-      s3: ['GetObjectCommand', 'PutObjectCommand'],
-      secretsManager: ['GetSecretValueCommand'],
-    },
-  },
-  worker: {
-    entry: 'functions/worker/index.ts',
-    calls: ['dynamodb', 'sqs', 's3', 'secretsManager'],
-    sends: {
-      dynamodb: STORE_COMMANDS,
-      sqs: QUEUE_COMMANDS,
-      s3: ['GetObjectCommand', 'PutObjectCommand'],
-      secretsManager: ['GetSecretValueCommand'],
-    },
-  },
+  ingest: { entry: 'functions/ingest/index.ts', ...PIPELINE_SDK },
+  worker: { entry: 'functions/worker/index.ts', ...PIPELINE_SDK },
   admin: { entry: 'functions/admin/index.ts', calls: ['dynamodb'], sends: { dynamodb: STORE_COMMANDS } },
   sweeper: {
     entry: 'functions/sweeper/index.ts',

@@ -10,14 +10,9 @@ import { DEFAULT_SECRET_PREFIX, STAGE_PATTERN } from './model/names.ts';
 /** One environment variable's rule: its value from the text, or the problem with it. */
 type Rule<T> = (text: string | undefined) => { value: T } | { problem: string };
 
-const text =
-  (fallback?: string): Rule<string> =>
-  (value) =>
-    value === undefined
-      ? fallback === undefined
-        ? { problem: 'Invalid input: expected string, received undefined' }
-        : { value: fallback }
-      : { value };
+const textOr =
+  (fallback: string): Rule<string> =>
+  (value) => ({ value: value ?? fallback });
 
 const nonEmpty: Rule<string> = (value) =>
   value === undefined
@@ -69,7 +64,7 @@ const RULES = {
   TRIGGERHUB_QUEUE_URL: nonEmpty,
   TRIGGERHUB_PAYLOAD_BUCKET: nonEmpty,
   /** Prefix of the Secrets Manager names jobs refer to (job secret `demo` → `triggerhub/demo`). */
-  TRIGGERHUB_SECRET_PREFIX: text(DEFAULT_SECRET_PREFIX),
+  TRIGGERHUB_SECRET_PREFIX: textOr(DEFAULT_SECRET_PREFIX),
   /** The stack's stage (`cdk deploy -c stage=prod`); unset for the default stage. Reported by `GET /admin/settings`. */
   TRIGGERHUB_STAGE: optionalMatching(STAGE_PATTERN, 'a stage name (lower-case letters, digits, "-")'),
   /** The queue's redrive `maxReceiveCount`: the worker's last attempt records the run as failed. */
@@ -87,7 +82,7 @@ const RULES = {
   TRIGGERHUB_DYNAMODB_ENDPOINT: optionalUrl,
   TRIGGERHUB_SQS_ENDPOINT: optionalUrl,
   TRIGGERHUB_S3_ENDPOINT: optionalUrl,
-  AWS_REGION: text('us-east-1'),
+  AWS_REGION: textOr('us-east-1'),
 } satisfies Record<string, Rule<unknown>>;
 
 type Rules = typeof RULES;

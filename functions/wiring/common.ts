@@ -5,8 +5,6 @@ import { DEFAULT_SETTINGS } from '../../shared/runtime/deps.ts';
 import type { FunctionDepsOptions } from './clients.ts';
 import { clientConfigOf } from './clients.ts';
 
-export type { FunctionDepsOptions } from './clients.ts';
-
 /** The table every store of a function shares: one DynamoDB client per process. */
 export const tableOf = (config: Config, options: FunctionDepsOptions) => ({
   client: options.clients?.ddb ?? createDynamoClient(clientConfigOf(config, options)),

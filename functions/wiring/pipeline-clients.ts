@@ -1,7 +1,5 @@
-import { createDynamoClient } from '../../shared/aws/dynamodb-client.ts';
-import { createS3Client } from '../../shared/aws/s3-client.ts';
+import { createAwsClients } from '../../shared/aws/clients.ts';
 import { createSecretsManagerClient } from '../../shared/aws/secrets-manager-client.ts';
-import { createSqsClient } from '../../shared/aws/sqs-client.ts';
 import type { Config } from '../../shared/config.ts';
 import type { FunctionClients } from './clients.ts';
 import { clientConfigOf } from './clients.ts';
@@ -14,10 +12,5 @@ import { clientConfigOf } from './clients.ts';
  */
 export const pipelineClients = (config: Config): Required<FunctionClients> => {
   const cfg = clientConfigOf(config);
-  return {
-    ddb: createDynamoClient(cfg),
-    sqs: createSqsClient(cfg),
-    s3: createS3Client(cfg),
-    secretsManager: createSecretsManagerClient(cfg),
-  };
+  return { ...createAwsClients(cfg), secretsManager: createSecretsManagerClient(cfg) };
 };

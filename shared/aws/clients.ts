@@ -16,10 +16,11 @@ export interface AwsClients {
 
 /**
  * The DynamoDB, SQS and S3 clients together, created once per process, for
- * `npm start` and the tests, which talk to all three emulators. A Lambda
- * function never imports this module: it creates only the clients it calls
- * (functions/<name>/deps.ts, each client from its own module), so its bundle
- * holds no other client package.
+ * `npm start` and the tests, which talk to all three emulators, and for
+ * ingest and the worker, which call all three (functions/wiring/pipeline-clients.ts).
+ * Admin and the sweeper never import this module: they create only the
+ * clients they call, each from its own module, so that their bundles hold no
+ * other client package.
  */
 export const createAwsClients = (cfg: AwsClientsConfig): AwsClients => ({
   ddb: createDynamoClient(cfg),

@@ -9,16 +9,6 @@ import { unsafePathReason } from './edge-checks.ts';
 import { logEdgeRefusal, toErrorResponse } from './error-response.ts';
 import { allowedMethods, methodNotAllowed } from './routes.ts';
 
-export type { DirectRoute } from './routes.ts';
-export {
-  allowedMethods,
-  directErrorResult,
-  directRouteOf,
-  directThrownResult,
-  methodNotAllowed,
-  withDirectRoute,
-} from './routes.ts';
-
 /**
  * What the apps see of their host: hono's aws-lambda adapter passes the API
  * Gateway event (the local server builds the same one); `app.request()` in

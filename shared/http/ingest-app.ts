@@ -3,7 +3,8 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import { MAX_BODY_BYTES_LIMIT } from '../model/index.ts';
 import type { Deps } from '../runtime/deps.ts';
 import type { EdgeApp, EdgeContext } from './hono-helpers.ts';
-import { createEdgeApp, jsonError, withDirectRoute, withJsonErrors } from './hono-helpers.ts';
+import { createEdgeApp, jsonError, withJsonErrors } from './hono-helpers.ts';
+import { withDirectRoute } from './routes.ts';
 import { accept, directIngest, tooLargeMessage } from './ingest-direct.ts';
 
 /**
