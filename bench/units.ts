@@ -8,7 +8,7 @@ import { processRunMessage } from '../shared/runtime/worker.ts';
 import { defineIntegration } from '../shared/sdk/index.ts';
 import { DynamoJobStore } from '../shared/store/dynamo-job-store.ts';
 import type { WireItem } from './canned-transport.ts';
-import type { CallRecord, Tally } from './counting.ts';
+import type { CallRecord, TableSpec, Tally } from './counting.ts';
 import { describeOperations, indexEntry, storedBytes, tally } from './counting.ts';
 import type { Bench } from './harness.ts';
 import {
@@ -143,6 +143,20 @@ const postAccepted = async (
   if (answer.status !== 202) throw new Error(`ingest answered ${answer.status}: ${await answer.text()}`);
 };
 
+const specOf = (bench: Bench, tableName: string): TableSpec => {
+  const spec = bench.tables[tableName];
+  if (spec === undefined) throw new Error(`no table spec for ${tableName}`);
+  return spec;
+};
+
+/** The bytes `items` keep in the table, the job's own item left out: what the deliveries and runs store. */
+const storedRunBytes = (bench: Bench, tableName: string, items: readonly WireItem[]): number => {
+  const spec = specOf(bench, tableName);
+  return items
+    .filter((item) => (item.sk as { S?: string } | undefined)?.S !== 'JOB')
+    .reduce((sum, item) => sum + storedBytes(item, spec), 0);
+};
+
 const isRunItemWrite = (call: CallRecord): boolean =>
   call.dynamo !== undefined &&
   call.dynamo.keys.some((k) => k.startsWith('RUN#')) &&
@@ -204,11 +218,8 @@ const measureAsyncPath = async (bench: Bench): Promise<AsyncFigures> => {
   const returned = JSON.parse(page.value) as { items?: unknown[] };
 
   const items = await scanAll(bench, tableName);
-  const spec = bench.tables[tableName];
-  if (spec === undefined) throw new Error('no table spec');
-  const stored = items
-    .filter((item) => (item.sk as { S?: string } | undefined)?.S !== 'JOB')
-    .reduce((sum, item) => sum + storedBytes(item, spec), 0);
+  const spec = specOf(bench, tableName);
+  const stored = storedRunBytes(bench, tableName, items);
   const skOf = (item: WireItem): string => (item.sk as { S?: string } | undefined)?.S ?? '';
   const deliveryStored = items
     .filter((item) => skOf(item).startsWith('DELIVERY#'))
@@ -294,11 +305,7 @@ const measureClaimCheck = async (
     for (const m of messages) await processRunMessage(workerDeps, { ...m, receiveCount: 1 });
   });
   const runCalls = bench.counter.take();
-  const spec = bench.tables[tableName];
-  if (spec === undefined) throw new Error('no table spec');
-  const stored = (await scanAll(bench, tableName))
-    .filter((item) => (item.sk as { S?: string } | undefined)?.S !== 'JOB')
-    .reduce((sum, item) => sum + storedBytes(item, spec), 0);
+  const stored = storedRunBytes(bench, tableName, await scanAll(bench, tableName));
   return {
     ingest: withLogs(ingestCalls, LARGE_DELIVERIES, ingested.bytes, ingested.lines),
     run: withLogs(runCalls, Math.max(1, messages.length), runs.bytes, runs.lines),
@@ -333,11 +340,7 @@ const measureDecisionPath = async (
     for (let seq = 1; seq < DECISIONS; seq++) await verdict(seq);
   });
   const warmCalls = bench.counter.take();
-  const spec = bench.tables[tableName];
-  if (spec === undefined) throw new Error('no table spec');
-  const stored = (await scanAll(bench, tableName))
-    .filter((item) => (item.sk as { S?: string } | undefined)?.S !== 'JOB')
-    .reduce((sum, item) => sum + storedBytes(item, spec), 0);
+  const stored = storedRunBytes(bench, tableName, await scanAll(bench, tableName));
   return {
     decision: withLogs(warmCalls, DECISIONS - 1, warm.bytes, warm.lines),
     decisionCold: withLogs(coldCalls, 1, cold.bytes, cold.lines),
