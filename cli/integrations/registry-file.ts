@@ -1,10 +1,11 @@
 // Writes integrations/registry.generated.ts: one static import per integration folder.
 // Static imports are what esbuild, tsc, eslint, vitest and tsx all read alike, so `npm start`,
-// the tests and the Lambda bundles see the same set by construction. Node built-ins only:
-// vitest.config.ts, the CLI and the CDK app load this before anything else.
+// the tests and the Lambda bundles see the same set by construction. Node built-ins (and the
+// dependency-free error classes) only: vitest.config.ts, the CLI and the CDK app load this first.
 import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { ValidationError } from '../../shared/errors.ts';
 
 /** The repository root (where `integrations/` lives). */
 export const REPO_ROOT = resolve(fileURLToPath(import.meta.url), '..', '..', '..');
@@ -19,8 +20,8 @@ export const INTEGRATION_ID = /^[a-z0-9][a-z0-9-]{0,63}$/;
  * The integration folders of `<root>/integrations`, sorted: every direct child
  * directory not starting with `_` or `.` (those hold shared helper code). Each
  * must be named as a manifest id and hold an `index.ts`; anything else throws
- * an Error naming the path, so a stray folder fails start, test and synth alike
- * instead of being skipped unseen.
+ * a ValidationError (`invalid_integration_folder`) naming the path, so that a
+ * stray folder fails start, test and synth alike instead of being skipped unseen.
  *
  * @example
  * ```ts
@@ -36,14 +37,16 @@ export const integrationFolders = (root: string): string[] => {
     .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
   for (const name of folders) {
     if (!INTEGRATION_ID.test(name)) {
-      throw new Error(
+      throw new ValidationError(
         `integrations/${name}: not a valid integration id (lower-case letters, digits and -, at most 64; ` +
           'start helper folders with _)',
+        'invalid_integration_folder',
       );
     }
     if (!existsSync(join(dir, name, 'index.ts'))) {
-      throw new Error(
+      throw new ValidationError(
         `integrations/${name}: no index.ts (an integration folder default-exports its integration from index.ts)`,
+        'invalid_integration_folder',
       );
     }
   }
