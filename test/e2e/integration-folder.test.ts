@@ -90,15 +90,6 @@ describe('a folder whose manifest id is not its name', () => {
   beforeAll(async () => {
     repo = await copyRepo();
     work = await mkdtemp(join(tmpdir(), 'triggerhub-folder-e2e-'));
-  });
-
-  afterAll(async () => {
-    await rm(work, { recursive: true, force: true });
-    await repo.cleanup();
-  });
-
-  it('stops npm start with exit 1 and a message naming the folder and both ids', async () => {
-    // Prepare
     const folder = join(repo.dir, 'integrations', 'bad-id');
     await mkdir(folder);
     await writeFile(
@@ -107,13 +98,39 @@ describe('a folder whose manifest id is not its name', () => {
         "export default defineIntegration({ id: 'other', name: 'Other', version: '1.0.0', description: '', " +
         'parameters: {}, run: () => ({}) });\n',
     );
+  });
 
+  afterAll(async () => {
+    await rm(work, { recursive: true, force: true });
+    await repo.cleanup();
+  });
+
+  it('stops npm start with exit 1 and a message naming the folder and both ids', async () => {
     // Act
     const started = startLocalProcess(join(work, '.triggerhub'), await freePort(), { cwd: repo.dir });
 
     // Assess
     await expect(started).rejects.toThrow(/local stack exited with 1:/);
     await expect(started).rejects.toThrow(
+      'integrations/bad-id/index.ts: default export has id "other": the folder name must equal the manifest id',
+    );
+  });
+
+  it('stops the CDK app (npm run synth) the same way, before any synth', async () => {
+    // Act
+    const synth = execFileAsync(process.execPath, ['--import', 'tsx', 'infra/app.ts'], {
+      cwd: repo.dir,
+      env: { ...process.env, CDK_OUTDIR: join(work, 'cdk.out') },
+      timeout: 60_000,
+    });
+
+    // Assess
+    const failed = await synth.then(
+      () => undefined,
+      (e: unknown) => e as { code?: number; stderr?: string },
+    );
+    expect(failed?.code).toBe(1);
+    expect(failed?.stderr).toContain(
       'integrations/bad-id/index.ts: default export has id "other": the folder name must equal the manifest id',
     );
   });
