@@ -23,7 +23,9 @@ import { JobSchema } from '../model/index.ts';
 import type { SecretStore } from '../ports.ts';
 import type { EntryPoint, ExecutionOutcome } from '../runtime/execute.ts';
 import { executeIntegration } from '../runtime/execute.ts';
-import type { AnyIntegration } from './types.ts';
+import type { PreparedToolbox } from '../runtime/toolbox/index.ts';
+import { emptyToolbox } from '../runtime/toolbox/index.ts';
+import type { AnyIntegration, Checkpoint } from './types.ts';
 
 /** Options of {@link runForTest}. */
 export interface RunForTestOptions {
@@ -39,7 +41,35 @@ export interface RunForTestOptions {
   entry?: EntryPoint;
   /** Job id the run belongs to (default: the integration's id). */
   jobId?: string;
+  /** `ctx.globals` (default: none). */
+  globals?: Record<string, string>;
+  /** `ctx.checkpoint` (default: `{}`, a job's first run). */
+  checkpoint?: Checkpoint;
+  /**
+   * Stands in for the global `fetch` while the run lasts (restored after):
+   * the integration's own `fetch` calls reach it instead of the network.
+   */
+  fetch?: typeof globalThis.fetch;
 }
+
+/**
+ * The toolbox of a test run: the given globals and checkpoint; `ctx.state`,
+ * `ctx.notifier` and `ctx.effect` reject (PermanentError), as outside a run.
+ */
+const testToolbox = (options: RunForTestOptions): PreparedToolbox => {
+  const empty = emptyToolbox();
+  const globals = Object.freeze({ ...options.globals });
+  const checkpoint = Object.freeze({ ...options.checkpoint });
+  return {
+    ...empty,
+    globals,
+    checkpoint,
+    build: (scope) => {
+      const built = empty.build(scope);
+      return { ...built, members: { ...built.members, globals, checkpoint } };
+    },
+  };
+};
 
 /**
  * Runs one entry point of `integration` as the worker would, and returns its
@@ -76,14 +106,21 @@ export const runForTest = async (
     payload: {},
     ...options.event,
   };
-  return executeIntegration({
-    integration,
-    job,
-    runId: 'test-run',
-    event,
-    entry,
-    secrets,
-    clock: { now: () => new Date() },
-    decision: entry === 'decide',
-  });
+  const realFetch = globalThis.fetch;
+  if (options.fetch) globalThis.fetch = options.fetch;
+  try {
+    return await executeIntegration({
+      integration,
+      job,
+      runId: 'test-run',
+      event,
+      entry,
+      secrets,
+      clock: { now: () => new Date() },
+      decision: entry === 'decide',
+      toolbox: testToolbox(options),
+    });
+  } finally {
+    globalThis.fetch = realFetch;
+  }
 };
