@@ -116,8 +116,9 @@ export const registerIntegrationCommands = (program: Command, ctx: CommandContex
           '',
           'Next:',
           '  1. restart npm start: it loads the integration folders when it starts',
-          `  2. npx triggerhub jobs apply ${shown(ctx.cwd, join(folder, 'job.example.json'))}`,
-          `  3. openssl rand -hex 32 | npx triggerhub secrets set ${id}`,
+          // The secret first: `jobs apply` warns about a job whose secret does not exist yet.
+          `  2. openssl rand -hex 32 | npx triggerhub secrets set ${id}`,
+          `  3. npx triggerhub jobs apply ${shown(ctx.cwd, join(folder, 'job.example.json'))}`,
           `  4. npx triggerhub send ${id} -d '{"hello":"world"}' --wait`,
           `  5. npx vitest run ${at}   # its test; npm test also checks ≥ 70 % line coverage per folder`,
           '',

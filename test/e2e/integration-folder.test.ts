@@ -63,17 +63,17 @@ describe('a new integration folder, through npm start', () => {
     // Act: the user's steps, in order
     const made = await copyCli(repo, ['integrations', 'new', 'ip-lookup']);
     stack = await startLocalProcess(dataDir, await freePort(), { cwd: repo.dir });
+    const secret = await cli(['secrets', 'set', 'ip-lookup'], dataDir, repo.dir, 'e2e-folder-secret-1234\n');
     // Absolute: `jobs apply` reads its file from the process's folder, not the CLI io's.
     const jobFile = join(repo.dir, 'integrations', 'ip-lookup', 'job.example.json');
     const applied = await cli(['jobs', 'apply', jobFile], dataDir, repo.dir);
-    const secret = await cli(['secrets', 'set', 'ip-lookup'], dataDir, repo.dir, 'e2e-folder-secret-1234\n');
     const sent = await cli(['send', 'ip-lookup', '-d', '{"hello":"world"}', '--wait'], dataDir, repo.dir);
     const listed = await cli(['integrations', 'list'], dataDir, repo.dir);
 
     // Assess
     expect(made.stdout).toContain('Created integrations/ip-lookup/:');
-    expect(applied.code, applied.stderr).toBe(0);
     expect(secret.code, secret.stderr).toBe(0);
+    expect(applied).toMatchObject({ code: 0, stderr: '' });
     expect(sent.code, sent.stderr + sent.stdout).toBe(0);
     expect(sent.stdout).toMatch(/\nStatus: +succeeded\n/);
     expect(sent.stdout).toMatch(/\[INFO\] – received a generic\/webhook event, delivery /);
