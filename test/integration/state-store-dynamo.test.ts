@@ -39,6 +39,33 @@ const settled = async <T>(calls: Promise<T>[]): Promise<{ values: T[]; errors: u
   };
 };
 
+describe('DynamoStateStore key count', () => {
+  it('counts a new key once, not an overwrite, and takes a deleted key off', async () => {
+    // Prepare
+    const table = await freshTable();
+    const store = new DynamoStateStore(table);
+    const count = async (): Promise<unknown> =>
+      (
+        await table.client.send(
+          new GetCommand({ TableName: table.tableName, Key: stateMetaKey('job'), ConsistentRead: true }),
+        )
+      ).Item?.c;
+
+    // Act
+    await store.set('job', 'a', '1', {}, at(0));
+    await store.set('job', 'b', '1', {}, at(0));
+    await store.set('job', 'a', '2', {}, at(1));
+    const afterSets = await count();
+    await store.delete('job', 'a', {}, at(2));
+    await store.delete('job', 'a', {}, at(2));
+    const afterDeletes = await count();
+
+    // Assess
+    expect(afterSets).toBe(2);
+    expect(afterDeletes).toBe(1);
+  });
+});
+
 describe('DynamoStateStore under concurrent writers', () => {
   it('ends at 50 after 50 concurrent ifVersion increments, each retrying its conflicts', async () => {
     // Prepare
