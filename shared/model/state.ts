@@ -115,9 +115,7 @@ export const checkTtlSeconds = (ttlSeconds: unknown): number | undefined => {
 export const checkIfVersion = (ifVersion: unknown): number | undefined => {
   if (ifVersion === undefined) return undefined;
   if (typeof ifVersion !== 'number' || !Number.isSafeInteger(ifVersion) || ifVersion < 0) {
-    throw new PermanentError(
-      `ifVersion ${shown(ifVersion)}: an integer ≥ 0 (0: the key must not exist)`,
-    );
+    throw new PermanentError(`ifVersion ${shown(ifVersion)}: an integer ≥ 0 (0: the key must not exist)`);
   }
   return ifVersion;
 };
