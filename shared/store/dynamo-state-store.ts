@@ -2,7 +2,6 @@ import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
 import { ServiceUnavailableError, StateConflictError, StateLimitError, ValidationError } from '../errors.ts';
 import { STATE_LIMITS, isStateExpired, stateExpiresAt } from '../model/state.ts';
-import { int, minimum, number, object, optional, string } from '../model/zod.ts';
 import type { Page, StateItem, StateStore } from '../ports.ts';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
 import type { DynamoStoreOptions } from './dynamo-job-store.ts';
@@ -13,15 +12,6 @@ export interface DynamoStateStoreOptions extends DynamoStoreOptions {
   /** Live keys per job. @default STATE_LIMITS.keysPerJob (1 000); tests lower it. */
   maxKeys?: number;
 }
-
-/** A state item as stored; anything else under `STATE#` is a hand edit or an older writer. */
-const StoredStateSchema = object({
-  sk: string(),
-  valueJson: string(),
-  version: int().check(minimum(1)),
-  updatedAt: string(),
-  expiresAt: optional(number()),
-});
 
 /** Rounds of the key-count repair before a new key gives up (each round is lost only to a concurrent change). */
 const MAX_REPAIR_ROUNDS = 5;
@@ -71,7 +61,7 @@ export class DynamoStateStore implements StateStore {
       );
       if (Item === undefined) return undefined;
       const item = itemOf(Item);
-      return isStateExpired(Item.expiresAt as number | undefined, now) ? undefined : item;
+      return isStateExpired(expiresAtOf(Item), now) ? undefined : item;
     } catch (e) {
       throw storeError(e, 'get state');
     }
@@ -152,7 +142,7 @@ export class DynamoStateStore implements StateStore {
     }
     if (old === undefined) return false;
     await this.#count(jobId, -1);
-    return !isStateExpired(old.expiresAt as number | undefined, now);
+    return !isStateExpired(expiresAtOf(old), now);
   }
 
   async list(
@@ -344,7 +334,7 @@ export class DynamoStateStore implements StateStore {
           ConsistentRead: true,
         },
         (item) => {
-          if (isStateExpired(item.expiresAt as number | undefined, now)) expired.push(item.sk as string);
+          if (isStateExpired(expiresAtOf(item), now)) expired.push(String(item.sk));
           else live++;
         },
       );
@@ -422,6 +412,10 @@ export class DynamoStateStore implements StateStore {
   }
 }
 
+/** An item's TTL attribute (epoch s), when it has one. */
+const expiresAtOf = (item: Record<string, unknown>): number | undefined =>
+  typeof item.expiresAt === 'number' ? item.expiresAt : undefined;
+
 /** The user's key from a state item's sort key (`STATE#<key>`). */
 const keyOf = (item: Record<string, unknown>): string => {
   const sk = item.sk;
@@ -431,13 +425,24 @@ const keyOf = (item: Record<string, unknown>): string => {
   return sk.slice(STATE_SK_PREFIX.length);
 };
 
+/**
+ * A stored state item as the port answers it. Checked by hand, not by a
+ * schema: it runs on every read of every run, and items are outside data (a
+ * hand edit, an older writer).
+ */
 const itemOf = (raw: Record<string, unknown>): StateItem => {
-  const parsed = StoredStateSchema.safeParse(raw);
+  const { valueJson, version, updatedAt, expiresAt } = raw;
   const where = `${String(raw.pk)} ${String(raw.sk)}`;
-  if (!parsed.success) {
-    throw new Error(`stored state ${where} does not match its schema: ${parsed.error.message}`);
+  if (
+    typeof valueJson !== 'string' ||
+    typeof version !== 'number' ||
+    !Number.isInteger(version) ||
+    version < 1 ||
+    typeof updatedAt !== 'string' ||
+    (expiresAt !== undefined && typeof expiresAt !== 'number')
+  ) {
+    throw new Error(`stored state ${where} is not a state item (valueJson, version, updatedAt, expiresAt?)`);
   }
-  const { valueJson, version, updatedAt, expiresAt } = parsed.data;
   let value: unknown;
   try {
     value = JSON.parse(valueJson);
