@@ -41,7 +41,9 @@ const NAMES = {
  * race or a crash: a crash between a new key's write and its count leaves the
  * count one low; a delete racing a repair can leave it one low; a same-key set
  * racing the refusal of that key at the limit keeps the key (one over). Each
- * lets one key more in, until the next repair.
+ * lets one key more in, until the next repair. The other way: new keys set at
+ * once while the count is full of expired keys may be refused though there is
+ * room, as each sees the others' keys, not counted yet; a later one gets in.
  */
 export class DynamoStateStore implements StateStore {
   readonly #ddb: DynamoDBDocumentClient;

@@ -219,4 +219,33 @@ describe('DynamoStateStore under concurrent writers', () => {
     expect(meta.Item?.c).toBe(20);
     expect(await store.keys('job', '', at(62))).toHaveLength(20);
   });
+
+  it('never lets new keys set at once after expiry past the limit, nor the count below the keys', async () => {
+    // Prepare
+    const table = await freshTable();
+    const store = new DynamoStateStore({ ...table, maxKeys: 20 });
+    await fillKeys(store, 'job', 'kept', 15, at(0));
+    await fillKeys(store, 'job', 'ttl', 5, at(0), { ttlSeconds: 60 });
+
+    // Act
+    const { values, errors } = await settled(
+      Array.from({ length: 8 }, (_, i) => store.set('job', `new-${i}`, '1', {}, at(61))),
+    );
+    const keys = await store.keys('job', '', at(62));
+    const meta = await table.client.send(
+      new GetCommand({ TableName: table.tableName, Key: stateMetaKey('job'), ConsistentRead: true }),
+    );
+    const next = await store.set('job', 'after', '1', {}, at(63)).catch((e: unknown) => e);
+
+    // Assess
+    // How many get in depends on timing (each sees the others' keys, not yet counted): never too many.
+    expect(values.length).toBeLessThanOrEqual(5);
+    for (const e of errors) expect(e).toMatchObject({ name: 'StateLimitError', limit: 'keys' });
+    expect(keys).toHaveLength(15 + values.length);
+    expect(keys.filter((k) => k.startsWith('ttl'))).toEqual([]);
+    expect(meta.Item?.c).toBeGreaterThanOrEqual(keys.length);
+    // Alone again, a new key gets the room that is left.
+    if (values.length < 5) expect(next).toEqual({ version: 1 });
+    else expect(next).toMatchObject({ name: 'StateLimitError' });
+  });
 });
