@@ -214,11 +214,18 @@ export interface StateStore {
   ): Promise<{ version: number }>;
   /** Returns false when there was no such key. */
   delete(jobId: string, key: string, options: { ifVersion?: number }, now: Date): Promise<boolean>;
+  /**
+   * One page of live keys with their values, in key order (UTF-8 bytes): what
+   * operators see. A page may hold fewer than `limit` (expired keys are
+   * skipped); a cursor fits only the job and prefix it came from.
+   */
   list(
     jobId: string,
     query: { prefix?: string; limit?: number; cursor?: string },
     now: Date,
   ): Promise<Page<StateItem>>;
+  /** Every live key starting with `prefix`, in key order, without values: `ctx.state.list`. */
+  keys(jobId: string, prefix: string, now: Date): Promise<string[]>;
 }
 
 /** A job's checkpoint as stored (ISO times). */
