@@ -180,3 +180,84 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** One effect of a job, as the ledger keeps it (`JOB#<jobId>` / `EFFECT#<key>`). */
+export interface EffectRecord {
+  key: string;
+  status: 'pending' | 'done';
+  runId: string;
+  attempt: number;
+  startedAt: string;
+  heldUntil: string;
+  doneAt?: string;
+  resultJson?: string;
+  reconciled?: boolean;
+  resultProblem?: string;
+  inDoubtNotifiedAt?: string;
+  expiresAt: string;
+}
+
+/** Who holds an effect's claim: one attempt of one run. */
+export interface EffectHolder {
+  runId: string;
+  attempt: number;
+}
+/** A `pending` record: who claims the key, since when, until when it may be live, when it expires. */
+export interface EffectClaim extends EffectHolder {
+  key: string;
+  startedAt: string;
+  heldUntil: string;
+  expiresAt: string;
+}
+export type EffectClaimResult = { claimed: true } | { claimed: false; existing: EffectRecord };
+/** What `complete` records beside `status: done`. */
+export interface EffectCompletion {
+  doneAt: string;
+  resultJson?: string;
+  reconciled?: boolean;
+  resultProblem?: string;
+}
+export interface EffectListRequest extends PageRequest {
+  /** Keys starting with this (an exact key is a prefix too). */
+  prefix?: string;
+}
+
+/**
+ * The exactly-once ledger of `ctx.effect` (shared/runtime/toolbox/effect.ts):
+ * one record per job and key. Every write is conditional on who holds the
+ * key, so two attempts can never both believe they hold it. An expired record
+ * (`expiresAt` passed, TTL not yet run) counts as absent everywhere.
+ */
+export interface EffectLedger {
+  /**
+   * Records `pending` when the key is absent or expired (one conditional
+   * write); otherwise answers the record that holds the key, unchanged.
+   */
+  claim(jobId: string, claim: EffectClaim, now: Date): Promise<EffectClaimResult>;
+  /** The live record (strongly consistent), or undefined when absent or expired. */
+  get(jobId: string, key: string, now: Date): Promise<EffectRecord | undefined>;
+  /** `pending` held by `holder` → `done` with the result. False when it no longer holds the key. */
+  complete(jobId: string, key: string, holder: EffectHolder, done: EffectCompletion): Promise<boolean>;
+  /** Deletes a `pending` record held by `holder` (its fn threw: nothing happened). False when it no longer held it. */
+  release(jobId: string, key: string, holder: EffectHolder): Promise<boolean>;
+  /**
+   * A `pending` record held by `from` (a dead holder) passes to `to`; the
+   * in-doubt mark is cleared (a new holder may go in doubt again). False when
+   * `from` no longer holds it (another run took it over, or it was completed).
+   */
+  takeOver(
+    jobId: string,
+    key: string,
+    from: EffectHolder,
+    to: EffectHolder & { startedAt: string; heldUntil: string },
+  ): Promise<boolean>;
+  /**
+   * Marks a `pending` record held by `holder` as notified in doubt; true only
+   * for the one caller that set the mark (it raises the notification).
+   */
+  markNotified(jobId: string, key: string, holder: EffectHolder, at: string): Promise<boolean>;
+  /** Live records by key, ascending; `prefix` narrows to keys starting with it. */
+  list(jobId: string, request: EffectListRequest, now: Date): Promise<Page<EffectRecord>>;
+  /** Deletes the record whatever its state (an operator clearing an in-doubt key). False when there was none. */
+  forget(jobId: string, key: string): Promise<boolean>;
+}
