@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { EffectBusyError, EffectInDoubtError } from '../../shared/errors.ts';
 import { JobSchema } from '../../shared/model/index.ts';
-import { createEffect } from '../../shared/runtime/toolbox/effect.ts';
-import { TAKEOVER_GRACE_MS } from '../../shared/runtime/worker.ts';
+import { EFFECT_HOLD_GRACE_MS, createEffect } from '../../shared/runtime/toolbox/effect.ts';
+
 import { RunLogger } from '../../shared/sdk/index.ts';
 import { DynamoEffectLedger } from '../../shared/store/dynamo-effect-ledger.ts';
 import { tableDefinition } from '../../shared/store/table-definition.ts';
@@ -128,7 +128,7 @@ describe('ctx.effect on DynamoDB', () => {
     for (let i = 0; i < 500 && calls === 0; i++) await new Promise((r) => setTimeout(r, 10));
     const { ddb } = testClients();
     const restarted = new DynamoEffectLedger({ client: ddb, tableName: table.tableName });
-    const later = fixedClock(T0 + TIMEOUT_MS + TAKEOVER_GRACE_MS);
+    const later = fixedClock(T0 + TIMEOUT_MS + EFFECT_HOLD_GRACE_MS);
     return { restarted, later, calls: () => calls, fn };
   };
 

@@ -3,8 +3,8 @@ import { DeadlineError, EffectBusyError, EffectInDoubtError, PermanentError } fr
 import { JobSchema } from '../../shared/model/index.ts';
 import type { Job } from '../../shared/model/index.ts';
 import type { NotificationKind, Severity } from '../../shared/ports.ts';
-import { createEffect } from '../../shared/runtime/toolbox/effect.ts';
-import { TAKEOVER_GRACE_MS } from '../../shared/runtime/worker.ts';
+import { EFFECT_HOLD_GRACE_MS, createEffect } from '../../shared/runtime/toolbox/effect.ts';
+
 import { RunLogger } from '../../shared/sdk/index.ts';
 import { MemoryEffectLedger } from '../helpers/memory-effect-store.ts';
 
@@ -221,7 +221,7 @@ describe('ctx.effect', () => {
     // Prepare
     const w = world();
     await diePending(w, 'k');
-    w.clock.ms += TIMEOUT_MS + TAKEOVER_GRACE_MS; // past the holder's heldUntil
+    w.clock.ms += TIMEOUT_MS + EFFECT_HOLD_GRACE_MS; // past the holder's heldUntil
     const fn = counted('x');
 
     // Act
@@ -273,7 +273,7 @@ describe('ctx.effect', () => {
     const reconcile = counted('r');
 
     // Act
-    w.clock.ms += TIMEOUT_MS + TAKEOVER_GRACE_MS - 1;
+    w.clock.ms += TIMEOUT_MS + EFFECT_HOLD_GRACE_MS - 1;
     const busy = await attempt(w, 'run-2')
       .effect('k', fn, { reconcile })
       .catch((e: unknown) => e);
@@ -298,7 +298,7 @@ describe('ctx.effect', () => {
     // Assess
     expect(w.ledger.items.get('job\u0000k')).toMatchObject({
       startedAt: new Date(T0).toISOString(),
-      heldUntil: new Date(T0 + TIMEOUT_MS + TAKEOVER_GRACE_MS).toISOString(),
+      heldUntil: new Date(T0 + TIMEOUT_MS + EFFECT_HOLD_GRACE_MS).toISOString(),
       expiresAt: new Date(T0 + 2 * 86_400_000).toISOString(),
     });
   });

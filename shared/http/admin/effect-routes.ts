@@ -1,7 +1,7 @@
 import type { Hono } from 'hono';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import type { EffectRecord, Page } from '../../ports.ts';
-import { MAX_EFFECT_KEY_BYTES } from '../../runtime/toolbox/effect.ts';
+import { effectKeyProblem } from '../../model/effect.ts';
 import { quote } from '../../sdk/text.ts';
 import type { AdminDeps } from '../admin-app.ts';
 import { requireJobId } from '../edge-checks.ts';
@@ -48,16 +48,10 @@ export const effectView = (r: EffectRecord, now: Date): EffectView => {
   return view;
 };
 
-// eslint-disable-next-line no-control-regex -- control characters are what a key may not hold
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 /** A key (or key prefix) from the request, by ctx.effect's rules; 400 otherwise, before any store call. */
 const requireKey = (key: string, what: string): string => {
-  if (Buffer.byteLength(key) > MAX_EFFECT_KEY_BYTES || CONTROL.test(key)) {
-    throw new ValidationError(
-      `${what} ${quote(key, 64)}: at most ${MAX_EFFECT_KEY_BYTES} bytes of UTF-8, no control characters`,
-    );
-  }
+  const problem = effectKeyProblem(key);
+  if (problem !== undefined) throw new ValidationError(`${what} ${quote(key, 64)} ${problem}`);
   return key;
 };
 
@@ -75,7 +69,11 @@ export const registerEffectRoutes = (app: Hono<EdgeEnv>, deps: AdminDeps): void 
     const prefix = key === undefined || key === '' ? undefined : requireKey(key, 'key');
     const page = pageRequest(c);
     const now = deps.clock.now();
-    const records = await deps.effects.list(jobId, { ...page, ...(prefix === undefined ? {} : { prefix }) }, now);
+    const records = await deps.effects.list(
+      jobId,
+      { ...page, ...(prefix === undefined ? {} : { prefix }) },
+      now,
+    );
     if (records.items.length === 0 && page.cursor === undefined && !(await deps.jobs.get(jobId))) {
       throw new NotFoundError(`no job ${jobId}`);
     }

@@ -1,8 +1,8 @@
 import { EffectBusyError, EffectInDoubtError, PermanentError, errorMessage } from '../../errors.ts';
 import type { EffectHolder, EffectRecord, NotificationKind, Severity } from '../../ports.ts';
+import { MAX_EFFECT_RESULT_BYTES, effectKeyProblem } from '../../model/effect.ts';
 import { addDays, isoTime } from '../../store/keys.ts';
 import { clip } from '../../sdk/text.ts';
-import { TAKEOVER_GRACE_MS } from '../worker.ts';
 import type { RunScope, ToolboxDeps, ToolboxTarget } from './index.ts';
 
 /** What `ctx.effect` takes beside the key and the function. */
@@ -19,10 +19,13 @@ export type EffectFn = <R>(key: string, fn: () => R | Promise<R>, options?: Effe
 
 /** Days an effect's record is kept when the job does not say (`effectTtlDays`). */
 export const DEFAULT_EFFECT_TTL_DAYS = 30;
-/** The longest key, in UTF-8 bytes (the state-key rule). */
-export const MAX_EFFECT_KEY_BYTES = 256;
-/** The largest result recorded, as JSON text. */
-export const MAX_EFFECT_RESULT_BYTES = 64 * 1024;
+/**
+ * How long past its attempt's deadline a holder may still be finishing its
+ * call (a Lambda frozen mid-call and thawed, a slow last write): until then a
+ * key it holds is busy, after it the holder is surely dead. The worker's
+ * take-over grace of a run, for the same reason.
+ */
+export const EFFECT_HOLD_GRACE_MS = 60_000;
 /**
  * Claim, take-over and re-read rounds before a call gives up as busy: each
  * round follows a move by another run (a take-over it lost, a release), so
@@ -30,21 +33,11 @@ export const MAX_EFFECT_RESULT_BYTES = 64 * 1024;
  */
 const MAX_ROUNDS = 3;
 
-// eslint-disable-next-line no-control-regex -- control characters are what a key may not hold
-const CONTROL = /[\u0000-\u001f\u007f]/;
-
 const checkKey = (key: unknown): string => {
-  if (typeof key !== 'string' || key.length === 0) {
-    throw new PermanentError('ctx.effect: the key must be a non-empty string');
-  }
-  const bytes = Buffer.byteLength(key);
-  if (bytes > MAX_EFFECT_KEY_BYTES) {
-    throw new PermanentError(
-      `ctx.effect: key ${JSON.stringify(clip(key, 64))} is ${bytes} bytes of UTF-8; at most ${MAX_EFFECT_KEY_BYTES}`,
-    );
-  }
-  if (CONTROL.test(key)) {
-    throw new PermanentError(`ctx.effect: key ${JSON.stringify(clip(key, 64))} holds a control character`);
+  if (typeof key !== 'string') throw new PermanentError('ctx.effect: the key must be a string');
+  const problem = effectKeyProblem(key);
+  if (problem !== undefined) {
+    throw new PermanentError(`ctx.effect: key ${JSON.stringify(clip(key, 64))} ${problem}`);
   }
   return key;
 };
@@ -110,8 +103,7 @@ export const createEffect = (
 ): { effect: EffectFn; inDoubt(): EffectInDoubtError | undefined } => {
   const jobId = t.job.id;
   const me: EffectHolder = { runId: t.runId, attempt: t.attempt };
-  // After this the attempt is surely dead: the worker takes a run over only past its deadline plus this grace.
-  const heldUntil = isoTime(t.deadlineAt + TAKEOVER_GRACE_MS);
+  const heldUntil = isoTime(t.deadlineAt + EFFECT_HOLD_GRACE_MS);
   const ttlDays = (t.job as { effectTtlDays?: number }).effectTtlDays ?? DEFAULT_EFFECT_TTL_DAYS; // TEMP cast
   let firstInDoubt: EffectInDoubtError | undefined;
 
