@@ -3,7 +3,7 @@ import type {
   EffectClaim,
   EffectClaimResult,
   EffectCompletion,
-  EffectHolder,
+  EffectOwner,
   EffectLedger,
   EffectListRequest,
   EffectRecord,
@@ -16,7 +16,7 @@ import { epochSeconds } from '../../shared/store/keys.ts';
 const expired = (r: EffectRecord, now: Date): boolean =>
   epochSeconds(new Date(r.expiresAt)) < epochSeconds(now);
 
-const holds = (r: EffectRecord | undefined, h: EffectHolder): r is EffectRecord =>
+const holds = (r: EffectRecord | undefined, h: EffectOwner): r is EffectRecord =>
   r !== undefined && r.status === 'pending' && r.runId === h.runId && r.attempt === h.attempt;
 
 /**
@@ -61,7 +61,7 @@ export class MemoryEffectLedger implements EffectLedger {
     return Promise.resolve(r === undefined || expired(r, now) ? undefined : structuredClone(r));
   }
 
-  complete(jobId: string, key: string, holder: EffectHolder, done: EffectCompletion): Promise<boolean> {
+  complete(jobId: string, key: string, holder: EffectOwner, done: EffectCompletion): Promise<boolean> {
     this.writes++;
     const id = this.#id(jobId, key);
     const r = this.items.get(id);
@@ -74,7 +74,7 @@ export class MemoryEffectLedger implements EffectLedger {
     return Promise.resolve(true);
   }
 
-  release(jobId: string, key: string, holder: EffectHolder): Promise<boolean> {
+  release(jobId: string, key: string, holder: EffectOwner): Promise<boolean> {
     this.writes++;
     const id = this.#id(jobId, key);
     if (!holds(this.items.get(id), holder)) return Promise.resolve(false);
@@ -85,8 +85,8 @@ export class MemoryEffectLedger implements EffectLedger {
   takeOver(
     jobId: string,
     key: string,
-    from: EffectHolder,
-    to: EffectHolder & { startedAt: string; heldUntil: string },
+    from: EffectOwner,
+    to: EffectOwner & { startedAt: string; heldUntil: string },
   ): Promise<boolean> {
     this.writes++;
     const id = this.#id(jobId, key);
@@ -103,7 +103,7 @@ export class MemoryEffectLedger implements EffectLedger {
     return Promise.resolve(true);
   }
 
-  markNotified(jobId: string, key: string, holder: EffectHolder, at: string): Promise<boolean> {
+  markNotified(jobId: string, key: string, holder: EffectOwner, at: string): Promise<boolean> {
     this.writes++;
     const id = this.#id(jobId, key);
     const r = this.items.get(id);

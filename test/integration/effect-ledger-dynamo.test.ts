@@ -5,7 +5,7 @@ import { JobSchema } from '../../shared/model/index.ts';
 import { EFFECT_HOLD_GRACE_MS, createEffect } from '../../shared/runtime/toolbox/effect.ts';
 
 import { RunLogger } from '../../shared/sdk/index.ts';
-import { DynamoEffectLedger } from '../../shared/store/dynamo-effect-ledger.ts';
+import { DynamoEffectLedger } from '../../shared/store/dynamo-effect-store.ts';
 import { tableDefinition } from '../../shared/store/table-definition.ts';
 import { describeEffectLedgerContract } from '../contract/effect-ledger.contract.ts';
 import { testClients } from '../helpers/aws.ts';
@@ -175,7 +175,7 @@ describe('ctx.effect on DynamoDB', () => {
     for (const e of errors) expect(e).toBeInstanceOf(EffectInDoubtError);
     expect(notes).toHaveLength(1);
     expect(notes[0]).toMatch(
-      /^effect_in_doubt error effect post-comment is in doubt: run run-crashed attempt 1 started it/,
+      /^effect_in_doubt error effect post-comment is in doubt: run run-crashed \(attempt 1\) started it/,
     );
     expect(await restarted.get('job', 'post-comment', later.now())).toMatchObject({
       status: 'pending',

@@ -163,7 +163,7 @@ describe('a worker killed between an effect’s pending and done, then restarted
     expect(after.counts).toEqual({ fn: 1, reconcile: 0 });
     expect(after.run?.status).toBe('failed');
     expect(after.run?.error).toMatch(
-      /^effect post-comment is in doubt: run \S+ attempt 1 started it at 2026-11-22T10:00:00\.000Z/,
+      /^effect post-comment is in doubt: run \S+ \(attempt 1\) started it at 2026-11-22T10:00:00\.000Z/,
     );
     expect(after.record).toMatchObject({
       status: 'pending',

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DeadlineError, EffectBusyError, EffectInDoubtError, PermanentError } from '../../shared/errors.ts';
 import { JobSchema } from '../../shared/model/index.ts';
-import type { Job } from '../../shared/model/index.ts';
+import type { Job, Run } from '../../shared/model/index.ts';
 import type { NotificationKind, Severity } from '../../shared/ports.ts';
 import { EFFECT_HOLD_GRACE_MS, createEffect } from '../../shared/runtime/toolbox/effect.ts';
 
-import { RunLogger } from '../../shared/sdk/index.ts';
+import { processRunMessage, RetryableRunError } from '../../shared/runtime/worker.ts';
+import { defineIntegration, RunLogger } from '../../shared/sdk/index.ts';
 import { MemoryEffectLedger } from '../helpers/memory-effect-store.ts';
+import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
 const TIMEOUT_MS = 60_000;
@@ -238,7 +240,7 @@ describe('ctx.effect', () => {
     }
     const error = errors[0] as EffectInDoubtError;
     expect(error.message).toMatch(
-      /^effect k is in doubt: run run-dead attempt 1 started it at 2026-11-22T10:00:00\.000Z/,
+      /^effect k is in doubt: run run-dead \(attempt 1\) started it at 2026-11-22T10:00:00\.000Z/,
     );
     expect(error.message).toContain('triggerhub effects forget job k');
     expect({ key: error.key, heldBy: error.heldBy }).toEqual({
@@ -409,5 +411,131 @@ describe('ctx.effect', () => {
     expect((results[1] as Error).message).toMatch(/is 257 bytes of UTF-8; at most 256$/);
     expect((results[2] as Error).message).toMatch(/holds a control character$/);
     expect(results[3]).toBe('ok');
+  });
+});
+
+// ── in a run: the worker, execute and the toolbox on the memory ports ──
+
+const queuedRun = (id: string, jobId = 'job'): Run => ({
+  id,
+  jobId,
+  source: 'generic',
+  trigger: 'webhook',
+  mode: 'async',
+  status: 'queued',
+  attempt: 0,
+  createdAt: new Date(T0).toISOString(),
+  logs: [],
+  event: {
+    source: 'generic',
+    trigger: 'webhook',
+    deliveryId: `D-${id}`,
+    receivedAt: new Date(T0).toISOString(),
+    headers: {},
+    query: {},
+    payload: {},
+  },
+});
+
+/** A job whose integration calls ctx.effect('post', …) and does what `after` says with the error. */
+const runWorld = async (onError: 'catch' | 'throw') => {
+  const counts = { fn: 0 };
+  const probe = defineIntegration({
+    id: 'effect-probe',
+    name: 'Effect probe',
+    version: '1.0.0',
+    description: 'one effect',
+    parameters: {},
+    run: async (ctx) => {
+      try {
+        const r = await ctx.effect('post', () => {
+          counts.fn++;
+          return { id: counts.fn };
+        });
+        return { message: 'posted', output: r };
+      } catch (e) {
+        if (onError === 'throw') throw e;
+        return { message: `carried on after: ${(e as Error).message}` };
+      }
+    },
+  });
+  const clock = new FakeClock(new Date(T0));
+  const deps = memoryDeps({ clock, integrations: [probe] });
+  await deps.jobs.put(
+    JobSchema.parse({ id: 'job', name: 'Job', integration: 'effect-probe', auth: { secret: 'demo' } }),
+  );
+  const deliver = async (runId: string, receiveCount = 1) => {
+    if (!(await deps.runs.get(runId))) await deps.runs.create(queuedRun(runId));
+    return processRunMessage(deps, {
+      body: JSON.stringify({ runId, jobId: 'job' }),
+      receiveCount,
+      receiptHandle: `rh-${runId}-${receiveCount}`,
+    }).then(
+      () => 'recorded',
+      (e: unknown) => e,
+    );
+  };
+  return { deps, clock, counts, deliver };
+};
+
+/** A pending record of `runId` at T0, as an attempt that died or still runs leaves it. */
+const pendingBy = (runId: string) => ({
+  key: 'post',
+  runId,
+  attempt: 1,
+  startedAt: new Date(T0).toISOString(),
+  heldUntil: new Date(T0 + TIMEOUT_MS).toISOString(),
+  expiresAt: new Date(T0 + 86_400_000).toISOString(),
+});
+
+describe('ctx.effect in a run (worker on the memory ports)', () => {
+  it('two deliveries of a job call fn once; both runs succeed with its result', async () => {
+    // Prepare
+    const { deps, counts, deliver } = await runWorld('throw');
+
+    // Act
+    await deliver('01KAAAAAAAAAAAAAAAAAAAAAA1');
+    await deliver('01KAAAAAAAAAAAAAAAAAAAAAA2');
+
+    // Assess
+    expect(counts.fn).toBe(1);
+    for (const id of ['01KAAAAAAAAAAAAAAAAAAAAAA1', '01KAAAAAAAAAAAAAAAAAAAAAA2']) {
+      expect(await deps.runs.get(id)).toMatchObject({ status: 'succeeded', output: { id: 1 } });
+    }
+  });
+
+  it('fails the run permanently "in doubt" even when the integration catches the error', async () => {
+    // Prepare
+    const { deps, clock, counts, deliver } = await runWorld('catch');
+    await deps.effects.claim('job', pendingBy('01KDEADAAAAAAAAAAAAAAAAAAA'), new Date(T0));
+    clock.advance(TIMEOUT_MS); // past the dead holder's heldUntil
+
+    // Act
+    const answer = await deliver('01KAAAAAAAAAAAAAAAAAAAAAA3');
+
+    // Assess: recorded failed at once (no retry), fn never called
+    expect(answer).toBe('recorded');
+    expect(counts.fn).toBe(0);
+    const run = await deps.runs.get('01KAAAAAAAAAAAAAAAAAAAAAA3');
+    expect(run).toMatchObject({ status: 'failed', attempt: 1 });
+    expect(run?.error).toMatch(/^effect post is in doubt: run 01KDEADAAAAAAAAAAAAAAAAAAA \(attempt 1\)/);
+  });
+
+  it('releases the run for a later retry (not failed) while another live run holds the key', async () => {
+    // Prepare
+    const { deps, counts, deliver } = await runWorld('throw');
+    await deps.effects.claim('job', pendingBy('01KLIVEAAAAAAAAAAAAAAAAAAA'), new Date(T0));
+
+    // Act
+    const answer = await deliver('01KAAAAAAAAAAAAAAAAAAAAAA4');
+
+    // Assess
+    expect(answer).toBeInstanceOf(RetryableRunError);
+    expect(counts.fn).toBe(0);
+    const run = await deps.runs.get('01KAAAAAAAAAAAAAAAAAAAAAA4');
+    expect(run?.status).toBe('queued');
+    expect(run?.logs.map((l) => l.message).join('\n')).toContain(
+      'effect post: run 01KLIVEAAAAAAAAAAAAAAAAAAA attempt 1 is performing it',
+    );
   });
 });

@@ -1,24 +1,13 @@
 import { EffectBusyError, EffectInDoubtError, PermanentError, errorMessage } from '../../errors.ts';
-import type { EffectHolder, EffectRecord, NotificationKind, Severity } from '../../ports.ts';
 import { MAX_EFFECT_RESULT_BYTES, effectKeyProblem } from '../../model/effect.ts';
-import { addDays, isoTime } from '../../store/keys.ts';
+import { DEFAULT_EFFECT_TTL_DAYS } from '../../model/index.ts';
+import type { EffectOwner, EffectRecord } from '../../ports.ts';
+import type { EffectFn, EffectOptions } from '../../sdk/index.ts';
 import { clip } from '../../sdk/text.ts';
+import { addDays, isoTime } from '../../store/keys.ts';
 import type { RunScope, ToolboxDeps, ToolboxTarget } from './index.ts';
+import type { PlatformNotify } from './notifier.ts';
 
-/** What `ctx.effect` takes beside the key and the function. */
-export interface EffectOptions<R> {
-  /**
-   * Called instead of `fn` when an earlier attempt started the effect and
-   * died before recording its end: find out what happened at the target
-   * (search for the object `fn` would have created…) and return what `fn`
-   * would have. Its answer is recorded as the effect's result.
-   */
-  reconcile?: () => R | Promise<R>;
-}
-export type EffectFn = <R>(key: string, fn: () => R | Promise<R>, options?: EffectOptions<R>) => Promise<R>;
-
-/** Days an effect's record is kept when the job does not say (`effectTtlDays`). */
-export const DEFAULT_EFFECT_TTL_DAYS = 30;
 /**
  * How long past its attempt's deadline a holder may still be finishing its
  * call (a Lambda frozen mid-call and thawed, a slow last write): until then a
@@ -99,12 +88,12 @@ export const createEffect = (
   deps: Pick<ToolboxDeps, 'effects' | 'clock'>,
   t: ToolboxTarget,
   scope: RunScope,
-  notify: (kind: NotificationKind, severity: Severity, message: string) => Promise<void>,
+  notify: PlatformNotify,
 ): { effect: EffectFn; inDoubt(): EffectInDoubtError | undefined } => {
   const jobId = t.job.id;
-  const me: EffectHolder = { runId: t.runId, attempt: t.attempt };
+  const me: EffectOwner = { runId: t.runId, attempt: t.attempt };
   const heldUntil = isoTime(t.deadlineAt + EFFECT_HOLD_GRACE_MS);
-  const ttlDays = (t.job as { effectTtlDays?: number }).effectTtlDays ?? DEFAULT_EFFECT_TTL_DAYS; // TEMP cast
+  const ttlDays = t.job.effectTtlDays ?? DEFAULT_EFFECT_TTL_DAYS;
   let firstInDoubt: EffectInDoubtError | undefined;
 
   /** Runs `fn` (or reconcile) for a key this attempt holds, and records its end. */
@@ -154,11 +143,12 @@ export const createEffect = (
   /** Marks the run in doubt, raises the key's one notification, and answers the error to throw. */
   const inDoubtError = async (key: string, held: EffectRecord): Promise<EffectInDoubtError> => {
     const heldBy = { runId: held.runId, attempt: held.attempt, since: held.startedAt };
-    const message =
-      `effect ${key} is in doubt: run ${held.runId} attempt ${held.attempt} started it at ${held.startedAt} ` +
-      'and did not record its end; give ctx.effect a reconcile, or check the target and clear the key: ' +
-      `triggerhub effects forget ${jobId} ${shellWord(key)}`;
-    const error = new EffectInDoubtError(key, heldBy, message);
+    const error = new EffectInDoubtError(
+      key,
+      heldBy,
+      'give ctx.effect a reconcile, or check the target and clear the key: ' +
+        `triggerhub effects forget ${jobId} ${shellWord(key)}`,
+    );
     firstInDoubt ??= error;
     const first = await deps.effects
       .markNotified(jobId, key, { runId: held.runId, attempt: held.attempt }, deps.clock.now().toISOString())
@@ -167,7 +157,7 @@ export const createEffect = (
         return false;
       });
     if (first) {
-      await notify('effect_in_doubt', 'error', message).catch((e: unknown) => {
+      await notify('effect_in_doubt', 'error', error.message).catch((e: unknown) => {
         scope.logger.warn(`effect ${key}: could not raise the in-doubt notification (${errorMessage(e)})`);
       });
     }
@@ -212,10 +202,11 @@ export const createEffect = (
       const earlierAttempt = held.runId === me.runId && held.attempt < me.attempt;
       const dead = earlierAttempt || (held.runId !== me.runId && now.getTime() >= Date.parse(held.heldUntil));
       if (!dead) {
-        throw new EffectBusyError(
-          key,
-          `effect ${key} is being run by run ${held.runId} attempt ${held.attempt} (until ${held.heldUntil} at the latest)`,
+        scope.logger.info(
+          `effect ${key}: run ${held.runId} attempt ${held.attempt} is performing it (live until ${held.heldUntil} at the latest); ` +
+            'this run is released to try again later',
         );
+        throw new EffectBusyError(key);
       }
       if (reconcile === undefined) throw await inDoubtError(key, held);
       const tookOver = await deps.effects.takeOver(
@@ -232,7 +223,7 @@ export const createEffect = (
       }
       // Another run moved first (took it over, or it was completed or cleared): look again.
     }
-    throw new EffectBusyError(key, `effect ${key} is contested by other runs`);
+    throw new EffectBusyError(key);
   };
 
   return { effect, inDoubt: () => firstInDoubt };

@@ -5,7 +5,7 @@ import type {
   EffectClaim,
   EffectClaimResult,
   EffectCompletion,
-  EffectHolder,
+  EffectOwner,
   EffectLedger,
   EffectListRequest,
   EffectRecord,
@@ -14,14 +14,7 @@ import type {
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
 import type { DynamoStoreOptions } from './dynamo-job-store.ts';
 import { isConditionalCheckFailed, storeError } from './errors.ts';
-import { JOB_PK_PREFIX, epochSeconds, timeOf } from './keys.ts';
-
-/** Sort-key prefix of a job's effects: `JOB#<jobId>` / `EFFECT#<key>`. */
-export const EFFECT_SK_PREFIX = 'EFFECT#';
-export const effectKey = (jobId: string, key: string): { pk: string; sk: string } => ({
-  pk: `${JOB_PK_PREFIX}${jobId}`,
-  sk: `${EFFECT_SK_PREFIX}${key}`,
-});
+import { EFFECT_SK_PREFIX, effectKey, epochSeconds, timeOf } from './keys.ts';
 
 const MAX_CLAIM_ATTEMPTS = 3;
 
@@ -170,7 +163,7 @@ export class DynamoEffectLedger implements EffectLedger {
     }
   }
 
-  complete(jobId: string, key: string, holder: EffectHolder, done: EffectCompletion): Promise<boolean> {
+  complete(jobId: string, key: string, holder: EffectOwner, done: EffectCompletion): Promise<boolean> {
     const values: Record<string, unknown> = {
       ':pending': 'pending',
       ':done': 'done',
@@ -204,7 +197,7 @@ export class DynamoEffectLedger implements EffectLedger {
     );
   }
 
-  release(jobId: string, key: string, holder: EffectHolder): Promise<boolean> {
+  release(jobId: string, key: string, holder: EffectOwner): Promise<boolean> {
     return this.#conditional(
       new DeleteCommand({
         TableName: this.#table,
@@ -224,8 +217,8 @@ export class DynamoEffectLedger implements EffectLedger {
   takeOver(
     jobId: string,
     key: string,
-    from: EffectHolder,
-    to: EffectHolder & { startedAt: string; heldUntil: string },
+    from: EffectOwner,
+    to: EffectOwner & { startedAt: string; heldUntil: string },
   ): Promise<boolean> {
     return this.#conditional(
       new UpdateCommand({
@@ -249,7 +242,7 @@ export class DynamoEffectLedger implements EffectLedger {
     );
   }
 
-  markNotified(jobId: string, key: string, holder: EffectHolder, at: string): Promise<boolean> {
+  markNotified(jobId: string, key: string, holder: EffectOwner, at: string): Promise<boolean> {
     return this.#conditional(
       new UpdateCommand({
         TableName: this.#table,
