@@ -19,7 +19,9 @@ const claimOf = (key: string, runId: string, seconds = 0): EffectClaim => ({
 
 /**
  * A stack with job `shop` whose ledger holds: `done` with a result, `live`
- * pending within its heldUntil, `stuck` pending past it, `found` reconciled.
+ * pending within its heldUntil, `stuck` pending past it, `flagged` pending
+ * within it but found in doubt by a run already (a later attempt of its own
+ * run), `found` reconciled.
  * The clock reads T0 + 100 s.
  */
 const stack = async () => {
@@ -36,6 +38,8 @@ const stack = async () => {
   });
   await effects.claim('shop', claimOf('live', 'run-b', 50), new Date(T0 + 50_000));
   await effects.claim('shop', claimOf('stuck', 'run-c'), new Date(T0));
+  await effects.claim('shop', claimOf('flagged', 'run-e', 50), new Date(T0 + 50_000));
+  await effects.markNotified('shop', 'flagged', holder('run-e'), iso(60));
   await effects.claim('shop', claimOf('found', 'run-d'), new Date(T0));
   await effects.complete('shop', 'found', holder('run-d'), {
     doneAt: iso(3),
@@ -63,6 +67,16 @@ describe('GET /admin/jobs/{id}/effects', () => {
       new Date(Math.floor((T0 + s * 1000 + 30 * 86_400_000) / 1000) * 1000).toISOString();
     expect(await res.json()).toEqual({
       items: [
+        {
+          key: 'flagged',
+          status: 'pending',
+          runId: 'run-e',
+          attempt: 1,
+          startedAt: iso(50),
+          heldUntil: iso(140),
+          inDoubt: true,
+          expiresAt: expiresAt(50),
+        },
         {
           key: 'found',
           status: 'done',
@@ -115,17 +129,18 @@ describe('GET /admin/jobs/{id}/effects', () => {
     const prefixed = (await (await app.request('/admin/jobs/shop/effects?key=orders%2F')).json()) as {
       items: { key: string }[];
     };
-    const first = (await (await app.request('/admin/jobs/shop/effects?limit=2')).json()) as {
+    const first = (await (await app.request('/admin/jobs/shop/effects?limit=3')).json()) as {
       items: { key: string }[];
       nextCursor: string;
     };
     const rest = (await (
-      await app.request(`/admin/jobs/shop/effects?limit=2&cursor=${encodeURIComponent(first.nextCursor)}`)
+      await app.request(`/admin/jobs/shop/effects?limit=3&cursor=${encodeURIComponent(first.nextCursor)}`)
     ).json()) as { items: { key: string }[]; nextCursor?: string };
 
     // Assess
     expect(prefixed.items.map((e) => e.key)).toEqual(['orders/1#create']);
     expect([...first.items, ...rest.items].map((e) => e.key)).toEqual([
+      'flagged',
       'found',
       'live',
       'orders/1#create',

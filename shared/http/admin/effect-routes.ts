@@ -19,7 +19,10 @@ export interface EffectView {
   heldUntil?: string;
   doneAt?: string;
   reconciled?: true;
-  /** Pending past `heldUntil`: the next run reconciles it, or fails in doubt without a reconcile. */
+  /**
+   * Pending past `heldUntil`, or found in doubt by a run already: the next run reconciles it, or
+   * fails in doubt without a reconcile.
+   */
   inDoubt?: true;
   /** The recorded result (integration data, served as recorded). */
   result?: unknown;
@@ -39,7 +42,8 @@ export const effectView = (r: EffectRecord, now: Date): EffectView => {
   };
   if (r.status === 'pending') {
     view.heldUntil = r.heldUntil;
-    if (now.getTime() >= Date.parse(r.heldUntil)) view.inDoubt = true;
+    // A run has found it in doubt already (a later attempt of the holder's own run does not wait for heldUntil).
+    if (r.inDoubtNotifiedAt !== undefined || now.getTime() >= Date.parse(r.heldUntil)) view.inDoubt = true;
   }
   if (r.doneAt !== undefined) view.doneAt = r.doneAt;
   if (r.reconciled === true) view.reconciled = true;
