@@ -153,9 +153,9 @@ export class DynamoEffectLedger implements EffectLedger {
   }
 
   /** One conditional write; false when its condition failed. */
-  async #conditional(command: UpdateCommand | DeleteCommand, operation: string): Promise<boolean> {
+  async #conditional(send: () => Promise<unknown>, operation: string): Promise<boolean> {
     try {
-      await this.#ddb.send(command as UpdateCommand);
+      await send();
       return true;
     } catch (e) {
       if (isConditionalCheckFailed(e)) return false;
@@ -185,31 +185,37 @@ export class DynamoEffectLedger implements EffectLedger {
       values[':problem'] = done.resultProblem;
     }
     return this.#conditional(
-      new UpdateCommand({
-        TableName: this.#table,
-        Key: effectKey(jobId, key),
-        UpdateExpression: `SET ${sets.join(', ')}`,
-        ConditionExpression: '#status = :pending AND #runId = :runId AND #attempt = :attempt',
-        ExpressionAttributeNames: NAMES,
-        ExpressionAttributeValues: values,
-      }),
+      () =>
+        this.#ddb.send(
+          new UpdateCommand({
+            TableName: this.#table,
+            Key: effectKey(jobId, key),
+            UpdateExpression: `SET ${sets.join(', ')}`,
+            ConditionExpression: '#status = :pending AND #runId = :runId AND #attempt = :attempt',
+            ExpressionAttributeNames: NAMES,
+            ExpressionAttributeValues: values,
+          }),
+        ),
       'complete effect',
     );
   }
 
   release(jobId: string, key: string, holder: EffectOwner): Promise<boolean> {
     return this.#conditional(
-      new DeleteCommand({
-        TableName: this.#table,
-        Key: effectKey(jobId, key),
-        ConditionExpression: '#status = :pending AND #runId = :runId AND #attempt = :attempt',
-        ExpressionAttributeNames: NAMES,
-        ExpressionAttributeValues: {
-          ':pending': 'pending',
-          ':runId': holder.runId,
-          ':attempt': holder.attempt,
-        },
-      }),
+      () =>
+        this.#ddb.send(
+          new DeleteCommand({
+            TableName: this.#table,
+            Key: effectKey(jobId, key),
+            ConditionExpression: '#status = :pending AND #runId = :runId AND #attempt = :attempt',
+            ExpressionAttributeNames: NAMES,
+            ExpressionAttributeValues: {
+              ':pending': 'pending',
+              ':runId': holder.runId,
+              ':attempt': holder.attempt,
+            },
+          }),
+        ),
       'release effect',
     );
   }
@@ -221,43 +227,49 @@ export class DynamoEffectLedger implements EffectLedger {
     to: EffectOwner & { startedAt: string; heldUntil: string },
   ): Promise<boolean> {
     return this.#conditional(
-      new UpdateCommand({
-        TableName: this.#table,
-        Key: effectKey(jobId, key),
-        UpdateExpression:
-          'SET #runId = :toRun, #attempt = :toAttempt, startedAt = :startedAt, heldUntil = :heldUntil REMOVE inDoubtNotifiedAt',
-        ConditionExpression: '#status = :pending AND #runId = :runId AND #attempt = :attempt',
-        ExpressionAttributeNames: NAMES,
-        ExpressionAttributeValues: {
-          ':pending': 'pending',
-          ':runId': from.runId,
-          ':attempt': from.attempt,
-          ':toRun': to.runId,
-          ':toAttempt': to.attempt,
-          ':startedAt': to.startedAt,
-          ':heldUntil': to.heldUntil,
-        },
-      }),
+      () =>
+        this.#ddb.send(
+          new UpdateCommand({
+            TableName: this.#table,
+            Key: effectKey(jobId, key),
+            UpdateExpression:
+              'SET #runId = :toRun, #attempt = :toAttempt, startedAt = :startedAt, heldUntil = :heldUntil REMOVE inDoubtNotifiedAt',
+            ConditionExpression: '#status = :pending AND #runId = :runId AND #attempt = :attempt',
+            ExpressionAttributeNames: NAMES,
+            ExpressionAttributeValues: {
+              ':pending': 'pending',
+              ':runId': from.runId,
+              ':attempt': from.attempt,
+              ':toRun': to.runId,
+              ':toAttempt': to.attempt,
+              ':startedAt': to.startedAt,
+              ':heldUntil': to.heldUntil,
+            },
+          }),
+        ),
       'take over effect',
     );
   }
 
   markNotified(jobId: string, key: string, holder: EffectOwner, at: string): Promise<boolean> {
     return this.#conditional(
-      new UpdateCommand({
-        TableName: this.#table,
-        Key: effectKey(jobId, key),
-        UpdateExpression: 'SET inDoubtNotifiedAt = :at',
-        ConditionExpression:
-          'attribute_not_exists(inDoubtNotifiedAt) AND #status = :pending AND #runId = :runId AND #attempt = :attempt',
-        ExpressionAttributeNames: NAMES,
-        ExpressionAttributeValues: {
-          ':pending': 'pending',
-          ':runId': holder.runId,
-          ':attempt': holder.attempt,
-          ':at': at,
-        },
-      }),
+      () =>
+        this.#ddb.send(
+          new UpdateCommand({
+            TableName: this.#table,
+            Key: effectKey(jobId, key),
+            UpdateExpression: 'SET inDoubtNotifiedAt = :at',
+            ConditionExpression:
+              'attribute_not_exists(inDoubtNotifiedAt) AND #status = :pending AND #runId = :runId AND #attempt = :attempt',
+            ExpressionAttributeNames: NAMES,
+            ExpressionAttributeValues: {
+              ':pending': 'pending',
+              ':runId': holder.runId,
+              ':attempt': holder.attempt,
+              ':at': at,
+            },
+          }),
+        ),
       'mark effect in doubt',
     );
   }
