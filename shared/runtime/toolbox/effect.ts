@@ -89,7 +89,7 @@ export const createEffect = (
   t: ToolboxTarget,
   scope: RunScope,
   notify: PlatformNotify,
-): { effect: EffectFn; inDoubt(): EffectInDoubtError | undefined } => {
+): { effect: EffectFn; inDoubt: () => EffectInDoubtError | undefined } => {
   const jobId = t.job.id;
   const me: EffectOwner = { runId: t.runId, attempt: t.attempt };
   const heldUntil = isoTime(t.deadlineAt + EFFECT_HOLD_GRACE_MS);
