@@ -434,11 +434,12 @@ export const measureUnits = async (): Promise<{ section: BenchSection; counts: P
         baseline: NONE,
         ratio: NONE,
         spread: NONE,
-        target: `≤ ${RUN_MAX_WRITES} run-item writes + ${CHECKPOINT_MAX_WRITES} checkpoint write, ≤ ${CHECKPOINT_MAX_READS} read`,
+        target: `≤ ${RUN_MAX_WRITES} run-item writes + ${CHECKPOINT_MAX_WRITES} checkpoint write, ${CHECKPOINT_MAX_READS} checkpoint read (+ job cache refreshes)`,
         pass:
           a.workerRunItemWrites <= RUN_MAX_WRITES &&
           a.run.writeCalls <= RUN_MAX_WRITES + CHECKPOINT_MAX_WRITES &&
-          a.run.readCalls <= CHECKPOINT_MAX_READS,
+          // Beside the checkpoint's read, the warm job cache refreshes every JOB_CACHE_MS: a fraction of a read per run.
+          a.run.readCalls < CHECKPOINT_MAX_READS + 0.5,
       },
       {
         name: 'units per run (worker)',

@@ -107,10 +107,10 @@ export class DynamoCheckpointStore implements CheckpointStore {
 
   async recordRun(
     jobId: string,
-    r: { runId: string; startedAt: string; succeeded: boolean; cursor?: string; at?: string },
+    r: { runId: string; startedAt: string; succeeded: boolean; cursor?: string; at: string },
   ): Promise<{ advanced: boolean }> {
     const started = canonical(r.startedAt);
-    const at = r.at === undefined ? isoTime(Date.now()) : canonical(r.at);
+    const at = canonical(r.at);
     const key = `${started}#${r.runId}`;
     if (!r.succeeded) {
       return { advanced: await this.#write(jobId, 'last-run', { started, key, at }) };

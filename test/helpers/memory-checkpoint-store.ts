@@ -32,12 +32,12 @@ export class MemoryCheckpointStore implements CheckpointStore {
 
   recordRun(
     jobId: string,
-    r: { runId: string; startedAt: string; succeeded: boolean; cursor?: string; at?: string },
+    r: { runId: string; startedAt: string; succeeded: boolean; cursor?: string; at: string },
   ): Promise<{ advanced: boolean }> {
     this.writes++;
     if (this.fail) return Promise.reject(new Error('checkpoint store unavailable'));
     const started = canonical(r.startedAt);
-    const at = canonical(r.at ?? new Date().toISOString());
+    const at = canonical(r.at);
     const key = `${started}#${r.runId}`;
     const old = this.items.get(jobId);
     const next: Item = { ...(old ?? { jobId }), updatedAt: at };

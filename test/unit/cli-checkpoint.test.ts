@@ -14,7 +14,7 @@ let deps: MemoryDeps;
 const fetchOf =
   (d: MemoryDeps): typeof fetch =>
   (input, init) =>
-    createAdminApp(d).request(new Request(input, init));
+    Promise.resolve(createAdminApp(d).request(new Request(input, init)));
 const cli = (args: string[]) => runCli([...ENDPOINT, ...args], { fetch: fetchOf(deps) });
 
 beforeEach(async () => {

@@ -38,7 +38,7 @@ describe('callerOf', () => {
   const who = (env?: EdgeEnv['Bindings']) => {
     const app = new Hono<EdgeEnv>();
     app.get('/', (c) => c.text(callerOf(c)));
-    return app.request('/', {}, env).then((r) => r.text());
+    return Promise.resolve(app.request('/', {}, env)).then((r) => r.text());
   };
 
   it('is the IAM principal API Gateway verified', async () => {

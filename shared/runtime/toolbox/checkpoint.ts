@@ -1,9 +1,8 @@
 import { errorMessage } from '../../errors.ts';
 import type { CheckpointRecord } from '../../ports.ts';
-import type { Checkpoint, IntegrationLogger } from '../../sdk/index.ts';
-import type { ExecutionOutcome } from '../execute.ts';
+import type { Checkpoint, RunLogger } from '../../sdk/index.ts';
 import { platformLogger } from '../platform-logger.ts';
-import type { ToolboxDeps, ToolboxTarget } from './index.ts';
+import type { FinishedOutcome, ToolboxDeps, ToolboxTarget } from './index.ts';
 
 /** What a run of the job sees: the stored instants as Dates, frozen. */
 export const checkpointOf = (record: CheckpointRecord | undefined): Readonly<Checkpoint> => {
@@ -42,8 +41,8 @@ export const NOT_ADVANCED = 'checkpoint not advanced: a newer run or a rewind mo
 export const commitCheckpoint = async (
   deps: Pick<ToolboxDeps, 'checkpoints' | 'clock'>,
   t: Pick<ToolboxTarget, 'job' | 'runId' | 'startedAt'>,
-  outcome: Pick<ExecutionOutcome, 'status' | 'cursor'>,
-  logger?: IntegrationLogger,
+  outcome: Pick<FinishedOutcome, 'status' | 'cursor'>,
+  logger?: RunLogger,
 ): Promise<void> => {
   const succeeded = outcome.status === 'succeeded';
   try {
