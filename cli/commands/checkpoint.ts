@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { InvalidArgumentError } from 'commander';
-import { object, string } from 'zod';
+import { iso, object, safeParse, string } from 'zod';
 import type { infer as Infer } from 'zod';
 import { cell, renderFields } from '../output.ts';
 import type { CommandContext } from './context.ts';
@@ -19,7 +19,7 @@ export type CheckpointAnswer = Infer<typeof CheckpointAnswerSchema>;
 
 /** An ISO 8601 date-time with a zone (`Z` or `±hh:mm`), as the admin API takes it. */
 const isoArg = (value: string): string => {
-  const parsed = string().datetime({ offset: true }).safeParse(value);
+  const parsed = safeParse(iso.datetime({ offset: true }), value);
   if (!parsed.success) {
     throw new InvalidArgumentError('expected an ISO 8601 date-time such as 2026-11-22T10:00:00Z.');
   }
@@ -31,10 +31,13 @@ const renderCheckpoint = (c: CheckpointAnswer): string =>
   renderFields([
     ['Job', cell(c.jobId, 64)],
     ['Cursor', c.cursor === undefined ? '(none)' : cell(c.cursor, 200)],
-    ['Last successful run', c.lastSuccessfulRunAt ?? '(none)'],
-    ['Last run', c.lastRunAt ?? '(none)'],
-    ['Updated', c.updatedAt],
-    ['Rewound', c.rewoundAt === undefined ? undefined : `${c.rewoundAt} by ${cell(c.rewoundBy ?? '?', 200)}`],
+    ['Last successful run', c.lastSuccessfulRunAt === undefined ? '(none)' : cell(c.lastSuccessfulRunAt)],
+    ['Last run', c.lastRunAt === undefined ? '(none)' : cell(c.lastRunAt)],
+    ['Updated', c.updatedAt === undefined ? undefined : cell(c.updatedAt)],
+    [
+      'Rewound',
+      c.rewoundAt === undefined ? undefined : `${cell(c.rewoundAt)} by ${cell(c.rewoundBy ?? '?', 200)}`,
+    ],
   ]);
 
 export const registerCheckpointCommands = (program: Command, ctx: CommandContext): void => {

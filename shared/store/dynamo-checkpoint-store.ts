@@ -69,6 +69,25 @@ const storedOf = (item: Record<string, unknown> | undefined): Stored | undefined
     rewoundAt: text(item.rewoundAt),
   };
 
+const RECORD_FIELDS = [
+  'lastRunAt',
+  'lastSuccessfulRunAt',
+  'cursor',
+  'updatedAt',
+  'rewoundAt',
+  'rewoundBy',
+] as const;
+
+/** The checkpoint an item holds: its string fields, the success key (the store's own) left out. */
+const recordOf = (jobId: string, item: Record<string, unknown>): CheckpointRecord => {
+  const record: CheckpointRecord = { jobId };
+  for (const name of RECORD_FIELDS) {
+    const value = text(item[name]);
+    if (value !== undefined) record[name] = value;
+  }
+  return record;
+};
+
 /** An instant in toISOString() form, whatever ISO spelling it came in: the conditions compare text. */
 const canonical = (iso: string): string => isoTime(timeOf(iso));
 
@@ -89,20 +108,7 @@ export class DynamoCheckpointStore implements CheckpointStore {
 
   async get(jobId: string): Promise<CheckpointRecord | undefined> {
     const item = await this.#read(jobId, 'get checkpoint');
-    if (item === undefined) return undefined;
-    const record: CheckpointRecord = { jobId };
-    for (const name of [
-      'lastRunAt',
-      'lastSuccessfulRunAt',
-      'cursor',
-      'updatedAt',
-      'rewoundAt',
-      'rewoundBy',
-    ] as const) {
-      const value = text(item[name]);
-      if (value !== undefined) record[name] = value;
-    }
-    return record;
+    return item === undefined ? undefined : recordOf(jobId, item);
   }
 
   async recordRun(
@@ -113,7 +119,14 @@ export class DynamoCheckpointStore implements CheckpointStore {
     const at = canonical(r.at);
     const key = `${started}#${r.runId}`;
     if (!r.succeeded) {
-      return { advanced: await this.#write(jobId, 'last-run', { started, key, at }) };
+      try {
+        await this.#update(jobId, 'last-run', { started, key, at });
+        return { advanced: true };
+      } catch (e) {
+        // A newer run is recorded: lastRunAt never moves back.
+        if (isConditionalCheckFailed(e)) return { advanced: false };
+        throw storeError(e, 'record run in checkpoint');
+      }
     }
     // First as if nothing newer were recorded (the usual case: one write). A refusal says
     // which part may still be written, from the item that refused it.
@@ -154,8 +167,9 @@ export class DynamoCheckpointStore implements CheckpointStore {
       set.push('lastSuccessfulRunAt = :last');
       values[':last'] = canonical(r.lastSuccessfulRunAt);
     }
+    let attributes: Record<string, unknown> | undefined;
     try {
-      await this.#ddb.send(
+      ({ Attributes: attributes } = await this.#ddb.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: checkpointKey(jobId),
@@ -163,30 +177,14 @@ export class DynamoCheckpointStore implements CheckpointStore {
           // CURSOR is one of DynamoDB's reserved words.
           ExpressionAttributeNames: { '#cursor': 'cursor' },
           ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
         }),
-      );
+      ));
     } catch (e) {
       throw storeError(e, 'rewind checkpoint');
     }
-    // Read back rather than ReturnValues: ALL_NEW, so that the answer has one shape with `get`.
-    const record = await this.get(jobId);
-    if (record === undefined) throw new Error(`rewind checkpoint of job ${jobId}: the item is gone`);
-    return record;
-  }
-
-  /** The failure write: true when `lastRunAt` moved. */
-  async #write(
-    jobId: string,
-    step: 'last-run',
-    v: { started: string; key: string; at: string },
-  ): Promise<boolean> {
-    try {
-      await this.#update(jobId, step, v);
-      return true;
-    } catch (e) {
-      if (isConditionalCheckFailed(e)) return false;
-      throw storeError(e, 'record run in checkpoint');
-    }
+    if (attributes === undefined) throw new Error(`rewind checkpoint of job ${jobId}: no item came back`);
+    return recordOf(jobId, attributes);
   }
 
   async #update(
