@@ -49,13 +49,20 @@ const CONDITIONS: Record<Exclude<Step, 'none'>, string> = {
   'last-run': 'attribute_not_exists(lastRunAt) OR lastRunAt < :started',
 };
 
-/** The string attributes of an item as ReturnValuesOnConditionCheckFailure hands it over (not unmarshalled). */
-const storedOfFailure = (e: unknown): Stored | undefined => {
-  const item = (e as { Item?: Record<string, { S?: unknown } | undefined> }).Item;
-  if (item === undefined || typeof item !== 'object') return undefined;
+/**
+ * The item that refused a write, as ReturnValuesOnConditionCheckFailure hands
+ * it over on the error: marshalled (`{ S: … }`; lib-dynamodb does not convert
+ * errors), or plain should a later SDK convert it. Undefined when the error
+ * carries none (dynalite).
+ */
+export const storedOfFailure = (e: unknown): Stored | undefined => {
+  const item: unknown = typeof e === 'object' && e !== null ? (e as { Item?: unknown }).Item : undefined;
+  if (typeof item !== 'object' || item === null) return undefined;
   const s = (name: keyof Stored): string | undefined => {
-    const value = item[name]?.S;
-    return typeof value === 'string' ? value : undefined;
+    const value: unknown = (item as Record<string, unknown>)[name];
+    if (typeof value === 'string') return value;
+    const marshalled = typeof value === 'object' && value !== null ? (value as { S?: unknown }).S : undefined;
+    return typeof marshalled === 'string' ? marshalled : undefined;
   };
   return { lastRunAt: s('lastRunAt'), successKey: s('successKey'), rewoundAt: s('rewoundAt') };
 };

@@ -90,6 +90,20 @@ export const describeCheckpointStoreContract = (
       });
     });
 
+    it('keeps an empty cursor as a cursor (a run may return "")', async () => {
+      // Prepare
+      const store = await makeStore();
+      await store.recordRun('job-a', run(10, true, 'c-10'));
+
+      // Act
+      await store.recordRun('job-a', run(20, true, ''));
+      const rewound = await store.rewind('job-b', { cursor: '', by: 'local', at: iso(30_000) });
+
+      // Assess
+      expect((await store.get('job-a'))?.cursor).toBe('');
+      expect(rewound.cursor).toBe('');
+    });
+
     it('refuses a late, older success: nothing moves backwards', async () => {
       // Prepare
       const store = await makeStore();
