@@ -241,10 +241,14 @@ export interface CheckpointRecord {
 
 export interface CheckpointStore {
   get(jobId: string): Promise<CheckpointRecord | undefined>;
-  /** Records a finished run; never moves anything backwards. `advanced`: the success moved cursor and lastSuccessfulRunAt. */
+  /**
+   * Records a finished run; never moves anything backwards. `startedAt`: when
+   * its final attempt started; `at`: now (the item's `updatedAt`).
+   * `advanced`: a success moved cursor and lastSuccessfulRunAt; a failure moved lastRunAt.
+   */
   recordRun(
     jobId: string,
-    run: { runId: string; startedAt: string; succeeded: boolean; cursor?: string },
+    run: { runId: string; startedAt: string; succeeded: boolean; cursor?: string; at: string },
   ): Promise<{ advanced: boolean }>;
   /** An operator's rewind: replaces cursor and lastSuccessfulRunAt (absent = cleared). */
   rewind(

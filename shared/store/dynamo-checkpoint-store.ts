@@ -1,25 +1,240 @@
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CheckpointRecord, CheckpointStore } from '../ports.ts';
 import type { DynamoStoreOptions } from './dynamo-job-store.ts';
+import { isConditionalCheckFailed, storeError } from './errors.ts';
+import { checkpointKey, isoTime, timeOf } from './keys.ts';
 
-/** Job checkpoints in the single table: `JOB#<jobId>` / `CHECKPOINT`. Stub of the seam: its owner fills it in. */
+/**
+ * The attributes of a checkpoint item the store decides on. All are ISO
+ * instants in toISOString() form (the one whose text order is the time
+ * order) or text that sorts like one: `successKey` is `<startedAt>#<runId>`,
+ * and run ids are ULIDs, so two runs started in the same millisecond still
+ * order.
+ */
+interface Stored {
+  lastRunAt?: string;
+  successKey?: string;
+  rewoundAt?: string;
+}
+
+/** Which write records a run, given the item as it now is. */
+type Step = 'success-and-last-run' | 'success' | 'last-run' | 'none';
+
+/** Tries of a success whose item keeps changing under it (each try re-reads what beat it). */
+const MAX_RECORD_TRIES = 4;
+
+/**
+ * The write a successful run started at `startedAt` (success key `key`) is
+ * allowed: the whole success when nothing newer is recorded; the success
+ * without `lastRunAt` when only a newer *failed* run moved `lastRunAt`; only
+ * `lastRunAt` when a newer success or a later rewind refuses the success
+ * (the run still happened); nothing when even that would move backwards.
+ */
+export const successStep = (old: Stored | undefined, startedAt: string, key: string): Step => {
+  const successOk =
+    (old?.successKey === undefined || old.successKey < key) &&
+    (old?.rewoundAt === undefined || old.rewoundAt <= startedAt);
+  if (successOk) {
+    return old?.lastRunAt === undefined || old.lastRunAt <= startedAt ? 'success-and-last-run' : 'success';
+  }
+  return old?.lastRunAt === undefined || old.lastRunAt < startedAt ? 'last-run' : 'none';
+};
+
+const SUCCESS_CONDITION =
+  '(attribute_not_exists(successKey) OR successKey < :key) AND (attribute_not_exists(rewoundAt) OR rewoundAt <= :started)';
+const CONDITIONS: Record<Exclude<Step, 'none'>, string> = {
+  'success-and-last-run': `${SUCCESS_CONDITION} AND (attribute_not_exists(lastRunAt) OR lastRunAt <= :started)`,
+  success: SUCCESS_CONDITION,
+  'last-run': 'attribute_not_exists(lastRunAt) OR lastRunAt < :started',
+};
+
+/**
+ * The item that refused a write, as ReturnValuesOnConditionCheckFailure hands
+ * it over on the error: marshalled (`{ S: … }`; lib-dynamodb does not convert
+ * errors), or plain should a later SDK convert it. Undefined when the error
+ * carries none (dynalite).
+ */
+export const storedOfFailure = (e: unknown): Stored | undefined => {
+  const item: unknown = typeof e === 'object' && e !== null ? (e as { Item?: unknown }).Item : undefined;
+  if (typeof item !== 'object' || item === null) return undefined;
+  const s = (name: keyof Stored): string | undefined => {
+    const value: unknown = (item as Record<string, unknown>)[name];
+    if (typeof value === 'string') return value;
+    const marshalled = typeof value === 'object' && value !== null ? (value as { S?: unknown }).S : undefined;
+    return typeof marshalled === 'string' ? marshalled : undefined;
+  };
+  return { lastRunAt: s('lastRunAt'), successKey: s('successKey'), rewoundAt: s('rewoundAt') };
+};
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' ? value : undefined);
+
+const storedOf = (item: Record<string, unknown> | undefined): Stored | undefined =>
+  item && {
+    lastRunAt: text(item.lastRunAt),
+    successKey: text(item.successKey),
+    rewoundAt: text(item.rewoundAt),
+  };
+
+const RECORD_FIELDS = [
+  'lastRunAt',
+  'lastSuccessfulRunAt',
+  'cursor',
+  'updatedAt',
+  'rewoundAt',
+  'rewoundBy',
+] as const;
+
+/** The checkpoint an item holds: its string fields, the success key (the store's own) left out. */
+const recordOf = (jobId: string, item: Record<string, unknown>): CheckpointRecord => {
+  const record: CheckpointRecord = { jobId };
+  for (const name of RECORD_FIELDS) {
+    const value = text(item[name]);
+    if (value !== undefined) record[name] = value;
+  }
+  return record;
+};
+
+/** An instant in toISOString() form, whatever ISO spelling it came in: the conditions compare text. */
+const canonical = (iso: string): string => isoTime(timeOf(iso));
+
+/**
+ * Each job's checkpoint as one item (`JOB#<jobId>` / `CHECKPOINT`), moved by
+ * single conditional UpdateItems so that it never goes backwards: a run
+ * records itself with one write (two for a late one), a rewind replaces the
+ * cursor and the last success time. No index keys, so no index write units.
+ */
 export class DynamoCheckpointStore implements CheckpointStore {
-  constructor(readonly options: DynamoStoreOptions) {}
+  readonly #ddb: DynamoDBDocumentClient;
+  readonly #table: string;
 
-  get(_jobId: string): Promise<CheckpointRecord | undefined> {
-    return Promise.reject(new Error('not implemented'));
+  constructor(options: DynamoStoreOptions) {
+    this.#ddb = options.client;
+    this.#table = options.tableName;
   }
 
-  recordRun(
-    _jobId: string,
-    _run: { runId: string; startedAt: string; succeeded: boolean; cursor?: string },
+  async get(jobId: string): Promise<CheckpointRecord | undefined> {
+    const item = await this.#read(jobId, 'get checkpoint');
+    return item === undefined ? undefined : recordOf(jobId, item);
+  }
+
+  async recordRun(
+    jobId: string,
+    r: { runId: string; startedAt: string; succeeded: boolean; cursor?: string; at: string },
   ): Promise<{ advanced: boolean }> {
-    return Promise.reject(new Error('not implemented'));
+    const started = canonical(r.startedAt);
+    const at = canonical(r.at);
+    const key = `${started}#${r.runId}`;
+    if (!r.succeeded) {
+      try {
+        await this.#update(jobId, 'last-run', { started, key, at });
+        return { advanced: true };
+      } catch (e) {
+        // A newer run is recorded: lastRunAt never moves back.
+        if (isConditionalCheckFailed(e)) return { advanced: false };
+        throw storeError(e, 'record run in checkpoint');
+      }
+    }
+    // First as if nothing newer were recorded (the usual case: one write). A refusal says
+    // which part may still be written, from the item that refused it.
+    let step: Step = 'success-and-last-run';
+    for (let tries = 0; tries < MAX_RECORD_TRIES; tries++) {
+      if (step === 'none') return { advanced: false };
+      try {
+        await this.#update(jobId, step, { started, key, at, cursor: r.cursor });
+        return { advanced: step !== 'last-run' };
+      } catch (e) {
+        if (!isConditionalCheckFailed(e)) throw storeError(e, 'record run in checkpoint');
+        // dynalite does not implement ReturnValuesOnConditionCheckFailure: read the item back,
+        // strongly consistent so that it is the one the condition just saw.
+        const old = storedOfFailure(e) ?? storedOf(await this.#read(jobId, 'read checkpoint'));
+        step = successStep(old, started, key);
+      }
+    }
+    throw new Error(`record run ${r.runId} in checkpoint of job ${jobId}: the checkpoint kept changing`);
   }
 
-  rewind(
-    _jobId: string,
-    _rewind: { cursor?: string; lastSuccessfulRunAt?: string; by: string; at: string },
+  async rewind(
+    jobId: string,
+    r: { cursor?: string; lastSuccessfulRunAt?: string; by: string; at: string },
   ): Promise<CheckpointRecord> {
-    return Promise.reject(new Error('not implemented'));
+    const at = canonical(r.at);
+    const set = ['rewoundAt = :at', 'rewoundBy = :by', 'updatedAt = :at'];
+    // Replaces both fields: one left out is cleared. The success key goes too, so the
+    // first run started after the rewind may record itself whatever ran before.
+    const remove = ['successKey'];
+    const values: Record<string, string> = { ':at': at, ':by': r.by };
+    if (r.cursor === undefined) remove.push('#cursor');
+    else {
+      set.push('#cursor = :cursor');
+      values[':cursor'] = r.cursor;
+    }
+    if (r.lastSuccessfulRunAt === undefined) remove.push('lastSuccessfulRunAt');
+    else {
+      set.push('lastSuccessfulRunAt = :last');
+      values[':last'] = canonical(r.lastSuccessfulRunAt);
+    }
+    let attributes: Record<string, unknown> | undefined;
+    try {
+      ({ Attributes: attributes } = await this.#ddb.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: checkpointKey(jobId),
+          UpdateExpression: `SET ${set.join(', ')} REMOVE ${remove.join(', ')}`,
+          // CURSOR is one of DynamoDB's reserved words.
+          ExpressionAttributeNames: { '#cursor': 'cursor' },
+          ExpressionAttributeValues: values,
+          ReturnValues: 'ALL_NEW',
+        }),
+      ));
+    } catch (e) {
+      throw storeError(e, 'rewind checkpoint');
+    }
+    if (attributes === undefined) throw new Error(`rewind checkpoint of job ${jobId}: no item came back`);
+    return recordOf(jobId, attributes);
+  }
+
+  async #update(
+    jobId: string,
+    step: Exclude<Step, 'none'>,
+    v: { started: string; key: string; at: string; cursor?: string },
+  ): Promise<void> {
+    const set = ['updatedAt = :at'];
+    const values: Record<string, string> = { ':started': v.started, ':at': v.at };
+    let names: Record<string, string> | undefined;
+    if (step !== 'success') set.push('lastRunAt = :started');
+    if (step !== 'last-run') {
+      set.push('lastSuccessfulRunAt = :started', 'successKey = :key');
+      values[':key'] = v.key;
+      // A success without a cursor keeps the one before.
+      if (v.cursor !== undefined) {
+        set.push('#cursor = :cursor');
+        values[':cursor'] = v.cursor;
+        // CURSOR is one of DynamoDB's reserved words; a name the expression does not use is refused.
+        names = { '#cursor': 'cursor' };
+      }
+    }
+    await this.#ddb.send(
+      new UpdateCommand({
+        TableName: this.#table,
+        Key: checkpointKey(jobId),
+        UpdateExpression: `SET ${set.join(', ')}`,
+        ConditionExpression: CONDITIONS[step],
+        ...(names === undefined ? {} : { ExpressionAttributeNames: names }),
+        ExpressionAttributeValues: values,
+        ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+      }),
+    );
+  }
+
+  async #read(jobId: string, operation: string): Promise<Record<string, unknown> | undefined> {
+    try {
+      const { Item } = await this.#ddb.send(
+        new GetCommand({ TableName: this.#table, Key: checkpointKey(jobId), ConsistentRead: true }),
+      );
+      return Item;
+    } catch (e) {
+      throw storeError(e, operation);
+    }
   }
 }

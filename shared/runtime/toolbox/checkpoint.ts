@@ -1,19 +1,67 @@
-import type { RunLogger } from '../../sdk/index.ts';
-import type { Checkpoint } from '../../sdk/index.ts';
+import { errorMessage } from '../../errors.ts';
+import type { CheckpointRecord } from '../../ports.ts';
+import type { Checkpoint, RunLogger } from '../../sdk/index.ts';
+import { platformLogger } from '../platform-logger.ts';
 import type { FinishedOutcome, ToolboxDeps, ToolboxTarget } from './index.ts';
 
-/** The job's checkpoint as the run sees it. Stub of the seam (no store call): its owner fills it in. */
-export const loadCheckpoint = (_deps: ToolboxDeps, _t: ToolboxTarget): Promise<Checkpoint> =>
-  Promise.resolve({});
+/** What a run of the job sees: the stored instants as Dates, frozen. */
+export const checkpointOf = (record: CheckpointRecord | undefined): Readonly<Checkpoint> => {
+  const checkpoint: Checkpoint = {};
+  if (record?.lastRunAt !== undefined) checkpoint.lastRunAt = new Date(record.lastRunAt);
+  if (record?.lastSuccessfulRunAt !== undefined) {
+    checkpoint.lastSuccessfulRunAt = new Date(record.lastSuccessfulRunAt);
+  }
+  if (record?.cursor !== undefined) checkpoint.cursor = record.cursor;
+  return Object.freeze(checkpoint);
+};
 
 /**
- * Records the finished run in the job's checkpoint (cursor and
- * lastSuccessfulRunAt only when it succeeded). Stub of the seam (a no-op):
- * its owner fills it in.
+ * `ctx.checkpoint`: read once per run, before it starts (one consistent
+ * GetItem), so that a run right after another sees that one's cursor.
  */
-export const commitCheckpoint = (
-  _deps: ToolboxDeps,
-  _t: ToolboxTarget,
-  _outcome: FinishedOutcome,
-  _logger?: RunLogger,
-): Promise<void> => Promise.resolve();
+export const loadCheckpoint = async (
+  deps: Pick<ToolboxDeps, 'checkpoints'>,
+  t: Pick<ToolboxTarget, 'job'>,
+): Promise<Readonly<Checkpoint>> => checkpointOf(await deps.checkpoints.get(t.job.id));
+
+/** What the run log says when a success could not move the cursor. */
+export const NOT_ADVANCED = 'checkpoint not advanced: a newer run or a rewind moved it';
+
+/**
+ * Records a finished run in its job's checkpoint: called once the run itself
+ * is recorded (its `finish` succeeded), so that a run retried after a crash
+ * never leaves a cursor behind it — the page is read again instead (at least
+ * once; `ctx.effect` covers what must happen once). A success moves the
+ * cursor it returned (or keeps the old one) and both instants; any other end
+ * moves `lastRunAt` only. A refused success (a newer run, or a rewind after
+ * this run started) is a warning, never a failure: the run did its work.
+ * Never throws: a checkpoint that could not be written leaves the next run
+ * reading from the previous cursor, which the error line says.
+ */
+export const commitCheckpoint = async (
+  deps: Pick<ToolboxDeps, 'checkpoints' | 'clock'>,
+  t: Pick<ToolboxTarget, 'job' | 'runId' | 'startedAt'>,
+  outcome: Pick<FinishedOutcome, 'status' | 'cursor'>,
+  logger?: RunLogger,
+): Promise<void> => {
+  const succeeded = outcome.status === 'succeeded';
+  try {
+    const { advanced } = await deps.checkpoints.recordRun(t.job.id, {
+      runId: t.runId,
+      startedAt: t.startedAt.toISOString(),
+      succeeded,
+      ...(succeeded && outcome.cursor !== undefined ? { cursor: outcome.cursor } : {}),
+      at: deps.clock.now().toISOString(),
+    });
+    if (succeeded && !advanced) {
+      if (logger) logger.warn(NOT_ADVANCED);
+      else platformLogger.warn(NOT_ADVANCED, { runId: t.runId, jobId: t.job.id });
+    }
+  } catch (e) {
+    platformLogger.error('checkpoint not recorded: the next run reads from the previous cursor', {
+      runId: t.runId,
+      jobId: t.job.id,
+      error: errorMessage(e),
+    });
+  }
+};

@@ -1,0 +1,125 @@
+import { describe, expect, inject, it } from 'vitest';
+import { createDeps } from '../../functions/create-deps.ts';
+import { loadConfig } from '../../shared/config.ts';
+import { PermanentError } from '../../shared/errors.ts';
+import { createAdminApp } from '../../shared/http/admin-app.ts';
+import { JobSchema } from '../../shared/model/index.ts';
+import type { Run } from '../../shared/model/index.ts';
+import { processRunMessage } from '../../shared/runtime/worker.ts';
+import type { Checkpoint } from '../../shared/sdk/index.ts';
+import { defineIntegration } from '../../shared/sdk/index.ts';
+import { freshResources, TEST_REGION } from '../helpers/aws.ts';
+import { useFixedAwsCredentials } from '../helpers/aws-credentials.ts';
+import { FakeClock, MemorySecrets } from '../helpers/memory-deps.ts';
+
+useFixedAwsCredentials();
+
+/**
+ * Issue 8, "Done when" 3, in the worker on dynalite with the real SDK: two runs
+ * that count and return a cursor leave the checkpoint at the second cursor; a
+ * failing third moves neither the cursor nor the last success (only the last
+ * run). ctx.state is another helper's part, not on this branch: the counter is
+ * kept by the probe itself, as a stand-in that moves only when a run succeeds.
+ */
+const counter = new Map<string, number>();
+const seen: Readonly<Checkpoint>[] = [];
+const probe = defineIntegration({
+  id: 'checkpoint-probe',
+  name: 'Checkpoint probe',
+  version: '1.0.0',
+  description: 'Counts its runs and returns the count as its cursor; fails when the event says so.',
+  parameters: {},
+  run: (ctx) => {
+    seen.push(ctx.checkpoint);
+    const payload = ctx.event.payload as { fail?: boolean };
+    if (payload.fail === true) throw new PermanentError('told to fail');
+    const n = (counter.get(ctx.jobId) ?? 0) + 1;
+    counter.set(ctx.jobId, n);
+    return { message: `run ${n}`, cursor: String(n) };
+  },
+});
+
+const queuedRun = (id: string, jobId: string, fail: boolean, at: Date): Run => ({
+  id,
+  jobId,
+  source: 'generic',
+  trigger: 'webhook',
+  mode: 'async',
+  status: 'queued',
+  attempt: 0,
+  createdAt: at.toISOString(),
+  logs: [],
+  event: {
+    source: 'generic',
+    trigger: 'webhook',
+    deliveryId: `D-${id}`,
+    receivedAt: at.toISOString(),
+    headers: {},
+    query: {},
+    payload: { fail },
+  },
+});
+
+describe('the worker records the checkpoint (dynalite)', () => {
+  it('leaves the counter at 2 and the cursor at the second run’s after two runs; a failing third moves neither', async () => {
+    // Prepare
+    const res = await freshResources('checkpoint-worker');
+    const config = loadConfig({
+      TRIGGERHUB_TABLE: res.tableName,
+      TRIGGERHUB_QUEUE_URL: res.queueUrl,
+      TRIGGERHUB_PAYLOAD_BUCKET: res.bucketName,
+      TRIGGERHUB_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+      TRIGGERHUB_SQS_ENDPOINT: inject('sqsEndpoint'),
+      TRIGGERHUB_S3_ENDPOINT: inject('s3Endpoint'),
+      AWS_REGION: TEST_REGION,
+    });
+    const clock = new FakeClock();
+    const deps = {
+      ...createDeps(config, { integrations: [probe], secrets: new MemorySecrets({ demo: ['s'] }) }),
+      clock,
+    };
+    const jobId = 'counter';
+    await deps.jobs.put(
+      JobSchema.parse({
+        id: jobId,
+        name: 'Counter',
+        integration: 'checkpoint-probe',
+        auth: { secret: 'demo' },
+      }),
+    );
+    const starts: string[] = [];
+    const runOnce = async (id: string, fail: boolean) => {
+      clock.advance(1_000);
+      starts.push(clock.now().toISOString());
+      await deps.runs.create(queuedRun(id, jobId, fail, clock.now()));
+      await processRunMessage(deps, {
+        body: JSON.stringify({ runId: id, jobId }),
+        receiveCount: 1,
+        receiptHandle: `rh-${id}`,
+      });
+      return deps.runs.get(id);
+    };
+
+    // Act
+    const first = await runOnce('01KXXX00000000000000000001', false);
+    const second = await runOnce('01KXXX00000000000000000002', false);
+    const afterTwo = await deps.checkpoints.get(jobId);
+    const third = await runOnce('01KXXX00000000000000000003', true);
+    const afterThree = await deps.checkpoints.get(jobId);
+    const shown = await createAdminApp(deps).request(`/admin/jobs/${jobId}/checkpoint`);
+
+    // Assess
+    expect([first?.status, second?.status, third?.status]).toEqual(['succeeded', 'succeeded', 'failed']);
+    expect(counter.get(jobId)).toBe(2);
+    expect(afterTwo).toMatchObject({ cursor: '2', lastRunAt: starts[1], lastSuccessfulRunAt: starts[1] });
+    expect(afterThree).toMatchObject({ cursor: '2', lastRunAt: starts[2], lastSuccessfulRunAt: starts[1] });
+    // Each run saw the checkpoint the runs before it left, as Dates.
+    expect(seen.map((c) => ({ ...c }))).toEqual([
+      {},
+      { cursor: '1', lastRunAt: new Date(starts[0] ?? ''), lastSuccessfulRunAt: new Date(starts[0] ?? '') },
+      { cursor: '2', lastRunAt: new Date(starts[1] ?? ''), lastSuccessfulRunAt: new Date(starts[1] ?? '') },
+    ]);
+    expect(shown.status).toBe(200);
+    expect(await shown.json()).toMatchObject({ jobId, cursor: '2', lastRunAt: starts[2] });
+  });
+});
