@@ -1,0 +1,278 @@
+/**
+ * Secret redaction: every form a secret value takes on its way out (a log
+ * line, a message, an error, an output, a notification, stdout) is replaced
+ * by `***`. A secret rarely leaves raw: it leaves JSON-escaped in a body,
+ * URL-encoded in a query, base64-encoded in a Basic auth header, hex in a
+ * digest dump. {@link secretForms} lists those forms; a {@link Redactor}
+ * hides them all.
+ */
+
+/**
+ * What replaces a secret value in logs and error messages.
+ *
+ * @example
+ * ```ts
+ * redact('token abcd1234', ['abcd1234']) === `token ${REDACTED}`; // true
+ * ```
+ */
+export const REDACTED = '***';
+
+/** Shorter values would blank out ordinary words and numbers all over the log. */
+export const MIN_SECRET_LENGTH = 4;
+/**
+ * A derived form shorter than this is not hidden: a 4-character secret's hex
+ * or base64 pieces are short enough to match ordinary text by chance, and
+ * what they would hide is less than the raw value's own minimum.
+ */
+export const MIN_FORM_LENGTH = 6;
+
+/** How many secrets' forms are kept computed: a warm worker sees the same few secrets run after run. */
+const FORMS_CACHE_SIZE = 512;
+const formsCache = new Map<string, readonly string[]>();
+
+const BASE64_URL: Readonly<Record<string, string>> = { '+': '-', '/': '_' };
+
+/**
+ * The base64 characters that a secret alone determines when it starts at
+ * byte `offset` (0, 1 or 2) of a 3-byte group: the encoder's other input (a
+ * `user:` before it, as Basic auth builds `base64(user:secret)`) changes only
+ * the characters that straddle the edges. `tail` also gives the encoding up
+ * to the end with its last partial character and padding, the form of a
+ * secret that ends the encoded text (Basic auth again): it hides those last
+ * bits too.
+ */
+const base64Pieces = (bytes: Buffer, offset: number): { inner: string; tail: string } => {
+  const encoded = Buffer.concat([Buffer.alloc(offset), bytes]).toString('base64');
+  // Character i covers bits [6i, 6i + 6); the secret's bits are [8·offset, 8·(offset + n)).
+  const first = Math.ceil((8 * offset) / 6);
+  const last = Math.floor((8 * (offset + bytes.length)) / 6);
+  return { inner: encoded.slice(first, last), tail: encoded.slice(first) };
+};
+
+/** JSON's escaping with every non-ASCII character as `\uXXXX` too (what Python's json.dumps and others write). */
+const asciiJsonInner = (text: string): string =>
+  JSON.stringify(text)
+    .slice(1, -1)
+    .replace(/[\u0080-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+
+const jsonInner = (text: string): string => JSON.stringify(text).slice(1, -1);
+
+const computeForms = (secret: string): readonly string[] => {
+  if (secret.length < MIN_SECRET_LENGTH) return [];
+  const derived = new Set<string>();
+  const json = jsonInner(secret);
+  derived.add(json);
+  // A JSON text quoted inside another JSON text (a body logged as a string field).
+  derived.add(jsonInner(json));
+  derived.add(asciiJsonInner(secret));
+  const uri = encodeURIComponent(secret);
+  derived.add(uri);
+  derived.add(uri.replace(/%[0-9A-F]{2}/g, (e) => e.toLowerCase()));
+  derived.add(encodeURI(secret));
+  // application/x-www-form-urlencoded: `+` for a space, and a few characters encodeURIComponent keeps.
+  derived.add(new URLSearchParams([['', secret]]).toString().slice(1));
+  const bytes = Buffer.from(secret, 'utf8');
+  for (const offset of [0, 1, 2]) {
+    const { inner, tail } = base64Pieces(bytes, offset);
+    for (const piece of [inner, tail, tail.replace(/=+$/, '')]) {
+      derived.add(piece);
+      derived.add(piece.replace(/[+/]/g, (c) => BASE64_URL[c] ?? c));
+    }
+  }
+  const hex = bytes.toString('hex');
+  derived.add(hex);
+  derived.add(hex.toUpperCase());
+  derived.delete(secret);
+  const forms = [secret, ...[...derived].filter((f) => f.length >= MIN_FORM_LENGTH)];
+  return Object.freeze(forms.sort((a, b) => b.length - a.length));
+};
+
+/**
+ * Every form of a secret value that is redacted, longest first: the value
+ * itself (from 4 characters); and, each from 6 characters, its JSON-escaped
+ * forms (once, twice, non-ASCII as `\uXXXX`), URL-encoded forms
+ * (`encodeURIComponent`, with lower-case escapes, `encodeURI`, form encoding
+ * with `+` for a space), base64 and base64url at the three byte alignments
+ * (so `base64("user:" + secret)` is caught: at most two edge characters,
+ * which carry less than two bytes of it, stay), with and without padding, and
+ * hex of its UTF-8 bytes in lower and upper case. Values shorter than 4
+ * characters have no form. Cached (the last 512 values).
+ *
+ * @example
+ * ```ts
+ * secretForms('s3cr3t-token').includes(Buffer.from('s3cr3t-token').toString('hex')); // true
+ * ```
+ */
+export const secretForms = (secret: string): readonly string[] => {
+  const cached = formsCache.get(secret);
+  if (cached !== undefined) {
+    // Most recently used last: the first key is the one to drop.
+    formsCache.delete(secret);
+    formsCache.set(secret, cached);
+    return cached;
+  }
+  const forms = computeForms(secret);
+  formsCache.set(secret, forms);
+  if (formsCache.size > FORMS_CACHE_SIZE) {
+    const oldest = formsCache.keys().next();
+    if (oldest.done !== true) formsCache.delete(oldest.value);
+  }
+  return forms;
+};
+
+/** The forms of several secrets, each once, longest first. */
+const formsOf = (secrets: Iterable<string>): readonly string[] => {
+  const all = new Set<string>();
+  for (const s of secrets) for (const f of secretForms(s)) all.add(f);
+  return [...all].sort((a, b) => b.length - a.length);
+};
+
+/**
+ * The text with every occurrence of every form replaced by `***`. Where forms
+ * overlap (two secrets sharing characters, or a form inside another) the
+ * whole stretch they cover becomes one `***`: replacing one form first could
+ * cut another and leave its rest readable.
+ */
+const redactForms = (text: string, forms: readonly string[]): string => {
+  let spans: [number, number][] | undefined;
+  for (const form of forms) {
+    let at = text.indexOf(form);
+    while (at !== -1) {
+      (spans ??= []).push([at, at + form.length]);
+      at = text.indexOf(form, at + 1);
+    }
+  }
+  if (spans === undefined) return text;
+  spans.sort((a, b) => a[0] - b[0]);
+  let out = '';
+  let from = 0;
+  let i = 0;
+  while (i < spans.length) {
+    const span = spans[i] as [number, number];
+    let [start, end] = span;
+    i++;
+    for (let next = spans[i]; next !== undefined && next[0] <= end; next = spans[++i]) {
+      end = Math.max(end, next[1]);
+    }
+    if (start < from) start = from;
+    out += text.slice(from, start) + REDACTED;
+    from = end;
+  }
+  return out + text.slice(from);
+};
+
+const MAX_DEPTH = 20;
+
+/**
+ * A JSON-safe copy of a value with the forms redacted in every string, key
+ * and number (a number that shows a secret becomes `***`): cycles, errors,
+ * bigints and dates become plain JSON values, so that nothing built from it
+ * can fail to serialize.
+ */
+const safeValue = (value: unknown, forms: readonly string[], ancestors: object[] = []): unknown => {
+  switch (typeof value) {
+    case 'string':
+      return redactForms(value, forms);
+    case 'number': {
+      if (!Number.isFinite(value)) return String(value);
+      const text = String(value);
+      return redactForms(text, forms) === text ? value : REDACTED;
+    }
+    case 'bigint':
+      return redactForms(value.toString(), forms);
+    case 'boolean':
+      return value;
+    case 'undefined':
+    case 'function':
+    case 'symbol':
+      return undefined;
+  }
+  if (typeof value !== 'object' || value === null) return null;
+  if (ancestors.includes(value)) return '[Circular]';
+  if (ancestors.length >= MAX_DEPTH) return '[…]';
+  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
+  const inner = [...ancestors, value];
+  if (value instanceof Error) return { name: value.name, message: redactForms(value.message, forms) };
+  if (Array.isArray(value)) return value.map((v: unknown) => safeValue(v, forms, inner) ?? null);
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(value)) {
+    const safe = safeValue(v, forms, inner);
+    if (safe !== undefined) out[redactForms(k, forms)] = safe;
+  }
+  return out;
+};
+
+/**
+ * Hides a set of secret values, in every form {@link secretForms} gives,
+ * wherever a run's text leaves: one per run, shared by its logger, its
+ * message, error, output and verdict, its notifications. Secrets added later
+ * (`add`) apply to everything redacted after.
+ *
+ * @example
+ * ```ts
+ * const redactor = createRedactor(resolved.secretValues);
+ * redactor.add(toolbox.secretValues);
+ * const message = redactor.text(result.message);
+ * ```
+ */
+export interface Redactor {
+  /** The text with every form of every secret replaced by `***`. */
+  text(text: string): string;
+  /** A JSON-safe copy of `value` redacted in every string, key and number (see {@link secretForms}). */
+  value(value: unknown): unknown;
+  /** More secret values to hide from now on (shorter than 4 characters: ignored). */
+  add(values: Iterable<string>): void;
+  /** How many distinct secret values it hides. */
+  readonly size: number;
+  /** The secret values it hides (for the process-wide registry, never to be shown). */
+  readonly secrets: readonly string[];
+}
+
+/**
+ * A {@link Redactor} for the given secret values.
+ *
+ * @example
+ * ```ts
+ * const redactor = createRedactor(['s3cr3t-token']);
+ * redactor.text(`Basic ${btoa('me:s3cr3t-token')}`); // 'Basic bWU6***' (two edge characters stay)
+ * ```
+ */
+export const createRedactor = (secrets: Iterable<string> = []): Redactor => {
+  const values = new Set<string>();
+  let forms: readonly string[] = [];
+  const add = (more: Iterable<string>): void => {
+    let changed = false;
+    for (const v of more) {
+      if (v.length < MIN_SECRET_LENGTH || values.has(v)) continue;
+      values.add(v);
+      changed = true;
+    }
+    if (changed) forms = formsOf(values);
+  };
+  add(secrets);
+  return {
+    // Most runs have no secret at all: nothing to scan.
+    text: (text) => (forms.length === 0 ? text : redactForms(text, forms)),
+    value: (value) => safeValue(value, forms),
+    add,
+    get size() {
+      return values.size;
+    },
+    get secrets() {
+      return [...values];
+    },
+  };
+};
+
+/**
+ * The text with every occurrence of every secret value, in every form
+ * {@link secretForms} gives, replaced by `***`. Values shorter than 4
+ * characters are ignored.
+ *
+ * @example
+ * ```ts
+ * redact('login with s3cr3t-token failed', ['s3cr3t-token']); // 'login with *** failed'
+ * ```
+ */
+export const redact = (text: string, secrets: readonly string[]): string =>
+  secrets.length === 0 ? text : redactForms(text, formsOf(secrets));
