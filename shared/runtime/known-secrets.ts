@@ -95,15 +95,16 @@ const walk = (value: unknown, r: Redactor, depth: number): unknown => {
     return copy;
   }
   if (Array.isArray(value)) {
+    const items = value as readonly unknown[];
     let out: unknown[] | undefined;
-    value.forEach((v: unknown, i) => {
+    items.forEach((v, i) => {
       const w = walk(v, r, depth + 1);
-      if (w !== v) (out ??= [...value])[i] = w;
+      if (w !== v) (out ??= [...items])[i] = w;
     });
     return out ?? value;
   }
   if (Object.getPrototypeOf(value) !== Object.prototype && Object.getPrototypeOf(value) !== null) {
-    // A Date, a Map, a class instance: serialized by its own rules; its text form is checked by the caller.
+    // A Date, a Map, a class instance: serialized by its own rules, left as it is.
     return value;
   }
   let out: Record<string, unknown> | undefined;
