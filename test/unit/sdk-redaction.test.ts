@@ -142,7 +142,7 @@ describe('secretForms / Redactor', () => {
           expect(out.includes(form), `${name} of ${JSON.stringify(s)}`).toBe(false);
         }
       }),
-      { numRuns: 300 },
+      { numRuns: 200 },
     );
   });
 });
