@@ -120,11 +120,55 @@ export const secretForms = (secret: string): readonly string[] => {
   return forms;
 };
 
-/** The forms of several secrets, each once, longest first. */
-const formsOf = (secrets: Iterable<string>): readonly string[] => {
+/**
+ * The forms of several secrets, longest first, ready to look for. With many
+ * (a warm process remembers hundreds of secrets, ~25 forms each) they are
+ * also indexed by their first 4 characters (every form has at least 4), so a
+ * text is read once, not once per form.
+ */
+interface FormSet {
+  readonly list: readonly string[];
+  readonly byPrefix?: ReadonlyMap<string, readonly string[]>;
+}
+
+const PREFIX_LENGTH = MIN_SECRET_LENGTH;
+/** From this many forms on, one pass over the text with the index beats one `indexOf` per form. */
+const INDEX_FROM_FORMS = 128;
+const NO_FORMS: FormSet = { list: [] };
+
+const formsOf = (secrets: Iterable<string>): FormSet => {
   const all = new Set<string>();
   for (const s of secrets) for (const f of secretForms(s)) all.add(f);
-  return [...all].sort((a, b) => b.length - a.length);
+  const list = [...all].sort((a, b) => b.length - a.length);
+  if (list.length < INDEX_FROM_FORMS) return { list };
+  const byPrefix = new Map<string, string[]>();
+  for (const f of list) {
+    const prefix = f.slice(0, PREFIX_LENGTH);
+    const bucket = byPrefix.get(prefix);
+    if (bucket) bucket.push(f);
+    else byPrefix.set(prefix, [f]);
+  }
+  return { list, byPrefix };
+};
+
+/** Where the forms occur in the text, as [start, end) spans (overlapping ones included). */
+const spansOf = (text: string, forms: FormSet): [number, number][] | undefined => {
+  let spans: [number, number][] | undefined;
+  const { byPrefix } = forms;
+  if (byPrefix === undefined) {
+    for (const form of forms.list) {
+      for (let at = text.indexOf(form); at !== -1; at = text.indexOf(form, at + 1)) {
+        (spans ??= []).push([at, at + form.length]);
+      }
+    }
+    return spans;
+  }
+  for (let i = 0; i + PREFIX_LENGTH <= text.length; i++) {
+    const bucket = byPrefix.get(text.slice(i, i + PREFIX_LENGTH));
+    if (bucket === undefined) continue;
+    for (const form of bucket) if (text.startsWith(form, i)) (spans ??= []).push([i, i + form.length]);
+  }
+  return spans;
 };
 
 /**
@@ -133,15 +177,8 @@ const formsOf = (secrets: Iterable<string>): readonly string[] => {
  * whole stretch they cover becomes one `***`: replacing one form first could
  * cut another and leave its rest readable.
  */
-const redactForms = (text: string, forms: readonly string[]): string => {
-  let spans: [number, number][] | undefined;
-  for (const form of forms) {
-    let at = text.indexOf(form);
-    while (at !== -1) {
-      (spans ??= []).push([at, at + form.length]);
-      at = text.indexOf(form, at + 1);
-    }
-  }
+const redactForms = (text: string, forms: FormSet): string => {
+  const spans = spansOf(text, forms);
   if (spans === undefined) return text;
   spans.sort((a, b) => a[0] - b[0]);
   let out = '';
@@ -169,7 +206,7 @@ const MAX_DEPTH = 20;
  * bigints and dates become plain JSON values, so that nothing built from it
  * can fail to serialize.
  */
-const safeValue = (value: unknown, forms: readonly string[], ancestors: object[] = []): unknown => {
+const safeValue = (value: unknown, forms: FormSet, ancestors: object[] = []): unknown => {
   switch (typeof value) {
     case 'string':
       return redactForms(value, forms);
@@ -239,7 +276,7 @@ export interface Redactor {
  */
 export const createRedactor = (secrets: Iterable<string> = []): Redactor => {
   const values = new Set<string>();
-  let forms: readonly string[] = [];
+  let forms: FormSet = NO_FORMS;
   const add = (more: Iterable<string>): void => {
     let changed = false;
     for (const v of more) {
@@ -252,7 +289,7 @@ export const createRedactor = (secrets: Iterable<string> = []): Redactor => {
   add(secrets);
   return {
     // Most runs have no secret at all: nothing to scan.
-    text: (text) => (forms.length === 0 ? text : redactForms(text, forms)),
+    text: (text) => (forms.list.length === 0 ? text : redactForms(text, forms)),
     value: (value) => safeValue(value, forms),
     add,
     get size() {

@@ -74,6 +74,21 @@ describe('secretForms / Redactor', () => {
     expect(secretForms('cached-secret-1')).toBe(secretForms('cached-secret-1'));
   });
 
+  it('hides every form the same with hundreds of forms to look for (the indexed pass)', () => {
+    // Prepare: 20 other secrets give the redactor well over a hundred forms.
+    const others = Array.from({ length: 20 }, (_, i) => `other-secret-${i}-value`);
+    const many = createRedactor([...others, SECRET]);
+    const text = Object.values(leakForms(SECRET)).join(' | ') + ` ${others[3] ?? ''}`;
+
+    // Act
+    const out = many.text(text);
+
+    // Assess
+    expect(out).toBe(createRedactor([SECRET, others[3] ?? '']).text(text));
+    expect(leaksIn(out, SECRET)).toEqual([]);
+    expect(out).not.toContain('other-secret-3');
+  });
+
   it('hides overlapping secrets whole, as one stretch', () => {
     // Act
     const out = createRedactor(['abcdefgh', 'efghijkl']).text('xx abcdefghijkl yy abcdefgh');
@@ -134,8 +149,10 @@ describe('secretForms / Redactor', () => {
     // A secret of 6+ characters, no `*` (a secret containing the marker could be rebuilt around it).
     const secret = fc.string({ unit: 'binary', minLength: 6, maxLength: 24 }).filter((s) => !s.includes('*'));
     fc.assert(
-      fc.property(secret, fc.string(), fc.string(), (s, before, after) => {
-        const redactor = createRedactor([s]);
+      fc.property(secret, fc.string(), fc.string(), fc.boolean(), (s, before, after, crowded) => {
+        // Crowded: among enough other secrets for the indexed pass.
+        const others = crowded ? Array.from({ length: 8 }, (_, i) => `crowd-${i}-secret`) : [];
+        const redactor = createRedactor([...others, s]);
         for (const [name, form] of Object.entries(leakForms(s))) {
           if (form.length < MIN_FORM_LENGTH && name !== 'raw') continue;
           const out = redactor.text(`${before}${form}${after}`);
