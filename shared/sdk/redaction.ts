@@ -128,19 +128,22 @@ export const secretForms = (secret: string): readonly string[] => {
  */
 interface FormSet {
   readonly list: readonly string[];
+  /** Whether every form reads the same inside a JSON string (no quote, backslash or control character). */
+  readonly jsonPlain: boolean;
   readonly byPrefix?: ReadonlyMap<string, readonly string[]>;
 }
 
 const PREFIX_LENGTH = MIN_SECRET_LENGTH;
 /** From this many forms on, one pass over the text with the index beats one `indexOf` per form. */
 const INDEX_FROM_FORMS = 128;
-const NO_FORMS: FormSet = { list: [] };
+const NO_FORMS: FormSet = { list: [], jsonPlain: true };
 
 const formsOf = (secrets: Iterable<string>): FormSet => {
   const all = new Set<string>();
   for (const s of secrets) for (const f of secretForms(s)) all.add(f);
   const list = [...all].sort((a, b) => b.length - a.length);
-  if (list.length < INDEX_FROM_FORMS) return { list };
+  const jsonPlain = list.every((f) => JSON.stringify(f).length === f.length + 2);
+  if (list.length < INDEX_FROM_FORMS) return { list, jsonPlain };
   const byPrefix = new Map<string, string[]>();
   for (const f of list) {
     const prefix = f.slice(0, PREFIX_LENGTH);
@@ -148,7 +151,7 @@ const formsOf = (secrets: Iterable<string>): FormSet => {
     if (bucket) bucket.push(f);
     else byPrefix.set(prefix, [f]);
   }
-  return { list, byPrefix };
+  return { list, jsonPlain, byPrefix };
 };
 
 /** Where the forms occur in the text, as [start, end) spans (overlapping ones included). */
@@ -202,7 +205,7 @@ const MAX_DEPTH = 20;
 
 /**
  * A JSON-safe copy of a value with the forms redacted in every string, key
- * and number (a number that shows a secret becomes `***`): cycles, errors,
+ * and number (a number that shows a secret becomes its redacted text): cycles, errors,
  * bigints and dates become plain JSON values, so that nothing built from it
  * can fail to serialize.
  */
@@ -213,7 +216,8 @@ const safeValue = (value: unknown, forms: FormSet, ancestors: object[] = []): un
     case 'number': {
       if (!Number.isFinite(value)) return String(value);
       const text = String(value);
-      return redactForms(text, forms) === text ? value : REDACTED;
+      const redacted = redactForms(text, forms);
+      return redacted === text ? value : redacted;
     }
     case 'bigint':
       return redactForms(value.toString(), forms);
@@ -253,12 +257,20 @@ const safeValue = (value: unknown, forms: FormSet, ancestors: object[] = []): un
  * ```
  */
 export interface Redactor {
+  // Function-valued members, not methods: they are handed around unbound (`redact: redactor.text`).
   /** The text with every form of every secret replaced by `***`. */
-  text(text: string): string;
+  readonly text: (text: string) => string;
   /** A JSON-safe copy of `value` redacted in every string, key and number (see {@link secretForms}). */
-  value(value: unknown): unknown;
+  readonly value: (value: unknown) => unknown;
   /** More secret values to hide from now on (shorter than 4 characters: ignored). */
-  add(values: Iterable<string>): void;
+  readonly add: (values: Iterable<string>) => void;
+  /**
+   * Whether a JSON text free of every form is free of them in its values too:
+   * true when every form reads the same inside a JSON string (no quote,
+   * backslash or control character), so that `text(json) === json` tells a
+   * clean value without walking it.
+   */
+  readonly jsonPlain: boolean;
   /** How many distinct secret values it hides. */
   readonly size: number;
   /** The secret values it hides (for the process-wide registry, never to be shown). */
@@ -292,6 +304,9 @@ export const createRedactor = (secrets: Iterable<string> = []): Redactor => {
     text: (text) => (forms.list.length === 0 ? text : redactForms(text, forms)),
     value: (value) => safeValue(value, forms),
     add,
+    get jsonPlain() {
+      return forms.jsonPlain;
+    },
     get size() {
       return values.size;
     },

@@ -54,9 +54,14 @@ const CANARIES: Canary[] = [
   //           setup: PUT /admin/globals/canary { "value": …, "masked": true } }
 ];
 
-/** Sinks the canary jobs push through, beside the result's own (message, output, verdict, error). */
-const SINKS: string[] = ['log'];
-// Wave 2: 'notifier' (needs the notification store), 'http' (needs ctx.http and `echoUrl`: a loopback echo).
+/**
+ * Sinks the canary jobs push through, beside the result's own (message, output,
+ * verdict, error). `notifier` reaches the run log through the seam's notifier
+ * today; once notifications are stored, their haystack below must be added.
+ */
+const SINKS: string[] = ['log', 'notifier'];
+// Wave 2: 'http' (needs ctx.http, and the jobs' `echoUrl` param: a loopback echo answering
+// with the request's Authorization header and URL, a 500 when `?fail=500`).
 
 type Haystack = (stack: InProcessStack, seen: Seen) => Promise<string[]>;
 interface Seen {
