@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import ky from 'ky';
 import type { Options } from 'ky';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { PermanentError } from '../../shared/errors.ts';
+import { EgressRefusedError, PermanentError, RunDeferredError } from '../../shared/errors.ts';
 import type { TriggerEvent } from '../../shared/model/index.ts';
 import type { HttpClient, RunContext } from '../../shared/sdk/index.ts';
 import { paramsSchema } from '../../shared/sdk/index.ts';
@@ -237,9 +237,12 @@ describe('http-forward', () => {
     },
   );
 
-  it('passes on what the client refuses before sending (an egress refusal) unchanged', async () => {
+  it.each([
+    ['an egress refusal', () => new EgressRefusedError(host, 'not in egress.allowedHosts')],
+    ['a rate-limit deferral', () => new RunDeferredError(120_000)],
+  ])('passes on what the client throws before sending (%s) unchanged', async (_name, error) => {
     // Prepare
-    const refusal = new PermanentError(`egress to ${host} refused: not in egress.allowedHosts`);
+    const refusal = error();
     const http = standIn({
       hooks: {
         beforeRequest: [
