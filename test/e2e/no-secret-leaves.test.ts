@@ -1,4 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetLogFormat, useLocalLogFormat } from '../../shared/runtime/platform-logger.ts';
@@ -60,8 +63,30 @@ const CANARIES: Canary[] = [
  * today; once notifications are stored, their haystack below must be added.
  */
 const SINKS: string[] = ['log', 'notifier'];
-// Wave 2: 'http' (needs ctx.http, and the jobs' `echoUrl` param: a loopback echo answering
-// with the request's Authorization header and URL, a 500 when `?fail=500`).
+// Wave 2: 'http', once ctx.http exists (the jobs already get `echoUrl`, the echo below).
+
+/**
+ * A loopback target that echoes what it got (URL, Authorization header, body)
+ * in its answer — a 500 when asked `?fail=500` — as a careless API echoes a
+ * request in its error: what the canary's `http` sink reads back.
+ */
+const startEcho = async (): Promise<{ server: Server; url: string }> => {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => {
+      const echo = {
+        url: req.url,
+        authorization: req.headers.authorization,
+        body: Buffer.concat(chunks).toString(),
+      };
+      res.writeHead(req.url?.includes('fail=500') ? 500 : 200, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(echo));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/echo` };
+};
 
 type Haystack = (stack: InProcessStack, seen: Seen) => Promise<string[]>;
 interface Seen {
@@ -107,6 +132,7 @@ const HAYSTACKS: Record<string, Haystack> = {
 
 describe('no secret leaves, in any form', () => {
   let stack: InProcessStack;
+  let echo: Awaited<ReturnType<typeof startEcho>>;
   const seen: Seen = { runIds: [], jobIds: [], answers: [], stdout: [], dlq: [] };
 
   const putJob = async (id: string, job: Record<string, unknown>): Promise<void> => {
@@ -117,7 +143,7 @@ describe('no secret leaves, in any form', () => {
         name: id,
         integration: 'canary',
         auth: { secret: AUTH_SECRET },
-        params: { secret: { secret: PARAM_SECRET }, sinks: SINKS },
+        params: { secret: { secret: PARAM_SECRET }, sinks: SINKS, echoUrl: echo.url },
         ...job,
       }),
     });
@@ -143,15 +169,20 @@ describe('no secret leaves, in any form', () => {
     process.env.TRIGGERHUB_RETRY_BASE_SECONDS = '0';
     // `--log-format json`, captured: every line the stack prints, the run logs' included.
     useLocalLogFormat('json', (line) => seen.stdout.push(line));
+    echo = await startEcho();
     stack = await startInProcessStack({ integrations: [canary], examples: false });
     for (const c of CANARIES) await c.setup(stack);
     await putJob('canary-ok', {});
-    await putJob('canary-fail', { params: { secret: { secret: PARAM_SECRET }, sinks: SINKS, fail: true } });
+    await putJob('canary-fail', {
+      params: { secret: { secret: PARAM_SECRET }, sinks: SINKS, echoUrl: echo.url, fail: true },
+    });
     await putJob('canary-gate', { mode: 'decision' });
   });
 
   afterAll(async () => {
     await stack.stop();
+    echo.server.closeAllConnections();
+    await new Promise((resolve) => echo.server.close(resolve));
     resetLogFormat();
   });
 
