@@ -3,8 +3,11 @@ import type { Job, LogLine, TriggerEvent, Verdict } from '../model/index.ts';
 import { jobTimeoutMs } from '../model/index.ts';
 import type { Clock, SecretStore } from '../ports.ts';
 import type { AnyIntegration, IntegrationLogger } from '../sdk/index.ts';
-import { cutText, resolveParams, RunLogger, redact } from '../sdk/index.ts';
+import { cutText, resolveParams, RunLogger } from '../sdk/index.ts';
+import type { Redactor } from '../sdk/redaction.ts';
+import { createRedactor } from '../sdk/redaction.ts';
 import { rememberJson } from './json-text.ts';
+import { rememberSecrets } from './known-secrets.ts';
 import { platformLogger } from './platform-logger.ts';
 import type { PreparedToolbox, RunToolbox } from './toolbox/index.ts';
 import { emptyToolbox, httpOutsideRun } from './toolbox/index.ts';
@@ -94,29 +97,21 @@ const keepWithin = (lines: LogLine[], budget: number, clock: Clock): LogLine[] =
 const MAX_OUTPUT_BYTES = 32 * 1024;
 const MAX_MESSAGE_BYTES = 4 * 1024;
 
-/** Secrets whose JSON string form is themselves: absent from a JSON text, they are absent from its value too. */
-const plainInJson = (secret: string): boolean => JSON.stringify(secret) === `"${secret}"`;
-
 /**
- * The output as stored: secret values redacted (it is served by the admin
- * API), and bounded. Serialized once: when no secret shows in its JSON text
- * (and every secret reads the same inside JSON) nothing needs redacting, and
- * the parsed text is the stored value; otherwise every string, key and
- * number is redacted in the parsed value.
+ * The output as stored: secret values redacted in every string, key and
+ * number (it is served by the admin API; redacting its JSON text instead could
+ * break the syntax), and bounded. Serialized once: when no form of a secret
+ * shows in its JSON text (and every form reads the same inside JSON) nothing
+ * needs redacting, and the parsed text is the stored value; otherwise the
+ * parsed value is redacted by structure.
  */
-const boundOutput = (
-  output: unknown,
-  logger: IntegrationLogger,
-  secretValues: readonly string[],
-): unknown => {
+const boundOutput = (output: unknown, logger: IntegrationLogger, redactor: Redactor): unknown => {
   if (output === undefined) return undefined;
   try {
     const json = JSON.stringify(output);
     if (json === undefined) return undefined;
-    const clean = redact(json, secretValues) === json && secretValues.every(plainInJson);
-    const redacted = clean
-      ? (JSON.parse(json) as unknown)
-      : redactValue(JSON.parse(json) as unknown, secretValues);
+    const clean = redactor.jsonPlain && redactor.text(json) === json;
+    const redacted = clean ? (JSON.parse(json) as unknown) : redactor.value(JSON.parse(json));
     const text = clean ? json : JSON.stringify(redacted);
     const bytes = Buffer.byteLength(text);
     if (bytes <= MAX_OUTPUT_BYTES) {
@@ -133,26 +128,6 @@ const boundOutput = (
 };
 
 /**
- * A JSON value with secret values redacted in every string, key and number
- * (a number that shows a secret becomes the string `***`): redacting the JSON
- * text instead could break its syntax.
- */
-const redactValue = (value: unknown, secrets: readonly string[]): unknown => {
-  if (typeof value === 'string') return redact(value, secrets);
-  if (typeof value === 'number') {
-    const text = String(value);
-    return redact(text, secrets) === text ? value : redact(text, secrets);
-  }
-  if (Array.isArray(value)) return value.map((v) => redactValue(v, secrets));
-  if (typeof value === 'object' && value !== null) {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [redact(k, secrets), redactValue(v, secrets)]),
-    );
-  }
-  return value;
-};
-
-/**
  * Runs one entry point of an integration with validated parameters, a deadline
  * and a log that redacts secret values. Never throws: every failure becomes an
  * outcome, so callers decide between finishing and retrying.
@@ -162,8 +137,9 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   const started = clock.now().getTime();
   const timeoutMs = Math.max(0, req.timeoutMs ?? jobTimeoutMs(job));
   const prepared = req.toolbox ?? emptyToolbox();
-  // Masked globals are known before the params' secrets: redacted from the first line on.
-  let secretValues: string[] = [...prepared.secretValues];
+  // One redactor for everything the run's text goes through (log, message, error, output, verdict,
+  // notifications): masked globals are known before the params' secrets, redacted from the first line on.
+  const redactor = createRedactor(prepared.secretValues);
   let toolbox: RunToolbox | undefined;
   // One logger per run, built when first needed: after the secrets are resolved it redacts them.
   let runLogger: RunLogger | undefined;
@@ -172,13 +148,13 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
       runId,
       jobId: job.id,
       clock,
-      redact: secretValues,
+      redactor,
       logger: platformLogger,
     }));
   type Result = Omit<ExecutionOutcome, 'logs' | 'logsTruncated' | 'durationMs'>;
   const finish = (o: Result): ExecutionOutcome => {
     const logger = log();
-    const output = boundOutput(o.output, logger, secretValues);
+    const output = boundOutput(o.output, logger, redactor);
     const previous = keepWithin(req.previousLogs ?? [], MAX_RUN_LOG_BYTES - logBytes(logger.lines), clock);
     return {
       ...o,
@@ -222,15 +198,22 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
 
   try {
     // Resolving secrets counts against the deadline too: a slow secret store cannot stall a decision.
-    const resolved = await Promise.race([
-      resolveParams(integration.manifest, job.params, req.secrets),
+    // The job's own auth secret too (every version): a caller may put it in the body, and the
+    // integration would then show it. The store caches it (ingest and the worker read it anyway).
+    const [resolved, authValues] = await Promise.race([
+      Promise.all([
+        resolveParams(integration.manifest, job.params, req.secrets),
+        req.secrets.getVersions(job.auth.secret),
+      ]),
       deadline,
     ]);
-    secretValues = [...prepared.secretValues, ...resolved.secretValues];
+    redactor.add(resolved.secretValues);
+    redactor.add(authValues);
+    // Every line this process writes from now on hides them too, whoever writes it (stdout, CloudWatch).
+    rememberSecrets(redactor.secrets);
     const logger = log();
     if (req.attempt !== undefined && req.attempt > 1) logger.info(`attempt ${req.attempt}`);
-    const values = secretValues;
-    toolbox = prepared.build({ logger, signal: controller.signal, redact: (s) => redact(s, values) });
+    toolbox = prepared.build({ logger, signal: controller.signal, redact: redactor.text });
     const ctx = {
       event,
       params: resolved.params,
@@ -261,7 +244,7 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
         logger.error(error);
         return await done({ status: 'failed', error, output, retryable: false });
       }
-      const verdict: Verdict = { allow, message: redact(message ?? '', secretValues) };
+      const verdict: Verdict = { allow, message: redactor.text(message ?? '') };
       return await done({
         status: 'succeeded',
         message: verdict.message,
@@ -273,7 +256,7 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
     }
     return await done({
       status: 'succeeded',
-      message: message === undefined ? 'succeeded' : redact(message, secretValues),
+      message: message === undefined ? 'succeeded' : redactor.text(message),
       output,
       retryable: false,
       ...(cursor === undefined ? {} : { cursor }),
@@ -282,7 +265,7 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
     // An effect in doubt wins over whatever else the run then threw.
     const inDoubt = toolbox?.inDoubt();
     const e: unknown = inDoubt ?? caught;
-    const text = redact(errorMessage(e), secretValues);
+    const text = redactor.text(errorMessage(e));
     if (e instanceof DeadlineError) {
       log().error(text);
       return await done({ status: 'timed_out', error: text, retryable: true });

@@ -5,6 +5,7 @@ import type { ConstructorOptions } from '@aws-lambda-powertools/logger/types';
 import type { Context } from 'aws-lambda';
 import { lazyModule } from '../lazy-require.ts';
 import { CUT_MARK, cutText } from '../sdk/text.ts';
+import { anySecretKnown, redactKnownValue } from './known-secrets.ts';
 
 /**
  * Powertools' logger package loads with the first line actually written
@@ -317,13 +318,16 @@ const definePlatformLogger = (Base: typeof Logger) =>
     }
 
     protected override printLog(logLevel: number, log: LogItem): void {
+      log.prepareForPrint();
+      // Every secret a run of this process resolved is hidden here, whoever wrote the line (a run
+      // logger, a child logger an integration made, the platform): redacted first, bounded second,
+      // so a cut cannot split a secret and leave its start readable.
+      if (anySecretKnown()) log.setAttributes(redactKnownValue(log.getAttributes()));
       if (localFormat === undefined) {
-        log.prepareForPrint();
         log.setAttributes(boundLogAttributes(log.getAttributes(), () => this.getJsonReplacer()));
         super.printLog(logLevel, log);
         return;
       }
-      log.prepareForPrint();
       const attributes: Record<string, unknown> = { ...log.getAttributes() };
       for (const key of LAMBDA_KEYS) delete attributes[key];
       const current = invocation.getStore();
@@ -430,7 +434,9 @@ const firstUse: Pick<Logger, LogMethod | 'addContext'> = {
 
 /**
  * The platform's own structured logger (CloudWatch in AWS, stdout locally).
- * It never receives request bodies, headers or secret values.
+ * It never receives request bodies, headers or secret values; should a line
+ * carry one anyway, every secret value a run of this process resolved is
+ * redacted from it (see `rememberSecrets`), in every form.
  *
  * The Powertools Logger behind it is built at the first line its level lets
  * through (or the first use of any other member): `debug`, `info`, `warn`,

@@ -4,87 +4,13 @@ import type { LogLevel, LogLine } from '../model/index.ts';
 import { formatLogLine } from '../model/index.ts';
 import { lazyModule } from '../lazy-require.ts';
 import type { Clock } from '../ports.ts';
+import type { Redactor } from './redaction.ts';
+import { createRedactor } from './redaction.ts';
 import { cutText } from './text.ts';
 import type { IntegrationLogger } from './types.ts';
 
-/**
- * What replaces a secret value in logs and error messages.
- *
- * @example
- * ```ts
- * redact('token abcd1234', ['abcd1234']) === `token ${REDACTED}`; // true
- * ```
- */
-export const REDACTED = '***';
-
-/** Shorter values would blank out ordinary words and numbers all over the log. */
-const MIN_SECRET_LENGTH = 4;
-
-/** The values worth redacting, longest first so a secret containing another is hidden whole. */
-const secretsToRedact = (secrets: readonly string[]): string[] =>
-  [...new Set(secrets)].filter((s) => s.length >= MIN_SECRET_LENGTH).sort((a, b) => b.length - a.length);
-
-/**
- * The text with every occurrence of every secret value replaced by `***`.
- * Values shorter than 4 characters are ignored.
- *
- * @example
- * ```ts
- * redact('login with s3cr3t-token failed', ['s3cr3t-token']); // 'login with *** failed'
- * ```
- */
-export const redact = (text: string, secrets: readonly string[]): string =>
-  // Most runs have no secret at all: no Set, filter and sort for nothing.
-  secrets.length === 0 ? text : redactPrepared(text, secretsToRedact(secrets));
-
-/** {@link redact} with the secrets already as {@link secretsToRedact} gives them (once per logger, not per line). */
-const redactPrepared = (text: string, prepared: readonly string[]): string => {
-  let out = text;
-  for (const s of prepared) if (out.includes(s)) out = out.split(s).join(REDACTED);
-  return out;
-};
-
-const MAX_DEPTH = 20;
-
-/**
- * A JSON-safe copy of a value with secrets redacted in every string, key and
- * number: cycles, errors, bigints and dates are turned into plain JSON values
- * so that neither the kept line nor the stdout line can fail to serialize.
- */
-const safeValue = (value: unknown, secrets: readonly string[], ancestors: object[] = []): unknown => {
-  // `secrets` as secretsToRedact gives them.
-  switch (typeof value) {
-    case 'string':
-      return redactPrepared(value, secrets);
-    case 'number': {
-      if (!Number.isFinite(value)) return String(value);
-      return redactPrepared(String(value), secrets) === String(value) ? value : REDACTED;
-    }
-    case 'bigint':
-      return redactPrepared(value.toString(), secrets);
-    case 'boolean':
-      return value;
-    case 'undefined':
-    case 'function':
-    case 'symbol':
-      return undefined;
-  }
-  if (typeof value !== 'object' || value === null) return null;
-  if (ancestors.includes(value)) return '[Circular]';
-  if (ancestors.length >= MAX_DEPTH) return '[…]';
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'Invalid Date' : value.toISOString();
-  const inner = [...ancestors, value];
-  if (value instanceof Error) {
-    return { name: value.name, message: redactPrepared(value.message, secrets) };
-  }
-  if (Array.isArray(value)) return value.map((v: unknown) => safeValue(v, secrets, inner) ?? null);
-  const out: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(value)) {
-    const safe = safeValue(v, secrets, inner);
-    if (safe !== undefined) out[redactPrepared(k, secrets)] = safe;
-  }
-  return out;
-};
+// Redaction lives in redaction.ts; these stay importable from here as before.
+export { REDACTED, redact } from './redaction.ts';
 
 const POWERTOOLS_METHOD = { DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
 
@@ -130,8 +56,14 @@ export interface RunLoggerOptions {
   runId: string;
   jobId: string;
   clock: Clock;
-  /** Secret values replaced by `***` everywhere (see {@link redact}). @default [] */
+  /** Secret values replaced by `***` everywhere, in every form (see {@link redact}). @default [] */
   redact?: readonly string[];
+  /**
+   * The run's redactor, shared with what else the run's text goes through
+   * (message, error, output, notifications): secrets added to it later are
+   * hidden from the lines written after. Wins over `redact`.
+   */
+  redactor?: Redactor;
   /**
    * The Powertools logger the stdout lines go through; every line the run
    * logger writes through it carries `runId` and `jobId`.
@@ -168,7 +100,7 @@ const lineBytes = (line: LogLine): number => Buffer.byteLength(formatLogLine(lin
  */
 export class RunLogger implements IntegrationLogger {
   readonly #clock: Clock;
-  readonly #secrets: readonly string[];
+  readonly #redactor: Redactor;
   readonly #out: Logger;
   readonly #keys: { runId: string; jobId: string };
   readonly #maxLines: number;
@@ -182,7 +114,7 @@ export class RunLogger implements IntegrationLogger {
 
   constructor(options: RunLoggerOptions) {
     this.#clock = options.clock;
-    this.#secrets = secretsToRedact(options.redact ?? []);
+    this.#redactor = options.redactor ?? createRedactor(options.redact ?? []);
     this.#maxLines = options.maxLines ?? DEFAULT_MAX_LOG_LINES;
     this.#maxBytes = options.maxBytes ?? DEFAULT_MAX_LOG_BYTES;
     this.#maxLineBytes = options.maxLineBytes ?? DEFAULT_MAX_LINE_BYTES;
@@ -240,12 +172,10 @@ export class RunLogger implements IntegrationLogger {
     // and leave its first characters, no longer a whole match, unredacted.
     const max = this.#maxLineBytes;
     // Plain-JS integrations may log anything: make it text before redacting.
-    const redacted = redactPrepared(
-      typeof message === 'string' ? message : (JSON.stringify(safeValue(message, [])) ?? ''),
-      this.#secrets,
-    );
+    const r = this.#redactor;
+    const redacted = r.text(typeof message === 'string' ? message : (JSON.stringify(r.value(message)) ?? ''));
     const text = cutText(redacted, max);
-    const safeExtra = extra === undefined ? undefined : safeValue(extra, this.#secrets);
+    const safeExtra = extra === undefined ? undefined : r.value(extra);
     const extraJson = safeExtra === undefined ? undefined : JSON.stringify(safeExtra);
     const method = POWERTOOLS_METHOD[level];
     if (extraJson === undefined) this.#out[method](text, this.#keys);
@@ -255,11 +185,12 @@ export class RunLogger implements IntegrationLogger {
         ...this.#keys,
         extra: Buffer.byteLength(extraJson) <= max ? safeExtra : cutText(extraJson, max),
       });
+    // The JSON text of `extra` may show a secret's JSON-escaped form its values did not: redacted again whole.
     const full = extraJson === undefined ? redacted : `${redacted} ${extraJson}`;
     this.#keep({
       ts: this.#clock.now().toISOString(),
       level,
-      message: cutText(redactPrepared(full, this.#secrets), max),
+      message: cutText(r.text(full), max),
     });
   }
 
