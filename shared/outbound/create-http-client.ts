@@ -47,6 +47,8 @@ export interface HttpClientOptions {
   onEgressRefused?: (refusal: EgressRefusal) => void;
   fetch?: FetchFn;
   random?: () => number;
+  /** The first back-off's cap (tests shorten it). @default 500 */
+  backoffBaseMs?: number;
 }
 
 /** What the executor keeps besides the client it hands to the integration. */
@@ -114,6 +116,7 @@ export const createHttpClient = (o: HttpClientOptions): OutboundHttp => {
       deadlineAt: o.deadlineAt,
       allowDeferral: o.allowDeferral,
       random,
+      backoffBaseMs: o.backoffBaseMs,
     });
     const is429 = response.status === 429;
     if (plan.kind === 'give-up') {
@@ -146,7 +149,7 @@ export const createHttpClient = (o: HttpClientOptions): OutboundHttp => {
     if (error.name === 'HTTPError') return undefined;
     const networkOrTimeout = error.name === 'TimeoutError' || error instanceof TypeError;
     if (!networkOrTimeout) return false;
-    if (now() + backoffCapMs(retryCount) > o.deadlineAt - DEADLINE_MARGIN_MS) return false;
+    if (now() + backoffCapMs(retryCount, o.backoffBaseMs) > o.deadlineAt - DEADLINE_MARGIN_MS) return false;
     o.logger.info(`http request failed (${error.message}): retry ${retryCount} soon`);
     return true;
   };
@@ -163,7 +166,7 @@ export const createHttpClient = (o: HttpClientOptions): OutboundHttp => {
       afterStatusCodes: [],
       retryOnTimeout: true,
       shouldRetry,
-      delay: backoffCapMs,
+      delay: (n) => backoffCapMs(n, o.backoffBaseMs),
       // Equal jitter (retry-policy's backoffMs): never more than the cap shouldRetry checked.
       jitter: (cap) => cap / 2 + random() * (cap / 2),
     },

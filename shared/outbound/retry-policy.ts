@@ -18,8 +18,10 @@ const HTTP_DATE =
   /^(?:[A-Za-z]{3}, \d{2} [A-Za-z]{3} \d{4} \d{2}:\d{2}:\d{2} GMT|[A-Za-z]+, \d{2}-[A-Za-z]{3}-\d{2} \d{2}:\d{2}:\d{2} GMT|[A-Za-z]{3} [A-Za-z]{3} [ \d]\d \d{2}:\d{2}:\d{2} \d{4})$/;
 
 const parseHttpDate = (text: string | null): number | undefined => {
-  if (text === null || !HTTP_DATE.test(text.trim())) return undefined;
-  const ms = Date.parse(text);
+  const t = text?.trim();
+  if (t === undefined || !HTTP_DATE.test(t)) return undefined;
+  // asctime carries no zone; HTTP dates are GMT, whatever the machine's zone.
+  const ms = Date.parse(t.endsWith('GMT') ? t : `${t} GMT`);
   return Number.isNaN(ms) ? undefined : ms;
 };
 
@@ -40,12 +42,16 @@ export const retryAfterMs = (headers: Headers, nowMs: number): number | undefine
 };
 
 /** The longest wait before retry `n` (1-based): 500 ms · 2^(n−1), at most 30 s. */
-export const backoffCapMs = (retry: number): number =>
-  Math.min(BACKOFF_CAP_MS, BACKOFF_BASE_MS * 2 ** Math.max(0, retry - 1));
+export const backoffCapMs = (retry: number, baseMs = BACKOFF_BASE_MS): number =>
+  Math.min(BACKOFF_CAP_MS, baseMs * 2 ** Math.max(0, retry - 1));
 
 /** Equal jitter: half of the cap, plus a random part of the other half (never 0, never more than the cap). */
-export const backoffMs = (retry: number, random: () => number = Math.random): number => {
-  const cap = backoffCapMs(retry);
+export const backoffMs = (
+  retry: number,
+  random: () => number = Math.random,
+  baseMs = BACKOFF_BASE_MS,
+): number => {
+  const cap = backoffCapMs(retry, baseMs);
   return cap / 2 + random() * (cap / 2);
 };
 
@@ -64,6 +70,8 @@ export interface RetryInput {
   /** False for decision jobs: their caller is waiting, a queue retry comes too late. */
   allowDeferral: boolean;
   random?: () => number;
+  /** The first back-off's cap. @default 500 */
+  backoffBaseMs?: number;
 }
 
 export type RetryPlan =
@@ -81,8 +89,8 @@ export type RetryPlan =
 export const planRetry = (i: RetryInput): RetryPlan => {
   if (i.retryCount >= i.limit) return { kind: 'give-up', why: 'limit' };
   const next = i.retryCount + 1;
-  const ms = i.retryAfterMs ?? backoffMs(next, i.random);
-  const longest = i.retryAfterMs ?? backoffCapMs(next);
+  const ms = i.retryAfterMs ?? backoffMs(next, i.random, i.backoffBaseMs);
+  const longest = i.retryAfterMs ?? backoffCapMs(next, i.backoffBaseMs);
   if (i.nowMs + longest <= i.deadlineAt - DEADLINE_MARGIN_MS) return { kind: 'wait', ms };
   const askedByServer = i.retryAfterMs !== undefined || i.status === 429;
   if (i.allowDeferral && askedByServer) return { kind: 'defer', ms: longest };
