@@ -81,6 +81,8 @@ const FORMS_CACHE_SIZE = 512;
 export const secretForms = (value: string): readonly string[] => {
   const cached = formsCache.get(value);
   if (cached !== undefined) return cached;
+  // Too short to tell from chance (the run log's redaction uses the same floor).
+  if (value.length < MIN_RAW) return [];
   const bytes = Buffer.from(value, 'utf8');
   const hex = bytes.toString('hex');
   const derived = [
@@ -92,7 +94,7 @@ export const secretForms = (value: string): readonly string[] => {
     hex,
     hex.toUpperCase(),
   ].filter((f) => f.length >= MIN_DERIVED && f !== value);
-  const forms = [...new Set([...(value.length >= MIN_RAW ? [value] : []), ...derived])];
+  const forms = [...new Set([value, ...derived])];
   if (formsCache.size >= FORMS_CACHE_SIZE) {
     const oldest = formsCache.keys().next().value;
     if (oldest !== undefined) formsCache.delete(oldest);
