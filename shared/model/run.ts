@@ -71,6 +71,12 @@ export const RunSchema = lazy(() =>
     event: optional(TriggerEventSchema),
     /** Where the event is kept when it is too large for the table (claim check). */
     eventRef: optional(string()),
+
+    // ctx.http rate limits: a wait past the deadline hands the run back to the queue, delayed.
+    /** How often a rate limit deferred the run (a deferral is not an attempt). */
+    deferrals: optional(int().check(minimum(0))),
+    /** The run raised its one rate-limit notification (not again on a later attempt). */
+    rateLimited: optional(boolean()),
   }),
 );
 export type Run = Infer<typeof RunSchema>;
