@@ -1,6 +1,7 @@
-import { createServer } from 'node:http';
+import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
+import { connect } from 'node:net';
 
 /** One request as the loopback server received it. */
 export interface Received {
@@ -73,4 +74,57 @@ export const json = (
 ) => {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
+};
+
+/** A forward proxy on 127.0.0.1 (absolute-form requests and CONNECT tunnels) that counts what it carries. */
+export const startForwardProxy = async (): Promise<{
+  port: number;
+  seen: { line: string; auth?: string }[];
+  close(): Promise<void>;
+}> => {
+  const seen: { line: string; auth?: string }[] = [];
+  const sockets = new Set<Socket>();
+  const server = createServer((req, res) => {
+    seen.push({ line: `${req.method} ${req.url}`, auth: req.headers['proxy-authorization'] });
+    const target = new URL(req.url ?? '');
+    const up = httpRequest(
+      {
+        host: target.hostname,
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method: req.method,
+        headers: req.headers,
+      },
+      (r) => {
+        res.writeHead(r.statusCode ?? 502, r.headers);
+        r.pipe(res);
+      },
+    );
+    req.pipe(up);
+  });
+  server.on('connection', (s: Socket) => sockets.add(s));
+  server.on('connect', (req, socket: Socket, head: Buffer) => {
+    seen.push({ line: `CONNECT ${req.url}`, auth: req.headers['proxy-authorization'] });
+    const [host, port] = (req.url ?? '').split(':');
+    const up = connect(Number(port), host ?? '', () => {
+      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
+      up.write(head);
+      up.pipe(socket);
+      socket.pipe(up);
+    });
+    sockets.add(up);
+    up.on('error', () => socket.destroy());
+    socket.on('error', () => up.destroy());
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const proxy = {
+    port: (server.address() as AddressInfo).port,
+    seen,
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const s of sockets) s.destroy();
+        server.close(() => resolve());
+      }),
+  };
+  return proxy;
 };

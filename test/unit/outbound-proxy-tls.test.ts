@@ -1,13 +1,11 @@
 import { readFileSync } from 'node:fs';
-import { createServer, request as httpRequest } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
-import type { AddressInfo, Socket } from 'node:net';
-import { connect } from 'node:net';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { HttpClientOptions, OutboundHttp } from '../../shared/outbound/create-http-client.ts';
 import { createHttpClient } from '../../shared/outbound/create-http-client.ts';
-import { json, startLoopback } from '../helpers/loopback-http.ts';
+import { json, startForwardProxy, startLoopback } from '../helpers/loopback-http.ts';
 import { fixturesDir } from '../helpers/samples.ts';
 
 const open: { close(): Promise<void> }[] = [];
@@ -28,62 +26,13 @@ const client = (o: Partial<HttpClientOptions> = {}): OutboundHttp => {
   return made;
 };
 
-/** A forward proxy on 127.0.0.1 (absolute-form requests and CONNECT tunnels) that counts what it carries. */
-const startProxy = async () => {
-  const seen: { line: string; auth?: string }[] = [];
-  const sockets = new Set<Socket>();
-  const server = createServer((req, res) => {
-    seen.push({ line: `${req.method} ${req.url}`, auth: req.headers['proxy-authorization'] });
-    const target = new URL(req.url ?? '');
-    const up = httpRequest(
-      {
-        host: target.hostname,
-        port: target.port,
-        path: `${target.pathname}${target.search}`,
-        method: req.method,
-        headers: req.headers,
-      },
-      (r) => {
-        res.writeHead(r.statusCode ?? 502, r.headers);
-        r.pipe(res);
-      },
-    );
-    req.pipe(up);
-  });
-  server.on('connection', (s: Socket) => sockets.add(s));
-  server.on('connect', (req, socket: Socket, head: Buffer) => {
-    seen.push({ line: `CONNECT ${req.url}`, auth: req.headers['proxy-authorization'] });
-    const [host, port] = (req.url ?? '').split(':');
-    const up = connect(Number(port), host ?? '', () => {
-      socket.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      up.write(head);
-      up.pipe(socket);
-      socket.pipe(up);
-    });
-    sockets.add(up);
-    up.on('error', () => socket.destroy());
-    socket.on('error', () => up.destroy());
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const proxy = {
-    port: (server.address() as AddressInfo).port,
-    seen,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-  open.push(proxy);
-  return proxy;
-};
-
 describe('ctx.http proxy', () => {
   it('sends through the proxy a job names', async () => {
     // Prepare
     const api = await startLoopback((_req, res) => json(res, 200, { via: 'api' }));
     open.push(api);
-    const proxy = await startProxy();
+    const proxy = await startForwardProxy();
+    open.push(proxy);
 
     // Act
     const body = await client({ proxy: `http://127.0.0.1:${proxy.port}` })
@@ -100,7 +49,8 @@ describe('ctx.http proxy', () => {
   it('gives the proxy the credentials of a proxy URL with userinfo (a masked global)', async () => {
     const api = await startLoopback((_req, res) => json(res, 200, {}));
     open.push(api);
-    const proxy = await startProxy();
+    const proxy = await startForwardProxy();
+    open.push(proxy);
     await client({ proxy: `http://me:pr0xy-pass@127.0.0.1:${proxy.port}` }).http.get(api.origin);
     expect(proxy.seen[0]?.auth).toBe(`Basic ${Buffer.from('me:pr0xy-pass').toString('base64')}`);
   });
