@@ -32,7 +32,11 @@ export interface RunHttpOptions {
   /** A decision: the caller waits, so nothing is deferred. */
   decision: boolean;
   alreadyRateLimited?: boolean;
-  platformNotify: (kind: 'rate_limited' | 'egress_refused', severity: 'warn' | 'error', message: string) => Promise<void>;
+  platformNotify: (
+    kind: 'rate_limited' | 'egress_refused',
+    severity: 'warn' | 'error',
+    message: string,
+  ) => Promise<void>;
 }
 
 export interface RunHttp {
@@ -54,7 +58,9 @@ export const createRunHttp = (o: RunHttpOptions): RunHttp => {
   const { job, integration, runId } = o;
   const tlsVerify = job.tlsVerify ?? true;
   if (!tlsVerify) {
-    o.logger.warn('TLS verification is off for this job (tlsVerify: false): ctx.http accepts any certificate');
+    o.logger.warn(
+      'TLS verification is off for this job (tlsVerify: false): ctx.http accepts any certificate',
+    );
   }
   let made: OutboundHttp | undefined;
   const make = (): OutboundHttp =>
@@ -78,13 +84,17 @@ export const createRunHttp = (o: RunHttpOptions): RunHttp => {
             : `run ${runId} rate limited by ${info.host} (HTTP ${info.status}): waited ${seconds(info.waitMs)} s`,
         ),
       onEgressRefused: (refusal) =>
-        void o.platformNotify('egress_refused', 'error', `run ${runId}: request to ${refusal.host} refused: ${refusal.reason}`),
+        void o.platformNotify(
+          'egress_refused',
+          'error',
+          `run ${runId}: request to ${refusal.host} refused: ${refusal.reason}`,
+        ),
     });
   const client = (): HttpClient => (made ??= make()).http;
   // A stand-in that builds the client on first real use: holding, spreading or passing `ctx`
   // (or `ctx.http`) builds nothing, and neither does an `await` that looks for `then`.
   const http = new Proxy(function http() {} as unknown as HttpClient, {
-    get: (_target, property) =>
+    get: (_target, property): unknown =>
       typeof property === 'symbol' || property === 'then' ? undefined : Reflect.get(client(), property),
     has: (_target, property) => Reflect.has(client(), property),
     apply: (_target, _this, args: Parameters<HttpClient>) => client()(...args),

@@ -1,4 +1,4 @@
-import { DeadlineError, errorMessage, PermanentError, ValidationError } from '../errors.ts';
+import { DeadlineError, errorMessage } from '../errors.ts';
 import type { Job, LogLine, TriggerEvent, Verdict } from '../model/index.ts';
 import { jobTimeoutMs } from '../model/index.ts';
 import type { Clock, SecretStore } from '../ports.ts';
@@ -6,6 +6,11 @@ import type { AnyIntegration, IntegrationLogger } from '../sdk/index.ts';
 import { cutText, resolveParams, RunLogger, redact } from '../sdk/index.ts';
 import { rememberJson } from './json-text.ts';
 import { platformLogger } from './platform-logger.ts';
+import type { PreparedToolbox, RunToolbox } from './toolbox/index.ts';
+import { emptyToolbox } from './toolbox/index.ts';
+import { isRetryableFailure } from '../outbound/classify.ts';
+import type { RunHttp } from '../outbound/run-http.ts';
+import { createRunHttp } from '../outbound/run-http.ts';
 
 export type EntryPoint = 'run' | 'decide';
 
@@ -26,6 +31,10 @@ export interface ExecutionRequest {
   signal?: AbortSignal;
   /** The run's deadline in ms, when less than the job's whole timeout is left (a decision's bookkeeping used some). */
   timeoutMs?: number;
+  /** The run's toolbox, loaded by the caller (prepareToolbox); absent: emptyToolbox(). */
+  toolbox?: PreparedToolbox;
+  /** The run has raised its rate-limit notification in an earlier attempt. */
+  alreadyRateLimited?: boolean;
 }
 
 export interface ExecutionOutcome {
@@ -39,6 +48,14 @@ export interface ExecutionOutcome {
   durationMs: number;
   /** Whether another attempt may succeed (transient failure or time-out). */
   retryable: boolean;
+  /** What a successful run returned as its `cursor` (the checkpoint keeps it). */
+  cursor?: string;
+  /** ctx.effect met an effect in doubt: the run failed permanently, whatever the integration did. */
+  inDoubt?: true;
+  /** The run waits for a rate limit longer than its deadline: released, retried after this many ms. */
+  deferMs?: number;
+  /** The run raised its rate-limit notification. */
+  rateLimited?: boolean;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -147,7 +164,11 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   const { integration, job, runId, event, clock } = req;
   const started = clock.now().getTime();
   const timeoutMs = Math.max(0, req.timeoutMs ?? jobTimeoutMs(job));
-  let secretValues: string[] = [];
+  const prepared = req.toolbox ?? emptyToolbox();
+  // Masked globals are known before the params' secrets: redacted from the first line on.
+  let secretValues: string[] = [...prepared.secretValues];
+  let toolbox: RunToolbox | undefined;
+  let runHttp: RunHttp | undefined;
   // One logger per run, built when first needed: after the secrets are resolved it redacts them.
   let runLogger: RunLogger | undefined;
   const log = (): RunLogger =>
@@ -158,7 +179,8 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
       redact: secretValues,
       logger: platformLogger,
     }));
-  const finish = (o: Omit<ExecutionOutcome, 'logs' | 'logsTruncated' | 'durationMs'>): ExecutionOutcome => {
+  type Result = Omit<ExecutionOutcome, 'logs' | 'logsTruncated' | 'durationMs'>;
+  const finish = (o: Result): ExecutionOutcome => {
     const logger = log();
     const output = boundOutput(o.output, logger, secretValues);
     const previous = keepWithin(req.previousLogs ?? [], MAX_RUN_LOG_BYTES - logBytes(logger.lines), clock);
@@ -175,6 +197,13 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
       durationMs: Math.max(0, clock.now().getTime() - started),
     };
   };
+  /** The outcome once the run's notifications are written (their failures are log lines of the run). */
+  const done = async (o: Result): Promise<ExecutionOutcome> => {
+    // ctx.http: a rate-limit deferral wins over what the run returned or threw.
+    const result = runHttp?.outcome(o) ?? o;
+    await toolbox?.settle();
+    return finish(result);
+  };
 
   const handler = req.entry === 'decide' ? integration.decide : integration.run;
   if (!handler) {
@@ -187,6 +216,8 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   const onOuterAbort = () => controller.abort(req.signal?.reason);
   req.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
+  // ctx.http's requests end before this (the deadline timer's clock, not the run's Clock).
+  const deadlineAt = Date.now() + timeoutMs;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const e = new DeadlineError(timeoutMs);
@@ -203,9 +234,25 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
       resolveParams(integration.manifest, job.params, req.secrets),
       deadline,
     ]);
-    secretValues = resolved.secretValues;
+    secretValues = [...prepared.secretValues, ...resolved.secretValues];
     const logger = log();
     if (req.attempt !== undefined && req.attempt > 1) logger.info(`attempt ${req.attempt}`);
+    const values = secretValues;
+    toolbox = prepared.build({ logger, signal: controller.signal, redact: (s) => redact(s, values) });
+    const runToolbox = toolbox;
+    const http = (runHttp = createRunHttp({
+      integration,
+      job,
+      runId,
+      params: resolved.params,
+      globals: prepared.globals,
+      logger,
+      signal: controller.signal,
+      deadlineAt,
+      decision: req.entry === 'decide' || req.decision === true,
+      alreadyRateLimited: req.alreadyRateLimited,
+      platformNotify: (kind, severity, text) => runToolbox.platformNotify(kind, severity, text),
+    }));
     const ctx = {
       event,
       params: resolved.params,
@@ -213,10 +260,17 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
       signal: controller.signal,
       runId,
       jobId: job.id,
+      ...toolbox.members,
+      // toolbox: http
+      http: http.http,
     };
     const result: unknown = await Promise.race([Promise.resolve(handler(ctx)), deadline]);
+    // An effect in doubt fails the run even when the integration caught the error.
+    const inDoubt = toolbox.inDoubt();
+    if (inDoubt) throw inDoubt;
     const message = isObject(result) && typeof result.message === 'string' ? result.message : undefined;
     const output = isObject(result) ? result.output : undefined;
+    const cursor = isObject(result) && typeof result.cursor === 'string' ? result.cursor : undefined;
     if (req.entry === 'decide' || req.decision) {
       // A verdict is an explicit `allow: true|false`: nothing, `"yes"` or `1` is no verdict, and a
       // decision without one gets the job's onError — never an allow nobody gave.
@@ -227,28 +281,45 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
             ? `integration ${integration.manifest.id} decide returned no verdict (allow: true or false)`
             : `integration ${integration.manifest.id} has no decide entry point and its run returned no verdict (allow: true or false)`;
         logger.error(error);
-        return finish({ status: 'failed', error, output, retryable: false });
+        return await done({ status: 'failed', error, output, retryable: false });
       }
       const verdict: Verdict = { allow, message: redact(message ?? '', secretValues) };
-      return finish({ status: 'succeeded', message: verdict.message, verdict, output, retryable: false });
+      return await done({
+        status: 'succeeded',
+        message: verdict.message,
+        verdict,
+        output,
+        retryable: false,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
     }
-    return finish({
+    return await done({
       status: 'succeeded',
       message: message === undefined ? 'succeeded' : redact(message, secretValues),
       output,
       retryable: false,
+      ...(cursor === undefined ? {} : { cursor }),
     });
-  } catch (e) {
+  } catch (caught) {
+    // An effect in doubt wins over whatever else the run then threw.
+    const inDoubt = toolbox?.inDoubt();
+    const e: unknown = inDoubt ?? caught;
     const text = redact(errorMessage(e), secretValues);
     if (e instanceof DeadlineError) {
       log().error(text);
-      return finish({ status: 'timed_out', error: text, retryable: true });
+      return await done({ status: 'timed_out', error: text, retryable: true });
     }
-    const permanent = e instanceof PermanentError || e instanceof ValidationError;
     log().error(`run failed: ${text}`);
-    return finish({ status: 'failed', error: text, retryable: !permanent });
+    return await done({
+      status: 'failed',
+      error: text,
+      // Permanent: our typed errors and a target's 4xx (but 408, 429); the rest may pass on a retry.
+      retryable: isRetryableFailure(e),
+      ...(inDoubt ? { inDoubt: true as const } : {}),
+    });
   } finally {
     clearTimeout(timer);
+    runHttp?.close();
     req.signal?.removeEventListener('abort', onOuterAbort);
   }
 };

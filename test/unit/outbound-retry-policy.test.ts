@@ -54,7 +54,7 @@ describe('retryAfterMs', () => {
 
 describe('backoff', () => {
   it('doubles from 500 ms with equal jitter and a 30 s cap', () => {
-    expect([1, 2, 3, 4].map(backoffCapMs)).toEqual([500, 1_000, 2_000, 4_000]);
+    expect([1, 2, 3, 4].map((n) => backoffCapMs(n))).toEqual([500, 1_000, 2_000, 4_000]);
     expect(backoffCapMs(20)).toBe(30_000);
     expect(backoffMs(3, () => 0)).toBe(1_000);
     expect(backoffMs(3, () => 0.999_999)).toBeLessThanOrEqual(2_000);
