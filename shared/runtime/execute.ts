@@ -1,4 +1,4 @@
-import { DeadlineError, errorMessage } from '../errors.ts';
+import { DeadlineError, errorMessage, RunDeferredError } from '../errors.ts';
 import type { Job, LogLine, TriggerEvent, Verdict } from '../model/index.ts';
 import { jobTimeoutMs } from '../model/index.ts';
 import type { Clock, SecretStore } from '../ports.ts';
@@ -309,7 +309,9 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
       log().error(text);
       return await done({ status: 'timed_out', error: text, retryable: true });
     }
-    log().error(`run failed: ${text}`);
+    // A rate-limit deferral is not a failure of the run: it goes back to the queue (worker.ts).
+    if (e instanceof RunDeferredError) log().warn(`run deferred: ${text}`);
+    else log().error(`run failed: ${text}`);
     return await done({
       status: 'failed',
       error: text,

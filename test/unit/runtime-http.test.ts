@@ -244,6 +244,12 @@ describe('the worker and a rate-limited run', () => {
     expect(run?.logs.filter((l) => l.message.includes('notification: ')).map((l) => l.level)).toEqual([
       'WARN',
     ]);
+    expect(
+      run?.logs.some(
+        (l) => l.level === 'WARN' && l.message === 'run deferred: rate limited: retrying in 120 s',
+      ),
+    ).toBe(true);
+    expect(run?.logs.some((l) => l.level === 'ERROR')).toBe(false);
   });
 
   it('still defers when the integration swallows the RunDeferredError and returns', async () => {
