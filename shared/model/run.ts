@@ -81,9 +81,20 @@ export const RunSchema = lazy(() =>
 );
 export type Run = Infer<typeof RunSchema>;
 
-/** The list view of a run: everything but logs and event. */
-export type RunSummary = Omit<Run, 'logs' | 'event' | 'output'>;
+/**
+ * The list view of a run: everything but logs, event and output — and the
+ * rate-limit bookkeeping (`deferrals`, `rateLimited`), which a listing does
+ * not show and the history index (gsi1) does not copy: one run shows them.
+ */
+export type RunSummary = Omit<Run, 'logs' | 'event' | 'output' | 'deferrals' | 'rateLimited'>;
 export const summarizeRun = (run: Run): RunSummary => {
-  const { logs: _logs, event: _event, output: _output, ...summary } = run;
+  const {
+    logs: _logs,
+    event: _event,
+    output: _output,
+    deferrals: _deferrals,
+    rateLimited: _rateLimited,
+    ...summary
+  } = run;
   return summary;
 };
