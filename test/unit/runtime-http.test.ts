@@ -221,6 +221,46 @@ describe('ctx.http in a run', () => {
   });
 });
 
+describe('the worker and the egress lists', () => {
+  it('refuses a password parameter sent outside its allowedHosts: failed permanently, one error notification', async () => {
+    // Prepare: the job pins the secret to api.example.com; the integration sends it to the loopback API
+    const api = await serve((_req, res) => json(res, 200, {}));
+    const leaky = defineIntegration({
+      id: 'caller',
+      name: 'Caller',
+      version: '2.3.4',
+      description: 'sends its token',
+      parameters: { url: { type: 'text', mandatory: true }, token: { type: 'password', mandatory: true } },
+      async run(ctx) {
+        await ctx.http.get(ctx.params.url, { headers: { 'x-api-key': ctx.params.token } });
+        return { message: 'sent' };
+      },
+    });
+    const deps = await setup(leaky, api.origin);
+    await deps.jobs.put(
+      jobFor(api.origin, {
+        params: { url: api.origin, token: { secret: 'demo', allowedHosts: ['api.example.com'] } },
+      }),
+    );
+
+    // Act
+    await processRunMessage(deps, message(1));
+
+    // Assess
+    const run = deps.runs.items.get('R1');
+    expect(run).toMatchObject({ status: 'failed', attempt: 1 });
+    expect(run?.error).toContain(
+      'carries password parameter "token", which may only be sent to api.example.com',
+    );
+    expect(api.received).toHaveLength(0);
+    expect(deps.queue.delays).toEqual([]);
+    const notes = run?.logs.filter((l) => l.message.startsWith('notification: ')) ?? [];
+    expect(notes.map((l) => l.level)).toEqual(['ERROR']);
+    expect(notes[0]?.message).toContain('request to 127.0.0.1 refused');
+    expect(JSON.stringify(run)).not.toContain('s3cr3t-value');
+  });
+});
+
 describe('the worker and a rate-limited run', () => {
   const limited =
     (seconds: string): LoopbackHandler =>
