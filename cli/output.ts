@@ -71,6 +71,8 @@ export const renderRun = (run: Run): string => {
     ['Job', cell(run.jobId, 200)],
     ['Status', run.status],
     ['Attempt', String(run.attempt)],
+    // A rate limit's waits handed the run back to the queue; they spend no attempt.
+    ['Deferred', run.deferrals ? `${run.deferrals}× by a rate limit (not counted as attempts)` : undefined],
     ['Trigger', `${cell(run.trigger, 100)} (${cell(run.source, 40)}, ${run.mode})`],
     ['Created', run.createdAt],
     ['Started', run.startedAt],

@@ -359,6 +359,13 @@ export class TriggerhubStack extends Stack {
       actions: ['sqs:SendMessage'],
       resourceArns: [this.runQueue.queue.queueArn],
     });
+    // worker: a run deferred by a rate limit (ctx.http) goes back as a new, delayed message:
+    // SendMessage alone, on the run queue only (a visibility change would spend a receive).
+    Grant.addToPrincipal({
+      grantee: this.worker,
+      actions: ['sqs:SendMessage'],
+      resourceArns: [this.runQueue.queue.queueArn],
+    });
     // Consume rights (incl. sqs:ChangeMessageVisibility for back-off) come with the event source.
     Grant.addToPrincipal({
       grantee: this.ingest,

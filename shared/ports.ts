@@ -65,6 +65,12 @@ export interface RunRetry {
   deferred?: boolean;
   /** The run has raised its one rate-limit notification. */
   rateLimited?: boolean;
+  /**
+   * With `deferred`: when the delayed message becomes visible. The index of
+   * open runs counts the run's queued time from then, so that the sweeper
+   * does not requeue a run that is only waiting out its delay.
+   */
+  visibleAt?: string;
 }
 
 /**

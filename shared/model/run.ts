@@ -71,13 +71,30 @@ export const RunSchema = lazy(() =>
     event: optional(TriggerEventSchema),
     /** Where the event is kept when it is too large for the table (claim check). */
     eventRef: optional(string()),
+
+    // ctx.http rate limits: a wait past the deadline hands the run back to the queue, delayed.
+    /** How often a rate limit deferred the run (a deferral is not an attempt). */
+    deferrals: optional(int().check(minimum(0))),
+    /** The run raised its one rate-limit notification (not again on a later attempt). */
+    rateLimited: optional(boolean()),
   }),
 );
 export type Run = Infer<typeof RunSchema>;
 
-/** The list view of a run: everything but logs and event. */
-export type RunSummary = Omit<Run, 'logs' | 'event' | 'output'>;
+/**
+ * The list view of a run: everything but logs, event and output — and the
+ * rate-limit bookkeeping (`deferrals`, `rateLimited`), which a listing does
+ * not show and the history index (gsi1) does not copy: one run shows them.
+ */
+export type RunSummary = Omit<Run, 'logs' | 'event' | 'output' | 'deferrals' | 'rateLimited'>;
 export const summarizeRun = (run: Run): RunSummary => {
-  const { logs: _logs, event: _event, output: _output, ...summary } = run;
+  const {
+    logs: _logs,
+    event: _event,
+    output: _output,
+    deferrals: _deferrals,
+    rateLimited: _rateLimited,
+    ...summary
+  } = run;
   return summary;
 };

@@ -11,6 +11,8 @@ import { isUnavailableError } from '../resilience/unavailable.ts';
 
 /** SQS caps a visibility timeout at 12 hours. */
 const MAX_VISIBILITY_SECONDS = 43_200;
+/** SQS delays a message by at most 15 minutes. */
+export const MAX_DELAY_SECONDS = 900;
 /** SQS takes at most 10 entries per SendMessageBatch. */
 export const SQS_BATCH_SIZE = 10;
 
@@ -90,6 +92,22 @@ export class SqsQueue implements Queue {
     }
   }
 
+  /**
+   * A new message, shown after `delaySeconds` (SQS `DelaySeconds`, 0–900): a
+   * run deferred by a rate limit. A new message starts its receive count
+   * afresh, where a visibility change would spend one of the run's receives.
+   */
+  async sendLater(message: RunMessage, delaySeconds: number): Promise<void> {
+    const delay = Math.min(Math.max(0, Math.ceil(delaySeconds)), MAX_DELAY_SECONDS);
+    try {
+      await this.#sqs.send(
+        new SendMessageCommand({ QueueUrl: this.#queueUrl, MessageBody: body(message), DelaySeconds: delay }),
+      );
+    } catch (e) {
+      throw queueError(e, 'send later');
+    }
+  }
+
   async retryLater(receiptHandle: string, seconds: number): Promise<void> {
     const timeout = Math.min(Math.max(0, Math.round(seconds)), MAX_VISIBILITY_SECONDS);
     try {
@@ -103,10 +121,5 @@ export class SqsQueue implements Queue {
     } catch (e) {
       throw queueError(e, 'retry later');
     }
-  }
-
-  /** Stub of the seam: the http part sends a deferred run's delayed message here. */
-  sendLater(_message: RunMessage, _delaySeconds: number): Promise<void> {
-    return Promise.reject(new Error('not implemented'));
   }
 }

@@ -1,5 +1,4 @@
 import type { core } from '../model/zod.ts';
-import packageJson from '../../package.json' with { type: 'json' };
 import type { Config } from '../config.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { IntegrationManifest, Job, Run, RunSummary } from '../model/index.ts';
@@ -7,6 +6,7 @@ import { JobSchema } from '../model/index.ts';
 import type { Page, PageRequest } from '../ports.ts';
 import { checkJobParams, clip } from '../sdk/index.ts';
 import type { Deps } from './deps.ts';
+import { TRIGGERHUB_VERSION } from '../version.ts';
 
 /** `path: message; path: message` for every problem zod found; keys and messages from input are clipped. */
 export const describeIssues = (error: core.$ZodError): string => {
@@ -95,8 +95,7 @@ export const deployedStackSettings = (
     ...(config.TRIGGERHUB_STAGE === undefined ? {} : { stage: config.TRIGGERHUB_STAGE }),
   }) satisfies StackSettings;
 
-/** triggerhub's version (package.json), bundled into the admin function. */
-export const TRIGGERHUB_VERSION: string = packageJson.version;
+export { TRIGGERHUB_VERSION };
 
 /** Operations behind `/admin`: the same for the HTTP API and for loading example jobs. */
 export const admin = {

@@ -1,4 +1,4 @@
-import { DeadlineError, errorMessage, PermanentError, ValidationError } from '../errors.ts';
+import { DeadlineError, errorMessage, RunDeferredError } from '../errors.ts';
 import type { Job, LogLine, TriggerEvent, Verdict } from '../model/index.ts';
 import { jobTimeoutMs } from '../model/index.ts';
 import type { Clock, SecretStore } from '../ports.ts';
@@ -10,7 +10,10 @@ import { rememberJson } from './json-text.ts';
 import { rememberSecrets } from './known-secrets.ts';
 import { platformLogger } from './platform-logger.ts';
 import type { PreparedToolbox, RunToolbox } from './toolbox/index.ts';
-import { emptyToolbox, httpOutsideRun } from './toolbox/index.ts';
+import { emptyToolbox } from './toolbox/index.ts';
+import { isRetryableFailure } from '../outbound/classify.ts';
+import type { RunHttp } from '../outbound/run-http.ts';
+import { createRunHttp } from '../outbound/run-http.ts';
 
 export type EntryPoint = 'run' | 'decide';
 
@@ -141,6 +144,7 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   // notifications): masked globals are known before the params' secrets, redacted from the first line on.
   const redactor = createRedactor(prepared.secretValues);
   let toolbox: RunToolbox | undefined;
+  let runHttp: RunHttp | undefined;
   // One logger per run, built when first needed: after the secrets are resolved it redacts them.
   let runLogger: RunLogger | undefined;
   const log = (): RunLogger =>
@@ -171,8 +175,10 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   };
   /** The outcome once the run's notifications are written (their failures are log lines of the run). */
   const done = async (o: Result): Promise<ExecutionOutcome> => {
+    // ctx.http: a rate-limit deferral wins over what the run returned or threw.
+    const result = runHttp?.outcome(o) ?? o;
     await toolbox?.settle();
-    return finish(o);
+    return finish(result);
   };
 
   const handler = req.entry === 'decide' ? integration.decide : integration.run;
@@ -186,6 +192,8 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   const onOuterAbort = () => controller.abort(req.signal?.reason);
   req.signal?.addEventListener('abort', onOuterAbort, { once: true });
   let timer: NodeJS.Timeout | undefined;
+  // ctx.http's requests end before this (the deadline timer's clock, not the run's Clock).
+  const deadlineAt = Date.now() + timeoutMs;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
       const e = new DeadlineError(timeoutMs);
@@ -214,6 +222,20 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
     const logger = log();
     if (req.attempt !== undefined && req.attempt > 1) logger.info(`attempt ${req.attempt}`);
     toolbox = prepared.build({ logger, signal: controller.signal, redact: redactor.text });
+    const runToolbox = toolbox;
+    const http = (runHttp = createRunHttp({
+      integration,
+      job,
+      runId,
+      params: resolved.params,
+      globals: prepared.globals,
+      logger,
+      signal: controller.signal,
+      deadlineAt,
+      decision: req.entry === 'decide' || req.decision === true,
+      alreadyRateLimited: req.alreadyRateLimited,
+      platformNotify: (kind, severity, text) => runToolbox.platformNotify(kind, severity, text),
+    }));
     const ctx = {
       event,
       params: resolved.params,
@@ -223,7 +245,7 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
       jobId: job.id,
       ...toolbox.members,
       // toolbox: http
-      http: httpOutsideRun(),
+      http: http.http,
     };
     const result: unknown = await Promise.race([Promise.resolve(handler(ctx)), deadline]);
     // An effect in doubt fails the run even when the integration caught the error.
@@ -270,16 +292,19 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
       log().error(text);
       return await done({ status: 'timed_out', error: text, retryable: true });
     }
-    const permanent = e instanceof PermanentError || e instanceof ValidationError;
-    log().error(`run failed: ${text}`);
+    // A rate-limit deferral is not a failure of the run: it goes back to the queue (worker.ts).
+    if (e instanceof RunDeferredError) log().warn(`run deferred: ${text}`);
+    else log().error(`run failed: ${text}`);
     return await done({
       status: 'failed',
       error: text,
-      retryable: !permanent,
+      // Permanent: our typed errors and a target's 4xx (but 408, 429); the rest may pass on a retry.
+      retryable: isRetryableFailure(e),
       ...(inDoubt ? { inDoubt: true as const } : {}),
     });
   } finally {
     clearTimeout(timer);
+    runHttp?.close();
     req.signal?.removeEventListener('abort', onOuterAbort);
   }
 };

@@ -8,6 +8,7 @@ import { parseRunMessage } from '../model/index.ts';
 import type { Deps } from './deps.ts';
 import { loadEvent } from './event-storage.ts';
 import { executeIntegration } from './execute.ts';
+import type { ExecutionOutcome } from './execute.ts';
 import { platformLogger } from './platform-logger.ts';
 import { afterRun, prepareToolbox } from './toolbox/index.ts';
 import type { PreparedToolbox, ToolboxTarget } from './toolbox/index.ts';
@@ -23,6 +24,14 @@ export interface RunDelivery {
 
 /** How long past a run's deadline its attempt counts as dead and may be taken over. */
 export const TAKEOVER_GRACE_MS = 60_000;
+
+/**
+ * A run deferred by rate limits more often than this (≈ 6 h of waits at most
+ * 15 min each) is retried as an ordinary failure: its attempts then run out.
+ */
+export const MAX_DEFERRALS = 24;
+/** SQS delays a message by at most 15 minutes: a longer wait is chained (the next attempt asks again). */
+const MAX_DEFER_SECONDS = 900;
 
 export const backoffSeconds = (receiveCount: number, baseSeconds: number): number =>
   Math.min(900, baseSeconds * 2 ** Math.max(0, receiveCount - 1));
@@ -104,7 +113,14 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
     previousLogs: run.logs,
     attempt: run.attempt,
     toolbox,
+    alreadyRateLimited: run.rateLimited === true,
   });
+
+  // A rate limit asked for a wait past the deadline: the run goes back to the queue as a new,
+  // delayed message (a visibility change would spend one of its receives), its attempt not spent.
+  if (outcome.deferMs !== undefined && (run.deferrals ?? 0) < MAX_DEFERRALS) {
+    return deferRun(deps, run, delivery, outcome, outcome.deferMs);
+  }
 
   if (outcome.status !== 'succeeded' && outcome.retryable && !lastAttempt) {
     const released = await deps.runs.release(run.id, {
@@ -112,6 +128,7 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
       error: outcome.error ?? outcome.status,
       logs: outcome.logs,
       logsTruncated: outcome.logsTruncated,
+      ...(outcome.rateLimited === true ? { rateLimited: true } : {}),
     });
     if (!released) return; // a newer attempt holds the run; this message is stale
     await deps.queue
@@ -149,6 +166,46 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
     await deps.queue.retryLater(delivery.receiptHandle, 0).catch(() => undefined);
     throw new RetryableRunError(run.id, `${outcome.error ?? outcome.status} (last attempt)`);
   }
+};
+
+/**
+ * Releases the run with its attempt given back (`deferred`), sends it again
+ * delayed by the wait, and returns, so that the message it came in is
+ * deleted. If the send fails, the old message brings the run back after the
+ * wait instead (one receive spent, nothing lost); a crash in between leaves a
+ * queued run the sweeper requeues (its threshold, 50 min, is past the longest
+ * delay).
+ */
+const deferRun = async (
+  deps: Deps,
+  run: Run,
+  delivery: RunDelivery,
+  outcome: ExecutionOutcome,
+  deferMs: number,
+): Promise<void> => {
+  const delaySeconds = Math.min(MAX_DEFER_SECONDS, Math.max(1, Math.ceil(deferMs / 1_000)));
+  const error = outcome.error ?? 'rate limited';
+  const released = await deps.runs.release(run.id, {
+    attempt: run.attempt,
+    error,
+    logs: outcome.logs,
+    logsTruncated: outcome.logsTruncated,
+    deferred: true,
+    rateLimited: true,
+    visibleAt: new Date(deps.clock.now().getTime() + delaySeconds * 1_000).toISOString(),
+  });
+  if (!released) return; // a newer attempt holds the run; this message is stale
+  try {
+    await deps.queue.sendLater({ runId: run.id, jobId: run.jobId }, delaySeconds);
+  } catch (e) {
+    platformLogger.warn('could not send the deferred run; its message brings it back', {
+      runId: run.id,
+      error: errorMessage(e),
+    });
+    await deps.queue.retryLater(delivery.receiptHandle, delaySeconds).catch(() => undefined);
+    throw new RetryableRunError(run.id, error);
+  }
+  platformLogger.info('run deferred (rate limited)', { runId: run.id, jobId: run.jobId, delaySeconds });
 };
 
 const baseFinish = (

@@ -105,8 +105,9 @@ const fromRunItem = (item: Record<string, unknown>): Run => {
  */
 const buildUpdate = (
   attributes: Record<string, unknown>,
+  computed: readonly string[] = [],
 ): { expression: string; names: Record<string, string>; values: Record<string, unknown> } => {
-  const set: string[] = [];
+  const set: string[] = [...computed];
   const remove: string[] = [];
   const names: Record<string, string> = {};
   const values: Record<string, unknown> = {};
@@ -272,15 +273,33 @@ export class DynamoRunStore implements RunStore {
   }
 
   async release(runId: string, retry: RunRetry): Promise<boolean> {
-    return this.#transition(runId, retry.attempt, 'release run', {
-      status: 'queued',
-      error: retry.error,
-      ...(retry.logs === undefined
-        ? {}
-        : { logsJson: JSON.stringify(retry.logs), logsTruncated: retry.logsTruncated }),
-      // Queued again: stale by the queued threshold, from where its last start put it (gsi2sk kept).
-      gsi2pk: openIndexPk('queued', openShard(runId)),
-    });
+    // A deferral (a rate limit's wait) gives the attempt back and counts itself instead, in the
+    // same write: the attempt budget and the sweeper's attempt check stay what they were.
+    const deferred = retry.deferred === true;
+    return this.#transition(
+      runId,
+      retry.attempt,
+      'release run',
+      {
+        status: 'queued',
+        error: retry.error,
+        ...(retry.logs === undefined
+          ? {}
+          : { logsJson: JSON.stringify(retry.logs), logsTruncated: retry.logsTruncated }),
+        // Queued again: stale by the queued threshold, from where its last start put it (gsi2sk
+        // kept) — or, deferred, from when its delayed message shows.
+        gsi2pk: openIndexPk('queued', openShard(runId)),
+        ...(deferred && retry.visibleAt !== undefined ? { gsi2sk: openIndexSk(retry.visibleAt, runId) } : {}),
+        ...(retry.rateLimited === true ? { rateLimited: true } : {}),
+      },
+      deferred
+        ? {
+            set: ['#attempt = #attempt - :one', '#deferrals = if_not_exists(#deferrals, :zero) + :one'],
+            names: { '#deferrals': 'deferrals' },
+            values: { ':one': 1, ':zero': 0 },
+          }
+        : undefined,
+    );
   }
 
   async markRequeued(runId: string, at: string): Promise<number | undefined> {
@@ -383,8 +402,11 @@ export class DynamoRunStore implements RunStore {
     attempt: number,
     operation: string,
     attributes: Record<string, unknown>,
+    computed?: { set: string[]; names: Record<string, string>; values: Record<string, unknown> },
   ): Promise<boolean> {
-    const update = buildUpdate(attributes);
+    const update = buildUpdate(attributes, computed?.set);
+    Object.assign(update.names, computed?.names);
+    Object.assign(update.values, computed?.values);
     try {
       await this.#ddb.send(
         new UpdateCommand({

@@ -44,6 +44,28 @@ export const describeQueueContract = (name: string, make: () => Promise<QueueUnd
       expect((await received()).sort(byRunId)).toEqual(messages);
     });
 
+    it('sendLater with no delay delivers the run message', async () => {
+      // Prepare
+      const { queue, received } = await make();
+
+      // Act
+      await queue.sendLater({ runId: 'R-NOW', jobId: 'demo' }, 0);
+
+      // Assess
+      expect(await received()).toEqual([{ runId: 'R-NOW', jobId: 'demo' }]);
+    });
+
+    it('sendLater with a delay keeps the message out of sight for now', async () => {
+      // Prepare
+      const { queue, received } = await make();
+
+      // Act
+      await queue.sendLater({ runId: 'R-LATER', jobId: 'demo' }, 60);
+
+      // Assess
+      expect(await received()).toEqual([]);
+    });
+
     it('sendBatch of nothing sends nothing', async () => {
       // Prepare
       const { queue, received } = await make();

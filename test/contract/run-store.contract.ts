@@ -485,6 +485,63 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
         expect((await store.get(finished.id))?.status).toBe('succeeded');
         expect(await store.get(queued.id)).toEqual(queued);
       });
+
+      it('deferred (a rate limit): keeps the attempt number, counts the deferral, files the run from when its message shows', async () => {
+        // Prepare: attempt 1 running
+        const store = await makeStore();
+        const run = makeRun('release-deferred-job');
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+
+        // Act: deferred twice, the second time marking the rate-limit notice as raised
+        const first = await store.release(run.id, {
+          attempt: 1,
+          error: 'rate limited by api.example.com: retrying in 120 s',
+          deferred: true,
+          visibleAt: iso(121_000),
+        });
+        const afterFirst = await store.get(run.id);
+        const filedFirst = await filed(store);
+        const again = await store.start(run.id, startAt(122_000));
+        const second = await store.release(run.id, {
+          attempt: 1,
+          error: 'rate limited again',
+          deferred: true,
+          rateLimited: true,
+          visibleAt: iso(300_000),
+        });
+        const afterSecond = await store.get(run.id);
+        const third = await store.start(run.id, startAt(301_000));
+
+        // Assess: the start after a deferral is the same attempt again
+        expect([first, second]).toEqual([true, true]);
+        expect(afterFirst).toMatchObject({ status: 'queued', attempt: 0, deferrals: 1 });
+        expect(afterFirst).not.toHaveProperty('rateLimited');
+        expect(filedFirst).toEqual([[run.id, 'queued', iso(121_000)]]);
+        expect(again).toMatchObject({ status: 'running', attempt: 1, deferrals: 1 });
+        expect(afterSecond).toMatchObject({ status: 'queued', attempt: 0, deferrals: 2, rateLimited: true });
+        expect(third).toMatchObject({ attempt: 1, deferrals: 2, rateLimited: true });
+      });
+
+      it('an ordinary release keeps the rate-limit mark and spends the attempt', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('release-ratelimited-job');
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+
+        // Act
+        await store.release(run.id, { attempt: 1, error: 'HTTP 429', rateLimited: true });
+        const released = await store.get(run.id);
+        await store.start(run.id, startAt(2000));
+        await store.release(run.id, { attempt: 2, error: 'HTTP 503' });
+        const again = await store.get(run.id);
+
+        // Assess
+        expect(released).toMatchObject({ attempt: 1, rateLimited: true });
+        expect(released).not.toHaveProperty('deferrals');
+        expect(again).toMatchObject({ attempt: 2, rateLimited: true });
+      });
     });
 
     describe('markRequeued', () => {

@@ -212,7 +212,11 @@ export class MemoryRunStore implements RunStore {
     this.writes++;
     const run = this.items.get(runId);
     if (!run || run.status !== 'running' || run.attempt !== r.attempt) return Promise.resolve(false);
-    this.#open.set(runId, { kind: 'queued', since: this.#open.get(runId)?.since ?? run.createdAt });
+    // Deferred (a rate limit): the attempt is given back and the deferral counted; the run is
+    // filed from when its delayed message shows.
+    const deferred = r.deferred === true;
+    const since = deferred && r.visibleAt !== undefined ? r.visibleAt : this.#open.get(runId)?.since;
+    this.#open.set(runId, { kind: 'queued', since: since ?? run.createdAt });
     this.items.set(
       runId,
       compact({
@@ -220,6 +224,8 @@ export class MemoryRunStore implements RunStore {
         status: 'queued',
         error: r.error,
         ...(r.logs === undefined ? {} : { logs: structuredClone(r.logs), logsTruncated: r.logsTruncated }),
+        ...(deferred ? { attempt: run.attempt - 1, deferrals: (run.deferrals ?? 0) + 1 } : {}),
+        ...(r.rateLimited === true ? { rateLimited: true } : {}),
       }),
     );
     return Promise.resolve(true);
@@ -334,9 +340,15 @@ export class MemoryQueue implements Queue {
     this.delays.push({ receiptHandle, seconds });
     return Promise.resolve();
   }
-  /** Stub of the seam: the http part fills it in. */
-  sendLater(_message: RunMessage, _delaySeconds: number): Promise<void> {
-    return Promise.reject(new Error('not implemented'));
+  /** Messages sent with a delay, as handed over (a delay of 0 is delivered at once, into `sent`). */
+  readonly later: { message: RunMessage; delaySeconds: number }[] = [];
+  /** `sendLater` fails (SendMessage refused). */
+  failSendLater = false;
+  sendLater(message: RunMessage, delaySeconds: number) {
+    if (this.failSend || this.failSendLater) return Promise.reject(new Error('queue unavailable'));
+    if (delaySeconds <= 0) this.sent.push({ ...message });
+    else this.later.push({ message: { ...message }, delaySeconds });
+    return Promise.resolve();
   }
 }
 

@@ -152,16 +152,18 @@ describe('least privilege: ingest', () => {
 });
 
 describe('least privilege: worker', () => {
-  it('may consume the run queue, change visibility for back-off, and not send', () => {
+  it('may consume the run queue, change visibility for back-off, and send to it only (a deferred run)', () => {
     expect(actionsFor(stack.worker, 'sqs')).toEqual([
       'sqs:ChangeMessageVisibility',
       'sqs:DeleteMessage',
       'sqs:GetQueueAttributes',
       'sqs:GetQueueUrl',
       'sqs:ReceiveMessage',
+      'sqs:SendMessage',
     ]);
     expect(resourcesFor(stack.worker, 'sqs:ReceiveMessage')).toEqual([queueArn]);
     expect(resourcesFor(stack.worker, 'sqs:ChangeMessageVisibility')).toEqual([queueArn]);
+    expect(resourcesFor(stack.worker, 'sqs:SendMessage')).toEqual([queueArn]);
   });
 
   it('may only get payload objects from the bucket, and list it (a missing key is NoSuchKey, not 403)', () => {

@@ -55,6 +55,27 @@ describe('SqsQueue', () => {
     expect(hidden).toEqual([]);
   });
 
+  it('sendLater keeps a message out of sight until its delay, then it shows, received for the first time', async () => {
+    // Prepare: a queue of its own so that no other message is in the way
+    const own = await freshResources('queue-sqs-later', { maxReceiveCount: 2 });
+    const ownQueue = new SqsQueue({ client: own.clients.sqs, queueUrl: own.queueUrl });
+
+    // Act
+    await ownQueue.sendLater({ runId: '01JLATER', jobId: 'demo' }, 1);
+    const atOnce = await receive(own, own.queueUrl);
+    let later: Message[] = [];
+    for (let i = 0; i < 50 && later.length === 0; i++) {
+      await new Promise((r) => setTimeout(r, 200));
+      later = await receive(own, own.queueUrl);
+    }
+
+    // Assess
+    expect(atOnce).toEqual([]);
+    expect(later).toHaveLength(1);
+    expect(parseRunMessage(later[0]!.Body!)).toEqual({ runId: '01JLATER', jobId: 'demo' });
+    expect(later[0]?.Attributes?.ApproximateReceiveCount).toBe('1');
+  });
+
   it('moves a message to the DLQ after maxReceiveCount receives', async () => {
     // Prepare: a queue of its own so that no other message is in the way
     const own = await freshResources('queue-sqs-dlq', { maxReceiveCount: 2 });

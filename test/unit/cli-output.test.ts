@@ -83,6 +83,23 @@ describe('renderFields and nextPageHint', () => {
 });
 
 describe('renderRun', () => {
+  it('says how often a rate limit deferred the run, only when it did', () => {
+    const base = {
+      id: '01JRUN',
+      jobId: 'demo',
+      source: 'generic',
+      trigger: 'webhook',
+      mode: 'async',
+      status: 'succeeded',
+      attempt: 1,
+      createdAt: '2026-11-22T10:00:00.000Z',
+    };
+    expect(renderRun(RunSchema.parse({ ...base, deferrals: 2 }))).toContain(
+      'Deferred:  2× by a rate limit (not counted as attempts)\n',
+    );
+    expect(renderRun(RunSchema.parse(base))).not.toContain('Deferred');
+  });
+
   it('prints the header block, then the log lines in the [ts] [LEVEL] – message form', () => {
     // Prepare
     const run = RunSchema.parse({

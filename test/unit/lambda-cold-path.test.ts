@@ -82,4 +82,11 @@ it("ingest's first webhook loads neither the router nor the decision path", asyn
   // …but in the bundle, for the requests that need them.
   for (const later of ['shared/http/ingest-app.ts', 'shared/runtime/decide.ts', 'shared/runtime/execute.ts'])
     expect(Object.keys(graph.inputs)).toContain(later);
+  // ctx.http (ky) rides with execute: neither the cold start nor the first webhook loads it, and
+  // undici (proxy, tlsVerify: false) only the run that needs it.
+  const coldStart = evaluatedAtColdStart(graph, LAMBDA_ENTRIES.ingest.entry);
+  expect(
+    [...coldStart, ...firstRequest].filter((input) => /node_modules\/(ky|undici)\//.test(input)),
+  ).toEqual([]);
+  expect(Object.keys(graph.inputs).some((input) => input.includes('node_modules/ky/'))).toBe(true);
 });

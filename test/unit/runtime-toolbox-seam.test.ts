@@ -125,7 +125,8 @@ describe('execute with a prepared toolbox', () => {
     expect((await execute(probe(() => ({ cursor: 'x'.repeat(8192) })))).cursor).toHaveLength(8192);
   });
 
-  it('without a toolbox: empty checkpoint and globals; state, effect, notifier and http refuse', async () => {
+  // ctx.http needs no toolbox (only the job): it works in any execution (test/unit/runtime-http.test.ts).
+  it('without a toolbox: empty checkpoint and globals; state, effect and notifier refuse', async () => {
     // Prepare
     const seen: string[] = [];
     const integration = probe(async (ctx) => {
@@ -134,7 +135,6 @@ describe('execute with a prepared toolbox', () => {
         () => ctx.state.get('k'),
         () => ctx.effect('k', () => 1),
         () => ctx.notifier.info('hi'),
-        () => ctx.http.get('http://127.0.0.1:9'),
       ]) {
         const e = await Promise.resolve()
           .then(call)
@@ -155,7 +155,6 @@ describe('execute with a prepared toolbox', () => {
       'ctx.state is not available outside a run',
       'ctx.effect is not available outside a run',
       'ctx.notifier is not available outside a run',
-      'ctx.http is not available outside a run',
     ]);
   });
 });

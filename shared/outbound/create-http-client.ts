@@ -1,0 +1,192 @@
+import ky from 'ky';
+import type { AfterResponseHook, Input, ShouldRetryState } from 'ky';
+import { PermanentError, RunDeferredError } from '../errors.ts';
+import type { EgressRefusal, SecretPin } from './egress.ts';
+import { paginate } from './paginate.ts';
+import { backoffCapMs, DEADLINE_MARGIN_MS, planRetry, retryAfterMs, RETRY_STATUSES } from './retry-policy.ts';
+import type { FetchFn } from './transport.ts';
+import { createTransport } from './transport.ts';
+import type { HttpClient, PaginateOptions } from './types.ts';
+
+/** ky's default per-request time-out is 10 s; the issue's is 30 s. */
+export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** Retries per request: 6 tries in all. */
+export const DEFAULT_RETRY_LIMIT = 5;
+const ALL_METHODS = ['get', 'post', 'put', 'patch', 'head', 'delete', 'options', 'trace'];
+
+export interface RateLimitInfo {
+  host: string;
+  status: number;
+  waitMs: number;
+  /** The wait passes the run's deadline: the run goes back to the queue. */
+  deferred: boolean;
+}
+
+export interface HttpClientOptions {
+  /** `triggerhub/<version> <integration-id>/<integration-version>` */
+  userAgent: string;
+  /** The run's deadline, epoch ms (of `now`). */
+  deadlineAt: number;
+  /** @default Date.now */
+  now?: () => number;
+  /** The run's signal: aborts requests and waits. */
+  signal: AbortSignal;
+  logger: { debug(message: string): void; info(message: string): void };
+  /** The job's `egress.allowedHosts`; absent: any host. */
+  egress?: readonly string[];
+  pins?: readonly SecretPin[];
+  proxy?: string;
+  /** @default true */
+  tlsVerify?: boolean;
+  /** False for decision jobs: a wait past the deadline fails at once (the caller is waiting). */
+  allowDeferral: boolean;
+  /** An earlier attempt of this run raised the rate-limit notification already. */
+  alreadyRateLimited?: boolean;
+  /** Called once per run (not again when `alreadyRateLimited`): a rate limit delayed it. */
+  onRateLimited?: (info: RateLimitInfo) => void;
+  onEgressRefused?: (refusal: EgressRefusal) => void;
+  fetch?: FetchFn;
+  random?: () => number;
+  /** The first back-off's cap (tests shorten it). @default 500 */
+  backoffBaseMs?: number;
+}
+
+/** What the executor keeps besides the client it hands to the integration. */
+export interface OutboundHttp {
+  readonly http: HttpClient;
+  /** Set when a rate-limit wait passed the deadline: the run must be deferred, whatever it returned. */
+  deferral(): { waitMs: number; host: string } | undefined;
+  /** Whether a rate limit (429, or a deferral) delayed this attempt. */
+  readonly rateLimited: boolean;
+  /** Stops the deadline timer and closes a proxy/TLS connection pool. */
+  close(): Promise<void>;
+}
+
+const seconds = (ms: number): string => `${Math.round(ms / 100) / 10} s`;
+
+/**
+ * `ctx.http`: a ky instance for one run. Retries go through ky's own
+ * machinery (so `retry: 0`, `retry: { limit }`, `timeout` and hooks work
+ * per call): 429/502/503/504 through an `afterResponse` hook that honours
+ * `Retry-After`, network errors and time-outs through `shouldRetry`; every
+ * wait ends 1 s before the run's deadline, and a rate-limit wait that
+ * would not is recorded as a deferral (`RunDeferredError`).
+ */
+export const createHttpClient = (o: HttpClientOptions): OutboundHttp => {
+  const now = o.now ?? Date.now;
+  const random = o.random ?? Math.random;
+  let deferral: { waitMs: number; host: string } | undefined;
+  let rateLimited = false;
+  let notified = o.alreadyRateLimited ?? false;
+  const rateLimit = (info: RateLimitInfo): void => {
+    rateLimited = true;
+    if (notified) return;
+    notified = true;
+    o.onRateLimited?.(info);
+  };
+
+  // One timer per client, not per request: it cuts what is still running 1 s before the deadline.
+  const cutter = new AbortController();
+  const cutIn = Math.max(0, o.deadlineAt - DEADLINE_MARGIN_MS - now());
+  const timer = setTimeout(() => cutter.abort(), cutIn);
+  timer.unref();
+
+  const transport = createTransport({
+    cut: cutter.signal,
+    logger: o.logger,
+    egress: o.egress,
+    pins: o.pins ?? [],
+    proxy: o.proxy,
+    tlsVerify: o.tlsVerify ?? true,
+    onEgressRefused: o.onEgressRefused,
+    fetch: o.fetch,
+  });
+
+  const onStatus: AfterResponseHook = (request, options, response, state) => {
+    if (!RETRY_STATUSES.includes(response.status)) return undefined;
+    const host = new URL(request.url).host;
+    const wait = retryAfterMs(response.headers, now());
+    const limit = options.retry.limit ?? 0;
+    const plan = planRetry({
+      status: response.status,
+      retryAfterMs: wait,
+      retryCount: state.retryCount,
+      limit,
+      nowMs: now(),
+      deadlineAt: o.deadlineAt,
+      allowDeferral: o.allowDeferral,
+      random,
+      backoffBaseMs: o.backoffBaseMs,
+    });
+    const is429 = response.status === 429;
+    if (plan.kind === 'give-up') {
+      if (plan.why === 'deadline') {
+        o.logger.info(
+          `http ${response.status} from ${host}: no time left before the run's deadline to retry`,
+        );
+      }
+      return undefined; // ky throws the HTTPError
+    }
+    if (plan.kind === 'defer') {
+      deferral = { waitMs: plan.ms, host };
+      rateLimit({ host, status: response.status, waitMs: plan.ms, deferred: true });
+      o.logger.info(
+        `http ${response.status} from ${host}: waiting ${seconds(plan.ms)} would pass the run's deadline; the run will be retried in ${seconds(plan.ms)}`,
+      );
+      throw new RunDeferredError(plan.ms);
+    }
+    if (is429) rateLimit({ host, status: 429, waitMs: plan.ms, deferred: false });
+    o.logger.info(
+      `http ${response.status} from ${host}: waiting ${seconds(plan.ms)} before retry ${state.retryCount + 1} of ${limit}${wait === undefined ? '' : ' (Retry-After)'}`,
+    );
+    return ky.retry({ delay: plan.ms });
+  };
+
+  const shouldRetry = ({ error, retryCount }: ShouldRetryState): boolean | undefined => {
+    if (o.signal.aborted || cutter.signal.aborted) return false;
+    if (error instanceof PermanentError || error instanceof RunDeferredError) return false;
+    // An HTTPError got here: the hook gave it up, or the status is not one we retry. ky decides (statusCodes).
+    if (error.name === 'HTTPError') return undefined;
+    const networkOrTimeout = error.name === 'TimeoutError' || error instanceof TypeError;
+    if (!networkOrTimeout) return false;
+    if (now() + backoffCapMs(retryCount, o.backoffBaseMs) > o.deadlineAt - DEADLINE_MARGIN_MS) return false;
+    o.logger.info(`http request failed (${error.message}): retry ${retryCount} soon`);
+    return true;
+  };
+
+  const client = ky.create({
+    timeout: DEFAULT_REQUEST_TIMEOUT_MS,
+    signal: o.signal,
+    headers: { 'user-agent': o.userAgent },
+    retry: {
+      limit: DEFAULT_RETRY_LIMIT,
+      methods: ALL_METHODS,
+      // ky's own status path (its Retry-After reading, 413) stays out of the way: the hook decides.
+      statusCodes: [],
+      afterStatusCodes: [],
+      retryOnTimeout: true,
+      shouldRetry,
+      delay: (n) => backoffCapMs(n, o.backoffBaseMs),
+      // Equal jitter (retry-policy's backoffMs): never more than the cap shouldRetry checked.
+      jitter: (cap) => cap / 2 + random() * (cap / 2),
+    },
+    hooks: { afterResponse: [onStatus] },
+    fetch: transport.fetch,
+  });
+  const http: HttpClient = Object.assign(client, {
+    paginate: <T = unknown>(input: Input, options: PaginateOptions): AsyncIterableIterator<T> =>
+      paginate<T>(client, input, options),
+  });
+
+  return {
+    http,
+    deferral: () => deferral,
+    get rateLimited() {
+      return rateLimited;
+    },
+    close: async () => {
+      clearTimeout(timer);
+      await transport.close();
+    },
+  };
+};

