@@ -69,8 +69,7 @@ describe('a masked global through npm start', () => {
 
   beforeAll(async () => {
     // Everything the stack's functions print (Powertools lines, the ERROR notification line).
-    const capture =
-      (original: typeof write): typeof write =>
+    const capture = (original: typeof write): typeof write =>
       ((chunk: string | Uint8Array, ...rest: unknown[]) => {
         stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
         return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
@@ -140,7 +139,9 @@ describe('a masked global through npm start', () => {
     expect(stdout).toContain('ERROR notification');
     expect(stdout).not.toContain(CANARY);
     const secretFile = secretFilePath(stack.dataDir, 'global/token');
-    const holding = (await filesUnder(stack.dataDir)).filter((f) => f.text.includes(CANARY)).map((f) => f.path);
+    const holding = (await filesUnder(stack.dataDir))
+      .filter((f) => f.text.includes(CANARY))
+      .map((f) => f.path);
     expect(holding).toEqual([secretFile]);
     expect((await stat(secretFile)).mode & 0o777).toBe(0o600);
   }, 120_000);

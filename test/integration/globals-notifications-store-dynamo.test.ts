@@ -7,7 +7,10 @@ import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-
 import { globalKey, notificationKey } from '../../shared/store/keys.ts';
 import { tableDefinition } from '../../shared/store/table-definition.ts';
 import { describeGlobalStoreContract } from '../contract/global-store.contract.ts';
-import { describeNotificationStoreContract, makeNotification } from '../contract/notification-store.contract.ts';
+import {
+  describeNotificationStoreContract,
+  makeNotification,
+} from '../contract/notification-store.contract.ts';
 import { iso } from '../contract/fixtures.ts';
 import { testClients } from '../helpers/aws.ts';
 
@@ -38,7 +41,9 @@ describe('DynamoDB items of globals and notifications', () => {
 
     // Act
     await store.put({ name: 'proxy', masked: true, value: 'ignored-value', at: iso(1000) });
-    const { Item } = await table.client.send(new GetCommand({ TableName: table.tableName, Key: globalKey('proxy') }));
+    const { Item } = await table.client.send(
+      new GetCommand({ TableName: table.tableName, Key: globalKey('proxy') }),
+    );
 
     // Assess
     expect(Item).toBeDefined();
@@ -63,7 +68,8 @@ describe('DynamoDB items of globals and notifications', () => {
     }
 
     // Assess: either the unmasked write came first and was overwritten, or it was refused
-    for (const o of outcomes) expect(['fulfilled/fulfilled/true/-', 'fulfilled/rejected/true/-']).toContain(o);
+    for (const o of outcomes)
+      expect(['fulfilled/fulfilled/true/-', 'fulfilled/rejected/true/-']).toContain(o);
   });
 
   it('a notification expires 30 days after it was raised, and is in the job’s partition and gsi1', async () => {

@@ -54,7 +54,10 @@ describe('triggerhub globals', () => {
 
     // Act
     const outs = [
-      await cli(['globals', 'set', 'token', '--masked'], { fetch: api.fetch, readStdin: () => Promise.resolve(`${CANARY}\n`) }),
+      await cli(['globals', 'set', 'token', '--masked'], {
+        fetch: api.fetch,
+        readStdin: () => Promise.resolve(`${CANARY}\n`),
+      }),
       await cli(['globals', 'list'], { fetch: api.fetch }),
       await cli(['globals', 'get', 'token'], { fetch: api.fetch }),
       await cli(['--json', 'globals', 'list'], { fetch: api.fetch }),
@@ -77,8 +80,12 @@ describe('triggerhub globals', () => {
     await writeFile(file, `${CANARY}-file\n`);
 
     // Act
-    const fromValue = await cli(['globals', 'set', 'token', '--masked', '--value', CANARY], { fetch: api.fetch });
-    const fromFile = await cli(['globals', 'set', 'token', '--masked', '--from-file', file], { fetch: api.fetch });
+    const fromValue = await cli(['globals', 'set', 'token', '--masked', '--value', CANARY], {
+      fetch: api.fetch,
+    });
+    const fromFile = await cli(['globals', 'set', 'token', '--masked', '--from-file', file], {
+      fetch: api.fetch,
+    });
     const fromPrompt = await cli(['globals', 'set', 'other', '--masked'], {
       fetch: api.fetch,
       stdinIsTTY: true,
@@ -116,7 +123,10 @@ describe('triggerhub globals', () => {
   it('says why an unmask is refused (409)', async () => {
     // Prepare
     const api = stack();
-    await cli(['globals', 'set', 'token', '--masked'], { fetch: api.fetch, readStdin: () => Promise.resolve(CANARY) });
+    await cli(['globals', 'set', 'token', '--masked'], {
+      fetch: api.fetch,
+      readStdin: () => Promise.resolve(CANARY),
+    });
 
     // Act
     const out = await cli(['globals', 'set', 'token', '--value', 'plain'], { fetch: api.fetch });
@@ -151,7 +161,9 @@ describe('triggerhub notifications', () => {
 
     // Act
     const out = await runCli(['notifications', '--limit', '2'], { fetch: api.fetch });
-    const errors = await runCli(['notifications', '--severity', 'error', '--job', 'job-a'], { fetch: api.fetch });
+    const errors = await runCli(['notifications', '--severity', 'error', '--job', 'job-a'], {
+      fetch: api.fetch,
+    });
     const bad = await runCli(['notifications', '--severity', 'fatal'], { fetch: api.fetch });
 
     // Assess

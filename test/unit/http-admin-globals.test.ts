@@ -202,7 +202,9 @@ describe('admin API: notifications', () => {
     // Assess
     expect(((await all.json()) as { items: unknown[] }).items).toHaveLength(6);
     expect(page.items.map((n) => n.id)).toEqual([made[4]?.id, made[2]?.id]);
-    expect(((await rest.json()) as { items: { id: string }[] }).items.map((n) => n.id)).toEqual([made[0]?.id]);
+    expect(((await rest.json()) as { items: { id: string }[] }).items.map((n) => n.id)).toEqual([
+      made[0]?.id,
+    ]);
   });
 
   it('refuses an unknown severity, a bad job id, a bad limit and a foreign cursor with 400', async () => {

@@ -4,8 +4,10 @@ import type { NotificationPublisher, NotificationRecord } from '../../shared/por
 import { platformLogger } from '../../shared/runtime/platform-logger.ts';
 import {
   MAX_NOTIFICATIONS_PER_RUN,
+  PAYLOAD_TOO_LARGE_EVERY_MS,
   createNotifier,
   raisePlatform,
+  raiseThrottled,
 } from '../../shared/runtime/toolbox/notifier.ts';
 import { RunLogger, redact } from '../../shared/sdk/run-logger.ts';
 import { FakeClock } from '../helpers/memory-deps.ts';
@@ -174,7 +176,12 @@ describe('raisePlatform', () => {
     const deps = { notifications, clock: new FakeClock() };
 
     // Act
-    await raisePlatform(deps, { jobId: 'a', kind: 'payload_too_large', severity: 'warn', message: 'too big' });
+    await raisePlatform(deps, {
+      jobId: 'a',
+      kind: 'payload_too_large',
+      severity: 'warn',
+      message: 'too big',
+    });
     notifications.failAdd = true;
     const failing = raisePlatform(deps, { jobId: 'a', kind: 'run_failed', severity: 'warn', message: 'x' });
 
@@ -193,10 +200,44 @@ describe('raisePlatform', () => {
     // Act
     await raisePlatform(
       { notifications, clock: new FakeClock() },
-      { jobId: 'a', kind: 'run_failed', severity: 'warn', message: `x ${CANARY}`, redact: (s) => redact(s, [CANARY]) },
+      {
+        jobId: 'a',
+        kind: 'run_failed',
+        severity: 'warn',
+        message: `x ${CANARY}`,
+        redact: (s) => redact(s, [CANARY]),
+      },
     );
 
     // Assess
     expect(notifications.items[0]?.message).toBe('x ***');
+  });
+});
+
+describe('raiseThrottled', () => {
+  it('raises once per key and window, again after it', async () => {
+    // Prepare
+    const notifications = new MemoryNotificationStore();
+    const clock = new FakeClock();
+    const deps = { notifications, clock };
+    const n = {
+      jobId: 'big',
+      kind: 'payload_too_large' as const,
+      severity: 'warn' as const,
+      message: 'too big',
+    };
+
+    // Act
+    const raised = [
+      await raiseThrottled(deps, 'throttle-test:big', PAYLOAD_TOO_LARGE_EVERY_MS, n),
+      await raiseThrottled(deps, 'throttle-test:big', PAYLOAD_TOO_LARGE_EVERY_MS, n),
+      await raiseThrottled(deps, 'throttle-test:other', PAYLOAD_TOO_LARGE_EVERY_MS, { ...n, jobId: 'other' }),
+    ];
+    clock.advance(PAYLOAD_TOO_LARGE_EVERY_MS);
+    raised.push(await raiseThrottled(deps, 'throttle-test:big', PAYLOAD_TOO_LARGE_EVERY_MS, n));
+
+    // Assess
+    expect(raised).toEqual([true, false, true, true]);
+    expect(notifications.items.map((i) => i.jobId)).toEqual(['big', 'other', 'big']);
   });
 });

@@ -153,3 +153,31 @@ export const createNotifier = (
     },
   };
 };
+
+/** How often one job's `payload_too_large` is raised at most, by one process. */
+export const PAYLOAD_TOO_LARGE_EVERY_MS = 5 * 60_000;
+/** Jobs remembered by the throttle (oldest forgotten first): a bound on its memory, not a limit. */
+const MAX_THROTTLED_KEYS = 1000;
+const lastRaised = new Map<string, number>();
+
+/**
+ * {@link raisePlatform}, at most once per `key` every `everyMs` in this
+ * process: for what a caller can repeat at will (a webhook over the job's
+ * body limit), so that a flood of refusals is one notification, not a
+ * write per request. Answers whether it raised.
+ */
+export const raiseThrottled = async (
+  deps: NotifyDeps,
+  key: string,
+  everyMs: number,
+  n: PlatformNotification,
+): Promise<boolean> => {
+  const now = deps.clock.now().getTime();
+  const last = lastRaised.get(key);
+  if (last !== undefined && now - last >= 0 && now - last < everyMs) return false;
+  lastRaised.delete(key);
+  lastRaised.set(key, now);
+  if (lastRaised.size > MAX_THROTTLED_KEYS) lastRaised.delete(lastRaised.keys().next().value as string);
+  await raisePlatform(deps, n);
+  return true;
+};
