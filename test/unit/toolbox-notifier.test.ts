@@ -147,9 +147,9 @@ describe('ctx.notifier', () => {
 
     // Act: not awaited, as an integration might
     void made.notifier.info('fire and forget');
-    const settled = made.settle();
-    release();
-    await settled;
+    // The write finishes only on a later turn of the event loop: settle must wait for it.
+    setImmediate(release);
+    await made.settle();
 
     // Assess
     expect(notifications.items.map((n) => n.message)).toEqual(['fire and forget']);
