@@ -2,6 +2,7 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
+import { PermanentError } from '../../shared/errors.ts';
 import { secretFilePath } from '../../shared/secrets/local-secret-store.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import type { InProcessStack } from '../helpers/local-stack.ts';
@@ -27,7 +28,8 @@ const probe = defineIntegration({
     logger.info(`token=${token} region=${globals.region ?? 'missing'}`);
     await notifier.error(`token in a notification: ${token}`);
     if ((event.payload as { fail?: boolean } | undefined)?.fail === true) {
-      throw new Error(`failed while holding ${token}`);
+      // Permanent: one attempt, so one notification of each kind.
+      throw new PermanentError(`failed while holding ${token}`);
     }
     return { message: `used ${token}`, output: { token, region: globals.region } };
   },
