@@ -16,6 +16,7 @@ import type { CannedTransport } from './canned-transport.ts';
 import { JOB_ID, hookEvent, lambdaConfig, lambdaContext, transportWithJob } from './lambda.ts';
 import type { BenchRow, BenchSection } from './row.ts';
 import { fixed, median, quantile } from './stats.ts';
+import { contextOutsideRun } from '../shared/runtime/toolbox/index.ts';
 
 /** DESIGN.md "Budgets": the integration's time plus < 10 ms of ours. */
 export const MAX_DECISION_OVERHEAD_MS = 10;
@@ -238,7 +239,15 @@ export const measureDecision = async (): Promise<{ section: BenchSection; decisi
   const params = { requireRuleComments: true, requireRuleNames: true, ...GATE_PARAMS };
   const signal = new AbortController().signal;
   const gateAlone = () =>
-    decide({ event, params, logger: silentLogger, signal, runId: 'bench', jobId: JOB_ID });
+    decide({
+      event,
+      params,
+      logger: silentLogger,
+      signal,
+      runId: 'bench',
+      jobId: JOB_ID,
+      ...contextOutsideRun(),
+    });
   const c = await sample(gate.handler, hookEvent(checkpointBody), gateAlone);
   const gateRow = latencyRow('decision verdict: checkpoint-publish-gate', c.figures);
   notes.push(gateRow.note);

@@ -22,6 +22,7 @@ import { JobSchema } from '../shared/model/index.ts';
 import type { IntegrationLogger } from '../shared/sdk/index.ts';
 import { DynamoJobStore } from '../shared/store/dynamo-job-store.ts';
 import { CannedTransport } from './canned-transport.ts';
+import { contextOutsideRun } from '../shared/runtime/toolbox/index.ts';
 
 /**
  * What the CPU, decision and memory figures share: the real handlers built as
@@ -438,6 +439,7 @@ export const bareWorkerHandler = (
         signal,
         runId,
         jobId: String(run.jobId),
+        ...contextOutsideRun(),
       });
       const ended = new Date();
       await ddb.send(

@@ -125,6 +125,27 @@ export interface AdminClient {
   listIntegrations(): Promise<IntegrationManifest[]>;
   /** The stack's secret prefix, stage and version; a stack older than this route answers 404. */
   getSettings(): Promise<StackSettingsAnswer>;
+  /**
+   * Any admin route, its answer checked against `schema`: what the commands
+   * of the run toolbox (state, checkpoint, effects, globals, notifications)
+   * use. `path` is under the endpoint (`admin/globals`); search parameters
+   * that are undefined are left out; a 204 answer is checked as `undefined`.
+   * Only GETs are retried.
+   */
+  call<T extends core.$ZodType>(
+    method: AdminMethod,
+    path: string,
+    schema: T,
+    options?: AdminCallOptions,
+  ): Promise<core.output<T>>;
+}
+
+export type AdminMethod = 'get' | 'put' | 'post' | 'delete';
+
+export interface AdminCallOptions {
+  /** Sent as the JSON body. */
+  json?: unknown;
+  searchParams?: Record<string, string | number | boolean | undefined>;
 }
 
 /**
@@ -280,7 +301,7 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
       : {},
   });
 
-  const send = async (method: 'get' | 'put' | 'delete', path: string, init: Options = {}) => {
+  const send = async (method: AdminMethod, path: string, init: Options = {}) => {
     try {
       return await http(path, { method, ...init });
     } catch (error) {
@@ -352,6 +373,25 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
     async getSettings() {
       const res = await send('get', 'admin/settings');
       return parse(StackSettingsSchema, res, 'GET /admin/settings');
+    },
+    async call(method, path, schema, options = {}) {
+      const relative = path.replace(/^\/+/, '');
+      const params: Record<string, string> = {};
+      for (const [name, value] of Object.entries(options.searchParams ?? {})) {
+        if (value !== undefined) params[name] = String(value);
+      }
+      const res = await send(method, relative, {
+        searchParams: params,
+        ...(options.json === undefined ? {} : { json: options.json }),
+      });
+      const what = `${method.toUpperCase()} /${relative}`;
+      if (res.status === 204) {
+        const parsed = safeParse(schema, undefined);
+        if (!parsed.success)
+          throw new AdminResponseError(`${what}: unexpected empty answer from ${endpoint}`);
+        return parsed.data;
+      }
+      return parse(schema, res, what);
     },
   };
 };

@@ -5,15 +5,20 @@ import { object, string } from 'zod';
 import { errorMessage } from '../shared/errors.ts';
 import packageJson from '../package.json' with { type: 'json' };
 import { AdminApiError } from './admin-client.ts';
+import { registerCheckpointCommands } from './commands/checkpoint.ts';
 import { createContext, regionArg } from './commands/context.ts';
 import type { CliIo } from './commands/context.ts';
+import { registerEffectsCommands } from './commands/effects.ts';
+import { registerGlobalsCommands } from './commands/globals.ts';
 import { registerIntegrationCommands } from './commands/integrations.ts';
 import { registerJobCommands } from './commands/jobs.ts';
 import { registerMediatorCommand } from './commands/mediator.ts';
+import { registerNotificationsCommands } from './commands/notifications.ts';
 import { registerRunCommands } from './commands/runs.ts';
 import { registerSecretCommands } from './commands/secrets.ts';
 import { registerSendCommand } from './commands/send.ts';
 import { registerStartCommand } from './commands/start.ts';
+import { registerStateCommands } from './commands/state.ts';
 import { SIGV4_MODES } from './sigv4.ts';
 
 export type { CliIo } from './commands/context.ts';
@@ -35,8 +40,8 @@ export function buildProgram(io: CliIo): Command {
   // Set before any subcommand is added: subcommands copy these settings when created.
   program
     .description(
-      'Manage triggerhub jobs, runs, secrets and integrations; send test webhooks; run the local stack; ' +
-        'generate mediator scripts.',
+      'Manage triggerhub jobs, runs, secrets, globals and integrations; see state, checkpoints, effects and ' +
+        'notifications; send test webhooks; run the local stack; generate mediator scripts.',
     )
     .version(version, '-V, --version', 'print the triggerhub version')
     .option(
@@ -68,6 +73,11 @@ export function buildProgram(io: CliIo): Command {
   registerRunCommands(program, ctx);
   registerSendCommand(program, ctx);
   registerSecretCommands(program, ctx);
+  registerGlobalsCommands(program, ctx);
+  registerStateCommands(program, ctx);
+  registerCheckpointCommands(program, ctx);
+  registerEffectsCommands(program, ctx);
+  registerNotificationsCommands(program, ctx);
   registerIntegrationCommands(program, ctx);
   registerMediatorCommand(program, ctx);
   return program;

@@ -63,13 +63,19 @@ const PIPELINE_SDK = {
  * bench builds its per-function SDK-only baselines from, and the import-graph
  * test checks the bundles against. Ingest keeps large events in S3 (claim
  * check) and reads job secrets; the worker reads both back and moves its SQS
- * message (retry back-off); admin only reads and writes the table; the
- * sweeper reads the table and requeues runs.
+ * message (retry back-off); admin reads and writes the table, and reads
+ * Secrets Manager only when a request needs it; the sweeper reads the table
+ * and requeues runs.
  */
 export const LAMBDA_ENTRIES = {
   ingest: { entry: 'functions/ingest/index.ts', ...PIPELINE_SDK },
   worker: { entry: 'functions/worker/index.ts', ...PIPELINE_SDK },
-  admin: { entry: 'functions/admin/index.ts', calls: ['dynamodb'], sends: { dynamodb: STORE_COMMANDS } },
+  admin: {
+    entry: 'functions/admin/index.ts',
+    // Secrets Manager in a chunk of its own, loaded by the first call that reads a secret (functions/admin/deps.ts).
+    calls: ['dynamodb', 'secretsManager'],
+    sends: { dynamodb: STORE_COMMANDS, secretsManager: ['GetSecretValueCommand'] },
+  },
   sweeper: {
     entry: 'functions/sweeper/index.ts',
     calls: ['dynamodb', 'sqs'],

@@ -37,6 +37,10 @@ export class NotFoundError extends TriggerhubError {
   }
 }
 
+/**
+ * Codes in use: `conflict`, `job_disabled`, `run_exists`, `duplicate_integration`,
+ * `global_masked` (a masked global cannot be unmasked).
+ */
 export class ConflictError extends TriggerhubError {
   readonly code: string;
   readonly status = 409;
@@ -111,6 +115,106 @@ export class RetryableRunError extends Error {
   ) {
     super(message);
     this.name = 'RetryableRunError';
+  }
+}
+
+/**
+ * `ctx.state.set`/`delete` with `ifVersion` found another version (another run
+ * wrote the key first). The integration may catch it and re-read.
+ * Retryable: yes, the next attempt reads the new version.
+ */
+export class StateConflictError extends Error {
+  readonly retryable = true;
+  constructor(
+    readonly key: string,
+    readonly expected: number,
+    /** The version found; absent when the key does not exist (or has expired). */
+    readonly actual?: number,
+  ) {
+    super(`state key "${key}" is at version ${actual ?? 'none (absent)'}, not the expected ${expected}`);
+    this.name = 'StateConflictError';
+  }
+}
+
+/** Which `ctx.state` limit a call broke. */
+export type StateLimit = 'key' | 'value' | 'value_bytes' | 'keys' | 'ttl';
+
+/**
+ * A `ctx.state` call broke one of its limits (key size, value size or kind,
+ * keys per job, TTL range); the message names the limit and the value found.
+ * Retryable: no, the same call breaks it again.
+ */
+export class StateLimitError extends PermanentError {
+  constructor(
+    readonly limit: StateLimit,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'StateLimitError';
+  }
+}
+
+/** The attempt that left an effect `pending`. */
+export interface EffectHolder {
+  runId: string;
+  attempt: number;
+  /** ISO time its `pending` was recorded. */
+  since: string;
+}
+
+/**
+ * `ctx.effect` found its key `pending` from an attempt that died between the
+ * effect and its record, and no `reconcile` to find out what happened: the
+ * run fails rather than risk a second call. Retryable: no.
+ */
+export class EffectInDoubtError extends PermanentError {
+  constructor(
+    readonly key: string,
+    readonly heldBy: EffectHolder,
+  ) {
+    super(
+      `effect ${key} is in doubt: run ${heldBy.runId} (attempt ${heldBy.attempt}) started it at ${heldBy.since} and never recorded its result`,
+    );
+    this.name = 'EffectInDoubtError';
+  }
+}
+
+/**
+ * Another live attempt holds the effect's key right now. Retryable: yes, the
+ * run is released with back-off and finds the result recorded later.
+ */
+export class EffectBusyError extends Error {
+  readonly retryable = true;
+  constructor(readonly key: string) {
+    super(`effect ${key} is being performed by another run`);
+    this.name = 'EffectBusyError';
+  }
+}
+
+/**
+ * `ctx.http` refused a request before a byte left: the host is not on the
+ * job's egress allow-list, or a secret would go where it is not pinned.
+ * Retryable: no.
+ */
+export class EgressRefusedError extends PermanentError {
+  constructor(
+    readonly host: string,
+    readonly reason: string,
+  ) {
+    super(`request to ${host} refused: ${reason}`);
+    this.name = 'EgressRefusedError';
+  }
+}
+
+/**
+ * A rate-limit wait that would pass the run's deadline: the run is released
+ * and retried after `waitMs` by the queue. Retryable: yes, by definition.
+ */
+export class RunDeferredError extends Error {
+  readonly retryable = true;
+  constructor(readonly waitMs: number) {
+    super(`rate limited: retrying in ${Math.ceil(waitMs / 1000)} s`);
+    this.name = 'RunDeferredError';
   }
 }
 

@@ -61,6 +61,10 @@ export interface RunRetry {
   /** The attempt's log; absent: the stored log is kept. */
   logs?: LogLine[];
   logsTruncated?: boolean;
+  /** Released for a rate-limit wait (`ctx.http`): the attempt is not spent, and deferrals are counted. */
+  deferred?: boolean;
+  /** The run has raised its one rate-limit notification. */
+  rateLimited?: boolean;
 }
 
 /**
@@ -159,6 +163,8 @@ export interface Queue {
   sendBatch(messages: readonly RunMessage[]): Promise<SendFailure[]>;
   /** Make a received message visible again after `seconds` (retry back-off). */
   retryLater(receiptHandle: string, seconds: number): Promise<void>;
+  /** Sends a new message that becomes visible after `delaySeconds` (0–900): a run deferred by rate limiting. */
+  sendLater(message: RunMessage, delaySeconds: number): Promise<void>;
 }
 
 export interface SecretStore {
@@ -167,12 +173,209 @@ export interface SecretStore {
    * one follows. Empty when the secret does not exist.
    */
   getVersions(name: string): Promise<string[]>;
+  /** The current values of several secrets at once (masked globals); a missing one is left out. */
+  getMany?(names: readonly string[]): Promise<Map<string, string>>;
+}
+
+/** Writes secrets (masked globals): admin and the local stack only. */
+export interface SecretWriter {
+  put(name: string, value: string): Promise<void>;
+  /** Returns false when there was no such secret. */
+  delete(name: string): Promise<boolean>;
 }
 
 /** Large payloads kept outside the table and the queue (claim check). */
 export interface PayloadStore {
   put(key: string, body: string): Promise<string>;
   get(ref: string): Promise<string>;
+}
+
+/** One `ctx.state` key as stored. */
+export interface StateItem {
+  key: string;
+  value: unknown;
+  /** The value's JSON text, as stored. */
+  valueJson: string;
+  version: number;
+  updatedAt: string;
+  expiresAt?: string;
+}
+
+/** `ctx.state`, per job: expired keys count as absent (`now`). */
+export interface StateStore {
+  get(jobId: string, key: string, now: Date): Promise<StateItem | undefined>;
+  /** `ifVersion`: 0 = must not exist; a mismatch throws StateConflictError, a full job StateLimitError('keys'). */
+  set(
+    jobId: string,
+    key: string,
+    valueJson: string,
+    options: { ttlSeconds?: number; ifVersion?: number },
+    now: Date,
+  ): Promise<{ version: number }>;
+  /** Returns false when there was no such key. */
+  delete(jobId: string, key: string, options: { ifVersion?: number }, now: Date): Promise<boolean>;
+  list(
+    jobId: string,
+    query: { prefix?: string; limit?: number; cursor?: string },
+    now: Date,
+  ): Promise<Page<StateItem>>;
+}
+
+/** A job's checkpoint as stored (ISO times). */
+export interface CheckpointRecord {
+  jobId: string;
+  lastRunAt?: string;
+  lastSuccessfulRunAt?: string;
+  cursor?: string;
+  updatedAt?: string;
+  rewoundAt?: string;
+  rewoundBy?: string;
+}
+
+export interface CheckpointStore {
+  get(jobId: string): Promise<CheckpointRecord | undefined>;
+  /** Records a finished run; never moves anything backwards. `advanced`: the success moved cursor and lastSuccessfulRunAt. */
+  recordRun(
+    jobId: string,
+    run: { runId: string; startedAt: string; succeeded: boolean; cursor?: string },
+  ): Promise<{ advanced: boolean }>;
+  /** An operator's rewind: replaces cursor and lastSuccessfulRunAt (absent = cleared). */
+  rewind(
+    jobId: string,
+    rewind: { cursor?: string; lastSuccessfulRunAt?: string; by: string; at: string },
+  ): Promise<CheckpointRecord>;
+}
+
+/** A global parameter; a masked one's value lives in the secret store, never here. */
+export interface GlobalRecord {
+  name: string;
+  masked: boolean;
+  /** Unmasked only. */
+  value?: string;
+  createdAt: string;
+  updatedAt: string;
+  updatedBy?: string;
+}
+
+export interface GlobalStore {
+  list(): Promise<GlobalRecord[]>;
+  get(name: string): Promise<GlobalRecord | undefined>;
+  /** Create or replace; a masked global cannot be replaced by an unmasked one (ConflictError `global_masked`). */
+  put(global: {
+    name: string;
+    masked: boolean;
+    value?: string;
+    at: string;
+    by?: string;
+  }): Promise<{ created: boolean }>;
+  /** Returns false when there was no such global. */
+  delete(name: string): Promise<boolean>;
+}
+
+export type Severity = 'info' | 'warn' | 'error';
+/** What raised a notification: `integration` is `ctx.notifier`, the others the platform. */
+export type NotificationKind =
+  | 'integration'
+  | 'run_failed'
+  | 'rate_limited'
+  | 'payload_too_large'
+  | 'egress_refused'
+  | 'checkpoint_rewound'
+  | 'effect_in_doubt';
+
+export interface NotificationRecord {
+  /** A ULID: notifications list newest first by it. */
+  id: string;
+  jobId: string;
+  runId?: string;
+  severity: Severity;
+  kind: NotificationKind;
+  /** Redacted before it gets here. */
+  message: string;
+  createdAt: string;
+}
+
+export interface NotificationStore {
+  add(notification: NotificationRecord): Promise<void>;
+  /** Newest first. */
+  list(query: {
+    jobId?: string;
+    severity?: Severity;
+    limit?: number;
+    cursor?: string;
+  }): Promise<Page<NotificationRecord>>;
+}
+
+/** Sends error notifications beyond the table (SNS in AWS). */
+export interface NotificationPublisher {
+  publish(notification: NotificationRecord): Promise<void>;
+}
+
+/** One `ctx.effect` key of a job, as the ledger holds it. */
+export interface EffectRecord {
+  key: string;
+  status: 'pending' | 'done';
+  /** The attempt holding (pending) or that recorded (done) the effect. */
+  runId: string;
+  attempt: number;
+  startedAt: string;
+  /** After this the holder is surely dead: its deadline plus the takeover grace. */
+  heldUntil: string;
+  doneAt?: string;
+  resultJson?: string;
+  reconciled?: boolean;
+  /** Why the result could not be recorded (not JSON, too large): the effect happened all the same. */
+  resultProblem?: string;
+  inDoubtNotifiedAt?: string;
+  expiresAt: string;
+}
+
+/** Who claims an effect key. */
+export interface EffectClaim {
+  runId: string;
+  attempt: number;
+  startedAt: string;
+  heldUntil: string;
+  expiresAt: string;
+}
+
+/**
+ * The exactly-once effect ledger, per job and key (conditional writes). The
+ * shape is the effect owner's to refine.
+ */
+export interface EffectLedger {
+  /** Records `pending` for this claim if the key is absent or expired; else answers the record found. */
+  claim(
+    jobId: string,
+    key: string,
+    claim: EffectClaim,
+    now: Date,
+  ): Promise<{ claimed: true } | { claimed: false; found: EffectRecord }>;
+  /** `pending` (held by this claim) → `done` with the result; false when the claim was lost. */
+  complete(
+    jobId: string,
+    key: string,
+    holder: { runId: string; attempt: number },
+    done: { doneAt: string; resultJson?: string; reconciled?: boolean; resultProblem?: string },
+  ): Promise<boolean>;
+  /** Deletes this holder's `pending` claim (its fn threw: nothing happened). */
+  release(jobId: string, key: string, holder: { runId: string; attempt: number }): Promise<void>;
+  /** Takes a dead holder's `pending` claim over; false when someone else got there first. */
+  takeOver(
+    jobId: string,
+    key: string,
+    from: { runId: string; attempt: number },
+    claim: EffectClaim,
+  ): Promise<boolean>;
+  /** Sets `inDoubtNotifiedAt` once: true only for the caller that set it. */
+  markNotified(jobId: string, key: string, at: string): Promise<boolean>;
+  list(
+    jobId: string,
+    query: { prefix?: string; limit?: number; cursor?: string },
+    now: Date,
+  ): Promise<Page<EffectRecord>>;
+  /** An operator clears a key; the next run calls fn again. Returns false when there was no such key. */
+  forget(jobId: string, key: string): Promise<boolean>;
 }
 
 export interface Clock {

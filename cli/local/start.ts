@@ -12,6 +12,7 @@ import { createIngestApp } from '../../shared/http/ingest-app.ts';
 import { FilePayloadStore } from '../../shared/payloads/file-payload-store.ts';
 import { createDeps } from '../../functions/create-deps.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
+import type { SecretWriter } from '../../shared/ports.ts';
 import { requeueUnfinished, sweepSettings, sweepStaleRuns } from '../../shared/runtime/recovery.ts';
 import { LocalSecretStore, secretFilePath } from '../../shared/secrets/local-secret-store.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
@@ -117,7 +118,14 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
     const secrets = new LocalSecretStore({ dataDir, env: process.env });
     // Large payloads as files beside the table: fauxqs's S3 would forget them at a restart.
     const payloads = new FilePayloadStore({ dir: join(dataDir, 'payloads') });
-    const deps = createDeps(config, { secrets, payloads, integrations: opts.integrations });
+    // Masked globals are written where the stack reads secrets: files beside the table.
+    const secretWriter: SecretWriter = {
+      put: async (name, value) => {
+        await secrets.setSecret(name, value);
+      },
+      delete: (name) => secrets.deleteSecret(name),
+    };
+    const deps = createDeps(config, { secrets, secretWriter, payloads, integrations: opts.integrations });
 
     if (opts.examples !== false) {
       await seedExampleJobs(

@@ -1,17 +1,37 @@
 import type { Config } from '../../shared/config.ts';
 import type { AdminDeps } from '../../shared/http/admin-app.ts';
+import type { SecretStore } from '../../shared/ports.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs } from '../../shared/resilience/last-known.ts';
+import { DynamoCheckpointStore } from '../../shared/store/dynamo-checkpoint-store.ts';
+import { DynamoEffectLedger } from '../../shared/store/dynamo-effect-store.ts';
+import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
+import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
+import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
 import type { FunctionDepsOptions } from '../wiring/clients.ts';
 import { tableOf } from '../wiring/common.ts';
 import { integrationRegistry } from '../wiring/registry.ts';
 
 /**
- * The admin function's ports: only the table (jobs, runs) and the
- * integrations' manifests. No queue, bucket or secret store — not even
- * their SDK clients are in its bundle.
+ * Secrets Manager for the admin routes (globals), loaded and created by the
+ * first call: the admin function's cold start keeps only DynamoDB, and a
+ * request that reads no secret never loads the client.
+ */
+const lazySecrets = (config: Config, options: FunctionDepsOptions): SecretStore => {
+  let store: Promise<SecretStore> | undefined;
+  const load = (): Promise<SecretStore> =>
+    (store ??= import('../wiring/secrets.ts').then(({ jobSecrets }) => jobSecrets(config, options)));
+  return {
+    getVersions: async (name) => (await load()).getVersions(name),
+  };
+};
+
+/**
+ * The admin function's ports: the table (jobs, runs and the run toolbox's
+ * stores), the integrations' manifests, and Secrets Manager created on first
+ * use. No queue or bucket — not even their SDK clients are in its bundle.
  */
 export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {}): AdminDeps => {
   const table = tableOf(config, options);
@@ -20,5 +40,11 @@ export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {
     runs: new DynamoRunStore(table),
     clock: systemClock,
     registry: integrationRegistry(),
+    state: new DynamoStateStore(table),
+    checkpoints: new DynamoCheckpointStore(table),
+    globals: new DynamoGlobalStore(table),
+    notifications: new DynamoNotificationStore(table),
+    effects: new DynamoEffectLedger(table),
+    secrets: lazySecrets(config, options),
   };
 };

@@ -2,11 +2,16 @@ import type { Config } from '../../shared/config.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs, withLastKnownSecrets } from '../../shared/resilience/last-known.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
-import type { PayloadStore, SecretStore } from '../../shared/ports.ts';
+import type { PayloadStore, SecretStore, SecretWriter } from '../../shared/ports.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
+import { DynamoCheckpointStore } from '../../shared/store/dynamo-checkpoint-store.ts';
 import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts';
+import { DynamoEffectLedger } from '../../shared/store/dynamo-effect-store.ts';
+import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
+import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
+import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
 import type { FunctionDepsOptions } from './clients.ts';
 import { runtimeSettings, tableOf } from './common.ts';
 import { claimCheckStore } from './payloads.ts';
@@ -28,6 +33,8 @@ export interface PipelineDepsOptions extends FunctionDepsOptions {
   payloads?: PayloadStore;
   /** Beside the built-in integrations. */
   integrations?: readonly AnyIntegration[];
+  /** Writes masked globals' secrets (`npm start`: its local store; admin has its own). */
+  secretWriter?: SecretWriter;
 }
 
 export const createPipelineDeps = (config: Config, options: PipelineDepsOptions = {}): Deps => {
@@ -44,5 +51,11 @@ export const createPipelineDeps = (config: Config, options: PipelineDepsOptions 
     clock: systemClock,
     registry: integrationRegistry(options.integrations),
     settings: runtimeSettings(config),
+    state: new DynamoStateStore(table),
+    checkpoints: new DynamoCheckpointStore(table),
+    globals: new DynamoGlobalStore(table),
+    notifications: new DynamoNotificationStore(table),
+    effects: new DynamoEffectLedger(table),
+    ...(options.secretWriter === undefined ? {} : { secretWriter: options.secretWriter }),
   };
 };

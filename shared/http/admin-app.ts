@@ -3,7 +3,13 @@ import { ValidationError } from '../errors.ts';
 import { admin } from '../runtime/admin.ts';
 import type { StackSettings } from '../runtime/admin.ts';
 import type { Deps } from '../runtime/deps.ts';
+import type { NotificationPublisher, SecretWriter } from '../ports.ts';
 import { clip } from '../sdk/text.ts';
+import { registerCheckpointRoutes } from './admin/checkpoint-routes.ts';
+import { registerEffectRoutes } from './admin/effect-routes.ts';
+import { registerGlobalsRoutes } from './admin/globals-routes.ts';
+import { registerNotificationRoutes } from './admin/notification-routes.ts';
+import { registerStateRoutes } from './admin/state-routes.ts';
 import { requireJobId, requireRunId } from './edge-checks.ts';
 import type { EdgeApp, EdgeEnv } from './hono-helpers.ts';
 import { createEdgeApp, pageRequest, withJsonErrors } from './hono-helpers.ts';
@@ -16,11 +22,28 @@ const readJson = (text: string): unknown => {
   }
 };
 
-/** The ports the admin routes use: the table's jobs and runs, the clock, the integrations. */
-export type AdminDeps = Pick<Deps, 'jobs' | 'runs' | 'clock' | 'registry'>;
+/**
+ * The ports the admin routes use: the table's jobs, runs and run-toolbox
+ * stores, the clock, the integrations, and the secret store (masked globals;
+ * the admin function creates its client on first use).
+ */
+export type AdminDeps = Pick<
+  Deps,
+  | 'jobs'
+  | 'runs'
+  | 'clock'
+  | 'registry'
+  | 'state'
+  | 'checkpoints'
+  | 'globals'
+  | 'notifications'
+  | 'effects'
+  | 'secrets'
+> & { secretWriter?: SecretWriter; publisher?: NotificationPublisher };
 
 /**
- * `/admin/*`: jobs, runs, integrations, settings. IAM-authorized in AWS;
+ * `/admin/*`: jobs, runs, integrations, settings, and the run toolbox's
+ * state, checkpoints, effects, globals and notifications. IAM-authorized in AWS;
  * loopback only under `npm start`. Ids in the path are checked (400) before
  * any store call. `stack` is what `GET /admin/settings` reports: the admin
  * function passes its configuration; `npm start` keeps the local default.
@@ -45,5 +68,10 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
   app.get('/runs/:runId', async (c) => c.json(await admin.getRun(deps, requireRunId(c.req.param('runId')))));
   app.get('/integrations', (c) => c.json(admin.listIntegrations(deps)));
   app.get('/settings', (c) => c.json(admin.settings(stack)));
+  registerStateRoutes(app, deps);
+  registerCheckpointRoutes(app, deps);
+  registerEffectRoutes(app, deps);
+  registerGlobalsRoutes(app, deps);
+  registerNotificationRoutes(app, deps);
   return withJsonErrors(root);
 };

@@ -1,5 +1,6 @@
 import {
   _default,
+  array,
   boolean,
   int,
   iso,
@@ -12,6 +13,7 @@ import {
   object,
   optional,
   record,
+  refine,
   regex,
   strictObject,
   string,
@@ -25,6 +27,37 @@ import type { infer as Infer, input } from './zod.ts';
 export const JOB_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 export const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,256}$/;
 export { DEFAULT_SECRET_PREFIX, STAGE_PATTERN } from './names.ts';
+/**
+ * Secret names under `global/` hold masked globals (`<prefix>global/<name>`):
+ * a job may not name them, or it could authenticate callers with a global
+ * or hand one to an integration as a password parameter.
+ */
+export const GLOBAL_SECRET_PREFIX = 'global/';
+export const RESERVED_SECRET_MESSAGE = 'secret name global/… is reserved for masked globals';
+/** Whether a job names this secret in vain: it is a masked global's. */
+export const isReservedSecretName = (name: string): boolean => name.startsWith(GLOBAL_SECRET_PREFIX);
+/** A job's secret name: the allowed characters, and not under {@link GLOBAL_SECRET_PREFIX}. */
+const jobSecretName = () =>
+  string().check(
+    regex(SECRET_NAME_PATTERN, 'secret name: letters, digits and /_+=.@- only'),
+    refine((name) => !isReservedSecretName(name), RESERVED_SECRET_MESSAGE),
+  );
+
+/**
+ * One `egress.allowedHosts` entry: a lower-case host name, `*.` and a name
+ * (its subdomains, not the name itself), an IPv4 address or a bracketed IPv6
+ * address.
+ */
+export const HOST_PATTERN =
+  /^(?:(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/;
+const hostPatterns = () =>
+  array(
+    string().check(
+      maxLength(253),
+      regex(HOST_PATTERN, 'host pattern: a lower-case host name, *.example.com, an IPv4 address or [IPv6]'),
+    ),
+  ).check(minLength(1), maxLength(100));
+
 /** HTTP header names (RFC 9110 token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,128}$/;
 
@@ -36,6 +69,19 @@ export const SOURCES = ['generic', 'securechange', 'checkpoint'] as const;
 export const SourceSchema = lazy(() => zEnum(SOURCES));
 export type Source = Infer<typeof SourceSchema>;
 
+const isProxyUrl = (text: string): boolean => {
+  try {
+    const url = new URL(text);
+    return url.protocol === 'http:' || url.protocol === 'https:';
+  } catch {
+    return false;
+  }
+};
+const hasUserinfo = (text: string): boolean => {
+  const url = new URL(text);
+  return url.username !== '' || url.password !== '';
+};
+
 /** A whole number from `min` to `max`. */
 const intBetween = (min: number, max: number) => int().check(minimum(min), maximum(max));
 
@@ -44,7 +90,7 @@ export const SharedSecretAuthSchema = lazy(() =>
   object({
     type: _default(literal('shared-secret'), 'shared-secret'),
     /** Name of the secret in the secret store (Secrets Manager in AWS). */
-    secret: string().check(regex(SECRET_NAME_PATTERN, 'secret name: letters, digits and /_+=.@- only')),
+    secret: jobSecretName(),
     header: _default(string().check(regex(HEADER_NAME, 'not a valid header name')), 'X-Shared-Secret'),
   }),
 );
@@ -53,7 +99,7 @@ export const SharedSecretAuthSchema = lazy(() =>
 export const HmacAuthSchema = lazy(() =>
   object({
     type: literal('hmac'),
-    secret: string().check(regex(SECRET_NAME_PATTERN, 'secret name: letters, digits and /_+=.@- only')),
+    secret: jobSecretName(),
     signatureHeader: _default(string().check(regex(HEADER_NAME)), 'X-Signature'),
     timestampHeader: _default(string().check(regex(HEADER_NAME)), 'X-Timestamp'),
     toleranceSeconds: _default(intBetween(30, 900), 300),
@@ -69,7 +115,14 @@ export type JobAuth = Infer<typeof JobAuthSchema>;
  * job definition or shown by the admin API.
  */
 export const SecretRefSchema = lazy(() =>
-  strictObject({ secret: string().check(regex(SECRET_NAME_PATTERN)) }),
+  strictObject({
+    secret: jobSecretName(),
+    /**
+     * The hosts this secret may be sent to by `ctx.http` (patterns as in
+     * `egress.allowedHosts`): a request carrying it anywhere else is refused.
+     */
+    allowedHosts: optional(hostPatterns()),
+  }),
 );
 export type SecretRef = Infer<typeof SecretRefSchema>;
 
@@ -105,6 +158,28 @@ export const JobSchema = lazy(() =>
     maxBodyBytes: _default(intBetween(1, MAX_BODY_BYTES_LIMIT), DEFAULT_MAX_BODY_BYTES),
     /** Window in which a repeated delivery is answered as a duplicate. */
     dedupeWindowSeconds: _default(intBetween(0, 86_400), 600),
+
+    // ctx.http: where a run may send requests, through what, and how strictly TLS is checked.
+    /** Hosts `ctx.http` may reach; absent: any host. */
+    egress: optional(strictObject({ allowedHosts: hostPatterns() })),
+    /** An http(s) proxy URL for `ctx.http`, without credentials (those go in a masked global `proxy`). */
+    proxy: optional(
+      string().check(
+        maxLength(2048),
+        refine(isProxyUrl, 'an http(s) URL'),
+        refine(
+          (url) => !isProxyUrl(url) || !hasUserinfo(url),
+          'put proxy credentials in a masked global `proxy`',
+        ),
+      ),
+    ),
+    /** `false` accepts any TLS certificate (logged as a warning on every run). Absent: verified. */
+    tlsVerify: optional(boolean()),
+
+    // ctx.effect: how long a recorded effect is kept (after it, the same key runs `fn` again).
+    /** Days an effect key is kept. Absent: {@link DEFAULT_EFFECT_TTL_DAYS}. */
+    effectTtlDays: optional(intBetween(1, 365)),
+
     createdAt: optional(iso.datetime()),
     updatedAt: optional(iso.datetime()),
   }).check(
@@ -139,6 +214,8 @@ export const JobSchema = lazy(() =>
 export type Job = Infer<typeof JobSchema>;
 /** A job as written by an operator (defaults optional). */
 export type JobInput = input<typeof JobSchema>;
+
+export const DEFAULT_EFFECT_TTL_DAYS = 30;
 
 export const DEFAULT_ASYNC_TIMEOUT_SECONDS = 60;
 export const DEFAULT_DECISION_TIMEOUT_SECONDS = 10;

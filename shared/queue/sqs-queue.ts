@@ -104,4 +104,9 @@ export class SqsQueue implements Queue {
       throw queueError(e, 'retry later');
     }
   }
+
+  /** Stub of the seam: the http part sends a deferred run's delayed message here. */
+  sendLater(_message: RunMessage, _delaySeconds: number): Promise<void> {
+    return Promise.reject(new Error('not implemented'));
+  }
 }

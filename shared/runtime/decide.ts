@@ -9,6 +9,8 @@ import type { ExecutionOutcome } from './execute.ts';
 import { executeIntegration } from './execute.ts';
 import type { IngestAnswer } from './ingest.ts';
 import { platformLogger } from './platform-logger.ts';
+import { afterRun, prepareToolbox } from './toolbox/index.ts';
+import type { FinishedOutcome, PreparedToolbox, ToolboxTarget } from './toolbox/index.ts';
 
 /**
  * Time kept back from the integration for recording the verdict, so that the
@@ -191,6 +193,18 @@ export const decide = async (
     if (answeredBy !== undefined) return { kind: 'replayed', runId: answeredBy };
   }
 
+  const target: ToolboxTarget = {
+    job,
+    runId,
+    attempt: 1,
+    startedAt,
+    deadlineAt: startedAt.getTime() + timeoutMs,
+    decision: true,
+  };
+  // Loaded beside the run's create: the run's checkpoint and the globals cost the caller no extra wait.
+  const preparing = within(prepareToolbox(deps, target), left(reserve), 'preparing the run');
+  preparing.catch(() => undefined);
+
   try {
     const created = async (): Promise<void> => {
       const stored = await storeEvent(
@@ -227,9 +241,16 @@ export const decide = async (
   const integration = deps.registry.get(job.integration);
   let outcome: Pick<
     ExecutionOutcome,
-    'status' | 'error' | 'output' | 'logs' | 'logsTruncated' | 'durationMs'
+    'status' | 'error' | 'output' | 'logs' | 'logsTruncated' | 'durationMs' | 'cursor'
   >;
   let verdict: Verdict;
+  let toolbox: PreparedToolbox | undefined;
+  let unprepared: string | undefined;
+  try {
+    toolbox = await preparing;
+  } catch (e) {
+    unprepared = `could not prepare the run: ${errorMessage(e)}`;
+  }
   const missing = missingChangesVerdict(job, event);
   if (missing) {
     verdict = missing;
@@ -238,6 +259,12 @@ export const decide = async (
   } else if (!integration) {
     verdict = fallbackVerdict(job, `integration ${job.integration} is not installed`);
     outcome = { status: 'failed', error: verdict.message, logs: [], logsTruncated: false, durationMs: 0 };
+  } else if (unprepared !== undefined || toolbox === undefined) {
+    // Without its checkpoint and globals the integration may not run: the job's onError answers.
+    const error = unprepared ?? 'could not prepare the run';
+    verdict = fallbackVerdict(job, error);
+    const line: LogLine = { ts: deps.clock.now().toISOString(), level: 'ERROR', message: error };
+    outcome = { status: 'failed', error, logs: [line], logsTruncated: false, durationMs: 0 };
   } else {
     const executed = await executeIntegration({
       integration,
@@ -249,6 +276,7 @@ export const decide = async (
       timeoutMs: left(reserve),
       secrets: deps.secrets,
       clock: deps.clock,
+      toolbox,
     });
     outcome = executed;
     verdict =
@@ -257,6 +285,9 @@ export const decide = async (
         : fallbackVerdict(job, executed.error ?? executed.status);
   }
 
+  // Beside the finish (a decision has one attempt, so nothing retries it): the caller waits for neither.
+  const finishedOutcome: FinishedOutcome = outcome;
+  const after = afterRun(deps, target, finishedOutcome);
   try {
     const finished = await within(
       deps.runs.finish(runId, {
@@ -275,6 +306,8 @@ export const decide = async (
       'recording the verdict',
     );
     if (!finished) throw new Error('the run was no longer running (the sweeper took it over)');
+    // afterRun never throws; bounded by what is left, it cannot hold the answer.
+    await within(after, left(), 'after the run').catch(() => undefined);
   } catch (e) {
     const error = errorMessage(e);
     const answered = unrecordedVerdict(job, verdict, 'the verdict could not be recorded');

@@ -1,4 +1,19 @@
-import type { Clock, DeliveryStore, JobStore, PayloadStore, Queue, RunStore, SecretStore } from '../ports.ts';
+import type {
+  CheckpointStore,
+  Clock,
+  DeliveryStore,
+  EffectLedger,
+  GlobalStore,
+  JobStore,
+  NotificationPublisher,
+  NotificationStore,
+  PayloadStore,
+  Queue,
+  RunStore,
+  SecretStore,
+  SecretWriter,
+  StateStore,
+} from '../ports.ts';
 import type { IntegrationRegistry } from '../sdk/index.ts';
 
 /** Tunables of the runtime, from config in AWS and from the local stack's options locally. */
@@ -42,4 +57,14 @@ export interface Deps {
   clock: Clock;
   registry: IntegrationRegistry;
   settings: RuntimeSettings;
+  // The run toolbox's stores (shared/runtime/toolbox): ctx.state, ctx.checkpoint, ctx.globals, ctx.notifier, ctx.effect.
+  state: StateStore;
+  checkpoints: CheckpointStore;
+  globals: GlobalStore;
+  notifications: NotificationStore;
+  effects: EffectLedger;
+  /** Error notifications beyond the table (SNS in AWS); absent: stored only. */
+  publisher?: NotificationPublisher;
+  /** Writes masked globals' secrets: admin and the local stack only. */
+  secretWriter?: SecretWriter;
 }

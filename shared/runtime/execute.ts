@@ -6,6 +6,8 @@ import type { AnyIntegration, IntegrationLogger } from '../sdk/index.ts';
 import { cutText, resolveParams, RunLogger, redact } from '../sdk/index.ts';
 import { rememberJson } from './json-text.ts';
 import { platformLogger } from './platform-logger.ts';
+import type { PreparedToolbox, RunToolbox } from './toolbox/index.ts';
+import { emptyToolbox, httpOutsideRun } from './toolbox/index.ts';
 
 export type EntryPoint = 'run' | 'decide';
 
@@ -26,6 +28,10 @@ export interface ExecutionRequest {
   signal?: AbortSignal;
   /** The run's deadline in ms, when less than the job's whole timeout is left (a decision's bookkeeping used some). */
   timeoutMs?: number;
+  /** The run's toolbox, loaded by the caller (prepareToolbox); absent: emptyToolbox(). */
+  toolbox?: PreparedToolbox;
+  /** The run has raised its rate-limit notification in an earlier attempt. */
+  alreadyRateLimited?: boolean;
 }
 
 export interface ExecutionOutcome {
@@ -39,6 +45,14 @@ export interface ExecutionOutcome {
   durationMs: number;
   /** Whether another attempt may succeed (transient failure or time-out). */
   retryable: boolean;
+  /** What a successful run returned as its `cursor` (the checkpoint keeps it). */
+  cursor?: string;
+  /** ctx.effect met an effect in doubt: the run failed permanently, whatever the integration did. */
+  inDoubt?: true;
+  /** The run waits for a rate limit longer than its deadline: released, retried after this many ms. */
+  deferMs?: number;
+  /** The run raised its rate-limit notification. */
+  rateLimited?: boolean;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -147,7 +161,10 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   const { integration, job, runId, event, clock } = req;
   const started = clock.now().getTime();
   const timeoutMs = Math.max(0, req.timeoutMs ?? jobTimeoutMs(job));
-  let secretValues: string[] = [];
+  const prepared = req.toolbox ?? emptyToolbox();
+  // Masked globals are known before the params' secrets: redacted from the first line on.
+  let secretValues: string[] = [...prepared.secretValues];
+  let toolbox: RunToolbox | undefined;
   // One logger per run, built when first needed: after the secrets are resolved it redacts them.
   let runLogger: RunLogger | undefined;
   const log = (): RunLogger =>
@@ -158,7 +175,8 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
       redact: secretValues,
       logger: platformLogger,
     }));
-  const finish = (o: Omit<ExecutionOutcome, 'logs' | 'logsTruncated' | 'durationMs'>): ExecutionOutcome => {
+  type Result = Omit<ExecutionOutcome, 'logs' | 'logsTruncated' | 'durationMs'>;
+  const finish = (o: Result): ExecutionOutcome => {
     const logger = log();
     const output = boundOutput(o.output, logger, secretValues);
     const previous = keepWithin(req.previousLogs ?? [], MAX_RUN_LOG_BYTES - logBytes(logger.lines), clock);
@@ -174,6 +192,11 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
       logsTruncated: logger.truncated,
       durationMs: Math.max(0, clock.now().getTime() - started),
     };
+  };
+  /** The outcome once the run's notifications are written (their failures are log lines of the run). */
+  const done = async (o: Result): Promise<ExecutionOutcome> => {
+    await toolbox?.settle();
+    return finish(o);
   };
 
   const handler = req.entry === 'decide' ? integration.decide : integration.run;
@@ -203,9 +226,11 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
       resolveParams(integration.manifest, job.params, req.secrets),
       deadline,
     ]);
-    secretValues = resolved.secretValues;
+    secretValues = [...prepared.secretValues, ...resolved.secretValues];
     const logger = log();
     if (req.attempt !== undefined && req.attempt > 1) logger.info(`attempt ${req.attempt}`);
+    const values = secretValues;
+    toolbox = prepared.build({ logger, signal: controller.signal, redact: (s) => redact(s, values) });
     const ctx = {
       event,
       params: resolved.params,
@@ -213,10 +238,17 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
       signal: controller.signal,
       runId,
       jobId: job.id,
+      ...toolbox.members,
+      // toolbox: http
+      http: httpOutsideRun(),
     };
     const result: unknown = await Promise.race([Promise.resolve(handler(ctx)), deadline]);
+    // An effect in doubt fails the run even when the integration caught the error.
+    const inDoubt = toolbox.inDoubt();
+    if (inDoubt) throw inDoubt;
     const message = isObject(result) && typeof result.message === 'string' ? result.message : undefined;
     const output = isObject(result) ? result.output : undefined;
+    const cursor = isObject(result) && typeof result.cursor === 'string' ? result.cursor : undefined;
     if (req.entry === 'decide' || req.decision) {
       // A verdict is an explicit `allow: true|false`: nothing, `"yes"` or `1` is no verdict, and a
       // decision without one gets the job's onError — never an allow nobody gave.
@@ -227,26 +259,42 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
             ? `integration ${integration.manifest.id} decide returned no verdict (allow: true or false)`
             : `integration ${integration.manifest.id} has no decide entry point and its run returned no verdict (allow: true or false)`;
         logger.error(error);
-        return finish({ status: 'failed', error, output, retryable: false });
+        return await done({ status: 'failed', error, output, retryable: false });
       }
       const verdict: Verdict = { allow, message: redact(message ?? '', secretValues) };
-      return finish({ status: 'succeeded', message: verdict.message, verdict, output, retryable: false });
+      return await done({
+        status: 'succeeded',
+        message: verdict.message,
+        verdict,
+        output,
+        retryable: false,
+        ...(cursor === undefined ? {} : { cursor }),
+      });
     }
-    return finish({
+    return await done({
       status: 'succeeded',
       message: message === undefined ? 'succeeded' : redact(message, secretValues),
       output,
       retryable: false,
+      ...(cursor === undefined ? {} : { cursor }),
     });
-  } catch (e) {
+  } catch (caught) {
+    // An effect in doubt wins over whatever else the run then threw.
+    const inDoubt = toolbox?.inDoubt();
+    const e: unknown = inDoubt ?? caught;
     const text = redact(errorMessage(e), secretValues);
     if (e instanceof DeadlineError) {
       log().error(text);
-      return finish({ status: 'timed_out', error: text, retryable: true });
+      return await done({ status: 'timed_out', error: text, retryable: true });
     }
     const permanent = e instanceof PermanentError || e instanceof ValidationError;
     log().error(`run failed: ${text}`);
-    return finish({ status: 'failed', error: text, retryable: !permanent });
+    return await done({
+      status: 'failed',
+      error: text,
+      retryable: !permanent,
+      ...(inDoubt ? { inDoubt: true as const } : {}),
+    });
   } finally {
     clearTimeout(timer);
     req.signal?.removeEventListener('abort', onOuterAbort);

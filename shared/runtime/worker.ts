@@ -9,6 +9,8 @@ import type { Deps } from './deps.ts';
 import { loadEvent } from './event-storage.ts';
 import { executeIntegration } from './execute.ts';
 import { platformLogger } from './platform-logger.ts';
+import { afterRun, prepareToolbox } from './toolbox/index.ts';
+import type { PreparedToolbox, ToolboxTarget } from './toolbox/index.ts';
 import { hotJob } from '../resilience/last-known.ts';
 
 /** One queue message as the worker sees it. */
@@ -60,10 +62,18 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
     await fail(`integration ${job.integration} is not installed`);
     return;
   }
-  let event;
-  try {
-    event = await loadEvent(deps, run);
-  } catch (e) {
+  const target: ToolboxTarget = {
+    job,
+    runId: run.id,
+    attempt: run.attempt,
+    startedAt: now,
+    deadlineAt: now.getTime() + jobTimeoutMs(job),
+    decision: false,
+  };
+  // The event and the run's toolbox (checkpoint, globals) at once: neither waits for the other.
+  const [loaded, prepared] = await Promise.allSettled([loadEvent(deps, run), prepareToolbox(deps, target)]);
+  if (loaded.status === 'rejected') {
+    const e: unknown = loaded.reason;
     if (e instanceof NotFoundError) {
       await fail(`could not load the event: ${errorMessage(e)}`);
       return;
@@ -71,10 +81,17 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
     // The stored payload could not be read: worth another try while attempts remain.
     return retryOrFail(deps, run, delivery, lastAttempt, `could not load the event: ${errorMessage(e)}`, now);
   }
+  const event = loaded.value;
   if (!event) {
     await fail('run has no event');
     return;
   }
+  if (prepared.status === 'rejected') {
+    // The checkpoint or the globals could not be read: the run may not start without them.
+    const error = `could not prepare the run: ${errorMessage(prepared.reason)}`;
+    return retryOrFail(deps, run, delivery, lastAttempt, error, now);
+  }
+  const toolbox: PreparedToolbox = prepared.value;
 
   const outcome = await executeIntegration({
     integration,
@@ -86,6 +103,7 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
     clock: deps.clock,
     previousLogs: run.logs,
     attempt: run.attempt,
+    toolbox,
   });
 
   if (outcome.status !== 'succeeded' && outcome.retryable && !lastAttempt) {
@@ -123,6 +141,8 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
   }
   // The run's one platform line.
   platformLogger.info('run finished', { runId: run.id, jobId: run.jobId, status: outcome.status });
+  // Only the attempt that recorded the run commits its checkpoint (and raises run_failed).
+  await afterRun(deps, target, outcome);
   if (outcome.status !== 'succeeded' && outcome.retryable) {
     // Last receive: the run is recorded. Made visible at once, the message is moved to the
     // DLQ by the redrive policy on its next receive instead of after a whole visibility timeout.

@@ -1,4 +1,4 @@
-import { boolean, lazy, object, optional, string, superRefine, unknown } from '../model/zod.ts';
+import { boolean, lazy, maxLength, object, optional, string, superRefine, unknown } from '../model/zod.ts';
 import type { core } from '../model/zod.ts';
 import { PermanentError, ValidationError } from '../errors.ts';
 import type { IntegrationManifest, ParameterSpec } from '../model/index.ts';
@@ -120,11 +120,16 @@ export interface IntegrationDefinition<P extends Record<string, ParameterSpec>> 
   decide?(ctx: RunContext<ParamsOf<P>>): Promise<DecideResult> | DecideResult;
 }
 
+/** The longest `cursor` a run may return: it is kept in the checkpoint item and handed to every run. */
+export const MAX_CURSOR_LENGTH = 8192;
+// In both schemas: zod's `object` strips unknown keys, so a cursor left out here would be lost silently.
+const cursorSchema = () => optional(string().check(maxLength(MAX_CURSOR_LENGTH)));
 const RunResultSchema = lazy(() =>
   object({
     message: optional(string()),
     output: optional(unknown()),
     allow: optional(boolean()),
+    cursor: cursorSchema(),
   }),
 );
 const DecideResultSchema = lazy(() =>
@@ -132,6 +137,7 @@ const DecideResultSchema = lazy(() =>
     allow: boolean(),
     message: string(),
     output: optional(unknown()),
+    cursor: cursorSchema(),
   }),
 );
 

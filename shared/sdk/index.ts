@@ -26,10 +26,28 @@ export { createRegistry } from './registry.ts';
 export type { IntegrationRegistry } from './registry.ts';
 export type {
   AnyIntegration,
+  Checkpoint,
   DecideResult,
+  EffectFn,
+  EffectOptions,
   Integration,
   IntegrationLogger,
+  IntegrationState,
+  Notifier,
   ParamsOf,
   RunContext,
   RunResult,
+  StateEntry,
 } from './types.ts';
+export type { HttpClient, PaginateOptions, PaginationStyle } from '../outbound/types.ts';
+// Integrations catch these by class (`instanceof`), so they are part of the SDK.
+export {
+  EffectBusyError,
+  EffectInDoubtError,
+  EgressRefusedError,
+  PermanentError,
+  RunDeferredError,
+  StateConflictError,
+  StateLimitError,
+} from '../errors.ts';
+export type { EffectHolder, StateLimit } from '../errors.ts';

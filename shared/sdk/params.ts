@@ -13,7 +13,7 @@ import {
 import type { ZodMiniType as ZodType } from '../model/zod.ts';
 import { ValidationError } from '../errors.ts';
 import type { IntegrationManifest, ParameterSpec } from '../model/index.ts';
-import { SecretRefSchema } from '../model/index.ts';
+import { isReservedSecretName, RESERVED_SECRET_MESSAGE, SecretRefSchema } from '../model/index.ts';
 import type { SecretStore } from '../ports.ts';
 import { patternProblem } from './pattern.ts';
 import { clip } from './text.ts';
@@ -109,6 +109,14 @@ const buildParamsSchema = (
 const isEmpty = (value: unknown): boolean =>
   value === undefined || value === '' || (Array.isArray(value) && value.length === 0);
 
+/** `{ secret: "global/…" }`: a masked global's secret, which a job may not name. */
+const reservedSecretRef = (value: unknown): boolean =>
+  typeof value === 'object' &&
+  value !== null &&
+  'secret' in value &&
+  typeof value.secret === 'string' &&
+  isReservedSecretName(value.secret);
+
 /** One message for one bad parameter, written from its spec rather than from zod's wording. */
 const problem = (name: string, spec: ParameterSpec, value: unknown, mode: ParamsMode): string => {
   if (spec.mandatory && isEmpty(value)) return `parameter "${name}" is mandatory`;
@@ -119,8 +127,11 @@ const problem = (name: string, spec: ParameterSpec, value: unknown, mode: Params
     }
     case 'password':
       if (mode === 'run') return `parameter "${name}": must be text`;
-      return typeof value === 'string'
-        ? `parameter "${name}" is a password: give { "secret": "<name>" }, not the value`
+      if (typeof value === 'string') {
+        return `parameter "${name}" is a password: give { "secret": "<name>" }, not the value`;
+      }
+      return reservedSecretRef(value)
+        ? `parameter "${name}": ${RESERVED_SECRET_MESSAGE}`
         : `parameter "${name}": must be { "secret": "<name>" } with a secret name of letters, digits and /_+=.@- only`;
     case 'number':
       return `parameter "${name}": must be a number`;

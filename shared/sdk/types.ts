@@ -1,4 +1,5 @@
 import type { IntegrationManifest, ParameterSpec, TriggerEvent } from '../model/index.ts';
+import type { HttpClient } from '../outbound/types.ts';
 
 /**
  * The log an integration writes to. Every line goes to the run's log (shown by
@@ -40,7 +41,91 @@ export interface RunContext<P> {
   signal: AbortSignal;
   runId: string;
   jobId: string;
+  /** Outbound HTTP: a preconfigured ky instance (user agent, deadline, retries, egress allow-list) with `paginate`. */
+  http: HttpClient;
+  /** A small key-value store of the job's, kept across runs. */
+  state: IntegrationState;
+  /** Where the job's runs got to: set by the platform, advanced by returning `{ cursor }`. */
+  checkpoint: Readonly<Checkpoint>;
+  /** Global parameters, masked ones resolved (and redacted from everything the run leaves). */
+  globals: Readonly<Record<string, string>>;
+  /** Notifications operators see (`GET /admin/notifications`); error ones are also published. */
+  notifier: Notifier;
+  /** Runs `fn` exactly once per job and key, however often the run is retried or replayed. */
+  effect: EffectFn;
 }
+
+/** A state value with the version `ifVersion` compares against. */
+export interface StateEntry<T = unknown> {
+  value: T;
+  version: number;
+}
+
+/**
+ * `ctx.state`: a small key-value store per job. JSON values up to 64 KiB each,
+ * at most 1,000 keys per job; a broken limit throws StateLimitError, a failed
+ * `ifVersion` StateConflictError (`ifVersion: 0`: the key must not exist).
+ *
+ * @example
+ * ```ts
+ * const seen = (await ctx.state.get<number>('count')) ?? 0;
+ * await ctx.state.set('count', seen + 1);
+ * ```
+ */
+export interface IntegrationState {
+  get<T = unknown>(key: string): Promise<T | undefined>;
+  getEntry<T = unknown>(key: string): Promise<StateEntry<T> | undefined>;
+  set(
+    key: string,
+    value: unknown,
+    options?: { ttlSeconds?: number; ifVersion?: number },
+  ): Promise<{ version: number }>;
+  /** Returns false when there was no such key. */
+  delete(key: string, options?: { ifVersion?: number }): Promise<boolean>;
+  /** The keys (sorted, expired ones left out), those starting with `prefix` when given. */
+  list(prefix?: string): Promise<string[]>;
+}
+
+/**
+ * `ctx.checkpoint`: when the job last ran, last succeeded, and the cursor its
+ * last successful run returned. Cursor and `lastSuccessfulRunAt` move only
+ * when a run succeeds.
+ */
+export interface Checkpoint {
+  lastRunAt?: Date;
+  lastSuccessfulRunAt?: Date;
+  cursor?: string;
+}
+
+/**
+ * `ctx.notifier`: stores a notification with the job, the run and a severity.
+ * The promise never rejects (a failed write becomes a WARN run-log line).
+ */
+export interface Notifier {
+  info(message: string): Promise<void>;
+  warn(message: string): Promise<void>;
+  error(message: string): Promise<void>;
+}
+
+export interface EffectOptions<R> {
+  /**
+   * Called instead of `fn` when an earlier attempt died between `fn` and its
+   * record: find out what it did (e.g. search the target) and answer that.
+   * Without it such a key fails the run with EffectInDoubtError.
+   */
+  reconcile?: () => R | Promise<R>;
+}
+
+/**
+ * `ctx.effect(key, fn, { reconcile? })`: `fn` runs at most once per job and
+ * key while the key is kept; every later call gets its recorded (JSON) result.
+ *
+ * @example
+ * ```ts
+ * const issue = await ctx.effect(`create:${ticket.id}`, () => createIssue(ticket));
+ * ```
+ */
+export type EffectFn = <R>(key: string, fn: () => R | Promise<R>, options?: EffectOptions<R>) => Promise<R>;
 
 /**
  * What `run` returns: a one-line result message and any JSON-serializable output
@@ -60,6 +145,8 @@ export interface RunResult {
    * allow. Ignored by async jobs.
    */
   allow?: boolean;
+  /** Where the next run should go on from (`ctx.checkpoint.cursor`), kept only when this run succeeds; at most 8192 characters. */
+  cursor?: string;
 }
 
 /**
@@ -75,6 +162,8 @@ export interface DecideResult {
   allow: boolean;
   message: string;
   output?: unknown;
+  /** As `RunResult.cursor`. */
+  cursor?: string;
 }
 
 /** `{ a: 1 } & { b?: 2 }` shown as one object type. */

@@ -8,6 +8,12 @@
  * | job      | `JOB#<id>`    | `JOB`                  | `JOBS`        | `<id>`        |                          |                    |
  * | run      | `RUN#<runId>` | `RUN`                  | `JOB#<jobId>` | `RUN#<runId>` | `OPEN#<kind>#<shard>` ¹  | `<since>#<runId>`  |
  * | delivery | `JOB#<jobId>` | `DELIVERY#<dedupeKey>` |               |               |                          |                    |
+ * | state    | `JOB#<jobId>` | `STATE#<key>`          |               |               |                          |                    |
+ * | state key count | `JOB#<jobId>` | `STATEMETA`     |               |               |                          |                    |
+ * | checkpoint | `JOB#<jobId>` | `CHECKPOINT`         |               |               |                          |                    |
+ * | effect   | `JOB#<jobId>` | `EFFECT#<key>`         |               |               |                          |                    |
+ * | global   | `GLOBAL`      | `<name>`               |               |               |                          |                    |
+ * | notification | `JOB#<jobId>` | `NOTE#<ulid>`      | `NOTES`       | `NOTE#<ulid>` |                          |                    |
  *
  * ¹ Open runs only (gsi2 is sparse): `kind` says which threshold makes the run
  * stale — `queued` (async, waiting for its message), `running` (async, an
@@ -20,7 +26,13 @@
  * runs, however long the young backlog.
  *
  * gsi1 projects keys plus `GSI1_ATTRIBUTES` (table-definition.ts): a run's
- * summary and a job's definition, never a run's event, output or log.
+ * summary, a job's definition and a notification, never a run's event, output or log.
+ *
+ * A job's own data (deliveries, state, checkpoint, effects, notifications)
+ * shares the job item's partition `JOB#<jobId>`; their sort keys' prefixes
+ * never equal the job item's `JOB`, and no query reads that partition whole.
+ * Items that expire: state keys with a TTL, effects (claim + the job's
+ * `effectTtlDays`), notifications (30 days). Deleting a job leaves them.
  */
 import type { OpenKind } from '../ports.ts';
 
@@ -84,6 +96,42 @@ export const jobRunsGsi1pk = (jobId: string): string => `JOB#${jobId}`;
 export const deliveryKey = (jobId: string, dedupeKey: string): TableKey => ({
   pk: `${JOB_PK_PREFIX}${jobId}`,
   sk: `${DELIVERY_SK_PREFIX}${dedupeKey}`,
+});
+
+export const STATE_SK_PREFIX = 'STATE#';
+export const STATE_META_SK = 'STATEMETA';
+export const CHECKPOINT_SK = 'CHECKPOINT';
+export const EFFECT_SK_PREFIX = 'EFFECT#';
+export const GLOBAL_PK = 'GLOBAL';
+export const NOTE_SK_PREFIX = 'NOTE#';
+export const NOTES_GSI1PK = 'NOTES';
+/** How long a notification is kept. */
+export const NOTIFICATION_TTL_DAYS = 30;
+
+/** The partition of a job's own data (deliveries, state, checkpoint, effects, notifications). */
+export const jobDataPk = (jobId: string): string => `${JOB_PK_PREFIX}${jobId}`;
+
+export const stateKey = (jobId: string, key: string): TableKey => ({
+  pk: jobDataPk(jobId),
+  sk: `${STATE_SK_PREFIX}${key}`,
+});
+/** The count of a job's state keys (the 1,000-key limit). */
+export const stateMetaKey = (jobId: string): TableKey => ({ pk: jobDataPk(jobId), sk: STATE_META_SK });
+export const checkpointKey = (jobId: string): TableKey => ({ pk: jobDataPk(jobId), sk: CHECKPOINT_SK });
+export const effectKey = (jobId: string, key: string): TableKey => ({
+  pk: jobDataPk(jobId),
+  sk: `${EFFECT_SK_PREFIX}${key}`,
+});
+export const globalKey = (name: string): TableKey => ({ pk: GLOBAL_PK, sk: name });
+/** Notification ids are ULIDs, so this sort key orders a job's notifications by time. */
+export const notificationKey = (jobId: string, id: string): TableKey => ({
+  pk: jobDataPk(jobId),
+  sk: `${NOTE_SK_PREFIX}${id}`,
+});
+/** Every job's notifications in one gsi1 partition, newest last. */
+export const notificationIndexKey = (id: string): IndexKey => ({
+  gsi1pk: NOTES_GSI1PK,
+  gsi1sk: `${NOTE_SK_PREFIX}${id}`,
 });
 
 /** DynamoDB TTL wants epoch seconds. */

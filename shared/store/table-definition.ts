@@ -50,8 +50,25 @@ export const GSI1_JOB_ATTRIBUTES = [
   'onMissingChanges',
   'maxBodyBytes',
   'dedupeWindowSeconds',
+  'egress',
+  'proxy',
+  'tlsVerify',
+  'effectTtlDays',
   'createdAt',
   'updatedAt',
+] as const;
+/**
+ * A notification (`NotificationRecord`, shared/ports.ts), whole: `GET
+ * /admin/notifications` without a job lists them from gsi1's `NOTES`.
+ */
+export const GSI1_NOTIFICATION_ATTRIBUTES = [
+  'id',
+  'jobId',
+  'runId',
+  'severity',
+  'kind',
+  'message',
+  'createdAt',
 ] as const;
 /**
  * What gsi1 projects besides the keys: every write of a run is copied to the
@@ -59,7 +76,7 @@ export const GSI1_JOB_ATTRIBUTES = [
  * stored as `eventJson`, so the job's `event` name costs runs nothing).
  */
 export const GSI1_ATTRIBUTES: readonly string[] = [
-  ...new Set([...GSI1_RUN_ATTRIBUTES, ...GSI1_JOB_ATTRIBUTES]),
+  ...new Set([...GSI1_RUN_ATTRIBUTES, ...GSI1_JOB_ATTRIBUTES, ...GSI1_NOTIFICATION_ATTRIBUTES]),
 ];
 /** What gsi2 projects besides the keys: all the sweeper reads. */
 export const GSI2_ATTRIBUTES: readonly string[] = [

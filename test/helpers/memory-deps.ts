@@ -30,6 +30,11 @@ import { DEFAULT_SETTINGS } from '../../shared/runtime/deps.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { createRegistry } from '../../shared/sdk/index.ts';
 import { builtinIntegrations } from '../../integrations/index.ts';
+import { MemoryCheckpointStore } from './memory-checkpoint-store.ts';
+import { MemoryEffectLedger } from './memory-effect-store.ts';
+import { MemoryGlobalStore } from './memory-global-store.ts';
+import { MemoryNotificationStore } from './memory-notification-store.ts';
+import { MemoryStateStore } from './memory-state-store.ts';
 
 /**
  * Paging as the DynamoDB adapters page (shared/store/cursor.ts): 20 by
@@ -329,6 +334,10 @@ export class MemoryQueue implements Queue {
     this.delays.push({ receiptHandle, seconds });
     return Promise.resolve();
   }
+  /** Stub of the seam: the http part fills it in. */
+  sendLater(_message: RunMessage, _delaySeconds: number): Promise<void> {
+    return Promise.reject(new Error('not implemented'));
+  }
 }
 
 export class MemorySecrets implements SecretStore {
@@ -380,6 +389,11 @@ export type MemoryDeps = Deps & {
   queue: MemoryQueue;
   secrets: MemorySecrets;
   payloads: MemoryPayloads;
+  state: MemoryStateStore;
+  checkpoints: MemoryCheckpointStore;
+  globals: MemoryGlobalStore;
+  notifications: MemoryNotificationStore;
+  effects: MemoryEffectLedger;
 };
 
 export const memoryDeps = (
@@ -399,4 +413,9 @@ export const memoryDeps = (
   clock: options.clock ?? new FakeClock(),
   registry: createRegistry([...builtinIntegrations, ...(options.integrations ?? [])]),
   settings: { ...DEFAULT_SETTINGS, ...options.settings },
+  state: new MemoryStateStore(),
+  checkpoints: new MemoryCheckpointStore(),
+  globals: new MemoryGlobalStore(),
+  notifications: new MemoryNotificationStore(),
+  effects: new MemoryEffectLedger(),
 });

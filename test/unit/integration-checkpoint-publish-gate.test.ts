@@ -7,6 +7,7 @@ import { CheckPointObjectSchema, type CheckPointObject } from '../../shared/mode
 import type { Clock } from '../../shared/ports.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { RunLogger, resolveParams } from '../../shared/sdk/index.ts';
+import { contextOutsideRun } from '../../shared/runtime/toolbox/index.ts';
 
 /** The show-changes answer from Check Point's API reference (two sessions by administrator "aa"). */
 const SAMPLE = new URL(
@@ -115,7 +116,15 @@ const call = async (
     getVersions: () => Promise.resolve([]),
   });
   const logger = new RunLogger({ runId: 'run-1', jobId: 'gate', clock });
-  const ctx = { event, params, logger, signal: new AbortController().signal, runId: 'run-1', jobId: 'gate' };
+  const ctx = {
+    event,
+    params,
+    logger,
+    signal: new AbortController().signal,
+    runId: 'run-1',
+    jobId: 'gate',
+    ...contextOutsideRun(),
+  };
   const fn = entry === 'decide' ? gate.decide : gate.run;
   if (!fn) throw new Error(`no ${entry}`);
   return { result: await fn(ctx), lines: logger.lines };

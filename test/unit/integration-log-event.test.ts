@@ -4,6 +4,7 @@ import type { TriggerEvent } from '../../shared/model/index.ts';
 import type { Clock } from '../../shared/ports.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { RunLogger, resolveParams } from '../../shared/sdk/index.ts';
+import { contextOutsideRun } from '../../shared/runtime/toolbox/index.ts';
 
 const clock: Clock = { now: () => new Date('2026-11-22T10:00:00.000Z') };
 const noSecrets = { getVersions: () => Promise.resolve([]) };
@@ -28,7 +29,15 @@ const runLogEvent = async (event: TriggerEvent, jobParams: Record<string, unknow
   const run = integration.run;
   if (!run) throw new Error('log-event has no run');
   const signal = new AbortController().signal;
-  const result = await run({ event, params, logger, signal, runId: 'run-1', jobId: 'job-1' });
+  const result = await run({
+    event,
+    params,
+    logger,
+    signal,
+    runId: 'run-1',
+    jobId: 'job-1',
+    ...contextOutsideRun(),
+  });
   return { result, messages: logger.lines.map((l) => l.message) };
 };
 

@@ -7,6 +7,7 @@ import { ingest } from '../../shared/runtime/ingest.ts';
 import { RunLogger, type AnyIntegration } from '../../shared/sdk/index.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
 import { REPO_ROOT } from '../helpers/local-process.ts';
+import { contextOutsideRun } from '../../shared/runtime/toolbox/index.ts';
 
 const example = (name: string) => readFileSync(join(REPO_ROOT, 'examples', name), 'utf8');
 
@@ -76,6 +77,7 @@ describe('securechange-assign', () => {
       signal: new AbortController().signal,
       runId: 'r-1',
       jobId: 'a',
+      ...contextOutsideRun(),
     });
 
     // Assess

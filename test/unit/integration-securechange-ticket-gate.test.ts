@@ -9,6 +9,7 @@ import { ingest } from '../../shared/runtime/ingest.ts';
 import { resetLogFormat, useLocalLogFormat } from '../../shared/runtime/platform-logger.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
 import { readSample } from '../helpers/samples.ts';
+import { contextOutsideRun } from '../../shared/runtime/toolbox/index.ts';
 
 const ticket = { id: '445', subject: 'Ticket 445', requester: 'tzachi', priority: 'Normal' };
 
@@ -229,6 +230,7 @@ describe('securechange-ticket-gate echoes at most 200 characters of what it was 
       signal: new AbortController().signal,
       runId: 'r-1',
       jobId: 'sc',
+      ...contextOutsideRun(),
     });
     return { verdict, lines: logger.lines.map((l) => l.message) };
   };

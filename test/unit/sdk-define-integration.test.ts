@@ -3,6 +3,7 @@ import { PermanentError, ValidationError } from '../../shared/errors.ts';
 import type { TriggerEvent } from '../../shared/model/index.ts';
 import type { AnyIntegration, IntegrationLogger, ParamsOf, RunContext } from '../../shared/sdk/index.ts';
 import { defineIntegration, parseManifest } from '../../shared/sdk/index.ts';
+import { contextOutsideRun } from '../../shared/runtime/toolbox/index.ts';
 
 const silentLogger: IntegrationLogger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -23,6 +24,7 @@ const contextWith = <P>(params: P): RunContext<P> => {
     signal: new AbortController().signal,
     runId: 'r-1',
     jobId: 'j-1',
+    ...contextOutsideRun(),
   };
 };
 

@@ -15,6 +15,9 @@ export const SETTLE_TIMEOUT_MS = 2_000;
 
 type NotifyDeps = Pick<ToolboxDeps, 'notifications' | 'clock'> & Partial<Pick<ToolboxDeps, 'publisher'>>;
 
+/** Raises a platform notification of the run (redacted); never rejects. */
+export type PlatformNotify = (kind: NotificationKind, severity: Severity, message: string) => Promise<void>;
+
 /** A notification the platform raises (not the integration): a failed run, a refused payload… */
 export interface PlatformNotification {
   jobId: string;
@@ -95,11 +98,7 @@ export const createNotifier = (
   deps: NotifyDeps,
   t: Pick<ToolboxTarget, 'job' | 'runId'>,
   scope: Pick<RunScope, 'logger' | 'redact'>,
-): {
-  notifier: Notifier;
-  platformNotify: (kind: NotificationKind, severity: Severity, message: string) => Promise<void>;
-  settle: () => Promise<void>;
-} => {
+): { notifier: Notifier; platformNotify: PlatformNotify; settle: () => Promise<void> } => {
   const pending = new Set<Promise<unknown>>();
   let raised = 0;
   let capped = false;

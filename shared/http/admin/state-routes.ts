@@ -1,0 +1,6 @@
+import type { Hono } from 'hono';
+import type { AdminDeps } from '../admin-app.ts';
+import type { EdgeEnv } from '../hono-helpers.ts';
+
+/** `GET /admin/jobs/{id}/state`, `DELETE /admin/jobs/{id}/state/{key}`. Stub of the seam: its owner adds the routes. */
+export const registerStateRoutes = (_app: Hono<EdgeEnv>, _deps: AdminDeps): void => {};

@@ -1,0 +1,25 @@
+import type { CheckpointRecord, CheckpointStore } from '../ports.ts';
+import type { DynamoStoreOptions } from './dynamo-job-store.ts';
+
+/** Job checkpoints in the single table: `JOB#<jobId>` / `CHECKPOINT`. Stub of the seam: its owner fills it in. */
+export class DynamoCheckpointStore implements CheckpointStore {
+  constructor(readonly options: DynamoStoreOptions) {}
+
+  get(_jobId: string): Promise<CheckpointRecord | undefined> {
+    return Promise.reject(new Error('not implemented'));
+  }
+
+  recordRun(
+    _jobId: string,
+    _run: { runId: string; startedAt: string; succeeded: boolean; cursor?: string },
+  ): Promise<{ advanced: boolean }> {
+    return Promise.reject(new Error('not implemented'));
+  }
+
+  rewind(
+    _jobId: string,
+    _rewind: { cursor?: string; lastSuccessfulRunAt?: string; by: string; at: string },
+  ): Promise<CheckpointRecord> {
+    return Promise.reject(new Error('not implemented'));
+  }
+}
