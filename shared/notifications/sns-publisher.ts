@@ -1,4 +1,5 @@
 import type { SNSClient } from '@aws-sdk/client-sns';
+import type * as SnsSdk from '@aws-sdk/client-sns';
 import type { AwsClientsConfig } from '../aws/client-config.ts';
 import { transportOf } from '../aws/client-config.ts';
 import { errorMessage } from '../errors.ts';
@@ -52,7 +53,7 @@ export class SnsPublisher implements NotificationPublisher {
   readonly #topicArn: string;
   readonly #stage: string | undefined;
   readonly #client: SnsPublisherOptions['client'];
-  #ready: Promise<{ client: SNSClient; sdk: typeof import('@aws-sdk/client-sns') }> | undefined;
+  #ready: Promise<{ client: SNSClient; sdk: typeof SnsSdk }> | undefined;
 
   constructor(options: SnsPublisherOptions) {
     this.#topicArn = options.topicArn;
@@ -60,7 +61,7 @@ export class SnsPublisher implements NotificationPublisher {
     this.#client = options.client;
   }
 
-  #load(): Promise<{ client: SNSClient; sdk: typeof import('@aws-sdk/client-sns') }> {
+  #load(): Promise<{ client: SNSClient; sdk: typeof SnsSdk }> {
     this.#ready ??= Promise.all([import('@aws-sdk/client-sns'), this.#client()]).then(
       ([sdk, client]) => ({ sdk, client }),
       (e: unknown) => {

@@ -1,4 +1,5 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type * as SecretsManagerSdk from '@aws-sdk/client-secrets-manager';
 import { ServiceUnavailableError, errorMessage } from '../errors.ts';
 import type { SecretWriter } from '../ports.ts';
 import { isUnavailableError } from '../resilience/unavailable.ts';
@@ -38,16 +39,14 @@ const writeError = (e: unknown, what: string): Error => {
 export class SecretsManagerWriter implements SecretWriter {
   readonly #prefix: string;
   readonly #client: SecretsManagerWriterOptions['client'];
-  #ready:
-    | Promise<{ client: SecretsManagerClient; sdk: typeof import('@aws-sdk/client-secrets-manager') }>
-    | undefined;
+  #ready: Promise<{ client: SecretsManagerClient; sdk: typeof SecretsManagerSdk }> | undefined;
 
   constructor(options: SecretsManagerWriterOptions) {
     this.#prefix = options.prefix;
     this.#client = options.client;
   }
 
-  #load(): Promise<{ client: SecretsManagerClient; sdk: typeof import('@aws-sdk/client-secrets-manager') }> {
+  #load(): Promise<{ client: SecretsManagerClient; sdk: typeof SecretsManagerSdk }> {
     this.#ready ??= Promise.all([import('@aws-sdk/client-secrets-manager'), this.#client()]).then(
       ([sdk, client]) => ({ sdk, client }),
       (e: unknown) => {

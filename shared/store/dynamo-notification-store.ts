@@ -63,7 +63,7 @@ export class DynamoNotificationStore implements NotificationStore {
         }),
       );
     } catch (e) {
-      if (isConditionalCheckFailed(e)) throw new Error(`notification ${n.id} exists already`);
+      if (isConditionalCheckFailed(e)) throw new Error(`notification ${n.id} exists already`, { cause: e });
       throw storeError(e, 'add notification');
     }
   }

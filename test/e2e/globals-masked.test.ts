@@ -74,8 +74,8 @@ describe('a masked global through npm start', () => {
     const capture = (original: typeof write): typeof write =>
       ((chunk: string | Uint8Array, ...rest: unknown[]) => {
         stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-        return (original as (...a: unknown[]) => boolean)(chunk, ...rest);
-      }) as typeof write;
+        return original.call(process.stdout, chunk as string, ...(rest as []));
+      });
     process.stdout.write = capture(write);
     process.stderr.write = capture(writeErr);
     stack = await startInProcessStack({ integrations: [probe], examples: false });

@@ -27,7 +27,7 @@ const stack = () => {
   };
   const app = createAdminApp({ ...deps, globals, notifications, secretWriter });
   const fetch: typeof globalThis.fetch = (input, init) =>
-    Promise.resolve(app.request(new Request(input as string | URL | Request, init)));
+    Promise.resolve(app.request(new Request(input, init)));
   return { deps, globals, notifications, fetch };
 };
 

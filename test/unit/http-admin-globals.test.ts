@@ -126,7 +126,7 @@ describe('admin API: globals', () => {
 
     // Act
     const answers = await Promise.all(
-      ['__proto__', '1abc', 'a.b', 'a'.repeat(65)].map((n) => request('GET', `/admin/globals/${n}`)),
+      ['__proto__', '1abc', 'a.b', 'a'.repeat(65)].map(async (n) => request('GET', `/admin/globals/${n}`)),
     );
 
     // Assess
