@@ -10,8 +10,11 @@ import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
+import { SecretsManagerWriter } from '../../shared/secrets/secrets-manager-writer.ts';
 import type { FunctionDepsOptions } from '../wiring/clients.ts';
+import { clientConfigOf } from '../wiring/clients.ts';
 import { tableOf } from '../wiring/common.ts';
+import { notificationPublisher } from '../wiring/notifications.ts';
 import { integrationRegistry } from '../wiring/registry.ts';
 
 /**
@@ -46,5 +49,15 @@ export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {
     notifications: new DynamoNotificationStore(table),
     effects: new DynamoEffectLedger(table),
     secrets: lazySecrets(config, options),
+    // Masked globals' values: written (never read) to Secrets Manager, its client made by the first write.
+    secretWriter: new SecretsManagerWriter({
+      prefix: config.TRIGGERHUB_SECRET_PREFIX,
+      client: async () =>
+        options.clients?.secretsManager ??
+        (await import('../../shared/aws/secrets-manager-client.ts')).createSecretsManagerClient(
+          clientConfigOf(config, options),
+        ),
+    }),
+    ...notificationPublisher(config, options),
   };
 };
