@@ -1,6 +1,6 @@
 import type { Config } from '../../shared/config.ts';
 import type { AdminDeps } from '../../shared/http/admin-app.ts';
-import type { SecretStore } from '../../shared/ports.ts';
+import type { SecretStore, SecretWriter } from '../../shared/ports.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs } from '../../shared/resilience/last-known.ts';
 import { DynamoCheckpointStore } from '../../shared/store/dynamo-checkpoint-store.ts';
@@ -10,7 +10,6 @@ import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
-import { SecretsManagerWriter } from '../../shared/secrets/secrets-manager-writer.ts';
 import type { FunctionDepsOptions } from '../wiring/clients.ts';
 import { clientConfigOf } from '../wiring/clients.ts';
 import { tableOf } from '../wiring/common.ts';
@@ -32,6 +31,35 @@ const lazySecrets = (config: Config, options: FunctionDepsOptions): SecretStore 
 };
 
 /**
+ * Writes masked globals' values (never reads them) to Secrets Manager: the
+ * writer, its commands and its client are loaded and created by the first
+ * write, like {@link lazySecrets}.
+ */
+const lazySecretWriter = (config: Config, options: FunctionDepsOptions): SecretWriter => {
+  let writer: Promise<SecretWriter> | undefined;
+  const load = (): Promise<SecretWriter> =>
+    (writer ??= Promise.all([
+      import('../../shared/secrets/secrets-manager-writer.ts'),
+      import('../../shared/aws/secrets-manager-client.ts'),
+    ]).then(
+      ([{ SecretsManagerWriter }, { createSecretsManagerClient }]) =>
+        new SecretsManagerWriter({
+          prefix: config.TRIGGERHUB_SECRET_PREFIX,
+          client: () =>
+            options.clients?.secretsManager ?? createSecretsManagerClient(clientConfigOf(config, options)),
+        }),
+      (e: unknown) => {
+        writer = undefined;
+        throw e;
+      },
+    ));
+  return {
+    put: async (name, value) => (await load()).put(name, value),
+    delete: async (name) => (await load()).delete(name),
+  };
+};
+
+/**
  * The admin function's ports: the table (jobs, runs and the run toolbox's
  * stores), the integrations' manifests, and Secrets Manager created on first
  * use. No queue or bucket — not even their SDK clients are in its bundle.
@@ -49,15 +77,7 @@ export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {
     notifications: new DynamoNotificationStore(table),
     effects: new DynamoEffectLedger(table),
     secrets: lazySecrets(config, options),
-    // Masked globals' values: written (never read) to Secrets Manager, its client made by the first write.
-    secretWriter: new SecretsManagerWriter({
-      prefix: config.TRIGGERHUB_SECRET_PREFIX,
-      client: async () =>
-        options.clients?.secretsManager ??
-        (await import('../../shared/aws/secrets-manager-client.ts')).createSecretsManagerClient(
-          clientConfigOf(config, options),
-        ),
-    }),
+    secretWriter: lazySecretWriter(config, options),
     ...notificationPublisher(config, options),
   };
 };

@@ -1,5 +1,4 @@
-import type { SNSClient } from '@aws-sdk/client-sns';
-import type * as SnsSdk from '@aws-sdk/client-sns';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import type { AwsClientsConfig } from '../aws/client-config.ts';
 import { transportOf } from '../aws/client-config.ts';
 import { errorMessage } from '../errors.ts';
@@ -15,12 +14,8 @@ export interface SnsPublisherOptions {
   topicArn: string;
   /** `TRIGGERHUB_STAGE`, named in the subject so that two stages' mails can be told apart. */
   stage?: string;
-  /**
-   * The client, made on the first error notification: no cold start (and no
-   * run that raises none) loads the SNS client, which this module imports
-   * only then.
-   */
-  client: () => SNSClient | Promise<SNSClient>;
+  /** The client, made on the first publish (the wiring loads this module only then, too). */
+  client: () => SNSClient;
 }
 
 /** `triggerhub <stage> error: <jobId>`, one printable line within SNS's 100 characters. */
@@ -46,37 +41,27 @@ export const notificationBody = (n: NotificationRecord): string =>
 
 /**
  * Publishes error notifications to the stack's SNS topic (the one the DLQ
- * alarm uses, so whoever is subscribed hears of both). The SNS client module
- * is imported on the first publish only.
+ * alarm uses, so whoever is subscribed hears of both). The functions load
+ * this module, and with it the SNS client, on the first error notification
+ * only (functions/wiring/notifications.ts).
  */
 export class SnsPublisher implements NotificationPublisher {
   readonly #topicArn: string;
   readonly #stage: string | undefined;
-  readonly #client: SnsPublisherOptions['client'];
-  #ready: Promise<{ client: SNSClient; sdk: typeof SnsSdk }> | undefined;
+  readonly #makeClient: SnsPublisherOptions['client'];
+  #client: SNSClient | undefined;
 
   constructor(options: SnsPublisherOptions) {
     this.#topicArn = options.topicArn;
     this.#stage = options.stage;
-    this.#client = options.client;
-  }
-
-  #load(): Promise<{ client: SNSClient; sdk: typeof SnsSdk }> {
-    this.#ready ??= Promise.all([import('@aws-sdk/client-sns'), this.#client()]).then(
-      ([sdk, client]) => ({ sdk, client }),
-      (e: unknown) => {
-        this.#ready = undefined;
-        throw e;
-      },
-    );
-    return this.#ready;
+    this.#makeClient = options.client;
   }
 
   async publish(n: NotificationRecord): Promise<void> {
-    const { client, sdk } = await this.#load();
+    const client = (this.#client ??= this.#makeClient());
     try {
       await client.send(
-        new sdk.PublishCommand({
+        new PublishCommand({
           TopicArn: this.#topicArn,
           Subject: notificationSubject(n, this.#stage),
           Message: notificationBody(n),
@@ -93,11 +78,6 @@ export class SnsPublisher implements NotificationPublisher {
   }
 }
 
-/**
- * The SNS client, built like the other clients (region, the SDK's own
- * retries, the bench's transport when given), loaded by the first publish.
- */
-export const createSnsClient = async (
-  cfg: Pick<AwsClientsConfig, 'region' | 'requestHandler'>,
-): Promise<SNSClient> =>
-  new (await import('@aws-sdk/client-sns')).SNSClient({ region: cfg.region, ...transportOf(cfg) });
+/** The SNS client, built like the other clients (region, the SDK's own retries, the bench's transport when given). */
+export const createSnsClient = (cfg: Pick<AwsClientsConfig, 'region' | 'requestHandler'>): SNSClient =>
+  new SNSClient({ region: cfg.region, ...transportOf(cfg) });

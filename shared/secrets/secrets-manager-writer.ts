@@ -1,5 +1,9 @@
 import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import type * as SecretsManagerSdk from '@aws-sdk/client-secrets-manager';
+import {
+  CreateSecretCommand,
+  DeleteSecretCommand,
+  PutSecretValueCommand,
+} from '@aws-sdk/client-secrets-manager';
 import { ServiceUnavailableError, errorMessage } from '../errors.ts';
 import type { SecretWriter } from '../ports.ts';
 import { isUnavailableError } from '../resilience/unavailable.ts';
@@ -7,13 +11,8 @@ import { isUnavailableError } from '../resilience/unavailable.ts';
 export interface SecretsManagerWriterOptions {
   /** Prefix of the Secrets Manager names (`TRIGGERHUB_SECRET_PREFIX`): `global/token` is `triggerhub/global/token`. */
   prefix: string;
-  /**
-   * The client, made on first use: the admin function writes a secret only
-   * when an operator sets or deletes a masked global, so its cold start
-   * creates (and, through the dynamic imports here, loads) no Secrets
-   * Manager code.
-   */
-  client: () => SecretsManagerClient | Promise<SecretsManagerClient>;
+  /** The client, made on the first write (admin's wiring loads this module only then, too). */
+  client: () => SecretsManagerClient;
 }
 
 const nameOf = (e: unknown): string =>
@@ -38,40 +37,33 @@ const writeError = (e: unknown, what: string): Error => {
  */
 export class SecretsManagerWriter implements SecretWriter {
   readonly #prefix: string;
-  readonly #client: SecretsManagerWriterOptions['client'];
-  #ready: Promise<{ client: SecretsManagerClient; sdk: typeof SecretsManagerSdk }> | undefined;
+  readonly #makeClient: SecretsManagerWriterOptions['client'];
+  #client: SecretsManagerClient | undefined;
 
   constructor(options: SecretsManagerWriterOptions) {
     this.#prefix = options.prefix;
-    this.#client = options.client;
+    this.#makeClient = options.client;
   }
 
-  #load(): Promise<{ client: SecretsManagerClient; sdk: typeof SecretsManagerSdk }> {
-    this.#ready ??= Promise.all([import('@aws-sdk/client-secrets-manager'), this.#client()]).then(
-      ([sdk, client]) => ({ sdk, client }),
-      (e: unknown) => {
-        this.#ready = undefined;
-        throw e;
-      },
-    );
-    return this.#ready;
+  get #sm(): SecretsManagerClient {
+    return (this.#client ??= this.#makeClient());
   }
 
   async put(name: string, value: string): Promise<void> {
-    const { client, sdk } = await this.#load();
+    const client = this.#sm;
     const secretId = `${this.#prefix}${name}`;
     // Most writes replace a value: try that first, create on "not found", and on a create that lost a
     // race with another (ResourceExistsException) put the value again.
     for (let round = 0; round < 2; round++) {
       try {
-        await client.send(new sdk.PutSecretValueCommand({ SecretId: secretId, SecretString: value }));
+        await client.send(new PutSecretValueCommand({ SecretId: secretId, SecretString: value }));
         return;
       } catch (e) {
         if (nameOf(e) !== 'ResourceNotFoundException') throw writeError(e, 'put secret value');
       }
       try {
         await client.send(
-          new sdk.CreateSecretCommand({
+          new CreateSecretCommand({
             Name: secretId,
             SecretString: value,
             Description: `triggerhub masked global "${name.replace(/^global\//, '')}"`,
@@ -86,10 +78,10 @@ export class SecretsManagerWriter implements SecretWriter {
   }
 
   async delete(name: string): Promise<boolean> {
-    const { client, sdk } = await this.#load();
+    const client = this.#sm;
     try {
       await client.send(
-        new sdk.DeleteSecretCommand({ SecretId: `${this.#prefix}${name}`, ForceDeleteWithoutRecovery: true }),
+        new DeleteSecretCommand({ SecretId: `${this.#prefix}${name}`, ForceDeleteWithoutRecovery: true }),
       );
       return true;
     } catch (e) {
