@@ -59,7 +59,8 @@ describe('a masked global through npm start', () => {
     const code = await run(['--endpoint', stack.url, ...args], {
       stdout: (s) => (out += s),
       stderr: (s) => (out += s),
-      env: {},
+      // The stack's data folder: `secrets set` writes the caller's secret where the stack reads it.
+      env: { TRIGGERHUB_DATA_DIR: stack.dataDir },
       cwd: stack.dataDir,
       stdinIsTTY: false,
       readStdin: () => (stdin === undefined ? Promise.reject(new Error('no stdin')) : Promise.resolve(stdin)),
