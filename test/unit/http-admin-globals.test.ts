@@ -65,6 +65,22 @@ describe('admin API: globals', () => {
     expect(deps.secrets.values['global/token']).toEqual([CANARY]);
   });
 
+  it('shows no value for a masked global even if its stored record held one (an older or hand-edited item)', async () => {
+    // Prepare
+    const { globals, request } = setup();
+    const at = '2026-11-22T10:00:00.000Z';
+    globals.items.set('token', { name: 'token', masked: true, value: CANARY, createdAt: at, updatedAt: at });
+
+    // Act
+    const bodies = [
+      await (await request('GET', '/admin/globals/token')).text(),
+      await (await request('GET', '/admin/globals')).text(),
+    ];
+
+    // Assess
+    for (const body of bodies) expect(body).not.toContain(CANARY);
+  });
+
   it('returns an unmasked value, and answers 201 then 200', async () => {
     // Prepare
     const { request } = setup();

@@ -52,6 +52,9 @@ describe('payload_too_large (ingest)', () => {
     const clock = new FakeClock(new Date(T0));
     const deps = memoryDeps({ clock });
     await deps.jobs.put(jobOf('big-body', { maxBodyBytes: 10 }));
+    // A write that ends on a later turn: the refusal waits for it (a Lambda may freeze once it answers).
+    const add = deps.notifications.add.bind(deps.notifications);
+    deps.notifications.add = (n) => new Promise((resolve) => setImmediate(resolve)).then(() => add(n));
     const send = (secret: string) =>
       ingest(deps, {
         jobId: 'big-body',
@@ -151,6 +154,22 @@ describe('run_failed (worker)', () => {
 });
 
 describe('run_failed (sweeper)', () => {
+  it('is not raised when the failure could not be recorded (another writer got there first)', async () => {
+    // Prepare
+    const clock = new FakeClock(new Date(T0));
+    const deps = memoryDeps({ clock });
+    await deps.runs.create(queuedRun('R6', 'j', { status: 'running', attempt: 3, startedAt: T0 }));
+    deps.runs.finish = () => Promise.resolve(false);
+    clock.advance(60 * 60_000);
+
+    // Act
+    const swept = await sweepStaleRuns(deps, sweepSettings(1800, 300));
+
+    // Assess
+    expect(swept.failed).toBe(0);
+    expect(deps.notifications.items).toEqual([]);
+  });
+
   it('is raised for a run the sweep records failed, and only when it recorded it', async () => {
     // Prepare: a run whose last attempt died long ago
     const clock = new FakeClock(new Date(T0));
