@@ -1,9 +1,13 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { ServiceUnavailableError } from '../../shared/errors.ts';
+import { PermanentError, ServiceUnavailableError } from '../../shared/errors.ts';
+import { JobSchema } from '../../shared/model/index.ts';
 import type { SecretStore } from '../../shared/ports.ts';
 import { platformLogger } from '../../shared/runtime/platform-logger.ts';
+import { executeIntegration } from '../../shared/runtime/execute.ts';
 import { GLOBALS_CACHE_MS, loadGlobals } from '../../shared/runtime/toolbox/globals.ts';
-import { FakeClock, MemorySecrets } from '../helpers/memory-deps.ts';
+import { prepareToolbox } from '../../shared/runtime/toolbox/index.ts';
+import { defineIntegration } from '../../shared/sdk/index.ts';
+import { FakeClock, MemorySecrets, memoryDeps } from '../helpers/memory-deps.ts';
 import { MemoryGlobalStore } from '../helpers/memory-global-store.ts';
 
 const CANARY = 'canary-Qm4-masked';
@@ -130,5 +134,82 @@ describe('ctx.globals (loadGlobals)', () => {
     // Assess
     expect(stale.values.token).toBe(CANARY);
     await expect(loadGlobals(cold)).rejects.toBeInstanceOf(ServiceUnavailableError);
+  });
+});
+
+describe('ctx.globals in a run', () => {
+  const runWith = async (fail: boolean) => {
+    const deps = memoryDeps({ secrets: { 'global/token': [CANARY] } });
+    await deps.globals.put({ name: 'token', masked: true, at });
+    await deps.globals.put({ name: 'region', masked: false, value: 'eu-west-1', at });
+    const probe = defineIntegration({
+      id: 'globals-unit-probe',
+      name: 'Probe',
+      version: '1.0.0',
+      description: 'uses its masked global everywhere',
+      parameters: {},
+      async run({ globals, logger, notifier }) {
+        logger.info(`token=${globals.token ?? '-'} region=${globals.region ?? '-'}`);
+        await notifier.warn(`token ${globals.token ?? '-'}`);
+        if (fail) throw new PermanentError(`failed with ${globals.token ?? '-'}`);
+        return { message: `used ${globals.token ?? '-'}`, output: { token: globals.token } };
+      },
+    });
+    const job = JobSchema.parse({
+      id: 'g',
+      name: 'G',
+      integration: probe.manifest.id,
+      auth: { secret: 'demo' },
+    });
+    const now = deps.clock.now();
+    const toolbox = await prepareToolbox(deps, {
+      job,
+      runId: 'R1',
+      attempt: 1,
+      startedAt: now,
+      deadlineAt: now.getTime() + 60_000,
+      decision: false,
+    });
+    const outcome = await executeIntegration({
+      integration: probe,
+      job,
+      runId: 'R1',
+      event: {
+        source: 'generic',
+        trigger: 'webhook',
+        deliveryId: 'D',
+        receivedAt: at,
+        headers: {},
+        query: {},
+        payload: {},
+      },
+      entry: 'run',
+      secrets: deps.secrets,
+      clock: deps.clock,
+      toolbox,
+    });
+    return { deps, outcome };
+  };
+
+  it('hands the run its masked value, and redacts it from the log, message, output and notification', async () => {
+    // Act
+    const { deps, outcome } = await runWith(false);
+
+    // Assess
+    expect(outcome.status).toBe('succeeded');
+    expect(outcome.message).toBe('used ***');
+    expect(outcome.logs.map((l) => l.message)).toContain('token=*** region=eu-west-1');
+    expect(JSON.stringify(outcome)).not.toContain(CANARY);
+    expect(deps.notifications.items.map((n) => n.message)).toEqual(['token ***']);
+  });
+
+  it('redacts it from a failed run’s error', async () => {
+    // Act
+    const { outcome } = await runWith(true);
+
+    // Assess
+    expect(outcome.status).toBe('failed');
+    expect(outcome.error).toContain('failed with ***');
+    expect(JSON.stringify(outcome)).not.toContain(CANARY);
   });
 });
