@@ -72,11 +72,12 @@ describe('a masked global through npm start', () => {
 
   beforeAll(async () => {
     // Everything the stack's functions print (Powertools lines, the ERROR notification line).
-    const capture = (original: typeof write): typeof write =>
-      ((chunk: string | Uint8Array, ...rest: unknown[]) => {
+    const capture =
+      (original: typeof write): typeof write =>
+      (chunk: string | Uint8Array, ...rest: unknown[]) => {
         stdout += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
         return original.call(process.stdout, chunk as string, ...(rest as []));
-      });
+      };
     process.stdout.write = capture(write);
     process.stderr.write = capture(writeErr);
     stack = await startInProcessStack({ integrations: [probe], examples: false });
