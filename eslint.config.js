@@ -19,7 +19,8 @@ export default tseslint.config(
     },
   },
   {
-    files: ['test/**/*.ts', 'bench/**/*.ts'],
+    // An integration folder's tests (integrations/<id>/*.test.ts) are tests like the others.
+    files: ['test/**/*.ts', 'bench/**/*.ts', 'integrations/**/*.test.ts'],
     rules: {
       '@typescript-eslint/no-non-null-assertion': 'off',
       '@typescript-eslint/no-unsafe-assignment': 'off',

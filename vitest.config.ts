@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { writeIntegrationRegistry } from './cli/integrations/registry-file.ts';
 
 /**
  * Unit test files that change what another file in the same worker would see: they
@@ -24,14 +25,37 @@ const isolatedUnitFiles = readdirSync(join(ROOT, UNIT_DIR), { recursive: true, e
   .map((file) => `${UNIT_DIR}/${file}`)
   .filter((file) => CHANGES_SHARED_STATE.test(readFileSync(join(ROOT, file), 'utf8')));
 
+// The registry module every test reaches (functions/wiring/registry.ts, test/helpers/memory-deps.ts)
+// lists the folders of integrations/: written before any test file is collected, so a folder
+// added or removed since the last run is what the tests see. Unchanged text is not rewritten.
+const { folders: INTEGRATION_FOLDERS } = writeIntegrationRegistry(ROOT);
+
+/**
+ * Each integration folder's own tests must cover ≥ 70 % of its lines. One threshold per
+ * folder (vitest checks a glob's threshold on the files it matches together), from the
+ * same listing as the registry; `include` counts a file no test loads as 0 %, so a folder
+ * without tests fails rather than passing as "0 of 0".
+ */
+const FOLDER_MIN_LINES = 70;
+const folderThresholds = Object.fromEntries(
+  INTEGRATION_FOLDERS.map((f) => [`integrations/${f}/**`, { lines: FOLDER_MIN_LINES }]),
+);
+
 // A property test (400–2000 runs) takes well under a second alone, but on a loaded 2-core
 // machine running two files at once it can pass the default 5 s: a time-out is for a hang.
 const UNIT_TIMEOUT_MS = 15_000;
 
-// Four suites, one run: `npm test` runs them all; `vitest run --project <name>` one
-// (`unit*` for both halves of the unit suite).
+// Five suites: `npm test` runs four in one run, then the integration folders' own tests
+// with coverage (v8 coverage would slow the others for nothing); `vitest run --project <name>`
+// one (`unit*` for both halves of the unit suite).
 export default defineConfig({
   test: {
+    coverage: {
+      provider: 'v8',
+      include: ['integrations/*/**/*.ts'],
+      exclude: ['**/*.test.ts', 'integrations/registry.generated.ts'],
+      thresholds: folderThresholds,
+    },
     // The SDK warns on every worker that Node 20 support ends; the Lambda runtime is newer.
     env: { AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED: 'true' },
     // Files wait on child processes, emulators and servers much of the time: on a 2-core
@@ -56,6 +80,18 @@ export default defineConfig({
         test: {
           name: 'unit-isolated',
           include: isolatedUnitFiles,
+          environment: 'node',
+          pool: 'threads',
+          testTimeout: UNIT_TIMEOUT_MS,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The tests each integration folder holds beside its code (integrations/<id>/*.test.ts).
+          // Not "integrations": too close to the emulator suite's name.
+          name: 'integration-folders',
+          include: ['integrations/**/*.test.ts'],
           environment: 'node',
           pool: 'threads',
           testTimeout: UNIT_TIMEOUT_MS,

@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { createDeps } from '../functions/create-deps.ts';
 import { httpHandler } from '../functions/http-handler.ts';
 import type { HttpHandler } from '../functions/http-handler.ts';
-import { checkpointPublishGate } from '../integrations/checkpoint-publish-gate/index.ts';
+import checkpointPublishGate from '../integrations/checkpoint-publish-gate/index.ts';
 import type { Config } from '../shared/config.ts';
 import { createIngestApp } from '../shared/http/ingest-app.ts';
 import type { JobInput } from '../shared/model/index.ts';

@@ -12,7 +12,7 @@ import type {
 import type { HttpHandler } from '../functions/http-handler.ts';
 import { createIngestHandler } from '../functions/ingest/app.ts';
 import { createWorkerLambda } from '../functions/worker/app.ts';
-import { logEvent } from '../integrations/log-event/index.ts';
+import logEvent from '../integrations/log-event/index.ts';
 import type { AwsClients } from '../shared/aws/clients.ts';
 import { createAwsClients } from '../shared/aws/clients.ts';
 import type { Config } from '../shared/config.ts';

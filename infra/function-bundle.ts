@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { Metafile } from 'esbuild';
 import { buildSync } from 'esbuild';
+import { writeIntegrationRegistry } from '../cli/integrations/registry-file.ts';
 import { LAZY_PACKAGES } from '../shared/lazy-require.ts';
 
 /** The repository root: where package-lock.json, tsconfig.json and functions/ live. */
@@ -143,6 +144,8 @@ export const bundleFunction = ({
   outDir,
   projectRoot = REPO_ROOT,
 }: BundleFunctionOptions): { metafile: Metafile } => {
+  // The bundle imports the generated registry module: written from the folders as they are now.
+  if (existsSync(join(projectRoot, 'integrations'))) writeIntegrationRegistry(projectRoot);
   const { metafile } = buildSync({
     entryPoints: [resolve(projectRoot, entry)],
     outdir: outDir,

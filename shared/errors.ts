@@ -171,9 +171,12 @@ export class EffectInDoubtError extends PermanentError {
   constructor(
     readonly key: string,
     readonly heldBy: EffectHolder,
+    /** What the reader can do about it, appended after `; `. */
+    hint?: string,
   ) {
     super(
-      `effect ${key} is in doubt: run ${heldBy.runId} (attempt ${heldBy.attempt}) started it at ${heldBy.since} and never recorded its result`,
+      `effect ${key} is in doubt: run ${heldBy.runId} (attempt ${heldBy.attempt}) started it at ${heldBy.since} and never recorded its result` +
+        (hint === undefined ? '' : `; ${hint}`),
     );
     this.name = 'EffectInDoubtError';
   }

@@ -214,11 +214,18 @@ export interface StateStore {
   ): Promise<{ version: number }>;
   /** Returns false when there was no such key. */
   delete(jobId: string, key: string, options: { ifVersion?: number }, now: Date): Promise<boolean>;
+  /**
+   * One page of live keys with their values, in key order (UTF-8 bytes): what
+   * operators see. A page may hold fewer than `limit` (expired keys are
+   * skipped); a cursor fits only the job and prefix it came from.
+   */
   list(
     jobId: string,
     query: { prefix?: string; limit?: number; cursor?: string },
     now: Date,
   ): Promise<Page<StateItem>>;
+  /** Every live key starting with `prefix`, in key order, without values: `ctx.state.list`. */
+  keys(jobId: string, prefix: string, now: Date): Promise<string[]>;
 }
 
 /** A job's checkpoint as stored (ISO times). */
@@ -330,51 +337,68 @@ export interface EffectRecord {
   expiresAt: string;
 }
 
-/** Who claims an effect key. */
-export interface EffectClaim {
+/** Who holds an effect's claim: one attempt of one run. */
+export interface EffectOwner {
   runId: string;
   attempt: number;
+}
+/** A `pending` record: who claims the key, since when, until when it may be live, when it expires. */
+export interface EffectClaim extends EffectOwner {
+  key: string;
   startedAt: string;
   heldUntil: string;
   expiresAt: string;
 }
+export type EffectClaimResult = { claimed: true } | { claimed: false; existing: EffectRecord };
+/** What `complete` records beside `status: done`. */
+export interface EffectCompletion {
+  doneAt: string;
+  resultJson?: string;
+  reconciled?: boolean;
+  resultProblem?: string;
+}
+export interface EffectListRequest extends PageRequest {
+  /** Keys starting with this (an exact key is a prefix too). */
+  prefix?: string;
+}
 
 /**
- * The exactly-once effect ledger, per job and key (conditional writes). The
- * shape is the effect owner's to refine.
+ * The exactly-once ledger of `ctx.effect` (shared/runtime/toolbox/effect.ts):
+ * one record per job and key. Every write is conditional on who holds the
+ * key, so two attempts can never both believe they hold it. An expired record
+ * (`expiresAt` passed, TTL not yet run) counts as absent everywhere.
  */
 export interface EffectLedger {
-  /** Records `pending` for this claim if the key is absent or expired; else answers the record found. */
-  claim(
-    jobId: string,
-    key: string,
-    claim: EffectClaim,
-    now: Date,
-  ): Promise<{ claimed: true } | { claimed: false; found: EffectRecord }>;
-  /** `pending` (held by this claim) → `done` with the result; false when the claim was lost. */
-  complete(
-    jobId: string,
-    key: string,
-    holder: { runId: string; attempt: number },
-    done: { doneAt: string; resultJson?: string; reconciled?: boolean; resultProblem?: string },
-  ): Promise<boolean>;
-  /** Deletes this holder's `pending` claim (its fn threw: nothing happened). */
-  release(jobId: string, key: string, holder: { runId: string; attempt: number }): Promise<void>;
-  /** Takes a dead holder's `pending` claim over; false when someone else got there first. */
+  /**
+   * Records `pending` when the key is absent or expired (one conditional
+   * write); otherwise answers the record that holds the key, unchanged.
+   */
+  claim(jobId: string, claim: EffectClaim, now: Date): Promise<EffectClaimResult>;
+  /** The live record (strongly consistent), or undefined when absent or expired. */
+  get(jobId: string, key: string, now: Date): Promise<EffectRecord | undefined>;
+  /** `pending` held by `holder` → `done` with the result. False when it no longer holds the key. */
+  complete(jobId: string, key: string, holder: EffectOwner, done: EffectCompletion): Promise<boolean>;
+  /** Deletes a `pending` record held by `holder` (its fn threw: nothing happened). False when it no longer held it. */
+  release(jobId: string, key: string, holder: EffectOwner): Promise<boolean>;
+  /**
+   * A `pending` record held by `from` (a dead holder) passes to `to`; the
+   * in-doubt mark is cleared (a new holder may go in doubt again). False when
+   * `from` no longer holds it (another run took it over, or it was completed).
+   */
   takeOver(
     jobId: string,
     key: string,
-    from: { runId: string; attempt: number },
-    claim: EffectClaim,
+    from: EffectOwner,
+    to: EffectOwner & { startedAt: string; heldUntil: string },
   ): Promise<boolean>;
-  /** Sets `inDoubtNotifiedAt` once: true only for the caller that set it. */
-  markNotified(jobId: string, key: string, at: string): Promise<boolean>;
-  list(
-    jobId: string,
-    query: { prefix?: string; limit?: number; cursor?: string },
-    now: Date,
-  ): Promise<Page<EffectRecord>>;
-  /** An operator clears a key; the next run calls fn again. Returns false when there was no such key. */
+  /**
+   * Marks a `pending` record held by `holder` as notified in doubt; true only
+   * for the one caller that set the mark (it raises the notification).
+   */
+  markNotified(jobId: string, key: string, holder: EffectOwner, at: string): Promise<boolean>;
+  /** Live records by key, ascending; `prefix` narrows to keys starting with it. */
+  list(jobId: string, request: EffectListRequest, now: Date): Promise<Page<EffectRecord>>;
+  /** Deletes the record whatever its state (an operator clearing an in-doubt key). False when there was none. */
   forget(jobId: string, key: string): Promise<boolean>;
 }
 

@@ -2,6 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { ValidationError } from '../../shared/errors.ts';
+import { writeIntegrationRegistry } from '../integrations/registry-file.ts';
 import { DEFAULT_DATA_DIR } from '../local/endpoint-record.ts';
 import { checkNpmAteStartFlags } from '../local/npm-args.ts';
 import { intArg } from './context.ts';
@@ -91,6 +92,8 @@ export const registerStartCommand = (program: Command, ctx: CommandContext): voi
         // Loaded only here: the emulators and the AWS SDK are heavy, and no other command needs them.
         const { useLocalLogFormat } = await import('../../shared/runtime/platform-logger.ts');
         useLocalLogFormat(logFormat);
+        // The folders of integrations/ as they are now: a folder dropped in since the last start runs.
+        writeIntegrationRegistry();
         const { runLocal } = await import('../local/start.ts');
         await runLocal({
           port,

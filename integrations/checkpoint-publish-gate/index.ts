@@ -177,7 +177,7 @@ const logSession = (event: TriggerEvent, logger: IntegrationLogger): void => {
  * violation. It denies what it cannot read (see {@link verdictOf}). Run as an
  * async job, it logs the same verdict.
  */
-export const checkpointPublishGate = defineIntegration({
+export default defineIntegration({
   id: 'checkpoint-publish-gate',
   name: 'Check Point publish gate',
   version: '1.0.0',

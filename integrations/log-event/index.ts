@@ -11,7 +11,7 @@ const MAX_LOGGED_BYTES = DEFAULT_MAX_LINE_BYTES;
  * the normalized ticket or session, the payload as JSON; each line cut at 8 KiB). The
  * integration to point a new webhook at first, to see what arrives.
  */
-export const logEvent = defineIntegration({
+export default defineIntegration({
   id: 'log-event',
   name: 'Log event',
   version: '1.0.0',

@@ -79,7 +79,7 @@ const decideFor = (event: TriggerEvent, params: AssignParams): DecideResult => {
  * mediator script): assigns the step to one task with fixed participants.
  * The smallest useful assignment, and the example to start your own rules from.
  */
-export const secureChangeAssign = defineIntegration({
+export default defineIntegration({
   id: 'securechange-assign',
   name: 'SecureChange assignment',
   version: '1.0.0',

@@ -110,7 +110,7 @@ const ticketLine = (ticket: SecureChangeTicket): string =>
  * SecureChange ticket validation (a decision job behind a validation or risk
  * mediator script): allowed requesters, a subject pattern, allowed priorities.
  */
-export const secureChangeTicketGate = defineIntegration({
+export default defineIntegration({
   id: 'securechange-ticket-gate',
   name: 'SecureChange ticket gate',
   version: '1.0.0',

@@ -4,7 +4,20 @@ import { PermanentError, ValidationError } from '../errors.ts';
 import type { IntegrationManifest, ParameterSpec } from '../model/index.ts';
 import { IntegrationManifestSchema } from '../model/index.ts';
 import { patternProblem } from './pattern.ts';
-import type { DecideResult, Integration, ParamsOf, RunContext, RunResult } from './types.ts';
+import type { AnyIntegration, DecideResult, Integration, ParamsOf, RunContext, RunResult } from './types.ts';
+
+/**
+ * Marks what defineIntegration made: the registry refuses an integration
+ * folder whose default export is anything else. A registered symbol, so that
+ * two copies of this module (a bundle and a test) still agree.
+ */
+const INTEGRATION_BRAND = Symbol.for('triggerhub.integration');
+
+/** Whether `value` was made with {@link defineIntegration} (or copied from one with its own properties). */
+export const isIntegration = (value: unknown): value is AnyIntegration =>
+  typeof value === 'object' &&
+  value !== null &&
+  (value as Record<symbol, unknown>)[INTEGRATION_BRAND] === true;
 
 /** Parameter names are read as `params.<name>` in code: identifiers (and `-`), never `__proto__`. */
 const PARAMETER_NAME = /^[A-Za-z][A-Za-z0-9_-]{0,63}$/;
@@ -217,6 +230,7 @@ export const defineIntegration = <const P extends Record<string, ParameterSpec>>
     : undefined;
 
   return Object.freeze({
+    [INTEGRATION_BRAND]: true,
     get manifest(): IntegrationManifest {
       return manifestOf();
     },

@@ -6,7 +6,7 @@
  * import { defineIntegration } from '../../shared/sdk/index.ts';
  * ```
  */
-export { defineIntegration, parseManifest } from './define-integration.ts';
+export { defineIntegration, isIntegration, parseManifest } from './define-integration.ts';
 export type { IntegrationDefinition } from './define-integration.ts';
 export { checkJobParams, paramsSchema, resolveParams } from './params.ts';
 export type { ParamsMode, ResolvedParams } from './params.ts';
@@ -23,7 +23,7 @@ export { CUT_MARK, clip, cutText, MAX_QUOTED_CHARS, quote } from './text.ts';
 export { compilePattern, MAX_PATTERN_LENGTH, patternProblem } from './pattern.ts';
 export type { Pattern } from './pattern.ts';
 export { createRegistry } from './registry.ts';
-export type { IntegrationRegistry } from './registry.ts';
+export type { IntegrationFolder, IntegrationRegistry } from './registry.ts';
 export type {
   AnyIntegration,
   Checkpoint,

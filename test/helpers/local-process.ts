@@ -23,10 +23,17 @@ export interface LocalProcess {
   output: () => string;
 }
 
-/** Starts `triggerhub start` as `npm start` does, in its own process; resolves on the ready line. */
-export const startLocalProcess = async (dataDir: string, port: number): Promise<LocalProcess> => {
+/**
+ * Starts `triggerhub start` as `npm start` does, in its own process; resolves on the ready line.
+ * `cwd`: the repository to run (default: this one; a copy from test/helpers/repo-copy.ts).
+ */
+export const startLocalProcess = async (
+  dataDir: string,
+  port: number,
+  { cwd = REPO_ROOT }: { cwd?: string } = {},
+): Promise<LocalProcess> => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
-    cwd: REPO_ROOT,
+    cwd,
     env: { ...process.env, PORT: String(port), TRIGGERHUB_DATA_DIR: dataDir, POWERTOOLS_LOG_LEVEL: 'DEBUG' },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

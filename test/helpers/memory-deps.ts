@@ -29,7 +29,7 @@ import { jsonSafe } from '../../shared/store/item.ts';
 import { DEFAULT_SETTINGS } from '../../shared/runtime/deps.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { createRegistry } from '../../shared/sdk/index.ts';
-import { builtinIntegrations } from '../../integrations/index.ts';
+import { integrationFolders } from '../../integrations/registry.generated.ts';
 import { MemoryCheckpointStore } from './memory-checkpoint-store.ts';
 import { MemoryEffectLedger } from './memory-effect-store.ts';
 import { MemoryGlobalStore } from './memory-global-store.ts';
@@ -411,7 +411,7 @@ export const memoryDeps = (
   secrets: new MemorySecrets(options.secrets ?? { demo: ['s3cr3t-value'] }),
   payloads: new MemoryPayloads(),
   clock: options.clock ?? new FakeClock(),
-  registry: createRegistry([...builtinIntegrations, ...(options.integrations ?? [])]),
+  registry: createRegistry([...integrationFolders, ...(options.integrations ?? [])]),
   settings: { ...DEFAULT_SETTINGS, ...options.settings },
   state: new MemoryStateStore(),
   checkpoints: new MemoryCheckpointStore(),

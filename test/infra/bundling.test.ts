@@ -1,11 +1,23 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TriggerhubFunction } from '../../infra/constructs/triggerhub-function.ts';
-import { ESM_REQUIRE_BANNER, lazyPackageFiles } from '../../infra/function-bundle.ts';
+import { bundleFunction, ESM_REQUIRE_BANNER, lazyPackageFiles } from '../../infra/function-bundle.ts';
+import { integrationFolders, REPO_ROOT } from '../../cli/integrations/registry-file.ts';
 import { createTriggerhubApp } from '../../infra/triggerhub-app.ts';
 import { LAZY_PACKAGES } from '../../shared/lazy-require.ts';
 import { createTestApp, logicalIdOf } from './synth-helpers.ts';
@@ -271,5 +283,61 @@ describe('function bundles', () => {
       result: { id: 'CHG1234', matched: true },
       afterCall: ['split-app'],
     });
+  });
+});
+
+describe('integration folders in the bundles', () => {
+  it('the worker and admin bundles hold every folder of integrations/', () => {
+    // Act
+    const text = (dir: string) =>
+      modulesOf(dir)
+        .map((m) => readFileSync(join(dir, m), 'utf8'))
+        .join('\n');
+    const worker = text(bundles.worker);
+    const admin = text(bundles.admin);
+
+    // Assess
+    for (const id of integrationFolders(REPO_ROOT)) {
+      expect(worker).toContain(`"${id}"`);
+      expect(admin).toContain(`"${id}"`);
+    }
+  });
+
+  it('a folder dropped into a project is in the next bundle, with no file edited', () => {
+    // Prepare: a project root sharing this one's shared/ and node_modules/, with one integration folder
+    const root = mkdtempSync(join(tmpdir(), 'triggerhub-folder-bundle-'));
+    try {
+      for (const name of ['shared', 'node_modules'])
+        symlinkSync(join(REPO_ROOT, name), join(root, name), 'dir');
+      for (const name of ['package.json', 'tsconfig.json'])
+        copyFileSync(join(REPO_ROOT, name), join(root, name));
+      const folder = join(root, 'integrations', 'dropped-in');
+      mkdirSync(folder, { recursive: true });
+      writeFileSync(
+        join(folder, 'index.ts'),
+        "import { defineIntegration } from '../../shared/sdk/index.ts';\n" +
+          "export default defineIntegration({ id: 'dropped-in', name: 'Dropped in', version: '1.0.0', " +
+          "description: '', parameters: {}, run: () => ({ message: 'dropped-in ran' }) });\n",
+      );
+      writeFileSync(
+        join(root, 'entry.ts'),
+        "import { integrationFolders } from './integrations/registry.generated.ts';\n" +
+          'export const handler = () => integrationFolders.map((f) => f.folder);\n',
+      );
+      const outDir = join(root, 'out');
+
+      // Act
+      bundleFunction({ entry: 'entry.ts', outDir, projectRoot: root });
+
+      // Assess: generated there, and bundled
+      expect(existsSync(join(root, 'integrations', 'registry.generated.ts'))).toBe(true);
+      const bundle = modulesOf(outDir)
+        .map((m) => readFileSync(join(outDir, m), 'utf8'))
+        .join('\n');
+      expect(bundle).toContain('"dropped-in"');
+      expect(bundle).toContain('dropped-in ran');
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -551,7 +551,7 @@ describe('triggerhub runs', () => {
 });
 
 describe('triggerhub integrations list', () => {
-  it('lists the integrations as a table', async () => {
+  it('lists the integrations as a table, with their parameters (* = mandatory)', async () => {
     // Prepare
     const api = fakeAdminApi();
 
@@ -560,9 +560,9 @@ describe('triggerhub integrations list', () => {
 
     // Assess
     expect(out.stdout).toBe(
-      'ID      NAME    VERSION  ENTRY POINTS  DESCRIPTION\n' +
-        'echo    Echo    1.0.0    run, decide   Logs the event.\n' +
-        'notify  Notify  1.0.0    run           Posts to a chat.\n',
+      'ID      NAME    VERSION  ENTRY POINTS  PARAMETERS                      DESCRIPTION\n' +
+        'echo    Echo    1.0.0    run, decide   -                               Logs the event.\n' +
+        'notify  Notify  1.0.0    run           channel*:text, token*:password  Posts to a chat.\n',
     );
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createDeps } from '../../functions/create-deps.ts';
-import { logEvent } from '../../integrations/index.ts';
+import logEvent from '../../integrations/log-event/index.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { ConflictError } from '../../shared/errors.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';

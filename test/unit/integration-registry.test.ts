@@ -1,13 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import {
-  builtinIntegrations,
-  checkpointPublishGate,
-  logEvent,
-  secureChangeAssign,
-  secureChangeTicketGate,
-} from '../../integrations/index.ts';
-import { ConflictError } from '../../shared/errors.ts';
-import { createRegistry, defineIntegration } from '../../shared/sdk/index.ts';
+import checkpointPublishGate from '../../integrations/checkpoint-publish-gate/index.ts';
+import logEvent from '../../integrations/log-event/index.ts';
+import { integrationFolders } from '../../integrations/registry.generated.ts';
+import { ConflictError, ValidationError } from '../../shared/errors.ts';
+import { createRegistry, defineIntegration, isIntegration } from '../../shared/sdk/index.ts';
 
 const custom = defineIntegration({
   id: 'custom',
@@ -19,35 +15,32 @@ const custom = defineIntegration({
 });
 
 describe('createRegistry', () => {
-  it('holds the built-in integrations', () => {
+  it('holds the integrations of the folders, listed by id', () => {
     // Act
-    const registry = createRegistry(builtinIntegrations);
+    const registry = createRegistry(integrationFolders);
 
-    // Assess
-    // The shipped ones, in order; an integration a user registers after them does not break this.
-    expect(
-      registry
-        .list()
-        .map((m) => m.id)
-        .slice(0, 4),
-    ).toEqual(['log-event', 'checkpoint-publish-gate', 'securechange-ticket-gate', 'securechange-assign']);
+    // Assess: the shipped ones (a folder another branch adds does not break this), sorted
+    const ids = registry.list().map((m) => m.id);
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        'checkpoint-publish-gate',
+        'log-event',
+        'securechange-assign',
+        'securechange-ticket-gate',
+      ]),
+    );
+    expect(ids).toEqual([...ids].sort());
     expect(registry.get('log-event')).toBe(logEvent);
     expect(registry.get('checkpoint-publish-gate')).toBe(checkpointPublishGate);
   });
 
   it('finds integrations with different params types by id, and nothing for an unknown id', () => {
     // Act
-    const registry = createRegistry([...builtinIntegrations, custom]);
+    const registry = createRegistry([logEvent, custom, checkpointPublishGate]);
 
-    // Assess
+    // Assess: sorted by id, not in registration order
     expect(registry.get('custom')?.manifest).toEqual(custom.manifest);
-    expect(registry.list()).toEqual([...builtinIntegrations.map((i) => i.manifest), custom.manifest]);
-    expect(registry.list().slice(0, 4)).toEqual([
-      logEvent.manifest,
-      checkpointPublishGate.manifest,
-      secureChangeTicketGate.manifest,
-      secureChangeAssign.manifest,
-    ]);
+    expect(registry.list()).toEqual([checkpointPublishGate.manifest, custom.manifest, logEvent.manifest]);
     expect(registry.get('nope')).toBeUndefined();
     expect(registry.get('toString')).toBeUndefined();
   });
@@ -96,5 +89,55 @@ describe('createRegistry', () => {
     expect(() => withBad.get('log-event')).toThrow(
       'integration "bad-choice": invalid manifest: parameters.project.default: must be one of A, B',
     );
+  });
+
+  it('refuses a folder whose manifest id is not the folder name, at its first use, not before', () => {
+    // Act
+    const registry = createRegistry([logEvent, { folder: 'other-name', default: custom }]);
+
+    // Assess
+    const first = (() => {
+      try {
+        registry.list();
+      } catch (e) {
+        return e;
+      }
+      return undefined;
+    })();
+    expect(first).toBeInstanceOf(ValidationError);
+    expect(first).toMatchObject({
+      code: 'integration_folder_mismatch',
+      message:
+        'integrations/other-name/index.ts: default export has id "custom": the folder name must equal the manifest id',
+    });
+    expect(() => registry.get('log-event')).toThrow('the folder name must equal the manifest id');
+  });
+
+  it('refuses a folder whose default export is not made with defineIntegration', () => {
+    // Prepare: the right shape, copied by hand without the brand
+    const lookalike = { manifest: custom.manifest, run: custom.run };
+
+    // Act
+    const registry = createRegistry([{ folder: 'custom', default: lookalike }]);
+    const missing = createRegistry([{ folder: 'empty', default: undefined }]);
+
+    // Assess
+    expect(isIntegration(lookalike)).toBe(false);
+    expect(isIntegration(custom)).toBe(true);
+    expect(() => registry.get('custom')).toThrow(
+      'integrations/custom/index.ts: its default export is not made with defineIntegration',
+    );
+    expect(() => missing.list()).toThrow(ValidationError);
+    expect(() => missing.list()).toThrow(expect.objectContaining({ code: 'invalid_integration' }));
+  });
+
+  it('accepts a folder named as its manifest id, and still refuses a folder that repeats an id', () => {
+    // Act
+    const registry = createRegistry([{ folder: 'custom', default: custom }]);
+    const twice = createRegistry([{ folder: 'custom', default: custom }, custom]);
+
+    // Assess
+    expect(registry.get('custom')).toBe(custom);
+    expect(() => twice.list()).toThrow(ConflictError);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logEvent } from '../../integrations/log-event/index.ts';
+import logEvent from '../../integrations/log-event/index.ts';
 import { paramsSchema } from '../../shared/sdk/index.ts';
 
 describe('paramsSchema', () => {

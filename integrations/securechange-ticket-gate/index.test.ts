@@ -1,14 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import {
-  secureChangeTicketGate,
-  ticketViolations,
-} from '../../integrations/securechange-ticket-gate/index.ts';
+import secureChangeTicketGate, { ticketViolations } from './index.ts';
 import { JobSchema, type TriggerEvent } from '../../shared/model/index.ts';
 import { RunLogger, resolveParams, type AnyIntegration } from '../../shared/sdk/index.ts';
 import { ingest } from '../../shared/runtime/ingest.ts';
 import { resetLogFormat, useLocalLogFormat } from '../../shared/runtime/platform-logger.ts';
-import { memoryDeps } from '../helpers/memory-deps.ts';
-import { readSample } from '../helpers/samples.ts';
+import { memoryDeps } from '../../test/helpers/memory-deps.ts';
+import { readSample } from '../../test/helpers/samples.ts';
 import { contextOutsideRun } from '../../shared/runtime/toolbox/index.ts';
 
 const ticket = { id: '445', subject: 'Ticket 445', requester: 'tzachi', priority: 'Normal' };

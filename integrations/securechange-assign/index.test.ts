@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { assignmentOf, secureChangeAssign } from '../../integrations/securechange-assign/index.ts';
+import secureChangeAssign, { assignmentOf } from './index.ts';
 import { JobSchema } from '../../shared/model/index.ts';
 import { ingest } from '../../shared/runtime/ingest.ts';
 import { RunLogger, type AnyIntegration } from '../../shared/sdk/index.ts';
-import { memoryDeps } from '../helpers/memory-deps.ts';
-import { REPO_ROOT } from '../helpers/local-process.ts';
+import { memoryDeps } from '../../test/helpers/memory-deps.ts';
+import { REPO_ROOT } from '../../test/helpers/local-process.ts';
 import { contextOutsideRun } from '../../shared/runtime/toolbox/index.ts';
 
 const example = (name: string) => readFileSync(join(REPO_ROOT, 'examples', name), 'utf8');

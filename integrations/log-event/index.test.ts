@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { logEvent } from '../../integrations/index.ts';
+import logEvent from './index.ts';
 import type { TriggerEvent } from '../../shared/model/index.ts';
 import type { Clock } from '../../shared/ports.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';

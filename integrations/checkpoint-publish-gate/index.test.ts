@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { checkpointPublishGate } from '../../integrations/index.ts';
+import checkpointPublishGate from './index.ts';
 import type { CheckPointSession, TriggerEvent } from '../../shared/model/index.ts';
 import { CheckPointObjectSchema, type CheckPointObject } from '../../shared/model/index.ts';
 import type { Clock } from '../../shared/ports.ts';
@@ -11,7 +11,7 @@ import { contextOutsideRun } from '../../shared/runtime/toolbox/index.ts';
 
 /** The show-changes answer from Check Point's API reference (two sessions by administrator "aa"). */
 const SAMPLE = new URL(
-  '../fixtures/samples/checkpoint-smarttasks/show-changes_example_response_by_sessions.json',
+  '../../test/fixtures/samples/checkpoint-smarttasks/show-changes_example_response_by_sessions.json',
   import.meta.url,
 );
 

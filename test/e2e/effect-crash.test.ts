@@ -1,0 +1,161 @@
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { run } from '../../cli/main.ts';
+import type { LocalProcess } from '../helpers/local-process.ts';
+import { freePort, startLocalProcess, stopProcess } from '../helpers/local-process.ts';
+import type { RepoCopy } from '../helpers/repo-copy.ts';
+import { copyRepo } from '../helpers/repo-copy.ts';
+
+/**
+ * The probe, dropped into a copy of the repository as its own folder: its
+ * effect notes each call of `fn` (and of `reconcile`) in a file, then hangs
+ * until the run's deadline, so that the test can kill npm start between the
+ * effect's `pending` and its `done`.
+ */
+const PROBE = `import { appendFileSync } from 'node:fs';
+import { defineIntegration } from '../../shared/sdk/index.ts';
+
+export default defineIntegration({
+  id: 'effect-probe',
+  name: 'Effect probe',
+  version: '1.0.0',
+  description: 'posts once through ctx.effect, and hangs in the middle',
+  parameters: {
+    callsFile: { type: 'text', mandatory: true },
+    reconcile: { type: 'boolean', default: false },
+  },
+  run: async (ctx) => {
+    const note = (line: string) => appendFileSync(ctx.params.callsFile, line + '\\n');
+    const post = async () => {
+      note('call');
+      await new Promise((resolve) => ctx.signal.addEventListener('abort', resolve));
+      return { posted: true };
+    };
+    const reconcile = () => {
+      note('reconcile');
+      return { posted: 'found at the target' };
+    };
+    const result = await ctx.effect('post', post, ctx.params.reconcile ? { reconcile } : undefined);
+    return { message: 'posted', output: result };
+  },
+});
+`;
+
+/** The CLI in this process, talking to the stack whose data folder is given. */
+const cli = async (args: string[], dataDir: string, cwd: string, stdin = '') => {
+  let stdout = '';
+  let stderr = '';
+  const code = await run(args, {
+    stdout: (s) => (stdout += s),
+    stderr: (s) => (stderr += s),
+    env: { TRIGGERHUB_DATA_DIR: dataDir },
+    cwd,
+    readStdin: () => Promise.resolve(stdin),
+    stdinIsTTY: false,
+  });
+  return { code, stdout, stderr };
+};
+
+const linesOf = async (file: string): Promise<string[]> =>
+  (await readFile(file, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
+
+/**
+ * Issue 8, "Done when": killing `npm start` between an effect's `pending` and
+ * `done` and restarting: the effect's function is not called twice; with
+ * `reconcile` the run completes, without it the run is `failed` "in doubt".
+ */
+describe('npm start killed between an effect’s pending and done, then restarted', () => {
+  let repo: RepoCopy;
+  let work: string;
+  let dataDir: string;
+  let stack: LocalProcess | undefined;
+
+  beforeAll(async () => {
+    repo = await copyRepo();
+    await mkdir(join(repo.dir, 'integrations', 'effect-probe'));
+    await writeFile(join(repo.dir, 'integrations', 'effect-probe', 'index.ts'), PROBE);
+    work = await mkdtemp(join(tmpdir(), 'triggerhub-effect-e2e-'));
+    dataDir = join(work, '.triggerhub');
+  });
+
+  afterAll(async () => {
+    if (stack) await stopProcess(stack.child, 'SIGINT');
+    await rm(work, { recursive: true, force: true });
+    await repo.cleanup();
+  });
+
+  it(
+    'calls fn once: with reconcile the run succeeds, without it fails in doubt',
+    { timeout: 240_000 },
+    async () => {
+      // Prepare: two jobs of the probe, one with reconcile; a webhook to each
+      stack = await startLocalProcess(dataDir, await freePort(), { cwd: repo.dir });
+      const jobs = { 'effect-a': true, 'effect-b': false } as const;
+      const runIds: Record<string, string> = {};
+      for (const [id, reconcile] of Object.entries(jobs)) {
+        const secret = `e2e-effect-secret-${id}-1234`;
+        expect((await cli(['secrets', 'set', id], dataDir, repo.dir, `${secret}\n`)).code).toBe(0);
+        const file = join(work, `${id}.json`);
+        await writeFile(
+          file,
+          JSON.stringify({
+            id,
+            name: id,
+            integration: 'effect-probe',
+            auth: { type: 'shared-secret', secret: id, header: 'X-Shared-Secret' },
+            params: { callsFile: join(work, `${id}.calls`), reconcile },
+            timeoutSeconds: 120,
+          }),
+        );
+        expect(await cli(['jobs', 'apply', file], dataDir, repo.dir)).toMatchObject({ code: 0, stderr: '' });
+        const res = await fetch(`${stack.url}/hooks/${id}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', 'x-shared-secret': secret },
+          body: '{"ticket":"OPS-1"}',
+        });
+        expect(res.status).toBe(202);
+        runIds[id] = ((await res.json()) as { runId: string }).runId;
+      }
+
+      // Act: both effects' fn called (their claims pending), then kill -9 and start again
+      for (let i = 0; i < 600; i++) {
+        const calls = await Promise.all(Object.keys(jobs).map((id) => linesOf(join(work, `${id}.calls`))));
+        if (calls.every((c) => c.length > 0)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      await stopProcess(stack.child, 'SIGKILL');
+      stack = await startLocalProcess(dataDir, await freePort(), { cwd: repo.dir });
+      const finals: Record<string, { status: string; error?: string; output?: unknown }> = {};
+      for (let i = 0; i < 600 && Object.keys(finals).length < 2; i++) {
+        for (const [id, runId] of Object.entries(runIds)) {
+          const r = (await (await fetch(`${stack.url}/admin/runs/${runId}`)).json()) as {
+            status: string;
+            error?: string;
+            output?: unknown;
+          };
+          if (!['queued', 'running'].includes(r.status)) finals[id] = r;
+        }
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const listed = await cli(['effects', 'list', 'effect-b'], dataDir, repo.dir);
+      const reconciled = await cli(['effects', 'list', 'effect-a'], dataDir, repo.dir);
+
+      // Assess: fn once each; reconcile once for the job that has one
+      expect(await linesOf(join(work, 'effect-a.calls'))).toEqual(['call', 'reconcile']);
+      expect(await linesOf(join(work, 'effect-b.calls'))).toEqual(['call']);
+      expect(finals['effect-a']).toMatchObject({
+        status: 'succeeded',
+        output: { posted: 'found at the target' },
+      });
+      expect(finals['effect-b']?.status).toBe('failed');
+      expect(finals['effect-b']?.error).toMatch(
+        /^effect post is in doubt: run \S+ \(attempt 1\) started it at /,
+      );
+      expect(listed.stdout).toMatch(/\npost +IN DOUBT +\S+ +1 /);
+      expect(listed.stdout).toContain('triggerhub effects forget effect-b <key>');
+      expect(reconciled.stdout).toMatch(/\npost +done \(reconciled\) +\S+ +2 /);
+    },
+  );
+});
