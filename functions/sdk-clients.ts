@@ -54,7 +54,8 @@ const PIPELINE_SDK = {
     dynamodb: STORE_COMMANDS,
     sqs: QUEUE_COMMANDS,
     s3: ['GetObjectCommand', 'PutObjectCommand'],
-    secretsManager: ['GetSecretValueCommand'],
+    // Job secrets (GetSecretValue), masked globals (BatchGetSecretValue, 20 a call).
+    secretsManager: ['BatchGetSecretValueCommand', 'GetSecretValueCommand'],
   },
 } as const satisfies Omit<LambdaEntry, 'entry'>;
 
@@ -72,9 +73,19 @@ export const LAMBDA_ENTRIES = {
   worker: { entry: 'functions/worker/index.ts', ...PIPELINE_SDK },
   admin: {
     entry: 'functions/admin/index.ts',
-    // Secrets Manager in a chunk of its own, loaded by the first call that reads a secret (functions/admin/deps.ts).
+    // Secrets Manager in chunks of their own, loaded by the first call that reads a secret or writes a
+    // masked global's value (functions/admin/deps.ts).
     calls: ['dynamodb', 'secretsManager'],
-    sends: { dynamodb: STORE_COMMANDS, secretsManager: ['GetSecretValueCommand'] },
+    sends: {
+      dynamodb: STORE_COMMANDS,
+      secretsManager: [
+        'BatchGetSecretValueCommand',
+        'CreateSecretCommand',
+        'DeleteSecretCommand',
+        'GetSecretValueCommand',
+        'PutSecretValueCommand',
+      ],
+    },
   },
   sweeper: {
     entry: 'functions/sweeper/index.ts',

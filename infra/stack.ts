@@ -249,6 +249,12 @@ export class TriggerhubStack extends Stack {
       prefix: secretPrefix,
     });
 
+    // Before the environment: error notifications are published to it (TRIGGERHUB_NOTIFICATION_TOPIC_ARN).
+    this.alarmTopic = new AlarmTopic(this, 'Alarms', {
+      alarms: [this.runQueue.deadLetterAlarm],
+      email: props.alarmEmail,
+    });
+
     const environment: Record<string, string> = {
       TRIGGERHUB_TABLE: this.table.table.tableName,
       TRIGGERHUB_QUEUE_URL: this.runQueue.queue.queueUrl,
@@ -259,6 +265,8 @@ export class TriggerhubStack extends Stack {
       TRIGGERHUB_MAX_RECEIVE_COUNT: String(this.runQueue.maxReceiveCount),
       TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS: String(this.runQueue.visibilityTimeout.toSeconds()),
       TRIGGERHUB_RETENTION_DAYS: String(retentionDays),
+      // Every function may raise an error notification (ingest: a decision's run), published here.
+      TRIGGERHUB_NOTIFICATION_TOPIC_ARN: this.alarmTopic.topic.topicArn,
       POWERTOOLS_SERVICE_NAME: 'triggerhub',
       POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
     };
@@ -324,28 +332,57 @@ export class TriggerhubStack extends Stack {
     const tableOnly = (grantee: TriggerhubFunction, actions: string[]): void => {
       Grant.addToPrincipal({ grantee, actions, resourceArns: [this.table.table.tableArn] });
     };
+    // The integration toolbox (ctx.state, ctx.checkpoint, ctx.globals, ctx.notifier, ctx.effect) runs
+    // wherever a run does: in the worker, and in ingest for a decision. Its items live in the table,
+    // never in an index (notifications are listed through gsi1 by admin only):
+    // - state: get (GetItem), set (UpdateItem, + the key count), delete (DeleteItem), list and the
+    //   key-count repair (Query on the job's partition);
+    // - checkpoint: read (GetItem), commit (conditional UpdateItem);
+    // - globals: one Query of the `GLOBAL` partition;
+    // - notifications: one PutItem each;
+    // - effects: claim (conditional PutItem), read-back (GetItem), done and take-over (UpdateItem),
+    //   release of a claim whose function threw (DeleteItem).
     // ingest: job lookup, delivery and run read-back on a duplicate (GetItem); delivery claim,
     // incl. taking over a stale one, and run creation (conditional PutItem); delivery release
-    // when the queue refuses (DeleteItem); an unqueued run marked failed (UpdateItem).
+    // when the queue refuses (DeleteItem); an unqueued run marked failed (UpdateItem); a decision's
+    // toolbox (above: Query besides).
     tableOnly(this.ingest, [
       'dynamodb:GetItem',
       'dynamodb:PutItem',
       'dynamodb:DeleteItem',
       'dynamodb:UpdateItem',
+      'dynamodb:Query',
     ]);
-    // worker: job lookup (GetItem); run start, finish and release (conditional UpdateItem).
-    tableOnly(this.worker, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
-    // admin: job and run reads, job put and delete; jobs and a job's runs listed through gsi1.
+    // worker: job lookup (GetItem); run start, finish and release (conditional UpdateItem); the toolbox.
+    tableOnly(this.worker, [
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:Query',
+    ]);
+    // admin: job and run reads, job put and delete; jobs, a job's runs and all notifications listed
+    // through gsi1. On the table: globals (GetItem, conditional UpdateItem, DeleteItem, Query of
+    // `GLOBAL`), a job's state, effects and notifications (Query of its partition), state and effect
+    // keys deleted (DeleteItem, + the key count: UpdateItem), the checkpoint read and rewound
+    // (GetItem, UpdateItem) with its notification (PutItem).
     // No Scan: `scanOpen` (start-up recovery) runs only in the local stack; the sweeper reads gsi2.
-    tableOnly(this.admin, ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:DeleteItem']);
+    tableOnly(this.admin, [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:Query',
+    ]);
     Grant.addToPrincipal({
       grantee: this.admin,
       actions: ['dynamodb:Query'],
       resourceArns: [`${this.table.table.tableArn}/index/*`],
     });
     // sweeper: open runs read through the sparse index gsi2 only (Query); a run re-read before
-    // acting (GetItem); requeue bookkeeping or failure recorded (conditional UpdateItem).
-    tableOnly(this.sweeper, ['dynamodb:GetItem', 'dynamodb:UpdateItem']);
+    // acting (GetItem); requeue bookkeeping or failure recorded (conditional UpdateItem); the
+    // `run_failed` notification of a run it fails (PutItem).
+    tableOnly(this.sweeper, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']);
     Grant.addToPrincipal({
       grantee: this.sweeper,
       actions: ['dynamodb:Query'],
@@ -386,6 +423,14 @@ export class TriggerhubStack extends Stack {
     });
     for (const fn of [this.ingest, this.worker]) {
       grantReadJobSecrets(this, fn, secretPrefix);
+      // Masked globals (`<prefix>global/<name>`), read 20 a call. BatchGetSecretValue has no resource
+      // to name (AWS requires "*"); each secret it returns is still checked against GetSecretValue
+      // above, so it reads nothing outside the prefix.
+      Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['secretsmanager:BatchGetSecretValue'],
+        resourceArns: ['*'],
+      });
       // A secret under a customer-managed key is decrypted by Secrets Manager on the caller's behalf.
       if (props.secretsKmsKeyArn !== undefined) {
         fn.role.addToPrincipalPolicy(
@@ -396,6 +441,51 @@ export class TriggerhubStack extends Stack {
           }),
         );
       }
+    }
+
+    // admin: masked globals' values are written (never read) under `<prefix>global/`: created,
+    // replaced, and deleted without a recovery window so that a name can be used again at once.
+    const globalSecrets = jobSecretsArn(this, `${secretPrefix}global/`);
+    Grant.addToPrincipal({
+      grantee: this.admin,
+      actions: [
+        'secretsmanager:CreateSecret',
+        'secretsmanager:PutSecretValue',
+        'secretsmanager:DeleteSecret',
+      ],
+      resourceArns: [globalSecrets],
+    });
+    if (props.secretsKmsKeyArn !== undefined) {
+      // A masked global an operator created beforehand under that key is written through Secrets Manager.
+      this.admin.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Encrypt'],
+          resources: [props.secretsKmsKeyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
+        }),
+      );
+    }
+    acknowledgeWildcardResource(
+      this.admin.role,
+      globalSecrets,
+      `Masked globals are created by operators after deployment under ${secretPrefix}global/; ` +
+        'admin may create, replace and delete those secrets only, and never read a value.',
+    );
+    // Error notifications go to the alarm topic, encrypted with its own key: Publish on the topic,
+    // and the data key SNS makes for it, through SNS only.
+    for (const fn of [this.ingest, this.worker, this.admin, this.sweeper]) {
+      Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['sns:Publish'],
+        resourceArns: [this.alarmTopic.topic.topicArn],
+      });
+      fn.role.addToPrincipalPolicy(
+        new PolicyStatement({
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+          resources: [this.alarmTopic.key.keyArn],
+          conditions: { StringEquals: { 'kms:ViaService': `sns.${this.region}.amazonaws.com` } },
+        }),
+      );
     }
 
     acknowledgeWildcardResource(
@@ -410,6 +500,13 @@ export class TriggerhubStack extends Stack {
         jobSecretsArn(this, secretPrefix),
         `Job secrets are created by operators after deployment under the prefix ${secretPrefix}; ` +
           'read access (GetSecretValue only) is limited to that prefix.',
+      );
+      acknowledgeWildcardResource(
+        fn.role,
+        '*',
+        'X-Ray tracing (xray:PutTraceSegments, xray:PutTelemetryRecords) and secretsmanager:BatchGetSecretValue ' +
+          'support no resource-level permissions; BatchGetSecretValue still returns only the secrets ' +
+          `GetSecretValue allows, those under ${secretPrefix}.`,
       );
       acknowledgeWildcardResource(
         fn.role,
@@ -430,11 +527,6 @@ export class TriggerhubStack extends Stack {
       metricNamespace: props.stage === undefined ? 'Triggerhub' : `Triggerhub/${props.stage}`,
       queryName: `${stageName(props.stage)}/refusals`,
     });
-    this.alarmTopic = new AlarmTopic(this, 'Alarms', {
-      alarms: [this.runQueue.deadLetterAlarm],
-      email: props.alarmEmail,
-    });
-
     new CfnOutput(this, 'ApiUrl', { value: this.api.url, description: 'Base URL of the HTTP API' });
     new CfnOutput(this, 'AdminInvokeArn', {
       value: this.formatArn({

@@ -78,6 +78,14 @@ const RULES = {
   TRIGGERHUB_RETENTION_DAYS: intBetween(1, 3650, 30),
   /** Seconds a secret value is cached by the worker and ingest. */
   TRIGGERHUB_SECRET_CACHE_SECONDS: intBetween(0, 3600, 60),
+  /**
+   * The SNS topic error notifications are published to (the stack's AlarmTopic); unset: none is
+   * published (`npm start` writes one ERROR line instead).
+   */
+  TRIGGERHUB_NOTIFICATION_TOPIC_ARN: optionalMatching(
+    /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/,
+    'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)',
+  ),
   /** Local emulator endpoints (unset in AWS). */
   TRIGGERHUB_DYNAMODB_ENDPOINT: optionalUrl,
   TRIGGERHUB_SQS_ENDPOINT: optionalUrl,

@@ -1,6 +1,6 @@
 import type { Config } from '../../shared/config.ts';
 import type { AdminDeps } from '../../shared/http/admin-app.ts';
-import type { SecretStore } from '../../shared/ports.ts';
+import type { SecretStore, SecretWriter } from '../../shared/ports.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs } from '../../shared/resilience/last-known.ts';
 import { DynamoCheckpointStore } from '../../shared/store/dynamo-checkpoint-store.ts';
@@ -11,7 +11,9 @@ import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
 import type { FunctionDepsOptions } from '../wiring/clients.ts';
+import { clientConfigOf } from '../wiring/clients.ts';
 import { tableOf } from '../wiring/common.ts';
+import { notificationPublisher } from '../wiring/notifications.ts';
 import { integrationRegistry } from '../wiring/registry.ts';
 
 /**
@@ -25,6 +27,35 @@ const lazySecrets = (config: Config, options: FunctionDepsOptions): SecretStore 
     (store ??= import('../wiring/secrets.ts').then(({ jobSecrets }) => jobSecrets(config, options)));
   return {
     getVersions: async (name) => (await load()).getVersions(name),
+  };
+};
+
+/**
+ * Writes masked globals' values (never reads them) to Secrets Manager: the
+ * writer, its commands and its client are loaded and created by the first
+ * write, like {@link lazySecrets}.
+ */
+const lazySecretWriter = (config: Config, options: FunctionDepsOptions): SecretWriter => {
+  let writer: Promise<SecretWriter> | undefined;
+  const load = (): Promise<SecretWriter> =>
+    (writer ??= Promise.all([
+      import('../../shared/secrets/secrets-manager-writer.ts'),
+      import('../../shared/aws/secrets-manager-client.ts'),
+    ]).then(
+      ([{ SecretsManagerWriter }, { createSecretsManagerClient }]) =>
+        new SecretsManagerWriter({
+          prefix: config.TRIGGERHUB_SECRET_PREFIX,
+          client: () =>
+            options.clients?.secretsManager ?? createSecretsManagerClient(clientConfigOf(config, options)),
+        }),
+      (e: unknown) => {
+        writer = undefined;
+        throw e;
+      },
+    ));
+  return {
+    put: async (name, value) => (await load()).put(name, value),
+    delete: async (name) => (await load()).delete(name),
   };
 };
 
@@ -46,5 +77,7 @@ export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {
     notifications: new DynamoNotificationStore(table),
     effects: new DynamoEffectLedger(table),
     secrets: lazySecrets(config, options),
+    secretWriter: lazySecretWriter(config, options),
+    ...notificationPublisher(config, options),
   };
 };

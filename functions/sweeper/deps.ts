@@ -2,17 +2,20 @@ import type { Config } from '../../shared/config.ts';
 import { systemClock } from '../../shared/ports.ts';
 import type { sweepStaleRuns } from '../../shared/runtime/recovery.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
+import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import type { FunctionDepsOptions } from '../wiring/clients.ts';
 import { runtimeSettings, tableOf } from '../wiring/common.ts';
+import { notificationPublisher } from '../wiring/notifications.ts';
 import { runQueue } from '../wiring/queue.ts';
 
 /** The ports the sweep uses, as the runtime declares them. */
 export type SweeperDeps = Parameters<typeof sweepStaleRuns>[0];
 
 /**
- * The sweeper's ports: the table (open runs, their jobs' `onError`) and the
- * queue it requeues stale runs on. No bucket, secret store or integrations.
+ * The sweeper's ports: the table (open runs, their jobs' `onError`, the
+ * notification of a run it fails), the queue it requeues stale runs on, and
+ * the notification topic. No bucket, secret store or integrations.
  */
 export const createSweeperDeps = (config: Config, options: FunctionDepsOptions = {}): SweeperDeps => {
   const table = tableOf(config, options);
@@ -22,5 +25,8 @@ export const createSweeperDeps = (config: Config, options: FunctionDepsOptions =
     queue: runQueue(config, options),
     clock: systemClock,
     settings: runtimeSettings(config),
+    // The `run_failed` notification of a run it fails.
+    notifications: new DynamoNotificationStore(table),
+    ...notificationPublisher(config, options),
   };
 };

@@ -14,6 +14,7 @@ import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
 import type { FunctionDepsOptions } from './clients.ts';
 import { runtimeSettings, tableOf } from './common.ts';
+import { notificationPublisher } from './notifications.ts';
 import { claimCheckStore } from './payloads.ts';
 import { runQueue } from './queue.ts';
 import { integrationRegistry } from './registry.ts';
@@ -57,5 +58,7 @@ export const createPipelineDeps = (config: Config, options: PipelineDepsOptions 
     notifications: new DynamoNotificationStore(table),
     effects: new DynamoEffectLedger(table),
     ...(options.secretWriter === undefined ? {} : { secretWriter: options.secretWriter }),
+    // Error notifications to the stack's SNS topic (none configured: `npm start`).
+    ...notificationPublisher(config, options),
   };
 };

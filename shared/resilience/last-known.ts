@@ -188,7 +188,16 @@ export const withLastKnownJobs = (store: JobStore, options: JobCacheOptions = {}
   };
 };
 
-/** A SecretStore that falls back to the last known values (see {@link lastKnown}). */
-export const withLastKnownSecrets = (store: SecretStore, options?: LastKnownOptions): SecretStore => ({
-  getVersions: lastKnown('secret store', (name) => store.getVersions(name), options),
-});
+/**
+ * A SecretStore that falls back to the last known values (see {@link lastKnown}),
+ * `getMany` included (remembered per set of names: a run asks for the same
+ * masked globals every time).
+ */
+export const withLastKnownSecrets = (store: SecretStore, options?: LastKnownOptions): SecretStore => {
+  const getVersions = lastKnown('secret store', (name) => store.getVersions(name), options);
+  if (store.getMany === undefined) return { getVersions };
+  const getMany = store.getMany.bind(store);
+  // Secret names never hold a newline: the joined names are a key no other set shares.
+  const many = lastKnown('secret store', (key) => getMany(key === '' ? [] : key.split('\n')), options);
+  return { getVersions, getMany: (names) => many([...new Set(names)].sort().join('\n')) };
+};

@@ -21,6 +21,7 @@ import { fitsIn, storeEvent } from './event-storage.ts';
 import { ulid } from './ulid.ts';
 import { isoTime } from '../store/keys.ts';
 import { hotJob } from '../resilience/last-known.ts';
+import { PAYLOAD_TOO_LARGE_EVERY_MS, raiseThrottled } from './toolbox/notifier.ts';
 
 /**
  * The decision path — decide, execute and, through them, the run logger and
@@ -112,7 +113,16 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
   verifyRequest(job.auth, { headers: req.headers, body: req.body }, secrets, now);
   if (!job.enabled) throw new ConflictError(`job ${job.id} is disabled`, 'job_disabled');
 
-  if (!fitsIn(req.body, job.maxBodyBytes)) throw new PayloadTooLargeError(job.maxBodyBytes);
+  if (!fitsIn(req.body, job.maxBodyBytes)) {
+    // After authentication, so that a stranger cannot make the table write; once per job per 5 minutes.
+    await raiseThrottled(deps, `payload_too_large:${job.id}`, PAYLOAD_TOO_LARGE_EVERY_MS, {
+      jobId: job.id,
+      kind: 'payload_too_large',
+      severity: 'warn',
+      message: `a webhook body over the job's limit of ${job.maxBodyBytes} bytes was refused (413)`,
+    });
+    throw new PayloadTooLargeError(job.maxBodyBytes);
+  }
 
   const nowMs = now.getTime();
   const deliveryId = ulid(nowMs);

@@ -3,6 +3,13 @@ import type { Verdict } from '../model/index.ts';
 import type { OpenKind, OpenRun, Page } from '../ports.ts';
 import type { Deps } from './deps.ts';
 import { platformLogger } from './platform-logger.ts';
+import { raisePlatform } from './toolbox/notifier.ts';
+
+/**
+ * Where the sweep raises the `run_failed` notification of a run it records
+ * failed (the sweeper's deps give it; a caller without it raises none).
+ */
+type NotifyDeps = Partial<Pick<Deps, 'notifications' | 'publisher'>>;
 
 /** A time after every real one: with it, any `running` run counts as stale. */
 const ANY_TIME = '9999-12-31T23:59:59.999Z';
@@ -33,7 +40,7 @@ const eachOpenRun = async (
  * again. A job deleted since counts as `onError: deny`.
  */
 const failDecision = async (
-  deps: Pick<Deps, 'runs' | 'clock' | 'jobs'>,
+  deps: Pick<Deps, 'runs' | 'clock' | 'jobs'> & NotifyDeps,
   run: OpenRun,
   why: string,
 ): Promise<boolean> => {
@@ -44,7 +51,7 @@ const failDecision = async (
 
 /** Records a run failed, taking over a `running` one only if it started before `staleBefore` ('' : none). */
 const recordFailed = async (
-  deps: Pick<Deps, 'runs' | 'clock'>,
+  deps: Pick<Deps, 'runs' | 'clock'> & NotifyDeps,
   run: OpenRun,
   staleBefore: string,
   error: string,
@@ -53,7 +60,7 @@ const recordFailed = async (
   const now = deps.clock.now().toISOString();
   const taken = await deps.runs.start(run.id, { startedAt: now, staleBefore });
   if (!taken) return false;
-  return deps.runs.finish(run.id, {
+  const finished = await deps.runs.finish(run.id, {
     attempt: taken.attempt,
     status: 'failed',
     endedAt: now,
@@ -63,6 +70,20 @@ const recordFailed = async (
     ...(verdict === undefined ? {} : { verdict }),
     logs: taken.logs,
   });
+  // Once per run: only the write that recorded the failure raises it.
+  if (finished && deps.notifications !== undefined) {
+    await raisePlatform(
+      { notifications: deps.notifications, clock: deps.clock, publisher: deps.publisher },
+      {
+        jobId: run.jobId,
+        runId: run.id,
+        kind: 'run_failed',
+        severity: 'error',
+        message: `run ${run.id} failed: ${error}`,
+      },
+    );
+  }
+  return finished;
 };
 
 /** After this many sweeps found a run queued with no message moving it, it is recorded failed. */
@@ -163,7 +184,7 @@ const eachBounded = async <T>(
  * has passed since then (10 minutes later with a 5-minute worker).
  */
 export const sweepStaleRuns = async (
-  deps: Pick<Deps, 'runs' | 'queue' | 'clock' | 'settings' | 'jobs'>,
+  deps: Pick<Deps, 'runs' | 'queue' | 'clock' | 'settings' | 'jobs'> & NotifyDeps,
   settings: SweepSettings,
 ): Promise<{ requeued: number; failed: number }> => {
   const now = deps.clock.now().getTime();

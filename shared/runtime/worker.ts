@@ -12,6 +12,7 @@ import type { ExecutionOutcome } from './execute.ts';
 import { platformLogger } from './platform-logger.ts';
 import { afterRun, prepareToolbox } from './toolbox/index.ts';
 import type { PreparedToolbox, ToolboxTarget } from './toolbox/index.ts';
+import { raisePlatform } from './toolbox/notifier.ts';
 import { hotJob } from '../resilience/last-known.ts';
 
 /** One queue message as the worker sees it. */
@@ -59,8 +60,13 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
   }
   // The store counts attempts too: a run the sweeper requeued (a fresh message, receive count 1) gets no new budget.
   const lastAttempt = Math.max(delivery.receiveCount, run.attempt) >= deps.settings.maxReceiveCount;
-  const fail = (error: string): Promise<boolean> =>
-    deps.runs.finish(run.id, baseFinish(run, deps, now, { status: 'failed', error, message: error }));
+  const fail = async (error: string): Promise<boolean> =>
+    raiseRunFailed(
+      deps,
+      run,
+      error,
+      await deps.runs.finish(run.id, baseFinish(run, deps, now, { status: 'failed', error, message: error })),
+    );
 
   if (!job || job.id !== run.jobId) {
     await fail(`job ${run.jobId} no longer exists`);
@@ -221,6 +227,24 @@ const baseFinish = (
   ...f,
 });
 
+/**
+ * The `run_failed` notification of a run the worker recorded failed before
+ * its integration ran (job gone, event unreadable…); `afterRun` raises it for
+ * the others. Only the write that recorded the failure raises it.
+ */
+const raiseRunFailed = async (deps: Deps, run: Run, error: string, finished: boolean): Promise<boolean> => {
+  if (finished) {
+    await raisePlatform(deps, {
+      jobId: run.jobId,
+      runId: run.id,
+      kind: 'run_failed',
+      severity: 'error',
+      message: `run ${run.id} failed: ${error}`,
+    });
+  }
+  return finished;
+};
+
 const retryOrFail = async (
   deps: Deps,
   run: Run,
@@ -230,9 +254,14 @@ const retryOrFail = async (
   startedAt: Date,
 ): Promise<void> => {
   if (lastAttempt) {
-    await deps.runs.finish(
-      run.id,
-      baseFinish(run, deps, startedAt, { status: 'failed', error, message: error }),
+    await raiseRunFailed(
+      deps,
+      run,
+      error,
+      await deps.runs.finish(
+        run.id,
+        baseFinish(run, deps, startedAt, { status: 'failed', error, message: error }),
+      ),
     );
     await deps.queue.retryLater(delivery.receiptHandle, 0).catch(() => undefined);
   } else {

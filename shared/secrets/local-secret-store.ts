@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ServiceUnavailableError } from '../errors.ts';
-import type { SecretStore } from '../ports.ts';
+import type { SecretStore, SecretWriter } from '../ports.ts';
 import { platformLogger } from '../runtime/platform-logger.ts';
 
 export const SECRET_ENV_PREFIX = 'TRIGGERHUB_SECRET_';
@@ -63,7 +63,7 @@ const BUSY_CODES = new Set(['EMFILE', 'ENFILE', 'EAGAIN', 'EBUSY']);
  * variable `TRIGGERHUB_SECRET_<NAME>` (with `…_PREVIOUS` for a rotation) wins
  * over the file `<dataDir>/secrets/<name>` (with `<name>.previous`).
  */
-export class LocalSecretStore implements SecretStore {
+export class LocalSecretStore implements SecretStore, SecretWriter {
   readonly #dataDir: string;
   readonly #env: Readonly<Record<string, string | undefined>>;
   /** Why each unreadable secret file was last reported: one WARN per file and reason, not one per request. */
@@ -86,6 +86,28 @@ export class LocalSecretStore implements SecretStore {
     if (current === undefined) return [];
     const previous = await this.#readSecretFile(name, `${path}${PREVIOUS_SUFFIX}`);
     return previous === undefined ? [current] : [current, previous];
+  }
+
+  /** The current values of several secrets (masked globals), by name; an absent one is left out. */
+  async getMany(names: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    await Promise.all(
+      [...new Set(names)].map(async (name) => {
+        const [current] = await this.getVersions(name);
+        if (current !== undefined) found.set(name, current);
+      }),
+    );
+    return found;
+  }
+
+  /** {@link SecretWriter}: the masked globals' values, written like `triggerhub secrets set` writes them. */
+  async put(name: string, value: string): Promise<void> {
+    await this.setSecret(name, value);
+  }
+
+  /** {@link SecretWriter}: {@link deleteSecret}. */
+  delete(name: string): Promise<boolean> {
+    return this.deleteSecret(name);
   }
 
   /**

@@ -1,5 +1,9 @@
 import type { GetSecretValueCommandOutput } from '@aws-sdk/client-secrets-manager';
-import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import {
+  BatchGetSecretValueCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
 import { ServiceUnavailableError, ValidationError, errorMessage } from '../errors.ts';
 import type { SecretStore } from '../ports.ts';
 import { DEFAULT_SECRET_PREFIX } from '../model/index.ts';
@@ -9,6 +13,10 @@ import { clip } from '../sdk/text.ts';
 
 export { DEFAULT_SECRET_PREFIX };
 const DEFAULT_MAX_AGE_SECONDS = 60;
+/** BatchGetSecretValue takes at most 20 secret ids per call. */
+export const BATCH_GET_MAX_IDS = 20;
+/** Pages of one BatchGetSecretValue followed at most: 20 ids fit in one; a bound, not a limit. */
+const MAX_BATCH_PAGES = 5;
 /** Secrets remembered at most (oldest forgotten first): jobs name a handful. */
 const MAX_CACHED_SECRETS = 1000;
 
@@ -80,6 +88,8 @@ export class SecretsManagerStore implements SecretStore {
   readonly #absentUntil = new Map<string, number>();
   /** Why each unreadable secret was last reported: one WARN per secret and reason, not one per request. */
   readonly #warned = new Map<string, string>();
+  /** Current values (undefined: absent) read by {@link getMany} less than `maxAge` ago. */
+  readonly #current = new Map<string, { value: string | undefined; until: number }>();
 
   constructor(options: SecretsManagerStoreOptions = {}) {
     const maxAge = options.maxAge ?? DEFAULT_MAX_AGE_SECONDS;
@@ -111,6 +121,79 @@ export class SecretsManagerStore implements SecretStore {
           ? [current]
           : [current, previous];
     if (this.#maxAge > 0 && values.length > 0) remember(this.#versions, name, { values, until });
+    return values;
+  }
+
+  /**
+   * The current values of several secrets (masked globals), by name; a
+   * secret that is absent or unreadable is left out. BatchGetSecretValue,
+   * at most 20 names a call, AWSCURRENT only: a run needs no previous value,
+   * and one call instead of two GetSecretValue per secret. Cached per name
+   * for `maxAge` like {@link getVersions}; an outage is a
+   * ServiceUnavailableError.
+   */
+  async getMany(names: readonly string[]): Promise<Map<string, string>> {
+    const found = new Map<string, string>();
+    const now = Date.now();
+    const wanted: string[] = [];
+    for (const name of new Set(names)) {
+      const known = this.#current.get(name);
+      if (known !== undefined && known.until > now) {
+        if (known.value !== undefined) found.set(name, known.value);
+      } else {
+        wanted.push(name);
+      }
+    }
+    const until = now + this.#maxAge * 1000;
+    for (let at = 0; at < wanted.length; at += BATCH_GET_MAX_IDS) {
+      const batch = wanted.slice(at, at + BATCH_GET_MAX_IDS);
+      const values = await this.#batchGet(batch);
+      for (const name of batch) {
+        const value = values.get(name);
+        if (value !== undefined) found.set(name, value);
+        if (this.#maxAge > 0) remember(this.#current, name, { value, until });
+      }
+    }
+    return found;
+  }
+
+  /** One BatchGetSecretValue (and its pages, if any) for at most 20 names. */
+  async #batchGet(names: readonly string[]): Promise<Map<string, string>> {
+    const values = new Map<string, string>();
+    const byId = new Map(names.map((name) => [`${this.#prefix}${name}`, name]));
+    let nextToken: string | undefined;
+    for (let page = 0; page < MAX_BATCH_PAGES; page++) {
+      let out;
+      try {
+        out = await this.#client.send(
+          new BatchGetSecretValueCommand({ SecretIdList: [...byId.keys()], NextToken: nextToken }),
+        );
+      } catch (e) {
+        if (isUnavailableError(e)) {
+          const err = new ServiceUnavailableError('secret store unavailable');
+          err.cause = e;
+          throw err;
+        }
+        throw e;
+      }
+      for (const secret of out.SecretValues ?? []) {
+        const name = secret.Name === undefined ? undefined : byId.get(secret.Name);
+        const value =
+          secret.SecretString ??
+          (secret.SecretBinary === undefined ? undefined : decoder.decode(secret.SecretBinary));
+        if (name !== undefined && value !== undefined) values.set(name, value);
+      }
+      for (const error of out.Errors ?? []) {
+        // A missing secret is absent, nothing to say; anything else gets its one WARN line.
+        if (error.ErrorCode === 'ResourceNotFoundException' || error.SecretId === undefined) continue;
+        const cause = Object.assign(new Error(error.Message ?? 'refused'), {
+          name: error.ErrorCode ?? 'Error',
+        });
+        this.#warnUnreadable(error.SecretId, 'AWSCURRENT', cause);
+      }
+      nextToken = out.NextToken;
+      if (nextToken === undefined) break;
+    }
     return values;
   }
 

@@ -1,26 +1,41 @@
 import type { GlobalRecord, GlobalStore } from '../../shared/ports.ts';
+import { globalMaskedError } from '../../shared/store/dynamo-global-store.ts';
 
-/** In-memory GlobalStore for tests. Stub of the seam: its owner fills it in. */
+/** The in-memory GlobalStore: the DynamoDB adapter's behaviour (test/contract/global-store.contract.ts). */
 export class MemoryGlobalStore implements GlobalStore {
+  readonly items = new Map<string, GlobalRecord>();
+  /** Calls of `list`, for the tests of the toolbox's cache. */
+  listCalls = 0;
+
   list(): Promise<GlobalRecord[]> {
-    return Promise.reject(new Error('not implemented'));
+    this.listCalls++;
+    return Promise.resolve(
+      [...this.items.values()].sort((a, b) => (a.name < b.name ? -1 : 1)).map((g) => ({ ...g })),
+    );
   }
 
-  get(_name: string): Promise<GlobalRecord | undefined> {
-    return Promise.reject(new Error('not implemented'));
+  get(name: string): Promise<GlobalRecord | undefined> {
+    const g = this.items.get(name);
+    return Promise.resolve(g === undefined ? undefined : { ...g });
   }
 
-  put(_global: {
-    name: string;
-    masked: boolean;
-    value?: string;
-    at: string;
-    by?: string;
-  }): Promise<{ created: boolean }> {
-    return Promise.reject(new Error('not implemented'));
+  put(g: { name: string; masked: boolean; value?: string; at: string; by?: string }): Promise<{
+    created: boolean;
+  }> {
+    const old = this.items.get(g.name);
+    if (!g.masked && old?.masked === true) return Promise.reject(globalMaskedError(g.name));
+    this.items.set(g.name, {
+      name: g.name,
+      masked: g.masked,
+      ...(g.masked || g.value === undefined ? {} : { value: g.value }),
+      createdAt: old?.createdAt ?? g.at,
+      updatedAt: g.at,
+      ...(g.by === undefined ? {} : { updatedBy: g.by }),
+    });
+    return Promise.resolve({ created: old === undefined });
   }
 
-  delete(_name: string): Promise<boolean> {
-    return Promise.reject(new Error('not implemented'));
+  delete(name: string): Promise<boolean> {
+    return Promise.resolve(this.items.delete(name));
   }
 }

@@ -17,6 +17,10 @@ const bucket = `<${logicalIdOf(stack.payloads.bucket)}.Arn>`;
 const bucketObjects = `${bucket}/*`;
 const secretsUnderPrefix =
   '<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:triggerhub/*';
+const globalSecrets =
+  'arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:triggerhub/global/*';
+const topicArn = `<${logicalIdOf(stack.alarmTopic.topic)}>`;
+const topicKeyArn = `<${logicalIdOf(stack.alarmTopic.key)}.Arn>`;
 
 const statementsOf = (fn: TriggerhubFunction): Statement[] =>
   statementsOfRole(template, logicalIdOf(fn.role));
@@ -59,12 +63,21 @@ describe('least privilege: every function', () => {
     ]);
   });
 
-  it.each(Object.entries(functions))('%s has no wildcard action and "*" only for X-Ray', (_name, fn) => {
-    for (const { action, resource } of allowed(fn)) {
-      expect(action).not.toContain('*');
-      if (resource === '*') expect(action).toMatch(/^xray:Put(TraceSegments|TelemetryRecords)$/);
-    }
-  });
+  it.each(Object.entries(functions))(
+    '%s has no wildcard action and "*" only for X-Ray (and BatchGetSecretValue, which names no resource)',
+    (name, fn) => {
+      for (const { action, resource } of allowed(fn)) {
+        expect(action).not.toContain('*');
+        if (resource === '*') {
+          expect(action).toMatch(
+            name === 'ingest' || name === 'worker'
+              ? /^(xray:Put(TraceSegments|TelemetryRecords)|secretsmanager:BatchGetSecretValue)$/
+              : /^xray:Put(TraceSegments|TelemetryRecords)$/,
+          );
+        }
+      }
+    },
+  );
 
   it.each(Object.entries(functions))('%s writes logs only to its own log group', (_name, fn) => {
     expect(actionsFor(fn, 'logs')).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
@@ -72,9 +85,25 @@ describe('least privilege: every function', () => {
   });
 
   it.each(Object.entries(functions))(
-    '%s has no KMS access by default (the table and the secrets use AWS-managed keys)',
+    '%s uses KMS only for the alarm topic’s key, through SNS (the table and the secrets use AWS-managed keys)',
     (_name, fn) => {
-      expect(actionsFor(fn, 'kms')).toEqual([]);
+      const kms = statementsOf(fn).filter((s) => actionsOf(s).some((a) => a.startsWith('kms:')));
+      expect(kms).toHaveLength(1);
+      expect(actionsOf(kms[0] ?? { Effect: '', Action: [], Resource: [] })).toEqual([
+        'kms:GenerateDataKey',
+        'kms:Decrypt',
+      ]);
+      expect(resourcesFor(fn, 'kms:Decrypt')).toEqual([topicKeyArn]);
+      expect(flatten(kms[0]?.Condition)).toContain('"kms:ViaService"');
+      expect(flatten(kms[0]?.Condition)).toContain('sns.');
+    },
+  );
+
+  it.each(Object.entries(functions))(
+    '%s may publish (error notifications) to the alarm topic only',
+    (_name, fn) => {
+      expect(actionsFor(fn, 'sns')).toEqual(['sns:Publish']);
+      expect(resourcesFor(fn, 'sns:Publish')).toEqual([topicArn]);
     },
   );
 });
@@ -86,34 +115,35 @@ const dynamoGrants = (fn: TriggerhubFunction): Record<string, string[]> =>
 describe('least privilege: DynamoDB', () => {
   const tableIndexes = `${tableArn}/index/*`;
 
-  it('ingest: gets, puts, deletes and updates items of the table, no index', () => {
-    expect(dynamoGrants(stack.ingest)).toEqual({
-      'dynamodb:DeleteItem': [tableArn],
-      'dynamodb:GetItem': [tableArn],
-      'dynamodb:PutItem': [tableArn],
-      'dynamodb:UpdateItem': [tableArn],
-    });
+  // The run path's toolbox (state, checkpoint, globals, notifications, effects) reads and writes
+  // items of the table and queries partitions of it; none of it touches an index.
+  const toolboxOnTable = {
+    'dynamodb:DeleteItem': [tableArn],
+    'dynamodb:GetItem': [tableArn],
+    'dynamodb:PutItem': [tableArn],
+    'dynamodb:Query': [tableArn],
+    'dynamodb:UpdateItem': [tableArn],
+  };
+
+  it('ingest: gets, puts, deletes, updates and queries items of the table (a decision’s toolbox), no index', () => {
+    expect(dynamoGrants(stack.ingest)).toEqual(toolboxOnTable);
   });
 
-  it('worker: gets and updates items of the table, no index', () => {
-    expect(dynamoGrants(stack.worker)).toEqual({
-      'dynamodb:GetItem': [tableArn],
-      'dynamodb:UpdateItem': [tableArn],
-    });
+  it('worker: the run (get, update) and its toolbox (put, delete, query) on the table, no index', () => {
+    expect(dynamoGrants(stack.worker)).toEqual(toolboxOnTable);
   });
 
-  it('admin: gets, puts and deletes items of the table, queries its indexes only', () => {
+  it('admin: items of the table, and queries of the table and its indexes', () => {
     expect(dynamoGrants(stack.admin)).toEqual({
-      'dynamodb:DeleteItem': [tableArn],
-      'dynamodb:GetItem': [tableArn],
-      'dynamodb:PutItem': [tableArn],
-      'dynamodb:Query': [tableIndexes],
+      ...toolboxOnTable,
+      'dynamodb:Query': [tableArn, tableIndexes].sort(),
     });
   });
 
-  it('sweeper: gets and updates items of the table, queries the open-runs index gsi2 only', () => {
+  it('sweeper: gets and updates runs, puts run_failed notifications, queries the open-runs index gsi2 only', () => {
     expect(dynamoGrants(stack.sweeper)).toEqual({
       'dynamodb:GetItem': [tableArn],
+      'dynamodb:PutItem': [tableArn],
       'dynamodb:Query': [`${tableArn}/index/gsi2`],
       'dynamodb:UpdateItem': [tableArn],
     });
@@ -143,11 +173,15 @@ describe('least privilege: ingest', () => {
     expect(resourcesFor(stack.ingest, 's3:PutObject')).toEqual([bucketObjects]);
   });
 
-  it('may read secret values only under the triggerhub/ prefix', () => {
-    expect(actionsFor(stack.ingest, 'secretsmanager')).toEqual(['secretsmanager:GetSecretValue']);
+  it('may read secret values only under the triggerhub/ prefix (BatchGet is bound by GetSecretValue)', () => {
+    expect(actionsFor(stack.ingest, 'secretsmanager')).toEqual([
+      'secretsmanager:BatchGetSecretValue',
+      'secretsmanager:GetSecretValue',
+    ]);
     expect(resourcesFor(stack.ingest, 'secretsmanager:GetSecretValue')).toEqual([
       `arn:${secretsUnderPrefix}`,
     ]);
+    expect(resourcesFor(stack.ingest, 'secretsmanager:BatchGetSecretValue')).toEqual(['*']);
   });
 });
 
@@ -172,25 +206,39 @@ describe('least privilege: worker', () => {
     expect(resourcesFor(stack.worker, 's3:ListBucket')).toEqual([bucket]);
   });
 
-  it('may read secret values only under the triggerhub/ prefix', () => {
-    expect(actionsFor(stack.worker, 'secretsmanager')).toEqual(['secretsmanager:GetSecretValue']);
+  it('may read secret values only under the triggerhub/ prefix (BatchGet is bound by GetSecretValue)', () => {
+    expect(actionsFor(stack.worker, 'secretsmanager')).toEqual([
+      'secretsmanager:BatchGetSecretValue',
+      'secretsmanager:GetSecretValue',
+    ]);
     expect(resourcesFor(stack.worker, 'secretsmanager:GetSecretValue')).toEqual([
       `arn:${secretsUnderPrefix}`,
     ]);
+    expect(resourcesFor(stack.worker, 'secretsmanager:BatchGetSecretValue')).toEqual(['*']);
   });
 });
 
 describe('least privilege: admin', () => {
-  it('has no SQS, S3 or Secrets Manager access', () => {
+  it('has no SQS or S3 access', () => {
     expect(actionsFor(stack.admin, 'sqs')).toEqual([]);
     expect(resourcesFor(stack.admin, 'sqs:SendMessage')).toEqual([]);
     expect(actionsFor(stack.admin, 's3')).toEqual([]);
-    expect(actionsFor(stack.admin, 'secretsmanager')).toEqual([]);
   });
 
-  it('is allowed nothing beyond logs, tracing and the table', () => {
+  it('may write (never read) the masked globals’ secrets, under triggerhub/global/ only', () => {
+    expect(actionsFor(stack.admin, 'secretsmanager')).toEqual([
+      'secretsmanager:CreateSecret',
+      'secretsmanager:DeleteSecret',
+      'secretsmanager:PutSecretValue',
+    ]);
+    for (const action of actionsFor(stack.admin, 'secretsmanager')) {
+      expect(resourcesFor(stack.admin, action)).toEqual([globalSecrets]);
+    }
+  });
+
+  it('is allowed nothing beyond logs, tracing, the table, masked globals and the alarm topic', () => {
     const services = new Set(allowed(stack.admin).map((p) => p.action.split(':')[0]));
-    expect([...services].sort()).toEqual(['dynamodb', 'logs', 'xray']);
+    expect([...services].sort()).toEqual(['dynamodb', 'kms', 'logs', 'secretsmanager', 'sns', 'xray']);
   });
 });
 
@@ -220,9 +268,9 @@ describe('least privilege: sweeper', () => {
     expect(actionsFor(stack.sweeper, 'secretsmanager')).toEqual([]);
   });
 
-  it('is allowed nothing beyond logs, tracing, the table and the run queue', () => {
+  it('is allowed nothing beyond logs, tracing, the table, the run queue and the alarm topic', () => {
     const services = new Set(allowed(stack.sweeper).map((p) => p.action.split(':')[0]));
-    expect([...services].sort()).toEqual(['dynamodb', 'logs', 'sqs', 'xray']);
+    expect([...services].sort()).toEqual(['dynamodb', 'kms', 'logs', 'sns', 'sqs', 'xray']);
   });
 
   it('is not invoked by any event source mapping (only by its schedule)', () => {
@@ -236,9 +284,10 @@ describe('least privilege: sweeper', () => {
 describe('least privilege: secrets under a customer-managed KMS key', () => {
   const keyArn = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
   const custom = synthStack({ secretsKmsKeyArn: keyArn });
+  /** The KMS statements on that key (the alarm topic's own key is checked above). */
   const kmsStatements = (fn: TriggerhubFunction): Statement[] =>
-    statementsOfRole(custom.template, logicalIdOf(fn.role)).filter((s) =>
-      actionsOf(s).some((a) => a.startsWith('kms:')),
+    statementsOfRole(custom.template, logicalIdOf(fn.role)).filter(
+      (s) => actionsOf(s).some((a) => a.startsWith('kms:')) && s.Resource === keyArn,
     );
 
   it.each([
@@ -262,10 +311,17 @@ describe('least privilege: secrets under a customer-managed KMS key', () => {
     );
   });
 
-  it.each([
-    ['admin', custom.stack.admin],
-    ['sweeper', custom.stack.sweeper],
-  ] as const)('%s, which reads no secret, still has no KMS access', (_name, fn) => {
-    expect(kmsStatements(fn)).toEqual([]);
+  it('admin may encrypt with that key only through Secrets Manager (a masked global created under it)', () => {
+    const statements = kmsStatements(custom.stack.admin);
+    expect(statements).toHaveLength(1);
+    expect(actionsOf(statements[0] ?? { Effect: '', Action: [], Resource: [] })).toEqual([
+      'kms:GenerateDataKey',
+      'kms:Encrypt',
+    ]);
+    expect(flatten(statements[0]?.Condition)).toContain('secretsmanager.');
+  });
+
+  it('the sweeper, which touches no secret, has no access to that key', () => {
+    expect(kmsStatements(custom.stack.sweeper)).toEqual([]);
   });
 });

@@ -21,6 +21,7 @@ const ids = {
   dlq: logicalIdOf(stack.runQueue.deadLetterQueue),
   table: logicalIdOf(stack.table.table),
   bucket: logicalIdOf(stack.payloads.bucket),
+  topic: logicalIdOf(stack.alarmTopic.topic),
 };
 
 interface FunctionProperties {
@@ -70,6 +71,8 @@ describe('TriggerhubStack functions', () => {
     TRIGGERHUB_MAX_RECEIVE_COUNT: '3',
     TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS: '1800',
     TRIGGERHUB_RETENTION_DAYS: '30',
+    // Error notifications go to the alarm topic.
+    TRIGGERHUB_NOTIFICATION_TOPIC_ARN: { Ref: ids.topic },
     POWERTOOLS_SERVICE_NAME: 'triggerhub',
     POWERTOOLS_LOG_LEVEL: 'INFO',
   };

@@ -51,6 +51,7 @@ describe('loadConfig', () => {
     [{ TRIGGERHUB_SQS_ENDPOINT: 'not a url' }, 'TRIGGERHUB_SQS_ENDPOINT: Invalid URL'],
     [{ TRIGGERHUB_TABLE: '' }, 'TRIGGERHUB_TABLE: Too small'],
     [{ TRIGGERHUB_STAGE: 'Prod' }, 'TRIGGERHUB_STAGE: a stage name'],
+    [{ TRIGGERHUB_NOTIFICATION_TOPIC_ARN: 'alarms' }, 'TRIGGERHUB_NOTIFICATION_TOPIC_ARN: an SNS topic ARN'],
   ])('refuses %o', (bad, message) => {
     expect(() => loadConfig({ ...required, ...bad })).toThrow(message);
   });
@@ -68,6 +69,14 @@ describe('loadConfig', () => {
       TRIGGERHUB_SECRET_CACHE_SECONDS: 0,
       TRIGGERHUB_SQS_ENDPOINT: 'http://127.0.0.1:9324',
     });
+  });
+
+  it('reads the notification topic as the stack sets it, and leaves it out when unset', () => {
+    const arn = 'arn:aws:sns:eu-west-1:123456789012:triggerhub-AlarmsTopic-1A2B3C';
+    expect(loadConfig({ ...required, TRIGGERHUB_NOTIFICATION_TOPIC_ARN: arn })).toMatchObject({
+      TRIGGERHUB_NOTIFICATION_TOPIC_ARN: arn,
+    });
+    expect(loadConfig(required)).not.toHaveProperty('TRIGGERHUB_NOTIFICATION_TOPIC_ARN');
   });
 
   it('names every problem at once', () => {
