@@ -254,9 +254,13 @@ describe('the worker and the egress lists', () => {
     );
     expect(api.received).toHaveLength(0);
     expect(deps.queue.delays).toEqual([]);
-    const notes = run?.logs.filter((l) => l.message.startsWith('notification: ')) ?? [];
-    expect(notes.map((l) => l.level)).toEqual(['ERROR']);
-    expect(notes[0]?.message).toContain('request to 127.0.0.1 refused');
+    // One egress refusal (beside the run_failed every permanent failure raises).
+    const refusals = deps.notifications.items.filter((n) => n.kind === 'egress_refused');
+    expect(refusals).toEqual([
+      expect.objectContaining({ jobId: 'j1', runId: 'R1', kind: 'egress_refused', severity: 'error' }),
+    ]);
+    expect(refusals[0]?.message).toContain('request to 127.0.0.1 refused');
+    expect(deps.notifications.items.map((n) => n.kind).sort()).toEqual(['egress_refused', 'run_failed']);
     expect(JSON.stringify(run)).not.toContain('s3cr3t-value');
   });
 });
@@ -281,8 +285,8 @@ describe('the worker and a rate-limited run', () => {
     const run = deps.runs.items.get('R1');
     expect(run).toMatchObject({ status: 'queued', attempt: 0, deferrals: 1, rateLimited: true });
     expect(run?.error).toMatch(/^rate limited by 127\.0\.0\.1:\d+: retrying in 120 s$/);
-    expect(run?.logs.filter((l) => l.message.includes('notification: ')).map((l) => l.level)).toEqual([
-      'WARN',
+    expect(deps.notifications.items).toEqual([
+      expect.objectContaining({ jobId: 'j1', runId: 'R1', kind: 'rate_limited', severity: 'warn' }),
     ]);
     expect(
       run?.logs.some(
@@ -346,7 +350,7 @@ describe('the worker and a rate-limited run', () => {
     const run = deps.runs.items.get('R1');
     expect(run?.status).toBe('succeeded');
     expect(api.received).toHaveLength(2);
-    expect(run?.logs.some((l) => l.message.includes('notification: '))).toBe(false);
+    expect(deps.notifications.items).toEqual([]);
   });
 
   it('raises one rate-limit notice for a run that waits out a 429 in-process', async () => {
@@ -355,6 +359,8 @@ describe('the worker and a rate-limited run', () => {
     await processRunMessage(deps, message(1));
     const run = deps.runs.items.get('R1');
     expect(run?.status).toBe('succeeded');
-    expect(run?.logs.filter((l) => l.message.includes('notification: '))).toHaveLength(1);
+    expect(deps.notifications.items).toEqual([
+      expect.objectContaining({ jobId: 'j1', runId: 'R1', kind: 'rate_limited', severity: 'warn' }),
+    ]);
   });
 });
