@@ -1,4 +1,5 @@
 import { domainToASCII } from 'node:url';
+import { secretForms } from '../sdk/redaction.ts';
 
 /**
  * Where `ctx.http` may send a request: a job's `egress.allowedHosts`, and a
@@ -52,57 +53,6 @@ export const hostAllowed = (host: string, patterns: readonly string[]): boolean 
   });
 };
 
-const MIN_RAW = 4;
-const MIN_DERIVED = 6;
-
-/**
- * The characters of `base64(prefix + value + suffix)` that depend on the
- * value alone, for each of the 3 byte alignments the value may start at:
- * what `Basic base64("user:" + secret)` shows of the secret.
- */
-const base64Cores = (bytes: Buffer, url: boolean): string[] =>
-  [0, 1, 2].map((k) => {
-    const padded = Buffer.concat([Buffer.alloc(k), bytes, Buffer.alloc(2)]);
-    const text = padded.toString(url ? 'base64url' : 'base64').replace(/=+$/, '');
-    const first = Math.ceil((8 * k) / 6);
-    const end = Math.floor((8 * (k + bytes.length)) / 6);
-    return text.slice(first, end);
-  });
-
-const formsCache = new Map<string, readonly string[]>();
-const FORMS_CACHE_SIZE = 512;
-
-/**
- * The forms a secret value travels in: raw, JSON-escaped, URL- and
- * form-encoded, base64 and base64url (at every alignment), hex. Short
- * derived forms are left out: a 3-character base64 core would match by
- * chance. Cached per value (bounded).
- */
-export const secretForms = (value: string): readonly string[] => {
-  const cached = formsCache.get(value);
-  if (cached !== undefined) return cached;
-  // Too short to tell from chance (the run log's redaction uses the same floor).
-  if (value.length < MIN_RAW) return [];
-  const bytes = Buffer.from(value, 'utf8');
-  const hex = bytes.toString('hex');
-  const derived = [
-    JSON.stringify(value).slice(1, -1),
-    encodeURIComponent(value),
-    new URLSearchParams({ v: value }).toString().slice(2),
-    ...base64Cores(bytes, false),
-    ...base64Cores(bytes, true),
-    hex,
-    hex.toUpperCase(),
-  ].filter((f) => f.length >= MIN_DERIVED && f !== value);
-  const forms = [...new Set([value, ...derived])];
-  if (formsCache.size >= FORMS_CACHE_SIZE) {
-    const oldest = formsCache.keys().next().value;
-    if (oldest !== undefined) formsCache.delete(oldest);
-  }
-  formsCache.set(value, forms);
-  return forms;
-};
-
 /** What of a request the pins are looked for in. */
 export interface OutgoingRequest {
   url: URL;
@@ -111,7 +61,11 @@ export interface OutgoingRequest {
   bodyText?: string;
 }
 
-/** Whether any form of `value` shows in the URL, a header value or the body. */
+/**
+ * Whether any form of `value` shows in the URL, a header value or the body:
+ * the forms the run's redaction hides ({@link secretForms}), so that what is
+ * pinned and what is redacted are one list.
+ */
 export const carries = (request: OutgoingRequest, value: string): boolean => {
   const forms = secretForms(value);
   if (forms.length === 0) return false;
