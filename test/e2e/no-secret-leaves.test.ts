@@ -6,7 +6,7 @@ import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetLogFormat, useLocalLogFormat } from '../../shared/runtime/platform-logger.ts';
 import { LocalSecretStore } from '../../shared/secrets/local-secret-store.ts';
-import canary from '../fixtures/integrations/canary/index.ts';
+import canary, { encodings } from '../fixtures/integrations/canary/index.ts';
 import { leaksIn } from '../helpers/leak-forms.ts';
 import type { InProcessStack } from '../helpers/local-stack.ts';
 import { startInProcessStack } from '../helpers/local-stack.ts';
@@ -19,13 +19,12 @@ import { startInProcessStack } from '../helpers/local-stack.ts';
  * code) is anywhere a run's text goes.
  *
  * Built to grow by lists:
- * - CANARIES: a secret source (today a password parameter and the job's auth
- *   secret; a masked global is one more entry with its `setup`);
- * - SINKS: the canary's sinks its jobs use (`log`, plus the result's message,
- *   output, verdict and error, which every run has; `notifier` and `http` are
- *   ready in the fixture);
+ * - CANARIES: a secret source (a password parameter, the job's auth secret,
+ *   a masked global), each with the `setup` that makes it reachable;
+ * - SINKS: the canary's sinks its jobs use (`log`, `notifier`, `http`, plus
+ *   the result's message, output, verdict and error, which every run has);
  * - HAYSTACKS: where the test looks (runs, run lists, jobs, stdout, DLQ bodies,
- *   HTTP answers; notifications and globals are one entry each).
+ *   HTTP answers, notifications, globals).
  */
 
 const tag = randomBytes(6).toString('hex');
@@ -50,20 +49,38 @@ const paramValue = `c4n4ry "\\/+&=é…${tag}`;
 /** Sent in a header too: Latin-1 only (fetch refuses other header characters). */
 const authValue = `c4n4ry-4uth "\\/+&=${tag}`;
 
+const GLOBAL_NAME = 'canary';
+const globalValue = `c4n4ry-gl0bal "\\/+&=é…${tag}`;
+
+/** A masked global, set through the admin API as an operator would; the canary reads it from ctx.globals. */
+const maskedGlobal =
+  (name: string, value: string) =>
+  async (stack: InProcessStack): Promise<void> => {
+    const res = await fetch(`${stack.url}/admin/globals/${name}`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ value, masked: true }),
+    });
+    const body = await res.text();
+    expect(res.status, body).toBe(201);
+    answersOfSetup.push(body);
+  };
+/** What the setup's own requests were answered (an answer is a haystack too). */
+const answersOfSetup: string[] = [];
+
 const CANARIES: Canary[] = [
   { name: 'password parameter', value: paramValue, setup: secretFile(PARAM_SECRET, paramValue) },
   { name: 'job auth secret', value: authValue, setup: secretFile(AUTH_SECRET, authValue) },
-  // Wave 2: { name: 'masked global', value: `c4n4ry-gl0bal "\\/+&=é…${tag}`,
-  //           setup: PUT /admin/globals/canary { "value": …, "masked": true } }
+  { name: 'masked global', value: globalValue, setup: maskedGlobal(GLOBAL_NAME, globalValue) },
 ];
 
 /**
  * Sinks the canary jobs push through, beside the result's own (message, output,
- * verdict, error). `notifier` reaches the run log through the seam's notifier
- * today; once notifications are stored, their haystack below must be added.
+ * verdict, error): the run log, ctx.notifier (stored notifications, and the
+ * run log's line about each), and ctx.http (an echo's answers and HTTPError
+ * messages, logged).
  */
-const SINKS: string[] = ['log', 'notifier'];
-// Wave 2: 'http', once ctx.http exists (the jobs already get `echoUrl`, the echo below).
+const SINKS: string[] = ['log', 'notifier', 'http'];
 
 /**
  * A loopback target that echoes what it got (URL, Authorization header, body)
@@ -126,8 +143,23 @@ const HAYSTACKS: Record<string, Haystack> = {
   'HTTP answers': (_stack, seen) => Promise.resolve(seen.answers),
   stdout: (_stack, seen) => Promise.resolve(seen.stdout),
   'DLQ bodies': (_stack, seen) => Promise.resolve(seen.dlq),
-  // Wave 2: notifications: GET /admin/notifications?jobId=<id> for each job;
-  //         globals: GET /admin/globals and GET /admin/globals/canary.
+  notifications: (stack, seen) =>
+    Promise.all(
+      seen.jobIds.map(async (id) => {
+        const text = await getText(`${stack.url}/admin/notifications?jobId=${id}&limit=100`);
+        // Each job's run raised some (the notifier sink): an empty page would prove nothing.
+        expect(
+          (JSON.parse(text) as { items: unknown[] }).items.length,
+          `notifications of ${id}`,
+        ).toBeGreaterThan(0);
+        return text;
+      }),
+    ),
+  globals: (stack) =>
+    Promise.all([
+      getText(`${stack.url}/admin/globals`),
+      getText(`${stack.url}/admin/globals/${GLOBAL_NAME}`),
+    ]),
 };
 
 describe('no secret leaves, in any form', () => {
@@ -172,6 +204,7 @@ describe('no secret leaves, in any form', () => {
     echo = await startEcho();
     stack = await startInProcessStack({ integrations: [canary], examples: false });
     for (const c of CANARIES) await c.setup(stack);
+    seen.answers.push(...answersOfSetup);
     await putJob('canary-ok', {});
     await putJob('canary-fail', {
       params: { secret: { secret: PARAM_SECRET }, sinks: SINKS, echoUrl: echo.url, fail: true },
@@ -194,6 +227,11 @@ describe('no secret leaves, in any form', () => {
     // The canary did push its forms: the log holds its lines, redacted.
     expect(run.logs.filter((l) => l.message.startsWith('form ***'))).not.toHaveLength(0);
     expect((run.output as { forms: string[] }).forms).toContain('***');
+    // Every canary reached it (the masked global through ctx.globals), each in every form.
+    expect((run.output as { forms: string[] }).forms).toHaveLength(CANARIES.length * encodings('x').length);
+    // The http sink ran: the echo's answers and the HTTPError messages are in the log, redacted.
+    expect(run.logs.filter((l) => l.message.startsWith('echo: ')).length).toBeGreaterThan(0);
+    expect(run.logs.filter((l) => l.message.startsWith('http error: ')).length).toBeGreaterThan(0);
   });
 
   it('runs a failing job to its last attempt and the DLQ (error, every attempt’s log)', async () => {
