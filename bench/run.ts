@@ -9,6 +9,7 @@ import { measureMemory } from './memory.ts';
 import type { BenchSection, MeasuredDurations } from './row.ts';
 import { formatTable, resultsMarkdown, summaryOf } from './row.ts';
 import { fixed } from './stats.ts';
+import { measureToolbox } from './toolbox.ts';
 import { measureUnits } from './units.ts';
 
 /**
@@ -58,6 +59,7 @@ const main = async (): Promise<void> => {
   progress('AWS calls, units and bytes per path, the sweeper (dynalite and fauxqs)…');
   const units = await measureUnits();
   sections.push(units.section);
+  sections.push(await measureToolbox());
   progress('done');
 
   const durations: MeasuredDurations = { ...cpu.durations, decisionMs: decision.decisionMs };
