@@ -141,6 +141,7 @@ describe('npm start killed between an effect’s pending and done, then restarte
       }
       const listed = await cli(['effects', 'list', 'effect-b'], dataDir, repo.dir);
       const reconciled = await cli(['effects', 'list', 'effect-a'], dataDir, repo.dir);
+      const errors = await cli(['--json', 'notifications', '--severity', 'error'], dataDir, repo.dir);
 
       // Assess: fn once each; reconcile once for the job that has one
       expect(await linesOf(join(work, 'effect-a.calls'))).toEqual(['call', 'reconcile']);
@@ -156,6 +157,21 @@ describe('npm start killed between an effect’s pending and done, then restarte
       expect(listed.stdout).toMatch(/\npost +IN DOUBT +\S+ +1 /);
       expect(listed.stdout).toContain('triggerhub effects forget effect-b <key>');
       expect(reconciled.stdout).toMatch(/\npost +done \(reconciled\) +\S+ +2 /);
+      // Exactly one in-doubt notification, for the job without reconcile, naming its run.
+      expect(errors).toMatchObject({ code: 0, stderr: '' });
+      const inDoubt = (
+        JSON.parse(errors.stdout) as {
+          items: { kind: string; jobId?: string; runId?: string; message: string }[];
+        }
+      ).items.filter((n) => n.kind === 'effect_in_doubt');
+      expect(inDoubt).toEqual([
+        expect.objectContaining({
+          jobId: 'effect-b',
+          runId: runIds['effect-b'],
+          severity: 'error',
+          message: expect.stringMatching(/^effect post is in doubt: /) as unknown,
+        }),
+      ]);
     },
   );
 });
