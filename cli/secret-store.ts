@@ -3,7 +3,12 @@ import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type * as SecretsManagerSdk from '@aws-sdk/client-secrets-manager';
 import type { AwsCredentialIdentityProvider } from '@smithy/types';
 import { NotFoundError, ServiceUnavailableError, ValidationError, errorMessage } from '../shared/errors.ts';
-import { SECRET_NAME_PATTERN } from '../shared/model/index.ts';
+import {
+  GLOBAL_SECRET_PREFIX,
+  RESERVED_SECRET_MESSAGE,
+  SECRET_NAME_PATTERN,
+  isReservedSecretName,
+} from '../shared/model/index.ts';
 import { LocalSecretStore, secretEnvName, secretFilePath } from '../shared/secrets/local-secret-store.ts';
 
 /** The Secrets Manager prefix of job secrets unless `--secret-prefix` says otherwise (the stack's default). */
@@ -50,11 +55,24 @@ export const checkSecretPrefix = (prefix: string): string => {
   return prefix;
 };
 
-/** Throws a ValidationError unless `name` is a valid job secret name. */
+/**
+ * Throws a ValidationError unless `name` is a valid job secret name. Names
+ * under `global/` hold masked globals: writing or deleting one here would
+ * change a global behind its record, so they go through `globals` instead.
+ */
 export const checkSecretName = (name: string): void => {
   if (!SECRET_NAME_PATTERN.test(name)) {
     throw new ValidationError(
       `not a secret name: ${JSON.stringify(name.slice(0, 80))} (letters, digits and /_+=.@- only, at most 256)`,
+    );
+  }
+  if (isReservedSecretName(name)) {
+    // Shell-safe as it is: the pattern above allows no character a shell reads.
+    const global = name.slice(GLOBAL_SECRET_PREFIX.length);
+    throw new ValidationError(
+      `${RESERVED_SECRET_MESSAGE}: use \`triggerhub globals set ${global} --masked\` ` +
+        `or \`triggerhub globals delete ${global}\``,
+      'reserved_secret_name',
     );
   }
 };

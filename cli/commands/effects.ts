@@ -1,5 +1,6 @@
 import type { Command } from 'commander';
 import { array, boolean, enum as zEnum, number, object, string, undefined as zUndefined, unknown } from 'zod';
+import { keyRequest } from '../key-path.ts';
 import { cell, nextPageHint, renderTable } from '../output.ts';
 import { intArg, shellWord } from './context.ts';
 import type { CommandContext } from './context.ts';
@@ -20,23 +21,6 @@ const EffectViewSchema = object({
   expiresAt: string(),
 });
 const EffectPageSchema = object({ items: array(EffectViewSchema), nextCursor: string().min(1).optional() });
-
-/**
- * The key as path segments. A key may hold `/` (routed as the rest of the
- * path); what the HTTP edge refuses in any path — `%`, an empty segment, a
- * `.` or `..` segment — cannot be sent, and is said so here rather than as a
- * 400 about the path.
- */
-export const effectKeyPath = (key: string): string => {
-  const segments = key.split('/');
-  if (key.includes('%') || key.includes('\\') || segments.some((s) => s === '' || s === '.' || s === '..')) {
-    throw new Error(
-      `the key ${JSON.stringify(key)} cannot be sent in a URL path (it holds %, a backslash, //, a leading or trailing /, ` +
-        'or a . or .. segment); let the key expire (the job’s effectTtlDays) or rename it in the integration',
-    );
-  }
-  return segments.map(encodeURIComponent).join('/');
-};
 
 const statusOf = (e: { status: string; inDoubt?: boolean; reconciled?: boolean }): string =>
   e.inDoubt === true ? 'IN DOUBT' : e.reconciled === true ? 'done (reconciled)' : e.status;
@@ -106,13 +90,9 @@ export const registerEffectsCommands = (program: Command, ctx: CommandContext): 
     .argument('<jobId>', 'job id')
     .argument('<key>', 'the effect key, exactly')
     .action(async (jobId: string, key: string, _opts: unknown, cmd: Command) => {
-      await ctx
-        .client(cmd)
-        .call(
-          'delete',
-          `admin/jobs/${encodeURIComponent(jobId)}/effects/${effectKeyPath(key)}`,
-          zUndefined(),
-        );
+      // A key the path cannot carry goes in the query (`DELETE …/effects?key=`).
+      const { path, searchParams } = keyRequest(`admin/jobs/${encodeURIComponent(jobId)}/effects`, key);
+      await ctx.client(cmd).call('delete', path, zUndefined(), { searchParams });
       if (ctx.printJson(cmd, { jobId, key, forgotten: true })) return;
       ctx.io.stdout(
         `Forgot effect ${cell(key, 64)} of job ${cell(jobId)}: the next run that reaches it calls its function again.\n`,

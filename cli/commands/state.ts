@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { array, object, string, undefined as zUndefined } from 'zod';
 import { StateEntryViewSchema } from '../../shared/model/state.ts';
+import { keyRequest } from '../key-path.ts';
 import { cell, nextPageHint, renderTable } from '../output.ts';
 import { intArg, shellWord } from './context.ts';
 import type { CommandContext } from './context.ts';
@@ -9,18 +10,6 @@ const StatePageSchema = object({
   items: array(StateEntryViewSchema),
   nextCursor: string().min(1).optional(),
 });
-
-/**
- * Whether every edge (API Gateway, the local server, the admin app) routes a
- * path holding this key: a `%` or `\` (encoded, both refused), or a `.`,
- * `..` or empty segment, is refused before routing, so such a key goes in
- * the query.
- */
-const pathCarries = (key: string): boolean =>
-  !/[%\\]/.test(key) && key.split('/').every((s) => s !== '' && s !== '.' && s !== '..');
-
-/** The key as path segments, each encoded, its `/` kept: the route takes the rest of the path. */
-const keyPath = (key: string): string => key.split('/').map(encodeURIComponent).join('/');
 
 export const registerStateCommands = (program: Command, ctx: CommandContext): void => {
   const state = program
@@ -79,13 +68,9 @@ export const registerStateCommands = (program: Command, ctx: CommandContext): vo
     .argument('<key>', 'the state key, as listed')
     .addHelpText('after', '\nWith --json prints {"jobId": "<jobId>", "key": "<key>", "deleted": true}.')
     .action(async (jobId: string, key: string, _opts: unknown, cmd: Command) => {
-      const job = `admin/jobs/${encodeURIComponent(jobId)}/state`;
-      const client = ctx.client(cmd);
-      if (pathCarries(key)) {
-        await client.call('delete', `${job}/${keyPath(key)}`, zUndefined());
-      } else {
-        await client.call('delete', job, zUndefined(), { searchParams: { key } });
-      }
+      // A key the path cannot carry goes in the query (`DELETE …/state?key=`).
+      const { path, searchParams } = keyRequest(`admin/jobs/${encodeURIComponent(jobId)}/state`, key);
+      await ctx.client(cmd).call('delete', path, zUndefined(), { searchParams });
       if (ctx.printJson(cmd, { jobId, key, deleted: true })) return;
       ctx.io.stdout(`deleted  ${cell(jobId, 64)}  ${cell(key, 200)}\n`);
     });

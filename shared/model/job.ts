@@ -50,7 +50,12 @@ const jobSecretName = () =>
  */
 export const HOST_PATTERN =
   /^(?:(?:\*\.)?(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)*[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?|\d{1,3}(?:\.\d{1,3}){3}|\[[0-9a-f:.]+\])$/;
-const hostPatterns = () =>
+/**
+ * A list of host patterns ({@link HOST_PATTERN}), 1 to 100: a job's
+ * `egress.allowedHosts`, a secret reference's and a password parameter's
+ * `allowedHosts`. A function: each schema is built when its lazy() parent is.
+ */
+export const hostPatterns = () =>
   array(
     string().check(
       maxLength(253),

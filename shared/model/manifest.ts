@@ -15,6 +15,7 @@ import {
   enum as zEnum,
 } from './zod.ts';
 import type { infer as Infer } from './zod.ts';
+import { hostPatterns } from './job.ts';
 
 export const PARAMETER_TYPES = ['text', 'password', 'number', 'boolean', 'choice', 'multichoice'] as const;
 
@@ -37,7 +38,16 @@ export const ParameterSpecSchema = lazy(() =>
       format: optional(literal('regex')),
       default: optional(string()),
     }),
-    strictObject({ type: literal('password'), ...base }),
+    strictObject({
+      type: literal('password'),
+      ...base,
+      /**
+       * The hosts `ctx.http` may send this secret to (patterns as in a job's
+       * `egress.allowedHosts`): the author's default, which a job's
+       * `{ "secret", "allowedHosts" }` replaces. Absent: any host.
+       */
+      allowedHosts: optional(hostPatterns()),
+    }),
     strictObject({ type: literal('number'), ...base, default: optional(number()) }),
     strictObject({ type: literal('boolean'), ...base, default: optional(boolean()) }),
     strictObject({

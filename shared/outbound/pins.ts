@@ -24,6 +24,5 @@ export const secretPins = (
       typeof ref === 'object' && ref !== null
         ? hostList((ref as { allowedHosts?: unknown }).allowedHosts)
         : undefined;
-    const fromManifest = hostList((spec as { allowedHosts?: unknown }).allowedHosts);
-    return [{ param, value, allowedHosts: fromJob ?? fromManifest ?? [] }];
+    return [{ param, value, allowedHosts: fromJob ?? spec.allowedHosts ?? [] }];
   });

@@ -16,6 +16,7 @@ import { sourceAdapter } from '../sources/index.ts';
 import type { SourceResponse } from '../sources/types.ts';
 import type { decide } from './decide.ts';
 import type { Deps } from './deps.ts';
+import { rememberNewSecrets } from './known-secrets.ts';
 import { platformLogger } from './platform-logger.ts';
 import { fitsIn, storeEvent } from './event-storage.ts';
 import { ulid } from './ulid.ts';
@@ -111,6 +112,9 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
   const secrets = await deps.secrets.getVersions(job.auth.secret);
   const now = deps.clock.now();
   verifyRequest(job.auth, { headers: req.headers, body: req.body }, secrets, now);
+  // Authenticated: from now on no platform log line of this process shows the job's secret, in any
+  // form (its runs' lines hide it already). Once known, a lookup per value and nothing else.
+  rememberNewSecrets(secrets);
   if (!job.enabled) throw new ConflictError(`job ${job.id} is disabled`, 'job_disabled');
 
   if (!fitsIn(req.body, job.maxBodyBytes)) {

@@ -44,6 +44,29 @@ export const rememberSecrets = (values: Iterable<string>): void => {
   }
 };
 
+/**
+ * {@link rememberSecrets} for a hot path that sees the same values again and
+ * again (ingest, with the job's auth secrets on every request): when every
+ * value is known already — the common case — a few lookups and nothing else:
+ * no allocation, no change to the set or its order. A value evicted since is
+ * remembered again.
+ *
+ * @example
+ * ```ts
+ * rememberNewSecrets(await deps.secrets.getVersions(job.auth.secret));
+ * ```
+ */
+export const rememberNewSecrets = (values: readonly string[]): void => {
+  // An indexed loop: for…of would build an iterator on every call.
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v !== undefined && v.length >= MIN_SECRET_LENGTH && !known.has(v)) {
+      rememberSecrets(values);
+      return;
+    }
+  }
+};
+
 const current = (): Redactor | undefined => {
   if (stale) {
     redactor = known.size === 0 ? undefined : createRedactor(known);

@@ -25,6 +25,7 @@ export default defineIntegration({
   parameters: {
     callsFile: { type: 'text', mandatory: true },
     reconcile: { type: 'boolean', default: false },
+    key: { type: 'text', default: 'post' },
   },
   run: async (ctx) => {
     const note = (line: string) => appendFileSync(ctx.params.callsFile, line + '\\n');
@@ -37,11 +38,14 @@ export default defineIntegration({
       note('reconcile');
       return { posted: 'found at the target' };
     };
-    const result = await ctx.effect('post', post, ctx.params.reconcile ? { reconcile } : undefined);
+    const result = await ctx.effect(ctx.params.key, post, ctx.params.reconcile ? { reconcile } : undefined);
     return { message: 'posted', output: result };
   },
 });
 `;
+
+/** The effect key of the job without reconcile. */
+const KEY_B = 'post/100%';
 
 /** The CLI in this process, talking to the stack whose data folder is given. */
 const cli = async (args: string[], dataDir: string, cwd: string, stdin = '') => {
@@ -105,7 +109,9 @@ describe('npm start killed between an effect’s pending and done, then restarte
             name: id,
             integration: 'effect-probe',
             auth: { type: 'shared-secret', secret: id, header: 'X-Shared-Secret' },
-            params: { callsFile: join(work, `${id}.calls`), reconcile },
+            // The job without reconcile keeps its effect under a key no URL path can carry (a `%`):
+            // the operator clears it all the same, through ?key=.
+            params: { callsFile: join(work, `${id}.calls`), reconcile, ...(reconcile ? {} : { key: KEY_B }) },
             timeoutSeconds: 120,
           }),
         );
@@ -141,6 +147,10 @@ describe('npm start killed between an effect’s pending and done, then restarte
       }
       const listed = await cli(['effects', 'list', 'effect-b'], dataDir, repo.dir);
       const reconciled = await cli(['effects', 'list', 'effect-a'], dataDir, repo.dir);
+      const errors = await cli(['--json', 'notifications', '--severity', 'error'], dataDir, repo.dir);
+      // The operator checks the target, then clears the key in doubt (sent as ?key=: the path cannot hold `%`).
+      const forgot = await cli(['effects', 'forget', 'effect-b', KEY_B], dataDir, repo.dir);
+      const cleared = await cli(['effects', 'list', 'effect-b'], dataDir, repo.dir);
 
       // Assess: fn once each; reconcile once for the job that has one
       expect(await linesOf(join(work, 'effect-a.calls'))).toEqual(['call', 'reconcile']);
@@ -151,11 +161,28 @@ describe('npm start killed between an effect’s pending and done, then restarte
       });
       expect(finals['effect-b']?.status).toBe('failed');
       expect(finals['effect-b']?.error).toMatch(
-        /^effect post is in doubt: run \S+ \(attempt 1\) started it at /,
+        /^effect post\/100% is in doubt: run \S+ \(attempt 1\) started it at /,
       );
-      expect(listed.stdout).toMatch(/\npost +IN DOUBT +\S+ +1 /);
+      expect(listed.stdout).toMatch(/\npost\/100% +IN DOUBT +\S+ +1 /);
       expect(listed.stdout).toContain('triggerhub effects forget effect-b <key>');
       expect(reconciled.stdout).toMatch(/\npost +done \(reconciled\) +\S+ +2 /);
+      // Exactly one in-doubt notification, for the job without reconcile, naming its run.
+      expect(errors).toMatchObject({ code: 0, stderr: '' });
+      const inDoubt = (
+        JSON.parse(errors.stdout) as {
+          items: { kind: string; jobId?: string; runId?: string; message: string }[];
+        }
+      ).items.filter((n) => n.kind === 'effect_in_doubt');
+      expect(inDoubt).toEqual([
+        expect.objectContaining({
+          jobId: 'effect-b',
+          runId: runIds['effect-b'],
+          severity: 'error',
+          message: expect.stringMatching(/^effect post\/100% is in doubt: /) as unknown,
+        }),
+      ]);
+      expect(forgot).toMatchObject({ code: 0, stderr: '' });
+      expect(cleared.stdout).toBe('No effects of effect-b.\n');
     },
   );
 });

@@ -16,25 +16,28 @@ useFixedAwsCredentials();
 
 /**
  * Issue 8, "Done when" 3, in the worker on dynalite with the real SDK: two runs
- * that count and return a cursor leave the checkpoint at the second cursor; a
- * failing third moves neither the cursor nor the last success (only the last
- * run). ctx.state is another helper's part, not on this branch: the counter is
- * kept by the probe itself, as a stand-in that moves only when a run succeeds.
+ * that increment a counter in ctx.state and return it as their cursor leave the
+ * counter at 2 and the checkpoint at the second cursor; a failing third (it
+ * reads the counter, then fails before writing it) moves neither the counter,
+ * the cursor nor the last success (only the last run).
  */
-const counter = new Map<string, number>();
 const seen: Readonly<Checkpoint>[] = [];
+const counts: (number | undefined)[] = [];
 const probe = defineIntegration({
   id: 'checkpoint-probe',
   name: 'Checkpoint probe',
   version: '1.0.0',
-  description: 'Counts its runs and returns the count as its cursor; fails when the event says so.',
+  description:
+    'Counts its runs in ctx.state and returns the count as its cursor; fails when the event says so.',
   parameters: {},
-  run: (ctx) => {
+  run: async (ctx) => {
     seen.push(ctx.checkpoint);
+    const count = await ctx.state.get<number>('count');
+    counts.push(count);
     const payload = ctx.event.payload as { fail?: boolean };
     if (payload.fail === true) throw new PermanentError('told to fail');
-    const n = (counter.get(ctx.jobId) ?? 0) + 1;
-    counter.set(ctx.jobId, n);
+    const n = (count ?? 0) + 1;
+    await ctx.state.set('count', n);
     return { message: `run ${n}`, cursor: String(n) };
   },
 });
@@ -106,11 +109,15 @@ describe('the worker records the checkpoint (dynalite)', () => {
     const afterTwo = await deps.checkpoints.get(jobId);
     const third = await runOnce('01KXXX00000000000000000003', true);
     const afterThree = await deps.checkpoints.get(jobId);
-    const shown = await createAdminApp(deps).request(`/admin/jobs/${jobId}/checkpoint`);
+    const admin = createAdminApp(deps);
+    const shown = await admin.request(`/admin/jobs/${jobId}/checkpoint`);
+    const state = await admin.request(`/admin/jobs/${jobId}/state`);
 
     // Assess
     expect([first?.status, second?.status, third?.status]).toEqual(['succeeded', 'succeeded', 'failed']);
-    expect(counter.get(jobId)).toBe(2);
+    // Each run read the counter the runs before it left; the failing third did not write it.
+    expect(counts).toEqual([undefined, 1, 2]);
+    expect((await deps.state.get(jobId, 'count', clock.now()))?.value).toBe(2);
     expect(afterTwo).toMatchObject({ cursor: '2', lastRunAt: starts[1], lastSuccessfulRunAt: starts[1] });
     expect(afterThree).toMatchObject({ cursor: '2', lastRunAt: starts[2], lastSuccessfulRunAt: starts[1] });
     // Each run saw the checkpoint the runs before it left, as Dates.
@@ -121,5 +128,9 @@ describe('the worker records the checkpoint (dynalite)', () => {
     ]);
     expect(shown.status).toBe(200);
     expect(await shown.json()).toMatchObject({ jobId, cursor: '2', lastRunAt: starts[2] });
+    expect(state.status).toBe(200);
+    expect(await state.json()).toEqual({
+      items: [expect.objectContaining({ key: 'count', value: 2, version: 2 })],
+    });
   });
 });

@@ -105,6 +105,27 @@ describe('triggerhub secrets, on the local stack', () => {
     expect(await new LocalSecretStore({ dataDir, env: {} }).listSecrets()).toEqual([]);
   });
 
+  it('refuses to set or delete a name under global/, a masked global’s, touching neither its file nor stdin', async () => {
+    // Prepare: a masked global's secret, as `globals set x --masked` writes it
+    const store = new LocalSecretStore({ dataDir, env: {} });
+    await store.setSecret('global/x', VALUE);
+
+    // Act
+    const set = await cli(['secrets', 'set', 'global/x']);
+    const setNew = await cli(['secrets', 'set', 'global/new', '--from-file', join(cwd, 'absent')]);
+    const del = await cli(['secrets', 'delete', 'global/x']);
+
+    // Assess
+    const said =
+      'error: secret name global/… is reserved for masked globals: use `triggerhub globals set x --masked` ' +
+      'or `triggerhub globals delete x`\n';
+    expect(set).toEqual({ code: 1, stdout: '', stderr: said });
+    expect(del).toEqual({ code: 1, stdout: '', stderr: said });
+    expect(setNew.stderr).toContain('error: secret name global/… is reserved for masked globals');
+    expect(await store.getVersions('global/x')).toEqual([VALUE]);
+    expect((await store.listSecrets()).map((s) => s.name)).toEqual(['global/x']);
+  });
+
   it('lists names and last changes, never values, and deletes', async () => {
     // Prepare
     const store = new LocalSecretStore({ dataDir, env: {} });
@@ -185,6 +206,20 @@ describe('triggerhub secrets, on a deployed stack (Secrets Manager)', () => {
     expect(call).toMatchObject({ Name: 'triggerhub/demo', SecretString: VALUE });
     const client = sm.commandCalls(CreateSecretCommand)[0]?.thisValue as SecretsManagerClient;
     expect(await client.config.region()).toBe('eu-west-1');
+  });
+
+  it('refuses a name under global/ before any Secrets Manager call', async () => {
+    // Act
+    const set = await cli(['secrets', 'set', 'global/proxy']);
+    const del = await cli(['secrets', 'delete', 'global/proxy']);
+
+    // Assess
+    for (const out of [set, del]) {
+      expect(out.code).toBe(1);
+      expect(out.stderr).toContain('secret name global/… is reserved for masked globals');
+      expect(out.stderr).toContain('`triggerhub globals set proxy --masked`');
+    }
+    expect(sm.calls()).toHaveLength(0);
   });
 
   it('puts a new value when the secret exists, under --secret-prefix', async () => {

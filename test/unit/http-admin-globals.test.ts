@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import type { SecretWriter } from '../../shared/ports.ts';
+import { apiEvent } from '../helpers/api-event.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
 import { MemoryGlobalStore } from '../helpers/memory-global-store.ts';
@@ -96,6 +97,46 @@ describe('admin API: globals', () => {
     expect(await second.json()).toMatchObject({ name: 'region', masked: false, value: 'eu-central-1' });
     expect(await list.json()).toEqual({
       items: [expect.objectContaining({ name: 'region', masked: false, value: 'eu-central-1' })],
+    });
+  });
+
+  it('records who changed a global as callerOf says: the IAM principal, `unknown` without one, `local` under npm start', async () => {
+    // Prepare
+    const deps = memoryDeps();
+    const globals = new MemoryGlobalStore();
+    const app = createAdminApp({ ...deps, globals, secretWriter: writerOver(deps) });
+    const arn = 'arn:aws:sts::123456789012:assumed-role/ops/alice';
+    const base = apiEvent({ method: 'PUT' });
+    const put = (name: string, event?: ReturnType<typeof apiEvent>) =>
+      app.request(
+        `/admin/globals/${name}`,
+        { method: 'PUT', headers: { 'x-caller': 'mallory' }, body: JSON.stringify({ value: 'v' }) },
+        event === undefined ? undefined : { event },
+      );
+
+    // Act
+    const statuses = [
+      (
+        await put('by-iam', {
+          ...base,
+          requestContext: {
+            ...base.requestContext,
+            authorizer: { iam: { userArn: arn } },
+          } as typeof base.requestContext,
+        })
+      ).status,
+      (await put('by-nobody', base)).status,
+      (await put('by-local', { ...base, requestContext: { ...base.requestContext, apiId: 'local' } })).status,
+      (await put('by-test')).status,
+    ];
+
+    // Assess
+    expect(statuses).toEqual([201, 201, 201, 201]);
+    expect(Object.fromEntries([...globals.items.values()].map((g) => [g.name, g.updatedBy]))).toEqual({
+      'by-iam': arn,
+      'by-nobody': 'unknown',
+      'by-local': 'local',
+      'by-test': 'local',
     });
   });
 

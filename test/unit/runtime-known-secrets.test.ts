@@ -4,6 +4,7 @@ import {
   forgetKnownSecrets,
   redactKnown,
   redactKnownValue,
+  rememberNewSecrets,
   rememberSecrets,
 } from '../../shared/runtime/known-secrets.ts';
 import { platformLogger, resetLogFormat, useLocalLogFormat } from '../../shared/runtime/platform-logger.ts';
@@ -75,6 +76,39 @@ describe('known secrets (the process-wide registry)', () => {
     // Assess
     expect(redactKnown('oldest-secret-0')).toBe('oldest-secret-0');
     expect(redactKnown('refreshed-secret newest-secret-x filler-secret-0')).toBe('*** *** ***');
+  });
+
+  it('rememberNewSecrets: remembers what is new, and touches nothing when all is known already', () => {
+    // Prepare
+    rememberNewSecrets([SECRET, 'ab']);
+    const hidden = redactKnown(`x ${SECRET}`);
+    const add = vi.spyOn(Set.prototype, 'add');
+    const remove = vi.spyOn(Set.prototype, 'delete');
+
+    // Act: known (and too short to keep) values, as ingest hands them over on every request (other
+    // code may use Sets meanwhile: only calls with these values count)
+    for (let i = 0; i < 100; i++) rememberNewSecrets([SECRET, 'ab']);
+    const touches = [...add.mock.calls, ...remove.mock.calls].filter(([v]) => v === SECRET || v === 'ab');
+    rememberNewSecrets([SECRET, 'second-secret']);
+
+    // Assess
+    expect(hidden).toBe('x ***');
+    expect(touches).toEqual([]);
+    expect(redactKnown(`${SECRET} second-secret ab`)).toBe('*** *** ab');
+  });
+
+  it('rememberNewSecrets: a value evicted since is remembered again', () => {
+    // Prepare
+    rememberNewSecrets(['auth-secret-1']);
+    rememberSecrets(Array.from({ length: 512 }, (_, i) => `filler-secret-${i}`));
+    const evicted = redactKnown('auth-secret-1');
+
+    // Act
+    rememberNewSecrets(['auth-secret-1']);
+
+    // Assess
+    expect(evicted).toBe('auth-secret-1');
+    expect(redactKnown('auth-secret-1')).toBe('***');
   });
 
   it.each(['json', 'text'] as const)(

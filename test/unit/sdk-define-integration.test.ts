@@ -285,6 +285,51 @@ describe('parseManifest', () => {
     expect(parsed).toEqual(manifest);
     expect(bad).toThrow(/^integration "from-file": invalid manifest: parameters\.url\.type: /);
   });
+
+  it('takes a password parameter’s allowedHosts by the egress.allowedHosts rule, and refuses a bad pattern', () => {
+    // Prepare
+    const manifest = (allowedHosts: unknown) => ({
+      id: 'pinned',
+      name: 'Pinned',
+      version: '1.0.0',
+      description: '',
+      parameters: { token: { type: 'password', allowedHosts } },
+      entryPoints: ['run'],
+    });
+
+    // Act
+    const parsed = parseManifest(manifest(['*.atlassian.net', 'jira.example.com', '10.0.0.1', '[::1]']));
+    const bad = (hosts: unknown) => () => parseManifest(manifest(hosts));
+
+    // Assess
+    expect(parsed.parameters.token).toEqual({
+      type: 'password',
+      allowedHosts: ['*.atlassian.net', 'jira.example.com', '10.0.0.1', '[::1]'],
+    });
+    const rule = /invalid manifest: parameters\.token\.allowedHosts\.0: host pattern: /;
+    expect(bad(['https://jira.example.com'])).toThrow(rule);
+    expect(bad(['Jira.Example.com'])).toThrow(rule);
+    expect(bad(['jira.*.com'])).toThrow(rule);
+    expect(bad([])).toThrow(/parameters\.token\.allowedHosts: /);
+    expect(bad(['a.example.com', 'evil.example.com/x'])).toThrow(/allowedHosts\.1: host pattern: /);
+    expect(bad(['a.example.com'])).not.toThrow();
+  });
+
+  it('refuses allowedHosts on a parameter that is not a password', () => {
+    // Act
+    const bad = () =>
+      parseManifest({
+        id: 'text-pin',
+        name: 'Text pin',
+        version: '1.0.0',
+        description: '',
+        parameters: { url: { type: 'text', allowedHosts: ['a.example.com'] } },
+        entryPoints: ['run'],
+      });
+
+    // Assess
+    expect(bad).toThrow(/invalid manifest: parameters\.url: /);
+  });
 });
 
 describe('parameter names', () => {

@@ -5,7 +5,7 @@ import { effectKeyProblem } from '../../model/effect.ts';
 import { quote } from '../../sdk/text.ts';
 import type { AdminDeps } from '../admin-app.ts';
 import { requireJobId } from '../edge-checks.ts';
-import type { EdgeEnv } from '../hono-helpers.ts';
+import type { EdgeContext, EdgeEnv } from '../hono-helpers.ts';
 import { pageRequest } from '../hono-helpers.ts';
 
 /** One effect as `GET /admin/jobs/{id}/effects` lists it. */
@@ -64,7 +64,9 @@ const requireKey = (key: string, what: string): string => {
  * - `GET /admin/jobs/{id}/effects?key=&limit=&cursor=` lists its live records by key (`key` is a prefix);
  * - `DELETE /admin/jobs/{id}/effects/{key}` forgets one (204, 404 when there is none): the next run
  *   that reaches the key calls its function again. How an operator clears a key in doubt.
- * A key may hold `/`: the route takes the rest of the path, decoded once.
+ *   A key may hold `/`: the route takes the rest of the path, decoded once. A key the path cannot
+ *   carry (`%`, `\`, a `.`, `..` or empty segment: every edge refuses such paths) goes in the query
+ *   instead, as for state: `DELETE /admin/jobs/{id}/effects?key=<key>`.
  */
 export const registerEffectRoutes = (app: Hono<EdgeEnv>, deps: AdminDeps): void => {
   app.get('/jobs/:id/effects', async (c) => {
@@ -85,12 +87,20 @@ export const registerEffectRoutes = (app: Hono<EdgeEnv>, deps: AdminDeps): void 
     if (records.nextCursor !== undefined) body.nextCursor = records.nextCursor;
     return c.json(body);
   });
-  app.delete('/jobs/:id/effects/:key{.+}', async (c) => {
-    const jobId = requireJobId(c.req.param('id'));
-    const key = requireKey(c.req.param('key'), 'effect key');
+  const forget = async (c: EdgeContext, jobId: string, key: string): Promise<Response> => {
     if (!(await deps.effects.forget(jobId, key))) {
       throw new NotFoundError(`no effect ${quote(key, 64)} of job ${jobId}`);
     }
     return c.body(null, 204);
+  };
+  // hono decodes a parameter once (the edge has refused `%25` and `%2F`, so nothing decodes twice).
+  app.delete('/jobs/:id/effects/:key{.+}', (c) =>
+    forget(c, requireJobId(c.req.param('id')), requireKey(c.req.param('key'), 'effect key')),
+  );
+  app.delete('/jobs/:id/effects', (c) => {
+    const jobId = requireJobId(c.req.param('id'));
+    const key = c.req.query('key');
+    if (key === undefined) throw new ValidationError('key: the effect key to forget');
+    return forget(c, jobId, requireKey(key, 'effect key'));
   });
 };

@@ -6,7 +6,8 @@ import type { GlobalRecord } from '../../ports.ts';
 import { platformLogger } from '../../runtime/platform-logger.ts';
 import { isoTime } from '../../store/keys.ts';
 import type { AdminDeps } from '../admin-app.ts';
-import type { EdgeContext, EdgeEnv } from '../hono-helpers.ts';
+import { callerOf } from '../caller.ts';
+import type { EdgeEnv } from '../hono-helpers.ts';
 
 /**
  * What the admin API shows of a global: a masked one's value never (it is not
@@ -40,16 +41,6 @@ const readBody = (text: string): { value: string; masked: boolean } => {
 };
 
 /**
- * Who made the change: the caller's IAM ARN in AWS (the admin API is
- * IAM-authorized), `local` under `npm start`. No header is trusted.
- */
-const callerOf = (c: EdgeContext): string => {
-  const event = (c.env as EdgeEnv['Bindings'] | undefined)?.event as
-    { requestContext?: { authorizer?: { iam?: { userArn?: string } } } } | undefined;
-  return event?.requestContext?.authorizer?.iam?.userArn ?? 'local';
-};
-
-/**
  * `/admin/globals[/{name}]`: global parameters. A masked global's value is
  * written to the secret store (`global/<name>`) before its item, and never
  * returned by any route; a masked global cannot be unmasked (409
@@ -73,6 +64,7 @@ export const registerGlobalsRoutes = (app: Hono<EdgeEnv>, deps: AdminDeps): void
       throw new ValidationError(`at most ${MAX_GLOBALS} globals: delete one first`, 'too_many_globals');
     }
     const at = isoTime(deps.clock.now().getTime());
+    // Who made the change, as a checkpoint rewind records it: the IAM principal in AWS, `local` under npm start.
     const by = callerOf(c);
     let created: boolean;
     if (body.masked) {
