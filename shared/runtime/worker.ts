@@ -182,8 +182,8 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
 
 /**
  * Releases the run with its attempt given back (`deferred`), sends it again
- * delayed by the wait (a rate limit's, or an effect holder's), and returns, so that the message it came in is
- * deleted. If the send fails, the old message brings the run back after the
+ * delayed by the wait (a rate limit's, or an effect holder's), and returns,
+ * so that the message it came in is deleted. If the send fails, the old message brings the run back after the
  * wait instead (one receive spent, nothing lost); a crash in between leaves a
  * queued run the sweeper requeues (its threshold, 50 min, is past the longest
  * delay).
