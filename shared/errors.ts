@@ -188,7 +188,11 @@ export class EffectInDoubtError extends PermanentError {
  */
 export class EffectBusyError extends Error {
   readonly retryable = true;
-  constructor(readonly key: string) {
+  constructor(
+    readonly key: string,
+    /** ISO time until which the holder may still be performing it (its `heldUntil`), when known. */
+    readonly heldUntil?: string,
+  ) {
     super(`effect ${key} is being performed by another run`);
     this.name = 'EffectBusyError';
   }
@@ -218,8 +222,19 @@ export class RunDeferredError extends Error {
   constructor(readonly waitMs: number) {
     super(`rate limited: retrying in ${Math.ceil(waitMs / 1000)} s`);
     this.name = 'RunDeferredError';
+    deferralObserver?.();
   }
 }
+
+let deferralObserver: (() => void) | undefined;
+/**
+ * Called, in the async context of the code that hit it, whenever a deferral
+ * is raised: ctx.effect learns that its fn met one even if fn swallowed it
+ * (its request was not made; the run is deferred whatever fn returns).
+ */
+export const observeDeferrals = (observer: () => void): void => {
+  deferralObserver = observer;
+};
 
 export const isTriggerhubError = (e: unknown): e is TriggerhubError => e instanceof TriggerhubError;
 

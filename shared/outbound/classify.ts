@@ -1,7 +1,7 @@
 import { PermanentError, ValidationError } from '../errors.ts';
 
 /** A ky `HTTPError`, recognised by shape: an integration may bring its own copy of ky. */
-const httpStatusOf = (e: unknown): number | undefined => {
+export const httpStatusOf = (e: unknown): number | undefined => {
   if (!(e instanceof Error) || e.name !== 'HTTPError') return undefined;
   const status: unknown = (e as Error & { response?: { status?: unknown } }).response?.status;
   return typeof status === 'number' ? status : undefined;

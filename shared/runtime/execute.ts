@@ -1,4 +1,4 @@
-import { DeadlineError, errorMessage, RunDeferredError } from '../errors.ts';
+import { DeadlineError, EffectBusyError, errorMessage, RunDeferredError } from '../errors.ts';
 import type { Job, LogLine, TriggerEvent, Verdict } from '../model/index.ts';
 import { jobTimeoutMs } from '../model/index.ts';
 import type { Clock, SecretStore } from '../ports.ts';
@@ -59,6 +59,8 @@ export interface ExecutionOutcome {
   deferMs?: number;
   /** The run raised its rate-limit notification. */
   rateLimited?: boolean;
+  /** ctx.effect found its key held by a live run: released, retried after this many ms (the holder's hold). */
+  effectBusyMs?: number;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null;
@@ -295,12 +297,15 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
     // A rate-limit deferral is not a failure of the run: it goes back to the queue (worker.ts).
     if (e instanceof RunDeferredError) log().warn(`run deferred: ${text}`);
     else log().error(`run failed: ${text}`);
+    const busyUntil =
+      e instanceof EffectBusyError && e.heldUntil !== undefined ? Date.parse(e.heldUntil) : NaN;
     return await done({
       status: 'failed',
       error: text,
       // Permanent: our typed errors and a target's 4xx (but 408, 429); the rest may pass on a retry.
       retryable: isRetryableFailure(e),
       ...(inDoubt ? { inDoubt: true as const } : {}),
+      ...(Number.isNaN(busyUntil) ? {} : { effectBusyMs: Math.max(0, busyUntil - clock.now().getTime()) }),
     });
   } finally {
     clearTimeout(timer);

@@ -3,7 +3,7 @@ import type { Verdict } from '../model/index.ts';
 import type { OpenKind, OpenRun, Page } from '../ports.ts';
 import type { Deps } from './deps.ts';
 import { platformLogger } from './platform-logger.ts';
-import { raisePlatform } from './toolbox/notifier.ts';
+import { raiseRunFailed } from './toolbox/notifier.ts';
 
 /**
  * Where the sweep raises the `run_failed` notification of a run it records
@@ -72,15 +72,10 @@ const recordFailed = async (
   });
   // Once per run: only the write that recorded the failure raises it.
   if (finished && deps.notifications !== undefined) {
-    await raisePlatform(
+    await raiseRunFailed(
       { notifications: deps.notifications, clock: deps.clock, publisher: deps.publisher },
-      {
-        jobId: run.jobId,
-        runId: run.id,
-        kind: 'run_failed',
-        severity: 'error',
-        message: `run ${run.id} failed: ${error}`,
-      },
+      run,
+      error,
     );
   }
   return finished;

@@ -12,7 +12,7 @@ import type { ExecutionOutcome } from './execute.ts';
 import { platformLogger } from './platform-logger.ts';
 import { afterRun, prepareToolbox } from './toolbox/index.ts';
 import type { PreparedToolbox, ToolboxTarget } from './toolbox/index.ts';
-import { raisePlatform } from './toolbox/notifier.ts';
+import { raiseRunFailed } from './toolbox/notifier.ts';
 import { hotJob } from '../resilience/last-known.ts';
 
 /** One queue message as the worker sees it. */
@@ -27,8 +27,9 @@ export interface RunDelivery {
 export const TAKEOVER_GRACE_MS = 60_000;
 
 /**
- * A run deferred by rate limits more often than this (≈ 6 h of waits at most
- * 15 min each) is retried as an ordinary failure: its attempts then run out.
+ * A run deferred (by rate limits, or waiting for an effect another run holds)
+ * more often than this (≈ 6 h of waits at most 15 min each) is retried as an
+ * ordinary failure: its attempts then run out.
  */
 export const MAX_DEFERRALS = 24;
 /** SQS delays a message by at most 15 minutes: a longer wait is chained (the next attempt asks again). */
@@ -60,13 +61,13 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
   }
   // The store counts attempts too: a run the sweeper requeued (a fresh message, receive count 1) gets no new budget.
   const lastAttempt = Math.max(delivery.receiveCount, run.attempt) >= deps.settings.maxReceiveCount;
-  const fail = async (error: string): Promise<boolean> =>
-    raiseRunFailed(
-      deps,
-      run,
-      error,
-      await deps.runs.finish(run.id, baseFinish(run, deps, now, { status: 'failed', error, message: error })),
-    );
+  const fail = async (error: string): Promise<void> => {
+    if (
+      await deps.runs.finish(run.id, baseFinish(run, deps, now, { status: 'failed', error, message: error }))
+    ) {
+      await raiseRunFailed(deps, run, error);
+    }
+  };
 
   if (!job || job.id !== run.jobId) {
     await fail(`job ${run.jobId} no longer exists`);
@@ -125,7 +126,12 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
   // A rate limit asked for a wait past the deadline: the run goes back to the queue as a new,
   // delayed message (a visibility change would spend one of its receives), its attempt not spent.
   if (outcome.deferMs !== undefined && (run.deferrals ?? 0) < MAX_DEFERRALS) {
-    return deferRun(deps, run, delivery, outcome, outcome.deferMs);
+    return deferRun(deps, run, delivery, outcome, outcome.deferMs, 'rate limited');
+  }
+  // An effect another live run is performing: waiting for its holder is no failure of this run (spent
+  // attempts would fail it long before the holder lets go), and the result is there when it comes back.
+  if (outcome.effectBusyMs !== undefined && (run.deferrals ?? 0) < MAX_DEFERRALS) {
+    return deferRun(deps, run, delivery, outcome, outcome.effectBusyMs, 'effect busy');
   }
 
   if (outcome.status !== 'succeeded' && outcome.retryable && !lastAttempt) {
@@ -176,8 +182,8 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
 
 /**
  * Releases the run with its attempt given back (`deferred`), sends it again
- * delayed by the wait, and returns, so that the message it came in is
- * deleted. If the send fails, the old message brings the run back after the
+ * delayed by the wait (a rate limit's, or an effect holder's), and returns,
+ * so that the message it came in is deleted. If the send fails, the old message brings the run back after the
  * wait instead (one receive spent, nothing lost); a crash in between leaves a
  * queued run the sweeper requeues (its threshold, 50 min, is past the longest
  * delay).
@@ -188,16 +194,17 @@ const deferRun = async (
   delivery: RunDelivery,
   outcome: ExecutionOutcome,
   deferMs: number,
+  why: 'rate limited' | 'effect busy',
 ): Promise<void> => {
   const delaySeconds = Math.min(MAX_DEFER_SECONDS, Math.max(1, Math.ceil(deferMs / 1_000)));
-  const error = outcome.error ?? 'rate limited';
+  const error = outcome.error ?? why;
   const released = await deps.runs.release(run.id, {
     attempt: run.attempt,
     error,
     logs: outcome.logs,
     logsTruncated: outcome.logsTruncated,
     deferred: true,
-    rateLimited: true,
+    ...(why === 'rate limited' || outcome.rateLimited === true ? { rateLimited: true } : {}),
     visibleAt: new Date(deps.clock.now().getTime() + delaySeconds * 1_000).toISOString(),
   });
   if (!released) return; // a newer attempt holds the run; this message is stale
@@ -211,7 +218,7 @@ const deferRun = async (
     await deps.queue.retryLater(delivery.receiptHandle, delaySeconds).catch(() => undefined);
     throw new RetryableRunError(run.id, error);
   }
-  platformLogger.info('run deferred (rate limited)', { runId: run.id, jobId: run.jobId, delaySeconds });
+  platformLogger.info(`run deferred (${why})`, { runId: run.id, jobId: run.jobId, delaySeconds });
 };
 
 const baseFinish = (
@@ -227,24 +234,6 @@ const baseFinish = (
   ...f,
 });
 
-/**
- * The `run_failed` notification of a run the worker recorded failed before
- * its integration ran (job gone, event unreadable…); `afterRun` raises it for
- * the others. Only the write that recorded the failure raises it.
- */
-const raiseRunFailed = async (deps: Deps, run: Run, error: string, finished: boolean): Promise<boolean> => {
-  if (finished) {
-    await raisePlatform(deps, {
-      jobId: run.jobId,
-      runId: run.id,
-      kind: 'run_failed',
-      severity: 'error',
-      message: `run ${run.id} failed: ${error}`,
-    });
-  }
-  return finished;
-};
-
 const retryOrFail = async (
   deps: Deps,
   run: Run,
@@ -254,15 +243,16 @@ const retryOrFail = async (
   startedAt: Date,
 ): Promise<void> => {
   if (lastAttempt) {
-    await raiseRunFailed(
-      deps,
-      run,
-      error,
+    // The `run_failed` notification of a run recorded failed before its integration ran (afterRun
+    // raises it for the others): only the write that recorded the failure raises it.
+    if (
       await deps.runs.finish(
         run.id,
         baseFinish(run, deps, startedAt, { status: 'failed', error, message: error }),
-      ),
-    );
+      )
+    ) {
+      await raiseRunFailed(deps, run, error);
+    }
     await deps.queue.retryLater(delivery.receiptHandle, 0).catch(() => undefined);
   } else {
     await deps.runs.release(run.id, { attempt: run.attempt, error, logs: run.logs });

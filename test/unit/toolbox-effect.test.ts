@@ -5,7 +5,7 @@ import type { Job, Run } from '../../shared/model/index.ts';
 import type { NotificationKind, Severity } from '../../shared/ports.ts';
 import { EFFECT_HOLD_GRACE_MS, createEffect } from '../../shared/runtime/toolbox/effect.ts';
 
-import { processRunMessage, RetryableRunError } from '../../shared/runtime/worker.ts';
+import { processRunMessage } from '../../shared/runtime/worker.ts';
 import { defineIntegration, RunLogger } from '../../shared/sdk/index.ts';
 import { MemoryEffectLedger } from '../helpers/memory-effect-store.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
@@ -138,10 +138,10 @@ describe('ctx.effect', () => {
     expect(nothingAgain).toBeUndefined();
   });
 
-  it('frees the key when fn throws, so that a retry calls it again', async () => {
+  it('frees the key when fn throws an error that shows nothing was done, so that a retry calls it again', async () => {
     // Prepare
     const w = world();
-    const boom = new Error('target said 500');
+    const boom = new PermanentError('missing field: summary');
     const fn = counted('ok');
 
     // Act
@@ -521,7 +521,7 @@ describe('ctx.effect in a run (worker on the memory ports)', () => {
     expect(run?.error).toMatch(/^effect post is in doubt: run 01KDEADAAAAAAAAAAAAAAAAAAA \(attempt 1\)/);
   });
 
-  it('releases the run for a later retry (not failed) while another live run holds the key', async () => {
+  it('defers the run (not failed, attempt given back) while another live run holds the key', async () => {
     // Prepare
     const { deps, counts, deliver } = await runWorld('throw');
     await deps.effects.claim('job', pendingBy('01KLIVEAAAAAAAAAAAAAAAAAAA'), new Date(T0));
@@ -529,11 +529,14 @@ describe('ctx.effect in a run (worker on the memory ports)', () => {
     // Act
     const answer = await deliver('01KAAAAAAAAAAAAAAAAAAAAAA4');
 
-    // Assess
-    expect(answer).toBeInstanceOf(RetryableRunError);
+    // Assess: sent again delayed until the holder's heldUntil (T0 + 60 s; the clock stands at T0)
+    expect(answer).toBe('recorded');
     expect(counts.fn).toBe(0);
     const run = await deps.runs.get('01KAAAAAAAAAAAAAAAAAAAAAA4');
-    expect(run?.status).toBe('queued');
+    expect(run).toMatchObject({ status: 'queued', attempt: 0, deferrals: 1 });
+    expect(deps.queue.later).toEqual([
+      { message: { runId: '01KAAAAAAAAAAAAAAAAAAAAAA4', jobId: 'job' }, delaySeconds: TIMEOUT_MS / 1_000 },
+    ]);
     expect(run?.logs.map((l) => l.message).join('\n')).toContain(
       'effect post: run 01KLIVEAAAAAAAAAAAAAAAAAAA attempt 1 is performing it',
     );

@@ -1,6 +1,15 @@
-import { EffectBusyError, EffectInDoubtError, PermanentError, errorMessage } from '../../errors.ts';
+import { AsyncLocalStorage } from 'node:async_hooks';
+import {
+  EffectBusyError,
+  EffectInDoubtError,
+  PermanentError,
+  RunDeferredError,
+  errorMessage,
+  observeDeferrals,
+} from '../../errors.ts';
 import { MAX_EFFECT_RESULT_BYTES, effectKeyProblem } from '../../model/effect.ts';
 import { DEFAULT_EFFECT_TTL_DAYS } from '../../model/index.ts';
+import { httpStatusOf, isRetryableFailure } from '../../outbound/classify.ts';
 import type { EffectOwner, EffectRecord } from '../../ports.ts';
 import type { EffectFn, EffectOptions } from '../../sdk/index.ts';
 import { clip } from '../../sdk/text.ts';
@@ -21,6 +30,29 @@ export const EFFECT_HOLD_GRACE_MS = 60_000;
  * more than a few mean the key is contested by live runs.
  */
 const MAX_ROUNDS = 3;
+
+/** One call of `fn` under way; `outer` is the effect whose fn made this call (nested effects). */
+interface FnCall {
+  deferred: boolean;
+  readonly outer: FnCall | undefined;
+}
+/** The `fn` call (if any) the code running now belongs to, across its awaits. */
+const fnCalls = new AsyncLocalStorage<FnCall>();
+// A deferral raised inside fn (by its ctx.http request) marks fn's call, and the calls around it:
+// even if fn swallows the RunDeferredError, its request was not made and the run is deferred.
+observeDeferrals(() => {
+  for (let call = fnCalls.getStore(); call !== undefined; call = call.outer) call.deferred = true;
+});
+
+/**
+ * Whether `fn`'s throw shows that nothing reached the target, so that the key
+ * may be freed for a retry to call it again: a deferral, an egress refusal or
+ * another permanent error, a 4xx answer (429 too: the target refused it).
+ * Not a time-out, a network error, a 408 or 5xx, or anything unknown: the
+ * request may have been performed, and a second call could repeat it.
+ */
+const nothingLeft = (e: unknown, call: FnCall): boolean =>
+  call.deferred || e instanceof RunDeferredError || httpStatusOf(e) === 429 || !isRetryableFailure(e);
 
 const checkKey = (key: unknown): string => {
   if (typeof key !== 'string') throw new PermanentError('ctx.effect: the key must be a string');
@@ -71,13 +103,19 @@ const recordedResult = <R>(record: EffectRecord): R => {
  *    records `done` with its JSON result after. A later call gets the
  *    recorded result without calling `fn`, on the first call too as JSON
  *    (a Date comes back a string each time, not only on a replay).
- * 2. `fn` throws: the claim is freed (a thrown fn did nothing), unless the
- *    run's signal has aborted (deadline, stop): the request may have left,
- *    so the claim stays `pending`.
+ * 2. `fn` throws: the claim is freed only when the error shows nothing
+ *    reached the target (`nothingLeft`: a deferral, a refusal, a 4xx); a
+ *    time-out, a network error, a 5xx, an unknown error or an aborted run
+ *    (deadline, stop) leave it `pending`: the request may have left, and a
+ *    later attempt reconciles it or finds it in doubt. `fn` that met a
+ *    rate-limit deferral (even one it swallowed) frees the key instead of
+ *    recording its result: the run is deferred and the retry calls it again.
  * 3. A `pending` key held by a live attempt of another run (before its
- *    `heldUntil`: its deadline plus the take-over grace) is busy: a retryable
- *    EffectBusyError. A holder past it, or an earlier attempt of this run
- *    (the run store starts one attempt at a time), is dead: with `reconcile`
+ *    `heldUntil`: its deadline plus the take-over grace) is busy: an
+ *    EffectBusyError, on which the worker defers the run until then. A holder
+ *    past it, or an earlier attempt of this run (the run store starts one
+ *    attempt at a time; a deferred attempt gives its number back, so its
+ *    claim is told by an earlier start), is dead: with `reconcile`
  *    this attempt takes the key over and records reconcile's answer; without
  *    it the effect is in doubt: EffectInDoubtError, the run fails
  *    permanently even if the integration catches it (`inDoubt()`), and one
@@ -99,21 +137,39 @@ export const createEffect = (
   /** Runs `fn` (or reconcile) for a key this attempt holds, and records its end. */
   const runHeld = async <R>(key: string, fn: () => R | Promise<R>, reconciled: boolean): Promise<R> => {
     let value: R;
+    const call: FnCall = { deferred: false, outer: fnCalls.getStore() };
+    const free = () =>
+      deps.effects.release(jobId, key, me).catch((release: unknown) => {
+        scope.logger.warn(
+          `effect ${key}: could not free the key (${errorMessage(release)}); it stays pending`,
+        );
+      });
     try {
-      value = await fn();
+      value = await fnCalls.run(call, fn);
     } catch (e) {
       if (scope.signal.aborted) {
         // Deadline or stop: the call may have reached the target. Left pending for a later attempt to settle.
         scope.logger.warn(`effect ${key}: interrupted by ${errorMessage(scope.signal.reason)}; kept pending`);
-      } else if (!reconciled) {
-        // A thrown fn did nothing: free the key so that a retry calls it again.
-        await deps.effects.release(jobId, key, me).catch((release: unknown) => {
-          scope.logger.warn(
-            `effect ${key}: could not free the key (${errorMessage(release)}); it stays pending`,
-          );
-        });
+      } else if (reconciled) {
+        // reconcile's failure says nothing of the effect: the key stays pending for the next attempt.
+      } else if (nothingLeft(e, call)) {
+        // Nothing reached the target: free the key so that a retry calls fn again.
+        await free();
+      } else {
+        scope.logger.warn(
+          `effect ${key}: ${clip(errorMessage(e), 200)}; the request may have been performed, so the key is kept ` +
+            'pending: a later attempt reconciles it or finds it in doubt',
+        );
       }
       throw e;
+    }
+    if (call.deferred && !reconciled) {
+      // fn met a rate-limit deferral and returned anyway (a fallback): its request was not made, and the
+      // run is deferred whatever it returned. Recording that answer would replay it instead of the request.
+      scope.logger.warn(`effect ${key}: deferred by a rate limit; the key is freed for the retried run`);
+      await free();
+      const { json } = recordable(value);
+      return (json === undefined ? undefined : JSON.parse(json)) as R;
     }
     const { json, problem } = recordable(value);
     const done = await deps.effects
@@ -196,17 +252,21 @@ export const createEffect = (
         scope.logger.debug(`effect ${key}: done by run ${held.runId}; its recorded result is used`);
         return recordedResult<R>(held);
       }
-      if (held.runId === me.runId && held.attempt === me.attempt) {
+      // A deferred attempt gave its number back: the claim of an earlier attempt with the same number
+      // was made before this attempt started.
+      const earlierAttempt =
+        held.runId === me.runId &&
+        (held.attempt < me.attempt || Date.parse(held.startedAt) < t.startedAt.getTime());
+      if (held.runId === me.runId && held.attempt === me.attempt && !earlierAttempt) {
         throw new PermanentError(`effect ${key} is already running in this attempt`);
       }
-      const earlierAttempt = held.runId === me.runId && held.attempt < me.attempt;
       const dead = earlierAttempt || (held.runId !== me.runId && now.getTime() >= Date.parse(held.heldUntil));
       if (!dead) {
         scope.logger.info(
           `effect ${key}: run ${held.runId} attempt ${held.attempt} is performing it (live until ${held.heldUntil} at the latest); ` +
-            'this run is released to try again later',
+            'this run waits for it',
         );
-        throw new EffectBusyError(key);
+        throw new EffectBusyError(key, held.heldUntil);
       }
       if (reconcile === undefined) throw await inDoubtError(key, held);
       const tookOver = await deps.effects.takeOver(
@@ -223,7 +283,8 @@ export const createEffect = (
       }
       // Another run moved first (took it over, or it was completed or cleared): look again.
     }
-    throw new EffectBusyError(key);
+    // Contested by live runs of this job: the one that took it holds it about as long as this one would.
+    throw new EffectBusyError(key, heldUntil);
   };
 
   return { effect, inDoubt: () => firstInDoubt };

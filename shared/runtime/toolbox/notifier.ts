@@ -88,6 +88,24 @@ export const raisePlatform = async (deps: NotifyDeps, n: PlatformNotification): 
 };
 
 /**
+ * The `run_failed` notification of a run recorded failed outside its run's
+ * toolbox (the worker, before the integration ran; the sweeper). The caller
+ * raises it only when its write recorded the failure: once per run.
+ */
+export const raiseRunFailed = (
+  deps: NotifyDeps,
+  run: { id: string; jobId: string },
+  error: string,
+): Promise<void> =>
+  raisePlatform(deps, {
+    jobId: run.jobId,
+    runId: run.id,
+    kind: 'run_failed',
+    severity: 'error',
+    message: `run ${run.id} failed: ${error}`,
+  });
+
+/**
  * `ctx.notifier` for one run, and the platform's own notifications about it
  * (`platformNotify`: rate limiting, egress refusals). Each call resolves once
  * the notification is stored (and published); it never rejects — a failure
