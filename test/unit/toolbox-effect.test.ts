@@ -251,6 +251,28 @@ describe('ctx.effect', () => {
     expect(w.ledger.items.get('job\u0000k')?.status).toBe('pending');
   });
 
+  it('answers in doubt, not busy, to a fresh run once an attempt found the key in doubt (holder not yet past heldUntil)', async () => {
+    // Prepare: the dead holder's own next attempt judged the key in doubt before its heldUntil.
+    const w = world();
+    await diePending(w, 'k');
+    const judged = await attempt(w, 'run-dead', 2)
+      .effect('k', counted(1))
+      .catch((e: unknown) => e);
+    const fn = counted('x');
+
+    // Act: a fresh delivery meets the same key while heldUntil is still ahead.
+    const fresh = await attempt(w, 'run-fresh')
+      .effect('k', fn)
+      .catch((e: unknown) => e);
+
+    // Assess
+    expect(judged).toBeInstanceOf(EffectInDoubtError);
+    expect(fresh).toBeInstanceOf(EffectInDoubtError);
+    expect(fresh).not.toBeInstanceOf(EffectBusyError);
+    expect(fn.calls).toBe(0);
+    expect(w.notes).toHaveLength(1);
+  });
+
   it('keeps the first in-doubt error for the run even when the integration catches it', async () => {
     // Prepare
     const w = world();

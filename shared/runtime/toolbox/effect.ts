@@ -260,7 +260,12 @@ export const createEffect = (
       if (held.runId === me.runId && held.attempt === me.attempt && !earlierAttempt) {
         throw new PermanentError(`effect ${key} is already running in this attempt`);
       }
-      const dead = earlierAttempt || (held.runId !== me.runId && now.getTime() >= Date.parse(held.heldUntil));
+      // A key some run already found in doubt has a dead holder for everyone: a fresh delivery must
+      // not wait on it as busy (and burn its attempts) while `effects list` shows it in doubt.
+      const dead =
+        earlierAttempt ||
+        held.inDoubtNotifiedAt !== undefined ||
+        (held.runId !== me.runId && now.getTime() >= Date.parse(held.heldUntil));
       if (!dead) {
         scope.logger.info(
           `effect ${key}: run ${held.runId} attempt ${held.attempt} is performing it (live until ${held.heldUntil} at the latest); ` +
