@@ -1,10 +1,16 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { PermanentError, StateConflictError } from '../../shared/errors.ts';
+import { EffectInDoubtError, PermanentError, StateConflictError } from '../../shared/errors.ts';
 import type { Run, TriggerEvent } from '../../shared/model/index.ts';
 import { JobSchema } from '../../shared/model/index.ts';
 import { decide } from '../../shared/runtime/decide.ts';
+import { executeIntegration } from '../../shared/runtime/execute.ts';
+import type { PreparedToolbox } from '../../shared/runtime/toolbox/index.ts';
+import { prepareToolbox } from '../../shared/runtime/toolbox/index.ts';
 import { processRunMessage, RetryableRunError } from '../../shared/runtime/worker.ts';
+import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
+import type { Loopback } from '../helpers/loopback-http.ts';
+import { json, startLoopback } from '../helpers/loopback-http.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
 
@@ -45,8 +51,10 @@ const queuedRun = (id: string, ask: Ask): Run => ({
 
 /** Called between the run's read of `n` and its write: another writer of the job's state. */
 let between: (() => Promise<void>) | undefined;
-afterEach(() => {
+const open: Loopback[] = [];
+afterEach(async () => {
   between = undefined;
+  await Promise.all(open.splice(0).map((o) => o.close()));
 });
 
 const counter = defineIntegration({
@@ -264,5 +272,135 @@ describe('ctx.state in a run', () => {
       verdict: { allow: false, fallback: true },
     });
     expect(await stored(deps, 'n')).toEqual({ value: 2, version: 2 });
+  });
+});
+
+describe('ctx.state of an attempt that does not succeed', () => {
+  /** A job `j1` of `integration`, and one executed attempt of it with the real toolbox. */
+  const attempt = async (
+    integration: AnyIntegration,
+    options: { timeoutMs?: number; inDoubt?: EffectInDoubtError } = {},
+  ) => {
+    const deps = memoryDeps({ integrations: [integration] });
+    const job = JobSchema.parse({
+      id: 'j1',
+      name: 'J',
+      integration: integration.manifest.id,
+      auth: { secret: 'demo' },
+    });
+    const target = {
+      job,
+      runId: 'R1',
+      attempt: 1,
+      startedAt: deps.clock.now(),
+      deadlineAt: deps.clock.now().getTime() + 60_000,
+      decision: false,
+    };
+    const real = await prepareToolbox(deps, target);
+    const { inDoubt } = options;
+    const toolbox: PreparedToolbox =
+      inDoubt === undefined
+        ? real
+        : { ...real, build: (scope) => ({ ...real.build(scope), inDoubt: () => inDoubt }) };
+    const outcome = await executeIntegration({
+      integration,
+      job,
+      runId: 'R1',
+      event: eventOf('R1', {}),
+      entry: 'run',
+      secrets: deps.secrets,
+      clock: deps.clock,
+      toolbox,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
+    return { outcome, keys: await deps.state.keys('j1', '', deps.clock.now()) };
+  };
+
+  const writer = (then: (ctx: Parameters<NonNullable<AnyIntegration['run']>>[0]) => Promise<unknown>) =>
+    defineIntegration({
+      id: 'writer',
+      name: 'Writer',
+      version: '1.0.0',
+      description: 'sets a key, then does what the test says',
+      parameters: { url: { type: 'text', default: 'http://127.0.0.1:9/' } },
+      async run(ctx) {
+        await ctx.state.set('written', true);
+        return (await then(ctx)) as { message?: string };
+      },
+    });
+
+  it('applies the writes of one that succeeds (the control)', async () => {
+    // Act
+    const { outcome, keys } = await attempt(writer(() => Promise.resolve({ message: 'ok' })));
+
+    // Assess
+    expect(outcome.status).toBe('succeeded');
+    expect(keys).toEqual(['written']);
+  });
+
+  it('applies nothing of one that times out', async () => {
+    // Act: the run waits for its own deadline (50 ms), bounded by it
+    const { outcome, keys } = await attempt(
+      writer(
+        ({ signal }) =>
+          new Promise((_, reject) => signal.addEventListener('abort', () => reject(signal.reason as Error))),
+      ),
+      { timeoutMs: 50 },
+    );
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'timed_out', retryable: true });
+    expect(keys).toEqual([]);
+  });
+
+  it('applies nothing of one whose effect is in doubt, though the integration caught it and returned', async () => {
+    // Prepare
+    const inDoubt = new EffectInDoubtError('order-1', {
+      runId: 'R0',
+      attempt: 1,
+      since: '2026-11-22T09:00:00.000Z',
+    });
+
+    // Act
+    const { outcome, keys } = await attempt(
+      writer(() => Promise.resolve({ message: 'all good' })),
+      { inDoubt },
+    );
+
+    // Assess
+    expect(outcome).toMatchObject({ status: 'failed', retryable: false, inDoubt: true });
+    expect(keys).toEqual([]);
+  });
+
+  it('applies nothing of one deferred by a rate limit, though the integration swallowed it and returned', async () => {
+    // Prepare: the API asks for a 120 s wait, past the run's 5 s deadline
+    const api = await startLoopback((_req, res) =>
+      json(res, 429, { error: 'slow down' }, { 'retry-after': '120' }),
+    );
+    open.push(api);
+    const swallow = writer(async (ctx) => {
+      await ctx.http.get(ctx.params.url as string).catch(() => undefined);
+      return { message: 'all good, honest' };
+    });
+    const deps = memoryDeps({ integrations: [swallow] });
+    await deps.jobs.put(
+      JobSchema.parse({
+        id: 'j1',
+        name: 'J',
+        integration: 'writer',
+        auth: { secret: 'demo' },
+        params: { url: `${api.origin}/items` },
+        timeoutSeconds: 5,
+      }),
+    );
+    await deps.runs.create(queuedRun('R1', {}));
+
+    // Act
+    await receive(deps, 'R1', 1);
+
+    // Assess
+    expect(deps.queue.later).toHaveLength(1);
+    expect(await deps.runs.get('R1')).toMatchObject({ status: 'queued', deferrals: 1 });
+    expect(await deps.state.keys('j1', '', deps.clock.now())).toEqual([]);
   });
 });
