@@ -175,10 +175,31 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
       durationMs: Math.max(0, clock.now().getTime() - started),
     };
   };
+  /**
+   * ctx.state: the attempt's writes are applied here, once it succeeded, and
+   * only then; an attempt that cannot apply them fails (a conflict may pass
+   * on a retry, the keys limit not), or times out past its deadline.
+   */
+  const commit = async (o: Result): Promise<Result> => {
+    if (o.status !== 'succeeded' || toolbox === undefined) return o;
+    try {
+      await toolbox.commit();
+      return o;
+    } catch (e) {
+      const text = redactor.text(errorMessage(e));
+      const rateLimited = o.rateLimited === true ? { rateLimited: true } : {};
+      if (e instanceof DeadlineError) {
+        log().error(text);
+        return { status: 'timed_out', error: text, retryable: true, ...rateLimited };
+      }
+      log().error(`run failed: ${text}`);
+      return { status: 'failed', error: text, retryable: isRetryableFailure(e), ...rateLimited };
+    }
+  };
   /** The outcome once the run's notifications are written (their failures are log lines of the run). */
   const done = async (o: Result): Promise<ExecutionOutcome> => {
     // ctx.http: a rate-limit deferral wins over what the run returned or threw.
-    const result = runHttp?.outcome(o) ?? o;
+    const result = await commit(runHttp?.outcome(o) ?? o);
     await toolbox?.settle();
     return finish(result);
   };

@@ -7,18 +7,39 @@ import { makeJob } from '../contract/fixtures.ts';
 import { FakeClock } from '../helpers/memory-deps.ts';
 import { MemoryStateStore } from '../helpers/memory-state-store.ts';
 
+interface Attempt {
+  state: IntegrationState;
+  /** Applies the attempt's staged writes (execute does once the run succeeded). */
+  commit: () => Promise<void>;
+  store: MemoryStateStore;
+  clock: FakeClock;
+  /** What the attempt logged as a warning (commit's partial-apply line). */
+  warnings: string[];
+}
+
+/** One attempt's ctx.state over `store`. */
 const stateOf = (
   options: { jobId?: string; store?: MemoryStateStore; clock?: FakeClock; signal?: AbortSignal } = {},
-): { state: IntegrationState; store: MemoryStateStore; clock: FakeClock } => {
+): Attempt => {
   const store = options.store ?? new MemoryStateStore();
   const clock = options.clock ?? new FakeClock();
-  const state = createState(
+  const warnings: string[] = [];
+  const { state, commit } = createState(
     { state: store, clock },
     { job: makeJob(options.jobId ?? 'job') },
-    { signal: options.signal ?? new AbortController().signal },
+    {
+      signal: options.signal ?? new AbortController().signal,
+      logger: { warn: (m: string) => void warnings.push(m) },
+    },
   );
-  return { state, store, clock };
+  return { state, commit, store, clock, warnings };
 };
+
+/** What the store itself holds for `key` (no attempt in between). */
+const stored = (store: MemoryStateStore, key: string, jobId = 'job') =>
+  store
+    .get(jobId, key, new FakeClock().now())
+    .then((item) => item && { value: item.value, version: item.version });
 
 /** The rejection of `promise`, which must reject. */
 const rejectionOf = async (promise: Promise<unknown>): Promise<unknown> => {
@@ -34,30 +55,105 @@ describe('ctx.state', () => {
   it('gets, sets, lists and deletes JSON values per job, with versions', async () => {
     // Prepare
     const store = new MemoryStateStore();
+    const first = stateOf({ store });
+    const other = stateOf({ store, jobId: 'other' });
+    await first.state.set('cfg/a', { n: 1, when: new Date('2026-01-01T00:00:00Z') });
+    await first.state.set('cfg/b', [1, 'two', null]);
+    await first.state.set('count', 0);
+    await other.state.set('cfg/z', true);
+    await first.commit();
+    await other.commit();
     const { state } = stateOf({ store });
-    const other = stateOf({ store, jobId: 'other' }).state;
 
     // Act
-    const first = await state.set('cfg/a', { n: 1, when: new Date('2026-01-01T00:00:00Z') });
     const second = await state.set('cfg/a', { n: 2 });
-    await state.set('cfg/b', [1, 'two', null]);
-    await state.set('count', 0);
-    await other.set('cfg/z', true);
 
     // Assess
-    expect(first).toEqual({ version: 1 });
     expect(second).toEqual({ version: 2 });
     expect(await state.get('cfg/a')).toEqual({ n: 2 });
     expect(await state.getEntry('cfg/a')).toEqual({ value: { n: 2 }, version: 2 });
+    expect(await state.get('cfg/b')).toEqual([1, 'two', null]);
     expect(await state.get('count')).toBe(0);
     expect(await state.get('nope')).toBeUndefined();
     expect(await state.getEntry('nope')).toBeUndefined();
     expect(await state.list()).toEqual(['cfg/a', 'cfg/b', 'count']);
     expect(await state.list('cfg/')).toEqual(['cfg/a', 'cfg/b']);
-    expect(await other.list()).toEqual(['cfg/z']);
+    expect(await stateOf({ store, jobId: 'other' }).state.list()).toEqual(['cfg/z']);
     expect(await state.delete('cfg/a')).toBe(true);
     expect(await state.delete('cfg/a')).toBe(false);
     expect(await state.list('cfg/')).toEqual(['cfg/b']);
+  });
+
+  it('stages every write until commit, and reads the attempt’s own writes back', async () => {
+    // Prepare
+    const store = new MemoryStateStore();
+    const before = stateOf({ store });
+    await before.state.set('kept', 'k');
+    await before.state.set('gone', 'g');
+    await before.commit();
+    const { state, commit } = stateOf({ store });
+    const writes = store.writes;
+
+    // Act
+    const created = await state.set('new', 1);
+    const again = await state.set('new', 2, { ttlSeconds: 60 });
+    const overwritten = await state.set('kept', 'k2');
+    const deleted = await state.delete('gone');
+    const seen = {
+      newEntry: await state.getEntry('new'),
+      kept: await state.getEntry('kept'),
+      gone: await state.getEntry('gone'),
+      all: await state.list(),
+      prefixed: await state.list('ne'),
+    };
+    const storeBefore = [
+      await stored(store, 'new'),
+      await stored(store, 'kept'),
+      await stored(store, 'gone'),
+    ];
+    const writesBefore = store.writes;
+    await commit();
+    const after = stateOf({ store }).state;
+
+    // Assess
+    // The version a write answers is the one the store will give: the version first read + 1.
+    expect([created, again, overwritten, deleted]).toEqual([
+      { version: 1 },
+      { version: 1 },
+      { version: 2 },
+      true,
+    ]);
+    expect(seen).toEqual({
+      newEntry: { value: 2, version: 1 },
+      kept: { value: 'k2', version: 2 },
+      gone: undefined,
+      all: ['kept', 'new'],
+      prefixed: ['new'],
+    });
+    expect(writesBefore).toBe(writes);
+    expect(storeBefore).toEqual([undefined, { value: 'k', version: 1 }, { value: 'g', version: 1 }]);
+    expect(await after.getEntry('new')).toEqual({ value: 2, version: 1 });
+    expect(await after.getEntry('kept')).toEqual({ value: 'k2', version: 2 });
+    expect(await after.get('gone')).toBeUndefined();
+    expect((await store.get('job', 'new', new FakeClock().now()))?.expiresAt).toBeDefined();
+  });
+
+  it('lists staged keys in UTF-8 order among the stored ones, as the store does', async () => {
+    // Prepare
+    const store = new MemoryStateStore();
+    const before = stateOf({ store });
+    await before.state.set('b', 1);
+    await before.state.set('\u{1F600}', 1);
+    await before.commit();
+    const { state } = stateOf({ store });
+
+    // Act
+    await state.set('\uFF21', 1); // below U+1F600 in UTF-16 code units' order too, but …
+    await state.set('a', 1);
+    await state.set('\uE000', 1); // … U+E000 sorts after U+1F600's surrogates in UTF-16, before it in UTF-8
+
+    // Assess
+    expect(await state.list()).toEqual(['a', 'b', '\uE000', '\uFF21', '\u{1F600}']);
   });
 
   it('keeps a Date as JSON does, and hands out a fresh copy on every read', async () => {
@@ -162,29 +258,60 @@ describe('ctx.state', () => {
     expect(await state.list('')).toHaveLength(2);
   });
 
-  it(`refuses the ${STATE_LIMITS.keysPerJob + 1}st key of a job, but not a new value of a kept one`, async () => {
+  it(`refuses the ${STATE_LIMITS.keysPerJob + 1}st key of a job at commit, but not a new value of a kept one`, async () => {
     // Prepare
     const store = new MemoryStateStore();
-    const { state } = stateOf({ store });
+    const filling = stateOf({ store });
+    for (let i = 0; i < STATE_LIMITS.keysPerJob; i++) await filling.state.set(`k${i}`, i);
+    await filling.commit();
+    const { state, commit, warnings } = stateOf({ store });
+
+    // Act
+    const overwrite = await state.set('k0', 'new');
+    const staged = await state.set('one-too-many', 1);
+    const refused = await rejectionOf(commit());
+    const otherJob = stateOf({ store, jobId: 'other' });
+    await otherJob.state.set('k', 1);
+    await otherJob.commit();
+
+    // Assess
+    expect(overwrite).toEqual({ version: 2 });
+    expect(staged).toEqual({ version: 1 });
+    expect(refused).toBeInstanceOf(StateLimitError);
+    expect(refused).toMatchObject({ limit: 'keys', retryable: false });
+    expect((refused as Error).message).toContain('1000 state keys');
+    // Applied in order: the write before the refused one stays.
+    expect(await stored(store, 'k0')).toEqual({ value: 'new', version: 2 });
+    expect(await stored(store, 'one-too-many')).toBeUndefined();
+    expect(warnings).toEqual([
+      expect.stringMatching(/^ctx\.state: 1 of 2 writes applied; key "one-too-many" and the rest not: /),
+    ]);
+    expect(await stored(store, 'k', 'other')).toEqual({ value: 1, version: 1 });
+    expect(await stateOf({ store }).state.list()).toHaveLength(STATE_LIMITS.keysPerJob);
+  });
+
+  it(`refuses at once the ${STATE_LIMITS.keysPerJob + 1}st key one run sets, which could never be applied`, async () => {
+    // Prepare
+    const { state, store } = stateOf();
     for (let i = 0; i < STATE_LIMITS.keysPerJob; i++) await state.set(`k${i}`, i);
 
     // Act
     const refused = await rejectionOf(state.set('one-too-many', 1));
-    const overwrite = await state.set('k0', 'new');
-    const otherJob = await stateOf({ store, jobId: 'other' }).state.set('k', 1);
+    await state.delete('k1');
+    const afterDelete = await state.set('in-its-place', 1);
 
     // Assess
-    expect(refused).toBeInstanceOf(StateLimitError);
-    expect(refused).toMatchObject({ limit: 'keys' });
-    expect((refused as Error).message).toContain('1000 state keys');
-    expect(overwrite).toEqual({ version: 2 });
-    expect(otherJob).toEqual({ version: 1 });
-    expect(await state.list()).toHaveLength(STATE_LIMITS.keysPerJob);
+    expect(refused).toMatchObject({ name: 'StateLimitError', limit: 'keys' });
+    expect((refused as Error).message).toBe(
+      'a run may set at most 1000 state keys (the most a job may hold): not key "one-too-many"',
+    );
+    expect(afterDelete).toEqual({ version: 1 });
+    expect(store.writes).toBe(0);
   });
 
   it('takes ttlSeconds from 1 to 365 days, and forgets the key when it has passed', async () => {
     // Prepare
-    const { state, clock } = stateOf();
+    const { state, commit, store, clock } = stateOf();
 
     // Act
     await state.set('one-second', 1, { ttlSeconds: 1 });
@@ -194,48 +321,111 @@ describe('ctx.state', () => {
         rejectionOf(state.set('k', 1, { ttlSeconds: ttl })),
       ),
     );
-    const before = await state.get('one-second');
+    await commit();
+    const next = stateOf({ store, clock }).state;
+    const before = await next.get('one-second');
     clock.advance(1000);
-    const after = await state.get('one-second');
+    const after = stateOf({ store, clock }).state;
 
     // Assess
     for (const e of refusals) expect(e).toMatchObject({ name: 'StateLimitError', limit: 'ttl' });
     expect((refusals[0] as Error).message).toBe('ttlSeconds 0: an integer from 1 to 31536000 (365 days)');
     expect(before).toBe(1);
-    expect(after).toBeUndefined();
-    expect(await state.getEntry('one-second')).toBeUndefined();
-    expect(await state.list()).toEqual(['a-year']);
+    expect(await after.get('one-second')).toBeUndefined();
+    expect(await after.getEntry('one-second')).toBeUndefined();
+    expect(await after.list()).toEqual(['a-year']);
   });
 
-  it('gives optimistic concurrency with ifVersion, the conflict a typed error the integration can catch', async () => {
+  it('checks ifVersion at once against what the attempt sees, the conflict a typed error it can catch', async () => {
     // Prepare
     const store = new MemoryStateStore();
-    const a = stateOf({ store }).state;
-    const b = stateOf({ store }).state;
-    await a.set('counter', 1);
+    const before = stateOf({ store });
+    await before.state.set('counter', 1);
+    await before.commit();
+    const { state } = stateOf({ store });
 
     // Act
-    const entryA = await a.getEntry<number>('counter');
-    const entryB = await b.getEntry<number>('counter');
-    const wonByA = await a.set('counter', (entryA?.value ?? 0) + 1, { ifVersion: entryA?.version });
-    let caught: unknown;
-    try {
-      await b.set('counter', (entryB?.value ?? 0) + 1, { ifVersion: entryB?.version });
-    } catch (e) {
-      caught = e;
-    }
-    const onCreate = await rejectionOf(b.set('counter', 1, { ifVersion: 0 }));
-    const onDelete = await rejectionOf(b.delete('counter', { ifVersion: 1 }));
+    const entry = await state.getEntry<number>('counter');
+    const stale = await rejectionOf(state.set('counter', 5, { ifVersion: 7 }));
+    const won = await state.set('counter', (entry?.value ?? 0) + 1, { ifVersion: entry?.version });
+    // The attempt's own write is what later checks compare against: version 2, not the store's 1.
+    const againStale = await rejectionOf(state.set('counter', 9, { ifVersion: 1 }));
+    const again = await state.set('counter', 3, { ifVersion: 2 });
+    const onCreate = await rejectionOf(state.set('counter', 1, { ifVersion: 0 }));
+    const onDelete = await rejectionOf(state.delete('counter', { ifVersion: 1 }));
+    const fresh = await state.set('fresh', 1, { ifVersion: 0 });
+    const deleted = await state.delete('counter', { ifVersion: 2 });
+    const recreated = await state.set('counter', 10, { ifVersion: 0 });
 
     // Assess
-    expect(wonByA).toEqual({ version: 2 });
-    expect(caught).toBeInstanceOf(StateConflictError);
-    expect(caught).toMatchObject({ key: 'counter', expected: 1, actual: 2, retryable: true });
+    expect(stale).toBeInstanceOf(StateConflictError);
+    expect(stale).toMatchObject({ key: 'counter', expected: 7, actual: 1, retryable: true });
+    expect(won).toEqual({ version: 2 });
+    expect(againStale).toMatchObject({ name: 'StateConflictError', expected: 1, actual: 2 });
+    expect(again).toEqual({ version: 2 });
     expect(onCreate).toMatchObject({ name: 'StateConflictError', expected: 0, actual: 2 });
     expect(onDelete).toMatchObject({ name: 'StateConflictError', expected: 1, actual: 2 });
-    expect(await a.get('counter')).toBe(2);
-    expect(await a.set('fresh', 1, { ifVersion: 0 })).toEqual({ version: 1 });
-    expect(await a.delete('counter', { ifVersion: 2 })).toBe(true);
+    expect(fresh).toEqual({ version: 1 });
+    expect(deleted).toBe(true);
+    expect(recreated).toEqual({ version: 2 });
+    expect(await state.getEntry('counter')).toEqual({ value: 10, version: 2 });
+    expect(await stored(store, 'counter')).toEqual({ value: 1, version: 1 });
+  });
+
+  it('checks ifVersion again when it applies: another writer in between is a conflict, the writes before it stay', async () => {
+    // Prepare
+    const store = new MemoryStateStore();
+    const before = stateOf({ store });
+    await before.state.set('counter', 1);
+    await before.commit();
+    const a = stateOf({ store });
+    const b = stateOf({ store });
+    const entryA = await a.state.getEntry<number>('counter');
+    const entryB = await b.state.getEntry<number>('counter');
+    await a.state.set('first', 'a');
+    await a.state.set('counter', (entryA?.value ?? 0) + 1, { ifVersion: entryA?.version });
+    await a.state.set('last', 'a');
+    // Unconditional writes stay last-writer-wins, as the store's.
+    await b.state.set('first', 'b');
+    await b.state.set('counter', (entryB?.value ?? 0) + 1, { ifVersion: entryB?.version });
+
+    // Act
+    await b.commit();
+    const conflict = await rejectionOf(a.commit());
+
+    // Assess
+    expect(conflict).toBeInstanceOf(StateConflictError);
+    expect(conflict).toMatchObject({ key: 'counter', expected: 1, actual: 2, retryable: true });
+    expect(await stored(store, 'counter')).toEqual({ value: 2, version: 2 });
+    expect(await stored(store, 'first')).toEqual({ value: 'a', version: 2 });
+    expect(await stored(store, 'last')).toBeUndefined();
+    expect(a.warnings).toEqual([
+      'ctx.state: 1 of 3 writes applied; key "counter" and the rest not: state key "counter" is at version 2, not the expected 1',
+    ]);
+  });
+
+  it('applies a key written several times once, conditional on the version first read when any write gave ifVersion', async () => {
+    // Prepare
+    const store = new MemoryStateStore();
+    const before = stateOf({ store });
+    await before.state.set('n', 1);
+    await before.commit();
+    const { state, commit } = stateOf({ store });
+    const writes = store.writes;
+    const reads = store.reads;
+
+    // Act
+    for (let i = 0; i < 10; i++) {
+      const e = await state.getEntry<number>('n');
+      await state.set('n', (e?.value ?? 0) + 1, { ifVersion: e?.version });
+    }
+    await commit();
+    const calls = { reads: store.reads - reads, writes: store.writes - writes };
+
+    // Assess
+    expect(await stored(store, 'n')).toEqual({ value: 11, version: 2 });
+    // One read (the first getEntry) and one conditional write.
+    expect(calls).toEqual({ reads: 1, writes: 1 });
   });
 
   it('refuses an ifVersion that is not an integer ≥ 0, as a permanent error', async () => {
@@ -260,7 +450,8 @@ describe('ctx.state', () => {
   it('calls nothing once the run was aborted (deadline or stop): an abandoned run writes no state', async () => {
     // Prepare
     const controller = new AbortController();
-    const { state, store } = stateOf({ signal: controller.signal });
+    const { state, store, commit } = stateOf({ signal: controller.signal });
+    await state.get('k');
     await state.set('k', 1);
     const writes = store.writes;
     const reads = store.reads;
@@ -272,12 +463,14 @@ describe('ctx.state', () => {
       rejectionOf(state.get('k')),
       rejectionOf(state.delete('k')),
       rejectionOf(state.list()),
+      rejectionOf(commit()),
     ]);
 
     // Assess
     for (const e of calls) expect((e as Error).message).toBe('run timed out after 1000 ms');
     expect(store.writes).toBe(writes);
     expect(store.reads).toBe(reads);
-    expect(await stateOf({ store }).state.get('k')).toBe(1);
+    expect(writes).toBe(0);
+    expect(await stateOf({ store }).state.get('k')).toBeUndefined();
   });
 });

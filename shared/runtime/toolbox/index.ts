@@ -4,8 +4,9 @@
  * `http`, which execute.ts adds). The caller (worker, decide) prepares it
  * beside its own first call, so loading it adds no round trip before the run;
  * execute builds the members once the run's logger, signal and redaction
- * list exist; after the run is recorded, `afterRun` commits the checkpoint
- * and raises the run-failed notification.
+ * list exist; once the run succeeded, `commit` applies its ctx.state writes;
+ * after the run is recorded, `afterRun` commits the checkpoint and raises the
+ * run-failed notification.
  */
 import { errorMessage, PermanentError } from '../../errors.ts';
 import type { EffectInDoubtError } from '../../errors.ts';
@@ -75,6 +76,12 @@ export interface RunToolbox {
   inDoubt(): EffectInDoubtError | undefined;
   /** Awaits the notifications still being written; never throws. */
   settle(): Promise<void>;
+  /**
+   * Applies the attempt's ctx.state writes, staged until now: execute calls it
+   * once the run succeeded, and only then. Throws what failed (a conflict is
+   * retryable, the keys limit permanent); the writes applied before it stay.
+   */
+  commit(): Promise<void>;
 }
 
 /** The outcome `afterRun` looks at: an executed run's, or a decision's that never reached the integration. */
@@ -94,9 +101,10 @@ export const prepareToolbox = async (deps: ToolboxDeps, t: ToolboxTarget): Promi
     build(scope) {
       const notifier = createNotifier(deps, t, scope);
       const effect = createEffect(deps, t, scope, notifier.platformNotify);
+      const state = createState(deps, t, scope);
       return {
         members: {
-          state: createState(deps, t, scope),
+          state: state.state,
           checkpoint: point,
           globals: values,
           notifier: notifier.notifier,
@@ -105,6 +113,7 @@ export const prepareToolbox = async (deps: ToolboxDeps, t: ToolboxTarget): Promi
         platformNotify: notifier.platformNotify,
         inDoubt: effect.inDoubt,
         settle: notifier.settle,
+        commit: state.commit,
       };
     },
   };
@@ -172,6 +181,7 @@ export const emptyToolbox = (): PreparedToolbox => ({
     platformNotify: () => Promise.resolve(),
     inDoubt: () => undefined,
     settle: () => Promise.resolve(),
+    commit: () => Promise.resolve(),
   }),
 });
 
