@@ -51,6 +51,12 @@ import { CHECKPOINT_MAX_READS, CHECKPOINT_MAX_WRITES, RUN_MAX_WRITES } from './u
 export const STATE_GET_MAX_READS = 1;
 export const STATE_GET_MAX_RCU = 1;
 /** ctx.state.set of an existing key: one UpdateItem; state items have no index keys. */
+/**
+ * A run's state writes are staged and applied when it succeeds; to answer `set`'s `{ version }`
+ * the run reads a key it has not read yet, once (a get-then-set, the usual pattern, reads it
+ * anyway: no extra call).
+ */
+export const STATE_SET_MAX_READS = 1;
 export const STATE_SET_EXISTING_MAX_WRITES = 1;
 export const STATE_SET_EXISTING_MAX_WCU = 1;
 /** ctx.state.set of a new key: the item and the job's key count (the 1,000-key limit). */
@@ -537,17 +543,19 @@ export const toolboxRows = (f: ToolboxFigures): BenchRow[] => {
     row(
       'state set, existing key',
       callsText(set),
-      `≤ ${STATE_SET_EXISTING_MAX_WRITES} write, 0 reads, ≤ ${STATE_SET_EXISTING_MAX_WCU} WCU, 0 index WCU`,
+      `≤ ${STATE_SET_EXISTING_MAX_WRITES} write, ≤ ${STATE_SET_MAX_READS} read (the key's version, once per run), ≤ ${STATE_SET_EXISTING_MAX_WCU} WCU, 0 index WCU`,
       set.writeCalls <= STATE_SET_EXISTING_MAX_WRITES &&
-        set.readCalls === 0 &&
+        set.readCalls <= STATE_SET_MAX_READS &&
         set.writeUnits <= STATE_SET_EXISTING_MAX_WCU &&
         set.indexWriteUnits === 0,
     ),
     row(
       'state set, new key',
       callsText(setNew),
-      `≤ ${STATE_SET_NEW_MAX_WRITES} writes, 0 reads, 0 index WCU`,
-      setNew.writeCalls <= STATE_SET_NEW_MAX_WRITES && setNew.readCalls === 0 && setNew.indexWriteUnits === 0,
+      `≤ ${STATE_SET_NEW_MAX_WRITES} writes, ≤ ${STATE_SET_MAX_READS} read, 0 index WCU`,
+      setNew.writeCalls <= STATE_SET_NEW_MAX_WRITES &&
+        setNew.readCalls <= STATE_SET_MAX_READS &&
+        setNew.indexWriteUnits === 0,
     ),
     row(
       'checkpoint per run (worker, warm)',
