@@ -1,4 +1,4 @@
-import { ValidationError } from '../errors.ts';
+import { ConflictError, ValidationError } from '../errors.ts';
 import {
   _default,
   boolean,
@@ -71,3 +71,10 @@ export const GlobalViewSchema = lazy(() =>
   }),
 );
 export type GlobalView = Infer<typeof GlobalViewSchema>;
+
+/** What an unmask refused says (409 `global_masked`). */
+export const globalMaskedError = (name: string): ConflictError =>
+  new ConflictError(
+    `global ${name} is masked and cannot be unmasked; delete it and create it again`,
+    'global_masked',
+  );

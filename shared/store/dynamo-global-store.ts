@@ -1,7 +1,6 @@
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConflictError } from '../errors.ts';
-import { GlobalRecordSchema, MAX_GLOBALS } from '../model/global.ts';
+import { GlobalRecordSchema, globalMaskedError, MAX_GLOBALS } from '../model/global.ts';
 import type { GlobalRecord, GlobalStore } from '../ports.ts';
 import { isConditionalCheckFailed, storeError } from './errors.ts';
 import { fromItem } from './item.ts';
@@ -14,13 +13,6 @@ export interface DynamoGlobalStoreOptions {
 
 /** Pages of the `GLOBAL` partition read at most: at most 100 globals of ≤ 4 KiB fit in one. */
 const MAX_LIST_PAGES = 10;
-
-/** What an unmask refused says (409 `global_masked`). */
-export const globalMaskedError = (name: string): ConflictError =>
-  new ConflictError(
-    `global ${name} is masked and cannot be unmasked; delete it and create it again`,
-    'global_masked',
-  );
 
 /**
  * Global parameters in the single table, one item each under pk `GLOBAL`

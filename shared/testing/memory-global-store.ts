@@ -1,5 +1,5 @@
 import type { GlobalRecord, GlobalStore } from '../ports.ts';
-import { globalMaskedError } from '../store/dynamo-global-store.ts';
+import { globalMaskedError } from '../model/global.ts';
 
 /** The in-memory GlobalStore: the DynamoDB adapter's behaviour (test/contract/global-store.contract.ts). */
 export class MemoryGlobalStore implements GlobalStore {
