@@ -29,16 +29,7 @@ const readJson = (text: string): unknown => {
  */
 export type AdminDeps = Pick<
   Deps,
-  | 'jobs'
-  | 'runs'
-  | 'clock'
-  | 'registry'
-  | 'state'
-  | 'checkpoints'
-  | 'globals'
-  | 'notifications'
-  | 'effects'
-  | 'secrets'
+  'jobs' | 'runs' | 'clock' | 'registry' | 'state' | 'checkpoints' | 'globals' | 'notifications' | 'effects'
 > & { secretWriter?: SecretWriter; publisher?: NotificationPublisher };
 
 /**
