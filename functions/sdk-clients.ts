@@ -64,8 +64,8 @@ const PIPELINE_SDK = {
  * bench builds its per-function SDK-only baselines from, and the import-graph
  * test checks the bundles against. Ingest keeps large events in S3 (claim
  * check) and reads job secrets; the worker reads both back and moves its SQS
- * message (retry back-off); admin reads and writes the table, and reads
- * Secrets Manager only when a request needs it; the sweeper reads the table
+ * message (retry back-off); admin reads and writes the table, and writes
+ * (never reads) Secrets Manager only when a request needs it; the sweeper reads the table
  * and requeues runs.
  */
 export const LAMBDA_ENTRIES = {
@@ -73,18 +73,12 @@ export const LAMBDA_ENTRIES = {
   worker: { entry: 'functions/worker/index.ts', ...PIPELINE_SDK },
   admin: {
     entry: 'functions/admin/index.ts',
-    // Secrets Manager in chunks of their own, loaded by the first call that reads a secret or writes a
-    // masked global's value (functions/admin/deps.ts).
+    // Secrets Manager in chunks of their own, loaded by the first write of a masked global's value
+    // (functions/admin/deps.ts). Admin never reads a secret.
     calls: ['dynamodb', 'secretsManager'],
     sends: {
       dynamodb: STORE_COMMANDS,
-      secretsManager: [
-        'BatchGetSecretValueCommand',
-        'CreateSecretCommand',
-        'DeleteSecretCommand',
-        'GetSecretValueCommand',
-        'PutSecretValueCommand',
-      ],
+      secretsManager: ['CreateSecretCommand', 'DeleteSecretCommand', 'PutSecretValueCommand'],
     },
   },
   sweeper: {

@@ -286,7 +286,11 @@ export class TriggerhubStack extends Stack {
     this.admin = new TriggerhubFunction(this, 'Admin', {
       entry: 'functions/admin/index.ts',
       description: 'triggerhub admin API',
-      environment,
+      // A masked global admin creates is created under the key job secrets use.
+      environment:
+        props.secretsKmsKeyArn === undefined
+          ? environment
+          : { ...environment, TRIGGERHUB_SECRETS_KMS_KEY_ARN: props.secretsKmsKeyArn },
       logRetention,
     });
     // The sweeper judges a run stuck by comparing its age with the queue's visibility timeout
@@ -456,10 +460,13 @@ export class TriggerhubStack extends Stack {
       resourceArns: [globalSecrets],
     });
     if (props.secretsKmsKeyArn !== undefined) {
-      // A masked global an operator created beforehand under that key is written through Secrets Manager.
+      // Masked globals are created under that key (TRIGGERHUB_SECRETS_KMS_KEY_ARN) and written through
+      // Secrets Manager, which needs both for a customer-managed key: a data key for the new value, and
+      // Decrypt (of the secret's encrypted data key) when it stores a version. Admin still reads no value:
+      // it has no GetSecretValue.
       this.admin.role.addToPrincipalPolicy(
         new PolicyStatement({
-          actions: ['kms:GenerateDataKey', 'kms:Encrypt'],
+          actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
           resources: [props.secretsKmsKeyArn],
           conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${this.region}.amazonaws.com` } },
         }),

@@ -86,6 +86,14 @@ const RULES = {
     /^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$/,
     'an SNS topic ARN (arn:aws:sns:<region>:<account>:<name>)',
   ),
+  /**
+   * The customer-managed KMS key masked globals are created under (the stack's `secretsKmsKeyArn`,
+   * given to admin only); unset: the AWS-managed key.
+   */
+  TRIGGERHUB_SECRETS_KMS_KEY_ARN: optionalMatching(
+    /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
+    'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)',
+  ),
   /** Local emulator endpoints (unset in AWS). */
   TRIGGERHUB_DYNAMODB_ENDPOINT: optionalUrl,
   TRIGGERHUB_SQS_ENDPOINT: optionalUrl,

@@ -1,6 +1,6 @@
 import type { Config } from '../../shared/config.ts';
 import type { AdminDeps } from '../../shared/http/admin-app.ts';
-import type { SecretStore, SecretWriter } from '../../shared/ports.ts';
+import type { SecretWriter } from '../../shared/ports.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs } from '../../shared/resilience/last-known.ts';
 import { DynamoCheckpointStore } from '../../shared/store/dynamo-checkpoint-store.ts';
@@ -17,23 +17,9 @@ import { notificationPublisher } from '../wiring/notifications.ts';
 import { integrationRegistry } from '../wiring/registry.ts';
 
 /**
- * Secrets Manager for the admin routes (globals), loaded and created by the
- * first call: the admin function's cold start keeps only DynamoDB, and a
- * request that reads no secret never loads the client.
- */
-const lazySecrets = (config: Config, options: FunctionDepsOptions): SecretStore => {
-  let store: Promise<SecretStore> | undefined;
-  const load = (): Promise<SecretStore> =>
-    (store ??= import('../wiring/secrets.ts').then(({ jobSecrets }) => jobSecrets(config, options)));
-  return {
-    getVersions: async (name) => (await load()).getVersions(name),
-  };
-};
-
-/**
  * Writes masked globals' values (never reads them) to Secrets Manager: the
  * writer, its commands and its client are loaded and created by the first
- * write, like {@link lazySecrets}.
+ * write, so the admin function's cold start keeps only DynamoDB.
  */
 const lazySecretWriter = (config: Config, options: FunctionDepsOptions): SecretWriter => {
   let writer: Promise<SecretWriter> | undefined;
@@ -45,6 +31,7 @@ const lazySecretWriter = (config: Config, options: FunctionDepsOptions): SecretW
       ([{ SecretsManagerWriter }, { createSecretsManagerClient }]) =>
         new SecretsManagerWriter({
           prefix: config.TRIGGERHUB_SECRET_PREFIX,
+          kmsKeyId: config.TRIGGERHUB_SECRETS_KMS_KEY_ARN,
           client: () =>
             options.clients?.secretsManager ?? createSecretsManagerClient(clientConfigOf(config, options)),
         }),
@@ -61,8 +48,8 @@ const lazySecretWriter = (config: Config, options: FunctionDepsOptions): SecretW
 
 /**
  * The admin function's ports: the table (jobs, runs and the run toolbox's
- * stores), the integrations' manifests, and Secrets Manager created on first
- * use. No queue or bucket — not even their SDK clients are in its bundle.
+ * stores), the integrations' manifests, and a Secrets Manager writer created
+ * on first use (it never reads a secret). No queue or bucket — not even their SDK clients are in its bundle.
  */
 export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {}): AdminDeps => {
   const table = tableOf(config, options);
@@ -76,7 +63,6 @@ export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {
     globals: new DynamoGlobalStore(table),
     notifications: new DynamoNotificationStore(table),
     effects: new DynamoEffectLedger(table),
-    secrets: lazySecrets(config, options),
     secretWriter: lazySecretWriter(config, options),
     ...notificationPublisher(config, options),
   };

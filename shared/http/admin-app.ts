@@ -1,26 +1,17 @@
 import type { Hono } from 'hono';
-import { ValidationError } from '../errors.ts';
 import { admin } from '../runtime/admin.ts';
 import type { StackSettings } from '../runtime/admin.ts';
 import type { Deps } from '../runtime/deps.ts';
 import type { NotificationPublisher, SecretWriter } from '../ports.ts';
-import { clip } from '../sdk/text.ts';
 import { registerCheckpointRoutes } from './admin/checkpoint-routes.ts';
 import { registerEffectRoutes } from './admin/effect-routes.ts';
 import { registerGlobalsRoutes } from './admin/globals-routes.ts';
 import { registerNotificationRoutes } from './admin/notification-routes.ts';
+import { readJson } from './admin/read-json.ts';
 import { registerStateRoutes } from './admin/state-routes.ts';
 import { requireJobId, requireRunId } from './edge-checks.ts';
 import type { EdgeApp, EdgeEnv } from './hono-helpers.ts';
 import { createEdgeApp, pageRequest, withJsonErrors } from './hono-helpers.ts';
-
-const readJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new ValidationError(`malformed JSON: ${clip(e instanceof Error ? e.message : 'unreadable')}`);
-  }
-};
 
 /**
  * The ports the admin routes use: the table's jobs, runs and run-toolbox
@@ -29,16 +20,7 @@ const readJson = (text: string): unknown => {
  */
 export type AdminDeps = Pick<
   Deps,
-  | 'jobs'
-  | 'runs'
-  | 'clock'
-  | 'registry'
-  | 'state'
-  | 'checkpoints'
-  | 'globals'
-  | 'notifications'
-  | 'effects'
-  | 'secrets'
+  'jobs' | 'runs' | 'clock' | 'registry' | 'state' | 'checkpoints' | 'globals' | 'notifications' | 'effects'
 > & { secretWriter?: SecretWriter; publisher?: NotificationPublisher };
 
 /**

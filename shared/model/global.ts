@@ -1,4 +1,5 @@
 import { ConflictError, ValidationError } from '../errors.ts';
+import { MIN_SECRET_LENGTH } from '../sdk/redaction.ts';
 import {
   _default,
   boolean,
@@ -7,6 +8,7 @@ import {
   maxLength,
   minLength,
   optional,
+  refine,
   regex,
   strictObject,
   string,
@@ -36,12 +38,21 @@ export const checkGlobalName = (name: string): string => {
   return name;
 };
 
-/** The body of `PUT /admin/globals/{name}`: strict, so a typo (`mask`) is a 400, not an unmasked secret. */
+/**
+ * The body of `PUT /admin/globals/{name}`: strict, so a typo (`mask`) is a 400, not an unmasked secret.
+ * A masked value has at least MIN_SECRET_LENGTH characters: the redactor leaves shorter ones
+ * alone (they match ordinary text), so a shorter one would show in logs and errors.
+ */
 export const PutGlobalBodySchema = lazy(() =>
   strictObject({
     value: string().check(minLength(1), maxLength(MAX_GLOBAL_VALUE_CHARS)),
     masked: _default(boolean(), false),
-  }),
+  }).check(
+    refine((b) => !b.masked || b.value.length >= MIN_SECRET_LENGTH, {
+      message: `a masked value has at least ${MIN_SECRET_LENGTH} characters (a shorter one could not be redacted)`,
+      path: ['value'],
+    }),
+  ),
 );
 export type PutGlobalBody = Infer<typeof PutGlobalBodySchema>;
 

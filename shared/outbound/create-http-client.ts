@@ -1,11 +1,19 @@
 import ky from 'ky';
-import type { AfterResponseHook, Input, ShouldRetryState } from 'ky';
+import type {
+  AfterResponseHook,
+  BeforeErrorHook,
+  Input,
+  KyInstance,
+  Options,
+  ResponsePromise,
+  ShouldRetryState,
+} from 'ky';
 import { PermanentError, RunDeferredError } from '../errors.ts';
 import type { EgressRefusal, SecretPin } from './egress.ts';
 import { paginate } from './paginate.ts';
 import { backoffCapMs, DEADLINE_MARGIN_MS, planRetry, retryAfterMs, RETRY_STATUSES } from './retry-policy.ts';
 import type { FetchFn } from './transport.ts';
-import { createTransport } from './transport.ts';
+import { createTransport, urlWithoutQueryValues } from './transport.ts';
 import type { HttpClient, PaginateOptions } from './types.ts';
 
 /** ky's default per-request time-out is 10 s; the issue's is 30 s. */
@@ -13,6 +21,69 @@ export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
 /** Retries per request: 6 tries in all. */
 export const DEFAULT_RETRY_LIMIT = 5;
 const ALL_METHODS = ['get', 'post', 'put', 'patch', 'head', 'delete', 'options', 'trace'];
+/** The methods a resend may repeat the effect of, unless the request carries an `Idempotency-Key`. */
+const NON_IDEMPOTENT = new Set(['POST', 'PATCH']);
+/** Failures of the connect phase: nothing was sent, so any request may be sent again. */
+const NOTHING_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
+
+/** The `code` of an error or of one of its causes (fetch wraps the socket's error: `TypeError('fetch failed', { cause })`). */
+const codeOf = (e: unknown): string | undefined => {
+  let at: unknown = e;
+  for (let depth = 0; depth < 4 && typeof at === 'object' && at !== null; depth++) {
+    if ('code' in at && typeof at.code === 'string') return at.code;
+    at = 'cause' in at ? at.cause : undefined;
+  }
+  return undefined;
+};
+
+/**
+ * ky's `HTTPError` and `TimeoutError` quote the request's URL, query values
+ * included (`?token=…`), and their message becomes the run's error, its log
+ * line and its `run_failed` notification: keep the query's names only.
+ */
+const scrubUrl = (e: unknown): void => {
+  if (!(e instanceof Error) || (e.name !== 'HTTPError' && e.name !== 'TimeoutError')) return;
+  const request: unknown = (e as { request?: unknown }).request;
+  if (!(request instanceof Request)) return;
+  const safe = urlWithoutQueryValues(new URL(request.url));
+  if (safe === request.url) return;
+  e.message = e.message.split(request.url).join(safe);
+  if (e.stack !== undefined) e.stack = e.stack.split(request.url).join(safe);
+};
+
+const scrubHttpError: BeforeErrorHook = (error) => {
+  scrubUrl(error);
+  return error;
+};
+
+/**
+ * The same instance, whose every request has its `TimeoutError` scrubbed
+ * before the caller sees it (ky's `beforeError` hooks see `HTTPError`s
+ * only): the reaction is registered before the caller's own `await`.
+ */
+const scrubbing = (instance: KyInstance): KyInstance => {
+  const guard = <T>(p: ResponsePromise<T>): ResponsePromise<T> => {
+    p.catch(scrubUrl);
+    return p;
+  };
+  const as =
+    (method: 'get' | 'post' | 'put' | 'patch' | 'head' | 'delete') =>
+    <T>(input: Input, options?: Options): ResponsePromise<T> =>
+      guard(instance[method]<T>(input, options));
+  const members: Omit<KyInstance, never> = {
+    get: as('get'),
+    post: as('post'),
+    put: as('put'),
+    patch: as('patch'),
+    head: as('head'),
+    delete: as('delete'),
+    create: (options?: Options) => scrubbing(instance.create(options)),
+    extend: (options: Parameters<KyInstance['extend']>[0]) => scrubbing(instance.extend(options)),
+    stop: instance.stop,
+    retry: instance.retry,
+  };
+  return Object.assign(<T>(input: Input, options?: Options) => guard(instance<T>(input, options)), members);
+};
 
 export interface RateLimitInfo {
   host: string;
@@ -142,6 +213,17 @@ export const createHttpClient = (o: HttpClientOptions): OutboundHttp => {
     return ky.retry({ delay: plan.ms });
   };
 
+  // The request behind a network error (ky's TimeoutError carries its own): shouldRetry is not given it.
+  const failedRequests = new WeakMap<object, Request>();
+  const fetchNoting: FetchFn = async (input, init) => {
+    try {
+      return await transport.fetch(input, init);
+    } catch (e) {
+      if (typeof e === 'object' && e !== null && input instanceof Request) failedRequests.set(e, input);
+      throw e;
+    }
+  };
+
   const shouldRetry = ({ error, retryCount }: ShouldRetryState): boolean | undefined => {
     if (o.signal.aborted || cutter.signal.aborted) return false;
     if (error instanceof PermanentError || error instanceof RunDeferredError) return false;
@@ -149,6 +231,22 @@ export const createHttpClient = (o: HttpClientOptions): OutboundHttp => {
     if (error.name === 'HTTPError') return undefined;
     const networkOrTimeout = error.name === 'TimeoutError' || error instanceof TypeError;
     if (!networkOrTimeout) return false;
+    scrubUrl(error);
+    // A time-out or a broken connection may come after the target got the request: a resent POST
+    // would repeat its effect. Only a refused connection or an unknown host proves nothing was sent.
+    const carried: unknown = (error as { request?: unknown }).request;
+    const request = carried instanceof Request ? carried : failedRequests.get(error);
+    const nothingSent = NOTHING_SENT.has(codeOf(error) ?? '');
+    if (
+      !nothingSent &&
+      (request === undefined ||
+        (NON_IDEMPOTENT.has(request.method) && !request.headers.has('idempotency-key')))
+    ) {
+      o.logger.info(
+        `http ${request?.method ?? 'request'} failed (${error.message}): not retried, the target may have received it (an Idempotency-Key header allows retries)`,
+      );
+      return false;
+    }
     if (now() + backoffCapMs(retryCount, o.backoffBaseMs) > o.deadlineAt - DEADLINE_MARGIN_MS) return false;
     o.logger.info(`http request failed (${error.message}): retry ${retryCount} soon`);
     return true;
@@ -170,12 +268,13 @@ export const createHttpClient = (o: HttpClientOptions): OutboundHttp => {
       // Equal jitter (retry-policy's backoffMs): never more than the cap shouldRetry checked.
       jitter: (cap) => cap / 2 + random() * (cap / 2),
     },
-    hooks: { afterResponse: [onStatus] },
-    fetch: transport.fetch,
+    hooks: { afterResponse: [onStatus], beforeError: [scrubHttpError] },
+    fetch: fetchNoting,
   });
-  const http: HttpClient = Object.assign(client, {
+  const scrubbed = scrubbing(client);
+  const http: HttpClient = Object.assign(scrubbed, {
     paginate: <T = unknown>(input: Input, options: PaginateOptions): AsyncIterableIterator<T> =>
-      paginate<T>(client, input, options),
+      paginate<T>(scrubbed, input, options),
   });
 
   return {

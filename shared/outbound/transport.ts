@@ -32,11 +32,18 @@ const NULL_BODY = new Set([101, 204, 205, 304]);
 /** Headers that name who the caller is: never carried to another origin. */
 const CREDENTIAL_HEADERS = ['authorization', 'cookie', 'proxy-authorization'];
 
-/** `GET api.example.com /rest/search?jql=…&maxResults=…`: query names, never their values. */
-const describe = (method: string, url: URL): string => {
+/** `?jql=…&maxResults=…`: the query's names, never their values ('' without a query). */
+const queryNames = (url: URL): string => {
   const names = [...new Set(url.searchParams.keys())].map((k) => `${k}=…`);
-  return `http ${method} ${url.host} ${url.pathname}${names.length > 0 ? `?${names.join('&')}` : ''}`;
+  return names.length > 0 ? `?${names.join('&')}` : '';
 };
+
+/** `GET api.example.com /rest/search?jql=…&maxResults=…`: query names, never their values. */
+const describe = (method: string, url: URL): string =>
+  `http ${method} ${url.host} ${url.pathname}${queryNames(url)}`;
+
+/** `https://api.example.com/rest/search?jql=…`: a URL as errors may quote it (no query value, no fragment). */
+export const urlWithoutQueryValues = (url: URL): string => `${url.origin}${url.pathname}${queryNames(url)}`;
 
 const failureOf = (e: unknown): string => {
   const cause: unknown = e instanceof Error ? e.cause : undefined;

@@ -285,9 +285,7 @@ export const decide = async (
         : fallbackVerdict(job, executed.error ?? executed.status);
   }
 
-  // Beside the finish (a decision has one attempt, so nothing retries it): the caller waits for neither.
   const finishedOutcome: FinishedOutcome = outcome;
-  const after = afterRun(deps, target, finishedOutcome);
   try {
     const finished = await within(
       deps.runs.finish(runId, {
@@ -306,8 +304,10 @@ export const decide = async (
       'recording the verdict',
     );
     if (!finished) throw new Error('the run was no longer running (the sweeper took it over)');
-    // afterRun never throws; bounded by what is left, it cannot hold the answer.
-    await within(after, left(), 'after the run').catch(() => undefined);
+    // Only once the run is recorded: a cursor must not advance (nor run_failed be raised) for a
+    // run that ends recorded otherwise, by the sweeper or not at all. afterRun never throws;
+    // bounded by what is left, it cannot hold the answer.
+    await within(afterRun(deps, target, finishedOutcome), left(), 'after the run').catch(() => undefined);
   } catch (e) {
     const error = errorMessage(e);
     const answered = unrecordedVerdict(job, verdict, 'the verdict could not be recorded');

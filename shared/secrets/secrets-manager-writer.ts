@@ -13,6 +13,8 @@ export interface SecretsManagerWriterOptions {
   prefix: string;
   /** The client, made on the first write (admin's wiring loads this module only then, too). */
   client: () => SecretsManagerClient;
+  /** The KMS key a new secret is created under (`TRIGGERHUB_SECRETS_KMS_KEY_ARN`); absent: the AWS-managed key. */
+  kmsKeyId?: string;
 }
 
 const nameOf = (e: unknown): string =>
@@ -31,18 +33,21 @@ const writeError = (e: unknown, what: string): Error => {
 /**
  * Writes secrets the platform itself owns (masked globals) to Secrets
  * Manager: PutSecretValue on an existing secret, CreateSecret for a new one
- * (AWS-managed key, unless an operator created it beforehand under another),
+ * (under the configured KMS key, else the AWS-managed one; a secret an
+ * operator created beforehand keeps its own),
  * and a delete without recovery window, so that a global deleted can be
  * created again at once under the same name. Never reads a value back.
  */
 export class SecretsManagerWriter implements SecretWriter {
   readonly #prefix: string;
   readonly #makeClient: SecretsManagerWriterOptions['client'];
+  readonly #kmsKeyId: string | undefined;
   #client: SecretsManagerClient | undefined;
 
   constructor(options: SecretsManagerWriterOptions) {
     this.#prefix = options.prefix;
     this.#makeClient = options.client;
+    this.#kmsKeyId = options.kmsKeyId;
   }
 
   get #sm(): SecretsManagerClient {
@@ -67,6 +72,7 @@ export class SecretsManagerWriter implements SecretWriter {
             Name: secretId,
             SecretString: value,
             Description: `triggerhub masked global "${name.replace(/^global\//, '')}"`,
+            ...(this.#kmsKeyId === undefined ? {} : { KmsKeyId: this.#kmsKeyId }),
           }),
         );
         return;

@@ -311,14 +311,33 @@ describe('least privilege: secrets under a customer-managed KMS key', () => {
     );
   });
 
-  it('admin may encrypt with that key only through Secrets Manager (a masked global created under it)', () => {
+  it('admin may use that key only through Secrets Manager, as writing a secret under it needs: GenerateDataKey and Decrypt', () => {
     const statements = kmsStatements(custom.stack.admin);
     expect(statements).toHaveLength(1);
     expect(actionsOf(statements[0] ?? { Effect: '', Action: [], Resource: [] })).toEqual([
       'kms:GenerateDataKey',
-      'kms:Encrypt',
+      'kms:Decrypt',
     ]);
     expect(flatten(statements[0]?.Condition)).toContain('secretsmanager.');
+    // Decrypt through Secrets Manager reads nothing by itself: admin still has no GetSecretValue.
+    const adminActions = statementsOfRole(custom.template, logicalIdOf(custom.stack.admin.role)).flatMap(
+      actionsOf,
+    );
+    expect(adminActions).not.toContain('secretsmanager:GetSecretValue');
+    expect(adminActions).not.toContain('secretsmanager:BatchGetSecretValue');
+  });
+
+  it('admin, alone, is told the key, so that the masked globals it creates are created under it', () => {
+    const environmentOf = (fn: TriggerhubFunction): Record<string, unknown> =>
+      (
+        custom.template.toJSON().Resources[logicalIdOf(fn.lambdaFunction)].Properties as {
+          Environment: { Variables: Record<string, unknown> };
+        }
+      ).Environment.Variables;
+    expect(environmentOf(custom.stack.admin).TRIGGERHUB_SECRETS_KMS_KEY_ARN).toBe(keyArn);
+    for (const fn of [custom.stack.ingest, custom.stack.worker, custom.stack.sweeper]) {
+      expect(environmentOf(fn)).not.toHaveProperty('TRIGGERHUB_SECRETS_KMS_KEY_ARN');
+    }
   });
 
   it('the sweeper, which touches no secret, has no access to that key', () => {

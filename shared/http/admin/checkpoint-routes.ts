@@ -10,6 +10,7 @@ import type { AdminDeps } from '../admin-app.ts';
 import { callerOf } from '../caller.ts';
 import { requireJobId } from '../edge-checks.ts';
 import type { EdgeEnv } from '../hono-helpers.ts';
+import { readJson } from './read-json.ts';
 
 /** As long as a run's result may make it (define-integration.ts). */
 export const MAX_CURSOR_LENGTH = 8192;
@@ -21,14 +22,6 @@ const RewindSchema = strictObject({
   cursor: optional(string().check(maxLength(MAX_CURSOR_LENGTH))),
   lastSuccessfulRunAt: optional(iso.datetime({ offset: true })),
 });
-
-const readJson = (text: string): unknown => {
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (e) {
-    throw new ValidationError(`malformed JSON: ${clip(e instanceof Error ? e.message : 'unreadable')}`);
-  }
-};
 
 /** How a field reads in the rewind notification. */
 const shown = (value: string | undefined): string =>
