@@ -10,6 +10,7 @@ import type { Loopback, LoopbackHandler } from '../helpers/loopback-http.ts';
 import { json, startLoopback } from '../helpers/loopback-http.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
 import { MemoryEffectLedger } from '../helpers/memory-effect-store.ts';
+import { queuedRunAt } from '../helpers/runs.ts';
 
 // The review's findings on the effect ledger (issue 8): each test drives the worker on the memory
 // ports (and ctx.http against loopback targets) through the case that broke exactly-once.
@@ -26,26 +27,7 @@ const serve = async (handler: LoopbackHandler): Promise<Loopback> => {
   return server;
 };
 
-const queuedRun = (id: string): Run => ({
-  id,
-  jobId: 'job',
-  source: 'generic',
-  trigger: 'webhook',
-  mode: 'async',
-  status: 'queued',
-  attempt: 0,
-  createdAt: new Date(T0).toISOString(),
-  logs: [],
-  event: {
-    source: 'generic',
-    trigger: 'webhook',
-    deliveryId: `D-${id}`,
-    receivedAt: new Date(T0).toISOString(),
-    headers: {},
-    query: {},
-    payload: {},
-  },
-});
+const queuedRun = (id: string): Run => queuedRunAt(id, 'job', new Date(T0));
 
 type Ctx = RunContext<Record<string, never>>;
 
