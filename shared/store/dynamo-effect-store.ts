@@ -1,6 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ValidationError } from '../errors.ts';
 import type {
   EffectClaim,
   EffectClaimResult,
@@ -268,11 +267,8 @@ export class DynamoEffectLedger implements EffectLedger {
   async list(jobId: string, request: EffectListRequest, now: Date): Promise<Page<EffectRecord>> {
     const limit = pageLimit(request.limit);
     const { pk, sk: from } = effectKey(jobId, request.prefix ?? '');
-    const startKey = decodeCursor(request.cursor, { kind: 'table' });
     // A cursor of another job or listing would page somewhere else (or make DynamoDB refuse the query).
-    if (startKey !== undefined && (startKey.pk !== pk || !startKey.sk.startsWith(from))) {
-      throw new ValidationError('invalid cursor', 'invalid_cursor');
-    }
+    const startKey = decodeCursor(request.cursor, { kind: 'partition', pk, skPrefix: from });
     try {
       const out = await this.#ddb.send(
         new QueryCommand({

@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ServiceUnavailableError, StateConflictError, StateLimitError, ValidationError } from '../errors.ts';
+import { ServiceUnavailableError, StateConflictError, StateLimitError } from '../errors.ts';
 import { STATE_LIMITS, isStateExpired, stateExpiresAt } from '../model/state.ts';
 import type { Page, StateItem, StateStore } from '../ports.ts';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
@@ -145,11 +145,8 @@ export class DynamoStateStore implements StateStore {
     const limit = pageLimit(query.limit);
     const from = `${STATE_SK_PREFIX}${query.prefix ?? ''}`;
     const pk = stateMetaKey(jobId).pk;
-    const startKey = decodeCursor(query.cursor, { kind: 'table' });
     // A cursor is only good for the listing it came from: this job, this prefix.
-    if (startKey !== undefined && (startKey.pk !== pk || !startKey.sk.startsWith(from))) {
-      throw new ValidationError('invalid cursor', 'invalid_cursor');
-    }
+    const startKey = decodeCursor(query.cursor, { kind: 'partition', pk, skPrefix: from });
     try {
       const out = await this.#ddb.send(
         new QueryCommand({
