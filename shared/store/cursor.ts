@@ -83,3 +83,35 @@ const fits = (key: StartKey, scope: CursorScope): boolean => {
       return key.gsi2pk === scope.gsi2pk && key.gsi2sk !== undefined && noGsi1;
   }
 };
+
+/**
+ * The cursors of the in-memory stores (shared/testing, test/helpers): base64url
+ * JSON of the listing they belong to (`scope`) and the last key served. Opaque
+ * to callers, as the table's are, and refused (400 invalid_cursor) from any
+ * other listing. Here, not in shared/testing: only shared/sdk/testing.ts may
+ * import from there.
+ */
+export const encodeMemoryCursor = (scope: string, last: string): string =>
+  Buffer.from(JSON.stringify({ scope, last }), 'utf8').toString('base64url');
+
+/** The last key a cursor of listing `scope` served; anything else is ValidationError `invalid_cursor`. */
+export const lastOfMemoryCursor = (cursor: string, scope: string): string => {
+  let decoded: unknown;
+  try {
+    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+  } catch {
+    decoded = undefined;
+  }
+  if (
+    typeof decoded !== 'object' ||
+    decoded === null ||
+    Object.keys(decoded).length !== 2 ||
+    !('scope' in decoded) ||
+    !('last' in decoded) ||
+    decoded.scope !== scope ||
+    typeof decoded.last !== 'string'
+  ) {
+    throw new ValidationError('invalid cursor', 'invalid_cursor');
+  }
+  return decoded.last;
+};
