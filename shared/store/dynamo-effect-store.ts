@@ -1,6 +1,5 @@
 import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ValidationError } from '../errors.ts';
 import type {
   EffectClaim,
   EffectClaimResult,
@@ -78,6 +77,15 @@ const itemOfFailure = (e: unknown): Record<string, unknown> | undefined => {
   }
   return item;
 };
+
+/** The condition of every write by a holder: the record is still pending under its run and attempt. */
+const HELD = '#status = :pending AND #runId = :runId AND #attempt = :attempt';
+
+const heldValues = (holder: EffectOwner): Record<string, unknown> => ({
+  ':pending': 'pending',
+  ':runId': holder.runId,
+  ':attempt': holder.attempt,
+});
 
 const isLive = (item: Record<string, unknown>, now: Date): boolean =>
   !(typeof item.expiresAt === 'number' && item.expiresAt < epochSeconds(now));
@@ -163,14 +171,34 @@ export class DynamoEffectLedger implements EffectLedger {
     }
   }
 
+  /** One update of a record on condition that `holder` still holds it; false when it no longer does. */
+  #updateHeld(
+    jobId: string,
+    key: string,
+    holder: EffectOwner,
+    update: string,
+    values: Record<string, unknown>,
+    operation: string,
+    condition: string = HELD,
+  ): Promise<boolean> {
+    return this.#conditional(
+      () =>
+        this.#ddb.send(
+          new UpdateCommand({
+            TableName: this.#table,
+            Key: effectKey(jobId, key),
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: NAMES,
+            ExpressionAttributeValues: { ...heldValues(holder), ...values },
+          }),
+        ),
+      operation,
+    );
+  }
+
   complete(jobId: string, key: string, holder: EffectOwner, done: EffectCompletion): Promise<boolean> {
-    const values: Record<string, unknown> = {
-      ':pending': 'pending',
-      ':done': 'done',
-      ':runId': holder.runId,
-      ':attempt': holder.attempt,
-      ':doneAt': done.doneAt,
-    };
+    const values: Record<string, unknown> = { ':done': 'done', ':doneAt': done.doneAt };
     const sets = ['#status = :done', 'doneAt = :doneAt'];
     if (done.resultJson !== undefined) {
       sets.push('resultJson = :result');
@@ -184,20 +212,7 @@ export class DynamoEffectLedger implements EffectLedger {
       sets.push('resultProblem = :problem');
       values[':problem'] = done.resultProblem;
     }
-    return this.#conditional(
-      () =>
-        this.#ddb.send(
-          new UpdateCommand({
-            TableName: this.#table,
-            Key: effectKey(jobId, key),
-            UpdateExpression: `SET ${sets.join(', ')}`,
-            ConditionExpression: '#status = :pending AND #runId = :runId AND #attempt = :attempt',
-            ExpressionAttributeNames: NAMES,
-            ExpressionAttributeValues: values,
-          }),
-        ),
-      'complete effect',
-    );
+    return this.#updateHeld(jobId, key, holder, `SET ${sets.join(', ')}`, values, 'complete effect');
   }
 
   release(jobId: string, key: string, holder: EffectOwner): Promise<boolean> {
@@ -207,13 +222,9 @@ export class DynamoEffectLedger implements EffectLedger {
           new DeleteCommand({
             TableName: this.#table,
             Key: effectKey(jobId, key),
-            ConditionExpression: '#status = :pending AND #runId = :runId AND #attempt = :attempt',
+            ConditionExpression: HELD,
             ExpressionAttributeNames: NAMES,
-            ExpressionAttributeValues: {
-              ':pending': 'pending',
-              ':runId': holder.runId,
-              ':attempt': holder.attempt,
-            },
+            ExpressionAttributeValues: heldValues(holder),
           }),
         ),
       'release effect',
@@ -226,62 +237,38 @@ export class DynamoEffectLedger implements EffectLedger {
     from: EffectOwner,
     to: EffectOwner & { startedAt: string; heldUntil: string },
   ): Promise<boolean> {
-    return this.#conditional(
-      () =>
-        this.#ddb.send(
-          new UpdateCommand({
-            TableName: this.#table,
-            Key: effectKey(jobId, key),
-            UpdateExpression:
-              'SET #runId = :toRun, #attempt = :toAttempt, startedAt = :startedAt, heldUntil = :heldUntil REMOVE inDoubtNotifiedAt',
-            ConditionExpression: '#status = :pending AND #runId = :runId AND #attempt = :attempt',
-            ExpressionAttributeNames: NAMES,
-            ExpressionAttributeValues: {
-              ':pending': 'pending',
-              ':runId': from.runId,
-              ':attempt': from.attempt,
-              ':toRun': to.runId,
-              ':toAttempt': to.attempt,
-              ':startedAt': to.startedAt,
-              ':heldUntil': to.heldUntil,
-            },
-          }),
-        ),
+    return this.#updateHeld(
+      jobId,
+      key,
+      from,
+      'SET #runId = :toRun, #attempt = :toAttempt, startedAt = :startedAt, heldUntil = :heldUntil REMOVE inDoubtNotifiedAt',
+      {
+        ':toRun': to.runId,
+        ':toAttempt': to.attempt,
+        ':startedAt': to.startedAt,
+        ':heldUntil': to.heldUntil,
+      },
       'take over effect',
     );
   }
 
   markNotified(jobId: string, key: string, holder: EffectOwner, at: string): Promise<boolean> {
-    return this.#conditional(
-      () =>
-        this.#ddb.send(
-          new UpdateCommand({
-            TableName: this.#table,
-            Key: effectKey(jobId, key),
-            UpdateExpression: 'SET inDoubtNotifiedAt = :at',
-            ConditionExpression:
-              'attribute_not_exists(inDoubtNotifiedAt) AND #status = :pending AND #runId = :runId AND #attempt = :attempt',
-            ExpressionAttributeNames: NAMES,
-            ExpressionAttributeValues: {
-              ':pending': 'pending',
-              ':runId': holder.runId,
-              ':attempt': holder.attempt,
-              ':at': at,
-            },
-          }),
-        ),
+    return this.#updateHeld(
+      jobId,
+      key,
+      holder,
+      'SET inDoubtNotifiedAt = :at',
+      { ':at': at },
       'mark effect in doubt',
+      `attribute_not_exists(inDoubtNotifiedAt) AND ${HELD}`,
     );
   }
 
   async list(jobId: string, request: EffectListRequest, now: Date): Promise<Page<EffectRecord>> {
     const limit = pageLimit(request.limit);
     const { pk, sk: from } = effectKey(jobId, request.prefix ?? '');
-    const startKey = decodeCursor(request.cursor, { kind: 'table' });
     // A cursor of another job or listing would page somewhere else (or make DynamoDB refuse the query).
-    if (startKey !== undefined && (startKey.pk !== pk || !startKey.sk.startsWith(from))) {
-      throw new ValidationError('invalid cursor', 'invalid_cursor');
-    }
+    const startKey = decodeCursor(request.cursor, { kind: 'partition', pk, skPrefix: from });
     try {
       const out = await this.#ddb.send(
         new QueryCommand({

@@ -1,6 +1,5 @@
 import { PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ValidationError } from '../errors.ts';
 import { NotificationSchema } from '../model/notification.ts';
 import type { NotificationRecord, NotificationStore, Page, Severity } from '../ports.ts';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
@@ -122,10 +121,6 @@ export class DynamoNotificationStore implements NotificationStore {
 
   /** A cursor of this job's listing: another job's (or another listing's) is refused (400). */
   #jobCursor(jobId: string, cursor: string | undefined): StartKey | undefined {
-    const key = decodeCursor(cursor, { kind: 'table' });
-    if (key !== undefined && (key.pk !== jobDataPk(jobId) || !key.sk.startsWith(NOTE_SK_PREFIX))) {
-      throw new ValidationError('invalid cursor', 'invalid_cursor');
-    }
-    return key;
+    return decodeCursor(cursor, { kind: 'partition', pk: jobDataPk(jobId), skPrefix: NOTE_SK_PREFIX });
   }
 }

@@ -1,6 +1,6 @@
 import { DeleteCommand, GetCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient, QueryCommandInput } from '@aws-sdk/lib-dynamodb';
-import { ServiceUnavailableError, StateConflictError, StateLimitError, ValidationError } from '../errors.ts';
+import { ServiceUnavailableError, StateConflictError, StateLimitError } from '../errors.ts';
 import { STATE_LIMITS, isStateExpired, stateExpiresAt } from '../model/state.ts';
 import type { Page, StateItem, StateStore } from '../ports.ts';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
@@ -90,26 +90,21 @@ export class DynamoStateStore implements StateStore {
       values[':exp'] = stateExpiresAt(now, options.ttlSeconds);
     }
     const condition = this.#versionCondition(options.ifVersion, now, values);
-    let old: Record<string, unknown> | undefined;
-    try {
-      const out = await this.#ddb.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: stateKey(jobId, key),
-          UpdateExpression: update,
-          ConditionExpression: condition,
-          ExpressionAttributeNames: NAMES,
-          ExpressionAttributeValues: values,
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      old = out.Attributes;
-    } catch (e) {
-      if (isConditionalCheckFailed(e) && options.ifVersion !== undefined) {
-        throw await this.#conflict(jobId, key, options.ifVersion, now);
-      }
-      throw storeError(e, 'set state');
-    }
+    const old = await this.#writeKey(
+      () =>
+        this.#ddb.send(
+          new UpdateCommand({
+            TableName: this.#table,
+            Key: stateKey(jobId, key),
+            UpdateExpression: update,
+            ConditionExpression: condition,
+            ExpressionAttributeNames: NAMES,
+            ExpressionAttributeValues: values,
+            ReturnValues: 'ALL_OLD',
+          }),
+        ),
+      { jobId, key, ifVersion: options.ifVersion, now, operation: 'set state' },
+    );
     // An expired key still on the table was counted when it was made: overwriting it is no new key.
     if (old !== undefined) return { version: typeof old.version === 'number' ? old.version + 1 : 1 };
     await this.#admit(jobId, key, now);
@@ -119,29 +114,24 @@ export class DynamoStateStore implements StateStore {
   async delete(jobId: string, key: string, options: { ifVersion?: number }, now: Date): Promise<boolean> {
     const values: Record<string, unknown> = {};
     const condition = this.#versionCondition(options.ifVersion, now, values);
-    let old: Record<string, unknown> | undefined;
-    try {
-      const out = await this.#ddb.send(
-        new DeleteCommand({
-          TableName: this.#table,
-          Key: stateKey(jobId, key),
-          ConditionExpression: condition,
-          ...(condition === undefined
-            ? {}
-            : {
-                ExpressionAttributeNames: { '#ver': NAMES['#ver'], '#exp': NAMES['#exp'] },
-                ExpressionAttributeValues: values,
-              }),
-          ReturnValues: 'ALL_OLD',
-        }),
-      );
-      old = out.Attributes;
-    } catch (e) {
-      if (isConditionalCheckFailed(e) && options.ifVersion !== undefined) {
-        throw await this.#conflict(jobId, key, options.ifVersion, now);
-      }
-      throw storeError(e, 'delete state');
-    }
+    const old = await this.#writeKey(
+      () =>
+        this.#ddb.send(
+          new DeleteCommand({
+            TableName: this.#table,
+            Key: stateKey(jobId, key),
+            ConditionExpression: condition,
+            ...(condition === undefined
+              ? {}
+              : {
+                  ExpressionAttributeNames: { '#ver': NAMES['#ver'], '#exp': NAMES['#exp'] },
+                  ExpressionAttributeValues: values,
+                }),
+            ReturnValues: 'ALL_OLD',
+          }),
+        ),
+      { jobId, key, ifVersion: options.ifVersion, now, operation: 'delete state' },
+    );
     if (old === undefined) return false;
     await this.#count(jobId, -1);
     return !isStateExpired(expiresAtOf(old), now);
@@ -155,11 +145,8 @@ export class DynamoStateStore implements StateStore {
     const limit = pageLimit(query.limit);
     const from = `${STATE_SK_PREFIX}${query.prefix ?? ''}`;
     const pk = stateMetaKey(jobId).pk;
-    const startKey = decodeCursor(query.cursor, { kind: 'table' });
     // A cursor is only good for the listing it came from: this job, this prefix.
-    if (startKey !== undefined && (startKey.pk !== pk || !startKey.sk.startsWith(from))) {
-      throw new ValidationError('invalid cursor', 'invalid_cursor');
-    }
+    const startKey = decodeCursor(query.cursor, { kind: 'partition', pk, skPrefix: from });
     try {
       const out = await this.#ddb.send(
         new QueryCommand({
@@ -206,6 +193,24 @@ export class DynamoStateStore implements StateStore {
     return '#ver = :expected AND (attribute_not_exists(#exp) OR #exp > :now)';
   }
 
+  /**
+   * One write of a key (`ReturnValues: ALL_OLD`), answering the item it
+   * replaced; its failed `ifVersion` condition becomes StateConflictError.
+   */
+  async #writeKey(
+    send: () => Promise<{ Attributes?: Record<string, unknown> }>,
+    write: { jobId: string; key: string; ifVersion: number | undefined; now: Date; operation: string },
+  ): Promise<Record<string, unknown> | undefined> {
+    try {
+      return (await send()).Attributes;
+    } catch (e) {
+      if (isConditionalCheckFailed(e) && write.ifVersion !== undefined) {
+        throw await this.#conflict(write.jobId, write.key, write.ifVersion, write.now);
+      }
+      throw storeError(e, write.operation);
+    }
+  }
+
   /** The StateConflictError for a failed `ifVersion`, with the version found: one consistent read. */
   async #conflict(jobId: string, key: string, expected: number, now: Date): Promise<StateConflictError> {
     const actual = await this.get(jobId, key, now);
@@ -240,34 +245,36 @@ export class DynamoStateStore implements StateStore {
 
   /** Adds `delta` to the job's key count; a decrement stops at 0 (the count may be low after a race). */
   async #count(jobId: string, delta: 1 | -1): Promise<void> {
-    try {
-      await this.#ddb.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: stateMetaKey(jobId),
-          UpdateExpression: 'ADD #c :delta',
-          ...(delta < 0 ? { ConditionExpression: '#c > :zero' } : {}),
-          ExpressionAttributeNames: { '#c': 'c' },
-          ExpressionAttributeValues: { ':delta': delta, ...(delta < 0 ? { ':zero': 0 } : {}) },
-        }),
-      );
-    } catch (e) {
-      if (isConditionalCheckFailed(e)) return;
-      throw storeError(e, 'count state keys');
-    }
+    await this.#updateCount(jobId, 'ADD #c :delta', delta < 0 ? '#c > :zero' : undefined, {
+      ':delta': delta,
+      ...(delta < 0 ? { ':zero': 0 } : {}),
+    });
   }
 
   /** Counts a new key on condition that the job has room; true when it had. */
-  async #tryCount(jobId: string): Promise<boolean> {
+  #tryCount(jobId: string): Promise<boolean> {
+    return this.#updateCount(jobId, 'ADD #c :one', 'attribute_not_exists(#c) OR #c < :max', {
+      ':one': 1,
+      ':max': this.#maxKeys,
+    });
+  }
+
+  /** One update of the job's key count (attribute `c`); false when its condition failed. */
+  async #updateCount(
+    jobId: string,
+    update: string,
+    condition: string | undefined,
+    values: Record<string, unknown>,
+  ): Promise<boolean> {
     try {
       await this.#ddb.send(
         new UpdateCommand({
           TableName: this.#table,
           Key: stateMetaKey(jobId),
-          UpdateExpression: 'ADD #c :one',
-          ConditionExpression: 'attribute_not_exists(#c) OR #c < :max',
+          UpdateExpression: update,
+          ...(condition === undefined ? {} : { ConditionExpression: condition }),
           ExpressionAttributeNames: { '#c': 'c' },
-          ExpressionAttributeValues: { ':one': 1, ':max': this.#maxKeys },
+          ExpressionAttributeValues: values,
         }),
       );
       return true;
@@ -369,23 +376,8 @@ export class DynamoStateStore implements StateStore {
     }
   }
 
-  async #rewriteCount(jobId: string, seen: number, live: number): Promise<boolean> {
-    try {
-      await this.#ddb.send(
-        new UpdateCommand({
-          TableName: this.#table,
-          Key: stateMetaKey(jobId),
-          UpdateExpression: 'SET #c = :live',
-          ConditionExpression: '#c = :seen',
-          ExpressionAttributeNames: { '#c': 'c' },
-          ExpressionAttributeValues: { ':live': live, ':seen': seen },
-        }),
-      );
-      return true;
-    } catch (e) {
-      if (isConditionalCheckFailed(e)) return false;
-      throw storeError(e, 'count state keys');
-    }
+  #rewriteCount(jobId: string, seen: number, live: number): Promise<boolean> {
+    return this.#updateCount(jobId, 'SET #c = :live', '#c = :seen', { ':live': live, ':seen': seen });
   }
 
   /**

@@ -1,9 +1,5 @@
-import { z } from 'zod';
-import { ValidationError } from '../errors.ts';
 import type { NotificationRecord, NotificationStore, Page, Severity } from '../ports.ts';
-import { pageLimit } from '../store/cursor.ts';
-
-const CursorSchema = z.object({ scope: z.string(), last: z.string() }).strict();
+import { encodeMemoryCursor, lastOfMemoryCursor, pageLimit } from '../store/cursor.ts';
 
 /** The in-memory NotificationStore: the DynamoDB adapter's behaviour (test/contract/notification-store.contract.ts). */
 export class MemoryNotificationStore implements NotificationStore {
@@ -29,20 +25,7 @@ export class MemoryNotificationStore implements NotificationStore {
     try {
       const limit = pageLimit(q.limit);
       const scope = q.jobId === undefined ? 'NOTES' : `JOB#${q.jobId}`;
-      let after: string | undefined;
-      if (q.cursor !== undefined) {
-        let decoded: unknown;
-        try {
-          decoded = JSON.parse(Buffer.from(q.cursor, 'base64url').toString('utf8'));
-        } catch {
-          decoded = undefined;
-        }
-        const cursor = CursorSchema.safeParse(decoded);
-        if (!cursor.success || cursor.data.scope !== scope) {
-          throw new ValidationError('invalid cursor', 'invalid_cursor');
-        }
-        after = cursor.data.last;
-      }
+      const after = q.cursor === undefined ? undefined : lastOfMemoryCursor(q.cursor, scope);
       const matching = this.items
         .filter(
           (n) => (q.jobId === undefined || n.jobId === q.jobId) && (after === undefined || n.id < after),
@@ -52,8 +35,7 @@ export class MemoryNotificationStore implements NotificationStore {
       const items = matching.slice(0, limit).map((n) => ({ ...n }));
       const last = items.at(-1);
       if (matching.length <= limit || last === undefined) return Promise.resolve({ items });
-      const nextCursor = Buffer.from(JSON.stringify({ scope, last: last.id }), 'utf8').toString('base64url');
-      return Promise.resolve({ items, nextCursor });
+      return Promise.resolve({ items, nextCursor: encodeMemoryCursor(scope, last.id) });
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }

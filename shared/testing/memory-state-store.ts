@@ -1,7 +1,7 @@
-import { StateConflictError, StateLimitError, ValidationError } from '../errors.ts';
+import { StateConflictError, StateLimitError } from '../errors.ts';
 import { STATE_LIMITS, isStateExpired, stateExpiresAt } from '../model/state.ts';
 import type { Page, StateItem, StateStore } from '../ports.ts';
-import { pageLimit } from '../store/cursor.ts';
+import { encodeMemoryCursor, lastOfMemoryCursor, pageLimit } from '../store/cursor.ts';
 import { isoTime } from '../store/keys.ts';
 
 interface Stored {
@@ -109,7 +109,7 @@ export class MemoryStateStore implements StateStore {
       const keys = this.#liveKeys(jobId, query.prefix ?? '', now);
       let start = 0;
       if (query.cursor !== undefined) {
-        const last = lastOf(query.cursor, scope);
+        const last = lastOfMemoryCursor(query.cursor, scope);
         const next = keys.findIndex((k) => byUtf8(k, last) > 0);
         start = next === -1 ? keys.length : next;
       }
@@ -117,8 +117,7 @@ export class MemoryStateStore implements StateStore {
       const items = page.map((k) => itemOf(k, this.#jobs.get(jobId)?.get(k) as Stored));
       const last = page.at(-1);
       if (start + limit >= keys.length || last === undefined) return Promise.resolve({ items });
-      const nextCursor = Buffer.from(JSON.stringify({ scope, last }), 'utf8').toString('base64url');
-      return Promise.resolve({ items, nextCursor });
+      return Promise.resolve({ items, nextCursor: encodeMemoryCursor(scope, last) });
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
@@ -147,24 +146,4 @@ const itemOf = (key: string, stored: Stored): StateItem => {
   };
   if (stored.expiresAt !== undefined) item.expiresAt = isoTime(stored.expiresAt * 1000);
   return item;
-};
-
-const lastOf = (cursor: string, scope: string): string => {
-  let decoded: unknown;
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
-  } catch {
-    decoded = undefined;
-  }
-  if (
-    typeof decoded !== 'object' ||
-    decoded === null ||
-    !('scope' in decoded) ||
-    !('last' in decoded) ||
-    decoded.scope !== scope ||
-    typeof decoded.last !== 'string'
-  ) {
-    throw new ValidationError('invalid cursor', 'invalid_cursor');
-  }
-  return decoded.last;
 };

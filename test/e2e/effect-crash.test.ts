@@ -1,12 +1,11 @@
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../cli/main.ts';
+import { localStackCli } from '../helpers/cli.ts';
 import type { LocalProcess } from '../helpers/local-process.ts';
 import { freePort, startLocalProcess, stopProcess } from '../helpers/local-process.ts';
-import type { RepoCopy } from '../helpers/repo-copy.ts';
-import { copyRepo } from '../helpers/repo-copy.ts';
+import type { RepoCopy, RepoWorkspace } from '../helpers/repo-copy.ts';
+import { copyRepoWithWork } from '../helpers/repo-copy.ts';
 
 /**
  * The probe, dropped into a copy of the repository as its own folder: its
@@ -47,21 +46,6 @@ export default defineIntegration({
 /** The effect key of the job without reconcile. */
 const KEY_B = 'post/100%';
 
-/** The CLI in this process, talking to the stack whose data folder is given. */
-const cli = async (args: string[], dataDir: string, cwd: string, stdin = '') => {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    env: { TRIGGERHUB_DATA_DIR: dataDir },
-    cwd,
-    readStdin: () => Promise.resolve(stdin),
-    stdinIsTTY: false,
-  });
-  return { code, stdout, stderr };
-};
-
 const linesOf = async (file: string): Promise<string[]> =>
   (await readFile(file, 'utf8').catch(() => '')).split('\n').filter((l) => l !== '');
 
@@ -71,23 +55,22 @@ const linesOf = async (file: string): Promise<string[]> =>
  * `reconcile` the run completes, without it the run is `failed` "in doubt".
  */
 describe('npm start killed between an effect’s pending and done, then restarted', () => {
+  let workspace: RepoWorkspace;
   let repo: RepoCopy;
   let work: string;
   let dataDir: string;
   let stack: LocalProcess | undefined;
 
   beforeAll(async () => {
-    repo = await copyRepo();
+    workspace = await copyRepoWithWork('triggerhub-effect-e2e-');
+    ({ repo, work, dataDir } = workspace);
     await mkdir(join(repo.dir, 'integrations', 'effect-probe'));
     await writeFile(join(repo.dir, 'integrations', 'effect-probe', 'index.ts'), PROBE);
-    work = await mkdtemp(join(tmpdir(), 'triggerhub-effect-e2e-'));
-    dataDir = join(work, '.triggerhub');
   });
 
   afterAll(async () => {
     if (stack) await stopProcess(stack.child, 'SIGINT');
-    await rm(work, { recursive: true, force: true });
-    await repo.cleanup();
+    await workspace.cleanup();
   });
 
   it(
@@ -100,7 +83,7 @@ describe('npm start killed between an effect’s pending and done, then restarte
       const runIds: Record<string, string> = {};
       for (const [id, reconcile] of Object.entries(jobs)) {
         const secret = `e2e-effect-secret-${id}-1234`;
-        expect((await cli(['secrets', 'set', id], dataDir, repo.dir, `${secret}\n`)).code).toBe(0);
+        expect((await localStackCli(['secrets', 'set', id], dataDir, repo.dir, `${secret}\n`)).code).toBe(0);
         const file = join(work, `${id}.json`);
         await writeFile(
           file,
@@ -115,7 +98,10 @@ describe('npm start killed between an effect’s pending and done, then restarte
             timeoutSeconds: 120,
           }),
         );
-        expect(await cli(['jobs', 'apply', file], dataDir, repo.dir)).toMatchObject({ code: 0, stderr: '' });
+        expect(await localStackCli(['jobs', 'apply', file], dataDir, repo.dir)).toMatchObject({
+          code: 0,
+          stderr: '',
+        });
         const res = await fetch(`${stack.url}/hooks/${id}`, {
           method: 'POST',
           headers: { 'content-type': 'application/json', 'x-shared-secret': secret },
@@ -145,12 +131,16 @@ describe('npm start killed between an effect’s pending and done, then restarte
         }
         await new Promise((r) => setTimeout(r, 100));
       }
-      const listed = await cli(['effects', 'list', 'effect-b'], dataDir, repo.dir);
-      const reconciled = await cli(['effects', 'list', 'effect-a'], dataDir, repo.dir);
-      const errors = await cli(['--json', 'notifications', '--severity', 'error'], dataDir, repo.dir);
+      const listed = await localStackCli(['effects', 'list', 'effect-b'], dataDir, repo.dir);
+      const reconciled = await localStackCli(['effects', 'list', 'effect-a'], dataDir, repo.dir);
+      const errors = await localStackCli(
+        ['--json', 'notifications', '--severity', 'error'],
+        dataDir,
+        repo.dir,
+      );
       // The operator checks the target, then clears the key in doubt (sent as ?key=: the path cannot hold `%`).
-      const forgot = await cli(['effects', 'forget', 'effect-b', KEY_B], dataDir, repo.dir);
-      const cleared = await cli(['effects', 'list', 'effect-b'], dataDir, repo.dir);
+      const forgot = await localStackCli(['effects', 'forget', 'effect-b', KEY_B], dataDir, repo.dir);
+      const cleared = await localStackCli(['effects', 'list', 'effect-b'], dataDir, repo.dir);
 
       // Assess: fn once each; reconcile once for the job that has one
       expect(await linesOf(join(work, 'effect-a.calls'))).toEqual(['call', 'reconcile']);

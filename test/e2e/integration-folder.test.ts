@@ -1,14 +1,13 @@
 import { execFile } from 'node:child_process';
-import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { run } from '../../cli/main.ts';
+import { localStackCli } from '../helpers/cli.ts';
 import type { LocalProcess } from '../helpers/local-process.ts';
 import { freePort, startLocalProcess, stopProcess } from '../helpers/local-process.ts';
-import type { RepoCopy } from '../helpers/repo-copy.ts';
-import { copyRepo } from '../helpers/repo-copy.ts';
+import type { RepoCopy, RepoWorkspace } from '../helpers/repo-copy.ts';
+import { copyRepoWithWork } from '../helpers/repo-copy.ts';
 
 const execFileAsync = promisify(execFile);
 
@@ -20,21 +19,6 @@ const copyCli = (repo: RepoCopy, args: string[]) =>
     timeout: 60_000,
   });
 
-/** The CLI in this process, talking to the stack whose data folder is given (it only speaks HTTP to it). */
-const cli = async (args: string[], dataDir: string, cwd: string, stdin = '') => {
-  let stdout = '';
-  let stderr = '';
-  const code = await run(args, {
-    stdout: (s) => (stdout += s),
-    stderr: (s) => (stderr += s),
-    env: { TRIGGERHUB_DATA_DIR: dataDir },
-    cwd,
-    readStdin: () => Promise.resolve(stdin),
-    stdinIsTTY: false,
-  });
-  return { code, stdout, stderr };
-};
-
 /**
  * Issue 8, "Done when": `npx triggerhub integrations new ip-lookup`, restart
  * `npm start`, apply a job for it, `triggerhub send` an event: the run
@@ -42,33 +26,40 @@ const cli = async (args: string[], dataDir: string, cwd: string, stdin = '') => 
  * so that the new folder never reaches the tree the other tests run from.
  */
 describe('a new integration folder, through npm start', () => {
+  let workspace: RepoWorkspace;
   let repo: RepoCopy;
-  let work: string;
   let dataDir: string;
   let stack: LocalProcess | undefined;
 
   beforeAll(async () => {
-    repo = await copyRepo();
-    work = await mkdtemp(join(tmpdir(), 'triggerhub-folder-e2e-'));
-    dataDir = join(work, '.triggerhub');
+    workspace = await copyRepoWithWork('triggerhub-folder-e2e-');
+    ({ repo, dataDir } = workspace);
   });
 
   afterAll(async () => {
     if (stack) await stopProcess(stack.child, 'SIGINT');
-    await rm(work, { recursive: true, force: true });
-    await repo.cleanup();
+    await workspace.cleanup();
   });
 
   it('scaffolds, starts, runs and lists it', async () => {
     // Act: the user's steps, in order
     const made = await copyCli(repo, ['integrations', 'new', 'ip-lookup']);
     stack = await startLocalProcess(dataDir, await freePort(), { cwd: repo.dir });
-    const secret = await cli(['secrets', 'set', 'ip-lookup'], dataDir, repo.dir, 'e2e-folder-secret-1234\n');
+    const secret = await localStackCli(
+      ['secrets', 'set', 'ip-lookup'],
+      dataDir,
+      repo.dir,
+      'e2e-folder-secret-1234\n',
+    );
     // Absolute: `jobs apply` reads its file from the process's folder, not the CLI io's.
     const jobFile = join(repo.dir, 'integrations', 'ip-lookup', 'job.example.json');
-    const applied = await cli(['jobs', 'apply', jobFile], dataDir, repo.dir);
-    const sent = await cli(['send', 'ip-lookup', '-d', '{"hello":"world"}', '--wait'], dataDir, repo.dir);
-    const listed = await cli(['integrations', 'list'], dataDir, repo.dir);
+    const applied = await localStackCli(['jobs', 'apply', jobFile], dataDir, repo.dir);
+    const sent = await localStackCli(
+      ['send', 'ip-lookup', '-d', '{"hello":"world"}', '--wait'],
+      dataDir,
+      repo.dir,
+    );
+    const listed = await localStackCli(['integrations', 'list'], dataDir, repo.dir);
 
     // Assess
     expect(made.stdout).toContain('Created integrations/ip-lookup/:');
@@ -84,12 +75,13 @@ describe('a new integration folder, through npm start', () => {
 });
 
 describe('a folder whose manifest id is not its name', () => {
+  let workspace: RepoWorkspace;
   let repo: RepoCopy;
   let work: string;
 
   beforeAll(async () => {
-    repo = await copyRepo();
-    work = await mkdtemp(join(tmpdir(), 'triggerhub-folder-e2e-'));
+    workspace = await copyRepoWithWork('triggerhub-folder-e2e-');
+    ({ repo, work } = workspace);
     const folder = join(repo.dir, 'integrations', 'bad-id');
     await mkdir(folder);
     await writeFile(
@@ -101,8 +93,7 @@ describe('a folder whose manifest id is not its name', () => {
   });
 
   afterAll(async () => {
-    await rm(work, { recursive: true, force: true });
-    await repo.cleanup();
+    await workspace.cleanup();
   });
 
   it('stops npm start with exit 1 and a message naming the folder and both ids', async () => {

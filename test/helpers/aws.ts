@@ -1,9 +1,11 @@
+import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { provision } from '../../cli/local/provision.ts';
 import type { Provisioned, ProvisionOptions } from '../../cli/local/provision.ts';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import type { AwsClients } from '../../shared/aws/clients.ts';
+import { tableDefinition } from '../../shared/store/table-definition.ts';
 
 declare module 'vitest' {
   export interface ProvidedContext {
@@ -52,4 +54,18 @@ export const freshResources = async (
   };
   const provisioned = await provision(clients, names);
   return { clients, ...names, ...provisioned };
+};
+
+/** A new, empty single table on dynalite (`<prefix>-<random>`), ACTIVE: a store's options. */
+export const freshTable = async (prefix: string) => {
+  const clients = testClients();
+  const tableName = `${prefix}-${randomBytes(6).toString('hex')}`;
+  await clients.ddb.send(new CreateTableCommand(tableDefinition(tableName)));
+  // Even with createTableMs: 0, dynalite turns a table ACTIVE a moment after answering.
+  for (let i = 0; i < 200; i++) {
+    const { Table } = await clients.ddb.send(new DescribeTableCommand({ TableName: tableName }));
+    if (Table?.TableStatus === 'ACTIVE') return { client: clients.ddb, tableName };
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  throw new Error(`table ${tableName} did not become ACTIVE`);
 };

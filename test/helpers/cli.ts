@@ -43,3 +43,15 @@ export const runCli = async (args: string[], io: Partial<CliIo> = {}): Promise<C
  */
 export const storedJob = (id: string, over: Partial<JobInput> = {}): Job =>
   JobSchema.parse({ id, name: `Job ${id}`, integration: 'log-event', auth: { secret: 'demo' }, ...over });
+
+/**
+ * The CLI in this process, talking to the local stack whose data folder is
+ * `dataDir` (it finds the stack's endpoint there), run in `cwd` with `stdin`.
+ */
+export const localStackCli = (args: string[], dataDir: string, cwd: string, stdin = ''): Promise<CliResult> =>
+  runCli(args, {
+    env: { TRIGGERHUB_DATA_DIR: dataDir },
+    cwd,
+    readStdin: () => Promise.resolve(stdin),
+    stdinIsTTY: false,
+  });

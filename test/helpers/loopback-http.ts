@@ -2,6 +2,7 @@ import { createServer, request as httpRequest } from 'node:http';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { connect } from 'node:net';
+import { afterEach } from 'vitest';
 
 /** One request as the loopback server received it. */
 export interface Received {
@@ -127,4 +128,24 @@ export const startForwardProxy = async (): Promise<{
       }),
   };
   return proxy;
+};
+
+/**
+ * For a test file: `serve` starts a loopback server that is closed after the
+ * test; anything else pushed on `open` (a proxy) is closed with it.
+ */
+export const loopbacksClosedAfterEach = (): {
+  open: { close(): Promise<void> }[];
+  serve: (handler: LoopbackHandler) => Promise<Loopback>;
+} => {
+  const open: { close(): Promise<void> }[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((o) => o.close()));
+  });
+  const serve = async (handler: LoopbackHandler): Promise<Loopback> => {
+    const server = await startLoopback(handler);
+    open.push(server);
+    return server;
+  };
+  return { open, serve };
 };

@@ -1,4 +1,3 @@
-import { z } from 'zod';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.ts';
 import type { Delivery, Job, Run, RunSummary } from '../../shared/model/index.ts';
 import { isFinal, summarizeRun } from '../../shared/model/index.ts';
@@ -23,7 +22,7 @@ import type {
   SendFailure,
 } from '../../shared/ports.ts';
 import type { Deps, RuntimeSettings } from '../../shared/runtime/deps.ts';
-import { pageLimit } from '../../shared/store/cursor.ts';
+import { encodeMemoryCursor, lastOfMemoryCursor, pageLimit } from '../../shared/store/cursor.ts';
 import { OPEN_SHARDS, openShard } from '../../shared/store/keys.ts';
 import { jsonSafe } from '../../shared/store/item.ts';
 import { DEFAULT_SETTINGS } from '../../shared/runtime/deps.ts';
@@ -51,28 +50,16 @@ const pageOf = <T>(
   const limit = pageLimit(page.limit);
   let start = 0;
   if (page.cursor !== undefined) {
-    let decoded: unknown;
-    try {
-      decoded = JSON.parse(Buffer.from(page.cursor, 'base64url').toString('utf8'));
-    } catch {
-      decoded = undefined;
-    }
-    const cursor = CursorSchema.safeParse(decoded);
-    if (!cursor.success || cursor.data.scope !== scope) {
-      throw new ValidationError('invalid cursor', 'invalid_cursor');
-    }
     // The first item after the last one served, even if that one has gone since (an exclusive start key).
-    const { last } = cursor.data;
+    const last = lastOfMemoryCursor(page.cursor, scope);
     const next = sorted.findIndex((item) => (descending ? keyOf(item) < last : keyOf(item) > last));
     start = next === -1 ? sorted.length : next;
   }
   const items = sorted.slice(start, start + limit);
   const last = items.at(-1);
   if (start + limit >= sorted.length || last === undefined) return { items };
-  const nextCursor = Buffer.from(JSON.stringify({ scope, last: keyOf(last) }), 'utf8').toString('base64url');
-  return { items, nextCursor };
+  return { items, nextCursor: encodeMemoryCursor(scope, keyOf(last)) };
 };
-const CursorSchema = z.object({ scope: z.string(), last: z.string() }).strict();
 
 /** What `fn` returns, or its throw, as a promise: an adapter's errors arrive as rejections. */
 const settle = <T>(fn: () => T): Promise<T> => {

@@ -44,3 +44,33 @@ export const copyRepo = async (): Promise<RepoCopy> => {
   }
   return { dir, cleanup: () => rm(dir, { recursive: true, force: true }) };
 };
+
+/** A copy of the repository and a work folder of the test's beside it; cleanup removes both. */
+export interface RepoWorkspace {
+  readonly repo: RepoCopy;
+  readonly work: string;
+  /** `<work>/.triggerhub`: the data folder for an `npm start` of the copy. */
+  readonly dataDir: string;
+  readonly cleanup: () => Promise<void>;
+}
+
+/** copyRepo, and an empty work folder named `<prefix>…` in the temporary folder. */
+export const copyRepoWithWork = async (prefix: string): Promise<RepoWorkspace> => {
+  const repo = await copyRepo();
+  let work: string;
+  try {
+    work = await mkdtemp(join(tmpdir(), prefix));
+  } catch (e) {
+    await repo.cleanup();
+    throw e;
+  }
+  return {
+    repo,
+    work,
+    dataDir: join(work, '.triggerhub'),
+    cleanup: async () => {
+      await rm(work, { recursive: true, force: true });
+      await repo.cleanup();
+    },
+  };
+};

@@ -1,28 +1,15 @@
-import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
-import { randomBytes } from 'node:crypto';
 import { ulid } from 'ulid';
 import { describe, expect, it } from 'vitest';
 import { DynamoCheckpointStore } from '../../shared/store/dynamo-checkpoint-store.ts';
-import { tableDefinition } from '../../shared/store/table-definition.ts';
 import { describeCheckpointStoreContract } from '../contract/checkpoint-store.contract.ts';
 import { T0, iso } from '../contract/fixtures.ts';
-import { testClients } from '../helpers/aws.ts';
+import type { testClients } from '../helpers/aws.ts';
+import { freshTable as freshTableOf } from '../helpers/aws.ts';
 
 // The DynamoDB adapter against dynalite with the real SDK, each test on a table of its
 // own; test/unit/checkpoint-store-memory.test.ts runs the same suite against the fake.
 
-const freshTable = async () => {
-  const clients = testClients();
-  const tableName = `checkpoint-${randomBytes(6).toString('hex')}`;
-  await clients.ddb.send(new CreateTableCommand(tableDefinition(tableName)));
-  // Even with createTableMs: 0, dynalite turns a table ACTIVE a moment after answering.
-  for (let i = 0; i < 200; i++) {
-    const { Table } = await clients.ddb.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') return { client: clients.ddb, tableName };
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`table ${tableName} did not become ACTIVE`);
-};
+const freshTable = () => freshTableOf('checkpoint');
 
 describeCheckpointStoreContract(
   'DynamoCheckpointStore',

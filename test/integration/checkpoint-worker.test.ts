@@ -1,16 +1,12 @@
-import { describe, expect, inject, it } from 'vitest';
-import { createDeps } from '../../functions/create-deps.ts';
-import { loadConfig } from '../../shared/config.ts';
+import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../shared/errors.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
-import { JobSchema } from '../../shared/model/index.ts';
-import type { Run } from '../../shared/model/index.ts';
 import { processRunMessage } from '../../shared/runtime/worker.ts';
 import type { Checkpoint } from '../../shared/sdk/index.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
-import { freshResources, TEST_REGION } from '../helpers/aws.ts';
 import { useFixedAwsCredentials } from '../helpers/aws-credentials.ts';
-import { FakeClock, MemorySecrets } from '../helpers/memory-deps.ts';
+import { dynaliteWorkerDeps } from '../helpers/dynalite-worker.ts';
+import { queuedRunAt } from '../helpers/runs.ts';
 
 useFixedAwsCredentials();
 
@@ -42,59 +38,16 @@ const probe = defineIntegration({
   },
 });
 
-const queuedRun = (id: string, jobId: string, fail: boolean, at: Date): Run => ({
-  id,
-  jobId,
-  source: 'generic',
-  trigger: 'webhook',
-  mode: 'async',
-  status: 'queued',
-  attempt: 0,
-  createdAt: at.toISOString(),
-  logs: [],
-  event: {
-    source: 'generic',
-    trigger: 'webhook',
-    deliveryId: `D-${id}`,
-    receivedAt: at.toISOString(),
-    headers: {},
-    query: {},
-    payload: { fail },
-  },
-});
-
 describe('the worker records the checkpoint (dynalite)', () => {
   it('leaves the counter at 2 and the cursor at the second run’s after two runs; a failing third moves neither', async () => {
     // Prepare
-    const res = await freshResources('checkpoint-worker');
-    const config = loadConfig({
-      TRIGGERHUB_TABLE: res.tableName,
-      TRIGGERHUB_QUEUE_URL: res.queueUrl,
-      TRIGGERHUB_PAYLOAD_BUCKET: res.bucketName,
-      TRIGGERHUB_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
-      TRIGGERHUB_SQS_ENDPOINT: inject('sqsEndpoint'),
-      TRIGGERHUB_S3_ENDPOINT: inject('s3Endpoint'),
-      AWS_REGION: TEST_REGION,
-    });
-    const clock = new FakeClock();
-    const deps = {
-      ...createDeps(config, { integrations: [probe], secrets: new MemorySecrets({ demo: ['s'] }) }),
-      clock,
-    };
     const jobId = 'counter';
-    await deps.jobs.put(
-      JobSchema.parse({
-        id: jobId,
-        name: 'Counter',
-        integration: 'checkpoint-probe',
-        auth: { secret: 'demo' },
-      }),
-    );
+    const { deps, clock } = await dynaliteWorkerDeps('checkpoint-worker', probe, jobId);
     const starts: string[] = [];
     const runOnce = async (id: string, fail: boolean) => {
       clock.advance(1_000);
       starts.push(clock.now().toISOString());
-      await deps.runs.create(queuedRun(id, jobId, fail, clock.now()));
+      await deps.runs.create(queuedRunAt(id, jobId, clock.now(), { fail }));
       await processRunMessage(deps, {
         body: JSON.stringify({ runId: id, jobId }),
         receiveCount: 1,

@@ -8,6 +8,7 @@ import { DynamoEffectLedger } from '../../shared/store/dynamo-effect-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { freshResources } from '../helpers/aws.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
+import { queuedWebhookRun, webhookEvent } from '../helpers/runs.ts';
 
 // "Kill the worker between an effect's pending and done, restart": two worker processes on one
 // dynalite table. The first runs the job until its effect's fn has been called, then dies (its
@@ -17,28 +18,13 @@ import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
 const TIMEOUT_S = 5;
 
-const event = {
-  source: 'generic' as const,
-  trigger: 'webhook',
-  deliveryId: 'D1',
-  receivedAt: new Date(T0).toISOString(),
-  headers: {},
-  query: {},
-  payload: { ticket: 'OPS-1' },
-};
-
-const queuedRun = (jobId: string): Run => ({
-  id: ulid(T0),
-  jobId,
-  source: 'generic',
-  trigger: 'webhook',
-  mode: 'async',
-  status: 'queued',
-  attempt: 0,
-  createdAt: new Date(T0).toISOString(),
-  logs: [],
-  event,
-});
+const queuedRun = (jobId: string): Run =>
+  queuedWebhookRun({
+    id: ulid(T0),
+    jobId,
+    createdAt: new Date(T0).toISOString(),
+    event: webhookEvent({ receivedAt: new Date(T0).toISOString(), payload: { ticket: 'OPS-1' } }),
+  });
 
 /** The probe's counters, and the gate its fn waits at (opened only to clean up). */
 const probeWorld = () => {

@@ -1,30 +1,17 @@
-import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { globalKey, notificationKey } from '../../shared/store/keys.ts';
-import { tableDefinition } from '../../shared/store/table-definition.ts';
 import { describeGlobalStoreContract } from '../contract/global-store.contract.ts';
 import {
   describeNotificationStoreContract,
   makeNotification,
 } from '../contract/notification-store.contract.ts';
 import { iso } from '../contract/fixtures.ts';
-import { testClients } from '../helpers/aws.ts';
+import { freshTable as freshTableOf } from '../helpers/aws.ts';
 
-const freshTable = async () => {
-  const clients = testClients();
-  const tableName = `toolbox-${randomBytes(6).toString('hex')}`;
-  await clients.ddb.send(new CreateTableCommand(tableDefinition(tableName)));
-  for (let i = 0; i < 200; i++) {
-    const { Table } = await clients.ddb.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') return { client: clients.ddb, tableName };
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`table ${tableName} did not become ACTIVE`);
-};
+const freshTable = () => freshTableOf('toolbox');
 
 describeGlobalStoreContract('DynamoGlobalStore', async () => new DynamoGlobalStore(await freshTable()));
 describeNotificationStoreContract(

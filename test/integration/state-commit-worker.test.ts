@@ -1,13 +1,9 @@
-import { describe, expect, inject, it } from 'vitest';
-import { createDeps } from '../../functions/create-deps.ts';
-import { loadConfig } from '../../shared/config.ts';
-import { JobSchema } from '../../shared/model/index.ts';
-import type { Run } from '../../shared/model/index.ts';
+import { describe, expect, it } from 'vitest';
 import { processRunMessage, RetryableRunError } from '../../shared/runtime/worker.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
-import { freshResources, TEST_REGION } from '../helpers/aws.ts';
 import { useFixedAwsCredentials } from '../helpers/aws-credentials.ts';
-import { FakeClock, MemorySecrets } from '../helpers/memory-deps.ts';
+import { dynaliteWorkerDeps } from '../helpers/dynalite-worker.ts';
+import { queuedRunAt } from '../helpers/runs.ts';
 
 useFixedAwsCredentials();
 
@@ -36,58 +32,15 @@ const counter = defineIntegration({
   },
 });
 
-const queuedRun = (id: string, jobId: string, fail: boolean, at: Date): Run => ({
-  id,
-  jobId,
-  source: 'generic',
-  trigger: 'webhook',
-  mode: 'async',
-  status: 'queued',
-  attempt: 0,
-  createdAt: at.toISOString(),
-  logs: [],
-  event: {
-    source: 'generic',
-    trigger: 'webhook',
-    deliveryId: `D-${id}`,
-    receivedAt: at.toISOString(),
-    headers: {},
-    query: {},
-    payload: { fail },
-  },
-});
-
 describe('ctx.state writes apply only when the run succeeds (dynalite)', () => {
   it('counts to 2 over two runs; a third failing on all its attempts moves neither counter nor cursor; a conflict at apply retries', async () => {
     // Prepare
-    const res = await freshResources('state-commit');
-    const config = loadConfig({
-      TRIGGERHUB_TABLE: res.tableName,
-      TRIGGERHUB_QUEUE_URL: res.queueUrl,
-      TRIGGERHUB_PAYLOAD_BUCKET: res.bucketName,
-      TRIGGERHUB_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
-      TRIGGERHUB_SQS_ENDPOINT: inject('sqsEndpoint'),
-      TRIGGERHUB_S3_ENDPOINT: inject('s3Endpoint'),
-      AWS_REGION: TEST_REGION,
-    });
-    const clock = new FakeClock();
-    const deps = {
-      ...createDeps(config, { integrations: [counter], secrets: new MemorySecrets({ demo: ['s'] }) }),
-      clock,
-    };
     const jobId = 'state-counter';
-    await deps.jobs.put(
-      JobSchema.parse({
-        id: jobId,
-        name: 'Counter',
-        integration: 'state-commit-probe',
-        auth: { secret: 'demo' },
-      }),
-    );
+    const { deps, clock } = await dynaliteWorkerDeps('state-commit', counter, jobId);
     /** Delivers the run until it is recorded, as SQS would (at most maxReceiveCount receives). */
     const runToEnd = async (id: string, fail: boolean) => {
       clock.advance(1_000);
-      await deps.runs.create(queuedRun(id, jobId, fail, clock.now()));
+      await deps.runs.create(queuedRunAt(id, jobId, clock.now(), { fail }));
       for (let receiveCount = 1; receiveCount <= deps.settings.maxReceiveCount; receiveCount++) {
         try {
           await processRunMessage(deps, {

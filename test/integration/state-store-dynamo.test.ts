@@ -1,32 +1,18 @@
-import { CreateTableCommand, DescribeTableCommand } from '@aws-sdk/client-dynamodb';
 import { GetCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
-import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { StateConflictError, StateLimitError } from '../../shared/errors.ts';
 import { STATE_LIMITS } from '../../shared/model/state.ts';
 import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
 import { stateMetaKey } from '../../shared/store/keys.ts';
-import { tableDefinition } from '../../shared/store/table-definition.ts';
 import { at } from '../contract/fixtures.ts';
 import { describeStateStoreContract, fillKeys } from '../contract/state-store.contract.ts';
-import { testClients } from '../helpers/aws.ts';
+import { freshTable as freshTableOf } from '../helpers/aws.ts';
 
 // DynamoStateStore against dynalite with the real SDK: the contract every
 // StateStore keeps (test/unit/state-store-memory.test.ts runs it against the
 // fake), then what only a real table can show — concurrent writers.
 
-const freshTable = async () => {
-  const clients = testClients();
-  const tableName = `state-${randomBytes(6).toString('hex')}`;
-  await clients.ddb.send(new CreateTableCommand(tableDefinition(tableName)));
-  // Even with createTableMs: 0, dynalite turns a table ACTIVE a moment after answering.
-  for (let i = 0; i < 200; i++) {
-    const { Table } = await clients.ddb.send(new DescribeTableCommand({ TableName: tableName }));
-    if (Table?.TableStatus === 'ACTIVE') return { client: clients.ddb, tableName };
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`table ${tableName} did not become ACTIVE`);
-};
+const freshTable = () => freshTableOf('state');
 
 describeStateStoreContract('DynamoStateStore', async () => new DynamoStateStore(await freshTable()));
 

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EgressRefusedError, PermanentError, RunDeferredError } from '../../shared/errors.ts';
 import type { Run } from '../../shared/model/index.ts';
 import { JobSchema } from '../../shared/model/index.ts';
@@ -6,46 +6,19 @@ import { createEffect } from '../../shared/runtime/toolbox/effect.ts';
 import { processRunMessage, RetryableRunError } from '../../shared/runtime/worker.ts';
 import type { RunContext } from '../../shared/sdk/index.ts';
 import { defineIntegration, RunLogger } from '../../shared/sdk/index.ts';
-import type { Loopback, LoopbackHandler } from '../helpers/loopback-http.ts';
-import { json, startLoopback } from '../helpers/loopback-http.ts';
+import { json, loopbacksClosedAfterEach } from '../helpers/loopback-http.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
 import { MemoryEffectLedger } from '../helpers/memory-effect-store.ts';
+import { queuedRunAt } from '../helpers/runs.ts';
 
 // The review's findings on the effect ledger (issue 8): each test drives the worker on the memory
 // ports (and ctx.http against loopback targets) through the case that broke exactly-once.
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
 
-const open: Loopback[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((o) => o.close()));
-});
-const serve = async (handler: LoopbackHandler): Promise<Loopback> => {
-  const server = await startLoopback(handler);
-  open.push(server);
-  return server;
-};
+const { serve } = loopbacksClosedAfterEach();
 
-const queuedRun = (id: string): Run => ({
-  id,
-  jobId: 'job',
-  source: 'generic',
-  trigger: 'webhook',
-  mode: 'async',
-  status: 'queued',
-  attempt: 0,
-  createdAt: new Date(T0).toISOString(),
-  logs: [],
-  event: {
-    source: 'generic',
-    trigger: 'webhook',
-    deliveryId: `D-${id}`,
-    receivedAt: new Date(T0).toISOString(),
-    headers: {},
-    query: {},
-    payload: {},
-  },
-});
+const queuedRun = (id: string): Run => queuedRunAt(id, 'job', new Date(T0));
 
 type Ctx = RunContext<Record<string, never>>;
 

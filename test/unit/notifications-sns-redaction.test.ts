@@ -8,6 +8,7 @@ import { processRunMessage } from '../../shared/runtime/worker.ts';
 import canary from '../fixtures/integrations/canary/index.ts';
 import { leaksIn } from '../helpers/leak-forms.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
+import { queuedWebhookRun } from '../helpers/runs.ts';
 
 /**
  * Issue 8 §3 for the one sink the e2e canary test cannot see: the text
@@ -52,26 +53,9 @@ describe('SNS publish text', () => {
         params: { secret: { secret: 'canary-param' }, sinks: ['notifier'], fail: true },
       }),
     );
-    await deps.runs.create({
-      id: 'R1',
-      jobId: 'canary-sns',
-      source: 'generic',
-      trigger: 'webhook',
-      mode: 'async',
-      status: 'queued',
-      attempt: deps.settings.maxReceiveCount - 1,
-      createdAt: '2026-11-22T10:00:00.000Z',
-      logs: [],
-      event: {
-        source: 'generic',
-        trigger: 'webhook',
-        deliveryId: 'D1',
-        receivedAt: '2026-11-22T10:00:00.000Z',
-        headers: {},
-        query: {},
-        payload: {},
-      },
-    });
+    await deps.runs.create(
+      queuedWebhookRun({ jobId: 'canary-sns', attempt: deps.settings.maxReceiveCount - 1 }),
+    );
 
     // Act: the last attempt fails; the worker may throw to leave the message to the DLQ
     await processRunMessage(deps, {

@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { EgressRefusedError } from '../../shared/errors.ts';
 import { isRetryableFailure } from '../../shared/outbound/classify.ts';
 import type { HttpClientOptions, OutboundHttp } from '../../shared/outbound/create-http-client.ts';
@@ -8,18 +8,9 @@ import { checkEgress, hostAllowed } from '../../shared/outbound/egress.ts';
 import { secretForms } from '../../shared/sdk/redaction.ts';
 import { secretPins } from '../../shared/outbound/pins.ts';
 import type { IntegrationManifest } from '../../shared/model/index.ts';
-import type { Loopback, LoopbackHandler } from '../helpers/loopback-http.ts';
-import { json, startLoopback } from '../helpers/loopback-http.ts';
+import { json, loopbacksClosedAfterEach } from '../helpers/loopback-http.ts';
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((o) => o.close()));
-});
-const serve = async (handler: LoopbackHandler): Promise<Loopback> => {
-  const server = await startLoopback(handler);
-  open.push(server);
-  return server;
-};
+const { open, serve } = loopbacksClosedAfterEach();
 const client = (o: Partial<HttpClientOptions> = {}): OutboundHttp & { refusals: EgressRefusal[] } => {
   const refusals: EgressRefusal[] = [];
   const made = createHttpClient({

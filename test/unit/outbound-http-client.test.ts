@@ -1,5 +1,5 @@
 import { HTTPError, TimeoutError } from 'ky';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PermanentError, RunDeferredError } from '../../shared/errors.ts';
 import { isRetryableFailure } from '../../shared/outbound/classify.ts';
 import type {
@@ -8,19 +8,9 @@ import type {
   RateLimitInfo,
 } from '../../shared/outbound/create-http-client.ts';
 import { createHttpClient } from '../../shared/outbound/create-http-client.ts';
-import type { Loopback, LoopbackHandler } from '../helpers/loopback-http.ts';
-import { json, startLoopback } from '../helpers/loopback-http.ts';
+import { json, loopbacksClosedAfterEach, startLoopback } from '../helpers/loopback-http.ts';
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((o) => o.close()));
-});
-
-const serve = async (handler: LoopbackHandler): Promise<Loopback> => {
-  const server = await startLoopback(handler);
-  open.push(server);
-  return server;
-};
+const { open, serve } = loopbacksClosedAfterEach();
 
 interface Made extends OutboundHttp {
   lines: { level: 'debug' | 'info'; message: string }[];

@@ -1,21 +1,12 @@
 import { HTTPError, TimeoutError } from 'ky';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { HttpClientOptions, OutboundHttp } from '../../shared/outbound/create-http-client.ts';
 import { createHttpClient } from '../../shared/outbound/create-http-client.ts';
 import type { FetchFn } from '../../shared/outbound/transport.ts';
-import type { Loopback, LoopbackHandler } from '../helpers/loopback-http.ts';
-import { json, startLoopback } from '../helpers/loopback-http.ts';
+import type { LoopbackHandler } from '../helpers/loopback-http.ts';
+import { json, loopbacksClosedAfterEach, startLoopback } from '../helpers/loopback-http.ts';
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((o) => o.close()));
-});
-
-const serve = async (handler: LoopbackHandler): Promise<Loopback> => {
-  const server = await startLoopback(handler);
-  open.push(server);
-  return server;
-};
+const { open, serve } = loopbacksClosedAfterEach();
 
 /** A client whose fetch counts what leaves (a refused connection is never seen by a server). */
 const client = (o: Partial<HttpClientOptions> = {}): OutboundHttp & { sent: string[]; lines: string[] } => {

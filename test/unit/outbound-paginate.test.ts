@@ -1,22 +1,14 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { PermanentError } from '../../shared/errors.ts';
 import type { HttpClientOptions, OutboundHttp } from '../../shared/outbound/create-http-client.ts';
 import { createHttpClient } from '../../shared/outbound/create-http-client.ts';
-import type { Loopback, LoopbackHandler } from '../helpers/loopback-http.ts';
-import { json, startLoopback } from '../helpers/loopback-http.ts';
+import type { LoopbackHandler } from '../helpers/loopback-http.ts';
+import { json, loopbacksClosedAfterEach } from '../helpers/loopback-http.ts';
 import { readSampleJson } from '../helpers/samples.ts';
 
-const open: { close(): Promise<void> }[] = [];
-afterEach(async () => {
-  await Promise.all(open.splice(0).map((o) => o.close()));
-});
-const serve = async (handler: LoopbackHandler): Promise<Loopback> => {
-  const server = await startLoopback(handler);
-  open.push(server);
-  return server;
-};
+const { open, serve } = loopbacksClosedAfterEach();
 const client = (o: Partial<HttpClientOptions> = {}): OutboundHttp => {
   const made = createHttpClient({
     userAgent: 'triggerhub/test t/1',

@@ -8,6 +8,7 @@ import { PAYLOAD_TOO_LARGE_EVERY_MS } from '../../shared/runtime/toolbox/notifie
 import { processRunMessage } from '../../shared/runtime/worker.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
+import { queuedWebhookRun, webhookEvent } from '../helpers/runs.ts';
 
 // The notifications the platform raises itself: a payload over the job's limit (ingest, after
 // authentication, throttled) and a run that failed for good (worker and sweeper, once per run).
@@ -18,27 +19,8 @@ const SECRET = 's3cr3t-value';
 const jobOf = (id: string, over: Record<string, unknown> = {}) =>
   JobSchema.parse({ id, name: id, integration: 'log-event', auth: { secret: 'demo' }, ...over });
 
-const queuedRun = (id: string, jobId: string, over: Partial<Run> = {}): Run => ({
-  id,
-  jobId,
-  source: 'generic',
-  trigger: 'webhook',
-  mode: 'async',
-  status: 'queued',
-  attempt: 0,
-  createdAt: T0,
-  logs: [],
-  event: {
-    source: 'generic',
-    trigger: 'webhook',
-    deliveryId: 'D1',
-    receivedAt: T0,
-    headers: {},
-    query: {},
-    payload: {},
-  },
-  ...over,
-});
+const queuedRun = (id: string, jobId: string, over: Partial<Run> = {}): Run =>
+  queuedWebhookRun({ id, jobId, createdAt: T0, event: webhookEvent({ receivedAt: T0 }), ...over });
 
 const message = (runId: string, jobId: string, receiveCount = 1) => ({
   body: JSON.stringify({ runId, jobId }),

@@ -5,6 +5,7 @@ import { defineIntegration } from '../../shared/sdk/index.ts';
 import type { Loopback } from '../helpers/loopback-http.ts';
 import { json, startLoopback } from '../helpers/loopback-http.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
+import { queuedWebhookRun } from '../helpers/runs.ts';
 
 const open: Loopback[] = [];
 afterEach(async () => {
@@ -38,26 +39,7 @@ describe('a run failed by an HTTPError', () => {
         params: { url: `${api.origin}/v1/items?token=SECRET-ish&page=2` },
       }),
     );
-    await deps.runs.create({
-      id: 'R1',
-      jobId: 'j1',
-      source: 'generic',
-      trigger: 'webhook',
-      mode: 'async',
-      status: 'queued',
-      attempt: 0,
-      createdAt: '2026-11-22T10:00:00.000Z',
-      logs: [],
-      event: {
-        source: 'generic',
-        trigger: 'webhook',
-        deliveryId: 'D1',
-        receivedAt: '2026-11-22T10:00:00.000Z',
-        headers: {},
-        query: {},
-        payload: {},
-      },
-    });
+    await deps.runs.create(queuedWebhookRun());
 
     // Act: the last attempt records the run failed, then throws so that the message reaches the DLQ
     const thrown = await processRunMessage(deps, {

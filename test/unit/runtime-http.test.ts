@@ -10,6 +10,7 @@ import { defineIntegration } from '../../shared/sdk/index.ts';
 import type { Loopback, LoopbackHandler } from '../helpers/loopback-http.ts';
 import { json, startForwardProxy, startLoopback } from '../helpers/loopback-http.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
+import { queuedWebhookRun, webhookEvent } from '../helpers/runs.ts';
 
 const open: Loopback[] = [];
 const extra: { close(): Promise<void> }[] = [];
@@ -22,15 +23,7 @@ const serve = async (handler: LoopbackHandler): Promise<Loopback> => {
   return server;
 };
 
-const event = {
-  source: 'generic' as const,
-  trigger: 'webhook',
-  deliveryId: 'D1',
-  receivedAt: '2026-11-22T10:00:00.000Z',
-  headers: {},
-  query: {},
-  payload: {},
-};
+const event = webhookEvent();
 
 /** An integration that GETs params.url through ctx.http (and may do more with the context). */
 const caller = (after?: (ctx: RunContext<{ url: string }>, body: unknown) => unknown): AnyIntegration =>
@@ -64,19 +57,7 @@ const setup = async (
 ) => {
   const deps = memoryDeps({ integrations: [integration] });
   await deps.jobs.put(jobFor(url, jobOver));
-  await deps.runs.create({
-    id: 'R1',
-    jobId: 'j1',
-    source: 'generic',
-    trigger: 'webhook',
-    mode: 'async',
-    status: 'queued',
-    attempt: 0,
-    createdAt: '2026-11-22T10:00:00.000Z',
-    logs: [],
-    event,
-    ...runOver,
-  });
+  await deps.runs.create(queuedWebhookRun({ event, ...runOver }));
   return deps;
 };
 const message = (receiveCount: number) => ({

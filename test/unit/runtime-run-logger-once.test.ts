@@ -7,6 +7,7 @@ import { processRunMessage } from '../../shared/runtime/worker.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import type * as RunLoggerModule from '../../shared/sdk/run-logger.ts';
 import { FakeClock, MemorySecrets, memoryDeps } from '../helpers/memory-deps.ts';
+import { queuedWebhookRun, webhookEvent } from '../helpers/runs.ts';
 
 /** Every RunLogger built, counted through the module every importer gets. */
 const built = vi.hoisted(() => ({ count: 0 }));
@@ -112,26 +113,7 @@ describe('the worker’s own log line', () => {
         params: { token: { secret: 'tok' } },
       }),
     );
-    await deps.runs.create({
-      id: 'R1',
-      jobId: 'j1',
-      source: 'generic',
-      trigger,
-      mode: 'async',
-      status: 'queued',
-      attempt: 0,
-      createdAt: '2026-11-22T10:00:00.000Z',
-      logs: [],
-      event: {
-        source: 'generic',
-        trigger,
-        deliveryId: 'D1',
-        receivedAt: '2026-11-22T10:00:00.000Z',
-        headers: {},
-        query: {},
-        payload: {},
-      },
-    });
+    await deps.runs.create(queuedWebhookRun({ trigger, event: webhookEvent({ trigger }) }));
     const info = vi.spyOn(platformLogger, 'info').mockImplementation(() => undefined);
     const debug = vi.spyOn(platformLogger, 'debug').mockImplementation(() => undefined);
     vi.spyOn(platformLogger, 'error').mockImplementation(() => undefined);

@@ -13,6 +13,7 @@ import type { Loopback } from '../helpers/loopback-http.ts';
 import { json, startLoopback } from '../helpers/loopback-http.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
+import { queuedRunAt, RUN_AT, webhookEvent } from '../helpers/runs.ts';
 
 // ctx.state as an integration sees it through the worker: kept across runs, its errors
 // classified as the issue says (a broken limit is permanent, a conflict retryable), and its
@@ -26,28 +27,10 @@ interface Ask {
   allow?: boolean;
 }
 
-const eventOf = (id: string, ask: Ask): TriggerEvent => ({
-  source: 'generic',
-  trigger: 'webhook',
-  deliveryId: `D-${id}`,
-  receivedAt: '2026-11-22T10:00:00.000Z',
-  headers: {},
-  query: {},
-  payload: { ...ask },
-});
+const eventOf = (id: string, ask: Ask): TriggerEvent =>
+  webhookEvent({ deliveryId: `D-${id}`, payload: { ...ask } });
 
-const queuedRun = (id: string, ask: Ask): Run => ({
-  id,
-  jobId: 'j1',
-  source: 'generic',
-  trigger: 'webhook',
-  mode: 'async',
-  status: 'queued',
-  attempt: 0,
-  createdAt: '2026-11-22T10:00:00.000Z',
-  logs: [],
-  event: eventOf(id, ask),
-});
+const queuedRun = (id: string, ask: Ask): Run => queuedRunAt(id, 'j1', RUN_AT, { ...ask });
 
 /** Called between the run's read of `n` and its write: another writer of the job's state. */
 let between: (() => Promise<void>) | undefined;

@@ -10,6 +10,7 @@ import { processRunMessage, RetryableRunError } from '../../shared/runtime/worke
 import type { RunContext } from '../../shared/sdk/index.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
+import { queuedWebhookRun, webhookEvent } from '../helpers/runs.ts';
 
 // The toolbox's two entry points, passed through but observed: which run they served and when.
 vi.mock('../../shared/runtime/toolbox/index.ts', async (importOriginal) => {
@@ -22,15 +23,7 @@ afterEach(() => {
   vi.clearAllMocks();
 });
 
-const event: TriggerEvent = {
-  source: 'generic',
-  trigger: 'webhook',
-  deliveryId: 'D1',
-  receivedAt: '2026-11-22T10:00:00.000Z',
-  headers: {},
-  query: {},
-  payload: {},
-};
+const event: TriggerEvent = webhookEvent();
 const job = (over: Record<string, unknown> = {}) =>
   JobSchema.parse({ id: 'j1', name: 'J', integration: 'probe', auth: { secret: 'demo' }, ...over });
 
@@ -159,18 +152,7 @@ describe('execute with a prepared toolbox', () => {
   });
 });
 
-const queuedRun = (): Run => ({
-  id: 'R1',
-  jobId: 'j1',
-  source: 'generic',
-  trigger: 'webhook',
-  mode: 'async',
-  status: 'queued',
-  attempt: 0,
-  createdAt: '2026-11-22T10:00:00.000Z',
-  logs: [],
-  event,
-});
+const queuedRun = (): Run => queuedWebhookRun({ event });
 const message = (receiveCount: number) => ({
   body: JSON.stringify({ runId: 'R1', jobId: 'j1' }),
   receiveCount,

@@ -7,29 +7,11 @@ import { backoffSeconds, processRunMessage, RetryableRunError } from '../../shar
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
+import { queuedWebhookRun, webhookEvent } from '../helpers/runs.ts';
 
-const event = {
-  source: 'generic' as const,
-  trigger: 'webhook',
-  deliveryId: 'D1',
-  receivedAt: '2026-11-22T10:00:00.000Z',
-  headers: {},
-  query: {},
-  payload: { hello: 'world' },
-};
+const event = webhookEvent({ payload: { hello: 'world' } });
 
-const queuedRun = (): Run => ({
-  id: 'R1',
-  jobId: 'j1',
-  source: 'generic',
-  trigger: 'webhook',
-  mode: 'async',
-  status: 'queued',
-  attempt: 0,
-  createdAt: '2026-11-22T10:00:00.000Z',
-  logs: [],
-  event,
-});
+const queuedRun = (): Run => queuedWebhookRun({ event });
 
 const setup = async (integration = 'log-event', extra: Parameters<typeof memoryDeps>[0] = {}) => {
   const deps = memoryDeps(extra);

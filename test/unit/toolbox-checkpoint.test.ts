@@ -11,6 +11,7 @@ import type { Checkpoint } from '../../shared/sdk/index.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
+import { queuedWebhookRun, webhookEvent } from '../helpers/runs.ts';
 
 beforeAll(async () => {
   // ingest loads the decision path on its first decision: loaded first, as runtime-decide.test.ts does.
@@ -62,26 +63,14 @@ let runs = 0;
 /** Creates a queued run of job `j1` with `payload` and hands its message to the worker. */
 const runWith = async (payload: ProbeEvent, receiveCount = 1): Promise<Run | undefined> => {
   const id = ulid(Date.parse(START) + ++runs);
-  await deps.runs.create({
-    id,
-    jobId: 'j1',
-    source: 'generic',
-    trigger: 'webhook',
-    mode: 'async',
-    status: 'queued',
-    attempt: receiveCount - 1,
-    createdAt: START,
-    logs: [],
-    event: {
-      source: 'generic',
-      trigger: 'webhook',
-      deliveryId: `D${runs}`,
-      receivedAt: START,
-      headers: {},
-      query: {},
-      payload,
-    },
-  });
+  await deps.runs.create(
+    queuedWebhookRun({
+      id,
+      attempt: receiveCount - 1,
+      createdAt: START,
+      event: webhookEvent({ deliveryId: `D${runs}`, receivedAt: START, payload }),
+    }),
+  );
   await processRunMessage(deps, {
     body: JSON.stringify({ runId: id, jobId: 'j1' }),
     receiveCount,

@@ -9,6 +9,7 @@ import { processRunMessage } from '../../shared/runtime/worker.ts';
 import { defineIntegration, RunLogger } from '../../shared/sdk/index.ts';
 import { MemoryEffectLedger } from '../helpers/memory-effect-store.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
+import { queuedRunAt } from '../helpers/runs.ts';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
 const TIMEOUT_MS = 60_000;
@@ -438,26 +439,7 @@ describe('ctx.effect', () => {
 
 // ── in a run: the worker, execute and the toolbox on the memory ports ──
 
-const queuedRun = (id: string, jobId = 'job'): Run => ({
-  id,
-  jobId,
-  source: 'generic',
-  trigger: 'webhook',
-  mode: 'async',
-  status: 'queued',
-  attempt: 0,
-  createdAt: new Date(T0).toISOString(),
-  logs: [],
-  event: {
-    source: 'generic',
-    trigger: 'webhook',
-    deliveryId: `D-${id}`,
-    receivedAt: new Date(T0).toISOString(),
-    headers: {},
-    query: {},
-    payload: {},
-  },
-});
+const queuedRun = (id: string, jobId = 'job'): Run => queuedRunAt(id, jobId, new Date(T0));
 
 /** A job whose integration calls ctx.effect('post', …) and does what `after` says with the error. */
 const runWorld = async (onError: 'catch' | 'throw') => {
