@@ -263,7 +263,8 @@ export const workerSides = async (config: Config): Promise<CpuSides<SQSEvent[]>>
         throw new Error(`${who}: ${result.batchItemFailures.length} records failed`);
       }
     }
-    expectCalls(who, transport, before, { 'DynamoDB.UpdateItem': 2 * WORKER_RECORDS * events.length });
+    // Per run: start and finish, and the checkpoint's move (its read is a GetItem, counted beside the job's).
+    expectCalls(who, transport, before, { 'DynamoDB.UpdateItem': 3 * WORKER_RECORDS * events.length });
   };
   const context = lambdaContext('triggerhub-worker');
   return {
@@ -296,8 +297,8 @@ const measureWorker = async (config: Config) => {
   });
   const runs = WORKER_BATCHES * runsPerBatch;
   const notes = [
-    `worker CPU: real worker handler (createWorkerLambda(config, { requestHandler }), functions/worker/app.ts, as the deployed entry loads it) fed SQS events of ${WORKER_RECORDS} log-event runs written by the real ingest; bare: per record a conditional UpdateItem returning the run (ALL_NEW), the same log-event run with a logger collecting lines, a conditional UpdateItem recording outcome and log; ${WORKER_BATCHES} interleaved batches × ${runsPerBatch} runs after ${WORKER_WARM_UP * WORKER_RECORDS} warm-up each`,
-    `worker calls per run: ours ${perUnit(callsSince(oursTransport, oursBefore), runs)}; bare 2.00 DynamoDB.UpdateItem`,
+    `worker CPU: real worker handler (createWorkerLambda(config, { requestHandler }), functions/worker/app.ts, as the deployed entry loads it) fed SQS events of ${WORKER_RECORDS} log-event runs written by the real ingest; bare: per record a conditional UpdateItem returning the run (ALL_NEW), a consistent GetItem of the job's checkpoint, the same log-event run with a logger collecting lines, a conditional UpdateItem recording outcome and log, a conditional UpdateItem moving the checkpoint; ${WORKER_BATCHES} interleaved batches × ${runsPerBatch} runs after ${WORKER_WARM_UP * WORKER_RECORDS} warm-up each`,
+    `worker calls per run: ours ${perUnit(callsSince(oursTransport, oursBefore), runs)}; bare 1.00 DynamoDB.GetItem, 3.00 DynamoDB.UpdateItem`,
     `worker UpdateItem request bytes per call: ours ${fixed(bytesPerCall(oursTransport, 'DynamoDB.UpdateItem'), 0)}, bare ${fixed(bytesPerCall(sides.bare.transport, 'DynamoDB.UpdateItem'), 0)}`,
   ];
   return { result, notes };

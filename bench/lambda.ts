@@ -386,8 +386,10 @@ export const bareIngestHandler = (
 
 /**
  * The floor of a worker run: per record, start the run (one conditional
- * UpdateItem returning it, as ours), run the same integration on its event
- * with a logger that only collects lines, record the outcome and the log (one
+ * UpdateItem returning it, as ours), read the job's checkpoint (one
+ * consistent GetItem: every run's `ctx.checkpoint`), run the same integration
+ * on its event with a logger that only collects lines, record the outcome and
+ * the log (one conditional UpdateItem), then move the checkpoint (one
  * conditional UpdateItem). Its own SDK clients, on the same transport.
  */
 export const bareWorkerHandler = (
@@ -419,6 +421,8 @@ export const bareWorkerHandler = (
         }),
       );
       if (run === undefined) throw new Error(`bare worker: run ${runId} not returned`);
+      const checkpointKey = { pk: `JOB#${String(run.jobId)}`, sk: 'CHECKPOINT' };
+      await ddb.send(new GetCommand({ TableName: table, Key: checkpointKey, ConsistentRead: true }));
       const triggerEvent = JSON.parse(String(run.eventJson)) as TriggerEvent;
       const logs: { ts: string; level: string; message: string }[] = [];
       const log =
@@ -468,6 +472,19 @@ export const bareWorkerHandler = (
             ':outputJson': JSON.stringify(result?.output ?? null),
             ':logsJson': JSON.stringify(logs),
             ':attempt': run.attempt,
+          },
+        }),
+      );
+      await ddb.send(
+        new UpdateCommand({
+          TableName: table,
+          Key: checkpointKey,
+          UpdateExpression: 'SET lastRunAt = :s, lastSuccessfulRunAt = :s, successKey = :k, updatedAt = :u',
+          ConditionExpression: 'attribute_not_exists(successKey) OR successKey < :k',
+          ExpressionAttributeValues: {
+            ':s': startedAt,
+            ':k': `${startedAt}#${runId}`,
+            ':u': ended.toISOString(),
           },
         }),
       );
