@@ -216,7 +216,7 @@ describe('ctx.state in a run', () => {
       error: 'state key "n" is at version 2, not the expected 1',
     });
     expect(released?.logs.map((l) => l.message)).toContainEqual(
-      'ctx.state: 1 of 2 writes applied; key "n" and the rest not: state key "n" is at version 2, not the expected 1',
+      'ctx.state: 0 of 2 writes applied; key "n" and the rest not: state key "n" is at version 2, not the expected 1',
     );
     expect(await deps.runs.get('R2')).toMatchObject({
       status: 'succeeded',

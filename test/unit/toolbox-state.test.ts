@@ -372,7 +372,7 @@ describe('ctx.state', () => {
     expect(await stored(store, 'counter')).toEqual({ value: 1, version: 1 });
   });
 
-  it('checks ifVersion again when it applies: another writer in between is a conflict, the writes before it stay', async () => {
+  it('checks ifVersion again when it applies: another writer in between is a conflict, and the attempt applies nothing (its conditional writes go first)', async () => {
     // Prepare
     const store = new MemoryStateStore();
     const before = stateOf({ store });
@@ -397,10 +397,10 @@ describe('ctx.state', () => {
     expect(conflict).toBeInstanceOf(StateConflictError);
     expect(conflict).toMatchObject({ key: 'counter', expected: 1, actual: 2, retryable: true });
     expect(await stored(store, 'counter')).toEqual({ value: 2, version: 2 });
-    expect(await stored(store, 'first')).toEqual({ value: 'a', version: 2 });
+    expect(await stored(store, 'first')).toEqual({ value: 'b', version: 1 });
     expect(await stored(store, 'last')).toBeUndefined();
     expect(a.warnings).toEqual([
-      'ctx.state: 1 of 3 writes applied; key "counter" and the rest not: state key "counter" is at version 2, not the expected 1',
+      'ctx.state: 0 of 3 writes applied; key "counter" and the rest not: state key "counter" is at version 2, not the expected 1',
     ]);
   });
 

@@ -52,7 +52,12 @@ observeDeferrals(() => {
  * request may have been performed, and a second call could repeat it.
  */
 const nothingLeft = (e: unknown, call: FnCall): boolean =>
-  call.deferred || e instanceof RunDeferredError || httpStatusOf(e) === 429 || !isRetryableFailure(e);
+  call.deferred ||
+  e instanceof RunDeferredError ||
+  // An inner ctx.effect found busy never ran its fn: the outer one sent nothing through it.
+  e instanceof EffectBusyError ||
+  httpStatusOf(e) === 429 ||
+  !isRetryableFailure(e);
 
 const checkKey = (key: unknown): string => {
   if (typeof key !== 'string') throw new PermanentError('ctx.effect: the key must be a string');
@@ -157,7 +162,7 @@ export const createEffect = (
         await free();
       } else {
         scope.logger.warn(
-          `effect ${key}: ${clip(errorMessage(e), 200)}; the request may have been performed, so the key is kept ` +
+          `effect ${key}: ${clip(scope.redact(errorMessage(e)), 200)}; the request may have been performed, so the key is kept ` +
             'pending: a later attempt reconciles it or finds it in doubt',
         );
       }

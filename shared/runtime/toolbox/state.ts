@@ -6,7 +6,7 @@ import {
   STATE_LIMITS,
   statePrefixProblem,
 } from '../../model/state.ts';
-import { errorMessage, StateConflictError, StateLimitError } from '../../errors.ts';
+import { errorMessage, PermanentError, StateConflictError, StateLimitError } from '../../errors.ts';
 import type { IntegrationState, StateEntry } from '../../sdk/types.ts';
 import { quote } from '../../sdk/text.ts';
 import type { RunScope, ToolboxDeps, ToolboxTarget } from './index.ts';
@@ -159,11 +159,15 @@ export const createState = (
     commit: async () => {
       const total = staged.size;
       let applied = 0;
-      for (const [key, s] of staged) {
+      // Past the deadline (or stopped), nothing is applied: the attempt times out. Checked once: a
+      // deadline between two writes must not leave half of them applied for a retry to apply again.
+      live();
+      // The writes that may conflict go first: a conflict then fails the attempt with nothing applied,
+      // and its retry (which sees the other writer's value) applies the whole set once.
+      const ordered = [...staged].sort(([, a], [, b]) => Number(b.conditional) - Number(a.conditional));
+      for (const [key, s] of ordered) {
         const ifVersion = s.conditional ? s.base : undefined;
         try {
-          // Past the deadline (or stopped), the rest is not applied: the attempt times out.
-          live();
           if (s.write.kind === 'set') {
             const { valueJson, ttlSeconds } = s.write;
             await store.set(jobId, key, valueJson, { ttlSeconds, ifVersion }, clock.now());
@@ -171,9 +175,13 @@ export const createState = (
             await store.delete(jobId, key, { ifVersion }, clock.now());
           }
         } catch (e) {
-          scope.logger.warn(
-            `ctx.state: ${applied} of ${total} writes applied; key ${quote(key, 64)} and the rest not: ${errorMessage(e)}`,
-          );
+          const text = `ctx.state: ${applied} of ${total} writes applied; key ${quote(key, 64)} and the rest not: ${errorMessage(e)}`;
+          scope.logger.warn(text);
+          // Some writes are in: a retry would apply them a second time, so the run stops here (its log
+          // says what was applied). With none applied the error stands (a conflict passes on a retry).
+          if (applied > 0 && !(e instanceof PermanentError)) {
+            throw new PermanentError(`${text}; not retried, so that no write is applied twice`);
+          }
           throw e;
         }
         staged.delete(key);
