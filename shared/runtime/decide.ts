@@ -138,6 +138,8 @@ export interface DecideOptions {
    * now holds the claim, else the id of the run that already answered it.
    */
   claim?: () => Promise<string | undefined>;
+  /** The job's auth secret versions ingest checked the call with: the run redacts them without reading them again. */
+  authSecretValues?: readonly string[];
 }
 
 /** A decision's answer: the verdict, or — for a claimed request seen before — the run that answered it. */
@@ -277,6 +279,7 @@ export const decide = async (
       secrets: deps.secrets,
       clock: deps.clock,
       toolbox,
+      authSecretValues: options.authSecretValues,
     });
     outcome = executed;
     verdict =

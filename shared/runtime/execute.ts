@@ -38,6 +38,8 @@ export interface ExecutionRequest {
   toolbox?: PreparedToolbox;
   /** The run has raised its rate-limit notification in an earlier attempt. */
   alreadyRateLimited?: boolean;
+  /** The job's auth secret versions when the caller has read them already (ingest, for a decision). */
+  authSecretValues?: readonly string[];
 }
 
 export interface ExecutionOutcome {
@@ -230,11 +232,11 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   try {
     // Resolving secrets counts against the deadline too: a slow secret store cannot stall a decision.
     // The job's own auth secret too (every version): a caller may put it in the body, and the
-    // integration would then show it. The store caches it (ingest and the worker read it anyway).
+    // integration would then show it. Ingest hands a decision the versions it checked the call with.
     const [resolved, authValues] = await Promise.race([
       Promise.all([
         resolveParams(integration.manifest, job.params, req.secrets),
-        req.secrets.getVersions(job.auth.secret),
+        req.authSecretValues ?? req.secrets.getVersions(job.auth.secret),
       ]),
       deadline,
     ]);

@@ -153,13 +153,10 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
     // No body dedupe for a decision (its caller waits for a fresh verdict), but a signed request is answered once.
     const { auth } = job;
     const decision = await loadDecisionPath();
-    const answer = await decision.decide(
-      deps,
-      job,
-      runId,
-      event,
-      auth.type === 'hmac' ? { claim: () => claimReplayKey(deps, auth, req, base, now) } : {},
-    );
+    const answer = await decision.decide(deps, job, runId, event, {
+      authSecretValues: secrets,
+      ...(auth.type === 'hmac' ? { claim: () => claimReplayKey(deps, auth, req, base, now) } : {}),
+    });
     if (answer.kind === 'replayed') {
       throw new ConflictError(
         `this signed request was already answered (run ${answer.runId}); to ask again, sign it again with a fresh timestamp`,
