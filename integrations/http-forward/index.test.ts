@@ -1,6 +1,3 @@
-import { createServer } from 'node:http';
-import type { IncomingHttpHeaders, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import ky from 'ky';
 import type { Options } from 'ky';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -8,6 +5,8 @@ import { EgressRefusedError, PermanentError, RunDeferredError } from '../../shar
 import type { TriggerEvent } from '../../shared/model/index.ts';
 import type { HttpClient, RunContext } from '../../shared/sdk/index.ts';
 import { paramsSchema } from '../../shared/sdk/index.ts';
+import type { Loopback, Received } from '../../test/helpers/loopback-http.ts';
+import { startLoopback } from '../../test/helpers/loopback-http.ts';
 import httpForward from './index.ts';
 
 // http-forward against a loopback target. `ctx.http` is stood in for by a plain
@@ -15,12 +14,6 @@ import httpForward from './index.ts';
 // allow-list on top of the same ky API); what is checked here is what this
 // integration sends and how it reads the answers.
 
-interface Seen {
-  method: string;
-  url: string;
-  headers: IncomingHttpHeaders;
-  body: string;
-}
 interface Answer {
   status: number;
   body?: string;
@@ -29,42 +22,27 @@ interface Answer {
   hang?: boolean;
 }
 
-let server: Server;
+let target: Loopback;
 let origin: string;
 let host: string;
-const seen: Seen[] = [];
+let seen: readonly Received[] = [];
 let answers: Answer[] = [];
 
 beforeAll(async () => {
-  server = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => {
-      seen.push({
-        method: req.method ?? '',
-        url: req.url ?? '',
-        headers: req.headers,
-        body: Buffer.concat(chunks).toString('utf8'),
-      });
-      const answer = answers.shift() ?? { status: 200, body: 'ok' };
-      if (answer.hang) return;
-      res.writeHead(answer.status, answer.headers ?? { 'content-type': 'text/plain' });
-      res.end(answer.body ?? '');
-    });
+  target = await startLoopback((_req, res) => {
+    const answer = answers.shift() ?? { status: 200, body: 'ok' };
+    if (answer.hang) return;
+    res.writeHead(answer.status, answer.headers ?? { 'content-type': 'text/plain' });
+    res.end(answer.body ?? '');
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  host = `127.0.0.1:${port}`;
-  origin = `http://${host}`;
+  ({ origin, host } = target);
+  seen = target.received;
 });
 
-afterAll(async () => {
-  server.closeAllConnections();
-  await new Promise((resolve) => server.close(resolve));
-});
+afterAll(() => target.close());
 
 beforeEach(() => {
-  seen.length = 0;
+  target.received.length = 0;
   answers = [];
 });
 
