@@ -77,7 +77,9 @@ const scrubbing = (instance: KyInstance): KyInstance => {
     patch: as('patch'),
     head: as('head'),
     delete: as('delete'),
-    create: (options?: Options) => scrubbing(instance.create(options)),
+    // ky's create starts from bare defaults; here it keeps the run's (transport, egress, user agent,
+    // retries, deadline), like extend: an instance made from ctx.http is still ctx.http.
+    create: (options?: Options) => scrubbing(instance.extend(options ?? {})),
     extend: (options: Parameters<KyInstance['extend']>[0]) => scrubbing(instance.extend(options)),
     stop: instance.stop,
     retry: instance.retry,

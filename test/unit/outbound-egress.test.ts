@@ -135,6 +135,21 @@ describe('ctx.http egress', () => {
     ]);
   });
 
+  it('holds for an instance made from ctx.http with create or extend', async () => {
+    // Prepare
+    const api = await serve((_req, res) => json(res, 200, {}));
+    const c = client({ egress: ['api.example.com'] });
+
+    // Act
+    const created = await failure(c.http.create({ prefixUrl: api.origin }).get('x'));
+    const extended = await failure(c.http.extend({ prefixUrl: api.origin }).get('x'));
+
+    // Assess
+    expect(created).toBeInstanceOf(EgressRefusedError);
+    expect(extended).toBeInstanceOf(EgressRefusedError);
+    expect(api.received).toHaveLength(0);
+  });
+
   it('allows a listed host (ports ignored)', async () => {
     const api = await serve((_req, res) => json(res, 200, { ok: true }));
     expect(
