@@ -1,5 +1,6 @@
 import type {
   Delivery,
+  FiredBy,
   Job,
   LogLine,
   Run,
@@ -37,8 +38,27 @@ export interface JobStore {
   delete(id: string): Promise<boolean>;
 }
 
+/** {@link RunStore.listByJob}'s filters. */
+export interface RunListQuery extends PageRequest {
+  status?: RunStatus;
+  firedBy?: FiredBy;
+  /** Runs created at or after this ISO time. */
+  from?: string;
+  /** Runs created at or before this ISO time. */
+  to?: string;
+}
+
+/** A run's status as its running attempt re-reads it. */
+export interface RunControl {
+  status: RunStatus;
+  attempt: number;
+  stopRequest?: { by: string; at: string };
+}
+
 export interface RunStart {
   startedAt: string;
+  /** A scheduled run: how late it starts after its occurrence (recorded as `lagMs`). */
+  lagMs?: number;
   /** A `running` run started before this is taken over (its attempt died); a newer one is left alone. */
   staleBefore: string;
 }
@@ -54,6 +74,10 @@ export interface RunFinish {
   verdict?: Verdict;
   logs: LogLine[];
   logsTruncated?: boolean;
+  /** A script job's run: the version it ran. */
+  script?: { id: string; version: number; sha256: string };
+  /** A run stopped by an operator: who asked, and when (kept on the run). */
+  stopRequest?: { by: string; at: string };
 }
 export interface RunRetry {
   attempt: number;
@@ -105,11 +129,32 @@ export interface OpenRunsRequest extends PageRequest {
 }
 
 export interface RunStore {
-  /** Put-if-absent; throws ConflictError when the id exists. */
-  create(run: Run): Promise<void>;
+  /**
+   * Put-if-absent; throws ConflictError when the id exists. The run expires
+   * `retentionDays` after its creation (absent: the store's default).
+   */
+  create(run: Run, options?: { retentionDays?: number }): Promise<void>;
   get(runId: string): Promise<Run | undefined>;
-  /** Newest first, as summaries: a listing never carries a run's event, output or log (read one with `get`). */
-  listByJob(jobId: string, page?: PageRequest): Promise<Page<RunSummary>>;
+  /**
+   * Newest first, as summaries: a listing never carries a run's event, output
+   * or log (read one with `get`). Filters: `status`, `firedBy`, and the run's
+   * creation time within [`from`, `to`] (ISO). A filtered page may hold fewer
+   * than `limit` while `nextCursor` says there is more.
+   */
+  listByJob(jobId: string, page?: RunListQuery): Promise<Page<RunSummary>>;
+  /**
+   * An operator's stop. A `queued` run becomes `stopped` at once (its message
+   * will find it final and never start it), with a log line naming `by`; a
+   * `running` one gets `stopRequest`, which its attempt sees on its next
+   * heartbeat (see `control`) and ends the run `stopped`. Answers what
+   * happened, or undefined when the run is absent or already final.
+   */
+  requestStop(
+    runId: string,
+    request: { by: string; at: string },
+  ): Promise<'stopped' | 'stopping' | undefined>;
+  /** What a running attempt checks on its heartbeat: a small, strongly consistent read. */
+  control(runId: string): Promise<RunControl | undefined>;
   /**
    * `queued → running`, or `running → running` when the holder started before
    * `staleBefore` (it crashed or was cut off), incrementing `attempt`, in one
@@ -235,8 +280,20 @@ export interface StateStore {
 }
 
 /** A job's checkpoint as stored (ISO times). */
+/** The last run the worker finished, kept on the checkpoint item (the jobs grid reads it). */
+export interface LastRun {
+  id: string;
+  status: RunStatus;
+  startedAt?: string;
+  endedAt?: string;
+  firedBy?: FiredBy;
+}
+
 export interface CheckpointRecord {
   jobId: string;
+  lastRun?: LastRun;
+  /** Final runs that failed (or timed out) in a row; 0 after a success. */
+  consecutiveFailures?: number;
   lastRunAt?: string;
   lastSuccessfulRunAt?: string;
   cursor?: string;
@@ -251,11 +308,21 @@ export interface CheckpointStore {
    * Records a finished run; never moves anything backwards. `startedAt`: when
    * its final attempt started; `at`: now (the item's `updatedAt`).
    * `advanced`: a success moved cursor and lastSuccessfulRunAt; a failure moved lastRunAt.
+   * In the same write: `lastRun` is kept, and `consecutiveFailures` counts up on a
+   * failure and back to 0 on a success; `failures`/`previousFailures` are the
+   * count after and before this write (the failing/recovered alerts).
    */
   recordRun(
     jobId: string,
-    run: { runId: string; startedAt: string; succeeded: boolean; cursor?: string; at: string },
-  ): Promise<{ advanced: boolean }>;
+    run: {
+      runId: string;
+      startedAt: string;
+      succeeded: boolean;
+      cursor?: string;
+      at: string;
+      lastRun?: LastRun;
+    },
+  ): Promise<{ advanced: boolean; failures?: number; previousFailures?: number }>;
   /** An operator's rewind: replaces cursor and lastSuccessfulRunAt (absent = cleared). */
   rewind(
     jobId: string,
@@ -298,7 +365,13 @@ export type NotificationKind =
   | 'payload_too_large'
   | 'egress_refused'
   | 'checkpoint_rewound'
-  | 'effect_in_doubt';
+  | 'effect_in_doubt'
+  /** A scheduled occurrence is past due by more than two ticks and unclaimed (the scheduler is not running it). */
+  | 'schedule_overdue'
+  /** `alertAfterFailures` final runs of the job failed in a row. */
+  | 'job_failing'
+  /** The first success after `job_failing`. */
+  | 'job_recovered';
 
 export interface NotificationRecord {
   /** A ULID: notifications list newest first by it. */
@@ -410,6 +483,182 @@ export interface EffectLedger {
   list(jobId: string, request: EffectListRequest, now: Date): Promise<Page<EffectRecord>>;
   /** Deletes the record whatever its state (an operator clearing an in-doubt key). False when there was none. */
   forget(jobId: string, key: string): Promise<boolean>;
+}
+
+// ---------------------------------------------------------------------------
+// Operations: schedules, leases, scripts, the dead-letter queue.
+
+/** A scheduled job's place in its schedule (item `JOB#<id>` / `SCHEDULE`). */
+export interface ScheduleRecord {
+  jobId: string;
+  /** The latest occurrence handled (claimed for a run, or recorded skipped): the scheduler looks after it. */
+  through?: string;
+  /** The next occurrence due; absent while disarmed (job disabled, or no schedule). */
+  nextRunAt?: string;
+  /** The schedule definition it was armed for (a fingerprint): a changed schedule re-arms. */
+  scheduleHash?: string;
+  /** The occurrence an overdue notification was raised for (one per occurrence). */
+  overdueNotifiedFor?: string;
+  updatedAt: string;
+}
+
+export interface ScheduleStore {
+  get(jobId: string): Promise<ScheduleRecord | undefined>;
+  /** Several jobs' records at once (the jobs grid); absent ones are left out. */
+  getMany(jobIds: readonly string[]): Promise<Map<string, ScheduleRecord>>;
+  /** Armed records whose `nextRunAt` ≤ `dueBy`, earliest first. */
+  listDue(dueBy: string, page?: PageRequest): Promise<Page<ScheduleRecord>>;
+  /** Creates or replaces the job's record (apply, enable, schedule changed); `nextRunAt` absent disarms it. */
+  arm(
+    jobId: string,
+    arm: { nextRunAt?: string; through?: string; scheduleHash?: string; at: string },
+  ): Promise<void>;
+  /**
+   * Moves `through` and `nextRunAt` on, only if `through` is still `from` (one
+   * conditional write): false when another scheduler moved it first.
+   */
+  advance(
+    jobId: string,
+    advance: { from: string | undefined; through: string; nextRunAt?: string; at: string },
+  ): Promise<boolean>;
+  /** The job was deleted (or lost its schedule): its record goes. */
+  remove(jobId: string): Promise<void>;
+  /**
+   * Fencing: claims the occurrence `(job, scheduledFor)` for `runId` with one
+   * conditional put (item `OCC#<scheduledFor>`, expiring). False when any
+   * scheduler claimed it before, whatever the run became.
+   */
+  claimOccurrence(
+    jobId: string,
+    scheduledFor: string,
+    claim: { runId: string; at: string; expiresAt: string },
+  ): Promise<boolean>;
+  /** Records that `schedule_overdue` was raised for this occurrence; false when it already was. */
+  markOverdueNotified(jobId: string, scheduledFor: string): Promise<boolean>;
+}
+
+/** Who holds a job's lease, and until when (item `JOB#<id>` / `LEASE#<name>`). */
+export interface LeaseRecord {
+  holder: string;
+  until: string;
+}
+export type LeaseResult = { acquired: true } | { acquired: false; current: LeaseRecord };
+
+/**
+ * Leases per job: `schedule` keeps scheduled runs to one running instance;
+ * `slot#<n>` are the `concurrency` slots of webhook runs. A lease whose
+ * `until` has passed is free (its holder died); a live holder renews it on
+ * its heartbeat. Every write is one conditional write on the holder.
+ */
+export interface LeaseStore {
+  /** Takes the lease when free, expired (`until` < `now`), or already `holder`'s (then renewed). */
+  acquire(jobId: string, name: string, lease: LeaseRecord, now: string): Promise<LeaseResult>;
+  /** Moves `until` on if `holder` still holds it; false when it lost it. */
+  renew(jobId: string, name: string, holder: string, until: string): Promise<boolean>;
+  /** Frees it if `holder` still holds it. */
+  release(jobId: string, name: string, holder: string): Promise<boolean>;
+  get(jobId: string, name: string): Promise<LeaseRecord | undefined>;
+}
+
+/** One uploaded script version (item `SCRIPT#<id>` / `V#<n>`; the source in the payload store). */
+export interface ScriptVersion {
+  id: string;
+  version: number;
+  /** Of the source's UTF-8 bytes, lower-case hex. */
+  sha256: string;
+  bytes: number;
+  uploadedBy: string;
+  uploadedAt: string;
+}
+/** A script as listed: its latest version. */
+export interface ScriptSummary {
+  id: string;
+  latestVersion: number;
+  sha256: string;
+  updatedAt: string;
+  updatedBy: string;
+}
+
+export interface ScriptStore {
+  /** Stores the source as the next version (1, 2, …; one conditional write on the script's head). */
+  put(id: string, source: string, meta: { by: string; at: string }): Promise<ScriptVersion>;
+  list(page?: PageRequest): Promise<Page<ScriptSummary>>;
+  /** Newest first. */
+  versions(id: string, page?: PageRequest): Promise<Page<ScriptVersion>>;
+  /** One version's record; no `version`: the latest. */
+  get(id: string, version?: number): Promise<ScriptVersion | undefined>;
+  /** One version's source text. */
+  source(id: string, version: number): Promise<string | undefined>;
+}
+
+/** What an uploaded script's `run(args)` receives (Plutora's contract, plus `event`). */
+export interface ScriptArgs {
+  /** Job parameters, masked ones resolved. */
+  arguments: Record<string, unknown>;
+  /** Global parameters, masked ones resolved. */
+  globalArguments: Record<string, string>;
+  lastRunDateUtc: string | null;
+  lastSuccessfulRunDateUtc: string | null;
+  /** `{ JobName }`, plus a webhook-fired run's JSON body fields. */
+  plutoraValues: Record<string, unknown>;
+  /** The run's normalized trigger event. */
+  event: unknown;
+}
+
+export interface ScriptRunInput {
+  runId: string;
+  jobId: string;
+  script: { id: string; version: number; sha256: string };
+  source: string;
+  args: ScriptArgs;
+  /** The run's time left: the script is killed after it. */
+  timeoutMs: number;
+  /** Heap cap for the script, in MiB. */
+  memoryMb?: number;
+}
+
+/** A script log line as its `console` wrote it (redacted by the worker before it is kept). */
+export interface ScriptLogLine {
+  ts: string;
+  level: 'LOG' | 'INFO' | 'WARN' | 'ERROR' | 'DIR' | 'TRACE';
+  message: string;
+}
+
+export interface ScriptRunResult {
+  /** resolve → succeeded; reject/throw (or a `require` of a module not offered) → failed; killed at the deadline → timed_out. */
+  status: 'succeeded' | 'failed' | 'timed_out';
+  /** What the script resolved or rejected with (as text), or why it ended. */
+  message: string;
+  logs: ScriptLogLine[];
+  /** Lines were dropped (the log cap). */
+  logsTruncated?: boolean;
+}
+
+/**
+ * Runs uploaded scripts outside the worker's process and credentials: a
+ * script-runner Lambda with no AWS rights in AWS, a child process per run
+ * under `npm start`. `signal` (stop) ends the script.
+ */
+export interface ScriptRunner {
+  run(input: ScriptRunInput, signal: AbortSignal): Promise<ScriptRunResult>;
+}
+
+/** A message in the dead-letter queue, as peeked. */
+export interface DeadLetter {
+  messageId: string;
+  receiptHandle: string;
+  body: string;
+  /** The run message, when the body is one. */
+  message?: RunMessage;
+  /** When it was first sent (to the run queue), ISO. */
+  sentAt?: string;
+  receiveCount: number;
+}
+
+export interface DeadLetterQueue {
+  /** Up to `max` messages, each at most once, left in the queue (hidden for `hideSeconds`, default a few seconds). */
+  peek(max: number, hideSeconds?: number): Promise<DeadLetter[]>;
+  delete(receiptHandle: string): Promise<void>;
 }
 
 export interface Clock {

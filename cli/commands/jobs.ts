@@ -101,6 +101,8 @@ const checkAgainstManifests = (
 ): void => {
   const byId = new Map(manifests.map((m) => [m.id, m]));
   for (const { where, job } of entries) {
+    // A script's parameters are free-form: the stack checks the script exists when the job is applied.
+    if (job.integration === undefined) continue;
     const manifest = byId.get(job.integration);
     if (manifest === undefined) {
       problems.push(
@@ -123,7 +125,7 @@ const checkAgainstManifests = (
 
 /** The secrets a job needs: its auth secret and the secret of every password parameter. */
 const secretsOf = (job: Job, manifest: IntegrationManifest | undefined): string[] => {
-  const names = new Set([job.auth.secret]);
+  const names = new Set(job.auth === undefined ? [] : [job.auth.secret]);
   for (const [name, spec] of Object.entries(manifest?.parameters ?? {})) {
     if (spec.type !== 'password') continue;
     const ref = SecretRefSchema.safeParse(job.params[name]);
@@ -165,10 +167,12 @@ const warnMissingSecrets = async (
   }
 };
 
-const describeAuth = (job: Job): string =>
-  job.auth.type === 'hmac'
-    ? `hmac (secret ${job.auth.secret}; ${job.auth.signatureHeader}, ${job.auth.timestampHeader}; ±${job.auth.toleranceSeconds}s)`
-    : `shared secret ${job.auth.secret} in ${job.auth.header}`;
+const describeAuth = ({ auth }: Job): string =>
+  auth === undefined
+    ? 'none (no webhook)'
+    : auth.type === 'hmac'
+      ? `hmac (secret ${auth.secret}; ${auth.signatureHeader}, ${auth.timestampHeader}; ±${auth.toleranceSeconds}s)`
+      : `shared secret ${auth.secret} in ${auth.header}`;
 
 const renderJob = (job: Job): string => {
   const fields = renderFields([

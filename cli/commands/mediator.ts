@@ -39,7 +39,7 @@ const defaultSecretFileFor = async (
   job: Job | undefined,
   note: (s: string) => void,
 ): Promise<string> => {
-  if (job === undefined || !isLoopbackEndpoint(url)) return defaultSecretFile(jobId);
+  if (job?.auth === undefined || !isLoopbackEndpoint(url)) return defaultSecretFile(jobId);
   const path = secretFilePath(ctx.dataDir, job.auth.secret);
   note(`the script reads the secret from ${path} (this machine's stack); for a TOS host pass --secret-file`);
   try {
@@ -81,7 +81,9 @@ const checkJob = (
       `it is ${job.mode === 'async' ? 'an async' : 'a decision'} job and ${needs.why}: it needs "mode": "${needs.mode}"`,
     );
   }
-  if (job.auth.type !== 'shared-secret') {
+  if (job.auth === undefined) {
+    problems.push('it accepts no webhook ("webhook": false): a mediator script has nothing to call');
+  } else if (job.auth.type !== 'shared-secret') {
     problems.push(
       'it authenticates callers with an HMAC signature and a mediator script sends a shared secret: ' +
         'give it "auth": { "type": "shared-secret", "secret": "…" }',
@@ -98,7 +100,7 @@ const checkJob = (
       'kind_mismatch',
     );
   }
-  const header = job.auth.type === 'shared-secret' ? job.auth.header : DEFAULT_SECRET_HEADER;
+  const header = job.auth?.type === 'shared-secret' ? job.auth.header : DEFAULT_SECRET_HEADER;
   if (flagHeader !== undefined && flagHeader.toLowerCase() !== header.toLowerCase()) {
     note(`using the job's secret header ${header}, not --secret-header ${flagHeader}`);
   }

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Command } from 'commander';
 import { hmacHeaders } from '../../shared/auth/hmac.ts';
 import { NotFoundError, ValidationError, errorMessage } from '../../shared/errors.ts';
-import { JOB_ID_PATTERN } from '../../shared/model/index.ts';
+import { JOB_ID_PATTERN, acceptsWebhooks } from '../../shared/model/index.ts';
 import type { Job, Run } from '../../shared/model/index.ts';
 import { secretEnvName } from '../../shared/secrets/local-secret-store.ts';
 import { AdminApiError, unreachableHint } from '../admin-client.ts';
@@ -62,16 +62,23 @@ const authHeaders = async (
   body: string,
   now: Date,
 ): Promise<Record<string, string>> => {
-  const secret = await store.get(job.auth.secret);
-  if (secret === undefined || secret === '') {
-    const local = store.kind === 'local' ? ` (or set ${secretEnvName(job.auth.secret)})` : '';
-    throw new NotFoundError(
-      `job ${job.id} needs secret "${job.auth.secret}", which does not exist (${store.locate(job.auth.secret)}): ` +
-        `create it with triggerhub secrets set ${shellWord(job.auth.secret)}${local}`,
+  const { auth } = job;
+  if (auth === undefined || !acceptsWebhooks(job)) {
+    throw new ValidationError(
+      `job ${job.id} accepts no webhook ("webhook": false): run it with triggerhub jobs run ${shellWord(job.id)}`,
+      'webhook_disabled',
     );
   }
-  if (job.auth.type === 'hmac') return hmacHeaders(job.auth, secret, body, now);
-  return { [job.auth.header.toLowerCase()]: secret };
+  const secret = await store.get(auth.secret);
+  if (secret === undefined || secret === '') {
+    const local = store.kind === 'local' ? ` (or set ${secretEnvName(auth.secret)})` : '';
+    throw new NotFoundError(
+      `job ${job.id} needs secret "${auth.secret}", which does not exist (${store.locate(auth.secret)}): ` +
+        `create it with triggerhub secrets set ${shellWord(auth.secret)}${local}`,
+    );
+  }
+  if (auth.type === 'hmac') return hmacHeaders(auth, secret, body, now);
+  return { [auth.header.toLowerCase()]: secret };
 };
 
 const hookUrl = (endpoint: string, jobId: string, event: string | undefined): string => {

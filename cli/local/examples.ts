@@ -71,14 +71,14 @@ export const seedExampleJobs = async (
           : file.replace(/\.json$/, '');
       const existing = await deps.jobs.get(id);
       if (existing !== undefined) {
-        await secrets.ensureSecret(existing.auth.secret);
+        if (existing.auth !== undefined) await secrets.ensureSecret(existing.auth.secret);
         seeded.add(id);
         result.present.push(id);
         continue;
       }
       if (seeded.has(id)) continue; // deleted by the user: stays deleted
       const { job } = await admin.putJob(deps, id, body);
-      await secrets.ensureSecret(job.auth.secret);
+      if (job.auth !== undefined) await secrets.ensureSecret(job.auth.secret);
       seeded.add(job.id);
       result.created.push(job.id);
       result.present.push(job.id);

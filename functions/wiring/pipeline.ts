@@ -2,7 +2,15 @@ import type { Config } from '../../shared/config.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs, withLastKnownSecrets } from '../../shared/resilience/last-known.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
-import type { PayloadStore, SecretStore, SecretWriter } from '../../shared/ports.ts';
+import type {
+  LeaseStore,
+  PayloadStore,
+  ScheduleStore,
+  ScriptStore,
+  SecretStore,
+  SecretWriter,
+} from '../../shared/ports.ts';
+import { notBuilt } from '../../shared/testing/not-built.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { DynamoCheckpointStore } from '../../shared/store/dynamo-checkpoint-store.ts';
 import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts';
@@ -57,6 +65,10 @@ export const createPipelineDeps = (config: Config, options: PipelineDepsOptions 
     globals: new DynamoGlobalStore(table),
     notifications: new DynamoNotificationStore(table),
     effects: new DynamoEffectLedger(table),
+    // SEAM PLACEHOLDERS (issue 9): each replaced by its DynamoDB store.
+    schedules: notBuilt<ScheduleStore>('ScheduleStore'),
+    leases: notBuilt<LeaseStore>('LeaseStore'),
+    scripts: notBuilt<ScriptStore>('ScriptStore'),
     ...(options.secretWriter === undefined ? {} : { secretWriter: options.secretWriter }),
     // Error notifications to the stack's SNS topic (none configured: `npm start`).
     ...notificationPublisher(config, options),

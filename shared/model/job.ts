@@ -23,8 +23,12 @@ import {
   enum as zEnum,
 } from './zod.ts';
 import type { infer as Infer, input } from './zod.ts';
+import { ScheduleSchema } from './schedule.ts';
 
 export const JOB_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+/** Script ids: like job ids. */
+export const SCRIPT_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+const SCRIPT_ID_MESSAGE = 'script id: lower-case letters, digits, - and _, at most 64';
 export const SECRET_NAME_PATTERN = /^[A-Za-z0-9/_+=.@-]{1,256}$/;
 export { DEFAULT_SECRET_PREFIX, STAGE_PATTERN } from './names.ts';
 /**
@@ -137,15 +141,36 @@ export const JobSchema = lazy(() =>
     name: string().check(minLength(1), maxLength(200)),
     description: _default(string().check(maxLength(2000)), ''),
     enabled: _default(boolean(), true),
-    /** Id of the integration the job runs. */
-    integration: string().check(minLength(1), maxLength(100)),
-    /** Parameter values, checked against the integration's manifest when the job is saved. */
+    /** Id of the integration the job runs (exactly one of `integration` and `script`). */
+    integration: optional(string().check(minLength(1), maxLength(100))),
+    /** An uploaded script the job runs instead of an integration; no `version`: the latest at run time. */
+    script: optional(
+      strictObject({
+        id: string().check(regex(SCRIPT_ID_PATTERN, SCRIPT_ID_MESSAGE)),
+        version: optional(int().check(minimum(1))),
+      }),
+    ),
+    /**
+     * Parameter values: checked against the integration's manifest when the job
+     * is saved; a script's are free-form (`{ "secret": name }` for masked ones).
+     */
     params: _default(record(string(), unknown()), {}),
+    /** Runs the job on a schedule (see shared/model/schedule.ts); it still accepts webhooks unless `webhook` is false. */
+    schedule: optional(ScheduleSchema),
+    /** `false`: the job accepts no webhook (a scheduled or manual-only job, which then needs no `auth`). */
+    webhook: optional(boolean()),
+    /** At most this many webhook (and manual, replayed) runs of the job at once; absent: no limit. */
+    concurrency: optional(intBetween(1, 1000)),
+    /** Raise `job_failing` after this many consecutive failed runs. Absent: {@link DEFAULT_ALERT_AFTER_FAILURES}. */
+    alertAfterFailures: optional(intBetween(1, 1000)),
+    /** Days a run of this job is kept. Absent: {@link DEFAULT_RETENTION_DAYS}. */
+    retentionDays: optional(intBetween(1, 3650)),
     /** Which source adapter parses the job's webhook. */
     source: _default(SourceSchema, 'generic'),
     /** Fixed trigger for the job (e.g. a SecureChange event) when the request does not carry one. */
     event: optional(string().check(maxLength(100))),
-    auth: JobAuthSchema,
+    /** How callers of the job's webhook authenticate; required unless `webhook` is false. */
+    auth: optional(JobAuthSchema),
     /** `async`: accepted with 202 and run by the worker. `decision`: run inline, the answer is the verdict. */
     mode: _default(zEnum(['async', 'decision']), 'async'),
     /** Deadline for one run, in seconds: the integration's AbortSignal fires then. */
@@ -189,6 +214,42 @@ export const JobSchema = lazy(() =>
     updatedAt: optional(iso.datetime()),
   }).check(
     superRefine((job, ctx) => {
+      if ((job.integration === undefined) === (job.script === undefined)) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [job.integration === undefined ? 'integration' : 'script'],
+          message:
+            'a job runs exactly one of `integration` (an installed integration) and `script` (an uploaded script)',
+        });
+      }
+      if (job.auth === undefined && job.webhook !== false) {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['auth'],
+          message: 'a job that accepts webhooks needs `auth` (or set "webhook": false)',
+        });
+      }
+      if (job.webhook === false && job.schedule === undefined && job.mode === 'decision') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['webhook'],
+          message: 'a decision job answers its webhook: it cannot set "webhook": false',
+        });
+      }
+      if (job.schedule !== undefined && job.mode === 'decision') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['schedule'],
+          message: 'a decision job answers a caller inline: it cannot run on a schedule',
+        });
+      }
+      if (job.script !== undefined && job.mode === 'decision') {
+        ctx.addIssue({
+          code: 'custom',
+          path: ['script'],
+          message: 'an uploaded script cannot give a verdict: use an integration for a decision job',
+        });
+      }
       if (job.mode === 'decision' && job.timeoutSeconds !== undefined && job.timeoutSeconds > 25) {
         ctx.addIssue({
           code: 'custom',
@@ -221,6 +282,21 @@ export type Job = Infer<typeof JobSchema>;
 export type JobInput = input<typeof JobSchema>;
 
 export const DEFAULT_EFFECT_TTL_DAYS = 30;
+export const DEFAULT_ALERT_AFTER_FAILURES = 3;
+export const DEFAULT_RETENTION_DAYS = 30;
+
+/** A job whose webhook is open: it has `auth`. */
+export type WebhookJob = Job & { auth: JobAuth };
+/** Whether the job's webhook is open (`POST /hooks/{id}`): unless `webhook: false` (then it may have no `auth`). */
+export const acceptsWebhooks = (job: Job): job is WebhookJob =>
+  job.webhook !== false && job.auth !== undefined;
+/** The secret the job's callers authenticate with, if it has one. */
+export const authSecretOf = (job: Pick<Job, 'auth'>): string | undefined => job.auth?.secret;
+/** What the job runs, for messages: `integration jira` or `script nightly-sync v3`. */
+export const runnableOf = (job: Pick<Job, 'integration' | 'script'>): string =>
+  job.script !== undefined
+    ? `script ${job.script.id}${job.script.version === undefined ? '' : ` v${job.script.version}`}`
+    : `integration ${job.integration ?? '?'}`;
 
 export const DEFAULT_ASYNC_TIMEOUT_SECONDS = 60;
 export const DEFAULT_DECISION_TIMEOUT_SECONDS = 10;

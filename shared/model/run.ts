@@ -8,6 +8,7 @@ import {
   minimum,
   object,
   optional,
+  record,
   string,
   unknown,
   enum as zEnum,
@@ -15,13 +16,39 @@ import {
 import type { infer as Infer } from './zod.ts';
 import { TriggerEventSchema } from './trigger-event.ts';
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'stopped', 'timed_out'] as const;
+export const RUN_STATUSES = [
+  'queued',
+  'running',
+  'succeeded',
+  'failed',
+  'stopped',
+  'timed_out',
+  /** A scheduled occurrence that did not run (missed while down or disabled, or the job still running): `message` says why. */
+  'skipped',
+] as const;
 export const RunStatusSchema = lazy(() => zEnum(RUN_STATUSES));
 export type RunStatus = Infer<typeof RunStatusSchema>;
-export const FINAL_STATUSES: readonly RunStatus[] = ['succeeded', 'failed', 'stopped', 'timed_out'];
+export const FINAL_STATUSES: readonly RunStatus[] = [
+  'succeeded',
+  'failed',
+  'stopped',
+  'timed_out',
+  'skipped',
+];
+/** The statuses of a run that has not ended: what `stop` acts on. */
+export const OPEN_STATUSES: readonly RunStatus[] = ['queued', 'running'];
+
+/** What fired a run: a webhook call, the job's schedule, an operator's run now, or a replay (or DLQ redrive) of an earlier run. */
+export const FIRED_BY = ['webhook', 'schedule', 'manual', 'replay'] as const;
+export type FiredBy = (typeof FIRED_BY)[number];
 export const isFinal = (s: RunStatus): boolean => FINAL_STATUSES.includes(s);
 
-export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
+/**
+ * A run log line's level: the logger's four, and for uploaded scripts what
+ * their `console` method was (`console.log` → LOG, `console.dir` → DIR,
+ * `console.trace` → TRACE).
+ */
+export const LOG_LEVELS = ['DEBUG', 'INFO', 'WARN', 'ERROR', 'LOG', 'DIR', 'TRACE'] as const;
 export const LogLineSchema = lazy(() =>
   object({
     ts: iso.datetime(),
@@ -71,6 +98,21 @@ export const RunSchema = lazy(() =>
     event: optional(TriggerEventSchema),
     /** Where the event is kept when it is too large for the table (claim check). */
     eventRef: optional(string()),
+
+    /** What fired the run; absent on runs recorded before it existed (webhook runs). */
+    firedBy: optional(zEnum(FIRED_BY)),
+    /** Scheduled runs (and skipped occurrences): the occurrence's due time. */
+    scheduledFor: optional(iso.datetime()),
+    /** Scheduled runs: how late the run started after `scheduledFor`, in ms (set when it starts). */
+    lagMs: optional(int().check(minimum(0))),
+    /** A replayed (or redriven) run: the run whose event it runs again. */
+    replayOf: optional(string()),
+    /** A manual run's parameter overrides (validated against the manifest; secret refs, never values). */
+    paramOverrides: optional(record(string(), unknown())),
+    /** A script job's run: the script version it ran (set when it starts). */
+    script: optional(object({ id: string(), version: int().check(minimum(1)), sha256: string() })),
+    /** Who asked to stop the run, and when (`stopped` runs; a running one until its attempt ends). */
+    stopRequest: optional(object({ by: string(), at: iso.datetime() })),
 
     // ctx.http rate limits: a wait past the deadline hands the run back to the queue, delayed.
     /** How often a rate limit deferred the run (a deferral is not an attempt). */

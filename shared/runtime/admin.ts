@@ -51,6 +51,8 @@ export const validateJob = (deps: Pick<Deps, 'registry'>, input: unknown): Job =
   const parsed = JobSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(`invalid job: ${describeIssues(parsed.error)}`);
   const job = parsed.data;
+  // An uploaded script's parameters are free-form (checked where scripts are: shared/runtime/scripts).
+  if (job.integration === undefined) return job;
   const integration = deps.registry.get(job.integration);
   if (!integration) {
     const known = deps.registry

@@ -216,20 +216,24 @@ export const decide = async (
         event,
         deps.settings.decisionInlineEventLimitBytes,
       );
-      await deps.runs.create({
-        id: runId,
-        jobId: job.id,
-        deliveryId: event.deliveryId,
-        source: event.source,
-        trigger: event.trigger,
-        mode: 'decision',
-        status: 'running',
-        attempt: 1,
-        createdAt: startedAt.toISOString(),
-        startedAt: startedAt.toISOString(),
-        logs: [],
-        ...stored,
-      });
+      await deps.runs.create(
+        {
+          id: runId,
+          jobId: job.id,
+          deliveryId: event.deliveryId,
+          source: event.source,
+          trigger: event.trigger,
+          mode: 'decision',
+          status: 'running',
+          attempt: 1,
+          createdAt: startedAt.toISOString(),
+          startedAt: startedAt.toISOString(),
+          logs: [],
+          firedBy: 'webhook',
+          ...stored,
+        },
+        { retentionDays: job.retentionDays },
+      );
     };
     await within(created(), left(reserve), 'recording the run');
   } catch (e) {
@@ -240,7 +244,8 @@ export const decide = async (
     return answer(verdict);
   }
 
-  const integration = deps.registry.get(job.integration);
+  // A decision job always names an integration (JobSchema refuses a script for one).
+  const integration = job.integration === undefined ? undefined : deps.registry.get(job.integration);
   let outcome: Pick<
     ExecutionOutcome,
     'status' | 'error' | 'output' | 'logs' | 'logsTruncated' | 'durationMs' | 'cursor'

@@ -1,15 +1,20 @@
 import type {
   CheckpointStore,
   Clock,
+  DeadLetterQueue,
   DeliveryStore,
   EffectLedger,
   GlobalStore,
   JobStore,
+  LeaseStore,
   NotificationPublisher,
   NotificationStore,
   PayloadStore,
   Queue,
   RunStore,
+  ScheduleStore,
+  ScriptRunner,
+  ScriptStore,
   SecretStore,
   SecretWriter,
   StateStore,
@@ -63,6 +68,14 @@ export interface Deps {
   globals: GlobalStore;
   notifications: NotificationStore;
   effects: EffectLedger;
+  // Operations (issue 9): schedules and their occurrences, leases, uploaded scripts.
+  schedules: ScheduleStore;
+  leases: LeaseStore;
+  scripts: ScriptStore;
+  /** Runs uploaded scripts in isolation (a Lambda in AWS, a child process locally); absent: script jobs fail. */
+  scriptRunner?: ScriptRunner;
+  /** The run queue's dead-letter queue (admin: list, redrive). */
+  deadLetters?: DeadLetterQueue;
   /** Error notifications beyond the table (SNS in AWS); absent: stored only. */
   publisher?: NotificationPublisher;
   /** Writes masked globals' secrets: admin and the local stack only. */

@@ -236,7 +236,7 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
     const [resolved, authValues] = await Promise.race([
       Promise.all([
         resolveParams(integration.manifest, job.params, req.secrets),
-        req.authSecretValues ?? req.secrets.getVersions(job.auth.secret),
+        req.authSecretValues ?? (job.auth === undefined ? [] : req.secrets.getVersions(job.auth.secret)),
       ]),
       deadline,
     ]);

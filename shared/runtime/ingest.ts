@@ -9,8 +9,8 @@ import {
   PayloadTooLargeError,
   ServiceUnavailableError,
 } from '../errors.ts';
-import type { Delivery, Job, Run, TriggerEvent } from '../model/index.ts';
-import { JOB_ID_PATTERN } from '../model/index.ts';
+import type { Delivery, Job, Run, TriggerEvent, WebhookJob } from '../model/index.ts';
+import { JOB_ID_PATTERN, acceptsWebhooks } from '../model/index.ts';
 import { clip } from '../sdk/text.ts';
 import { sourceAdapter } from '../sources/index.ts';
 import type { SourceResponse } from '../sources/types.ts';
@@ -61,7 +61,7 @@ const SENSITIVE_HEADERS = new Set([
   'x-api-key',
 ]);
 
-const keptHeaders = (job: Job, headers: Readonly<Record<string, string>>): Record<string, string> => {
+const keptHeaders = (job: WebhookJob, headers: Readonly<Record<string, string>>): Record<string, string> => {
   // The job's own secret header, compared directly: no Set built per request.
   const jobHeader = (job.auth.type === 'hmac' ? job.auth.signatureHeader : job.auth.header).toLowerCase();
   // One pass, no intermediate arrays: this runs on every delivery.
@@ -108,6 +108,8 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
   if (!JOB_ID_PATTERN.test(req.jobId)) throw new NotFoundError(`no job ${clip(req.jobId)}`);
   const job = await hotJob(deps.jobs, req.jobId);
   if (!job) throw new NotFoundError(`no job ${req.jobId}`);
+  // A scheduled or manual-only job has no webhook: answered like an unknown one (nothing stored).
+  if (!acceptsWebhooks(job)) throw new NotFoundError(`job ${job.id} accepts no webhook`);
 
   const secrets = await deps.secrets.getVersions(job.auth.secret);
   const now = deps.clock.now();
@@ -181,9 +183,10 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
       attempt: 0,
       createdAt: receivedAt,
       logs: [],
+      firedBy: 'webhook',
       ...(await storeEvent(deps, job.id, runId, event, deps.settings.inlineEventLimitBytes)),
     };
-    await deps.runs.create(run);
+    await deps.runs.create(run, { retentionDays: job.retentionDays });
     await deps.queue.send({ runId, jobId: job.id });
   } catch (e) {
     // A send can fail after SQS took the message: if a worker already moves the run, it was accepted.
@@ -254,7 +257,12 @@ export const replayKeyOf = (auth: HmacAuth, headers: Readonly<Record<string, str
  * alone does both (the same timestamp and signature mean the same body): one
  * write; otherwise the replay key, plus the body key when the window is not 0.
  */
-const dedupeKeysOf = (job: Job, req: IngestRequest, trigger: string, deliveryId: string): DedupeKey[] => {
+const dedupeKeysOf = (
+  job: WebhookJob,
+  req: IngestRequest,
+  trigger: string,
+  deliveryId: string,
+): DedupeKey[] => {
   if (job.auth.type === 'hmac') {
     const body: DedupeKey = {
       key: dedupeKeyOf(job.id, {}, req.body, ''),
@@ -282,7 +290,7 @@ type Claim = { kind: 'claimed'; keys: string[] } | Extract<IngestAnswer, { kind:
  */
 const claimDelivery = async (
   deps: Deps,
-  job: Job,
+  job: WebhookJob,
   req: IngestRequest,
   trigger: string,
   base: Omit<Delivery, 'dedupeKey' | 'dedupeUntil'>,

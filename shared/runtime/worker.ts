@@ -1,7 +1,7 @@
 import { errorMessage, NotFoundError, RetryableRunError } from '../errors.ts';
 
 export { RetryableRunError } from '../errors.ts';
-import { jobTimeoutMs } from '../model/index.ts';
+import { jobTimeoutMs, runnableOf } from '../model/index.ts';
 import type { Run } from '../model/index.ts';
 import type { RunFinish } from '../ports.ts';
 import { parseRunMessage } from '../model/index.ts';
@@ -73,9 +73,9 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
     await fail(`job ${run.jobId} no longer exists`);
     return;
   }
-  const integration = deps.registry.get(job.integration);
+  const integration = job.integration === undefined ? undefined : deps.registry.get(job.integration);
   if (!integration) {
-    await fail(`integration ${job.integration} is not installed`);
+    await fail(`${runnableOf(job)} is not installed`);
     return;
   }
   const target: ToolboxTarget = {

@@ -12,7 +12,16 @@ import type { IntegrationLogger } from './types.ts';
 // Redaction lives in redaction.ts; these stay importable from here as before.
 export { REDACTED, redact } from './redaction.ts';
 
-const POWERTOOLS_METHOD = { DEBUG: 'debug', INFO: 'info', WARN: 'warn', ERROR: 'error' } as const;
+// A script's console.log/dir/trace lines go out at INFO (trace at DEBUG), and keep their own level in the run log.
+const POWERTOOLS_METHOD = {
+  DEBUG: 'debug',
+  INFO: 'info',
+  WARN: 'warn',
+  ERROR: 'error',
+  LOG: 'info',
+  DIR: 'info',
+  TRACE: 'debug',
+} as const;
 
 /** The parent of every run logger unless one is injected (Powertools: one logger per module). */
 let defaultParent: Logger | undefined;

@@ -10,6 +10,7 @@ import type {
   OpenRunsRequest,
   Page,
   PageRequest,
+  RunControl,
   RunFinish,
   RunRetry,
   RunStart,
@@ -148,6 +149,17 @@ export class DynamoRunStore implements RunStore {
   }
 
   readonly openShards = OPEN_SHARDS;
+
+  // SEAM PLACEHOLDERS (issue 9): built by the stop helper.
+  requestStop(
+    _runId: string,
+    _request: { by: string; at: string },
+  ): Promise<'stopped' | 'stopping' | undefined> {
+    return Promise.reject(new Error('RunStore.requestStop: not built yet'));
+  }
+  control(_runId: string): Promise<RunControl | undefined> {
+    return Promise.reject(new Error('RunStore.control: not built yet'));
+  }
 
   async create(run: Run): Promise<void> {
     // createdAt was formatted by ingest a moment ago: read back without parsing (timeOf).

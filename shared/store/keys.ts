@@ -14,6 +14,14 @@
  * | effect   | `JOB#<jobId>` | `EFFECT#<key>`         |               |               |                          |                    |
  * | global   | `GLOBAL`      | `<name>`               |               |               |                          |                    |
  * | notification | `JOB#<jobId>` | `NOTE#<ulid>`      | `NOTES`       | `NOTE#<ulid>` |                          |                    |
+ * | schedule | `JOB#<jobId>` | `SCHEDULE`             | `SCHEDULES` ² | `<nextRunAt>#<jobId>` |                  |                    |
+ * | occurrence | `JOB#<jobId>` | `OCC#<scheduledFor>` |               |               |                          |                    |
+ * | lease    | `JOB#<jobId>` | `LEASE#<name>`         |               |               |                          |                    |
+ * | script   | `SCRIPT#<id>` | `HEAD`                 | `SCRIPTS`     | `<id>`        |                          |                    |
+ * | script version | `SCRIPT#<id>` | `V#<n, 10 digits>` |             |               |                          |                    |
+ *
+ * ² Armed schedules only (gsi1 keys removed while disarmed): the scheduler
+ * queries `SCHEDULES` for `gsi1sk ≤ now` and reads only the due jobs.
  *
  * ¹ Open runs only (gsi2 is sparse): `kind` says which threshold makes the run
  * stale — `queued` (async, waiting for its message), `running` (async, an
@@ -183,3 +191,38 @@ export const timeOf = (iso: string): number => {
   }
   return Date.parse(iso);
 };
+
+// Operations (issue 9).
+export const SCHEDULE_SK = 'SCHEDULE';
+export const SCHEDULES_GSI1PK = 'SCHEDULES';
+export const OCCURRENCE_SK_PREFIX = 'OCC#';
+export const LEASE_SK_PREFIX = 'LEASE#';
+export const SCRIPT_PK_PREFIX = 'SCRIPT#';
+export const SCRIPT_HEAD_SK = 'HEAD';
+export const SCRIPTS_GSI1PK = 'SCRIPTS';
+export const SCRIPT_VERSION_SK_PREFIX = 'V#';
+
+export const scheduleKey = (jobId: string): TableKey => ({ pk: jobDataPk(jobId), sk: SCHEDULE_SK });
+/** Where an armed schedule sits in the due index: ordered by its next occurrence. */
+export const scheduleIndexKey = (jobId: string, nextRunAt: string): IndexKey => ({
+  gsi1pk: SCHEDULES_GSI1PK,
+  gsi1sk: `${nextRunAt}#${jobId}`,
+});
+export const occurrenceKey = (jobId: string, scheduledFor: string): TableKey => ({
+  pk: jobDataPk(jobId),
+  sk: `${OCCURRENCE_SK_PREFIX}${scheduledFor}`,
+});
+export const leaseKey = (jobId: string, name: string): TableKey => ({
+  pk: jobDataPk(jobId),
+  sk: `${LEASE_SK_PREFIX}${name}`,
+});
+export const scriptHeadKey = (id: string): TableKey => ({
+  pk: `${SCRIPT_PK_PREFIX}${id}`,
+  sk: SCRIPT_HEAD_SK,
+});
+export const scriptIndexKey = (id: string): IndexKey => ({ gsi1pk: SCRIPTS_GSI1PK, gsi1sk: id });
+/** Zero-padded, so that versions sort by number. */
+export const scriptVersionKey = (id: string, version: number): TableKey => ({
+  pk: `${SCRIPT_PK_PREFIX}${id}`,
+  sk: `${SCRIPT_VERSION_SK_PREFIX}${String(version).padStart(10, '0')}`,
+});

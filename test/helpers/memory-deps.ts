@@ -13,6 +13,7 @@ import type {
   PageRequest,
   PayloadStore,
   Queue,
+  RunControl,
   RunFinish,
   RunMessage,
   RunRetry,
@@ -30,6 +31,8 @@ import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { createRegistry } from '../../shared/sdk/index.ts';
 import { integrationFolders } from '../../integrations/registry.generated.ts';
 import { MemoryCheckpointStore } from './memory-checkpoint-store.ts';
+import { notBuilt } from '../../shared/testing/not-built.ts';
+import type { LeaseStore, ScheduleStore, ScriptStore } from '../../shared/ports.ts';
 import { MemoryEffectLedger } from './memory-effect-store.ts';
 import { MemoryGlobalStore } from './memory-global-store.ts';
 import { MemoryNotificationStore } from './memory-notification-store.ts';
@@ -130,6 +133,17 @@ export class MemoryRunStore implements RunStore {
    */
   readonly #open = new Map<string, { kind: OpenKind; since: string }>();
   readonly openShards = OPEN_SHARDS;
+
+  // SEAM PLACEHOLDERS (issue 9): built by the stop helper.
+  requestStop(
+    _runId: string,
+    _request: { by: string; at: string },
+  ): Promise<'stopped' | 'stopping' | undefined> {
+    return Promise.reject(new Error('RunStore.requestStop: not built yet'));
+  }
+  control(_runId: string): Promise<RunControl | undefined> {
+    return Promise.reject(new Error('RunStore.control: not built yet'));
+  }
 
   create(run: Run) {
     this.writes++;
@@ -417,4 +431,8 @@ export const memoryDeps = (
   globals: new MemoryGlobalStore(),
   notifications: new MemoryNotificationStore(),
   effects: new MemoryEffectLedger(),
+  // SEAM PLACEHOLDERS (issue 9): each replaced by its in-memory store (shared/testing/).
+  schedules: notBuilt<ScheduleStore>('ScheduleStore'),
+  leases: notBuilt<LeaseStore>('LeaseStore'),
+  scripts: notBuilt<ScriptStore>('ScriptStore'),
 });

@@ -78,7 +78,7 @@ describe('triggerhub integrations new', () => {
       source: 'generic',
       mode: 'async',
     });
-    expect(job.auth.secret).toBe('ip-lookup');
+    expect(job.auth?.secret).toBe('ip-lookup');
   });
 
   it('prints { id, dir, files } with --json', async () => {
