@@ -28,6 +28,13 @@ export const GSI1_RUN_ATTRIBUTES = [
   'verdict',
   'logsTruncated',
   'eventRef',
+  'firedBy',
+  'scheduledFor',
+  'lagMs',
+  'replayOf',
+  'paramOverrides',
+  'script',
+  'stopRequest',
 ] as const;
 /**
  * A job's definition (`Job`, shared/model/job.ts), whole: `GET /admin/jobs` lists
@@ -54,6 +61,12 @@ export const GSI1_JOB_ATTRIBUTES = [
   'proxy',
   'tlsVerify',
   'effectTtlDays',
+  'script',
+  'schedule',
+  'webhook',
+  'concurrency',
+  'alertAfterFailures',
+  'retentionDays',
   'createdAt',
   'updatedAt',
 ] as const;

@@ -27,7 +27,7 @@ describe('admin.putJob', () => {
   it.each([
     ['an id that differs from the path', { ...demo, id: 'other' }, 'id: "other" does not match'],
     ['an unknown integration', { ...demo, integration: 'nope' }, 'unknown integration "nope"'],
-    ['a missing auth', { name: 'x', integration: 'log-event' }, 'auth: Invalid input: expected object'],
+    ['a missing auth', { name: 'x', integration: 'log-event' }, 'auth: a job that accepts webhooks needs `auth` (or set "webhook": false)'],
     [
       'an hmac auth without its secret',
       { ...demo, auth: { type: 'hmac' } },
