@@ -503,6 +503,20 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
   };
 
   /** The query string: every value that is set, as text. */
+  /**
+   * As {@link parse}, but answers the JSON as it came (its key order kept, for
+   * `--json`): only for a schema that adds nothing (no defaults, no transforms).
+   */
+  const check = async <T extends core.$ZodType>(
+    schema: T,
+    response: Response,
+    what: string,
+  ): Promise<core.output<T>> => {
+    const text = await response.clone().text();
+    await parse(schema, response, what);
+    return JSON.parse(text) as core.output<T>;
+  };
+
   const searchParams = (
     query: Record<string, string | number | undefined> | undefined,
   ): Record<string, string> => {
@@ -519,7 +533,7 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
     endpoint,
     async listJobs(page) {
       const res = await send('get', 'admin/jobs', { searchParams: searchParams({ ...page }) });
-      return parse(JobPageSchema, res, 'GET /admin/jobs');
+      return check(JobPageSchema, res, 'GET /admin/jobs');
     },
     async getJob(id) {
       const res = await send('get', `admin/jobs/${seg(id)}`);

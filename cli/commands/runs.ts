@@ -1,6 +1,6 @@
 import { Option } from 'commander';
 import type { Command } from 'commander';
-import { ValidationError, errorMessage } from '../../shared/errors.ts';
+import { errorMessage } from '../../shared/errors.ts';
 import { FIRED_BY, RUN_STATUSES, formatLogLine, isFinal } from '../../shared/model/index.ts';
 import type { FiredBy, Run, RunStatus, RunSummary } from '../../shared/model/index.ts';
 import type { RunListQuery } from '../../shared/ports.ts';
@@ -82,8 +82,13 @@ export const renderRunList = (items: readonly RunSummary[]): string => {
   );
 };
 
+/** A command line that cannot be right: exit 2, as commander's own. */
+const usageError = (cmd: Command, message: string): never =>
+  cmd.error(`error: ${message}`, { exitCode: 2, code: 'commander.invalidArgument' });
+
 /** `--since`/`--until` as the ISO instants the routes take, checked to be in order. */
 const timeWindow = (
+  cmd: Command,
   since: string | undefined,
   until: string | undefined,
   now: Date,
@@ -91,7 +96,7 @@ const timeWindow = (
   const from = since === undefined ? undefined : instantOf(since, now);
   const to = until === undefined ? undefined : instantOf(until, now);
   if (from !== undefined && to !== undefined && from > to) {
-    throw new ValidationError(`--since (${from}) is after --until (${to})`);
+    usageError(cmd, `--since (${from}) is after --until (${to})`);
   }
   return { ...(from === undefined ? {} : { from }), ...(to === undefined ? {} : { to }) };
 };
@@ -258,7 +263,7 @@ export const registerRunCommands = (program: Command, ctx: CommandContext): void
         '  triggerhub runs list nightly-sync --status skipped --fired-by schedule',
     )
     .action(async (jobId: string, opts: ListOptions, cmd: Command) => {
-      const { from, to } = timeWindow(opts.since, opts.until, now());
+      const { from, to } = timeWindow(cmd, opts.since, opts.until, now());
       const page = await ctx.client(cmd).listRuns(jobId, {
         status: opts.status,
         firedBy: opts.firedBy,
@@ -399,13 +404,12 @@ export const registerRunCommands = (program: Command, ctx: CommandContext): void
       const bulk = [opts.job, opts.status, opts.since, opts.until, opts.errorContains].some(
         (v) => v !== undefined,
       );
-      const usage = (message: string): never =>
-        cmd.error(`error: ${message}`, { exitCode: 2, code: 'commander.invalidArgument' });
       if (runId !== undefined && (bulk || opts.dryRun)) {
-        usage('give a run id, or filters (--job, --status, --since…) for a bulk replay, not both');
+        usageError(cmd, 'give a run id, or filters (--job, --status, --since…) for a bulk replay, not both');
       }
       if (runId === undefined && !bulk) {
-        usage(
+        usageError(
+          cmd,
           'give the run to replay, or filters for a bulk replay (triggerhub runs replay --job <id> --status failed --since 2h)',
         );
       }
@@ -419,7 +423,7 @@ export const registerRunCommands = (program: Command, ctx: CommandContext): void
       const filter: ReplayFilter = {
         ...(opts.job === undefined ? {} : { jobId: opts.job }),
         ...(opts.status === undefined ? {} : { status: opts.status }),
-        ...timeWindow(opts.since, opts.until, now()),
+        ...timeWindow(cmd, opts.since, opts.until, now()),
         ...(opts.errorContains === undefined ? {} : { errorContains: opts.errorContains }),
         ...(opts.dryRun ? { dryRun: true } : {}),
       };
