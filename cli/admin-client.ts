@@ -190,6 +190,10 @@ export const RedriveSchema = object({
   count: int().min(0),
   runIds: array(string()),
   dropped: optional(int().min(0)),
+  /** Dead-lettered runs left in the queue for a later redrive (still open, job disabled). */
+  left: optional(array(looseObject({ runId: string(), jobId: string(), reason: string() }))),
+  /** More messages than one redrive takes: call again for the rest. */
+  truncated: optional(boolean()),
 });
 export type Redrive = Infer<typeof RedriveSchema>;
 
@@ -604,7 +608,9 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
     },
     async getScriptSource(id, version) {
       const res = await send('get', `admin/scripts/${seg(id)}/versions/${version}`);
-      return { source: await res.text(), sha256: res.headers.get('x-script-sha256') ?? undefined };
+      // Byte for byte: Response.text() would drop a leading BOM, which the recorded sha256 covers.
+      const source = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await res.arrayBuffer());
+      return { source, sha256: res.headers.get('x-script-sha256') ?? undefined };
     },
     async listIntegrations() {
       const res = await send('get', 'admin/integrations');

@@ -69,5 +69,12 @@ export const registerDlqCommands = (program: Command, ctx: CommandContext): void
           `dropped ${answer.dropped} message${answer.dropped === 1 ? '' : 's'} that named no run to run again\n`,
         );
       }
+      for (const left of answer.left ?? []) {
+        ctx.io.stdout(
+          `left in the queue: ${cell(left.runId, 64)} (${cell(left.jobId, 64)}): ${cell(left.reason, 80)}\n`,
+        );
+      }
+      if (answer.truncated)
+        ctx.io.stderr('note: more messages than one redrive takes: run it again for the rest\n');
     });
 };

@@ -80,7 +80,13 @@ describe('triggerhub dlq redrive', () => {
     const server = await serve((req, res) =>
       JSON.parse(req.body).jobId === 'nightly'
         ? json(res, 202, { count: 1, runIds: ['01KNEW1'] })
-        : json(res, 202, { count: 2, runIds: ['01KNEW1', '01KNEW2'], dropped: 1 }),
+        : json(res, 202, {
+            count: 2,
+            runIds: ['01KNEW1', '01KNEW2'],
+            dropped: 1,
+            left: [{ runId: '01KOPEN', jobId: 'off', reason: 'job disabled' }],
+            truncated: true,
+          }),
     );
 
     // Act
@@ -96,8 +102,10 @@ describe('triggerhub dlq redrive', () => {
     ]);
     expect(one.stdout).toBe('redriven 1 run, new runs:\n  01KNEW1\n');
     expect(all.stdout).toBe(
-      'redriven 2 runs, new runs:\n  01KNEW1\n  01KNEW2\ndropped 1 message that named no run to run again\n',
+      'redriven 2 runs, new runs:\n  01KNEW1\n  01KNEW2\ndropped 1 message that named no run to run again\n' +
+        'left in the queue: 01KOPEN (off): job disabled\n',
     );
-    expect(JSON.parse(asJson.stdout)).toEqual({ count: 2, runIds: ['01KNEW1', '01KNEW2'], dropped: 1 });
+    expect(all.stderr).toBe('note: more messages than one redrive takes: run it again for the rest\n');
+    expect(JSON.parse(asJson.stdout)).toMatchObject({ count: 2, runIds: ['01KNEW1', '01KNEW2'], dropped: 1 });
   });
 });

@@ -197,6 +197,25 @@ describe('triggerhub scripts', () => {
     expect(absent.stderr).toBe('error: script sync has no version 9 (HTTP 404 not_found)\n');
   });
 
+  it('pull keeps a leading BOM, byte for byte, as the recorded sha256 covers it', async () => {
+    // Prepare
+    const withBom = `\uFEFF${SOURCE}`;
+    const server = await serve((_req, res) => {
+      res.writeHead(200, {
+        'content-type': 'application/javascript; charset=utf-8',
+        'x-script-sha256': sha(withBom),
+      });
+      res.end(withBom);
+    });
+
+    // Act
+    const out = await cli(server.origin, ['scripts', 'pull', 'sync', '--version', '1', '-o', 'bom.js']);
+
+    // Assess
+    expect(out.code, out.stderr).toBe(0);
+    expect(await readFile(join(cwd, 'bom.js'))).toEqual(Buffer.from(withBom, 'utf8'));
+  });
+
   it('pull refuses a download that does not match its recorded sha256', async () => {
     // Prepare
     const server = await serve((_req, res) => {
