@@ -278,6 +278,7 @@ export class DynamoRunStore implements RunStore {
       verdict: finish.verdict,
       logsJson: JSON.stringify(finish.logs),
       logsTruncated: finish.logsTruncated,
+      script: finish.script,
       // Out of the sparse index of open runs.
       gsi2pk: undefined,
       gsi2sk: undefined,

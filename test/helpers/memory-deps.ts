@@ -206,6 +206,7 @@ export class MemoryRunStore implements RunStore {
         verdict: structuredClone(f.verdict),
         logs: structuredClone(f.logs),
         logsTruncated: f.logsTruncated,
+        script: f.script,
       }),
     );
     return Promise.resolve(true);
