@@ -6,6 +6,7 @@ import type {
   LeaseStore,
   PayloadStore,
   ScheduleStore,
+  ScriptRunner,
   SecretStore,
   SecretWriter,
 } from '../../shared/ports.ts';
@@ -44,6 +45,8 @@ export interface PipelineDepsOptions extends FunctionDepsOptions {
   integrations?: readonly AnyIntegration[];
   /** Writes masked globals' secrets (`npm start`: its local store; admin has its own). */
   secretWriter?: SecretWriter;
+  /** Runs uploaded scripts (`npm start`: a child process per run; the AWS worker: the script-runner Lambda). */
+  scriptRunner?: ScriptRunner;
 }
 
 export const createPipelineDeps = (config: Config, options: PipelineDepsOptions = {}): Deps => {
@@ -72,6 +75,7 @@ export const createPipelineDeps = (config: Config, options: PipelineDepsOptions 
     schedules: notBuilt<ScheduleStore>('ScheduleStore'),
     leases: notBuilt<LeaseStore>('LeaseStore'),
     ...(options.secretWriter === undefined ? {} : { secretWriter: options.secretWriter }),
+    ...(options.scriptRunner === undefined ? {} : { scriptRunner: options.scriptRunner }),
     // Error notifications to the stack's SNS topic (none configured: `npm start`).
     ...notificationPublisher(config, options),
   };
