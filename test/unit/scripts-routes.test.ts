@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import { MAX_SCRIPT_BYTES } from '../../shared/http/admin/script-routes.ts';
 import { admin } from '../../shared/runtime/admin.ts';
 import { apiEvent } from '../helpers/api-event.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
+import { repoRoot } from '../helpers/samples.ts';
 
 /** Characters of 2, 3 and 4 UTF-8 bytes, and a BOM: the download must give back these very bytes. */
 const SOURCE = '\uFEFFmodule.exports = { run: async (args) => "Grüße – 日本 🚀 " + args.arguments.who };\n';
@@ -214,5 +217,27 @@ describe('applying a script job', () => {
     expect((refused[0] as Error).message).toContain('parameter "list"');
     expect((refused[2] as Error).message).toContain('reserved for masked globals');
     expect(await deps.jobs.get('j2')).toBeUndefined();
+  });
+});
+
+describe('the example script job (examples/scripts/)', () => {
+  it('applies once sync.js is pushed as `sync`', async () => {
+    // Prepare
+    const deps = memoryDeps();
+    const source = await readFile(join(repoRoot, 'examples', 'scripts', 'sync.js'), 'utf8');
+    const body = JSON.parse(
+      await readFile(join(repoRoot, 'examples', 'scripts', 'sync-job.json'), 'utf8'),
+    ) as {
+      id: string;
+    };
+    const before = await admin.putJob(deps, body.id, body).catch((e: unknown) => e);
+    await deps.scripts.put('sync', source, { by: 'local', at: '2026-11-22T10:00:00.000Z' });
+
+    // Act
+    const { job } = await admin.putJob(deps, body.id, body);
+
+    // Assess
+    expect(before).toMatchObject({ status: 400 });
+    expect(job).toMatchObject({ id: 'sync-demo', script: { id: 'sync' }, webhook: false });
   });
 });
