@@ -4,12 +4,13 @@ import { DAY_MS, HOUR_MS, MINUTE_MS, floatingOf, instantOf, wallOf } from './loc
 
 /**
  * A frequency schedule as an indexed series: occurrence `k` is `at(k)`, increasing
- * in `k` (two indices share an instant only where a zone skipped a whole calendar day,
- * as Pacific/Apia on 30 Dec 2011: that day's time falls in the gap, which ends at the
- * next day's time; the listings merge them), from `first` (0 with a `startOn`; unbounded below without one,
- * whose index 0 is the fixed epoch anchor). Computing each occurrence from its
- * index (never from the previous one) is what keeps a monthly schedule from the
- * 31st on the 31st, and lets a count over a long downtime be a subtraction.
+ * in `k`, from `first` (0 with a `startOn`; unbounded below without one, whose index
+ * 0 is the fixed epoch anchor). Computing each occurrence from its index (never from
+ * the previous one) is what keeps a monthly schedule from the 31st on the 31st, and
+ * lets a count over a long downtime be a subtraction. Two indices share an instant
+ * only where a zone skipped a whole calendar day (Pacific/Apia, 30 Dec 2011: that
+ * day's time falls in the gap, which ends at the next day's time); the listings
+ * merge them.
  */
 export interface Series {
   readonly first: number;
