@@ -2,7 +2,7 @@ import { isCronSchedule } from '../model/schedule.ts';
 import type { Schedule } from '../model/schedule.ts';
 import { cronNext, cronOf, cronPrevious } from './cron.ts';
 import { floatingOf, instantOf } from './local-time.ts';
-import { seriesOf } from './series.ts';
+import { EPOCH, seriesOf } from './series.ts';
 
 /** The scheduler's tick; occurrences are whole minutes. */
 export const TICK_MS = 60_000;
@@ -14,9 +14,8 @@ export const TICK_MS = 60_000;
  */
 export const MAX_COUNTED_CRON = 10_000;
 
-/** "From the beginning" for a schedule without `startOn`, and for cron: 2000-01-01 00:00 in its zone. */
-const beginningOf = (s: Schedule): number =>
-  instantOf(s.timezone, floatingOf({ year: 2000, month: 1, day: 1, hour: 0, minute: 0, second: 0 }));
+/** "From the beginning" for a schedule without `startOn`, and for cron: the epoch anchor, 2024-01-01 00:00 in its zone. */
+const beginningOf = (s: Schedule): number => instantOf(s.timezone, floatingOf(EPOCH));
 
 /** The first occurrence strictly after `after`, or undefined if there is none (a cron that never fires again). */
 export const nextOccurrence = (s: Schedule, after: Date): Date | undefined => {
@@ -47,7 +46,7 @@ export const previousOccurrence = (s: Schedule, atOrBefore: Date): Date | undefi
  * although its occurrence merges with the next day's; for cron counted up to
  * MAX_COUNTED_CRON (a `more` of that value means at least that many).
  * `after` undefined means from the beginning (a schedule's `startOn` inclusive,
- * else 2000-01-01 00:00 in its zone): for tests.
+ * else 2024-01-01 00:00 in its zone): for tests.
  */
 export const occurrencesBetween = (
   s: Schedule,

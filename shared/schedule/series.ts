@@ -19,14 +19,18 @@ export interface Series {
   indexAfter(ms: number): number;
 }
 
-/** Where `every` counts from without a `startOn`: fixed, so answers do not depend on when one asks. */
-const EPOCH = { year: 2000, month: 1, day: 1, hour: 0, minute: 0, second: 0 } as const;
-/** 2000-01-03 was a Monday: weekly schedules without `startOn` fall on Mondays. */
-const EPOCH_MONDAY = { ...EPOCH, day: 3 } as const;
+/**
+ * Where `every` counts from without a `startOn`: fixed, so answers do not depend on
+ * when one asks; a Monday, so weekly schedules fall on Mondays. Recent on purpose:
+ * minute and hourly schedules keep the phase the zone's offset gave the anchor, and
+ * some zones moved by half an hour since 2000 (Asia/Colombo 2006, Pacific/Norfolk
+ * 2015, America/Caracas 2016): from 2000 their "every hour" would fall at :30.
+ */
+export const EPOCH = { year: 2024, month: 1, day: 1, hour: 0, minute: 0, second: 0 } as const;
 
 /** The anchor's wall-clock time; `startOn` is assumed valid (see scheduleProblem). */
 const anchorWall = (s: FrequencySchedule): number => {
-  if (s.startOn === undefined) return floatingOf(s.frequency === 'weekly' ? EPOCH_MONDAY : EPOCH);
+  if (s.startOn === undefined) return floatingOf(EPOCH);
   const parsed = parseLocalDateTime(s.startOn);
   if (typeof parsed === 'string') throw new RangeError(`startOn: ${parsed}`);
   return floatingOf(parsed);
