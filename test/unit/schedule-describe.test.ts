@@ -14,8 +14,13 @@ describe('describeSchedule', () => {
     [{ frequency: 'minute' }, 'every minute'],
     [{ frequency: 'minute', timezone: 'Europe/Berlin' }, 'every minute'],
     [{ frequency: 'minute', every: 5 }, 'every 5 minutes'],
-    [{ frequency: 'minute', every: 5, timezone: 'Asia/Kathmandu' }, 'every 5 minutes (Asia/Kathmandu)'],
+    // +05:45 is a whole number of 5 minutes: the same instants as in UTC; not of 7
+    [{ frequency: 'minute', every: 5, timezone: 'Asia/Kathmandu' }, 'every 5 minutes'],
+    [{ frequency: 'minute', every: 7, timezone: 'Asia/Kathmandu' }, 'every 7 minutes (Asia/Kathmandu)'],
     [{ frequency: 'hourly' }, 'every hour'],
+    [{ frequency: 'hourly', timezone: 'Europe/Berlin' }, 'every hour'],
+    [{ frequency: 'hourly', timezone: 'Asia/Kolkata' }, 'every hour (Asia/Kolkata)'],
+    [{ frequency: 'hourly', every: 2, timezone: 'Europe/Berlin' }, 'every 2 hours (Europe/Berlin)'],
     [{ frequency: 'hourly', every: 2, timezone: 'Asia/Kolkata' }, 'every 2 hours (Asia/Kolkata)'],
     [
       { frequency: 'hourly', every: 2, startOn: '2026-12-01T09:00:00', timezone: 'Europe/Berlin' },
