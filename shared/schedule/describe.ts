@@ -28,7 +28,10 @@ const startOnText = (startOn: string): string => {
     : `${t.day} ${MONTHS[t.month - 1]} ${t.year} ${two(t.hour)}:${two(t.minute)}`;
 };
 
-/** Whether a fixed-interval schedule without `startOn` falls on the same instants as in UTC (every hour in Berlin does; in Kolkata not). */
+/**
+ * Whether a fixed-interval schedule without `startOn` falls on the same instants as
+ * in UTC (every hour in Europe/Berlin does; in Asia/Kolkata it does not).
+ */
 const sameInstantsAsUtc = (s: FrequencySchedule): boolean => {
   const here = seriesOf(s);
   const utc = seriesOf({ ...s, timezone: 'UTC' });

@@ -14,7 +14,7 @@ export const TICK_MS = 60_000;
  */
 export const MAX_COUNTED_CRON = 10_000;
 
-/** "From the beginning" for a schedule without `startOn`, and for cron: the epoch anchor, 2024-01-01 00:00 in its zone. */
+/** "From the beginning" without a `startOn`, and for cron: the epoch anchor, 2024-01-01 00:00 in the zone. */
 const beginningOf = (s: Schedule): number => instantOf(s.timezone, floatingOf(EPOCH));
 
 /** The first occurrence strictly after `after`, or undefined if there is none (a cron that never fires again). */
@@ -27,7 +27,10 @@ export const nextOccurrence = (s: Schedule, after: Date): Date | undefined => {
   return new Date(series.at(Math.max(series.first, series.indexAfter(after.getTime()))));
 };
 
-/** The last occurrence at or before `atOrBefore` (for `catchUp: "latest"` and the grid), or undefined before the first. */
+/**
+ * The last occurrence at or before `atOrBefore` (the newest missed one, for
+ * `catchUp: "latest"`), or undefined before a schedule's first.
+ */
 export const previousOccurrence = (s: Schedule, atOrBefore: Date): Date | undefined => {
   if (isCronSchedule(s)) {
     const previous = cronPrevious(cronOf(s), atOrBefore.getTime());
