@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { ValidationError, errorMessage } from '../../shared/errors.ts';
@@ -98,7 +98,7 @@ const wholeGrid = async (client: AdminClient): Promise<{ items: JobGridItem[]; m
 const readJobFile = async (ctx: CommandContext, file: string): Promise<string> => {
   if (file === '-') return (ctx.io.readStdin ?? readStdin)();
   try {
-    return await readFile(file, 'utf8');
+    return await readFile(resolve(ctx.cwd, file), 'utf8');
   } catch (error) {
     const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
     throw new ValidationError(
@@ -107,17 +107,21 @@ const readJobFile = async (ctx: CommandContext, file: string): Promise<string> =
   }
 };
 
-/** The files a path names: itself, or every `*.json` of a folder (sorted); `-` is stdin. */
-const expandPath = async (path: string): Promise<string[]> => {
+/**
+ * The files a path names: itself, or every `*.json` of a folder (sorted); `-`
+ * is stdin. Relative paths are the command's folder's (`ctx.cwd`), and are
+ * answered as given, for messages.
+ */
+const expandPath = async (path: string, cwd: string): Promise<string[]> => {
   if (path === '-') return [path];
   let isDir = false;
   try {
-    isDir = (await stat(path)).isDirectory();
+    isDir = (await stat(resolve(cwd, path))).isDirectory();
   } catch {
     // Not there: reading it says so.
   }
   if (!isDir) return [path];
-  const files = (await readdir(path)).filter((f) => f.endsWith('.json')).sort();
+  const files = (await readdir(resolve(cwd, path))).filter((f) => f.endsWith('.json')).sort();
   if (files.length === 0) throw new ValidationError(`${path}: no *.json files in the folder`);
   return files.map((f) => join(path, f));
 };
@@ -398,7 +402,7 @@ export const registerJobCommands = (program: Command, ctx: CommandContext): void
       const problems: string[] = [];
       const entries: JobEntry[] = [];
       let many = false;
-      for (const file of (await Promise.all(given.map(expandPath))).flat()) {
+      for (const file of (await Promise.all(given.map((p) => expandPath(p, ctx.cwd)))).flat()) {
         const source = file === '-' ? 'stdin' : file;
         const parsed = parseJobFile(await readJobFile(ctx, file), source, problems);
         many ||= parsed.many;

@@ -1,4 +1,7 @@
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import type { ServerResponse } from 'node:http';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { CliIo } from '../../cli/main.ts';
 import { CLEAR_SCREEN } from '../../cli/output.ts';
@@ -357,5 +360,34 @@ describe('triggerhub jobs stop', () => {
     expect(JSON.parse(asJson.stdout)).toEqual({ stopped: [], stopping: [] });
     expect(unknown.code).toBe(1);
     expect(unknown.stderr).toBe('error: no route POST /admin/jobs/nope/stop (HTTP 404 not_found)\n');
+  });
+});
+
+describe('triggerhub jobs apply, run from another folder', () => {
+  it("reads a relative path in the command's folder, not the process's", async () => {
+    // Prepare
+    const cwd = await mkdtemp(join(tmpdir(), 'triggerhub-apply-cwd-'));
+    const job = { id: 'sync-demo', name: 'Sync', script: { id: 'sync' }, webhook: false };
+    await mkdir(join(cwd, 'jobs'));
+    await writeFile(join(cwd, 'jobs', 'sync.json'), JSON.stringify(job));
+    const api = await serve((req, res) =>
+      req.method === 'GET'
+        ? json(res, 200, { items: [] })
+        : json(res, 201, { ...storedJob('x'), ...job, integration: undefined, auth: undefined }),
+    );
+
+    // Act
+    const file = await runCli(['--endpoint', api.origin, 'jobs', 'apply', 'jobs/sync.json'], { cwd });
+    const folder = await runCli(['--endpoint', api.origin, 'jobs', 'apply', 'jobs'], { cwd });
+    await rm(cwd, { recursive: true, force: true });
+
+    // Assess
+    expect(file.code, file.stderr).toBe(0);
+    expect(file.stdout).toBe('created  sync-demo\n');
+    expect(folder.code, folder.stderr).toBe(0);
+    expect(api.received.filter((r) => r.method === 'PUT').map((r) => JSON.parse(r.body) as unknown)).toEqual([
+      job,
+      job,
+    ]);
   });
 });
