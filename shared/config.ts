@@ -94,6 +94,11 @@ const RULES = {
     /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
     'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)',
   ),
+  /**
+   * The run queue's dead-letter queue (admin: `GET /admin/dlq`, `POST /admin/dlq/redrive`); unset:
+   * those routes answer 503.
+   */
+  TRIGGERHUB_DLQ_URL: optionalUrl,
   /** Local emulator endpoints (unset in AWS). */
   TRIGGERHUB_DYNAMODB_ENDPOINT: optionalUrl,
   TRIGGERHUB_SQS_ENDPOINT: optionalUrl,

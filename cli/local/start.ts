@@ -10,6 +10,7 @@ import { ConflictError, errorMessage } from '../../shared/errors.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import { createIngestApp } from '../../shared/http/ingest-app.ts';
 import { FilePayloadStore } from '../../shared/payloads/file-payload-store.ts';
+import { SqsDeadLetterQueue } from '../../shared/queue/sqs-dead-letter-queue.ts';
 import { createDeps } from '../../functions/create-deps.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
 import type { SecretWriter } from '../../shared/ports.ts';
@@ -126,6 +127,12 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
       delete: (name) => secrets.deleteSecret(name),
     };
     const deps = createDeps(config, { secrets, secretWriter, payloads, integrations: opts.integrations });
+    // The admin API's dead letters (list, redrive); fauxqs answers short polls exactly.
+    deps.deadLetters = new SqsDeadLetterQueue({
+      client: clients.sqs,
+      queueUrl: resources.dlqUrl,
+      waitSeconds: 0,
+    });
 
     if (opts.examples !== false) {
       await seedExampleJobs(

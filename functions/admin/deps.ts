@@ -1,9 +1,12 @@
+import { createSqsClient } from '../../shared/aws/sqs-client.ts';
 import type { Config } from '../../shared/config.ts';
 import type { AdminDeps } from '../../shared/http/admin-app.ts';
 import type { SecretWriter } from '../../shared/ports.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs } from '../../shared/resilience/last-known.ts';
+import { SqsDeadLetterQueue } from '../../shared/queue/sqs-dead-letter-queue.ts';
 import { DynamoCheckpointStore } from '../../shared/store/dynamo-checkpoint-store.ts';
+import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts';
 import { DynamoEffectLedger } from '../../shared/store/dynamo-effect-store.ts';
 import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
@@ -12,8 +15,10 @@ import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
 import type { FunctionDepsOptions } from '../wiring/clients.ts';
 import { clientConfigOf } from '../wiring/clients.ts';
-import { tableOf } from '../wiring/common.ts';
+import { runtimeSettings, tableOf } from '../wiring/common.ts';
 import { notificationPublisher } from '../wiring/notifications.ts';
+import { claimCheckStore } from '../wiring/payloads.ts';
+import { runQueue } from '../wiring/queue.ts';
 import { integrationRegistry } from '../wiring/registry.ts';
 
 /**
@@ -49,11 +54,22 @@ const lazySecretWriter = (config: Config, options: FunctionDepsOptions): SecretW
 /**
  * The admin function's ports: the table (jobs, runs and the run toolbox's
  * stores), the integrations' manifests, and a Secrets Manager writer created
- * on first use (it never reads a secret). No queue or bucket — not even their SDK clients are in its bundle.
+ * on first use (it never reads a secret). The run queue and the claim-check
+ * bucket for the runs it makes (replays, redrives), and the dead-letter queue
+ * when `TRIGGERHUB_DLQ_URL` is set; the SQS client is created with the app, one for both queues.
  */
 export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {}): AdminDeps => {
   const table = tableOf(config, options);
+  const sqs = options.clients?.sqs ?? createSqsClient(clientConfigOf(config, options));
+  const withSqs: FunctionDepsOptions = { ...options, clients: { ...options.clients, sqs } };
   return {
+    queue: runQueue(config, withSqs),
+    payloads: claimCheckStore(config, options),
+    settings: runtimeSettings(config),
+    deliveries: new DynamoDeliveryStore(table),
+    ...(config.TRIGGERHUB_DLQ_URL === undefined
+      ? {}
+      : { deadLetters: new SqsDeadLetterQueue({ client: sqs, queueUrl: config.TRIGGERHUB_DLQ_URL }) }),
     jobs: withLastKnownJobs(new DynamoJobStore(table)),
     runs: new DynamoRunStore(table),
     clock: systemClock,
