@@ -69,7 +69,11 @@ export interface BulkReplayResult {
   error?: string;
 }
 
-/** Why a run cannot be replayed, as the 409 says it; undefined when it can. */
+/**
+ * Why a run cannot be replayed, as the 409 says it; undefined when it can.
+ * A summary (a listing's) carries no inline event: whether it has one is
+ * checked on the run itself, when it is replayed.
+ */
 const refusal = (run: Run | RunSummary): ConflictError | undefined => {
   if (OPEN_STATUSES.includes(run.status)) {
     return new ConflictError(
@@ -90,7 +94,7 @@ const refusal = (run: Run | RunSummary): ConflictError | undefined => {
       'run_decision',
     );
   }
-  if (!('event' in run && run.event !== undefined) && run.eventRef === undefined) {
+  if ('logs' in run && run.event === undefined && run.eventRef === undefined) {
     return new ConflictError(`run ${run.id} has no event to replay`, 'run_no_event');
   }
   return undefined;
