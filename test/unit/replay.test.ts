@@ -121,7 +121,7 @@ describe('POST /admin/runs/{runId}/replay', () => {
   ] as const)('refuses a %s run: 409 %s, nothing made', async (_what, over, code) => {
     // Prepare
     const { deps, post, put } = await stack();
-    const original = await put(finishedRun('shop', 5, over as Partial<Run>));
+    const original = await put(finishedRun('shop', 5, over));
 
     // Act
     const res = await post(`/runs/${original.id}/replay`);
