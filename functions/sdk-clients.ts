@@ -74,10 +74,19 @@ export const LAMBDA_ENTRIES = {
   admin: {
     entry: 'functions/admin/index.ts',
     // Secrets Manager in chunks of their own, loaded by the first write of a masked global's value
-    // (functions/admin/deps.ts). Admin never reads a secret.
-    calls: ['dynamodb', 'secretsManager'],
+    // (functions/admin/deps.ts). Admin never reads a secret. SQS and S3: the runs it makes
+    // (replays, redrives) go on the run queue, an event too large for the run item to the bucket;
+    // the dead-letter queue is read (received, hidden, shown again) and its messages deleted.
+    calls: ['dynamodb', 'sqs', 's3', 'secretsManager'],
     sends: {
       dynamodb: STORE_COMMANDS,
+      sqs: [
+        ...QUEUE_COMMANDS,
+        'ChangeMessageVisibilityBatchCommand',
+        'DeleteMessageCommand',
+        'ReceiveMessageCommand',
+      ],
+      s3: ['GetObjectCommand', 'PutObjectCommand'],
       secretsManager: ['CreateSecretCommand', 'DeleteSecretCommand', 'PutSecretValueCommand'],
     },
   },
