@@ -3,7 +3,7 @@ import { RetryableRunError } from '../../shared/errors.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import type { Run } from '../../shared/model/index.ts';
 import { redriveDeadLetters, redriveKey } from '../../shared/runtime/dlq.ts';
-import { ulid } from '../../shared/runtime/ulid.ts';
+import { ulid } from 'ulid';
 import { processRunMessage } from '../../shared/runtime/worker.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import { MemoryDeadLetterQueue } from '../../shared/testing/memory-dead-letter-queue.ts';

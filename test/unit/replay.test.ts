@@ -4,7 +4,7 @@ import { createAdminApp } from '../../shared/http/admin-app.ts';
 import type { Run } from '../../shared/model/index.ts';
 import { processRunMessage } from '../../shared/runtime/worker.ts';
 import { MAX_REPLAYS, replayDelaySeconds } from '../../shared/runtime/replay.ts';
-import { ulid } from '../../shared/runtime/ulid.ts';
+import { ulid } from 'ulid';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import { storedJob } from '../helpers/cli.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
