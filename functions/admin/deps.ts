@@ -1,7 +1,7 @@
 import { createSqsClient } from '../../shared/aws/sqs-client.ts';
 import type { Config } from '../../shared/config.ts';
 import type { AdminDeps } from '../../shared/http/admin-app.ts';
-import type { SecretWriter } from '../../shared/ports.ts';
+import type { PayloadStore, SecretWriter } from '../../shared/ports.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs } from '../../shared/resilience/last-known.ts';
 import { SqsDeadLetterQueue } from '../../shared/queue/sqs-dead-letter-queue.ts';
@@ -12,12 +12,12 @@ import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
+import { DynamoScriptStore } from '../../shared/store/dynamo-script-store.ts';
 import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
 import type { FunctionDepsOptions } from '../wiring/clients.ts';
 import { clientConfigOf } from '../wiring/clients.ts';
 import { runtimeSettings, tableOf } from '../wiring/common.ts';
 import { notificationPublisher } from '../wiring/notifications.ts';
-import { claimCheckStore } from '../wiring/payloads.ts';
 import { runQueue } from '../wiring/queue.ts';
 import { integrationRegistry } from '../wiring/registry.ts';
 
@@ -52,19 +52,50 @@ const lazySecretWriter = (config: Config, options: FunctionDepsOptions): SecretW
 };
 
 /**
+ * The claim-check bucket (uploaded scripts' sources, and a replayed event too
+ * large for the run item): the store, its commands and its S3 client are
+ * loaded and created by the first upload or download, so the admin
+ * function's cold start keeps only DynamoDB.
+ */
+const lazyClaimCheck = (config: Config, options: FunctionDepsOptions): PayloadStore => {
+  let store: Promise<PayloadStore> | undefined;
+  const load = (): Promise<PayloadStore> =>
+    (store ??= Promise.all([
+      import('../../shared/payloads/s3-payload-store.ts'),
+      import('../../shared/aws/s3-client.ts'),
+    ]).then(
+      ([{ S3PayloadStore }, { createS3Client }]) =>
+        new S3PayloadStore({
+          client: options.clients?.s3 ?? createS3Client(clientConfigOf(config, options)),
+          bucket: config.TRIGGERHUB_PAYLOAD_BUCKET,
+        }),
+      (e: unknown) => {
+        store = undefined;
+        throw e;
+      },
+    ));
+  return {
+    put: async (key, body) => (await load()).put(key, body),
+    get: async (ref) => (await load()).get(ref),
+  };
+};
+
+/**
  * The admin function's ports: the table (jobs, runs and the run toolbox's
  * stores), the integrations' manifests, and a Secrets Manager writer created
- * on first use (it never reads a secret). The run queue and the claim-check
- * bucket for the runs it makes (replays, redrives), and the dead-letter queue
- * when `TRIGGERHUB_DLQ_URL` is set; the SQS client is created with the app, one for both queues.
+ * on first use (it never reads a secret); the claim-check bucket, its client also created on
+ * first use: uploaded scripts' sources, and an event too large for a run item that a replay or
+ * redrive makes; the run queue for those runs, and the dead-letter queue when `TRIGGERHUB_DLQ_URL`
+ * is set (one SQS client for both, created with the app).
  */
 export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {}): AdminDeps => {
   const table = tableOf(config, options);
   const sqs = options.clients?.sqs ?? createSqsClient(clientConfigOf(config, options));
   const withSqs: FunctionDepsOptions = { ...options, clients: { ...options.clients, sqs } };
+  const payloads = lazyClaimCheck(config, options);
   return {
     queue: runQueue(config, withSqs),
-    payloads: claimCheckStore(config, options),
+    payloads,
     settings: runtimeSettings(config),
     deliveries: new DynamoDeliveryStore(table),
     ...(config.TRIGGERHUB_DLQ_URL === undefined
@@ -79,6 +110,7 @@ export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {
     globals: new DynamoGlobalStore(table),
     notifications: new DynamoNotificationStore(table),
     effects: new DynamoEffectLedger(table),
+    scripts: new DynamoScriptStore({ ...table, payloads }),
     secretWriter: lazySecretWriter(config, options),
     ...notificationPublisher(config, options),
   };

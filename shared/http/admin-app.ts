@@ -10,6 +10,7 @@ import { registerGlobalsRoutes } from './admin/globals-routes.ts';
 import { registerNotificationRoutes } from './admin/notification-routes.ts';
 import { readJson } from './admin/read-json.ts';
 import { registerReplayRoutes } from './admin/replay-routes.ts';
+import { registerScriptRoutes } from './admin/script-routes.ts';
 import { registerStateRoutes } from './admin/state-routes.ts';
 import { requireJobId, requireRunId } from './edge-checks.ts';
 import type { EdgeApp, EdgeEnv } from './hono-helpers.ts';
@@ -37,7 +38,7 @@ export type AdminDeps = Pick<
   | 'settings'
   | 'deliveries'
   | 'deadLetters'
-> & { secretWriter?: SecretWriter; publisher?: NotificationPublisher };
+> & { secretWriter?: SecretWriter; publisher?: NotificationPublisher } & Pick<Deps, 'scripts'>;
 
 /**
  * `/admin/*`: jobs, runs, integrations, settings, and the run toolbox's
@@ -73,5 +74,6 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
   registerNotificationRoutes(app, deps);
   registerReplayRoutes(app, deps);
   registerDlqRoutes(app, deps);
+  registerScriptRoutes(app, deps);
   return withJsonErrors(root);
 };
