@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
+import { PermanentError } from '../../shared/errors.ts';
+import { defineIntegration } from '../../shared/sdk/index.ts';
 import { secretFilePath } from '../../shared/secrets/local-secret-store.ts';
 import { localStackCli } from '../helpers/cli.ts';
 import type { InProcessStack } from '../helpers/local-stack.ts';
@@ -132,4 +134,131 @@ describe('the operations CLI against npm start', () => {
       'sync-job',
     );
   });
+});
+
+/** The target the jobs below call: down (retryably, or permanently) until fixed. */
+const world = { retryableDown: true, permanentDown: true };
+const flaky = defineIntegration({
+  id: 'flaky-target',
+  name: 'Flaky target',
+  version: '1.0.0',
+  description: 'fails while the target is down: retryably, or permanently',
+  parameters: { permanent: { type: 'boolean', default: false } },
+  run: ({ params }) => {
+    if (params.permanent && world.permanentDown) throw new PermanentError('target refused: bad mapping');
+    if (!params.permanent && world.retryableDown) throw new Error('target answered 503');
+    return Promise.resolve({ message: 'delivered' });
+  },
+});
+
+/**
+ * Issue 9, "Done when": `runs replay` of a failed run and `dlq redrive` each
+ * produce new runs that succeed once the cause is fixed — with the CLI.
+ */
+describe('runs replay and dlq redrive with the CLI against npm start', () => {
+  let stack: InProcessStack;
+  let cwd: string;
+  const cli = (args: string[]) => localStackCli(args, stack.dataDir, cwd);
+  const applyJob = async (id: string, permanent: boolean) => {
+    const file = join(cwd, `${id}.json`);
+    await writeFile(
+      file,
+      JSON.stringify({
+        id,
+        name: id,
+        integration: 'flaky-target',
+        auth: { secret: 'demo' },
+        params: { permanent },
+      }),
+    );
+    const out = await cli(['jobs', 'apply', file]);
+    expect(out.code, out.stderr).toBe(0);
+  };
+  /** Sends the job a webhook and answers the run id. */
+  const send = async (jobId: string): Promise<string> => {
+    const out = await cli(['send', jobId, '-d', JSON.stringify({ job: jobId, at: Date.now() }), '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    return (JSON.parse(out.stdout) as { body: { runId: string } }).body.runId;
+  };
+  /** The run once final; rounds of waitForRun's 10 s, for a loaded machine. */
+  const finished = async (runId: string) => {
+    for (let i = 0; i < 6; i++) {
+      try {
+        return await stack.waitForRun(runId, (s) => s === 'succeeded' || s === 'failed' || s === 'timed_out');
+      } catch {
+        // not yet
+      }
+    }
+    throw new Error(`run ${runId} did not finish`);
+  };
+
+  beforeAll(async () => {
+    stack = await startInProcessStack({ integrations: [flaky], examples: true });
+    cwd = await mkdtemp(join(tmpdir(), 'triggerhub-ops-replay-'));
+  });
+  afterAll(async () => {
+    await stack.stop();
+    await rm(cwd, { recursive: true, force: true });
+  });
+
+  it('runs replay: a dry run names the failed run; its replay succeeds once the target is fixed', async () => {
+    // Prepare
+    await applyJob('mapping-sync', true);
+    const failed = await finished(await send('mapping-sync'));
+
+    // Act
+    const dry = await cli([
+      'runs',
+      'replay',
+      '--job',
+      'mapping-sync',
+      '--status',
+      'failed',
+      '--since',
+      '1h',
+      '--dry-run',
+    ]);
+    world.permanentDown = false;
+    const replayed = await cli(['runs', 'replay', failed.id]);
+    const newId = /^queued {2}(\w+) /.exec(replayed.stdout)?.[1] ?? '';
+    const replay = await finished(newId);
+    const again = await cli(['runs', 'show', newId]);
+
+    // Assess
+    expect(failed.status).toBe('failed');
+    expect(dry.code, dry.stderr).toBe(0);
+    expect(dry.stdout).toBe(`would replay 1 run:\n  ${failed.id}\n`);
+    expect(replayed.code, replayed.stderr).toBe(0);
+    expect(replayed.stdout).toBe(`queued  ${newId}  (replay of ${failed.id})\n`);
+    expect(replay).toMatchObject({ status: 'succeeded', firedBy: 'replay', replayOf: failed.id });
+    expect(again.stdout).toMatch(/\nStatus: +succeeded\n/);
+  }, 120_000);
+
+  it('dlq list shows a run that failed every attempt; dlq redrive runs it again and empties the queue', async () => {
+    // Prepare: three attempts, then the queue's redrive policy moves the message
+    await applyJob('retry-sync', false);
+    const runId = await send('retry-sync');
+    await finished(runId);
+    let listed = await cli(['dlq', 'list', '--job', 'retry-sync']);
+    for (let i = 0; i < 120 && !listed.stdout.includes(runId); i++) {
+      await new Promise((r) => setTimeout(r, 250));
+      listed = await cli(['dlq', 'list', '--job', 'retry-sync']);
+    }
+
+    // Act
+    world.retryableDown = false;
+    const redrive = await cli(['dlq', 'redrive', '--job', 'retry-sync']);
+    const newId = /new runs:\n {2}(\w+)\n/.exec(redrive.stdout)?.[1] ?? '';
+    const fresh = await finished(newId);
+    const empty = await cli(['dlq', 'list', '--job', 'retry-sync']);
+
+    // Assess
+    expect(listed.code, listed.stderr).toBe(0);
+    expect(listed.stdout).toMatch(/^RUN +JOB +STATUS +ERROR +SENT +RECEIVED\n/);
+    expect(listed.stdout).toMatch(new RegExp(`\\n${runId} +retry-sync +failed +target answered 503 +`));
+    expect(redrive.code, redrive.stderr).toBe(0);
+    expect(redrive.stdout).toBe(`redriven 1 run, new runs:\n  ${newId}\n`);
+    expect(fresh).toMatchObject({ status: 'succeeded', attempt: 1, firedBy: 'replay', replayOf: runId });
+    expect(empty.stdout).toBe('The dead-letter queue is empty for retry-sync.\n');
+  }, 120_000);
 });
