@@ -34,7 +34,8 @@ import { createRegistry } from '../../shared/sdk/index.ts';
 import { integrationFolders } from '../../integrations/registry.generated.ts';
 import { MemoryCheckpointStore } from './memory-checkpoint-store.ts';
 import { notBuilt } from '../../shared/testing/not-built.ts';
-import type { LeaseStore, ScheduleStore, ScriptStore } from '../../shared/ports.ts';
+import type { ScheduleStore, ScriptStore } from '../../shared/ports.ts';
+import { MemoryLeaseStore } from './memory-lease-store.ts';
 import { MemoryEffectLedger } from './memory-effect-store.ts';
 import { MemoryGlobalStore } from './memory-global-store.ts';
 import { MemoryNotificationStore } from './memory-notification-store.ts';
@@ -456,6 +457,7 @@ export type MemoryDeps = Deps & {
   globals: MemoryGlobalStore;
   notifications: MemoryNotificationStore;
   effects: MemoryEffectLedger;
+  leases: MemoryLeaseStore;
 };
 
 export const memoryDeps = (
@@ -482,6 +484,6 @@ export const memoryDeps = (
   effects: new MemoryEffectLedger(),
   // SEAM PLACEHOLDERS (issue 9): each replaced by its in-memory store (shared/testing/).
   schedules: notBuilt<ScheduleStore>('ScheduleStore'),
-  leases: notBuilt<LeaseStore>('LeaseStore'),
+  leases: new MemoryLeaseStore(),
   scripts: notBuilt<ScriptStore>('ScriptStore'),
 });
