@@ -81,6 +81,31 @@ const recordFailed = async (
   return finished;
 };
 
+/**
+ * Records a run an operator asked to stop as `stopped` (never run again),
+ * taking over a `running` one only if it started before `staleBefore`.
+ */
+const recordStopped = async (
+  deps: Pick<Deps, 'runs' | 'clock'>,
+  run: OpenRun,
+  staleBefore: string,
+  request: { by: string; at: string },
+): Promise<boolean> => {
+  const now = deps.clock.now().toISOString();
+  const taken = await deps.runs.start(run.id, { startedAt: now, staleBefore });
+  if (!taken) return false;
+  const message = `stopped by ${request.by}`;
+  return deps.runs.finish(run.id, {
+    attempt: taken.attempt,
+    status: 'stopped',
+    endedAt: now,
+    durationMs: 0,
+    message,
+    logs: [...taken.logs, { ts: now, level: 'WARN', message }],
+    stopRequest: request,
+  });
+};
+
 /** After this many sweeps found a run queued with no message moving it, it is recorded failed. */
 export const MAX_SWEEP_REQUEUES = 3;
 
@@ -184,6 +209,8 @@ export const sweepStaleRuns = async (
 ): Promise<{ requeued: number; failed: number }> => {
   const now = deps.clock.now().getTime();
   const result = { requeued: 0, failed: 0 };
+  // Logged, not answered: the sweep's answer stays what its callers count.
+  let stopped = 0;
   // Queued first: a running run released below joins the queued ones, already read by then, and is
   // not sent twice in one sweep.
   const thresholds: Record<OpenKind, number> = {
@@ -201,6 +228,15 @@ export const sweepStaleRuns = async (
       ) {
         result.failed++;
       }
+      return undefined;
+    }
+    // A stop asked for while its attempt died (or while it waited for a retry): it ends stopped, never
+    // runs again. The index does not carry the request: one small read per stale run.
+    const stopRequest = (await deps.runs.control(run.id))?.stopRequest;
+    if (stopRequest !== undefined) {
+      const staleBefore =
+        run.status === 'queued' ? '' : new Date(now - settings.runningAfterMs).toISOString();
+      if (await recordStopped(deps, run, staleBefore, stopRequest)) stopped++;
       return undefined;
     }
     if (run.status === 'queued') {
@@ -276,6 +312,7 @@ export const sweepStaleRuns = async (
     }
   }
   await flush();
-  if (result.requeued + result.failed > 0) platformLogger.warn('swept stale runs', result);
+  if (result.requeued + result.failed + stopped > 0)
+    platformLogger.warn('swept stale runs', { ...result, stopped });
   return result;
 };

@@ -443,6 +443,7 @@ export class DynamoRunStore implements RunStore {
       logsTruncated: finish.logsTruncated,
       // Kept when the finish brings none: a request that came as the run ended stays on record.
       ...(finish.stopRequest === undefined ? {} : { stopRequest: finish.stopRequest }),
+      ...(finish.lagMs === undefined ? {} : { lagMs: finish.lagMs }),
       // Out of the sparse index of open runs.
       gsi2pk: undefined,
       gsi2sk: undefined,

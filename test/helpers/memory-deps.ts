@@ -255,6 +255,7 @@ export class MemoryRunStore implements RunStore {
         logs: structuredClone(f.logs),
         logsTruncated: f.logsTruncated,
         stopRequest: f.stopRequest === undefined ? run.stopRequest : { ...f.stopRequest },
+        lagMs: f.lagMs ?? run.lagMs,
       }),
     );
     return Promise.resolve(true);
