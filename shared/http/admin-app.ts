@@ -9,6 +9,7 @@ import { registerGlobalsRoutes } from './admin/globals-routes.ts';
 import { registerNotificationRoutes } from './admin/notification-routes.ts';
 import { readJson } from './admin/read-json.ts';
 import { registerStateRoutes } from './admin/state-routes.ts';
+import { registerStopRoutes } from './admin/stop-routes.ts';
 import { requireJobId, requireRunId } from './edge-checks.ts';
 import type { EdgeApp, EdgeEnv } from './hono-helpers.ts';
 import { createEdgeApp, pageRequest, withJsonErrors } from './hono-helpers.ts';
@@ -55,5 +56,6 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
   registerEffectRoutes(app, deps);
   registerGlobalsRoutes(app, deps);
   registerNotificationRoutes(app, deps);
+  registerStopRoutes(app, deps);
   return withJsonErrors(root);
 };

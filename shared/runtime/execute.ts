@@ -30,7 +30,7 @@ export interface ExecutionRequest {
   attempt?: number;
   /** A decision job: the result must be a verdict (`allow: true|false`), whichever entry point gives it. */
   decision?: boolean;
-  /** Aborts the run from outside (stop request): once aborted, a success commits nothing. */
+  /** Aborts the run from outside (stop request). */
   signal?: AbortSignal;
   /** Handed the attempt's live log when it starts: what a stop records of code that never returns. */
   onLog?: (lines: () => LogLine[]) => void;
@@ -186,12 +186,6 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
    */
   const commit = async (o: Result): Promise<Result> => {
     if (o.status !== 'succeeded' || toolbox === undefined) return o;
-    // Stopped: the attempt's result is dropped, its ctx.state writes with it.
-    if (req.signal?.aborted === true) {
-      const text = redactor.text(errorMessage(req.signal.reason));
-      log().warn(`state not committed: ${text}`);
-      return { status: 'failed', error: text, retryable: false };
-    }
     try {
       await toolbox.commit();
       return o;
