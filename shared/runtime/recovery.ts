@@ -230,8 +230,11 @@ export const sweepStaleRuns = async (
       }
       return undefined;
     }
-    // A stop asked for while its attempt died (or while it waited for a retry): it ends stopped, never
-    // runs again. The index does not carry the request: one small read per stale run.
+    // A stop asked for while it ran: a queued one is sent again as any other (its attempt then ends it
+    // stopped without running it: the start answers the request), so that the common path reads nothing
+    // more; a run about to be recorded failed, or a running one whose attempt died, is read for it
+    // (the index does not carry the request) and ends stopped instead.
+    if (run.status === 'queued' && run.requeues < MAX_SWEEP_REQUEUES) return run;
     const stopRequest = (await deps.runs.control(run.id))?.stopRequest;
     if (stopRequest !== undefined) {
       const staleBefore =
@@ -240,7 +243,6 @@ export const sweepStaleRuns = async (
       return undefined;
     }
     if (run.status === 'queued') {
-      if (run.requeues < MAX_SWEEP_REQUEUES) return run;
       const error = `no message moved it after ${MAX_SWEEP_REQUEUES} requeues (is the worker failing?)`;
       if (await recordFailed(deps, run, '', error)) result.failed++;
       return undefined;

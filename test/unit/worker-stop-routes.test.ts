@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import { JobSchema } from '../../shared/model/index.ts';
-import { sweepSettings, sweepStaleRuns } from '../../shared/runtime/recovery.ts';
+import { MAX_SWEEP_REQUEUES, sweepSettings, sweepStaleRuns } from '../../shared/runtime/recovery.ts';
+import { processRunMessage } from '../../shared/runtime/worker.ts';
 import { apiEvent } from '../helpers/api-event.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
 import { queuedWebhookRun } from '../helpers/runs.ts';
@@ -133,21 +134,53 @@ describe('the sweeper and stop requests', () => {
     expect(run?.logs.at(-1)).toMatchObject({ level: 'WARN', message: 'stopped by alice' });
   });
 
-  it('ends a stale queued run that carries a stop request (released before its attempt saw it) as stopped, never requeued', async () => {
+  it('sends a stale queued run that carries a stop request (released before its attempt saw it) like any other: its message ends it stopped, unrun', async () => {
     // Prepare
+    const clock = new FakeClock();
+    const deps = memoryDeps({ clock });
+    await deps.jobs.put(
+      JobSchema.parse({ id: 'j1', name: 'J', integration: 'log-event', auth: { secret: 'demo' } }),
+    );
+    await deps.runs.create(queuedWebhookRun({ id: R(1) }));
+    await deps.runs.start(R(1), running);
+    await deps.runs.requestStop(R(1), { by: 'alice', at: '2026-11-22T10:00:01.000Z' });
+    await deps.runs.release(R(1), { attempt: 1, error: 'boom' });
+    clock.advance(3_600_000);
+    deps.runs.controlReads = 0;
+
+    // Act
+    await sweepStaleRuns(deps, sweepSettings(1800, 300));
+    const sent = deps.queue.sent.splice(0);
+    for (const m of sent) {
+      await processRunMessage(deps, { body: JSON.stringify(m), receiveCount: 1, receiptHandle: 'rh' });
+    }
+
+    // Assess: the sweep read nothing more for it; the worker never ran the integration
+    expect(deps.runs.controlReads).toBe(0);
+    expect(sent).toEqual([{ runId: R(1), jobId: 'j1' }]);
+    const run = deps.runs.items.get(R(1));
+    expect(run).toMatchObject({ status: 'stopped', stopRequest: { by: 'alice' } });
+    expect(run?.logs.map((l) => l.message)).toEqual(['stopped by alice']);
+  });
+
+  it('ends a queued run asked to stop as stopped rather than failed once its requeues are spent', async () => {
+    // Prepare: a stop-requested run that came back queued and was requeued MAX_SWEEP_REQUEUES times
     const clock = new FakeClock();
     const deps = memoryDeps({ clock });
     await deps.runs.create(queuedWebhookRun({ id: R(1) }));
     await deps.runs.start(R(1), running);
     await deps.runs.requestStop(R(1), { by: 'alice', at: '2026-11-22T10:00:01.000Z' });
     await deps.runs.release(R(1), { attempt: 1, error: 'boom' });
+    for (let i = 0; i < MAX_SWEEP_REQUEUES; i++)
+      await deps.runs.markRequeued(R(1), '2026-11-22T10:00:02.000Z');
     clock.advance(3_600_000);
 
     // Act
-    await sweepStaleRuns(deps, sweepSettings(1800, 300));
+    const result = await sweepStaleRuns(deps, sweepSettings(1800, 300));
 
     // Assess
+    expect(result).toEqual({ requeued: 0, failed: 0 });
     expect(deps.queue.batches).toEqual([]);
-    expect(deps.runs.items.get(R(1))).toMatchObject({ status: 'stopped', stopRequest: { by: 'alice' } });
+    expect(deps.runs.items.get(R(1))).toMatchObject({ status: 'stopped', message: 'stopped by alice' });
   });
 });
