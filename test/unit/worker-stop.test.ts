@@ -206,4 +206,24 @@ describe('stop', () => {
     // Assess
     expect(deps.runs.items.get('R1')).toMatchObject({ status: 'stopped', stopRequest: who });
   });
+
+  it('an attempt taken over by another one is aborted on its heartbeat, and its result is not recorded', async () => {
+    // Prepare
+    const { integration, started } = slow('honours');
+    const deps = await setup(integration);
+
+    // Act: while attempt 1 runs, another attempt takes the run over (its holder looked dead)
+    const processing = processRunMessage(deps, message);
+    await started.promise;
+    const takenOver = await deps.runs.start('R1', {
+      startedAt: '2026-11-22T10:30:00.000Z',
+      staleBefore: '2026-11-22T10:30:00.000Z',
+    });
+    await processing;
+
+    // Assess: the code saw its signal; attempt 2 still holds the run, untouched
+    expect(takenOver?.attempt).toBe(2);
+    expect(deps.runs.items.get('R1')).toMatchObject({ status: 'running', attempt: 2 });
+    expect(deps.runs.items.get('R1')?.logs).toEqual([]);
+  });
 });
