@@ -262,3 +262,106 @@ describe('runs replay and dlq redrive with the CLI against npm start', () => {
     expect(empty.stdout).toBe('The dead-letter queue is empty for retry-sync.\n');
   }, 120_000);
 });
+
+/** Ignores its signal: waits until the test lets it go (or a minute), then claims success. */
+const held = { release: (): void => undefined, started: 0 };
+const stubborn = defineIntegration({
+  id: 'stubborn',
+  name: 'Stubborn',
+  version: '1.0.0',
+  description: 'Ignores its signal',
+  parameters: {},
+  run: async (ctx) => {
+    ctx.logger.info('started, not listening');
+    held.started++;
+    await new Promise<void>((resolve) => {
+      held.release = resolve;
+      setTimeout(resolve, 60_000).unref();
+    });
+    return { message: 'too late' };
+  },
+});
+
+/** Issue 9, "Done when": `runs stop` ends a running run as `stopped` within seconds; `jobs stop` too. */
+describe('runs stop and jobs stop with the CLI against npm start', () => {
+  let stack: InProcessStack;
+  let cwd: string;
+  const cli = (args: string[]) => localStackCli(args, stack.dataDir, cwd);
+
+  beforeAll(async () => {
+    stack = await startInProcessStack({ integrations: [stubborn], examples: true });
+    cwd = await mkdtemp(join(tmpdir(), 'triggerhub-ops-stop-'));
+    await writeFile(
+      join(cwd, 'stubborn.json'),
+      JSON.stringify({
+        id: 'stubborn-job',
+        name: 'Stubborn',
+        integration: 'stubborn',
+        auth: { secret: 'demo' },
+      }),
+    );
+    expect((await cli(['jobs', 'apply', 'stubborn.json'])).code).toBe(0);
+  });
+  afterAll(async () => {
+    held.release();
+    await stack.stop();
+    await rm(cwd, { recursive: true, force: true });
+  });
+
+  /** Fires a run and waits until its code runs. */
+  const running = async (): Promise<string> => {
+    const before = held.started;
+    // A body of its own: the same body twice would be a duplicate of the first delivery.
+    const out = await cli(['send', 'stubborn-job', '-d', JSON.stringify({ n: before }), '--json']);
+    const runId = (JSON.parse(out.stdout) as { body: { runId: string } }).body.runId;
+    await stack.waitForRun(runId, (s) => s === 'running');
+    for (let i = 0; i < 200 && held.started === before; i++) await new Promise((r) => setTimeout(r, 50));
+    return runId;
+  };
+  /** The run once stopped (heartbeat 3 s, then at most 2 s for the code): rounds of waitForRun's 10 s. */
+  const stopped = async (runId: string) => {
+    for (let i = 0; i < 6; i++) {
+      try {
+        return await stack.waitForRun(runId, (s) => s === 'stopped');
+      } catch {
+        // not yet
+      }
+    }
+    throw new Error(`run ${runId} did not stop`);
+  };
+
+  it('runs stop asks a running run to stop; it ends stopped, and a second stop is refused', async () => {
+    // Prepare
+    const runId = await running();
+
+    // Act
+    const stop = await cli(['runs', 'stop', runId]);
+    const run = await stopped(runId);
+    const again = await cli(['runs', 'stop', runId]);
+    held.release();
+
+    // Assess
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(stop.stdout).toBe(`stopping  ${runId}  (it ends at its next heartbeat, within seconds)\n`);
+    expect(run).toMatchObject({ status: 'stopped', stopRequest: { by: 'local' } });
+    expect(run.logs.map((l) => `[${l.level}] – ${l.message}`)).toContain('[WARN] – stopped by local');
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/\(HTTP 409 run_finished\)\n$/);
+  }, 120_000);
+
+  it('jobs stop stops every open run of the job', async () => {
+    // Prepare
+    const runId = await running();
+
+    // Act
+    const stop = await cli(['jobs', 'stop', 'stubborn-job']);
+    const run = await stopped(runId);
+    const none = await cli(['jobs', 'stop', 'stubborn-job']);
+
+    // Assess
+    expect(stop.code, stop.stderr).toBe(0);
+    expect(stop.stdout).toBe(`stopping  ${runId}\n`);
+    expect(run.status).toBe('stopped');
+    expect(none.stdout).toBe('No open runs of stubborn-job.\n');
+  }, 120_000);
+});
