@@ -3,7 +3,17 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.triggerhub/', 'coverage/', 'bin/', 'eslint.config.js'] },
+  {
+    ignores: [
+      'node_modules/',
+      'cdk.out/',
+      '.triggerhub/',
+      'coverage/',
+      'bin/',
+      'eslint.config.js',
+      'test/fixtures/',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ScriptRunInput, ScriptRunner, ScriptRunResult } from '../ports.ts';
-import type { ChildMessage } from './runner/child-main.ts';
-import { DEFAULT_SCRIPT_MEMORY_MB } from './runner/host.ts';
+import type { ChildMessage, ChildRequest } from './runner/child-main.ts';
+import { DEFAULT_SCRIPT_MEMORY_MB, threadCodeFromSources } from './runner/host.ts';
 import { ScriptLog } from './runner/log-cap.ts';
 
 /** The only variables of this process's environment a script's process gets: nothing secret. */
@@ -122,7 +122,10 @@ export class ChildProcessScriptRunner implements ScriptRunner {
         };
         resolve({ status, message, logs: log.lines, ...(log.truncated ? { logsTruncated: true } : {}) });
       });
-      child.send(input);
+      const request: ChildRequest = HERE.endsWith('.ts')
+        ? { input, threadCode: threadCodeFromSources() }
+        : { input };
+      child.send(request);
     });
   }
 }
