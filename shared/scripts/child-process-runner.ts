@@ -104,7 +104,7 @@ export class ChildProcessScriptRunner implements ScriptRunner {
             clearTimeout(timer);
             timer = setTimeout(
               () => kill('timed_out', `did not finish within ${seconds(input.timeoutMs)} s`),
-              input.timeoutMs + this.#graceMs,
+              Math.min(2 ** 31 - 1, input.timeoutMs + this.#graceMs),
             );
             break;
           case 'log':

@@ -287,6 +287,29 @@ describe.concurrent('a script ends its own run only', () => {
     });
   });
 
+  it('a script cannot push its deadline back by posting "ready" on the thread\'s port', async ({
+    expect,
+  }) => {
+    const source = `const { parentPort } = require('worker_threads');
+      exports.run = () => new Promise(() => setInterval(() => parentPort.postMessage({ type: 'ready' }), 50));`;
+    expect(await run(source, { timeoutMs: 1000 })).toMatchObject({
+      status: 'timed_out',
+      message: 'did not finish within 1 s',
+    });
+  });
+
+  it("malformed messages posted on the thread's port are ignored", async ({ expect }) => {
+    const source = `const { parentPort } = require('worker_threads');
+      exports.run = () => {
+        parentPort.postMessage({ type: 'log', line: { ts: 1, level: 'LOUD', message: {} } });
+        parentPort.postMessage({ type: 'log', line: null });
+        parentPort.postMessage(null);
+        parentPort.postMessage({ type: 'result', status: 'maybe', message: 7 });
+        return 'ok';
+      };`;
+    expect(await run(source)).toEqual({ status: 'succeeded', message: 'ok', logs: [] });
+  });
+
   it('an abort (stop) ends it at once', async ({ expect }) => {
     const controller = new AbortController();
     const pending = runScriptInThread(inputOf('exports.run = () => { while (true) {} };'), {

@@ -4,13 +4,15 @@ import { Worker } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
 import type * as Esbuild from 'esbuild';
 import type { ScriptLogLine, ScriptRunInput, ScriptRunResult } from '../../ports.ts';
-import { ScriptLog } from './log-cap.ts';
+import { cutUtf8, MAX_SCRIPT_LINE_BYTES, ScriptLog } from './log-cap.ts';
 import type { ThreadData, ThreadMessage } from './protocol.ts';
 
 /** A script's heap when the job sets none, in MiB. */
 export const DEFAULT_SCRIPT_MEMORY_MB = 256;
 const MIN_MEMORY_MB = 16;
 const MAX_MEMORY_MB = 4096;
+/** The longest timer Node keeps (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How long a thread may take to start before the script's deadline begins. */
 const STARTUP_LIMIT_MS = 30_000;
 
@@ -74,6 +76,39 @@ const startThread = (data: ThreadData, memoryMb: number, code: string | undefine
   return new Worker(code ?? threadCodeFromSources(), { ...options, eval: true });
 };
 
+const LEVELS: ReadonlySet<unknown> = new Set(['LOG', 'INFO', 'WARN', 'ERROR', 'DIR', 'TRACE']);
+
+/**
+ * A message of the thread, checked: the script runs in that thread and can
+ * post anything on its port (a forged result ends its own run only; a
+ * malformed message must not throw here). Anything else is ignored.
+ */
+const threadMessageOf = (value: unknown): ThreadMessage | undefined => {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const m = value as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'log': {
+      const line = m.line as Record<string, unknown> | null | undefined;
+      return typeof line?.ts === 'string' && LEVELS.has(line.level) && typeof line.message === 'string'
+        ? {
+            type: 'log',
+            line: { ts: line.ts, level: line.level as ScriptLogLine['level'], message: line.message },
+          }
+        : undefined;
+    }
+    case 'exit':
+      return typeof m.code === 'number' ? { type: 'exit', code: m.code } : undefined;
+    case 'result':
+      return (m.status === 'succeeded' || m.status === 'failed') && typeof m.message === 'string'
+        ? { type: 'result', status: m.status, message: m.message, logsTruncated: m.logsTruncated === true }
+        : undefined;
+    default:
+      return undefined;
+  }
+};
+
 /** "1", "1.5", "60": seconds as the messages say them. */
 const seconds = (ms: number): string => String(Math.round(ms / 100) / 10);
 
@@ -121,7 +156,8 @@ export const runScriptInThread = (
     MAX_MEMORY_MB,
     Math.max(MIN_MEMORY_MB, Math.round(input.memoryMb ?? DEFAULT_SCRIPT_MEMORY_MB)),
   );
-  const timeoutMs = Math.max(1, input.timeoutMs);
+  // setTimeout takes at most 2^31-1 ms (~24.8 days); a run is far shorter.
+  const timeoutMs = Math.min(MAX_TIMER_MS, Math.max(1, input.timeoutMs));
   const log = new ScriptLog();
   const add = (line: ScriptLogLine): void => {
     const kept = log.add(line);
@@ -169,9 +205,14 @@ export const runScriptInThread = (
       });
     }
 
-    worker.on('message', (message: ThreadMessage) => {
-      switch (message.type) {
+    let started = false;
+    worker.on('message', (value: unknown) => {
+      const message = threadMessageOf(value);
+      switch (message?.type) {
         case 'ready':
+          // Once: the script could post another "ready" to push its deadline back.
+          if (started) break;
+          started = true;
           clearTimeout(timer);
           timer = setTimeout(
             () => finish('timed_out', `did not finish within ${seconds(timeoutMs)} s`),
@@ -186,7 +227,9 @@ export const runScriptInThread = (
           exitCode = message.code;
           break;
         case 'result':
-          finish(message.status, message.message, message.logsTruncated);
+          finish(message.status, cutUtf8(message.message, MAX_SCRIPT_LINE_BYTES), message.logsTruncated);
+          break;
+        case undefined:
           break;
       }
     });
