@@ -23,12 +23,18 @@ describe("what a script's require may load", () => {
     },
   );
 
-  it.each(['axios', 'lodash', 'lodash/get', 'crypto-js/sha256', 'xml2js', 'csvtojson', 'jsonwebtoken', 'uuid'])(
-    'a curated package or a file inside one: %s',
-    (name) => {
-      expect(scriptModuleTarget(name)).toEqual({ kind: 'package', specifier: name });
-    },
-  );
+  it.each([
+    'axios',
+    'lodash',
+    'lodash/get',
+    'crypto-js/sha256',
+    'xml2js',
+    'csvtojson',
+    'jsonwebtoken',
+    'uuid',
+  ])('a curated package or a file inside one: %s', (name) => {
+    expect(scriptModuleTarget(name)).toEqual({ kind: 'package', specifier: name });
+  });
 
   it.each([
     ['uuid/v1', 'v1'],
@@ -66,7 +72,8 @@ describe("what a script's require may load", () => {
     const { dependencies } = JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as {
       dependencies: Record<string, string>;
     };
-    for (const [name, version] of Object.entries(SCRIPT_MODULES)) expect(dependencies[name], name).toBe(version);
+    for (const [name, version] of Object.entries(SCRIPT_MODULES))
+      expect(dependencies[name], name).toBe(version);
   });
 });
 
