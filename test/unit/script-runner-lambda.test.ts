@@ -185,6 +185,16 @@ describe('the script-runner Lambda handler (functions/script-runner)', () => {
     expect(result).toEqual({ status: 'timed_out', message: 'did not finish within 1 s', logs: [] });
   });
 
+  it("caps the script's heap below the function's memory, so that a hog ends as out of memory", async () => {
+    const context = { getRemainingTimeInMillis: () => 60_000, memoryLimitInMB: '256' }; // 256 - 192 for the host
+    const source =
+      'exports.run = () => { const kept = []; while (true) kept.push(new Array(100000).fill(Math.random())); };';
+    expect(await handler({ ...INPUT, source, memoryMb: 1024, timeoutMs: 20_000 }, context)).toMatchObject({
+      status: 'failed',
+      message: 'ran out of memory (limit 64 MiB)',
+    });
+  });
+
   it.each([
     ['no input', undefined, '(root): Invalid input: expected object, received undefined'],
     [
