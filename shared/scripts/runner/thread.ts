@@ -18,7 +18,7 @@ const data = workerData as ThreadData;
 const post = (message: ThreadMessage): void => port.postMessage(message);
 
 /** A run's message from what the script resolved or rejected with. */
-export const textOf = (value: unknown, fallback: string): string => {
+const textOf = (value: unknown, fallback: string): string => {
   if (value === undefined) return fallback;
   if (typeof value === 'string') return cutUtf8(value, MAX_SCRIPT_LINE_BYTES);
   if (types.isNativeError(value) || value instanceof Error) {
