@@ -84,12 +84,31 @@ export const GSI1_NOTIFICATION_ATTRIBUTES = [
   'createdAt',
 ] as const;
 /**
+ * An armed schedule (`ScheduleRecord`, shared/ports.ts), whole: the scheduler's
+ * Query of `SCHEDULES` returns due records ready to work on (`jobId` and
+ * `updatedAt` are named above already). A few dozen bytes per scheduled job.
+ */
+export const GSI1_SCHEDULE_ATTRIBUTES = [
+  'jobId',
+  'through',
+  'nextRunAt',
+  'scheduleHash',
+  'overdueNotifiedFor',
+  'resumedAt',
+  'updatedAt',
+] as const;
+/**
  * What gsi1 projects besides the keys: every write of a run is copied to the
  * index, so the copy is kept to what a listing shows (a run item's `event` is
  * stored as `eventJson`, so the job's `event` name costs runs nothing).
  */
 export const GSI1_ATTRIBUTES: readonly string[] = [
-  ...new Set([...GSI1_RUN_ATTRIBUTES, ...GSI1_JOB_ATTRIBUTES, ...GSI1_NOTIFICATION_ATTRIBUTES]),
+  ...new Set([
+    ...GSI1_RUN_ATTRIBUTES,
+    ...GSI1_JOB_ATTRIBUTES,
+    ...GSI1_NOTIFICATION_ATTRIBUTES,
+    ...GSI1_SCHEDULE_ATTRIBUTES,
+  ]),
 ];
 /** What gsi2 projects besides the keys: all the sweeper reads. */
 export const GSI2_ATTRIBUTES: readonly string[] = [

@@ -8,11 +8,13 @@ import { SqsQueue } from '../../shared/queue/sqs-queue.ts';
 import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
+import { DynamoScheduleStore } from '../../shared/store/dynamo-schedule-store.ts';
 import { describeDeliveryStoreContract } from '../contract/delivery-store.contract.ts';
 import { describeJobStoreContract } from '../contract/job-store.contract.ts';
 import { describePayloadStoreContract } from '../contract/payload-store.contract.ts';
 import { describeQueueContract } from '../contract/queue.contract.ts';
 import { describeRunStoreContract } from '../contract/run-store.contract.ts';
+import { describeScheduleStoreContract } from '../contract/schedule-store.contract.ts';
 import { freshTable as freshTableOf, testClients } from '../helpers/aws.ts';
 
 // The AWS adapters against the emulators (dynalite, fauxqs's S3), each test on
@@ -28,6 +30,7 @@ describeRunStoreContract(
   'DynamoRunStore',
   async () => new DynamoRunStore({ ...(await freshTable()), retentionDays: 30 }),
 );
+describeScheduleStoreContract('DynamoScheduleStore', async () => new DynamoScheduleStore(await freshTable()));
 describeDeliveryStoreContract(
   'DynamoDeliveryStore',
   async () => new DynamoDeliveryStore({ ...(await freshTable()), retentionDays: 7 }),

@@ -8,6 +8,7 @@ import { describeJobStoreContract } from '../contract/job-store.contract.ts';
 import { describePayloadStoreContract } from '../contract/payload-store.contract.ts';
 import { describeQueueContract } from '../contract/queue.contract.ts';
 import { describeRunStoreContract } from '../contract/run-store.contract.ts';
+import { describeScheduleStoreContract } from '../contract/schedule-store.contract.ts';
 import {
   MemoryDeliveryStore,
   MemoryJobStore,
@@ -15,6 +16,7 @@ import {
   MemoryQueue,
   MemoryRunStore,
 } from '../helpers/memory-deps.ts';
+import { MemoryScheduleStore } from '../../shared/testing/memory-schedule-store.ts';
 
 // The in-memory fakes the unit tests use must behave as the adapters they
 // stand for: the same suites run against DynamoDB and S3 in
@@ -22,6 +24,7 @@ import {
 
 describeJobStoreContract('MemoryJobStore', () => Promise.resolve(new MemoryJobStore()));
 describeRunStoreContract('MemoryRunStore', () => Promise.resolve(new MemoryRunStore()));
+describeScheduleStoreContract('MemoryScheduleStore', () => Promise.resolve(new MemoryScheduleStore()));
 describeDeliveryStoreContract('MemoryDeliveryStore', () => Promise.resolve(new MemoryDeliveryStore()));
 describePayloadStoreContract('MemoryPayloads', () => Promise.resolve(new MemoryPayloads()));
 describeQueueContract('MemoryQueue', () => {
