@@ -2,14 +2,7 @@ import type { Config } from '../../shared/config.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs, withLastKnownSecrets } from '../../shared/resilience/last-known.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
-import type {
-  LeaseStore,
-  PayloadStore,
-  ScheduleStore,
-  ScriptStore,
-  SecretStore,
-  SecretWriter,
-} from '../../shared/ports.ts';
+import type { LeaseStore, PayloadStore, ScriptStore, SecretStore, SecretWriter } from '../../shared/ports.ts';
 import { notBuilt } from '../../shared/testing/not-built.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { DynamoCheckpointStore } from '../../shared/store/dynamo-checkpoint-store.ts';
@@ -19,6 +12,7 @@ import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
+import { DynamoScheduleStore } from '../../shared/store/dynamo-schedule-store.ts';
 import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
 import type { FunctionDepsOptions } from './clients.ts';
 import { runtimeSettings, tableOf } from './common.ts';
@@ -66,7 +60,7 @@ export const createPipelineDeps = (config: Config, options: PipelineDepsOptions 
     notifications: new DynamoNotificationStore(table),
     effects: new DynamoEffectLedger(table),
     // SEAM PLACEHOLDERS (issue 9): each replaced by its DynamoDB store.
-    schedules: notBuilt<ScheduleStore>('ScheduleStore'),
+    schedules: new DynamoScheduleStore(table),
     leases: notBuilt<LeaseStore>('LeaseStore'),
     scripts: notBuilt<ScriptStore>('ScriptStore'),
     ...(options.secretWriter === undefined ? {} : { secretWriter: options.secretWriter }),

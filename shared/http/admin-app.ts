@@ -20,7 +20,16 @@ import { createEdgeApp, pageRequest, withJsonErrors } from './hono-helpers.ts';
  */
 export type AdminDeps = Pick<
   Deps,
-  'jobs' | 'runs' | 'clock' | 'registry' | 'state' | 'checkpoints' | 'globals' | 'notifications' | 'effects'
+  | 'jobs'
+  | 'runs'
+  | 'clock'
+  | 'registry'
+  | 'state'
+  | 'checkpoints'
+  | 'globals'
+  | 'notifications'
+  | 'effects'
+  | 'schedules'
 > & { secretWriter?: SecretWriter; publisher?: NotificationPublisher };
 
 /**

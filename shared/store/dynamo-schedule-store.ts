@@ -81,7 +81,9 @@ export class DynamoScheduleStore implements ScheduleStore {
     const found = new Map<string, ScheduleRecord>();
     const unique = [...new Set(jobIds)];
     for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) {
-      let keys: Record<string, unknown>[] = unique.slice(i, i + BATCH_GET_KEYS).map((id) => scheduleKey(id));
+      let keys: Record<string, unknown>[] = unique
+        .slice(i, i + BATCH_GET_KEYS)
+        .map((id): Record<string, unknown> => ({ ...scheduleKey(id) }));
       for (let round = 0; keys.length > 0; round++) {
         if (round === MAX_BATCH_ROUNDS) throw storeError(new Error('keys left unprocessed'), 'get schedules');
         try {

@@ -32,7 +32,8 @@ import { createRegistry } from '../../shared/sdk/index.ts';
 import { integrationFolders } from '../../integrations/registry.generated.ts';
 import { MemoryCheckpointStore } from './memory-checkpoint-store.ts';
 import { notBuilt } from '../../shared/testing/not-built.ts';
-import type { LeaseStore, ScheduleStore, ScriptStore } from '../../shared/ports.ts';
+import type { LeaseStore, ScriptStore } from '../../shared/ports.ts';
+import { MemoryScheduleStore } from '../../shared/testing/memory-schedule-store.ts';
 import { MemoryEffectLedger } from './memory-effect-store.ts';
 import { MemoryGlobalStore } from './memory-global-store.ts';
 import { MemoryNotificationStore } from './memory-notification-store.ts';
@@ -407,6 +408,7 @@ export type MemoryDeps = Deps & {
   globals: MemoryGlobalStore;
   notifications: MemoryNotificationStore;
   effects: MemoryEffectLedger;
+  schedules: MemoryScheduleStore;
 };
 
 export const memoryDeps = (
@@ -432,7 +434,7 @@ export const memoryDeps = (
   notifications: new MemoryNotificationStore(),
   effects: new MemoryEffectLedger(),
   // SEAM PLACEHOLDERS (issue 9): each replaced by its in-memory store (shared/testing/).
-  schedules: notBuilt<ScheduleStore>('ScheduleStore'),
+  schedules: new MemoryScheduleStore(),
   leases: notBuilt<LeaseStore>('LeaseStore'),
   scripts: notBuilt<ScriptStore>('ScriptStore'),
 });
