@@ -1,8 +1,16 @@
 import { ConflictError, ServiceUnavailableError, errorMessage } from '../errors.ts';
 import type { Job } from '../model/index.ts';
 import type { CatchUp, Schedule } from '../model/schedule.ts';
+import { isCronSchedule } from '../model/schedule.ts';
 import type { ScheduleRecord } from '../ports.ts';
-import { TICK_MS, nextOccurrence, occurrencesBetween, scheduleHash } from '../schedule/index.ts';
+import {
+  MAX_COUNTED_CRON,
+  TICK_MS,
+  nextOccurrence,
+  occurrencesBetween,
+  previousOccurrence,
+  scheduleHash,
+} from '../schedule/index.ts';
 import { DAY_MS } from '../store/keys.ts';
 import type { Deps } from './deps.ts';
 import { createPlatformRun } from './new-run.ts';
@@ -45,58 +53,39 @@ export const CLAIM_TTL_DAYS = 7;
 const JOB_CONCURRENCY = 8;
 /** Skipped occurrences of one job recorded at once. */
 const SKIP_CONCURRENCY = 8;
-/** Occurrences enumerated per call when looking for the newest ones. */
-const ENUMERATE_PAGE = 1000;
-/** A bound on the window search and enumeration (the arithmetic is pure: this is CPU, not I/O). */
-const MAX_ENUMERATED = 200_000;
 
 const iso = (d: Date): string => d.toISOString();
 
 /**
  * The newest `keep` occurrences in (after, until], oldest first, with how many
- * there are in all and the oldest. Enumerating a long outage from `after`
- * would walk every missed occurrence: the window is searched backwards from
- * `until` instead, doubling, until it holds `keep`; the older ones are only counted.
+ * there are in all (`atLeast`: a cron count stopped at its bound) and the
+ * oldest. Stepping back from `until` reads only what a tick acts on: a long
+ * outage's older occurrences are counted, never listed.
  */
 export const newestOccurrences = (
   schedule: Schedule,
   after: Date,
   until: Date,
   keep: number,
-): { tail: Date[]; total: number; oldest?: Date } => {
-  let span = keep * TICK_MS;
-  let from = after;
-  for (let i = 0; i < 64; i++) {
-    from = new Date(Math.max(after.getTime(), until.getTime() - span));
-    if (from.getTime() === after.getTime()) break;
-    if (occurrencesBetween(schedule, from, until, keep).occurrences.length >= keep) break;
-    span *= 2;
+): { tail: Date[]; total: number; atLeast: boolean; oldest?: Date } => {
+  const newestFirst: Date[] = [];
+  for (let at = until; newestFirst.length < keep;) {
+    const previous = previousOccurrence(schedule, at);
+    if (previous === undefined || previous.getTime() <= after.getTime()) break;
+    newestFirst.push(previous);
+    // Occurrences are whole minutes: 1 ms before one is after the one before it.
+    at = new Date(previous.getTime() - 1);
   }
-  const tail: Date[] = [];
-  let windowCount = 0;
-  let first: Date | undefined;
-  for (let cursor = from; ;) {
-    const page = occurrencesBetween(schedule, cursor, until, ENUMERATE_PAGE);
-    for (const o of page.occurrences) {
-      first ??= o;
-      tail.push(o);
-      if (tail.length > keep) tail.shift();
-    }
-    windowCount += page.occurrences.length;
-    const last = page.occurrences.at(-1);
-    if (page.more === 0 || last === undefined) break;
-    if (windowCount >= MAX_ENUMERATED) throw new Error('schedule: too many occurrences to enumerate');
-    cursor = last;
-  }
-  if (from.getTime() === after.getTime()) {
-    return { tail, total: windowCount, ...(first === undefined ? {} : { oldest: first }) };
-  }
-  const older = occurrencesBetween(schedule, after, from, 1);
-  const oldest = older.occurrences[0] ?? first;
+  const tail = newestFirst.reverse();
+  const first = tail[0];
+  if (first === undefined) return { tail, total: 0, atLeast: false };
+  if (tail.length < keep) return { tail, total: tail.length, atLeast: false, oldest: first };
+  const older = occurrencesBetween(schedule, after, new Date(first.getTime() - 1), 1);
   return {
     tail,
-    total: older.occurrences.length + older.more + windowCount,
-    ...(oldest === undefined ? {} : { oldest }),
+    total: tail.length + older.occurrences.length + older.more,
+    atLeast: isCronSchedule(schedule) && older.more >= MAX_COUNTED_CRON,
+    oldest: older.occurrences[0] ?? first,
   };
 };
 
@@ -113,7 +102,7 @@ export interface OccurrencePlan {
   /** Recorded skipped one by one, oldest first. */
   skip: SkippedOccurrence[];
   /** The older missed ones, as one skipped run under the newest of them. */
-  summary?: { at: Date; count: number; from: Date; reason: string };
+  summary?: { at: Date; count: number; atLeast: boolean; from: Date; reason: string };
   /** The newest occurrence handled: where `through` moves. */
   newest?: Date;
 }
@@ -139,7 +128,12 @@ export const planOccurrences = (
   resumedAt?: Date,
 ): OccurrencePlan => {
   const maxRun = schedule.catchUp === 'all' ? schedule.maxCatchUp : 1;
-  const { tail, total, oldest } = newestOccurrences(schedule, after, now, maxRun + MAX_SKIPPED_RECORDS + 1);
+  const { tail, total, atLeast, oldest } = newestOccurrences(
+    schedule,
+    after,
+    now,
+    maxRun + MAX_SKIPPED_RECORDS + 1,
+  );
   const newest = tail.at(-1);
   if (newest === undefined || oldest === undefined) return { run: [], skip: [] };
   const runCount =
@@ -160,7 +154,7 @@ export const planOccurrences = (
   const plan: OccurrencePlan = { run: tail.slice(tail.length - runCount), skip, newest };
   const last = before[before.length - skip.length - 1];
   if (summarized > 0 && last !== undefined) {
-    plan.summary = { at: last, count: summarized, from: oldest, reason: reasonOf(last) };
+    plan.summary = { at: last, count: summarized, atLeast, from: oldest, reason: reasonOf(last) };
   }
   return plan;
 };
@@ -316,7 +310,7 @@ const scheduleJob = async (
         job,
         s.at,
         now,
-        `missed ${s.count} more occurrences from ${iso(s.from)} to ${iso(s.at)} (${s.reason})`,
+        `missed ${s.atLeast ? 'at least ' : ''}${s.count} more occurrences from ${iso(s.from)} to ${iso(s.at)} (${s.reason})`,
       ),
     );
   }

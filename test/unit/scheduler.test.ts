@@ -401,7 +401,7 @@ describe('runScheduler: the job changes', () => {
     const { deps } = setup();
 
     // Act
-    const error = await apply(deps, { cron: '* * * * * *' }).catch((e: unknown) => e);
+    const error = await apply(deps, { cron: '61 * * * *' }).catch((e: unknown) => e);
 
     // Assess
     expect(error).toBeInstanceOf(ValidationError);
