@@ -228,6 +228,20 @@ describe('runScheduler: catch-up', () => {
       nextRunAt: minute(week + 1),
     });
   });
+  it('says "at least" when a cron outage is longer than the arithmetic counts', async () => {
+    // Prepare
+    const { deps, clock } = setup();
+    await apply(deps, { cron: '* * * * *' });
+
+    // Act: ten days down (14,400 occurrences; a cron is counted to 10,000)
+    const result = await tickAt(deps, clock, 10 * 24 * 60);
+
+    // Assess
+    expect(result).toEqual({ fired: 1, skipped: MAX_SKIPPED_RECORDS + 1, jobs: 1 });
+    expect(skipped(deps)[0]?.[1]).toMatch(
+      new RegExp(`^missed at least \\d+ more occurrences from ${minute(1)} to `),
+    );
+  });
 });
 
 describe('runScheduler: overlap', () => {
