@@ -98,6 +98,11 @@ export const GSI1_SCHEDULE_ATTRIBUTES = [
   'updatedAt',
 ] as const;
 /**
+ * A script's head as `GET /admin/scripts` lists it (`ScriptSummary`, shared/ports.ts):
+ * not the latest version's source reference or size, which the head also holds.
+ */
+export const GSI1_SCRIPT_ATTRIBUTES = ['id', 'latestVersion', 'sha256', 'updatedAt', 'updatedBy'] as const;
+/**
  * What gsi1 projects besides the keys: every write of a run is copied to the
  * index, so the copy is kept to what a listing shows (a run item's `event` is
  * stored as `eventJson`, so the job's `event` name costs runs nothing).
@@ -108,6 +113,7 @@ export const GSI1_ATTRIBUTES: readonly string[] = [
     ...GSI1_JOB_ATTRIBUTES,
     ...GSI1_NOTIFICATION_ATTRIBUTES,
     ...GSI1_SCHEDULE_ATTRIBUTES,
+    ...GSI1_SCRIPT_ATTRIBUTES,
   ]),
 ];
 /** What gsi2 projects besides the keys: all the sweeper reads. */

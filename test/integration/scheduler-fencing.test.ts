@@ -17,6 +17,7 @@ import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { DynamoScheduleStore } from '../../shared/store/dynamo-schedule-store.ts';
+import { MemoryScriptStore } from '../../shared/testing/memory-script-store.ts';
 import type { TestResources } from '../helpers/aws.ts';
 import { TEST_REGION, freshResources, testClients } from '../helpers/aws.ts';
 import { FakeClock, MemoryPayloads } from '../helpers/memory-deps.ts';
@@ -62,7 +63,8 @@ const setup = async (schedule: Record<string, unknown>) => {
   const clock = new FakeClock(new Date(T0));
   const deps = schedulerDeps(res, clock);
   const registry = createRegistry(integrationFolders);
-  await admin.putJob({ ...deps, registry }, 'sync', {
+  const scripts = new MemoryScriptStore({ payloads: new MemoryPayloads() });
+  await admin.putJob({ ...deps, registry, scripts }, 'sync', {
     name: 'Sync',
     integration: 'log-event',
     webhook: false,

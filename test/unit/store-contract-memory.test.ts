@@ -9,6 +9,8 @@ import { describePayloadStoreContract } from '../contract/payload-store.contract
 import { describeQueueContract } from '../contract/queue.contract.ts';
 import { describeRunStoreContract } from '../contract/run-store.contract.ts';
 import { describeScheduleStoreContract } from '../contract/schedule-store.contract.ts';
+import { describeScriptStoreContract } from '../contract/script-store.contract.ts';
+import { MemoryScriptStore } from '../../shared/testing/memory-script-store.ts';
 import {
   MemoryDeliveryStore,
   MemoryJobStore,
@@ -27,6 +29,9 @@ describeRunStoreContract('MemoryRunStore', () => Promise.resolve(new MemoryRunSt
 describeScheduleStoreContract('MemoryScheduleStore', () => Promise.resolve(new MemoryScheduleStore()));
 describeDeliveryStoreContract('MemoryDeliveryStore', () => Promise.resolve(new MemoryDeliveryStore()));
 describePayloadStoreContract('MemoryPayloads', () => Promise.resolve(new MemoryPayloads()));
+describeScriptStoreContract('MemoryScriptStore', () =>
+  Promise.resolve(new MemoryScriptStore({ payloads: new MemoryPayloads() })),
+);
 describeQueueContract('MemoryQueue', () => {
   const queue = new MemoryQueue();
   return Promise.resolve({ queue, received: () => Promise.resolve(queue.sent.splice(0)) });
