@@ -159,6 +159,9 @@ export const planOccurrences = (
   return plan;
 };
 
+/** A reason as the summary's parenthesis: `missed (catch-up latest)` → `catch-up latest`, `missed while disabled` → `while disabled`. */
+const summaryWhy = (reason: string): string => reason.replace(/^missed /, '').replace(/^\((.*)\)$/, '$1');
+
 /** What became of one occurrence: done (run or skipped, by us or another), or left for the next tick. */
 type Outcome = { done: true; fired: boolean; skipped: boolean } | { done: false };
 const DONE_ELSEWHERE: Outcome = { done: true, fired: false, skipped: false };
@@ -310,7 +313,9 @@ const scheduleJob = async (
         job,
         s.at,
         now,
-        `missed ${s.atLeast ? 'at least ' : ''}${s.count} more occurrences from ${iso(s.from)} to ${iso(s.at)} (${s.reason})`,
+        `missed ${s.atLeast ? 'at least ' : ''}${s.count} more occurrences from ${iso(s.from)} to ${iso(
+          s.at,
+        )} (${summaryWhy(s.reason)})`,
       ),
     );
   }
