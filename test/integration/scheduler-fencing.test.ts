@@ -10,7 +10,7 @@ import { SqsQueue } from '../../shared/queue/sqs-queue.ts';
 import { admin } from '../../shared/runtime/admin.ts';
 import { DEFAULT_SETTINGS } from '../../shared/runtime/deps.ts';
 import type { SchedulerDeps } from '../../shared/runtime/scheduler.ts';
-import { runScheduler } from '../../shared/runtime/scheduler.ts';
+import { checkOverdueSchedules, runScheduler } from '../../shared/runtime/scheduler.ts';
 import { createRegistry } from '../../shared/sdk/index.ts';
 import { integrationFolders } from '../../integrations/registry.generated.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
@@ -185,5 +185,25 @@ describe('scheduler fencing on DynamoDB', () => {
     expect(forThatMinute).toHaveLength(1);
     expect(forThatMinute[0]).toMatchObject({ status: 'queued', firedBy: 'schedule' });
     expect(await drain(res)).toContain(forThatMinute[0]?.id);
+  });
+
+  it("the sweeper's overdue check raises one error per unclaimed late occurrence, and none once it is claimed", async () => {
+    // Prepare: due at 10:01, the scheduler never came
+    const { clock, deps } = await setup({ frequency: 'minute', every: 1 });
+    clock.current = atMinute(4);
+
+    // Act
+    const first = await checkOverdueSchedules(deps);
+    const again = await checkOverdueSchedules(deps);
+    await runScheduler(deps, { now: atMinute(4) });
+    clock.current = atMinute(5, 30);
+    const afterCatchUp = await checkOverdueSchedules(deps);
+
+    // Assess
+    expect([first, again, afterCatchUp]).toEqual([1, 0, 0]);
+    const notes = (await deps.notifications.list({ jobId: 'sync' })).items;
+    // The scheduler's own late start adds no second notice for the same occurrence.
+    expect(notes.map((n) => [n.kind, n.severity])).toEqual([['schedule_overdue', 'error']]);
+    expect(notes[0]?.message).toContain(minute(1));
   });
 });
