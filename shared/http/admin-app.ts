@@ -4,10 +4,12 @@ import type { StackSettings } from '../runtime/admin.ts';
 import type { Deps } from '../runtime/deps.ts';
 import type { NotificationPublisher, SecretWriter } from '../ports.ts';
 import { registerCheckpointRoutes } from './admin/checkpoint-routes.ts';
+import { registerDlqRoutes } from './admin/dlq-routes.ts';
 import { registerEffectRoutes } from './admin/effect-routes.ts';
 import { registerGlobalsRoutes } from './admin/globals-routes.ts';
 import { registerNotificationRoutes } from './admin/notification-routes.ts';
 import { readJson } from './admin/read-json.ts';
+import { registerReplayRoutes } from './admin/replay-routes.ts';
 import { registerScriptRoutes } from './admin/script-routes.ts';
 import { registerStateRoutes } from './admin/state-routes.ts';
 import { requireJobId, requireRunId } from './edge-checks.ts';
@@ -31,6 +33,12 @@ export type AdminDeps = Pick<
   | 'notifications'
   | 'effects'
   | 'schedules'
+  // Replay and redrive: new runs (createPlatformRun) and a redrive's claims.
+  | 'queue'
+  | 'payloads'
+  | 'settings'
+  | 'deliveries'
+  | 'deadLetters'
 > & { secretWriter?: SecretWriter; publisher?: NotificationPublisher } & Pick<Deps, 'scripts'>;
 
 /**
@@ -65,6 +73,8 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
   registerEffectRoutes(app, deps);
   registerGlobalsRoutes(app, deps);
   registerNotificationRoutes(app, deps);
+  registerReplayRoutes(app, deps);
+  registerDlqRoutes(app, deps);
   registerScriptRoutes(app, deps);
   return withJsonErrors(root);
 };
