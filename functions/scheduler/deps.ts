@@ -3,11 +3,10 @@ import type { PayloadStore } from '../../shared/ports.ts';
 import { systemClock } from '../../shared/ports.ts';
 import type { SchedulerDeps } from '../../shared/runtime/scheduler.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
+import { DynamoLeaseStore } from '../../shared/store/dynamo-lease-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { DynamoScheduleStore } from '../../shared/store/dynamo-schedule-store.ts';
-import { notBuilt } from '../../shared/testing/not-built.ts';
-import type { LeaseStore } from '../../shared/ports.ts';
 import type { FunctionDepsOptions } from '../wiring/clients.ts';
 import { runtimeSettings, tableOf } from '../wiring/common.ts';
 import { notificationPublisher } from '../wiring/notifications.ts';
@@ -35,8 +34,8 @@ export const createSchedulerDeps = (config: Config, options: FunctionDepsOptions
     jobs: new DynamoJobStore(table),
     runs: new DynamoRunStore(table),
     schedules: new DynamoScheduleStore(table),
-    // SEAM PLACEHOLDER (issue 9): the stop helper's DynamoLeaseStore (the scheduler only reads it).
-    leases: notBuilt<LeaseStore>('LeaseStore'),
+    // Read only: is the job's previous scheduled run still holding its overlap lease?
+    leases: new DynamoLeaseStore(table),
     queue: runQueue(config, options),
     payloads: noLargeEvents,
     clock: systemClock,

@@ -2,20 +2,14 @@ import type { Config } from '../../shared/config.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs, withLastKnownSecrets } from '../../shared/resilience/last-known.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
-import type {
-  LeaseStore,
-  PayloadStore,
-  ScriptRunner,
-  SecretStore,
-  SecretWriter,
-} from '../../shared/ports.ts';
-import { notBuilt } from '../../shared/testing/not-built.ts';
+import type { PayloadStore, ScriptRunner, SecretStore, SecretWriter } from '../../shared/ports.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { DynamoCheckpointStore } from '../../shared/store/dynamo-checkpoint-store.ts';
 import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts';
 import { DynamoEffectLedger } from '../../shared/store/dynamo-effect-store.ts';
 import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
+import { DynamoLeaseStore } from '../../shared/store/dynamo-lease-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { DynamoScheduleStore } from '../../shared/store/dynamo-schedule-store.ts';
@@ -71,9 +65,9 @@ export const createPipelineDeps = (config: Config, options: PipelineDepsOptions 
     effects: new DynamoEffectLedger(table),
     // Uploaded scripts: their sources beside large events (S3 in AWS, files under npm start).
     scripts: new DynamoScriptStore({ ...table, payloads }),
-    // SEAM PLACEHOLDERS (issue 9): each replaced by its DynamoDB store.
+    // Operations (issue 9): the worker's overlap lease and concurrency slots; schedules armed by admin.
     schedules: new DynamoScheduleStore(table),
-    leases: notBuilt<LeaseStore>('LeaseStore'),
+    leases: new DynamoLeaseStore(table),
     ...(options.secretWriter === undefined ? {} : { secretWriter: options.secretWriter }),
     ...(options.scriptRunner === undefined ? {} : { scriptRunner: options.scriptRunner }),
     // Error notifications to the stack's SNS topic (none configured: `npm start`).

@@ -33,10 +33,9 @@ import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { createRegistry } from '../../shared/sdk/index.ts';
 import { integrationFolders } from '../../integrations/registry.generated.ts';
 import { MemoryCheckpointStore } from './memory-checkpoint-store.ts';
-import { notBuilt } from '../../shared/testing/not-built.ts';
-import type { LeaseStore } from '../../shared/ports.ts';
 import { MemoryScheduleStore } from '../../shared/testing/memory-schedule-store.ts';
 import { MemoryScriptStore } from '../../shared/testing/memory-script-store.ts';
+import { MemoryLeaseStore } from './memory-lease-store.ts';
 import { MemoryEffectLedger } from './memory-effect-store.ts';
 import { MemoryGlobalStore } from './memory-global-store.ts';
 import { MemoryNotificationStore } from './memory-notification-store.ts';
@@ -257,6 +256,7 @@ export class MemoryRunStore implements RunStore {
         logsTruncated: f.logsTruncated,
         script: f.script,
         stopRequest: f.stopRequest === undefined ? run.stopRequest : { ...f.stopRequest },
+        lagMs: f.lagMs ?? run.lagMs,
       }),
     );
     return Promise.resolve(true);
@@ -461,6 +461,7 @@ export type MemoryDeps = Deps & {
   effects: MemoryEffectLedger;
   schedules: MemoryScheduleStore;
   scripts: MemoryScriptStore;
+  leases: MemoryLeaseStore;
 };
 
 /** The payload store, and the script store that keeps its sources there (as in AWS: one bucket). */
@@ -491,7 +492,6 @@ export const memoryDeps = (
   globals: new MemoryGlobalStore(),
   notifications: new MemoryNotificationStore(),
   effects: new MemoryEffectLedger(),
-  // SEAM PLACEHOLDERS (issue 9): each replaced by its in-memory store (shared/testing/).
   schedules: new MemoryScheduleStore(),
-  leases: notBuilt<LeaseStore>('LeaseStore'),
+  leases: new MemoryLeaseStore(),
 });

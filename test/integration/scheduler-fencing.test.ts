@@ -5,7 +5,6 @@ import { createSchedulerHandler } from '../../functions/scheduler/app.ts';
 import { loadConfig } from '../../shared/config.ts';
 import { parseRunMessage } from '../../shared/model/index.ts';
 import type { RunSummary } from '../../shared/model/index.ts';
-import type { LeaseStore } from '../../shared/ports.ts';
 import { SqsQueue } from '../../shared/queue/sqs-queue.ts';
 import { admin } from '../../shared/runtime/admin.ts';
 import { DEFAULT_SETTINGS } from '../../shared/runtime/deps.ts';
@@ -14,6 +13,7 @@ import { checkOverdueSchedules, runScheduler } from '../../shared/runtime/schedu
 import { createRegistry } from '../../shared/sdk/index.ts';
 import { integrationFolders } from '../../integrations/registry.generated.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
+import { DynamoLeaseStore } from '../../shared/store/dynamo-lease-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { DynamoScheduleStore } from '../../shared/store/dynamo-schedule-store.ts';
@@ -33,14 +33,6 @@ const minute = (m: number): string =>
   new Date(Date.parse('2026-12-01T10:00:00.000Z') + m * MIN).toISOString();
 const atMinute = (m: number, seconds = 2): Date => new Date(Date.parse(minute(m)) + seconds * 1000);
 
-/** No run of the job holds its overlap lease. */
-const freeLeases: LeaseStore = {
-  get: () => Promise.resolve(undefined),
-  acquire: () => Promise.reject(new Error('not used')),
-  renew: () => Promise.reject(new Error('not used')),
-  release: () => Promise.reject(new Error('not used')),
-};
-
 /** A scheduler's ports on the test table and queue, on SDK clients of its own (one process, one region). */
 const schedulerDeps = (res: TestResources, clock: FakeClock): SchedulerDeps => {
   const clients = testClients();
@@ -49,7 +41,7 @@ const schedulerDeps = (res: TestResources, clock: FakeClock): SchedulerDeps => {
     jobs: new DynamoJobStore(table),
     runs: new DynamoRunStore(table),
     schedules: new DynamoScheduleStore(table),
-    leases: freeLeases,
+    leases: new DynamoLeaseStore(table),
     queue: new SqsQueue({ client: clients.sqs, queueUrl: res.queueUrl }),
     payloads: new MemoryPayloads(),
     clock,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/errors.ts';
 import type { Run } from '../../shared/model/index.ts';
-import type { LeaseStore } from '../../shared/ports.ts';
 import { admin } from '../../shared/runtime/admin.ts';
 import { MAX_SKIPPED_RECORDS, checkOverdueSchedules, runScheduler } from '../../shared/runtime/scheduler.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
@@ -46,13 +45,11 @@ const skipped = (deps: MemoryDeps) =>
     .filter((r) => r.status === 'skipped')
     .map((r) => [r.scheduledFor, r.message]);
 
-/** A lease store whose `schedule` lease is held until `until` (the scheduler only reads it). */
-const heldLease = (until: string): LeaseStore => ({
-  get: () => Promise.resolve({ holder: 'earlier-run', until }),
-  acquire: () => Promise.reject(new Error('not used')),
-  renew: () => Promise.reject(new Error('not used')),
-  release: () => Promise.reject(new Error('not used')),
-});
+/** The job's `schedule` lease held by an earlier run until `until`. */
+const holdLease = async (deps: MemoryDeps, until: string): Promise<void> => {
+  const taken = await deps.leases.acquire('sync', 'schedule', { holder: 'earlier-run', until }, minute(0));
+  expect(taken.acquired).toBe(true);
+};
 
 describe('runScheduler: firing', () => {
   it('fires one run per minute of a minute schedule, whatever the number of ticks in that minute', async () => {
@@ -249,7 +246,7 @@ describe('runScheduler: overlap', () => {
     // Prepare
     const { deps, clock } = setup();
     await apply(deps, { frequency: 'minute', every: 1 });
-    deps.leases = heldLease(minute(3));
+    await holdLease(deps, minute(3));
 
     // Act
     await tickAt(deps, clock, 1);
@@ -268,7 +265,7 @@ describe('runScheduler: overlap', () => {
     // Prepare
     const { deps, clock } = setup();
     await apply(deps, { frequency: 'minute', every: 1, overlap: 'queue' });
-    deps.leases = heldLease(minute(30));
+    await holdLease(deps, minute(30));
 
     // Act
     await tickAt(deps, clock, 1);
@@ -281,7 +278,8 @@ describe('runScheduler: overlap', () => {
     // Prepare
     const { deps, clock } = setup();
     await apply(deps, { frequency: 'minute', every: 1 });
-    deps.leases = { ...heldLease(minute(30)), get: () => Promise.reject(new Error('lease store down')) };
+    await holdLease(deps, minute(30));
+    deps.leases.get = () => Promise.reject(new Error('lease store down'));
 
     // Act
     await tickAt(deps, clock, 1);
