@@ -12,12 +12,13 @@ import { repoRoot } from '../helpers/samples.ts';
  * no install that does not build or measure.
  */
 
-/** What runs: the four Lambda entries and the `triggerhub` command (which loads the whole CLI). */
+/** What runs: the Lambda entries and the `triggerhub` command (which loads the whole CLI). */
 const RUNTIME_ENTRIES = [
   'functions/ingest/index.ts',
   'functions/worker/index.ts',
   'functions/admin/index.ts',
   'functions/sweeper/index.ts',
+  'functions/scheduler/index.ts',
   'bin/triggerhub.js',
 ];
 
