@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAZY_PACKAGES } from '../../shared/lazy-require.ts';
+import { SCRIPT_MODULES } from '../../shared/scripts/runner/modules.ts';
 import { repoRoot } from '../helpers/samples.ts';
 
 /**
@@ -19,6 +20,7 @@ const RUNTIME_ENTRIES = [
   'functions/admin/index.ts',
   'functions/sweeper/index.ts',
   'functions/scheduler/index.ts',
+  'functions/script-runner/index.ts',
   'bin/triggerhub.js',
 ];
 
@@ -41,7 +43,8 @@ const packageName = (specifier: string): string =>
 
 /**
  * The packages the runtime code imports as values (esbuild drops `import
- * type`), dynamic imports included, plus those it loads lazily by name.
+ * type`), dynamic imports included, plus those it loads lazily by name and
+ * those uploaded scripts `require` (shipped with the script runner).
  */
 const runtimePackages = async (): Promise<string[]> => {
   const { metafile } = await build({
@@ -57,7 +60,7 @@ const runtimePackages = async (): Promise<string[]> => {
     metafile: true,
     logLevel: 'silent',
   });
-  const found = new Set<string>(LAZY_PACKAGES);
+  const found = new Set<string>([...LAZY_PACKAGES, ...Object.keys(SCRIPT_MODULES)]);
   for (const input of Object.values(metafile.inputs)) {
     for (const { path, external } of input.imports) {
       if (external && !path.startsWith('node:')) found.add(packageName(path));
