@@ -101,7 +101,12 @@ const lastRunOf = (value: unknown): LastRun | undefined => {
   const endedAt = text(v.endedAt);
   if (startedAt !== undefined) lastRun.startedAt = startedAt;
   if (endedAt !== undefined) lastRun.endedAt = endedAt;
-  if (v.firedBy === 'webhook' || v.firedBy === 'schedule' || v.firedBy === 'manual' || v.firedBy === 'replay') {
+  if (
+    v.firedBy === 'webhook' ||
+    v.firedBy === 'schedule' ||
+    v.firedBy === 'manual' ||
+    v.firedBy === 'replay'
+  ) {
     lastRun.firedBy = v.firedBy;
   }
   return lastRun;
