@@ -76,10 +76,13 @@ export const LAMBDA_ENTRIES = {
   admin: {
     entry: 'functions/admin/index.ts',
     // Secrets Manager in chunks of their own, loaded by the first write of a masked global's value
-    // (functions/admin/deps.ts). Admin never reads a secret.
-    calls: ['dynamodb', 'secretsManager'],
+    // (functions/admin/deps.ts). Admin never reads a secret. SQS and S3 likewise, loaded by the first
+    // run now (its message, and its event should it not fit the run item).
+    calls: ['dynamodb', 'sqs', 's3', 'secretsManager'],
     sends: {
       dynamodb: TOOLBOX_STORE_COMMANDS,
+      sqs: QUEUE_COMMANDS,
+      s3: ['GetObjectCommand', 'PutObjectCommand'],
       secretsManager: ['CreateSecretCommand', 'DeleteSecretCommand', 'PutSecretValueCommand'],
     },
   },

@@ -1,6 +1,7 @@
 import type { Config } from '../../shared/config.ts';
 import type { AdminDeps } from '../../shared/http/admin-app.ts';
-import type { SecretWriter } from '../../shared/ports.ts';
+import type { LeaseStore, PayloadStore, Queue, ScheduleStore, SecretWriter } from '../../shared/ports.ts';
+import { notBuilt } from '../../shared/testing/not-built.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs } from '../../shared/resilience/last-known.ts';
 import { DynamoCheckpointStore } from '../../shared/store/dynamo-checkpoint-store.ts';
@@ -12,7 +13,7 @@ import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
 import type { FunctionDepsOptions } from '../wiring/clients.ts';
 import { clientConfigOf } from '../wiring/clients.ts';
-import { tableOf } from '../wiring/common.ts';
+import { runtimeSettings, tableOf } from '../wiring/common.ts';
 import { notificationPublisher } from '../wiring/notifications.ts';
 import { integrationRegistry } from '../wiring/registry.ts';
 
@@ -47,9 +48,46 @@ const lazySecretWriter = (config: Config, options: FunctionDepsOptions): SecretW
 };
 
 /**
+ * A port whose module (and SDK client) loads with its first call: admin
+ * answers most requests from the table alone, so its cold start keeps only
+ * DynamoDB. A failed load is tried again by the next call.
+ */
+const onFirstUse = <T>(load: () => Promise<T>): (() => Promise<T>) => {
+  let loaded: Promise<T> | undefined;
+  return () =>
+    (loaded ??= load().catch((e: unknown) => {
+      loaded = undefined;
+      throw e;
+    }));
+};
+
+/** The run queue, for run now (and replays): SQS is loaded by the first send. */
+const lazyRunQueue = (config: Config, options: FunctionDepsOptions): Queue => {
+  const queue = onFirstUse(async () => (await import('../wiring/queue.ts')).runQueue(config, options));
+  return {
+    send: async (message) => (await queue()).send(message),
+    sendBatch: async (messages) => (await queue()).sendBatch(messages),
+    retryLater: async (handle, seconds) => (await queue()).retryLater(handle, seconds),
+    sendLater: async (message, seconds) => (await queue()).sendLater(message, seconds),
+  };
+};
+
+/** The claim-check bucket (a run's event too large for its item): S3 is loaded by the first call. */
+const lazyPayloads = (config: Config, options: FunctionDepsOptions): PayloadStore => {
+  const payloads = onFirstUse(async () =>
+    (await import('../wiring/payloads.ts')).claimCheckStore(config, options),
+  );
+  return {
+    put: async (key, body) => (await payloads()).put(key, body),
+    get: async (ref) => (await payloads()).get(ref),
+  };
+};
+
+/**
  * The admin function's ports: the table (jobs, runs and the run toolbox's
  * stores), the integrations' manifests, and a Secrets Manager writer created
- * on first use (it never reads a secret). No queue or bucket — not even their SDK clients are in its bundle.
+ * on first use (it never reads a secret); the run queue and the claim-check
+ * bucket (run now) are loaded by their first call too.
  */
 export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {}): AdminDeps => {
   const table = tableOf(config, options);
@@ -64,6 +102,12 @@ export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {
     notifications: new DynamoNotificationStore(table),
     effects: new DynamoEffectLedger(table),
     secretWriter: lazySecretWriter(config, options),
+    queue: lazyRunQueue(config, options),
+    payloads: lazyPayloads(config, options),
+    settings: runtimeSettings(config),
+    // SEAM PLACEHOLDERS (issue 9): the jobs grid reads them; replaced by their DynamoDB stores.
+    schedules: notBuilt<ScheduleStore>('ScheduleStore'),
+    leases: notBuilt<LeaseStore>('LeaseStore'),
     ...notificationPublisher(config, options),
   };
 };

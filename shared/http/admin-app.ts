@@ -8,6 +8,7 @@ import { registerEffectRoutes } from './admin/effect-routes.ts';
 import { registerGlobalsRoutes } from './admin/globals-routes.ts';
 import { registerNotificationRoutes } from './admin/notification-routes.ts';
 import { readJson } from './admin/read-json.ts';
+import { registerRunNowRoutes } from './admin/run-now-routes.ts';
 import { registerStateRoutes } from './admin/state-routes.ts';
 import { requireJobId, requireRunId } from './edge-checks.ts';
 import type { EdgeApp, EdgeEnv } from './hono-helpers.ts';
@@ -16,11 +17,26 @@ import { createEdgeApp, pageRequest, withJsonErrors } from './hono-helpers.ts';
 /**
  * The ports the admin routes use: the table's jobs, runs and run-toolbox
  * stores, the clock, the integrations, and the secret store (masked globals;
- * the admin function creates its client on first use).
+ * the admin function creates its client on first use); for the jobs grid the
+ * schedules and leases, and for run now the queue, the claim-check store and
+ * the runtime settings a new run is made with.
  */
 export type AdminDeps = Pick<
   Deps,
-  'jobs' | 'runs' | 'clock' | 'registry' | 'state' | 'checkpoints' | 'globals' | 'notifications' | 'effects'
+  | 'jobs'
+  | 'runs'
+  | 'clock'
+  | 'registry'
+  | 'state'
+  | 'checkpoints'
+  | 'globals'
+  | 'notifications'
+  | 'effects'
+  | 'schedules'
+  | 'leases'
+  | 'queue'
+  | 'payloads'
+  | 'settings'
 > & { secretWriter?: SecretWriter; publisher?: NotificationPublisher };
 
 /**
@@ -55,5 +71,6 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
   registerEffectRoutes(app, deps);
   registerGlobalsRoutes(app, deps);
   registerNotificationRoutes(app, deps);
+  registerRunNowRoutes(app, deps);
   return withJsonErrors(root);
 };

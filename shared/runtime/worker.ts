@@ -48,7 +48,7 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
   const message = parseRunMessage(delivery.body);
   const now = deps.clock.now();
   // The job first: its deadline tells how long another attempt may legitimately hold the run.
-  const job = await hotJob(deps.jobs, message.jobId);
+  let job = await hotJob(deps.jobs, message.jobId);
   const staleBefore = new Date(now.getTime() - (job ? jobTimeoutMs(job) : 0) - TAKEOVER_GRACE_MS);
   const run = await deps.runs.start(message.runId, {
     startedAt: now.toISOString(),
@@ -73,6 +73,8 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
     await fail(`job ${run.jobId} no longer exists`);
     return;
   }
+  // A manual run's parameter overrides (checked when it was asked for) win over the job's own.
+  if (run.paramOverrides !== undefined) job = { ...job, params: { ...job.params, ...run.paramOverrides } };
   const integration = job.integration === undefined ? undefined : deps.registry.get(job.integration);
   if (!integration) {
     await fail(`${runnableOf(job)} is not installed`);

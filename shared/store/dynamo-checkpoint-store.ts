@@ -1,8 +1,8 @@
 import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CheckpointRecord, CheckpointStore, LastRun } from '../ports.ts';
-import { RUN_STATUSES } from '../model/index.ts';
-import type { RunStatus } from '../model/index.ts';
+import { FIRED_BY, RUN_STATUSES } from '../model/index.ts';
+import type { FiredBy, RunStatus } from '../model/index.ts';
 import type { DynamoStoreOptions } from './dynamo-job-store.ts';
 import { isConditionalCheckFailed, storeError } from './errors.ts';
 import { JOB_PK_PREFIX, checkpointKey, isoTime, timeOf } from './keys.ts';
@@ -90,6 +90,9 @@ const RECORD_FIELDS = [
 const isRunStatus = (value: unknown): value is RunStatus =>
   typeof value === 'string' && (RUN_STATUSES as readonly string[]).includes(value);
 
+const isFiredBy = (value: unknown): value is FiredBy =>
+  typeof value === 'string' && (FIRED_BY as readonly string[]).includes(value);
+
 /** The `lastRun` map as stored; anything not shaped like one (an item from before it existed) is left out. */
 const lastRunOf = (value: unknown): LastRun | undefined => {
   if (typeof value !== 'object' || value === null) return undefined;
@@ -101,14 +104,7 @@ const lastRunOf = (value: unknown): LastRun | undefined => {
   const endedAt = text(v.endedAt);
   if (startedAt !== undefined) lastRun.startedAt = startedAt;
   if (endedAt !== undefined) lastRun.endedAt = endedAt;
-  if (
-    v.firedBy === 'webhook' ||
-    v.firedBy === 'schedule' ||
-    v.firedBy === 'manual' ||
-    v.firedBy === 'replay'
-  ) {
-    lastRun.firedBy = v.firedBy;
-  }
+  if (isFiredBy(v.firedBy)) lastRun.firedBy = v.firedBy;
   return lastRun;
 };
 
