@@ -94,6 +94,14 @@ const RULES = {
     /^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/,
     'a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)',
   ),
+  /**
+   * The script-runner Lambda the worker invokes for jobs that run an uploaded script (name or
+   * ARN, optionally `:alias`); unset under `npm start`, where each script runs in a child process.
+   */
+  TRIGGERHUB_SCRIPT_RUNNER_FUNCTION: optionalMatching(
+    /^(?:arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(?::[A-Za-z0-9$_-]{1,128})?$/,
+    'a Lambda function name or ARN',
+  ),
   /** Local emulator endpoints (unset in AWS). */
   TRIGGERHUB_DYNAMODB_ENDPOINT: optionalUrl,
   TRIGGERHUB_SQS_ENDPOINT: optionalUrl,

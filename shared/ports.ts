@@ -65,7 +65,8 @@ export interface RunStart {
 export interface RunFinish {
   /** Only the attempt that started the run may finish it. */
   attempt: number;
-  status: Extract<RunStatus, 'succeeded' | 'failed' | 'stopped' | 'timed_out'>;
+  /** `skipped`: a scheduled run that found its job still running (overlap `skip`). */
+  status: Extract<RunStatus, 'succeeded' | 'failed' | 'stopped' | 'timed_out' | 'skipped'>;
   endedAt: string;
   durationMs: number;
   message?: string;

@@ -5,11 +5,10 @@ import {
   maximum,
   maxLength,
   minimum,
-  minLength,
   optional,
-  regex,
   refine,
   strictObject,
+  superRefine,
   string,
   union,
   enum as zEnum,
@@ -42,6 +41,60 @@ export const isTimeZone = (zone: string): boolean => {
 /** `2026-12-01T09:00` or `2026-12-01T09:00:00`: a local wall-clock time, no offset (the schedule's zone gives it). */
 export const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?$/;
 
+/** A wall-clock date and time, no zone. */
+export interface LocalDateTime {
+  readonly year: number;
+  readonly month: number; // 1–12
+  readonly day: number;
+  readonly hour: number;
+  readonly minute: number;
+  readonly second: number;
+}
+
+const LOCAL_PARTS = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2}))?$/;
+
+/** Days in a month (1–12) of a year. */
+export const daysInMonth = (year: number, month: number): number =>
+  new Date(Date.UTC(year, month, 0)).getUTCDate();
+
+/** `2026-12-01T09:00[:00]` → its fields, or a sentence saying why it is not a date and time. */
+export const parseLocalDateTime = (text: string): LocalDateTime | string => {
+  const m = LOCAL_PARTS.exec(text);
+  if (m === null) return `${text} is not a local date and time such as 2026-12-01T09:00:00`;
+  const [year, month, day, hour, minute, second] = m.slice(1).map((part) => Number(part ?? '0')) as [
+    number,
+    number,
+    number,
+    number,
+    number,
+    number,
+  ];
+  if (year < 1970) return `${text}: a schedule starts in 1970 or later`;
+  if (month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || hour > 23 || minute > 59) {
+    return `${text} is not a real date and time`;
+  }
+  if (second !== 0) return `${text}: occurrences are whole minutes, so the seconds must be 00`;
+  return { year, month, day, hour, minute, second };
+};
+
+/**
+ * What is wrong with a cron expression's shape, before any parser sees it: exactly
+ * five fields (minute hour day-of-month month day-of-week), no seconds, no
+ * nickname, no `?` (croner would read `?` as the time the expression is parsed,
+ * so a schedule's occurrences would depend on when it was loaded).
+ */
+export const cronShapeProblem = (expression: string): string | undefined => {
+  const fields = expression.trim().split(/\s+/);
+  if (expression.trim().startsWith('@')) {
+    return `cron: ${expression.trim()}: nicknames are not supported; write the 5 fields (minute hour day-of-month month day-of-week), e.g. "0 0 * * *" for @daily`;
+  }
+  if (fields.length !== 5) {
+    return `cron: "${expression.trim()}" has ${fields.length} fields; a schedule takes exactly 5 (minute hour day-of-month month day-of-week)${fields.length > 5 ? ', no seconds or years' : ''}`;
+  }
+  if (expression.includes('?')) return `cron: "${expression.trim()}": "?" is not supported; use "*"`;
+  return undefined;
+};
+
 const timeZone = () =>
   _default(
     string().check(maxLength(64), refine(isTimeZone, 'timezone: an IANA time zone such as Europe/Berlin')),
@@ -68,7 +121,14 @@ export const FrequencyScheduleSchema = lazy(() =>
      * top of the hour, midnight, Monday 00:00, the 1st 00:00).
      */
     startOn: optional(
-      string().check(regex(LOCAL_DATE_TIME, 'startOn: a local date and time such as 2026-12-01T09:00:00')),
+      string().check(
+        maxLength(32),
+        superRefine((text, ctx) => {
+          const parsed = parseLocalDateTime(text);
+          if (typeof parsed === 'string')
+            ctx.addIssue({ code: 'custom', message: `startOn: ${parsed}`, input: text });
+        }),
+      ),
     ),
     ...policies,
   }),
@@ -77,7 +137,14 @@ export const FrequencyScheduleSchema = lazy(() =>
 /** A 5-field cron expression (minute hour day-of-month month day-of-week) in `timezone`. */
 export const CronScheduleSchema = lazy(() =>
   strictObject({
-    cron: string().check(minLength(9), maxLength(200)),
+    /** Checked here for its shape; shared/schedule's scheduleProblem also parses it and checks that it fires. */
+    cron: string().check(
+      maxLength(200),
+      superRefine((expression, ctx) => {
+        const problem = cronShapeProblem(expression);
+        if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem, input: expression });
+      }),
+    ),
     ...policies,
   }),
 );

@@ -1,8 +1,18 @@
 import { GetCommand, PutCommand, QueryCommand, ScanCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { ConflictError, ValidationError } from '../errors.ts';
-import { isFinal, RunSchema, summarizeRun } from '../model/index.ts';
-import { _default, int, lazy, minimum, minLength, object, string, enum as zEnum } from '../model/zod.ts';
+import { isFinal, RunSchema, RunStatusSchema, summarizeRun } from '../model/index.ts';
+import {
+  _default,
+  int,
+  lazy,
+  minimum,
+  minLength,
+  object,
+  optional,
+  string,
+  enum as zEnum,
+} from '../model/zod.ts';
 import type { Run, RunSummary } from '../model/index.ts';
 import type {
   OpenKind,
@@ -11,6 +21,7 @@ import type {
   Page,
   PageRequest,
   RunControl,
+  RunListQuery,
   RunFinish,
   RunRetry,
   RunStart,
@@ -35,6 +46,7 @@ import {
   runKey,
   timeOf,
 } from './keys.ts';
+import { runFilterOf, ULID_AFTER, ulidTimePrefix } from './run-query.ts';
 import { GSI1_NAME, GSI2_NAME } from './table-definition.ts';
 
 export interface DynamoRunStoreOptions extends DynamoStoreOptions {
@@ -52,6 +64,15 @@ const OpenRunItemSchema = lazy(() =>
     attempt: int().check(minimum(0)),
     since: string().check(minLength(1)),
     requeues: _default(int().check(minimum(0)), 0),
+  }),
+);
+
+/** What a running attempt's heartbeat reads of its run (`control`). */
+const RunControlSchema = lazy(() =>
+  object({
+    status: RunStatusSchema,
+    attempt: int().check(minimum(0)),
+    stopRequest: optional(object({ by: string(), at: string() })),
   }),
 );
 
@@ -150,20 +171,13 @@ export class DynamoRunStore implements RunStore {
 
   readonly openShards = OPEN_SHARDS;
 
-  // SEAM PLACEHOLDERS (issue 9): built by the stop helper.
-  requestStop(
-    _runId: string,
-    _request: { by: string; at: string },
-  ): Promise<'stopped' | 'stopping' | undefined> {
-    return Promise.reject(new Error('RunStore.requestStop: not built yet'));
-  }
-  control(_runId: string): Promise<RunControl | undefined> {
-    return Promise.reject(new Error('RunStore.control: not built yet'));
-  }
-
-  async create(run: Run): Promise<void> {
+  async create(run: Run, options: { retentionDays?: number } = {}): Promise<void> {
+    const retentionDays = options.retentionDays ?? this.#retentionDays;
+    if (!Number.isInteger(retentionDays) || retentionDays < 1) {
+      throw new ValidationError('retentionDays must be a positive integer', 'invalid_retention');
+    }
     // createdAt was formatted by ingest a moment ago: read back without parsing (timeOf).
-    const expiresAt = epochSecondsOf(timeOf(run.createdAt) + this.#retentionDays * DAY_MS);
+    const expiresAt = epochSecondsOf(timeOf(run.createdAt) + retentionDays * DAY_MS);
     const kind = openKindOf(run);
     const item = toItem(run);
     const { pk, sk } = runKey(run.id);
@@ -192,6 +206,114 @@ export class DynamoRunStore implements RunStore {
     }
   }
 
+  /**
+   * A queued run is read first (its log gets the stop line, and the log is one
+   * JSON text), then stopped in one write conditional on nothing having moved
+   * it since: still queued, the same attempt and deferral count (the writes
+   * that change its log change one of those). A running one gets the request
+   * in one conditional write; a second stop keeps the first request.
+   */
+  async requestStop(
+    runId: string,
+    request: { by: string; at: string },
+  ): Promise<'stopped' | 'stopping' | undefined> {
+    // Bounded: each lost race means the run moved (started, released); three in a row are not expected.
+    for (let tries = 0; tries < 3; tries++) {
+      const run = await this.get(runId);
+      if (run === undefined || isFinal(run.status)) return undefined;
+      if (run.status === 'running') {
+        if (await this.#requestRunningStop(runId, request)) return 'stopping';
+        continue;
+      }
+      if (await this.#stopQueued(run, request)) return 'stopped';
+    }
+    throw new ConflictError(`run ${runId} kept moving while it was being stopped; try again`, 'run_busy');
+  }
+
+  async #requestRunningStop(runId: string, request: { by: string; at: string }): Promise<boolean> {
+    try {
+      await this.#ddb.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: runKey(runId),
+          UpdateExpression: 'SET #stopRequest = if_not_exists(#stopRequest, :request)',
+          ConditionExpression: '#status = :running',
+          ExpressionAttributeNames: { '#stopRequest': 'stopRequest', '#status': 'status' },
+          ExpressionAttributeValues: { ':request': request, ':running': 'running' },
+        }),
+      );
+      return true;
+    } catch (e) {
+      // It ended (or was released) in between: the caller reads it again.
+      if (isConditionalCheckFailed(e)) return false;
+      throw storeError(e, 'request run stop');
+    }
+  }
+
+  async #stopQueued(run: Run, request: { by: string; at: string }): Promise<boolean> {
+    const message = `stopped by ${request.by} before it started`;
+    const update = buildUpdate({
+      status: 'stopped',
+      endedAt: request.at,
+      message,
+      stopRequest: request,
+      logsJson: JSON.stringify([...run.logs, { ts: request.at, level: 'WARN', message }]),
+      // Out of the sparse index of open runs: the sweeper never requeues it.
+      gsi2pk: undefined,
+      gsi2sk: undefined,
+    });
+    const deferrals =
+      run.deferrals === undefined ? 'attribute_not_exists(#deferrals)' : '#deferrals = :deferrals';
+    try {
+      await this.#ddb.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: runKey(run.id),
+          UpdateExpression: update.expression,
+          ConditionExpression: `#status = :queued AND #attempt = :attempt AND ${deferrals}`,
+          ExpressionAttributeNames: {
+            ...update.names,
+            '#status': 'status',
+            '#attempt': 'attempt',
+            '#deferrals': 'deferrals',
+          },
+          ExpressionAttributeValues: {
+            ...update.values,
+            ':queued': 'queued',
+            ':attempt': run.attempt,
+            ...(run.deferrals === undefined ? {} : { ':deferrals': run.deferrals }),
+          },
+        }),
+      );
+      return true;
+    } catch (e) {
+      if (isConditionalCheckFailed(e)) return false;
+      throw storeError(e, 'stop queued run');
+    }
+  }
+
+  /** Strongly consistent (a stop request written a moment ago must show), and three small attributes only. */
+  async control(runId: string): Promise<RunControl | undefined> {
+    try {
+      const { Item } = await this.#ddb.send(
+        new GetCommand({
+          TableName: this.#table,
+          Key: runKey(runId),
+          ConsistentRead: true,
+          ProjectionExpression: '#status, #attempt, #stopRequest',
+          ExpressionAttributeNames: {
+            '#status': 'status',
+            '#attempt': 'attempt',
+            '#stopRequest': 'stopRequest',
+          },
+        }),
+      );
+      return Item === undefined ? undefined : fromItem(RunControlSchema, Item, 'run control');
+    } catch (e) {
+      throw storeError(e, 'read run control');
+    }
+  }
+
   async get(runId: string): Promise<Run | undefined> {
     try {
       const { Item } = await this.#ddb.send(new GetCommand({ TableName: this.#table, Key: runKey(runId) }));
@@ -201,19 +323,57 @@ export class DynamoRunStore implements RunStore {
     }
   }
 
-  /** Reads gsi1, which holds summaries only (GSI1_ATTRIBUTES): a page costs what it shows. */
-  async listByJob(jobId: string, page: PageRequest = {}): Promise<Page<RunSummary>> {
+  /**
+   * Reads gsi1, which holds summaries only (GSI1_ATTRIBUTES): a page costs what
+   * it shows. The creation-time bounds are key conditions (run ids are ULIDs of
+   * their creation: a time is an id prefix), so a window costs only its own
+   * runs; `status` and `firedBy` filter what the page read.
+   */
+  async listByJob(jobId: string, page: RunListQuery = {}): Promise<Page<RunSummary>> {
     const limit = pageLimit(page.limit);
+    const filter = runFilterOf(page);
     const gsi1pk = jobRunsGsi1pk(jobId);
     const startKey = decodeCursor(page.cursor, { kind: 'gsi1', gsi1pk });
+    const bounded = filter.fromMs !== undefined || filter.toMs !== undefined;
+    const values: Record<string, unknown> = { ':pk': gsi1pk };
+    const names: Record<string, string> = {};
+    if (bounded) {
+      values[':lo'] =
+        `${RUN_GSI1SK_PREFIX}${filter.fromMs === undefined ? '' : ulidTimePrefix(filter.fromMs)}`;
+      values[':hi'] =
+        `${RUN_GSI1SK_PREFIX}${filter.toMs === undefined ? '' : ulidTimePrefix(filter.toMs)}${ULID_AFTER}`;
+    } else {
+      values[':run'] = RUN_GSI1SK_PREFIX;
+    }
+    const conditions: string[] = [];
+    if (filter.status !== undefined) {
+      conditions.push('#status = :status');
+      names['#status'] = 'status';
+      values[':status'] = filter.status;
+    }
+    if (filter.firedBy !== undefined) {
+      names['#firedBy'] = 'firedBy';
+      values[':firedBy'] = filter.firedBy;
+      // Runs recorded before `firedBy` existed were all webhook runs.
+      conditions.push(
+        filter.firedBy === 'webhook'
+          ? '(#firedBy = :firedBy OR attribute_not_exists(#firedBy))'
+          : '#firedBy = :firedBy',
+      );
+    }
     try {
       const out = await this.#ddb.send(
         new QueryCommand({
           TableName: this.#table,
           IndexName: GSI1_NAME,
           // The prefix leaves room for other per-job items in this partition of the index.
-          KeyConditionExpression: 'gsi1pk = :pk AND begins_with(gsi1sk, :run)',
-          ExpressionAttributeValues: { ':pk': gsi1pk, ':run': RUN_GSI1SK_PREFIX },
+          KeyConditionExpression: bounded
+            ? 'gsi1pk = :pk AND gsi1sk BETWEEN :lo AND :hi'
+            : 'gsi1pk = :pk AND begins_with(gsi1sk, :run)',
+          ...(conditions.length > 0
+            ? { FilterExpression: conditions.join(' AND '), ExpressionAttributeNames: names }
+            : {}),
+          ExpressionAttributeValues: values,
           ScanIndexForward: false,
           Limit: limit,
           ExclusiveStartKey: startKey,
@@ -234,8 +394,9 @@ export class DynamoRunStore implements RunStore {
         new UpdateCommand({
           TableName: this.#table,
           Key: runKey(runId),
-          UpdateExpression:
-            'SET #status = :running, #attempt = #attempt + :one, #startedAt = :startedAt, #gsi2pk = :open, #gsi2sk = :since',
+          UpdateExpression: `SET #status = :running, #attempt = #attempt + :one, #startedAt = :startedAt, #gsi2pk = :open, #gsi2sk = :since${
+            start.lagMs === undefined ? '' : ', #lagMs = :lagMs'
+          }`,
           ConditionExpression: '#status = :queued OR (#status = :running AND #startedAt < :staleBefore)',
           ExpressionAttributeNames: {
             '#status': 'status',
@@ -243,8 +404,10 @@ export class DynamoRunStore implements RunStore {
             '#startedAt': 'startedAt',
             '#gsi2pk': 'gsi2pk',
             '#gsi2sk': 'gsi2sk',
+            ...(start.lagMs === undefined ? {} : { '#lagMs': 'lagMs' }),
           },
           ExpressionAttributeValues: {
+            ...(start.lagMs === undefined ? {} : { ':lagMs': start.lagMs }),
             ':running': 'running',
             ':queued': 'queued',
             ':one': 1,
@@ -278,6 +441,8 @@ export class DynamoRunStore implements RunStore {
       verdict: finish.verdict,
       logsJson: JSON.stringify(finish.logs),
       logsTruncated: finish.logsTruncated,
+      // Kept when the finish brings none: a request that came as the run ended stays on record.
+      ...(finish.stopRequest === undefined ? {} : { stopRequest: finish.stopRequest }),
       // Out of the sparse index of open runs.
       gsi2pk: undefined,
       gsi2sk: undefined,

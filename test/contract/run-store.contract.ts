@@ -3,10 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { ConflictError, ValidationError } from '../../shared/errors.ts';
 import type { Run } from '../../shared/model/index.ts';
 import { summarizeRun } from '../../shared/model/index.ts';
-import type { OpenKind, OpenRun, RunStore } from '../../shared/ports.ts';
+import type { OpenKind, OpenRun, RunListQuery, RunStore } from '../../shared/ports.ts';
 import { MAX_SWEEP_REQUEUES } from '../../shared/runtime/recovery.ts';
 import type { MakeStore } from './fixtures.ts';
-import { allPages, finishOf, iso, line, makeRun } from './fixtures.ts';
+import { allPages, finishOf, iso, line, makeRun, T0 } from './fixtures.ts';
 
 const startAt = (ms: number) => ({ startedAt: iso(ms), staleBefore: iso(ms) });
 
@@ -834,6 +834,209 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
             requeues: 0,
           },
         ]);
+      });
+    });
+
+    describe('requestStop / control', () => {
+      const who = { by: 'alice', at: iso(20_000) };
+
+      it('stops a queued run at once: final, with who, a WARN line, out of the open runs, never started', async () => {
+        // Prepare: a run that was released once (an earlier attempt's log kept)
+        const store = await makeStore();
+        const run = makeRun('stop-job');
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+        await store.release(run.id, { attempt: 1, error: 'boom', logs: [line('first try')] });
+
+        // Act
+        const answer = await store.requestStop(run.id, who);
+        const read = await store.get(run.id);
+
+        // Assess
+        expect(answer).toBe('stopped');
+        expect(read).toMatchObject({
+          status: 'stopped',
+          endedAt: who.at,
+          message: 'stopped by alice before it started',
+          stopRequest: who,
+          logs: [
+            line('first try'),
+            { ts: who.at, level: 'WARN', message: 'stopped by alice before it started' },
+          ],
+        });
+        expect(await filed(store)).toEqual([]);
+        expect(await store.start(run.id, startAt(30_000))).toBeUndefined();
+        expect(await store.control(run.id)).toEqual({ status: 'stopped', attempt: 1, stopRequest: who });
+      });
+
+      it('asks a running run to stop: it stays running with the request, which control shows; a second stop keeps the first', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('stop-running-job');
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+        const before = await store.control(run.id);
+
+        // Act
+        const answer = await store.requestStop(run.id, who);
+        const again = await store.requestStop(run.id, { by: 'bob', at: iso(21_000) });
+
+        // Assess
+        expect(before).toEqual({ status: 'running', attempt: 1 });
+        expect(answer).toBe('stopping');
+        expect(again).toBe('stopping');
+        expect(await store.control(run.id)).toEqual({ status: 'running', attempt: 1, stopRequest: who });
+        expect((await store.get(run.id))?.status).toBe('running');
+        // Its attempt then finishes it stopped, the request kept on the run.
+        expect(
+          await store.finish(
+            run.id,
+            finishOf(1, { status: 'stopped', stopRequest: who, message: 'stopped by alice' }),
+          ),
+        ).toBe(true);
+        expect(await store.get(run.id)).toMatchObject({ status: 'stopped', stopRequest: who });
+        expect(await filed(store)).toEqual([]);
+      });
+
+      it('answers undefined for a finished or unknown run, and changes nothing', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('stop-final-job');
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+        await store.finish(run.id, finishOf(1));
+        const before = await store.get(run.id);
+
+        // Act & Assess
+        expect(await store.requestStop(run.id, who)).toBeUndefined();
+        expect(await store.requestStop(ulid(T0), who)).toBeUndefined();
+        expect(await store.get(run.id)).toEqual(before);
+        expect(await store.control(ulid(T0))).toBeUndefined();
+      });
+    });
+
+    describe('listByJob filters', () => {
+      /** Five runs a second apart: [0] webhook succeeded, [1] schedule skipped, [2] manual failed, [3] schedule succeeded, [4] old webhook (no firedBy) queued. */
+      const seed = async (store: RunStore): Promise<Run[]> => {
+        const runs = [
+          makeRun('filter-job', { firedBy: 'webhook' }, 0),
+          makeRun(
+            'filter-job',
+            { firedBy: 'schedule', status: 'skipped', scheduledFor: iso(1000), message: 'still running' },
+            1,
+          ),
+          makeRun('filter-job', { firedBy: 'manual', paramOverrides: { n: 1 } }, 2),
+          makeRun('filter-job', { firedBy: 'schedule', scheduledFor: iso(3000) }, 3),
+          makeRun('filter-job', {}, 4),
+        ];
+        for (const r of runs) await store.create(r);
+        for (const [i, status] of [
+          [0, 'succeeded'],
+          [2, 'failed'],
+          [3, 'succeeded'],
+        ] as const) {
+          await store.start(runs[i]!.id, startAt(5000));
+          await store.finish(runs[i]!.id, finishOf(1, { status }));
+        }
+        await store.create(makeRun('other-filter-job', { firedBy: 'schedule' }, 3));
+        return runs;
+      };
+      const ids = (runs: readonly { id: string }[]) => runs.map((r) => r.id);
+
+      it('filters by status and firedBy (a run without firedBy counts as a webhook run), newest first', async () => {
+        // Prepare
+        const store = await makeStore();
+        const runs = await seed(store);
+
+        // Act
+        const succeeded = await allPages(
+          (p) => store.listByJob('filter-job', { ...p, status: 'succeeded' }),
+          2,
+        );
+        const skipped = await allPages((p) => store.listByJob('filter-job', { ...p, status: 'skipped' }), 2);
+        const scheduled = await allPages(
+          (p) => store.listByJob('filter-job', { ...p, firedBy: 'schedule' }),
+          2,
+        );
+        const webhook = await allPages((p) => store.listByJob('filter-job', { ...p, firedBy: 'webhook' }), 2);
+        const both = await allPages(
+          (p) => store.listByJob('filter-job', { ...p, firedBy: 'schedule', status: 'succeeded' }),
+          2,
+        );
+
+        // Assess
+        expect(ids(succeeded.items)).toEqual([runs[3]!.id, runs[0]!.id]);
+        expect(skipped.items).toEqual([
+          expect.objectContaining({ id: runs[1]!.id, scheduledFor: iso(1000), message: 'still running' }),
+        ]);
+        expect(ids(scheduled.items)).toEqual([runs[3]!.id, runs[1]!.id]);
+        expect(ids(webhook.items)).toEqual([runs[4]!.id, runs[0]!.id]);
+        expect(ids(both.items)).toEqual([runs[3]!.id]);
+      });
+
+      it('filters by creation time within [from, to], both ends included, with the other filters', async () => {
+        // Prepare
+        const store = await makeStore();
+        const runs = await seed(store);
+
+        // Act
+        const window = await allPages(
+          (p) => store.listByJob('filter-job', { ...p, from: iso(1000), to: iso(3000) }),
+          2,
+        );
+        const since = await allPages((p) => store.listByJob('filter-job', { ...p, from: iso(2500) }), 2);
+        const until = await allPages((p) => store.listByJob('filter-job', { ...p, to: iso(999) }), 2);
+        const mixed = await allPages(
+          (p) =>
+            store.listByJob('filter-job', {
+              ...p,
+              from: iso(1000),
+              firedBy: 'schedule',
+              status: 'succeeded',
+            }),
+          2,
+        );
+
+        // Assess
+        expect(ids(window.items)).toEqual([runs[3]!.id, runs[2]!.id, runs[1]!.id]);
+        expect(ids(since.items)).toEqual([runs[4]!.id, runs[3]!.id]);
+        expect(ids(until.items)).toEqual([runs[0]!.id]);
+        expect(ids(mixed.items)).toEqual([runs[3]!.id]);
+      });
+
+      it('refuses a bad filter value (400) before reading anything', async () => {
+        // Prepare
+        const store = await makeStore();
+
+        // Act & Assess
+        for (const query of [
+          { status: 'done' },
+          { firedBy: 'cron' },
+          { from: 'yesterday' },
+          { to: '2026-13-45T99:00:00Z' },
+          { from: iso(2000), to: iso(1000) },
+        ]) {
+          await expect(store.listByJob('filter-job', query as RunListQuery)).rejects.toThrow(ValidationError);
+        }
+      });
+    });
+
+    describe('start with lag', () => {
+      it('records a scheduled run’s lagMs when it starts', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('lag-job', { firedBy: 'schedule', scheduledFor: iso(0) });
+        await store.create(run);
+
+        // Act
+        const started = await store.start(run.id, { ...startAt(1500), lagMs: 1500 });
+
+        // Assess
+        expect(started).toMatchObject({ status: 'running', lagMs: 1500 });
+        expect((await store.listByJob('lag-job')).items[0]).toMatchObject({
+          lagMs: 1500,
+          firedBy: 'schedule',
+        });
       });
     });
   });

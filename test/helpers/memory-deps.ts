@@ -15,6 +15,7 @@ import type {
   Queue,
   RunControl,
   RunFinish,
+  RunListQuery,
   RunMessage,
   RunRetry,
   RunStart,
@@ -26,6 +27,7 @@ import type { Deps, RuntimeSettings } from '../../shared/runtime/deps.ts';
 import { encodeMemoryCursor, lastOfMemoryCursor, pageLimit } from '../../shared/store/cursor.ts';
 import { OPEN_SHARDS, openShard } from '../../shared/store/keys.ts';
 import { jsonSafe } from '../../shared/store/item.ts';
+import { runFilterOf, runPasses } from '../../shared/store/run-query.ts';
 import { DEFAULT_SETTINGS } from '../../shared/runtime/deps.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { createRegistry } from '../../shared/sdk/index.ts';
@@ -134,23 +136,62 @@ export class MemoryRunStore implements RunStore {
   readonly #open = new Map<string, { kind: OpenKind; since: string }>();
   readonly openShards = OPEN_SHARDS;
 
-  // SEAM PLACEHOLDERS (issue 9): built by the stop helper.
+  /** Days each run is kept (`create`'s `retentionDays`, else the store's default), as the table's TTL would. */
+  readonly retention = new Map<string, number>();
+  constructor(readonly retentionDays = 30) {}
+
   requestStop(
-    _runId: string,
-    _request: { by: string; at: string },
+    runId: string,
+    request: { by: string; at: string },
   ): Promise<'stopped' | 'stopping' | undefined> {
-    return Promise.reject(new Error('RunStore.requestStop: not built yet'));
+    const run = this.items.get(runId);
+    if (run === undefined || isFinal(run.status)) return Promise.resolve(undefined);
+    this.writes++;
+    if (run.status === 'running') {
+      // A second stop keeps the first request.
+      this.items.set(runId, { ...run, stopRequest: run.stopRequest ?? { ...request } });
+      return Promise.resolve('stopping');
+    }
+    const message = `stopped by ${request.by} before it started`;
+    this.#open.delete(runId);
+    this.items.set(runId, {
+      ...run,
+      status: 'stopped',
+      endedAt: request.at,
+      message,
+      stopRequest: { ...request },
+      logs: [...run.logs, { ts: request.at, level: 'WARN', message }],
+    });
+    return Promise.resolve('stopped');
   }
-  control(_runId: string): Promise<RunControl | undefined> {
-    return Promise.reject(new Error('RunStore.control: not built yet'));
+  /** Reads counted apart: the heartbeat's cost. */
+  controlReads = 0;
+  control(runId: string): Promise<RunControl | undefined> {
+    this.controlReads++;
+    const run = this.items.get(runId);
+    if (run === undefined) return Promise.resolve(undefined);
+    return Promise.resolve(
+      compact({
+        status: run.status,
+        attempt: run.attempt,
+        stopRequest: run.stopRequest === undefined ? undefined : { ...run.stopRequest },
+      }),
+    );
   }
 
-  create(run: Run) {
+  create(run: Run, options: { retentionDays?: number } = {}) {
+    const retentionDays = options.retentionDays ?? this.retentionDays;
+    if (!Number.isInteger(retentionDays) || retentionDays < 1) {
+      return Promise.reject(
+        new ValidationError('retentionDays must be a positive integer', 'invalid_retention'),
+      );
+    }
     this.writes++;
     if (this.items.has(run.id)) {
       return Promise.reject(new ConflictError(`run ${run.id} already exists`, 'run_exists'));
     }
     this.items.set(run.id, stored(run));
+    this.retention.set(run.id, retentionDays);
     if (!isFinal(run.status)) {
       const kind = run.mode === 'decision' ? 'decision' : run.status === 'queued' ? 'queued' : 'running';
       this.#open.set(run.id, { kind, since: run.startedAt ?? run.createdAt });
@@ -162,10 +203,11 @@ export class MemoryRunStore implements RunStore {
     return Promise.resolve(run === undefined ? undefined : structuredClone(run));
   }
   /** Summaries, as the adapter's index holds them. */
-  listByJob(jobId: string, page: PageRequest = {}): Promise<Page<RunSummary>> {
+  listByJob(jobId: string, page: RunListQuery = {}): Promise<Page<RunSummary>> {
     return settle(() => {
+      const filter = runFilterOf(page);
       const newestFirst = [...this.items.values()]
-        .filter((r) => r.jobId === jobId)
+        .filter((r) => r.jobId === jobId && runPasses(r, filter))
         .sort(byKey((r: Run) => r.id))
         .reverse();
       const result = pageOf(newestFirst, (r) => r.id, page, `runs:${jobId}`, true);
@@ -182,7 +224,13 @@ export class MemoryRunStore implements RunStore {
     }
     // The requeue count stays: a run that keeps coming back is failed after MAX_SWEEP_REQUEUES in all.
     this.#open.set(runId, { kind: 'running', since: s.startedAt });
-    const next: Run = { ...run, status: 'running', attempt: run.attempt + 1, startedAt: s.startedAt };
+    const next: Run = {
+      ...run,
+      status: 'running',
+      attempt: run.attempt + 1,
+      startedAt: s.startedAt,
+      ...(s.lagMs === undefined ? {} : { lagMs: s.lagMs }),
+    };
     this.items.set(runId, next);
     return Promise.resolve(structuredClone(next));
   }
@@ -205,6 +253,7 @@ export class MemoryRunStore implements RunStore {
         verdict: structuredClone(f.verdict),
         logs: structuredClone(f.logs),
         logsTruncated: f.logsTruncated,
+        stopRequest: f.stopRequest === undefined ? run.stopRequest : { ...f.stopRequest },
       }),
     );
     return Promise.resolve(true);

@@ -1,0 +1,28 @@
+import type { ScriptRunResult } from '../../shared/ports.ts';
+import { runScriptInThread } from '../../shared/scripts/runner/host.ts';
+import { parseScriptRunInput } from '../../shared/scripts/runner/schemas.ts';
+
+// The script-runner Lambda: runs ONE uploaded script per invocation, in a
+// worker thread with a heap cap and a deadline. Its role grants nothing but
+// its own logs, it reads no configuration and no secret, and it creates no
+// AWS client: the script has nothing to reach but the network.
+
+/** Left of the invocation's own time when the script's deadline is set: room to answer. */
+const ANSWER_MARGIN_MS = 2000;
+
+/** What the handler reads of the Lambda context. */
+interface InvocationContext {
+  getRemainingTimeInMillis(): number;
+}
+
+/** Event: a ScriptRunInput (from the worker's LambdaScriptRunner) → its ScriptRunResult. */
+export const handler = async (event: unknown, context?: InvocationContext): Promise<ScriptRunResult> => {
+  const parsed = parseScriptRunInput(event);
+  if (!parsed.ok) return { status: 'failed', message: `not a script run input: ${parsed.problem}`, logs: [] };
+  const { input } = parsed;
+  // The script's deadline, within what this invocation has left: a timed_out
+  // result is an answer, an invocation killed by Lambda is not.
+  const remaining = context === undefined ? Infinity : context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS;
+  const timeoutMs = Math.max(1, Math.min(input.timeoutMs, remaining));
+  return runScriptInThread({ ...input, timeoutMs });
+};
