@@ -6,13 +6,14 @@ import type { NotificationPublisher, SecretWriter } from '../ports.ts';
 import { registerCheckpointRoutes } from './admin/checkpoint-routes.ts';
 import { registerEffectRoutes } from './admin/effect-routes.ts';
 import { registerGlobalsRoutes } from './admin/globals-routes.ts';
+import { registerJobsGridRoutes } from './admin/jobs-grid-routes.ts';
 import { registerNotificationRoutes } from './admin/notification-routes.ts';
 import { readJson } from './admin/read-json.ts';
 import { registerRunNowRoutes } from './admin/run-now-routes.ts';
 import { registerStateRoutes } from './admin/state-routes.ts';
 import { requireJobId, requireRunId } from './edge-checks.ts';
 import type { EdgeApp, EdgeEnv } from './hono-helpers.ts';
-import { createEdgeApp, pageRequest, withJsonErrors } from './hono-helpers.ts';
+import { createEdgeApp, withJsonErrors } from './hono-helpers.ts';
 
 /**
  * The ports the admin routes use: the table's jobs, runs and run-toolbox
@@ -49,7 +50,7 @@ export type AdminDeps = Pick<
 export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretStore: 'local' }): EdgeApp => {
   const root = createEdgeApp();
   const app: Hono<EdgeEnv> = root.basePath('/admin');
-  app.get('/jobs', async (c) => c.json(await admin.listJobs(deps, pageRequest(c))));
+  registerJobsGridRoutes(app, deps);
   app.get('/jobs/:id', async (c) => c.json(await admin.getJob(deps, requireJobId(c.req.param('id')))));
   app.put('/jobs/:id', async (c) => {
     const id = requireJobId(c.req.param('id'));
@@ -60,9 +61,6 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
     await admin.deleteJob(deps, requireJobId(c.req.param('id')));
     return c.body(null, 204);
   });
-  app.get('/jobs/:id/runs', async (c) =>
-    c.json(await admin.listRuns(deps, requireJobId(c.req.param('id')), pageRequest(c))),
-  );
   app.get('/runs/:runId', async (c) => c.json(await admin.getRun(deps, requireRunId(c.req.param('runId')))));
   app.get('/integrations', (c) => c.json(admin.listIntegrations(deps)));
   app.get('/settings', (c) => c.json(admin.settings(stack)));
