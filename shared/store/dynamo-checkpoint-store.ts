@@ -4,6 +4,7 @@ import type { CheckpointRecord, CheckpointStore, LastRun } from '../ports.ts';
 import { FIRED_BY, RUN_STATUSES } from '../model/index.ts';
 import type { FiredBy, RunStatus } from '../model/index.ts';
 import type { DynamoStoreOptions } from './dynamo-job-store.ts';
+import { ServiceUnavailableError } from '../errors.ts';
 import { isConditionalCheckFailed, storeError } from './errors.ts';
 import { JOB_PK_PREFIX, checkpointKey, isoTime, timeOf } from './keys.ts';
 
@@ -181,8 +182,12 @@ export class DynamoCheckpointStore implements CheckpointStore {
         .map((id): Record<string, unknown> => ({ ...checkpointKey(id) }));
       for (let round = 0; keys.length > 0; round++) {
         if (round === MAX_BATCH_ROUNDS) {
-          throw storeError(new Error(`${keys.length} keys left unprocessed`), 'get checkpoints');
+          throw new ServiceUnavailableError(
+            `store unavailable (get checkpoints): ${keys.length} keys left unprocessed`,
+          );
         }
+        // Keys left unprocessed are throttled reads: asked again after a short, growing pause.
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
         let output;
         try {
           output = await this.#ddb.send(
