@@ -10,10 +10,12 @@ import { ConflictError, errorMessage } from '../../shared/errors.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import { createIngestApp } from '../../shared/http/ingest-app.ts';
 import { FilePayloadStore } from '../../shared/payloads/file-payload-store.ts';
+import { SqsDeadLetterQueue } from '../../shared/queue/sqs-dead-letter-queue.ts';
 import { createDeps } from '../../functions/create-deps.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
 import type { SecretWriter } from '../../shared/ports.ts';
 import { requeueUnfinished, sweepSettings, sweepStaleRuns } from '../../shared/runtime/recovery.ts';
+import { ChildProcessScriptRunner } from '../../shared/scripts/child-process-runner.ts';
 import { LocalSecretStore, secretFilePath } from '../../shared/secrets/local-secret-store.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { shellWord } from '../commands/context.ts';
@@ -125,7 +127,20 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
       },
       delete: (name) => secrets.deleteSecret(name),
     };
-    const deps = createDeps(config, { secrets, secretWriter, payloads, integrations: opts.integrations });
+    const deps = createDeps(config, {
+      secrets,
+      secretWriter,
+      payloads,
+      integrations: opts.integrations,
+      // Uploaded scripts: one child process per run, with nothing secret in its environment.
+      scriptRunner: new ChildProcessScriptRunner(),
+    });
+    // The admin API's dead letters (list, redrive); fauxqs answers short polls exactly.
+    deps.deadLetters = new SqsDeadLetterQueue({
+      client: clients.sqs,
+      queueUrl: resources.dlqUrl,
+      waitSeconds: 0,
+    });
 
     if (opts.examples !== false) {
       await seedExampleJobs(

@@ -1,20 +1,25 @@
+import { createSqsClient } from '../../shared/aws/sqs-client.ts';
 import type { Config } from '../../shared/config.ts';
 import type { AdminDeps } from '../../shared/http/admin-app.ts';
-import type { LeaseStore, PayloadStore, Queue, ScheduleStore, SecretWriter } from '../../shared/ports.ts';
+import type { LeaseStore, PayloadStore, ScheduleStore, SecretWriter } from '../../shared/ports.ts';
 import { notBuilt } from '../../shared/testing/not-built.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs } from '../../shared/resilience/last-known.ts';
+import { SqsDeadLetterQueue } from '../../shared/queue/sqs-dead-letter-queue.ts';
 import { DynamoCheckpointStore } from '../../shared/store/dynamo-checkpoint-store.ts';
+import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts';
 import { DynamoEffectLedger } from '../../shared/store/dynamo-effect-store.ts';
 import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
+import { DynamoScriptStore } from '../../shared/store/dynamo-script-store.ts';
 import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
 import type { FunctionDepsOptions } from '../wiring/clients.ts';
 import { clientConfigOf } from '../wiring/clients.ts';
 import { runtimeSettings, tableOf } from '../wiring/common.ts';
 import { notificationPublisher } from '../wiring/notifications.ts';
+import { runQueue } from '../wiring/queue.ts';
 import { integrationRegistry } from '../wiring/registry.ts';
 
 /**
@@ -48,50 +53,55 @@ const lazySecretWriter = (config: Config, options: FunctionDepsOptions): SecretW
 };
 
 /**
- * A port whose module (and SDK client) loads with its first call: admin
- * answers most requests from the table alone, so its cold start keeps only
- * DynamoDB. A failed load is tried again by the next call.
+ * The claim-check bucket (uploaded scripts' sources, and a replayed event too
+ * large for the run item): the store, its commands and its S3 client are
+ * loaded and created by the first upload or download, so the admin
+ * function's cold start keeps only DynamoDB.
  */
-const onFirstUse = <T>(load: () => Promise<T>): (() => Promise<T>) => {
-  let loaded: Promise<T> | undefined;
-  return () =>
-    (loaded ??= load().catch((e: unknown) => {
-      loaded = undefined;
-      throw e;
-    }));
-};
-
-/** The run queue, for run now (and replays): SQS is loaded by the first send. */
-const lazyRunQueue = (config: Config, options: FunctionDepsOptions): Queue => {
-  const queue = onFirstUse(async () => (await import('../wiring/queue.ts')).runQueue(config, options));
+const lazyClaimCheck = (config: Config, options: FunctionDepsOptions): PayloadStore => {
+  let store: Promise<PayloadStore> | undefined;
+  const load = (): Promise<PayloadStore> =>
+    (store ??= Promise.all([
+      import('../../shared/payloads/s3-payload-store.ts'),
+      import('../../shared/aws/s3-client.ts'),
+    ]).then(
+      ([{ S3PayloadStore }, { createS3Client }]) =>
+        new S3PayloadStore({
+          client: options.clients?.s3 ?? createS3Client(clientConfigOf(config, options)),
+          bucket: config.TRIGGERHUB_PAYLOAD_BUCKET,
+        }),
+      (e: unknown) => {
+        store = undefined;
+        throw e;
+      },
+    ));
   return {
-    send: async (message) => (await queue()).send(message),
-    sendBatch: async (messages) => (await queue()).sendBatch(messages),
-    retryLater: async (handle, seconds) => (await queue()).retryLater(handle, seconds),
-    sendLater: async (message, seconds) => (await queue()).sendLater(message, seconds),
-  };
-};
-
-/** The claim-check bucket (a run's event too large for its item): S3 is loaded by the first call. */
-const lazyPayloads = (config: Config, options: FunctionDepsOptions): PayloadStore => {
-  const payloads = onFirstUse(async () =>
-    (await import('../wiring/payloads.ts')).claimCheckStore(config, options),
-  );
-  return {
-    put: async (key, body) => (await payloads()).put(key, body),
-    get: async (ref) => (await payloads()).get(ref),
+    put: async (key, body) => (await load()).put(key, body),
+    get: async (ref) => (await load()).get(ref),
   };
 };
 
 /**
  * The admin function's ports: the table (jobs, runs and the run toolbox's
  * stores), the integrations' manifests, and a Secrets Manager writer created
- * on first use (it never reads a secret); the run queue and the claim-check
- * bucket (run now) are loaded by their first call too.
+ * on first use (it never reads a secret); the claim-check bucket, its client also created on
+ * first use: uploaded scripts' sources, and an event too large for a run item that a replay or
+ * redrive makes; the run queue for those runs, and the dead-letter queue when `TRIGGERHUB_DLQ_URL`
+ * is set (one SQS client for both, created with the app).
  */
 export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {}): AdminDeps => {
   const table = tableOf(config, options);
+  const sqs = options.clients?.sqs ?? createSqsClient(clientConfigOf(config, options));
+  const withSqs: FunctionDepsOptions = { ...options, clients: { ...options.clients, sqs } };
+  const payloads = lazyClaimCheck(config, options);
   return {
+    queue: runQueue(config, withSqs),
+    payloads,
+    settings: runtimeSettings(config),
+    deliveries: new DynamoDeliveryStore(table),
+    ...(config.TRIGGERHUB_DLQ_URL === undefined
+      ? {}
+      : { deadLetters: new SqsDeadLetterQueue({ client: sqs, queueUrl: config.TRIGGERHUB_DLQ_URL }) }),
     jobs: withLastKnownJobs(new DynamoJobStore(table)),
     runs: new DynamoRunStore(table),
     clock: systemClock,
@@ -101,10 +111,8 @@ export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {
     globals: new DynamoGlobalStore(table),
     notifications: new DynamoNotificationStore(table),
     effects: new DynamoEffectLedger(table),
+    scripts: new DynamoScriptStore({ ...table, payloads }),
     secretWriter: lazySecretWriter(config, options),
-    queue: lazyRunQueue(config, options),
-    payloads: lazyPayloads(config, options),
-    settings: runtimeSettings(config),
     // SEAM PLACEHOLDERS (issue 9): the jobs grid reads them; replaced by their DynamoDB stores.
     schedules: notBuilt<ScheduleStore>('ScheduleStore'),
     leases: notBuilt<LeaseStore>('LeaseStore'),

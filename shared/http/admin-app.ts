@@ -4,12 +4,15 @@ import type { StackSettings } from '../runtime/admin.ts';
 import type { Deps } from '../runtime/deps.ts';
 import type { NotificationPublisher, SecretWriter } from '../ports.ts';
 import { registerCheckpointRoutes } from './admin/checkpoint-routes.ts';
+import { registerDlqRoutes } from './admin/dlq-routes.ts';
 import { registerEffectRoutes } from './admin/effect-routes.ts';
 import { registerGlobalsRoutes } from './admin/globals-routes.ts';
 import { registerJobsGridRoutes } from './admin/jobs-grid-routes.ts';
 import { registerNotificationRoutes } from './admin/notification-routes.ts';
 import { readJson } from './admin/read-json.ts';
+import { registerReplayRoutes } from './admin/replay-routes.ts';
 import { registerRunNowRoutes } from './admin/run-now-routes.ts';
+import { registerScriptRoutes } from './admin/script-routes.ts';
 import { registerStateRoutes } from './admin/state-routes.ts';
 import { requireJobId, requireRunId } from './edge-checks.ts';
 import type { EdgeApp, EdgeEnv } from './hono-helpers.ts';
@@ -19,8 +22,7 @@ import { createEdgeApp, withJsonErrors } from './hono-helpers.ts';
  * The ports the admin routes use: the table's jobs, runs and run-toolbox
  * stores, the clock, the integrations, and the secret store (masked globals;
  * the admin function creates its client on first use); for the jobs grid the
- * schedules and leases, and for run now the queue, the claim-check store and
- * the runtime settings a new run is made with.
+ * schedules and leases.
  */
 export type AdminDeps = Pick<
   Deps,
@@ -33,12 +35,16 @@ export type AdminDeps = Pick<
   | 'globals'
   | 'notifications'
   | 'effects'
+  // The jobs grid: next runs and running scheduled runs.
   | 'schedules'
   | 'leases'
+  // Run now, replay and redrive: new runs (createPlatformRun) and a redrive's claims.
   | 'queue'
   | 'payloads'
   | 'settings'
-> & { secretWriter?: SecretWriter; publisher?: NotificationPublisher };
+  | 'deliveries'
+  | 'deadLetters'
+> & { secretWriter?: SecretWriter; publisher?: NotificationPublisher } & Pick<Deps, 'scripts'>;
 
 /**
  * `/admin/*`: jobs, runs, integrations, settings, and the run toolbox's
@@ -69,6 +75,9 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
   registerEffectRoutes(app, deps);
   registerGlobalsRoutes(app, deps);
   registerNotificationRoutes(app, deps);
+  registerReplayRoutes(app, deps);
+  registerDlqRoutes(app, deps);
+  registerScriptRoutes(app, deps);
   registerRunNowRoutes(app, deps);
   return withJsonErrors(root);
 };

@@ -3,17 +3,17 @@ import type { CronSchedule } from '../model/schedule.ts';
 
 /**
  * Cron schedules through croner, in the schedule's zone, minute precision
- * (`mode: "5-part"` forces the seconds to 0). croner's daylight-saving rules
- * (those of Vixie cron and croner-rust):
- * - a fixed-time expression (one value each for minute and hour, e.g. `30 2 * * *`)
- *   whose time falls in a spring-forward gap runs at the first valid time after the
- *   gap, and one whose time happens twice (fall back) runs once, at the first;
- * - any other expression (`*`, steps, ranges or lists in minute or hour, e.g.
- *   `*\/30 2 * * *`) skips times in a gap and runs on both passes of a repeated hour.
+ * (`mode: "5-part"` forces the seconds to 0). Daylight saving, croner's rules (those
+ * of Vixie cron) with `fixedTimeRule: "no-wildcard"`:
+ * - a fixed-time expression (no `*` and no step in minute and hour, so `30 2 * * *`
+ *   and also `0 9,17 * * *` or `30 1-3 * * *`) whose time falls in a spring-forward gap
+ *   runs at the first valid time after the gap, and one whose time happens twice
+ *   (fall back) runs once, at the first: as our daily/weekly/monthly schedules do;
+ * - an interval expression (`*` or a step in minute or hour, e.g. `*\/30 2 * * *`,
+ *   `0 *\/2 * * *`) skips times in a gap and runs on both passes of a repeated hour.
  * Day of month and day of week combine with OR (as Vixie cron) unless the
- * day of week starts with `+`.
+ * day of week starts with `+`; croner's `L`, `W` and `#` are accepted.
  */
-
 /** Parsed expressions by zone and text: a scheduler asks for the same few every minute. */
 const cache = new Map<string, Cron>();
 const MAX_CACHED = 500;
@@ -26,7 +26,12 @@ export const cronOf = (s: Pick<CronSchedule, 'cron' | 'timezone'>): Cron => {
   const key = `${s.timezone} ${normalizeCron(s.cron)}`;
   let job = cache.get(key);
   if (job === undefined) {
-    job = new Cron(normalizeCron(s.cron), { timezone: s.timezone, paused: true, mode: '5-part' });
+    job = new Cron(normalizeCron(s.cron), {
+      timezone: s.timezone,
+      paused: true,
+      mode: '5-part',
+      fixedTimeRule: 'no-wildcard',
+    });
     if (cache.size >= MAX_CACHED) cache.clear();
     cache.set(key, job);
   }

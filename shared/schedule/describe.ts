@@ -1,6 +1,7 @@
 import { isCronSchedule, parseLocalDateTime } from '../model/schedule.ts';
 import type { FrequencySchedule, Schedule } from '../model/schedule.ts';
 import { normalizeCron } from './cron.ts';
+import { seriesOf } from './series.ts';
 
 const UNITS = {
   minute: ['minute', 'minutes'],
@@ -28,9 +29,20 @@ const startOnText = (startOn: string): string => {
 };
 
 /**
+ * Whether a fixed-interval schedule without `startOn` falls on the same instants as
+ * in UTC (every hour in Europe/Berlin does; in Asia/Kolkata it does not).
+ */
+const sameInstantsAsUtc = (s: FrequencySchedule): boolean => {
+  const here = seriesOf(s);
+  const utc = seriesOf({ ...s, timezone: 'UTC' });
+  const step = here.at(1) - here.at(0);
+  return (((here.at(0) - utc.at(0)) % step) + step) % step === 0;
+};
+
+/**
  * The schedule as the grid and the CLI show it:
- * - `every minute`, `every 5 minutes`, `every hour`, `every 2 hours (Asia/Kolkata)` (fixed
- *   intervals; the zone only when it sets where the intervals fall);
+ * - `every minute`, `every 5 minutes`, `every hour`, `every hour (Asia/Kolkata)`, `every 2 hours
+ *   (Europe/Berlin)` (fixed intervals; the zone only when they fall elsewhere than in UTC);
  * - `every day at 00:00 UTC`, `every 2 days at 00:00 UTC`, `every week on Monday at 00:00 UTC`,
  *   `every month on the 1st at 00:00 UTC` (no `startOn`: the natural boundaries);
  * - `every 2 hours from 1 Dec 2026 09:00 Europe/Berlin`, `every 3 weeks from 1 Dec 2026 09:00 UTC` (with `startOn`);
@@ -42,10 +54,8 @@ export const describeSchedule = (s: Schedule): string => {
   switch (s.frequency) {
     case 'minute':
     case 'hourly':
-      // every minute falls on the same instants in every zone (all offsets are whole minutes)
-      return s.timezone === 'UTC' || (s.frequency === 'minute' && s.every === 1)
-        ? every(s)
-        : `${every(s)} (${s.timezone})`;
+      // the zone only sets where fixed intervals fall: name it when that differs from UTC
+      return sameInstantsAsUtc(s) ? every(s) : `${every(s)} (${s.timezone})`;
     case 'daily':
       return `${every(s)} at 00:00 ${s.timezone}`;
     case 'weekly':

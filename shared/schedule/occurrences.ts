@@ -2,7 +2,7 @@ import { isCronSchedule } from '../model/schedule.ts';
 import type { Schedule } from '../model/schedule.ts';
 import { cronNext, cronOf, cronPrevious } from './cron.ts';
 import { floatingOf, instantOf } from './local-time.ts';
-import { seriesOf } from './series.ts';
+import { EPOCH, seriesOf } from './series.ts';
 
 /** The scheduler's tick; occurrences are whole minutes. */
 export const TICK_MS = 60_000;
@@ -14,9 +14,8 @@ export const TICK_MS = 60_000;
  */
 export const MAX_COUNTED_CRON = 10_000;
 
-/** "From the beginning" for a schedule without `startOn`, and for cron: 2000-01-01 00:00 in its zone. */
-const beginningOf = (s: Schedule): number =>
-  instantOf(s.timezone, floatingOf({ year: 2000, month: 1, day: 1, hour: 0, minute: 0, second: 0 }));
+/** "From the beginning" without a `startOn`, and for cron: the epoch anchor, 2024-01-01 00:00 in the zone. */
+const beginningOf = (s: Schedule): number => instantOf(s.timezone, floatingOf(EPOCH));
 
 /** The first occurrence strictly after `after`, or undefined if there is none (a cron that never fires again). */
 export const nextOccurrence = (s: Schedule, after: Date): Date | undefined => {
@@ -28,7 +27,10 @@ export const nextOccurrence = (s: Schedule, after: Date): Date | undefined => {
   return new Date(series.at(Math.max(series.first, series.indexAfter(after.getTime()))));
 };
 
-/** The last occurrence at or before `atOrBefore` (for `catchUp: "latest"` and the grid), or undefined before the first. */
+/**
+ * The last occurrence at or before `atOrBefore` (the newest missed one, for
+ * `catchUp: "latest"`), or undefined before a schedule's first.
+ */
 export const previousOccurrence = (s: Schedule, atOrBefore: Date): Date | undefined => {
   if (isCronSchedule(s)) {
     const previous = cronPrevious(cronOf(s), atOrBefore.getTime());
@@ -41,10 +43,13 @@ export const previousOccurrence = (s: Schedule, atOrBefore: Date): Date | undefi
 
 /**
  * The occurrences in `(after, until]`, oldest first, at most `limit`; `more` is how
- * many beyond those also fall in the range: exact for frequency schedules, for
- * cron counted up to MAX_COUNTED_CRON (a `more` of that value means at least that
- * many). `after` undefined means from the beginning (a schedule's `startOn`
- * inclusive, else 2000-01-01 00:00 in its zone): for tests.
+ * many beyond those also fall in the range: for frequency schedules computed, not
+ * stepped (a week of minutes costs what a day does), and exact except that a
+ * calendar day a zone skipped entirely (Pacific/Apia, 30 Dec 2011) is counted
+ * although its occurrence merges with the next day's; for cron counted up to
+ * MAX_COUNTED_CRON (a `more` of that value means at least that many).
+ * `after` undefined means from the beginning (a schedule's `startOn` inclusive,
+ * else 2024-01-01 00:00 in its zone): for tests.
  */
 export const occurrencesBetween = (
   s: Schedule,
@@ -73,19 +78,39 @@ export const occurrencesBetween = (
         ? series.first
         : series.indexAfter(beginningOf(s) - 1)
       : Math.max(series.first, series.indexAfter(after.getTime()));
-  const total = Math.max(0, series.indexAfter(untilMs) - from);
-  const taken = Math.min(total, max);
-  const occurrences = Array.from({ length: taken }, (_, i) => new Date(series.at(from + i)));
-  return { occurrences, more: total - taken };
+  const end = Math.max(from, series.indexAfter(untilMs)); // exclusive
+  const occurrences: Date[] = [];
+  let k = from;
+  let last = Number.NEGATIVE_INFINITY;
+  for (; k < end && occurrences.length < max; k++) {
+    const t = series.at(k);
+    if (t > last) occurrences.push(new Date((last = t)));
+  }
+  while (k < end && series.at(k) <= last) k++;
+  return { occurrences, more: end - k };
 };
 
 /** The next `count` occurrences after `after` (the console's "next five"); fewer if the schedule ends. */
 export const upcoming = (s: Schedule, after: Date, count: number): Date[] => {
+  const n = Math.max(0, Math.floor(count));
+  if (isCronSchedule(s)) {
+    const job = cronOf(s);
+    const result: Date[] = [];
+    let t = cronNext(job, after.getTime());
+    while (t !== undefined && result.length < n) {
+      result.push(new Date(t));
+      t = cronNext(job, t);
+    }
+    return result;
+  }
+  const series = seriesOf(s);
   const result: Date[] = [];
-  let t: Date | undefined = after;
-  for (let i = 0; i < count && t !== undefined; i++) {
-    t = nextOccurrence(s, t);
-    if (t !== undefined) result.push(t);
+  let last = Number.NEGATIVE_INFINITY;
+  const start = Math.max(series.first, series.indexAfter(after.getTime()));
+  // only a day a zone skipped entirely makes two indices share an instant: twice as many is plenty
+  for (let k = start; result.length < n && k < start + 2 * n + 2; k++) {
+    const t = series.at(k);
+    if (t > last) result.push(new Date((last = t)));
   }
   return result;
 };

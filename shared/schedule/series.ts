@@ -3,11 +3,14 @@ import type { FrequencySchedule } from '../model/schedule.ts';
 import { DAY_MS, HOUR_MS, MINUTE_MS, floatingOf, instantOf, wallOf } from './local-time.ts';
 
 /**
- * A frequency schedule as an indexed series: occurrence `k` is `at(k)`, strictly
- * increasing in `k`, from `first` (0 with a `startOn`; unbounded below without one,
- * whose index 0 is the fixed epoch anchor). Computing each occurrence from its
- * index (never from the previous one) is what keeps a monthly schedule from the
- * 31st on the 31st, and lets a count over a long downtime be a subtraction.
+ * A frequency schedule as an indexed series: occurrence `k` is `at(k)`, increasing
+ * in `k`, from `first` (0 with a `startOn`; unbounded below without one, whose index
+ * 0 is the fixed epoch anchor). Computing each occurrence from its index (never from
+ * the previous one) is what keeps a monthly schedule from the 31st on the 31st, and
+ * lets a count over a long downtime be a subtraction. Two indices share an instant
+ * only where a zone skipped a whole calendar day (Pacific/Apia, 30 Dec 2011: that
+ * day's time falls in the gap, which ends at the next day's time); the listings
+ * merge them.
  */
 export interface Series {
   readonly first: number;
@@ -16,14 +19,18 @@ export interface Series {
   indexAfter(ms: number): number;
 }
 
-/** Where `every` counts from without a `startOn`: fixed, so answers do not depend on when one asks. */
-const EPOCH = { year: 2000, month: 1, day: 1, hour: 0, minute: 0, second: 0 } as const;
-/** 2000-01-03 was a Monday: weekly schedules without `startOn` fall on Mondays. */
-const EPOCH_MONDAY = { ...EPOCH, day: 3 } as const;
+/**
+ * Where `every` counts from without a `startOn`: fixed, so answers do not depend on
+ * when one asks; a Monday, so weekly schedules fall on Mondays. Recent on purpose:
+ * minute and hourly schedules keep the phase the zone's offset gave the anchor, and
+ * some zones moved by half an hour since 2000 (Asia/Colombo 2006, Pacific/Norfolk
+ * 2015, America/Caracas 2016): from 2000 their "every hour" would fall at :30.
+ */
+export const EPOCH = { year: 2024, month: 1, day: 1, hour: 0, minute: 0, second: 0 } as const;
 
 /** The anchor's wall-clock time; `startOn` is assumed valid (see scheduleProblem). */
 const anchorWall = (s: FrequencySchedule): number => {
-  if (s.startOn === undefined) return floatingOf(s.frequency === 'weekly' ? EPOCH_MONDAY : EPOCH);
+  if (s.startOn === undefined) return floatingOf(EPOCH);
   const parsed = parseLocalDateTime(s.startOn);
   if (typeof parsed === 'string') throw new RangeError(`startOn: ${parsed}`);
   return floatingOf(parsed);

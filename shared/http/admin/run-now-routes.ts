@@ -1,22 +1,12 @@
 import type { Hono } from 'hono';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import type { Job } from '../../model/index.ts';
-import { runnableOf, SecretRefSchema } from '../../model/index.ts';
-import {
-  boolean,
-  maxLength,
-  minLength,
-  number,
-  optional,
-  record,
-  strictObject,
-  string,
-  union,
-  unknown,
-} from '../../model/zod.ts';
+import { runnableOf } from '../../model/index.ts';
+import { optional, record, strictObject, string, unknown } from '../../model/zod.ts';
 import { describeIssues } from '../../runtime/admin.ts';
 import type { Deps } from '../../runtime/deps.ts';
 import { createPlatformRun } from '../../runtime/new-run.ts';
+import { checkScriptParams } from '../../runtime/scripts/params.ts';
 import { checkJobParams } from '../../sdk/index.ts';
 import { requireJobId } from '../edge-checks.ts';
 import type { EdgeEnv } from '../hono-helpers.ts';
@@ -30,15 +20,6 @@ export const MAX_OVERRIDES_BYTES = 16 * 1024;
 
 /** `POST /admin/jobs/{id}/runs`'s body: nothing, `{}`, or `{ "params": { … } }`. */
 const RunNowSchema = strictObject({ params: optional(record(string(), unknown())) });
-
-/**
- * An uploaded script's parameters are free-form: a name, and a value that is
- * text, a number, true/false, or a secret reference (never a secret's value).
- */
-const ScriptParamsSchema = record(
-  string().check(minLength(1), maxLength(100)),
-  union([string(), number(), boolean(), SecretRefSchema]),
-);
 
 /** The ports run now uses: the job, and what creates and enqueues a run. */
 export type RunNowDeps = Pick<
@@ -60,13 +41,8 @@ export const checkOverrides = (
   if (Buffer.byteLength(JSON.stringify(overrides)) > MAX_OVERRIDES_BYTES) {
     throw new ValidationError(`params: at most ${MAX_OVERRIDES_BYTES} bytes of JSON`, 'invalid_params');
   }
-  if (job.integration === undefined) {
-    const parsed = ScriptParamsSchema.safeParse(overrides);
-    if (!parsed.success) {
-      throw new ValidationError(`invalid params: ${describeIssues(parsed.error)}`, 'invalid_params');
-    }
-    return parsed.data;
-  }
+  // An uploaded script's are free-form: text, a number, true/false, or a secret reference.
+  if (job.integration === undefined) return checkScriptParams(overrides);
   const integration = deps.registry.get(job.integration);
   if (!integration) {
     throw new ConflictError(
