@@ -1,7 +1,7 @@
 import { createSqsClient } from '../../shared/aws/sqs-client.ts';
 import type { Config } from '../../shared/config.ts';
 import type { AdminDeps } from '../../shared/http/admin-app.ts';
-import type { LeaseStore, PayloadStore, ScheduleStore, SecretWriter } from '../../shared/ports.ts';
+import type { PayloadStore, ScheduleStore, SecretWriter } from '../../shared/ports.ts';
 import { notBuilt } from '../../shared/testing/not-built.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs } from '../../shared/resilience/last-known.ts';
@@ -11,6 +11,7 @@ import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts
 import { DynamoEffectLedger } from '../../shared/store/dynamo-effect-store.ts';
 import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
+import { DynamoLeaseStore } from '../../shared/store/dynamo-lease-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { DynamoScriptStore } from '../../shared/store/dynamo-script-store.ts';
@@ -113,9 +114,10 @@ export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {
     effects: new DynamoEffectLedger(table),
     scripts: new DynamoScriptStore({ ...table, payloads }),
     secretWriter: lazySecretWriter(config, options),
-    // SEAM PLACEHOLDERS (issue 9): the jobs grid reads them; replaced by their DynamoDB stores.
+    // The jobs grid: a scheduled job's `schedule` lease says it is running.
+    leases: new DynamoLeaseStore(table),
+    // SEAM PLACEHOLDER (issue 9): the jobs grid reads next runs from it; replaced by the DynamoDB store.
     schedules: notBuilt<ScheduleStore>('ScheduleStore'),
-    leases: notBuilt<LeaseStore>('LeaseStore'),
     ...notificationPublisher(config, options),
   };
 };

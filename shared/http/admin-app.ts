@@ -14,6 +14,7 @@ import { registerReplayRoutes } from './admin/replay-routes.ts';
 import { registerRunNowRoutes } from './admin/run-now-routes.ts';
 import { registerScriptRoutes } from './admin/script-routes.ts';
 import { registerStateRoutes } from './admin/state-routes.ts';
+import { registerStopRoutes } from './admin/stop-routes.ts';
 import { requireJobId, requireRunId } from './edge-checks.ts';
 import type { EdgeApp, EdgeEnv } from './hono-helpers.ts';
 import { createEdgeApp, withJsonErrors } from './hono-helpers.ts';
@@ -79,5 +80,6 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
   registerDlqRoutes(app, deps);
   registerScriptRoutes(app, deps);
   registerRunNowRoutes(app, deps);
+  registerStopRoutes(app, deps);
   return withJsonErrors(root);
 };
