@@ -121,7 +121,63 @@ describe('the operations CLI against npm start', () => {
     expect(listed.stdout).toMatch(new RegExp(`\\n${runId} +succeeded +webhook +`));
   }, 120_000);
 
-  it('jobs list shows the jobs the stack has', async () => {
+  it('jobs run --param … --wait runs a script job now and prints its run; runs list --fired-by finds it', async () => {
+    // Prepare: a job with no webhook, run by hand only.
+    await writeFile(
+      join(cwd, 'sync-manual.json'),
+      JSON.stringify({
+        id: 'sync-manual',
+        name: 'Sync by hand',
+        script: { id: 'sync' },
+        webhook: false,
+        params: { region: 'eu', apiToken: { secret: 'sync-token' } },
+        timeoutSeconds: 60,
+      }),
+    );
+    expect((await cli(['jobs', 'apply', 'sync-manual.json'])).code).toBe(0);
+
+    // Act
+    const ran = await cli([
+      'jobs',
+      'run',
+      'sync-manual',
+      '--param',
+      'region=us',
+      '--wait',
+      '--timeout',
+      '90',
+    ]);
+    const runId = /^queued {2}(\w+)\n/.exec(ran.stdout)?.[1] ?? '';
+    const manual = await cli(['runs', 'list', 'sync-manual', '--fired-by', 'manual', '--since', '1h']);
+    const none = await cli(['runs', 'list', 'sync-job', '--fired-by', 'manual']);
+    const badParam = await cli(['jobs', 'run', 'sync-manual', '--param', 'region={"nested":{}}']);
+
+    // Assess
+    expect(ran.code, ran.stderr).toBe(0);
+    expect(ran.stdout).toMatch(/\nStatus: +succeeded\n/);
+    expect(ran.stdout).toMatch(/\[INFO\] – Syncing us changes since the beginning \(default\)\n/);
+    expect(manual.stdout).toMatch(new RegExp(`\\n${runId} +succeeded +manual +`));
+    expect(none.stdout).toBe('No runs of sync-job.\n');
+    expect(badParam.code).toBe(1);
+    expect(badParam.stderr).toMatch(/\(HTTP 400 invalid_params\)\n$/);
+  }, 120_000);
+
+  it('jobs list shows the grid: Schedule, Last run and Next run', async () => {
+    // Prepare: a scheduled job, disabled.
+    await writeFile(
+      join(cwd, 'sync-nightly.json'),
+      JSON.stringify({
+        id: 'sync-nightly',
+        name: 'Nightly',
+        script: { id: 'sync' },
+        webhook: false,
+        enabled: false,
+        schedule: { frequency: 'daily', every: 1 },
+        params: { region: 'eu', apiToken: { secret: 'sync-token' } },
+      }),
+    );
+    expect((await cli(['jobs', 'apply', 'sync-nightly.json'])).code).toBe(0);
+
     // Act
     const out = await cli(['jobs', 'list']);
     const asJson = await cli(['--json', 'jobs', 'list']);
@@ -129,10 +185,11 @@ describe('the operations CLI against npm start', () => {
     // Assess
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toMatch(/^Job +Schedule +Last run +Next run\n/);
-    expect(out.stdout).toMatch(/\ndemo +/);
-    expect((JSON.parse(asJson.stdout) as { items: { id: string }[] }).items.map((j) => j.id)).toContain(
-      'sync-job',
-    );
+    expect(out.stdout).toMatch(/\ndemo +- +never +Webhook\n/);
+    expect(out.stdout).toMatch(/\nsync-manual +- +succeeded (\d+ seconds ago|now) +Webhook\n/);
+    expect(out.stdout).toMatch(/\nsync-nightly +every day\S* .*never +Disabled\n/);
+    const items = (JSON.parse(asJson.stdout) as { items: { id: string; nextRun: string }[] }).items;
+    expect(items.find((j) => j.id === 'sync-job')).toMatchObject({ nextRun: 'webhook' });
   });
 });
 
