@@ -6,7 +6,13 @@ import type { Schedule } from '../model/schedule.ts';
 import { JobSchema } from '../model/index.ts';
 import type { LastRun, Page, PageRequest, RunListQuery } from '../ports.ts';
 import { checkJobParams, clip } from '../sdk/index.ts';
-import { describeSchedule, nextOccurrence, scheduleHash, scheduleProblem, TICK_MS } from '../schedule/index.ts';
+import {
+  describeSchedule,
+  nextOccurrence,
+  scheduleHash,
+  scheduleProblem,
+  TICK_MS,
+} from '../schedule/index.ts';
 import type { Deps } from './deps.ts';
 import { checkScriptParams } from './scripts/params.ts';
 import { checkScriptExists } from './scripts/validate.ts';
