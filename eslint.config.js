@@ -3,7 +3,18 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'cdk.out/', '.triggerhub/', 'coverage/', 'bin/', 'eslint.config.js'] },
+  // examples/scripts/: scripts operators upload (plain CommonJS, run by the script runner), not project code.
+  {
+    ignores: [
+      'node_modules/',
+      'cdk.out/',
+      '.triggerhub/',
+      'coverage/',
+      'bin/',
+      'eslint.config.js',
+      'examples/scripts/',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

@@ -74,10 +74,12 @@ export const LAMBDA_ENTRIES = {
   admin: {
     entry: 'functions/admin/index.ts',
     // Secrets Manager in chunks of their own, loaded by the first write of a masked global's value
-    // (functions/admin/deps.ts). Admin never reads a secret.
-    calls: ['dynamodb', 'secretsManager'],
+    // (functions/admin/deps.ts). Admin never reads a secret. S3 likewise, by the first upload or
+    // download of a script's source.
+    calls: ['dynamodb', 's3', 'secretsManager'],
     sends: {
       dynamodb: STORE_COMMANDS,
+      s3: ['GetObjectCommand', 'PutObjectCommand'],
       secretsManager: ['CreateSecretCommand', 'DeleteSecretCommand', 'PutSecretValueCommand'],
     },
   },

@@ -14,6 +14,7 @@ import { createDeps } from '../../functions/create-deps.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
 import type { SecretWriter } from '../../shared/ports.ts';
 import { requeueUnfinished, sweepSettings, sweepStaleRuns } from '../../shared/runtime/recovery.ts';
+import { ChildProcessScriptRunner } from '../../shared/scripts/child-process-runner.ts';
 import { LocalSecretStore, secretFilePath } from '../../shared/secrets/local-secret-store.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { shellWord } from '../commands/context.ts';
@@ -125,7 +126,14 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
       },
       delete: (name) => secrets.deleteSecret(name),
     };
-    const deps = createDeps(config, { secrets, secretWriter, payloads, integrations: opts.integrations });
+    const deps = createDeps(config, {
+      secrets,
+      secretWriter,
+      payloads,
+      integrations: opts.integrations,
+      // Uploaded scripts: one child process per run, with nothing secret in its environment.
+      scriptRunner: new ChildProcessScriptRunner(),
+    });
 
     if (opts.examples !== false) {
       await seedExampleJobs(

@@ -1,6 +1,6 @@
 import type { Config } from '../../shared/config.ts';
 import type { AdminDeps } from '../../shared/http/admin-app.ts';
-import type { SecretWriter } from '../../shared/ports.ts';
+import type { PayloadStore, SecretWriter } from '../../shared/ports.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs } from '../../shared/resilience/last-known.ts';
 import { DynamoCheckpointStore } from '../../shared/store/dynamo-checkpoint-store.ts';
@@ -9,6 +9,7 @@ import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
+import { DynamoScriptStore } from '../../shared/store/dynamo-script-store.ts';
 import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
 import type { FunctionDepsOptions } from '../wiring/clients.ts';
 import { clientConfigOf } from '../wiring/clients.ts';
@@ -47,9 +48,38 @@ const lazySecretWriter = (config: Config, options: FunctionDepsOptions): SecretW
 };
 
 /**
+ * Uploaded scripts' sources in the claim-check bucket: the store, its
+ * commands and its S3 client are loaded and created by the first upload or
+ * download, so the admin function's cold start keeps only DynamoDB.
+ */
+const lazyScriptSources = (config: Config, options: FunctionDepsOptions): PayloadStore => {
+  let store: Promise<PayloadStore> | undefined;
+  const load = (): Promise<PayloadStore> =>
+    (store ??= Promise.all([
+      import('../../shared/payloads/s3-payload-store.ts'),
+      import('../../shared/aws/s3-client.ts'),
+    ]).then(
+      ([{ S3PayloadStore }, { createS3Client }]) =>
+        new S3PayloadStore({
+          client: options.clients?.s3 ?? createS3Client(clientConfigOf(config, options)),
+          bucket: config.TRIGGERHUB_PAYLOAD_BUCKET,
+        }),
+      (e: unknown) => {
+        store = undefined;
+        throw e;
+      },
+    ));
+  return {
+    put: async (key, body) => (await load()).put(key, body),
+    get: async (ref) => (await load()).get(ref),
+  };
+};
+
+/**
  * The admin function's ports: the table (jobs, runs and the run toolbox's
  * stores), the integrations' manifests, and a Secrets Manager writer created
- * on first use (it never reads a secret). No queue or bucket — not even their SDK clients are in its bundle.
+ * on first use (it never reads a secret), and the bucket for uploaded scripts' sources, its
+ * client also created on first use. No queue — not even its SDK client is in its bundle.
  */
 export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {}): AdminDeps => {
   const table = tableOf(config, options);
@@ -63,6 +93,7 @@ export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {
     globals: new DynamoGlobalStore(table),
     notifications: new DynamoNotificationStore(table),
     effects: new DynamoEffectLedger(table),
+    scripts: new DynamoScriptStore({ ...table, payloads: lazyScriptSources(config, options) }),
     secretWriter: lazySecretWriter(config, options),
     ...notificationPublisher(config, options),
   };

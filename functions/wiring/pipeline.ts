@@ -6,7 +6,7 @@ import type {
   LeaseStore,
   PayloadStore,
   ScheduleStore,
-  ScriptStore,
+  ScriptRunner,
   SecretStore,
   SecretWriter,
 } from '../../shared/ports.ts';
@@ -19,6 +19,7 @@ import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
+import { DynamoScriptStore } from '../../shared/store/dynamo-script-store.ts';
 import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
 import type { FunctionDepsOptions } from './clients.ts';
 import { runtimeSettings, tableOf } from './common.ts';
@@ -44,17 +45,20 @@ export interface PipelineDepsOptions extends FunctionDepsOptions {
   integrations?: readonly AnyIntegration[];
   /** Writes masked globals' secrets (`npm start`: its local store; admin has its own). */
   secretWriter?: SecretWriter;
+  /** Runs uploaded scripts (`npm start`: a child process per run; the AWS worker: the script-runner Lambda). */
+  scriptRunner?: ScriptRunner;
 }
 
 export const createPipelineDeps = (config: Config, options: PipelineDepsOptions = {}): Deps => {
   const table = tableOf(config, options);
+  const payloads = options.payloads ?? claimCheckStore(config, options);
   return {
     // A warm function keeps answering the jobs it has seen while the table is down.
     jobs: withLastKnownJobs(new DynamoJobStore(table)),
     runs: new DynamoRunStore(table),
     deliveries: new DynamoDeliveryStore(table),
     queue: runQueue(config, options),
-    payloads: options.payloads ?? claimCheckStore(config, options),
+    payloads,
     secrets:
       options.secrets === undefined ? jobSecrets(config, options) : withLastKnownSecrets(options.secrets),
     clock: systemClock,
@@ -65,11 +69,13 @@ export const createPipelineDeps = (config: Config, options: PipelineDepsOptions 
     globals: new DynamoGlobalStore(table),
     notifications: new DynamoNotificationStore(table),
     effects: new DynamoEffectLedger(table),
+    // Uploaded scripts: their sources beside large events (S3 in AWS, files under npm start).
+    scripts: new DynamoScriptStore({ ...table, payloads }),
     // SEAM PLACEHOLDERS (issue 9): each replaced by its DynamoDB store.
     schedules: notBuilt<ScheduleStore>('ScheduleStore'),
     leases: notBuilt<LeaseStore>('LeaseStore'),
-    scripts: notBuilt<ScriptStore>('ScriptStore'),
     ...(options.secretWriter === undefined ? {} : { secretWriter: options.secretWriter }),
+    ...(options.scriptRunner === undefined ? {} : { scriptRunner: options.scriptRunner }),
     // Error notifications to the stack's SNS topic (none configured: `npm start`).
     ...notificationPublisher(config, options),
   };

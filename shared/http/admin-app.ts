@@ -8,6 +8,7 @@ import { registerEffectRoutes } from './admin/effect-routes.ts';
 import { registerGlobalsRoutes } from './admin/globals-routes.ts';
 import { registerNotificationRoutes } from './admin/notification-routes.ts';
 import { readJson } from './admin/read-json.ts';
+import { registerScriptRoutes } from './admin/script-routes.ts';
 import { registerStateRoutes } from './admin/state-routes.ts';
 import { requireJobId, requireRunId } from './edge-checks.ts';
 import type { EdgeApp, EdgeEnv } from './hono-helpers.ts';
@@ -21,7 +22,7 @@ import { createEdgeApp, pageRequest, withJsonErrors } from './hono-helpers.ts';
 export type AdminDeps = Pick<
   Deps,
   'jobs' | 'runs' | 'clock' | 'registry' | 'state' | 'checkpoints' | 'globals' | 'notifications' | 'effects'
-> & { secretWriter?: SecretWriter; publisher?: NotificationPublisher };
+> & { secretWriter?: SecretWriter; publisher?: NotificationPublisher } & Pick<Deps, 'scripts'>;
 
 /**
  * `/admin/*`: jobs, runs, integrations, settings, and the run toolbox's
@@ -55,5 +56,6 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
   registerEffectRoutes(app, deps);
   registerGlobalsRoutes(app, deps);
   registerNotificationRoutes(app, deps);
+  registerScriptRoutes(app, deps);
   return withJsonErrors(root);
 };

@@ -6,6 +6,8 @@ import { JobSchema } from '../model/index.ts';
 import type { Page, PageRequest } from '../ports.ts';
 import { checkJobParams, clip } from '../sdk/index.ts';
 import type { Deps } from './deps.ts';
+import { checkScriptParams } from './scripts/params.ts';
+import { checkScriptExists } from './scripts/validate.ts';
 import { TRIGGERHUB_VERSION } from '../version.ts';
 
 /** `path: message; path: message` for every problem zod found; keys and messages from input are clipped. */
@@ -51,8 +53,8 @@ export const validateJob = (deps: Pick<Deps, 'registry'>, input: unknown): Job =
   const parsed = JobSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(`invalid job: ${describeIssues(parsed.error)}`);
   const job = parsed.data;
-  // An uploaded script's parameters are free-form (checked where scripts are: shared/runtime/scripts).
-  if (job.integration === undefined) return job;
+  // An uploaded script's parameters are free-form: text, numbers, booleans, { "secret": name }.
+  if (job.integration === undefined) return { ...job, params: checkScriptParams(job.params) };
   const integration = deps.registry.get(job.integration);
   if (!integration) {
     const known = deps.registry
@@ -117,7 +119,7 @@ export const admin = {
 
   /** Creates or replaces a job; `id` in the body, when given, must match. */
   putJob: async (
-    deps: Pick<Deps, 'jobs' | 'clock' | 'registry'>,
+    deps: Pick<Deps, 'jobs' | 'clock' | 'registry' | 'scripts'>,
     id: string,
     body: unknown,
   ): Promise<{ created: boolean; job: Job }> => {
@@ -129,6 +131,7 @@ export const admin = {
     }
     const { createdAt: _c, updatedAt: _u, ...definition } = body;
     const job = validateJob(deps, { ...definition, id });
+    await checkScriptExists(deps, job);
     const existing = await deps.jobs.get(id);
     const now = deps.clock.now().toISOString();
     const stored: Job = { ...job, createdAt: existing?.createdAt ?? now, updatedAt: now };

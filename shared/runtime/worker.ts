@@ -13,6 +13,7 @@ import { platformLogger } from './platform-logger.ts';
 import { afterRun, prepareToolbox } from './toolbox/index.ts';
 import type { PreparedToolbox, ToolboxTarget } from './toolbox/index.ts';
 import { raiseRunFailed } from './toolbox/notifier.ts';
+import { scriptIntegration } from './scripts/integration.ts';
 import { hotJob } from '../resilience/last-known.ts';
 
 /** One queue message as the worker sees it. */
@@ -73,7 +74,10 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
     await fail(`job ${run.jobId} no longer exists`);
     return;
   }
-  const integration = job.integration === undefined ? undefined : deps.registry.get(job.integration);
+  // An uploaded script runs as an integration of its own (shared/runtime/scripts), through the same path.
+  const scripted = job.script === undefined ? undefined : scriptIntegration(deps, job, run);
+  const integration =
+    scripted ?? (job.integration === undefined ? undefined : deps.registry.get(job.integration));
   if (!integration) {
     await fail(`${runnableOf(job)} is not installed`);
     return;
@@ -163,6 +167,7 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
     output: outcome.output,
     logs: outcome.logs,
     logsTruncated: outcome.logsTruncated,
+    script: scripted?.ran(),
   });
   if (!finished) {
     platformLogger.warn('run finished by a newer attempt; result dropped', { runId: run.id });

@@ -87,6 +87,9 @@ export interface RunLoggerOptions {
   maxLineBytes?: number;
 }
 
+/** `2026-11-22T10:00:00.000Z`: the form a kept line's `ts` has (toISOString's). */
+const ISO_TS = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?Z$/;
+
 const lineBytes = (line: LogLine): number => Buffer.byteLength(formatLogLine(line)) + 1;
 
 /**
@@ -150,6 +153,16 @@ export class RunLogger implements IntegrationLogger {
     this.#write('ERROR', message, extra);
   }
 
+  /**
+   * A line written elsewhere, kept with its own level and time: an uploaded
+   * script's `console` line as its runner returns it. Redacted and cut like
+   * every line, and written to stdout too. A `ts` that is not an ISO time
+   * (the runner is outside code) is replaced by now.
+   */
+  append(level: LogLevel, message: string, ts?: string): void {
+    this.#write(level, message, undefined, ts !== undefined && ISO_TS.test(ts) ? ts : undefined);
+  }
+
   /** The kept lines, with the line saying what was dropped last when `truncated`. */
   get lines(): LogLine[] {
     if (!this.#truncated) return [...this.#kept];
@@ -176,7 +189,7 @@ export class RunLogger implements IntegrationLogger {
     return this.lines.map(formatLogLine).join('\n');
   }
 
-  #write(level: LogLevel, message: unknown, extra?: Record<string, unknown>): void {
+  #write(level: LogLevel, message: unknown, extra?: Record<string, unknown>, ts?: string): void {
     // Redact first, cut second: cutting first could split a secret at the cut
     // and leave its first characters, no longer a whole match, unredacted.
     const max = this.#maxLineBytes;
@@ -197,7 +210,7 @@ export class RunLogger implements IntegrationLogger {
     // The JSON text of `extra` may show a secret's JSON-escaped form its values did not: redacted again whole.
     const full = extraJson === undefined ? redacted : `${redacted} ${extraJson}`;
     this.#keep({
-      ts: this.#clock.now().toISOString(),
+      ts: ts ?? this.#clock.now().toISOString(),
       level,
       message: cutText(r.text(full), max),
     });

@@ -441,6 +441,7 @@ export class DynamoRunStore implements RunStore {
       verdict: finish.verdict,
       logsJson: JSON.stringify(finish.logs),
       logsTruncated: finish.logsTruncated,
+      script: finish.script,
       // Kept when the finish brings none: a request that came as the run ended stays on record.
       ...(finish.stopRequest === undefined ? {} : { stopRequest: finish.stopRequest }),
       // Out of the sparse index of open runs.

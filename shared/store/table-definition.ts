@@ -84,12 +84,22 @@ export const GSI1_NOTIFICATION_ATTRIBUTES = [
   'createdAt',
 ] as const;
 /**
+ * A script's head as `GET /admin/scripts` lists it (`ScriptSummary`, shared/ports.ts):
+ * not the latest version's source reference or size, which the head also holds.
+ */
+export const GSI1_SCRIPT_ATTRIBUTES = ['id', 'latestVersion', 'sha256', 'updatedAt', 'updatedBy'] as const;
+/**
  * What gsi1 projects besides the keys: every write of a run is copied to the
  * index, so the copy is kept to what a listing shows (a run item's `event` is
  * stored as `eventJson`, so the job's `event` name costs runs nothing).
  */
 export const GSI1_ATTRIBUTES: readonly string[] = [
-  ...new Set([...GSI1_RUN_ATTRIBUTES, ...GSI1_JOB_ATTRIBUTES, ...GSI1_NOTIFICATION_ATTRIBUTES]),
+  ...new Set([
+    ...GSI1_RUN_ATTRIBUTES,
+    ...GSI1_JOB_ATTRIBUTES,
+    ...GSI1_NOTIFICATION_ATTRIBUTES,
+    ...GSI1_SCRIPT_ATTRIBUTES,
+  ]),
 ];
 /** What gsi2 projects besides the keys: all the sweeper reads. */
 export const GSI2_ATTRIBUTES: readonly string[] = [

@@ -34,7 +34,8 @@ import { createRegistry } from '../../shared/sdk/index.ts';
 import { integrationFolders } from '../../integrations/registry.generated.ts';
 import { MemoryCheckpointStore } from './memory-checkpoint-store.ts';
 import { notBuilt } from '../../shared/testing/not-built.ts';
-import type { LeaseStore, ScheduleStore, ScriptStore } from '../../shared/ports.ts';
+import type { LeaseStore, ScheduleStore } from '../../shared/ports.ts';
+import { MemoryScriptStore } from '../../shared/testing/memory-script-store.ts';
 import { MemoryEffectLedger } from './memory-effect-store.ts';
 import { MemoryGlobalStore } from './memory-global-store.ts';
 import { MemoryNotificationStore } from './memory-notification-store.ts';
@@ -253,6 +254,7 @@ export class MemoryRunStore implements RunStore {
         verdict: structuredClone(f.verdict),
         logs: structuredClone(f.logs),
         logsTruncated: f.logsTruncated,
+        script: f.script,
         stopRequest: f.stopRequest === undefined ? run.stopRequest : { ...f.stopRequest },
       }),
     );
@@ -456,6 +458,13 @@ export type MemoryDeps = Deps & {
   globals: MemoryGlobalStore;
   notifications: MemoryNotificationStore;
   effects: MemoryEffectLedger;
+  scripts: MemoryScriptStore;
+};
+
+/** The payload store, and the script store that keeps its sources there (as in AWS: one bucket). */
+const payloadsAndScripts = (): { payloads: MemoryPayloads; scripts: MemoryScriptStore } => {
+  const payloads = new MemoryPayloads();
+  return { payloads, scripts: new MemoryScriptStore({ payloads }) };
 };
 
 export const memoryDeps = (
@@ -471,7 +480,7 @@ export const memoryDeps = (
   deliveries: new MemoryDeliveryStore(),
   queue: new MemoryQueue(),
   secrets: new MemorySecrets(options.secrets ?? { demo: ['s3cr3t-value'] }),
-  payloads: new MemoryPayloads(),
+  ...payloadsAndScripts(),
   clock: options.clock ?? new FakeClock(),
   registry: createRegistry([...integrationFolders, ...(options.integrations ?? [])]),
   settings: { ...DEFAULT_SETTINGS, ...options.settings },
@@ -483,5 +492,4 @@ export const memoryDeps = (
   // SEAM PLACEHOLDERS (issue 9): each replaced by its in-memory store (shared/testing/).
   schedules: notBuilt<ScheduleStore>('ScheduleStore'),
   leases: notBuilt<LeaseStore>('LeaseStore'),
-  scripts: notBuilt<ScriptStore>('ScriptStore'),
 });

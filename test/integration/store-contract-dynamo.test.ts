@@ -8,11 +8,13 @@ import { SqsQueue } from '../../shared/queue/sqs-queue.ts';
 import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
+import { DynamoScriptStore } from '../../shared/store/dynamo-script-store.ts';
 import { describeDeliveryStoreContract } from '../contract/delivery-store.contract.ts';
 import { describeJobStoreContract } from '../contract/job-store.contract.ts';
 import { describePayloadStoreContract } from '../contract/payload-store.contract.ts';
 import { describeQueueContract } from '../contract/queue.contract.ts';
 import { describeRunStoreContract } from '../contract/run-store.contract.ts';
+import { describeScriptStoreContract } from '../contract/script-store.contract.ts';
 import { freshTable as freshTableOf, testClients } from '../helpers/aws.ts';
 
 // The AWS adapters against the emulators (dynalite, fauxqs's S3), each test on
@@ -37,6 +39,15 @@ describePayloadStoreContract('S3PayloadStore', async () => {
   const bucket = unique('contract');
   await s3.send(new CreateBucketCommand({ Bucket: bucket }));
   return new S3PayloadStore({ client: s3, bucket });
+});
+describeScriptStoreContract('DynamoScriptStore', async () => {
+  const { s3 } = testClients();
+  const bucket = unique('scripts');
+  await s3.send(new CreateBucketCommand({ Bucket: bucket }));
+  return new DynamoScriptStore({
+    ...(await freshTable()),
+    payloads: new S3PayloadStore({ client: s3, bucket }),
+  });
 });
 describeQueueContract('SqsQueue', async () => {
   const { sqs } = testClients();

@@ -8,6 +8,8 @@ import { describeJobStoreContract } from '../contract/job-store.contract.ts';
 import { describePayloadStoreContract } from '../contract/payload-store.contract.ts';
 import { describeQueueContract } from '../contract/queue.contract.ts';
 import { describeRunStoreContract } from '../contract/run-store.contract.ts';
+import { describeScriptStoreContract } from '../contract/script-store.contract.ts';
+import { MemoryScriptStore } from '../../shared/testing/memory-script-store.ts';
 import {
   MemoryDeliveryStore,
   MemoryJobStore,
@@ -24,6 +26,9 @@ describeJobStoreContract('MemoryJobStore', () => Promise.resolve(new MemoryJobSt
 describeRunStoreContract('MemoryRunStore', () => Promise.resolve(new MemoryRunStore()));
 describeDeliveryStoreContract('MemoryDeliveryStore', () => Promise.resolve(new MemoryDeliveryStore()));
 describePayloadStoreContract('MemoryPayloads', () => Promise.resolve(new MemoryPayloads()));
+describeScriptStoreContract('MemoryScriptStore', () =>
+  Promise.resolve(new MemoryScriptStore({ payloads: new MemoryPayloads() })),
+);
 describeQueueContract('MemoryQueue', () => {
   const queue = new MemoryQueue();
   return Promise.resolve({ queue, received: () => Promise.resolve(queue.sent.splice(0)) });
