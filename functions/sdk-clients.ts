@@ -75,10 +75,18 @@ export const LAMBDA_ENTRIES = {
     entry: 'functions/admin/index.ts',
     // Secrets Manager in chunks of their own, loaded by the first write of a masked global's value
     // (functions/admin/deps.ts). Admin never reads a secret. S3 likewise, by the first upload or
-    // download of a script's source.
-    calls: ['dynamodb', 's3', 'secretsManager'],
+    // download of a script's source (or an event too large for a replayed run's item). SQS: the
+    // runs it makes (replays, redrives) go on the run queue; the dead-letter queue is read
+    // (received, hidden, shown again) and its messages deleted.
+    calls: ['dynamodb', 'sqs', 's3', 'secretsManager'],
     sends: {
       dynamodb: STORE_COMMANDS,
+      sqs: [
+        ...QUEUE_COMMANDS,
+        'ChangeMessageVisibilityBatchCommand',
+        'DeleteMessageCommand',
+        'ReceiveMessageCommand',
+      ],
       s3: ['GetObjectCommand', 'PutObjectCommand'],
       secretsManager: ['CreateSecretCommand', 'DeleteSecretCommand', 'PutSecretValueCommand'],
     },

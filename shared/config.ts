@@ -102,6 +102,11 @@ const RULES = {
     /^(?:arn:aws[a-z-]*:lambda:[a-z0-9-]+:\d{12}:function:)?[A-Za-z0-9_-]{1,64}(?::[A-Za-z0-9$_-]{1,128})?$/,
     'a Lambda function name or ARN',
   ),
+  /**
+   * The run queue's dead-letter queue (admin: `GET /admin/dlq`, `POST /admin/dlq/redrive`); unset:
+   * those routes answer 503.
+   */
+  TRIGGERHUB_DLQ_URL: optionalUrl,
   /** Local emulator endpoints (unset in AWS). */
   TRIGGERHUB_DYNAMODB_ENDPOINT: optionalUrl,
   TRIGGERHUB_SQS_ENDPOINT: optionalUrl,

@@ -660,6 +660,12 @@ export interface DeadLetterQueue {
   /** Up to `max` messages, each at most once, left in the queue (hidden for `hideSeconds`, default a few seconds). */
   peek(max: number, hideSeconds?: number): Promise<DeadLetter[]>;
   delete(receiptHandle: string): Promise<void>;
+  /**
+   * Shows peeked messages again at once (a listing is done with them): a
+   * redrive right after a listing finds them. Best effort: a handle that no
+   * longer fits (the message was deleted, or its hiding ran out) is ignored.
+   */
+  release(receiptHandles: readonly string[]): Promise<void>;
 }
 
 export interface Clock {

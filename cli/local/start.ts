@@ -10,6 +10,7 @@ import { ConflictError, errorMessage } from '../../shared/errors.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import { createIngestApp } from '../../shared/http/ingest-app.ts';
 import { FilePayloadStore } from '../../shared/payloads/file-payload-store.ts';
+import { SqsDeadLetterQueue } from '../../shared/queue/sqs-dead-letter-queue.ts';
 import { createDeps } from '../../functions/create-deps.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
 import type { SecretWriter } from '../../shared/ports.ts';
@@ -133,6 +134,12 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
       integrations: opts.integrations,
       // Uploaded scripts: one child process per run, with nothing secret in its environment.
       scriptRunner: new ChildProcessScriptRunner(),
+    });
+    // The admin API's dead letters (list, redrive); fauxqs answers short polls exactly.
+    deps.deadLetters = new SqsDeadLetterQueue({
+      client: clients.sqs,
+      queueUrl: resources.dlqUrl,
+      waitSeconds: 0,
     });
 
     if (opts.examples !== false) {

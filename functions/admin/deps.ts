@@ -1,9 +1,12 @@
+import { createSqsClient } from '../../shared/aws/sqs-client.ts';
 import type { Config } from '../../shared/config.ts';
 import type { AdminDeps } from '../../shared/http/admin-app.ts';
 import type { PayloadStore, SecretWriter } from '../../shared/ports.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs } from '../../shared/resilience/last-known.ts';
+import { SqsDeadLetterQueue } from '../../shared/queue/sqs-dead-letter-queue.ts';
 import { DynamoCheckpointStore } from '../../shared/store/dynamo-checkpoint-store.ts';
+import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts';
 import { DynamoEffectLedger } from '../../shared/store/dynamo-effect-store.ts';
 import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
@@ -13,8 +16,9 @@ import { DynamoScriptStore } from '../../shared/store/dynamo-script-store.ts';
 import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
 import type { FunctionDepsOptions } from '../wiring/clients.ts';
 import { clientConfigOf } from '../wiring/clients.ts';
-import { tableOf } from '../wiring/common.ts';
+import { runtimeSettings, tableOf } from '../wiring/common.ts';
 import { notificationPublisher } from '../wiring/notifications.ts';
+import { runQueue } from '../wiring/queue.ts';
 import { integrationRegistry } from '../wiring/registry.ts';
 
 /**
@@ -48,11 +52,12 @@ const lazySecretWriter = (config: Config, options: FunctionDepsOptions): SecretW
 };
 
 /**
- * Uploaded scripts' sources in the claim-check bucket: the store, its
- * commands and its S3 client are loaded and created by the first upload or
- * download, so the admin function's cold start keeps only DynamoDB.
+ * The claim-check bucket (uploaded scripts' sources, and a replayed event too
+ * large for the run item): the store, its commands and its S3 client are
+ * loaded and created by the first upload or download, so the admin
+ * function's cold start keeps only DynamoDB.
  */
-const lazyScriptSources = (config: Config, options: FunctionDepsOptions): PayloadStore => {
+const lazyClaimCheck = (config: Config, options: FunctionDepsOptions): PayloadStore => {
   let store: Promise<PayloadStore> | undefined;
   const load = (): Promise<PayloadStore> =>
     (store ??= Promise.all([
@@ -78,12 +83,24 @@ const lazyScriptSources = (config: Config, options: FunctionDepsOptions): Payloa
 /**
  * The admin function's ports: the table (jobs, runs and the run toolbox's
  * stores), the integrations' manifests, and a Secrets Manager writer created
- * on first use (it never reads a secret), and the bucket for uploaded scripts' sources, its
- * client also created on first use. No queue — not even its SDK client is in its bundle.
+ * on first use (it never reads a secret); the claim-check bucket, its client also created on
+ * first use: uploaded scripts' sources, and an event too large for a run item that a replay or
+ * redrive makes; the run queue for those runs, and the dead-letter queue when `TRIGGERHUB_DLQ_URL`
+ * is set (one SQS client for both, created with the app).
  */
 export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {}): AdminDeps => {
   const table = tableOf(config, options);
+  const sqs = options.clients?.sqs ?? createSqsClient(clientConfigOf(config, options));
+  const withSqs: FunctionDepsOptions = { ...options, clients: { ...options.clients, sqs } };
+  const payloads = lazyClaimCheck(config, options);
   return {
+    queue: runQueue(config, withSqs),
+    payloads,
+    settings: runtimeSettings(config),
+    deliveries: new DynamoDeliveryStore(table),
+    ...(config.TRIGGERHUB_DLQ_URL === undefined
+      ? {}
+      : { deadLetters: new SqsDeadLetterQueue({ client: sqs, queueUrl: config.TRIGGERHUB_DLQ_URL }) }),
     jobs: withLastKnownJobs(new DynamoJobStore(table)),
     runs: new DynamoRunStore(table),
     clock: systemClock,
@@ -93,7 +110,7 @@ export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {
     globals: new DynamoGlobalStore(table),
     notifications: new DynamoNotificationStore(table),
     effects: new DynamoEffectLedger(table),
-    scripts: new DynamoScriptStore({ ...table, payloads: lazyScriptSources(config, options) }),
+    scripts: new DynamoScriptStore({ ...table, payloads }),
     secretWriter: lazySecretWriter(config, options),
     ...notificationPublisher(config, options),
   };

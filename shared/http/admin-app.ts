@@ -4,10 +4,12 @@ import type { StackSettings } from '../runtime/admin.ts';
 import type { Deps } from '../runtime/deps.ts';
 import type { NotificationPublisher, SecretWriter } from '../ports.ts';
 import { registerCheckpointRoutes } from './admin/checkpoint-routes.ts';
+import { registerDlqRoutes } from './admin/dlq-routes.ts';
 import { registerEffectRoutes } from './admin/effect-routes.ts';
 import { registerGlobalsRoutes } from './admin/globals-routes.ts';
 import { registerNotificationRoutes } from './admin/notification-routes.ts';
 import { readJson } from './admin/read-json.ts';
+import { registerReplayRoutes } from './admin/replay-routes.ts';
 import { registerScriptRoutes } from './admin/script-routes.ts';
 import { registerStateRoutes } from './admin/state-routes.ts';
 import { requireJobId, requireRunId } from './edge-checks.ts';
@@ -21,7 +23,21 @@ import { createEdgeApp, pageRequest, withJsonErrors } from './hono-helpers.ts';
  */
 export type AdminDeps = Pick<
   Deps,
-  'jobs' | 'runs' | 'clock' | 'registry' | 'state' | 'checkpoints' | 'globals' | 'notifications' | 'effects'
+  | 'jobs'
+  | 'runs'
+  | 'clock'
+  | 'registry'
+  | 'state'
+  | 'checkpoints'
+  | 'globals'
+  | 'notifications'
+  | 'effects'
+  // Replay and redrive: new runs (createPlatformRun) and a redrive's claims.
+  | 'queue'
+  | 'payloads'
+  | 'settings'
+  | 'deliveries'
+  | 'deadLetters'
 > & { secretWriter?: SecretWriter; publisher?: NotificationPublisher } & Pick<Deps, 'scripts'>;
 
 /**
@@ -56,6 +72,8 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
   registerEffectRoutes(app, deps);
   registerGlobalsRoutes(app, deps);
   registerNotificationRoutes(app, deps);
+  registerReplayRoutes(app, deps);
+  registerDlqRoutes(app, deps);
   registerScriptRoutes(app, deps);
   return withJsonErrors(root);
 };

@@ -14,6 +14,8 @@ export interface NewRun {
   eventRef?: string;
   /** The source's own trigger (a replay keeps the original's); absent: the event's. */
   trigger?: string;
+  /** The source the event came from (a replay keeps the original's, whose event may be a reference); absent: the event's. */
+  source?: string;
   /** Scheduled runs and skipped occurrences: the occurrence's due time. */
   scheduledFor?: string;
   replayOf?: string;
@@ -79,7 +81,7 @@ export const createPlatformRun = async (
   const run: Run = {
     id: runId,
     jobId: job.id,
-    source: event?.source ?? kind,
+    source: init.source ?? event?.source ?? kind,
     trigger: init.trigger ?? event?.trigger ?? kind,
     mode: 'async',
     status: skipped ? 'skipped' : 'queued',
