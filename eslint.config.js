@@ -13,6 +13,7 @@ export default tseslint.config(
       'bin/',
       'eslint.config.js',
       'examples/scripts/',
+      'test/fixtures/',
     ],
   },
   eslint.configs.recommended,

@@ -79,6 +79,12 @@ export interface RunFinish {
   script?: { id: string; version: number; sha256: string };
   /** A run stopped by an operator: who asked, and when (kept on the run). */
   stopRequest?: { by: string; at: string };
+  /**
+   * A scheduled run: how late its final attempt started after `scheduledFor`.
+   * Recorded with the finish (the worker learns `scheduledFor` from the start's
+   * answer, so recording it at the start would cost a write of its own).
+   */
+  lagMs?: number;
 }
 export interface RunRetry {
   attempt: number;

@@ -1,5 +1,5 @@
 import type { ScriptRunResult } from '../../shared/ports.ts';
-import { runScriptInThread } from '../../shared/scripts/runner/host.ts';
+import { DEFAULT_SCRIPT_MEMORY_MB, runScriptInThread } from '../../shared/scripts/runner/host.ts';
 
 // The script-runner Lambda: runs ONE uploaded script per invocation, in a
 // worker thread with a heap cap and a deadline. Its role grants nothing but
@@ -13,9 +13,18 @@ import { runScriptInThread } from '../../shared/scripts/runner/host.ts';
 /** Left of the invocation's own time when the script's deadline is set: room to answer. */
 const ANSWER_MARGIN_MS = 2000;
 
+/**
+ * Of the function's memory, what the runtime, the host and the hooks thread
+ * keep for themselves: the script's heap cap is at most the rest, so that a
+ * memory hog ends as "ran out of memory", not as a killed invocation.
+ */
+const HOST_RESERVE_MB = 192;
+
 /** What the handler reads of the Lambda context. */
 interface InvocationContext {
   getRemainingTimeInMillis(): number;
+  /** The function's memory setting, e.g. "1024". */
+  memoryLimitInMB?: string;
 }
 
 /** Event: a ScriptRunInput (from the worker's LambdaScriptRunner) → its ScriptRunResult. */
@@ -28,5 +37,11 @@ export const handler = async (event: unknown, context?: InvocationContext): Prom
   // result is an answer, an invocation killed by Lambda is not.
   const remaining = context === undefined ? Infinity : context.getRemainingTimeInMillis() - ANSWER_MARGIN_MS;
   const timeoutMs = Math.max(1, Math.min(input.timeoutMs, remaining));
-  return runScriptInThread({ ...input, timeoutMs });
+  const functionMb = Number(context?.memoryLimitInMB);
+  const requestedMb = input.memoryMb ?? DEFAULT_SCRIPT_MEMORY_MB;
+  const memoryMb =
+    Number.isFinite(functionMb) && functionMb > 0
+      ? Math.max(16, Math.min(requestedMb, functionMb - HOST_RESERVE_MB))
+      : requestedMb;
+  return runScriptInThread({ ...input, timeoutMs, memoryMb });
 };

@@ -3,7 +3,6 @@ import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs, withLastKnownSecrets } from '../../shared/resilience/last-known.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
 import type {
-  LeaseStore,
   PayloadStore,
   ScheduleStore,
   ScriptRunner,
@@ -17,6 +16,7 @@ import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts
 import { DynamoEffectLedger } from '../../shared/store/dynamo-effect-store.ts';
 import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
+import { DynamoLeaseStore } from '../../shared/store/dynamo-lease-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { DynamoScriptStore } from '../../shared/store/dynamo-script-store.ts';
@@ -73,7 +73,7 @@ export const createPipelineDeps = (config: Config, options: PipelineDepsOptions 
     scripts: new DynamoScriptStore({ ...table, payloads }),
     // SEAM PLACEHOLDERS (issue 9): each replaced by its DynamoDB store.
     schedules: notBuilt<ScheduleStore>('ScheduleStore'),
-    leases: notBuilt<LeaseStore>('LeaseStore'),
+    leases: new DynamoLeaseStore(table),
     ...(options.secretWriter === undefined ? {} : { secretWriter: options.secretWriter }),
     ...(options.scriptRunner === undefined ? {} : { scriptRunner: options.scriptRunner }),
     // Error notifications to the stack's SNS topic (none configured: `npm start`).

@@ -12,6 +12,7 @@ import { readJson } from './admin/read-json.ts';
 import { registerReplayRoutes } from './admin/replay-routes.ts';
 import { registerScriptRoutes } from './admin/script-routes.ts';
 import { registerStateRoutes } from './admin/state-routes.ts';
+import { registerStopRoutes } from './admin/stop-routes.ts';
 import { requireJobId, requireRunId } from './edge-checks.ts';
 import type { EdgeApp, EdgeEnv } from './hono-helpers.ts';
 import { createEdgeApp, pageRequest, withJsonErrors } from './hono-helpers.ts';
@@ -75,5 +76,6 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
   registerReplayRoutes(app, deps);
   registerDlqRoutes(app, deps);
   registerScriptRoutes(app, deps);
+  registerStopRoutes(app, deps);
   return withJsonErrors(root);
 };

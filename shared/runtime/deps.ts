@@ -34,6 +34,13 @@ export interface RuntimeSettings {
   inlineEventLimitBytes: number;
   /** The same for a decision run, whose caller waits on every call: see DEFAULT_SETTINGS. */
   decisionInlineEventLimitBytes: number;
+  /**
+   * A running attempt's heartbeat: every this many ms it reads its run's stop
+   * request and renews its leases (an attempt shorter than this reads nothing).
+   */
+  heartbeatMs: number;
+  /** How long a stopped attempt's code gets to return once its signal is aborted, before the run is recorded stopped without it. */
+  stopGraceMs: number;
 }
 
 export const DEFAULT_SETTINGS: RuntimeSettings = {
@@ -49,6 +56,8 @@ export const DEFAULT_SETTINGS: RuntimeSettings = {
   // latency to every larger gate for ≈ $2 per million saved per KiB. Kept inline up to what the
   // item holds beside its log (DynamoDB items are at most 400 KB; the log ≤ 192 KiB).
   decisionInlineEventLimitBytes: 96 * 1024,
+  heartbeatMs: 3_000,
+  stopGraceMs: 2_000,
 };
 
 /** Everything the core needs, as ports: the same core runs in Lambda, `npm start` and tests. */

@@ -32,6 +32,8 @@ export interface ExecutionRequest {
   decision?: boolean;
   /** Aborts the run from outside (stop request). */
   signal?: AbortSignal;
+  /** Handed the attempt's live log when it starts: what a stop records of code that never returns. */
+  onLog?: (lines: () => LogLine[]) => void;
   /** The run's deadline in ms, when less than the job's whole timeout is left (a decision's bookkeeping used some). */
   timeoutMs?: number;
   /** The run's toolbox, loaded by the caller (prepareToolbox); absent: emptyToolbox(). */
@@ -151,14 +153,14 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   let runHttp: RunHttp | undefined;
   // One logger per run, built when first needed: after the secrets are resolved it redacts them.
   let runLogger: RunLogger | undefined;
-  const log = (): RunLogger =>
-    (runLogger ??= new RunLogger({
-      runId,
-      jobId: job.id,
-      clock,
-      redactor,
-      logger: platformLogger,
-    }));
+  const log = (): RunLogger => {
+    if (runLogger === undefined) {
+      const logger = new RunLogger({ runId, jobId: job.id, clock, redactor, logger: platformLogger });
+      runLogger = logger;
+      req.onLog?.(() => logger.lines);
+    }
+    return runLogger;
+  };
   type Result = Omit<ExecutionOutcome, 'logs' | 'logsTruncated' | 'durationMs'>;
   const finish = (o: Result): ExecutionOutcome => {
     const logger = log();

@@ -81,6 +81,31 @@ const recordFailed = async (
   return finished;
 };
 
+/**
+ * Records a run an operator asked to stop as `stopped` (never run again),
+ * taking over a `running` one only if it started before `staleBefore`.
+ */
+const recordStopped = async (
+  deps: Pick<Deps, 'runs' | 'clock'>,
+  run: OpenRun,
+  staleBefore: string,
+  request: { by: string; at: string },
+): Promise<boolean> => {
+  const now = deps.clock.now().toISOString();
+  const taken = await deps.runs.start(run.id, { startedAt: now, staleBefore });
+  if (!taken) return false;
+  const message = `stopped by ${request.by}`;
+  return deps.runs.finish(run.id, {
+    attempt: taken.attempt,
+    status: 'stopped',
+    endedAt: now,
+    durationMs: 0,
+    message,
+    logs: [...taken.logs, { ts: now, level: 'WARN', message }],
+    stopRequest: request,
+  });
+};
+
 /** After this many sweeps found a run queued with no message moving it, it is recorded failed. */
 export const MAX_SWEEP_REQUEUES = 3;
 
@@ -184,6 +209,8 @@ export const sweepStaleRuns = async (
 ): Promise<{ requeued: number; failed: number }> => {
   const now = deps.clock.now().getTime();
   const result = { requeued: 0, failed: 0 };
+  // Logged, not answered: the sweep's answer stays what its callers count.
+  let stopped = 0;
   // Queued first: a running run released below joins the queued ones, already read by then, and is
   // not sent twice in one sweep.
   const thresholds: Record<OpenKind, number> = {
@@ -203,8 +230,19 @@ export const sweepStaleRuns = async (
       }
       return undefined;
     }
+    // A stop asked for while it ran: a queued one is sent again as any other (its attempt then ends it
+    // stopped without running it: the start answers the request), so that the common path reads nothing
+    // more; a run about to be recorded failed, or a running one whose attempt died, is read for it
+    // (the index does not carry the request) and ends stopped instead.
+    if (run.status === 'queued' && run.requeues < MAX_SWEEP_REQUEUES) return run;
+    const stopRequest = (await deps.runs.control(run.id))?.stopRequest;
+    if (stopRequest !== undefined) {
+      const staleBefore =
+        run.status === 'queued' ? '' : new Date(now - settings.runningAfterMs).toISOString();
+      if (await recordStopped(deps, run, staleBefore, stopRequest)) stopped++;
+      return undefined;
+    }
     if (run.status === 'queued') {
-      if (run.requeues < MAX_SWEEP_REQUEUES) return run;
       const error = `no message moved it after ${MAX_SWEEP_REQUEUES} requeues (is the worker failing?)`;
       if (await recordFailed(deps, run, '', error)) result.failed++;
       return undefined;
@@ -276,6 +314,7 @@ export const sweepStaleRuns = async (
     }
   }
   await flush();
-  if (result.requeued + result.failed > 0) platformLogger.warn('swept stale runs', result);
+  if (result.requeued + result.failed + stopped > 0)
+    platformLogger.warn('swept stale runs', { ...result, stopped });
   return result;
 };

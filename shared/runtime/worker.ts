@@ -2,7 +2,7 @@ import { errorMessage, NotFoundError, RetryableRunError } from '../errors.ts';
 
 export { RetryableRunError } from '../errors.ts';
 import { jobTimeoutMs, runnableOf } from '../model/index.ts';
-import type { Run } from '../model/index.ts';
+import type { LogLine, Run } from '../model/index.ts';
 import type { RunFinish } from '../ports.ts';
 import { parseRunMessage } from '../model/index.ts';
 import type { Deps } from './deps.ts';
@@ -15,6 +15,8 @@ import type { PreparedToolbox, ToolboxTarget } from './toolbox/index.ts';
 import { raiseRunFailed } from './toolbox/notifier.ts';
 import { scriptIntegration } from './scripts/integration.ts';
 import { hotJob } from '../resilience/last-known.ts';
+import { admitRun, guardRun, HeldLeases, stoppedFinish } from './run-control.ts';
+import type { Admission, StopRequest } from './run-control.ts';
 
 /** One queue message as the worker sees it. */
 export interface RunDelivery {
@@ -46,6 +48,16 @@ export const backoffSeconds = (receiveCount: number, baseSeconds: number): numbe
  * message to the DLQ. A message whose run has already finished changes nothing.
  */
 export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Promise<void> => {
+  // The leases the attempt takes (overlap, concurrency) are given back however it ends.
+  const held = new HeldLeases(deps);
+  try {
+    await processRun(deps, delivery, held);
+  } finally {
+    await held.releaseAll();
+  }
+};
+
+const processRun = async (deps: Deps, delivery: RunDelivery, held: HeldLeases): Promise<void> => {
   const message = parseRunMessage(delivery.body);
   const now = deps.clock.now();
   // The job first: its deadline tells how long another attempt may legitimately hold the run.
@@ -74,6 +86,12 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
     await fail(`job ${run.jobId} no longer exists`);
     return;
   }
+  // Asked to stop while it waited for a retry: it ends here, never run again.
+  if (run.stopRequest !== undefined) {
+    return finishStopped(deps, run, now, run.stopRequest, { lines: run.logs });
+  }
+  const admission = await admitRun(deps, job, run, held);
+  if (admission.kind !== 'run') return notAdmitted(deps, run, delivery, now, admission);
   // An uploaded script runs as an integration of its own (shared/runtime/scripts), through the same path.
   const scripted = job.script === undefined ? undefined : scriptIntegration(deps, job, run);
   const integration =
@@ -113,19 +131,33 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
   }
   const toolbox: PreparedToolbox = prepared.value;
 
-  const outcome = await executeIntegration({
-    integration,
-    job,
-    runId: run.id,
-    event,
-    entry: 'run',
-    secrets: deps.secrets,
-    clock: deps.clock,
-    previousLogs: run.logs,
-    attempt: run.attempt,
-    toolbox,
-    alreadyRateLimited: run.rateLimited === true,
-  });
+  let liveLog: () => LogLine[] = () => [];
+  const guarded = await guardRun(deps, job, run, held, (signal) =>
+    executeIntegration({
+      integration,
+      job,
+      runId: run.id,
+      event,
+      entry: 'run',
+      secrets: deps.secrets,
+      clock: deps.clock,
+      previousLogs: run.logs,
+      attempt: run.attempt,
+      toolbox,
+      alreadyRateLimited: run.rateLimited === true,
+      signal,
+      onLog: (lines) => {
+        liveLog = lines;
+      },
+    }),
+  );
+  if (guarded.stopped !== undefined) {
+    const log = guarded.outcome
+      ? { lines: guarded.outcome.logs, truncated: guarded.outcome.logsTruncated }
+      : { lines: [...run.logs, ...liveLog()] };
+    return finishStopped(deps, run, now, guarded.stopped, log);
+  }
+  const outcome = guarded.outcome;
 
   // A rate limit asked for a wait past the deadline: the run goes back to the queue as a new,
   // delayed message (a visibility change would spend one of its receives), its attempt not spent.
@@ -168,6 +200,7 @@ export const processRunMessage = async (deps: Deps, delivery: RunDelivery): Prom
     logs: outcome.logs,
     logsTruncated: outcome.logsTruncated,
     script: scripted?.ran(),
+    ...lagOf(run, now),
   });
   if (!finished) {
     platformLogger.warn('run finished by a newer attempt; result dropped', { runId: run.id });
@@ -199,7 +232,7 @@ const deferRun = async (
   delivery: RunDelivery,
   outcome: ExecutionOutcome,
   deferMs: number,
-  why: 'rate limited' | 'effect busy',
+  why: 'rate limited' | 'effect busy' | Extract<Admission, { kind: 'wait' }>['why'],
 ): Promise<void> => {
   const delaySeconds = Math.min(MAX_DEFER_SECONDS, Math.max(1, Math.ceil(deferMs / 1_000)));
   const error = outcome.error ?? why;
@@ -224,6 +257,75 @@ const deferRun = async (
     throw new RetryableRunError(run.id, error);
   }
   platformLogger.info(`run deferred (${why})`, { runId: run.id, jobId: run.jobId, delaySeconds });
+};
+
+/** A scheduled run's lag: how late this attempt started after its occurrence. */
+const lagOf = (run: Run, startedAt: Date): { lagMs?: number } => {
+  if (run.firedBy !== 'schedule' || run.scheduledFor === undefined) return {};
+  const due = Date.parse(run.scheduledFor);
+  return Number.isNaN(due) ? {} : { lagMs: Math.max(0, startedAt.getTime() - due) };
+};
+
+/**
+ * Records a stopped attempt (its log, then who stopped it). Returns normally:
+ * the message is deleted, so a stopped run is never retried nor dead-lettered,
+ * and `afterRun` is not called (a stop neither moves the checkpoint nor counts
+ * as a failure).
+ */
+const finishStopped = async (
+  deps: Deps,
+  run: Run,
+  startedAt: Date,
+  request: StopRequest,
+  log: { lines: readonly LogLine[]; truncated?: boolean },
+): Promise<void> => {
+  const finish = stoppedFinish(run, startedAt, deps.clock.now(), request, log);
+  if (await deps.runs.finish(run.id, { ...finish, ...lagOf(run, startedAt) })) {
+    platformLogger.info('run stopped', { runId: run.id, jobId: run.jobId, by: request.by });
+  } else {
+    platformLogger.warn('run finished by a newer attempt; stop not recorded', { runId: run.id });
+  }
+};
+
+/**
+ * A run that could not take its lease: a scheduled run whose job is still
+ * running ends `skipped` (overlap `skip`); otherwise it goes back to the
+ * queue, delayed, its attempt not spent (overlap `queue`, concurrency).
+ */
+const notAdmitted = async (
+  deps: Deps,
+  run: Run,
+  delivery: RunDelivery,
+  startedAt: Date,
+  admission: Exclude<Admission, { kind: 'run' }>,
+): Promise<void> => {
+  if (admission.kind === 'wait') {
+    const error =
+      admission.why === 'concurrency'
+        ? 'waiting for a free concurrency slot'
+        : 'waiting for the previous scheduled run to end';
+    const waiting: ExecutionOutcome = {
+      status: 'failed',
+      error,
+      logs: run.logs,
+      logsTruncated: run.logsTruncated === true,
+      durationMs: 0,
+      retryable: true,
+    };
+    return deferRun(deps, run, delivery, waiting, admission.delaySeconds * 1_000, admission.why);
+  }
+  const ended = deps.clock.now();
+  const skipped = await deps.runs.finish(run.id, {
+    attempt: run.attempt,
+    status: 'skipped',
+    endedAt: ended.toISOString(),
+    durationMs: 0,
+    message: admission.message,
+    logs: [...run.logs, { ts: ended.toISOString(), level: 'INFO', message: `skipped: ${admission.message}` }],
+    ...lagOf(run, startedAt),
+  });
+  if (skipped)
+    platformLogger.info('run skipped', { runId: run.id, jobId: run.jobId, why: admission.message });
 };
 
 const baseFinish = (

@@ -5,8 +5,8 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ScriptRunInput, ScriptRunner, ScriptRunResult } from '../ports.ts';
-import type { ChildMessage } from './runner/child-main.ts';
-import { DEFAULT_SCRIPT_MEMORY_MB } from './runner/host.ts';
+import type { ChildMessage, ChildRequest } from './runner/child-main.ts';
+import { DEFAULT_SCRIPT_MEMORY_MB, threadCodeFromSources } from './runner/host.ts';
 import { ScriptLog } from './runner/log-cap.ts';
 
 /** The only variables of this process's environment a script's process gets: nothing secret. */
@@ -17,6 +17,8 @@ export interface ChildProcessScriptRunnerOptions {
   graceMs?: number;
   /** How long the child may take to start (node, tsx, the thread) before it is killed. */
   startupMs?: number;
+  /** The environment the child's is picked from ({@link CHILD_ENV_KEEP} only); this process's by default. */
+  env?: NodeJS.ProcessEnv;
 }
 
 const HERE = import.meta.url;
@@ -53,10 +55,12 @@ const seconds = (ms: number): string => String(Math.round(ms / 100) / 10);
 export class ChildProcessScriptRunner implements ScriptRunner {
   readonly #graceMs: number;
   readonly #startupMs: number;
+  readonly #env: NodeJS.ProcessEnv;
 
   constructor(options: ChildProcessScriptRunnerOptions = {}) {
     this.#graceMs = options.graceMs ?? 3000;
     this.#startupMs = options.startupMs ?? 30_000;
+    this.#env = childEnv(options.env);
   }
 
   run(input: ScriptRunInput, signal: AbortSignal): Promise<ScriptRunResult> {
@@ -66,7 +70,7 @@ export class ChildProcessScriptRunner implements ScriptRunner {
     const child: ChildProcess = fork(path, [], {
       // An outer cap on the child's own heap; the script's thread has its own, memoryMb.
       execArgv: [...execArgv, `--max-old-space-size=${memoryMb + 128}`],
-      env: childEnv(),
+      env: this.#env,
       cwd: tmpdir(),
       stdio: ['ignore', 'ignore', 'pipe', 'ipc'],
       serialization: 'advanced',
@@ -81,7 +85,10 @@ export class ChildProcessScriptRunner implements ScriptRunner {
 
     return new Promise<ScriptRunResult>((resolve) => {
       let outcome: Pick<ScriptRunResult, 'status' | 'message'> | undefined;
-      let timer = setTimeout(() => kill('timed_out', 'the script runner did not start'), this.#startupMs);
+      let timer = setTimeout(
+        () => kill('failed', `the script runner did not start within ${seconds(this.#startupMs)} s`),
+        this.#startupMs,
+      );
       const onAbort = (): void => kill('failed', 'stopped');
       signal.addEventListener('abort', onAbort, { once: true });
 
@@ -97,7 +104,7 @@ export class ChildProcessScriptRunner implements ScriptRunner {
             clearTimeout(timer);
             timer = setTimeout(
               () => kill('timed_out', `did not finish within ${seconds(input.timeoutMs)} s`),
-              input.timeoutMs + this.#graceMs,
+              Math.min(2 ** 31 - 1, input.timeoutMs + this.#graceMs),
             );
             break;
           case 'log':
@@ -122,7 +129,10 @@ export class ChildProcessScriptRunner implements ScriptRunner {
         };
         resolve({ status, message, logs: log.lines, ...(log.truncated ? { logsTruncated: true } : {}) });
       });
-      child.send(input);
+      const request: ChildRequest = HERE.endsWith('.ts')
+        ? { input, threadCode: threadCodeFromSources() }
+        : { input };
+      child.send(request);
     });
   }
 }

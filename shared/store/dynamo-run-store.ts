@@ -219,7 +219,8 @@ export class DynamoRunStore implements RunStore {
   ): Promise<'stopped' | 'stopping' | undefined> {
     // Bounded: each lost race means the run moved (started, released); three in a row are not expected.
     for (let tries = 0; tries < 3; tries++) {
-      const run = await this.get(runId);
+      // Strongly consistent: an eventually consistent read could keep answering a state the run has left.
+      const run = await this.#read(runId, true);
       if (run === undefined || isFinal(run.status)) return undefined;
       if (run.status === 'running') {
         if (await this.#requestRunningStop(runId, request)) return 'stopping';
@@ -315,8 +316,18 @@ export class DynamoRunStore implements RunStore {
   }
 
   async get(runId: string): Promise<Run | undefined> {
+    return this.#read(runId, false);
+  }
+
+  async #read(runId: string, consistent: boolean): Promise<Run | undefined> {
     try {
-      const { Item } = await this.#ddb.send(new GetCommand({ TableName: this.#table, Key: runKey(runId) }));
+      const { Item } = await this.#ddb.send(
+        new GetCommand({
+          TableName: this.#table,
+          Key: runKey(runId),
+          ...(consistent ? { ConsistentRead: true } : {}),
+        }),
+      );
       return Item === undefined ? undefined : fromRunItem(Item);
     } catch (e) {
       throw storeError(e, 'get run');
@@ -444,6 +455,7 @@ export class DynamoRunStore implements RunStore {
       script: finish.script,
       // Kept when the finish brings none: a request that came as the run ended stays on record.
       ...(finish.stopRequest === undefined ? {} : { stopRequest: finish.stopRequest }),
+      ...(finish.lagMs === undefined ? {} : { lagMs: finish.lagMs }),
       // Out of the sparse index of open runs.
       gsi2pk: undefined,
       gsi2sk: undefined,

@@ -34,8 +34,9 @@ import { createRegistry } from '../../shared/sdk/index.ts';
 import { integrationFolders } from '../../integrations/registry.generated.ts';
 import { MemoryCheckpointStore } from './memory-checkpoint-store.ts';
 import { notBuilt } from '../../shared/testing/not-built.ts';
-import type { LeaseStore, ScheduleStore } from '../../shared/ports.ts';
+import type { ScheduleStore } from '../../shared/ports.ts';
 import { MemoryScriptStore } from '../../shared/testing/memory-script-store.ts';
+import { MemoryLeaseStore } from './memory-lease-store.ts';
 import { MemoryEffectLedger } from './memory-effect-store.ts';
 import { MemoryGlobalStore } from './memory-global-store.ts';
 import { MemoryNotificationStore } from './memory-notification-store.ts';
@@ -256,6 +257,7 @@ export class MemoryRunStore implements RunStore {
         logsTruncated: f.logsTruncated,
         script: f.script,
         stopRequest: f.stopRequest === undefined ? run.stopRequest : { ...f.stopRequest },
+        lagMs: f.lagMs ?? run.lagMs,
       }),
     );
     return Promise.resolve(true);
@@ -459,6 +461,7 @@ export type MemoryDeps = Deps & {
   notifications: MemoryNotificationStore;
   effects: MemoryEffectLedger;
   scripts: MemoryScriptStore;
+  leases: MemoryLeaseStore;
 };
 
 /** The payload store, and the script store that keeps its sources there (as in AWS: one bucket). */
@@ -491,5 +494,5 @@ export const memoryDeps = (
   effects: new MemoryEffectLedger(),
   // SEAM PLACEHOLDERS (issue 9): each replaced by its in-memory store (shared/testing/).
   schedules: notBuilt<ScheduleStore>('ScheduleStore'),
-  leases: notBuilt<LeaseStore>('LeaseStore'),
+  leases: new MemoryLeaseStore(),
 });

@@ -1,4 +1,5 @@
 import { GetCommand } from '@aws-sdk/lib-dynamodb';
+import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ValidationError } from '../../shared/errors.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
@@ -70,21 +71,19 @@ describe('DynamoRunStore: retention and stop, as stored', () => {
     // Prepare: the read sees it queued; an attempt starts it before the stop's write
     const run = makeRun('stop-race-job');
     await store.create(run);
-    const racing = new DynamoRunStore({
-      client: res.clients.ddb,
-      tableName: res.tableName,
-      retentionDays: 30,
-    });
-    const get = racing.get.bind(racing);
+    const real = res.clients.ddb;
     let raced = false;
-    racing.get = async (id: string) => {
-      const read = await get(id);
-      if (!raced) {
-        raced = true;
-        await store.start(id, { startedAt: iso(1000), staleBefore: iso(1000) });
-      }
-      return read;
-    };
+    const client = {
+      send: async (command: Parameters<typeof real.send>[0]) => {
+        const out: unknown = await real.send(command);
+        if (command instanceof GetCommand && !raced) {
+          raced = true;
+          await store.start(run.id, { startedAt: iso(1000), staleBefore: iso(1000) });
+        }
+        return out;
+      },
+    } as unknown as DynamoDBDocumentClient;
+    const racing = new DynamoRunStore({ client, tableName: res.tableName, retentionDays: 30 });
 
     // Act
     const answer = await racing.requestStop(run.id, { by: 'local', at: iso(2000) });

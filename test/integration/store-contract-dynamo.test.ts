@@ -7,10 +7,12 @@ import { S3PayloadStore } from '../../shared/payloads/s3-payload-store.ts';
 import { SqsQueue } from '../../shared/queue/sqs-queue.ts';
 import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
+import { DynamoLeaseStore } from '../../shared/store/dynamo-lease-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { DynamoScriptStore } from '../../shared/store/dynamo-script-store.ts';
 import { describeDeliveryStoreContract } from '../contract/delivery-store.contract.ts';
 import { describeJobStoreContract } from '../contract/job-store.contract.ts';
+import { describeLeaseStoreContract } from '../contract/lease-store.contract.ts';
 import { describePayloadStoreContract } from '../contract/payload-store.contract.ts';
 import { describeQueueContract } from '../contract/queue.contract.ts';
 import { describeRunStoreContract } from '../contract/run-store.contract.ts';
@@ -26,6 +28,7 @@ const unique = (prefix: string): string => `${prefix}-${randomBytes(6).toString(
 const freshTable = () => freshTableOf('contract');
 
 describeJobStoreContract('DynamoJobStore', async () => new DynamoJobStore(await freshTable()));
+describeLeaseStoreContract('DynamoLeaseStore', async () => new DynamoLeaseStore(await freshTable()));
 describeRunStoreContract(
   'DynamoRunStore',
   async () => new DynamoRunStore({ ...(await freshTable()), retentionDays: 30 }),

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { build } from 'esbuild';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LAZY_PACKAGES } from '../../shared/lazy-require.ts';
+import { SCRIPT_MODULES } from '../../shared/scripts/runner/modules.ts';
 import { repoRoot } from '../helpers/samples.ts';
 
 /**
@@ -12,12 +13,13 @@ import { repoRoot } from '../helpers/samples.ts';
  * no install that does not build or measure.
  */
 
-/** What runs: the four Lambda entries and the `triggerhub` command (which loads the whole CLI). */
+/** What runs: the Lambda entries and the `triggerhub` command (which loads the whole CLI). */
 const RUNTIME_ENTRIES = [
   'functions/ingest/index.ts',
   'functions/worker/index.ts',
   'functions/admin/index.ts',
   'functions/sweeper/index.ts',
+  'functions/script-runner/index.ts',
   'bin/triggerhub.js',
 ];
 
@@ -40,7 +42,8 @@ const packageName = (specifier: string): string =>
 
 /**
  * The packages the runtime code imports as values (esbuild drops `import
- * type`), dynamic imports included, plus those it loads lazily by name.
+ * type`), dynamic imports included, plus those it loads lazily by name and
+ * those uploaded scripts `require` (shipped with the script runner).
  */
 const runtimePackages = async (): Promise<string[]> => {
   const { metafile } = await build({
@@ -56,7 +59,7 @@ const runtimePackages = async (): Promise<string[]> => {
     metafile: true,
     logLevel: 'silent',
   });
-  const found = new Set<string>(LAZY_PACKAGES);
+  const found = new Set<string>([...LAZY_PACKAGES, ...Object.keys(SCRIPT_MODULES)]);
   for (const input of Object.values(metafile.inputs)) {
     for (const { path, external } of input.imports) {
       if (external && !path.startsWith('node:')) found.add(packageName(path));

@@ -5,6 +5,7 @@ import { afterAll } from 'vitest';
 import { FilePayloadStore } from '../../shared/payloads/file-payload-store.ts';
 import { describeDeliveryStoreContract } from '../contract/delivery-store.contract.ts';
 import { describeJobStoreContract } from '../contract/job-store.contract.ts';
+import { describeLeaseStoreContract } from '../contract/lease-store.contract.ts';
 import { describePayloadStoreContract } from '../contract/payload-store.contract.ts';
 import { describeQueueContract } from '../contract/queue.contract.ts';
 import { describeRunStoreContract } from '../contract/run-store.contract.ts';
@@ -17,6 +18,7 @@ import {
   MemoryQueue,
   MemoryRunStore,
 } from '../helpers/memory-deps.ts';
+import { MemoryLeaseStore } from '../helpers/memory-lease-store.ts';
 
 // The in-memory fakes the unit tests use must behave as the adapters they
 // stand for: the same suites run against DynamoDB and S3 in
@@ -43,3 +45,5 @@ describePayloadStoreContract('FilePayloadStore', async () => {
   dirs.push(dir);
   return new FilePayloadStore({ dir });
 });
+
+describeLeaseStoreContract('MemoryLeaseStore', () => Promise.resolve(new MemoryLeaseStore()));

@@ -7,6 +7,12 @@ import { runScriptInThread } from './host.ts';
 // the process exits. It holds no credentials: its environment is PATH,
 // HOME, TZ and LANG.
 
+/** What the parent sends, once: the run, and the thread's code when it built it from the sources. */
+export interface ChildRequest {
+  input: ScriptRunInput;
+  threadCode?: string;
+}
+
 /** What the child says to its parent. */
 export type ChildMessage =
   | { type: 'ready' }
@@ -29,8 +35,9 @@ if (process.send === undefined) {
 // The parent gone (killed, crashed): nothing is waiting for this run.
 process.on('disconnect', () => process.exit(0));
 
-process.once('message', (input: ScriptRunInput) => {
+process.once('message', ({ input, threadCode }: ChildRequest) => {
   void runScriptInThread(input, {
+    threadCode,
     onReady: () => void send({ type: 'ready' }),
     onLog: (line) => void send({ type: 'log', line }),
   }).then(async (result) => {

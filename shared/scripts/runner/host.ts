@@ -1,16 +1,18 @@
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
+import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
+import type * as Esbuild from 'esbuild';
 import type { ScriptLogLine, ScriptRunInput, ScriptRunResult } from '../../ports.ts';
-import { ScriptLog } from './log-cap.ts';
+import { cutUtf8, MAX_SCRIPT_LINE_BYTES, ScriptLog } from './log-cap.ts';
 import type { ThreadData, ThreadMessage } from './protocol.ts';
 
 /** A script's heap when the job sets none, in MiB. */
 export const DEFAULT_SCRIPT_MEMORY_MB = 256;
 const MIN_MEMORY_MB = 16;
 const MAX_MEMORY_MB = 4096;
+/** The longest timer Node keeps (a longer one fires at once). */
+const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How long a thread may take to start before the script's deadline begins. */
 const STARTUP_LIMIT_MS = 30_000;
 
@@ -21,30 +23,43 @@ export interface ThreadRunOptions {
   onLog?: (line: ScriptLogLine) => void;
   /** The thread started and the script's deadline began. */
   onReady?: () => void;
+  /** The thread's code (from {@link threadCodeFromSources}), when the caller built it already. */
+  threadCode?: string;
 }
 
 const HERE = import.meta.url;
+const FROM_SOURCES = HERE.endsWith('.ts');
+
+let threadCode: string | undefined;
 
 /**
- * The thread's module. From the sources (tsx, vitest) it is thread.ts beside
- * this file; in the script-runner Lambda's bundle, where this code is inlined
- * into index.mjs, the bundle's second entry `script-thread.mjs` beside it.
+ * From the sources (tsx, vitest), the thread's module — thread.ts and what it
+ * imports — bundled by esbuild into one CommonJS text a Worker evaluates,
+ * once per process. A worker thread does not inherit the tsx loader of its
+ * process (Node 20 ignores --import in a Worker's execArgv), and registering
+ * tsx in every thread costs a few hundred milliseconds of CPU per run.
+ * esbuild is loaded by name here only: the Lambda bundle never reaches it.
  */
-const threadEntry = (): URL =>
-  HERE.endsWith('.ts') ? new URL('./thread.ts', HERE) : new URL('./script-thread.mjs', HERE);
+export const threadCodeFromSources = (): string => {
+  if (threadCode !== undefined) return threadCode;
+  const { buildSync } = createRequire(HERE)('esbuild') as typeof Esbuild;
+  const [output] = buildSync({
+    entryPoints: [fileURLToPath(new URL('./thread.ts', HERE))],
+    bundle: true,
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    write: false,
+    logLevel: 'silent',
+  }).outputFiles;
+  if (output === undefined) throw new Error('esbuild gave no output for the script thread');
+  threadCode = output.text;
+  return threadCode;
+};
 
-// A worker thread does not inherit the tsx loader of the process (Node 20
-// ignores --import in a Worker's execArgv): from the sources, the thread
-// first registers tsx, then loads its TypeScript module. CommonJS, as an
-// eval'd worker is.
-const TS_BOOTSTRAP = `
-const { workerData } = require('node:worker_threads');
-import(workerData.tsxApi).then((tsx) => { tsx.register(); return import(workerData.entry); });
-`;
-
-const startThread = (data: ThreadData, memoryMb: number): Worker => {
-  const entry = threadEntry();
+const startThread = (data: ThreadData, memoryMb: number, code: string | undefined): Worker => {
   const options = {
+    workerData: data,
     // Nothing of the host's environment: the script sees an empty process.env.
     env: {},
     argv: [],
@@ -55,18 +70,43 @@ const startThread = (data: ThreadData, memoryMb: number): Worker => {
       maxYoungGenerationSizeMb: Math.min(32, Math.max(4, Math.floor(memoryMb / 8))),
     },
   };
-  if (!entry.pathname.endsWith('.ts')) return new Worker(entry, { ...options, workerData: data });
-  // tsx's ESM API by its export map (its CommonJS build registers from a wrong path when imported).
-  const tsxPackage = createRequire(HERE).resolve('tsx/package.json');
-  const { exports } = JSON.parse(readFileSync(tsxPackage, 'utf8')) as {
-    exports: { './esm/api': { import: { default: string } } };
-  };
-  const tsxApi = new URL(exports['./esm/api'].import.default, pathToFileURL(tsxPackage)).href;
-  return new Worker(TS_BOOTSTRAP, {
-    ...options,
-    eval: true,
-    workerData: { ...data, tsxApi, entry: entry.href },
-  });
+  // In the script-runner Lambda's bundle, where this code is inlined into
+  // index.mjs, the thread is the bundle's second entry, script-thread.mjs, beside it.
+  if (!FROM_SOURCES && code === undefined) return new Worker(new URL('./script-thread.mjs', HERE), options);
+  return new Worker(code ?? threadCodeFromSources(), { ...options, eval: true });
+};
+
+const LEVELS: ReadonlySet<unknown> = new Set(['LOG', 'INFO', 'WARN', 'ERROR', 'DIR', 'TRACE']);
+
+/**
+ * A message of the thread, checked: the script runs in that thread and can
+ * post anything on its port (a forged result ends its own run only; a
+ * malformed message must not throw here). Anything else is ignored.
+ */
+const threadMessageOf = (value: unknown): ThreadMessage | undefined => {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const m = value as Record<string, unknown>;
+  switch (m.type) {
+    case 'ready':
+      return { type: 'ready' };
+    case 'log': {
+      const line = m.line as Record<string, unknown> | null | undefined;
+      return typeof line?.ts === 'string' && LEVELS.has(line.level) && typeof line.message === 'string'
+        ? {
+            type: 'log',
+            line: { ts: line.ts, level: line.level as ScriptLogLine['level'], message: line.message },
+          }
+        : undefined;
+    }
+    case 'exit':
+      return typeof m.code === 'number' ? { type: 'exit', code: m.code } : undefined;
+    case 'result':
+      return (m.status === 'succeeded' || m.status === 'failed') && typeof m.message === 'string'
+        ? { type: 'result', status: m.status, message: m.message, logsTruncated: m.logsTruncated === true }
+        : undefined;
+    default:
+      return undefined;
+  }
 };
 
 /** "1", "1.5", "60": seconds as the messages say them. */
@@ -116,7 +156,8 @@ export const runScriptInThread = (
     MAX_MEMORY_MB,
     Math.max(MIN_MEMORY_MB, Math.round(input.memoryMb ?? DEFAULT_SCRIPT_MEMORY_MB)),
   );
-  const timeoutMs = Math.max(1, input.timeoutMs);
+  // setTimeout takes at most 2^31-1 ms (~24.8 days); a run is far shorter.
+  const timeoutMs = Math.min(MAX_TIMER_MS, Math.max(1, input.timeoutMs));
   const log = new ScriptLog();
   const add = (line: ScriptLogLine): void => {
     const kept = log.add(line);
@@ -134,7 +175,7 @@ export const runScriptInThread = (
       resolve({ status: 'failed', message: 'stopped', logs: [] });
       return;
     }
-    const worker = startThread(data, memoryMb);
+    const worker = startThread(data, memoryMb, options.threadCode);
     const flushOut = captureStream(worker.stdout, 'LOG', add);
     const flushErr = captureStream(worker.stderr, 'ERROR', add);
     let exitCode: number | undefined;
@@ -164,9 +205,14 @@ export const runScriptInThread = (
       });
     }
 
-    worker.on('message', (message: ThreadMessage) => {
-      switch (message.type) {
+    let started = false;
+    worker.on('message', (value: unknown) => {
+      const message = threadMessageOf(value);
+      switch (message?.type) {
         case 'ready':
+          // Once: the script could post another "ready" to push its deadline back.
+          if (started) break;
+          started = true;
           clearTimeout(timer);
           timer = setTimeout(
             () => finish('timed_out', `did not finish within ${seconds(timeoutMs)} s`),
@@ -181,7 +227,9 @@ export const runScriptInThread = (
           exitCode = message.code;
           break;
         case 'result':
-          finish(message.status, message.message, message.logsTruncated);
+          finish(message.status, cutUtf8(message.message, MAX_SCRIPT_LINE_BYTES), message.logsTruncated);
+          break;
+        case undefined:
           break;
       }
     });
