@@ -34,6 +34,8 @@ export interface LambdaEntry {
  * never sends (ingest: Scan, ChangeMessageVisibility).
  */
 const STORE_COMMANDS = [
+  // Schedules' getMany (the jobs grid): one BatchGetItem per page of jobs.
+  'BatchGetCommand',
   'DeleteCommand',
   'GetCommand',
   'PutCommand',
@@ -66,7 +68,7 @@ const PIPELINE_SDK = {
  * check) and reads job secrets; the worker reads both back and moves its SQS
  * message (retry back-off); admin reads and writes the table, and writes
  * (never reads) Secrets Manager only when a request needs it; the sweeper reads the table
- * and requeues runs.
+ * and requeues runs; the scheduler fires schedules' occurrences (table, queue).
  */
 export const LAMBDA_ENTRIES = {
   ingest: { entry: 'functions/ingest/index.ts', ...PIPELINE_SDK },
@@ -93,6 +95,12 @@ export const LAMBDA_ENTRIES = {
   },
   sweeper: {
     entry: 'functions/sweeper/index.ts',
+    calls: ['dynamodb', 'sqs'],
+    sends: { dynamodb: STORE_COMMANDS, sqs: QUEUE_COMMANDS },
+  },
+  // The scheduler reads schedules, jobs and leases, claims occurrences, records runs, and enqueues them.
+  scheduler: {
+    entry: 'functions/scheduler/index.ts',
     calls: ['dynamodb', 'sqs'],
     sends: { dynamodb: STORE_COMMANDS, sqs: QUEUE_COMMANDS },
   },

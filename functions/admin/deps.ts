@@ -12,6 +12,7 @@ import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
+import { DynamoScheduleStore } from '../../shared/store/dynamo-schedule-store.ts';
 import { DynamoScriptStore } from '../../shared/store/dynamo-script-store.ts';
 import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
 import type { FunctionDepsOptions } from '../wiring/clients.ts';
@@ -110,6 +111,8 @@ export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {
     globals: new DynamoGlobalStore(table),
     notifications: new DynamoNotificationStore(table),
     effects: new DynamoEffectLedger(table),
+    // A job's schedule is armed when it is applied, removed when it is deleted.
+    schedules: new DynamoScheduleStore(table),
     scripts: new DynamoScriptStore({ ...table, payloads }),
     secretWriter: lazySecretWriter(config, options),
     ...notificationPublisher(config, options),

@@ -33,6 +33,7 @@ export type AdminDeps = Pick<
   | 'globals'
   | 'notifications'
   | 'effects'
+  | 'schedules'
   // Replay and redrive: new runs (createPlatformRun) and a redrive's claims.
   | 'queue'
   | 'payloads'

@@ -10,6 +10,9 @@ export const NOTIFICATION_KINDS = [
   'egress_refused',
   'checkpoint_rewound',
   'effect_in_doubt',
+  'schedule_overdue',
+  'job_failing',
+  'job_recovered',
 ] as const;
 
 /** A notification's message is cut to this many characters (after redaction). */

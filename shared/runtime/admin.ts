@@ -5,6 +5,7 @@ import type { IntegrationManifest, Job, Run, RunSummary } from '../model/index.t
 import { JobSchema } from '../model/index.ts';
 import type { Page, PageRequest } from '../ports.ts';
 import { checkJobParams, clip } from '../sdk/index.ts';
+import { nextOccurrence, scheduleHash, scheduleProblem } from '../schedule/index.ts';
 import type { Deps } from './deps.ts';
 import { checkScriptParams } from './scripts/params.ts';
 import { checkScriptExists } from './scripts/validate.ts';
@@ -53,6 +54,8 @@ export const validateJob = (deps: Pick<Deps, 'registry'>, input: unknown): Job =
   const parsed = JobSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(`invalid job: ${describeIssues(parsed.error)}`);
   const job = parsed.data;
+  const problem = job.schedule === undefined ? undefined : scheduleProblem(job.schedule);
+  if (problem !== undefined) throw new ValidationError(`invalid job: schedule: ${problem}`);
   // An uploaded script's parameters are free-form: text, numbers, booleans, { "secret": name }.
   if (job.integration === undefined) return { ...job, params: checkScriptParams(job.params) };
   const integration = deps.registry.get(job.integration);
@@ -101,6 +104,40 @@ export const deployedStackSettings = (
 
 export { TRIGGERHUB_VERSION };
 
+/**
+ * Keeps the job's place in its schedule in step with its definition, after
+ * it is stored: a new or changed schedule is armed from `now` (no catch-up
+ * for time before it existed); a disabled job is disarmed where it stands;
+ * re-enabled, it is armed from where it stopped, so that the disabled period
+ * is caught up per its `catchUp` (`resumedAt` makes those skipped say
+ * `missed while disabled`); an unchanged one is left alone; no schedule, no record.
+ */
+const armSchedule = async (deps: Pick<Deps, 'schedules'>, job: Job, now: Date): Promise<void> => {
+  const at = now.toISOString();
+  if (job.schedule === undefined) {
+    await deps.schedules.remove(job.id);
+    return;
+  }
+  const hash = scheduleHash(job.schedule);
+  const record = await deps.schedules.get(job.id);
+  const changed = record?.scheduleHash !== hash;
+  const through = changed ? at : (record.through ?? at);
+  if (!job.enabled) {
+    if (record !== undefined && !changed && record.nextRunAt === undefined) return;
+    await deps.schedules.arm(job.id, { through, scheduleHash: hash, at });
+    return;
+  }
+  if (!changed && record.nextRunAt !== undefined) return;
+  const next = nextOccurrence(job.schedule, new Date(through));
+  await deps.schedules.arm(job.id, {
+    through,
+    ...(next === undefined ? {} : { nextRunAt: next.toISOString() }),
+    scheduleHash: hash,
+    ...(changed ? {} : { resumedAt: at }),
+    at,
+  });
+};
+
 /** Operations behind `/admin`: the same for the HTTP API and for loading example jobs. */
 export const admin = {
   /** `GET /admin/settings`: the stack's settings and triggerhub's version. */
@@ -119,7 +156,7 @@ export const admin = {
 
   /** Creates or replaces a job; `id` in the body, when given, must match. */
   putJob: async (
-    deps: Pick<Deps, 'jobs' | 'clock' | 'registry' | 'scripts'>,
+    deps: Pick<Deps, 'jobs' | 'clock' | 'registry' | 'scripts' | 'schedules'>,
     id: string,
     body: unknown,
   ): Promise<{ created: boolean; job: Job }> => {
@@ -136,11 +173,13 @@ export const admin = {
     const now = deps.clock.now().toISOString();
     const stored: Job = { ...job, createdAt: existing?.createdAt ?? now, updatedAt: now };
     const { created } = await deps.jobs.put(stored);
+    await armSchedule(deps, stored, new Date(now));
     return { created, job: stored };
   },
 
-  deleteJob: async (deps: Pick<Deps, 'jobs'>, id: string): Promise<void> => {
+  deleteJob: async (deps: Pick<Deps, 'jobs' | 'schedules'>, id: string): Promise<void> => {
     if (!(await deps.jobs.delete(id))) throw new NotFoundError(`no job ${id}`);
+    await deps.schedules.remove(id);
   },
 
   /** Summaries as the store lists them (from gsi1, which holds nothing more); `getRun` has the rest. */
