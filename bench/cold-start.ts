@@ -343,7 +343,7 @@ export const measureColdStart = async (
       rows.push({
         name: `bundles only the clients it calls: ${fn.name}`,
         measured: extra.length === 0 ? 'none extra' : `extra ${extra.join(', ')}`,
-        baseline: calls.join(' + '),
+        baseline: calls.join(' + ') || 'none',
         ratio: NONE,
         spread: NONE,
         target: 'exactly its clients',
