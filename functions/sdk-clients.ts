@@ -43,6 +43,8 @@ const STORE_COMMANDS = [
   'ScanCommand',
   'UpdateCommand',
 ] as const;
+/** Beside them, where the checkpoint store is imported (not the sweeper): the jobs grid's BatchGetItem. */
+const TOOLBOX_STORE_COMMANDS = ['BatchGetCommand', ...STORE_COMMANDS] as const;
 const QUEUE_COMMANDS = [
   'ChangeMessageVisibilityCommand',
   'SendMessageBatchCommand',
@@ -53,7 +55,7 @@ const QUEUE_COMMANDS = [
 const PIPELINE_SDK = {
   calls: ['dynamodb', 'sqs', 's3', 'secretsManager'],
   sends: {
-    dynamodb: STORE_COMMANDS,
+    dynamodb: TOOLBOX_STORE_COMMANDS,
     sqs: QUEUE_COMMANDS,
     s3: ['GetObjectCommand', 'PutObjectCommand'],
     // Job secrets (GetSecretValue), masked globals (BatchGetSecretValue, 20 a call).
@@ -82,7 +84,7 @@ export const LAMBDA_ENTRIES = {
     // (received, hidden, shown again) and its messages deleted.
     calls: ['dynamodb', 'sqs', 's3', 'secretsManager'],
     sends: {
-      dynamodb: STORE_COMMANDS,
+      dynamodb: TOOLBOX_STORE_COMMANDS,
       sqs: [
         ...QUEUE_COMMANDS,
         'ChangeMessageVisibilityBatchCommand',

@@ -311,6 +311,8 @@ export interface CheckpointRecord {
 
 export interface CheckpointStore {
   get(jobId: string): Promise<CheckpointRecord | undefined>;
+  /** Several jobs' checkpoints at once (the jobs grid; may be a moment stale); absent ones are left out. */
+  getMany(jobIds: readonly string[]): Promise<Map<string, CheckpointRecord>>;
   /**
    * Records a finished run; never moves anything backwards. `startedAt`: when
    * its final attempt started; `at`: now (the item's `updatedAt`).

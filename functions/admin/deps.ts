@@ -10,6 +10,7 @@ import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts
 import { DynamoEffectLedger } from '../../shared/store/dynamo-effect-store.ts';
 import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
+import { DynamoLeaseStore } from '../../shared/store/dynamo-lease-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { DynamoScheduleStore } from '../../shared/store/dynamo-schedule-store.ts';
@@ -115,6 +116,8 @@ export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {
     schedules: new DynamoScheduleStore(table),
     scripts: new DynamoScriptStore({ ...table, payloads }),
     secretWriter: lazySecretWriter(config, options),
+    // The jobs grid: a scheduled job's `schedule` lease says it is running.
+    leases: new DynamoLeaseStore(table),
     ...notificationPublisher(config, options),
   };
 };

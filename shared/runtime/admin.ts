@@ -2,10 +2,17 @@ import type { core } from '../model/zod.ts';
 import type { Config } from '../config.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { IntegrationManifest, Job, Run, RunSummary } from '../model/index.ts';
+import type { Schedule } from '../model/schedule.ts';
 import { JobSchema } from '../model/index.ts';
-import type { Page, PageRequest } from '../ports.ts';
+import type { LastRun, Page, PageRequest, RunListQuery } from '../ports.ts';
 import { checkJobParams, clip } from '../sdk/index.ts';
-import { nextOccurrence, scheduleHash, scheduleProblem } from '../schedule/index.ts';
+import {
+  describeSchedule,
+  nextOccurrence,
+  scheduleHash,
+  scheduleProblem,
+  TICK_MS,
+} from '../schedule/index.ts';
 import type { Deps } from './deps.ts';
 import { checkScriptParams } from './scripts/params.ts';
 import { checkScriptExists } from './scripts/validate.ts';
@@ -138,6 +145,81 @@ const armSchedule = async (deps: Pick<Deps, 'schedules'>, job: Job, now: Date): 
   });
 };
 
+/**
+ * What the jobs grid says of a job's next run: `disabled` (the job is),
+ * `webhook` (enabled, no schedule: it runs when called), `running` (its
+ * scheduled run holds the job's `schedule` lease), `overdue` (its next
+ * occurrence is more than two scheduler ticks past and unclaimed: the
+ * scheduler is not running it), or `scheduled`.
+ */
+export type NextRun = 'disabled' | 'webhook' | 'running' | 'overdue' | 'scheduled';
+
+/**
+ * A row of the jobs grid (`GET /admin/jobs`): the stored job definition, its
+ * `schedule` as a sentence (`null` without one) and the definition as
+ * `scheduleDefinition`, the last finished run, and when it runs next.
+ */
+export type JobGridItem = Omit<Job, 'schedule'> & {
+  schedule: string | null;
+  scheduleDefinition?: Schedule;
+  lastRun: LastRun | null;
+  nextRunAt: string | null;
+  nextRun: NextRun;
+};
+
+/** Past its next occurrence by more than this, an unclaimed schedule is overdue: two scheduler ticks. */
+export const OVERDUE_AFTER_MS = 2 * TICK_MS;
+
+/**
+ * One page of jobs as grid rows: the page itself, then at most three
+ * batched reads for it, at once — the checkpoints (each job's `lastRun`),
+ * the schedule records and the `schedule` leases of the enabled scheduled
+ * jobs (none when the page has no such job). `nextRunAt` is the schedule
+ * record's, or, before the scheduler has armed one, the next occurrence
+ * after now.
+ */
+export const jobGridPage = async (
+  deps: Pick<Deps, 'jobs' | 'checkpoints' | 'schedules' | 'leases' | 'clock'>,
+  page: PageRequest,
+): Promise<Page<JobGridItem>> => {
+  const jobs = await deps.jobs.list(page);
+  const scheduled = jobs.items.filter((j) => j.enabled && j.schedule !== undefined).map((j) => j.id);
+  const [checkpoints, schedules, leases] = await Promise.all([
+    jobs.items.length === 0
+      ? new Map<string, never>()
+      : deps.checkpoints.getMany(jobs.items.map((j) => j.id)),
+    scheduled.length === 0 ? new Map<string, never>() : deps.schedules.getMany(scheduled),
+    Promise.all(scheduled.map(async (id) => [id, await deps.leases.get(id, 'schedule')] as const)),
+  ]);
+  const leaseOf = new Map(leases);
+  const now = deps.clock.now();
+  const items = jobs.items.map((job): JobGridItem => {
+    const { schedule, ...definition } = job;
+    const lastRun = checkpoints.get(job.id)?.lastRun ?? null;
+    let nextRunAt: string | null = null;
+    let nextRun: NextRun;
+    if (!job.enabled) nextRun = 'disabled';
+    else if (schedule === undefined) nextRun = 'webhook';
+    else {
+      nextRunAt = schedules.get(job.id)?.nextRunAt ?? nextOccurrence(schedule, now)?.toISOString() ?? null;
+      const lease = leaseOf.get(job.id);
+      if (lease !== undefined && Date.parse(lease.until) > now.getTime()) nextRun = 'running';
+      else if (nextRunAt !== null && Date.parse(nextRunAt) < now.getTime() - OVERDUE_AFTER_MS) {
+        nextRun = 'overdue';
+      } else nextRun = 'scheduled';
+    }
+    return {
+      ...definition,
+      schedule: schedule === undefined ? null : describeSchedule(schedule),
+      ...(schedule === undefined ? {} : { scheduleDefinition: schedule }),
+      lastRun,
+      nextRunAt,
+      nextRun,
+    };
+  });
+  return jobs.nextCursor === undefined ? { items } : { items, nextCursor: jobs.nextCursor };
+};
+
 /** Operations behind `/admin`: the same for the HTTP API and for loading example jobs. */
 export const admin = {
   /** `GET /admin/settings`: the stack's settings and triggerhub's version. */
@@ -146,7 +228,11 @@ export const admin = {
     version: TRIGGERHUB_VERSION,
   }),
 
-  listJobs: (deps: Pick<Deps, 'jobs'>, page: PageRequest): Promise<Page<Job>> => deps.jobs.list(page),
+  /** `GET /admin/jobs`: the jobs grid (see {@link jobGridPage}); `getJob` answers the plain definition. */
+  listJobs: (
+    deps: Pick<Deps, 'jobs' | 'checkpoints' | 'schedules' | 'leases' | 'clock'>,
+    page: PageRequest,
+  ): Promise<Page<JobGridItem>> => jobGridPage(deps, page),
 
   getJob: async (deps: Pick<Deps, 'jobs'>, id: string): Promise<Job> => {
     const job = await deps.jobs.get(id);
@@ -182,11 +268,15 @@ export const admin = {
     await deps.schedules.remove(id);
   },
 
-  /** Summaries as the store lists them (from gsi1, which holds nothing more); `getRun` has the rest. */
+  /**
+   * Summaries as the store lists them (from gsi1, which holds nothing more);
+   * `getRun` has the rest. Filters (`status`, `firedBy`, `from`/`to`) pass
+   * through to the store, which checks them (400 `invalid_filter`).
+   */
   listRuns: async (
     deps: Pick<Deps, 'jobs' | 'runs'>,
     jobId: string,
-    page: PageRequest,
+    page: RunListQuery,
   ): Promise<Page<RunSummary>> => {
     const runs = await deps.runs.listByJob(jobId, page);
     if (runs.items.length === 0 && page.cursor === undefined && !(await deps.jobs.get(jobId))) {
