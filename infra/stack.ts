@@ -540,10 +540,21 @@ export class TriggerhubStack extends Stack {
       resourceArns: [this.payloads.bucket.arnForObjects('*')],
     });
     // admin: uploaded scripts' sources (`scripts/<id>/<version>-<sha256>.js`): written by an upload,
-    // read by a download. Not the events under `events/`, which only ingest writes and the worker reads.
+    // read by a download. And the event of a run it creates when that event is too large to stay in
+    // the run item (`events/<jobId>/<runId>.json`): a replay or redrive of a decision, whose event
+    // stayed inline up to 96 KiB, is a queued run, whose limit is 4 KiB. Written only: a replay of a
+    // claim-checked event copies its reference, and only the worker reads events.
     Grant.addToPrincipal({
       grantee: this.admin,
-      actions: ['s3:PutObject', 's3:GetObject'],
+      actions: ['s3:PutObject'],
+      resourceArns: [
+        this.payloads.bucket.arnForObjects('scripts/*'),
+        this.payloads.bucket.arnForObjects('events/*'),
+      ],
+    });
+    Grant.addToPrincipal({
+      grantee: this.admin,
+      actions: ['s3:GetObject'],
       resourceArns: [this.payloads.bucket.arnForObjects('scripts/*')],
     });
     // worker: uploaded scripts run in the script runner, invoked by name (unqualified: no version or
@@ -640,7 +651,13 @@ export class TriggerhubStack extends Stack {
       this.admin.role,
       this.payloads.bucket.arnForObjects('scripts/*'),
       'Uploaded scripts are stored under scripts/<id>/<version>-<sha256>.js as operators upload them; ' +
-        'admin may put and get single objects under scripts/ only, not the events under events/.',
+        'admin may put and get single objects under scripts/ only.',
+    );
+    acknowledgeWildcardResource(
+      this.admin.role,
+      this.payloads.bucket.arnForObjects('events/*'),
+      'A replayed or redriven run whose event is too large for its item keeps it at events/<jobId>/<runId>.json ' +
+        '(keys generated per run); admin may only put single objects there, never read or list them.',
     );
     for (const fn of [this.ingest, this.worker]) {
       acknowledgeWildcardResource(

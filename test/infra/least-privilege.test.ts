@@ -257,9 +257,11 @@ describe('least privilege: admin', () => {
     }
   });
 
-  it('may put and get uploaded scripts under scripts/ only, not the events', () => {
+  it('may put and get uploaded scripts under scripts/, and only put the events of runs it creates', () => {
     expect(actionsFor(stack.admin, 's3')).toEqual(['s3:GetObject', 's3:PutObject']);
-    expect(resourcesFor(stack.admin, 's3:PutObject')).toEqual([`${bucket}/scripts/*`]);
+    expect(resourcesFor(stack.admin, 's3:PutObject').sort()).toEqual(
+      [`${bucket}/events/*`, `${bucket}/scripts/*`].sort(),
+    );
     expect(resourcesFor(stack.admin, 's3:GetObject')).toEqual([`${bucket}/scripts/*`]);
   });
 

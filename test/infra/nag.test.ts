@@ -57,6 +57,7 @@ describe('cdk-nag AwsSolutions checks', () => {
         `AwsSolutions-IAM5[Resource::<${logicalIdOf(stack.table.table)}.Arn>/index/*]`,
         `AwsSolutions-IAM5[Resource::<${logicalIdOf(stack.payloads.bucket)}.Arn>/*]`,
         `AwsSolutions-IAM5[Resource::<${logicalIdOf(stack.payloads.bucket)}.Arn>/scripts/*]`,
+        `AwsSolutions-IAM5[Resource::<${logicalIdOf(stack.payloads.bucket)}.Arn>/events/*]`,
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:triggerhub/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:triggerhub/global/*]',
         'AwsSolutions-SMG4',
