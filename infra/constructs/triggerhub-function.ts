@@ -118,6 +118,11 @@ export const checkTriggerhubFunctionProps = (props: TriggerhubFunctionProps): st
  *   `.mjs`, the code loads them on first use with a `require` from
  *   `createRequire`, which finds them there (see `lazyPackageFiles`).
  *
+ * - with `extraEntries`, more `.mjs` entries beside `index.mjs` (the script
+ *   runner's worker thread, `script-thread.mjs`), and with `nodeModules`,
+ *   those installed packages whole, with their dependencies, under
+ *   `node_modules/` (the modules uploaded scripts may `require`).
+ *
  * A synth with bundling skipped (`aws:cdk:bundling-stacks: []`) builds
  * nothing: the asset then stands for the project directory under a hash of
  * the construct's path, as CDK does for any skipped output-hashed asset.

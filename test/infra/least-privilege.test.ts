@@ -436,7 +436,9 @@ describe('least privilege: secrets under a customer-managed KMS key', () => {
     }
   });
 
-  it('the sweeper, which touches no secret, has no access to that key', () => {
+  it('the sweeper, the scheduler and the script runner, which touch no secret, have no access to that key', () => {
     expect(kmsStatements(custom.stack.sweeper)).toEqual([]);
+    expect(kmsStatements(custom.stack.scheduler)).toEqual([]);
+    expect(kmsStatements(custom.stack.scriptRunner)).toEqual([]);
   });
 });
