@@ -16,7 +16,13 @@ import { join, relative } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TriggerhubFunction } from '../../infra/constructs/triggerhub-function.ts';
-import { bundleFunction, ESM_REQUIRE_BANNER, lazyPackageFiles } from '../../infra/function-bundle.ts';
+import {
+  bundleFunction,
+  ESM_REQUIRE_BANNER,
+  installPackages,
+  lazyPackageFiles,
+  packageClosure,
+} from '../../infra/function-bundle.ts';
 import { integrationFolders, REPO_ROOT } from '../../cli/integrations/registry-file.ts';
 import { createTriggerhubApp } from '../../infra/triggerhub-app.ts';
 import { LAZY_PACKAGES } from '../../shared/lazy-require.ts';
@@ -417,6 +423,80 @@ describe('the script runner bundle', () => {
     const result = invoke(`module.exports = { run: () => require('form-data') };`);
     expect(result.status).toBe('failed');
     expect(result.message).toMatch(/^module "form-data" is not available to scripts; available: axios/);
+  });
+});
+
+describe('packages shipped whole (packageClosure, installPackages)', () => {
+  /** A project root with packages: name → [dependencies, optional dependencies], at their paths. */
+  const project = (packages: Record<string, [string[], string[]?]>): string => {
+    const root = mkdtempSync(join(tmpdir(), 'triggerhub-closure-'));
+    for (const [path, [deps, optional = []]] of Object.entries(packages)) {
+      mkdirSync(join(root, path), { recursive: true });
+      const name = path.split('node_modules/').pop() ?? path;
+      const manifest = {
+        name,
+        version: '1.0.0',
+        dependencies: Object.fromEntries(deps.map((d) => [d, '*'])),
+        optionalDependencies: Object.fromEntries(optional.map((d) => [d, '*'])),
+      };
+      writeFileSync(join(root, path, 'package.json'), JSON.stringify(manifest));
+      writeFileSync(join(root, path, 'index.js'), `module.exports = ${JSON.stringify(path)};`);
+    }
+    return root;
+  };
+
+  it('follows dependencies as Node resolves them: a nested copy first, then up', () => {
+    // Prepare: a needs b, which it has nested (another version than the top one); b needs c, from the top
+    const root = project({
+      'node_modules/a': [['b']],
+      'node_modules/a/node_modules/b': [['c']],
+      'node_modules/b': [[]],
+      'node_modules/c': [[], ['not-installed']],
+      'node_modules/unrelated': [[]],
+    });
+    try {
+      // Act + Assess
+      expect(packageClosure(['a'], root)).toEqual([
+        'node_modules/a',
+        'node_modules/a/node_modules/b',
+        'node_modules/c',
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('throws for a missing dependency that is not optional', () => {
+    const root = project({ 'node_modules/a': [['gone']] });
+    try {
+      expect(() => packageClosure(['a'], root)).toThrow(
+        /cannot find package gone \(needed from node_modules\/a\)/,
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('copies each package of the closure to its own path, and nothing else', () => {
+    // Prepare
+    const root = project({
+      'node_modules/a': [['b']],
+      'node_modules/a/node_modules/b': [[]],
+      'node_modules/unrelated': [[]],
+    });
+    const out = join(root, 'out');
+    try {
+      // Act
+      installPackages(['a'], out, root);
+      // Assess: require from the output resolves a's nested b, and no unrelated package came along
+      expect(readFileSync(join(out, 'node_modules/a/node_modules/b/index.js'), 'utf8')).toContain(
+        'node_modules/a/node_modules/b',
+      );
+      expect(existsSync(join(out, 'node_modules/unrelated'))).toBe(false);
+      expect(readdirSync(join(out, 'node_modules'))).toEqual(['a']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 
