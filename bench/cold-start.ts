@@ -18,6 +18,7 @@ import type { BundleFile, BundleLayout } from '../infra/function-bundle.ts';
 import {
   NODE_RUNTIME,
   REPO_ROOT,
+  SCRIPT_RUNNER_BUNDLE,
   bundleFunction,
   bundleLayout,
   esbuildTarget,
@@ -31,6 +32,40 @@ const run = promisify(execFile);
 
 /** DESIGN.md "Budgets": module evaluation within 1.2× a bundle of only the SDK clients the function calls. */
 export const MAX_EVAL_RATIO = 1.2;
+
+/**
+ * A function measured here: a Lambda entry, and optionally the source of its
+ * baseline when "only the SDK clients it calls" is not the whole of the work
+ * it cannot avoid.
+ */
+export interface ColdStartEntry extends LambdaEntry {
+  /** @default baselineSource(entry) */
+  readonly baseline?: string;
+}
+
+/**
+ * The script runner calls no AWS service (its bundle holds no client: the
+ * import-graph rows check that). What it cannot do without is Node's
+ * `worker_threads`, which isolates each script: its baseline loads that
+ * module, as the runner's host does at cold start, and nothing else.
+ */
+export const SCRIPT_RUNNER_COLD_START: ColdStartEntry = {
+  entry: SCRIPT_RUNNER_BUNDLE.entry,
+  calls: [],
+  sends: {},
+  baseline: [
+    "import { Worker } from 'node:worker_threads';",
+    '',
+    'export const handler = async () => ({ statusCode: 200, body: typeof Worker });',
+    '',
+  ].join('\n'),
+};
+
+/** What `npm run bench` measures: every function the stack deploys. */
+export const COLD_START_ENTRIES: Readonly<Record<string, ColdStartEntry>> = {
+  ...LAMBDA_ENTRIES,
+  'script-runner': SCRIPT_RUNNER_COLD_START,
+};
 
 /** Fresh `node` processes per bundle for the module-evaluation median (after one warm-up each). */
 const EVAL_ROUNDS = 21;
@@ -240,7 +275,7 @@ const ratioSpread = ({ ours, base, ratios }: PairedSamples): string =>
  * another set (e.g. a trial entry) is measured the same way.
  */
 export const measureColdStart = async (
-  entries: Readonly<Record<string, LambdaEntry>> = LAMBDA_ENTRIES,
+  entries: Readonly<Record<string, ColdStartEntry>> = COLD_START_ENTRIES,
 ): Promise<BenchSection> => {
   const outDir = await mkdtemp(join(tmpdir(), 'triggerhub-bench-'));
   try {
@@ -249,7 +284,7 @@ export const measureColdStart = async (
     for (const [name, lambda] of Object.entries(entries)) {
       const { entry, calls } = lambda;
       // Functions with the same clients and commands (ingest and worker) share one baseline.
-      const source = baselineSource(lambda);
+      const source = lambda.baseline ?? baselineSource(lambda);
       let base = baselines.get(source);
       if (base === undefined) {
         const key = `sdk-only-${name}`;
@@ -308,7 +343,7 @@ export const measureColdStart = async (
       rows.push({
         name: `bundles only the clients it calls: ${fn.name}`,
         measured: extra.length === 0 ? 'none extra' : `extra ${extra.join(', ')}`,
-        baseline: calls.join(' + '),
+        baseline: calls.join(' + ') || 'none',
         ratio: NONE,
         spread: NONE,
         target: 'exactly its clients',
@@ -325,12 +360,20 @@ export const measureColdStart = async (
       `bundles: infra/function-bundle.ts bundleFunction, the build TriggerhubFunction deploys: esbuild target ${esbuildTarget(NODE_RUNTIME.name)}, ESM split into index.mjs + chunks/*.mjs, minified, AWS SDK bundled; sizes are the .mjs files a cold start evaluates (index.mjs and the chunks it imports statically, transitively), without .map files; the spread column says how many of those bytes are chunks, and the bytes loaded later: by the entry's own import()s with the first request, and by deeper import()s that only some requests make`,
       `loaded on first use, shipped beside each bundle as node_modules/<name>/index.cjs and not in its size: ${lazySizes.join(', ')}`,
       `baselines: "the same SDK, the same required work": a bundle that constructs the SDK clients the function calls and imports and references (never sends) the commands its code imports, so command classes, their serde, lib-dynamodb's marshalling and S3's checksums count on both sides (functions/sdk-clients.ts LAMBDA_ENTRIES, checked against each bundle's metafile); its handler does nothing; built the same way`,
-      ...Object.entries(entries).map(
-        ([name, { sends }]) =>
-          `${name}'s baseline imports ${Object.entries(sends)
-            .map(([service, commands]) => `${service}: ${commands.join(', ')}`)
-            .join('; ')}`,
-      ),
+      ...Object.entries(entries)
+        .filter(([, { baseline }]) => baseline !== undefined)
+        .map(
+          ([name]) =>
+            `${name} calls no AWS service; its baseline loads node:worker_threads (each script runs in a worker thread) and nothing else; its bundle is measured without script-thread.mjs and the curated node_modules, which no cold start evaluates`,
+        ),
+      ...Object.entries(entries)
+        .filter(([, { baseline }]) => baseline === undefined)
+        .map(
+          ([name, { sends }]) =>
+            `${name}'s baseline imports ${Object.entries(sends)
+              .map(([service, commands]) => `${service}: ${commands.join(', ')}`)
+              .join('; ')}`,
+        ),
       `module evaluation: CPU time (user + system) of import() of index.mjs in a fresh \`node\` process without --enable-source-maps (as in Lambda), ${EVAL_ROUNDS} rounds; each round runs a function and its baseline back to back, the ratio is the median of those paired ratios; spread: p25–p75 of the paired ratio, and of ours vs the baseline in ms`,
       `cold start with first-request code (info, not a target): in the same processes, the import of index.mjs and then of the chunks its entry loads with import() (with their static imports), against the baseline's import: the code-loading CPU the first request after a cold start pays in all, which module evaluation alone leaves out when an entry defers its app. import()s deeper in (paths only some requests take) are not counted`,
       ...pairs.map(({ fn, base }) => `${fn.name} adds most at cold start: ${largestAdditions(fn, base, 5)}`),

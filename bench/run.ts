@@ -6,6 +6,7 @@ import { measureCpu } from './cpu.ts';
 import { measureDecision } from './decision.ts';
 import { costSection } from './cost.ts';
 import { measureMemory } from './memory.ts';
+import { measureOperations } from './operations.ts';
 import type { BenchSection, MeasuredDurations } from './row.ts';
 import { formatTable, resultsMarkdown, summaryOf } from './row.ts';
 import { fixed } from './stats.ts';
@@ -60,6 +61,8 @@ const main = async (): Promise<void> => {
   const units = await measureUnits();
   sections.push(units.section);
   sections.push(await measureToolbox());
+  progress('operations: scheduler ticks, scheduled runs, run now, stop, replay, the jobs grid…');
+  sections.push(await measureOperations());
   progress('done');
 
   const durations: MeasuredDurations = { ...cpu.durations, decisionMs: decision.decisionMs };

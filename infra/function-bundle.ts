@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -7,6 +7,7 @@ import type { Metafile } from 'esbuild';
 import { buildSync } from 'esbuild';
 import { writeIntegrationRegistry } from '../cli/integrations/registry-file.ts';
 import { LAZY_PACKAGES } from '../shared/lazy-require.ts';
+import { SCRIPT_MODULES } from '../shared/scripts/runner/modules.ts';
 
 /** The repository root: where package-lock.json, tsconfig.json and functions/ live. */
 export const REPO_ROOT = fileURLToPath(new URL('../', import.meta.url));
@@ -104,10 +105,96 @@ export const lazyPackageFiles = (projectRoot: string = REPO_ROOT): readonly Lazy
   return files;
 };
 
+/**
+ * The directories of `names` and of every package they depend on, as Node
+ * resolves them from the project root (a dependency from its dependant's own
+ * `node_modules` first, then up): relative to `projectRoot`, sorted. Runtime
+ * dependencies only (`dependencies`, and `optionalDependencies` that are
+ * installed): what `require` can reach at run time.
+ */
+export const packageClosure = (names: readonly string[], projectRoot: string = REPO_ROOT): string[] => {
+  const root = resolve(projectRoot);
+  const found = new Set<string>();
+  const pending = names.map((name) => ({ name, from: root, optional: false }));
+  for (let next = pending.shift(); next !== undefined; next = pending.shift()) {
+    const { name, from, optional } = next;
+    let dir: string | undefined;
+    for (let d = from; ; d = dirname(d)) {
+      const candidate = join(d, 'node_modules', name);
+      if (existsSync(join(candidate, 'package.json'))) {
+        dir = candidate;
+        break;
+      }
+      if (d === root || d === dirname(d)) break;
+    }
+    if (dir === undefined) {
+      if (optional) continue;
+      throw new Error(`cannot find package ${name} (needed from ${relative(root, from) || '.'})`);
+    }
+    const path = relative(root, dir);
+    if (found.has(path)) continue;
+    found.add(path);
+    const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) as {
+      dependencies?: Record<string, string>;
+      optionalDependencies?: Record<string, string>;
+    };
+    for (const dep of Object.keys(manifest.dependencies ?? {}))
+      pending.push({ name: dep, from: dir, optional: false });
+    for (const dep of Object.keys(manifest.optionalDependencies ?? {}))
+      pending.push({ name: dep, from: dir, optional: true });
+  }
+  return [...found].sort();
+};
+
+/**
+ * Copies the installed packages `names` and their runtime dependencies
+ * ({@link packageClosure}) into `outDir`, at the same paths they have under
+ * the project root (`node_modules/<name>`, nested `node_modules` kept), so
+ * that a `require` from `outDir` resolves each as it does in the repository.
+ * A package's own nested `node_modules` is copied only as far as the closure
+ * reaches into it.
+ */
+export const installPackages = (
+  names: readonly string[],
+  outDir: string,
+  projectRoot: string = REPO_ROOT,
+): void => {
+  const root = resolve(projectRoot);
+  for (const path of packageClosure(names, root)) {
+    const source = join(root, path);
+    cpSync(source, join(outDir, path), {
+      recursive: true,
+      dereference: true,
+      // Nested packages come with the closure, each on its own; dev files that ship in packages stay out.
+      filter: (file) => {
+        const inside = relative(source, file).split(/[\\/]/);
+        return !inside.includes('node_modules') && !inside.some((part) => part === '.github');
+      },
+    });
+  }
+};
+
 /** Options of {@link bundleFunction}. */
 export interface BundleFunctionOptions {
   /** The TypeScript entry exporting `handler`: absolute, or relative to `projectRoot`. */
   readonly entry: string;
+  /**
+   * More entries built beside `index.mjs`, by output name (`script-thread` →
+   * `script-thread.mjs`): modules the function starts itself (a worker
+   * thread), sharing chunks with the entry.
+   *
+   * @default - none
+   */
+  readonly extraEntries?: Readonly<Record<string, string>>;
+  /**
+   * Installed packages shipped as they are, with their dependencies, under
+   * `node_modules/` ({@link installPackages}): for code the function loads by
+   * a name known only at run time (an uploaded script's `require`), which a
+   * bundler cannot see.
+   *
+   * @default - none
+   */
+  readonly nodeModules?: readonly string[];
   /** Where the function's files go (created if missing); Lambda's handler is `index.handler`. */
   readonly outDir: string;
   /**
@@ -143,18 +230,22 @@ export const bundleFunction = ({
   entry,
   outDir,
   projectRoot = REPO_ROOT,
+  extraEntries = {},
+  nodeModules = [],
 }: BundleFunctionOptions): { metafile: Metafile } => {
   // The bundle imports the generated registry module: written from the folders as they are now.
   if (existsSync(join(projectRoot, 'integrations'))) writeIntegrationRegistry(projectRoot);
   const { metafile } = buildSync({
-    entryPoints: [resolve(projectRoot, entry)],
+    entryPoints: [
+      { in: resolve(projectRoot, entry), out: 'index' },
+      ...Object.entries(extraEntries).map(([out, path]) => ({ in: resolve(projectRoot, path), out })),
+    ],
     outdir: outDir,
     bundle: true,
     platform: 'node',
     target: esbuildTarget(NODE_RUNTIME.name),
     format: 'esm',
     splitting: true,
-    entryNames: 'index',
     chunkNames: 'chunks/[name]-[hash]',
     outExtension: { '.js': '.mjs' },
     minify: true,
@@ -173,8 +264,23 @@ export const bundleFunction = ({
     mkdirSync(dirname(target), { recursive: true });
     writeFileSync(target, file.contents);
   }
+  installPackages(nodeModules, outDir, projectRoot);
   return { metafile };
 };
+
+/**
+ * The script-runner Lambda's build: its entry, the worker thread a script runs
+ * in (`script-thread.mjs` beside `index.mjs`, where shared/scripts/runner/host.ts
+ * looks for it in a bundle), and the packages scripts may `require`, shipped
+ * whole under `node_modules/` (a script names them at run time, and may ask for
+ * a file inside one: `lodash/get`, `crypto-js/sha256`). The stack deploys it and
+ * the cold-start bench measures it.
+ */
+export const SCRIPT_RUNNER_BUNDLE = {
+  entry: 'functions/script-runner/index.ts',
+  extraEntries: { 'script-thread': 'shared/scripts/runner/thread.ts' },
+  nodeModules: Object.keys(SCRIPT_MODULES),
+} as const satisfies Omit<BundleFunctionOptions, 'outDir'>;
 
 /** One JavaScript file of a bundle: its absolute path and size. */
 export interface BundleFile {
@@ -219,7 +325,7 @@ export const bundleLayout = (metafile: Metafile, projectRoot: string = REPO_ROOT
       .filter((i) => i.kind === kind && i.external !== true)
       .map((i) => i.path);
   // Each import() target is an entry point of its own too, named as a chunk (chunkNames): the
-  // build's entry is the one `index.mjs` (entryNames) outside chunks/.
+  // build's entry is the one `index.mjs` (named by its `out`) outside chunks/.
   const entries = outputs.filter(([path]) => /(^|\/)index\.mjs$/.test(path) && !path.includes('/chunks/'));
   const [entry, entryInput] = [entries[0]?.[0], entries[0]?.[1].entryPoint];
   if (entries.length !== 1 || entry === undefined || entryInput === undefined)

@@ -21,6 +21,7 @@ import { AlarmTopic, checkAlarmEmail } from './constructs/alarm-topic.ts';
 import { PayloadBucket, checkPayloadBucketProps } from './constructs/payload-bucket.ts';
 import { RunQueue, checkRunQueueProps } from './constructs/run-queue.ts';
 import { TriggerhubFunction, checkLambdaTimeout } from './constructs/triggerhub-function.ts';
+import { SCRIPT_RUNNER_BUNDLE } from './function-bundle.ts';
 import { TriggerhubHttpApi, checkTriggerhubHttpApiProps } from './constructs/triggerhub-http-api.ts';
 import { GSI1_NAME, GSI2_NAME, TriggerhubTable } from './constructs/triggerhub-table.ts';
 import { REFUSAL_METRIC_NAME, WebhookRefusals } from './constructs/webhook-refusals.ts';
@@ -145,6 +146,21 @@ export const defaultSecretPrefix = (stage: string | undefined): string =>
 /** How often the sweeper looks for stuck runs. */
 export const SWEEP_INTERVAL = Duration.minutes(5);
 
+/** How often the scheduler fires due occurrences: the tick of shared/schedule (`TICK_MS`). */
+export const SCHEDULER_INTERVAL = Duration.minutes(1);
+
+/**
+ * The longest timeout a job may have (`timeoutSeconds` of shared/model/job.ts, at most 280):
+ * the longest an uploaded script may run.
+ */
+export const LONGEST_JOB_TIMEOUT = Duration.seconds(280);
+
+/**
+ * The script runner's timeout beyond the worker's: the worker's own deadline for a script
+ * (within its timeout) then always ends first, and the runner still has time to answer.
+ */
+export const SCRIPT_RUNNER_MARGIN = Duration.seconds(20);
+
 /** Renames the leading prop name of each problem from a construct's name to the stack's. */
 const renameProps = (problems: readonly string[], names: Readonly<Record<string, string>>): string[] =>
   problems.map((problem) => {
@@ -216,6 +232,12 @@ export class TriggerhubStack extends Stack {
   public readonly sweeper: TriggerhubFunction;
   /** The EventBridge schedule invoking {@link TriggerhubStack.sweeper}. */
   public readonly sweepSchedule: Rule;
+  /** Fires the scheduled jobs' due occurrences, once each, every {@link SCHEDULER_INTERVAL}. */
+  public readonly scheduler: TriggerhubFunction;
+  /** The EventBridge schedule invoking {@link TriggerhubStack.scheduler}. */
+  public readonly schedulerTick: Rule;
+  /** Runs one uploaded script per invocation, for the worker; its role may write its own logs and nothing else. */
+  public readonly scriptRunner: TriggerhubFunction;
   public readonly api: TriggerhubHttpApi;
   /** The refusal metric and the saved Logs Insights query over the ingest log. */
   public readonly refusals: WebhookRefusals;
@@ -276,21 +298,47 @@ export class TriggerhubStack extends Stack {
       environment,
       logRetention,
     });
+    // The script runner holds nothing a script could misuse: no environment but Lambda's own, no
+    // VPC, no tracing, and a role that may write its own log group and nothing else (no table,
+    // queue, bucket, secret or key). The worker hands it the script and its arguments and redacts
+    // what comes back. Its timeout covers the longest job's plus a margin, so the worker's deadline
+    // (inside the job's timeout) always ends a script first. No reserved concurrency: each invocation
+    // is one worker invocation's synchronous call, so the run queue's event source already bounds
+    // it, and a reservation would only take capacity from the account's pool (and throttle
+    // the worker's calls when it is reached).
+    this.scriptRunner = new TriggerhubFunction(this, 'ScriptRunner', {
+      ...SCRIPT_RUNNER_BUNDLE,
+      description: 'triggerhub script runner: runs one uploaded script in an isolated worker thread',
+      timeout: LONGEST_JOB_TIMEOUT.plus(SCRIPT_RUNNER_MARGIN),
+      // Scripts parse CSV and XML in memory; Lambda's CPU share grows with memory too.
+      memorySize: 1024,
+      logRetention,
+      tracing: false,
+    });
+
     this.worker = new TriggerhubFunction(this, 'Worker', {
       entry: 'functions/worker/index.ts',
       description: 'triggerhub worker: runs queued jobs',
       timeout: workerTimeout,
-      environment,
+      environment: {
+        ...environment,
+        // Uploaded scripts run there (lambda:InvokeFunction on that function only, below).
+        TRIGGERHUB_SCRIPT_RUNNER_FUNCTION: this.scriptRunner.lambdaFunction.functionName,
+      },
       logRetention,
     });
     this.admin = new TriggerhubFunction(this, 'Admin', {
       entry: 'functions/admin/index.ts',
       description: 'triggerhub admin API',
       // A masked global admin creates is created under the key job secrets use.
-      environment:
-        props.secretsKmsKeyArn === undefined
-          ? environment
-          : { ...environment, TRIGGERHUB_SECRETS_KMS_KEY_ARN: props.secretsKmsKeyArn },
+      environment: {
+        ...environment,
+        // `GET /admin/dlq` and `POST /admin/dlq/redrive` read it.
+        TRIGGERHUB_DLQ_URL: this.runQueue.deadLetterQueue.queueUrl,
+        ...(props.secretsKmsKeyArn === undefined
+          ? {}
+          : { TRIGGERHUB_SECRETS_KMS_KEY_ARN: props.secretsKmsKeyArn }),
+      },
       logRetention,
     });
     // The sweeper judges a run stuck by comparing its age with the queue's visibility timeout
@@ -315,6 +363,34 @@ export class TriggerhubStack extends Stack {
         // Retries here cover EventBridge failing to invoke (throttling), not a failed sweep.
         new LambdaFunction(this.sweeper.lambdaFunction, {
           maxEventAge: Duration.hours(1),
+          retryAttempts: 2,
+        }),
+      ],
+    });
+
+    // The scheduler works from its clock, not from the event: a late or retried invocation fires what
+    // is due then, and its occurrence claims (conditional puts) keep a retry, or two overlapping ticks,
+    // from firing anything twice. So both retries stay on — Lambda's (a tick that failed half-way is
+    // finished by its retry, within a minute) and EventBridge's (it could not invoke) — but an event
+    // older than a few ticks is dropped: the next tick has done its work by then.
+    this.scheduler = new TriggerhubFunction(this, 'Scheduler', {
+      entry: 'functions/scheduler/index.ts',
+      description: 'triggerhub scheduler: fires due occurrences of scheduled jobs, once each',
+      // Under the tick: a slow tick ends before the next one starts piling up behind it.
+      timeout: Duration.seconds(55),
+      environment,
+      logRetention,
+    });
+    this.scheduler.lambdaFunction.configureAsyncInvoke({
+      retryAttempts: 2,
+      maxEventAge: Duration.minutes(5),
+    });
+    this.schedulerTick = new Rule(this, 'SchedulerTick', {
+      description: 'Invokes the triggerhub scheduler every minute',
+      schedule: Schedule.rate(SCHEDULER_INTERVAL),
+      targets: [
+        new LambdaFunction(this.scheduler.lambdaFunction, {
+          maxEventAge: Duration.minutes(5),
           retryAttempts: 2,
         }),
       ],
@@ -383,14 +459,41 @@ export class TriggerhubStack extends Stack {
       actions: ['dynamodb:Query'],
       resourceArns: [`${this.table.table.tableArn}/index/*`],
     });
+    // admin: the jobs grid reads a page of jobs' checkpoints (last run) and schedules (next run) with
+    // one BatchGetItem each, not a read per job. Reads only: no BatchWriteItem.
+    Grant.addToPrincipal({
+      grantee: this.admin,
+      actions: ['dynamodb:BatchGetItem'],
+      resourceArns: [this.table.table.tableArn],
+    });
+    // scheduler: due schedules listed through gsi1 (`SCHEDULES`, Query); a schedule, job, lease or
+    // occurrence claim read (GetItem); the occurrence claimed and the run created, or a skipped run
+    // recorded (conditional PutItem); the schedule advanced or marked overdue-notified (UpdateItem);
+    // the schedule of a job gone removed (DeleteItem); `schedule_overdue` notifications (PutItem).
+    tableOnly(this.scheduler, [
+      'dynamodb:GetItem',
+      'dynamodb:PutItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:DeleteItem',
+    ]);
+    Grant.addToPrincipal({
+      grantee: this.scheduler,
+      actions: ['dynamodb:Query'],
+      resourceArns: [`${this.table.table.tableArn}/index/${GSI1_NAME}`],
+    });
     // sweeper: open runs read through the sparse index gsi2 only (Query); a run re-read before
     // acting (GetItem); requeue bookkeeping or failure recorded (conditional UpdateItem); the
     // `run_failed` notification of a run it fails (PutItem).
     tableOnly(this.sweeper, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']);
+    // sweeper: and the schedules overdue (gsi1 `SCHEDULES`), for `schedule_overdue` alerts; their
+    // occurrence claim and job read (GetItem), the alert marked raised (UpdateItem).
     Grant.addToPrincipal({
       grantee: this.sweeper,
       actions: ['dynamodb:Query'],
-      resourceArns: [`${this.table.table.tableArn}/index/${GSI2_NAME}`],
+      resourceArns: [
+        `${this.table.table.tableArn}/index/${GSI2_NAME}`,
+        `${this.table.table.tableArn}/index/${GSI1_NAME}`,
+      ],
     });
     this.runQueue.queue.grantSendMessages(this.ingest);
     // sweeper: requeues with SendMessage alone; the queue URL comes from the environment, and the
@@ -399,6 +502,24 @@ export class TriggerhubStack extends Stack {
       grantee: this.sweeper,
       actions: ['sqs:SendMessage'],
       resourceArns: [this.runQueue.queue.queueArn],
+    });
+    // scheduler and admin (run now, replays, DLQ redrive): each run they create is sent with
+    // SendMessage (or SendMessageBatch, which IAM authorizes as SendMessage), on the run queue only.
+    for (const fn of [this.scheduler, this.admin]) {
+      Grant.addToPrincipal({
+        grantee: fn,
+        actions: ['sqs:SendMessage'],
+        resourceArns: [this.runQueue.queue.queueArn],
+      });
+    }
+    // admin: `GET /admin/dlq` peeks at dead-lettered runs (ReceiveMessage, hiding them a few seconds,
+    // then showing them again: ChangeMessageVisibility, which the batch call is authorized as), and a
+    // redrive deletes each once its new run is queued (DeleteMessage). The DLQ's URL comes from the
+    // environment: no GetQueueUrl or GetQueueAttributes.
+    Grant.addToPrincipal({
+      grantee: this.admin,
+      actions: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage'],
+      resourceArns: [this.runQueue.deadLetterQueue.queueArn],
     });
     // worker: a run deferred by a rate limit (ctx.http) goes back as a new, delayed message:
     // SendMessage alone, on the run queue only (a visibility change would spend a receive).
@@ -417,6 +538,31 @@ export class TriggerhubStack extends Stack {
       grantee: this.worker,
       actions: ['s3:GetObject'],
       resourceArns: [this.payloads.bucket.arnForObjects('*')],
+    });
+    // admin: uploaded scripts' sources (`scripts/<id>/<version>-<sha256>.js`): written by an upload,
+    // read by a download. And the event of a run it creates when that event is too large to stay in
+    // the run item (`events/<jobId>/<runId>.json`): a replay or redrive of a decision, whose event
+    // stayed inline up to 96 KiB, is a queued run, whose limit is 4 KiB. Written only: a replay of a
+    // claim-checked event copies its reference, and only the worker reads events.
+    Grant.addToPrincipal({
+      grantee: this.admin,
+      actions: ['s3:PutObject'],
+      resourceArns: [
+        this.payloads.bucket.arnForObjects('scripts/*'),
+        this.payloads.bucket.arnForObjects('events/*'),
+      ],
+    });
+    Grant.addToPrincipal({
+      grantee: this.admin,
+      actions: ['s3:GetObject'],
+      resourceArns: [this.payloads.bucket.arnForObjects('scripts/*')],
+    });
+    // worker: uploaded scripts run in the script runner, invoked by name (unqualified: no version or
+    // alias ARN is granted).
+    Grant.addToPrincipal({
+      grantee: this.worker,
+      actions: ['lambda:InvokeFunction'],
+      resourceArns: [this.scriptRunner.lambdaFunction.functionArn],
     });
     // Without ListBucket, S3 answers a missing key with 403 (which the worker retries) instead
     // of NoSuchKey (a permanent failure).
@@ -480,7 +626,7 @@ export class TriggerhubStack extends Stack {
     );
     // Error notifications go to the alarm topic, encrypted with its own key: Publish on the topic,
     // and the data key SNS makes for it, through SNS only.
-    for (const fn of [this.ingest, this.worker, this.admin, this.sweeper]) {
+    for (const fn of [this.ingest, this.worker, this.admin, this.sweeper, this.scheduler]) {
       Grant.addToPrincipal({
         grantee: fn,
         actions: ['sns:Publish'],
@@ -500,6 +646,18 @@ export class TriggerhubStack extends Stack {
       `${this.table.table.tableArn}/index/*`,
       `Query only, for the admin listings on the table's index ${GSI1_NAME}; ` +
         'the grant covers the indexes of this table, not other tables.',
+    );
+    acknowledgeWildcardResource(
+      this.admin.role,
+      this.payloads.bucket.arnForObjects('scripts/*'),
+      'Uploaded scripts are stored under scripts/<id>/<version>-<sha256>.js as operators upload them; ' +
+        'admin may put and get single objects under scripts/ only.',
+    );
+    acknowledgeWildcardResource(
+      this.admin.role,
+      this.payloads.bucket.arnForObjects('events/*'),
+      'A replayed or redriven run whose event is too large for its item keeps it at events/<jobId>/<runId>.json ' +
+        '(keys generated per run); admin may only put single objects there, never read or list them.',
     );
     for (const fn of [this.ingest, this.worker]) {
       acknowledgeWildcardResource(
@@ -562,6 +720,14 @@ export class TriggerhubStack extends Stack {
     new CfnOutput(this, 'RefusalsMetric', {
       value: `${this.refusals.byJob.metric().namespace} ${REFUSAL_METRIC_NAME}`,
       description: 'CloudWatch namespace and metric of refused webhooks, by jobId and reason',
+    });
+    new CfnOutput(this, 'SchedulerFunctionName', {
+      value: this.scheduler.lambdaFunction.functionName,
+      description: 'The scheduler Lambda, invoked every minute (its log shows each tick)',
+    });
+    new CfnOutput(this, 'ScriptRunnerFunctionName', {
+      value: this.scriptRunner.lambdaFunction.functionName,
+      description: 'The Lambda uploaded scripts run in (logs only; no other AWS access)',
     });
     new CfnOutput(this, 'PayloadBucketName', { value: this.payloads.bucket.bucketName });
     new CfnOutput(this, 'DemoSecretArn', { value: this.demoSecret.secret.secretArn });

@@ -1,11 +1,14 @@
 import type { ScriptRunResult } from '../../shared/ports.ts';
 import { DEFAULT_SCRIPT_MEMORY_MB, runScriptInThread } from '../../shared/scripts/runner/host.ts';
-import { parseScriptRunInput } from '../../shared/scripts/runner/schemas.ts';
 
 // The script-runner Lambda: runs ONE uploaded script per invocation, in a
 // worker thread with a heap cap and a deadline. Its role grants nothing but
 // its own logs, it reads no configuration and no secret, and it creates no
 // AWS client: the script has nothing to reach but the network.
+//
+// Cold start: the host only (it must stay in index.mjs: it finds the thread's
+// module, script-thread.mjs, beside its own). The input's schemas (zod) load
+// with the first invocation, as the other functions' apps do.
 
 /** Left of the invocation's own time when the script's deadline is set: room to answer. */
 const ANSWER_MARGIN_MS = 2000;
@@ -26,6 +29,7 @@ interface InvocationContext {
 
 /** Event: a ScriptRunInput (from the worker's LambdaScriptRunner) → its ScriptRunResult. */
 export const handler = async (event: unknown, context?: InvocationContext): Promise<ScriptRunResult> => {
+  const { parseScriptRunInput } = await import('../../shared/scripts/runner/schemas.ts');
   const parsed = parseScriptRunInput(event);
   if (!parsed.ok) return { status: 'failed', message: `not a script run input: ${parsed.problem}`, logs: [] };
   const { input } = parsed;

@@ -47,6 +47,25 @@ export interface TriggerhubFunctionProps {
    * @default REPO_ROOT
    */
   readonly projectRoot?: string;
+  /**
+   * More modules built beside `index.mjs`, by output name (see `bundleFunction`).
+   *
+   * @default - none
+   */
+  readonly extraEntries?: Readonly<Record<string, string>>;
+  /**
+   * Installed packages shipped as they are under `node_modules/`, with their
+   * dependencies (see `bundleFunction`).
+   *
+   * @default - none
+   */
+  readonly nodeModules?: readonly string[];
+  /**
+   * Whether the function is traced with X-Ray (which needs `xray:Put*` on "*").
+   *
+   * @default true
+   */
+  readonly tracing?: boolean;
 }
 
 /** A problem when `timeout` is outside Lambda's limits; `undefined` passes (the default applies). */
@@ -63,8 +82,11 @@ export const checkTriggerhubFunctionProps = (props: TriggerhubFunctionProps): st
     ...checkIntegerInRange('memorySize', props.memorySize, 128, 10240),
     ...checkLambdaTimeout('timeout', props.timeout),
   ];
-  const entry = resolve(props.projectRoot ?? REPO_ROOT, props.entry);
-  if (!existsSync(entry)) problems.push(`entry ${entry} does not exist`);
+  const root = props.projectRoot ?? REPO_ROOT;
+  for (const path of [props.entry, ...Object.values(props.extraEntries ?? {})]) {
+    const entry = resolve(root, path);
+    if (!existsSync(entry)) problems.push(`entry ${entry} does not exist`);
+  }
   return problems;
 };
 
@@ -96,6 +118,11 @@ export const checkTriggerhubFunctionProps = (props: TriggerhubFunctionProps): st
  *   `.mjs`, the code loads them on first use with a `require` from
  *   `createRequire`, which finds them there (see `lazyPackageFiles`).
  *
+ * - with `extraEntries`, more `.mjs` entries beside `index.mjs` (the script
+ *   runner's worker thread, `script-thread.mjs`), and with `nodeModules`,
+ *   those installed packages whole, with their dependencies, under
+ *   `node_modules/` (the modules uploaded scripts may `require`).
+ *
  * A synth with bundling skipped (`aws:cdk:bundling-stacks: []`) builds
  * nothing: the asset then stands for the project directory under a hash of
  * the construct's path, as CDK does for any skipped output-hashed asset.
@@ -111,6 +138,9 @@ export class TriggerhubFunction extends Construct implements IGrantable {
     throwIfProblems(`TriggerhubFunction ${id}`, checkTriggerhubFunctionProps(props));
     const projectRoot = props.projectRoot ?? REPO_ROOT;
     const entry = resolve(projectRoot, props.entry);
+    const extraEntries = props.extraEntries ?? {};
+    const nodeModules = props.nodeModules ?? [];
+    const tracing = props.tracing ?? true;
 
     this.logGroup = new LogGroup(this, 'LogGroup', {
       retention: props.logRetention ?? RetentionDays.ONE_MONTH,
@@ -135,10 +165,15 @@ export class TriggerhubFunction extends Construct implements IGrantable {
         // where `local` (a function) counts for nothing: the entry must be in
         // the key, or every function of a stack would get the first one's
         // bundle. Never run (no Docker); it names what the asset is.
-        command: ['bundled-locally', relative(projectRoot, entry).replaceAll('\\', '/')],
+        command: [
+          'bundled-locally',
+          relative(projectRoot, entry).replaceAll('\\', '/'),
+          ...Object.entries(extraEntries).map(([out, path]) => `${out}=${path}`),
+          ...nodeModules.map((name) => `node_modules/${name}`),
+        ],
         local: {
           tryBundle(outputDir) {
-            bundleFunction({ entry, outDir: outputDir, projectRoot });
+            bundleFunction({ entry, outDir: outputDir, projectRoot, extraEntries, nodeModules });
             return true;
           },
         },
@@ -155,15 +190,18 @@ export class TriggerhubFunction extends Construct implements IGrantable {
       memorySize: props.memorySize ?? 512,
       role: this.role,
       logGroup: this.logGroup,
-      tracing: Tracing.ACTIVE,
+      // DISABLED: no tracing config and no X-Ray grant (PASS_THROUGH would still grant xray:Put* on "*").
+      tracing: tracing ? Tracing.ACTIVE : Tracing.DISABLED,
       environment: { ...props.environment },
     });
     this.grantPrincipal = this.lambdaFunction.grantPrincipal;
 
-    Validations.of(this.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so their resource is "*".',
-    });
+    if (tracing) {
+      Validations.of(this.role).acknowledge({
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so their resource is "*".',
+      });
+    }
   }
 }

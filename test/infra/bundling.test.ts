@@ -16,10 +16,17 @@ import { join, relative } from 'node:path';
 import { App, Stack } from 'aws-cdk-lib';
 import { afterAll, describe, expect, it } from 'vitest';
 import { TriggerhubFunction } from '../../infra/constructs/triggerhub-function.ts';
-import { bundleFunction, ESM_REQUIRE_BANNER, lazyPackageFiles } from '../../infra/function-bundle.ts';
+import {
+  bundleFunction,
+  ESM_REQUIRE_BANNER,
+  installPackages,
+  lazyPackageFiles,
+  packageClosure,
+} from '../../infra/function-bundle.ts';
 import { integrationFolders, REPO_ROOT } from '../../cli/integrations/registry-file.ts';
 import { createTriggerhubApp } from '../../infra/triggerhub-app.ts';
 import { LAZY_PACKAGES } from '../../shared/lazy-require.ts';
+import { SCRIPT_MODULES } from '../../shared/scripts/runner/modules.ts';
 import { createTestApp, logicalIdOf } from './synth-helpers.ts';
 
 // The one synth that really bundles (local esbuild, no Docker): a few seconds.
@@ -43,6 +50,8 @@ const bundles = {
   worker: assetDirOf(logicalIdOf(stack.worker.lambdaFunction)),
   admin: assetDirOf(logicalIdOf(stack.admin.lambdaFunction)),
   sweeper: assetDirOf(logicalIdOf(stack.sweeper.lambdaFunction)),
+  scheduler: assetDirOf(logicalIdOf(stack.scheduler.lambdaFunction)),
+  scriptRunner: assetDirOf(logicalIdOf(stack.scriptRunner.lambdaFunction)),
 };
 
 // Small entries bundled by the construct as the functions are: one using every lazily
@@ -132,8 +141,8 @@ describe('function bundles', () => {
     },
   );
 
-  it('are four different bundles', () => {
-    expect(new Set(Object.values(bundles)).size).toBe(4);
+  it('are six different bundles', () => {
+    expect(new Set(Object.values(bundles)).size).toBe(6);
     for (const dir of Object.values(bundles)) expect(existsSync(join(dir, 'index.mjs'))).toBe(true);
   });
 
@@ -152,7 +161,7 @@ describe('function bundles', () => {
       { env: { PATH: process.env['PATH'] ?? '', ...functionEnv }, encoding: 'utf8', timeout: 60_000 },
     );
     // Assess
-    expect(JSON.parse(output)).toEqual(['function', 'function', 'function', 'function']);
+    expect(JSON.parse(output)).toEqual(Object.keys(bundles).map(() => 'function'));
   });
 
   it('have chunks that each load on their own: the banner declares its names once per module', () => {
@@ -283,6 +292,211 @@ describe('function bundles', () => {
       result: { id: 'CHG1234', matched: true },
       afterCall: ['split-app'],
     });
+  });
+});
+
+describe('the script runner bundle', () => {
+  const dir = bundles.scriptRunner;
+  /** A ScriptRunInput for `source`, as the worker's LambdaScriptRunner sends it. */
+  const inputOf = (source: string) => ({
+    runId: '01JRUN',
+    jobId: 'nightly',
+    script: { id: 'sync', version: 1, sha256: 'a'.repeat(64) },
+    source,
+    args: {
+      arguments: { city: 'Berlin' },
+      globalArguments: {},
+      lastRunDateUtc: null,
+      lastSuccessfulRunDateUtc: null,
+      plutoraValues: { JobName: 'nightly' },
+      event: null,
+    },
+    timeoutMs: 30_000,
+  });
+  /** Invokes the bundle's handler from its asset directory, as Lambda does, with `env` only. */
+  const invoke = (source: string, env: Record<string, string> = {}) => {
+    // A file, not `node -e`: a worker thread inherits the process's execArgv, and Lambda starts
+    // Node with no `--input-type`.
+    const driver = join(fixtureOutdir, 'invoke-script-runner.mjs');
+    writeFileSync(
+      driver,
+      `const { handler } = await import(process.argv[2]);
+      const input = JSON.parse(process.env.INPUT);
+      delete process.env.INPUT;
+      const result = await handler(input, { getRemainingTimeInMillis: () => 60_000 });
+      process.stdout.write(JSON.stringify(result));`,
+    );
+    const result = spawnSync(process.execPath, ['--no-warnings', driver, join(dir, 'index.mjs')], {
+      env: {
+        PATH: process.env['PATH'] ?? '',
+        AWS_REGION: 'us-east-1',
+        INPUT: JSON.stringify(inputOf(source)),
+        ...env,
+      },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(result.stderr).toBe('');
+    return JSON.parse(result.stdout) as { status: string; message: string; logs: { message: string }[] };
+  };
+
+  it('is index.mjs with the worker thread script-thread.mjs beside it, where the host looks for it', () => {
+    expect(existsSync(join(dir, 'index.mjs'))).toBe(true);
+    const thread = readFileSync(join(dir, 'script-thread.mjs'), 'utf8');
+    expect(thread.startsWith(`${ESM_REQUIRE_BANNER}\n`)).toBe(true);
+    // The thread's own code (its console capture), not a stub.
+    expect(thread).toContain('is not available to scripts');
+  });
+
+  it('ships each curated module whole, at the version scripts are promised, with its dependencies', () => {
+    for (const [name, version] of Object.entries(SCRIPT_MODULES)) {
+      const manifest = JSON.parse(readFileSync(join(dir, 'node_modules', name, 'package.json'), 'utf8')) as {
+        version: string;
+      };
+      expect(manifest.version, name).toBe(version);
+    }
+    // A dependency of one (axios → form-data) and a file inside another (lodash/get) are there too.
+    expect(existsSync(join(dir, 'node_modules', 'form-data', 'package.json'))).toBe(true);
+    expect(existsSync(join(dir, 'node_modules', 'lodash', 'get.js'))).toBe(true);
+  });
+
+  it('holds no AWS SDK client: the runner calls no AWS service', () => {
+    expect(existsSync(join(dir, 'node_modules', '@aws-sdk'))).toBe(false);
+    for (const file of [...modulesOf(dir), 'script-thread.mjs']) {
+      const code = readFileSync(join(dir, file), 'utf8');
+      expect(/@aws-sdk\/client-|DynamoDBClient|SQSClient|S3Client/.test(code), file).toBe(false);
+    }
+  });
+
+  it('runs a script using every curated module from the asset directory alone, with an empty environment', () => {
+    // Prepare: a script requiring each module (deep paths and an ESM import too); no repository
+    // node_modules above the temporary asset directory, so only the shipped copies can answer
+    const source = `
+      const axios = require('axios');
+      const _ = require('lodash');
+      const get = require('lodash/get');
+      const xml2js = require('xml2js');
+      const csv = require('csvtojson');
+      const jwt = require('jsonwebtoken');
+      const CryptoJS = require('crypto-js');
+      const sha256 = require('crypto-js/sha256');
+      const uuidv4 = require('uuid/v4');
+      module.exports = {
+        run: async (args) => {
+          const { v5 } = await import('uuid');
+          console.log('env', JSON.stringify(process.env));
+          return {
+            axios: typeof axios.create,
+            chunk: _.chunk([1, 2, 3], 2),
+            get: get({ a: { b: args.arguments.city } }, 'a.b'),
+            xml: await xml2js.parseStringPromise('<ticket id="7">web</ticket>'),
+            csv: await csv().fromString('a,b\\n1,2'),
+            jwt: jwt.verify(jwt.sign({ n: 1 }, 'k'), 'k').n,
+            md5: CryptoJS.MD5('x').toString(),
+            sha: sha256('x').toString(),
+            uuid: /^[0-9a-f-]{36}$/.test(uuidv4()),
+            v5: typeof v5,
+          };
+        },
+      };`;
+    // Act: the runner's own process holds a secret-looking variable the script must not see
+    const result = invoke(source, { TRIGGERHUB_TABLE: 'secret-table' });
+    // Assess
+    expect(result.status).toBe('succeeded');
+    expect(JSON.parse(result.message)).toEqual({
+      axios: 'function',
+      chunk: [[1, 2], [3]],
+      get: 'Berlin',
+      xml: { ticket: { _: 'web', $: { id: '7' } } },
+      csv: [{ a: '1', b: '2' }],
+      jwt: 1,
+      md5: '9dd4e461268c8034f5c8564e155c67a6',
+      sha: '2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881',
+      uuid: true,
+      v5: 'function',
+    });
+    expect(result.logs.map((l) => l.message)).toEqual(['env {}']);
+  });
+
+  it('refuses a module that is not offered, though its files are shipped as a dependency', () => {
+    // form-data is in node_modules (axios needs it) but is not one of the curated modules
+    const result = invoke(`module.exports = { run: () => require('form-data') };`);
+    expect(result.status).toBe('failed');
+    expect(result.message).toMatch(/^module "form-data" is not available to scripts; available: axios/);
+  });
+});
+
+describe('packages shipped whole (packageClosure, installPackages)', () => {
+  /** A project root with packages: name → [dependencies, optional dependencies], at their paths. */
+  const project = (packages: Record<string, [string[], string[]?]>): string => {
+    const root = mkdtempSync(join(tmpdir(), 'triggerhub-closure-'));
+    for (const [path, [deps, optional = []]] of Object.entries(packages)) {
+      mkdirSync(join(root, path), { recursive: true });
+      const name = path.split('node_modules/').pop() ?? path;
+      const manifest = {
+        name,
+        version: '1.0.0',
+        dependencies: Object.fromEntries(deps.map((d) => [d, '*'])),
+        optionalDependencies: Object.fromEntries(optional.map((d) => [d, '*'])),
+      };
+      writeFileSync(join(root, path, 'package.json'), JSON.stringify(manifest));
+      writeFileSync(join(root, path, 'index.js'), `module.exports = ${JSON.stringify(path)};`);
+    }
+    return root;
+  };
+
+  it('follows dependencies as Node resolves them: a nested copy first, then up', () => {
+    // Prepare: a needs b, which it has nested (another version than the top one); b needs c, from the top
+    const root = project({
+      'node_modules/a': [['b']],
+      'node_modules/a/node_modules/b': [['c']],
+      'node_modules/b': [[]],
+      'node_modules/c': [[], ['not-installed']],
+      'node_modules/unrelated': [[]],
+    });
+    try {
+      // Act + Assess
+      expect(packageClosure(['a'], root)).toEqual([
+        'node_modules/a',
+        'node_modules/a/node_modules/b',
+        'node_modules/c',
+      ]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('throws for a missing dependency that is not optional', () => {
+    const root = project({ 'node_modules/a': [['gone']] });
+    try {
+      expect(() => packageClosure(['a'], root)).toThrow(
+        /cannot find package gone \(needed from node_modules\/a\)/,
+      );
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
+  });
+
+  it('copies each package of the closure to its own path, and nothing else', () => {
+    // Prepare
+    const root = project({
+      'node_modules/a': [['b']],
+      'node_modules/a/node_modules/b': [[]],
+      'node_modules/unrelated': [[]],
+    });
+    const out = join(root, 'out');
+    try {
+      // Act
+      installPackages(['a'], out, root);
+      // Assess: require from the output resolves a's nested b, and no unrelated package came along
+      expect(readFileSync(join(out, 'node_modules/a/node_modules/b/index.js'), 'utf8')).toContain(
+        'node_modules/a/node_modules/b',
+      );
+      expect(existsSync(join(out, 'node_modules/unrelated'))).toBe(false);
+      expect(readdirSync(join(out, 'node_modules'))).toEqual(['a']);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });
 

@@ -15,6 +15,8 @@ const queueArn = `<${logicalIdOf(stack.runQueue.queue)}.Arn>`;
 const tableArn = `<${logicalIdOf(stack.table.table)}.Arn>`;
 const bucket = `<${logicalIdOf(stack.payloads.bucket)}.Arn>`;
 const bucketObjects = `${bucket}/*`;
+const dlqArn = `<${logicalIdOf(stack.runQueue.deadLetterQueue)}.Arn>`;
+const runnerArn = `<${logicalIdOf(stack.scriptRunner.lambdaFunction)}.Arn>`;
 const secretsUnderPrefix =
   '<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:triggerhub/*';
 const globalSecrets =
@@ -52,6 +54,7 @@ const functions = {
   worker: stack.worker,
   admin: stack.admin,
   sweeper: stack.sweeper,
+  scheduler: stack.scheduler,
 };
 
 describe('least privilege: every function', () => {
@@ -133,28 +136,42 @@ describe('least privilege: DynamoDB', () => {
     expect(dynamoGrants(stack.worker)).toEqual(toolboxOnTable);
   });
 
-  it('admin: items of the table, and queries of the table and its indexes', () => {
+  it('admin: items of the table, batched reads of it (the jobs grid), and queries of the table and its indexes', () => {
     expect(dynamoGrants(stack.admin)).toEqual({
       ...toolboxOnTable,
+      'dynamodb:BatchGetItem': [tableArn],
       'dynamodb:Query': [tableArn, tableIndexes].sort(),
     });
   });
 
-  it('sweeper: gets and updates runs, puts run_failed notifications, queries the open-runs index gsi2 only', () => {
+  it('sweeper: gets and updates runs, puts notifications, queries gsi2 (open runs) and gsi1 (overdue schedules) only', () => {
     expect(dynamoGrants(stack.sweeper)).toEqual({
       'dynamodb:GetItem': [tableArn],
       'dynamodb:PutItem': [tableArn],
-      'dynamodb:Query': [`${tableArn}/index/gsi2`],
+      'dynamodb:Query': [`${tableArn}/index/gsi1`, `${tableArn}/index/gsi2`],
       'dynamodb:UpdateItem': [tableArn],
     });
   });
 
-  it('no role in the stack may scan or batch', () => {
+  it('scheduler: reads, claims, creates, advances and removes items of the table, queries gsi1 (due schedules) only', () => {
+    expect(dynamoGrants(stack.scheduler)).toEqual({
+      'dynamodb:DeleteItem': [tableArn],
+      'dynamodb:GetItem': [tableArn],
+      'dynamodb:PutItem': [tableArn],
+      'dynamodb:Query': [`${tableArn}/index/gsi1`],
+      'dynamodb:UpdateItem': [tableArn],
+    });
+  });
+
+  it('no role in the stack may scan or write in batches; only admin may read in batches', () => {
     // Act: every action string anywhere in the template (attached, inline and resource policies)
     const actions = JSON.stringify(template.toJSON()).match(/"dynamodb:[^"]*"/g) ?? [];
     // Assess: the functions' grants are found, so a changed template shape cannot empty the list unnoticed
     expect(actions).toContain('"dynamodb:Query"');
-    expect(actions.filter((a) => /^"dynamodb:(scan|batch|\*)/i.test(a))).toEqual([]);
+    expect(actions.filter((a) => /^"dynamodb:(scan|batch(?!GetItem)|\*)/i.test(a))).toEqual([]);
+    for (const [name, fn] of Object.entries(functions)) {
+      expect(actionsFor(fn, 'dynamodb').includes('dynamodb:BatchGetItem'), name).toBe(name === 'admin');
+    }
   });
 });
 
@@ -206,6 +223,14 @@ describe('least privilege: worker', () => {
     expect(resourcesFor(stack.worker, 's3:ListBucket')).toEqual([bucket]);
   });
 
+  it('may invoke the script runner and no other function (unqualified: no version or alias)', () => {
+    expect(actionsFor(stack.worker, 'lambda')).toEqual(['lambda:InvokeFunction']);
+    expect(resourcesFor(stack.worker, 'lambda:InvokeFunction')).toEqual([runnerArn]);
+    for (const fn of [stack.ingest, stack.admin, stack.sweeper, stack.scheduler, stack.scriptRunner]) {
+      expect(actionsFor(fn, 'lambda')).toEqual([]);
+    }
+  });
+
   it('may read secret values only under the triggerhub/ prefix (BatchGet is bound by GetSecretValue)', () => {
     expect(actionsFor(stack.worker, 'secretsmanager')).toEqual([
       'secretsmanager:BatchGetSecretValue',
@@ -219,10 +244,25 @@ describe('least privilege: worker', () => {
 });
 
 describe('least privilege: admin', () => {
-  it('has no SQS or S3 access', () => {
-    expect(actionsFor(stack.admin, 'sqs')).toEqual([]);
-    expect(resourcesFor(stack.admin, 'sqs:SendMessage')).toEqual([]);
-    expect(actionsFor(stack.admin, 's3')).toEqual([]);
+  it('may send to the run queue (run now, replays, redrives), and peek at and delete from the DLQ only', () => {
+    expect(actionsFor(stack.admin, 'sqs')).toEqual([
+      'sqs:ChangeMessageVisibility',
+      'sqs:DeleteMessage',
+      'sqs:ReceiveMessage',
+      'sqs:SendMessage',
+    ]);
+    expect(resourcesFor(stack.admin, 'sqs:SendMessage')).toEqual([queueArn]);
+    for (const action of ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:DeleteMessage']) {
+      expect(resourcesFor(stack.admin, action)).toEqual([dlqArn]);
+    }
+  });
+
+  it('may put and get uploaded scripts under scripts/, and only put the events of runs it creates', () => {
+    expect(actionsFor(stack.admin, 's3')).toEqual(['s3:GetObject', 's3:PutObject']);
+    expect(resourcesFor(stack.admin, 's3:PutObject').sort()).toEqual(
+      [`${bucket}/events/*`, `${bucket}/scripts/*`].sort(),
+    );
+    expect(resourcesFor(stack.admin, 's3:GetObject')).toEqual([`${bucket}/scripts/*`]);
   });
 
   it('may write (never read) the masked globals’ secrets, under triggerhub/global/ only', () => {
@@ -236,9 +276,18 @@ describe('least privilege: admin', () => {
     }
   });
 
-  it('is allowed nothing beyond logs, tracing, the table, masked globals and the alarm topic', () => {
+  it('is allowed nothing beyond logs, tracing, the table, masked globals, the queues, scripts and the alarm topic', () => {
     const services = new Set(allowed(stack.admin).map((p) => p.action.split(':')[0]));
-    expect([...services].sort()).toEqual(['dynamodb', 'kms', 'logs', 'secretsmanager', 'sns', 'xray']);
+    expect([...services].sort()).toEqual([
+      'dynamodb',
+      'kms',
+      'logs',
+      's3',
+      'secretsmanager',
+      'sns',
+      'sqs',
+      'xray',
+    ]);
   });
 });
 
@@ -278,6 +327,53 @@ describe('least privilege: sweeper', () => {
     expect(mappings.map((m): unknown => m.Properties.FunctionName)).toEqual([
       { Ref: logicalIdOf(stack.worker.lambdaFunction) },
     ]);
+  });
+});
+
+describe('least privilege: scheduler', () => {
+  it('may only send to the run queue in SQS', () => {
+    expect(actionsFor(stack.scheduler, 'sqs')).toEqual(['sqs:SendMessage']);
+    expect(resourcesFor(stack.scheduler, 'sqs:SendMessage')).toEqual([queueArn]);
+  });
+
+  it('is allowed nothing beyond logs, tracing, the table, the run queue and the alarm topic', () => {
+    const services = new Set(allowed(stack.scheduler).map((p) => p.action.split(':')[0]));
+    expect([...services].sort()).toEqual(['dynamodb', 'kms', 'logs', 'sns', 'sqs', 'xray']);
+  });
+});
+
+describe('least privilege: script runner', () => {
+  it('uses its own role, assumed by Lambda only, with no managed or inline policy', () => {
+    const role = template.toJSON().Resources[logicalIdOf(stack.scriptRunner.role)];
+    expect(role.Properties.ManagedPolicyArns).toBeUndefined();
+    expect(role.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+      { Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } },
+    ]);
+    expect(role.Properties.Policies).toBeUndefined();
+  });
+
+  it('may write its own log group and nothing else: no table, queue, bucket, secret, key or tracing', () => {
+    expect(allowed(stack.scriptRunner)).toEqual(
+      expect.arrayContaining([
+        { action: 'logs:PutLogEvents', resource: `<${logicalIdOf(stack.scriptRunner.logGroup)}.Arn>` },
+      ]),
+    );
+    for (const { action, resource } of allowed(stack.scriptRunner)) {
+      expect(action).toMatch(/^logs:(CreateLogStream|PutLogEvents)$/);
+      expect(resource).toBe(`<${logicalIdOf(stack.scriptRunner.logGroup)}.Arn>`);
+    }
+    expect(statementsOf(stack.scriptRunner).every((s) => s.Effect === 'Allow')).toBe(true);
+  });
+
+  it('is named in no other policy of the stack but the worker’s invoke grant', () => {
+    const mentioning = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([, policy]) =>
+        JSON.stringify(policy.Properties.PolicyDocument).includes(
+          `"${logicalIdOf(stack.scriptRunner.lambdaFunction)}"`,
+        ),
+      )
+      .map(([, policy]): unknown => policy.Properties.Roles);
+    expect(mentioning).toEqual([[{ Ref: logicalIdOf(stack.worker.role) }]]);
   });
 });
 
@@ -340,7 +436,9 @@ describe('least privilege: secrets under a customer-managed KMS key', () => {
     }
   });
 
-  it('the sweeper, which touches no secret, has no access to that key', () => {
+  it('the sweeper, the scheduler and the script runner, which touch no secret, have no access to that key', () => {
     expect(kmsStatements(custom.stack.sweeper)).toEqual([]);
+    expect(kmsStatements(custom.stack.scheduler)).toEqual([]);
+    expect(kmsStatements(custom.stack.scriptRunner)).toEqual([]);
   });
 });

@@ -56,6 +56,8 @@ describe('cdk-nag AwsSolutions checks', () => {
         'AwsSolutions-IAM5[Resource::*]',
         `AwsSolutions-IAM5[Resource::<${logicalIdOf(stack.table.table)}.Arn>/index/*]`,
         `AwsSolutions-IAM5[Resource::<${logicalIdOf(stack.payloads.bucket)}.Arn>/*]`,
+        `AwsSolutions-IAM5[Resource::<${logicalIdOf(stack.payloads.bucket)}.Arn>/scripts/*]`,
+        `AwsSolutions-IAM5[Resource::<${logicalIdOf(stack.payloads.bucket)}.Arn>/events/*]`,
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:triggerhub/*]',
         'AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:triggerhub/global/*]',
         'AwsSolutions-SMG4',
@@ -101,6 +103,25 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect([...acknowledgements({ Resources: sweeperPolicies }).keys()]).toEqual([
       'AwsSolutions-IAM5[Resource::*]',
     ]);
+  });
+
+  it('acknowledges nothing on the scheduler role but X-Ray, and nothing at all on the script runner’s', () => {
+    // Act
+    const { app, stack } = createTestApp();
+    const template: Parameters<typeof acknowledgements>[0] = app
+      .synth()
+      .getStackByName(stack.stackName).template;
+    const resourcesOf = (prefix: string) =>
+      Object.fromEntries(Object.entries(template.Resources).filter(([id]) => id.startsWith(prefix)));
+    const scheduler = resourcesOf('SchedulerRole');
+    const runner = resourcesOf('ScriptRunnerRole');
+    // Assess: each role and its default policy are found
+    expect(Object.keys(scheduler)).toHaveLength(2);
+    expect(Object.keys(runner)).toHaveLength(2);
+    expect([...acknowledgements({ Resources: scheduler }).keys()]).toEqual([
+      'AwsSolutions-IAM5[Resource::*]',
+    ]);
+    expect([...acknowledgements({ Resources: runner }).keys()]).toEqual([]);
   });
 
   it('fails the synth on a finding nobody acknowledged', () => {

@@ -8,6 +8,8 @@ import {
   GSI2_NAME as LOCAL_GSI2_NAME,
   tableDefinition,
 } from '../../shared/store/table-definition.ts';
+import { LONGEST_JOB_TIMEOUT } from '../../infra/stack.ts';
+import { JobSchema } from '../../shared/model/job.ts';
 import { flatten, logicalIdOf, synthStack } from './synth-helpers.ts';
 
 // One synth shared by the read-only assertions below (~0.5 s each).
@@ -17,6 +19,8 @@ const ids = {
   worker: logicalIdOf(stack.worker.lambdaFunction),
   admin: logicalIdOf(stack.admin.lambdaFunction),
   sweeper: logicalIdOf(stack.sweeper.lambdaFunction),
+  scheduler: logicalIdOf(stack.scheduler.lambdaFunction),
+  scriptRunner: logicalIdOf(stack.scriptRunner.lambdaFunction),
   queue: logicalIdOf(stack.runQueue.queue),
   dlq: logicalIdOf(stack.runQueue.deadLetterQueue),
   table: logicalIdOf(stack.table.table),
@@ -35,11 +39,11 @@ const functionProps = (logicalId: string): FunctionProperties => {
 };
 
 describe('TriggerhubStack functions', () => {
-  it('has exactly the four triggerhub functions and no CDK-internal ones', () => {
+  it('has exactly the six triggerhub functions and no CDK-internal ones', () => {
     // Assess
-    template.resourceCountIs('AWS::Lambda::Function', 4);
+    template.resourceCountIs('AWS::Lambda::Function', 6);
     expect(Object.keys(template.findResources('AWS::Lambda::Function')).sort()).toEqual(
-      [ids.ingest, ids.worker, ids.admin, ids.sweeper].sort(),
+      [ids.ingest, ids.worker, ids.admin, ids.sweeper, ids.scheduler, ids.scriptRunner].sort(),
     );
   });
 
@@ -51,7 +55,7 @@ describe('TriggerhubStack functions', () => {
       .at(-1);
     expect(newest).toBe('nodejs24.x');
     // Assess
-    for (const id of [ids.ingest, ids.worker, ids.admin, ids.sweeper]) {
+    for (const id of [ids.ingest, ids.worker, ids.admin, ids.sweeper, ids.scheduler]) {
       expect(functionProps(id)).toMatchObject({
         Runtime: newest,
         Architectures: ['arm64'],
@@ -60,6 +64,14 @@ describe('TriggerhubStack functions', () => {
       });
       expect(functionProps(id)).not.toHaveProperty('ReservedConcurrentExecutions');
     }
+    // The script runner alike, but untraced: X-Ray would need a grant on "*", and its role holds logs only.
+    expect(functionProps(ids.scriptRunner)).toMatchObject({
+      Runtime: newest,
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+    });
+    expect(functionProps(ids.scriptRunner)).not.toHaveProperty('TracingConfig');
+    expect(functionProps(ids.scriptRunner)).not.toHaveProperty('ReservedConcurrentExecutions');
   });
 
   // No NODE_OPTIONS: `--enable-source-maps` would read the whole .map at every cold start.
@@ -78,7 +90,7 @@ describe('TriggerhubStack functions', () => {
   };
 
   it('gives every function the whole environment contract of shared/config.ts', () => {
-    for (const id of [ids.ingest, ids.worker, ids.admin]) {
+    for (const id of [ids.ingest, ids.scheduler]) {
       // Act
       const env = functionProps(id).Environment.Variables;
       // Assess
@@ -86,8 +98,25 @@ describe('TriggerhubStack functions', () => {
     }
   });
 
+  it('tells the worker its script runner, and admin the DLQ (GET /admin/dlq, redrive)', () => {
+    expect(functionProps(ids.worker).Environment.Variables).toEqual({
+      ...sharedEnvironment,
+      TRIGGERHUB_SCRIPT_RUNNER_FUNCTION: { Ref: ids.scriptRunner },
+    });
+    expect(functionProps(ids.admin).Environment.Variables).toEqual({
+      ...sharedEnvironment,
+      TRIGGERHUB_DLQ_URL: { Ref: ids.dlq },
+    });
+  });
+
+  it('gives the script runner no environment and no VPC: nothing a script could read or reach inside', () => {
+    const props = functionProps(ids.scriptRunner);
+    expect(props['Environment']).toBeUndefined();
+    expect(props['VpcConfig']).toBeUndefined();
+  });
+
   it('starts no function with eager source maps (the .map files stay build output)', () => {
-    for (const id of [ids.ingest, ids.worker, ids.admin, ids.sweeper]) {
+    for (const id of [ids.ingest, ids.worker, ids.admin, ids.sweeper, ids.scheduler]) {
       expect(functionProps(id).Environment.Variables).not.toHaveProperty('NODE_OPTIONS');
     }
   });
@@ -114,7 +143,8 @@ describe('TriggerhubStack functions', () => {
   it('writes each function to its own log group kept one month', () => {
     const logGroups = template.findResources('AWS::Logs::LogGroup');
     const used = new Set<string>();
-    for (const id of [ids.ingest, ids.worker, ids.admin, ids.sweeper]) {
+    const all = [ids.ingest, ids.worker, ids.admin, ids.sweeper, ids.scheduler, ids.scriptRunner];
+    for (const id of all) {
       // Act
       const { LoggingConfig } = functionProps(id);
       const logGroupId = LoggingConfig.LogGroup.Ref;
@@ -122,13 +152,33 @@ describe('TriggerhubStack functions', () => {
       expect(logGroups[logGroupId]?.Properties.RetentionInDays).toBe(30);
       used.add(logGroupId);
     }
-    expect(used.size).toBe(4);
+    expect(used.size).toBe(all.length);
   });
 
   it('times the worker out after 5 minutes and the HTTP functions before the API does (30 s)', () => {
     expect(functionProps(ids.worker).Timeout).toBe(300);
     expect(functionProps(ids.ingest).Timeout).toBeLessThan(30);
     expect(functionProps(ids.admin).Timeout).toBeLessThan(30);
+  });
+
+  it('times the scheduler out within its one-minute tick', () => {
+    expect(functionProps(ids.scheduler).Timeout).toBeLessThan(60);
+  });
+
+  it('times the script runner out after the longest job timeout (280 s) and a margin, with 1 GiB', () => {
+    expect(LONGEST_JOB_TIMEOUT.toSeconds()).toBe(280);
+    expect(functionProps(ids.scriptRunner).Timeout).toBe(300);
+    expect(functionProps(ids.scriptRunner).MemorySize).toBe(1024);
+  });
+
+  it('takes the longest job timeout from the job schema: 280 s is a job’s, 281 s is not', () => {
+    const job = { id: 'nightly', integration: 'http-forward', webhook: false };
+    const accepted = (timeoutSeconds: number) =>
+      JobSchema.safeParse({ ...job, timeoutSeconds }).error?.issues.some((i) =>
+        i.path.includes('timeoutSeconds'),
+      ) !== true;
+    expect(accepted(LONGEST_JOB_TIMEOUT.toSeconds())).toBe(true);
+    expect(accepted(LONGEST_JOB_TIMEOUT.toSeconds() + 1)).toBe(false);
   });
 
   it('times the sweeper out after 2 minutes, well within its 5-minute schedule', () => {
@@ -156,7 +206,7 @@ describe('TriggerhubStack sweep schedule', () => {
   const ruleId = logicalIdOf(stack.sweepSchedule);
 
   it('has one rule, enabled, firing every 5 minutes', () => {
-    expect(Object.keys(rules)).toEqual([ruleId]);
+    expect(Object.keys(rules).sort()).toEqual([ruleId, logicalIdOf(stack.schedulerTick)].sort());
     expect(rules[ruleId]?.Properties).toMatchObject({
       ScheduleExpression: 'rate(5 minutes)',
       State: 'ENABLED',
@@ -191,12 +241,73 @@ describe('TriggerhubStack sweep schedule', () => {
   });
 
   it('does not let Lambda retry a failed sweep (the next scheduled one redoes it)', () => {
-    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 1);
+    template.resourceCountIs('AWS::Lambda::EventInvokeConfig', 2);
     template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
       FunctionName: { Ref: ids.sweeper },
       Qualifier: '$LATEST',
       MaximumRetryAttempts: 0,
     });
+  });
+});
+
+describe('TriggerhubStack scheduler tick', () => {
+  const rules = template.findResources('AWS::Events::Rule');
+  const ruleId = logicalIdOf(stack.schedulerTick);
+
+  it('has one rule, enabled, firing every minute', () => {
+    expect(rules[ruleId]?.Properties).toMatchObject({
+      ScheduleExpression: 'rate(1 minute)',
+      State: 'ENABLED',
+    });
+    expect(rules[ruleId]?.Properties).not.toHaveProperty('EventPattern');
+  });
+
+  it('targets only the scheduler, retrying a failed invocation for 5 minutes at most', () => {
+    expect(rules[ruleId]?.Properties.Targets).toEqual([
+      {
+        Arn: { 'Fn::GetAtt': [ids.scheduler, 'Arn'] },
+        Id: expect.any(String),
+        RetryPolicy: { MaximumEventAgeInSeconds: 300, MaximumRetryAttempts: 2 },
+      },
+    ]);
+  });
+
+  it('lets only this rule invoke the scheduler', () => {
+    // Act
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter((p) =>
+      JSON.stringify(p.Properties.FunctionName).includes(`"${ids.scheduler}"`),
+    );
+    // Assess
+    expect(permissions.map((p): unknown => p.Properties)).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        FunctionName: { 'Fn::GetAtt': [ids.scheduler, 'Arn'] },
+        Principal: 'events.amazonaws.com',
+        SourceArn: { 'Fn::GetAtt': [ruleId, 'Arn'] },
+      },
+    ]);
+  });
+
+  it('keeps Lambda’s retries of a failed tick (fencing makes one harmless) within 5 minutes', () => {
+    template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
+      FunctionName: { Ref: ids.scheduler },
+      Qualifier: '$LATEST',
+      MaximumRetryAttempts: 2,
+      MaximumEventAgeInSeconds: 300,
+    });
+  });
+});
+
+describe('TriggerhubStack script runner', () => {
+  it('is invoked by nothing but the worker’s role: no resource policy, event source or rule', () => {
+    const mentions = (type: string) =>
+      Object.values(template.findResources(type)).filter((r) =>
+        JSON.stringify(r.Properties).includes(`"${ids.scriptRunner}"`),
+      );
+    expect(mentions('AWS::Lambda::Permission')).toEqual([]);
+    expect(mentions('AWS::Lambda::EventSourceMapping')).toEqual([]);
+    expect(mentions('AWS::Events::Rule')).toEqual([]);
+    expect(mentions('AWS::Lambda::EventInvokeConfig')).toEqual([]);
   });
 });
 
@@ -514,7 +625,7 @@ describe('TriggerhubStack demo secret and outputs', () => {
     });
   });
 
-  it('outputs the API URL, admin ARN, table, queues, bucket, secrets, alarm topic and refusals query', () => {
+  it('outputs the API URL, admin ARN, table, queues, bucket, secrets, alarm topic, refusals query and the new functions', () => {
     const outputs: Record<string, { Value: unknown }> = template.toJSON().Outputs;
     expect(Object.keys(outputs).sort()).toEqual(
       [
@@ -529,10 +640,14 @@ describe('TriggerhubStack demo secret and outputs', () => {
         'QueueUrl',
         'RefusalsMetric',
         'RefusalsQueryName',
+        'SchedulerFunctionName',
+        'ScriptRunnerFunctionName',
         'SecretPrefix',
         'TableName',
       ].sort(),
     );
+    expect(outputs.SchedulerFunctionName?.Value).toEqual({ Ref: ids.scheduler });
+    expect(outputs.ScriptRunnerFunctionName?.Value).toEqual({ Ref: ids.scriptRunner });
     expect(outputs.QueueUrl?.Value).toEqual({ Ref: ids.queue });
     expect(outputs.DlqUrl?.Value).toEqual({ Ref: ids.dlq });
     expect(outputs.TableName?.Value).toEqual({ Ref: ids.table });
@@ -585,7 +700,13 @@ describe('TriggerhubStack with custom props', () => {
     const resources = custom.template.toJSON().Resources;
     // Assess
     expect(resources[logicalIdOf(custom.stack.runQueue.queue)].Properties.VisibilityTimeout).toBe(3600);
-    for (const fn of [custom.stack.ingest, custom.stack.worker, custom.stack.admin, custom.stack.sweeper]) {
+    for (const fn of [
+      custom.stack.ingest,
+      custom.stack.worker,
+      custom.stack.admin,
+      custom.stack.sweeper,
+      custom.stack.scheduler,
+    ]) {
       const env = resources[logicalIdOf(fn.lambdaFunction)].Properties.Environment.Variables;
       expect(env.TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS).toBe('3600');
     }
