@@ -1,4 +1,4 @@
-import { GetObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, HeadObjectCommand, PutObjectCommand } from '@aws-sdk/client-s3';
 import type { S3Client } from '@aws-sdk/client-s3';
 import { NotFoundError, ServiceUnavailableError, ValidationError } from '../errors.ts';
 import type { PayloadStore } from '../ports.ts';
@@ -56,7 +56,8 @@ export class S3PayloadStore implements PayloadStore {
     return `s3://${this.#bucket}/${key}`;
   }
 
-  async get(ref: string): Promise<string> {
+  /** The key a reference names, in our own bucket. */
+  #keyOf(ref: string): string {
     const match = REF_PATTERN.exec(ref);
     const bucket = match?.[1];
     const key = match?.[2];
@@ -67,6 +68,12 @@ export class S3PayloadStore implements PayloadStore {
     if (bucket !== this.#bucket) {
       throw new ValidationError('payload reference names another bucket', 'invalid_payload_ref');
     }
+    return key;
+  }
+
+  async get(ref: string): Promise<string> {
+    const key = this.#keyOf(ref);
+    const bucket = this.#bucket;
     try {
       const out = await this.#s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       if (out.Body === undefined) throw new NotFoundError(`payload ${key} has no body`);
@@ -74,6 +81,22 @@ export class S3PayloadStore implements PayloadStore {
     } catch (e) {
       if (e instanceof Error && e.name === 'NoSuchKey') throw new NotFoundError(`payload ${key} not found`);
       throw payloadError(e, 'get');
+    }
+  }
+
+  /**
+   * A HEAD of the object. S3 answers a missing key 404 only to a caller
+   * allowed `s3:ListBucket` on the bucket (403 otherwise, thrown here).
+   */
+  async exists(ref: string): Promise<boolean> {
+    const key = this.#keyOf(ref);
+    try {
+      await this.#s3.send(new HeadObjectCommand({ Bucket: this.#bucket, Key: key }));
+      return true;
+    } catch (e) {
+      // A HEAD answer has no body: the SDK names a 404 `NotFound` (NoSuchKey on some emulators).
+      if (e instanceof Error && (e.name === 'NotFound' || e.name === 'NoSuchKey')) return false;
+      throw payloadError(e, 'exists');
     }
   }
 }
