@@ -39,7 +39,11 @@ export class NotFoundError extends TriggerhubError {
 
 /**
  * Codes in use: `conflict`, `job_disabled`, `run_exists`, `duplicate_integration`,
- * `global_masked` (a masked global cannot be unmasked).
+ * `global_masked` (a masked global cannot be unmasked); a replay refused
+ * (shared/runtime/replay.ts): `run_open` (still queued or running),
+ * `run_skipped` (a skipped occurrence), `run_decision` (a decision's verdict
+ * was answered), `run_no_event`, `run_event_expired` (its event expired from
+ * the payload store).
  */
 export class ConflictError extends TriggerhubError {
   readonly code: string;

@@ -245,7 +245,13 @@ export interface SecretWriter {
 /** Large payloads kept outside the table and the queue (claim check). */
 export interface PayloadStore {
   put(key: string, body: string): Promise<string>;
+  /** The payload; NotFoundError when it is gone (expired). */
   get(ref: string): Promise<string>;
+  /**
+   * Whether the payload is still kept, without reading it (a replay checks
+   * its original's event). Optional: a store without it is read with `get`.
+   */
+  exists?(ref: string): Promise<boolean>;
 }
 
 /** One `ctx.state` key as stored. */

@@ -79,6 +79,11 @@ const lazyClaimCheck = (config: Config, options: FunctionDepsOptions): PayloadSt
   return {
     put: async (key, body) => (await load()).put(key, body),
     get: async (ref) => (await load()).get(ref),
+    // A replay asks whether its original's event is still kept (S3PayloadStore has it).
+    exists: async (ref) => {
+      const store = await load();
+      return store.exists === undefined ? true : store.exists(ref);
+    },
   };
 };
 

@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { PayloadStore } from '../ports.ts';
@@ -31,13 +31,28 @@ export class FilePayloadStore implements PayloadStore {
     return `${REF_PREFIX}${key}`;
   }
 
-  async get(ref: string): Promise<string> {
+  #refPath(ref: string): string {
     if (!ref.startsWith(REF_PREFIX)) throw new ValidationError(`not a local payload reference: ${ref}`);
+    return this.#path(ref.slice(REF_PREFIX.length));
+  }
+
+  async get(ref: string): Promise<string> {
+    const path = this.#refPath(ref);
     try {
-      return await readFile(this.#path(ref.slice(REF_PREFIX.length)), 'utf8');
+      return await readFile(path, 'utf8');
     } catch (e) {
       if (e instanceof Error && 'code' in e && e.code === 'ENOENT')
         throw new NotFoundError(`payload ${ref} not found`);
+      throw e;
+    }
+  }
+
+  async exists(ref: string): Promise<boolean> {
+    const path = this.#refPath(ref);
+    try {
+      return (await stat(path)).isFile();
+    } catch (e) {
+      if (e instanceof Error && 'code' in e && e.code === 'ENOENT') return false;
       throw e;
     }
   }

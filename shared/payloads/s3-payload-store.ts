@@ -56,7 +56,8 @@ export class S3PayloadStore implements PayloadStore {
     return `s3://${this.#bucket}/${key}`;
   }
 
-  async get(ref: string): Promise<string> {
+  /** The key a reference names, in our own bucket. */
+  #keyOf(ref: string): string {
     const match = REF_PATTERN.exec(ref);
     const bucket = match?.[1];
     const key = match?.[2];
@@ -67,6 +68,12 @@ export class S3PayloadStore implements PayloadStore {
     if (bucket !== this.#bucket) {
       throw new ValidationError('payload reference names another bucket', 'invalid_payload_ref');
     }
+    return key;
+  }
+
+  async get(ref: string): Promise<string> {
+    const key = this.#keyOf(ref);
+    const bucket = this.#bucket;
     try {
       const out = await this.#s3.send(new GetObjectCommand({ Bucket: bucket, Key: key }));
       if (out.Body === undefined) throw new NotFoundError(`payload ${key} has no body`);
@@ -74,6 +81,29 @@ export class S3PayloadStore implements PayloadStore {
     } catch (e) {
       if (e instanceof Error && e.name === 'NoSuchKey') throw new NotFoundError(`payload ${key} not found`);
       throw payloadError(e, 'get');
+    }
+  }
+
+  /**
+   * A GET of the object's first byte: as cheap as a HEAD, and no second
+   * command in every function's bundle (ingest and the worker share this
+   * store). S3 answers a missing key 404 only to a caller allowed
+   * `s3:ListBucket` on the bucket (403 otherwise, thrown here).
+   */
+  async exists(ref: string): Promise<boolean> {
+    const key = this.#keyOf(ref);
+    try {
+      const out = await this.#s3.send(
+        new GetObjectCommand({ Bucket: this.#bucket, Key: key, Range: 'bytes=0-0' }),
+      );
+      // Its one byte read, the connection goes back to the pool.
+      await out.Body?.transformToString('utf-8');
+      return true;
+    } catch (e) {
+      if (e instanceof Error && e.name === 'NoSuchKey') return false;
+      // An empty object has no first byte.
+      if (e instanceof Error && e.name === 'InvalidRange') return true;
+      throw payloadError(e, 'exists');
     }
   }
 }

@@ -1,11 +1,11 @@
-import { ConflictError, ServiceUnavailableError } from '../errors.ts';
+import { ConflictError, ServiceUnavailableError, errorMessage } from '../errors.ts';
 import { OPEN_STATUSES } from '../model/index.ts';
 import type { Run, RunStatus } from '../model/index.ts';
 import type { DeadLetter, DeadLetterQueue } from '../ports.ts';
 import type { Deps } from './deps.ts';
-import { createPlatformRun } from './new-run.ts';
+import { recordPlatformRun } from './new-run.ts';
 import { platformLogger } from './platform-logger.ts';
-import { replayOf } from './replay.ts';
+import { eventExists, replayOf } from './replay.ts';
 import { ulid } from './ulid.ts';
 
 /** What the dead-letter operations use: a replay's ports, deliveries (a redrive's claim) and the DLQ. */
@@ -76,6 +76,14 @@ export interface RedriveResult {
   left: RedriveLeft[];
   /** More than {@link MAX_REDRIVE} messages: call again for the rest. */
   truncated?: true;
+  /**
+   * The redrive stopped at an error (a store unavailable, the run queue
+   * refusing a message): `runIds` and `dropped` are what was done before it
+   * (a new run the queue refused is among `runIds`: recorded `queued`, the
+   * sweeper sends it). The message it failed on, and those not reached, stay
+   * in the queue: calling again redrives them, and no message twice.
+   */
+  error?: string;
 }
 
 const queueOf = (deps: Pick<DlqDeps, 'deadLetters'>): DeadLetterQueue => {
@@ -122,7 +130,7 @@ export const listDeadLetters = async (
 };
 
 type Outcome =
-  | { kind: 'redriven'; runId: string }
+  | { kind: 'redriven'; runId: string; notQueued?: string }
   | { kind: 'dropped'; why: string }
   | { kind: 'left'; left?: RedriveLeft };
 
@@ -161,6 +169,11 @@ const redriveOne = async (
     await dlq.delete(d.receiptHandle);
     return { kind: 'dropped', why: 'run has no event' };
   }
+  if (run.event === undefined && run.eventRef !== undefined && !(await eventExists(deps, run.eventRef))) {
+    // Expired from the payload store (its retention): a new run could only fail.
+    await dlq.delete(d.receiptHandle);
+    return { kind: 'dropped', why: 'event expired' };
+  }
   const job = await deps.jobs.get(run.jobId);
   if (!job) {
     await dlq.delete(d.receiptHandle);
@@ -184,19 +197,25 @@ const redriveOne = async (
     now,
   );
   let runId = newId;
+  let notQueued: string | undefined;
   if (claim.created) {
-    await createPlatformRun(deps, job, replayOf(run, { runId }));
+    const recorded = await recordPlatformRun(deps, job, replayOf(run, { runId }));
+    if (!recorded.enqueued) notQueued = recorded.error ?? 'unknown error';
   } else {
     // Redriven before, and the message not deleted: at most the claimed run, never a second one.
     runId = claim.existing.runId;
     if (!(await deps.runs.get(runId))) {
-      await createPlatformRun(deps, job, replayOf(run, { runId })).catch((e: unknown) => {
+      try {
+        const recorded = await recordPlatformRun(deps, job, replayOf(run, { runId }));
+        if (!recorded.enqueued) notQueued = recorded.error ?? 'unknown error';
+      } catch (e) {
         if (!(e instanceof ConflictError)) throw e; // a concurrent redrive made it just now
-      });
+      }
     }
   }
+  // Recorded, sent or not (the sweeper sends it): the message is done with.
   await dlq.delete(d.receiptHandle);
-  return { kind: 'redriven', runId };
+  return { kind: 'redriven', runId, ...(notQueued === undefined ? {} : { notQueued }) };
 };
 
 /**
@@ -205,8 +224,11 @@ const redriveOne = async (
  * run, its attempts counted afresh — and its message deleted once the new run
  * is enqueued. The dead run stays as it was (its history). A message that is
  * no run message, whose run or job is gone, or whose run ended otherwise, is
- * deleted and counted `dropped`; one whose run is still open or whose job is
- * disabled is left.
+ * deleted and counted `dropped` (and so is one whose event expired from the
+ * payload store); one whose run is still open or whose job is disabled is
+ * left. An error on one message (a store, or the queue refusing the new
+ * run's message) stops the redrive: answered with what was done and
+ * `error`, or thrown when nothing was.
  */
 export const redriveDeadLetters = async (
   deps: DlqDeps,
@@ -216,9 +238,10 @@ export const redriveDeadLetters = async (
   const seen = new Set<string>();
   const toShow: string[] = [];
   const result: RedriveResult = { count: 0, runIds: [], dropped: 0, left: [] };
+  let failure: { error: unknown } | undefined;
   try {
     // Redriven and dropped messages are deleted, the others hidden: each round brings new ones.
-    while (seen.size < MAX_REDRIVE) {
+    while (failure === undefined && seen.size < MAX_REDRIVE) {
       const batch = (
         await dlq.peek(Math.min(REDRIVE_PEEK, MAX_REDRIVE - seen.size), REDRIVE_HIDE_SECONDS)
       ).filter((d) => !seen.has(d.messageId));
@@ -228,9 +251,31 @@ export const redriveDeadLetters = async (
       const worker = async (): Promise<void> => {
         while (next < batch.length) {
           const d = batch[next++] as DeadLetter;
-          const outcome = await redriveOne(deps, dlq, d, query.jobId);
-          if (outcome.kind === 'redriven') result.runIds.push(outcome.runId);
-          else if (outcome.kind === 'dropped') {
+          if (failure !== undefined) {
+            // Not reached: shown again at the end, for the next redrive.
+            toShow.push(d.receiptHandle);
+            continue;
+          }
+          let outcome: Outcome;
+          try {
+            outcome = await redriveOne(deps, dlq, d, query.jobId);
+          } catch (e) {
+            // Its message stays (a redrive's claim keeps a second run from a retry): the next call redrives it.
+            failure ??= { error: e };
+            toShow.push(d.receiptHandle);
+            continue;
+          }
+          if (outcome.kind === 'redriven') {
+            result.runIds.push(outcome.runId);
+            // The queue is failing: the next sends would wait out the same retries.
+            if (outcome.notQueued !== undefined) {
+              failure ??= {
+                error: new Error(
+                  `the run queue refused run ${outcome.runId} (recorded queued: the sweeper sends it): ${outcome.notQueued}`,
+                ),
+              };
+            }
+          } else if (outcome.kind === 'dropped') {
             result.dropped++;
             platformLogger.info('dead letter dropped', { messageId: d.messageId, why: outcome.why });
           } else {
@@ -241,7 +286,7 @@ export const redriveDeadLetters = async (
       };
       await Promise.all(Array.from({ length: Math.min(REDRIVE_CONCURRENCY, batch.length) }, worker));
     }
-    if (seen.size >= MAX_REDRIVE) {
+    if (failure === undefined && seen.size >= MAX_REDRIVE) {
       const more = await dlq.peek(1, 1);
       if (more.length > 0) result.truncated = true;
       toShow.push(...more.map((d) => d.receiptHandle));
@@ -250,6 +295,17 @@ export const redriveDeadLetters = async (
     await dlq.release(toShow);
   }
   result.count = result.runIds.length;
+  if (failure !== undefined) {
+    // Nothing done: the error is the answer (a 503 for an outage). Else what was done is.
+    if (result.count === 0 && result.dropped === 0) throw failure.error;
+    result.error = errorMessage(failure.error);
+    platformLogger.warn('dead-letter redrive stopped at an error', {
+      redriven: result.count,
+      dropped: result.dropped,
+      error: result.error,
+    });
+    return result;
+  }
   platformLogger.info('dead letters redriven', {
     redriven: result.count,
     dropped: result.dropped,

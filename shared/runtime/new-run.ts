@@ -1,4 +1,4 @@
-import { ServiceUnavailableError, errorMessage } from '../errors.ts';
+import { errorMessage } from '../errors.ts';
 import type { FiredBy, Job, Run, TriggerEvent } from '../model/index.ts';
 import type { Deps } from './deps.ts';
 import { storeEvent } from './event-storage.ts';
@@ -48,17 +48,34 @@ export const platformEvent = (
   payload,
 });
 
+/** What {@link recordPlatformRun} did: the run recorded, and whether its message was sent. */
+export interface RecordedRun {
+  run: Run;
+  /**
+   * False when the queue refused the message: the run is recorded `queued`
+   * all the same, and the sweeper sends it once it is stale. A skipped run is
+   * never sent: true.
+   */
+  enqueued: boolean;
+  /** Why the queue refused it. */
+  error?: string;
+}
+
 /**
  * Records a run the platform fires and enqueues it: `queued` and sent (or sent
  * delayed), or — `skipped` — recorded final and never sent. The run expires
- * after the job's `retentionDays`. If the send fails the run stays `queued`
- * (the sweeper requeues it) and this throws ServiceUnavailableError.
+ * after the job's `retentionDays`. Once the run is recorded it is the
+ * caller's, sent or not: a send the queue refuses is logged and answered
+ * `enqueued: false` (the sweeper requeues the run), never thrown — a caller
+ * that answered an error would be called again and make the run twice.
+ * What fails before the run is recorded (the event's claim check, the run
+ * store, a ConflictError for an id taken) throws, and nothing is made.
  */
-export const createPlatformRun = async (
+export const recordPlatformRun = async (
   deps: Pick<Deps, 'runs' | 'queue' | 'clock' | 'payloads' | 'settings'>,
   job: Job,
   init: NewRun,
-): Promise<Run> => {
+): Promise<RecordedRun> => {
   const now = deps.clock.now();
   const at = now.toISOString();
   const runId = init.runId ?? ulid(now.getTime());
@@ -96,7 +113,7 @@ export const createPlatformRun = async (
     ...stored,
   };
   await deps.runs.create(run, { retentionDays: job.retentionDays });
-  if (skipped) return run;
+  if (skipped) return { run, enqueued: true };
   try {
     const message = { runId, jobId: job.id };
     if (init.delaySeconds !== undefined && init.delaySeconds > 0) {
@@ -106,14 +123,21 @@ export const createPlatformRun = async (
     }
   } catch (e) {
     // The run is recorded queued: the sweeper sends it again once it is stale.
-    platformLogger.error('could not enqueue run; the sweeper requeues it', {
-      jobId: job.id,
-      runId,
-      error: errorMessage(e),
-    });
-    throw new ServiceUnavailableError(
-      `run ${runId} is recorded but could not be queued yet; it will be requeued`,
-    );
+    const error = errorMessage(e);
+    platformLogger.error('could not enqueue run; the sweeper requeues it', { jobId: job.id, runId, error });
+    return { run, enqueued: false, error };
   }
-  return run;
+  return { run, enqueued: true };
 };
+
+/**
+ * {@link recordPlatformRun}'s run. A run the queue refused is answered as any
+ * other — it is recorded `queued` and the sweeper sends it — so that a run
+ * now answers 202 with its id (its caller can follow it, and a retry would
+ * make a second run), and a scheduler counts the occurrence fired.
+ */
+export const createPlatformRun = async (
+  deps: Pick<Deps, 'runs' | 'queue' | 'clock' | 'payloads' | 'settings'>,
+  job: Job,
+  init: NewRun,
+): Promise<Run> => (await recordPlatformRun(deps, job, init)).run;

@@ -15,11 +15,11 @@ import {
 } from '../model/zod.ts';
 import type { infer as Infer } from '../model/zod.ts';
 import type { Deps } from './deps.ts';
-import { createPlatformRun } from './new-run.ts';
-import type { NewRun } from './new-run.ts';
+import { recordPlatformRun } from './new-run.ts';
+import type { NewRun, RecordedRun } from './new-run.ts';
 import { platformLogger } from './platform-logger.ts';
 
-/** What a replay needs: the job and run stores, and what `createPlatformRun` writes to. */
+/** What a replay needs: the job and run stores, and what `recordPlatformRun` writes to. */
 export type ReplayDeps = Pick<Deps, 'jobs' | 'runs' | 'queue' | 'clock' | 'payloads' | 'settings'>;
 
 /** A bulk replay replays at most this many runs per call (`truncated` says when more matched). */
@@ -32,6 +32,14 @@ const MAX_DELAY_SECONDS = 900;
 const REPLAY_CONCURRENCY = 10;
 /** The listing page a bulk replay reads runs in. */
 const LIST_PAGE = 100;
+/**
+ * A bulk replay reads at most this many listing pages (runs and jobs) per
+ * call, then answers `truncated`: a filter that selects few of many runs
+ * (an `errorContains` that matches nothing) would otherwise read every run,
+ * past API Gateway's 29 s, and a client retrying the timeout would replay
+ * twice. 100 pages of 100 runs read one after the other take a few seconds.
+ */
+export const MAX_REPLAY_PAGES = 100;
 
 /** The statuses a run may be replayed from: final, and not a skipped occurrence (it has no event to run). */
 export const REPLAYABLE_STATUSES = ['succeeded', 'failed', 'stopped', 'timed_out'] as const;
@@ -60,11 +68,19 @@ export type ReplayFilter = Infer<typeof ReplayFilterSchema>;
 export interface BulkReplayResult {
   count: number;
   runIds: string[];
-  /** More runs matched than {@link MAX_REPLAYS}: the newest ones were taken; narrow `from`/`to` for the others. */
+  /**
+   * Not every matching run was taken: more than {@link MAX_REPLAYS} matched
+   * (the newest were taken), or the call read its {@link MAX_REPLAY_PAGES}
+   * listing pages before the end (the newest of those read were taken).
+   * Narrow `from`/`to` (or name the job) for the others.
+   */
   truncated?: true;
   /**
-   * The replay stopped at an error (a store or the queue unavailable): `runIds`
-   * are the new runs made before it; calling again replays the rest (and those again).
+   * The replay stopped at an error (a store unavailable, the queue refusing
+   * a message): `runIds` are every new run recorded before it — a run the
+   * queue refused is among them, recorded `queued`, and the sweeper sends
+   * it. Calling again with the same filter replays the originals of those
+   * again too: narrow the filter to the ones not replayed.
    */
   error?: string;
 }
@@ -100,6 +116,35 @@ const refusal = (run: Run | RunSummary): ConflictError | undefined => {
   return undefined;
 };
 
+/**
+ * Whether the event a run keeps in the payload store is still there: events
+ * expire with the stack's payload retention (`TRIGGERHUB_RETENTION_DAYS`, 30
+ * days by default) while a job may keep its runs up to 3,650 days. Asked of
+ * the store rather than worked out from dates, as the object's age is not
+ * the run's (a replay copies its original's reference) and S3 removes
+ * expired objects late. A store without `exists` is read.
+ */
+export const eventExists = async (deps: Pick<Deps, 'payloads'>, ref: string): Promise<boolean> => {
+  if (deps.payloads.exists !== undefined) return deps.payloads.exists(ref);
+  try {
+    await deps.payloads.get(ref);
+    return true;
+  } catch (e) {
+    if (e instanceof NotFoundError) return false;
+    throw e;
+  }
+};
+
+/** 409 `run_event_expired` when the run's event was kept in the payload store and is gone. */
+const checkEventKept = async (deps: Pick<Deps, 'payloads'>, run: Run): Promise<void> => {
+  if (run.event !== undefined || run.eventRef === undefined) return;
+  if (await eventExists(deps, run.eventRef)) return;
+  throw new ConflictError(
+    `run ${run.id}'s event was kept in the payload store and has expired there: there is nothing to replay`,
+    'run_event_expired',
+  );
+};
+
 const runnableJob = async (deps: Pick<Deps, 'jobs'>, jobId: string): Promise<Job> => {
   const job = await deps.jobs.get(jobId);
   if (!job) throw new NotFoundError(`no job ${jobId}`);
@@ -124,23 +169,41 @@ export const replayOf = (run: Run, extra: Pick<NewRun, 'delaySeconds' | 'runId'>
   ...extra,
 });
 
-/** Checks that `run` can be replayed on `job` (409/404 otherwise) and records the new run. */
+/**
+ * Checks that `run` can be replayed (409/404 otherwise) and records the new
+ * run. `jobOf` reads the job (a bulk replay reads each job once).
+ */
+const replayRecorded = async (
+  deps: ReplayDeps,
+  run: Run,
+  extra: Pick<NewRun, 'delaySeconds' | 'runId'>,
+  jobOf: (jobId: string) => Promise<Job> = (jobId) => runnableJob(deps, jobId),
+): Promise<RecordedRun> => {
+  const refused = refusal(run);
+  if (refused) throw refused;
+  const job = await jobOf(run.jobId);
+  await checkEventKept(deps, run);
+  return recordPlatformRun(deps, job, replayOf(run, extra));
+};
+
+/**
+ * Checks that `run` can be replayed on `job` (409/404 otherwise) and records
+ * the new run: answered once recorded, even when the queue refused its
+ * message (the sweeper sends it), as a caller answering an error would be
+ * asked again and make a second one.
+ */
 export const replayLoadedRun = async (
   deps: ReplayDeps,
   run: Run,
   extra: Pick<NewRun, 'delaySeconds' | 'runId'> = {},
-): Promise<Run> => {
-  const refused = refusal(run);
-  if (refused) throw refused;
-  const job = await runnableJob(deps, run.jobId);
-  return createPlatformRun(deps, job, replayOf(run, extra));
-};
+): Promise<Run> => (await replayRecorded(deps, run, extra)).run;
 
 /**
  * `POST /admin/runs/{runId}/replay`: a new run of the same job with the same
  * event. 404 for an unknown run (or its job gone); 409 `run_open` while it is
  * queued or running, `run_skipped` for a skipped occurrence, `run_decision`
- * for a decision, `job_disabled`.
+ * for a decision, `run_event_expired` when its event was kept in the payload
+ * store and has expired there, `job_disabled`.
  */
 export const replayRun = async (deps: ReplayDeps, runId: string): Promise<Run> => {
   const run = await deps.runs.get(runId);
@@ -162,6 +225,10 @@ export const parseReplayFilter = (body: unknown): ReplayFilter => {
     Date.parse(filter.from) > Date.parse(filter.to)
   ) {
     throw new ValidationError('invalid replay filter: from is after to');
+  }
+  if (filter.jobId === undefined && filter.status === undefined) {
+    // Every final run of every job, succeeded ones too, is never what is meant.
+    throw new ValidationError('invalid replay filter: name a jobId or a status (or both)');
   }
   return filter;
 };
@@ -191,22 +258,26 @@ const selects = (filter: ReplayFilter, from: number | undefined, to: number | un
 const isReplayableStatus = (s: RunStatus): boolean =>
   (REPLAYABLE_STATUSES as readonly RunStatus[]).includes(s);
 
-/** The jobs a bulk replay looks at: the one named (404, 409 when disabled), or every enabled async job. */
-async function* jobsOf(deps: Pick<Deps, 'jobs'>, jobId: string | undefined): AsyncGenerator<Job> {
-  if (jobId !== undefined) {
-    yield await runnableJob(deps, jobId);
-    return;
-  }
-  let cursor: string | undefined;
-  do {
-    const page = await deps.jobs.list({ limit: LIST_PAGE, ...(cursor === undefined ? {} : { cursor }) });
-    for (const job of page.items) if (job.enabled && job.mode !== 'decision') yield job;
-    cursor = page.nextCursor;
-  } while (cursor !== undefined);
+/** Newest first: by creation time, then by id (a ULID of the same time). */
+const newestFirst = (a: RunSummary, b: RunSummary): number =>
+  a.createdAt < b.createdAt ? 1 : a.createdAt > b.createdAt ? -1 : a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+
+/** The runs a filter selects: the newest MAX_REPLAYS + 1 of those read (the one more says "truncated"). */
+interface Matches {
+  runs: RunSummary[];
+  /** Its {@link MAX_REPLAY_PAGES} were read before the end: runs not read may match too. */
+  cut: boolean;
 }
 
-/** The runs a filter selects, newest first per job, at most MAX_REPLAYS + 1 (the one more says "truncated"). */
-const matchingRuns = async (deps: ReplayDeps, filter: ReplayFilter): Promise<RunSummary[]> => {
+/**
+ * The runs a filter selects, of one job or of every enabled async job, the
+ * newest across them all (not the first jobs' newest): each job is read
+ * newest first until its runs are older than the oldest of the newest
+ * MAX_REPLAYS + 1 found so far (none of the rest could be taken), or until
+ * it gave MAX_REPLAYS + 1 itself. At most {@link MAX_REPLAY_PAGES} listing
+ * pages in all.
+ */
+const matchingRuns = async (deps: ReplayDeps, filter: ReplayFilter): Promise<Matches> => {
   const from = filter.from === undefined ? undefined : Date.parse(filter.from);
   const to = filter.to === undefined ? undefined : Date.parse(filter.to);
   // The store's filters take ISO times as it writes them (toISOString, UTC).
@@ -216,43 +287,86 @@ const matchingRuns = async (deps: ReplayDeps, filter: ReplayFilter): Promise<Run
     ...(to === undefined ? {} : { to: new Date(to).toISOString() }),
   };
   const selected = selects(filter, from, to);
-  const found: RunSummary[] = [];
-  for await (const job of jobsOf(deps, filter.jobId)) {
+  let pages = 0;
+  let found: RunSummary[] = [];
+
+  /** One job's runs into `found`; false when the pages ran out before its end. */
+  const scan = async (jobId: string): Promise<boolean> => {
+    // Once MAX_REPLAYS + 1 are found, a run older than the oldest of them is never taken.
+    const floor = found.length > MAX_REPLAYS ? found[MAX_REPLAYS]?.createdAt : undefined;
+    const mine: RunSummary[] = [];
     let cursor: string | undefined;
-    do {
-      const page = await deps.runs.listByJob(job.id, {
-        ...query,
-        limit: LIST_PAGE,
-        ...(cursor === undefined ? {} : { cursor }),
-      });
-      for (const r of page.items) {
-        if (!selected(r)) continue;
-        found.push(r);
-        if (found.length > MAX_REPLAYS) return found;
-      }
-      cursor = page.nextCursor;
-    } while (cursor !== undefined);
+    try {
+      do {
+        if (pages >= MAX_REPLAY_PAGES) return false;
+        pages++;
+        const page = await deps.runs.listByJob(jobId, {
+          ...query,
+          limit: LIST_PAGE,
+          ...(cursor === undefined ? {} : { cursor }),
+        });
+        for (const r of page.items) {
+          if (floor !== undefined && r.createdAt < floor) return true;
+          if (!selected(r)) continue;
+          mine.push(r);
+          if (mine.length > MAX_REPLAYS) return true;
+        }
+        cursor = page.nextCursor;
+      } while (cursor !== undefined);
+      return true;
+    } finally {
+      if (mine.length > 0) found = [...found, ...mine].sort(newestFirst).slice(0, MAX_REPLAYS + 1);
+    }
+  };
+
+  if (filter.jobId !== undefined) {
+    const job = await runnableJob(deps, filter.jobId);
+    const whole = await scan(job.id);
+    return { runs: found, cut: !whole };
   }
-  return found;
+  let cursor: string | undefined;
+  do {
+    if (pages >= MAX_REPLAY_PAGES) return { runs: found, cut: true };
+    pages++;
+    const page = await deps.jobs.list({ limit: LIST_PAGE, ...(cursor === undefined ? {} : { cursor }) });
+    for (const job of page.items) {
+      if (!job.enabled || job.mode === 'decision') continue;
+      if (!(await scan(job.id))) return { runs: found, cut: true };
+    }
+    cursor = page.nextCursor;
+  } while (cursor !== undefined);
+  return { runs: found, cut: false };
 };
 
 /**
  * `POST /admin/replays`: replays every final run (not skipped, not a
- * decision) of one job or of every enabled job that the filter selects, at
- * most {@link MAX_REPLAYS}, oldest first, the i-th new run enqueued with a
- * delay of `floor(i / 10)` seconds (10 a second). `dryRun` only answers which
- * runs it would replay.
+ * decision) of one job or of every enabled job that the filter selects (it
+ * names a job or a status: 400 otherwise), at most {@link MAX_REPLAYS} — the
+ * newest — oldest first, the i-th new run enqueued with a delay of
+ * `floor(i / 10)` seconds (10 a second). A run whose event expired from the
+ * payload store, or that changed since it was listed (opened again, its job
+ * disabled or gone), is passed over. `dryRun` only answers which runs it
+ * would replay (without asking the payload store whether their events are
+ * still kept).
  */
 export const replayRuns = async (deps: ReplayDeps, filter: ReplayFilter): Promise<BulkReplayResult> => {
   const found = await matchingRuns(deps, filter);
-  const truncated = found.length > MAX_REPLAYS;
+  const truncated = found.cut || found.runs.length > MAX_REPLAYS;
   // The newest MAX_REPLAYS, replayed oldest first: the order they first happened in.
-  const chosen = found
-    .slice(0, MAX_REPLAYS)
-    .sort((a, b) => (a.createdAt < b.createdAt ? -1 : a.createdAt > b.createdAt ? 1 : a.id < b.id ? -1 : 1));
+  const chosen = found.runs.slice(0, MAX_REPLAYS).sort((a, b) => newestFirst(b, a));
   const more = truncated ? { truncated: true as const } : {};
   if (filter.dryRun === true) return { count: chosen.length, runIds: chosen.map((r) => r.id), ...more };
 
+  // Each job is read once, not once per run.
+  const jobs = new Map<string, Promise<Job>>();
+  const jobOf = (jobId: string): Promise<Job> => {
+    let job = jobs.get(jobId);
+    if (job === undefined) {
+      job = runnableJob(deps, jobId);
+      jobs.set(jobId, job);
+    }
+    return job;
+  };
   const made: (string | undefined)[] = Array.from({ length: chosen.length });
   let failure: { error: unknown } | undefined;
   let next = 0;
@@ -265,9 +379,20 @@ export const replayRuns = async (deps: ReplayDeps, filter: ReplayFilter): Promis
         const run = await deps.runs.get(summary.id);
         // Gone since it was listed (expired): nothing to replay.
         if (!run) continue;
-        made[i] = (await replayLoadedRun(deps, run, { delaySeconds: replayDelaySeconds(i) })).id;
+        const recorded = await replayRecorded(deps, run, { delaySeconds: replayDelaySeconds(i) }, jobOf);
+        // Recorded is made, sent or not: the sweeper sends a run the queue refused.
+        made[i] = recorded.run.id;
+        if (!recorded.enqueued) {
+          // The queue is failing: the next sends would wait out the same retries, past the 29 s.
+          failure ??= {
+            error: new Error(
+              `the run queue refused run ${recorded.run.id} (recorded queued: the sweeper sends it): ${recorded.error ?? 'unknown error'}`,
+            ),
+          };
+        }
       } catch (e) {
-        if (e instanceof ConflictError) continue; // it changed since it was listed (its job disabled…)
+        // It changed since it was listed (its job disabled or deleted, its event expired…).
+        if (e instanceof ConflictError || e instanceof NotFoundError) continue;
         failure ??= { error: e };
       }
     }
@@ -275,7 +400,7 @@ export const replayRuns = async (deps: ReplayDeps, filter: ReplayFilter): Promis
   await Promise.all(Array.from({ length: Math.min(REPLAY_CONCURRENCY, chosen.length) }, worker));
   const runIds = made.filter((id): id is string => id !== undefined);
   if (failure !== undefined) {
-    // Nothing made: the error is the answer (a 503 for a store or queue outage). Else what was made is.
+    // Nothing made: the error is the answer (a 503 for a store outage). Else what was made is.
     if (runIds.length === 0) throw failure.error;
     const error = errorMessage(failure.error);
     platformLogger.warn('bulk replay stopped at an error', { replayed: runIds.length, error });

@@ -48,6 +48,22 @@ export const describePayloadStoreContract = (name: string, makeStore: MakeStore<
       await expect(store.get(missing)).rejects.toThrow(NotFoundError);
     });
 
+    it('tells whether a payload is kept without reading it (a replay checks its event did not expire)', async () => {
+      // Prepare
+      const store = await makeStore();
+      const ref = await store.put('events/job/01JKEPT.json', '{}');
+      const missing = ref.replace('01JKEPT.json', '01JLOST.json');
+
+      // Act
+      const exists = store.exists?.bind(store);
+
+      // Assess: every store the stacks use answers it
+      expect(exists).toBeDefined();
+      expect(await exists?.(ref)).toBe(true);
+      expect(await exists?.(missing)).toBe(false);
+      await expect(exists?.('https://example.com/events/job/x.json')).rejects.toThrow(ValidationError);
+    });
+
     it('refuses a reference it could not have written', async () => {
       // Prepare
       const store = await makeStore();

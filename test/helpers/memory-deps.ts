@@ -435,6 +435,17 @@ export class MemoryPayloads implements PayloadStore {
       ? Promise.reject(new NotFoundError(`payload ${ref} not found`))
       : Promise.resolve(body);
   }
+  /** Counted: a test can tell a check from a read. */
+  existsCalls = 0;
+  exists(ref: string) {
+    this.existsCalls++;
+    if (!ref.startsWith('mem://')) {
+      return Promise.reject(
+        new ValidationError(`not a memory payload reference: ${ref}`, 'invalid_payload_ref'),
+      );
+    }
+    return Promise.resolve(this.items.has(ref.slice('mem://'.length)));
+  }
 }
 
 export class FakeClock implements Clock {

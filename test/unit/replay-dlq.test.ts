@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { RetryableRunError } from '../../shared/errors.ts';
+import { RetryableRunError, ServiceUnavailableError } from '../../shared/errors.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import type { Run } from '../../shared/model/index.ts';
 import { redriveDeadLetters, redriveKey } from '../../shared/runtime/dlq.ts';
@@ -249,5 +249,81 @@ describe('POST /admin/dlq/redrive', () => {
     // Assess
     expect([unknown.status, bad.status]).toEqual([400, 400]);
     expect(dlq.size).toBe(1);
+  });
+
+  it('one message’s error stops the redrive: 202 with what was done and the error; that message stays for the next call', async () => {
+    // Prepare: three dead runs, the run store failing on the second
+    const { deps, dlq, dead, redrive } = await stack();
+    const first = await dead(deadRun('shop', 1));
+    const broken = await dead(deadRun('shop', 2));
+    const third = await dead(deadRun('shop', 3));
+    const get = deps.runs.get.bind(deps.runs);
+    deps.runs.get = (id) =>
+      id === broken.id ? Promise.reject(new ServiceUnavailableError('table unavailable')) : get(id);
+
+    // Act
+    const stopped = await redrive();
+    deps.runs.get = get;
+    const again = await redrive();
+
+    // Assess: the two done are answered; the third is redriven by the next call, once
+    expect(stopped.status).toBe(202);
+    expect(stopped.body).toMatchObject({ count: 2, dropped: 0 });
+    expect(stopped.body.error).toContain('table unavailable');
+    const replayed = async (ids: unknown) =>
+      Promise.all((ids as string[]).map(async (id) => (await deps.runs.get(id))?.replayOf));
+    expect((await replayed(stopped.body.runIds)).sort()).toEqual([first.id, third.id].sort());
+    expect(again.body).toMatchObject({ count: 1 });
+    expect(again.body.error).toBeUndefined();
+    expect(await replayed(again.body.runIds)).toEqual([broken.id]);
+    expect(dlq.size).toBe(0);
+  });
+
+  it('answers the error itself (503) when it stops before doing anything, and leaves the messages', async () => {
+    // Prepare
+    const { deps, dlq, dead, redrive } = await stack();
+    await dead(deadRun('shop', 1));
+    deps.runs.get = () => Promise.reject(new ServiceUnavailableError('table unavailable'));
+
+    // Act
+    const { status } = await redrive();
+
+    // Assess
+    expect(status).toBe(503);
+    expect(dlq.size).toBe(1);
+    expect((await dlq.peek(10)).length).toBe(1);
+  });
+
+  it('counts a new run the queue refused as redriven (recorded queued, the sweeper sends it), deletes its message, and says the error', async () => {
+    // Prepare
+    const { deps, dlq, dead, redrive } = await stack();
+    const original = await dead(deadRun('shop', 1));
+    deps.queue.send = () => Promise.reject(new Error('queue unavailable'));
+
+    // Act
+    const { status, body } = await redrive();
+
+    // Assess
+    expect(status).toBe(202);
+    expect(body).toMatchObject({ count: 1, dropped: 0 });
+    expect(body.error).toContain('queue unavailable');
+    const [runId] = body.runIds as string[];
+    expect(await deps.runs.get(runId ?? '')).toMatchObject({ status: 'queued', replayOf: original.id });
+    expect(dlq.size).toBe(0);
+  });
+
+  it('drops a message whose run’s event expired from the payload store', async () => {
+    // Prepare: the run kept its event by reference, and the object is gone
+    const { deps, dlq, dead, redrive } = await stack();
+    await dead(deadRun('shop', 1, { event: undefined, eventRef: 'mem://events/shop/expired.json' }));
+
+    // Act
+    const { status, body } = await redrive();
+
+    // Assess
+    expect(status).toBe(202);
+    expect(body).toMatchObject({ count: 0, dropped: 1 });
+    expect(dlq.size).toBe(0);
+    expect(deps.runs.items.size).toBe(1);
   });
 });

@@ -3,7 +3,7 @@ import { PermanentError } from '../../shared/errors.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import type { Run } from '../../shared/model/index.ts';
 import { processRunMessage } from '../../shared/runtime/worker.ts';
-import { MAX_REPLAYS, replayDelaySeconds } from '../../shared/runtime/replay.ts';
+import { MAX_REPLAYS, MAX_REPLAY_PAGES, replayDelaySeconds } from '../../shared/runtime/replay.ts';
 import { ulid } from 'ulid';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import { storedJob } from '../helpers/cli.ts';
@@ -31,6 +31,13 @@ const finishedRun = (jobId: string, minutes: number, over: Partial<Run> = {}): R
   firedBy: 'webhook',
   ...over,
 });
+
+/** A failed run of job b-new, `i` minutes after T0 + 10: newer than any other of these tests. */
+const put5 = async (deps: ReturnType<typeof memoryDeps>, i: number): Promise<Run> => {
+  const run = finishedRun('b-new', 10 + i);
+  await deps.runs.create(run);
+  return run;
+};
 
 /** Job `shop` (and `other`), the admin app over memory stores, the clock an hour after T0. */
 const stack = async () => {
@@ -86,6 +93,7 @@ describe('POST /admin/runs/{runId}/replay', () => {
   it('copies the reference of an event kept in the payload store, without reading it', async () => {
     // Prepare
     const { deps, post, put } = await stack();
+    await deps.payloads.put('events/shop/big.json', JSON.stringify(webhookEvent()));
     const original = await put(
       finishedRun('shop', 5, {
         event: undefined,
@@ -110,7 +118,42 @@ describe('POST /admin/runs/{runId}/replay', () => {
     expect(replay?.event).toBeUndefined();
     expect(replay?.source).toBe('securechange');
     expect(reads).toBe(0);
-    expect(deps.payloads.items.size).toBe(0);
+    expect(deps.payloads.existsCalls).toBe(1);
+    expect(deps.payloads.items.size).toBe(1);
+  });
+
+  it('refuses a run whose event kept in the payload store has expired: 409 run_event_expired, nothing made', async () => {
+    // Prepare: the reference of an object the bucket's expiry removed
+    const { deps, post, put } = await stack();
+    const original = await put(
+      finishedRun('shop', 5, { event: undefined, eventRef: 'mem://events/shop/expired.json' }),
+    );
+
+    // Act
+    const res = await post(`/runs/${original.id}/replay`);
+
+    // Assess
+    expect(res.status).toBe(409);
+    expect(((await res.json()) as { error: string }).error).toBe('run_event_expired');
+    expect(deps.runs.items.size).toBe(1);
+    expect(deps.queue.sent).toEqual([]);
+  });
+
+  it('answers 202 with the new run when the queue refuses its message: it is recorded queued for the sweeper', async () => {
+    // Prepare
+    const { deps, post, put } = await stack();
+    const original = await put(finishedRun('shop', 5));
+    deps.queue.send = () => Promise.reject(new Error('queue unavailable'));
+
+    // Act
+    const res = await post(`/runs/${original.id}/replay`);
+
+    // Assess: one run made, and the answer names it (a retry after a 503 would make a second)
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { runId: string; replayOf: string };
+    expect(body.replayOf).toBe(original.id);
+    expect(await deps.runs.get(body.runId)).toMatchObject({ status: 'queued', replayOf: original.id });
+    expect(deps.runs.items.size).toBe(2);
   });
 
   it.each([
@@ -231,16 +274,16 @@ describe('POST /admin/replays', () => {
     const failed = await post('/replays', { jobId: 'shop', status: 'failed', dryRun: true });
     const reset = await post('/replays', { jobId: 'shop', errorContains: 'connection reset', dryRun: true });
     const window = await post('/replays', { jobId: 'shop', from: at(2), to: at(3), dryRun: true });
-    const everything = await post('/replays', { dryRun: true });
+    const everyJob = await post('/replays', { status: 'failed', dryRun: true });
 
     // Assess
     expect(failed.status).toBe(200);
     expect(await failed.json()).toEqual({ count: 2, runIds: [runs.f1.id, runs.f2.id] });
     expect(await reset.json()).toEqual({ count: 1, runIds: [runs.f2.id] });
     expect(await window.json()).toEqual({ count: 2, runIds: [runs.f2.id, runs.ok.id] });
-    // every job, final runs only: never the skipped or the queued one
-    expect(((await everything.json()) as { runIds: string[] }).runIds.sort()).toEqual(
-      [runs.f1.id, runs.f2.id, runs.ok.id, runs.other.id].sort(),
+    // every job's failed runs
+    expect(((await everyJob.json()) as { runIds: string[] }).runIds.sort()).toEqual(
+      [runs.f1.id, runs.f2.id, runs.other.id].sort(),
     );
     expect(deps.runs.items.size).toBe(6);
     expect(deps.queue.sent).toEqual([]);
@@ -312,6 +355,10 @@ describe('POST /admin/replays', () => {
     ['a time that is not ISO', { from: 'yesterday' }],
     ['from after to', { from: at(5), to: at(1) }],
     ['a job id no job can have', { jobId: 'Shop!' }],
+    // every final run of every job, succeeded ones too: never what is meant
+    ['neither a job nor a status', {}],
+    ['only a time window and a text', { from: at(1), errorContains: 'reset', dryRun: true }],
+    ['no body', undefined],
   ])('refuses %s: 400', async (_what, body) => {
     // Prepare
     const { deps, post } = await history();
@@ -338,8 +385,8 @@ describe('POST /admin/replays', () => {
     expect(off.status).toBe(409);
   });
 
-  it('answers the runs it made when an error stops it half way', async () => {
-    // Prepare: the queue fails after two sends
+  it('answers every run it recorded when the queue fails half way, the refused ones too (the sweeper sends them)', async () => {
+    // Prepare: 7 failed runs of shop, the queue failing after two sends
     const { deps, post } = await history();
     let sends = 0;
     const send = deps.queue.send.bind(deps.queue);
@@ -349,10 +396,92 @@ describe('POST /admin/replays', () => {
     // Act
     const res = await post('/replays', { jobId: 'shop', status: 'failed' });
 
-    // Assess: 202 with the two made, and the error
+    // Assess: 202 naming each replay run recorded, and the error
+    expect(res.status).toBe(202);
+    const body = (await res.json()) as { count: number; runIds: string[]; error?: string };
+    const recorded = [...deps.runs.items.values()].filter((r) => r.firedBy === 'replay');
+    expect(recorded.length).toBeGreaterThan(2);
+    expect(body.count).toBe(recorded.length);
+    expect([...body.runIds].sort()).toEqual(recorded.map((r) => r.id).sort());
+    expect(recorded.every((r) => r.status === 'queued')).toBe(true);
+    expect(body.error).toContain('queue unavailable');
+  });
+
+  it('answers the runs it made when the run store fails half way', async () => {
+    // Prepare: the run store refuses new runs after two
+    const { deps, post } = await history();
+    let creates = 0;
+    const create = deps.runs.create.bind(deps.runs);
+    deps.runs.create = (run, options) =>
+      ++creates > 2 ? Promise.reject(new Error('table unavailable')) : create(run, options);
+    for (let i = 10; i < 15; i++) await create(finishedRun('shop', i));
+
+    // Act
+    const res = await post('/replays', { jobId: 'shop', status: 'failed' });
+
+    // Assess
     expect(res.status).toBe(202);
     const body = (await res.json()) as { count: number; runIds: string[]; error?: string };
     expect(body.count).toBe(2);
-    expect(body.error).toContain('could not be queued');
+    expect(body.error).toContain('table unavailable');
+  });
+
+  it('passes over a run whose event expired from the payload store', async () => {
+    // Prepare: two failed runs of shop, one kept by reference to an expired object
+    const { deps, post, runs } = await history();
+    await deps.runs.create(
+      finishedRun('shop', 7, { event: undefined, eventRef: 'mem://events/shop/expired.json' }),
+    );
+
+    // Act
+    const res = await post('/replays', { jobId: 'shop', status: 'failed' });
+
+    // Assess
+    const body = (await res.json()) as { count: number; runIds: string[] };
+    const made = await Promise.all(body.runIds.map((id) => deps.runs.get(id)));
+    expect(made.map((r) => r?.replayOf).sort()).toEqual([runs.f1.id, runs.f2.id].sort());
+  });
+
+  it('reads at most MAX_REPLAY_PAGES listing pages, then answers truncated', async () => {
+    // Prepare: a job with endless pages of runs the filter does not select
+    const { deps, post } = await stack();
+    let listed = 0;
+    deps.runs.listByJob = (jobId) => {
+      // Bounded: a scan with no cap fails the test instead of looping on.
+      if (++listed > 1_000) return Promise.reject(new Error('read on past the cap'));
+      const items = Array.from({ length: 100 }, (_, i) => finishedRun(jobId, -listed - i / 1000));
+      return Promise.resolve({ items, nextCursor: `page-${listed}` });
+    };
+
+    // Act
+    const res = await post('/replays', { jobId: 'shop', errorContains: 'matches nothing', dryRun: true });
+
+    // Assess
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ count: 0, runIds: [], truncated: true });
+    expect(listed).toBe(MAX_REPLAY_PAGES);
+  });
+
+  it('takes the newest 1,000 across every job, not the first jobs listed', async () => {
+    // Prepare: job a-old (listed first) with 1,000 old failed runs, job b-new with 5 newer ones
+    const { deps, post } = await stack();
+    await deps.jobs.put(storedJob('a-old'));
+    await deps.jobs.put(storedJob('b-new'));
+    const older: string[] = [];
+    for (let i = 0; i < MAX_REPLAYS; i++) {
+      const run = finishedRun('a-old', 0, { id: ulid(T0 + i), createdAt: new Date(T0 + i).toISOString() });
+      await deps.runs.create(run);
+      older.push(run.id);
+    }
+    const newer: string[] = [];
+    for (let i = 0; i < 5; i++) newer.push((await put5(deps, i)).id);
+
+    // Act
+    const res = await post('/replays', { status: 'failed', dryRun: true });
+
+    // Assess: b-new's five are in, a-old's five oldest out
+    const body = (await res.json()) as { count: number; runIds: string[]; truncated?: boolean };
+    expect(body).toMatchObject({ count: MAX_REPLAYS, truncated: true });
+    expect([...body.runIds].sort()).toEqual([...older.slice(5), ...newer].sort());
   });
 });

@@ -38,7 +38,8 @@ const listLimit = (text: string | undefined): number | undefined => {
 /**
  * The run queue's dead-letter queue (shared/runtime/dlq.ts):
  * - `GET /admin/dlq?jobId=&limit=` → `{items: [{messageId, runId, jobId, status, error?, sentAt?, receiveCount}], count}`;
- * - `POST /admin/dlq/redrive` with `{jobId?}` (or no body) → `202 {count, runIds, dropped, left}`.
+ * - `POST /admin/dlq/redrive` with `{jobId?}` (or no body) → `202 {count, runIds, dropped, left, truncated?, error?}`
+ *   (`error`: it stopped at one, and answers what it did before; nothing done: the error itself, a 503 for an outage).
  * 503 when the stack has no dead-letter queue configured.
  */
 export const registerDlqRoutes = (app: Hono<EdgeEnv>, deps: AdminDeps): void => {

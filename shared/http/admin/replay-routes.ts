@@ -9,11 +9,14 @@ import { readJson } from './read-json.ts';
 
 /**
  * Replays (shared/runtime/replay.ts):
- * - `POST /admin/runs/{runId}/replay` → `202 {runId, replayOf}`: a new run with the same event;
- *   404 unknown run or job, 409 `run_open` / `run_skipped` / `run_decision` / `run_no_event` / `job_disabled`;
- * - `POST /admin/replays` with `{jobId?, status?, from?, to?, errorContains?, dryRun?}` →
- *   `202 {count, runIds, truncated?}` (the new runs), or with `dryRun` `200 {count, runIds}` (the
- *   original runs that would be replayed). No body: every final run of every enabled job, at most 1,000.
+ * - `POST /admin/runs/{runId}/replay` → `202 {runId, replayOf}`: a new run with the same event (202
+ *   also when the queue refused its message: it is recorded queued and the sweeper sends it);
+ *   404 unknown run or job, 409 `run_open` / `run_skipped` / `run_decision` / `run_no_event` /
+ *   `run_event_expired` / `job_disabled`;
+ * - `POST /admin/replays` with `{jobId?, status?, from?, to?, errorContains?, dryRun?}` (a `jobId` or
+ *   a `status` at least: 400 otherwise) → `202 {count, runIds, truncated?, error?}` (the new runs), or
+ *   with `dryRun` `200 {count, runIds, truncated?}` (the original runs that would be replayed). At most
+ *   1,000 runs, the newest, read from at most 100 listing pages.
  * Who asked is logged (the run records no requester: `replayOf` says what it replays).
  */
 export const registerReplayRoutes = (app: Hono<EdgeEnv>, deps: AdminDeps): void => {
