@@ -56,8 +56,5 @@ export const handler = async (event: unknown, context?: InvocationContext): Prom
     Number.isFinite(functionMb) && functionMb > 0
       ? Math.max(16, Math.min(requestedMb, functionMb - HOST_RESERVE_MB))
       : requestedMb;
-  return runner.run(
-    { ...input, memoryMb, ...(Number.isFinite(deadlineAt) ? { deadlineAt } : {}) },
-    never,
-  );
+  return runner.run({ ...input, memoryMb, ...(Number.isFinite(deadlineAt) ? { deadlineAt } : {}) }, never);
 };

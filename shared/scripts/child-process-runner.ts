@@ -108,8 +108,7 @@ export class ChildProcessScriptRunner implements ScriptRunner {
     // The child ends the script this much earlier, so that its own answer (with the script's
     // last lines and its result) arrives before the kill.
     const reportMs = Math.min(500, Math.max(0, (hardDeadline - startedAt) / 5));
-    const { path, execArgv } =
-      this.#entry === undefined ? childEntry() : { path: this.#entry, execArgv: [] };
+    const { path, execArgv } = this.#entry === undefined ? childEntry() : { path: this.#entry, execArgv: [] };
     const memoryMb = scriptMemoryMb(input.memoryMb);
     const home = mkdtempSync(join(tmpdir(), 'triggerhub-script-'));
     const child: ChildProcess = fork(path, [], {
@@ -146,7 +145,8 @@ export class ChildProcessScriptRunner implements ScriptRunner {
       const watch = setInterval(() => {
         if (child.pid === undefined) return;
         const rss = residentKib(child.pid);
-        if (rss !== undefined && rss > rssLimitKib) kill('failed', `ran out of memory (limit ${memoryMb} MiB)`);
+        if (rss !== undefined && rss > rssLimitKib)
+          kill('failed', `ran out of memory (limit ${memoryMb} MiB)`);
       }, RSS_POLL_MS);
       const onAbort = (): void => kill('failed', 'stopped');
       signal.addEventListener('abort', onAbort, { once: true });
