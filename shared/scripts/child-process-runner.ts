@@ -8,6 +8,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { ScriptRunInput, ScriptRunner, ScriptRunResult } from '../ports.ts';
 import type { ChildRequest } from './runner/child-main.ts';
 import { ScriptLog } from './runner/log-cap.ts';
+import { descendantsOf, killAll } from './runner/processes.ts';
 import { parseChildMessage } from './runner/schemas.ts';
 import { scriptMemoryMb, threadCodeFromSources } from './runner/thread-code.ts';
 
@@ -161,11 +162,15 @@ export class ChildProcessScriptRunner implements ScriptRunner {
         }
       };
 
-      /** Decides the outcome (the first one wins) and makes sure the process ends. */
+      /** Decides the outcome (the first one wins) and makes sure the process and all it started end. */
       function kill(status: ScriptRunResult['status'], message: string): void {
         outcome ??= { status, message };
+        const alive = child.exitCode === null && child.signalCode === null;
+        // Found while the child lives: one that left the group (setsid) is still its descendant.
+        const descendants = alive && child.pid !== undefined ? descendantsOf(child.pid) : [];
         killGroup();
-        if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+        if (alive) child.kill('SIGKILL');
+        killAll(descendants);
       }
 
       child.on('message', (value: unknown) => {

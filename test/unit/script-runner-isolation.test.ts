@@ -33,7 +33,7 @@ const run = (source: string, args: Partial<ScriptArgs> = {}) => {
 };
 
 describe.concurrent('a script cannot reach its host', () => {
-  it.for([
+  it.for<[string, string]>([
     [
       'inspector',
       "const { Session } = require('inspector'); const s = new Session(); s.connectToMainThread();",
@@ -50,7 +50,7 @@ describe.concurrent('a script cannot reach its host', () => {
     });
   });
 
-  it.for([
+  it.for<[string, string, string]>([
     [
       'ESM import',
       "import { Session } from 'node:inspector'; export const run = () => 'reached';",
@@ -80,7 +80,7 @@ describe.concurrent('a script cannot reach its host', () => {
   });
 
   // What each throws: the refusal's code (a member a worker thread lacks anyway throws a TypeError).
-  it.for([
+  it.for<[string, string]>([
     ["process.binding('fs')", 'ERR_ACCESS_DENIED'],
     ["process._linkedBinding('x')", 'ERR_ACCESS_DENIED'],
     ["process.dlopen({ exports: {} }, '/tmp/x.node')", 'ERR_ACCESS_DENIED'],

@@ -1,5 +1,6 @@
 import type { ScriptRunInput } from '../../ports.ts';
 import { runScriptInThread } from './host.ts';
+import { descendantsOf, killAll } from './processes.ts';
 import type { ChildMessage } from './schemas.ts';
 
 // The entry of the child process ONE script runs in (shared/scripts/
@@ -47,6 +48,8 @@ process.once('message', ({ input, threadCode, deadlineAt }: ChildRequest) => {
       message: result.message,
       logsTruncated: result.logsTruncated === true,
     });
+    // Nothing the run started outlives it (the parent kills the group too, but not what left it).
+    killAll(descendantsOf(process.pid));
     process.exit(0);
   });
 });
