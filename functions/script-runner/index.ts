@@ -56,5 +56,15 @@ export const handler = async (event: unknown, context?: InvocationContext): Prom
     Number.isFinite(functionMb) && functionMb > 0
       ? Math.max(16, Math.min(requestedMb, functionMb - HOST_RESERVE_MB))
       : requestedMb;
-  return runner.run({ ...input, memoryMb, ...(Number.isFinite(deadlineAt) ? { deadlineAt } : {}) }, never);
+  return runner.run(
+    Number.isFinite(deadlineAt)
+      ? {
+          ...input,
+          memoryMb,
+          deadlineAt,
+          timeoutMs: Math.max(1, Math.min(input.timeoutMs, deadlineAt - now)),
+        }
+      : { ...input, memoryMb },
+    never,
+  );
 };
