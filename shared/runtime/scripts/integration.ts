@@ -102,9 +102,10 @@ const appendLines = (logger: RunContext<unknown>['logger'], lines: readonly Scri
 };
 
 /**
- * Of the time left, what the runner gets: a little less, so that the runner
- * ends a script that runs too long (and returns its log) before the run's own
- * deadline gives up on the runner.
+ * Of the time left, what the runner gets: a little less, so that the runner's
+ * answer (a timed-out script's, with its log) arrives before the run's own
+ * deadline gives up on it. The runner counts its start-up (a process, a
+ * Lambda invocation) against this, from the absolute `deadlineAt`.
  */
 const runnerTimeoutMs = (leftMs: number): number => Math.max(1, leftMs - Math.min(1_000, leftMs / 10));
 
@@ -117,7 +118,7 @@ const runnerTimeoutMs = (leftMs: number): number => Math.max(1, leftMs - Math.mi
  * lines. `resolve(message)` succeeds with it; a rejection (or throw) fails
  * the run with the script's message and is not retried (as in Plutora: a
  * script that rejects said so; running it again would repeat its work); the
- * runner's time-out is the run's (`timed_out`).
+ * runner's time-out is the run's (`timed_out`), not retried either.
  */
 export const scriptIntegration = (
   deps: Pick<Deps, 'scripts' | 'scriptRunner'>,
@@ -158,16 +159,24 @@ export const scriptIntegration = (
           source,
           args: buildScriptArgs(job, ctx),
           timeoutMs,
+          deadlineAt: Date.now() + timeoutMs,
         },
         ctx.signal,
       );
       appendLines(ctx.logger, result.logs);
       if (result.logsTruncated === true) ctx.logger.warn("the script's log was capped: later lines dropped");
+      // Stopped (or taken over): the runner's "stopped" is no failure of the script; the worker
+      // records the stop (its run ends `stopped`), this attempt's outcome only lends it the log.
+      if (ctx.signal.aborted) {
+        throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('stopped');
+      }
       switch (result.status) {
         case 'succeeded':
           return { message: result.message };
         case 'timed_out': {
-          const e = new DeadlineError(timeoutMs);
+          // Final: a script that ran out of time may have done half its work (a sync); a retry
+          // would run it again from the start.
+          const e = new DeadlineError(timeoutMs, false);
           e.message = result.message;
           throw e;
         }
