@@ -1,12 +1,31 @@
 import ky, { HTTPError, TimeoutError } from 'ky';
 import type { KyInstance, Options } from 'ky';
-import { array, object, safeParse, string } from 'zod';
+import {
+  array,
+  boolean,
+  int,
+  looseObject,
+  nullable,
+  object,
+  optional,
+  safeParse,
+  string,
+  unknown,
+  enum as zEnum,
+} from 'zod';
 import type { core, infer as Infer } from 'zod';
 import { errorMessage } from '../shared/errors.ts';
-import { IntegrationManifestSchema, JobSchema, RunSchema } from '../shared/model/index.ts';
+import { IntegrationManifestSchema, JobSchema, RunSchema, RunStatusSchema } from '../shared/model/index.ts';
 import { omit, unlazy } from '../shared/model/zod.ts';
-import type { IntegrationManifest, Job, JobInput, Run, RunSummary } from '../shared/model/index.ts';
-import type { Page, PageRequest } from '../shared/ports.ts';
+import type {
+  IntegrationManifest,
+  Job,
+  JobInput,
+  Run,
+  RunStatus,
+  RunSummary,
+} from '../shared/model/index.ts';
+import type { Page, PageRequest, RunListQuery } from '../shared/ports.ts';
 import { isLoopbackEndpoint } from './sigv4.ts';
 
 /** The endpoint used when neither `--endpoint`, `TRIGGERHUB_ENDPOINT` nor a running `npm start` gives one. */
@@ -80,7 +99,139 @@ export const RunSummarySchema = omit(unlazy(RunSchema), { logs: true, event: tru
 const pageOf = <T extends core.$ZodType>(item: T) =>
   object({ items: array(item), nextCursor: string().min(1).optional() });
 
-const JobPageSchema = pageOf(JobSchema);
+/** What `nextRun` says of a job in the grid. */
+export const NEXT_RUN_STATES = ['scheduled', 'running', 'overdue', 'disabled', 'webhook'] as const;
+export type NextRunState = (typeof NEXT_RUN_STATES)[number];
+
+/**
+ * One row of the jobs grid (`GET /admin/jobs`): the stored job definition, with
+ * `schedule` as a sentence and the grid's own fields. Loose on purpose: the
+ * definition's other fields are passed through (`--json` prints them as the API
+ * gave them), and a stack older than the grid answers plain jobs, which still
+ * list (their grid fields absent).
+ */
+export const JobGridItemSchema = looseObject({
+  id: string(),
+  name: string(),
+  enabled: boolean(),
+  integration: optional(string()),
+  script: optional(looseObject({ id: string(), version: optional(int()) })),
+  /** The schedule as a sentence (`every 2 hours from 1 Dec 2026 09:00 Europe/Berlin`), null when none. */
+  schedule: optional(nullable(string())),
+  scheduleDefinition: optional(unknown()),
+  lastRun: optional(
+    nullable(
+      object({
+        id: string(),
+        status: RunStatusSchema,
+        startedAt: optional(string()),
+        endedAt: optional(string()),
+      }),
+    ),
+  ),
+  nextRunAt: optional(nullable(string())),
+  nextRun: optional(zEnum(NEXT_RUN_STATES)),
+});
+export type JobGridItem = Infer<typeof JobGridItemSchema>;
+
+const JobPageSchema = pageOf(JobGridItemSchema);
+
+/** `POST /admin/jobs/{id}/runs`: the run that was queued. */
+export const RunQueuedSchema = object({ runId: string().min(1), status: string() });
+export type RunQueued = Infer<typeof RunQueuedSchema>;
+
+/** `POST /admin/jobs/{id}/stop`: queued runs stopped at once, running ones asked to stop. */
+export const JobStopSchema = object({ stopped: array(string()), stopping: array(string()) });
+export type JobStop = Infer<typeof JobStopSchema>;
+
+/** `POST /admin/runs/{runId}/stop`. */
+export const RunStopSchema = object({ runId: string(), status: zEnum(['stopped', 'stopping']) });
+export type RunStop = Infer<typeof RunStopSchema>;
+
+/** `POST /admin/runs/{runId}/replay`: the new run. */
+export const ReplaySchema = object({ runId: string().min(1), replayOf: string() });
+export type Replay = Infer<typeof ReplaySchema>;
+
+/** What `POST /admin/replays` selects: final runs, of one job or every job. */
+export interface ReplayFilter {
+  jobId?: string;
+  status?: RunStatus;
+  /** ISO: runs created at or after. */
+  from?: string;
+  /** ISO: runs created at or before. */
+  to?: string;
+  errorContains?: string;
+  dryRun?: boolean;
+}
+
+/** `POST /admin/replays`: with `dryRun` the original runs, else the new ones; at most 1,000. */
+export const BulkReplaySchema = object({
+  count: int().min(0),
+  runIds: array(string()),
+  truncated: optional(boolean()),
+});
+export type BulkReplay = Infer<typeof BulkReplaySchema>;
+
+/** One dead-lettered message (`GET /admin/dlq`); a message that is not a run's has no run or job. */
+export const DeadLetterItemSchema = object({
+  messageId: string(),
+  runId: optional(string()),
+  jobId: optional(string()),
+  status: optional(string()),
+  error: optional(string()),
+  sentAt: optional(string()),
+  receiveCount: int().min(0),
+});
+export const DeadLetterListSchema = object({ items: array(DeadLetterItemSchema), count: int().min(0) });
+export type DeadLetterList = Infer<typeof DeadLetterListSchema>;
+
+/** `POST /admin/dlq/redrive`: the new runs; `dropped` counts messages deleted without a run. */
+export const RedriveSchema = object({
+  count: int().min(0),
+  runIds: array(string()),
+  dropped: optional(int().min(0)),
+  /** Dead-lettered runs left in the queue for a later redrive (still open, job disabled). */
+  left: optional(array(looseObject({ runId: string(), jobId: string(), reason: string() }))),
+  /** More messages than one redrive takes: call again for the rest. */
+  truncated: optional(boolean()),
+});
+export type Redrive = Infer<typeof RedriveSchema>;
+
+export const ScriptVersionSchema = object({
+  id: string(),
+  version: int().min(1),
+  sha256: string(),
+  bytes: int().min(0),
+  uploadedBy: string(),
+  uploadedAt: string(),
+});
+export type ScriptVersionAnswer = Infer<typeof ScriptVersionSchema>;
+/** A script as listed: its latest version (the other fields as the stack gives them). */
+export const ScriptSummarySchema = looseObject({
+  id: string(),
+  latestVersion: int().min(1),
+  sha256: optional(string()),
+  updatedAt: optional(string()),
+  updatedBy: optional(string()),
+});
+export type ScriptSummaryAnswer = Infer<typeof ScriptSummarySchema>;
+const ScriptPageSchema = pageOf(ScriptSummarySchema);
+export const ScriptDetailSchema = object({
+  id: string(),
+  latestVersion: int().min(1),
+  versions: array(ScriptVersionSchema),
+});
+export type ScriptDetail = Infer<typeof ScriptDetailSchema>;
+
+/** One script version's source, as downloaded. */
+export interface ScriptSource {
+  source: string;
+  /** The `x-script-sha256` header: what the stack recorded for this version. */
+  sha256: string | undefined;
+}
+
+/** The content type `scripts push` sends. */
+export const SCRIPT_CONTENT_TYPE = 'application/javascript';
 const RunPageSchema = pageOf(RunSummarySchema);
 const IntegrationListSchema = object({ items: array(IntegrationManifestSchema) });
 
@@ -112,16 +263,39 @@ export interface PutJobResult {
 /** Typed access to the triggerhub admin API; every answer is checked against its schema. */
 export interface AdminClient {
   readonly endpoint: string;
-  listJobs(page?: PageRequest): Promise<Page<Job>>;
+  /** The jobs grid: each job with its schedule sentence, last run and next run. */
+  listJobs(page?: PageRequest): Promise<Page<JobGridItem>>;
   /** @throws AdminApiError with status 404 when there is no such job. */
   getJob(id: string): Promise<Job>;
   /** Creates or replaces the job `id`; `job.id`, when set, must equal `id`. */
   putJob(id: string, job: JobInput | Record<string, unknown>): Promise<PutJobResult>;
   /** @throws AdminApiError with status 404 when there is no such job. */
   deleteJob(id: string): Promise<void>;
-  /** Newest first. */
-  listRuns(jobId: string, page?: PageRequest): Promise<Page<RunSummary>>;
+  /** Newest first; the filters are the route's (`status`, `firedBy`, `from`, `to`). */
+  listRuns(jobId: string, query?: RunListQuery): Promise<Page<RunSummary>>;
   getRun(runId: string): Promise<Run>;
+  /**
+   * Run now (`POST /admin/jobs/{id}/runs`), with parameter overrides when given.
+   * @throws AdminApiError 404 unknown job, 409 `job_disabled`, 400 bad params.
+   */
+  startRun(jobId: string, params?: Record<string, unknown>): Promise<RunQueued>;
+  /** Stops every open run of the job. */
+  stopJob(jobId: string): Promise<JobStop>;
+  /** @throws AdminApiError 404 unknown run, 409 `run_finished`. */
+  stopRun(runId: string): Promise<RunStop>;
+  /** @throws AdminApiError 404 unknown run, 409 `run_open` (still queued or running) or a skipped run. */
+  replayRun(runId: string): Promise<Replay>;
+  /** Bulk replay (`POST /admin/replays`). */
+  replayRuns(filter: ReplayFilter): Promise<BulkReplay>;
+  listDeadLetters(query?: { jobId?: string; limit?: number }): Promise<DeadLetterList>;
+  redriveDeadLetters(query?: { jobId?: string }): Promise<Redrive>;
+  /** Uploads `source` as the script's next version. */
+  pushScript(id: string, source: string): Promise<ScriptVersionAnswer>;
+  listScripts(page?: PageRequest): Promise<Page<ScriptSummaryAnswer>>;
+  /** @throws AdminApiError 404 when there is no such script. */
+  getScript(id: string): Promise<ScriptDetail>;
+  /** @throws AdminApiError 404 when there is no such script or version. */
+  getScriptSource(id: string, version: number): Promise<ScriptSource>;
   listIntegrations(): Promise<IntegrationManifest[]>;
   /** The stack's secret prefix, stage and version; a stack older than this route answers 404. */
   getSettings(): Promise<StackSettingsAnswer>;
@@ -332,10 +506,28 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
     return parsed.data;
   };
 
-  const searchParams = (page: PageRequest | undefined): Record<string, string> => {
+  /** The query string: every value that is set, as text. */
+  /**
+   * As {@link parse}, but answers the JSON as it came (its key order kept, for
+   * `--json`): only for a schema that adds nothing (no defaults, no transforms).
+   */
+  const check = async <T extends core.$ZodType>(
+    schema: T,
+    response: Response,
+    what: string,
+  ): Promise<core.output<T>> => {
+    const text = await response.clone().text();
+    await parse(schema, response, what);
+    return JSON.parse(text) as core.output<T>;
+  };
+
+  const searchParams = (
+    query: Record<string, string | number | undefined> | undefined,
+  ): Record<string, string> => {
     const params: Record<string, string> = {};
-    if (page?.limit !== undefined) params.limit = String(page.limit);
-    if (page?.cursor !== undefined) params.cursor = page.cursor;
+    for (const [name, value] of Object.entries(query ?? {})) {
+      if (value !== undefined) params[name] = String(value);
+    }
     return params;
   };
 
@@ -344,8 +536,8 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
   return {
     endpoint,
     async listJobs(page) {
-      const res = await send('get', 'admin/jobs', { searchParams: searchParams(page) });
-      return parse(JobPageSchema, res, 'GET /admin/jobs');
+      const res = await send('get', 'admin/jobs', { searchParams: searchParams({ ...page }) });
+      return check(JobPageSchema, res, 'GET /admin/jobs');
     },
     async getJob(id) {
       const res = await send('get', `admin/jobs/${seg(id)}`);
@@ -358,13 +550,67 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
     async deleteJob(id) {
       await send('delete', `admin/jobs/${seg(id)}`);
     },
-    async listRuns(jobId, page) {
-      const res = await send('get', `admin/jobs/${seg(jobId)}/runs`, { searchParams: searchParams(page) });
+    async listRuns(jobId, query) {
+      const res = await send('get', `admin/jobs/${seg(jobId)}/runs`, {
+        searchParams: searchParams({ ...query }),
+      });
       return parse(RunPageSchema, res, `GET /admin/jobs/${jobId}/runs`);
     },
     async getRun(runId) {
       const res = await send('get', `admin/runs/${seg(runId)}`);
       return parse(RunSchema, res, `GET /admin/runs/${runId}`);
+    },
+    async startRun(jobId, params) {
+      // No body without overrides: the route takes the job's own parameters.
+      const res = await send('post', `admin/jobs/${seg(jobId)}/runs`, params ? { json: { params } } : {});
+      return parse(RunQueuedSchema, res, `POST /admin/jobs/${jobId}/runs`);
+    },
+    async stopJob(jobId) {
+      const res = await send('post', `admin/jobs/${seg(jobId)}/stop`);
+      return parse(JobStopSchema, res, `POST /admin/jobs/${jobId}/stop`);
+    },
+    async stopRun(runId) {
+      const res = await send('post', `admin/runs/${seg(runId)}/stop`);
+      return parse(RunStopSchema, res, `POST /admin/runs/${runId}/stop`);
+    },
+    async replayRun(runId) {
+      const res = await send('post', `admin/runs/${seg(runId)}/replay`);
+      return parse(ReplaySchema, res, `POST /admin/runs/${runId}/replay`);
+    },
+    async replayRuns(filter) {
+      const res = await send('post', 'admin/replays', { json: filter });
+      return parse(BulkReplaySchema, res, 'POST /admin/replays');
+    },
+    async listDeadLetters(query) {
+      const res = await send('get', 'admin/dlq', { searchParams: searchParams(query) });
+      return parse(DeadLetterListSchema, res, 'GET /admin/dlq');
+    },
+    async redriveDeadLetters(query) {
+      const res = await send('post', 'admin/dlq/redrive', {
+        json: query?.jobId === undefined ? {} : { jobId: query.jobId },
+      });
+      return parse(RedriveSchema, res, 'POST /admin/dlq/redrive');
+    },
+    async pushScript(id, source) {
+      const res = await send('put', `admin/scripts/${seg(id)}`, {
+        body: source,
+        headers: { 'content-type': SCRIPT_CONTENT_TYPE },
+      });
+      return parse(ScriptVersionSchema, res, `PUT /admin/scripts/${id}`);
+    },
+    async listScripts(page) {
+      const res = await send('get', 'admin/scripts', { searchParams: searchParams({ ...page }) });
+      return parse(ScriptPageSchema, res, 'GET /admin/scripts');
+    },
+    async getScript(id) {
+      const res = await send('get', `admin/scripts/${seg(id)}`);
+      return parse(ScriptDetailSchema, res, `GET /admin/scripts/${id}`);
+    },
+    async getScriptSource(id, version) {
+      const res = await send('get', `admin/scripts/${seg(id)}/versions/${version}`);
+      // Byte for byte: Response.text() would drop a leading BOM, which the recorded sha256 covers.
+      const source = new TextDecoder('utf-8', { ignoreBOM: true }).decode(await res.arrayBuffer());
+      return { source, sha256: res.headers.get('x-script-sha256') ?? undefined };
     },
     async listIntegrations() {
       const res = await send('get', 'admin/integrations');

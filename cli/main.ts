@@ -1,11 +1,12 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
-import { Command, CommanderError, Option } from 'commander';
+import { Command, CommanderError, Help, Option } from 'commander';
 import { object, string } from 'zod';
 import { errorMessage } from '../shared/errors.ts';
 import packageJson from '../package.json' with { type: 'json' };
 import { AdminApiError } from './admin-client.ts';
 import { registerCheckpointCommands } from './commands/checkpoint.ts';
+import { registerDlqCommands } from './commands/dlq.ts';
 import { createContext, regionArg } from './commands/context.ts';
 import type { CliIo } from './commands/context.ts';
 import { registerEffectsCommands } from './commands/effects.ts';
@@ -15,6 +16,7 @@ import { registerJobCommands } from './commands/jobs.ts';
 import { registerMediatorCommand } from './commands/mediator.ts';
 import { registerNotificationsCommands } from './commands/notifications.ts';
 import { registerRunCommands } from './commands/runs.ts';
+import { registerScriptCommands } from './commands/scripts.ts';
 import { registerSecretCommands } from './commands/secrets.ts';
 import { registerSendCommand } from './commands/send.ts';
 import { registerStartCommand } from './commands/start.ts';
@@ -31,6 +33,28 @@ export const EXIT_USAGE = 2;
 const { version } = object({ version: string() }).parse(packageJson);
 
 /**
+ * `-V, --version` is the program's only before the command: commander would
+ * take it anywhere, and `scripts pull <id> --version <n>` means the script's
+ * version. So the program does not register it; {@link run} answers it, and
+ * the help lists it.
+ */
+const VERSION_OPTION = new Option('-V, --version', 'print the triggerhub version');
+/** The global options that take a value (the scan for `--version` skips it). */
+const VALUED_GLOBALS = new Set(['--endpoint', '--sigv4', '--region']);
+
+/** Whether the arguments ask for the program's version: `-V`/`--version` before any command. */
+export const asksVersion = (args: readonly string[]): boolean => {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i] ?? '';
+    if (arg === '-V' || arg === '--version') return true;
+    if (arg === '--') return false;
+    if (VALUED_GLOBALS.has(arg)) i++;
+    else if (!arg.startsWith('-')) return false;
+  }
+  return false;
+};
+
+/**
  * The `triggerhub` program. Output goes through `io`, so tests run it in-process;
  * it never calls `process.exit`: errors are thrown (commander's as `CommanderError`).
  */
@@ -40,10 +64,10 @@ export function buildProgram(io: CliIo): Command {
   // Set before any subcommand is added: subcommands copy these settings when created.
   program
     .description(
-      'Manage triggerhub jobs, runs, secrets, globals and integrations; see state, checkpoints, effects and ' +
-        'notifications; send test webhooks; run the local stack; generate mediator scripts.',
+      'Manage triggerhub jobs, runs, scripts, secrets, globals and integrations; run, stop and replay runs, ' +
+        'redrive the dead-letter queue; see state, checkpoints, effects and notifications; send test webhooks; ' +
+        'run the local stack; generate mediator scripts.',
     )
-    .version(version, '-V, --version', 'print the triggerhub version')
     .option(
       '--endpoint <url>',
       'triggerhub base URL (default: $TRIGGERHUB_ENDPOINT, else the stack npm start runs here, as recorded in ' +
@@ -66,11 +90,19 @@ export function buildProgram(io: CliIo): Command {
       writeOut: (s) => io.stdout(s),
       writeErr: (s) => io.stderr(s),
     })
-    .showHelpAfterError('(add --help for usage)');
+    .showHelpAfterError('(add --help for usage)')
+    .configureHelp({
+      visibleOptions(cmd) {
+        const options = Help.prototype.visibleOptions.call(this, cmd);
+        return cmd === program ? [VERSION_OPTION, ...options] : options;
+      },
+    });
 
   registerStartCommand(program, ctx);
   registerJobCommands(program, ctx);
   registerRunCommands(program, ctx);
+  registerDlqCommands(program, ctx);
+  registerScriptCommands(program, ctx);
   registerSendCommand(program, ctx);
   registerSecretCommands(program, ctx);
   registerGlobalsCommands(program, ctx);
@@ -101,6 +133,10 @@ const reportError = (error: unknown, io: CliIo): void => {
  * code: 0 done, 1 the operation failed (message on stderr), 2 usage error.
  */
 export async function run(args: readonly string[], io: CliIo): Promise<number> {
+  if (asksVersion(args)) {
+    io.stdout(`${version}\n`);
+    return EXIT_OK;
+  }
   const program = buildProgram(io);
   try {
     await program.parseAsync([...args], { from: 'user' });

@@ -89,3 +89,76 @@ export const renderRun = (run: Run): string => {
         (run.logsTruncated ? '(log truncated: later lines were not kept)\n' : '');
   return `${header}\nLog:\n${logs}`;
 };
+
+const RELATIVE = new Intl.RelativeTimeFormat('en', { numeric: 'always' });
+const UNITS: readonly (readonly [Intl.RelativeTimeFormatUnit, number])[] = [
+  ['day', 86_400_000],
+  ['hour', 3_600_000],
+  ['minute', 60_000],
+  ['second', 1000],
+];
+
+/**
+ * `in 3 minutes`, `3 minutes ago`, `now` (under a second): the largest whole
+ * unit, rounded down, as people read a grid ("3 minutes ago" until it is 4).
+ * Not a time: the text itself (cleaned).
+ */
+export const relativeTime = (iso: string, now: Date): string => {
+  const at = Date.parse(iso);
+  if (Number.isNaN(at)) return cell(iso, 40);
+  const diff = at - now.getTime();
+  for (const [unit, ms] of UNITS) {
+    const whole = Math.floor(Math.abs(diff) / ms);
+    if (whole >= 1) return RELATIVE.format(diff < 0 ? -whole : whole, unit);
+  }
+  return 'now';
+};
+
+/** What the grid's `lastRun` is, as the Last run column shows it. */
+export interface LastRunView {
+  status: string;
+  startedAt?: string | undefined;
+  endedAt?: string | undefined;
+}
+
+/** `succeeded 3 minutes ago`, `running (started 1 minute ago)`, `queued`; `never` for none; `-` when not said. */
+export const describeLastRun = (last: LastRunView | null | undefined, now: Date): string => {
+  if (last === undefined) return '-';
+  if (last === null) return 'never';
+  if (last.endedAt !== undefined) return `${last.status} ${relativeTime(last.endedAt, now)}`;
+  if (last.startedAt !== undefined) return `${last.status} (started ${relativeTime(last.startedAt, now)})`;
+  return last.status;
+};
+
+/**
+ * The Next run column, as Plutora's grid shows it: `in 3 minutes` for a
+ * scheduled job (`now` when due), else `Running`, `Overdue`, `Disabled` or
+ * `Webhook`; `-` when the stack does not say (older than the grid).
+ */
+export const describeNextRun = (
+  nextRun: string | undefined,
+  nextRunAt: string | null | undefined,
+  now: Date,
+): string => {
+  switch (nextRun) {
+    case 'scheduled': {
+      if (nextRunAt === null || nextRunAt === undefined) return 'Scheduled';
+      const when = relativeTime(nextRunAt, now);
+      // Due, not yet claimed: the scheduler takes it within its next tick.
+      return when.endsWith(' ago') ? 'now' : when;
+    }
+    case 'running':
+      return 'Running';
+    case 'overdue':
+      return 'Overdue';
+    case 'disabled':
+      return 'Disabled';
+    case 'webhook':
+      return 'Webhook';
+    default:
+      return nextRun === undefined ? '-' : cell(nextRun, 20);
+  }
+};
+
+/** Clears a terminal and puts the cursor top left (`--watch` redraws). */
+export const CLEAR_SCREEN = '\u001b[2J\u001b[H';

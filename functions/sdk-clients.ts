@@ -34,6 +34,8 @@ export interface LambdaEntry {
  * never sends (ingest: Scan, ChangeMessageVisibility).
  */
 const STORE_COMMANDS = [
+  // Schedules' getMany (the jobs grid): one BatchGetItem per page of jobs.
+  'BatchGetCommand',
   'DeleteCommand',
   'GetCommand',
   'PutCommand',
@@ -41,6 +43,8 @@ const STORE_COMMANDS = [
   'ScanCommand',
   'UpdateCommand',
 ] as const;
+/** Beside them, where the checkpoint store is imported (not the sweeper): the jobs grid's BatchGetItem. */
+const TOOLBOX_STORE_COMMANDS = ['BatchGetCommand', ...STORE_COMMANDS] as const;
 const QUEUE_COMMANDS = [
   'ChangeMessageVisibilityCommand',
   'SendMessageBatchCommand',
@@ -51,7 +55,7 @@ const QUEUE_COMMANDS = [
 const PIPELINE_SDK = {
   calls: ['dynamodb', 'sqs', 's3', 'secretsManager'],
   sends: {
-    dynamodb: STORE_COMMANDS,
+    dynamodb: TOOLBOX_STORE_COMMANDS,
     sqs: QUEUE_COMMANDS,
     s3: ['GetObjectCommand', 'PutObjectCommand'],
     // Job secrets (GetSecretValue), masked globals (BatchGetSecretValue, 20 a call).
@@ -66,7 +70,7 @@ const PIPELINE_SDK = {
  * check) and reads job secrets; the worker reads both back and moves its SQS
  * message (retry back-off); admin reads and writes the table, and writes
  * (never reads) Secrets Manager only when a request needs it; the sweeper reads the table
- * and requeues runs.
+ * and requeues runs; the scheduler fires schedules' occurrences (table, queue).
  */
 export const LAMBDA_ENTRIES = {
   ingest: { entry: 'functions/ingest/index.ts', ...PIPELINE_SDK },
@@ -80,7 +84,7 @@ export const LAMBDA_ENTRIES = {
     // (received, hidden, shown again) and its messages deleted.
     calls: ['dynamodb', 'sqs', 's3', 'secretsManager'],
     sends: {
-      dynamodb: STORE_COMMANDS,
+      dynamodb: TOOLBOX_STORE_COMMANDS,
       sqs: [
         ...QUEUE_COMMANDS,
         'ChangeMessageVisibilityBatchCommand',
@@ -93,6 +97,12 @@ export const LAMBDA_ENTRIES = {
   },
   sweeper: {
     entry: 'functions/sweeper/index.ts',
+    calls: ['dynamodb', 'sqs'],
+    sends: { dynamodb: STORE_COMMANDS, sqs: QUEUE_COMMANDS },
+  },
+  // The scheduler reads schedules, jobs and leases, claims occurrences, records runs, and enqueues them.
+  scheduler: {
+    entry: 'functions/scheduler/index.ts',
     calls: ['dynamodb', 'sqs'],
     sends: { dynamodb: STORE_COMMANDS, sqs: QUEUE_COMMANDS },
   },

@@ -311,6 +311,8 @@ export interface CheckpointRecord {
 
 export interface CheckpointStore {
   get(jobId: string): Promise<CheckpointRecord | undefined>;
+  /** Several jobs' checkpoints at once (the jobs grid; may be a moment stale); absent ones are left out. */
+  getMany(jobIds: readonly string[]): Promise<Map<string, CheckpointRecord>>;
   /**
    * Records a finished run; never moves anything backwards. `startedAt`: when
    * its final attempt started; `at`: now (the item's `updatedAt`).
@@ -506,7 +508,19 @@ export interface ScheduleRecord {
   scheduleHash?: string;
   /** The occurrence an overdue notification was raised for (one per occurrence). */
   overdueNotifiedFor?: string;
+  /**
+   * When the job was last enabled again after being disabled: the occurrences
+   * up to it that the catch-up records skipped say `missed while disabled`.
+   */
+  resumedAt?: string;
   updatedAt: string;
+}
+
+/** Who claimed an occurrence (item `JOB#<id>` / `OCC#<scheduledFor>`): the run it is for, and when. */
+export interface OccurrenceClaim {
+  runId: string;
+  at: string;
+  expiresAt: string;
 }
 
 export interface ScheduleStore {
@@ -518,7 +532,7 @@ export interface ScheduleStore {
   /** Creates or replaces the job's record (apply, enable, schedule changed); `nextRunAt` absent disarms it. */
   arm(
     jobId: string,
-    arm: { nextRunAt?: string; through?: string; scheduleHash?: string; at: string },
+    arm: { nextRunAt?: string; through?: string; scheduleHash?: string; resumedAt?: string; at: string },
   ): Promise<void>;
   /**
    * Moves `through` and `nextRunAt` on, only if `through` is still `from` (one
@@ -540,6 +554,12 @@ export interface ScheduleStore {
     scheduledFor: string,
     claim: { runId: string; at: string; expiresAt: string },
   ): Promise<boolean>;
+  /**
+   * The claim of an occurrence, strongly consistent (undefined: unclaimed): a
+   * scheduler that lost the claim checks that the claimer's run exists, and
+   * creates it under the claimed id when the claimer died before it could.
+   */
+  occurrence(jobId: string, scheduledFor: string): Promise<OccurrenceClaim | undefined>;
   /** Records that `schedule_overdue` was raised for this occurrence; false when it already was. */
   markOverdueNotified(jobId: string, scheduledFor: string): Promise<boolean>;
 }

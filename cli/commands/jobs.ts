@@ -1,12 +1,27 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
+import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
 import { ValidationError, errorMessage } from '../../shared/errors.ts';
 import { JobSchema, SecretRefSchema } from '../../shared/model/index.ts';
 import type { IntegrationManifest, Job } from '../../shared/model/index.ts';
 import { checkJobParams } from '../../shared/sdk/params.ts';
 import { AdminApiError } from '../admin-client.ts';
-import { cell, nextPageHint, renderFields, renderTable } from '../output.ts';
+import type { AdminClient, JobGridItem } from '../admin-client.ts';
+import {
+  CLEAR_SCREEN,
+  cell,
+  describeLastRun,
+  describeNextRun,
+  formatDuration,
+  nextPageHint,
+  renderFields,
+  renderRun,
+  renderTable,
+  toJson,
+} from '../output.ts';
+import { interruptOnSigint, pause } from './follow.ts';
+import { DEFAULT_WAIT_TIMEOUT_SECONDS, followRun } from './send.ts';
 import { SECRET_PREFIX_OPTION, intArg, readStdin, shellWord } from './context.ts';
 import type { CommandContext } from './context.ts';
 
@@ -15,10 +30,75 @@ interface PageOptions {
   cursor?: string;
 }
 
+interface ListOptions extends PageOptions {
+  watch?: boolean;
+  watchInterval: number;
+  watchCount?: number;
+}
+
+interface RunOptions {
+  param: Record<string, unknown>;
+  wait?: boolean;
+  timeout: number;
+}
+
+/**
+ * Commander collector for `--param name=value`: the value as JSON when it
+ * parses (numbers, booleans, a `{"secret": …}` reference), else the text.
+ */
+export const paramArg = (value: string, previous: Record<string, unknown>): Record<string, unknown> => {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError('expected name=value, e.g. --param since=2026-11-01.');
+  const name = value.slice(0, eq);
+  if (Object.hasOwn(previous, name)) throw new InvalidArgumentError(`"${name}" is given twice.`);
+  const text = value.slice(eq + 1);
+  let parsed: unknown = text;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    // Not JSON: the text as written.
+  }
+  return { ...previous, [name]: parsed };
+};
+
+/** `jobs list --watch` redraws every minute: the scheduler's tick. */
+const WATCH_INTERVAL_MS = 60_000;
+/** What `--watch` reads at most per draw: 10 pages of 100. */
+const WATCH_MAX_JOBS = 1000;
+
+/** The grid: Job, Schedule, Last run, Next run (as Plutora's Integration Hub shows it). */
+export const renderGrid = (items: readonly JobGridItem[], now: Date): string =>
+  items.length === 0
+    ? 'No jobs.\n'
+    : renderTable(
+        ['Job', 'Schedule', 'Last run', 'Next run'],
+        items.map((j) => [
+          cell(j.id, 64),
+          j.schedule === null || j.schedule === undefined ? '-' : cell(j.schedule, 60),
+          describeLastRun(j.lastRun, now),
+          describeNextRun(j.nextRun, j.nextRunAt, now),
+        ]),
+      );
+
+/** Every job, following the cursor, up to {@link WATCH_MAX_JOBS}. */
+const wholeGrid = async (client: AdminClient): Promise<{ items: JobGridItem[]; more: boolean }> => {
+  const items: JobGridItem[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.listJobs({ limit: 100, ...(cursor === undefined ? {} : { cursor }) });
+    items.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor !== undefined && items.length < WATCH_MAX_JOBS);
+  return {
+    items: items.slice(0, WATCH_MAX_JOBS),
+    more: cursor !== undefined || items.length > WATCH_MAX_JOBS,
+  };
+};
+
 const readJobFile = async (ctx: CommandContext, file: string): Promise<string> => {
   if (file === '-') return (ctx.io.readStdin ?? readStdin)();
   try {
-    return await readFile(file, 'utf8');
+    return await readFile(resolve(ctx.cwd, file), 'utf8');
   } catch (error) {
     const code = typeof error === 'object' && error !== null && 'code' in error ? error.code : undefined;
     throw new ValidationError(
@@ -27,17 +107,21 @@ const readJobFile = async (ctx: CommandContext, file: string): Promise<string> =
   }
 };
 
-/** The files a path names: itself, or every `*.json` of a folder (sorted); `-` is stdin. */
-const expandPath = async (path: string): Promise<string[]> => {
+/**
+ * The files a path names: itself, or every `*.json` of a folder (sorted); `-`
+ * is stdin. Relative paths are the command's folder's (`ctx.cwd`), and are
+ * answered as given, for messages.
+ */
+const expandPath = async (path: string, cwd: string): Promise<string[]> => {
   if (path === '-') return [path];
   let isDir = false;
   try {
-    isDir = (await stat(path)).isDirectory();
+    isDir = (await stat(resolve(cwd, path))).isDirectory();
   } catch {
     // Not there: reading it says so.
   }
   if (!isDir) return [path];
-  const files = (await readdir(path)).filter((f) => f.endsWith('.json')).sort();
+  const files = (await readdir(resolve(cwd, path))).filter((f) => f.endsWith('.json')).sort();
   if (files.length === 0) throw new ValidationError(`${path}: no *.json files in the folder`);
   return files.map((f) => join(path, f));
 };
@@ -204,33 +288,77 @@ export const registerJobCommands = (program: Command, ctx: CommandContext): void
 
   jobs
     .command('list')
-    .description('List jobs, one page at a time.')
+    .description(
+      'The jobs grid: each job with its schedule, last run and next run. --watch redraws it every minute.',
+    )
     .option('--limit <n>', 'jobs per page (1-100; default 20)', intArg('--limit', 1, 100))
     .option('--cursor <cursor>', 'the page to show, as printed under the previous page')
-    .action(async (opts: PageOptions, cmd: Command) => {
-      const page = await ctx.client(cmd).listJobs(opts);
-      if (ctx.printJson(cmd, page)) return;
-      if (page.items.length === 0) {
-        ctx.io.stdout('No jobs.\n');
-      } else {
+    .option('--watch', 'clear the screen and redraw the grid (every job) every 60 s, until Ctrl-C')
+    // For tests: a shorter period, and an end after so many draws.
+    .addOption(
+      new Option('--watch-interval <ms>')
+        .argParser(intArg('--watch-interval', 10, 3_600_000))
+        .default(WATCH_INTERVAL_MS)
+        .hideHelp(),
+    )
+    .addOption(new Option('--watch-count <n>').argParser(intArg('--watch-count', 1, 1_000_000)).hideHelp())
+    .addHelpText(
+      'after',
+      '\nColumns: Job (the id), Schedule (as a sentence, - for none), Last run (its status and when),\n' +
+        'Next run: in 3 minutes, Running (its scheduled run still runs), Overdue (due more than two\n' +
+        'minutes ago and not started), Disabled, or Webhook (no schedule: runs when called).\n' +
+        'With --json: the API items (each job definition with schedule, scheduleDefinition, lastRun,\n' +
+        'nextRunAt and nextRun).',
+    )
+    .action(async (opts: ListOptions, cmd: Command) => {
+      const client = ctx.client(cmd);
+      const now = ctx.io.now ?? (() => new Date());
+      if (!opts.watch) {
+        const page = await client.listJobs({ limit: opts.limit, cursor: opts.cursor });
+        if (ctx.printJson(cmd, page)) return;
+        ctx.io.stdout(renderGrid(page.items, now()));
+        const limit = opts.limit === undefined ? '' : ` --limit ${opts.limit}`;
         ctx.io.stdout(
-          renderTable(
-            ['ID', 'NAME', 'INTEGRATION', 'SOURCE', 'MODE', 'ENABLED'],
-            page.items.map((j) => [
-              cell(j.id, 64),
-              cell(j.name, 40),
-              cell(j.integration, 30),
-              j.source,
-              j.mode,
-              j.enabled ? 'yes' : 'no',
-            ]),
-          ),
+          nextPageHint(`triggerhub jobs list${limit}`, page.nextCursor && shellWord(page.nextCursor)),
         );
+        return;
       }
-      const limit = opts.limit === undefined ? '' : ` --limit ${opts.limit}`;
-      ctx.io.stdout(
-        nextPageHint(`triggerhub jobs list${limit}`, page.nextCursor && shellWord(page.nextCursor)),
-      );
+      if (ctx.globals(cmd).json) {
+        cmd.error('error: --watch draws the grid for people; for the API JSON leave out --watch', {
+          exitCode: 2,
+          code: 'commander.conflictingOption',
+        });
+      }
+      if (opts.cursor !== undefined) {
+        cmd.error('error: --watch shows every job: leave out --cursor', {
+          exitCode: 2,
+          code: 'commander.conflictingOption',
+        });
+      }
+      const interrupt = interruptOnSigint();
+      try {
+        for (let draw = 1; ; draw++) {
+          try {
+            const { items, more } = await wholeGrid(client);
+            const at = now();
+            ctx.io.stdout(
+              `${CLEAR_SCREEN}${renderGrid(items, at)}` +
+                (more ? `(the first ${WATCH_MAX_JOBS} jobs)\n` : '') +
+                `\nUpdated ${at.toISOString().replace(/\.\d+Z$/, 'Z')}, every ${formatDuration(opts.watchInterval) ?? ''}. ` +
+                'Ctrl-C to stop.\n',
+            );
+          } catch (error) {
+            // The first draw fails as any command does; later, a blip must not end the watch.
+            if (draw === 1) throw error;
+            ctx.io.stderr(`error: ${errorMessage(error)} (still watching)\n`);
+          }
+          if (opts.watchCount !== undefined && draw >= opts.watchCount) break;
+          await pause(opts.watchInterval, interrupt.signal);
+          if (interrupt.signal.aborted) break;
+        }
+      } finally {
+        interrupt.dispose();
+      }
     });
 
   jobs
@@ -274,7 +402,7 @@ export const registerJobCommands = (program: Command, ctx: CommandContext): void
       const problems: string[] = [];
       const entries: JobEntry[] = [];
       let many = false;
-      for (const file of (await Promise.all(given.map(expandPath))).flat()) {
+      for (const file of (await Promise.all(given.map((p) => expandPath(p, ctx.cwd)))).flat()) {
         const source = file === '-' ? 'stdin' : file;
         const parsed = parseJobFile(await readJobFile(ctx, file), source, problems);
         many ||= parsed.many;
@@ -332,5 +460,83 @@ export const registerJobCommands = (program: Command, ctx: CommandContext): void
       await ctx.client(cmd).deleteJob(id);
       if (ctx.printJson(cmd, { id, deleted: true })) return;
       ctx.io.stdout(`deleted  ${id}\n`);
+    });
+
+  jobs
+    .command('run')
+    .description(
+      'Run a job now, as its schedule would (firedBy "manual"), optionally with parameter overrides. ' +
+        'Prints the run id; --wait follows the run to its end.',
+    )
+    .argument('<id>', 'job id')
+    .option(
+      '--param <name=value>',
+      'override a parameter for this run (repeatable); the value is JSON when it parses as JSON ' +
+        '(3, true, {"secret":"name"}), else text',
+      paramArg,
+      {},
+    )
+    .option('--wait', 'follow the run to its end and print its status and log; exit 0 only if it succeeded')
+    .option(
+      '--timeout <seconds>',
+      'seconds --wait waits for the run to end (1-3600)',
+      intArg('--timeout', 1, 3600),
+      DEFAULT_WAIT_TIMEOUT_SECONDS,
+    )
+    .addHelpText(
+      'after',
+      "\nOverrides are checked against the job's parameters; a password parameter only as a secret\n" +
+        'reference, {"secret":"<name>"}. A disabled job is refused (409 job_disabled).\n' +
+        'With --json: {"runId", "status"}, and with --wait the finished run as "run".\n\n' +
+        'Examples:\n' +
+        '  triggerhub jobs run nightly-sync --wait\n' +
+        '  triggerhub jobs run nightly-sync --param since=2026-11-01 --param dryRun=true',
+    )
+    .action(async (id: string, opts: RunOptions, cmd: Command) => {
+      const client = ctx.client(cmd);
+      const asJson = ctx.globals(cmd).json;
+      const overrides = Object.keys(opts.param).length === 0 ? undefined : opts.param;
+      const queued = await client.startRun(id, overrides);
+      if (!opts.wait) {
+        if (!ctx.printJson(cmd, queued)) ctx.io.stdout(`${queued.status}  ${queued.runId}\n`);
+        return;
+      }
+      if (!asJson) {
+        ctx.io.stdout(`${queued.status}  ${queued.runId}\n`);
+        ctx.io.stderr(`waiting for run ${queued.runId}…\n`);
+      }
+      // Real time, not the signing clock (tests fix that one).
+      const run = await followRun(client, queued.runId, opts.timeout * 1000, Date.now);
+      if (asJson) ctx.io.stdout(toJson(run === undefined ? queued : { ...queued, run }));
+      else if (run !== undefined) ctx.io.stdout(`\n${renderRun(run)}`);
+      if (run === undefined) {
+        throw new ValidationError(
+          `run ${queued.runId} has not finished after ${opts.timeout} s; ` +
+            `follow it with triggerhub runs show ${queued.runId}`,
+        );
+      }
+      if (run.status !== 'succeeded') throw new ValidationError(`run ${run.id} ${run.status}`);
+    });
+
+  jobs
+    .command('stop')
+    .description(
+      'Stop every open run of a job: a queued run is stopped at once, a running one is asked to stop ' +
+        '(it ends "stopped" within seconds, even if its code ignores the signal).',
+    )
+    .argument('<id>', 'job id')
+    .addHelpText(
+      'after',
+      '\nPrints "stopped <runId>" or "stopping <runId>" per run. With --json: {"stopped", "stopping"}.',
+    )
+    .action(async (id: string, _opts: unknown, cmd: Command) => {
+      const answer = await ctx.client(cmd).stopJob(id);
+      if (ctx.printJson(cmd, answer)) return;
+      if (answer.stopped.length === 0 && answer.stopping.length === 0) {
+        ctx.io.stdout(`No open runs of ${cell(id)}.\n`);
+        return;
+      }
+      for (const runId of answer.stopped) ctx.io.stdout(`stopped   ${cell(runId, 64)}\n`);
+      for (const runId of answer.stopping) ctx.io.stdout(`stopping  ${cell(runId, 64)}\n`);
     });
 };

@@ -127,7 +127,7 @@ const isDone = (run: Run): boolean => run.status !== 'queued' && run.status !== 
  * when `timeoutMs` passed first. A run not found yet (a decision's record is
  * written after its answer) is polled again.
  */
-const followRun = async (
+export const followRun = async (
   client: AdminClient,
   runId: string,
   timeoutMs: number,

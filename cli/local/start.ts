@@ -15,6 +15,7 @@ import { createDeps } from '../../functions/create-deps.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
 import type { SecretWriter } from '../../shared/ports.ts';
 import { requeueUnfinished, sweepSettings, sweepStaleRuns } from '../../shared/runtime/recovery.ts';
+import { checkOverdueSchedules, runScheduler } from '../../shared/runtime/scheduler.ts';
 import { ChildProcessScriptRunner } from '../../shared/scripts/child-process-runner.ts';
 import { LocalSecretStore, secretFilePath } from '../../shared/secrets/local-secret-store.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
@@ -27,6 +28,7 @@ import { seedExampleJobs } from './examples.ts';
 import { lockDataDir } from './lock.ts';
 import { startPoller } from './poller.ts';
 import { provision } from './provision.ts';
+import { startSchedulerTimer } from './scheduler-timer.ts';
 
 export interface LocalOptions {
   port: number;
@@ -43,6 +45,13 @@ export interface LocalOptions {
   exitWhenStopped?: boolean;
   /** Integrations besides the built-in ones (tests, or your own). */
   integrations?: readonly AnyIntegration[];
+  /**
+   * The scheduler's timer ticks every this many ms instead of just after each
+   * whole minute (tests, with `schedulerNow`). @default after each whole minute
+   */
+  schedulerIntervalMs?: number;
+  /** The time each scheduler tick takes as now (tests: minutes passing in seconds). @default the system clock */
+  schedulerNow?: () => Date;
   /** Called once everything listens. */
   onReady?: (stack: { url: string; deps: Deps; sqs: SQSClient; dlqUrl: string }) => void;
 }
@@ -188,11 +197,12 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
       queueArn: resources.queueArn,
       handler: createWorkerHandler(deps),
     });
-    // EventBridge's part: the sweep, every minute (its thresholds follow the queue's timeouts).
+    // EventBridge's part: the sweep, every minute (its thresholds follow the queue's timeouts),
+    // with its check that no schedule is overdue.
     const sweep = setInterval(() => {
-      sweepStaleRuns(deps, sweepSettings(VISIBILITY_TIMEOUT_SECONDS, WORKER_TIMEOUT_SECONDS)).catch(
-        (e: unknown) => print(`sweep failed: ${errorMessage(e)}`),
-      );
+      sweepStaleRuns(deps, sweepSettings(VISIBILITY_TIMEOUT_SECONDS, WORKER_TIMEOUT_SECONDS))
+        .then(() => checkOverdueSchedules(deps))
+        .catch((e: unknown) => print(`sweep failed: ${errorMessage(e)}`));
     }, 60_000);
     sweep.unref();
     stops.push(() => Promise.resolve(clearInterval(sweep)));
@@ -207,6 +217,15 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
         print('runs still in flight: they are taken over at the next start');
       }
     });
+
+    // EventBridge's other part: the scheduler, now (what was missed while stopped) and after each minute.
+    const scheduler = startSchedulerTimer({
+      tick: (now) => runScheduler(deps, { now }),
+      print,
+      ...(opts.schedulerIntervalMs === undefined ? {} : { intervalMs: opts.schedulerIntervalMs }),
+      ...(opts.schedulerNow === undefined ? {} : { now: opts.schedulerNow }),
+    });
+    stops.push(() => scheduler.stop());
 
     // Paths in the hints: relative when under the current folder, as a user would type them.
     const shown = (path: string): string => {

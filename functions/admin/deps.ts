@@ -10,8 +10,10 @@ import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts
 import { DynamoEffectLedger } from '../../shared/store/dynamo-effect-store.ts';
 import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
+import { DynamoLeaseStore } from '../../shared/store/dynamo-lease-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
+import { DynamoScheduleStore } from '../../shared/store/dynamo-schedule-store.ts';
 import { DynamoScriptStore } from '../../shared/store/dynamo-script-store.ts';
 import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
 import type { FunctionDepsOptions } from '../wiring/clients.ts';
@@ -110,8 +112,12 @@ export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {
     globals: new DynamoGlobalStore(table),
     notifications: new DynamoNotificationStore(table),
     effects: new DynamoEffectLedger(table),
+    // A job's schedule is armed when it is applied, removed when it is deleted.
+    schedules: new DynamoScheduleStore(table),
     scripts: new DynamoScriptStore({ ...table, payloads }),
     secretWriter: lazySecretWriter(config, options),
+    // The jobs grid: a scheduled job's `schedule` lease says it is running.
+    leases: new DynamoLeaseStore(table),
     ...notificationPublisher(config, options),
   };
 };

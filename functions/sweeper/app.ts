@@ -2,6 +2,7 @@ import type { Context, ScheduledEvent } from 'aws-lambda';
 import type { Config } from '../../shared/config.ts';
 import { platformLogger } from '../../shared/runtime/platform-logger.ts';
 import { sweepSettings, sweepStaleRuns } from '../../shared/runtime/recovery.ts';
+import { checkOverdueSchedules } from '../../shared/runtime/scheduler.ts';
 import type { FunctionDepsOptions } from '../wiring/clients.ts';
 import { createSweeperDeps } from './deps.ts';
 
@@ -12,8 +13,13 @@ export const createSweeperHandler = (config: Config, options: FunctionDepsOption
     config.TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS,
     config.TRIGGERHUB_WORKER_TIMEOUT_SECONDS,
   );
-  return (_event: ScheduledEvent, context: Context): Promise<{ requeued: number; failed: number }> => {
+  return async (
+    _event: ScheduledEvent,
+    context: Context,
+  ): Promise<{ requeued: number; failed: number; overdue: number }> => {
     platformLogger.addContext(context);
-    return sweepStaleRuns(deps, settings);
+    const swept = await sweepStaleRuns(deps, settings);
+    // Whether the scheduler runs: a schedule past due by two ticks and unclaimed is an error notification.
+    return { ...swept, overdue: await checkOverdueSchedules(deps) };
   };
 };

@@ -2,14 +2,7 @@ import type { Config } from '../../shared/config.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs, withLastKnownSecrets } from '../../shared/resilience/last-known.ts';
 import type { Deps } from '../../shared/runtime/deps.ts';
-import type {
-  PayloadStore,
-  ScheduleStore,
-  ScriptRunner,
-  SecretStore,
-  SecretWriter,
-} from '../../shared/ports.ts';
-import { notBuilt } from '../../shared/testing/not-built.ts';
+import type { PayloadStore, ScriptRunner, SecretStore, SecretWriter } from '../../shared/ports.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { DynamoCheckpointStore } from '../../shared/store/dynamo-checkpoint-store.ts';
 import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts';
@@ -19,6 +12,7 @@ import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoLeaseStore } from '../../shared/store/dynamo-lease-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
+import { DynamoScheduleStore } from '../../shared/store/dynamo-schedule-store.ts';
 import { DynamoScriptStore } from '../../shared/store/dynamo-script-store.ts';
 import { DynamoStateStore } from '../../shared/store/dynamo-state-store.ts';
 import type { FunctionDepsOptions } from './clients.ts';
@@ -71,8 +65,8 @@ export const createPipelineDeps = (config: Config, options: PipelineDepsOptions 
     effects: new DynamoEffectLedger(table),
     // Uploaded scripts: their sources beside large events (S3 in AWS, files under npm start).
     scripts: new DynamoScriptStore({ ...table, payloads }),
-    // SEAM PLACEHOLDERS (issue 9): each replaced by its DynamoDB store.
-    schedules: notBuilt<ScheduleStore>('ScheduleStore'),
+    // Operations (issue 9): the worker's overlap lease and concurrency slots; schedules armed by admin.
+    schedules: new DynamoScheduleStore(table),
     leases: new DynamoLeaseStore(table),
     ...(options.secretWriter === undefined ? {} : { secretWriter: options.secretWriter }),
     ...(options.scriptRunner === undefined ? {} : { scriptRunner: options.scriptRunner }),

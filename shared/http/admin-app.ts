@@ -7,20 +7,23 @@ import { registerCheckpointRoutes } from './admin/checkpoint-routes.ts';
 import { registerDlqRoutes } from './admin/dlq-routes.ts';
 import { registerEffectRoutes } from './admin/effect-routes.ts';
 import { registerGlobalsRoutes } from './admin/globals-routes.ts';
+import { registerJobsGridRoutes } from './admin/jobs-grid-routes.ts';
 import { registerNotificationRoutes } from './admin/notification-routes.ts';
 import { readJson } from './admin/read-json.ts';
 import { registerReplayRoutes } from './admin/replay-routes.ts';
+import { registerRunNowRoutes } from './admin/run-now-routes.ts';
 import { registerScriptRoutes } from './admin/script-routes.ts';
 import { registerStateRoutes } from './admin/state-routes.ts';
 import { registerStopRoutes } from './admin/stop-routes.ts';
 import { requireJobId, requireRunId } from './edge-checks.ts';
 import type { EdgeApp, EdgeEnv } from './hono-helpers.ts';
-import { createEdgeApp, pageRequest, withJsonErrors } from './hono-helpers.ts';
+import { createEdgeApp, withJsonErrors } from './hono-helpers.ts';
 
 /**
  * The ports the admin routes use: the table's jobs, runs and run-toolbox
  * stores, the clock, the integrations, and the secret store (masked globals;
- * the admin function creates its client on first use).
+ * the admin function creates its client on first use); for the jobs grid the
+ * schedules and leases.
  */
 export type AdminDeps = Pick<
   Deps,
@@ -33,7 +36,10 @@ export type AdminDeps = Pick<
   | 'globals'
   | 'notifications'
   | 'effects'
-  // Replay and redrive: new runs (createPlatformRun) and a redrive's claims.
+  // The jobs grid: next runs and running scheduled runs.
+  | 'schedules'
+  | 'leases'
+  // Run now, replay and redrive: new runs (createPlatformRun) and a redrive's claims.
   | 'queue'
   | 'payloads'
   | 'settings'
@@ -51,7 +57,7 @@ export type AdminDeps = Pick<
 export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretStore: 'local' }): EdgeApp => {
   const root = createEdgeApp();
   const app: Hono<EdgeEnv> = root.basePath('/admin');
-  app.get('/jobs', async (c) => c.json(await admin.listJobs(deps, pageRequest(c))));
+  registerJobsGridRoutes(app, deps);
   app.get('/jobs/:id', async (c) => c.json(await admin.getJob(deps, requireJobId(c.req.param('id')))));
   app.put('/jobs/:id', async (c) => {
     const id = requireJobId(c.req.param('id'));
@@ -62,9 +68,6 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
     await admin.deleteJob(deps, requireJobId(c.req.param('id')));
     return c.body(null, 204);
   });
-  app.get('/jobs/:id/runs', async (c) =>
-    c.json(await admin.listRuns(deps, requireJobId(c.req.param('id')), pageRequest(c))),
-  );
   app.get('/runs/:runId', async (c) => c.json(await admin.getRun(deps, requireRunId(c.req.param('runId')))));
   app.get('/integrations', (c) => c.json(admin.listIntegrations(deps)));
   app.get('/settings', (c) => c.json(admin.settings(stack)));
@@ -76,6 +79,7 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
   registerReplayRoutes(app, deps);
   registerDlqRoutes(app, deps);
   registerScriptRoutes(app, deps);
+  registerRunNowRoutes(app, deps);
   registerStopRoutes(app, deps);
   return withJsonErrors(root);
 };

@@ -10,6 +10,10 @@ export const NOTIFICATION_KINDS = [
   'egress_refused',
   'checkpoint_rewound',
   'effect_in_doubt',
+  // Operations (issue 9): a schedule not running, a job failing in a row, and its recovery.
+  'schedule_overdue',
+  'job_failing',
+  'job_recovered',
 ] as const;
 
 /** A notification's message is cut to this many characters (after redaction). */

@@ -2,9 +2,17 @@ import type { core } from '../model/zod.ts';
 import type { Config } from '../config.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { IntegrationManifest, Job, Run, RunSummary } from '../model/index.ts';
+import type { Schedule } from '../model/schedule.ts';
 import { JobSchema } from '../model/index.ts';
-import type { Page, PageRequest } from '../ports.ts';
+import type { LastRun, Page, PageRequest, RunListQuery } from '../ports.ts';
 import { checkJobParams, clip } from '../sdk/index.ts';
+import {
+  describeSchedule,
+  nextOccurrence,
+  scheduleHash,
+  scheduleProblem,
+  TICK_MS,
+} from '../schedule/index.ts';
 import type { Deps } from './deps.ts';
 import { checkScriptParams } from './scripts/params.ts';
 import { checkScriptExists } from './scripts/validate.ts';
@@ -53,6 +61,8 @@ export const validateJob = (deps: Pick<Deps, 'registry'>, input: unknown): Job =
   const parsed = JobSchema.safeParse(input);
   if (!parsed.success) throw new ValidationError(`invalid job: ${describeIssues(parsed.error)}`);
   const job = parsed.data;
+  const problem = job.schedule === undefined ? undefined : scheduleProblem(job.schedule);
+  if (problem !== undefined) throw new ValidationError(`invalid job: schedule: ${problem}`);
   // An uploaded script's parameters are free-form: text, numbers, booleans, { "secret": name }.
   if (job.integration === undefined) return { ...job, params: checkScriptParams(job.params) };
   const integration = deps.registry.get(job.integration);
@@ -101,6 +111,115 @@ export const deployedStackSettings = (
 
 export { TRIGGERHUB_VERSION };
 
+/**
+ * Keeps the job's place in its schedule in step with its definition, after
+ * it is stored: a new or changed schedule is armed from `now` (no catch-up
+ * for time before it existed); a disabled job is disarmed where it stands;
+ * re-enabled, it is armed from where it stopped, so that the disabled period
+ * is caught up per its `catchUp` (`resumedAt` makes those skipped say
+ * `missed while disabled`); an unchanged one is left alone; no schedule, no record.
+ */
+const armSchedule = async (deps: Pick<Deps, 'schedules'>, job: Job, now: Date): Promise<void> => {
+  const at = now.toISOString();
+  if (job.schedule === undefined) {
+    await deps.schedules.remove(job.id);
+    return;
+  }
+  const hash = scheduleHash(job.schedule);
+  const record = await deps.schedules.get(job.id);
+  const changed = record?.scheduleHash !== hash;
+  const through = changed ? at : (record.through ?? at);
+  if (!job.enabled) {
+    if (record !== undefined && !changed && record.nextRunAt === undefined) return;
+    await deps.schedules.arm(job.id, { through, scheduleHash: hash, at });
+    return;
+  }
+  if (!changed && record.nextRunAt !== undefined) return;
+  const next = nextOccurrence(job.schedule, new Date(through));
+  await deps.schedules.arm(job.id, {
+    through,
+    ...(next === undefined ? {} : { nextRunAt: next.toISOString() }),
+    scheduleHash: hash,
+    ...(changed ? {} : { resumedAt: at }),
+    at,
+  });
+};
+
+/**
+ * What the jobs grid says of a job's next run: `disabled` (the job is),
+ * `webhook` (enabled, no schedule: it runs when called), `running` (its
+ * scheduled run holds the job's `schedule` lease), `overdue` (its next
+ * occurrence is more than two scheduler ticks past and unclaimed: the
+ * scheduler is not running it), or `scheduled`.
+ */
+export type NextRun = 'disabled' | 'webhook' | 'running' | 'overdue' | 'scheduled';
+
+/**
+ * A row of the jobs grid (`GET /admin/jobs`): the stored job definition, its
+ * `schedule` as a sentence (`null` without one) and the definition as
+ * `scheduleDefinition`, the last finished run, and when it runs next.
+ */
+export type JobGridItem = Omit<Job, 'schedule'> & {
+  schedule: string | null;
+  scheduleDefinition?: Schedule;
+  lastRun: LastRun | null;
+  nextRunAt: string | null;
+  nextRun: NextRun;
+};
+
+/** Past its next occurrence by more than this, an unclaimed schedule is overdue: two scheduler ticks. */
+export const OVERDUE_AFTER_MS = 2 * TICK_MS;
+
+/**
+ * One page of jobs as grid rows: the page itself, then at most three
+ * batched reads for it, at once — the checkpoints (each job's `lastRun`),
+ * the schedule records and the `schedule` leases of the enabled scheduled
+ * jobs (none when the page has no such job). `nextRunAt` is the schedule
+ * record's, or, before the scheduler has armed one, the next occurrence
+ * after now.
+ */
+export const jobGridPage = async (
+  deps: Pick<Deps, 'jobs' | 'checkpoints' | 'schedules' | 'leases' | 'clock'>,
+  page: PageRequest,
+): Promise<Page<JobGridItem>> => {
+  const jobs = await deps.jobs.list(page);
+  const scheduled = jobs.items.filter((j) => j.enabled && j.schedule !== undefined).map((j) => j.id);
+  const [checkpoints, schedules, leases] = await Promise.all([
+    jobs.items.length === 0
+      ? new Map<string, never>()
+      : deps.checkpoints.getMany(jobs.items.map((j) => j.id)),
+    scheduled.length === 0 ? new Map<string, never>() : deps.schedules.getMany(scheduled),
+    Promise.all(scheduled.map(async (id) => [id, await deps.leases.get(id, 'schedule')] as const)),
+  ]);
+  const leaseOf = new Map(leases);
+  const now = deps.clock.now();
+  const items = jobs.items.map((job): JobGridItem => {
+    const { schedule, ...definition } = job;
+    const lastRun = checkpoints.get(job.id)?.lastRun ?? null;
+    let nextRunAt: string | null = null;
+    let nextRun: NextRun;
+    if (!job.enabled) nextRun = 'disabled';
+    else if (schedule === undefined) nextRun = 'webhook';
+    else {
+      nextRunAt = schedules.get(job.id)?.nextRunAt ?? nextOccurrence(schedule, now)?.toISOString() ?? null;
+      const lease = leaseOf.get(job.id);
+      if (lease !== undefined && Date.parse(lease.until) > now.getTime()) nextRun = 'running';
+      else if (nextRunAt !== null && Date.parse(nextRunAt) < now.getTime() - OVERDUE_AFTER_MS) {
+        nextRun = 'overdue';
+      } else nextRun = 'scheduled';
+    }
+    return {
+      ...definition,
+      schedule: schedule === undefined ? null : describeSchedule(schedule),
+      ...(schedule === undefined ? {} : { scheduleDefinition: schedule }),
+      lastRun,
+      nextRunAt,
+      nextRun,
+    };
+  });
+  return jobs.nextCursor === undefined ? { items } : { items, nextCursor: jobs.nextCursor };
+};
+
 /** Operations behind `/admin`: the same for the HTTP API and for loading example jobs. */
 export const admin = {
   /** `GET /admin/settings`: the stack's settings and triggerhub's version. */
@@ -109,7 +228,11 @@ export const admin = {
     version: TRIGGERHUB_VERSION,
   }),
 
-  listJobs: (deps: Pick<Deps, 'jobs'>, page: PageRequest): Promise<Page<Job>> => deps.jobs.list(page),
+  /** `GET /admin/jobs`: the jobs grid (see {@link jobGridPage}); `getJob` answers the plain definition. */
+  listJobs: (
+    deps: Pick<Deps, 'jobs' | 'checkpoints' | 'schedules' | 'leases' | 'clock'>,
+    page: PageRequest,
+  ): Promise<Page<JobGridItem>> => jobGridPage(deps, page),
 
   getJob: async (deps: Pick<Deps, 'jobs'>, id: string): Promise<Job> => {
     const job = await deps.jobs.get(id);
@@ -119,7 +242,7 @@ export const admin = {
 
   /** Creates or replaces a job; `id` in the body, when given, must match. */
   putJob: async (
-    deps: Pick<Deps, 'jobs' | 'clock' | 'registry' | 'scripts'>,
+    deps: Pick<Deps, 'jobs' | 'clock' | 'registry' | 'scripts' | 'schedules'>,
     id: string,
     body: unknown,
   ): Promise<{ created: boolean; job: Job }> => {
@@ -136,18 +259,24 @@ export const admin = {
     const now = deps.clock.now().toISOString();
     const stored: Job = { ...job, createdAt: existing?.createdAt ?? now, updatedAt: now };
     const { created } = await deps.jobs.put(stored);
+    await armSchedule(deps, stored, new Date(now));
     return { created, job: stored };
   },
 
-  deleteJob: async (deps: Pick<Deps, 'jobs'>, id: string): Promise<void> => {
+  deleteJob: async (deps: Pick<Deps, 'jobs' | 'schedules'>, id: string): Promise<void> => {
     if (!(await deps.jobs.delete(id))) throw new NotFoundError(`no job ${id}`);
+    await deps.schedules.remove(id);
   },
 
-  /** Summaries as the store lists them (from gsi1, which holds nothing more); `getRun` has the rest. */
+  /**
+   * Summaries as the store lists them (from gsi1, which holds nothing more);
+   * `getRun` has the rest. Filters (`status`, `firedBy`, `from`/`to`) pass
+   * through to the store, which checks them (400 `invalid_filter`).
+   */
   listRuns: async (
     deps: Pick<Deps, 'jobs' | 'runs'>,
     jobId: string,
-    page: PageRequest,
+    page: RunListQuery,
   ): Promise<Page<RunSummary>> => {
     const runs = await deps.runs.listByJob(jobId, page);
     if (runs.items.length === 0 && page.cursor === undefined && !(await deps.jobs.get(jobId))) {

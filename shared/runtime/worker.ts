@@ -61,7 +61,7 @@ const processRun = async (deps: Deps, delivery: RunDelivery, held: HeldLeases): 
   const message = parseRunMessage(delivery.body);
   const now = deps.clock.now();
   // The job first: its deadline tells how long another attempt may legitimately hold the run.
-  const job = await hotJob(deps.jobs, message.jobId);
+  let job = await hotJob(deps.jobs, message.jobId);
   const staleBefore = new Date(now.getTime() - (job ? jobTimeoutMs(job) : 0) - TAKEOVER_GRACE_MS);
   const run = await deps.runs.start(message.runId, {
     startedAt: now.toISOString(),
@@ -92,6 +92,8 @@ const processRun = async (deps: Deps, delivery: RunDelivery, held: HeldLeases): 
   }
   const admission = await admitRun(deps, job, run, held);
   if (admission.kind !== 'run') return notAdmitted(deps, run, delivery, now, admission);
+  // A manual run's parameter overrides (checked when it was asked for) win over the job's own.
+  if (run.paramOverrides !== undefined) job = { ...job, params: { ...job.params, ...run.paramOverrides } };
   // An uploaded script runs as an integration of its own (shared/runtime/scripts), through the same path.
   const scripted = job.script === undefined ? undefined : scriptIntegration(deps, job, run);
   const integration =

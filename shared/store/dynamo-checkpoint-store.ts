@@ -1,9 +1,12 @@
-import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import type { CheckpointRecord, CheckpointStore } from '../ports.ts';
+import type { CheckpointRecord, CheckpointStore, LastRun } from '../ports.ts';
+import { FIRED_BY, RUN_STATUSES } from '../model/index.ts';
+import type { FiredBy, RunStatus } from '../model/index.ts';
 import type { DynamoStoreOptions } from './dynamo-job-store.ts';
+import { ServiceUnavailableError } from '../errors.ts';
 import { isConditionalCheckFailed, storeError } from './errors.ts';
-import { checkpointKey, isoTime, timeOf } from './keys.ts';
+import { JOB_PK_PREFIX, checkpointKey, isoTime, timeOf } from './keys.ts';
 
 /**
  * The attributes of a checkpoint item the store decides on. All are ISO
@@ -85,14 +88,61 @@ const RECORD_FIELDS = [
   'rewoundBy',
 ] as const;
 
+const isRunStatus = (value: unknown): value is RunStatus =>
+  typeof value === 'string' && (RUN_STATUSES as readonly string[]).includes(value);
+
+const isFiredBy = (value: unknown): value is FiredBy =>
+  typeof value === 'string' && (FIRED_BY as readonly string[]).includes(value);
+
+/** The `lastRun` map as stored; anything not shaped like one (an item from before it existed) is left out. */
+const lastRunOf = (value: unknown): LastRun | undefined => {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  const id = text(v.id);
+  if (id === undefined || !isRunStatus(v.status)) return undefined;
+  const lastRun: LastRun = { id, status: v.status };
+  const startedAt = text(v.startedAt);
+  const endedAt = text(v.endedAt);
+  if (startedAt !== undefined) lastRun.startedAt = startedAt;
+  if (endedAt !== undefined) lastRun.endedAt = endedAt;
+  if (isFiredBy(v.firedBy)) lastRun.firedBy = v.firedBy;
+  return lastRun;
+};
+
+/** A stored failure count: absent (never failed, or reset by a success) is 0. */
+const countOf = (value: unknown): number =>
+  typeof value === 'number' && Number.isInteger(value) && value > 0 ? value : 0;
+
 /** The checkpoint an item holds: its string fields, the success key (the store's own) left out. */
 const recordOf = (jobId: string, item: Record<string, unknown>): CheckpointRecord => {
   const record: CheckpointRecord = { jobId };
+  const lastRun = lastRunOf(item.lastRun);
+  if (lastRun !== undefined) record.lastRun = lastRun;
+  const failures = countOf(item.consecutiveFailures);
+  if (failures > 0) record.consecutiveFailures = failures;
   for (const name of RECORD_FIELDS) {
     const value = text(item[name]);
     if (value !== undefined) record[name] = value;
   }
   return record;
+};
+
+/** The job a checkpoint item belongs to, from its partition key (`JOB#<jobId>`). */
+const jobIdOfPk = (pk: unknown): string | undefined =>
+  typeof pk === 'string' && pk.startsWith(JOB_PK_PREFIX) ? pk.slice(JOB_PK_PREFIX.length) : undefined;
+
+/** BatchGetItem takes at most 100 keys a call. */
+const BATCH_GET_MAX = 100;
+/** Rounds of a BatchGetItem's unprocessed keys followed at most (throttling): a bound, not a limit. */
+const MAX_BATCH_ROUNDS = 5;
+
+/** The failure counts after and before a write that moved lastRunAt, from the item before it. */
+const counts = (
+  old: Record<string, unknown> | undefined,
+  succeeded: boolean,
+): { failures: number; previousFailures: number } => {
+  const previousFailures = countOf(old?.consecutiveFailures);
+  return { failures: succeeded ? 0 : previousFailures + 1, previousFailures };
 };
 
 /** An instant in toISOString() form, whatever ISO spelling it came in: the conditions compare text. */
@@ -118,19 +168,65 @@ export class DynamoCheckpointStore implements CheckpointStore {
     return item === undefined ? undefined : recordOf(jobId, item);
   }
 
+  /**
+   * Several jobs' checkpoints in one BatchGetItem per 100 (eventually
+   * consistent: the jobs grid, where a second-old last run is fine). Absent
+   * ones are left out.
+   */
+  async getMany(jobIds: readonly string[]): Promise<Map<string, CheckpointRecord>> {
+    const found = new Map<string, CheckpointRecord>();
+    const unique = [...new Set(jobIds)];
+    for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
+      let keys: Record<string, unknown>[] = unique
+        .slice(i, i + BATCH_GET_MAX)
+        .map((id): Record<string, unknown> => ({ ...checkpointKey(id) }));
+      for (let round = 0; keys.length > 0; round++) {
+        if (round === MAX_BATCH_ROUNDS) {
+          throw new ServiceUnavailableError(
+            `store unavailable (get checkpoints): ${keys.length} keys left unprocessed`,
+          );
+        }
+        // Keys left unprocessed are throttled reads: asked again after a short, growing pause.
+        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
+        let output;
+        try {
+          output = await this.#ddb.send(
+            new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys } } }),
+          );
+        } catch (e) {
+          throw storeError(e, 'get checkpoints');
+        }
+        for (const item of output.Responses?.[this.#table] ?? []) {
+          const jobId = jobIdOfPk(item.pk);
+          if (jobId !== undefined) found.set(jobId, recordOf(jobId, item));
+        }
+        keys = output.UnprocessedKeys?.[this.#table]?.Keys ?? [];
+      }
+    }
+    return found;
+  }
+
   async recordRun(
     jobId: string,
-    r: { runId: string; startedAt: string; succeeded: boolean; cursor?: string; at: string },
-  ): Promise<{ advanced: boolean }> {
+    r: {
+      runId: string;
+      startedAt: string;
+      succeeded: boolean;
+      cursor?: string;
+      at: string;
+      lastRun?: LastRun;
+    },
+  ): Promise<{ advanced: boolean; failures?: number; previousFailures?: number }> {
     const started = canonical(r.startedAt);
     const at = canonical(r.at);
     const key = `${started}#${r.runId}`;
+    const counted = { succeeded: r.succeeded, lastRun: r.lastRun };
     if (!r.succeeded) {
       try {
-        await this.#update(jobId, 'last-run', { started, key, at });
-        return { advanced: true };
+        const old = await this.#update(jobId, 'last-run', { started, key, at, ...counted });
+        return { advanced: true, ...counts(old, false) };
       } catch (e) {
-        // A newer run is recorded: lastRunAt never moves back.
+        // A newer run is recorded: lastRunAt never moves back, and the run is not counted.
         if (isConditionalCheckFailed(e)) return { advanced: false };
         throw storeError(e, 'record run in checkpoint');
       }
@@ -141,8 +237,9 @@ export class DynamoCheckpointStore implements CheckpointStore {
     for (let tries = 0; tries < MAX_RECORD_TRIES; tries++) {
       if (step === 'none') return { advanced: false };
       try {
-        await this.#update(jobId, step, { started, key, at, cursor: r.cursor });
-        return { advanced: step !== 'last-run' };
+        const old = await this.#update(jobId, step, { started, key, at, cursor: r.cursor, ...counted });
+        // Only a write that moved lastRunAt (the newest run) moved the count and lastRun.
+        return { advanced: step !== 'last-run', ...(step === 'success' ? {} : counts(old, true)) };
       } catch (e) {
         if (!isConditionalCheckFailed(e)) throw storeError(e, 'record run in checkpoint');
         // dynalite does not implement ReturnValuesOnConditionCheckFailure: read the item back,
@@ -194,15 +291,39 @@ export class DynamoCheckpointStore implements CheckpointStore {
     return recordOf(jobId, attributes);
   }
 
+  /** One conditional UpdateItem; answers the item as it was before it (ALL_OLD), undefined when there was none. */
   async #update(
     jobId: string,
     step: Exclude<Step, 'none'>,
-    v: { started: string; key: string; at: string; cursor?: string },
-  ): Promise<void> {
+    v: {
+      started: string;
+      key: string;
+      at: string;
+      cursor?: string;
+      succeeded: boolean;
+      lastRun?: LastRun;
+    },
+  ): Promise<Record<string, unknown> | undefined> {
     const set = ['updatedAt = :at'];
-    const values: Record<string, string> = { ':started': v.started, ':at': v.at };
+    const remove: string[] = [];
+    const values: Record<string, unknown> = { ':started': v.started, ':at': v.at };
     let names: Record<string, string> | undefined;
-    if (step !== 'success') set.push('lastRunAt = :started');
+    if (step !== 'success') {
+      // The run that moves lastRunAt is the newest: it is the last run, and it moves the
+      // count of failures in a row (atomically, in this same write: two failures recorded
+      // at once count 2, and exactly one of them sees the threshold reached).
+      set.push('lastRunAt = :started');
+      if (v.lastRun !== undefined) {
+        set.push('lastRun = :lastRun');
+        values[':lastRun'] = v.lastRun;
+      }
+      if (v.succeeded) remove.push('consecutiveFailures');
+      else {
+        set.push('consecutiveFailures = if_not_exists(consecutiveFailures, :zero) + :one');
+        values[':zero'] = 0;
+        values[':one'] = 1;
+      }
+    }
     if (step !== 'last-run') {
       set.push('lastSuccessfulRunAt = :started', 'successKey = :key');
       values[':key'] = v.key;
@@ -214,17 +335,20 @@ export class DynamoCheckpointStore implements CheckpointStore {
         names = { '#cursor': 'cursor' };
       }
     }
-    await this.#ddb.send(
+    const { Attributes } = await this.#ddb.send(
       new UpdateCommand({
         TableName: this.#table,
         Key: checkpointKey(jobId),
-        UpdateExpression: `SET ${set.join(', ')}`,
+        UpdateExpression: `SET ${set.join(', ')}${remove.length === 0 ? '' : ` REMOVE ${remove.join(', ')}`}`,
         ConditionExpression: CONDITIONS[step],
         ...(names === undefined ? {} : { ExpressionAttributeNames: names }),
         ExpressionAttributeValues: values,
+        // The count before this write: the failing and recovered alerts compare it with the threshold.
+        ReturnValues: 'ALL_OLD',
         ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
       }),
     );
+    return Attributes;
   }
 
   async #read(jobId: string, operation: string): Promise<Record<string, unknown> | undefined> {

@@ -84,6 +84,20 @@ export const GSI1_NOTIFICATION_ATTRIBUTES = [
   'createdAt',
 ] as const;
 /**
+ * An armed schedule (`ScheduleRecord`, shared/ports.ts), whole: the scheduler's
+ * Query of `SCHEDULES` returns due records ready to work on (`jobId` and
+ * `updatedAt` are named above already). A few dozen bytes per scheduled job.
+ */
+export const GSI1_SCHEDULE_ATTRIBUTES = [
+  'jobId',
+  'through',
+  'nextRunAt',
+  'scheduleHash',
+  'overdueNotifiedFor',
+  'resumedAt',
+  'updatedAt',
+] as const;
+/**
  * A script's head as `GET /admin/scripts` lists it (`ScriptSummary`, shared/ports.ts):
  * not the latest version's source reference or size, which the head also holds.
  */
@@ -98,6 +112,7 @@ export const GSI1_ATTRIBUTES: readonly string[] = [
     ...GSI1_RUN_ATTRIBUTES,
     ...GSI1_JOB_ATTRIBUTES,
     ...GSI1_NOTIFICATION_ATTRIBUTES,
+    ...GSI1_SCHEDULE_ATTRIBUTES,
     ...GSI1_SCRIPT_ATTRIBUTES,
   ]),
 ];

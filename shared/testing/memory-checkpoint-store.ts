@@ -1,4 +1,4 @@
-import type { CheckpointRecord, CheckpointStore } from '../ports.ts';
+import type { CheckpointRecord, CheckpointStore, LastRun } from '../ports.ts';
 
 interface Item extends CheckpointRecord {
   successKey?: string;
@@ -12,7 +12,8 @@ const canonical = (iso: string): string => new Date(iso).toISOString();
  * (test/contract/checkpoint-store.contract.ts runs one suite against both): a
  * success moves `lastRunAt`, `lastSuccessfulRunAt` and the cursor unless a
  * newer success or a later rewind is recorded; any run moves `lastRunAt`
- * forward only. It hands out copies, as a table does.
+ * forward only; the run that moves `lastRunAt` is kept as `lastRun` and
+ * moves the count of failures in a row. It hands out copies, as a table does.
  */
 export class MemoryCheckpointStore implements CheckpointStore {
   readonly items = new Map<string, Item>();
@@ -25,15 +26,31 @@ export class MemoryCheckpointStore implements CheckpointStore {
     this.reads++;
     if (this.fail) return Promise.reject(new Error('checkpoint store unavailable'));
     const item = this.items.get(jobId);
-    if (item === undefined) return Promise.resolve(undefined);
-    const { successKey: _key, ...record } = item;
-    return Promise.resolve({ ...record });
+    return Promise.resolve(item === undefined ? undefined : recordOf(item));
+  }
+
+  getMany(jobIds: readonly string[]): Promise<Map<string, CheckpointRecord>> {
+    this.reads++;
+    if (this.fail) return Promise.reject(new Error('checkpoint store unavailable'));
+    const found = new Map<string, CheckpointRecord>();
+    for (const jobId of jobIds) {
+      const item = this.items.get(jobId);
+      if (item !== undefined) found.set(jobId, recordOf(item));
+    }
+    return Promise.resolve(found);
   }
 
   recordRun(
     jobId: string,
-    r: { runId: string; startedAt: string; succeeded: boolean; cursor?: string; at: string },
-  ): Promise<{ advanced: boolean }> {
+    r: {
+      runId: string;
+      startedAt: string;
+      succeeded: boolean;
+      cursor?: string;
+      at: string;
+      lastRun?: LastRun;
+    },
+  ): Promise<{ advanced: boolean; failures?: number; previousFailures?: number }> {
     this.writes++;
     if (this.fail) return Promise.reject(new Error('checkpoint store unavailable'));
     const started = canonical(r.startedAt);
@@ -41,6 +58,16 @@ export class MemoryCheckpointStore implements CheckpointStore {
     const key = `${started}#${r.runId}`;
     const old = this.items.get(jobId);
     const next: Item = { ...(old ?? { jobId }), updatedAt: at };
+    const previousFailures = old?.consecutiveFailures ?? 0;
+    // The run that moves lastRunAt (the newest) is the last run and moves the count; no other does.
+    const asLast = (): { failures: number; previousFailures: number } => {
+      next.lastRunAt = started;
+      if (r.lastRun !== undefined) next.lastRun = structuredClone(r.lastRun);
+      const failures = r.succeeded ? 0 : previousFailures + 1;
+      if (failures === 0) delete next.consecutiveFailures;
+      else next.consecutiveFailures = failures;
+      return { failures, previousFailures };
+    };
     const successOk =
       r.succeeded &&
       (old?.successKey === undefined || old.successKey < key) &&
@@ -49,18 +76,17 @@ export class MemoryCheckpointStore implements CheckpointStore {
       next.lastSuccessfulRunAt = started;
       next.successKey = key;
       if (r.cursor !== undefined) next.cursor = r.cursor;
-      if (old?.lastRunAt === undefined || old.lastRunAt <= started) next.lastRunAt = started;
+      const counted = old?.lastRunAt === undefined || old.lastRunAt <= started ? asLast() : {};
       this.items.set(jobId, next);
-      return Promise.resolve({ advanced: true });
+      return Promise.resolve({ advanced: true, ...counted });
     }
     // A failure, or a refused success (the run still happened): lastRunAt alone, forward only.
     const moved = old?.lastRunAt === undefined || old.lastRunAt < started;
-    if (moved) {
-      next.lastRunAt = started;
-      this.items.set(jobId, next);
-    }
+    if (!moved) return Promise.resolve({ advanced: false });
+    const counted = asLast();
+    this.items.set(jobId, next);
     // A failure "advances" when it moved lastRunAt; a refused success never does.
-    return Promise.resolve({ advanced: !r.succeeded && moved });
+    return Promise.resolve({ advanced: !r.succeeded, ...counted });
   }
 
   rewind(
@@ -73,6 +99,9 @@ export class MemoryCheckpointStore implements CheckpointStore {
     const old = this.items.get(jobId);
     const next: Item = {
       jobId,
+      // A rewind moves the cursor, not the run history: the last run and the count stay.
+      ...(old?.lastRun === undefined ? {} : { lastRun: old.lastRun }),
+      ...(old?.consecutiveFailures === undefined ? {} : { consecutiveFailures: old.consecutiveFailures }),
       ...(old?.lastRunAt === undefined ? {} : { lastRunAt: old.lastRunAt }),
       ...(r.cursor === undefined ? {} : { cursor: r.cursor }),
       ...(r.lastSuccessfulRunAt === undefined
@@ -83,7 +112,12 @@ export class MemoryCheckpointStore implements CheckpointStore {
       rewoundBy: r.by,
     };
     this.items.set(jobId, next);
-    const { successKey: _key, ...record } = next;
-    return Promise.resolve({ ...record });
+    return Promise.resolve(recordOf(next));
   }
 }
+
+/** The record an item holds, as a copy: the success key (the store's own) left out. */
+const recordOf = (item: Item): CheckpointRecord => {
+  const { successKey: _key, ...record } = item;
+  return structuredClone(record);
+};

@@ -47,7 +47,7 @@ export const describeCheckpointStoreContract = (
       const result = await store.recordRun('job-a', run(10, true, 'c-10'));
 
       // Assess
-      expect(result).toEqual({ advanced: true });
+      expect(result).toEqual({ advanced: true, failures: 0, previousFailures: 0 });
       expect(await store.get('job-a')).toEqual({
         jobId: 'job-a',
         lastRunAt: iso(10_000),
@@ -66,7 +66,7 @@ export const describeCheckpointStoreContract = (
       const result = await store.recordRun('job-a', run(20, false, 'ignored'));
 
       // Assess
-      expect(result).toEqual({ advanced: true });
+      expect(result).toEqual({ advanced: true, failures: 1, previousFailures: 0 });
       expect(await store.get('job-a')).toMatchObject({
         lastRunAt: iso(20_000),
         lastSuccessfulRunAt: iso(10_000),
@@ -271,7 +271,7 @@ export const describeCheckpointStoreContract = (
       const inFlight = await store.recordRun('job-a', run(20, true, 'c-20'));
 
       // Assess
-      expect(inFlight).toEqual({ advanced: false });
+      expect(inFlight).toEqual({ advanced: false, failures: 0, previousFailures: 0 });
       expect(await store.get('job-a')).toMatchObject({ cursor: 'rewound', lastRunAt: iso(20_000) });
       expect((await store.get('job-a'))?.lastSuccessfulRunAt).toBeUndefined();
     });
@@ -286,7 +286,7 @@ export const describeCheckpointStoreContract = (
       const next = await store.recordRun('job-a', run(70, true, 'c-1'));
 
       // Assess
-      expect(next).toEqual({ advanced: true });
+      expect(next).toEqual({ advanced: true, failures: 0, previousFailures: 0 });
       expect(await store.get('job-a')).toMatchObject({
         cursor: 'c-1',
         lastRunAt: iso(70_000),
@@ -294,6 +294,134 @@ export const describeCheckpointStoreContract = (
         rewoundAt: iso(60_000),
         rewoundBy: 'local',
       });
+    });
+
+    it('counts failures in a row in the write that records them, and a success resets the count', async () => {
+      // Prepare
+      const store = await makeStore();
+
+      // Act
+      const first = await store.recordRun('job-a', run(10, false));
+      const second = await store.recordRun('job-a', run(20, false));
+      const third = await store.recordRun('job-a', run(30, false));
+      const failing = await store.get('job-a');
+      const success = await store.recordRun('job-a', run(40, true, 'c-40'));
+
+      // Assess
+      expect([first, second, third]).toEqual([
+        { advanced: true, failures: 1, previousFailures: 0 },
+        { advanced: true, failures: 2, previousFailures: 1 },
+        { advanced: true, failures: 3, previousFailures: 2 },
+      ]);
+      expect(failing?.consecutiveFailures).toBe(3);
+      expect(success).toEqual({ advanced: true, failures: 0, previousFailures: 3 });
+      expect((await store.get('job-a'))?.consecutiveFailures).toBeUndefined();
+    });
+
+    it('keeps the newest run as lastRun, in the same write', async () => {
+      // Prepare
+      const store = await makeStore();
+      const r = run(10, false);
+      const lastRun = {
+        id: r.runId,
+        status: 'failed' as const,
+        startedAt: r.startedAt,
+        endedAt: r.at,
+        firedBy: 'schedule' as const,
+      };
+
+      // Act
+      await store.recordRun('job-a', { ...r, lastRun });
+
+      // Assess
+      expect(await store.get('job-a')).toEqual({
+        jobId: 'job-a',
+        lastRun,
+        consecutiveFailures: 1,
+        lastRunAt: iso(10_000),
+        updatedAt: iso(10_500),
+      });
+    });
+
+    it('neither counts nor shows a late, older run that does not move the last run', async () => {
+      // Prepare: the run started at 20 failed and is recorded; those started at 10 and 15 end after it
+      const store = await makeStore();
+      const newer = run(20, false);
+      const newerLast = { id: newer.runId, status: 'failed' as const, startedAt: newer.startedAt };
+      await store.recordRun('job-a', { ...newer, lastRun: newerLast });
+
+      // Act
+      const lateFailure = await store.recordRun('job-a', {
+        ...run(10, false),
+        lastRun: { id: 'late-failure', status: 'failed' },
+      });
+      const lateSuccess = await store.recordRun('job-a', {
+        ...run(15, true, 'c-15'),
+        lastRun: { id: 'late-success', status: 'succeeded' },
+      });
+
+      // Assess: the late failure is not counted, the late success moves the cursor but resets nothing
+      expect(lateFailure).toEqual({ advanced: false });
+      expect(lateSuccess).toEqual({ advanced: true });
+      expect(await store.get('job-a')).toMatchObject({
+        lastRun: newerLast,
+        consecutiveFailures: 1,
+        cursor: 'c-15',
+      });
+    });
+
+    it('gives each of several failures recorded at once a count of its own', async () => {
+      // Prepare
+      const store = await makeStore();
+      const runs = [1, 2, 3, 4, 5].map((s) => run(s, false));
+
+      // Act
+      const results = await Promise.all(runs.map((r) => store.recordRun('job-a', r)));
+
+      // Assess: the counts handed out are 1…n, each once, n the stored count (a late, older one is not counted)
+      const counted = results.flatMap((r) => (r.failures === undefined ? [] : [r.failures]));
+      expect(counted.length).toBeGreaterThan(0);
+      expect([...counted].sort((a, b) => a - b)).toEqual(
+        Array.from({ length: counted.length }, (_, i) => i + 1),
+      );
+      expect((await store.get('job-a'))?.consecutiveFailures).toBe(counted.length);
+    });
+
+    it('keeps the last run and the failure count through a rewind', async () => {
+      // Prepare
+      const store = await makeStore();
+      const r = run(10, false);
+      await store.recordRun('job-a', { ...r, lastRun: { id: r.runId, status: 'failed' } });
+
+      // Act
+      const rewound = await store.rewind('job-a', { cursor: 'c-0', by: 'local', at: iso(30_000) });
+
+      // Assess
+      expect(rewound).toMatchObject({ lastRun: { id: r.runId, status: 'failed' }, consecutiveFailures: 1 });
+      expect(await store.get('job-a')).toMatchObject({
+        lastRun: { id: r.runId, status: 'failed' },
+        consecutiveFailures: 1,
+      });
+    });
+
+    it('reads many checkpoints at once, leaving out jobs that have none', async () => {
+      // Prepare: 130 ids (more than one batch of 100), three with a checkpoint
+      const store = await makeStore();
+      const ids = Array.from({ length: 130 }, (_, i) => `job-${String(i).padStart(3, '0')}`);
+      await store.recordRun('job-000', run(10, true, 'a'));
+      await store.recordRun('job-101', run(10, false));
+      await store.recordRun('job-129', run(10, true, 'c'));
+
+      // Act
+      const found = await store.getMany([...ids, 'job-000']);
+      const none = await store.getMany([]);
+
+      // Assess
+      expect([...found.keys()].sort()).toEqual(['job-000', 'job-101', 'job-129']);
+      expect(found.get('job-000')).toEqual(await store.get('job-000'));
+      expect(found.get('job-101')).toMatchObject({ jobId: 'job-101', consecutiveFailures: 1 });
+      expect(found.get('job-129')).toMatchObject({ jobId: 'job-129', cursor: 'c' });
+      expect(none.size).toBe(0);
     });
   });
 };

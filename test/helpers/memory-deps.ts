@@ -33,8 +33,7 @@ import type { AnyIntegration } from '../../shared/sdk/index.ts';
 import { createRegistry } from '../../shared/sdk/index.ts';
 import { integrationFolders } from '../../integrations/registry.generated.ts';
 import { MemoryCheckpointStore } from './memory-checkpoint-store.ts';
-import { notBuilt } from '../../shared/testing/not-built.ts';
-import type { ScheduleStore } from '../../shared/ports.ts';
+import { MemoryScheduleStore } from '../../shared/testing/memory-schedule-store.ts';
 import { MemoryScriptStore } from '../../shared/testing/memory-script-store.ts';
 import { MemoryLeaseStore } from './memory-lease-store.ts';
 import { MemoryEffectLedger } from './memory-effect-store.ts';
@@ -460,6 +459,7 @@ export type MemoryDeps = Deps & {
   globals: MemoryGlobalStore;
   notifications: MemoryNotificationStore;
   effects: MemoryEffectLedger;
+  schedules: MemoryScheduleStore;
   scripts: MemoryScriptStore;
   leases: MemoryLeaseStore;
 };
@@ -492,7 +492,6 @@ export const memoryDeps = (
   globals: new MemoryGlobalStore(),
   notifications: new MemoryNotificationStore(),
   effects: new MemoryEffectLedger(),
-  // SEAM PLACEHOLDERS (issue 9): each replaced by its in-memory store (shared/testing/).
-  schedules: notBuilt<ScheduleStore>('ScheduleStore'),
+  schedules: new MemoryScheduleStore(),
   leases: new MemoryLeaseStore(),
 });

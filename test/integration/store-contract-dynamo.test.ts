@@ -9,6 +9,7 @@ import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoLeaseStore } from '../../shared/store/dynamo-lease-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
+import { DynamoScheduleStore } from '../../shared/store/dynamo-schedule-store.ts';
 import { DynamoScriptStore } from '../../shared/store/dynamo-script-store.ts';
 import { describeDeliveryStoreContract } from '../contract/delivery-store.contract.ts';
 import { describeJobStoreContract } from '../contract/job-store.contract.ts';
@@ -16,6 +17,7 @@ import { describeLeaseStoreContract } from '../contract/lease-store.contract.ts'
 import { describePayloadStoreContract } from '../contract/payload-store.contract.ts';
 import { describeQueueContract } from '../contract/queue.contract.ts';
 import { describeRunStoreContract } from '../contract/run-store.contract.ts';
+import { describeScheduleStoreContract } from '../contract/schedule-store.contract.ts';
 import { describeScriptStoreContract } from '../contract/script-store.contract.ts';
 import { freshTable as freshTableOf, testClients } from '../helpers/aws.ts';
 
@@ -33,6 +35,7 @@ describeRunStoreContract(
   'DynamoRunStore',
   async () => new DynamoRunStore({ ...(await freshTable()), retentionDays: 30 }),
 );
+describeScheduleStoreContract('DynamoScheduleStore', async () => new DynamoScheduleStore(await freshTable()));
 describeDeliveryStoreContract(
   'DynamoDeliveryStore',
   async () => new DynamoDeliveryStore({ ...(await freshTable()), retentionDays: 7 }),

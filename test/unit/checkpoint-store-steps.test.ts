@@ -81,9 +81,12 @@ describe('DynamoCheckpointStore.recordRun in AWS', () => {
     });
 
     // Assess
-    expect(result).toEqual({ advanced: false });
+    // (the newest run, it is the last run: it ends any streak of failures)
+    expect(result).toEqual({ advanced: false, failures: 0, previousFailures: 0 });
     expect(sent.map((c) => c.name)).toEqual(['UpdateCommand', 'UpdateCommand']);
     expect(sent[0]?.input.ReturnValuesOnConditionCheckFailure).toBe('ALL_OLD');
-    expect(sent[1]?.input.UpdateExpression).toBe('SET updatedAt = :at, lastRunAt = :started');
+    expect(sent[1]?.input.UpdateExpression).toBe(
+      'SET updatedAt = :at, lastRunAt = :started REMOVE consecutiveFailures',
+    );
   });
 });

@@ -172,9 +172,9 @@ describe('triggerhub jobs', () => {
     expect(out.stderr).toBe('');
     expect(out.stdout).toBe(
       [
-        'ID            NAME              INTEGRATION  SOURCE   MODE      ENABLED',
-        'alpha         Job alpha         echo         generic  async     yes',
-        'beta-long-id  Job beta-long-id  echo         generic  decision  no',
+        'Job           Schedule  Last run  Next run',
+        'alpha         -         -         -',
+        'beta-long-id  -         -         -',
         '',
         'More results: triggerhub jobs list --limit 2 --cursor 2',
         '',
@@ -498,9 +498,9 @@ describe('triggerhub runs', () => {
     expect(out.code).toBe(0);
     expect(out.stdout).toBe(
       [
-        'RUN         STATUS     TRIGGER  ATTEMPT  CREATED                   DURATION  MESSAGE',
-        '01JRUNAAAA  succeeded  webhook  1        2026-11-22T10:00:00.000Z  1.2s      posted to Slack',
-        '01JRUNBBBB  failed     webhook  1        2026-11-22T10:00:00.000Z  1m 05s    boom line 2',
+        'RUN         STATUS     FIRED BY  TRIGGER  ATTEMPT  CREATED                   DURATION  MESSAGE',
+        '01JRUNAAAA  succeeded  webhook   webhook  1        2026-11-22T10:00:00.000Z  1.2s      posted to Slack',
+        '01JRUNBBBB  failed     webhook   webhook  1        2026-11-22T10:00:00.000Z  1m 05s    boom line 2',
         '',
         'More results: triggerhub runs list alpha --limit 2 --cursor eyJrIjoxfQ==',
         '',

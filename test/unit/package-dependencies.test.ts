@@ -19,6 +19,7 @@ const RUNTIME_ENTRIES = [
   'functions/worker/index.ts',
   'functions/admin/index.ts',
   'functions/sweeper/index.ts',
+  'functions/scheduler/index.ts',
   'functions/script-runner/index.ts',
   'bin/triggerhub.js',
 ];

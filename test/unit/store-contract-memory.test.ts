@@ -9,6 +9,7 @@ import { describeLeaseStoreContract } from '../contract/lease-store.contract.ts'
 import { describePayloadStoreContract } from '../contract/payload-store.contract.ts';
 import { describeQueueContract } from '../contract/queue.contract.ts';
 import { describeRunStoreContract } from '../contract/run-store.contract.ts';
+import { describeScheduleStoreContract } from '../contract/schedule-store.contract.ts';
 import { describeScriptStoreContract } from '../contract/script-store.contract.ts';
 import { MemoryScriptStore } from '../../shared/testing/memory-script-store.ts';
 import {
@@ -18,6 +19,7 @@ import {
   MemoryQueue,
   MemoryRunStore,
 } from '../helpers/memory-deps.ts';
+import { MemoryScheduleStore } from '../../shared/testing/memory-schedule-store.ts';
 import { MemoryLeaseStore } from '../helpers/memory-lease-store.ts';
 
 // The in-memory fakes the unit tests use must behave as the adapters they
@@ -26,6 +28,7 @@ import { MemoryLeaseStore } from '../helpers/memory-lease-store.ts';
 
 describeJobStoreContract('MemoryJobStore', () => Promise.resolve(new MemoryJobStore()));
 describeRunStoreContract('MemoryRunStore', () => Promise.resolve(new MemoryRunStore()));
+describeScheduleStoreContract('MemoryScheduleStore', () => Promise.resolve(new MemoryScheduleStore()));
 describeDeliveryStoreContract('MemoryDeliveryStore', () => Promise.resolve(new MemoryDeliveryStore()));
 describePayloadStoreContract('MemoryPayloads', () => Promise.resolve(new MemoryPayloads()));
 describeScriptStoreContract('MemoryScriptStore', () =>

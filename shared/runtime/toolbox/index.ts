@@ -6,10 +6,12 @@
  * execute builds the members once the run's logger, signal and redaction
  * list exist; once the run succeeded, `commit` applies its ctx.state writes;
  * after the run is recorded, `afterRun` commits the checkpoint and raises the
- * run-failed notification.
+ * run-failed notification, and — when the run moved the job's count of
+ * failures in a row — the `job_failing` and `job_recovered` alerts.
  */
 import { errorMessage, PermanentError } from '../../errors.ts';
 import type { EffectInDoubtError } from '../../errors.ts';
+import { DEFAULT_ALERT_AFTER_FAILURES } from '../../model/index.ts';
 import type { Job } from '../../model/index.ts';
 import type { NotificationKind, Severity } from '../../ports.ts';
 import type { HttpClient } from '../../outbound/types.ts';
@@ -22,7 +24,8 @@ import { platformLogger } from '../platform-logger.ts';
 import { commitCheckpoint, loadCheckpoint } from './checkpoint.ts';
 import { createEffect } from './effect.ts';
 import { loadGlobals } from './globals.ts';
-import { createNotifier, raisePlatform } from './notifier.ts';
+import type { RecordedRun } from './checkpoint.ts';
+import { createNotifier, raiseJobFailing, raiseJobRecovered, raisePlatform } from './notifier.ts';
 import { createState } from './state.ts';
 
 export type ToolboxDeps = Pick<
@@ -84,8 +87,14 @@ export interface RunToolbox {
   commit(): Promise<void>;
 }
 
-/** The outcome `afterRun` looks at: an executed run's, or a decision's that never reached the integration. */
-export type FinishedOutcome = Pick<ExecutionOutcome, 'status' | 'error' | 'cursor'>;
+/**
+ * The outcome `afterRun` looks at: an executed run's, or a decision's that
+ * never reached the integration; or a run an operator stopped, or a skipped
+ * one, which leave the checkpoint and the failure count alone.
+ */
+export type FinishedOutcome = Pick<ExecutionOutcome, 'error' | 'cursor'> & {
+  status: ExecutionOutcome['status'] | 'stopped' | 'skipped';
+};
 
 const frozen = <T extends object>(value: T): Readonly<T> => Object.freeze(value);
 
@@ -120,15 +129,44 @@ export const prepareToolbox = async (deps: ToolboxDeps, t: ToolboxTarget): Promi
 };
 
 /**
+ * The alerts a recorded run raises from the failure count its checkpoint
+ * write moved: `job_failing` exactly when the count reaches the job's
+ * `alertAfterFailures` (so once per streak: the next failure counts past
+ * it), `job_recovered` on the success that ends a streak that had reached
+ * it. A run that did not move the count (a late, older run; a write that
+ * failed) raises neither. Never rejects.
+ */
+export const raiseFailureAlerts = async (
+  deps: Pick<ToolboxDeps, 'notifications' | 'clock'> & Partial<Pick<ToolboxDeps, 'publisher'>>,
+  t: Pick<ToolboxTarget, 'job' | 'runId'>,
+  outcome: Pick<FinishedOutcome, 'status' | 'error'>,
+  recorded: RecordedRun,
+): Promise<void> => {
+  const threshold = t.job.alertAfterFailures ?? DEFAULT_ALERT_AFTER_FAILURES;
+  const run = { jobId: t.job.id, runId: t.runId };
+  if (outcome.status === 'succeeded') {
+    if (recorded.previousFailures !== undefined && recorded.previousFailures >= threshold) {
+      await raiseJobRecovered(deps, run, recorded.previousFailures);
+    }
+  } else if (recorded.failures === threshold) {
+    await raiseJobFailing(deps, run, recorded.failures, outcome.error ?? outcome.status);
+  }
+};
+
+/**
  * After the run is recorded, by the attempt whose finish succeeded: commits
- * the checkpoint, and raises `run_failed` for a run recorded failed or timed
- * out. Never throws: the run is recorded already, and this must not retry it.
+ * the checkpoint (with the run as the job's last run), raises `run_failed`
+ * for a run recorded failed or timed out, and the failing/recovered alerts.
+ * A stopped or skipped run does none of it: it is no failure of the job and
+ * did not do its work. Never throws: the run is recorded already, and this
+ * must not retry it.
  */
 export const afterRun = async (
   deps: ToolboxDeps,
   t: ToolboxTarget,
   outcome: FinishedOutcome,
 ): Promise<void> => {
+  if (outcome.status === 'stopped' || outcome.status === 'skipped') return;
   const failed =
     outcome.status === 'succeeded'
       ? Promise.resolve()
@@ -139,7 +177,10 @@ export const afterRun = async (
           severity: 'error',
           message: `run ${t.runId} ${outcome.status === 'timed_out' ? 'timed out' : 'failed'}: ${outcome.error ?? outcome.status}`,
         });
-  const results = await Promise.allSettled([commitCheckpoint(deps, t, outcome), failed]);
+  const committed = commitCheckpoint(deps, t, outcome).then((recorded) =>
+    raiseFailureAlerts(deps, t, outcome, recorded),
+  );
+  const results = await Promise.allSettled([committed, failed]);
   for (const r of results) {
     if (r.status === 'rejected') {
       platformLogger.warn('after-run bookkeeping failed', { runId: t.runId, error: errorMessage(r.reason) });

@@ -106,6 +106,37 @@ export const raiseRunFailed = (
   });
 
 /**
+ * `job_failing` (error: SNS in AWS): the job's last `failures` final runs
+ * failed, this one with `error`. Raised once per streak, by the run whose
+ * checkpoint write counted it to the job's `alertAfterFailures`.
+ */
+export const raiseJobFailing = (
+  deps: NotifyDeps,
+  run: { jobId: string; runId: string },
+  failures: number,
+  error: string,
+): Promise<void> =>
+  raisePlatform(deps, {
+    ...run,
+    kind: 'job_failing',
+    severity: 'error',
+    message: `job ${run.jobId} is failing: ${failures} runs in a row failed, the last (${run.runId}): ${error}`,
+  });
+
+/** `job_recovered` (info): the first success after a streak of `failures` that raised `job_failing`. */
+export const raiseJobRecovered = (
+  deps: NotifyDeps,
+  run: { jobId: string; runId: string },
+  failures: number,
+): Promise<void> =>
+  raisePlatform(deps, {
+    ...run,
+    kind: 'job_recovered',
+    severity: 'info',
+    message: `job ${run.jobId} recovered: run ${run.runId} succeeded after ${failures} failed runs in a row`,
+  });
+
+/**
  * `ctx.notifier` for one run, and the platform's own notifications about it
  * (`platformNotify`: rate limiting, egress refusals). Each call resolves once
  * the notification is stored (and published); it never rejects — a failure
