@@ -289,6 +289,25 @@ describe.concurrent('a script ends its own run only', () => {
     });
   });
 
+  // A script can no longer reach the thread's port (worker_threads is not offered): a thread of the
+  // test's own, which can, shows that the host checks what arrives anyway.
+  it("the host ignores malformed messages on the thread's port and a second 'ready'", async ({ expect }) => {
+    const threadCode = `const { parentPort } = require('node:worker_threads');
+      parentPort.postMessage({ type: 'ready' });
+      parentPort.postMessage({ type: 'log', line: { ts: 1, level: 'LOUD', message: {} } });
+      parentPort.postMessage({ type: 'log', line: { message: 5 } });
+      parentPort.postMessage({ type: 'log', line: null });
+      parentPort.postMessage(null);
+      parentPort.postMessage({ type: 'result', status: 'maybe', message: 7 });
+      // Posting 'ready' again and again must not push the deadline back.
+      setInterval(() => parentPort.postMessage({ type: 'ready' }), 50);`;
+    expect(await runScriptInThread(inputOf('unused', { timeoutMs: 1000 }), { threadCode })).toEqual({
+      status: 'timed_out',
+      message: 'did not finish within 1 s',
+      logs: [],
+    });
+  });
+
   it('an abort (stop) ends it at once', async ({ expect }) => {
     const controller = new AbortController();
     const pending = runScriptInThread(inputOf('exports.run = () => { while (true) {} };'), {
