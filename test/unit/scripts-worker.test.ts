@@ -196,6 +196,33 @@ describe('a script job in the worker', () => {
     expect(deps.queue.later).toEqual([]);
   });
 
+  it('gives up on a runner that does not answer in time, ends its script, and times the run out for good', async () => {
+    // Prepare: a runner that answers only when told to stop (a Lambda invocation that hangs)
+    let aborted: unknown;
+    const hanging: ScriptRunner = {
+      run: (_input, signal) =>
+        new Promise((resolve) => {
+          signal.addEventListener('abort', () => {
+            aborted = signal.reason;
+            resolve({ status: 'failed', message: 'stopped', logs: [] });
+          });
+        }),
+    };
+    const deps = await setup(hanging, scriptJob({ timeoutSeconds: 1 }));
+    await deps.runs.create(queuedWebhookRun());
+
+    // Act: the first of several attempts
+    await processRunMessage(deps, message('R1', 1));
+
+    // Assess: timed out (not retried), the runner told to end the script
+    expect(deps.runs.items.get('R1')).toMatchObject({
+      status: 'timed_out',
+      error: expect.stringMatching(/^the script runner did not answer within 0\.\d s$/),
+    });
+    expect(aborted).toBeInstanceOf(Error);
+    expect(deps.queue.later).toEqual([]);
+  });
+
   it('a stop ends the script run `stopped`, its process gone, the stop (not a script failure) in its log', async () => {
     // Prepare: the real runner of npm start; a script that reports its pid, then ignores everything
     const pids: number[] = [];

@@ -150,19 +150,48 @@ export const scriptIntegration = (
       }
       const source = await loadSource(deps.scripts, record);
       ran = { id: record.id, version: record.version, sha256: record.sha256 };
-      const timeoutMs = runnerTimeoutMs(deadlineAt - Date.now());
-      const result = await runner.run(
-        {
-          runId: run.id,
-          jobId: job.id,
-          script: ran,
-          source,
-          args: buildScriptArgs(job, ctx),
-          timeoutMs,
-          deadlineAt: Date.now() + timeoutMs,
-        },
-        ctx.signal,
-      );
+      const leftMs = deadlineAt - Date.now();
+      const timeoutMs = runnerTimeoutMs(leftMs);
+      // A runner that has not answered halfway between its deadline and the run's (a slow Lambda
+      // invocation) is given up here, its script ended (the signal), and the run timed out for good
+      // — before execute's own deadline, whose time-out would be retried.
+      const giveUp = new AbortController();
+      const onStop = (): void => giveUp.abort(ctx.signal.reason);
+      ctx.signal.addEventListener('abort', onStop, { once: true });
+      let lateTimer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        lateTimer = setTimeout(
+          () => {
+            const e = new DeadlineError(timeoutMs, false);
+            e.message = `the script runner did not answer within ${Math.round(timeoutMs / 100) / 10} s`;
+            // Settled first, so that the race ends with the time-out, not the runner's "stopped".
+            reject(e);
+            giveUp.abort(e);
+          },
+          timeoutMs + (leftMs - timeoutMs) / 2,
+        );
+      });
+      let result;
+      try {
+        result = await Promise.race([
+          runner.run(
+            {
+              runId: run.id,
+              jobId: job.id,
+              script: ran,
+              source,
+              args: buildScriptArgs(job, ctx),
+              timeoutMs,
+              deadlineAt: Date.now() + timeoutMs,
+            },
+            giveUp.signal,
+          ),
+          late,
+        ]);
+      } finally {
+        clearTimeout(lateTimer);
+        ctx.signal.removeEventListener('abort', onStop);
+      }
       appendLines(ctx.logger, result.logs);
       if (result.logsTruncated === true) ctx.logger.warn("the script's log was capped: later lines dropped");
       // Stopped (or taken over): the runner's "stopped" is no failure of the script; the worker
