@@ -223,6 +223,28 @@ describe('a script job in the worker', () => {
     expect(deps.queue.later).toEqual([]);
   });
 
+  it("an endless script under the real runner times out with its first line kept, its message the runner's, once", async () => {
+    // Prepare: the review's proof — a 3 s job whose script says what it starts, then loops
+    const deps = memoryDeps({ secrets: { demo: ['s3cr3t-value'], 'api-token': [TOKEN] } });
+    deps.scriptRunner = new ChildProcessScriptRunner();
+    await deps.scripts.put('sync', "exports.run = () => { console.info('begin sync'); for (;;) {} };", {
+      by: 'local',
+      at: '2026-11-22T09:00:00.000Z',
+    });
+    await deps.jobs.put(scriptJob({ params: {}, timeoutSeconds: 3 }));
+    await deps.runs.create(queuedWebhookRun());
+
+    // Act: the first of several attempts
+    await processRunMessage(deps, message('R1', 1));
+
+    // Assess: the child's start-up counted against the deadline, so the runner answered in time
+    const run = deps.runs.items.get('R1');
+    expect(run).toMatchObject({ status: 'timed_out', attempt: 1 });
+    expect(run?.error).toMatch(/^did not finish within 2\.\d s$/);
+    expect(run?.logs.map((l) => `[${l.level}] ${l.message}`)[0]).toBe('[INFO] begin sync');
+    expect(deps.queue.later).toEqual([]);
+  });
+
   it('a stop ends the script run `stopped`, its process gone, the stop (not a script failure) in its log', async () => {
     // Prepare: the real runner of npm start; a script that reports its pid, then ignores everything
     const pids: number[] = [];
