@@ -9,7 +9,7 @@ import {
   PayloadTooLargeError,
   ServiceUnavailableError,
 } from '../errors.ts';
-import type { Delivery, Job, Run, TriggerEvent, WebhookJob } from '../model/index.ts';
+import type { Delivery, Run, TriggerEvent, WebhookJob } from '../model/index.ts';
 import { JOB_ID_PATTERN, acceptsWebhooks } from '../model/index.ts';
 import { clip } from '../sdk/text.ts';
 import { sourceAdapter } from '../sources/index.ts';
