@@ -278,7 +278,10 @@ export const bundleFunction = ({
  */
 export const SCRIPT_RUNNER_BUNDLE = {
   entry: 'functions/script-runner/index.ts',
-  extraEntries: { 'script-thread': 'shared/scripts/runner/thread.ts' },
+  extraEntries: {
+    'script-thread': 'shared/scripts/runner/thread.ts',
+    'script-child': 'shared/scripts/runner/child-main.ts',
+  },
   nodeModules: Object.keys(SCRIPT_MODULES),
 } as const satisfies Omit<BundleFunctionOptions, 'outDir'>;
 

@@ -100,8 +100,11 @@ export class PermanentError extends Error {
  * `timed_out`. Retryable: yes, another attempt may be faster.
  */
 export class DeadlineError extends Error {
-  readonly retryable = true;
-  constructor(readonly ms: number) {
+  /** `false`: the time-out is final (an uploaded script's: running a half-done sync again repeats it). */
+  constructor(
+    readonly ms: number,
+    readonly retryable: boolean = true,
+  ) {
     super(`run timed out after ${ms} ms`);
     this.name = 'DeadlineError';
   }

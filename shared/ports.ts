@@ -648,6 +648,12 @@ export interface ScriptRunInput {
   timeoutMs: number;
   /** Heap cap for the script, in MiB. */
   memoryMb?: number;
+  /**
+   * When the script is ended, epoch ms (the worker's clock): the runner's
+   * start-up (a Lambda invocation, a process) counts against the run's time.
+   * The earlier of this and `timeoutMs` from the runner's start wins.
+   */
+  deadlineAt?: number;
 }
 
 /** A script log line as its `console` wrote it (redacted by the worker before it is kept). */

@@ -317,7 +317,7 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
     const text = redactor.text(errorMessage(e));
     if (e instanceof DeadlineError) {
       log().error(text);
-      return await done({ status: 'timed_out', error: text, retryable: true });
+      return await done({ status: 'timed_out', error: text, retryable: e.retryable });
     }
     // A rate-limit deferral is not a failure of the run: it goes back to the queue (worker.ts).
     if (e instanceof RunDeferredError) log().warn(`run deferred: ${text}`);

@@ -340,8 +340,12 @@ describe('the script runner bundle', () => {
     return JSON.parse(result.stdout) as { status: string; message: string; logs: { message: string }[] };
   };
 
-  it('is index.mjs with the worker thread script-thread.mjs beside it, where the host looks for it', () => {
+  it('is index.mjs with the child process script-child.mjs and its worker thread script-thread.mjs beside it', () => {
     expect(existsSync(join(dir, 'index.mjs'))).toBe(true);
+    // Each invocation forks the child (a warm function shares nothing between scripts), which starts the thread.
+    expect(readFileSync(join(dir, 'script-child.mjs'), 'utf8').startsWith(`${ESM_REQUIRE_BANNER}\n`)).toBe(
+      true,
+    );
     const thread = readFileSync(join(dir, 'script-thread.mjs'), 'utf8');
     expect(thread.startsWith(`${ESM_REQUIRE_BANNER}\n`)).toBe(true);
     // The thread's own code (its console capture), not a stub.
@@ -362,7 +366,7 @@ describe('the script runner bundle', () => {
 
   it('holds no AWS SDK client: the runner calls no AWS service', () => {
     expect(existsSync(join(dir, 'node_modules', '@aws-sdk'))).toBe(false);
-    for (const file of [...modulesOf(dir), 'script-thread.mjs']) {
+    for (const file of [...modulesOf(dir), 'script-thread.mjs', 'script-child.mjs']) {
       const code = readFileSync(join(dir, file), 'utf8');
       expect(/@aws-sdk\/client-|DynamoDBClient|SQSClient|S3Client/.test(code), file).toBe(false);
     }

@@ -5,6 +5,7 @@ import { v5 as uuidv5 } from 'uuid';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ScriptArgs } from '../../shared/ports.ts';
 import { runScriptInThread } from '../../shared/scripts/runner/host.ts';
+import { moduleNotAvailableMessage } from '../../shared/scripts/runner/modules.ts';
 
 // Each curated package, really used by a script the way the seed's scripts
 // use them (CommonJS `require`, a few ESM imports), in the runner's thread.
@@ -191,7 +192,7 @@ describe.concurrent('the curated modules, used by scripts', () => {
   ])('a module not offered fails the run: %s', async ([, source, name], { expect }) => {
     expect(await run(source)).toMatchObject({
       status: 'failed',
-      message: `module "${name}" is not available to scripts; available: axios, crypto-js, csvtojson, jsonwebtoken, lodash, uuid, xml2js and Node's built-in modules`,
+      message: moduleNotAvailableMessage(name),
     });
   });
 

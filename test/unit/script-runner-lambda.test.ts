@@ -186,13 +186,51 @@ describe('the script-runner Lambda handler (functions/script-runner)', () => {
   });
 
   it("caps the script's heap below the function's memory, so that a hog ends as out of memory", async () => {
-    const context = { getRemainingTimeInMillis: () => 60_000, memoryLimitInMB: '256' }; // 256 - 192 for the host
+    const context = { getRemainingTimeInMillis: () => 60_000, memoryLimitInMB: '384' }; // 384 - 320 for the hosts
     const source =
       'exports.run = () => { const kept = []; while (true) kept.push(new Array(100000).fill(Math.random())); };';
     expect(await handler({ ...INPUT, source, memoryMb: 1024, timeoutMs: 20_000 }, context)).toMatchObject({
       status: 'failed',
       message: 'ran out of memory (limit 64 MiB)',
     });
+  });
+
+  it('runs each invocation in a process of its own, gone when it answers: a warm function shares nothing between scripts', async () => {
+    // Prepare: a first script that leaves what it can behind in the process that ran it
+    const first = await handler({
+      ...INPUT,
+      source: `exports.run = () => {
+        globalThis.leak = 'first job';
+        JSON.parse = () => 'hijacked';
+        Object.prototype.polluted = 'yes';
+        return String(process.pid);
+      };`,
+    });
+    expect(first.status).toBe('succeeded');
+    const firstPid = Number(first.message);
+
+    // Act: the next invocation of the same (warm) module
+    const second = await handler({
+      ...INPUT,
+      source: `exports.run = () => JSON.stringify({
+        pid: process.pid, leak: typeof globalThis.leak, parse: JSON.parse('1'), polluted: ({}).polluted ?? null,
+      });`,
+    });
+
+    // Assess
+    expect(second.status).toBe('succeeded');
+    const seen = JSON.parse(second.message) as {
+      pid: number;
+      leak: string;
+      parse: unknown;
+      polluted: unknown;
+    };
+    expect(seen).toEqual({ pid: expect.any(Number), leak: 'undefined', parse: 1, polluted: null });
+    expect(firstPid).not.toBe(process.pid);
+    expect(seen.pid).not.toBe(process.pid);
+    expect(seen.pid).not.toBe(firstPid);
+    // The first script's process is gone (kill 0: ESRCH).
+    expect(() => process.kill(firstPid, 0)).toThrow();
   });
 
   it.each([

@@ -16,12 +16,45 @@ import {
 import { repoRoot } from '../helpers/samples.ts';
 
 describe("what a script's require may load", () => {
-  it.each(['fs', 'node:fs', 'fs/promises', 'node:crypto', 'https', 'querystring', 'node:test'])(
-    'a Node built-in: %s',
-    (name) => {
-      expect(scriptModuleTarget(name)).toEqual({ kind: 'builtin', specifier: name });
-    },
-  );
+  it.each([
+    ['https', 'node:https'],
+    ['node:crypto', 'node:crypto'],
+    ['querystring', 'node:querystring'],
+    ['stream/promises', 'node:stream/promises'],
+    ['node:zlib', 'node:zlib'],
+  ])('an allowed Node built-in: %s', (name, specifier) => {
+    expect(scriptModuleTarget(name)).toEqual({ kind: 'builtin', specifier });
+  });
+
+  // Each a way out of the script's process or into its host's (the review's findings 1, 2, 5, 12).
+  it.each([
+    'fs',
+    'node:fs',
+    'fs/promises',
+    'child_process',
+    'node:child_process',
+    'inspector',
+    'inspector/promises',
+    'worker_threads',
+    'cluster',
+    'module',
+    'node:module',
+    'vm',
+    'v8',
+    'wasi',
+    'repl',
+    'net',
+    'tls',
+    'dgram',
+    'os',
+    'process',
+    'trace_events',
+    'diagnostics_channel',
+    'node:test',
+    'node:lodash',
+  ])('a Node built-in not offered: %s', (name) => {
+    expect(scriptModuleTarget(name)).toBeUndefined();
+  });
 
   it.each([
     'axios',
@@ -64,7 +97,7 @@ describe("what a script's require may load", () => {
 
   it('says which modules are available', () => {
     expect(moduleNotAvailableMessage('request')).toBe(
-      'module "request" is not available to scripts; available: axios, crypto-js, csvtojson, jsonwebtoken, lodash, uuid, xml2js and Node\'s built-in modules',
+      'module "request" is not available to scripts; available: axios, crypto-js, csvtojson, jsonwebtoken, lodash, uuid, xml2js and Node\'s assert, assert/strict, buffer, crypto, events, http, https, path, path/posix, querystring, stream, stream/promises, stream/web, string_decoder, timers, timers/promises, url, util, util/types, zlib',
     );
   });
 

@@ -1,10 +1,13 @@
 import { createHash } from 'node:crypto';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import type { JobInput } from '../../shared/model/index.ts';
 import { JobSchema } from '../../shared/model/index.ts';
 import type { ScriptRunInput, ScriptRunner, ScriptRunResult } from '../../shared/ports.ts';
 import { createPlatformRun } from '../../shared/runtime/new-run.ts';
-import { processRunMessage, RetryableRunError } from '../../shared/runtime/worker.ts';
+import { ChildProcessScriptRunner } from '../../shared/scripts/child-process-runner.ts';
+import { processRunMessage } from '../../shared/runtime/worker.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
 import { queuedWebhookRun, webhookEvent } from '../helpers/runs.ts';
@@ -169,22 +172,126 @@ describe('a script job in the worker', () => {
     expect(deps.queue.delays).toEqual([]);
   });
 
-  it('times a run out when the runner says so, retrying it like any time-out', async () => {
+  it('times a run out when the runner says so, for good: a half-done sync is not run again; its lines are kept', async () => {
     // Prepare
     const runner = new FakeRunner(() => ({
       status: 'timed_out',
       message: 'did not finish within 59 s',
-      logs: [],
+      logs: [{ ts: '2026-11-22T10:00:00.100Z', level: 'INFO', message: 'begin sync' }],
     }));
     const deps = await setup(runner);
     await deps.runs.create(queuedWebhookRun());
 
-    // Act / Assess
-    await expect(processRunMessage(deps, message())).rejects.toBeInstanceOf(RetryableRunError);
+    // Act: the first of several attempts
+    await processRunMessage(deps, message('R1', 1));
+
+    // Assess
+    const run = deps.runs.items.get('R1');
+    expect(run).toMatchObject({ status: 'timed_out', attempt: 1, error: 'did not finish within 59 s' });
+    expect(run?.logs.map((l) => `[${l.level}] ${l.message}`)).toEqual([
+      '[INFO] begin sync',
+      '[ERROR] did not finish within 59 s',
+    ]);
+    expect(runner.inputs).toHaveLength(1);
+    expect(deps.queue.later).toEqual([]);
+  });
+
+  it('gives up on a runner that does not answer in time, ends its script, and times the run out for good', async () => {
+    // Prepare: a runner that answers only when told to stop (a Lambda invocation that hangs)
+    let aborted: unknown;
+    const hanging: ScriptRunner = {
+      run: (_input, signal) =>
+        new Promise((resolve) => {
+          signal.addEventListener('abort', () => {
+            aborted = signal.reason;
+            resolve({ status: 'failed', message: 'stopped', logs: [] });
+          });
+        }),
+    };
+    const deps = await setup(hanging, scriptJob({ timeoutSeconds: 1 }));
+    await deps.runs.create(queuedWebhookRun());
+
+    // Act: the first of several attempts
+    await processRunMessage(deps, message('R1', 1));
+
+    // Assess: timed out (not retried), the runner told to end the script
     expect(deps.runs.items.get('R1')).toMatchObject({
-      status: 'queued',
-      error: 'did not finish within 59 s',
+      status: 'timed_out',
+      error: expect.stringMatching(/^the script runner did not answer within 0\.\d s$/),
     });
+    expect(aborted).toBeInstanceOf(Error);
+    expect(deps.queue.later).toEqual([]);
+  });
+
+  it("an endless script under the real runner times out with its first line kept, its message the runner's, once", async () => {
+    // Prepare: the review's proof — a 3 s job whose script says what it starts, then loops
+    const deps = memoryDeps({ secrets: { demo: ['s3cr3t-value'], 'api-token': [TOKEN] } });
+    deps.scriptRunner = new ChildProcessScriptRunner();
+    await deps.scripts.put('sync', "exports.run = () => { console.info('begin sync'); for (;;) {} };", {
+      by: 'local',
+      at: '2026-11-22T09:00:00.000Z',
+    });
+    await deps.jobs.put(scriptJob({ params: {}, timeoutSeconds: 3 }));
+    await deps.runs.create(queuedWebhookRun());
+
+    // Act: the first of several attempts
+    await processRunMessage(deps, message('R1', 1));
+
+    // Assess: the child's start-up counted against the deadline, so the runner answered in time
+    const run = deps.runs.items.get('R1');
+    expect(run).toMatchObject({ status: 'timed_out', attempt: 1 });
+    expect(run?.error).toMatch(/^did not finish within 2\.\d s$/);
+    expect(run?.logs.map((l) => `[${l.level}] ${l.message}`)[0]).toBe('[INFO] begin sync');
+    expect(deps.queue.later).toEqual([]);
+  });
+
+  it('a stop ends the script run `stopped`, its process gone, the stop (not a script failure) in its log', async () => {
+    // Prepare: the real runner of npm start; a script that reports its pid, then ignores everything
+    const pids: number[] = [];
+    const server = createServer((req, res) => {
+      pids.push(Number(new URL(req.url ?? '/', 'http://x').searchParams.get('pid')));
+      res.end('ok');
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const report = `http://127.0.0.1:${(server.address() as AddressInfo).port}/?pid=`;
+    const deps = memoryDeps({
+      secrets: { demo: ['s3cr3t-value'], 'api-token': [TOKEN] },
+      // A stop grace far longer than the kill takes: the runner's answer (not the grace) ends the wait.
+      settings: { heartbeatMs: 20, stopGraceMs: 15_000 },
+    });
+    deps.scriptRunner = new ChildProcessScriptRunner();
+    await deps.scripts.put(
+      'sync',
+      `exports.run = (args) => {
+        console.info('begin sync');
+        require('http').get(args.arguments.report + process.pid, (res) => { res.resume(); res.on('end', () => { for (;;) {} }); });
+        return new Promise(() => {});
+      };`,
+      { by: 'local', at: '2026-11-22T09:00:00.000Z' },
+    );
+    await deps.jobs.put(scriptJob({ params: { report }, timeoutSeconds: 120 }));
+    await deps.runs.create(queuedWebhookRun());
+
+    try {
+      // Act: once the script runs, an operator stops it
+      const processing = processRunMessage(deps, message());
+      for (let i = 0; i < 400 && pids.length === 0; i++) await new Promise((r) => setTimeout(r, 50));
+      expect(pids).toHaveLength(1);
+      await deps.runs.requestStop('R1', { by: 'alice', at: '2026-11-22T10:00:01.000Z' });
+      await processing;
+
+      // Assess
+      const run = deps.runs.items.get('R1');
+      expect(run).toMatchObject({ status: 'stopped', message: 'stopped by alice' });
+      expect(run?.logs.map((l) => `[${l.level}] ${l.message}`).slice(-2)).toEqual([
+        '[ERROR] run failed: stopped by alice',
+        '[WARN] stopped by alice',
+      ]);
+      expect(() => process.kill(pids[0] ?? 0, 0)).toThrow();
+      expect(deps.queue.later).toEqual([]);
+    } finally {
+      server.close();
+    }
   });
 
   it('runs the pinned version, or the latest at run time when none is pinned', async () => {

@@ -102,9 +102,10 @@ const appendLines = (logger: RunContext<unknown>['logger'], lines: readonly Scri
 };
 
 /**
- * Of the time left, what the runner gets: a little less, so that the runner
- * ends a script that runs too long (and returns its log) before the run's own
- * deadline gives up on the runner.
+ * Of the time left, what the runner gets: a little less, so that the runner's
+ * answer (a timed-out script's, with its log) arrives before the run's own
+ * deadline gives up on it. The runner counts its start-up (a process, a
+ * Lambda invocation) against this, from the absolute `deadlineAt`.
  */
 const runnerTimeoutMs = (leftMs: number): number => Math.max(1, leftMs - Math.min(1_000, leftMs / 10));
 
@@ -117,7 +118,7 @@ const runnerTimeoutMs = (leftMs: number): number => Math.max(1, leftMs - Math.mi
  * lines. `resolve(message)` succeeds with it; a rejection (or throw) fails
  * the run with the script's message and is not retried (as in Plutora: a
  * script that rejects said so; running it again would repeat its work); the
- * runner's time-out is the run's (`timed_out`).
+ * runner's time-out is the run's (`timed_out`), not retried either.
  */
 export const scriptIntegration = (
   deps: Pick<Deps, 'scripts' | 'scriptRunner'>,
@@ -149,25 +150,62 @@ export const scriptIntegration = (
       }
       const source = await loadSource(deps.scripts, record);
       ran = { id: record.id, version: record.version, sha256: record.sha256 };
-      const timeoutMs = runnerTimeoutMs(deadlineAt - Date.now());
-      const result = await runner.run(
-        {
-          runId: run.id,
-          jobId: job.id,
-          script: ran,
-          source,
-          args: buildScriptArgs(job, ctx),
-          timeoutMs,
-        },
-        ctx.signal,
-      );
+      const leftMs = deadlineAt - Date.now();
+      const timeoutMs = runnerTimeoutMs(leftMs);
+      // A runner that has not answered halfway between its deadline and the run's (a slow Lambda
+      // invocation) is given up here, its script ended (the signal), and the run timed out for good
+      // — before execute's own deadline, whose time-out would be retried.
+      const giveUp = new AbortController();
+      const onStop = (): void => giveUp.abort(ctx.signal.reason);
+      ctx.signal.addEventListener('abort', onStop, { once: true });
+      let lateTimer: NodeJS.Timeout | undefined;
+      const late = new Promise<never>((_, reject) => {
+        lateTimer = setTimeout(
+          () => {
+            const e = new DeadlineError(timeoutMs, false);
+            e.message = `the script runner did not answer within ${Math.round(timeoutMs / 100) / 10} s`;
+            // Settled first, so that the race ends with the time-out, not the runner's "stopped".
+            reject(e);
+            giveUp.abort(e);
+          },
+          timeoutMs + (leftMs - timeoutMs) / 2,
+        );
+      });
+      let result;
+      try {
+        result = await Promise.race([
+          runner.run(
+            {
+              runId: run.id,
+              jobId: job.id,
+              script: ran,
+              source,
+              args: buildScriptArgs(job, ctx),
+              timeoutMs,
+              deadlineAt: Date.now() + timeoutMs,
+            },
+            giveUp.signal,
+          ),
+          late,
+        ]);
+      } finally {
+        clearTimeout(lateTimer);
+        ctx.signal.removeEventListener('abort', onStop);
+      }
       appendLines(ctx.logger, result.logs);
       if (result.logsTruncated === true) ctx.logger.warn("the script's log was capped: later lines dropped");
+      // Stopped (or taken over): the runner's "stopped" is no failure of the script; the worker
+      // records the stop (its run ends `stopped`), this attempt's outcome only lends it the log.
+      if (ctx.signal.aborted) {
+        throw ctx.signal.reason instanceof Error ? ctx.signal.reason : new Error('stopped');
+      }
       switch (result.status) {
         case 'succeeded':
           return { message: result.message };
         case 'timed_out': {
-          const e = new DeadlineError(timeoutMs);
+          // Final: a script that ran out of time may have done half its work (a sync); a retry
+          // would run it again from the start.
+          const e = new DeadlineError(timeoutMs, false);
           e.message = result.message;
           throw e;
         }

@@ -1,23 +1,23 @@
-import type { ScriptRunInput, ScriptRunResult } from '../../ports.ts';
+import type { ScriptRunInput } from '../../ports.ts';
 import { runScriptInThread } from './host.ts';
+import { descendantsOf, killAll } from './processes.ts';
+import type { ChildMessage } from './schemas.ts';
 
-// The entry of the child process `npm start` runs one script in
-// (shared/scripts/child-process-runner.ts forks it): the input arrives over
-// IPC, log lines go back as the script writes them, then the result, then
-// the process exits. It holds no credentials: its environment is PATH,
-// HOME, TZ and LANG.
+// The entry of the child process ONE script runs in (shared/scripts/
+// child-process-runner.ts forks it, under npm start and in the script-runner
+// Lambda alike): the input arrives over IPC, log lines go back as the script
+// writes them, then the result, then the process exits. It holds no
+// credentials: its environment is PATH, TZ, LANG and a HOME of its own.
 
-/** What the parent sends, once: the run, and the thread's code when it built it from the sources. */
+export type { ChildMessage } from './schemas.ts';
+
+/** What the parent sends, once: the run, its deadline, and the thread's code when it built it from the sources. */
 export interface ChildRequest {
   input: ScriptRunInput;
+  /** When the script is ended (epoch ms), as the parent counted it from the fork. */
+  deadlineAt: number;
   threadCode?: string;
 }
-
-/** What the child says to its parent. */
-export type ChildMessage =
-  | { type: 'ready' }
-  | { type: 'log'; line: ScriptRunResult['logs'][number] }
-  | { type: 'result'; status: ScriptRunResult['status']; message: string; logsTruncated: boolean };
 
 const send = (message: ChildMessage): Promise<void> =>
   new Promise((resolve) => {
@@ -35,9 +35,10 @@ if (process.send === undefined) {
 // The parent gone (killed, crashed): nothing is waiting for this run.
 process.on('disconnect', () => process.exit(0));
 
-process.once('message', ({ input, threadCode }: ChildRequest) => {
+process.once('message', ({ input, threadCode, deadlineAt }: ChildRequest) => {
   void runScriptInThread(input, {
     threadCode,
+    deadlineAt,
     onReady: () => void send({ type: 'ready' }),
     onLog: (line) => void send({ type: 'log', line }),
   }).then(async (result) => {
@@ -47,6 +48,8 @@ process.once('message', ({ input, threadCode }: ChildRequest) => {
       message: result.message,
       logsTruncated: result.logsTruncated === true,
     });
+    // Nothing the run started outlives it (the parent kills the group too, but not what left it).
+    killAll(descendantsOf(process.pid));
     process.exit(0);
   });
 });

@@ -1,16 +1,12 @@
-import { createRequire } from 'node:module';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Readable } from 'node:stream';
-import type * as Esbuild from 'esbuild';
 import type { ScriptLogLine, ScriptRunInput, ScriptRunResult } from '../../ports.ts';
 import { cutUtf8, MAX_SCRIPT_LINE_BYTES, ScriptLog } from './log-cap.ts';
 import type { ThreadData, ThreadMessage } from './protocol.ts';
+import { scriptMemoryMb, threadCodeFromSources } from './thread-code.ts';
 
-/** A script's heap when the job sets none, in MiB. */
-export const DEFAULT_SCRIPT_MEMORY_MB = 256;
-const MIN_MEMORY_MB = 16;
-const MAX_MEMORY_MB = 4096;
+export { DEFAULT_SCRIPT_MEMORY_MB, threadCodeFromSources } from './thread-code.ts';
+
 /** The longest timer Node keeps (a longer one fires at once). */
 const MAX_TIMER_MS = 2 ** 31 - 1;
 /** How long a thread may take to start before the script's deadline begins. */
@@ -25,37 +21,16 @@ export interface ThreadRunOptions {
   onReady?: () => void;
   /** The thread's code (from {@link threadCodeFromSources}), when the caller built it already. */
   threadCode?: string;
+  /**
+   * When the script is ended (epoch ms), start-up included: the child's
+   * deadline, set by its parent when it forked it. Else `timeoutMs` after the
+   * thread is ready.
+   */
+  deadlineAt?: number;
 }
 
 const HERE = import.meta.url;
 const FROM_SOURCES = HERE.endsWith('.ts');
-
-let threadCode: string | undefined;
-
-/**
- * From the sources (tsx, vitest), the thread's module — thread.ts and what it
- * imports — bundled by esbuild into one CommonJS text a Worker evaluates,
- * once per process. A worker thread does not inherit the tsx loader of its
- * process (Node 20 ignores --import in a Worker's execArgv), and registering
- * tsx in every thread costs a few hundred milliseconds of CPU per run.
- * esbuild is loaded by name here only: the Lambda bundle never reaches it.
- */
-export const threadCodeFromSources = (): string => {
-  if (threadCode !== undefined) return threadCode;
-  const { buildSync } = createRequire(HERE)('esbuild') as typeof Esbuild;
-  const [output] = buildSync({
-    entryPoints: [fileURLToPath(new URL('./thread.ts', HERE))],
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    target: 'node20',
-    write: false,
-    logLevel: 'silent',
-  }).outputFiles;
-  if (output === undefined) throw new Error('esbuild gave no output for the script thread');
-  threadCode = output.text;
-  return threadCode;
-};
 
 const startThread = (data: ThreadData, memoryMb: number, code: string | undefined): Worker => {
   const options = {
@@ -152,10 +127,7 @@ export const runScriptInThread = (
   input: ScriptRunInput,
   options: ThreadRunOptions = {},
 ): Promise<ScriptRunResult> => {
-  const memoryMb = Math.min(
-    MAX_MEMORY_MB,
-    Math.max(MIN_MEMORY_MB, Math.round(input.memoryMb ?? DEFAULT_SCRIPT_MEMORY_MB)),
-  );
+  const memoryMb = scriptMemoryMb(input.memoryMb);
   // setTimeout takes at most 2^31-1 ms (~24.8 days); a run is far shorter.
   const timeoutMs = Math.min(MAX_TIMER_MS, Math.max(1, input.timeoutMs));
   const log = new ScriptLog();
@@ -216,7 +188,9 @@ export const runScriptInThread = (
           clearTimeout(timer);
           timer = setTimeout(
             () => finish('timed_out', `did not finish within ${seconds(timeoutMs)} s`),
-            timeoutMs,
+            options.deadlineAt === undefined
+              ? timeoutMs
+              : Math.min(MAX_TIMER_MS, Math.max(1, options.deadlineAt - Date.now())),
           );
           options.onReady?.();
           break;

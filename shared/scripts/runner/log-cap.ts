@@ -1,11 +1,17 @@
 import type { ScriptLogLine } from '../../ports.ts';
 
+// The runner's bounds are generous on purpose: they only keep a script from
+// filling memory, the IPC channel or the Lambda answer. The worker's RunLogger
+// redacts each line, THEN cuts it to its 8 KiB (and the log to its 192 KiB):
+// a cut here at 8 KiB could split a secret and leave its first half, which
+// the redactor no longer recognizes, in the stored line.
+
 /** At most this many lines are kept of one run's script log… */
 export const MAX_SCRIPT_LOG_LINES = 2000;
 /** …and this many bytes (UTF-8, messages only)… */
-export const MAX_SCRIPT_LOG_BYTES = 192 * 1024;
-/** …a longer line is cut to this many bytes. */
-export const MAX_SCRIPT_LINE_BYTES = 8 * 1024;
+export const MAX_SCRIPT_LOG_BYTES = 1024 * 1024;
+/** …a longer line (or the run's message) is cut to this many bytes. */
+export const MAX_SCRIPT_LINE_BYTES = 64 * 1024;
 
 /** `text` cut to at most `max` UTF-8 bytes (on a character boundary), `…` marking the cut. */
 export const cutUtf8 = (text: string, max: number): string => {

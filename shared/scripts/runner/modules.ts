@@ -1,5 +1,3 @@
-import { isBuiltin } from 'node:module';
-
 /**
  * The npm packages an uploaded script may `require` (or `import`), with the
  * versions package.json pins: the maintained ones of the Plutora seed's list.
@@ -31,6 +29,49 @@ export const UUID_DEEP_PATHS: Readonly<Record<string, 'v1' | 'v3' | 'v4' | 'v5'>
   'uuid/v5': 'v5',
 };
 
+/**
+ * The Node built-ins a script may `require` or `import` (with or without
+ * `node:`): what it needs to talk to systems and shape data. Not offered,
+ * each a way out of the script's process or into the host's: `fs` (the data
+ * directory and /proc/<parent>/environ are files; no confined `fs` is offered:
+ * a script keeps its state in the checkpoint, not on disk), `child_process`,
+ * `cluster`, `worker_threads`, `inspector` (connectToMainThread runs code in
+ * the host thread), `module` (createRequire loads anything), `vm`, `v8`,
+ * `wasi`, `repl`, `net`/`tls`/`dgram` (http and https use them internally,
+ * which this list does not restrict), `dns`, `os` (setPriority of other
+ * processes, the host's user and network), `process`, `trace_events`,
+ * `diagnostics_channel`, `perf_hooks`, `async_hooks`, `test`, `sqlite`.
+ */
+export const SCRIPT_BUILTINS: readonly string[] = [
+  'assert',
+  'assert/strict',
+  'buffer',
+  'crypto',
+  'events',
+  'http',
+  'https',
+  'path',
+  'path/posix',
+  'querystring',
+  'stream',
+  'stream/promises',
+  'stream/web',
+  'string_decoder',
+  'timers',
+  'timers/promises',
+  'url',
+  'util',
+  'util/types',
+  'zlib',
+];
+const BUILTINS: ReadonlySet<string> = new Set(SCRIPT_BUILTINS);
+
+/** The built-in `specifier` names (`crypto` for `node:crypto`), when it is one a script may load. */
+export const scriptBuiltin = (specifier: string): string | undefined => {
+  const name = specifier.startsWith('node:') ? specifier.slice('node:'.length) : specifier;
+  return BUILTINS.has(name) ? name : undefined;
+};
+
 /** What a script's `require(specifier)` loads. */
 export type ScriptModuleTarget =
   | { kind: 'builtin'; specifier: string }
@@ -44,7 +85,10 @@ const PACKAGE_PATH = /^([a-z0-9][a-z0-9._-]*)(?:\/[A-Za-z0-9_][A-Za-z0-9._-]*)*$
 
 /** Where a script's `require`/`import` of `specifier` goes, or undefined when it is not offered. */
 export const scriptModuleTarget = (specifier: string): ScriptModuleTarget | undefined => {
-  if (isBuiltin(specifier)) return { kind: 'builtin', specifier };
+  const builtin = scriptBuiltin(specifier);
+  if (builtin !== undefined) return { kind: 'builtin', specifier: `node:${builtin}` };
+  // `node:` names only the built-ins: `node:lodash` is nothing.
+  if (specifier.startsWith('node:')) return undefined;
   const member = UUID_DEEP_PATHS[specifier];
   if (member !== undefined) return { kind: 'package', specifier: 'uuid', member };
   const match = PACKAGE_PATH.exec(specifier);
@@ -56,4 +100,4 @@ export const scriptModuleTarget = (specifier: string): ScriptModuleTarget | unde
 export const moduleNotAvailableMessage = (specifier: string): string =>
   `module "${specifier}" is not available to scripts; available: ${Object.keys(SCRIPT_MODULES).join(
     ', ',
-  )} and Node's built-in modules`;
+  )} and Node's ${SCRIPT_BUILTINS.join(', ')}`;

@@ -46,20 +46,44 @@ const ScriptRunInputSchema = lazy(() =>
     }),
     timeoutMs: number().check(int(), positive()),
     memoryMb: optional(number().check(int(), positive())),
+    deadlineAt: optional(number().check(int(), positive())),
   }),
 );
+
+const LogLineSchema = lazy(() =>
+  object({
+    ts: string(),
+    level: oneOf(['LOG', 'INFO', 'WARN', 'ERROR', 'DIR', 'TRACE']),
+    message: string(),
+  }),
+);
+
+// What the child process of a script says to its parent over IPC (child-main.ts): checked
+// whole, as the child runs the script and cannot be trusted to send well-formed messages.
+const ChildMessageSchema = lazy(() =>
+  union([
+    object({ type: literal('ready') }),
+    object({ type: literal('log'), line: LogLineSchema }),
+    object({
+      type: literal('result'),
+      status: union([literal('succeeded'), literal('failed'), literal('timed_out')]),
+      message: string(),
+      logsTruncated: boolean(),
+    }),
+  ]),
+);
+
+/** What the child says to its parent (see {@link parseChildMessage}). */
+export type ChildMessage =
+  | { type: 'ready' }
+  | { type: 'log'; line: ScriptRunResult['logs'][number] }
+  | { type: 'result'; status: ScriptRunResult['status']; message: string; logsTruncated: boolean };
 
 const ScriptRunResultSchema = lazy(() =>
   object({
     status: union([literal('succeeded'), literal('failed'), literal('timed_out')]),
     message: string(),
-    logs: array(
-      object({
-        ts: string(),
-        level: oneOf(['LOG', 'INFO', 'WARN', 'ERROR', 'DIR', 'TRACE']),
-        message: string(),
-      }),
-    ),
+    logs: array(LogLineSchema),
     logsTruncated: optional(boolean()),
   }),
 );
@@ -88,5 +112,15 @@ export const parseScriptRunResult = (
   const parsed = ScriptRunResultSchema.safeParse(value);
   return parsed.success
     ? { ok: true, result: parsed.data }
+    : { ok: false, problem: problemsOf(parsed.error.issues) };
+};
+
+/** A message of the script's child process, or what is wrong with it. */
+export const parseChildMessage = (
+  value: unknown,
+): { ok: true; message: ChildMessage } | { ok: false; problem: string } => {
+  const parsed = ChildMessageSchema.safeParse(value);
+  return parsed.success
+    ? { ok: true, message: parsed.data }
     : { ok: false, problem: problemsOf(parsed.error.issues) };
 };

@@ -4,7 +4,13 @@ import vm from 'node:vm';
 import { parentPort, workerData } from 'node:worker_threads';
 import type { ScriptLogLine } from '../../ports.ts';
 import { ScriptLog, cutUtf8, MAX_SCRIPT_LINE_BYTES } from './log-cap.ts';
-import { moduleNotAvailableMessage, SCRIPT_MODULES, scriptModuleTarget, UUID_DEEP_PATHS } from './modules.ts';
+import {
+  moduleNotAvailableMessage,
+  SCRIPT_BUILTINS,
+  SCRIPT_MODULES,
+  scriptModuleTarget,
+  UUID_DEEP_PATHS,
+} from './modules.ts';
 import type { ThreadData, ThreadMessage } from './protocol.ts';
 
 // The worker thread one uploaded script runs in (started by host.ts, never
@@ -92,26 +98,29 @@ const SCRIPT_URL_SCHEME = 'triggerhub-script:';
 
 // The ESM side of the same rule, as module customization hooks (they run on
 // Node's hooks thread, so they are a module of their own; plain JavaScript
-// given as a data: URL, so that the thread needs no file beside it). An
-// import asked by the script, or by a data: module, goes through the
-// allow-list; the curated packages' own imports (file: parents) do not. The
-// script itself is served from memory under a URL of its own scheme.
+// given as a data: URL, so that the thread needs no file beside it). Every
+// import goes through the allow-list but those of the curated packages' own
+// files (a file: parent inside node_modules: a script writes no file, having
+// no fs); an import from the script, a data: module, a Function body (no
+// parent, or the thread's own file) is checked. The script itself is served
+// from memory under a URL of its own scheme.
 const HOOKS = `
-import { isBuiltin } from 'node:module';
 let d;
 export function initialize(data) { d = data; }
 export async function resolve(specifier, context, next) {
   if (specifier === d.scriptUrl) return { url: specifier, format: 'module', shortCircuit: true };
   const parent = context.parentURL;
-  if (parent !== undefined && parent.startsWith('file:')) return next(specifier, context);
+  if (parent !== undefined && parent.startsWith('file:') && parent.includes('/node_modules/'))
+    return next(specifier, context);
   const fromPackages = { ...context, parentURL: d.packagesFrom };
-  if (isBuiltin(specifier)) return next(specifier, fromPackages);
+  const builtin = specifier.startsWith('node:') ? specifier.slice(5) : specifier;
+  if (d.builtins.includes(builtin)) return next('node:' + builtin, fromPackages);
   const member = d.uuidPaths[specifier];
   if (member !== undefined) {
     const source = 'export { ' + member + ' as default } from "uuid";';
     return { url: 'data:text/javascript,' + encodeURIComponent(source), shortCircuit: true };
   }
-  const match = new RegExp(d.packagePath).exec(specifier);
+  const match = specifier.startsWith('node:') ? null : new RegExp(d.packagePath).exec(specifier);
   if (match !== null && d.packages.includes(match[1])) return next(specifier, fromPackages);
   const error = new Error(d.notAvailable.replace('\\u0000', specifier));
   error.code = 'MODULE_NOT_AVAILABLE';
@@ -123,15 +132,77 @@ export async function load(url, context, next) {
 }
 `;
 
+// ---- the process, as the script sees it ------------------------------------
+
+/** A member of `process` the script may not use: calling it says so. */
+const refused = (name: string) => () => {
+  throw Object.assign(new Error(`process.${name} is not available to scripts`), {
+    code: 'ERR_ACCESS_DENIED',
+  });
+};
+
+/**
+ * The script shares this thread's `process` and global object: what would let
+ * it out of its allow-list or reach another process goes before its code runs.
+ * `require`, `module`, `exports` (an eval'd thread has Node's own as globals),
+ * process.binding/_linkedBinding (raw fs, spawn), dlopen (native code),
+ * getBuiltinModule (any built-in), loadEnvFile (reads a file), report (the
+ * process's environment, files), execve, _debugProcess/_debugEnd (open
+ * another Node process's inspector, as SIGUSR1 does), and kill/_kill of any
+ * process but its own (its own: it ends its own run only).
+ * process.exit/reallyExit stay: in a worker thread they end the thread.
+ */
+const hardenProcess = (): void => {
+  const g = globalThis as Record<string, unknown>;
+  for (const name of ['require', 'module', 'exports', '__filename', '__dirname']) {
+    if (Object.hasOwn(g, name)) Reflect.deleteProperty(g, name);
+  }
+  const p = process as unknown as Record<string, unknown>;
+  const replace = (name: string, value: unknown): void => {
+    if (!(name in p)) return;
+    Object.defineProperty(p, name, { value, writable: false, configurable: false, enumerable: false });
+  };
+  for (const name of [
+    'binding',
+    '_linkedBinding',
+    'dlopen',
+    'loadEnvFile',
+    'execve',
+    '_debugProcess',
+    '_debugEnd',
+  ])
+    replace(name, refused(name));
+  replace('report', undefined);
+  const ownPid = process.pid;
+  const rawKill = p._kill as ((pid: number, signal: number) => number) | undefined;
+  // process.kill calls process._kill: both check the pid. -1 is UV_EPERM: kill throws "EPERM".
+  replace('_kill', (pid: number, signal: number) =>
+    pid === ownPid && rawKill !== undefined ? rawKill.call(process, pid, signal) : -1,
+  );
+  const kill = process.kill.bind(process);
+  replace('kill', (pid: number, signal?: string | number) => {
+    if (Number(pid) !== ownPid)
+      throw Object.assign(new Error(`kill EPERM: a script may signal its own process only`), {
+        code: 'EPERM',
+        syscall: 'kill',
+      });
+    return kill(pid, signal);
+  });
+  replace('getBuiltinModule', (id: unknown) => {
+    const name = String(id);
+    const target = scriptModuleTarget(name);
+    if (target?.kind !== 'builtin')
+      throw Object.assign(new Error(moduleNotAvailableMessage(name)), { code: 'MODULE_NOT_AVAILABLE' });
+    return nodeRequire(target.specifier) as unknown;
+  });
+};
+
 // ---- loading the script -----------------------------------------------------
 
 type RunFunction = (args: unknown) => unknown;
 
 /** The script's failure before `run` is called (it does not compile, has no run…). */
 class ScriptLoadError extends Error {}
-
-/** `import(`, or `import` followed by a line end (`import\n(…)`), anywhere in the source. */
-const DYNAMIC_IMPORT = /\bimport\s*\(/;
 
 const CJS_PARAMETERS = ['exports', 'require', 'module', '__filename', '__dirname'];
 
@@ -170,6 +241,7 @@ const installImportHooks = (): void => {
       source: data.source,
       packagesFrom: data.packagesFrom,
       packages: Object.keys(SCRIPT_MODULES),
+      builtins: SCRIPT_BUILTINS,
       uuidPaths: UUID_DEEP_PATHS,
       packagePath: '^([a-z0-9][a-z0-9._-]*)(?:/[A-Za-z0-9_][A-Za-z0-9._-]*)*$',
       notAvailable: moduleNotAvailableMessage('\u0000'),
@@ -182,16 +254,15 @@ const loadRun = async (): Promise<RunFunction> => {
   const source = data.source.startsWith('#!') ? `//${data.source}` : data.source;
   let exported: unknown;
   let compiled: ((...params: unknown[]) => unknown) | undefined;
-  // The hooks cost a thread of their own (~0.2 s): installed for a script
-  // that may import at all. A CommonJS script without `import(` gets no
-  // dynamic import (one hidden from this test fails: no callback, closed).
-  const imports = DYNAMIC_IMPORT.test(source);
-  if (imports) installImportHooks();
+  // Always installed (a thread of its own, ~0.2 s): a Function body's
+  // import() goes through Node's default loader whatever the script's own
+  // compile options say, so only the hooks can refuse what it asks for.
+  installImportHooks();
   try {
     compiled = vm.compileFunction(source, CJS_PARAMETERS, {
       filename: data.fileName,
       // A CommonJS script's import() goes through Node's loader, so through the hooks.
-      ...(imports ? { importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER } : {}),
+      importModuleDynamically: vm.constants.USE_MAIN_CONTEXT_DEFAULT_LOADER,
     }) as (...params: unknown[]) => unknown;
   } catch (error) {
     if (!(error instanceof SyntaxError)) throw error;
@@ -201,7 +272,6 @@ const loadRun = async (): Promise<RunFunction> => {
   if (compiled !== undefined) {
     exported = loadCommonJs(compiled);
   } else {
-    if (!imports) installImportHooks();
     try {
       exported = await import(scriptUrl);
     } catch (error) {
@@ -224,6 +294,7 @@ const loadRun = async (): Promise<RunFunction> => {
 const main = async (): Promise<void> => {
   installConsole();
   installExitNotice();
+  hardenProcess();
   post({ type: 'ready' });
   let status: 'succeeded' | 'failed' = 'failed';
   let message: string;
