@@ -20,7 +20,7 @@ let run = function (args) {
     // Job parameters, as defined in the job's `params`.
     var region = args.arguments.region;
     var apiToken = args.arguments.apiToken;
-    // A global parameter (`triggerhub globals set environment staging`), when there is one.
+    // A global parameter (`triggerhub globals set environment --value staging`), when there is one.
     var environment = args.globalArguments.environment || 'default';
     // Where the last successful run got to: only what changed since is synced.
     var since = args.lastSuccessfulRunDateUtc || 'the beginning';
