@@ -91,6 +91,18 @@ export class AdminResponseError extends Error {
   }
 }
 
+/**
+ * The admin API did part of a bulk operation and then stopped at an error it
+ * answered beside what it did (`error` in a bulk replay's or a redrive's 2xx
+ * answer): the command prints what was done, then fails with this (exit 1).
+ */
+export class PartialFailureError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'PartialFailureError';
+  }
+}
+
 /** The list view of a run, as `GET /admin/jobs/{id}/runs` returns it. */
 export const RunSummarySchema = omit(unlazy(RunSchema), { logs: true, event: true, output: true });
 
@@ -169,6 +181,8 @@ export const BulkReplaySchema = object({
   count: int().min(0),
   runIds: array(string()),
   truncated: optional(boolean()),
+  /** The replay stopped at this error after making `runIds` (a partial replay): run it again for the rest. */
+  error: optional(string()),
 });
 export type BulkReplay = Infer<typeof BulkReplaySchema>;
 
@@ -194,6 +208,8 @@ export const RedriveSchema = object({
   left: optional(array(looseObject({ runId: string(), jobId: string(), reason: string() }))),
   /** More messages than one redrive takes: call again for the rest. */
   truncated: optional(boolean()),
+  /** The redrive stopped at this error after what it did (a partial redrive): call again for the rest. */
+  error: optional(string()),
 });
 export type Redrive = Infer<typeof RedriveSchema>;
 

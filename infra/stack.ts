@@ -542,8 +542,9 @@ export class TriggerhubStack extends Stack {
     // admin: uploaded scripts' sources (`scripts/<id>/<version>-<sha256>.js`): written by an upload,
     // read by a download. And the event of a run it creates when that event is too large to stay in
     // the run item (`events/<jobId>/<runId>.json`): a replay or redrive of a decision, whose event
-    // stayed inline up to 96 KiB, is a queued run, whose limit is 4 KiB. Written only: a replay of a
-    // claim-checked event copies its reference, and only the worker reads events.
+    // stayed inline up to 96 KiB, is a queued run, whose limit is 4 KiB. A replay of a claim-checked
+    // event copies its reference after checking the object is still there (PayloadStore.exists: a
+    // ranged GetObject of its first byte), so admin also reads under events/.
     Grant.addToPrincipal({
       grantee: this.admin,
       actions: ['s3:PutObject'],
@@ -555,7 +556,19 @@ export class TriggerhubStack extends Stack {
     Grant.addToPrincipal({
       grantee: this.admin,
       actions: ['s3:GetObject'],
-      resourceArns: [this.payloads.bucket.arnForObjects('scripts/*')],
+      resourceArns: [
+        this.payloads.bucket.arnForObjects('scripts/*'),
+        this.payloads.bucket.arnForObjects('events/*'),
+      ],
+    });
+    // Without ListBucket, S3 answers the existence check of an expired event with 403 (an error)
+    // instead of NoSuchKey (the event is gone: nothing to replay). Unconditioned, like
+    // the worker's: S3 checks ListBucket on the bucket for a GetObject of a missing key, a request
+    // with no s3:prefix to match a condition against.
+    Grant.addToPrincipal({
+      grantee: this.admin,
+      actions: ['s3:ListBucket'],
+      resourceArns: [this.payloads.bucket.bucketArn],
     });
     // worker: uploaded scripts run in the script runner, invoked by name (unqualified: no version or
     // alias ARN is granted).
@@ -657,7 +670,8 @@ export class TriggerhubStack extends Stack {
       this.admin.role,
       this.payloads.bucket.arnForObjects('events/*'),
       'A replayed or redriven run whose event is too large for its item keeps it at events/<jobId>/<runId>.json ' +
-        '(keys generated per run); admin may only put single objects there, never read or list them.',
+        '(keys generated per run); admin may put single objects there and read one to check a replayed ' +
+        'event still exists, under events/ only.',
     );
     for (const fn of [this.ingest, this.worker]) {
       acknowledgeWildcardResource(

@@ -591,6 +591,12 @@ export interface LeaseStore {
   /** Frees it if `holder` still holds it. */
   release(jobId: string, name: string, holder: string): Promise<boolean>;
   get(jobId: string, name: string): Promise<LeaseRecord | undefined>;
+  /**
+   * The lease `name` of several jobs at once (the jobs grid: one batched read
+   * per 100 jobs, not one read per job); absent ones are left out. Eventually
+   * consistent, unlike `get`: for display only, never for deciding who holds it.
+   */
+  getMany(jobIds: readonly string[], name: string): Promise<Map<string, LeaseRecord>>;
 }
 
 /** One uploaded script version (item `SCRIPT#<id>` / `V#<n>`; the source in the payload store). */

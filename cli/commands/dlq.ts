@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { PartialFailureError } from '../admin-client.ts';
 import { cell, renderTable } from '../output.ts';
 import { intArg } from './context.ts';
 import type { CommandContext } from './context.ts';
@@ -59,7 +60,19 @@ export const registerDlqCommands = (program: Command, ctx: CommandContext): void
     )
     .action(async (opts: { job?: string }, cmd: Command) => {
       const answer = await ctx.client(cmd).redriveDeadLetters({ jobId: opts.job });
-      if (ctx.printJson(cmd, answer)) return;
+      // What was done is printed first; a redrive that stopped at an error then fails (exit 1).
+      const partial = (): PartialFailureError | undefined =>
+        answer.error === undefined
+          ? undefined
+          : new PartialFailureError(
+              `the redrive stopped at an error after ${answer.count} run${answer.count === 1 ? '' : 's'}` +
+                `${answer.dropped ? ` and ${answer.dropped} dropped` : ''}: ${answer.error}; run it again for the rest`,
+            );
+      if (ctx.printJson(cmd, answer)) {
+        const failure = partial();
+        if (failure !== undefined) throw failure;
+        return;
+      }
       ctx.io.stdout(
         `redriven ${answer.count} run${answer.count === 1 ? '' : 's'}${answer.count === 0 ? '' : ', new runs:'}\n`,
       );
@@ -76,5 +89,7 @@ export const registerDlqCommands = (program: Command, ctx: CommandContext): void
       }
       if (answer.truncated)
         ctx.io.stderr('note: more messages than one redrive takes: run it again for the rest\n');
+      const failure = partial();
+      if (failure !== undefined) throw failure;
     });
 };

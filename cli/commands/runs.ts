@@ -4,7 +4,7 @@ import { errorMessage } from '../../shared/errors.ts';
 import { FIRED_BY, RUN_STATUSES, formatLogLine, isFinal } from '../../shared/model/index.ts';
 import type { FiredBy, Run, RunStatus, RunSummary } from '../../shared/model/index.ts';
 import type { RunListQuery } from '../../shared/ports.ts';
-import { AdminApiError } from '../admin-client.ts';
+import { AdminApiError, PartialFailureError } from '../admin-client.ts';
 import type { AdminClient, ReplayFilter } from '../admin-client.ts';
 import { cell, formatDuration, nextPageHint, renderRun, renderTable, safeText } from '../output.ts';
 import { instantOf, interruptOnSigint, pause, timeArg } from './follow.ts';
@@ -394,8 +394,9 @@ export const registerRunCommands = (program: Command, ctx: CommandContext): void
     .addHelpText(
       'after',
       '\nPrints the new run id (bulk: the count and the new run ids; --dry-run: the runs that would be\n' +
-        'replayed). Bulk replays are paced: 10 new runs a second. Only finished runs are replayed: an open\n' +
-        'run is refused (409 run_open), and so is a skipped occurrence.\n\n' +
+        'replayed). A bulk replay names --job or --status (or both), and is paced: 10 new runs a second.\n' +
+        'Only finished runs are replayed: an open run is refused (409 run_open), and so is a skipped\n' +
+        'occurrence.\n\n' +
         'Examples:\n' +
         '  triggerhub runs replay 01KABCDEFGHJKMNPQRSTVWXYZ0\n' +
         '  triggerhub runs replay --job nightly-sync --status failed --since 2h --dry-run',
@@ -413,6 +414,13 @@ export const registerRunCommands = (program: Command, ctx: CommandContext): void
           'give the run to replay, or filters for a bulk replay (triggerhub runs replay --job <id> --status failed --since 2h)',
         );
       }
+      if (runId === undefined && opts.job === undefined && opts.status === undefined) {
+        // The API's own rule (every finished run of every job is never what is meant), said before asking.
+        usageError(
+          cmd,
+          'a bulk replay must name a jobId or a status (or both): --job <id>, --status <status>',
+        );
+      }
       const client = ctx.client(cmd);
       if (runId !== undefined) {
         const answer = await client.replayRun(runId);
@@ -428,8 +436,20 @@ export const registerRunCommands = (program: Command, ctx: CommandContext): void
         ...(opts.dryRun ? { dryRun: true } : {}),
       };
       const answer = await client.replayRuns(filter);
-      if (ctx.printJson(cmd, answer)) return;
       const runsWord = (n: number): string => `${n} run${n === 1 ? '' : 's'}`;
+      const partial = (): PartialFailureError | undefined =>
+        answer.error === undefined
+          ? undefined
+          : new PartialFailureError(
+              // The same filter again would replay the originals of the new runs again too.
+              `the replay stopped at an error after ${runsWord(answer.count)}: ${answer.error}; ` +
+                'the same filter again would replay those again too: narrow it to the runs not replayed',
+            );
+      if (ctx.printJson(cmd, answer)) {
+        const failure = partial();
+        if (failure !== undefined) throw failure;
+        return;
+      }
       ctx.io.stdout(
         opts.dryRun
           ? `would replay ${runsWord(answer.count)}${answer.count === 0 ? '' : ':'}\n`
@@ -441,5 +461,7 @@ export const registerRunCommands = (program: Command, ctx: CommandContext): void
           'note: more runs matched than one call replays (1,000): narrow --since/--until for the rest\n',
         );
       }
+      const failure = partial();
+      if (failure !== undefined) throw failure;
     });
 };

@@ -3,12 +3,16 @@ import { BlockPublicAccess, Bucket, BucketEncryption, ObjectOwnership } from 'aw
 import { Construct } from 'constructs';
 import { checkIntegerInRange, throwIfProblems } from '../props-check.ts';
 
+/** Where stored events live (`events/<jobId>/<runId>.json`): the only objects that expire. */
+export const EVENTS_PREFIX = 'events/';
+
 /**
  * Props of {@link PayloadBucket}.
  */
 export interface PayloadBucketProps {
   /**
-   * Days after which a stored payload expires. Match the run retention
+   * Days after which a stored event (under `events/`) expires; uploaded
+   * scripts (under `scripts/`) never do. Match the run retention
    * (`TRIGGERHUB_RETENTION_DAYS`): a replay needs the payload as long as the
    * run that refers to it exists.
    *
@@ -45,7 +49,8 @@ export const checkPayloadBucketProps = (props: PayloadBucketProps): string[] => 
 /**
  * The claim-check bucket: payloads too large for an SQS message are stored
  * here by ingest and read back by the worker. Private (public access blocked,
- * TLS required), S3-managed encryption, objects expire with the run retention.
+ * TLS required), S3-managed encryption, stored events expire with the run
+ * retention; uploaded scripts' sources, kept here too, never expire.
  */
 export class PayloadBucket extends Construct {
   public readonly bucket: Bucket;
@@ -81,10 +86,11 @@ export class PayloadBucket extends Construct {
       encryption: BucketEncryption.S3_MANAGED,
       objectOwnership: ObjectOwnership.BUCKET_OWNER_ENFORCED,
       lifecycleRules: [
-        {
-          expiration: Duration.days(props.expiryDays ?? 30),
-          abortIncompleteMultipartUploadAfter: Duration.days(1),
-        },
+        // Stored events expire with the runs that refer to them. Uploaded scripts'
+        // sources (`scripts/`) are what jobs run: they never expire.
+        { prefix: EVENTS_PREFIX, expiration: Duration.days(props.expiryDays ?? 30) },
+        // Abandoned multipart uploads are debris under any prefix.
+        { abortIncompleteMultipartUploadAfter: Duration.days(1) },
       ],
       removalPolicy,
       ...(this.accessLogsBucket

@@ -189,9 +189,8 @@ export const jobGridPage = async (
       ? new Map<string, never>()
       : deps.checkpoints.getMany(jobs.items.map((j) => j.id)),
     scheduled.length === 0 ? new Map<string, never>() : deps.schedules.getMany(scheduled),
-    Promise.all(scheduled.map(async (id) => [id, await deps.leases.get(id, 'schedule')] as const)),
+    scheduled.length === 0 ? new Map<string, never>() : deps.leases.getMany(scheduled, 'schedule'),
   ]);
-  const leaseOf = new Map(leases);
   const now = deps.clock.now();
   const items = jobs.items.map((job): JobGridItem => {
     const { schedule, ...definition } = job;
@@ -202,7 +201,7 @@ export const jobGridPage = async (
     else if (schedule === undefined) nextRun = 'webhook';
     else {
       nextRunAt = schedules.get(job.id)?.nextRunAt ?? nextOccurrence(schedule, now)?.toISOString() ?? null;
-      const lease = leaseOf.get(job.id);
+      const lease = leases.get(job.id);
       if (lease !== undefined && Date.parse(lease.until) > now.getTime()) nextRun = 'running';
       else if (nextRunAt !== null && Date.parse(nextRunAt) < now.getTime() - OVERDUE_AFTER_MS) {
         nextRun = 'overdue';

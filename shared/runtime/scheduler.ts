@@ -1,4 +1,4 @@
-import { ConflictError, ServiceUnavailableError, errorMessage } from '../errors.ts';
+import { ConflictError, errorMessage } from '../errors.ts';
 import type { Job } from '../model/index.ts';
 import type { CatchUp, Schedule } from '../model/schedule.ts';
 import { isCronSchedule } from '../model/schedule.ts';
@@ -202,6 +202,9 @@ const fireOccurrence = async (
     id = claim.runId;
   }
   try {
+    // Throws only when the run was not recorded (a run recorded but not sent is answered, and the
+    // sweeper sends it). Anything else it throws fails this job's tick before `advance`: the
+    // occurrence stays due, and its claim, past CLAIM_GRACE_MS, gets its run under the claimed id.
     await createPlatformRun(deps, job, {
       firedBy: 'schedule',
       scheduledFor,
@@ -211,8 +214,7 @@ const fireOccurrence = async (
   } catch (e) {
     // Another scheduler rescued (or its slow claimer made) the same run: one run all the same.
     if (e instanceof ConflictError) return DONE_ELSEWHERE;
-    // Recorded queued, not sent: the sweeper sends it. The occurrence is fired.
-    if (!(e instanceof ServiceUnavailableError)) throw e;
+    throw e;
   }
   return { done: true, fired: skipped === undefined, skipped: skipped !== undefined };
 };
@@ -246,9 +248,12 @@ const scheduleJob = async (
   now: Date,
   result: SchedulerResult,
 ): Promise<void> => {
-  // The index is eventually consistent: work from the record itself.
-  const record = await deps.schedules.get(listed.jobId);
-  if (record?.nextRunAt === undefined || Date.parse(record.nextRunAt) > now.getTime()) return;
+  // The due index projects the whole record: no second read of it. The index is eventually
+  // consistent, but a stale record is harmless where it is used: its `through` is older, so its
+  // occurrences were claimed already (each one is claimed, run or skipped: no second run), and
+  // `advance` is conditional on `through` (it moves nothing back). Only `arm` is not conditional.
+  let record: ScheduleRecord | undefined = listed;
+  if (record.nextRunAt === undefined || Date.parse(record.nextRunAt) > now.getTime()) return;
   result.jobs++;
   const at = iso(now);
   const job = await deps.jobs.get(record.jobId);
@@ -263,6 +268,12 @@ const scheduleJob = async (
     return;
   }
   const hash = scheduleHash(schedule);
+  if (record.scheduleHash !== hash) {
+    // Rare (an apply just changed the schedule): re-read before the unconditional `arm`, which on a
+    // stale record would move an apply's fresh `through` on and lose an occurrence it armed.
+    record = await deps.schedules.get(job.id);
+    if (record?.nextRunAt === undefined || Date.parse(record.nextRunAt) > now.getTime()) return;
+  }
   if (record.scheduleHash !== hash) {
     // The schedule changed and was not re-armed (an apply cut short): from now, as an apply does.
     const next = nextOccurrence(schedule, now);

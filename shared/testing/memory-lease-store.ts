@@ -41,4 +41,13 @@ export class MemoryLeaseStore implements LeaseStore {
     const lease = this.items.get(`${jobId}#${name}`);
     return Promise.resolve(lease === undefined ? undefined : { ...lease });
   }
+
+  getMany(jobIds: readonly string[], name: string): Promise<Map<string, LeaseRecord>> {
+    const found = new Map<string, LeaseRecord>();
+    for (const jobId of jobIds) {
+      const lease = this.items.get(`${jobId}#${name}`);
+      if (lease !== undefined) found.set(jobId, { ...lease });
+    }
+    return Promise.resolve(found);
+  }
 }

@@ -139,5 +139,31 @@ export const describeLeaseStoreContract = (name: string, makeStore: MakeStore<Le
       expect(winners).toHaveLength(1);
       expect((await store.get('job', 'schedule'))?.holder).toBe(winners[0]);
     });
+
+    it('reads one lease name of many jobs at once: the held ones, expired or not, keyed by job', async () => {
+      // Prepare: 130 jobs (more than one batch), every third holding `schedule`, one a slot only.
+      const store = await makeStore();
+      const ids = Array.from({ length: 130 }, (_, i) => `job-${String(i).padStart(3, '0')}`);
+      const held = ids.filter((_, i) => i % 3 === 0);
+      for (const [i, id] of held.entries()) {
+        await store.acquire(id, 'schedule', { holder: `run-${id}`, until: iso(i * 1000) }, iso(0));
+      }
+      await store.acquire('job-001', 'slot#0', { holder: 'slot-holder', until: iso(60_000) }, iso(0));
+
+      // Act
+      const found = await store.getMany([...ids, 'job-000', 'never-held'], 'schedule');
+      const slots = await store.getMany(['job-000', 'job-001'], 'slot#0');
+      const none = await store.getMany([], 'schedule');
+
+      // Assess
+      expect([...found.keys()].sort()).toEqual(held);
+      expect(found.get('job-003')).toEqual({ holder: 'run-job-003', until: iso(1000) });
+      expect(found.get(held.at(-1)!)).toEqual({
+        holder: `run-${held.at(-1)}`,
+        until: iso((held.length - 1) * 1000),
+      });
+      expect([...slots.entries()]).toEqual([['job-001', { holder: 'slot-holder', until: iso(60_000) }]]);
+      expect(none.size).toBe(0);
+    });
   });
 };

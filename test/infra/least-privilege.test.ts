@@ -257,12 +257,19 @@ describe('least privilege: admin', () => {
     }
   });
 
-  it('may put and get uploaded scripts under scripts/, and only put the events of runs it creates', () => {
-    expect(actionsFor(stack.admin, 's3')).toEqual(['s3:GetObject', 's3:PutObject']);
+  it('may put and get uploaded scripts under scripts/ and events under events/, nothing else in the bucket', () => {
+    expect(actionsFor(stack.admin, 's3')).toEqual(['s3:GetObject', 's3:ListBucket', 's3:PutObject']);
     expect(resourcesFor(stack.admin, 's3:PutObject').sort()).toEqual(
       [`${bucket}/events/*`, `${bucket}/scripts/*`].sort(),
     );
-    expect(resourcesFor(stack.admin, 's3:GetObject')).toEqual([`${bucket}/scripts/*`]);
+    // events/: a replay checks its original's stored event still exists (a ranged GetObject).
+    expect(resourcesFor(stack.admin, 's3:GetObject').sort()).toEqual(
+      [`${bucket}/events/*`, `${bucket}/scripts/*`].sort(),
+    );
+  });
+
+  it('may list the payload bucket (a missing event is then 404, not 403), and no other bucket', () => {
+    expect(resourcesFor(stack.admin, 's3:ListBucket')).toEqual([bucket]);
   });
 
   it('may write (never read) the masked globals’ secrets, under triggerhub/global/ only', () => {

@@ -588,10 +588,29 @@ describe('TriggerhubStack payload bucket', () => {
         ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
       },
       LifecycleConfiguration: {
-        Rules: [expect.objectContaining({ ExpirationInDays: 30, Status: 'Enabled' })],
+        Rules: expect.arrayContaining([
+          expect.objectContaining({ ExpirationInDays: 30, Prefix: 'events/', Status: 'Enabled' }),
+        ]),
       },
     });
-    expect(bucket.Properties.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(30);
+  });
+
+  it('expires stored events only: no expiry rule covers uploaded scripts under scripts/', () => {
+    const rules: { Prefix?: string; ExpirationInDays?: number; ExpirationDate?: string; Status: string }[] =
+      bucket.Properties.LifecycleConfiguration.Rules;
+    const expiring = rules.filter(
+      (r) => r.Status === 'Enabled' && (r.ExpirationInDays !== undefined || r.ExpirationDate !== undefined),
+    );
+    expect(expiring.length).toBeGreaterThan(0);
+    // A rule without a prefix (or one scripts/ keys start with) would delete the scripts jobs run.
+    for (const rule of expiring) {
+      expect(rule.Prefix ?? '').not.toBe('');
+      expect('scripts/1/1-abc.js'.startsWith(rule.Prefix ?? '')).toBe(false);
+    }
+    // Abandoned multipart uploads are still cleaned up, everywhere.
+    expect(rules).toContainEqual(
+      expect.objectContaining({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+    );
   });
 
   it('logs server access to a retained log bucket', () => {
@@ -688,7 +707,9 @@ describe('TriggerhubStack with custom props', () => {
     expect(sweeperEnv.TRIGGERHUB_VISIBILITY_TIMEOUT_SECONDS).toBe('720');
     expect(sweeperEnv.TRIGGERHUB_WORKER_TIMEOUT_SECONDS).toBe('120');
     expect(env.TRIGGERHUB_RETENTION_DAYS).toBe('7');
-    expect(bucket.LifecycleConfiguration.Rules[0].ExpirationInDays).toBe(7);
+    expect(bucket.LifecycleConfiguration.Rules).toContainEqual(
+      expect.objectContaining({ Prefix: 'events/', ExpirationInDays: 7 }),
+    );
     expect(env.TRIGGERHUB_SECRET_PREFIX).toBe('acme/');
     expect(env.POWERTOOLS_LOG_LEVEL).toBe('DEBUG');
     custom.template.hasResourceProperties('AWS::SecretsManager::Secret', { Name: 'acme/smarttasks' });

@@ -47,14 +47,22 @@ const fakeSchedules = (records: Record<string, Partial<ScheduleRecord>>) => {
   return { store, asked };
 };
 
-/** `schedule` leases by job, and which the grid read. */
+/** `schedule` leases by job, and which the grid read (one batch: never a read per job). */
 const fakeLeases = (leases: Record<string, LeaseRecord>) => {
   const asked: string[] = [];
   const store: LeaseStore = {
-    get: (jobId, name) => {
-      asked.push(`${jobId}/${name}`);
-      return Promise.resolve(name === 'schedule' ? leases[jobId] : undefined);
+    getMany: (jobIds, name) => {
+      asked.push(`${jobIds.join(',')}/${name}`);
+      return Promise.resolve(
+        new Map(
+          jobIds.flatMap((id) => {
+            const lease = name === 'schedule' ? leases[id] : undefined;
+            return lease === undefined ? [] : [[id, lease] as const];
+          }),
+        ),
+      );
     },
+    get: unused('leases.get'),
     acquire: unused('leases.acquire'),
     renew: unused('leases.renew'),
     release: unused('leases.release'),
@@ -232,7 +240,7 @@ describe('GET /admin/jobs: the grid', () => {
     });
   });
 
-  it('reads a page in one checkpoint batch, one schedule batch of the enabled scheduled jobs, and their leases', async () => {
+  it('reads a page in one checkpoint batch, one schedule batch and one lease batch of the enabled scheduled jobs', async () => {
     // Prepare
     const { grid, schedules, leases, deps } = await setup([
       job('a-hook'),
@@ -248,7 +256,7 @@ describe('GET /admin/jobs: the grid', () => {
     // Assess
     expect(deps.checkpoints.reads - reads).toBe(1);
     expect(schedules.asked).toEqual([['b-sched', 'd-sched']]);
-    expect(leases.asked).toEqual(['b-sched/schedule', 'd-sched/schedule']);
+    expect(leases.asked).toEqual(['b-sched,d-sched/schedule']);
   });
 
   it('reads no schedules or leases for a page without scheduled jobs', async () => {

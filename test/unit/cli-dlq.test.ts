@@ -108,4 +108,32 @@ describe('triggerhub dlq redrive', () => {
     expect(all.stderr).toBe('note: more messages than one redrive takes: run it again for the rest\n');
     expect(JSON.parse(asJson.stdout)).toMatchObject({ count: 2, runIds: ['01KNEW1', '01KNEW2'], dropped: 1 });
   });
+
+  it('shows a redrive that stopped at an error: what was done on stdout, the error on stderr, exit 1', async () => {
+    // Prepare
+    const answer = {
+      count: 1,
+      runIds: ['01KNEW1'],
+      dropped: 1,
+      left: [],
+      error: 'store unavailable (create run)',
+    };
+    const server = await serve((_req, res) => json(res, 202, answer));
+
+    // Act
+    const out = await cli(server.origin, ['dlq', 'redrive']);
+    const asJson = await cli(server.origin, ['dlq', 'redrive', '--json']);
+
+    // Assess
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe(
+      'redriven 1 run, new runs:\n  01KNEW1\ndropped 1 message that named no run to run again\n',
+    );
+    expect(out.stderr).toBe(
+      'error: the redrive stopped at an error after 1 run and 1 dropped: store unavailable (create run); ' +
+        'run it again for the rest\n',
+    );
+    expect(asJson.code).toBe(1);
+    expect(JSON.parse(asJson.stdout)).toEqual(answer);
+  });
 });

@@ -322,8 +322,34 @@ describe('triggerhub runs replay', () => {
     expect(none.stdout).toBe('replaying 0 runs\n');
   });
 
+  it('shows a replay that stopped at an error: the new runs on stdout, the error on stderr, exit 1', async () => {
+    // Prepare
+    const answer = { count: 2, runIds: ['01KNEW1', '01KNEW2'], error: 'store unavailable (create run)' };
+    const server = await api({ 'POST /admin/replays': (_req, res) => json(res, 202, answer) });
+
+    // Act
+    const out = await cli(server.origin, ['runs', 'replay', '--job', 'nightly', '--status', 'failed']);
+    const asJson = await cli(server.origin, ['--json', 'runs', 'replay', '--job', 'nightly']);
+
+    // Assess
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe('replaying 2 runs (10 a second), new runs:\n  01KNEW1\n  01KNEW2\n');
+    expect(out.stderr).toBe(
+      'error: the replay stopped at an error after 2 runs: store unavailable (create run); ' +
+        'the same filter again would replay those again too: narrow it to the runs not replayed\n',
+    );
+    expect(asJson.code).toBe(1);
+    expect(JSON.parse(asJson.stdout)).toEqual(answer);
+    expect(asJson.stderr).toContain('error: the replay stopped at an error after 2 runs');
+  });
+
   it.each([
     [[], /give the run to replay, or filters for a bulk replay/],
+    [
+      ['--since', '2h'],
+      /a bulk replay must name a jobId or a status \(or both\): --job <id>, --status <status>/,
+    ],
+    [['--error-contains', 'timeout', '--dry-run'], /a bulk replay must name a jobId or a status/],
     [['01KOLD', '--job', 'nightly'], /give a run id, or filters .* not both/],
     [['01KOLD', '--dry-run'], /give a run id, or filters .* not both/],
     [['--status', 'skipped'], /argument 'skipped' is invalid/],

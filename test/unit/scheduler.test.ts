@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../shared/errors.ts';
+import { ServiceUnavailableError, ValidationError } from '../../shared/errors.ts';
 import type { Run } from '../../shared/model/index.ts';
 import { admin } from '../../shared/runtime/admin.ts';
 import { MAX_SKIPPED_RECORDS, checkOverdueSchedules, runScheduler } from '../../shared/runtime/scheduler.ts';
@@ -497,6 +497,100 @@ describe('runScheduler: a scheduler that died between claim and run', () => {
     expect(recovered).toEqual({ fired: 2, skipped: 1, jobs: 2 });
     expect(fired(deps)).toEqual([minute(2)]);
     expect(skipped(deps)).toEqual([[minute(1), 'missed (catch-up latest)']]);
+  });
+});
+
+describe('runScheduler: reads', () => {
+  it('works from the due index’s record: no read of the schedule record per due job', async () => {
+    // Prepare
+    const { deps, clock } = setup();
+    await apply(deps, { frequency: 'minute', every: 1 });
+    let reads = 0;
+    const get = deps.schedules.get.bind(deps.schedules);
+    deps.schedules.get = (jobId: string) => {
+      reads++;
+      return get(jobId);
+    };
+
+    // Act
+    const tick = await tickAt(deps, clock, 1);
+
+    // Assess
+    expect(tick.fired).toBe(1);
+    expect(reads).toBe(0);
+  });
+
+  it('a stale index record (an older through) makes no second run and moves nothing back', async () => {
+    // Prepare: the index still lists the record as it was before the 10:01 tick.
+    const { deps, clock } = setup();
+    await apply(deps, { frequency: 'minute', every: 1 });
+    const stale = (await deps.schedules.get('sync'))!;
+    await tickAt(deps, clock, 1);
+    const listDue = deps.schedules.listDue.bind(deps.schedules);
+    deps.schedules.listDue = async (dueBy, page) => {
+      const fresh = await listDue(dueBy, page);
+      return { ...fresh, items: [stale] };
+    };
+
+    // Act
+    const again = await tickAt(deps, clock, 1, 50);
+
+    // Assess
+    expect(again.fired).toBe(0);
+    expect(fired(deps)).toEqual([minute(1)]);
+    expect(await deps.schedules.get('sync')).toMatchObject({ through: minute(1), nextRunAt: minute(2) });
+  });
+
+  it('a stale index record of a schedule just changed is re-read: the apply’s arming stands', async () => {
+    // Prepare: the index still lists the old schedule's record; the job now runs every 5 minutes.
+    const { deps, clock } = setup();
+    await apply(deps, { frequency: 'minute', every: 1 });
+    const stale = (await deps.schedules.get('sync'))!;
+    clock.current = new Date(Date.parse(minute(1)) + 1000);
+    await apply(deps, { frequency: 'minute', every: 5 });
+    const armed = await deps.schedules.get('sync');
+    deps.schedules.listDue = () => Promise.resolve({ items: [stale] });
+
+    // Act
+    const tick = await tickAt(deps, clock, 1, 30);
+
+    // Assess: not re-armed from the tick's time (that would have moved `through` past the apply's).
+    expect(tick.fired).toBe(0);
+    expect(await deps.schedules.get('sync')).toEqual(armed);
+  });
+});
+
+describe('runScheduler: a run that could not be recorded', () => {
+  it('does not advance past an occurrence whose run was not recorded; its claim gets the run after the grace', async () => {
+    // Prepare: the run store answers 503 (throttled) once.
+    const { deps, clock } = setup();
+    await apply(deps, { frequency: 'minute', every: 1, catchUp: 'all', maxCatchUp: 5 });
+    const create = deps.runs.create.bind(deps.runs);
+    let refuse = true;
+    deps.runs.create = (run: Run, options?: { retentionDays?: number }) => {
+      if (refuse) {
+        refuse = false;
+        return Promise.reject(new ServiceUnavailableError('throttled'));
+      }
+      return create(run, options);
+    };
+
+    // Act
+    const failing = await tickAt(deps, clock, 1);
+    const recordAfterFailure = await deps.schedules.get('sync');
+    const young = await tickAt(deps, clock, 1, 20);
+    const rescued = await tickAt(deps, clock, 1, 45);
+
+    // Assess
+    expect(failing.fired).toBe(0);
+    expect(recordAfterFailure).toMatchObject({ nextRunAt: minute(1) });
+    expect(young.fired).toBe(0);
+    expect(rescued.fired).toBe(1);
+    const claim = await deps.schedules.occurrence('sync', minute(1));
+    expect(runsOf(deps).map((r) => [r.id, r.scheduledFor, r.status])).toEqual([
+      [claim!.runId, minute(1), 'queued'],
+    ]);
+    expect(await deps.schedules.get('sync')).toMatchObject({ through: minute(1), nextRunAt: minute(2) });
   });
 });
 
