@@ -8,10 +8,10 @@ import type { LastRun, Page, PageRequest, RunListQuery } from '../ports.ts';
 import { checkJobParams, clip } from '../sdk/index.ts';
 import {
   describeSchedule,
+  isOverdue,
   nextOccurrence,
   scheduleHash,
   scheduleProblem,
-  TICK_MS,
 } from '../schedule/index.ts';
 import type { Deps } from './deps.ts';
 import { checkScriptParams } from './scripts/params.ts';
@@ -167,8 +167,7 @@ export type JobGridItem = Omit<Job, 'schedule'> & {
   nextRun: NextRun;
 };
 
-/** Past its next occurrence by more than this, an unclaimed schedule is overdue: two scheduler ticks. */
-export const OVERDUE_AFTER_MS = 2 * TICK_MS;
+export { OVERDUE_AFTER_MS } from '../schedule/index.ts';
 
 /**
  * One page of jobs as grid rows: the page itself, then at most three
@@ -203,7 +202,10 @@ export const jobGridPage = async (
       nextRunAt = schedules.get(job.id)?.nextRunAt ?? nextOccurrence(schedule, now)?.toISOString() ?? null;
       const lease = leases.get(job.id);
       if (lease !== undefined && Date.parse(lease.until) > now.getTime()) nextRun = 'running';
-      else if (nextRunAt !== null && Date.parse(nextRunAt) < now.getTime() - OVERDUE_AFTER_MS) {
+      else if (
+        nextRunAt !== null &&
+        isOverdue({ nextRunAt, resumedAt: schedules.get(job.id)?.resumedAt }, now)
+      ) {
         nextRun = 'overdue';
       } else nextRun = 'scheduled';
     }

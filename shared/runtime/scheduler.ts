@@ -5,7 +5,9 @@ import { isCronSchedule } from '../model/schedule.ts';
 import type { ScheduleRecord } from '../ports.ts';
 import {
   MAX_COUNTED_CRON,
+  OVERDUE_AFTER_MS,
   TICK_MS,
+  isOverdue,
   nextOccurrence,
   occurrencesBetween,
   previousOccurrence,
@@ -32,8 +34,7 @@ export interface SchedulerResult {
   jobs: number;
 }
 
-/** An occurrence is overdue once it is this far past and no scheduler fired it: two ticks. */
-export const OVERDUE_AFTER_MS = 2 * TICK_MS;
+export { OVERDUE_AFTER_MS } from '../schedule/index.ts';
 /**
  * Missed occurrences a tick records skipped one by one, per job: the newest
  * ones (beside the runs). Older ones are one skipped run saying how many and
@@ -234,13 +235,6 @@ const stillRunning = async (deps: SchedulerDeps, job: Job, now: Date): Promise<b
   }
 };
 
-/** When a record's due occurrence started being late: from its due time, or from the re-enabling that made it due. */
-const lateSince = (record: ScheduleRecord): number =>
-  Math.max(
-    Date.parse(record.nextRunAt ?? ''),
-    record.resumedAt === undefined ? 0 : Date.parse(record.resumedAt),
-  );
-
 /** One due job's tick. */
 const scheduleJob = async (
   deps: SchedulerDeps,
@@ -285,7 +279,7 @@ const scheduleJob = async (
     });
     return;
   }
-  if (now.getTime() - lateSince(record) > OVERDUE_AFTER_MS) {
+  if (isOverdue(record, now)) {
     // This scheduler was not running (or failed on this job): caught up now, so a warning.
     if (await deps.schedules.markOverdueNotified(job.id, record.nextRunAt)) {
       await raisePlatform(deps, {
@@ -415,7 +409,7 @@ export const checkOverdueSchedules = async (
     });
     for (const record of page.items) {
       const due = record.nextRunAt;
-      if (due === undefined || now.getTime() - lateSince(record) <= OVERDUE_AFTER_MS) continue;
+      if (due === undefined || !isOverdue(record, now)) continue;
       if (record.overdueNotifiedFor === due) continue;
       try {
         // Claimed: a scheduler is at it (or its run was made; the record moves at its next tick).

@@ -166,6 +166,32 @@ describe('GET /admin/jobs: the grid', () => {
     ]);
   });
 
+  it('a job re-enabled a moment ago is not overdue: its lateness counts from the re-enabling', async () => {
+    // Prepare: both were due an hour ago; `back` was re-enabled 30 s ago (the scheduler catches it up
+    // at its next tick), `stale` 3 minutes ago and still not fired
+    const { grid } = await setup(
+      [
+        job('back', { schedule: { frequency: 'minute' } }),
+        job('stale', { schedule: { frequency: 'minute' } }),
+      ],
+      {
+        schedules: {
+          back: { nextRunAt: minutesFromNow(-60), resumedAt: minutesFromNow(-0.5) },
+          stale: { nextRunAt: minutesFromNow(-60), resumedAt: minutesFromNow(-3) },
+        },
+      },
+    );
+
+    // Act
+    const { items } = await grid();
+
+    // Assess
+    expect(items.map((i) => [i.id, i.nextRun])).toEqual([
+      ['back', 'scheduled'],
+      ['stale', 'overdue'],
+    ]);
+  });
+
   it('running while its schedule lease is held and live; a lease whose holder died does not count', async () => {
     // Prepare: `busy` is held until after now, `dead`'s lease expired; both are past due
     const { grid } = await setup(
