@@ -55,6 +55,8 @@ const firedByOf = (r: RunSummary): FiredBy => r.firedBy ?? 'webhook';
 export const renderRunList = (items: readonly RunSummary[]): string => {
   // A denied publish must not look like a plain success: the column appears when any run has a verdict.
   const verdicts = items.some((r) => r.verdict !== undefined);
+  // Skipped occurrences of a catch-up are all created at the restart: which occurrence each was is what tells them apart.
+  const scheduled = items.some((r) => r.scheduledFor !== undefined);
   const headers = [
     'RUN',
     'STATUS',
@@ -62,6 +64,7 @@ export const renderRunList = (items: readonly RunSummary[]): string => {
     'TRIGGER',
     'ATTEMPT',
     'CREATED',
+    ...(scheduled ? ['SCHEDULED FOR'] : []),
     'DURATION',
     ...(verdicts ? ['VERDICT'] : []),
     'MESSAGE',
@@ -75,6 +78,7 @@ export const renderRunList = (items: readonly RunSummary[]): string => {
       cell(r.trigger, 24),
       String(r.attempt),
       r.createdAt,
+      ...(scheduled ? [r.scheduledFor ?? '-'] : []),
       formatDuration(r.durationMs) ?? '-',
       ...(verdicts ? [verdictCell(r)] : []),
       cell(r.message ?? r.error, 60),
@@ -256,8 +260,9 @@ export const registerRunCommands = (program: Command, ctx: CommandContext): void
     .option('--cursor <cursor>', 'the page to show, as printed under the previous page')
     .addHelpText(
       'after',
-      '\nA VERDICT column (allow/deny) appears when a listed run is a decision. FIRED BY is webhook,\n' +
-        'schedule, manual or replay. An ISO time without an offset is UTC.\n\n' +
+      '\nA VERDICT column (allow/deny) appears when a listed run is a decision, a SCHEDULED FOR column\n' +
+        'when one is a scheduled occurrence. FIRED BY is webhook, schedule, manual or replay. An ISO time\n' +
+        'without an offset is UTC.\n\n' +
         'Examples:\n' +
         '  triggerhub runs list nightly-sync --status failed --since 2h\n' +
         '  triggerhub runs list nightly-sync --status skipped --fired-by schedule',

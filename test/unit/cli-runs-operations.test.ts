@@ -156,6 +156,34 @@ describe('triggerhub runs list (filters)', () => {
     expect(plain.stdout).not.toContain('VERDICT');
   });
 
+  it('adds a SCHEDULED FOR column when a listed run is a scheduled occurrence (skipped ones of a catch-up share their creation time)', async () => {
+    // Prepare
+    const server = await api({
+      'GET /admin/jobs/tick/runs': (_req, res) =>
+        json(res, 200, {
+          items: [
+            summary('01KG', {
+              status: 'skipped',
+              firedBy: 'schedule',
+              scheduledFor: '2026-11-29T08:59:00.000Z',
+              error: undefined,
+              message: 'missed (catch-up latest)',
+            }),
+            summary('01KF', { status: 'succeeded', firedBy: 'manual', error: undefined, message: 'ok' }),
+          ],
+        }),
+    });
+
+    // Act
+    const out = await cli(server.origin, ['runs', 'list', 'tick']);
+
+    // Assess
+    const lines = out.stdout.split('\n');
+    expect(lines[0]).toContain('CREATED                   SCHEDULED FOR             DURATION');
+    expect(lines[1]).toContain('2026-11-29T09:00:00.000Z  2026-11-29T08:59:00.000Z');
+    expect(lines[2]).toMatch(/2026-11-29T09:00:00\.000Z {2}-\s+1\.2s/);
+  });
+
   it('refuses a bad filter as a usage error, and shows the API refusal of one', async () => {
     // Prepare
     const server = await api({
