@@ -4,6 +4,7 @@ import type { JobInput, LogLine, Run } from '../../shared/model/index.ts';
 import type { ScriptLogLine, ScriptRunInput, ScriptRunner, ScriptRunOptions } from '../../shared/ports.ts';
 import type { ScriptRunResult } from '../../shared/ports.ts';
 import { processRunMessage, RetryableRunError } from '../../shared/runtime/worker.ts';
+import { ChildProcessScriptRunner } from '../../shared/scripts/child-process-runner.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
@@ -19,8 +20,8 @@ const deferred = <T = void>() => {
 };
 
 /** Waits (bounded: at most ~5 s) until `done` holds; fails the test with `what` otherwise. */
-const until = async (done: () => boolean, what: string): Promise<void> => {
-  for (let i = 0; i < 1_000; i++) {
+const until = async (done: () => boolean, what: string, tries = 1_000): Promise<void> => {
+  for (let i = 0; i < tries; i++) {
     if (done()) return;
     await new Promise((r) => setTimeout(r, 5));
   }
@@ -211,6 +212,51 @@ describe('live log of a script run', () => {
     expect(run?.status).toBe('succeeded');
     expect(messages(run?.logs)).toEqual(['[LOG] step 1', '[LOG] step 2']);
   });
+});
+
+describe('live log of a script under the real runner', () => {
+  it('the child process’s lines are in the run while the script still runs', async () => {
+    // Prepare: the runner of npm start; a script that says what it starts, then waits a minute
+    const deps = memoryDeps({ settings: { heartbeatMs: 20, stopGraceMs: 2_000 } });
+    deps.scriptRunner = new ChildProcessScriptRunner();
+    await deps.scripts.put(
+      'sync',
+      "exports.run = async () => { console.log('step 1'); await new Promise((r) => setTimeout(r, 60000)); };",
+      { by: 'local', at: '2026-11-22T09:00:00.000Z' },
+    );
+    await deps.jobs.put(
+      JobSchema.parse({
+        id: 'j1',
+        name: 'J',
+        script: { id: 'sync' },
+        auth: { secret: 'demo' },
+        timeoutSeconds: 120,
+      }),
+    );
+    await deps.runs.create(queuedWebhookRun());
+
+    // Act: once its line shows in the run (bounded: a child's start-up on a loaded machine), stop it
+    const processing = processRunMessage(deps, message());
+    let live: Run | undefined;
+    try {
+      await until(
+        () => messages(deps.runs.items.get('R1')?.logs).includes('[LOG] step 1'),
+        'the script’s line in the run',
+        6_000,
+      );
+      live = structuredClone(deps.runs.items.get('R1'));
+    } finally {
+      // Whatever happened, the script's process is ended.
+      await deps.runs.requestStop('R1', { by: 'alice', at: '2026-11-22T10:00:01.000Z' });
+      await processing;
+    }
+
+    // Assess: seen while running; the stopped run keeps the line once
+    expect(live?.status).toBe('running');
+    const run = deps.runs.items.get('R1');
+    expect(run?.status).toBe('stopped');
+    expect(messages(run?.logs).filter((m) => m === '[LOG] step 1')).toHaveLength(1);
+  }, 60_000);
 });
 
 describe('stopped runs in the grid', () => {
