@@ -104,10 +104,11 @@ const waitFor = (until: string, nowMs: number): number =>
 
 /**
  * Takes the leases a run needs before it runs: a scheduled run the job's
- * `schedule` lease (one running instance; held, a first attempt is skipped
- * under overlap `skip`, a retry waits like overlap `queue`), a run of a job with `concurrency`
- * one free slot (tried in a random order, so that concurrent workers do not
- * all contend for slot 0 first). Other runs need none and pay nothing.
+ * `schedule` lease (one running instance; when it is held, a first attempt
+ * is skipped under overlap `skip`, a retry waits as under overlap `queue`),
+ * a run of a job with `concurrency` one free slot (tried in a random order,
+ * so that concurrent workers do not all contend for slot 0 first). Other
+ * runs need none and pay nothing.
  */
 export const admitRun = async (
   deps: Pick<Deps, 'leases' | 'clock'>,
@@ -201,8 +202,8 @@ export type Guarded<T> = { stopped?: undefined; outcome: T } | { stopped: StopRe
  * Runs one attempt under its heartbeat. Every `heartbeatMs` (a timer, unref'd;
  * an attempt shorter than that reads nothing) it reads the run's control
  * item, renews the attempt's leases and saves the attempt's log when it grew
- * (`live`). A stop request (or the run no longer
- * being this attempt's) aborts `signal` with the reason `stopped by <who>`;
+ * (`live`). A stop request (or the run no longer being this attempt's)
+ * aborts `signal` with the reason `stopped by <who>`;
  * the attempt then has `stopGraceMs` to return, after which it is given up:
  * the caller records the stop, and whatever the code returns later is
  * dropped. A lease lost on renewal only warns: the lease outlives the run's
