@@ -175,6 +175,13 @@ export interface RunStore {
   /** `running (this attempt) → queued` with the error, before the queue retries it (it keeps its place in time). */
   release(runId: string, retry: RunRetry): Promise<boolean>;
   /**
+   * A running attempt's log so far (every attempt's lines, as `finish` would
+   * write them), written by its heartbeat so that a running run's log can be
+   * read, and survives a crash of the attempt: one write conditional on the
+   * run being `running` in this `attempt`. Returns false when it is not.
+   */
+  saveLogs(runId: string, attempt: number, logs: LogLine[], logsTruncated?: boolean): Promise<boolean>;
+  /**
    * A `queued` run enqueued again by recovery: moves it in the index of open
    * runs to `at` and counts it. Returns the count, or undefined when the run is
    * no longer queued.
@@ -338,6 +345,17 @@ export interface CheckpointStore {
       lastRun?: LastRun;
     },
   ): Promise<{ advanced: boolean; failures?: number; previousFailures?: number }>;
+  /**
+   * A run an operator stopped after it started: kept as the job's `lastRun`
+   * (it ran) when it is the newest run recorded (started after `lastRunAt`
+   * and after the `lastRun` kept), in one conditional write. Moves nothing
+   * else: not `lastRunAt`, the cursor, the last success nor the failure
+   * count. Returns whether it was written.
+   */
+  recordLastRun(
+    jobId: string,
+    run: { lastRun: LastRun & { startedAt: string }; at: string },
+  ): Promise<boolean>;
   /** An operator's rewind: replaces cursor and lastSuccessfulRunAt (absent = cleared). */
   rewind(
     jobId: string,
@@ -685,7 +703,18 @@ export interface ScriptRunResult {
  * under `npm start`. `signal` (stop) ends the script.
  */
 export interface ScriptRunner {
-  run(input: ScriptRunInput, signal: AbortSignal): Promise<ScriptRunResult>;
+  run(input: ScriptRunInput, signal: AbortSignal, options?: ScriptRunOptions): Promise<ScriptRunResult>;
+}
+
+/** What a caller of {@link ScriptRunner.run} may follow as the script runs. */
+export interface ScriptRunOptions {
+  /**
+   * Each log line as the runner keeps it, while the script runs (the live
+   * log): these are the first lines of the result's `logs`, in order. A
+   * runner that cannot stream (the Lambda one) calls it never; every line is
+   * then in the result only.
+   */
+  onLog?: (line: ScriptLogLine) => void;
 }
 
 /** A message in the dead-letter queue, as peeked. */

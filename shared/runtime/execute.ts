@@ -32,8 +32,11 @@ export interface ExecutionRequest {
   decision?: boolean;
   /** Aborts the run from outside (stop request). */
   signal?: AbortSignal;
-  /** Handed the attempt's live log when it starts: what a stop records of code that never returns. */
-  onLog?: (lines: () => LogLine[]) => void;
+  /**
+   * Handed the attempt's live log when it starts: what a stop records of code
+   * that never returns, and what the heartbeat saves while it runs.
+   */
+  onLog?: (log: LiveRunLog) => void;
   /** The run's deadline in ms, when less than the job's whole timeout is left (a decision's bookkeeping used some). */
   timeoutMs?: number;
   /** The run's toolbox, loaded by the caller (prepareToolbox); absent: emptyToolbox(). */
@@ -42,6 +45,12 @@ export interface ExecutionRequest {
   alreadyRateLimited?: boolean;
   /** The job's auth secret versions when the caller has read them already (ingest, for a decision). */
   authSecretValues?: readonly string[];
+}
+
+/** An attempt's log as it grows (its RunLogger): this attempt's lines only. */
+export interface LiveRunLog {
+  readonly lines: LogLine[];
+  readonly truncated: boolean;
 }
 
 export interface ExecutionOutcome {
@@ -75,7 +84,7 @@ const logBytes = (lines: readonly LogLine[]): number =>
   lines.reduce((n, l) => n + Buffer.byteLength(l.message) + l.ts.length + 16, 0);
 
 /** Earlier attempts' lines, newest kept, with one line saying what was dropped. */
-const keepWithin = (lines: LogLine[], budget: number, clock: Clock): LogLine[] => {
+const keepWithin = (lines: readonly LogLine[], budget: number, clock: Clock): readonly LogLine[] => {
   if (logBytes(lines) <= budget) return lines;
   const kept: LogLine[] = [];
   let used = 200;
@@ -97,6 +106,16 @@ const keepWithin = (lines: LogLine[], budget: number, clock: Clock): LogLine[] =
     ...kept,
   ];
 };
+
+/**
+ * The log a run item holds: the earlier attempts' lines (the newest of them,
+ * within what this attempt's leave of the budget), then this attempt's. What
+ * a finish writes, and what the heartbeat writes of a running attempt.
+ */
+export const runLogOf = (previous: readonly LogLine[], lines: LogLine[], clock: Clock): LogLine[] => [
+  ...keepWithin(previous, MAX_RUN_LOG_BYTES - logBytes(lines), clock),
+  ...lines,
+];
 
 /**
  * What a run may keep of its result: together with the inline event (≤ 96 KiB)
@@ -157,7 +176,7 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
     if (runLogger === undefined) {
       const logger = new RunLogger({ runId, jobId: job.id, clock, redactor, logger: platformLogger });
       runLogger = logger;
-      req.onLog?.(() => logger.lines);
+      req.onLog?.(logger);
     }
     return runLogger;
   };
@@ -165,7 +184,6 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
   const finish = (o: Result): ExecutionOutcome => {
     const logger = log();
     const output = boundOutput(o.output, logger, redactor);
-    const previous = keepWithin(req.previousLogs ?? [], MAX_RUN_LOG_BYTES - logBytes(logger.lines), clock);
     return {
       ...o,
       message: o.message === undefined ? undefined : cutText(o.message, MAX_MESSAGE_BYTES),
@@ -174,7 +192,7 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
         ? { verdict: { ...o.verdict, message: cutText(o.verdict.message, MAX_MESSAGE_BYTES) } }
         : {}),
       output,
-      logs: [...previous, ...logger.lines],
+      logs: runLogOf(req.previousLogs ?? [], logger.lines, clock),
       logsTruncated: logger.truncated,
       durationMs: Math.max(0, clock.now().getTime() - started),
     };

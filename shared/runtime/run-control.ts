@@ -3,6 +3,8 @@ import type { Job, LogLine, Run } from '../model/index.ts';
 import { jobTimeoutMs } from '../model/index.ts';
 import type { RunFinish } from '../ports.ts';
 import type { Deps } from './deps.ts';
+import { runLogOf } from './execute.ts';
+import type { LiveRunLog } from './execute.ts';
 import { platformLogger } from './platform-logger.ts';
 
 /** Who stopped a run, and when (the run's `stopRequest`). */
@@ -102,9 +104,11 @@ const waitFor = (until: string, nowMs: number): number =>
 
 /**
  * Takes the leases a run needs before it runs: a scheduled run the job's
- * `schedule` lease (one running instance), a run of a job with `concurrency`
- * one free slot (tried in a random order, so that concurrent workers do not
- * all contend for slot 0 first). Other runs need none and pay nothing.
+ * `schedule` lease (one running instance; when it is held, a first attempt
+ * is skipped under overlap `skip`, a retry waits as under overlap `queue`),
+ * a run of a job with `concurrency` one free slot (tried in a random order,
+ * so that concurrent workers do not all contend for slot 0 first). Other
+ * runs need none and pay nothing.
  */
 export const admitRun = async (
   deps: Pick<Deps, 'leases' | 'clock'>,
@@ -121,7 +125,9 @@ export const admitRun = async (
       held.add(job.id, SCHEDULE_LEASE, run.id);
       return { kind: 'run' };
     }
-    return (job.schedule?.overlap ?? 'skip') === 'queue'
+    // Only an occurrence's first attempt may be skipped: a retry has run already (it gave the
+    // lease back when it was released, and the next occurrence may have taken it), so it waits.
+    return (job.schedule?.overlap ?? 'skip') === 'queue' || run.attempt > 1
       ? { kind: 'wait', delaySeconds: waitFor(taken.current.until, nowMs), why: 'still running' }
       : { kind: 'skip', message: 'still running' };
   }
@@ -138,14 +144,66 @@ export const admitRun = async (
   return { kind: 'wait', delaySeconds: waitFor(soonest ?? now, nowMs), why: 'concurrency' };
 };
 
+/**
+ * A running attempt's log, saved by its heartbeat when it has lines the last
+ * save did not have: a running run's log can be read (`runs show`, `runs
+ * tail`), and survives the attempt's crash (the next attempt starts from the
+ * run's logs). Written as a finish would write it (every attempt's lines,
+ * bounded alike), conditional on the run still being this attempt's.
+ */
+export class LiveLog {
+  readonly #deps: Pick<Deps, 'runs' | 'clock'>;
+  readonly #run: Run;
+  #log: LiveRunLog | undefined;
+  /** What the last save held: its line count and last line (a capped log's trailer counts its drops). */
+  #saved = '';
+
+  constructor(deps: Pick<Deps, 'runs' | 'clock'>, run: Run) {
+    this.#deps = deps;
+    this.#run = run;
+  }
+
+  /** The attempt's log, once it has one (execute's `onLog`). */
+  attach(log: LiveRunLog): void {
+    this.#log = log;
+  }
+
+  /** This attempt's lines so far. */
+  get lines(): LogLine[] {
+    return this.#log?.lines ?? [];
+  }
+
+  /** Saves the log if it grew since the last save. Never throws: the next beat tries again. */
+  async save(): Promise<void> {
+    const log = this.#log;
+    if (log === undefined) return;
+    const lines = log.lines;
+    const last = lines.at(-1);
+    if (last === undefined) return;
+    const mark = `${lines.length}\u0000${last.ts}\u0000${last.message}`;
+    if (mark === this.#saved) return;
+    try {
+      const logs = runLogOf(this.#run.logs, lines, this.#deps.clock);
+      await this.#deps.runs.saveLogs(this.#run.id, this.#run.attempt, logs, log.truncated);
+      this.#saved = mark;
+    } catch (e) {
+      platformLogger.warn('could not save the running log; tried again on the next beat', {
+        runId: this.#run.id,
+        error: errorMessage(e),
+      });
+    }
+  }
+}
+
 /** What a guarded attempt came to: its outcome, or a stop (with the outcome if it came within the grace). */
 export type Guarded<T> = { stopped?: undefined; outcome: T } | { stopped: StopRequest; outcome?: T };
 
 /**
  * Runs one attempt under its heartbeat. Every `heartbeatMs` (a timer, unref'd;
  * an attempt shorter than that reads nothing) it reads the run's control
- * item and renews the attempt's leases. A stop request (or the run no longer
- * being this attempt's) aborts `signal` with the reason `stopped by <who>`;
+ * item, renews the attempt's leases and saves the attempt's log when it grew
+ * (`live`). A stop request (or the run no longer being this attempt's)
+ * aborts `signal` with the reason `stopped by <who>`;
  * the attempt then has `stopGraceMs` to return, after which it is given up:
  * the caller records the stop, and whatever the code returns later is
  * dropped. A lease lost on renewal only warns: the lease outlives the run's
@@ -158,6 +216,7 @@ export const guardRun = async <T>(
   run: Run,
   held: HeldLeases,
   attempt: (signal: AbortSignal) => Promise<T>,
+  live?: LiveLog,
 ): Promise<Guarded<T>> => {
   const controller = new AbortController();
   let stopped: StopRequest | undefined;
@@ -178,6 +237,7 @@ export const guardRun = async <T>(
       const [control] = await Promise.all([
         deps.runs.control(run.id),
         held.renew(leaseUntil(job, deps.clock.now().getTime())),
+        live?.save(),
       ]);
       if (control?.stopRequest !== undefined) {
         stop(control.stopRequest);

@@ -2,7 +2,7 @@ import { errorMessage, NotFoundError, RetryableRunError } from '../errors.ts';
 
 export { RetryableRunError } from '../errors.ts';
 import { jobTimeoutMs, runnableOf } from '../model/index.ts';
-import type { LogLine, Run } from '../model/index.ts';
+import type { Job, LogLine, Run } from '../model/index.ts';
 import type { RunFinish } from '../ports.ts';
 import { parseRunMessage } from '../model/index.ts';
 import type { Deps } from './deps.ts';
@@ -15,7 +15,7 @@ import type { PreparedToolbox, ToolboxTarget } from './toolbox/index.ts';
 import { raiseRunFailed } from './toolbox/notifier.ts';
 import { scriptIntegration } from './scripts/integration.ts';
 import { hotJob } from '../resilience/last-known.ts';
-import { admitRun, guardRun, HeldLeases, stoppedFinish } from './run-control.ts';
+import { admitRun, guardRun, HeldLeases, LiveLog, stoppedFinish } from './run-control.ts';
 import type { Admission, StopRequest } from './run-control.ts';
 
 /** One queue message as the worker sees it. */
@@ -88,7 +88,7 @@ const processRun = async (deps: Deps, delivery: RunDelivery, held: HeldLeases): 
   }
   // Asked to stop while it waited for a retry: it ends here, never run again.
   if (run.stopRequest !== undefined) {
-    return finishStopped(deps, run, now, run.stopRequest, { lines: run.logs });
+    return finishStopped(deps, job, run, now, run.stopRequest, { lines: run.logs });
   }
   const admission = await admitRun(deps, job, run, held);
   if (admission.kind !== 'run') return notAdmitted(deps, run, delivery, now, admission);
@@ -133,31 +133,35 @@ const processRun = async (deps: Deps, delivery: RunDelivery, held: HeldLeases): 
   }
   const toolbox: PreparedToolbox = prepared.value;
 
-  let liveLog: () => LogLine[] = () => [];
-  const guarded = await guardRun(deps, job, run, held, (signal) =>
-    executeIntegration({
-      integration,
-      job,
-      runId: run.id,
-      event,
-      entry: 'run',
-      secrets: deps.secrets,
-      clock: deps.clock,
-      previousLogs: run.logs,
-      attempt: run.attempt,
-      toolbox,
-      alreadyRateLimited: run.rateLimited === true,
-      signal,
-      onLog: (lines) => {
-        liveLog = lines;
-      },
-    }),
+  const live = new LiveLog(deps, run);
+  const guarded = await guardRun(
+    deps,
+    job,
+    run,
+    held,
+    (signal) =>
+      executeIntegration({
+        integration,
+        job,
+        runId: run.id,
+        event,
+        entry: 'run',
+        secrets: deps.secrets,
+        clock: deps.clock,
+        previousLogs: run.logs,
+        attempt: run.attempt,
+        toolbox,
+        alreadyRateLimited: run.rateLimited === true,
+        signal,
+        onLog: (log) => live.attach(log),
+      }),
+    live,
   );
   if (guarded.stopped !== undefined) {
     const log = guarded.outcome
       ? { lines: guarded.outcome.logs, truncated: guarded.outcome.logsTruncated }
-      : { lines: [...run.logs, ...liveLog()] };
-    return finishStopped(deps, run, now, guarded.stopped, log);
+      : { lines: [...run.logs, ...live.lines] };
+    return finishStopped(deps, job, run, now, guarded.stopped, log);
   }
   const outcome = guarded.outcome;
 
@@ -270,12 +274,13 @@ const lagOf = (run: Run, startedAt: Date): { lagMs?: number } => {
 
 /**
  * Records a stopped attempt (its log, then who stopped it). Returns normally:
- * the message is deleted, so a stopped run is never retried nor dead-lettered,
- * and `afterRun` is not called (a stop neither moves the checkpoint nor counts
- * as a failure).
+ * the message is deleted, so a stopped run is never retried nor dead-lettered.
+ * A stop neither moves the checkpoint nor counts as a failure: `afterRun`
+ * only keeps it as the job's last run (it ran).
  */
 const finishStopped = async (
   deps: Deps,
+  job: Job,
   run: Run,
   startedAt: Date,
   request: StopRequest,
@@ -284,14 +289,24 @@ const finishStopped = async (
   const finish = stoppedFinish(run, startedAt, deps.clock.now(), request, log);
   if (await deps.runs.finish(run.id, { ...finish, ...lagOf(run, startedAt) })) {
     platformLogger.info('run stopped', { runId: run.id, jobId: run.jobId, by: request.by });
+    const target: ToolboxTarget = {
+      job,
+      runId: run.id,
+      attempt: run.attempt,
+      startedAt,
+      deadlineAt: startedAt.getTime() + jobTimeoutMs(job),
+      decision: false,
+    };
+    await afterRun(deps, target, { status: 'stopped' });
   } else {
     platformLogger.warn('run finished by a newer attempt; stop not recorded', { runId: run.id });
   }
 };
 
 /**
- * A run that could not take its lease: a scheduled run whose job is still
- * running ends `skipped` (overlap `skip`); otherwise it goes back to the
+ * A run that could not take its lease: the first attempt of a scheduled run
+ * whose job is still running ends `skipped` (overlap `skip`); otherwise (a
+ * retry of one included: it ran already) it goes back to the
  * queue, delayed, its attempt not spent (overlap `queue`, concurrency).
  */
 const notAdmitted = async (

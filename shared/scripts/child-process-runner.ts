@@ -5,7 +5,7 @@ import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import type { ScriptRunInput, ScriptRunner, ScriptRunResult } from '../ports.ts';
+import type { ScriptRunInput, ScriptRunner, ScriptRunOptions, ScriptRunResult } from '../ports.ts';
 import type { ChildRequest } from './runner/child-main.ts';
 import { ScriptLog } from './runner/log-cap.ts';
 import { descendantsOf, killAll } from './runner/processes.ts';
@@ -102,7 +102,7 @@ export class ChildProcessScriptRunner implements ScriptRunner {
     this.#entry = options.entry;
   }
 
-  run(input: ScriptRunInput, signal: AbortSignal): Promise<ScriptRunResult> {
+  run(input: ScriptRunInput, signal: AbortSignal, options: ScriptRunOptions = {}): Promise<ScriptRunResult> {
     if (signal.aborted) return Promise.resolve({ status: 'failed', message: 'stopped', logs: [] });
     const startedAt = Date.now();
     const hardDeadline = Math.min(startedAt + input.timeoutMs, input.deadlineAt ?? Infinity);
@@ -186,9 +186,12 @@ export class ChildProcessScriptRunner implements ScriptRunner {
             ready = true;
             clearTimeout(startup);
             break;
-          case 'log':
-            log.add(message.line);
+          case 'log': {
+            // Handed on as it comes (the run's live log), as kept: the result's lines start with these.
+            const kept = log.add(message.line);
+            if (kept !== undefined) options.onLog?.(kept);
             break;
+          }
           case 'result':
             outcome ??= { status: message.status, message: message.message };
             if (message.logsTruncated) log.markTruncated();

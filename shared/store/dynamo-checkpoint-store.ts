@@ -251,6 +251,38 @@ export class DynamoCheckpointStore implements CheckpointStore {
     throw new Error(`record run ${r.runId} in checkpoint of job ${jobId}: the checkpoint kept changing`);
   }
 
+  /**
+   * One conditional UpdateItem: `lastRun` (and `updatedAt`) only, when the run
+   * started after every run recorded (`lastRunAt`, and the `lastRun` kept).
+   */
+  async recordLastRun(
+    jobId: string,
+    r: { lastRun: LastRun & { startedAt: string }; at: string },
+  ): Promise<boolean> {
+    const started = canonical(r.lastRun.startedAt);
+    try {
+      await this.#ddb.send(
+        new UpdateCommand({
+          TableName: this.#table,
+          Key: checkpointKey(jobId),
+          UpdateExpression: 'SET lastRun = :lastRun, updatedAt = :at',
+          ConditionExpression:
+            '(attribute_not_exists(lastRunAt) OR lastRunAt < :started) AND (attribute_not_exists(lastRun.startedAt) OR lastRun.startedAt < :started)',
+          ExpressionAttributeValues: {
+            ':lastRun': { ...r.lastRun, startedAt: started },
+            ':at': canonical(r.at),
+            ':started': started,
+          },
+        }),
+      );
+      return true;
+    } catch (e) {
+      // A newer run is recorded: it stays the last run.
+      if (isConditionalCheckFailed(e)) return false;
+      throw storeError(e, 'record last run in checkpoint');
+    }
+  }
+
   async rewind(
     jobId: string,
     r: { cursor?: string; lastSuccessfulRunAt?: string; by: string; at: string },

@@ -13,7 +13,7 @@ import {
   string,
   enum as zEnum,
 } from '../model/zod.ts';
-import type { Run, RunSummary } from '../model/index.ts';
+import type { LogLine, Run, RunSummary } from '../model/index.ts';
 import type {
   OpenKind,
   OpenRun,
@@ -490,6 +490,14 @@ export class DynamoRunStore implements RunStore {
           }
         : undefined,
     );
+  }
+
+  /** The live log: the same conditional write as a finish, of the log alone (nothing indexed moves). */
+  async saveLogs(runId: string, attempt: number, logs: LogLine[], logsTruncated?: boolean): Promise<boolean> {
+    return this.#transition(runId, attempt, 'save run log', {
+      logsJson: JSON.stringify(logs),
+      logsTruncated: logsTruncated === true ? true : undefined,
+    });
   }
 
   async markRequeued(runId: string, at: string): Promise<number | undefined> {

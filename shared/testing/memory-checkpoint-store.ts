@@ -89,6 +89,27 @@ export class MemoryCheckpointStore implements CheckpointStore {
     return Promise.resolve({ advanced: !r.succeeded, ...counted });
   }
 
+  recordLastRun(
+    jobId: string,
+    r: { lastRun: LastRun & { startedAt: string }; at: string },
+  ): Promise<boolean> {
+    this.writes++;
+    if (this.fail) return Promise.reject(new Error('checkpoint store unavailable'));
+    const started = canonical(r.lastRun.startedAt);
+    const old = this.items.get(jobId);
+    // Only the newest run: started after lastRunAt and after the last run kept.
+    const newer =
+      (old?.lastRunAt === undefined || old.lastRunAt < started) &&
+      (old?.lastRun?.startedAt === undefined || old.lastRun.startedAt < started);
+    if (!newer) return Promise.resolve(false);
+    this.items.set(jobId, {
+      ...(old ?? { jobId }),
+      lastRun: { ...structuredClone(r.lastRun), startedAt: started },
+      updatedAt: canonical(r.at),
+    });
+    return Promise.resolve(true);
+  }
+
   rewind(
     jobId: string,
     r: { cursor?: string; lastSuccessfulRunAt?: string; by: string; at: string },

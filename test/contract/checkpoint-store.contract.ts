@@ -404,6 +404,55 @@ export const describeCheckpointStoreContract = (
       });
     });
 
+    it('keeps a stopped run as the last run alone: lastRunAt, cursor, last success and count stay', async () => {
+      // Prepare: a success, then a failure (count 1)
+      const store = await makeStore();
+      await store.recordRun('job-stopped', run(10, true, 'c-1'));
+      await store.recordRun('job-stopped', run(20, false));
+      const before = await store.get('job-stopped');
+      const stopped = { id: ulid(T0 + 30_000), status: 'stopped' as const, startedAt: iso(30_000) };
+
+      // Act
+      const written = await store.recordLastRun('job-stopped', { lastRun: stopped, at: iso(31_000) });
+
+      // Assess
+      expect(written).toBe(true);
+      expect(await store.get('job-stopped')).toEqual({
+        ...before,
+        lastRun: stopped,
+        updatedAt: iso(31_000),
+      });
+    });
+
+    it('keeps a stopped run as the last run only when it is the newest', async () => {
+      // Prepare: a run recorded at 20 s, a stopped one kept at 40 s
+      const store = await makeStore();
+      await store.recordRun('job-stopped-old', run(20, false));
+      const newest = { id: ulid(T0 + 40_000), status: 'stopped' as const, startedAt: iso(40_000) };
+      await store.recordLastRun('job-stopped-old', { lastRun: newest, at: iso(41_000) });
+
+      // Act: stopped runs that started before each of them
+      const older = await store.recordLastRun('job-stopped-old', {
+        lastRun: { id: ulid(T0 + 10_000), status: 'stopped', startedAt: iso(10_000) },
+        at: iso(42_000),
+      });
+      const between = await store.recordLastRun('job-stopped-old', {
+        lastRun: { id: ulid(T0 + 30_000), status: 'stopped', startedAt: iso(30_000) },
+        at: iso(43_000),
+      });
+      // A job with no checkpoint yet gets one holding the last run alone
+      const first = await store.recordLastRun('job-stopped-new', { lastRun: newest, at: iso(41_000) });
+
+      // Assess
+      expect([older, between, first]).toEqual([false, false, true]);
+      expect((await store.get('job-stopped-old'))?.lastRun).toEqual(newest);
+      expect(await store.get('job-stopped-new')).toEqual({
+        jobId: 'job-stopped-new',
+        lastRun: newest,
+        updatedAt: iso(41_000),
+      });
+    });
+
     it('reads many checkpoints at once, leaving out jobs that have none', async () => {
       // Prepare: 130 ids (more than one batch of 100), three with a checkpoint
       const store = await makeStore();

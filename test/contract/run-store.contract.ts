@@ -294,6 +294,56 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
       });
     });
 
+    describe('saveLogs (live log)', () => {
+      it('writes a running attempt’s log, read back by get and handed to the next attempt by start', async () => {
+        // Prepare
+        const store = await makeStore();
+        const run = makeRun('live-log-job');
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+
+        // Act
+        const saved = await store.saveLogs(run.id, 1, [line('step 1'), line('step 2')], true);
+        const read = await store.get(run.id);
+        // The attempt dies; the next one takes the run over
+        const next = await store.start(run.id, { startedAt: iso(90_000), staleBefore: iso(1001) });
+
+        // Assess
+        expect(saved).toBe(true);
+        expect(read).toMatchObject({ status: 'running', attempt: 1, logsTruncated: true });
+        expect(read?.logs.map((l) => l.message)).toEqual(['step 1', 'step 2']);
+        expect(next?.attempt).toBe(2);
+        expect(next?.logs.map((l) => l.message)).toEqual(['step 1', 'step 2']);
+      });
+
+      it('writes nothing for another attempt, a queued or a finished run, or an unknown one', async () => {
+        // Prepare
+        const store = await makeStore();
+        const queued = makeRun('live-log-refused-job', {}, 1);
+        const running = makeRun('live-log-refused-job', {}, 2);
+        const done = makeRun('live-log-refused-job', {}, 3);
+        for (const r of [queued, running, done]) await store.create(r);
+        await store.start(running.id, startAt(1000));
+        await store.start(done.id, startAt(1000));
+        await store.finish(done.id, finishOf(1, { logs: [line('final')] }));
+
+        // Act
+        const answers = [
+          await store.saveLogs(queued.id, 0, [line('late')]),
+          await store.saveLogs(running.id, 2, [line('late')]),
+          await store.saveLogs(done.id, 1, [line('late')]),
+          await store.saveLogs(ulid(T0 + 99_000), 1, [line('late')]),
+        ];
+
+        // Assess
+        expect(answers).toEqual([false, false, false, false]);
+        expect((await store.get(queued.id))?.logs).toEqual([]);
+        expect((await store.get(running.id))?.logs).toEqual([]);
+        expect((await store.get(done.id))?.logs.map((l) => l.message)).toEqual(['final']);
+        expect(await store.get(ulid(T0 + 99_000))).toBeUndefined();
+      });
+    });
+
     describe('finish', () => {
       it('lets the attempt that started the run finish it with everything it recorded', async () => {
         // Prepare

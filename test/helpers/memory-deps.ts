@@ -1,5 +1,5 @@
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.ts';
-import type { Delivery, Job, Run, RunSummary } from '../../shared/model/index.ts';
+import type { Delivery, Job, LogLine, Run, RunSummary } from '../../shared/model/index.ts';
 import { isFinal, summarizeRun } from '../../shared/model/index.ts';
 import type {
   Clock,
@@ -279,6 +279,22 @@ export class MemoryRunStore implements RunStore {
         ...(r.logs === undefined ? {} : { logs: structuredClone(r.logs), logsTruncated: r.logsTruncated }),
         ...(deferred ? { attempt: run.attempt - 1, deferrals: (run.deferrals ?? 0) + 1 } : {}),
         ...(r.rateLimited === true ? { rateLimited: true } : {}),
+      }),
+    );
+    return Promise.resolve(true);
+  }
+  /** Live log writes, counted apart: the heartbeat's cost. */
+  logWrites = 0;
+  saveLogs(runId: string, attempt: number, logs: LogLine[], logsTruncated?: boolean) {
+    this.logWrites++;
+    const run = this.items.get(runId);
+    if (!run || run.status !== 'running' || run.attempt !== attempt) return Promise.resolve(false);
+    this.items.set(
+      runId,
+      compact({
+        ...run,
+        logs: structuredClone(logs),
+        logsTruncated: logsTruncated === true ? true : undefined,
       }),
     );
     return Promise.resolve(true);

@@ -203,8 +203,9 @@ describe('afterRun: what counts toward the streak', () => {
     await afterRun(deps, target(deps, 'K1', T + 4_000), { status: 'skipped' });
     await afterRun(deps, target(deps, 'F3', T + 5_000), failed);
 
-    // Assess: no write for either; the next failure is the third in a row
-    expect(deps.checkpoints.writes).toBe(writes + 1);
+    // Assess: the stopped run is kept as the last run only (one write), the skipped one not at all;
+    // neither moves the count: the next failure is the third in a row
+    expect(deps.checkpoints.writes).toBe(writes + 2);
     expect(ofKind(deps, 'run_failed').map((n) => n.runId)).toEqual(['F1', 'F2', 'F3']);
     expect(ofKind(deps, 'job_failing').map((n) => n.runId)).toEqual(['F3']);
     expect((await deps.checkpoints.get('j1'))?.lastRun?.id).toBe('F3');

@@ -120,7 +120,12 @@ describe('stop', () => {
     ]);
     expect(deps.queue.delays).toEqual([]);
     expect(deps.queue.later).toEqual([]);
-    expect(deps.checkpoints.writes).toBe(0);
+    // The checkpoint keeps it as the last run only (it ran): no lastRunAt, cursor nor failure count.
+    expect(await deps.checkpoints.get('j1')).toEqual({
+      jobId: 'j1',
+      lastRun: expect.objectContaining({ id: 'R1', status: 'stopped' }) as unknown,
+      updatedAt: expect.any(String) as unknown,
+    });
     expect((await deps.notifications.list({ jobId: 'j1' })).items).toEqual([]);
   });
 
@@ -144,7 +149,7 @@ describe('stop', () => {
     expect(messages(stopped?.logs ?? [])).toEqual(['[INFO] working on it', '[WARN] stopped by alice']);
     expect(deps.runs.items.get('R1')).toEqual(stopped);
     expect(await deps.state.get('j1', 'late', new Date())).toBeUndefined();
-    expect(deps.checkpoints.writes).toBe(0);
+    expect((await deps.checkpoints.get('j1'))?.lastRunAt).toBeUndefined();
   });
 
   it('a run asked to stop while it waited for a retry ends stopped when its message comes, without running', async () => {

@@ -171,6 +171,15 @@ export const scriptIntegration = (
           timeoutMs + (leftMs - timeoutMs) / 2,
         );
       });
+      // Lines a runner streams go into the run log as they come (the heartbeat saves it: a live log,
+      // kept if the worker dies); the result then brings only those it did not stream.
+      let streamed = 0;
+      let streaming = true;
+      const onLog = (line: ScriptLogLine): void => {
+        if (!streaming) return;
+        streamed += 1;
+        appendLines(ctx.logger, [line]);
+      };
       let result;
       try {
         result = await Promise.race([
@@ -185,14 +194,17 @@ export const scriptIntegration = (
               deadlineAt: Date.now() + timeoutMs,
             },
             giveUp.signal,
+            { onLog },
           ),
           late,
         ]);
       } finally {
+        // A runner given up on may still send lines: the attempt's log is closed to them.
+        streaming = false;
         clearTimeout(lateTimer);
         ctx.signal.removeEventListener('abort', onStop);
       }
-      appendLines(ctx.logger, result.logs);
+      appendLines(ctx.logger, result.logs.slice(streamed));
       if (result.logsTruncated === true) ctx.logger.warn("the script's log was capped: later lines dropped");
       // Stopped (or taken over): the runner's "stopped" is no failure of the script; the worker
       // records the stop (its run ends `stopped`), this attempt's outcome only lends it the log.

@@ -158,15 +158,17 @@ export const raiseFailureAlerts = async (
  * the checkpoint (with the run as the job's last run), raises `run_failed`
  * for a run recorded failed or timed out, and the failing/recovered alerts.
  * A stopped or skipped run does none of it: it is no failure of the job and
- * did not do its work. Never throws: the run is recorded already, and this
- * must not retry it.
+ * did not do its work — but a stopped run did run, so it is kept as the
+ * job's last run (the jobs grid) when it is the newest. Never throws: the
+ * run is recorded already, and this must not retry it.
  */
 export const afterRun = async (
   deps: ToolboxDeps,
   t: ToolboxTarget,
   outcome: FinishedOutcome,
 ): Promise<void> => {
-  if (outcome.status === 'stopped' || outcome.status === 'skipped') return;
+  if (outcome.status === 'stopped') return recordStopped(deps, t);
+  if (outcome.status === 'skipped') return;
   const failed =
     outcome.status === 'succeeded'
       ? Promise.resolve()
@@ -185,6 +187,24 @@ export const afterRun = async (
     if (r.status === 'rejected') {
       platformLogger.warn('after-run bookkeeping failed', { runId: t.runId, error: errorMessage(r.reason) });
     }
+  }
+};
+
+/** A stopped run as the job's last run: lastRun alone, in one write (see CheckpointStore.recordLastRun). */
+const recordStopped = async (deps: ToolboxDeps, t: ToolboxTarget): Promise<void> => {
+  const at = deps.clock.now().toISOString();
+  const startedAt = t.startedAt.toISOString();
+  try {
+    await deps.checkpoints.recordLastRun(t.job.id, {
+      lastRun: { id: t.runId, status: 'stopped', startedAt, endedAt: at },
+      at,
+    });
+  } catch (e) {
+    platformLogger.warn('stopped run not recorded as the last run', {
+      runId: t.runId,
+      jobId: t.job.id,
+      error: errorMessage(e),
+    });
   }
 };
 
