@@ -9,7 +9,7 @@ import { defineIntegration } from '../shared/sdk/index.ts';
 import { DynamoJobStore } from '../shared/store/dynamo-job-store.ts';
 import type { WireItem } from './canned-transport.ts';
 import type { CallRecord, TableSpec, Tally } from './counting.ts';
-import { describeOperations, indexEntry, storedBytes, tally } from './counting.ts';
+import { describeOperations, indexEntry, sendCalls, storedBytes, tally } from './counting.ts';
 import type { Bench } from './harness.ts';
 import {
   BODY_BYTES,
@@ -366,9 +366,6 @@ const unitsText = (t: Tally): string =>
 const indexEntriesSmall = (t: Tally): boolean =>
   t.indexWriteUnits <= Object.values(t.indexWrites).reduce((sum, w) => sum + w, 0);
 
-const sends = (t: Tally): number =>
-  (t.operations['SQS.SendMessage'] ?? 0) + (t.operations['SQS.SendMessageBatch'] ?? 0);
-
 /**
  * Counts what each path costs in AWS calls and units, and checks the
  * budgets. Runs dynalite and fauxqs in this process; about 30–60 s.
@@ -415,7 +412,7 @@ export const measureUnits = async (): Promise<{ section: BenchSection; counts: P
         target: `≤ ${INGEST_MAX_WRITES} writes + ${INGEST_MAX_SENDS} send, 0 reads`,
         pass:
           i.writeCalls <= INGEST_MAX_WRITES &&
-          sends(i) <= INGEST_MAX_SENDS &&
+          sendCalls(i) <= INGEST_MAX_SENDS &&
           i.readCalls === 0 &&
           i.calls <= INGEST_MAX_WRITES + INGEST_MAX_SENDS,
       },
@@ -457,7 +454,7 @@ export const measureUnits = async (): Promise<{ section: BenchSection; counts: P
         ratio: NONE,
         spread: NONE,
         target: `≤ ${DUPLICATE_MAX_WRITES} write, 0 sends`,
-        pass: a.duplicate.writeCalls <= DUPLICATE_MAX_WRITES && sends(a.duplicate) === 0,
+        pass: a.duplicate.writeCalls <= DUPLICATE_MAX_WRITES && sendCalls(a.duplicate) === 0,
       },
       {
         name: 'calls per decision (warm)',
