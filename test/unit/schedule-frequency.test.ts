@@ -1,12 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ScheduleSchema } from '../../shared/model/schedule.ts';
-import type { Schedule } from '../../shared/model/schedule.ts';
 import { nextOccurrence, occurrencesBetween, upcoming } from '../../shared/schedule/index.ts';
-
-/** A schedule as a job definition gives it, defaults filled in. */
-const schedule = (input: Record<string, unknown>): Schedule => ScheduleSchema.parse(input);
-const at = (iso: string) => new Date(iso);
-const isoOf = (dates: Date[]) => dates.map((d) => d.toISOString());
+import { schedule, at, isoOf } from '../helpers/schedule.ts';
 
 /**
  * The wall clock an instant shows in a zone, with its UTC offset, from Intl alone
