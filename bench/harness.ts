@@ -130,6 +130,17 @@ export const startBench = async (): Promise<Bench> => {
   return { emulators, plain, observer, counter, tables, queueUrl, bucket };
 };
 
+/** Runs `measure` on a fresh bench (dynalite and fauxqs in this process), and stops it after. */
+export const withBench = async <T>(measure: (bench: Bench) => Promise<T>): Promise<T> => {
+  const bench = await startBench();
+  try {
+    return await measure(bench);
+  } finally {
+    bench.observer.destroy();
+    await bench.emulators.stop();
+  }
+};
+
 export const scanAll = async (bench: Bench, tableName: string): Promise<WireItem[]> => {
   const items: WireItem[] = [];
   let start: Record<string, AttributeValue> | undefined;

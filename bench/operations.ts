@@ -21,7 +21,7 @@ import {
   phase,
   receiveAll,
   runSectionAlone,
-  startBench,
+  withBench,
 } from './harness.ts';
 import type { BenchRow, BenchSection } from './row.ts';
 import { countRow } from './row.ts';
@@ -367,9 +367,8 @@ export const operationsRows = (f: OperationsFigures): BenchRow[] => {
 };
 
 /** Counts issue 9's operations and checks their budgets; dynalite and fauxqs in this process. */
-export const measureOperations = async (): Promise<BenchSection> => {
-  const bench = await startBench();
-  try {
+export const measureOperations = (): Promise<BenchSection> =>
+  withBench(async (bench) => {
     const { value: figures } = await phase('operations: scheduler, worker leases, admin', () =>
       captureOutput(() => counted(bench)),
     );
@@ -379,11 +378,7 @@ export const measureOperations = async (): Promise<BenchSection> => {
       `operations: scheduled runs are made as the scheduler makes them (createPlatformRun, firedBy schedule) and compared with manual runs of the same integration; their runs take well under the 3 s heartbeat`,
     ];
     return { rows: operationsRows(figures), notes };
-  } finally {
-    bench.observer.destroy();
-    await bench.emulators.stop();
-  }
-};
+  });
 
 /** `npx tsx bench/operations.ts`: this section alone; exits 1 when a budget is missed. */
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)

@@ -37,7 +37,7 @@ import {
   phase,
   receiveAll,
   runSectionAlone,
-  startBench,
+  withBench,
 } from './harness.ts';
 import type { BenchRow, BenchSection } from './row.ts';
 import { countRow } from './row.ts';
@@ -612,9 +612,8 @@ export const toolboxRows = (f: ToolboxFigures): BenchRow[] => {
  * Counts the toolbox's paths and checks their budgets. Runs dynalite and
  * fauxqs in this process, and a loopback API for the rate limit; 10–30 s.
  */
-export const measureToolbox = async (): Promise<BenchSection> => {
-  const bench = await startBench();
-  try {
+export const measureToolbox = (): Promise<BenchSection> =>
+  withBench(async (bench) => {
     const { figures, coldCalls } = await phase('toolbox: state, checkpoint, effect, globals, notifier', () =>
       counted(bench),
     );
@@ -629,11 +628,7 @@ export const measureToolbox = async (): Promise<BenchSection> => {
       `toolbox: globals cold with ${figures.globalsCount} unmasked global; masked ones add ⌈masked/20⌉ BatchGetSecretValue, which the bench's canned Secrets Manager does not answer`,
     ];
     return { rows: toolboxRows(figures), notes };
-  } finally {
-    bench.observer.destroy();
-    await bench.emulators.stop();
-  }
-};
+  });
 
 /** `npx tsx bench/toolbox.ts`: this section alone; exits 1 when a budget is missed. */
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)

@@ -22,7 +22,7 @@ import {
   phase,
   receiveAll,
   scanAll,
-  startBench,
+  withBench,
 } from './harness.ts';
 import type { BenchRow, BenchSection } from './row.ts';
 import { NONE } from './row.ts';
@@ -370,9 +370,8 @@ const indexEntriesSmall = (t: Tally): boolean =>
  * Counts what each path costs in AWS calls and units, and checks the
  * budgets. Runs dynalite and fauxqs in this process; about 30–60 s.
  */
-export const measureUnits = async (): Promise<{ section: BenchSection; counts: PathCounts }> => {
-  const bench = await startBench();
-  try {
+export const measureUnits = (): Promise<{ section: BenchSection; counts: PathCounts }> =>
+  withBench(async (bench) => {
     const a = await phase('async deliveries, runs, duplicates, history page', () => measureAsyncPath(bench));
     const d = await phase('decisions', () => measureDecisionPath(bench));
     const claim = await phase('claim-check deliveries', () => measureClaimCheck(bench));
@@ -510,8 +509,4 @@ export const measureUnits = async (): Promise<{ section: BenchSection; counts: P
       `units: logs written per async delivery ${n(a.ingest.logBytes)} B at ingest + ${n(a.run.logBytes)} B in the worker, per decision ${n(d.decision.logBytes)} B`,
     ];
     return { section: { rows, notes: [...notes, ...sweeper.notes] }, counts };
-  } finally {
-    bench.observer.destroy();
-    await bench.emulators.stop();
-  }
-};
+  });
