@@ -1,4 +1,7 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import type { ScriptArgs, ScriptRunInput } from '../../shared/ports.ts';
+import { repoRoot } from './samples.ts';
 
 /** A script's args with nothing set (no parameters, never run, no event), unless `over` says otherwise. */
 export const scriptArgs = (over: Partial<ScriptArgs> = {}): ScriptArgs => ({
@@ -21,3 +24,7 @@ export const scriptRunInput = (source: string, over: Partial<ScriptRunInput> = {
   timeoutMs: 10_000,
   ...over,
 });
+
+/** The source of a seed script from test/fixtures/scripts/plutora (the scripts customers upload). */
+export const seedScript = (name: string): string =>
+  readFileSync(join(repoRoot, 'test', 'fixtures', 'scripts', 'plutora', name), 'utf8');

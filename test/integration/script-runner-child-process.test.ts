@@ -7,8 +7,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ScriptRunInput } from '../../shared/ports.ts';
 import { ChildProcessScriptRunner } from '../../shared/scripts/child-process-runner.ts';
-import { repoRoot } from '../helpers/samples.ts';
-import { scriptArgs, scriptRunInput } from '../helpers/script-input.ts';
+import { scriptArgs, scriptRunInput, seedScript } from '../helpers/script-input.ts';
 
 // The adapter `npm start` uses: one child process per run. What the child
 // may see of this process (its environment), and that a stop, a deadline or
@@ -75,7 +74,7 @@ const fakeChild = (name: string, code: string): string => {
 
 describe.concurrent('ChildProcessScriptRunner', () => {
   it("runs a seed script in a process of its own: resolve('Done') and its log lines", async ({ expect }) => {
-    const source = readFileSync(join(repoRoot, 'test/fixtures/scripts/plutora/global-parameters.js'), 'utf8');
+    const source = seedScript('global-parameters.js');
     const result = await runner.run(inputOf(source), never);
     expect(result).toEqual({
       status: 'succeeded',

@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import type { ScriptRunInput } from '../../shared/ports.ts';
 import { runScriptInThread } from '../../shared/scripts/runner/host.ts';
 import { MAX_SCRIPT_LOG_LINES } from '../../shared/scripts/runner/log-cap.ts';
 import { moduleNotAvailableMessage } from '../../shared/scripts/runner/modules.ts';
-import { repoRoot } from '../helpers/samples.ts';
-import { scriptArgs, scriptRunInput } from '../helpers/script-input.ts';
+import { scriptArgs, scriptRunInput, seedScript } from '../helpers/script-input.ts';
 
 // The host runs each script in a worker thread of this process: what a
 // script sees (its args, console, process.env) and how every way of ending
@@ -31,9 +28,6 @@ const inputOf = (source: string, overrides: Partial<ScriptRunInput> = {}): Scrip
 
 const run = (source: string, overrides: Partial<ScriptRunInput> = {}) =>
   runScriptInThread(inputOf(source, overrides));
-
-const seedScript = (name: string): string =>
-  readFileSync(join(repoRoot, 'test', 'fixtures', 'scripts', 'plutora', name), 'utf8');
 
 const messages = (logs: { level: string; message: string }[]) => logs.map((l) => `[${l.level}] ${l.message}`);
 
