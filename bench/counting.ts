@@ -731,3 +731,7 @@ export const describeOperations = (t: Tally): string =>
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([name, n]) => `${name.slice(name.indexOf('.') + 1)} ${Number.isInteger(n) ? n : n.toFixed(2)}`)
     .join(', ') || 'none';
+
+/** SQS sends of a tally, single or batched. */
+export const sendCalls = (t: Tally): number =>
+  (t.operations['SQS.SendMessage'] ?? 0) + (t.operations['SQS.SendMessageBatch'] ?? 0);

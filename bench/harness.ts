@@ -12,6 +12,8 @@ import type { Config } from '../shared/config.ts';
 import { tableDefinition } from '../shared/store/table-definition.ts';
 import type { TableSpec, WireItem } from './counting.ts';
 import { CountingHandler, tableSpec } from './counting.ts';
+import type { BenchSection } from './row.ts';
+import { verdictOf } from './row.ts';
 import { fixed } from './stats.ts';
 
 /**
@@ -128,6 +130,17 @@ export const startBench = async (): Promise<Bench> => {
   return { emulators, plain, observer, counter, tables, queueUrl, bucket };
 };
 
+/** Runs `measure` on a fresh bench (dynalite and fauxqs in this process), and stops it after. */
+export const withBench = async <T>(measure: (bench: Bench) => Promise<T>): Promise<T> => {
+  const bench = await startBench();
+  try {
+    return await measure(bench);
+  } finally {
+    bench.observer.destroy();
+    await bench.emulators.stop();
+  }
+};
+
 export const scanAll = async (bench: Bench, tableName: string): Promise<WireItem[]> => {
   const items: WireItem[] = [];
   let start: Record<string, AttributeValue> | undefined;
@@ -183,3 +196,21 @@ export const phase = async <T>(label: string, measure: () => Promise<T>): Promis
 };
 
 export const kib = (bytes: number): string => `${fixed(bytes / 1024, 1)} KiB`;
+
+/**
+ * `npx tsx bench/<name>.ts`: one section alone, its rows and notes on stdout;
+ * exits 1 when a budget is missed, 2 when the bench itself failed.
+ */
+export const runSectionAlone = async (name: string, measure: () => Promise<BenchSection>): Promise<void> => {
+  try {
+    const { rows, notes } = await measure();
+    for (const r of rows) process.stdout.write(`${verdictOf(r)}  ${r.name}: ${r.measured} | ${r.target}\n`);
+    for (const note of notes) process.stdout.write(`- ${note}\n`);
+    process.exitCode = rows.some((r) => r.pass === false) ? 1 : 0;
+  } catch (e) {
+    process.stderr.write(
+      `${name} bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
+    );
+    process.exitCode = 2;
+  }
+};

@@ -12,11 +12,19 @@ import { defineIntegration } from '../shared/sdk/index.ts';
 import { DynamoJobStore } from '../shared/store/dynamo-job-store.ts';
 import { DynamoRunStore } from '../shared/store/dynamo-run-store.ts';
 import type { CallRecord, Tally } from './counting.ts';
-import { describeOperations, tally } from './counting.ts';
+import { describeOperations, sendCalls, tally } from './counting.ts';
 import type { Bench } from './harness.ts';
-import { captureOutput, drainQueue, freshTable, phase, receiveAll, startBench } from './harness.ts';
+import {
+  captureOutput,
+  drainQueue,
+  freshTable,
+  phase,
+  receiveAll,
+  runSectionAlone,
+  withBench,
+} from './harness.ts';
 import type { BenchRow, BenchSection } from './row.ts';
-import { NONE } from './row.ts';
+import { countRow } from './row.ts';
 import { fixed } from './stats.ts';
 
 /**
@@ -87,8 +95,6 @@ const countedCalls = async (bench: Bench, fn: () => Promise<unknown>): Promise<C
 };
 
 const n = (value: number): string => (Number.isInteger(value) ? String(value) : fixed(value));
-const sends = (t: Tally): number =>
-  (t.operations['SQS.SendMessage'] ?? 0) + (t.operations['SQS.SendMessageBatch'] ?? 0);
 const gets = (t: Tally): number => t.operations['DynamoDB.GetItem'] ?? 0;
 const queries = (t: Tally): number => t.operations['DynamoDB.Query'] ?? 0;
 const batchGets = (t: Tally): number => t.operations['DynamoDB.BatchGetItem'] ?? 0;
@@ -288,77 +294,67 @@ const counted = async (bench: Bench): Promise<OperationsFigures> => {
   };
 };
 
-const row = (name: string, measured: string, target: string, pass: boolean): BenchRow => ({
-  name,
-  measured,
-  baseline: NONE,
-  ratio: NONE,
-  spread: NONE,
-  target,
-  pass,
-});
-
 /** The rows, from the figures: each checks its path's budget. */
 export const operationsRows = (f: OperationsFigures): BenchRow[] => {
   const extraWrites = f.scheduledRun.writeCalls - f.manualRun.writeCalls;
   const extraReads = f.scheduledRun.readCalls - f.manualRun.readCalls;
   return [
-    row(
+    countRow(
       'scheduler tick, per due job',
       `${callsText(f.tickPerJob)} over ${f.dueJobs} due jobs`,
       `≤ ${TICK_PER_JOB_MAX_CALLS} calls (job, lease, claim, run, send, advance), ≤ ${TICK_PER_JOB_MAX_WRITES} writes, 1 send; + 1 gsi1 query per page`,
       // The page's query, shared by its due jobs, is checked on its own.
       f.tickPerJob.calls - queries(f.tickPerJob) <= TICK_PER_JOB_MAX_CALLS &&
         f.tickPerJob.writeCalls <= TICK_PER_JOB_MAX_WRITES &&
-        sends(f.tickPerJob) === 1 &&
+        sendCalls(f.tickPerJob) === 1 &&
         queries(f.tickPerJob) * f.dueJobs <= 1,
     ),
-    row(
+    countRow(
       'scheduler tick, nothing due',
       callsText(f.tickIdle),
       `${TICK_IDLE_MAX_CALLS} query, 0 writes`,
       f.tickIdle.calls <= TICK_IDLE_MAX_CALLS && f.tickIdle.writeCalls === 0 && queries(f.tickIdle) === 1,
     ),
-    row(
+    countRow(
       'scheduled run in the worker, beyond a manual run',
       `+${n(extraWrites)} writes, +${n(extraReads)} reads (scheduled: ${callsText(f.scheduledRun)}; manual: ${callsText(f.manualRun)})`,
       `+${SCHEDULED_RUN_EXTRA_WRITES} writes (lease taken, released), +0 reads (no heartbeat read under 3 s)`,
       extraWrites <= SCHEDULED_RUN_EXTRA_WRITES && extraReads <= 0,
     ),
     typeof f.runNow === 'string'
-      ? row(
+      ? countRow(
           'run now (POST /admin/jobs/{id}/runs)',
           `no route: ${f.runNow}`,
           `≤ ${RUN_NOW_MAX_CALLS} calls`,
           false,
         )
-      : row(
+      : countRow(
           'run now (POST /admin/jobs/{id}/runs)',
           callsText(f.runNow),
           `≤ ${RUN_NOW_MAX_CALLS} calls: 1 read (job), 1 write (run), 1 send`,
           f.runNow.calls <= RUN_NOW_MAX_CALLS &&
             f.runNow.writeCalls === 1 &&
             f.runNow.readCalls <= 1 &&
-            sends(f.runNow) === 1,
+            sendCalls(f.runNow) === 1,
         ),
-    row(
+    countRow(
       'stop a queued run (POST /admin/runs/{id}/stop)',
       callsText(f.stopQueued),
       `${STOP_MAX_WRITES} write, ≤ ${STOP_MAX_READS} read, 0 sends`,
       f.stopQueued.writeCalls === STOP_MAX_WRITES &&
         f.stopQueued.readCalls <= STOP_MAX_READS &&
-        sends(f.stopQueued) === 0,
+        sendCalls(f.stopQueued) === 0,
     ),
-    row(
+    countRow(
       'replay a run (POST /admin/runs/{id}/replay)',
       callsText(f.replay),
       `≤ ${REPLAY_MAX_CALLS} calls: 2 reads (run, job), 1 write (new run), 1 send`,
       f.replay.calls <= REPLAY_MAX_CALLS &&
         f.replay.writeCalls === 1 &&
         f.replay.readCalls <= 2 &&
-        sends(f.replay) === 1,
+        sendCalls(f.replay) === 1,
     ),
-    row(
+    countRow(
       'jobs grid page (GET /admin/jobs)',
       `${callsText(f.grid)} for ${f.gridJobs} jobs (${f.gridScheduled} scheduled)`,
       `1 gsi1 query + ≤ ${GRID_MAX_BATCHED_READS} BatchGetItem, 0 GetItem (no read per job), 0 writes`,
@@ -371,9 +367,8 @@ export const operationsRows = (f: OperationsFigures): BenchRow[] => {
 };
 
 /** Counts issue 9's operations and checks their budgets; dynalite and fauxqs in this process. */
-export const measureOperations = async (): Promise<BenchSection> => {
-  const bench = await startBench();
-  try {
+export const measureOperations = (): Promise<BenchSection> =>
+  withBench(async (bench) => {
     const { value: figures } = await phase('operations: scheduler, worker leases, admin', () =>
       captureOutput(() => counted(bench)),
     );
@@ -383,26 +378,8 @@ export const measureOperations = async (): Promise<BenchSection> => {
       `operations: scheduled runs are made as the scheduler makes them (createPlatformRun, firedBy schedule) and compared with manual runs of the same integration; their runs take well under the 3 s heartbeat`,
     ];
     return { rows: operationsRows(figures), notes };
-  } finally {
-    bench.observer.destroy();
-    await bench.emulators.stop();
-  }
-};
+  });
 
 /** `npx tsx bench/operations.ts`: this section alone; exits 1 when a budget is missed. */
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  try {
-    const { rows, notes } = await measureOperations();
-    for (const r of rows) {
-      const verdict = r.pass === 'info' ? 'info' : r.pass ? 'PASS' : 'FAIL';
-      process.stdout.write(`${verdict}  ${r.name}: ${r.measured} | ${r.target}\n`);
-    }
-    for (const note of notes) process.stdout.write(`- ${note}\n`);
-    process.exitCode = rows.some((r) => r.pass === false) ? 1 : 0;
-  } catch (e) {
-    process.stderr.write(
-      `operations bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-    );
-    process.exitCode = 2;
-  }
-}
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  await runSectionAlone('operations', measureOperations);

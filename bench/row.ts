@@ -24,6 +24,17 @@ export interface BenchSection {
 
 export const NONE = '—';
 
+/** A count row: checked against its budget alone, with no baseline, ratio or spread. */
+export const countRow = (name: string, measured: string, target: string, pass: boolean): BenchRow => ({
+  name,
+  measured,
+  baseline: NONE,
+  ratio: NONE,
+  spread: NONE,
+  target,
+  pass,
+});
+
 /**
  * Lambda time per path measured by the CPU and decision rows, in
  * milliseconds: the cost table prices GB-s from them. Each is the median

@@ -27,11 +27,20 @@ import {
   STATE_SK_PREFIX,
 } from '../shared/store/keys.ts';
 import type { CallRecord, CountingHandler, Service, Tally } from './counting.ts';
-import { bodyText, classify, describeOperations, emptyTally, tally } from './counting.ts';
+import { bodyText, classify, describeOperations, emptyTally, sendCalls, tally } from './counting.ts';
 import type { Bench } from './harness.ts';
-import { SECRET, captureOutput, drainQueue, freshTable, phase, receiveAll, startBench } from './harness.ts';
+import {
+  SECRET,
+  captureOutput,
+  drainQueue,
+  freshTable,
+  phase,
+  receiveAll,
+  runSectionAlone,
+  withBench,
+} from './harness.ts';
 import type { BenchRow, BenchSection } from './row.ts';
-import { NONE } from './row.ts';
+import { countRow } from './row.ts';
 import { fixed } from './stats.ts';
 import { CHECKPOINT_MAX_READS, CHECKPOINT_MAX_WRITES, RUN_MAX_WRITES } from './units.ts';
 
@@ -472,9 +481,6 @@ const callsText = (t: Tally): string => `${describeOperations(t)}; ${unitsText(t
 
 const indexWriteCount = (t: Tally): number => Object.values(t.indexWrites).reduce((sum, w) => sum + w, 0);
 
-const sends = (t: Tally): number =>
-  (t.operations['SQS.SendMessage'] ?? 0) + (t.operations['SQS.SendMessageBatch'] ?? 0);
-
 /** The DynamoDB reads of a deferral beyond every run's checkpoint read (and the job cache's, by wall clock). */
 const extraReads = (tallies: Partial<Record<Label, Tally>>): number =>
   Object.entries(tallies)
@@ -503,23 +509,13 @@ const deferralWithinBudget = (tallies: Partial<Record<Label, Tally>>, notificati
     // The start and the release: both UpdateItems of the run item.
     run.writeCalls === 1 + DEFER_RELEASE_WRITES &&
     (run.operations['DynamoDB.UpdateItem'] ?? 0) === 1 + DEFER_RELEASE_WRITES &&
-    sends(queue) === DEFER_SENDS &&
+    sendCalls(queue) === DEFER_SENDS &&
     queue.calls === DEFER_SENDS &&
     extraReads(tallies) === 0 &&
     otherWrites(tallies) === 0 &&
     note.writeCalls === notifications
   );
 };
-
-const row = (name: string, measured: string, target: string, pass: boolean): BenchRow => ({
-  name,
-  measured,
-  baseline: NONE,
-  ratio: NONE,
-  spread: NONE,
-  target,
-  pass,
-});
 
 /** The rows, from the figures: each checks its path's budget. */
 export const toolboxRows = (f: ToolboxFigures): BenchRow[] => {
@@ -531,7 +527,7 @@ export const toolboxRows = (f: ToolboxFigures): BenchRow[] => {
   const replay = f.effectReplay;
   const note = f.notification;
   return [
-    row(
+    countRow(
       'state get (ctx.state.get, warm)',
       callsText(get),
       `≤ ${STATE_GET_MAX_READS} read, ≤ ${STATE_GET_MAX_RCU} RCU, 0 writes`,
@@ -540,7 +536,7 @@ export const toolboxRows = (f: ToolboxFigures): BenchRow[] => {
         get.writeCalls === 0 &&
         get.calls <= STATE_GET_MAX_READS,
     ),
-    row(
+    countRow(
       'state set, existing key',
       callsText(set),
       `≤ ${STATE_SET_EXISTING_MAX_WRITES} write, ≤ ${STATE_SET_MAX_READS} read (the key's version, once per run), ≤ ${STATE_SET_EXISTING_MAX_WCU} WCU, 0 index WCU`,
@@ -549,7 +545,7 @@ export const toolboxRows = (f: ToolboxFigures): BenchRow[] => {
         set.writeUnits <= STATE_SET_EXISTING_MAX_WCU &&
         set.indexWriteUnits === 0,
     ),
-    row(
+    countRow(
       'state set, new key',
       callsText(setNew),
       `≤ ${STATE_SET_NEW_MAX_WRITES} writes, ≤ ${STATE_SET_MAX_READS} read, 0 index WCU`,
@@ -557,7 +553,7 @@ export const toolboxRows = (f: ToolboxFigures): BenchRow[] => {
         setNew.readCalls <= STATE_SET_MAX_READS &&
         setNew.indexWriteUnits === 0,
     ),
-    row(
+    countRow(
       'checkpoint per run (worker, warm)',
       `${callsText(cp)}; run-item writes ${n(f.runItemWrites)}`,
       `${CHECKPOINT_MAX_READS} read + ${CHECKPOINT_MAX_WRITES} write, 0 index writes; run-item writes ≤ ${RUN_MAX_WRITES}`,
@@ -568,7 +564,7 @@ export const toolboxRows = (f: ToolboxFigures): BenchRow[] => {
         cp.indexWriteUnits === 0 &&
         f.runItemWrites <= RUN_MAX_WRITES,
     ),
-    row(
+    countRow(
       'effect, first call',
       `${callsText(first.effect)}; fn calls ${n(first.fnCalls)}`,
       `≤ ${EFFECT_FIRST_MAX_WRITES} writes, 0 reads, fn calls = 1`,
@@ -577,7 +573,7 @@ export const toolboxRows = (f: ToolboxFigures): BenchRow[] => {
         first.effect.indexWriteUnits === 0 &&
         first.fnCalls === 1,
     ),
-    row(
+    countRow(
       'effect, replayed delivery',
       `${callsText(replay.effect)}; fn calls ${n(replay.fnCalls)}`,
       `≤ ${EFFECT_REPLAY_MAX_WRITES} write + ≤ ${EFFECT_REPLAY_MAX_READS} read, fn calls = 0`,
@@ -585,7 +581,7 @@ export const toolboxRows = (f: ToolboxFigures): BenchRow[] => {
         replay.effect.readCalls <= EFFECT_REPLAY_MAX_READS &&
         replay.fnCalls === 0,
     ),
-    row(
+    countRow(
       'globals per run (warm)',
       `${n(f.globalsWarm.calls)} calls (cold: ${describeOperations(f.globalsCold)}, ${f.globalsCount} global)`,
       '0 calls (cold: ≤ 1 Query + ⌈masked/20⌉ BatchGetSecretValue)',
@@ -594,7 +590,7 @@ export const toolboxRows = (f: ToolboxFigures): BenchRow[] => {
         f.globalsCold.writeCalls === 0 &&
         f.globalsCold.calls <= 1,
     ),
-    row(
+    countRow(
       'notification (ctx.notifier.info)',
       callsText(note),
       `${NOTIFICATION_WRITES} write + ${NOTIFICATION_INDEX_WRITES} index write`,
@@ -603,7 +599,7 @@ export const toolboxRows = (f: ToolboxFigures): BenchRow[] => {
         indexWriteCount(note) === NOTIFICATION_INDEX_WRITES &&
         note.readCalls === 0,
     ),
-    row(
+    countRow(
       'rate-limited run deferred (worker): beyond its start',
       `first: ${deferralText(f.deferFirst)}; again: ${deferralText(f.deferAgain)}`,
       `${DEFER_RELEASE_WRITES} UpdateItem (release) + ${DEFER_SENDS} SendMessage, 0 extra reads; notification once per run`,
@@ -616,9 +612,8 @@ export const toolboxRows = (f: ToolboxFigures): BenchRow[] => {
  * Counts the toolbox's paths and checks their budgets. Runs dynalite and
  * fauxqs in this process, and a loopback API for the rate limit; 10–30 s.
  */
-export const measureToolbox = async (): Promise<BenchSection> => {
-  const bench = await startBench();
-  try {
+export const measureToolbox = (): Promise<BenchSection> =>
+  withBench(async (bench) => {
     const { figures, coldCalls } = await phase('toolbox: state, checkpoint, effect, globals, notifier', () =>
       counted(bench),
     );
@@ -633,26 +628,8 @@ export const measureToolbox = async (): Promise<BenchSection> => {
       `toolbox: globals cold with ${figures.globalsCount} unmasked global; masked ones add ⌈masked/20⌉ BatchGetSecretValue, which the bench's canned Secrets Manager does not answer`,
     ];
     return { rows: toolboxRows(figures), notes };
-  } finally {
-    bench.observer.destroy();
-    await bench.emulators.stop();
-  }
-};
+  });
 
 /** `npx tsx bench/toolbox.ts`: this section alone; exits 1 when a budget is missed. */
-if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  try {
-    const { rows, notes } = await measureToolbox();
-    for (const r of rows) {
-      const verdict = r.pass === 'info' ? 'info' : r.pass ? 'PASS' : 'FAIL';
-      process.stdout.write(`${verdict}  ${r.name}: ${r.measured} | ${r.target}\n`);
-    }
-    for (const note of notes) process.stdout.write(`- ${note}\n`);
-    process.exitCode = rows.some((r) => r.pass === false) ? 1 : 0;
-  } catch (e) {
-    process.stderr.write(
-      `toolbox bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`,
-    );
-    process.exitCode = 2;
-  }
-}
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
+  await runSectionAlone('toolbox', measureToolbox);

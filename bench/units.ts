@@ -9,7 +9,7 @@ import { defineIntegration } from '../shared/sdk/index.ts';
 import { DynamoJobStore } from '../shared/store/dynamo-job-store.ts';
 import type { WireItem } from './canned-transport.ts';
 import type { CallRecord, TableSpec, Tally } from './counting.ts';
-import { describeOperations, indexEntry, storedBytes, tally } from './counting.ts';
+import { describeOperations, indexEntry, sendCalls, storedBytes, tally } from './counting.ts';
 import type { Bench } from './harness.ts';
 import {
   BODY_BYTES,
@@ -22,7 +22,7 @@ import {
   phase,
   receiveAll,
   scanAll,
-  startBench,
+  withBench,
 } from './harness.ts';
 import type { BenchRow, BenchSection } from './row.ts';
 import { NONE } from './row.ts';
@@ -366,16 +366,12 @@ const unitsText = (t: Tally): string =>
 const indexEntriesSmall = (t: Tally): boolean =>
   t.indexWriteUnits <= Object.values(t.indexWrites).reduce((sum, w) => sum + w, 0);
 
-const sends = (t: Tally): number =>
-  (t.operations['SQS.SendMessage'] ?? 0) + (t.operations['SQS.SendMessageBatch'] ?? 0);
-
 /**
  * Counts what each path costs in AWS calls and units, and checks the
  * budgets. Runs dynalite and fauxqs in this process; about 30–60 s.
  */
-export const measureUnits = async (): Promise<{ section: BenchSection; counts: PathCounts }> => {
-  const bench = await startBench();
-  try {
+export const measureUnits = (): Promise<{ section: BenchSection; counts: PathCounts }> =>
+  withBench(async (bench) => {
     const a = await phase('async deliveries, runs, duplicates, history page', () => measureAsyncPath(bench));
     const d = await phase('decisions', () => measureDecisionPath(bench));
     const claim = await phase('claim-check deliveries', () => measureClaimCheck(bench));
@@ -415,7 +411,7 @@ export const measureUnits = async (): Promise<{ section: BenchSection; counts: P
         target: `≤ ${INGEST_MAX_WRITES} writes + ${INGEST_MAX_SENDS} send, 0 reads`,
         pass:
           i.writeCalls <= INGEST_MAX_WRITES &&
-          sends(i) <= INGEST_MAX_SENDS &&
+          sendCalls(i) <= INGEST_MAX_SENDS &&
           i.readCalls === 0 &&
           i.calls <= INGEST_MAX_WRITES + INGEST_MAX_SENDS,
       },
@@ -457,7 +453,7 @@ export const measureUnits = async (): Promise<{ section: BenchSection; counts: P
         ratio: NONE,
         spread: NONE,
         target: `≤ ${DUPLICATE_MAX_WRITES} write, 0 sends`,
-        pass: a.duplicate.writeCalls <= DUPLICATE_MAX_WRITES && sends(a.duplicate) === 0,
+        pass: a.duplicate.writeCalls <= DUPLICATE_MAX_WRITES && sendCalls(a.duplicate) === 0,
       },
       {
         name: 'calls per decision (warm)',
@@ -513,8 +509,4 @@ export const measureUnits = async (): Promise<{ section: BenchSection; counts: P
       `units: logs written per async delivery ${n(a.ingest.logBytes)} B at ingest + ${n(a.run.logBytes)} B in the worker, per decision ${n(d.decision.logBytes)} B`,
     ];
     return { section: { rows, notes: [...notes, ...sweeper.notes] }, counts };
-  } finally {
-    bench.observer.destroy();
-    await bench.emulators.stop();
-  }
-};
+  });

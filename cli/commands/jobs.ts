@@ -21,7 +21,7 @@ import {
   toJson,
 } from '../output.ts';
 import { interruptOnSigint, pause } from './follow.ts';
-import { DEFAULT_WAIT_TIMEOUT_SECONDS, followRun } from './send.ts';
+import { followRun, waitOption, waitTimeoutOption } from './send.ts';
 import { SECRET_PREFIX_OPTION, intArg, readStdin, shellWord } from './context.ts';
 import type { CommandContext } from './context.ts';
 
@@ -476,13 +476,8 @@ export const registerJobCommands = (program: Command, ctx: CommandContext): void
       paramArg,
       {},
     )
-    .option('--wait', 'follow the run to its end and print its status and log; exit 0 only if it succeeded')
-    .option(
-      '--timeout <seconds>',
-      'seconds --wait waits for the run to end (1-3600)',
-      intArg('--timeout', 1, 3600),
-      DEFAULT_WAIT_TIMEOUT_SECONDS,
-    )
+    .addOption(waitOption())
+    .addOption(waitTimeoutOption())
     .addHelpText(
       'after',
       "\nOverrides are checked against the job's parameters; a password parameter only as a secret\n" +

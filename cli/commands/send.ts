@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { STATUS_CODES } from 'node:http';
+import { Option } from 'commander';
 import type { Command } from 'commander';
 import { hmacHeaders } from '../../shared/auth/hmac.ts';
 import { NotFoundError, ValidationError, errorMessage } from '../../shared/errors.ts';
@@ -14,6 +15,13 @@ import { SECRET_PREFIX_OPTION, intArg, readStdin, shellWord } from './context.ts
 import type { CommandContext } from './context.ts';
 
 export const DEFAULT_WAIT_TIMEOUT_SECONDS = 120;
+/** `--wait` and its `--timeout`, as every command that starts a run takes them (send, jobs run). */
+export const waitOption = (): Option =>
+  new Option('--wait', 'follow the run to its end and print its status and log; exit 0 only if it succeeded');
+export const waitTimeoutOption = (): Option =>
+  new Option('--timeout <seconds>', 'seconds --wait waits for the run to end (1-3600)')
+    .argParser(intArg('--timeout', 1, 3600))
+    .default(DEFAULT_WAIT_TIMEOUT_SECONDS);
 /** Above a decision job's longest answer (25 s) and API Gateway's 30 s. */
 const SEND_TIMEOUT_MS = 35_000;
 /** Back-off of `--wait`'s polling: from 250 ms, ×1.5, at most 2 s between polls. */
@@ -179,13 +187,8 @@ export const registerSendCommand = (program: Command, ctx: CommandContext): void
       'Content-Type (default: application/json; application/xml for a securechange job)',
     )
     .option('--event <event>', 'the trigger, sent as ?event= (e.g. a SecureChange event such as ADVANCE)')
-    .option('--wait', 'follow the run to its end and print its status and log; exit 0 only if it succeeded')
-    .option(
-      '--timeout <seconds>',
-      'seconds --wait waits for the run to end (1-3600)',
-      intArg('--timeout', 1, 3600),
-      DEFAULT_WAIT_TIMEOUT_SECONDS,
-    )
+    .addOption(waitOption())
+    .addOption(waitTimeoutOption())
     .option(...SECRET_PREFIX_OPTION)
     .addHelpText(
       'after',

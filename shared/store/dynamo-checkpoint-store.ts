@@ -208,15 +208,8 @@ export class DynamoCheckpointStore implements CheckpointStore {
 
   async recordRun(
     jobId: string,
-    r: {
-      runId: string;
-      startedAt: string;
-      succeeded: boolean;
-      cursor?: string;
-      at: string;
-      lastRun?: LastRun;
-    },
-  ): Promise<{ advanced: boolean; failures?: number; previousFailures?: number }> {
+    r: Parameters<CheckpointStore['recordRun']>[1],
+  ): ReturnType<CheckpointStore['recordRun']> {
     const started = canonical(r.startedAt);
     const at = canonical(r.at);
     const key = `${started}#${r.runId}`;

@@ -1,4 +1,4 @@
-import type { CheckpointRecord, CheckpointStore, LastRun } from '../ports.ts';
+import type { CheckpointRecord, CheckpointStore } from '../ports.ts';
 
 interface Item extends CheckpointRecord {
   successKey?: string;
@@ -42,15 +42,8 @@ export class MemoryCheckpointStore implements CheckpointStore {
 
   recordRun(
     jobId: string,
-    r: {
-      runId: string;
-      startedAt: string;
-      succeeded: boolean;
-      cursor?: string;
-      at: string;
-      lastRun?: LastRun;
-    },
-  ): Promise<{ advanced: boolean; failures?: number; previousFailures?: number }> {
+    r: Parameters<CheckpointStore['recordRun']>[1],
+  ): ReturnType<CheckpointStore['recordRun']> {
     this.writes++;
     if (this.fail) return Promise.reject(new Error('checkpoint store unavailable'));
     const started = canonical(r.startedAt);

@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { run } from '../../cli/main.ts';
-import { PermanentError } from '../../shared/errors.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import { secretFilePath } from '../../shared/secrets/local-secret-store.ts';
 import { localStackCli } from '../helpers/cli.ts';
 import type { InProcessStack } from '../helpers/local-stack.ts';
 import { startInProcessStack } from '../helpers/local-stack.ts';
+import { flakyTarget } from '../helpers/flaky-target.ts';
 import { repoRoot } from '../helpers/samples.ts';
 
 /**
@@ -193,20 +193,9 @@ describe('the operations CLI against npm start', () => {
   });
 });
 
-/** The target the jobs below call: down (retryably, or permanently) until fixed. */
-const world = { retryableDown: true, permanentDown: true };
-const flaky = defineIntegration({
-  id: 'flaky-target',
-  name: 'Flaky target',
-  version: '1.0.0',
-  description: 'fails while the target is down: retryably, or permanently',
-  parameters: { permanent: { type: 'boolean', default: false } },
-  run: ({ params }) => {
-    if (params.permanent && world.permanentDown) throw new PermanentError('target refused: bad mapping');
-    if (!params.permanent && world.retryableDown) throw new Error('target answered 503');
-    return Promise.resolve({ message: 'delivered' });
-  },
-});
+/** The target each job calls: down (retryably, or permanently) until fixed. */
+const world = { retryableDown: true, permanentDown: true, calls: 0 };
+const flaky = flakyTarget(world);
 
 /**
  * Issue 9, "Done when": `runs replay` of a failed run and `dlq redrive` each
@@ -237,17 +226,7 @@ describe('runs replay and dlq redrive with the CLI against npm start', () => {
     expect(out.code, out.stderr).toBe(0);
     return (JSON.parse(out.stdout) as { body: { runId: string } }).body.runId;
   };
-  /** The run once final; rounds of waitForRun's 10 s, for a loaded machine. */
-  const finished = async (runId: string) => {
-    for (let i = 0; i < 6; i++) {
-      try {
-        return await stack.waitForRun(runId, (s) => s === 'succeeded' || s === 'failed' || s === 'timed_out');
-      } catch {
-        // not yet
-      }
-    }
-    throw new Error(`run ${runId} did not finish`);
-  };
+  const finished = (runId: string) => stack.waitForFinishedRun(runId);
 
   beforeAll(async () => {
     stack = await startInProcessStack({ integrations: [flaky], examples: true });

@@ -46,39 +46,16 @@ describe('ctx.http rate limits through the local stack', () => {
     await api.close();
   });
 
-  const putJob = async (id: string, extra: Record<string, unknown>) => {
-    const res = await fetch(`${stack.url}/admin/jobs/${id}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        name: id,
-        integration: 'call-api',
-        auth: { secret: 'demo' },
-        params: { url: `${api.origin}/rest/api/3/myself` },
-        ...extra,
-      }),
+  const putJob = (id: string, extra: Record<string, unknown>) =>
+    stack.putJob(id, {
+      name: id,
+      integration: 'call-api',
+      auth: { secret: 'demo' },
+      params: { url: `${api.origin}/rest/api/3/myself` },
+      ...extra,
     });
-    expect(res.status).toBeLessThan(300);
-  };
-  const send = async (jobId: string): Promise<string> => {
-    const res = await fetch(`${stack.url}/hooks/${jobId}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-shared-secret': secret },
-      body: JSON.stringify({ job: jobId, at: Date.now() }),
-    });
-    expect(res.status).toBe(202);
-    return ((await res.json()) as { runId: string }).runId;
-  };
-  const waitFor = async (runId: string) => {
-    for (let i = 0; i < 6; i++) {
-      try {
-        return await stack.waitForRun(runId, (s) => s === 'succeeded' || s === 'failed' || s === 'timed_out');
-      } catch {
-        // 10 s per round: a loaded machine may need a few
-      }
-    }
-    throw new Error(`run ${runId} did not finish`);
-  };
+  const send = (jobId: string) => stack.sendWebhook(jobId, secret);
+  const waitFor = (runId: string) => stack.waitForFinishedRun(runId);
 
   it('waits out 429 Retry-After: 2 twice, succeeds, logs the waits, raises one rate-limit notice', async () => {
     // Prepare

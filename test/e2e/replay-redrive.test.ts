@@ -1,24 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PermanentError } from '../../shared/errors.ts';
-import { defineIntegration } from '../../shared/sdk/index.ts';
 import type { InProcessStack } from '../helpers/local-stack.ts';
 import { startInProcessStack } from '../helpers/local-stack.ts';
+import { flakyTarget } from '../helpers/flaky-target.ts';
 
 /** The target each job calls: down (retryably, or permanently) until fixed. */
 const world = { retryableDown: true, permanentDown: true, calls: 0 };
-const flaky = defineIntegration({
-  id: 'flaky-target',
-  name: 'Flaky target',
-  version: '1.0.0',
-  description: 'fails while the target is down: retryably, or permanently',
-  parameters: { permanent: { type: 'boolean', default: false } },
-  run: ({ params }) => {
-    world.calls++;
-    if (params.permanent && world.permanentDown) throw new PermanentError('target refused: bad mapping');
-    if (!params.permanent && world.retryableDown) throw new Error('target answered 503');
-    return Promise.resolve({ message: 'delivered' });
-  },
-});
+const flaky = flakyTarget(world);
 
 /**
  * Issue 9, "Done when" 6, through the local stack (`npm start` in this
@@ -40,39 +27,15 @@ describe('replay and redrive through the local stack', () => {
   });
 
   const admin = (path: string, init: RequestInit = {}) => fetch(`${stack.url}/admin${path}`, init);
-  const putJob = async (id: string, permanent: boolean) => {
-    const res = await admin(`/jobs/${id}`, {
-      method: 'PUT',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        name: id,
-        integration: 'flaky-target',
-        auth: { secret: 'demo' },
-        params: { permanent },
-      }),
+  const putJob = (id: string, permanent: boolean) =>
+    stack.putJob(id, {
+      name: id,
+      integration: 'flaky-target',
+      auth: { secret: 'demo' },
+      params: { permanent },
     });
-    expect(res.status).toBeLessThan(300);
-  };
-  const send = async (jobId: string): Promise<string> => {
-    const res = await fetch(`${stack.url}/hooks/${jobId}`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', 'x-shared-secret': secret },
-      body: JSON.stringify({ job: jobId, at: Date.now() }),
-    });
-    expect(res.status).toBe(202);
-    return ((await res.json()) as { runId: string }).runId;
-  };
-  /** The run once final; rounds of waitForRun's 10 s, for a loaded machine. */
-  const finished = async (runId: string) => {
-    for (let i = 0; i < 6; i++) {
-      try {
-        return await stack.waitForRun(runId, (s) => s === 'succeeded' || s === 'failed' || s === 'timed_out');
-      } catch {
-        // not yet
-      }
-    }
-    throw new Error(`run ${runId} did not finish`);
-  };
+  const send = (jobId: string) => stack.sendWebhook(jobId, secret);
+  const finished = (runId: string) => stack.waitForFinishedRun(runId);
   type DlqList = {
     items: { runId?: string; jobId?: string; status: string; error?: string }[];
     count: number;

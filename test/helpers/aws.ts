@@ -5,6 +5,8 @@ import { provision } from '../../cli/local/provision.ts';
 import type { Provisioned, ProvisionOptions } from '../../cli/local/provision.ts';
 import { createAwsClients } from '../../shared/aws/clients.ts';
 import type { AwsClients } from '../../shared/aws/clients.ts';
+import { loadConfig } from '../../shared/config.ts';
+import type { Config } from '../../shared/config.ts';
 import { tableDefinition } from '../../shared/store/table-definition.ts';
 
 declare module 'vitest' {
@@ -55,6 +57,19 @@ export const freshResources = async (
   const provisioned = await provision(clients, names);
   return { clients, ...names, ...provisioned };
 };
+
+/** The functions' config on `res` and the emulators, as a deployed stack's environment would give it; `env` adds to it. */
+export const resourcesConfig = (res: TestResources, env: Record<string, string> = {}): Config =>
+  loadConfig({
+    TRIGGERHUB_TABLE: res.tableName,
+    TRIGGERHUB_QUEUE_URL: res.queueUrl,
+    TRIGGERHUB_PAYLOAD_BUCKET: res.bucketName,
+    TRIGGERHUB_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
+    TRIGGERHUB_SQS_ENDPOINT: inject('sqsEndpoint'),
+    TRIGGERHUB_S3_ENDPOINT: inject('s3Endpoint'),
+    AWS_REGION: TEST_REGION,
+    ...env,
+  });
 
 /** A new, empty single table on dynalite (`<prefix>-<random>`), ACTIVE: a store's options. */
 export const freshTable = async (prefix: string) => {

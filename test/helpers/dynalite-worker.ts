@@ -1,9 +1,7 @@
-import { inject } from 'vitest';
 import { createDeps } from '../../functions/create-deps.ts';
-import { loadConfig } from '../../shared/config.ts';
 import { JobSchema } from '../../shared/model/index.ts';
 import type { AnyIntegration } from '../../shared/sdk/index.ts';
-import { freshResources, TEST_REGION } from './aws.ts';
+import { freshResources, resourcesConfig } from './aws.ts';
 import { FakeClock, MemorySecrets } from './memory-deps.ts';
 
 /**
@@ -12,15 +10,7 @@ import { FakeClock, MemorySecrets } from './memory-deps.ts';
  */
 export const dynaliteWorkerDeps = async (name: string, integration: AnyIntegration, jobId: string) => {
   const res = await freshResources(name);
-  const config = loadConfig({
-    TRIGGERHUB_TABLE: res.tableName,
-    TRIGGERHUB_QUEUE_URL: res.queueUrl,
-    TRIGGERHUB_PAYLOAD_BUCKET: res.bucketName,
-    TRIGGERHUB_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
-    TRIGGERHUB_SQS_ENDPOINT: inject('sqsEndpoint'),
-    TRIGGERHUB_S3_ENDPOINT: inject('s3Endpoint'),
-    AWS_REGION: TEST_REGION,
-  });
+  const config = resourcesConfig(res);
   const clock = new FakeClock();
   const deps = {
     ...createDeps(config, { integrations: [integration], secrets: new MemorySecrets({ demo: ['s'] }) }),

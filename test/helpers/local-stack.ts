@@ -20,10 +20,18 @@ export interface InProcessStack {
   secret(name: string): Promise<string>;
   /** The run once `done(status)` holds, polled through the admin API. */
   waitForRun(runId: string, done?: (status: string) => boolean): Promise<Run>;
+  /** The run once it succeeded, failed or timed out: rounds of waitForRun, for a loaded machine. */
+  waitForFinishedRun(runId: string): Promise<Run>;
+  /** PUT /admin/jobs/{id} with `job`; throws unless the stack answers 2xx. */
+  putJob(id: string, job: Record<string, unknown>): Promise<void>;
+  /** A JSON webhook to `jobId` signed with the shared `secret`; throws unless 202, answers the run id. */
+  sendWebhook(jobId: string, secret: string): Promise<string>;
   stop(): Promise<void>;
 }
 
 const finished = (status: string): boolean => status !== 'queued' && status !== 'running';
+/** How many of waitForRun's 10 s rounds waitForFinishedRun waits. */
+const FINISHED_ROUNDS = 6;
 
 /**
  * The local stack as `npm start` runs it, in this process, on a random port
@@ -51,21 +59,51 @@ export const startInProcessStack = async (
       stopped.catch(fail);
     },
   );
+  const waitForRun = async (runId: string, done = finished): Promise<Run> => {
+    for (let i = 0; i < 100; i++) {
+      const res = await fetch(`${ready.url}/admin/runs/${runId}`);
+      if (res.status === 200) {
+        const run = RunSchema.parse(await res.json());
+        if (done(run.status)) return run;
+      }
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error(`run ${runId} did not reach the expected status`);
+  };
   return {
     ...ready,
     dataDir,
     lines,
     secret: async (name) => (await readFile(join(dataDir, 'secrets', name), 'utf8')).trim(),
-    waitForRun: async (runId, done = finished) => {
-      for (let i = 0; i < 100; i++) {
-        const res = await fetch(`${ready.url}/admin/runs/${runId}`);
-        if (res.status === 200) {
-          const run = RunSchema.parse(await res.json());
-          if (done(run.status)) return run;
+    waitForRun,
+    waitForFinishedRun: async (runId) => {
+      for (let i = 0; i < FINISHED_ROUNDS; i++) {
+        try {
+          return await waitForRun(runId, (s) => s === 'succeeded' || s === 'failed' || s === 'timed_out');
+        } catch {
+          // not yet
         }
-        await new Promise((r) => setTimeout(r, 100));
       }
-      throw new Error(`run ${runId} did not reach the expected status`);
+      throw new Error(`run ${runId} did not finish`);
+    },
+    putJob: async (id, job) => {
+      const res = await fetch(`${ready.url}/admin/jobs/${id}`, {
+        method: 'PUT',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(job),
+      });
+      if (res.status >= 300)
+        throw new Error(`PUT /admin/jobs/${id} answered ${res.status}: ${await res.text()}`);
+    },
+    sendWebhook: async (jobId, secret) => {
+      const res = await fetch(`${ready.url}/hooks/${jobId}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'x-shared-secret': secret },
+        body: JSON.stringify({ job: jobId, at: Date.now() }),
+      });
+      if (res.status !== 202)
+        throw new Error(`POST /hooks/${jobId} answered ${res.status}: ${await res.text()}`);
+      return ((await res.json()) as { runId: string }).runId;
     },
     stop: async () => {
       stop();

@@ -1,3 +1,4 @@
+import { ulid } from 'ulid';
 import type { Run, TriggerEvent } from '../../shared/model/index.ts';
 
 /** The time the unit fixtures are set at. */
@@ -39,4 +40,29 @@ export const queuedRunAt = (id: string, jobId: string, at: Date | string, payloa
     createdAt: time,
     event: webhookEvent({ deliveryId: `D-${id}`, receivedAt: time, payload }),
   });
+};
+
+/**
+ * A webhook run of `jobId` made `minutes` after `t0` (its id the ULID of that time) that used up
+ * its attempts (`maxReceiveCount` 3) and was recorded failed, unless `over` says otherwise.
+ */
+export const failedRunAt = (t0: number, jobId: string, minutes: number, over: Partial<Run> = {}): Run => {
+  const time = new Date(t0 + minutes * 60_000).toISOString();
+  return {
+    id: ulid(t0 + minutes * 60_000),
+    jobId,
+    source: 'generic',
+    trigger: 'webhook',
+    mode: 'async',
+    status: 'failed',
+    attempt: 3,
+    createdAt: time,
+    endedAt: time,
+    error: 'target answered 503',
+    message: 'target answered 503',
+    logs: [],
+    event: webhookEvent(),
+    firedBy: 'webhook',
+    ...over,
+  };
 };

@@ -1,7 +1,6 @@
 import { DeleteMessageCommand, ReceiveMessageCommand } from '@aws-sdk/client-sqs';
-import { inject, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createDeps } from '../../functions/create-deps.ts';
-import { loadConfig } from '../../shared/config.ts';
 import { RetryableRunError } from '../../shared/errors.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import { JobSchema } from '../../shared/model/index.ts';
@@ -11,7 +10,7 @@ import { ulid } from '../../shared/runtime/ulid.ts';
 import { processRunMessage } from '../../shared/runtime/worker.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import { useFixedAwsCredentials } from '../helpers/aws-credentials.ts';
-import { freshResources, TEST_REGION } from '../helpers/aws.ts';
+import { freshResources, resourcesConfig } from '../helpers/aws.ts';
 import { MemorySecrets } from '../helpers/memory-deps.ts';
 import { webhookEvent } from '../helpers/runs.ts';
 
@@ -43,16 +42,9 @@ describe('dead-letter redrive through fauxqs', () => {
   it('a run that failed every attempt is listed, redriven as a new run that succeeds, and leaves the DLQ', async () => {
     // Prepare
     const res = await freshResources('dlq-redrive', { maxReceiveCount: 3 });
-    const config = loadConfig({
-      TRIGGERHUB_TABLE: res.tableName,
-      TRIGGERHUB_QUEUE_URL: res.queueUrl,
-      TRIGGERHUB_PAYLOAD_BUCKET: res.bucketName,
+    const config = resourcesConfig(res, {
       TRIGGERHUB_MAX_RECEIVE_COUNT: '3',
       TRIGGERHUB_RETRY_BASE_SECONDS: '0',
-      TRIGGERHUB_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
-      TRIGGERHUB_SQS_ENDPOINT: inject('sqsEndpoint'),
-      TRIGGERHUB_S3_ENDPOINT: inject('s3Endpoint'),
-      AWS_REGION: TEST_REGION,
     });
     const deps = createDeps(config, { integrations: [target], secrets: new MemorySecrets({ demo: ['s'] }) });
     deps.deadLetters = new SqsDeadLetterQueue({

@@ -1,9 +1,7 @@
 import { ReceiveMessageCommand } from '@aws-sdk/client-sqs';
 import { describe, expect, it } from 'vitest';
-import { inject } from 'vitest';
 import { createAdminDeps } from '../../functions/admin/deps.ts';
 import { createDeps } from '../../functions/create-deps.ts';
-import { loadConfig } from '../../shared/config.ts';
 import { PermanentError } from '../../shared/errors.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import { JobSchema } from '../../shared/model/index.ts';
@@ -12,8 +10,7 @@ import type { JobGridItem } from '../../shared/runtime/admin.ts';
 import { processRunMessage } from '../../shared/runtime/worker.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import { useFixedAwsCredentials } from '../helpers/aws-credentials.ts';
-import { freshResources, TEST_REGION } from '../helpers/aws.ts';
-import type { TestResources } from '../helpers/aws.ts';
+import { freshResources, resourcesConfig } from '../helpers/aws.ts';
 import { FakeClock, MemorySecrets } from '../helpers/memory-deps.ts';
 
 useFixedAwsCredentials();
@@ -42,20 +39,9 @@ const probe = defineIntegration({
   },
 });
 
-const configOf = (res: TestResources) =>
-  loadConfig({
-    TRIGGERHUB_TABLE: res.tableName,
-    TRIGGERHUB_QUEUE_URL: res.queueUrl,
-    TRIGGERHUB_PAYLOAD_BUCKET: res.bucketName,
-    TRIGGERHUB_DYNAMODB_ENDPOINT: inject('dynamodbEndpoint'),
-    TRIGGERHUB_SQS_ENDPOINT: inject('sqsEndpoint'),
-    TRIGGERHUB_S3_ENDPOINT: inject('s3Endpoint'),
-    AWS_REGION: TEST_REGION,
-  });
-
 const setup = async (name: string) => {
   const res = await freshResources(name);
-  const config = configOf(res);
+  const config = resourcesConfig(res);
   const clock = new FakeClock(new Date());
   const worker = {
     ...createDeps(config, { integrations: [probe], secrets: new MemorySecrets({ demo: ['s'] }) }),

@@ -5,32 +5,27 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import type { ScriptArgs, ScriptRunInput } from '../../shared/ports.ts';
+import type { ScriptRunInput } from '../../shared/ports.ts';
 import { ChildProcessScriptRunner } from '../../shared/scripts/child-process-runner.ts';
-import { repoRoot } from '../helpers/samples.ts';
+import { scriptArgs, scriptRunInput, seedScript } from '../helpers/script-input.ts';
 
 // The adapter `npm start` uses: one child process per run. What the child
 // may see of this process (its environment), and that a stop, a deadline or
 // a script killing its own process end that run only, with the process gone.
 
-const ARGS: ScriptArgs = {
+const ARGS = scriptArgs({
   arguments: { jobParamter1: 'p1' },
   globalArguments: { globalParameter1: 'g1' },
-  lastRunDateUtc: null,
-  lastSuccessfulRunDateUtc: null,
   plutoraValues: { JobName: 'child' },
-  event: null,
-};
-
-const inputOf = (source: string, overrides: Partial<ScriptRunInput> = {}): ScriptRunInput => ({
-  runId: 'run-1',
-  jobId: 'job-1',
-  script: { id: 'child', version: 1, sha256: '0'.repeat(64) },
-  source,
-  args: ARGS,
-  timeoutMs: 15_000,
-  ...overrides,
 });
+
+const inputOf = (source: string, overrides: Partial<ScriptRunInput> = {}): ScriptRunInput =>
+  scriptRunInput(source, {
+    script: { id: 'child', version: 1, sha256: '0'.repeat(64) },
+    args: ARGS,
+    timeoutMs: 15_000,
+    ...overrides,
+  });
 
 const never = new AbortController().signal;
 const runner = new ChildProcessScriptRunner();
@@ -79,7 +74,7 @@ const fakeChild = (name: string, code: string): string => {
 
 describe.concurrent('ChildProcessScriptRunner', () => {
   it("runs a seed script in a process of its own: resolve('Done') and its log lines", async ({ expect }) => {
-    const source = readFileSync(join(repoRoot, 'test/fixtures/scripts/plutora/global-parameters.js'), 'utf8');
+    const source = seedScript('global-parameters.js');
     const result = await runner.run(inputOf(source), never);
     expect(result).toEqual({
       status: 'succeeded',

@@ -9,31 +9,15 @@ import { defineIntegration } from '../../shared/sdk/index.ts';
 import { MemoryDeadLetterQueue } from '../../shared/testing/memory-dead-letter-queue.ts';
 import { storedJob } from '../helpers/cli.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
-import { webhookEvent } from '../helpers/runs.ts';
+import { failedRunAt, webhookEvent } from '../helpers/runs.ts';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
-const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
 /** A run id no run has (its run expired). */
 const GONE = ulid(T0 - 86_400_000);
 
 /** A run that used up its attempts (`maxReceiveCount` 3) and was recorded failed: what the DLQ holds the message of. */
-const deadRun = (jobId: string, minutes: number, over: Partial<Run> = {}): Run => ({
-  id: ulid(T0 + minutes * 60_000),
-  jobId,
-  source: 'generic',
-  trigger: 'webhook',
-  mode: 'async',
-  status: 'failed',
-  attempt: 3,
-  createdAt: at(minutes),
-  endedAt: at(minutes),
-  error: 'target answered 503',
-  message: 'target answered 503',
-  logs: [],
-  event: webhookEvent({ payload: { order: minutes } }),
-  firedBy: 'webhook',
-  ...over,
-});
+const deadRun = (jobId: string, minutes: number, over: Partial<Run> = {}): Run =>
+  failedRunAt(T0, jobId, minutes, { event: webhookEvent({ payload: { order: minutes } }), ...over });
 
 /** Jobs shop, other and off (disabled); the admin app with a memory DLQ on the stack's clock. */
 const stack = async (integrations: Parameters<typeof memoryDeps>[0] = {}) => {

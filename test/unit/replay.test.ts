@@ -8,29 +8,19 @@ import { ulid } from 'ulid';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import { storedJob } from '../helpers/cli.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
-import { webhookEvent } from '../helpers/runs.ts';
+import { failedRunAt, webhookEvent } from '../helpers/runs.ts';
 
 const T0 = Date.parse('2026-11-22T10:00:00.000Z');
 const at = (minutes: number): string => new Date(T0 + minutes * 60_000).toISOString();
 
 /** A finished run of `jobId` created `minutes` after T0 (run ids are ULIDs of that time). */
-const finishedRun = (jobId: string, minutes: number, over: Partial<Run> = {}): Run => ({
-  id: ulid(T0 + minutes * 60_000),
-  jobId,
-  source: 'generic',
-  trigger: 'ADVANCE',
-  mode: 'async',
-  status: 'failed',
-  attempt: 3,
-  createdAt: at(minutes),
-  endedAt: at(minutes),
-  error: 'target answered 503',
-  message: 'target answered 503',
-  logs: [{ ts: at(minutes), level: 'ERROR', message: 'boom' }],
-  event: webhookEvent({ trigger: 'ADVANCE', payload: { ticket: minutes } }),
-  firedBy: 'webhook',
-  ...over,
-});
+const finishedRun = (jobId: string, minutes: number, over: Partial<Run> = {}): Run =>
+  failedRunAt(T0, jobId, minutes, {
+    trigger: 'ADVANCE',
+    logs: [{ ts: at(minutes), level: 'ERROR', message: 'boom' }],
+    event: webhookEvent({ trigger: 'ADVANCE', payload: { ticket: minutes } }),
+    ...over,
+  });
 
 /** A failed run of job b-new, `i` minutes after T0 + 10: newer than any other of these tests. */
 const put5 = async (deps: ReturnType<typeof memoryDeps>, i: number): Promise<Run> => {

@@ -1,5 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ScheduleSchema } from '../../shared/model/schedule.ts';
 import type { Schedule } from '../../shared/model/schedule.ts';
 import {
   nextOccurrence,
@@ -7,10 +6,7 @@ import {
   previousOccurrence,
   upcoming,
 } from '../../shared/schedule/index.ts';
-
-const schedule = (input: Record<string, unknown>): Schedule => ScheduleSchema.parse(input);
-const at = (iso: string) => new Date(iso);
-const isoOf = (dates: Date[]) => dates.map((d) => d.toISOString());
+import { schedule, at, isoOf } from '../helpers/schedule.ts';
 
 describe('cron in a time zone', () => {
   it('0 9 * * 1-5 in Europe/Berlin: weekdays at 09:00 local, through the autumn change', () => {

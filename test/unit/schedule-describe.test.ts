@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { JobSchema } from '../../shared/model/index.ts';
-import { ScheduleSchema } from '../../shared/model/schedule.ts';
 import type { Schedule } from '../../shared/model/schedule.ts';
 import { describeSchedule, scheduleHash, scheduleProblem } from '../../shared/schedule/index.ts';
+import { schedule } from '../helpers/schedule.ts';
 
-const schedule = (input: Record<string, unknown>): Schedule => ScheduleSchema.parse(input);
 /** A schedule as it might reach the arithmetic without the schema (defaults given, nothing checked). */
 const unchecked = (fields: Record<string, unknown>): Schedule =>
   ({ timezone: 'UTC', catchUp: 'latest', maxCatchUp: 100, overlap: 'skip', ...fields }) as Schedule;

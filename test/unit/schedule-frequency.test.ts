@@ -1,32 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { ScheduleSchema } from '../../shared/model/schedule.ts';
-import type { Schedule } from '../../shared/model/schedule.ts';
 import { nextOccurrence, occurrencesBetween, upcoming } from '../../shared/schedule/index.ts';
-
-/** A schedule as a job definition gives it, defaults filled in. */
-const schedule = (input: Record<string, unknown>): Schedule => ScheduleSchema.parse(input);
-const at = (iso: string) => new Date(iso);
-const isoOf = (dates: Date[]) => dates.map((d) => d.toISOString());
+import { schedule, at, isoOf, wallClock } from '../helpers/schedule.ts';
 
 /**
  * The wall clock an instant shows in a zone, with its UTC offset, from Intl alone
  * (the code under test uses luxon), e.g. `2026-03-29 03:00 +02:00`.
  */
 const local = (date: Date, timeZone: string): string => {
-  const parts = Object.fromEntries(
-    new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-      timeZoneName: 'longOffset',
-    })
-      .formatToParts(date)
-      .map((p) => [p.type, p.value]),
-  );
+  const parts = wallClock(date, timeZone);
   const offset =
     parts['timeZoneName'] === 'GMT' ? '+00:00' : String(parts['timeZoneName']).replace('GMT', '');
   return `${parts['year']}-${parts['month']}-${parts['day']} ${parts['hour']}:${parts['minute']} ${offset}`;

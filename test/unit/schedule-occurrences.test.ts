@@ -1,6 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import { ScheduleSchema } from '../../shared/model/schedule.ts';
-import type { Schedule } from '../../shared/model/schedule.ts';
 import {
   MAX_COUNTED_CRON,
   nextOccurrence,
@@ -8,11 +6,7 @@ import {
   previousOccurrence,
   upcoming,
 } from '../../shared/schedule/index.ts';
-
-/** A schedule as a job definition gives it, defaults filled in. */
-const schedule = (input: Record<string, unknown>): Schedule => ScheduleSchema.parse(input);
-const at = (iso: string) => new Date(iso);
-const isoOf = (dates: Date[]) => dates.map((d) => d.toISOString());
+import { schedule, at, isoOf } from '../helpers/schedule.ts';
 
 describe('minute and hourly: fixed intervals of real time', () => {
   it('every minute: the next whole minute, strictly after (seconds in the reference are fine)', () => {

@@ -8,6 +8,7 @@ import {
   previousOccurrence,
   upcoming,
 } from '../../shared/schedule/index.ts';
+import { wallClock } from '../helpers/schedule.ts';
 
 /** Zones with whole-hour, half-hour and 30-minute DST changes, +05:45, a day skipped (Apia, Dec 2011). */
 const ZONES = [
@@ -29,22 +30,8 @@ const TO = Date.UTC(2045, 0, 1);
 const two = (n: number) => String(n).padStart(2, '0');
 
 /** Local wall clock (`YYYY-MM-DD HH:mm`) from Intl alone, independent of the luxon code under test. */
-const formatters = new Map<string, Intl.DateTimeFormat>();
 const wall = (ms: number, timeZone: string): { date: string; time: string; day: number } => {
-  let format = formatters.get(timeZone);
-  if (format === undefined) {
-    format = new Intl.DateTimeFormat('en-GB', {
-      timeZone,
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      hourCycle: 'h23',
-    });
-    formatters.set(timeZone, format);
-  }
-  const parts = Object.fromEntries(format.formatToParts(new Date(ms)).map((p) => [p.type, p.value]));
+  const parts = wallClock(new Date(ms), timeZone);
   return {
     date: `${parts['year']}-${parts['month']}-${parts['day']}`,
     time: `${parts['hour']}:${parts['minute']}`,

@@ -26,6 +26,15 @@ const apply = (deps: MemoryDeps, schedule: Record<string, unknown>, over: Record
     ...over,
   });
 
+/** Job `id`, named `name`, without webhook, due every minute: another job on the schedule. */
+const putEveryMinute = (deps: MemoryDeps, id: string, name: string) =>
+  admin.putJob(deps, id, {
+    name,
+    integration: 'log-event',
+    webhook: false,
+    schedule: { frequency: 'minute' },
+  });
+
 /** A tick at `seconds` past minute `m` (the clock moves there too). */
 const tickAt = (deps: MemoryDeps, clock: FakeClock, m: number, seconds = 2) => {
   clock.current = new Date(Date.parse(minute(m)) + seconds * 1000);
@@ -381,18 +390,8 @@ describe('runScheduler: the job changes', () => {
     // Prepare
     const { deps, clock } = setup();
     await apply(deps, { frequency: 'minute', every: 1 });
-    await admin.putJob(deps, 'other', {
-      name: 'Other',
-      integration: 'log-event',
-      webhook: false,
-      schedule: { frequency: 'minute' },
-    });
-    await admin.putJob(deps, 'third', {
-      name: 'Third',
-      integration: 'log-event',
-      webhook: false,
-      schedule: { frequency: 'minute' },
-    });
+    await putEveryMinute(deps, 'other', 'Other');
+    await putEveryMinute(deps, 'third', 'Third');
 
     // Act
     await admin.deleteJob(deps, 'sync');
@@ -474,12 +473,7 @@ describe('runScheduler: a scheduler that died between claim and run', () => {
     // Prepare
     const { deps, clock } = setup();
     await apply(deps, { frequency: 'minute', every: 1 });
-    await admin.putJob(deps, 'other', {
-      name: 'Other',
-      integration: 'log-event',
-      webhook: false,
-      schedule: { frequency: 'minute' },
-    });
+    await putEveryMinute(deps, 'other', 'Other');
     const create = deps.runs.create.bind(deps.runs);
     deps.runs.create = (run: Run) =>
       run.jobId === 'sync' ? Promise.reject(new Error('table down')) : create(run);
@@ -599,12 +593,7 @@ describe('checkOverdueSchedules (the sweeper)', () => {
     // Prepare
     const { deps, clock } = setup();
     await apply(deps, { frequency: 'minute', every: 1 });
-    await admin.putJob(deps, 'claimed', {
-      name: 'C',
-      integration: 'log-event',
-      webhook: false,
-      schedule: { frequency: 'minute' },
-    });
+    await putEveryMinute(deps, 'claimed', 'C');
     await deps.schedules.claimOccurrence('claimed', minute(1), {
       runId: 'r',
       at: minute(1),

@@ -6,28 +6,19 @@ import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { ScriptArgs } from '../../shared/ports.ts';
 import { runScriptInThread } from '../../shared/scripts/runner/host.ts';
 import { moduleNotAvailableMessage } from '../../shared/scripts/runner/modules.ts';
+import { scriptArgs, scriptRunInput } from '../helpers/script-input.ts';
 
 // Each curated package, really used by a script the way the seed's scripts
 // use them (CommonJS `require`, a few ESM imports), in the runner's thread.
 
-const ARGS: ScriptArgs = {
-  arguments: {},
-  globalArguments: {},
-  lastRunDateUtc: null,
-  lastSuccessfulRunDateUtc: null,
-  plutoraValues: { JobName: 'modules' },
-  event: null,
-};
-
 const run = (source: string, args: Partial<ScriptArgs> = {}) =>
-  runScriptInThread({
-    runId: 'run-1',
-    jobId: 'job-1',
-    script: { id: 'modules', version: 1, sha256: '0'.repeat(64) },
-    source,
-    args: { ...ARGS, ...args },
-    timeoutMs: 15_000,
-  });
+  runScriptInThread(
+    scriptRunInput(source, {
+      script: { id: 'modules', version: 1, sha256: '0'.repeat(64) },
+      args: scriptArgs({ plutoraValues: { JobName: 'modules' }, ...args }),
+      timeoutMs: 15_000,
+    }),
+  );
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[1-5][0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/;
 

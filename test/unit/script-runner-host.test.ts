@@ -1,11 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import type { ScriptArgs, ScriptRunInput } from '../../shared/ports.ts';
+import type { ScriptRunInput } from '../../shared/ports.ts';
 import { runScriptInThread } from '../../shared/scripts/runner/host.ts';
 import { MAX_SCRIPT_LOG_LINES } from '../../shared/scripts/runner/log-cap.ts';
 import { moduleNotAvailableMessage } from '../../shared/scripts/runner/modules.ts';
-import { repoRoot } from '../helpers/samples.ts';
+import { scriptArgs, scriptRunInput, seedScript } from '../helpers/script-input.ts';
 
 // The host runs each script in a worker thread of this process: what a
 // script sees (its args, console, process.env) and how every way of ending
@@ -13,30 +11,23 @@ import { repoRoot } from '../helpers/samples.ts';
 // run concurrently (each starts a thread, most of it waiting), each asserting
 // with its own `expect`.
 
-const ARGS: ScriptArgs = {
+const ARGS = scriptArgs({
   arguments: { jobParamter1: 'p1', jobSecret1: 'hunter2' },
   globalArguments: { globalParameter1: 'g1', globalSecret1: 'gs' },
   lastRunDateUtc: '2026-11-29T10:00:00.000Z',
-  lastSuccessfulRunDateUtc: null,
   plutoraValues: { JobName: 'Nightly sync' },
   event: { trigger: 'schedule' },
-};
-
-const inputOf = (source: string, overrides: Partial<ScriptRunInput> = {}): ScriptRunInput => ({
-  runId: 'run-1',
-  jobId: 'job-1',
-  script: { id: 'sync', version: 3, sha256: '0'.repeat(64) },
-  source,
-  args: ARGS,
-  timeoutMs: 10_000,
-  ...overrides,
 });
+
+const inputOf = (source: string, overrides: Partial<ScriptRunInput> = {}): ScriptRunInput =>
+  scriptRunInput(source, {
+    script: { id: 'sync', version: 3, sha256: '0'.repeat(64) },
+    args: ARGS,
+    ...overrides,
+  });
 
 const run = (source: string, overrides: Partial<ScriptRunInput> = {}) =>
   runScriptInThread(inputOf(source, overrides));
-
-const seedScript = (name: string): string =>
-  readFileSync(join(repoRoot, 'test', 'fixtures', 'scripts', 'plutora', name), 'utf8');
 
 const messages = (logs: { level: string; message: string }[]) => logs.map((l) => `[${l.level}] ${l.message}`);
 

@@ -1,8 +1,9 @@
 import { spawn } from 'node:child_process';
 import { afterAll, describe, it } from 'vitest';
-import type { ScriptArgs, ScriptRunInput } from '../../shared/ports.ts';
+import type { ScriptArgs } from '../../shared/ports.ts';
 import { runScriptInThread } from '../../shared/scripts/runner/host.ts';
 import { moduleNotAvailableMessage } from '../../shared/scripts/runner/modules.ts';
+import { scriptArgs, scriptRunInput } from '../helpers/script-input.ts';
 
 // The review's escapes from a script's thread into its host, each as a test:
 // a built-in that reaches the host (inspector, child_process, module's
@@ -11,26 +12,13 @@ import { moduleNotAvailableMessage } from '../../shared/scripts/runner/modules.t
 // `process` (binding, dlopen, getBuiltinModule, _debugProcess, kill of another
 // process). Each must fail the run (or throw in the script), never reach.
 
-const ARGS: ScriptArgs = {
-  arguments: {},
-  globalArguments: {},
-  lastRunDateUtc: null,
-  lastSuccessfulRunDateUtc: null,
-  plutoraValues: { JobName: 'isolation' },
-  event: null,
-};
-
-const run = (source: string, args: Partial<ScriptArgs> = {}) => {
-  const input: ScriptRunInput = {
-    runId: 'run-1',
-    jobId: 'job-1',
-    script: { id: 'escape', version: 1, sha256: '0'.repeat(64) },
-    source,
-    args: { ...ARGS, ...args },
-    timeoutMs: 10_000,
-  };
-  return runScriptInThread(input);
-};
+const run = (source: string, args: Partial<ScriptArgs> = {}) =>
+  runScriptInThread(
+    scriptRunInput(source, {
+      script: { id: 'escape', version: 1, sha256: '0'.repeat(64) },
+      args: scriptArgs({ plutoraValues: { JobName: 'isolation' }, ...args }),
+    }),
+  );
 
 describe.concurrent('a script cannot reach its host', () => {
   it.for<[string, string]>([
