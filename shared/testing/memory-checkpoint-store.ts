@@ -1,4 +1,4 @@
-import type { CheckpointRecord, CheckpointStore } from '../ports.ts';
+import type { CheckpointRecord, CheckpointStore, LastRun } from '../ports.ts';
 
 interface Item extends CheckpointRecord {
   successKey?: string;
