@@ -9,7 +9,7 @@ import type { ScriptRunInput, ScriptRunner, ScriptRunOptions, ScriptRunResult } 
 import type { ChildRequest } from './runner/child-main.ts';
 import { ScriptLog } from './runner/log-cap.ts';
 import { descendantsOf, killAll } from './runner/processes.ts';
-import { parseChildMessage } from './runner/schemas.ts';
+import type { parseChildMessage } from './runner/schemas.ts';
 import { scriptMemoryMb, threadCodeFromSources } from './runner/thread-code.ts';
 
 /** The only variables of this process's environment a script's process gets: nothing secret. */
@@ -102,8 +102,24 @@ export class ChildProcessScriptRunner implements ScriptRunner {
     this.#entry = options.entry;
   }
 
-  run(input: ScriptRunInput, signal: AbortSignal, options: ScriptRunOptions = {}): Promise<ScriptRunResult> {
-    if (signal.aborted) return Promise.resolve({ status: 'failed', message: 'stopped', logs: [] });
+  async run(
+    input: ScriptRunInput,
+    signal: AbortSignal,
+    options: ScriptRunOptions = {},
+  ): Promise<ScriptRunResult> {
+    if (signal.aborted) return { status: 'failed', message: 'stopped', logs: [] };
+    // The schemas (zod) load with the first run: the script-runner Lambda's cold start stays the adapter alone.
+    const { parseChildMessage: parse } = await import('./runner/schemas.ts');
+    if (signal.aborted) return { status: 'failed', message: 'stopped', logs: [] };
+    return this.#run(parse, input, signal, options);
+  }
+
+  #run(
+    parse: typeof parseChildMessage,
+    input: ScriptRunInput,
+    signal: AbortSignal,
+    options: ScriptRunOptions,
+  ): Promise<ScriptRunResult> {
     const startedAt = Date.now();
     const hardDeadline = Math.min(startedAt + input.timeoutMs, input.deadlineAt ?? Infinity);
     // The child ends the script this much earlier, so that its own answer (with the script's
@@ -174,7 +190,7 @@ export class ChildProcessScriptRunner implements ScriptRunner {
       }
 
       child.on('message', (value: unknown) => {
-        const parsed = parseChildMessage(value);
+        const parsed = parse(value);
         if (!parsed.ok) {
           kill('failed', `the script runner process sent a malformed message (${parsed.problem})`);
           return;
