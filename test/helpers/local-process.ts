@@ -23,14 +23,35 @@ export interface LocalProcess {
   output: () => string;
 }
 
+/** What the stack prints when its port was taken between freePort() and its listen. */
+const PORT_IN_USE = /port \d+ on 127\.0\.0\.1 is in use/;
+
 /**
  * Starts `triggerhub start` as `npm start` does, in its own process; resolves on the ready line.
  * `cwd`: the repository to run (default: this one; a copy from test/helpers/repo-copy.ts).
+ * A port freePort() handed out can be taken before the stack listens (another process's
+ * outgoing connection gets it as its ephemeral port): then it starts again on a new free port,
+ * twice at most — use the answer's `url`.
  */
 export const startLocalProcess = async (
   dataDir: string,
   port: number,
-  { cwd = REPO_ROOT }: { cwd?: string } = {},
+  options: { cwd?: string } = {},
+): Promise<LocalProcess> => {
+  for (let tries = 1; ; tries++) {
+    try {
+      return await startOnce(dataDir, port, options);
+    } catch (e) {
+      if (tries >= 3 || !(e instanceof Error) || !PORT_IN_USE.test(e.message)) throw e;
+      port = await freePort();
+    }
+  }
+};
+
+const startOnce = async (
+  dataDir: string,
+  port: number,
+  { cwd = REPO_ROOT }: { cwd?: string },
 ): Promise<LocalProcess> => {
   const child = spawn(process.execPath, ['--import', 'tsx', 'cli/main.ts', 'start'], {
     cwd,
