@@ -1,12 +1,12 @@
-import { BatchGetCommand, GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { GetCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { CheckpointRecord, CheckpointStore, LastRun } from '../ports.ts';
 import { FIRED_BY, RUN_STATUSES } from '../model/index.ts';
 import type { FiredBy, RunStatus } from '../model/index.ts';
+import { batchGetItems, jobIdOfPk } from './batch-get.ts';
 import type { DynamoStoreOptions } from './dynamo-job-store.ts';
-import { ServiceUnavailableError } from '../errors.ts';
 import { isConditionalCheckFailed, storeError } from './errors.ts';
-import { JOB_PK_PREFIX, checkpointKey, isoTime, timeOf } from './keys.ts';
+import { checkpointKey, isoTime, timeOf } from './keys.ts';
 
 /**
  * The attributes of a checkpoint item the store decides on. All are ISO
@@ -127,15 +127,6 @@ const recordOf = (jobId: string, item: Record<string, unknown>): CheckpointRecor
   return record;
 };
 
-/** The job a checkpoint item belongs to, from its partition key (`JOB#<jobId>`). */
-const jobIdOfPk = (pk: unknown): string | undefined =>
-  typeof pk === 'string' && pk.startsWith(JOB_PK_PREFIX) ? pk.slice(JOB_PK_PREFIX.length) : undefined;
-
-/** BatchGetItem takes at most 100 keys a call. */
-const BATCH_GET_MAX = 100;
-/** Rounds of a BatchGetItem's unprocessed keys followed at most (throttling): a bound, not a limit. */
-const MAX_BATCH_ROUNDS = 5;
-
 /** The failure counts after and before a write that moved lastRunAt, from the item before it. */
 const counts = (
   old: Record<string, unknown> | undefined,
@@ -174,34 +165,11 @@ export class DynamoCheckpointStore implements CheckpointStore {
    * ones are left out.
    */
   async getMany(jobIds: readonly string[]): Promise<Map<string, CheckpointRecord>> {
+    const keys = [...new Set(jobIds)].map(checkpointKey);
     const found = new Map<string, CheckpointRecord>();
-    const unique = [...new Set(jobIds)];
-    for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
-      let keys: Record<string, unknown>[] = unique
-        .slice(i, i + BATCH_GET_MAX)
-        .map((id): Record<string, unknown> => ({ ...checkpointKey(id) }));
-      for (let round = 0; keys.length > 0; round++) {
-        if (round === MAX_BATCH_ROUNDS) {
-          throw new ServiceUnavailableError(
-            `store unavailable (get checkpoints): ${keys.length} keys left unprocessed`,
-          );
-        }
-        // Keys left unprocessed are throttled reads: asked again after a short, growing pause.
-        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
-        let output;
-        try {
-          output = await this.#ddb.send(
-            new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys } } }),
-          );
-        } catch (e) {
-          throw storeError(e, 'get checkpoints');
-        }
-        for (const item of output.Responses?.[this.#table] ?? []) {
-          const jobId = jobIdOfPk(item.pk);
-          if (jobId !== undefined) found.set(jobId, recordOf(jobId, item));
-        }
-        keys = output.UnprocessedKeys?.[this.#table]?.Keys ?? [];
-      }
+    for (const item of await batchGetItems(this.#ddb, this.#table, keys, 'get checkpoints')) {
+      const jobId = jobIdOfPk(item.pk);
+      if (jobId !== undefined) found.set(jobId, recordOf(jobId, item));
     }
     return found;
   }

@@ -1,12 +1,13 @@
-import { BatchGetCommand, DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
-import { ConflictError, ServiceUnavailableError } from '../errors.ts';
+import { ConflictError } from '../errors.ts';
 import { lazy, minLength, object, string } from '../model/zod.ts';
 import type { LeaseRecord, LeaseResult, LeaseStore } from '../ports.ts';
+import { batchGetItems, jobIdOfPk } from './batch-get.ts';
 import type { DynamoStoreOptions } from './dynamo-job-store.ts';
 import { isConditionalCheckFailed, storeError } from './errors.ts';
 import { fromItem } from './item.ts';
-import { DAY_MS, JOB_PK_PREFIX, epochSecondsOf, leaseKey } from './keys.ts';
+import { DAY_MS, epochSecondsOf, leaseKey } from './keys.ts';
 
 const LeaseItemSchema = lazy(() =>
   object({ holder: string().check(minLength(1)), until: string().check(minLength(1)) }),
@@ -18,15 +19,6 @@ const LeaseItemSchema = lazy(() =>
  * free whether or not the TTL has run), the TTL only tidies.
  */
 const LEASE_TTL_GRACE_MS = DAY_MS;
-/** BatchGetItem takes at most 100 keys a call. */
-const BATCH_GET_MAX = 100;
-/** Rounds of a BatchGetItem's unprocessed keys followed at most (throttling): a bound, not a limit. */
-const MAX_BATCH_ROUNDS = 5;
-
-/** The job a lease item belongs to, from its partition key (`JOB#<jobId>`). */
-const jobIdOfPk = (pk: unknown): string | undefined =>
-  typeof pk === 'string' && pk.startsWith(JOB_PK_PREFIX) ? pk.slice(JOB_PK_PREFIX.length) : undefined;
-
 /**
  * Job leases (`JOB#<id>` / `LEASE#<name>`) in the single table. Every write is
  * one conditional write on the holder, so two workers can never both believe
@@ -133,43 +125,16 @@ export class DynamoLeaseStore implements LeaseStore {
 
   /** Eventually consistent (half the read capacity): the grid shows leases, it decides nothing by them. */
   async getMany(jobIds: readonly string[], name: string): Promise<Map<string, LeaseRecord>> {
+    const keys = [...new Set(jobIds)].map((id) => leaseKey(id, name));
     const found = new Map<string, LeaseRecord>();
-    const unique = [...new Set(jobIds)];
-    for (let i = 0; i < unique.length; i += BATCH_GET_MAX) {
-      let keys: Record<string, unknown>[] = unique
-        .slice(i, i + BATCH_GET_MAX)
-        .map((id): Record<string, unknown> => ({ ...leaseKey(id, name) }));
-      for (let round = 0; keys.length > 0; round++) {
-        if (round === MAX_BATCH_ROUNDS) {
-          throw new ServiceUnavailableError(
-            `store unavailable (get leases): ${keys.length} keys left unprocessed`,
-          );
-        }
-        // Keys left unprocessed are throttled reads: asked again after a short, growing pause.
-        if (round > 0) await new Promise((resolve) => setTimeout(resolve, 50 * 2 ** round));
-        let output;
-        try {
-          output = await this.#ddb.send(
-            new BatchGetCommand({
-              RequestItems: {
-                [this.#table]: {
-                  Keys: keys,
-                  ProjectionExpression: 'pk, #holder, #until',
-                  ExpressionAttributeNames: { '#holder': 'holder', '#until': 'until' },
-                },
-              },
-            }),
-          );
-        } catch (e) {
-          throw storeError(e, 'get leases');
-        }
-        for (const item of output.Responses?.[this.#table] ?? []) {
-          const jobId = jobIdOfPk(item.pk);
-          if (jobId !== undefined) {
-            found.set(jobId, fromItem(LeaseItemSchema, { holder: item.holder, until: item.until }, 'lease'));
-          }
-        }
-        keys = output.UnprocessedKeys?.[this.#table]?.Keys ?? [];
+    const items = await batchGetItems(this.#ddb, this.#table, keys, 'get leases', {
+      expression: 'pk, #holder, #until',
+      names: { '#holder': 'holder', '#until': 'until' },
+    });
+    for (const item of items) {
+      const jobId = jobIdOfPk(item.pk);
+      if (jobId !== undefined) {
+        found.set(jobId, fromItem(LeaseItemSchema, { holder: item.holder, until: item.until }, 'lease'));
       }
     }
     return found;

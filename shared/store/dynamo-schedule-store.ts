@@ -1,14 +1,8 @@
-import {
-  BatchGetCommand,
-  DeleteCommand,
-  GetCommand,
-  PutCommand,
-  QueryCommand,
-  UpdateCommand,
-} from '@aws-sdk/lib-dynamodb';
+import { DeleteCommand, GetCommand, PutCommand, QueryCommand, UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import type { OccurrenceClaim, Page, PageRequest, ScheduleRecord, ScheduleStore } from '../ports.ts';
 import { decodeCursor, encodeCursor, pageLimit } from './cursor.ts';
+import { batchGetItems } from './batch-get.ts';
 import type { DynamoStoreOptions } from './dynamo-job-store.ts';
 import { isConditionalCheckFailed, storeError } from './errors.ts';
 import {
@@ -20,11 +14,6 @@ import {
   timeOf,
 } from './keys.ts';
 import { GSI1_NAME } from './table-definition.ts';
-
-/** BatchGetItem takes at most 100 keys per call. */
-const BATCH_GET_KEYS = 100;
-/** Rounds of unprocessed keys retried before giving up: a bound, not an expected count. */
-const MAX_BATCH_ROUNDS = 5;
 
 /**
  * An instant in toISOString() form: the due index orders `gsi1sk` as text, so
@@ -78,27 +67,11 @@ export class DynamoScheduleStore implements ScheduleStore {
   }
 
   async getMany(jobIds: readonly string[]): Promise<Map<string, ScheduleRecord>> {
+    const keys = [...new Set(jobIds)].map(scheduleKey);
     const found = new Map<string, ScheduleRecord>();
-    const unique = [...new Set(jobIds)];
-    for (let i = 0; i < unique.length; i += BATCH_GET_KEYS) {
-      let keys: Record<string, unknown>[] = unique
-        .slice(i, i + BATCH_GET_KEYS)
-        .map((id): Record<string, unknown> => ({ ...scheduleKey(id) }));
-      for (let round = 0; keys.length > 0; round++) {
-        if (round === MAX_BATCH_ROUNDS) throw storeError(new Error('keys left unprocessed'), 'get schedules');
-        try {
-          const answer = await this.#ddb.send(
-            new BatchGetCommand({ RequestItems: { [this.#table]: { Keys: keys } } }),
-          );
-          for (const item of answer.Responses?.[this.#table] ?? []) {
-            const record = recordOf(item);
-            found.set(record.jobId, record);
-          }
-          keys = answer.UnprocessedKeys?.[this.#table]?.Keys ?? [];
-        } catch (e) {
-          throw storeError(e, 'get schedules');
-        }
-      }
+    for (const item of await batchGetItems(this.#ddb, this.#table, keys, 'get schedules')) {
+      const record = recordOf(item);
+      found.set(record.jobId, record);
     }
     return found;
   }
