@@ -167,7 +167,6 @@ export type JobGridItem = Omit<Job, 'schedule'> & {
   nextRun: NextRun;
 };
 
-export { OVERDUE_AFTER_MS } from '../schedule/index.ts';
 
 /**
  * One page of jobs as grid rows: the page itself, then at most three

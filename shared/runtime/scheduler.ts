@@ -34,7 +34,6 @@ export interface SchedulerResult {
   jobs: number;
 }
 
-export { OVERDUE_AFTER_MS } from '../schedule/index.ts';
 /**
  * Missed occurrences a tick records skipped one by one, per job: the newest
  * ones (beside the runs). Older ones are one skipped run saying how many and

@@ -16,4 +16,4 @@ export {
 export { describeSchedule } from './describe.ts';
 export { scheduleHash } from './hash.ts';
 export { scheduleProblem } from './problem.ts';
-export { OVERDUE_AFTER_MS, isOverdue, lateSince } from './overdue.ts';
+export { OVERDUE_AFTER_MS, isOverdue } from './overdue.ts';

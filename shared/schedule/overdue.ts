@@ -9,7 +9,7 @@ export const OVERDUE_AFTER_MS = 2 * TICK_MS;
  * from the re-enabling that made it due (a job re-enabled after its disabled
  * period is not late until the scheduler has had two ticks to catch it up).
  */
-export const lateSince = (record: Pick<ScheduleRecord, 'nextRunAt' | 'resumedAt'>): number =>
+const lateSince = (record: Pick<ScheduleRecord, 'nextRunAt' | 'resumedAt'>): number =>
   Math.max(
     Date.parse(record.nextRunAt ?? ''),
     record.resumedAt === undefined ? 0 : Date.parse(record.resumedAt),
