@@ -163,7 +163,7 @@ export const JobSchema = lazy(() =>
     concurrency: optional(intBetween(1, 1000)),
     /** Raise `job_failing` after this many consecutive failed runs. Absent: {@link DEFAULT_ALERT_AFTER_FAILURES}. */
     alertAfterFailures: optional(intBetween(1, 1000)),
-    /** Days a run of this job is kept. Absent: {@link DEFAULT_RETENTION_DAYS}. */
+    /** Days a run of this job is kept. Absent: the stack's run retention (`TRIGGERHUB_RETENTION_DAYS`, 30). */
     retentionDays: optional(intBetween(1, 3650)),
     /** Which source adapter parses the job's webhook. */
     source: _default(SourceSchema, 'generic'),
@@ -283,15 +283,12 @@ export type JobInput = input<typeof JobSchema>;
 
 export const DEFAULT_EFFECT_TTL_DAYS = 30;
 export const DEFAULT_ALERT_AFTER_FAILURES = 3;
-export const DEFAULT_RETENTION_DAYS = 30;
 
 /** A job whose webhook is open: it has `auth`. */
 export type WebhookJob = Job & { auth: JobAuth };
 /** Whether the job's webhook is open (`POST /hooks/{id}`): unless `webhook: false` (then it may have no `auth`). */
 export const acceptsWebhooks = (job: Job): job is WebhookJob =>
   job.webhook !== false && job.auth !== undefined;
-/** The secret the job's callers authenticate with, if it has one. */
-export const authSecretOf = (job: Pick<Job, 'auth'>): string | undefined => job.auth?.secret;
 /** What the job runs, for messages: `integration jira` or `script nightly-sync v3`. */
 export const runnableOf = (job: Pick<Job, 'integration' | 'script'>): string =>
   job.script !== undefined

@@ -38,9 +38,6 @@ export const isTimeZone = (zone: string): boolean => {
   }
 };
 
-/** `2026-12-01T09:00` or `2026-12-01T09:00:00`: a local wall-clock time, no offset (the schedule's zone gives it). */
-export const LOCAL_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(?::\d{2})?$/;
-
 /** A wall-clock date and time, no zone. */
 export interface LocalDateTime {
   readonly year: number;
