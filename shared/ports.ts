@@ -7,6 +7,8 @@ import type {
   RunMessage,
   RunStatus,
   RunSummary,
+  StoredTask,
+  TaskStatus,
   Verdict,
 } from './model/index.ts';
 
@@ -739,6 +741,55 @@ export interface DeadLetterQueue {
    * longer fits (the message was deleted, or its hiding ran out) is ignored.
    */
   release(receiptHandles: readonly string[]): Promise<void>;
+}
+
+/** A page of a job's tasks, and the filter `GET /admin/jobs/{id}/tasks` takes. */
+export interface TaskListRequest extends PageRequest {
+  status?: TaskStatus;
+}
+
+/** A change to a stored task: what a sync, a dedupe update or a comment on a deleted task writes. */
+export interface TaskPatch {
+  status?: TaskStatus;
+  link?: string;
+  syncedAt?: string;
+  /** A deduplicated alert: `dedupeCount` + 1 and its id appended (the newest 100 kept). */
+  addAlert?: string;
+  updatedAt: string;
+}
+
+/**
+ * The tasks of ticket jobs (item `TASK#<taskId>` in the job's partition) and,
+ * per dedupe key, the open task that takes that key's alerts
+ * (`TASKKEY#<dedupeKey>`, removed when the task closes or is deleted).
+ */
+export interface TaskStore {
+  get(jobId: string, taskId: string): Promise<StoredTask | undefined>;
+  /** Records a new task and, when it has a dedupe key, makes it that key's open task. */
+  put(jobId: string, task: StoredTask): Promise<void>;
+  /** The open task for this dedupe key, if any (a closed or deleted one is not answered). */
+  openFor(jobId: string, dedupeKey: string): Promise<StoredTask | undefined>;
+  /** Applies the patch; a final status also frees the task's dedupe key. Undefined: no such task. */
+  update(jobId: string, taskId: string, patch: TaskPatch): Promise<StoredTask | undefined>;
+  /** Newest first. */
+  list(jobId: string, request?: TaskListRequest): Promise<Page<StoredTask>>;
+  /** Open tasks (not closed or deleted), a page at a time: what a sync walks, with memory flat. */
+  listOpen(jobId: string, page?: PageRequest): Promise<Page<StoredTask>>;
+}
+
+/**
+ * Turns: runs of one job with the same `orderKey` run one at a time, in the
+ * order they arrived (run ids are ULIDs). A run enters its key's line when it
+ * is created and leaves it when it ends (`TURN#<orderKey>#<runId>` in the
+ * job's partition, expiring after `expiresAt` so a lost leave never blocks a
+ * key for ever).
+ */
+export interface TurnStore {
+  enter(jobId: string, orderKey: string, runId: string, expiresAt: string): Promise<void>;
+  /** The oldest run ids still in the key's line, at most `limit`, oldest first. */
+  head(jobId: string, orderKey: string, limit: number): Promise<string[]>;
+  /** Leaves the line (idempotent). */
+  leave(jobId: string, orderKey: string, runId: string): Promise<void>;
 }
 
 export interface Clock {

@@ -10,6 +10,8 @@ import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts
 import { DynamoEffectLedger } from '../../shared/store/dynamo-effect-store.ts';
 import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
+import { DynamoTaskStore } from '../../shared/store/dynamo-task-store.ts';
+import { DynamoTurnStore } from '../../shared/store/dynamo-turn-store.ts';
 import { DynamoLeaseStore } from '../../shared/store/dynamo-lease-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
@@ -123,6 +125,9 @@ export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {
     secretWriter: lazySecretWriter(config, options),
     // The jobs grid: a scheduled job's `schedule` lease says it is running.
     leases: new DynamoLeaseStore(table),
+    // Tickets (issue 10): ticket jobs' tasks; per-key lines that keep one ticket's events in order.
+    tasks: new DynamoTaskStore(table),
+    turns: new DynamoTurnStore(table),
     ...notificationPublisher(config, options),
   };
 };

@@ -9,6 +9,8 @@ import { DynamoDeliveryStore } from '../../shared/store/dynamo-delivery-store.ts
 import { DynamoEffectLedger } from '../../shared/store/dynamo-effect-store.ts';
 import { DynamoGlobalStore } from '../../shared/store/dynamo-global-store.ts';
 import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
+import { DynamoTaskStore } from '../../shared/store/dynamo-task-store.ts';
+import { DynamoTurnStore } from '../../shared/store/dynamo-turn-store.ts';
 import { DynamoLeaseStore } from '../../shared/store/dynamo-lease-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
@@ -68,6 +70,9 @@ export const createPipelineDeps = (config: Config, options: PipelineDepsOptions 
     // Operations (issue 9): the worker's overlap lease and concurrency slots; schedules armed by admin.
     schedules: new DynamoScheduleStore(table),
     leases: new DynamoLeaseStore(table),
+    // Tickets (issue 10): ticket jobs' tasks; per-key lines that keep one ticket's events in order.
+    tasks: new DynamoTaskStore(table),
+    turns: new DynamoTurnStore(table),
     ...(options.secretWriter === undefined ? {} : { secretWriter: options.secretWriter }),
     ...(options.scriptRunner === undefined ? {} : { scriptRunner: options.scriptRunner }),
     // Error notifications to the stack's SNS topic (none configured: `npm start`).

@@ -45,6 +45,9 @@ export type AdminDeps = Pick<
   | 'settings'
   | 'deliveries'
   | 'deadLetters'
+  // Tickets (issue 10): a ticket job's tasks; a new run's place in its order key's line.
+  | 'tasks'
+  | 'turns'
 > & { secretWriter?: SecretWriter; publisher?: NotificationPublisher } & Pick<Deps, 'scripts'>;
 
 /**

@@ -12,3 +12,5 @@ export * from './manifest.ts';
 export * from './checkpoint-session.ts';
 export * from './securechange-ticket.ts';
 export * from './run-message.ts';
+export * from './tickets.ts';
+export * from './schedule.ts';

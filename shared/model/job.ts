@@ -24,6 +24,8 @@ import {
 } from './zod.ts';
 import type { infer as Infer, input } from './zod.ts';
 import { ScheduleSchema } from './schedule.ts';
+import type { Schedule } from './schedule.ts';
+import { TicketsConfigSchema } from './tickets.ts';
 
 export const JOB_ID_PATTERN = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** Script ids: like job ids. */
@@ -157,6 +159,12 @@ export const JobSchema = lazy(() =>
     params: _default(record(string(), unknown()), {}),
     /** Runs the job on a schedule (see shared/model/schedule.ts); it still accepts webhooks unless `webhook` is false. */
     schedule: optional(ScheduleSchema),
+    /**
+     * Ticket orchestration (a ticket integration such as `jira` or `servicenow`):
+     * alerts posted to the job become tasks in the target, kept in sync every
+     * `tickets.sync.every` minutes. See shared/model/tickets.ts.
+     */
+    tickets: optional(TicketsConfigSchema),
     /** `false`: the job accepts no webhook (a scheduled or manual-only job, which then needs no `auth`). */
     webhook: optional(boolean()),
     /** At most this many webhook (and manual, replayed) runs of the job at once; absent: no limit. */
@@ -257,6 +265,14 @@ export const JobSchema = lazy(() =>
           message: 'a decision job answers within API Gateway’s limit: at most 25 seconds',
         });
       }
+      if (job.tickets !== undefined && (job.integration === undefined || job.mode !== 'async')) {
+        // The platform runs a ticket integration's contract around the alert: an async integration job.
+        ctx.addIssue({
+          code: 'custom',
+          path: ['tickets'],
+          message: 'ticket orchestration runs a ticket integration (`integration`) in an async job',
+        });
+      }
       if (job.onMissingChanges !== undefined && job.source !== 'checkpoint') {
         // Only a Check Point publish has a change set to miss: set elsewhere, it would promise a check that never runs.
         ctx.addIssue({
@@ -294,6 +310,26 @@ export const runnableOf = (job: Pick<Job, 'integration' | 'script'>): string =>
   job.script !== undefined
     ? `script ${job.script.id}${job.script.version === undefined ? '' : ` v${job.script.version}`}`
     : `integration ${job.integration ?? '?'}`;
+
+/**
+ * The schedule the scheduler fires for a job: its own `schedule`, or — a
+ * ticket job with `tickets.sync` and no schedule — every `sync.every` minutes
+ * (a scheduled run of a ticket job syncs its open tasks when a sync is due,
+ * and pulls alerts when its integration can). Every reader of a job's
+ * schedule (scheduler, apply, grid, overlap lease) goes through this.
+ */
+export const jobSchedule = (job: Pick<Job, 'schedule' | 'tickets'>): Schedule | undefined =>
+  job.schedule ??
+  (job.tickets?.sync === undefined
+    ? undefined
+    : {
+        frequency: 'minute',
+        every: job.tickets.sync.every,
+        timezone: 'UTC',
+        catchUp: 'latest',
+        maxCatchUp: 100,
+        overlap: 'skip',
+      });
 
 export const DEFAULT_ASYNC_TIMEOUT_SECONDS = 60;
 export const DEFAULT_DECISION_TIMEOUT_SECONDS = 10;

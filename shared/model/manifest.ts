@@ -47,6 +47,12 @@ export const ParameterSpecSchema = lazy(() =>
        * `{ "secret", "allowedHosts" }` replaces. Absent: any host.
        */
       allowedHosts: optional(hostPatterns()),
+      /**
+       * The name of a text parameter holding the target's URL: the secret may be
+       * sent only to that URL's host (what a job configures, so an on-premises
+       * or test server works — never a hard-coded vendor domain).
+       */
+      hostFrom: optional(string().check(regex(/^[A-Za-z][A-Za-z0-9_-]{0,63}$/))),
     }),
     strictObject({ type: literal('number'), ...base, default: optional(number()) }),
     strictObject({ type: literal('boolean'), ...base, default: optional(boolean()) }),
@@ -75,7 +81,7 @@ export const IntegrationManifestSchema = lazy(() =>
     description: string(),
     parameters: record(string(), ParameterSpecSchema),
     /** Entry points the integration implements. */
-    entryPoints: array(zEnum(['run', 'decide'])),
+    entryPoints: array(zEnum(['run', 'decide', 'tickets'])),
   }),
 );
 export type IntegrationManifest = Infer<typeof IntegrationManifestSchema>;

@@ -114,6 +114,13 @@ export const RunSchema = lazy(() =>
     /** Who asked to stop the run, and when (`stopped` runs; a running one until its attempt ends). */
     stopRequest: optional(object({ by: string(), at: iso.datetime() })),
 
+    /**
+     * Runs with the same key (per job) run one at a time in the order they
+     * arrived (their ids): a SecureChange ticket id, a ticket job's alert
+     * dedupe key. Set when the run is created; see TurnStore.
+     */
+    orderKey: optional(string()),
+
     // ctx.http rate limits: a wait past the deadline hands the run back to the queue, delayed.
     /** How often a rate limit deferred the run (a deferral is not an attempt). */
     deferrals: optional(int().check(minimum(0))),

@@ -18,6 +18,8 @@ import type {
   SecretStore,
   SecretWriter,
   StateStore,
+  TaskStore,
+  TurnStore,
 } from '../ports.ts';
 import type { IntegrationRegistry } from '../sdk/index.ts';
 
@@ -81,6 +83,9 @@ export interface Deps {
   schedules: ScheduleStore;
   leases: LeaseStore;
   scripts: ScriptStore;
+  // Tickets (issue 10): ticket jobs' tasks, and the per-key lines that keep one ticket's events in order.
+  tasks: TaskStore;
+  turns: TurnStore;
   /** Runs uploaded scripts in isolation (a Lambda in AWS, a child process locally); absent: script jobs fail. */
   scriptRunner?: ScriptRunner;
   /** The run queue's dead-letter queue (admin: list, redrive). */

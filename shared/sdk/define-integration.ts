@@ -5,6 +5,7 @@ import type { IntegrationManifest, ParameterSpec } from '../model/index.ts';
 import { IntegrationManifestSchema } from '../model/index.ts';
 import { patternProblem } from './pattern.ts';
 import type { AnyIntegration, DecideResult, Integration, ParamsOf, RunContext, RunResult } from './types.ts';
+import type { TicketPlugin } from './tickets.ts';
 
 /**
  * Marks what defineIntegration made: the registry refuses an integration
@@ -68,7 +69,11 @@ const manifestRules = (
     }
   }
   if (manifest.entryPoints.length === 0) {
-    ctx.addIssue({ code: 'custom', path: ['entryPoints'], message: 'implement run, decide or both' });
+    ctx.addIssue({
+      code: 'custom',
+      path: ['entryPoints'],
+      message: 'implement run, decide, tickets or a combination',
+    });
   }
 };
 // Built on the first parse, like the model's lazy() schemas: not at module evaluation.
@@ -131,6 +136,8 @@ export interface IntegrationDefinition<P extends Record<string, ParameterSpec>> 
   run?(ctx: RunContext<ParamsOf<P>>): Promise<RunResult | undefined | void> | RunResult | undefined | void;
   /** One event → an allow/deny verdict, for decision jobs. */
   decide?(ctx: RunContext<ParamsOf<P>>): Promise<DecideResult> | DecideResult;
+  /** A ticket integration: the Ticket Orchestrator contract (shared/sdk/tickets.ts), for jobs with `tickets`. */
+  tickets?: TicketPlugin<ParamsOf<P>>;
 }
 
 /** The longest `cursor` a run may return: it is kept in the checkpoint item and handed to every run. */
@@ -201,6 +208,7 @@ export const defineIntegration = <const P extends Record<string, ParameterSpec>>
   const entryPoints: IntegrationManifest['entryPoints'] = [];
   if (def.run) entryPoints.push('run');
   if (def.decide) entryPoints.push('decide');
+  if (def.tickets) entryPoints.push('tickets');
   let manifest: IntegrationManifest | undefined;
   const manifestOf = (): IntegrationManifest =>
     (manifest ??= parseManifest({
@@ -236,5 +244,6 @@ export const defineIntegration = <const P extends Record<string, ParameterSpec>>
     },
     ...(run && { run }),
     ...(decide && { decide }),
+    ...(def.tickets && { tickets: Object.freeze({ ...def.tickets }) }),
   });
 };

@@ -40,6 +40,15 @@ export type {
   StateEntry,
 } from './types.ts';
 export type { HttpClient, PaginateOptions, PaginationStyle } from '../outbound/types.ts';
+export { SYNC_BATCH } from './tickets.ts';
+export type {
+  CreateTaskInput,
+  TargetWebhook,
+  TicketContext,
+  TicketPlugin,
+  UpdateTaskInput,
+  ValidationResult,
+} from './tickets.ts';
 // Integrations catch these by class (`instanceof`), so they are part of the SDK.
 export {
   EffectBusyError,

@@ -1,5 +1,6 @@
 import type { IntegrationManifest, ParameterSpec, TriggerEvent } from '../model/index.ts';
 import type { HttpClient } from '../outbound/types.ts';
+import type { TicketPlugin } from './tickets.ts';
 
 /**
  * The log an integration writes to. Every line goes to the run's log (shown by
@@ -224,6 +225,8 @@ export interface Integration<P = Record<string, unknown>> {
   readonly manifest: IntegrationManifest;
   readonly run?: (ctx: RunContext<P>) => Promise<RunResult>;
   readonly decide?: (ctx: RunContext<P>) => Promise<DecideResult>;
+  /** A ticket integration's contract (shared/sdk/tickets.ts): the platform runs it for jobs with `tickets`. */
+  readonly tickets?: TicketPlugin<P>;
 }
 
 /**
@@ -248,4 +251,5 @@ export interface AnyIntegration {
   readonly manifest: IntegrationManifest;
   readonly run?: AnyEntryPoint<RunResult>;
   readonly decide?: AnyEntryPoint<DecideResult>;
+  readonly tickets?: TicketPlugin<Record<string, unknown>>;
 }

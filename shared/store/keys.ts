@@ -17,6 +17,9 @@
  * | schedule | `JOB#<jobId>` | `SCHEDULE`             | `SCHEDULES` ² | `<nextRunAt>#<jobId>` |                  |                    |
  * | occurrence | `JOB#<jobId>` | `OCC#<scheduledFor>` |               |               |                          |                    |
  * | lease    | `JOB#<jobId>` | `LEASE#<name>`         |               |               |                          |                    |
+ * | task     | `JOB#<jobId>` | `TASK#<taskId>`        |               |               |                          |                    |
+ * | task dedupe key | `JOB#<jobId>` | `TASKKEY#<dedupeKey>` |        |               |                          |                    |
+ * | turn     | `JOB#<jobId>` | `TURN#<orderKey>#<runId>` |            |               |                          |                    |
  * | script   | `SCRIPT#<id>` | `HEAD`                 | `SCRIPTS`     | `<id>`        |                          |                    |
  * | script version | `SCRIPT#<id>` | `V#<n, 10 digits>` |             |               |                          |                    |
  *
@@ -226,3 +229,24 @@ export const scriptVersionKey = (id: string, version: number): TableKey => ({
   pk: `${SCRIPT_PK_PREFIX}${id}`,
   sk: `${SCRIPT_VERSION_SK_PREFIX}${String(version).padStart(10, '0')}`,
 });
+
+// Tickets (issue 10).
+export const TASK_SK_PREFIX = 'TASK#';
+export const TASKKEY_SK_PREFIX = 'TASKKEY#';
+export const TURN_SK_PREFIX = 'TURN#';
+export const taskKey = (jobId: string, taskId: string): TableKey => ({
+  pk: jobDataPk(jobId),
+  sk: `${TASK_SK_PREFIX}${taskId}`,
+});
+/** The open task that takes a dedupe key's alerts. */
+export const taskDedupeKey = (jobId: string, dedupeKey: string): TableKey => ({
+  pk: jobDataPk(jobId),
+  sk: `${TASKKEY_SK_PREFIX}${dedupeKey}`,
+});
+/** A run's place in its order key's line; run ids are ULIDs, so the line sorts by arrival. */
+export const turnKey = (jobId: string, orderKey: string, runId: string): TableKey => ({
+  pk: jobDataPk(jobId),
+  sk: `${turnPrefix(orderKey)}${runId}`,
+});
+/** An order key may hold `#`: it is length-prefixed so that one key's line is never a prefix of another's. */
+export const turnPrefix = (orderKey: string): string => `${TURN_SK_PREFIX}${orderKey.length}:${orderKey}#`;

@@ -35,6 +35,7 @@ export const GSI1_RUN_ATTRIBUTES = [
   'paramOverrides',
   'script',
   'stopRequest',
+  'orderKey',
 ] as const;
 /**
  * A job's definition (`Job`, shared/model/job.ts), whole: `GET /admin/jobs` lists
@@ -64,6 +65,7 @@ export const GSI1_JOB_ATTRIBUTES = [
   'script',
   'schedule',
   'webhook',
+  'tickets',
   'concurrency',
   'alertAfterFailures',
   'retentionDays',

@@ -1,3 +1,5 @@
+import { MemoryTaskStore } from '../../shared/testing/memory-task-store.ts';
+import { MemoryTurnStore } from '../../shared/testing/memory-turn-store.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.ts';
 import type { Delivery, Job, LogLine, Run, RunSummary } from '../../shared/model/index.ts';
 import { isFinal, summarizeRun } from '../../shared/model/index.ts';
@@ -489,6 +491,8 @@ export type MemoryDeps = Deps & {
   schedules: MemoryScheduleStore;
   scripts: MemoryScriptStore;
   leases: MemoryLeaseStore;
+  tasks: MemoryTaskStore;
+  turns: MemoryTurnStore;
 };
 
 /** The payload store, and the script store that keeps its sources there (as in AWS: one bucket). */
@@ -521,4 +525,6 @@ export const memoryDeps = (
   effects: new MemoryEffectLedger(),
   schedules: new MemoryScheduleStore(),
   leases: new MemoryLeaseStore(),
+  tasks: new MemoryTaskStore(),
+  turns: new MemoryTurnStore(),
 });

@@ -194,7 +194,7 @@ describe('defineIntegration', () => {
     expect(define).toThrow(/id: /);
     expect(define).toThrow(/version: semantic version/);
     expect(define).toThrow(/parameters\.tags\.default: z not among the choices a/);
-    expect(define).toThrow(/entryPoints: implement run, decide or both/);
+    expect(define).toThrow(/entryPoints: implement run, decide, tickets or a combination/);
   });
 
   it('returns a checked result from run and decide, callable unbound', async () => {
