@@ -188,8 +188,14 @@ describe('servicenow: validate', () => {
 
   it('accepts a trailing slash on the instance URL', async () => {
     const mock = await startMock();
-    expect((await plugin.validate(harness(mock, { url: `${mock.url}//` }).ctx)).success).toBe(true);
-    expect(mock.requests[0]?.url.startsWith('/api/now/table/incident?')).toBe(true);
+    const { ctx } = harness(mock, { url: `${mock.url}//` });
+    expect((await plugin.validate(ctx)).success).toBe(true);
+    const task = await plugin.createTask(ctx, { alert, fields: {}, queue: 'q', marker: MARKER });
+    expect(mock.requests.map((r) => new URL(r.url, 'http://x').pathname)).toEqual([
+      '/api/now/table/incident',
+      '/api/now/table/incident',
+    ]);
+    expect(task.link).toBe(`${mock.url}/nav_to.do?uri=incident.do?sys_id=${task.id}`);
   });
 });
 
@@ -266,6 +272,9 @@ describe('servicenow: queues, fields, default mappings', () => {
     // A dictionary answered without sysparm_exclude_reference_link: { link, value }.
     const mock = await startMock({
       dictionary: [
+        // incident's entry first: task's, read after it, must not replace it
+        { name: 'incident', element: 'u_shared', column_label: 'Incident own', internal_type: 'string' },
+        { name: 'task', element: 'u_shared', column_label: 'Task inherited', internal_type: 'integer' },
         {
           name: 'incident',
           element: 'u_count',
@@ -286,6 +295,7 @@ describe('servicenow: queues, fields, default mappings', () => {
     const fields = await plugin.getAvailableFields(harness(mock).ctx);
     expect(fields).toEqual([
       { label: 'Count', value: 'u_count', type: 'number' },
+      { label: 'Incident own', value: 'u_shared', type: 'string' },
       { label: 'u_odd', value: 'u_odd', type: 'any' },
     ]);
   });
