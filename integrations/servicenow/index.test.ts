@@ -664,6 +664,50 @@ describe('servicenow: syncStates and findTask', () => {
   });
 });
 
+describe('servicenow: secrets', () => {
+  it('never writes the password (or its Basic auth form) to a log line, a result or an error', async () => {
+    // Prepare
+    const mock = await startMock({ groups: 120 });
+    const { ctx, logs } = harness(mock);
+    const basic = Buffer.from(`${mock.username}:${mock.password}`).toString('base64');
+
+    // Act: every call, and a refused one
+    const seen: unknown[] = [];
+    seen.push(await plugin.validate(ctx));
+    seen.push(await plugin.getQueues(ctx));
+    seen.push(await plugin.getAvailableFields(ctx));
+    const task = await plugin.createTask(ctx, {
+      alert,
+      fields: { short_description: 's' },
+      queue: 'q',
+      marker: MARKER,
+    });
+    seen.push(task);
+    seen.push(
+      await plugin.updateTask(ctx, {
+        task: { ...task, dedupeCount: 1, alertIds: ['a-1'], queue: 'q', createdAt: '', updatedAt: '' },
+        alert,
+        comment: 'c',
+        marker: MARKER,
+      }),
+    );
+    seen.push(await plugin.syncStates(ctx, [task.id]));
+    seen.push(await plugin.findTask(ctx, MARKER));
+    mock.failNext(400, { error: { message: 'Bad', detail: 'request' } });
+    const error = (await plugin
+      .createTask(ctx, { alert, fields: {}, queue: 'q', marker: MARKER })
+      .catch((e: unknown) => e)) as Error;
+    seen.push(error.message, error.stack);
+
+    // Assess: the calls did authenticate, and nothing kept the credentials
+    expect(mock.requests.every((r) => r.headers.authorization === `Basic ${basic}`)).toBe(true);
+    expect(logs.length).toBeGreaterThan(0);
+    const written = JSON.stringify([seen, logs]);
+    expect(written).not.toContain(mock.password);
+    expect(written).not.toContain(basic);
+  });
+});
+
 describe('servicenow: parseWebhook', () => {
   const sys_id = 'c537bae64f411200adf9f8e18110c76e';
   const parse = (body: unknown) => plugin.parseWebhook?.(body, {});

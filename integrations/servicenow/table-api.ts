@@ -110,6 +110,7 @@ export const asTargetError = async (e: unknown, doing: string): Promise<unknown>
 /** The value of a field as the Table API gives it: a string, or `{ value, link }` for a reference. */
 export const valueOf = (field: unknown): string | undefined => {
   if (typeof field === 'string') return field;
+  if (typeof field === 'number' && Number.isFinite(field)) return String(field);
   if (typeof field === 'object' && field !== null && 'value' in field && typeof field.value === 'string') {
     return field.value;
   }
