@@ -808,6 +808,24 @@ describe('the token', () => {
 });
 
 describe('parseWebhook', () => {
+  it('recognizes the mock’s webhooks about our comment as ours, and a status change as not', async () => {
+    // Prepare
+    const { ctx } = contextFor();
+    const [key = ''] = await createIssues(ctx, 1);
+    await plugin.updateTask(ctx, { task: storedTask(key), alert, comment: 'again', marker: MARKER });
+    mock.closeIssue(key);
+
+    // Act
+    const ours = plugin.parseWebhook?.(mock.webhookBody('comment_created', key), {});
+    const created = plugin.parseWebhook?.(mock.webhookBody('jira:issue_created', key), {});
+    const closed = plugin.parseWebhook?.(mock.webhookBody('jira:issue_updated', key), {});
+
+    // Assess
+    expect(ours).toEqual({ taskIds: [key], ownChange: true });
+    expect(created).toEqual({ taskIds: [key], ownChange: true });
+    expect(closed).toEqual({ taskIds: [key], ownChange: false });
+  });
+
   it('is wired to the Jira webhook reader', () => {
     expect(plugin.parseWebhook?.({ webhookEvent: 'jira:issue_deleted', issue: { key: 'EX-1' } }, {})).toEqual(
       {

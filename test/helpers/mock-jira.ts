@@ -95,6 +95,16 @@ export interface MockJira {
   deleteIssue(key: string): void;
   /** The next request (after the auth check) is answered so, once per call, in order. */
   failNext(status: number, body?: unknown, headers?: Record<string, string>): void;
+  /**
+   * The body Jira would POST to a webhook about an issue: `comment_created`
+   * carries the issue's last comment (ours end with the own-change note),
+   * `jira:issue_updated` a status change in its changelog. Built from the
+   * fields Atlassian documents for these events (no delivery was captured).
+   */
+  webhookBody(
+    event: 'jira:issue_created' | 'jira:issue_updated' | 'jira:issue_deleted' | 'comment_created',
+    key: string,
+  ): Obj;
   /** The same object: what the e2e contract calls `state`. */
   readonly state: MockJira;
   close(): Promise<void>;
@@ -591,6 +601,35 @@ export const startMockJira = async (options: MockJiraOptions = {}): Promise<Mock
     },
     failNext: (status, body, headers) => {
       planned.push({ status, body, headers });
+    },
+    webhookBody: (event, key) => {
+      const issue = issueOf(key);
+      const body: Obj = {
+        timestamp: Date.now(),
+        webhookEvent: event,
+        user: { accountId: '5b10a2844c20165700ede21g', displayName: 'Security Bot' },
+        issue: {
+          id: issue.id,
+          self: `${origin}/rest/api/3/issue/${issue.id}`,
+          key: issue.key,
+          fields: {
+            summary: issue.fields.summary,
+            labels: issue.labels,
+            status: { name: issue.status.name, statusCategory: { key: issue.status.category } },
+          },
+        },
+      };
+      if (event === 'comment_created') {
+        body.comment = { id: String(nextCommentId - 1), body: issue.comments.at(-1) ?? null };
+      }
+      if (event === 'jira:issue_updated') {
+        body.issue_event_type_name = 'issue_generic';
+        body.changelog = {
+          id: '10100',
+          items: [{ field: 'status', fieldtype: 'jira', toString: issue.status.name }],
+        };
+      }
+      return body;
     },
     get state() {
       return mock;
