@@ -196,6 +196,14 @@ const abortion = (signal: AbortSignal): { promise: Promise<never>; stop: () => v
   return { promise, stop };
 };
 
+/** An enricher's time share ran out: its stack (a timer's) says nothing. */
+class EnricherTimeoutError extends Error {
+  constructor(ms: number) {
+    super(`no answer within ${ms / 1000} s (enricherTimeoutSeconds)`);
+    this.name = 'EnricherTimeoutError';
+  }
+}
+
 const messageOf = (e: unknown): string => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 /**
@@ -212,10 +220,7 @@ export const runEnrichers = async (
   const results: EnricherResult[] = [];
   for (const e of enrichers) {
     const limit = new AbortController();
-    const timer = setTimeout(
-      () => limit.abort(new Error(`no answer within ${timeoutMs / 1000} s (enricherTimeoutSeconds)`)),
-      timeoutMs,
-    );
+    const timer = setTimeout(() => limit.abort(new EnricherTimeoutError(timeoutMs)), timeoutMs);
     const signal = AbortSignal.any([ctx.signal, limit.signal]);
     const stopped = abortion(signal);
     try {
@@ -244,7 +249,9 @@ export const runEnrichers = async (
       if (ctx.signal.aborted) throw error;
       ctx.logger.error(`enricher ${e.id} failed: ${messageOf(error)}`, {
         enricher: e.id,
-        ...(error instanceof Error && error.stack !== undefined && { stack: cutText(error.stack, 2048) }),
+        ...(error instanceof Error &&
+          !(error instanceof EnricherTimeoutError) &&
+          error.stack !== undefined && { stack: cutText(error.stack, 2048) }),
       });
       results.push({ id: e.id, name: e.name, status: 'failed' });
     } finally {
