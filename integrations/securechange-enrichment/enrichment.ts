@@ -359,9 +359,11 @@ const plainly = async (e: unknown, what: string, username: string): Promise<neve
   throw new PermanentError(`SecureChange answered ${reason} to ${what}${hint}`);
 };
 
+type Target = ReturnType<typeof targetOf>;
+
 interface Client {
   getTicket(): Promise<ParsedTicket>;
-  writeField(target: ReturnType<typeof targetOf>, text: string): Promise<void>;
+  writeField(target: Target, text: string): Promise<void>;
 }
 
 const clientFor = (
@@ -408,7 +410,7 @@ const clientFor = (
 };
 
 /** What the effect records (and a replay answers). */
-interface Written {
+export interface Written {
   ticketId: string;
   stepId: string;
   taskId: string;
@@ -417,6 +419,30 @@ interface Written {
   enrichers: { id: string; status: EnricherResult['status'] }[];
   reconciled?: boolean;
 }
+
+/**
+ * `ctx.effect`'s reconcile: an earlier attempt died after its write may have reached
+ * SecureChange. The field, read again, says whether it did (it ends with the marker):
+ * then that is the answer, else the enrichment runs and is written now.
+ */
+export const reconcileEnrichment = async (
+  readTarget: () => Promise<Target>,
+  marker: string,
+  ticketId: string,
+  enrich: (target: Target) => Promise<Written>,
+): Promise<Written> => {
+  const again = await readTarget();
+  if (!again.field.text.includes(marker)) return enrich(again);
+  return {
+    ticketId,
+    stepId: again.stepId,
+    taskId: again.task.id,
+    fieldId: again.field.id,
+    written: true,
+    enrichers: [],
+    reconciled: true,
+  };
+};
 
 /**
  * The `securechange-enrichment` integration over these enrichers.
@@ -472,7 +498,7 @@ export const createEnrichmentIntegration = (enrichers: readonly Enricher[]) =>
       );
 
       let ran = false;
-      const enrich = async (current: ReturnType<typeof targetOf>): Promise<Written> => {
+      const enrich = async (current: Target): Promise<Written> => {
         ran = true;
         const results = await runEnrichers(selected, ticket.info, ctx, timeoutSeconds * 1000);
         const comment = composeComment(results, marker);
@@ -491,21 +517,13 @@ export const createEnrichmentIntegration = (enrichers: readonly Enricher[]) =>
       };
       const result = await effect<Written>(`enrichment:${ticketId}:${target.stepId}`, () => enrich(target), {
         // An earlier attempt died after its PUT may have reached SecureChange: the marker says whether it did.
-        reconcile: async () => {
-          const again = targetOf(await client.getTicket(), fieldName);
-          if (again.field.text.includes(marker)) {
-            return {
-              ticketId,
-              stepId: again.stepId,
-              taskId: again.task.id,
-              fieldId: again.field.id,
-              written: true,
-              enrichers: [],
-              reconciled: true,
-            };
-          }
-          return enrich(again);
-        },
+        reconcile: () =>
+          reconcileEnrichment(
+            async () => targetOf(await client.getTicket(), fieldName),
+            marker,
+            ticketId,
+            enrich,
+          ),
       });
 
       const where = `step ${quote(target.stepName, 80)} (${target.stepId})`;

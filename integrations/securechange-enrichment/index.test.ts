@@ -5,7 +5,13 @@ import { defineEnricher, isIntegration } from '../../shared/sdk/index.ts';
 import type { MockSecureChange } from '../../test/helpers/mock-securechange.ts';
 import { startMockSecureChange } from '../../test/helpers/mock-securechange.ts';
 import addressClasses from './enrichers/address-classes.ts';
-import { createEnrichmentIntegration, markerOf, parametersFor, prefixedName } from './enrichment.ts';
+import {
+  createEnrichmentIntegration,
+  markerOf,
+  parametersFor,
+  prefixedName,
+  reconcileEnrichment,
+} from './enrichment.ts';
 import integration from './index.ts';
 
 const PASSWORD = 'sc-pass-Zq8!x';
@@ -143,6 +149,20 @@ describe('securechange-enrichment', () => {
     );
     expect(mock.comments).toHaveLength(1);
     expect(mock.requests.filter((r) => r.method === 'PUT')).toHaveLength(1);
+  });
+
+  it('retries a write SecureChange answered 503 to, and still writes once', async () => {
+    // Prepare
+    const mock = await start();
+    mock.state.failWrites = 1;
+
+    // Act
+    const outcome = await runOn(mock, '446');
+
+    // Assess
+    expect(outcome.status, outcome.error).toBe('succeeded');
+    expect(mock.requests.filter((r) => r.method === 'PUT')).toHaveLength(2);
+    expect(mock.state.comments).toHaveLength(1);
   });
 
   it('names a throwing enricher in the comment without its detail, and logs the detail as ERROR', async () => {
@@ -373,5 +393,60 @@ describe('parametersFor', () => {
     expect(() => defineEnricher({ id: 'Bad', name: 'x', parameters: {}, getData: () => null })).toThrow(
       'not a valid id',
     );
+  });
+});
+
+describe('reconcileEnrichment', () => {
+  const target = (text: string) => ({
+    stepId: '1954',
+    stepName: 'Technical Design',
+    task: { id: '2021', status: 'ASSIGNED', textFields: [] },
+    field: { id: '55813', name: 'Enrichment', type: 'text_area', text },
+  });
+  const marker = markerOf('sc-enrich', '1954');
+
+  it('answers what an earlier attempt wrote when the field holds its marker, without enriching again', async () => {
+    let enriched = 0;
+    const answer = await reconcileEnrichment(
+      () => Promise.resolve(target(`note\n\n— Address classes —\n…\n\n${marker}`)),
+      marker,
+      '446',
+      () => {
+        enriched++;
+        return Promise.reject(new Error('not expected'));
+      },
+    );
+    expect(enriched).toBe(0);
+    expect(answer).toEqual({
+      ticketId: '446',
+      stepId: '1954',
+      taskId: '2021',
+      fieldId: '55813',
+      written: true,
+      enrichers: [],
+      reconciled: true,
+    });
+  });
+
+  it('enriches and writes now when the earlier attempt’s write never arrived', async () => {
+    const seen: string[] = [];
+    const answer = await reconcileEnrichment(
+      () => Promise.resolve(target('someone else wrote [triggerhub:enrichment:other-job:1954]')),
+      marker,
+      '446',
+      (t) => {
+        seen.push(t.field.text);
+        return Promise.resolve({
+          ticketId: '446',
+          stepId: '1954',
+          taskId: '2021',
+          fieldId: '55813',
+          written: true,
+          enrichers: [],
+        });
+      },
+    );
+    expect(seen).toEqual(['someone else wrote [triggerhub:enrichment:other-job:1954]']);
+    expect(answer.reconciled).toBeUndefined();
   });
 });

@@ -58,8 +58,15 @@ export interface MockSecureChange {
   /** Every accepted field write, in order. */
   readonly comments: SecureChangeComment[];
   readonly requests: SecureChangeRequest[];
-  /** What tests may read or change: the tickets as served (JSON), by id; writes land here. */
-  readonly state: { tickets: Map<string, Record<string, unknown>>; failWrites: number };
+  /**
+   * What tests may read or change: the tickets as served (JSON), by id (writes land here), the
+   * writes still to refuse with 503, and the accepted writes (the same array as `comments`).
+   */
+  readonly state: {
+    tickets: Map<string, Record<string, unknown>>;
+    failWrites: number;
+    comments: SecureChangeComment[];
+  };
   close(): Promise<void>;
 }
 
@@ -128,8 +135,8 @@ export const startMockSecureChange = async (
     options.tickets ??
     Object.fromEntries(Object.entries(SAMPLE_TICKETS).map(([id, path]) => [id, readSample(path)]));
   const tickets = new Map(Object.entries(sources).map(([id, xml]) => [id, ticketJsonOf(xml, id)]));
-  const state = { tickets, failWrites: options.failWrites ?? 0 };
   const comments: SecureChangeComment[] = [];
+  const state = { tickets, failWrites: options.failWrites ?? 0, comments };
   const requests: SecureChangeRequest[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
