@@ -1,9 +1,10 @@
 import { isOpenTask } from '../model/index.ts';
 import type { StoredTask } from '../model/index.ts';
 import type { Page, PageRequest, TaskListRequest, TaskPatch, TaskStore } from '../ports.ts';
+import { encodeMemoryCursor, lastOfMemoryCursor, MAX_PAGE_LIMIT, pageLimit } from '../store/cursor.ts';
+import { MAX_TASK_ALERT_IDS } from '../store/dynamo-task-store.ts';
 
-/** The newest alert ids a task keeps. */
-export const MAX_TASK_ALERT_IDS = 100;
+export { MAX_TASK_ALERT_IDS };
 
 const copy = (t: StoredTask): StoredTask => ({ ...t, alertIds: [...t.alertIds] });
 
@@ -21,14 +22,31 @@ export const patchTask = (task: StoredTask, patch: TaskPatch): StoredTask => {
   return next;
 };
 
-/** Offset cursors over a sorted list: enough for tests. */
-const pageOf = <T>(items: T[], page: PageRequest = {}): Page<T> => {
-  const start = page.cursor === undefined ? 0 : Number(page.cursor);
-  const limit = page.limit ?? 100;
-  const slice = items.slice(start, start + limit);
+/** Where a task sorts in a listing (the adapter's index sort key): creation time, then id. */
+const sortKey = (t: StoredTask): string => `${t.createdAt}#${t.id}`;
+
+/**
+ * A page of `items` (sorted by `sortKey`, in listing order) after the cursor,
+ * as the adapter pages: cursors opaque and refused (400 invalid_cursor) from
+ * another listing; a next cursor only when more may follow.
+ */
+const pageOf = (
+  items: StoredTask[],
+  scope: string,
+  limit: number,
+  cursor: string | undefined,
+  descending: boolean,
+): Page<StoredTask> => {
+  const after = cursor === undefined ? undefined : lastOfMemoryCursor(cursor, scope);
+  const rest =
+    after === undefined ? items : items.filter((t) => (descending ? sortKey(t) < after : sortKey(t) > after));
+  const slice = rest.slice(0, limit);
+  const last = slice.at(-1);
   return {
     items: slice,
-    ...(start + limit < items.length ? { nextCursor: String(start + limit) } : {}),
+    ...(rest.length > limit && last !== undefined
+      ? { nextCursor: encodeMemoryCursor(scope, sortKey(last)) }
+      : {}),
   };
 };
 
@@ -79,28 +97,38 @@ export class MemoryTaskStore implements TaskStore {
     return Promise.resolve(copy(next));
   }
 
+  /** The job's tasks, oldest first (by creation time, then id: code-unit order, as the table sorts). */
   private ofJob(jobId: string): StoredTask[] {
     return [...this.items.entries()]
       .filter(([k]) => k.startsWith(`${jobId}#`))
       .map(([, t]) => copy(t))
-      .sort((a, b) =>
-        a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt),
-      );
+      .sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
   }
 
+  /** Newest first. */
   list(jobId: string, request: TaskListRequest = {}): Promise<Page<StoredTask>> {
     this.reads++;
-    const all = this.ofJob(jobId).filter((t) => request.status === undefined || t.status === request.status);
-    return Promise.resolve(pageOf(all, request));
+    // A refused limit or cursor rejects, as the adapter's call does (never a synchronous throw).
+    try {
+      const limit = pageLimit(request.limit);
+      const all = this.ofJob(jobId)
+        .reverse()
+        .filter((t) => request.status === undefined || t.status === request.status);
+      return Promise.resolve(pageOf(all, `tasks:${jobId}`, limit, request.cursor, true));
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
+  /** Oldest first, pages of at most 100. */
   listOpen(jobId: string, page: PageRequest = {}): Promise<Page<StoredTask>> {
     this.reads++;
-    return Promise.resolve(
-      pageOf(
-        this.ofJob(jobId).filter((t) => isOpenTask(t.status)),
-        page,
-      ),
-    );
+    try {
+      const limit = pageLimit(page.limit ?? MAX_PAGE_LIMIT);
+      const open = this.ofJob(jobId).filter((t) => isOpenTask(t.status));
+      return Promise.resolve(pageOf(open, `open-tasks:${jobId}`, limit, page.cursor, false));
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 }
