@@ -20,9 +20,9 @@ import type { StartKey } from './cursor.ts';
 import type { DynamoStoreOptions } from './dynamo-job-store.ts';
 import { isConditionalCheckFailed, storeError } from './errors.ts';
 import { fromItem } from './item.ts';
-import { taskDedupeKey, taskKey, TASK_SK_PREFIX } from './keys.ts';
+import { jobDataPk, taskDedupeKey, taskKey, TASK_SK_PREFIX } from './keys.ts';
 import type { TableKey } from './keys.ts';
-import { GSI1_NAME, GSI2_NAME } from './table-definition.ts';
+import { GSI1_NAME } from './table-definition.ts';
 
 const TaskItemSchema = lazy(() =>
   object({
@@ -55,12 +55,6 @@ const MAX_LIST_QUERIES = 5;
 
 /** A job's tasks in gsi1, newest first: `TASKS#<jobId>` / `<createdAt>#<taskId>`. */
 const tasksGsi1pk = (jobId: string): string => `TASKS#${jobId}`;
-/**
- * A job's open tasks in gsi2 (sparse, as open runs are: the keys go when the
- * task closes or is deleted): `OPENTASKS#<jobId>` / `<createdAt>#<taskId>`.
- * The sweeper reads only `OPEN#<kind>#<shard>` partitions of gsi2.
- */
-const openTasksGsi2pk = (jobId: string): string => `OPENTASKS#${jobId}`;
 const indexSk = (task: Pick<StoredTask, 'createdAt' | 'id'>): string => `${task.createdAt}#${task.id}`;
 
 const newest = (task: StoredTask): StoredTask =>
@@ -74,12 +68,11 @@ const toTask = (item: Record<string, unknown>): StoredTask => newest(fromItem(Ta
  * Ticket jobs' tasks in the single table, in the job's partition:
  * `TASK#<taskId>` (the task) and, while it is open and has a dedupe key,
  * `TASKKEY#<dedupeKey>` (a pointer `{ taskId }`: the open task that takes the
- * key's alerts). A task also sits in gsi1 (`TASKS#<jobId>`, by creation time:
- * the newest-first listing) and, while open, in gsi2 (`OPENTASKS#<jobId>`:
- * what a sync walks, so that closed tasks — which pile up, tasks never
- * expire — are never read again). Both indexes project few of a task's
- * attributes, so a listing reads its page of keys and then the page's items
- * (one BatchGetItem of ≤ 100): memory stays a page, whatever the job's count.
+ * key's alerts). A task also sits in gsi1 (`TASKS#<jobId>` /
+ * `<createdAt>#<taskId>`), for the admin's newest-first listing: the index
+ * projects few of a task's attributes, so a page reads its keys there and
+ * its items with one BatchGetItem. A sync walks the open tasks in the table
+ * itself (listOpen). Memory stays a page, whatever the job's count.
  */
 export class DynamoTaskStore implements TaskStore {
   readonly #ddb: DynamoDBDocumentClient;
@@ -120,7 +113,6 @@ export class DynamoTaskStore implements TaskStore {
             ...taskKey(jobId, task.id),
             gsi1pk: tasksGsi1pk(jobId),
             gsi1sk: indexSk(task),
-            ...(open ? { gsi2pk: openTasksGsi2pk(jobId), gsi2sk: indexSk(task) } : {}),
           },
         }),
       );
@@ -166,17 +158,10 @@ export class DynamoTaskStore implements TaskStore {
     const names: Record<string, string> = { '#updatedAt': 'updatedAt' };
     const values: Record<string, unknown> = { ':updatedAt': patch.updatedAt };
     const set = ['#updatedAt = :updatedAt'];
-    const remove: string[] = [];
     if (patch.status !== undefined) {
       names['#status'] = 'status';
       values[':status'] = patch.status;
       set.push('#status = :status');
-      // Out of the open tasks' index when it closes (a sync never reads it again).
-      if (!isOpenTask(patch.status)) {
-        names['#gsi2pk'] = 'gsi2pk';
-        names['#gsi2sk'] = 'gsi2sk';
-        remove.push('#gsi2pk', '#gsi2sk');
-      }
     }
     if (patch.link !== undefined) {
       names['#link'] = 'link';
@@ -201,7 +186,7 @@ export class DynamoTaskStore implements TaskStore {
         new UpdateCommand({
           TableName: this.#table,
           Key: taskKey(jobId, taskId),
-          UpdateExpression: `SET ${set.join(', ')}${remove.length > 0 ? ` REMOVE ${remove.join(', ')}` : ''}`,
+          UpdateExpression: `SET ${set.join(', ')}`,
           ConditionExpression: 'attribute_exists(pk)',
           ExpressionAttributeNames: names,
           ExpressionAttributeValues: values,
@@ -316,32 +301,46 @@ export class DynamoTaskStore implements TaskStore {
     return { items: tasks, ...(lastKey === undefined ? {} : { nextCursor: encodeCursor(lastKey) }) };
   }
 
-  /** gsi2's open tasks of the job, oldest first, pages of at most 100: a sync's walk. */
+  /**
+   * The job's open tasks, by task id, pages of at most 100: a sync's walk.
+   * One Query of the job's `TASK#` items with a FilterExpression on the
+   * status, so a page holds the open tasks among the 100 items read — maybe
+   * none, with a cursor (callers follow cursors, not page sizes).
+   *
+   * Why a filter, not a sparse index of open tasks: the sync runs in the
+   * worker, which reads the table only (no index, no BatchGetItem: see
+   * infra's least privilege); and an index would cost a write on every open
+   * and close and a BatchGetItem per page (each item rounded up to 4 KB),
+   * which pays only once closed tasks outnumber open ones about three to
+   * one (≈ 1 KB tasks). Closed tasks are never updated again, only skipped.
+   */
   async listOpen(jobId: string, page: PageRequest = {}): Promise<Page<StoredTask>> {
     const limit = pageLimit(page.limit ?? MAX_PAGE_LIMIT);
-    const gsi2pk = openTasksGsi2pk(jobId);
-    const startKey = decodeCursor(page.cursor, { kind: 'gsi2', gsi2pk });
-    let keys: TableKey[];
-    let lastKey: Record<string, unknown> | undefined;
+    const pk = jobDataPk(jobId);
+    const startKey = decodeCursor(page.cursor, { kind: 'partition', pk, skPrefix: TASK_SK_PREFIX });
     try {
       const out = await this.#ddb.send(
         new QueryCommand({
           TableName: this.#table,
-          IndexName: GSI2_NAME,
-          KeyConditionExpression: 'gsi2pk = :pk',
-          ExpressionAttributeValues: { ':pk': gsi2pk },
-          ProjectionExpression: 'pk, sk, gsi2pk, gsi2sk',
+          KeyConditionExpression: 'pk = :pk AND begins_with(sk, :prefix)',
+          FilterExpression: 'NOT (#status IN (:closed, :deleted))',
+          ExpressionAttributeNames: { '#status': 'status' },
+          ExpressionAttributeValues: {
+            ':pk': pk,
+            ':prefix': TASK_SK_PREFIX,
+            ':closed': 'closed',
+            ':deleted': 'deleted',
+          },
           Limit: limit,
           ...(startKey === undefined ? {} : { ExclusiveStartKey: startKey }),
         }),
       );
-      keys = (out.Items ?? []).map((item) => ({ pk: String(item.pk), sk: String(item.sk) }));
-      lastKey = out.LastEvaluatedKey;
+      const items = (out.Items ?? []).map(toTask);
+      const next = encodeCursor(out.LastEvaluatedKey);
+      return { items, ...(next === undefined ? {} : { nextCursor: next }) };
     } catch (e) {
       throw storeError(e, 'list open tasks');
     }
-    const items = (await this.#read(keys, 'list open tasks')).filter((t) => isOpenTask(t.status));
-    return { items, ...(lastKey === undefined ? {} : { nextCursor: encodeCursor(lastKey) }) };
   }
 
   /** The tasks at `keys`, in that order (BatchGetItem answers in any order); one gone since is left out. */

@@ -22,16 +22,23 @@ export const patchTask = (task: StoredTask, patch: TaskPatch): StoredTask => {
   return next;
 };
 
-/** Where a task sorts in a listing (the adapter's index sort key): creation time, then id. */
-const sortKey = (t: StoredTask): string => `${t.createdAt}#${t.id}`;
+/** Where a task sorts in the newest-first listing (the adapter's gsi1 sort key): creation time, then id. */
+const listKey = (t: StoredTask): string => `${t.createdAt}#${t.id}`;
+/** Where it sorts in the open tasks' walk (the adapter's table sort key): its id. */
+const idKey = (t: StoredTask): string => t.id;
+const byKey =
+  (key: (t: StoredTask) => string) =>
+  (a: StoredTask, b: StoredTask): number =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
 
 /**
- * A page of `items` (sorted by `sortKey`, in listing order) after the cursor,
- * as the adapter pages: cursors opaque and refused (400 invalid_cursor) from
- * another listing; a next cursor only when more may follow.
+ * A page of `items` (in listing order by `key`) after the cursor, as the
+ * adapter pages: cursors opaque and refused (400 invalid_cursor) from another
+ * listing; a next cursor only when more may follow.
  */
 const pageOf = (
   items: StoredTask[],
+  key: (t: StoredTask) => string,
   scope: string,
   limit: number,
   cursor: string | undefined,
@@ -39,13 +46,13 @@ const pageOf = (
 ): Page<StoredTask> => {
   const after = cursor === undefined ? undefined : lastOfMemoryCursor(cursor, scope);
   const rest =
-    after === undefined ? items : items.filter((t) => (descending ? sortKey(t) < after : sortKey(t) > after));
+    after === undefined ? items : items.filter((t) => (descending ? key(t) < after : key(t) > after));
   const slice = rest.slice(0, limit);
   const last = slice.at(-1);
   return {
     items: slice,
     ...(rest.length > limit && last !== undefined
-      ? { nextCursor: encodeMemoryCursor(scope, sortKey(last)) }
+      ? { nextCursor: encodeMemoryCursor(scope, key(last)) }
       : {}),
   };
 };
@@ -97,12 +104,12 @@ export class MemoryTaskStore implements TaskStore {
     return Promise.resolve(copy(next));
   }
 
-  /** The job's tasks, oldest first (by creation time, then id: code-unit order, as the table sorts). */
-  private ofJob(jobId: string): StoredTask[] {
+  /** The job's tasks (code-unit order, as the table sorts). */
+  private ofJob(jobId: string, key: (t: StoredTask) => string): StoredTask[] {
     return [...this.items.entries()]
       .filter(([k]) => k.startsWith(`${jobId}#`))
       .map(([, t]) => copy(t))
-      .sort((a, b) => (sortKey(a) < sortKey(b) ? -1 : sortKey(a) > sortKey(b) ? 1 : 0));
+      .sort(byKey(key));
   }
 
   /** Newest first. */
@@ -111,22 +118,22 @@ export class MemoryTaskStore implements TaskStore {
     // A refused limit or cursor rejects, as the adapter's call does (never a synchronous throw).
     try {
       const limit = pageLimit(request.limit);
-      const all = this.ofJob(jobId)
+      const all = this.ofJob(jobId, listKey)
         .reverse()
         .filter((t) => request.status === undefined || t.status === request.status);
-      return Promise.resolve(pageOf(all, `tasks:${jobId}`, limit, request.cursor, true));
+      return Promise.resolve(pageOf(all, listKey, `tasks:${jobId}`, limit, request.cursor, true));
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
   }
 
-  /** Oldest first, pages of at most 100. */
+  /** By task id, pages of at most 100. */
   listOpen(jobId: string, page: PageRequest = {}): Promise<Page<StoredTask>> {
     this.reads++;
     try {
       const limit = pageLimit(page.limit ?? MAX_PAGE_LIMIT);
-      const open = this.ofJob(jobId).filter((t) => isOpenTask(t.status));
-      return Promise.resolve(pageOf(open, `open-tasks:${jobId}`, limit, page.cursor, false));
+      const open = this.ofJob(jobId, idKey).filter((t) => isOpenTask(t.status));
+      return Promise.resolve(pageOf(open, idKey, `open-tasks:${jobId}`, limit, page.cursor, false));
     } catch (e) {
       return Promise.reject(e instanceof Error ? e : new Error(String(e)));
     }
