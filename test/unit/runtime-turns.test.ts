@@ -11,7 +11,9 @@ import { defineIntegration } from '../../shared/sdk/index.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
 import { queuedWebhookRun, RUN_AT } from '../helpers/runs.ts';
-import { seedTicketInfoXml } from '../helpers/samples.ts';
+import { makeJob, seedTicketInfoXml } from '../helpers/samples.ts';
+import { MAX_ORDER_KEY_LENGTH, orderKeyOf } from '../../shared/tickets/order-key.ts';
+import { webhookEvent } from '../helpers/runs.ts';
 
 const deferred = () => {
   let resolve: () => void = () => undefined;
@@ -258,6 +260,27 @@ describe('events of one ticket run in order (the worker’s turn gate)', () => {
 });
 
 describe('the order key where runs are made', () => {
+  it('is the SecureChange ticket id of an async job’s event, bounded; a decision job never has one', () => {
+    // Prepare
+    const ticket = (id: string) =>
+      webhookEvent({ source: 'securechange', trigger: 'ADVANCE', ticket: { id } });
+    const async = makeJob({ source: 'securechange' });
+    const decision = makeJob({ source: 'securechange', mode: 'decision', event: 'PRE_ASSIGNMENT_SCRIPT' });
+
+    // Act
+    const keys = [
+      orderKeyOf(async, ticket('64')),
+      orderKeyOf(decision, ticket('64')),
+      orderKeyOf(async, webhookEvent()),
+      orderKeyOf(async, ticket('')),
+      orderKeyOf(async, ticket('x'.repeat(MAX_ORDER_KEY_LENGTH + 10))),
+    ];
+
+    // Assess
+    expect(keys.slice(0, 4)).toEqual(['64', undefined, undefined, undefined]);
+    expect(keys[4]).toHaveLength(MAX_ORDER_KEY_LENGTH);
+  });
+
   const SECRET = 's3cr3t-value';
   const scRequest = (body: string, event: string) => ({
     jobId: 'sc',
