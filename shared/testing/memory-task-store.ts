@@ -21,14 +21,35 @@ export const patchTask = (task: StoredTask, patch: TaskPatch): StoredTask => {
   return next;
 };
 
-/** Offset cursors over a sorted list: enough for tests. */
-const pageOf = <T>(items: T[], page: PageRequest = {}): Page<T> => {
-  const start = page.cursor === undefined ? 0 : Number(page.cursor);
+/** Newest first (createdAt, then id, both descending): the order both adapters list in. */
+const newestFirst = (
+  a: Pick<StoredTask, 'createdAt' | 'id'>,
+  b: Pick<StoredTask, 'createdAt' | 'id'>,
+): number =>
+  a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt);
+
+/**
+ * Key cursors (the last item's place, as a table's LastEvaluatedKey is), not
+ * offsets: a walk that closes tasks as it goes (a sync over `listOpen`) skips
+ * none of those after them.
+ */
+const pageOf = (items: StoredTask[], page: PageRequest = {}): Page<StoredTask> => {
+  const after =
+    page.cursor === undefined
+      ? undefined
+      : (JSON.parse(Buffer.from(page.cursor, 'base64url').toString('utf8')) as [string, string]);
+  const rest =
+    after === undefined
+      ? items
+      : items.filter((t) => newestFirst(t, { createdAt: after[0], id: after[1] }) > 0);
   const limit = page.limit ?? 100;
-  const slice = items.slice(start, start + limit);
+  const slice = rest.slice(0, limit);
+  const last = slice.at(-1);
   return {
     items: slice,
-    ...(start + limit < items.length ? { nextCursor: String(start + limit) } : {}),
+    ...(rest.length > limit && last !== undefined
+      ? { nextCursor: Buffer.from(JSON.stringify([last.createdAt, last.id])).toString('base64url') }
+      : {}),
   };
 };
 
@@ -83,9 +104,7 @@ export class MemoryTaskStore implements TaskStore {
     return [...this.items.entries()]
       .filter(([k]) => k.startsWith(`${jobId}#`))
       .map(([, t]) => copy(t))
-      .sort((a, b) =>
-        a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt),
-      );
+      .sort(newestFirst);
   }
 
   list(jobId: string, request: TaskListRequest = {}): Promise<Page<StoredTask>> {

@@ -150,7 +150,9 @@ class TicketRun {
       }
       output.pulled = { alerts: pulled.alerts.length, ...tally };
       parts.push(
-        `pulled ${pulled.alerts.length} alert${pulled.alerts.length === 1 ? '' : 's'} (${tally.created} created, ${tally.commented} commented, ${tally.ignored} ignored, ${tally.filtered} filtered)`,
+        pulled.alerts.length === 0
+          ? 'pulled no alerts'
+          : `pulled ${pulled.alerts.length} alert${pulled.alerts.length === 1 ? '' : 's'} (${tally.created} created, ${tally.commented} commented, ${tally.ignored} ignored, ${tally.filtered} filtered)`,
       );
     }
     const due = await this.syncDue();

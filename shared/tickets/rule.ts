@@ -102,6 +102,7 @@ const argumentProblem = (op: Operator, arg: unknown): string | undefined => {
 
 /** Walks the rule: operators allowed and well formed, depth bounded, no prototype keys. */
 const shapeProblem = (node: unknown, depth: number, path: string): string | undefined => {
+  if (typeof node !== 'object' || node === null) return undefined;
   if (depth > MAX_RULE_DEPTH) return `nested more than ${MAX_RULE_DEPTH} levels deep (at ${path})`;
   if (Array.isArray(node)) {
     for (const [i, item] of node.entries()) {
@@ -110,7 +111,6 @@ const shapeProblem = (node: unknown, depth: number, path: string): string | unde
     }
     return undefined;
   }
-  if (!isRecord(node)) return undefined;
   for (const [key, value] of Object.entries(node)) {
     const at = path === '' ? key : `${path}.${key}`;
     if (key === '__proto__' || key === 'constructor' || key === 'prototype') {
