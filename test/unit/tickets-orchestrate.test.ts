@@ -428,6 +428,17 @@ describe('ticketIntegration: scheduled runs', () => {
     expect((await w.deps.tasks.get(JOB, 'T-1'))?.status).toBe('deleted');
   });
 
+  it('a manual run (run now) syncs at once, whatever sync.every says', async () => {
+    const w = await world({ sync: { every: 60 } }, { schedule: { frequency: 'minute', every: 5 } });
+    await w.send(alert({ id: 'a1' }));
+    await w.tick('2026-11-22T10:00:00.000Z');
+    w.target.setStatus('T-1', 'on_hold');
+    const manual = await createPlatformRun(w.deps, w.job, { firedBy: 'manual' });
+    const run = await w.work(manual.id);
+    expect(run.message).toBe('pulled no alerts; synced 1 task (0 closed, 0 deleted) in 1 call');
+    expect((await w.deps.tasks.get(JOB, 'T-1'))?.status).toBe('on_hold');
+  });
+
   it('pulls alerts with the checkpoint’s cursor when the integration can, and keeps the new cursor', async () => {
     const w = await world({ sync: { every: 15 }, dedupe: undefined });
     w.target.pull = {
@@ -487,6 +498,14 @@ describe('ticketIntegration: failures', () => {
     expect(w.deps.queue.later).toEqual([{ message: { runId: 'R1', jobId: JOB }, delaySeconds: 120 }]);
     expect(later).toMatchObject({ status: 'succeeded', output: { action: 'created', task: { id: 'T-1' } } });
     expect(w.target.tasks.size).toBe(1);
+  });
+
+  it('a saved rule that is no valid rule fails the run permanently, naming why', async () => {
+    const w = await world({ rule: { $where: 'this.severity == "high"' } });
+    const run = await w.send(alert());
+    expect(run).toMatchObject({ status: 'failed', attempt: 1 });
+    expect(run.error).toContain('tickets.rule: $where: $where (JavaScript) is not allowed');
+    expect(w.target.calls.createTask).toBe(0);
   });
 
   it('a job whose integration has no tickets fails permanently, saying so', async () => {
