@@ -286,11 +286,13 @@ class TicketRun {
    */
   private async create(alert: Alert, dedupeKey: string | undefined): Promise<AlertOutcome> {
     const marker = taskMarker(this.job.id, alert.id);
+    // Built before the effect: a failure here (the fields' read, a mapping refused) sends nothing,
+    // and must not leave the key pending as a failed create would.
+    const input = await this.createInput(alert, marker);
     let ran = false;
     const task = await this.ctx.effect(
       createEffectKey(alert.id),
       async () => {
-        const input = await this.createInput(alert, marker);
         ran = true;
         return taskOf(await this.plugin.createTask(this.tctx, input));
       },

@@ -42,6 +42,8 @@ export class FakeTarget {
   ];
   /** Alerts `pullAlerts` hands out (once each), and the cursor it answers. */
   pull: { alerts: Alert[]; cursor?: string } | undefined;
+  /** The next `getAvailableFields` fails with this (once). */
+  fieldsFailure: Error | undefined;
   /** Runs before `createTask` does anything (throw to fail it). */
   beforeCreate?: (ctx: TicketContext<Params>, input: CreateTaskInput) => Promise<void> | void;
   /** Runs after the target created the task, before `createTask` answers (throw to lose the answer). */
@@ -99,7 +101,9 @@ export class FakeTarget {
         getQueues: () => Promise.resolve([{ label: 'Queue', value: 'Q' }]),
         getAvailableFields: () => {
           this.calls.getAvailableFields++;
-          return Promise.resolve(this.fields);
+          const failure = this.fieldsFailure;
+          this.fieldsFailure = undefined;
+          return failure === undefined ? Promise.resolve(this.fields) : Promise.reject(failure);
         },
         getDefaultMappings: () => {
           this.calls.getDefaultMappings++;

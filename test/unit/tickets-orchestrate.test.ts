@@ -334,6 +334,20 @@ describe('ticketIntegration: exactly once', () => {
     expect(w.target.tasks.size).toBe(1);
   });
 
+  it('a failure before createTask (the fields’ read) leaves no key pending: the retry creates the task', async () => {
+    const w = await world();
+    w.target.fieldsFailure = new Error('503 from the target');
+    const first = await w.send(alert({ id: 'a1' }));
+    const retried = await w.work('R1', 2);
+    expect(first).toMatchObject({ status: 'queued', error: '503 from the target' });
+    expect(retried).toMatchObject({
+      status: 'succeeded',
+      output: { task: { id: 'T-1' }, action: 'created' },
+    });
+    expect(w.target.calls.findTask).toBe(0);
+    expect(w.target.calls.createTask).toBe(1);
+  });
+
   it('a retry that finds no task by marker creates none: it fails retryably, the key stays pending', async () => {
     const w = await world();
     w.target.beforeCreate = () => {
