@@ -14,6 +14,7 @@ import { afterRun, prepareToolbox } from './toolbox/index.ts';
 import type { PreparedToolbox, ToolboxTarget } from './toolbox/index.ts';
 import { raiseRunFailed } from './toolbox/notifier.ts';
 import { scriptIntegration } from './scripts/integration.ts';
+import { ticketIntegration } from '../tickets/orchestrate.ts';
 import { hotJob } from '../resilience/last-known.ts';
 import { admitRun, guardRun, HeldLeases, LiveLog, stoppedFinish } from './run-control.ts';
 import type { Admission, StopRequest } from './run-control.ts';
@@ -106,12 +107,14 @@ const processRun = async (deps: Deps, delivery: RunDelivery, held: HeldLeases): 
   if (run.paramOverrides !== undefined) job = { ...job, params: { ...job.params, ...run.paramOverrides } };
   // An uploaded script runs as an integration of its own (shared/runtime/scripts), through the same path.
   const scripted = job.script === undefined ? undefined : scriptIntegration(deps, job, run);
-  const integration =
+  const installed =
     scripted ?? (job.integration === undefined ? undefined : deps.registry.get(job.integration));
-  if (!integration) {
+  if (!installed) {
     await fail(`${runnableOf(job)} is not installed`);
     return;
   }
+  // A ticket job runs its integration's ticket plugin inside the platform's orchestration (shared/tickets).
+  const integration = job.tickets === undefined ? installed : ticketIntegration(deps, job, installed);
   const target: ToolboxTarget = {
     job,
     runId: run.id,
