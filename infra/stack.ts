@@ -483,8 +483,14 @@ export class TriggerhubStack extends Stack {
     });
     // sweeper: open runs read through the sparse index gsi2 only (Query); a run re-read before
     // acting (GetItem); requeue bookkeeping or failure recorded (conditional UpdateItem); the
-    // `run_failed` notification of a run it fails (PutItem).
-    tableOnly(this.sweeper, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']);
+    // `run_failed` notification of a run it fails (PutItem); a run it finishes leaves its order
+    // key's line (DeleteItem of its `TURN#` item).
+    tableOnly(this.sweeper, [
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+    ]);
     // sweeper: and the schedules overdue (gsi1 `SCHEDULES`), for `schedule_overdue` alerts; their
     // occurrence claim and job read (GetItem), the alert marked raised (UpdateItem).
     Grant.addToPrincipal({

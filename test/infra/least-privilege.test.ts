@@ -144,8 +144,9 @@ describe('least privilege: DynamoDB', () => {
     });
   });
 
-  it('sweeper: gets and updates runs, puts notifications, queries gsi2 (open runs) and gsi1 (overdue schedules) only', () => {
+  it('sweeper: gets and updates runs, puts notifications, deletes turns, queries gsi2 (open runs) and gsi1 (overdue schedules) only', () => {
     expect(dynamoGrants(stack.sweeper)).toEqual({
+      'dynamodb:DeleteItem': [tableArn],
       'dynamodb:GetItem': [tableArn],
       'dynamodb:PutItem': [tableArn],
       'dynamodb:Query': [`${tableArn}/index/gsi1`, `${tableArn}/index/gsi2`],
