@@ -170,7 +170,6 @@ export type JobGridItem = Omit<Job, 'schedule'> & {
   nextRun: NextRun;
 };
 
-
 /**
  * One page of jobs as grid rows: the page itself, then at most three
  * batched reads for it, at once — the checkpoints (each job's `lastRun`),
@@ -269,7 +268,8 @@ export const admin = {
     const job = validateJob(deps, { ...definition, id });
     await checkScriptExists(deps, job);
     // Loaded with the first ticket job: its target call needs the outbound http client.
-    if (job.tickets !== undefined) await (await import('./ticket-apply.ts')).checkTicketJob(deps, job, options);
+    if (job.tickets !== undefined)
+      await (await import('./ticket-apply.ts')).checkTicketJob(deps, job, options);
     const existing = await deps.jobs.get(id);
     const now = deps.clock.now().toISOString();
     const stored: Job = { ...job, createdAt: existing?.createdAt ?? now, updatedAt: now };

@@ -45,8 +45,16 @@ const loadRuleProblem = async (): Promise<RuleProblem> => {
     const rule = (await import('../tickets/rule.ts')) as { ruleProblem: RuleProblem };
     return rule.ruleProblem;
   } catch (e) {
-    throw new Error(`ticket rules cannot be checked: ${errorMessage(e)}`);
+    throw new Error(`ticket rules cannot be checked: ${errorMessage(e)}`, { cause: e });
   }
+};
+
+/**
+ * The rule check apply uses: shared/tickets/rule.ts's `ruleProblem`, loaded
+ * on first use. An object, so that a test can stand in for it (vi.spyOn).
+ */
+export const ticketRules = {
+  problem: async (rule: unknown): Promise<string | undefined> => (await loadRuleProblem())(rule),
 };
 
 /**
@@ -67,7 +75,7 @@ export const checkTicketJob = async (
   const tickets = job.tickets;
   if (tickets === undefined) return;
   if (tickets.rule !== undefined) {
-    const problem = (await loadRuleProblem())(tickets.rule);
+    const problem = await ticketRules.problem(tickets.rule);
     if (problem !== undefined) {
       throw new ValidationError(`invalid job: tickets.rule: ${clip(problem, 500)}`, 'invalid_rule');
     }
@@ -97,10 +105,8 @@ export const checkTicketJob = async (
     try {
       result = await plugin.validate(ctx);
     } catch (e) {
-      const reason = ctx.signal.aborted
-        ? `no answer from the target within ${Math.round(ctx.deadlineMs / 1000)} s`
-        : errorMessage(e);
-      throw new TicketValidationError(`${id}: ${ctx.redact(reason)}`);
+      const reason = ctx.reasonOf(e);
+      throw new TicketValidationError(`${id}: ${reason}`);
     }
     if (!result.success) {
       throw new TicketValidationError(

@@ -31,6 +31,12 @@ export interface AdminTicketContext<P> extends TicketContext<P> {
   redact(text: string): string;
   /** The overall deadline, ms: `signal` fires when it passes. */
   deadlineMs: number;
+  /**
+   * What a caller says of a call that threw: its message, or `no answer from
+   * the target within N s` when the deadline (or the caller) ended it; every
+   * secret value redacted.
+   */
+  reasonOf(error: unknown): string;
   /** Stops the deadline timer and closes the http client's proxy/TLS pool. */
   close(): void;
 }
@@ -100,8 +106,7 @@ export const ticketContextFor = async <P = Record<string, unknown>>(
       allowDeferral: false,
       onRateLimited: (info) =>
         logger.warn(`rate limited by ${info.host} (HTTP ${info.status}): waited ${info.waitMs} ms`),
-      onEgressRefused: (refusal) =>
-        logger.error(`request to ${refusal.host} refused: ${refusal.reason}`),
+      onEgressRefused: (refusal) => logger.error(`request to ${refusal.host} refused: ${refusal.reason}`),
     });
   const client = (): HttpClient => (made ??= make()).http;
   // Built on first use, as a run's: a call that never reaches the target (validate's own checks) builds nothing.
@@ -119,6 +124,12 @@ export const ticketContextFor = async <P = Record<string, unknown>>(
     signal,
     deadlineMs,
     redact: (text) => redactor.text(text),
+    reasonOf: (error) =>
+      redactor.text(
+        signal.aborted || (error instanceof Error && error.name === 'TimeoutError')
+          ? `no answer from the target within ${Math.round(deadlineMs / 1000)} s`
+          : errorMessage(error),
+      ),
     close: () => {
       made?.close().catch((e: unknown) => {
         platformLogger.warn('ticket http client did not close', { jobId: job.id, error: errorMessage(e) });

@@ -1,7 +1,14 @@
 import type { Hono } from 'hono';
-import { errorMessage, TriggerhubError, ValidationError } from '../../errors.ts';
+import { TriggerhubError, ValidationError } from '../../errors.ts';
 import { TASK_STATUSES } from '../../model/index.ts';
-import type { FieldMapping, Job, MappingField, StoredTask, TaskStatus, TicketQueue } from '../../model/index.ts';
+import type {
+  FieldMapping,
+  Job,
+  MappingField,
+  StoredTask,
+  TaskStatus,
+  TicketQueue,
+} from '../../model/index.ts';
 import type { Page, TaskListRequest } from '../../ports.ts';
 import type { AnyIntegration } from '../../sdk/types.ts';
 import type { TicketPlugin } from '../../sdk/tickets.ts';
@@ -162,10 +169,8 @@ export const registerTicketRoutes = (app: Hono<EdgeEnv>, deps: AdminDeps): void 
     try {
       value = await call(ctx);
     } catch (e) {
-      const reason = ctx.signal.aborted
-        ? `no answer from the target within ${Math.round(ctx.deadlineMs / 1000)} s`
-        : errorMessage(e);
-      throw new TargetError(`${integration.manifest.id}: ${clip(ctx.redact(reason), 500)}`);
+      const reason = ctx.reasonOf(e);
+      throw new TargetError(`${integration.manifest.id}: ${clip(reason, 500)}`);
     } finally {
       ctx.close();
     }
