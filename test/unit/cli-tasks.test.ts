@@ -175,7 +175,11 @@ describe('triggerhub jobs apply and ticket jobs', () => {
       'error: alerts: fake-tickets: the API token is wrong (parameter apiToken) (HTTP 400 ticket_validation_failed)',
     );
     expect(storedAfterRefusal).toBeUndefined();
-    expect(applied.code).toBe(0);
+    // (stderr in the comparison: it says why, should it fail)
+    expect({ code: applied.code, stderr: applied.stderr }).toEqual({
+      code: 0,
+      stderr: expect.not.stringContaining('error'),
+    });
     expect(applied.stdout).toContain('created  alerts');
     expect(target.calls.validate).toBe(1);
     expect(requests.filter((r) => r.startsWith('PUT '))).toEqual([
