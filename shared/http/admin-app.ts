@@ -26,9 +26,10 @@ import { createEdgeApp, withJsonErrors } from './hono-helpers.ts';
 
 /**
  * The ports the admin routes use: the table's jobs, runs and run-toolbox
- * stores, the clock, the integrations, and the secret store (masked globals;
- * the admin function creates its client on first use); for the jobs grid the
- * schedules and leases.
+ * stores, the clock, the integrations, the secret writer (masked globals) and
+ * reader (a ticket job's password parameters, for its calls to its target;
+ * the admin function creates both clients on first use); for the jobs grid
+ * the schedules and leases.
  */
 export type AdminDeps = Pick<
   Deps,

@@ -1,23 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
 import { JobSchema } from '../../shared/model/index.ts';
 import type { StoredTask, TaskStatus } from '../../shared/model/index.ts';
-import { ticketRules } from '../../shared/runtime/ticket-apply.ts';
 import { emptyCliFolder, runCli } from '../helpers/cli.ts';
 import { fakeTicketIntegration, ticketJobBody } from '../helpers/fake-ticket-integration.ts';
 import type { FakeTarget } from '../helpers/fake-ticket-integration.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
-
-// The rule check is the tickets core's (shared/tickets/rule.ts): every rule passes here.
-beforeEach(() => {
-  vi.spyOn(ticketRules, 'problem').mockResolvedValue(undefined);
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 /** The CLI against the real admin app over memory ports, every request recorded. */
 const stack = (): {
@@ -162,7 +153,8 @@ describe('triggerhub jobs apply and ticket jobs', () => {
     // Prepare
     const { deps, target, cli, requests } = stack();
     target.validate = () => ({ success: false, message: 'the API token is wrong', param: 'apiToken' });
-    const { cwd } = writeJob(ticketJobBody());
+    // No rule: the rule check (the tickets core's) is not what this is about.
+    const { cwd } = writeJob(ticketJobBody({ tickets: { queue: '10000:Task' } }));
 
     // Act
     const refused = await cli(['jobs', 'apply', 'alerts.json'], cwd);
