@@ -142,13 +142,14 @@ describe('triggerhub tasks list', () => {
   });
 });
 
-describe('triggerhub jobs apply and ticket jobs', () => {
-  const writeJob = (body: Record<string, unknown>): { cwd: string } => {
-    const cwd = emptyCliFolder();
-    writeFileSync(join(cwd, 'alerts.json'), JSON.stringify({ id: 'alerts', ...body }));
-    return { cwd };
-  };
+/** A folder holding `alerts.json`: the job `alerts` with this body. */
+const writeJob = (body: Record<string, unknown>): { cwd: string } => {
+  const cwd = emptyCliFolder();
+  writeFileSync(join(cwd, 'alerts.json'), JSON.stringify({ id: 'alerts', ...body }));
+  return { cwd };
+};
 
+describe('triggerhub jobs apply and ticket jobs', () => {
   it("prints the target's refusal and applies nothing; --no-verify applies without asking the target", async () => {
     // Prepare
     const { deps, target, cli, requests } = stack();
@@ -187,5 +188,21 @@ describe('triggerhub jobs apply and ticket jobs', () => {
     // Assess
     expect(help.stdout).toContain('--no-verify');
     expect(help.stdout).toContain('checked by the stack with its target');
+  });
+});
+
+describe('triggerhub jobs list and a ticket job', () => {
+  it('shows a ticket job’s tickets.sync as its schedule', async () => {
+    // Prepare
+    const { cli } = stack();
+    const { cwd } = writeJob(ticketJobBody({ tickets: { queue: 'q', sync: { every: 15 } } }));
+    await cli(['jobs', 'apply', 'alerts.json', '--no-verify'], cwd);
+
+    // Act
+    const list = await cli(['jobs', 'list']);
+
+    // Assess
+    expect(list.code).toBe(0);
+    expect(list.stdout.split('\n')[1]).toMatch(/^alerts +every 15 minutes +/);
   });
 });
