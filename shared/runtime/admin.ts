@@ -159,7 +159,8 @@ export type NextRun = 'disabled' | 'webhook' | 'running' | 'overdue' | 'schedule
 
 /**
  * A row of the jobs grid (`GET /admin/jobs`): the stored job definition, its
- * `schedule` as a sentence (`null` without one) and the definition as
+ * effective schedule (`jobSchedule`: its `schedule`, or a ticket job's
+ * `tickets.sync`) as a sentence (`null` without one) and as
  * `scheduleDefinition`, the last finished run, and when it runs next.
  */
 export type JobGridItem = Omit<Job, 'schedule'> & {
