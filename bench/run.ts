@@ -7,6 +7,8 @@ import { measureDecision } from './decision.ts';
 import { costSection } from './cost.ts';
 import { measureMemory } from './memory.ts';
 import { measureOperations } from './operations.ts';
+import { measureOrdering } from './ordering.ts';
+import { measureTickets } from './tickets.ts';
 import type { BenchSection, MeasuredDurations } from './row.ts';
 import { formatTable, resultsMarkdown, summaryOf } from './row.ts';
 import { fixed } from './stats.ts';
@@ -63,6 +65,10 @@ const main = async (): Promise<void> => {
   sections.push(await measureToolbox());
   progress('operations: scheduler ticks, scheduled runs, run now, stop, replay, the jobs grid…');
   sections.push(await measureOperations());
+  progress('ordering: events of one ticket in order (the line at ingest, the gate in the worker)…');
+  sections.push(await measureOrdering());
+  progress('tickets: alert → task, dedupe, sync of 10,000 open tasks…');
+  sections.push(await measureTickets());
   progress('done');
 
   const durations: MeasuredDurations = { ...cpu.durations, decisionMs: decision.decisionMs };

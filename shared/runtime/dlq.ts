@@ -11,7 +11,7 @@ import { ulid } from './ulid.ts';
 /** What the dead-letter operations use: a replay's ports, deliveries (a redrive's claim) and the DLQ. */
 export type DlqDeps = Pick<
   Deps,
-  'jobs' | 'runs' | 'queue' | 'clock' | 'payloads' | 'settings' | 'deliveries' | 'deadLetters'
+  'jobs' | 'runs' | 'queue' | 'clock' | 'payloads' | 'settings' | 'deliveries' | 'deadLetters' | 'turns'
 >;
 
 /** `GET /admin/dlq` shows at most this many messages. */

@@ -23,6 +23,8 @@ import { ulid } from './ulid.ts';
 import { isoTime } from '../store/keys.ts';
 import { hotJob } from '../resilience/last-known.ts';
 import { PAYLOAD_TOO_LARGE_EVERY_MS, raiseThrottled } from './toolbox/notifier.ts';
+import { orderKeyOf } from '../tickets/order-key.ts';
+import { enterTurn, leaveTurn } from './turns.ts';
 
 /**
  * The decision path — decide, execute and, through them, the run logger and
@@ -171,7 +173,10 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
   const claimed = await claimDelivery(deps, job, req, event.trigger, base, now);
   if (claimed.kind === 'duplicate') return claimed;
 
+  // Events of one ticket run in arrival order: the run enters its key's line before it is recorded.
+  const orderKey = orderKeyOf(job, event);
   try {
+    if (orderKey !== undefined) await enterTurn(deps, job.id, orderKey, runId, nowMs);
     const run: Run = {
       id: runId,
       jobId: job.id,
@@ -184,6 +189,7 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
       createdAt: receivedAt,
       logs: [],
       firedBy: 'webhook',
+      ...(orderKey === undefined ? {} : { orderKey }),
       ...(await storeEvent(deps, job.id, runId, event, deps.settings.inlineEventLimitBytes)),
     };
     await deps.runs.create(run, { retentionDays: job.retentionDays });
@@ -193,8 +199,10 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
     if ((await failUnqueued(deps, runId, errorMessage(e))) === 'moving') {
       return { kind: 'queued', runId, deliveryId };
     }
-    // Free the dedupe keys so that the caller's retry is accepted, not answered as a duplicate.
+    // Free the dedupe keys so that the caller's retry is accepted, not answered as a duplicate,
+    // and the run's place in line (its retry is a new run, with a new place).
     await releaseKeys(deps, job.id, claimed.keys, deliveryId);
+    await leaveTurn(deps, { id: runId, jobId: job.id, orderKey });
     platformLogger.error('could not accept delivery', { jobId: job.id, runId, error: errorMessage(e) });
     throw new ServiceUnavailableError('could not queue the delivery; try again');
   }

@@ -3,6 +3,7 @@ import type { FiredBy, Job, Run, TriggerEvent } from '../model/index.ts';
 import type { Deps } from './deps.ts';
 import { storeEvent } from './event-storage.ts';
 import { platformLogger } from './platform-logger.ts';
+import { enterTurn } from './turns.ts';
 import { ulid } from './ulid.ts';
 
 /** A run the platform fires itself: a schedule's occurrence, an operator's run now, a replay. */
@@ -26,6 +27,8 @@ export interface NewRun {
   delaySeconds?: number;
   /** The id when the caller made it already (a scheduler's claim names its run). */
   runId?: string;
+  /** A replay's original run's order key: the replay runs in line with the ticket's other events. */
+  orderKey?: string;
 }
 
 /**
@@ -72,10 +75,15 @@ export interface RecordedRun {
  * store, a ConflictError for an id taken) throws, and nothing is made.
  */
 export const recordPlatformRun = async (
-  deps: Pick<Deps, 'runs' | 'queue' | 'clock' | 'payloads' | 'settings'>,
+  deps: Pick<Deps, 'runs' | 'queue' | 'clock' | 'payloads' | 'settings'> & Partial<Pick<Deps, 'turns'>>,
   job: Job,
   init: NewRun,
 ): Promise<RecordedRun> => {
+  // Only replays carry a key (scheduled and manual runs are no ticket's events): their deps have turns.
+  const turns = deps.turns;
+  if (init.orderKey !== undefined && turns === undefined) {
+    throw new Error('a run with an order key needs the turn store');
+  }
   const now = deps.clock.now();
   const at = now.toISOString();
   const runId = init.runId ?? ulid(now.getTime());
@@ -110,8 +118,13 @@ export const recordPlatformRun = async (
     ...(init.replayOf === undefined ? {} : { replayOf: init.replayOf }),
     ...(init.paramOverrides === undefined ? {} : { paramOverrides: init.paramOverrides }),
     ...(skipped ? { message: init.skipped, endedAt: at, durationMs: 0 } : {}),
+    ...(init.orderKey === undefined ? {} : { orderKey: init.orderKey }),
     ...stored,
   };
+  // In line before it exists (a skipped run is final at once: it never waits, nor is waited for).
+  if (turns !== undefined && init.orderKey !== undefined && !skipped) {
+    await enterTurn({ turns }, job.id, init.orderKey, runId, now.getTime());
+  }
   await deps.runs.create(run, { retentionDays: job.retentionDays });
   if (skipped) return { run, enqueued: true };
   try {
@@ -137,7 +150,7 @@ export const recordPlatformRun = async (
  * make a second run), and a scheduler counts the occurrence fired.
  */
 export const createPlatformRun = async (
-  deps: Pick<Deps, 'runs' | 'queue' | 'clock' | 'payloads' | 'settings'>,
+  deps: Pick<Deps, 'runs' | 'queue' | 'clock' | 'payloads' | 'settings'> & Partial<Pick<Deps, 'turns'>>,
   job: Job,
   init: NewRun,
 ): Promise<Run> => (await recordPlatformRun(deps, job, init)).run;

@@ -4,12 +4,15 @@ import type { OpenKind, OpenRun, Page } from '../ports.ts';
 import type { Deps } from './deps.ts';
 import { platformLogger } from './platform-logger.ts';
 import { raiseRunFailed } from './toolbox/notifier.ts';
+import { leaveTurn } from './turns.ts';
 
 /**
  * Where the sweep raises the `run_failed` notification of a run it records
  * failed (the sweeper's deps give it; a caller without it raises none).
  */
 type NotifyDeps = Partial<Pick<Deps, 'notifications' | 'publisher'>>;
+/** Where a run the sweep finishes leaves its order key's line (issue 10; absent: the next run's gate takes it out). */
+type TurnDeps = Partial<Pick<Deps, 'turns'>>;
 
 /** A time after every real one: with it, any `running` run counts as stale. */
 const ANY_TIME = '9999-12-31T23:59:59.999Z';
@@ -40,7 +43,7 @@ const eachOpenRun = async (
  * again. A job deleted since counts as `onError: deny`.
  */
 const failDecision = async (
-  deps: Pick<Deps, 'runs' | 'clock' | 'jobs'> & NotifyDeps,
+  deps: Pick<Deps, 'runs' | 'clock' | 'jobs'> & NotifyDeps & TurnDeps,
   run: OpenRun,
   why: string,
 ): Promise<boolean> => {
@@ -51,7 +54,7 @@ const failDecision = async (
 
 /** Records a run failed, taking over a `running` one only if it started before `staleBefore` ('' : none). */
 const recordFailed = async (
-  deps: Pick<Deps, 'runs' | 'clock'> & NotifyDeps,
+  deps: Pick<Deps, 'runs' | 'clock'> & NotifyDeps & TurnDeps,
   run: OpenRun,
   staleBefore: string,
   error: string,
@@ -70,6 +73,7 @@ const recordFailed = async (
     ...(verdict === undefined ? {} : { verdict }),
     logs: taken.logs,
   });
+  if (finished) await leaveTurn(deps, taken);
   // Once per run: only the write that recorded the failure raises it.
   if (finished && deps.notifications !== undefined) {
     await raiseRunFailed(
@@ -86,7 +90,7 @@ const recordFailed = async (
  * taking over a `running` one only if it started before `staleBefore`.
  */
 const recordStopped = async (
-  deps: Pick<Deps, 'runs' | 'clock'>,
+  deps: Pick<Deps, 'runs' | 'clock'> & TurnDeps,
   run: OpenRun,
   staleBefore: string,
   request: { by: string; at: string },
@@ -95,7 +99,7 @@ const recordStopped = async (
   const taken = await deps.runs.start(run.id, { startedAt: now, staleBefore });
   if (!taken) return false;
   const message = `stopped by ${request.by}`;
-  return deps.runs.finish(run.id, {
+  const finished = await deps.runs.finish(run.id, {
     attempt: taken.attempt,
     status: 'stopped',
     endedAt: now,
@@ -104,6 +108,8 @@ const recordStopped = async (
     logs: [...taken.logs, { ts: now, level: 'WARN', message }],
     stopRequest: request,
   });
+  if (finished) await leaveTurn(deps, taken);
+  return finished;
 };
 
 /** After this many sweeps found a run queued with no message moving it, it is recorded failed. */
@@ -204,7 +210,7 @@ const eachBounded = async <T>(
  * has passed since then (10 minutes later with a 5-minute worker).
  */
 export const sweepStaleRuns = async (
-  deps: Pick<Deps, 'runs' | 'queue' | 'clock' | 'settings' | 'jobs'> & NotifyDeps,
+  deps: Pick<Deps, 'runs' | 'queue' | 'clock' | 'settings' | 'jobs'> & NotifyDeps & TurnDeps,
   settings: SweepSettings,
 ): Promise<{ requeued: number; failed: number }> => {
   const now = deps.clock.now().getTime();

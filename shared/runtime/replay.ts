@@ -20,7 +20,7 @@ import type { NewRun, RecordedRun } from './new-run.ts';
 import { platformLogger } from './platform-logger.ts';
 
 /** What a replay needs: the job and run stores, and what `recordPlatformRun` writes to. */
-export type ReplayDeps = Pick<Deps, 'jobs' | 'runs' | 'queue' | 'clock' | 'payloads' | 'settings'>;
+export type ReplayDeps = Pick<Deps, 'jobs' | 'runs' | 'queue' | 'clock' | 'payloads' | 'settings' | 'turns'>;
 
 /** A bulk replay replays at most this many runs per call (`truncated` says when more matched). */
 export const MAX_REPLAYS = 1000;
@@ -166,6 +166,8 @@ export const replayOf = (run: Run, extra: Pick<NewRun, 'delaySeconds' | 'runId'>
   trigger: run.trigger,
   ...(run.event === undefined ? { eventRef: run.eventRef } : { event: run.event }),
   ...(run.paramOverrides === undefined ? {} : { paramOverrides: run.paramOverrides }),
+  // Events of one ticket run in order: a replay takes a new place in its key's line.
+  ...(run.orderKey === undefined ? {} : { orderKey: run.orderKey }),
   ...extra,
 });
 

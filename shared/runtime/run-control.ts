@@ -87,7 +87,9 @@ export type Admission =
   /** Overlap `skip`: the previous scheduled run is still running. */
   | { kind: 'skip'; message: string }
   /** Overlap `queue`, or every concurrency slot taken: asked again after `delaySeconds`. */
-  | { kind: 'wait'; delaySeconds: number; why: 'still running' | 'concurrency' };
+  | { kind: 'wait'; delaySeconds: number; why: 'still running' | 'concurrency' }
+  /** An earlier run of its order key (the same ticket) has not ended: see shared/runtime/turns.ts. */
+  | { kind: 'wait'; delaySeconds: number; why: 'turn'; ahead: string };
 
 const shuffled = (n: number): number[] => {
   const order = Array.from({ length: n }, (_, i) => i);

@@ -14,9 +14,11 @@ import { afterRun, prepareToolbox } from './toolbox/index.ts';
 import type { PreparedToolbox, ToolboxTarget } from './toolbox/index.ts';
 import { raiseRunFailed } from './toolbox/notifier.ts';
 import { scriptIntegration } from './scripts/integration.ts';
+import { ticketIntegration } from '../tickets/orchestrate.ts';
 import { hotJob } from '../resilience/last-known.ts';
 import { admitRun, guardRun, HeldLeases, LiveLog, stoppedFinish } from './run-control.ts';
 import type { Admission, StopRequest } from './run-control.ts';
+import { admitTurn, leaveTurn } from './turns.ts';
 
 /** One queue message as the worker sees it. */
 export interface RunDelivery {
@@ -79,6 +81,7 @@ const processRun = async (deps: Deps, delivery: RunDelivery, held: HeldLeases): 
       await deps.runs.finish(run.id, baseFinish(run, deps, now, { status: 'failed', error, message: error }))
     ) {
       await raiseRunFailed(deps, run, error);
+      await leaveTurn(deps, run);
     }
   };
 
@@ -90,18 +93,28 @@ const processRun = async (deps: Deps, delivery: RunDelivery, held: HeldLeases): 
   if (run.stopRequest !== undefined) {
     return finishStopped(deps, job, run, now, run.stopRequest, { lines: run.logs });
   }
+  // Events of one ticket, one at a time in arrival order: an earlier run of its order key not ended → wait.
+  let turn: Admission;
+  try {
+    turn = await admitTurn(deps, run);
+  } catch (e) {
+    return retryOrFail(deps, run, delivery, lastAttempt, `could not check its turn: ${errorMessage(e)}`, now);
+  }
+  if (turn.kind !== 'run') return notAdmitted(deps, run, delivery, now, turn);
   const admission = await admitRun(deps, job, run, held);
   if (admission.kind !== 'run') return notAdmitted(deps, run, delivery, now, admission);
   // A manual run's parameter overrides (checked when it was asked for) win over the job's own.
   if (run.paramOverrides !== undefined) job = { ...job, params: { ...job.params, ...run.paramOverrides } };
   // An uploaded script runs as an integration of its own (shared/runtime/scripts), through the same path.
   const scripted = job.script === undefined ? undefined : scriptIntegration(deps, job, run);
-  const integration =
+  const installed =
     scripted ?? (job.integration === undefined ? undefined : deps.registry.get(job.integration));
-  if (!integration) {
+  if (!installed) {
     await fail(`${runnableOf(job)} is not installed`);
     return;
   }
+  // A ticket job runs its integration's ticket plugin inside the platform's orchestration (shared/tickets).
+  const integration = job.tickets === undefined ? installed : ticketIntegration(deps, job, installed);
   const target: ToolboxTarget = {
     job,
     runId: run.id,
@@ -216,6 +229,9 @@ const processRun = async (deps: Deps, delivery: RunDelivery, held: HeldLeases): 
   platformLogger.info('run finished', { runId: run.id, jobId: run.jobId, status: outcome.status });
   // Only the attempt that recorded the run commits its checkpoint (and raises run_failed).
   await afterRun(deps, target, outcome);
+  // Ended for good (a retryable failure on its last attempt too): the next run of its key may go,
+  // once this one's state and checkpoint are committed.
+  await leaveTurn(deps, run);
   if (outcome.status !== 'succeeded' && outcome.retryable) {
     // Last receive: the run is recorded. Made visible at once, the message is moved to the
     // DLQ by the redrive policy on its next receive instead of after a whole visibility timeout.
@@ -298,6 +314,7 @@ const finishStopped = async (
       decision: false,
     };
     await afterRun(deps, target, { status: 'stopped' });
+    await leaveTurn(deps, run);
   } else {
     platformLogger.warn('run finished by a newer attempt; stop not recorded', { runId: run.id });
   }
@@ -318,9 +335,11 @@ const notAdmitted = async (
 ): Promise<void> => {
   if (admission.kind === 'wait') {
     const error =
-      admission.why === 'concurrency'
-        ? 'waiting for a free concurrency slot'
-        : 'waiting for the previous scheduled run to end';
+      admission.why === 'turn'
+        ? `waiting for its turn: run ${admission.ahead} of the same order key has not ended`
+        : admission.why === 'concurrency'
+          ? 'waiting for a free concurrency slot'
+          : 'waiting for the previous scheduled run to end';
     const waiting: ExecutionOutcome = {
       status: 'failed',
       error,
@@ -341,8 +360,10 @@ const notAdmitted = async (
     logs: [...run.logs, { ts: ended.toISOString(), level: 'INFO', message: `skipped: ${admission.message}` }],
     ...lagOf(run, startedAt),
   });
-  if (skipped)
+  if (skipped) {
     platformLogger.info('run skipped', { runId: run.id, jobId: run.jobId, why: admission.message });
+    await leaveTurn(deps, run);
+  }
 };
 
 const baseFinish = (
@@ -376,6 +397,7 @@ const retryOrFail = async (
       )
     ) {
       await raiseRunFailed(deps, run, error);
+      await leaveTurn(deps, run);
     }
     await deps.queue.retryLater(delivery.receiptHandle, 0).catch(() => undefined);
   } else {

@@ -68,6 +68,20 @@ const manifestRules = (
       }
     }
   }
+  // A secret pinned to the host of another parameter's URL: that parameter must be text of this manifest.
+  for (const [name, spec] of Object.entries(manifest.parameters)) {
+    if (spec.type !== 'password' || spec.hostFrom === undefined) continue;
+    const target = Object.hasOwn(manifest.parameters, spec.hostFrom)
+      ? manifest.parameters[spec.hostFrom]
+      : undefined;
+    if (target?.type !== 'text') {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['parameters', name, 'hostFrom'],
+        message: `must name a text parameter of this manifest (the target's URL); "${spec.hostFrom}" is not one`,
+      });
+    }
+  }
   if (manifest.entryPoints.length === 0) {
     ctx.addIssue({
       code: 'custom',

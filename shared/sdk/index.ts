@@ -60,3 +60,15 @@ export {
   StateLimitError,
 } from '../errors.ts';
 export type { EffectHolder, StateLimit } from '../errors.ts';
+export { defineEnricher, ENRICHER_ID, enrichersOfFiles, isEnricher } from './enrichers.ts';
+export type {
+  Enricher,
+  EnricherContext,
+  EnricherDefinition,
+  EnricherFile,
+  EnricherOutput,
+  TicketAddress,
+  TicketInfo,
+  TicketRequest,
+  TicketService,
+} from './enrichers.ts';

@@ -17,11 +17,14 @@
  * | schedule | `JOB#<jobId>` | `SCHEDULE`             | `SCHEDULES` ² | `<nextRunAt>#<jobId>` |                  |                    |
  * | occurrence | `JOB#<jobId>` | `OCC#<scheduledFor>` |               |               |                          |                    |
  * | lease    | `JOB#<jobId>` | `LEASE#<name>`         |               |               |                          |                    |
- * | task     | `JOB#<jobId>` | `TASK#<taskId>`        |               |               |                          |                    |
+ * | task     | `JOB#<jobId>` | `TASK#<taskId>`        | `TASKS#<jobId>` ³ | `<createdAt>#<taskId>` |                 |                    |
  * | task dedupe key | `JOB#<jobId>` | `TASKKEY#<dedupeKey>` |        |               |                          |                    |
- * | turn     | `JOB#<jobId>` | `TURN#<orderKey>#<runId>` |            |               |                          |                    |
+ * | turn     | `JOB#<jobId>` | `TURN#<len>:<orderKey>#<runId>` |      |               |                          |                    |
  * | script   | `SCRIPT#<id>` | `HEAD`                 | `SCRIPTS`     | `<id>`        |                          |                    |
  * | script version | `SCRIPT#<id>` | `V#<n, 10 digits>` |             |               |                          |                    |
+ *
+ * ³ Every task of a job, newest first (`GET /admin/jobs/{id}/tasks`): gsi1 projects only
+ * its id, status and times, so a listing reads the page's items with one BatchGetItem.
  *
  * ² Armed schedules only (gsi1 keys removed while disarmed): the scheduler
  * queries `SCHEDULES` for `gsi1sk ≤ now` and reads only the due jobs.

@@ -1,9 +1,10 @@
 import { isOpenTask } from '../model/index.ts';
 import type { StoredTask } from '../model/index.ts';
 import type { Page, PageRequest, TaskListRequest, TaskPatch, TaskStore } from '../ports.ts';
+import { encodeMemoryCursor, lastOfMemoryCursor, MAX_PAGE_LIMIT, pageLimit } from '../store/cursor.ts';
+import { MAX_TASK_ALERT_IDS } from '../store/dynamo-task-store.ts';
 
-/** The newest alert ids a task keeps. */
-export const MAX_TASK_ALERT_IDS = 100;
+export { MAX_TASK_ALERT_IDS };
 
 const copy = (t: StoredTask): StoredTask => ({ ...t, alertIds: [...t.alertIds] });
 
@@ -21,14 +22,38 @@ export const patchTask = (task: StoredTask, patch: TaskPatch): StoredTask => {
   return next;
 };
 
-/** Offset cursors over a sorted list: enough for tests. */
-const pageOf = <T>(items: T[], page: PageRequest = {}): Page<T> => {
-  const start = page.cursor === undefined ? 0 : Number(page.cursor);
-  const limit = page.limit ?? 100;
-  const slice = items.slice(start, start + limit);
+/** Where a task sorts in the newest-first listing (the adapter's gsi1 sort key): creation time, then id. */
+const listKey = (t: StoredTask): string => `${t.createdAt}#${t.id}`;
+/** Where it sorts in the open tasks' walk (the adapter's table sort key): its id. */
+const idKey = (t: StoredTask): string => t.id;
+const byKey =
+  (key: (t: StoredTask) => string) =>
+  (a: StoredTask, b: StoredTask): number =>
+    key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0;
+
+/**
+ * A page of `items` (in listing order by `key`) after the cursor, as the
+ * adapter pages: cursors opaque and refused (400 invalid_cursor) from another
+ * listing; a next cursor only when more may follow.
+ */
+const pageOf = (
+  items: StoredTask[],
+  key: (t: StoredTask) => string,
+  scope: string,
+  limit: number,
+  cursor: string | undefined,
+  descending: boolean,
+): Page<StoredTask> => {
+  const after = cursor === undefined ? undefined : lastOfMemoryCursor(cursor, scope);
+  const rest =
+    after === undefined ? items : items.filter((t) => (descending ? key(t) < after : key(t) > after));
+  const slice = rest.slice(0, limit);
+  const last = slice.at(-1);
   return {
     items: slice,
-    ...(start + limit < items.length ? { nextCursor: String(start + limit) } : {}),
+    ...(rest.length > limit && last !== undefined
+      ? { nextCursor: encodeMemoryCursor(scope, key(last)) }
+      : {}),
   };
 };
 
@@ -79,28 +104,38 @@ export class MemoryTaskStore implements TaskStore {
     return Promise.resolve(copy(next));
   }
 
-  private ofJob(jobId: string): StoredTask[] {
+  /** The job's tasks (code-unit order, as the table sorts). */
+  private ofJob(jobId: string, key: (t: StoredTask) => string): StoredTask[] {
     return [...this.items.entries()]
       .filter(([k]) => k.startsWith(`${jobId}#`))
       .map(([, t]) => copy(t))
-      .sort((a, b) =>
-        a.createdAt === b.createdAt ? b.id.localeCompare(a.id) : b.createdAt.localeCompare(a.createdAt),
-      );
+      .sort(byKey(key));
   }
 
+  /** Newest first. */
   list(jobId: string, request: TaskListRequest = {}): Promise<Page<StoredTask>> {
     this.reads++;
-    const all = this.ofJob(jobId).filter((t) => request.status === undefined || t.status === request.status);
-    return Promise.resolve(pageOf(all, request));
+    // A refused limit or cursor rejects, as the adapter's call does (never a synchronous throw).
+    try {
+      const limit = pageLimit(request.limit);
+      const all = this.ofJob(jobId, listKey)
+        .reverse()
+        .filter((t) => request.status === undefined || t.status === request.status);
+      return Promise.resolve(pageOf(all, listKey, `tasks:${jobId}`, limit, request.cursor, true));
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 
+  /** By task id, pages of at most 100. */
   listOpen(jobId: string, page: PageRequest = {}): Promise<Page<StoredTask>> {
     this.reads++;
-    return Promise.resolve(
-      pageOf(
-        this.ofJob(jobId).filter((t) => isOpenTask(t.status)),
-        page,
-      ),
-    );
+    try {
+      const limit = pageLimit(page.limit ?? MAX_PAGE_LIMIT);
+      const open = this.ofJob(jobId, idKey).filter((t) => isOpenTask(t.status));
+      return Promise.resolve(pageOf(open, idKey, `open-tasks:${jobId}`, limit, page.cursor, false));
+    } catch (e) {
+      return Promise.reject(e instanceof Error ? e : new Error(String(e)));
+    }
   }
 }

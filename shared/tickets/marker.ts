@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+
+/**
+ * Marks of what we do in a target: the marker every task we open carries
+ * (`findTask(marker)` finds it again after a crash), and the note every
+ * comment or work note we write ends with (a webhook about our own change is
+ * recognized by it and ignored, so no loop).
+ */
+
+/** A Jira label set on every issue we create (next to its marker label). */
+export const OWN_CHANGE_LABEL = 'triggerhub';
+
+/** Jira labels may not hold spaces; ServiceNow's correlation_id holds 100 characters. */
+const MARKER_SAFE = /^[A-Za-z0-9_-]+$/;
+export const MAX_MARKER_LENGTH = 100;
+
+/** What every own-change note starts with. */
+const NOTE_PREFIX = '[triggerhub:';
+
+/**
+ * The marker of the task a job opens for an alert: `triggerhub-<jobId>-<alertId>`
+ * when that is at most 100 characters of `[A-Za-z0-9_-]` (a Jira label, a
+ * ServiceNow correlation id), else `triggerhub-<jobId, first 32>-<sha256(alertId),
+ * first 32 hex>` — stable, so a retry finds the task a crashed attempt opened.
+ *
+ * @example
+ * ```ts
+ * taskMarker('alerts-to-jira', 'a1'); // 'triggerhub-alerts-to-jira-a1'
+ * ```
+ */
+export const taskMarker = (jobId: string, alertId: string): string => {
+  const plain = `triggerhub-${jobId}-${alertId}`;
+  if (plain.length <= MAX_MARKER_LENGTH && MARKER_SAFE.test(plain)) return plain;
+  const hash = createHash('sha256').update(alertId, 'utf8').digest('hex').slice(0, 32);
+  return `triggerhub-${jobId.slice(0, 32)}-${hash}`;
+};
+
+/**
+ * The line ended onto every comment and work note we write: `[triggerhub:<marker>]`.
+ *
+ * @example
+ * ```ts
+ * `${comment}\n${ownChangeNote(marker)}`;
+ * ```
+ */
+export const ownChangeNote = (marker: string): string => `${NOTE_PREFIX}${marker}]`;
+
+/** Whether a comment or work note is one of ours (carries an own-change note). */
+export const isOwnChangeText = (text: string): boolean => text.includes(NOTE_PREFIX);

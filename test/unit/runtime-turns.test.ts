@@ -1,0 +1,371 @@
+import { ulid } from 'ulid';
+import { describe, expect, it } from 'vitest';
+import { JobSchema } from '../../shared/model/index.ts';
+import type { JobInput, Run } from '../../shared/model/index.ts';
+import { ingest } from '../../shared/runtime/ingest.ts';
+import { sweepStaleRuns, sweepSettings } from '../../shared/runtime/recovery.ts';
+import { replayLoadedRun } from '../../shared/runtime/replay.ts';
+import { TURN_ENTER_GRACE_MS, turnWaitSeconds, ulidTime } from '../../shared/runtime/turns.ts';
+import { processRunMessage } from '../../shared/runtime/worker.ts';
+import { defineIntegration } from '../../shared/sdk/index.ts';
+import type { MemoryDeps } from '../helpers/memory-deps.ts';
+import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
+import { queuedWebhookRun, RUN_AT } from '../helpers/runs.ts';
+import { makeJob, seedTicketInfoXml } from '../helpers/samples.ts';
+import { MAX_ORDER_KEY_LENGTH, orderKeyOf } from '../../shared/tickets/order-key.ts';
+import { webhookEvent } from '../helpers/runs.ts';
+
+const deferred = () => {
+  let resolve: () => void = () => undefined;
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  return { promise, resolve };
+};
+
+/** An integration whose runs wait for the test to let them go (by run id); it records the order runs start in. */
+const gated = () => {
+  const started = new Map<string, ReturnType<typeof deferred>>();
+  const gates = new Map<string, ReturnType<typeof deferred>>();
+  const startedOf = (id: string) => started.get(id) ?? started.set(id, deferred()).get(id)!;
+  const gateOf = (id: string) => gates.get(id) ?? gates.set(id, deferred()).get(id)!;
+  const order: string[] = [];
+  const integration = defineIntegration({
+    id: 'gated',
+    name: 'Gated',
+    version: '1.0.0',
+    description: 'waits for its gate',
+    parameters: {},
+    run: async ({ runId }) => {
+      order.push(runId);
+      startedOf(runId).resolve();
+      await gateOf(runId).promise;
+      return { message: 'done' };
+    },
+  });
+  return { integration, order, started: startedOf, open: (id: string) => gateOf(id).resolve() };
+};
+
+const setup = async (job: Partial<JobInput> = {}) => {
+  const g = gated();
+  const clock = new FakeClock();
+  const deps = memoryDeps({ integrations: [g.integration], clock, settings: { heartbeatMs: 5 } });
+  await deps.jobs.put(
+    JobSchema.parse({ id: 'j1', name: 'J', integration: 'gated', auth: { secret: 'demo' }, ...job }),
+  );
+  return { deps, clock, ...g };
+};
+
+/** Run ids are ULIDs made at RUN_AT + n ms: they sort as they were made. */
+const idAt = (n: number): string => ulid(Date.parse(RUN_AT) + n);
+const [A, B, C] = [idAt(1), idAt(2), idAt(3)];
+
+/** A queued run of job j1 with `orderKey`, in its key's line, as ingest leaves it. */
+const keyed = async (deps: MemoryDeps, id: string, orderKey: string | undefined, over: Partial<Run> = {}) => {
+  await deps.runs.create(queuedWebhookRun({ id, ...(orderKey === undefined ? {} : { orderKey }), ...over }));
+  if (orderKey !== undefined) await deps.turns.enter('j1', orderKey, id, '2026-11-23T10:00:00.000Z');
+};
+const message = (runId: string, receiveCount = 1) => ({
+  body: JSON.stringify({ runId, jobId: 'j1' }),
+  receiveCount,
+  receiptHandle: `rh-${runId}-${receiveCount}`,
+});
+const line = (deps: MemoryDeps, key: string) => deps.turns.head('j1', key, 10);
+const statusOf = (deps: MemoryDeps, id: string) => deps.runs.items.get(id)?.status;
+
+describe('events of one ticket run in order (the worker’s turn gate)', () => {
+  it('three runs of one key: the 2nd and 3rd wait (queued, attempt not spent) until the one ahead ends', async () => {
+    // Prepare
+    const { deps, order, started, open } = await setup();
+    await keyed(deps, A, '1234');
+    await keyed(deps, B, '1234');
+    await keyed(deps, C, '1234');
+
+    // Act: A runs; B and C come while it does
+    const first = processRunMessage(deps, message(A));
+    await started(A).promise;
+    await processRunMessage(deps, message(B));
+    await processRunMessage(deps, message(C));
+    const whileA = { b: structuredClone(deps.runs.items.get(B)), c: structuredClone(deps.runs.items.get(C)) };
+    open(A);
+    await first;
+    // B's delayed message comes back: its turn; C's comes while B runs: it waits again, longer.
+    const second = processRunMessage(deps, message(B));
+    await started(B).promise;
+    await processRunMessage(deps, message(C));
+    open(B);
+    await second;
+    open(C);
+    await processRunMessage(deps, message(C));
+
+    // Assess
+    expect(order).toEqual([A, B, C]);
+    for (const waiting of [whileA.b, whileA.c]) {
+      expect(waiting).toMatchObject({ status: 'queued', attempt: 0, deferrals: 1 });
+      expect(waiting?.error).toBe(`waiting for its turn: run ${A} of the same order key has not ended`);
+    }
+    expect(deps.queue.later).toEqual([
+      { message: { runId: B, jobId: 'j1' }, delaySeconds: 1 },
+      { message: { runId: C, jobId: 'j1' }, delaySeconds: 1 },
+      { message: { runId: C, jobId: 'j1' }, delaySeconds: 2 },
+    ]);
+    expect([A, B, C].map((id) => statusOf(deps, id))).toEqual(['succeeded', 'succeeded', 'succeeded']);
+    expect(deps.runs.items.get(C)).toMatchObject({ attempt: 1, deferrals: 2 });
+    // Each left its line when it ended.
+    expect(await line(deps, '1234')).toEqual([]);
+  });
+
+  it('a crashed head (its run failed for good, its turn left behind) does not block: it is taken out of line', async () => {
+    // Prepare
+    const { deps, order, open } = await setup();
+    await keyed(deps, A, '1234', { status: 'failed', attempt: 3, endedAt: RUN_AT });
+    await keyed(deps, B, '1234');
+    open(B);
+
+    // Act
+    await processRunMessage(deps, message(B));
+
+    // Assess
+    expect(order).toEqual([B]);
+    expect(statusOf(deps, B)).toBe('succeeded');
+    expect(deps.queue.later).toEqual([]);
+    expect(await line(deps, '1234')).toEqual([]);
+  });
+
+  it('a turn whose run is not recorded yet blocks while young (its ingest is on its way), not once old', async () => {
+    // Prepare: a turn entered at RUN_AT − 1 ms with no run (ingest between its two writes)
+    const { deps, clock, order, open } = await setup();
+    const ghost = idAt(-1);
+    await deps.turns.enter('j1', '1234', ghost, '2026-11-23T10:00:00.000Z');
+    await keyed(deps, B, '1234');
+    open(B);
+
+    // Act
+    await processRunMessage(deps, message(B));
+    const young = statusOf(deps, B);
+    clock.advance(TURN_ENTER_GRACE_MS);
+    await processRunMessage(deps, message(B));
+
+    // Assess
+    expect(young).toBe('queued');
+    expect(order).toEqual([B]);
+    expect(statusOf(deps, B)).toBe('succeeded');
+    expect(await line(deps, '1234')).toEqual([]);
+  });
+
+  it('different keys interleave: a run of another ticket, and one without a key, run while the first is running', async () => {
+    // Prepare
+    const { deps, order, started, open } = await setup();
+    await keyed(deps, A, '1234');
+    await keyed(deps, B, '5678');
+    await keyed(deps, C, undefined);
+    open(B);
+    open(C);
+
+    // Act
+    const first = processRunMessage(deps, message(A));
+    await started(A).promise;
+    await processRunMessage(deps, message(B));
+    await processRunMessage(deps, message(C));
+    open(A);
+    await first;
+
+    // Assess
+    expect(order).toEqual([A, B, C]);
+    expect(statusOf(deps, B)).toBe('succeeded');
+    expect(statusOf(deps, C)).toBe('succeeded');
+    expect(deps.queue.later).toEqual([]);
+    expect(await line(deps, '1234')).toEqual([]);
+    expect(await line(deps, '5678')).toEqual([]);
+  });
+
+  it('a run without a key costs the line nothing: no read, no write', async () => {
+    // Prepare
+    const { deps, open } = await setup();
+    await keyed(deps, A, undefined);
+    open(A);
+
+    // Act
+    await processRunMessage(deps, message(A));
+
+    // Assess
+    expect(statusOf(deps, A)).toBe('succeeded');
+    expect(deps.turns.reads + deps.turns.writes).toBe(0);
+  });
+
+  it('a queued run stopped while it waited leaves its line: the run behind it waits only for the one running', async () => {
+    // Prepare
+    const { deps, order, started, open } = await setup();
+    await keyed(deps, A, '1234');
+    await keyed(deps, B, '1234', { stopRequest: { by: 'ops', at: RUN_AT } });
+    await keyed(deps, C, '1234');
+    open(C);
+
+    // Act
+    const first = processRunMessage(deps, message(A));
+    await started(A).promise;
+    await processRunMessage(deps, message(B));
+    const afterStop = await line(deps, '1234');
+    open(A);
+    await first;
+    await processRunMessage(deps, message(C));
+
+    // Assess
+    expect(statusOf(deps, B)).toBe('stopped');
+    expect(afterStop).toEqual([A, C]);
+    expect(order).toEqual([A, C]);
+    expect(statusOf(deps, C)).toBe('succeeded');
+    expect(await line(deps, '1234')).toEqual([]);
+  });
+
+  it('a run that fails for good (its integration is not installed) leaves its line', async () => {
+    // Prepare: an integration that is not installed fails the run for good
+    const { deps } = await setup();
+    await deps.jobs.put(
+      JobSchema.parse({ id: 'j1', name: 'J', integration: 'missing', auth: { secret: 'demo' } }),
+    );
+    await keyed(deps, A, '1234');
+
+    // Act
+    await processRunMessage(deps, message(A));
+
+    // Assess
+    expect(statusOf(deps, A)).toBe('failed');
+    expect(await line(deps, '1234')).toEqual([]);
+  });
+
+  it('the sweeper’s finishes leave the line too', async () => {
+    // Prepare: A queued with no message moving it, requeued three times already
+    const { deps, clock } = await setup();
+    await keyed(deps, A, '1234');
+    await deps.runs.markRequeued(A, RUN_AT);
+    await deps.runs.markRequeued(A, RUN_AT);
+    await deps.runs.markRequeued(A, RUN_AT);
+    clock.advance(24 * 3_600_000);
+
+    // Act
+    const swept = await sweepStaleRuns(deps, sweepSettings(30, 300));
+
+    // Assess
+    expect(swept.failed).toBe(1);
+    expect(statusOf(deps, A)).toBe('failed');
+    expect(await line(deps, '1234')).toEqual([]);
+  });
+
+  it('waits 1, 2, 4, 8, then 15 s between looks', () => {
+    expect([0, 1, 2, 3, 4, 5, 30].map(turnWaitSeconds)).toEqual([1, 2, 4, 8, 15, 15, 15]);
+    expect(ulidTime(A)).toBe(Date.parse(RUN_AT) + 1);
+    expect(ulidTime('not-an-id!')).toBeNaN();
+  });
+});
+
+describe('the order key where runs are made', () => {
+  it('is the SecureChange ticket id of an async job’s event, bounded; a decision job never has one', () => {
+    // Prepare
+    const ticket = (id: string) =>
+      webhookEvent({ source: 'securechange', trigger: 'ADVANCE', ticket: { id } });
+    const async = makeJob({ source: 'securechange' });
+    const decision = makeJob({ source: 'securechange', mode: 'decision', event: 'PRE_ASSIGNMENT_SCRIPT' });
+
+    // Act
+    const keys = [
+      orderKeyOf(async, ticket('64')),
+      orderKeyOf(decision, ticket('64')),
+      orderKeyOf(async, webhookEvent()),
+      orderKeyOf(async, ticket('')),
+      orderKeyOf(async, ticket('x'.repeat(MAX_ORDER_KEY_LENGTH + 10))),
+    ];
+
+    // Assess
+    expect(keys.slice(0, 4)).toEqual(['64', undefined, undefined, undefined]);
+    expect(keys[4]).toHaveLength(MAX_ORDER_KEY_LENGTH);
+  });
+
+  const SECRET = 's3cr3t-value';
+  const scRequest = (body: string, event: string) => ({
+    jobId: 'sc',
+    body,
+    headers: { 'content-type': 'application/xml', 'x-shared-secret': SECRET },
+    query: { event },
+  });
+
+  it('ingest gives a SecureChange ticket’s run its ticket id as order key and puts it in line; a generic run gets none', async () => {
+    // Prepare
+    const deps = memoryDeps();
+    await deps.jobs.put(
+      JobSchema.parse({
+        id: 'sc',
+        name: 'SC',
+        integration: 'log-event',
+        source: 'securechange',
+        auth: { secret: 'demo' },
+      }),
+    );
+    await deps.jobs.put(
+      JobSchema.parse({ id: 'gen', name: 'Gen', integration: 'log-event', auth: { secret: 'demo' } }),
+    );
+    const xml = seedTicketInfoXml();
+
+    // Act
+    const advance = await ingest(deps, scRequest(xml, 'ADVANCE'));
+    const resolve = await ingest(deps, scRequest(xml, 'RESOLVE'));
+    const turnWrites = deps.turns.writes;
+    const generic = await ingest(deps, {
+      jobId: 'gen',
+      body: '{"a":1}',
+      headers: { 'content-type': 'application/json', 'x-shared-secret': SECRET },
+      query: {},
+    });
+
+    // Assess
+    expect(deps.runs.items.get(advance.runId)?.orderKey).toBe('64');
+    expect(deps.runs.items.get(resolve.runId)?.orderKey).toBe('64');
+    expect(await deps.turns.head('sc', '64', 5)).toEqual([advance.runId, resolve.runId]);
+    expect(deps.runs.items.get(generic.runId)?.orderKey).toBeUndefined();
+    expect(deps.turns.writes).toBe(turnWrites);
+  });
+
+  it('a refused enqueue takes the run out of line again (its caller’s retry is a new run)', async () => {
+    // Prepare
+    const deps = memoryDeps();
+    await deps.jobs.put(
+      JobSchema.parse({
+        id: 'sc',
+        name: 'SC',
+        integration: 'log-event',
+        source: 'securechange',
+        auth: { secret: 'demo' },
+      }),
+    );
+    deps.queue.send = () => Promise.reject(new Error('queue down'));
+
+    // Act
+    const error = await ingest(deps, scRequest(seedTicketInfoXml(), 'ADVANCE')).catch((e: unknown) => e);
+
+    // Assess
+    expect(error).toMatchObject({ status: 503 });
+    expect(await deps.turns.head('sc', '64', 5)).toEqual([]);
+  });
+
+  it('a replay keeps its original run’s order key and takes a new place at the end of the line', async () => {
+    // Prepare
+    const { deps } = await setup();
+    const original = queuedWebhookRun({
+      id: A,
+      orderKey: '1234',
+      status: 'succeeded',
+      attempt: 1,
+      endedAt: RUN_AT,
+    });
+    await deps.runs.create(original);
+    await keyed(deps, B, '1234');
+
+    // Act
+    const replay = await replayLoadedRun(deps, original);
+
+    // Assess
+    expect(replay.orderKey).toBe('1234');
+    expect(replay.replayOf).toBe(A);
+    expect(await line(deps, '1234')).toEqual([B, replay.id]);
+  });
+});
