@@ -1,7 +1,8 @@
-import { errorMessage, ValidationError } from '../errors.ts';
+import { ValidationError } from '../errors.ts';
 import type { Job } from '../model/index.ts';
 import { clip } from '../sdk/text.ts';
 import type { AnyIntegration } from '../sdk/types.ts';
+import { ruleProblem } from '../tickets/rule.ts';
 import type { TicketContextDeps } from '../tickets/ticket-context.ts';
 
 /**
@@ -29,34 +30,6 @@ export interface TicketApplyOptions {
   deadlineMs?: number;
 }
 
-/** What the business rule check answers: a sentence, or undefined when the rule is fine (shared/tickets/rule.ts). */
-type RuleProblem = (rule: unknown) => string | undefined;
-
-/**
- * `ruleProblem` of shared/tickets/rule.ts, loaded with the first ticket job
- * applied. Inside `try`: a bundle built before that module exists still
- * builds, and applying a ticket job then fails loudly (500) rather than
- * storing a rule nobody checked.
- */
-const loadRuleProblem = async (): Promise<RuleProblem> => {
-  try {
-    // eslint-disable-next-line @typescript-eslint/ban-ts-comment -- shared/tickets/rule.ts comes with the tickets core (issue 10): drop this line once it is merged
-    // @ts-ignore
-    const rule = (await import('../tickets/rule.ts')) as { ruleProblem: RuleProblem };
-    return rule.ruleProblem;
-  } catch (e) {
-    throw new Error(`ticket rules cannot be checked: ${errorMessage(e)}`, { cause: e });
-  }
-};
-
-/**
- * The rule check apply uses: shared/tickets/rule.ts's `ruleProblem`, loaded
- * on first use. An object, so that a test can stand in for it (vi.spyOn).
- */
-export const ticketRules = {
-  problem: async (rule: unknown): Promise<string | undefined> => (await loadRuleProblem())(rule),
-};
-
 /**
  * Apply-time checks of a job with `tickets`, after the schema and parameter
  * checks and before anything is stored: the business rule compiles (400
@@ -75,7 +48,7 @@ export const checkTicketJob = async (
   const tickets = job.tickets;
   if (tickets === undefined) return;
   if (tickets.rule !== undefined) {
-    const problem = await ticketRules.problem(tickets.rule);
+    const problem = ruleProblem(tickets.rule);
     if (problem !== undefined) {
       throw new ValidationError(`invalid job: tickets.rule: ${clip(problem, 500)}`, 'invalid_rule');
     }

@@ -1,21 +1,9 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
-import { ticketRules } from '../../shared/runtime/ticket-apply.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
 import { fakeTicketIntegration, ticketJobBody } from '../helpers/fake-ticket-integration.ts';
 import type { FakeTarget } from '../helpers/fake-ticket-integration.ts';
-
-// The business rule check is the tickets core's (shared/tickets/rule.ts): a double by its contract —
-// a rule using `$where` is a problem, said in a sentence; anything else passes.
-beforeEach(() => {
-  vi.spyOn(ticketRules, 'problem').mockImplementation((rule) =>
-    Promise.resolve(JSON.stringify(rule).includes('$where') ? 'operator $where is not allowed' : undefined),
-  );
-});
-afterEach(() => {
-  vi.restoreAllMocks();
-});
 
 const TOKEN = 'tok-3f9a-very-secret-value';
 
@@ -134,7 +122,7 @@ describe('PUT /admin/jobs/{id}: a ticket job is checked with its target before i
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({
       error: 'invalid_rule',
-      message: 'invalid job: tickets.rule: operator $where is not allowed',
+      message: 'invalid job: tickets.rule: $where: $where (JavaScript) is not allowed',
     });
     expect(target.calls.validate).toBe(0);
     expect(await deps.jobs.get('alerts')).toBeUndefined();
