@@ -75,7 +75,10 @@ export interface StoredTask extends TicketTask {
   queue: string;
   createdAt: string;
   updatedAt: string;
-  /** When `syncStates` last answered for it. */
+  /**
+   * When a sync last changed it (its status or link, as `syncStates` answered); absent until
+   * then. A sync that finds a task unchanged writes nothing, this included.
+   */
   syncedAt?: string;
 }
 
