@@ -102,7 +102,7 @@ const starters: Record<MockTarget, (port: number) => Promise<Started>> = {
         `  npx triggerhub jobs apply ${file}`,
         ...portNote('securechange', mock.url, file),
         'Send it the Create trigger of ticket 446 (private and public addresses):',
-        '  npx triggerhub send securechange-enrichment -d @examples/payloads/securechange-ticket-446-create.xml --wait',
+        '  npx triggerhub send securechange-enrichment -d @examples/payloads/securechange-ticket-446-create.xml --event CREATE --wait',
         '',
         'See what was written to the tickets:',
         `  curl -sS ${mock.url}/_mock/state`,

@@ -18,7 +18,8 @@ import { adfText, closeServer, controlOf, listenLoopback, readSampleJson } from 
  *
  * Beside the API, without auth, for a person trying a job (`triggerhub mock
  * jira`): `POST /_mock/issues/<key>/close`, `POST /_mock/issues/<key>/delete`
- * and `GET /_mock/state` (what was created and commented, see {@link MockJira.snapshot}).
+ * and `GET /_mock/state` (what was created and commented, see {@link MockJira.snapshot});
+ * a task's link, `GET /browse/<key>`, shows that issue.
  */
 
 type Obj = Record<string, unknown>;
@@ -584,6 +585,14 @@ export const startMockJira = async (options: MockJiraOptions = {}): Promise<Mock
       const control = controlOf(req.method ?? '', url.pathname);
       if (control !== undefined) {
         answerControl(control, res);
+        return;
+      }
+      // A task's link (`<url>/browse/<key>`) opened in a browser: the issue as the state shows it.
+      const browse = req.method === 'GET' ? /^\/browse\/([^/]+)$/.exec(url.pathname) : null;
+      if (browse !== null) {
+        const key = decodeURIComponent(browse[1] ?? '');
+        const shown = snapshot().issues.find((i) => i.key === key);
+        send(res, shown === undefined ? 404 : 200, shown ?? { error: `no issue ${key}` });
         return;
       }
       const received: MockJiraRequest = {

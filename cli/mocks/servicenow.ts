@@ -16,7 +16,8 @@ import { controlOf, json, readSampleJson, startLoopback } from './http.ts';
  *
  * Beside the API, without auth, for a person trying a job (`triggerhub mock
  * servicenow`): `POST /_mock/incidents/<sys_id or number>/close`, `…/delete`
- * and `GET /_mock/state` (the incidents with their work notes).
+ * and `GET /_mock/state` (the incidents with their work notes); a task's link,
+ * `GET /nav_to.do?uri=incident.do?sys_id=<id>`, shows that incident.
  */
 
 export type SnowRecord = Record<string, unknown>;
@@ -279,6 +280,12 @@ export const startMockServiceNow = async (options: MockServiceNowOptions = {}): 
   const server = await startLoopback((req, res) => {
     const control = controlOf(req.method, new URL(req.url, 'http://127.0.0.1').pathname);
     if (control !== undefined) return answerControl(control, res);
+    // A task's link (`<url>/nav_to.do?uri=incident.do?sys_id=<id>`) opened in a browser: the incident as the state shows it.
+    if (req.method === 'GET' && req.url.startsWith('/nav_to.do?')) {
+      const id = /sys_id=(\w+)/.exec(decodeURIComponent(req.url))?.[1] ?? '';
+      const shown = snapshot().incidents.find((i) => i.sys_id === id);
+      return json(res, shown === undefined ? 404 : 200, shown ?? { error: `no incident ${id}` });
+    }
     const failing = failures.shift();
     if (failing !== undefined) {
       json(res, failing.status, failing.body ?? failure(`HTTP ${failing.status}`), failing.headers);
