@@ -268,6 +268,8 @@ const ErrorBodySchema = object({
   error: string().optional(),
   message: string().optional(),
   Message: string().optional(),
+  /** The parameter a ticket job's target refused (`ticket_validation_failed`). */
+  param: string().optional(),
 });
 
 export interface PutJobResult {
@@ -283,8 +285,15 @@ export interface AdminClient {
   listJobs(page?: PageRequest): Promise<Page<JobGridItem>>;
   /** @throws AdminApiError with status 404 when there is no such job. */
   getJob(id: string): Promise<Job>;
-  /** Creates or replaces the job `id`; `job.id`, when set, must equal `id`. */
-  putJob(id: string, job: JobInput | Record<string, unknown>): Promise<PutJobResult>;
+  /**
+   * Creates or replaces the job `id`; `job.id`, when set, must equal `id`.
+   * `verify: false` (`?verify=false`): a ticket job is stored without asking its target.
+   */
+  putJob(
+    id: string,
+    job: JobInput | Record<string, unknown>,
+    options?: { verify?: boolean },
+  ): Promise<PutJobResult>;
   /** @throws AdminApiError with status 404 when there is no such job. */
   deleteJob(id: string): Promise<void>;
   /** Newest first; the filters are the route's (`status`, `firedBy`, `from`, `to`). */
@@ -417,9 +426,10 @@ const apiError = async (response: Response): Promise<AdminApiError> => {
   }
   const code = body.error ?? `http_${response.status}`;
   const message =
-    body.message ??
-    body.Message ??
-    `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+    (body.message ??
+      body.Message ??
+      `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ''}`) +
+    (body.param === undefined ? '' : ` (parameter ${body.param})`);
   return new AdminApiError(response.status, code, message);
 };
 
@@ -559,8 +569,11 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
       const res = await send('get', `admin/jobs/${seg(id)}`);
       return parse(JobSchema, res, `GET /admin/jobs/${id}`);
     },
-    async putJob(id, job) {
-      const res = await send('put', `admin/jobs/${seg(id)}`, { json: job });
+    async putJob(id, job, options = {}) {
+      const res = await send('put', `admin/jobs/${seg(id)}`, {
+        json: job,
+        ...(options.verify === false ? { searchParams: { verify: 'false' } } : {}),
+      });
       return { created: res.status === 201, job: await parse(JobSchema, res, `PUT /admin/jobs/${id}`) };
     },
     async deleteJob(id) {

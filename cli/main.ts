@@ -22,6 +22,7 @@ import { registerSecretCommands } from './commands/secrets.ts';
 import { registerSendCommand } from './commands/send.ts';
 import { registerStartCommand } from './commands/start.ts';
 import { registerStateCommands } from './commands/state.ts';
+import { registerTasksCommands } from './commands/tasks.ts';
 import { SIGV4_MODES } from './sigv4.ts';
 
 export type { CliIo } from './commands/context.ts';
@@ -110,6 +111,7 @@ export function buildProgram(io: CliIo): Command {
   registerStateCommands(program, ctx);
   registerCheckpointCommands(program, ctx);
   registerEffectsCommands(program, ctx);
+  registerTasksCommands(program, ctx);
   registerNotificationsCommands(program, ctx);
   registerIntegrationCommands(program, ctx);
   registerMediatorCommand(program, ctx);

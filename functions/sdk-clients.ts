@@ -69,7 +69,8 @@ const PIPELINE_SDK = {
  * test checks the bundles against. Ingest keeps large events in S3 (claim
  * check) and reads job secrets; the worker reads both back and moves its SQS
  * message (retry back-off); admin reads and writes the table, and writes
- * (never reads) Secrets Manager only when a request needs it; the sweeper reads the table
+ * masked globals to Secrets Manager and reads job secrets (a ticket job's target calls) only when
+ * a request needs it; the sweeper reads the table
  * and requeues runs; the scheduler fires schedules' occurrences (table, queue).
  */
 export const LAMBDA_ENTRIES = {
@@ -78,7 +79,9 @@ export const LAMBDA_ENTRIES = {
   admin: {
     entry: 'functions/admin/index.ts',
     // Secrets Manager in chunks of their own, loaded by the first write of a masked global's value
-    // (functions/admin/deps.ts). Admin never reads a secret. S3 likewise, by the first upload or
+    // or the first read of a job secret (functions/admin/deps.ts): a ticket job's calls to its target
+    // (validate on apply, queues, fields) resolve its password parameters, and the masked globals, as
+    // a run does. S3 likewise, by the first upload or
     // download of a script's source (or an event too large for a replayed run's item). SQS: the
     // runs it makes (replays, redrives) go on the run queue; the dead-letter queue is read
     // (received, hidden, shown again) and its messages deleted.
@@ -92,7 +95,13 @@ export const LAMBDA_ENTRIES = {
         'ReceiveMessageCommand',
       ],
       s3: ['GetObjectCommand', 'PutObjectCommand'],
-      secretsManager: ['CreateSecretCommand', 'DeleteSecretCommand', 'PutSecretValueCommand'],
+      secretsManager: [
+        'BatchGetSecretValueCommand',
+        'CreateSecretCommand',
+        'DeleteSecretCommand',
+        'GetSecretValueCommand',
+        'PutSecretValueCommand',
+      ],
     },
   },
   sweeper: {

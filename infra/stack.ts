@@ -483,8 +483,14 @@ export class TriggerhubStack extends Stack {
     });
     // sweeper: open runs read through the sparse index gsi2 only (Query); a run re-read before
     // acting (GetItem); requeue bookkeeping or failure recorded (conditional UpdateItem); the
-    // `run_failed` notification of a run it fails (PutItem).
-    tableOnly(this.sweeper, ['dynamodb:GetItem', 'dynamodb:UpdateItem', 'dynamodb:PutItem']);
+    // `run_failed` notification of a run it fails (PutItem); a run it finishes leaves its order
+    // key's line (DeleteItem of its `TURN#` item).
+    tableOnly(this.sweeper, [
+      'dynamodb:GetItem',
+      'dynamodb:UpdateItem',
+      'dynamodb:PutItem',
+      'dynamodb:DeleteItem',
+    ]);
     // sweeper: and the schedules overdue (gsi1 `SCHEDULES`), for `schedule_overdue` alerts; their
     // occurrence claim and job read (GetItem), the alert marked raised (UpdateItem).
     Grant.addToPrincipal({
@@ -584,7 +590,9 @@ export class TriggerhubStack extends Stack {
       actions: ['s3:ListBucket'],
       resourceArns: [this.payloads.bucket.bucketArn],
     });
-    for (const fn of [this.ingest, this.worker]) {
+    // admin too: a ticket job's calls to its target (validate on apply, queues, fields, default
+    // mappings) resolve its password parameters and the masked globals as a run does.
+    for (const fn of [this.ingest, this.worker, this.admin]) {
       grantReadJobSecrets(this, fn, secretPrefix);
       // Masked globals (`<prefix>global/<name>`), read 20 a call. BatchGetSecretValue has no resource
       // to name (AWS requires "*"); each secret it returns is still checked against GetSecretValue
@@ -594,8 +602,9 @@ export class TriggerhubStack extends Stack {
         actions: ['secretsmanager:BatchGetSecretValue'],
         resourceArns: ['*'],
       });
-      // A secret under a customer-managed key is decrypted by Secrets Manager on the caller's behalf.
-      if (props.secretsKmsKeyArn !== undefined) {
+      // A secret under a customer-managed key is decrypted by Secrets Manager on the caller's behalf
+      // (admin's Decrypt through Secrets Manager is in its own statement, below, with GenerateDataKey).
+      if (props.secretsKmsKeyArn !== undefined && fn !== this.admin) {
         fn.role.addToPrincipalPolicy(
           new PolicyStatement({
             actions: ['kms:Decrypt'],
@@ -606,8 +615,8 @@ export class TriggerhubStack extends Stack {
       }
     }
 
-    // admin: masked globals' values are written (never read) under `<prefix>global/`: created,
-    // replaced, and deleted without a recovery window so that a name can be used again at once.
+    // admin: masked globals' values are written under `<prefix>global/`: created, replaced, and
+    // deleted without a recovery window so that a name can be used again at once.
     const globalSecrets = jobSecretsArn(this, `${secretPrefix}global/`);
     Grant.addToPrincipal({
       grantee: this.admin,
@@ -621,8 +630,8 @@ export class TriggerhubStack extends Stack {
     if (props.secretsKmsKeyArn !== undefined) {
       // Masked globals are created under that key (TRIGGERHUB_SECRETS_KMS_KEY_ARN) and written through
       // Secrets Manager, which needs both for a customer-managed key: a data key for the new value, and
-      // Decrypt (of the secret's encrypted data key) when it stores a version. Admin still reads no value:
-      // it has no GetSecretValue.
+      // Decrypt (of the secret's encrypted data key) when it stores a version; Decrypt also serves its
+      // reads of job secrets (a ticket job's target calls).
       this.admin.role.addToPrincipalPolicy(
         new PolicyStatement({
           actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
@@ -635,7 +644,7 @@ export class TriggerhubStack extends Stack {
       this.admin.role,
       globalSecrets,
       `Masked globals are created by operators after deployment under ${secretPrefix}global/; ` +
-        'admin may create, replace and delete those secrets only, and never read a value.',
+        'admin may create, replace and delete those secrets only (it reads secrets only through GetSecretValue under the prefix).',
     );
     // Error notifications go to the alarm topic, encrypted with its own key: Publish on the topic,
     // and the data key SNS makes for it, through SNS only.
@@ -673,7 +682,7 @@ export class TriggerhubStack extends Stack {
         '(keys generated per run); admin may put single objects there and read one to check a replayed ' +
         'event still exists, under events/ only.',
     );
-    for (const fn of [this.ingest, this.worker]) {
+    for (const fn of [this.ingest, this.worker, this.admin]) {
       acknowledgeWildcardResource(
         fn.role,
         jobSecretsArn(this, secretPrefix),
@@ -687,6 +696,8 @@ export class TriggerhubStack extends Stack {
           'support no resource-level permissions; BatchGetSecretValue still returns only the secrets ' +
           `GetSecretValue allows, those under ${secretPrefix}.`,
       );
+    }
+    for (const fn of [this.ingest, this.worker]) {
       acknowledgeWildcardResource(
         fn.role,
         this.payloads.bucket.arnForObjects('*'),

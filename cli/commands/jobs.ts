@@ -380,18 +380,25 @@ export const registerJobCommands = (program: Command, ctx: CommandContext): void
     .argument('[paths...]', 'JSON files or folders; - reads standard input')
     .option('-f, --file <file>', 'a JSON file (as a path argument); - reads standard input')
     .option(...SECRET_PREFIX_OPTION)
+    .option(
+      '--no-verify',
+      "store ticket jobs without checking them with their target (the integration's validate call)",
+    )
     .addHelpText(
       'after',
       '\nNothing is sent when any job is invalid. A job whose secret does not exist is applied, with a\n' +
         'warning on stderr (create it with triggerhub secrets set <name>).\n' +
+        'A ticket job (with "tickets") is checked by the stack with its target before it is stored: the\n' +
+        "target's refusal is printed and the job is not applied; --no-verify skips that call.\n" +
         'Prints "created <id>" or "updated <id>" per job. With --json: the jobs as the API returned them\n' +
         '(one object, or an array when there are several).\n\n' +
         'Examples:\n' +
         '  triggerhub jobs apply examples/jobs/demo.json\n' +
         '  triggerhub jobs apply jobs/            # every jobs/*.json, in name order\n' +
-        '  cat job.json | triggerhub jobs apply -',
+        '  cat job.json | triggerhub jobs apply -\n' +
+        '  triggerhub jobs apply jobs/alerts-to-jira.json --no-verify   # the target is not reachable yet',
     )
-    .action(async (paths: string[], opts: { file?: string }, cmd: Command) => {
+    .action(async (paths: string[], opts: { file?: string; verify: boolean }, cmd: Command) => {
       const given = [...(opts.file === undefined ? [] : [opts.file]), ...paths];
       if (given.length === 0) {
         cmd.error('error: give a job file, a folder, or - for stdin (triggerhub jobs apply <file>)', {
@@ -433,7 +440,7 @@ export const registerJobCommands = (program: Command, ctx: CommandContext): void
         job: { id },
       } of entries) {
         try {
-          const { created, job } = await client.putJob(id, body);
+          const { created, job } = await client.putJob(id, body, { verify: opts.verify });
           applied.push(job);
           if (!ctx.globals(cmd).json) ctx.io.stdout(`${created ? 'created' : 'updated'}  ${id}\n`);
         } catch (error) {

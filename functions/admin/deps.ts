@@ -1,7 +1,7 @@
 import { createSqsClient } from '../../shared/aws/sqs-client.ts';
 import type { Config } from '../../shared/config.ts';
 import type { AdminDeps } from '../../shared/http/admin-app.ts';
-import type { PayloadStore, SecretWriter } from '../../shared/ports.ts';
+import type { PayloadStore, SecretStore, SecretWriter } from '../../shared/ports.ts';
 import { systemClock } from '../../shared/ports.ts';
 import { withLastKnownJobs } from '../../shared/resilience/last-known.ts';
 import { SqsDeadLetterQueue } from '../../shared/queue/sqs-dead-letter-queue.ts';
@@ -56,6 +56,39 @@ const lazySecretWriter = (config: Config, options: FunctionDepsOptions): SecretW
 };
 
 /**
+ * Job secrets, read (as the worker reads them: Secrets Manager under the
+ * stack's prefix, cached, last-known while it is down) for a ticket job's
+ * calls to its target — validate on apply, queues, fields, default mappings
+ * — and masked globals (a `proxy`). The store, its commands and its client
+ * are loaded and created by the first read, so the admin function's cold
+ * start keeps only DynamoDB.
+ */
+const lazyJobSecrets = (config: Config, options: FunctionDepsOptions): SecretStore => {
+  let store: Promise<SecretStore> | undefined;
+  const load = (): Promise<SecretStore> =>
+    (store ??= import('../wiring/secrets.ts').then(
+      ({ jobSecrets }) => jobSecrets(config, options),
+      (e: unknown) => {
+        store = undefined;
+        throw e;
+      },
+    ));
+  return {
+    getVersions: async (name) => (await load()).getVersions(name),
+    getMany: async (names) => {
+      const loaded = await load();
+      if (loaded.getMany !== undefined) return loaded.getMany(names);
+      const found = new Map<string, string>();
+      for (const name of names) {
+        const [current] = await loaded.getVersions(name);
+        if (current !== undefined) found.set(name, current);
+      }
+      return found;
+    },
+  };
+};
+
+/**
  * The claim-check bucket (uploaded scripts' sources, and a replayed event too
  * large for the run item): the store, its commands and its S3 client are
  * loaded and created by the first upload or download, so the admin
@@ -91,8 +124,9 @@ const lazyClaimCheck = (config: Config, options: FunctionDepsOptions): PayloadSt
 
 /**
  * The admin function's ports: the table (jobs, runs and the run toolbox's
- * stores), the integrations' manifests, and a Secrets Manager writer created
- * on first use (it never reads a secret); the claim-check bucket, its client also created on
+ * stores), the integrations' manifests, a Secrets Manager writer (masked
+ * globals) and a reader of job secrets (a ticket job's calls to its target),
+ * both created on first use; the claim-check bucket, its client also created on
  * first use: uploaded scripts' sources, and an event too large for a run item that a replay or
  * redrive makes; the run queue for those runs, and the dead-letter queue when `TRIGGERHUB_DLQ_URL`
  * is set (one SQS client for both, created with the app).
@@ -123,6 +157,8 @@ export const createAdminDeps = (config: Config, options: FunctionDepsOptions = {
     schedules: new DynamoScheduleStore(table),
     scripts: new DynamoScriptStore({ ...table, payloads }),
     secretWriter: lazySecretWriter(config, options),
+    // A ticket job's target calls (validate on apply, queues, fields): its password parameters.
+    secrets: lazyJobSecrets(config, options),
     // The jobs grid: a scheduled job's `schedule` lease says it is running.
     leases: new DynamoLeaseStore(table),
     // Tickets (issue 10): ticket jobs' tasks; per-key lines that keep one ticket's events in order.

@@ -6,6 +6,7 @@ import { DynamoJobStore } from '../../shared/store/dynamo-job-store.ts';
 import { DynamoNotificationStore } from '../../shared/store/dynamo-notification-store.ts';
 import { DynamoRunStore } from '../../shared/store/dynamo-run-store.ts';
 import { DynamoScheduleStore } from '../../shared/store/dynamo-schedule-store.ts';
+import { DynamoTurnStore } from '../../shared/store/dynamo-turn-store.ts';
 import type { FunctionDepsOptions } from '../wiring/clients.ts';
 import { runtimeSettings, tableOf } from '../wiring/common.ts';
 import { notificationPublisher } from '../wiring/notifications.ts';
@@ -31,6 +32,8 @@ export const createSweeperDeps = (config: Config, options: FunctionDepsOptions =
     notifications: new DynamoNotificationStore(table),
     // Armed schedules past due (gsi1 `SCHEDULES`): is the scheduler running?
     schedules: new DynamoScheduleStore(table),
+    // A run it finishes leaves its order key's line (TURN# DeleteItem), so the next event of that ticket goes at once.
+    turns: new DynamoTurnStore(table),
     ...notificationPublisher(config, options),
   };
 };

@@ -1,8 +1,11 @@
 import type { Hono } from 'hono';
+import { ValidationError } from '../errors.ts';
 import { admin } from '../runtime/admin.ts';
 import type { StackSettings } from '../runtime/admin.ts';
 import type { Deps } from '../runtime/deps.ts';
 import type { NotificationPublisher, SecretWriter } from '../ports.ts';
+import { TicketValidationError } from '../runtime/ticket-apply.ts';
+import { clip } from '../sdk/text.ts';
 import { registerCheckpointRoutes } from './admin/checkpoint-routes.ts';
 import { registerDlqRoutes } from './admin/dlq-routes.ts';
 import { registerEffectRoutes } from './admin/effect-routes.ts';
@@ -15,15 +18,18 @@ import { registerRunNowRoutes } from './admin/run-now-routes.ts';
 import { registerScriptRoutes } from './admin/script-routes.ts';
 import { registerStateRoutes } from './admin/state-routes.ts';
 import { registerStopRoutes } from './admin/stop-routes.ts';
+import { registerTicketRoutes } from './admin/ticket-routes.ts';
 import { requireJobId, requireRunId } from './edge-checks.ts';
 import type { EdgeApp, EdgeEnv } from './hono-helpers.ts';
+import { MAX_ERROR_MESSAGE_CHARS } from './error-response.ts';
 import { createEdgeApp, withJsonErrors } from './hono-helpers.ts';
 
 /**
  * The ports the admin routes use: the table's jobs, runs and run-toolbox
- * stores, the clock, the integrations, and the secret store (masked globals;
- * the admin function creates its client on first use); for the jobs grid the
- * schedules and leases.
+ * stores, the clock, the integrations, the secret writer (masked globals) and
+ * reader (a ticket job's password parameters, for its calls to its target;
+ * the admin function creates both clients on first use); for the jobs grid
+ * the schedules and leases.
  */
 export type AdminDeps = Pick<
   Deps,
@@ -45,10 +51,20 @@ export type AdminDeps = Pick<
   | 'settings'
   | 'deliveries'
   | 'deadLetters'
-  // Tickets (issue 10): a ticket job's tasks; a new run's place in its order key's line.
+  // Tickets (issue 10): a ticket job's tasks; a new run's place in its order key's line; the job's
+  // secrets, resolved as a run resolves them for a ticket integration's calls (validate on apply,
+  // queues, fields, default mappings).
   | 'tasks'
   | 'turns'
+  | 'secrets'
 > & { secretWriter?: SecretWriter; publisher?: NotificationPublisher } & Pick<Deps, 'scripts'>;
+
+/** `?verify=` of `PUT /admin/jobs/{id}`: `false` skips a ticket job's call to its target. */
+const verifyOf = (value: string | undefined): boolean => {
+  if (value === undefined || value === '' || value === 'true') return true;
+  if (value === 'false') return false;
+  throw new ValidationError('verify: true or false');
+};
 
 /**
  * `/admin/*`: jobs, runs, integrations, settings, and the run toolbox's
@@ -64,8 +80,22 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
   app.get('/jobs/:id', async (c) => c.json(await admin.getJob(deps, requireJobId(c.req.param('id')))));
   app.put('/jobs/:id', async (c) => {
     const id = requireJobId(c.req.param('id'));
-    const { created, job } = await admin.putJob(deps, id, readJson(await c.req.text()));
-    return c.json(job, created ? 201 : 200);
+    const verify = verifyOf(c.req.query('verify'));
+    const body = readJson(await c.req.text());
+    try {
+      const { created, job } = await admin.putJob(deps, id, body, { verify, signal: c.req.raw.signal });
+      return c.json(job, created ? 201 : 200);
+    } catch (e) {
+      // The parameter the target's refusal is about travels beside the usual error body.
+      if (e instanceof TicketValidationError && e.param !== undefined) {
+        c.set('errorCode', e.code);
+        return c.json(
+          { error: e.code, message: clip(e.message, MAX_ERROR_MESSAGE_CHARS), param: clip(e.param, 256) },
+          400,
+        );
+      }
+      throw e;
+    }
   });
   app.delete('/jobs/:id', async (c) => {
     await admin.deleteJob(deps, requireJobId(c.req.param('id')));
@@ -84,5 +114,6 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
   registerScriptRoutes(app, deps);
   registerRunNowRoutes(app, deps);
   registerStopRoutes(app, deps);
+  registerTicketRoutes(app, deps);
   return withJsonErrors(root);
 };

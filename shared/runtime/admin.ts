@@ -3,7 +3,7 @@ import type { Config } from '../config.ts';
 import { NotFoundError, ValidationError } from '../errors.ts';
 import type { IntegrationManifest, Job, Run, RunSummary } from '../model/index.ts';
 import type { Schedule } from '../model/schedule.ts';
-import { JobSchema } from '../model/index.ts';
+import { JobSchema, jobSchedule } from '../model/index.ts';
 import type { LastRun, Page, PageRequest, RunListQuery } from '../ports.ts';
 import { checkJobParams, clip } from '../sdk/index.ts';
 import {
@@ -16,6 +16,7 @@ import {
 import type { Deps } from './deps.ts';
 import { checkScriptParams } from './scripts/params.ts';
 import { checkScriptExists } from './scripts/validate.ts';
+import type { TicketApplyOptions } from './ticket-apply.ts';
 import { TRIGGERHUB_VERSION } from '../version.ts';
 
 /** `path: message; path: message` for every problem zod found; keys and messages from input are clipped. */
@@ -121,11 +122,13 @@ export { TRIGGERHUB_VERSION };
  */
 const armSchedule = async (deps: Pick<Deps, 'schedules'>, job: Job, now: Date): Promise<void> => {
   const at = now.toISOString();
-  if (job.schedule === undefined) {
+  // The effective schedule: a ticket job's `tickets.sync` arms one too.
+  const schedule = jobSchedule(job);
+  if (schedule === undefined) {
     await deps.schedules.remove(job.id);
     return;
   }
-  const hash = scheduleHash(job.schedule);
+  const hash = scheduleHash(schedule);
   const record = await deps.schedules.get(job.id);
   const changed = record?.scheduleHash !== hash;
   const through = changed ? at : (record.through ?? at);
@@ -135,7 +138,7 @@ const armSchedule = async (deps: Pick<Deps, 'schedules'>, job: Job, now: Date): 
     return;
   }
   if (!changed && record.nextRunAt !== undefined) return;
-  const next = nextOccurrence(job.schedule, new Date(through));
+  const next = nextOccurrence(schedule, new Date(through));
   await deps.schedules.arm(job.id, {
     through,
     ...(next === undefined ? {} : { nextRunAt: next.toISOString() }),
@@ -156,7 +159,8 @@ export type NextRun = 'disabled' | 'webhook' | 'running' | 'overdue' | 'schedule
 
 /**
  * A row of the jobs grid (`GET /admin/jobs`): the stored job definition, its
- * `schedule` as a sentence (`null` without one) and the definition as
+ * effective schedule (`jobSchedule`: its `schedule`, or a ticket job's
+ * `tickets.sync`) as a sentence (`null` without one) and as
  * `scheduleDefinition`, the last finished run, and when it runs next.
  */
 export type JobGridItem = Omit<Job, 'schedule'> & {
@@ -166,7 +170,6 @@ export type JobGridItem = Omit<Job, 'schedule'> & {
   nextRunAt: string | null;
   nextRun: NextRun;
 };
-
 
 /**
  * One page of jobs as grid rows: the page itself, then at most three
@@ -181,7 +184,7 @@ export const jobGridPage = async (
   page: PageRequest,
 ): Promise<Page<JobGridItem>> => {
   const jobs = await deps.jobs.list(page);
-  const scheduled = jobs.items.filter((j) => j.enabled && j.schedule !== undefined).map((j) => j.id);
+  const scheduled = jobs.items.filter((j) => j.enabled && jobSchedule(j) !== undefined).map((j) => j.id);
   const [checkpoints, schedules, leases] = await Promise.all([
     jobs.items.length === 0
       ? new Map<string, never>()
@@ -191,7 +194,9 @@ export const jobGridPage = async (
   ]);
   const now = deps.clock.now();
   const items = jobs.items.map((job): JobGridItem => {
-    const { schedule, ...definition } = job;
+    const { schedule: _own, ...definition } = job;
+    // What the scheduler fires: a ticket job's `tickets.sync` shows as `every 15 minutes`.
+    const schedule = jobSchedule(job);
     const lastRun = checkpoints.get(job.id)?.lastRun ?? null;
     let nextRunAt: string | null = null;
     let nextRun: NextRun;
@@ -240,11 +245,19 @@ export const admin = {
     return job;
   },
 
-  /** Creates or replaces a job; `id` in the body, when given, must match. */
+  /**
+   * Creates or replaces a job; `id` in the body, when given, must match. A
+   * job with `tickets` is checked further before anything is stored (its
+   * rule, its integration's ticket contract and, unless `verify` is false,
+   * the target's answer to `tickets.validate`: see ticket-apply.ts).
+   */
   putJob: async (
-    deps: Pick<Deps, 'jobs' | 'clock' | 'registry' | 'scripts' | 'schedules'>,
+    // The secret store and the globals: a ticket job's `validate` call (absent: ticket jobs only with `verify: false`).
+    deps: Pick<Deps, 'jobs' | 'clock' | 'registry' | 'scripts' | 'schedules'> &
+      Partial<Pick<Deps, 'secrets' | 'globals'>>,
     id: string,
     body: unknown,
+    options: TicketApplyOptions = {},
   ): Promise<{ created: boolean; job: Job }> => {
     if (!isRecord(body)) throw new ValidationError('invalid job: expected a JSON object');
     if (body.id !== undefined && body.id !== id) {
@@ -255,6 +268,9 @@ export const admin = {
     const { createdAt: _c, updatedAt: _u, ...definition } = body;
     const job = validateJob(deps, { ...definition, id });
     await checkScriptExists(deps, job);
+    // Loaded with the first ticket job: its target call needs the outbound http client.
+    if (job.tickets !== undefined)
+      await (await import('./ticket-apply.ts')).checkTicketJob(deps, job, options);
     const existing = await deps.jobs.get(id);
     const now = deps.clock.now().toISOString();
     const stored: Job = { ...job, createdAt: existing?.createdAt ?? now, updatedAt: now };

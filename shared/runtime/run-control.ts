@@ -1,6 +1,6 @@
 import { errorMessage } from '../errors.ts';
 import type { Job, LogLine, Run } from '../model/index.ts';
-import { jobTimeoutMs } from '../model/index.ts';
+import { jobSchedule, jobTimeoutMs } from '../model/index.ts';
 import type { RunFinish } from '../ports.ts';
 import type { Deps } from './deps.ts';
 import { runLogOf } from './execute.ts';
@@ -129,7 +129,7 @@ export const admitRun = async (
     }
     // Only an occurrence's first attempt may be skipped: a retry has run already (it gave the
     // lease back when it was released, and the next occurrence may have taken it), so it waits.
-    return (job.schedule?.overlap ?? 'skip') === 'queue' || run.attempt > 1
+    return (jobSchedule(job)?.overlap ?? 'skip') === 'queue' || run.attempt > 1
       ? { kind: 'wait', delaySeconds: waitFor(taken.current.until, nowMs), why: 'still running' }
       : { kind: 'skip', message: 'still running' };
   }

@@ -1,5 +1,6 @@
 import { ConflictError, errorMessage } from '../errors.ts';
 import type { Job } from '../model/index.ts';
+import { jobSchedule } from '../model/index.ts';
 import type { CatchUp, Schedule } from '../model/schedule.ts';
 import { isCronSchedule } from '../model/schedule.ts';
 import type { ScheduleRecord } from '../ports.ts';
@@ -250,7 +251,8 @@ const scheduleJob = async (
   result.jobs++;
   const at = iso(now);
   const job = await deps.jobs.get(record.jobId);
-  const schedule = job?.schedule;
+  // A ticket job's `tickets.sync` is a schedule too (jobSchedule).
+  const schedule = job === undefined ? undefined : jobSchedule(job);
   if (job === undefined || schedule === undefined) {
     await deps.schedules.remove(record.jobId);
     return;
@@ -414,7 +416,7 @@ export const checkOverdueSchedules = async (
         // Claimed: a scheduler is at it (or its run was made; the record moves at its next tick).
         if ((await deps.schedules.occurrence(record.jobId, due)) !== undefined) continue;
         const job = await deps.jobs.get(record.jobId);
-        if (job?.schedule === undefined || !job.enabled) continue;
+        if (job === undefined || jobSchedule(job) === undefined || !job.enabled) continue;
         if (!(await deps.schedules.markOverdueNotified(record.jobId, due))) continue;
         raised++;
         await raisePlatform(deps, {
