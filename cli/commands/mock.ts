@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { Argument } from 'commander';
 import { ValidationError } from '../../shared/errors.ts';
+import type { ListenOptions } from '../mocks/http.ts';
 import { PortInUseError } from '../mocks/http.ts';
 import { intArg, shellWord } from './context.ts';
 import type { CommandContext } from './context.ts';
@@ -36,10 +37,10 @@ const portNote = (target: MockTarget, url: string, file: string): string[] =>
     : [`  (${file} points at port ${MOCK_DEFAULT_PORTS[target]}: set its params.url to ${url} first)`];
 
 // Each mock is loaded only for its own target: the others' samples need not be read.
-const starters: Record<MockTarget, (port: number) => Promise<Started>> = {
-  jira: async (port) => {
+const starters: Record<MockTarget, (listen: ListenOptions) => Promise<Started>> = {
+  jira: async (listen) => {
     const { startMockJira } = await import('../mocks/jira.ts');
-    const mock = await startMockJira({ port });
+    const mock = await startMockJira(listen);
     const project = mock.projects[0];
     const file = 'examples/tickets/alerts-to-jira.json';
     return {
@@ -62,9 +63,9 @@ const starters: Record<MockTarget, (port: number) => Promise<Started>> = {
       ],
     };
   },
-  servicenow: async (port) => {
+  servicenow: async (listen) => {
     const { startMockServiceNow } = await import('../mocks/servicenow.ts');
-    const mock = await startMockServiceNow({ port });
+    const mock = await startMockServiceNow(listen);
     const file = 'examples/tickets/alerts-to-servicenow.json';
     return {
       url: mock.url,
@@ -85,9 +86,9 @@ const starters: Record<MockTarget, (port: number) => Promise<Started>> = {
       ],
     };
   },
-  securechange: async (port) => {
+  securechange: async (listen) => {
     const { startMockSecureChange } = await import('../mocks/securechange.ts');
-    const mock = await startMockSecureChange({ port });
+    const mock = await startMockSecureChange(listen);
     const file = 'examples/tickets/securechange-enrichment.json';
     const tickets = mock.snapshot().tickets;
     return {
@@ -165,7 +166,11 @@ export const registerMockCommand = (
       const port = opts.port ?? MOCK_DEFAULT_PORTS[target];
       let started: Started;
       try {
-        started = await starters[target](port);
+        // One line per request a job makes (the control routes too): what the target was asked, and its answer.
+        started = await starters[target]({
+          port,
+          onAnswer: (line) => ctx.io.stdout(`${new Date().toISOString().slice(11, 19)}  ${line}\n`),
+        });
       } catch (e) {
         if (e instanceof PortInUseError) {
           throw new ValidationError(
@@ -179,6 +184,8 @@ export const registerMockCommand = (
           [
             `mock ${NAMES[target]} listening on ${started.url} (in memory; Ctrl-C stops it)`,
             ...started.lines,
+            '',
+            'Requests:',
             '',
           ].join('\n'),
         );

@@ -38,6 +38,8 @@ export interface Received {
 export interface ListenOptions {
   /** @default 0 */
   port?: number;
+  /** Told of every answer, as `POST /rest/api/3/issue → 201` (`triggerhub mock` prints these). */
+  onAnswer?: (line: string) => void;
 }
 
 /**
@@ -52,7 +54,16 @@ export class PortInUseError extends Error {
 }
 
 /** Listens on 127.0.0.1:`port` and answers the origin (`http://127.0.0.1:<port>`). */
-export const listenLoopback = async (server: Server, port = 0): Promise<string> => {
+export const listenLoopback = async (
+  server: Server,
+  { port = 0, onAnswer }: ListenOptions = {},
+): Promise<string> => {
+  if (onAnswer !== undefined) {
+    server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+      const path = new URL(req.url ?? '/', 'http://127.0.0.1').pathname;
+      res.on('finish', () => onAnswer(`${req.method ?? ''} ${path} → ${res.statusCode}`));
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     const onError = (e: NodeJS.ErrnoException): void => {
       reject(e.code === 'EADDRINUSE' ? new PortInUseError(port) : e);
@@ -97,7 +108,7 @@ export const startLoopback = async (
       });
     });
   });
-  const origin = await listenLoopback(server, options.port);
+  const origin = await listenLoopback(server, options);
   return { origin, received, close: () => closeServer(server) };
 };
 

@@ -645,7 +645,7 @@ export const startMockJira = async (options: MockJiraOptions = {}): Promise<Mock
       [action === 'close' ? 'status' : 'deleted']: action === 'close' ? 'Done' : true,
     });
   };
-  origin = await listenLoopback(server, options.port);
+  origin = await listenLoopback(server, options);
   const mock: MockJira = {
     url: origin,
     email,

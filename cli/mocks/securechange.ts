@@ -224,7 +224,7 @@ export const startMockSecureChange = async (
   const server = createServer((req, res) => {
     handle(req, res).catch((e: unknown) => failure(res, 500, 'INTERNAL', String(e)));
   });
-  const url = await listenLoopback(server, options.port);
+  const url = await listenLoopback(server, options);
   return {
     url,
     username,

@@ -108,6 +108,12 @@ describe('triggerhub mock', () => {
     expect(created.status).toBe(201);
     expect(((await created.json()) as { key: string }).key).toBe('EX-1');
     expect((await fetch(`${m.url}/rest/api/3/myself`)).status).toBe(401);
+    // One line per answer, under "Requests:" (written when the answer is flushed: waited for, bounded).
+    for (let i = 0; i < 100 && !m.out().includes('myself → 401'); i++)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(m.out()).toMatch(
+      /\nRequests:\n\d\d:\d\d:\d\d {2}POST \/rest\/api\/3\/issue → 201\n\d\d:\d\d:\d\d {2}GET \/rest\/api\/3\/myself → 401\n$/,
+    );
 
     // The control routes need no credentials.
     const closed = await fetch(`${m.url}/_mock/issues/EX-1/close`, { method: 'POST' });
