@@ -88,8 +88,14 @@ describe('alerts to Jira under npm start, with a mock Jira', () => {
     ]);
   });
 
-  it('the same alert again (another alert id, the same dedupe key) adds a comment: dedupeCount 2', async () => {
-    const sent = await send(highAlertWithId('NS-48220'));
+  it('the same alert again (alert-high-again: another alert id, the same dedupe key) adds a comment: dedupeCount 2', async () => {
+    const sent = await t.cli([
+      'send',
+      'alerts-to-jira',
+      '-d',
+      `@${EXAMPLES}/payloads/alert-high-again.json`,
+      '--wait',
+    ]);
     expect(sent.code, sent.stderr).toBe(0);
     expect(runMessage(sent.stdout)).toBe('commented on EX-1 (dedupe count 2)');
     expect(jira.issues.size).toBe(1);

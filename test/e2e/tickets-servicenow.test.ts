@@ -89,11 +89,14 @@ describe('alerts to ServiceNow under npm start, with a mock ServiceNow', () => {
     ]);
   });
 
-  it('the same alert again (another alert id, the same dedupe key) adds a work note: dedupeCount 2', async () => {
-    const sent = await t.cli(
-      ['send', 'alerts-to-servicenow', '-d', '-', '--wait'],
-      highAlertWithId('NS-48220'),
-    );
+  it('the same alert again (alert-high-again: another alert id, the same dedupe key) adds a work note: dedupeCount 2', async () => {
+    const sent = await t.cli([
+      'send',
+      'alerts-to-servicenow',
+      '-d',
+      `@${EXAMPLES}/payloads/alert-high-again.json`,
+      '--wait',
+    ]);
     expect(sent.code, sent.stderr).toBe(0);
     expect(runMessage(sent.stdout)).toBe(`commented on ${first.sys_id} (dedupe count 2)`);
     expect(incidents()).toHaveLength(1);

@@ -53,7 +53,7 @@ describe('examples/tickets', () => {
   });
 
   it.each(['alerts-to-jira.json', 'alerts-to-servicenow.json'])(
-    '%s: alert-high matches the rule, alert-low is filtered, another high alert has the same dedupe key',
+    '%s: alert-high matches the rule, alert-low is filtered, alert-high-again has the same dedupe key',
     async (file) => {
       const { tickets } = await applied(file);
       if (tickets === undefined) throw new Error(`${file} has no tickets`);
@@ -61,7 +61,10 @@ describe('examples/tickets', () => {
       const low = payload('alert-low.json');
       expect(matchesRule(tickets.rule, alertOf(tickets, high, 'd1'))).toBe(true);
       expect(matchesRule(tickets.rule, alertOf(tickets, low, 'd2'))).toBe(false);
-      const again = { ...high, id: 'NS-48299' };
+      // alert-high-again.json: the same alert again (another id, the same alert name and user), also matching.
+      const again = payload('alert-high-again.json');
+      expect(again.id).not.toBe(high.id);
+      expect(matchesRule(tickets.rule, alertOf(tickets, again, 'd3'))).toBe(true);
       expect(dedupeKeyOf(tickets, again)).toBe(dedupeKeyOf(tickets, high));
       expect(dedupeKeyOf(tickets, high)).toBe('Upload to personal cloud storage:jdoe@example.com');
     },
