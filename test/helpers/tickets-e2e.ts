@@ -33,8 +33,11 @@ export const examplePayload = (name: string): string =>
 export const highAlertWithId = (id: string): string =>
   JSON.stringify({ ...(JSON.parse(examplePayload('alert-high.json')) as Record<string, unknown>), id });
 
-export const startTicketStack = async (): Promise<TicketStack> => {
-  const stack = await startInProcessStack({ examples: false });
+/** `options`: the stack's, e.g. a scheduler on a clock the test moves (`schedulerNow`). */
+export const startTicketStack = async (
+  options: Parameters<typeof startInProcessStack>[0] = {},
+): Promise<TicketStack> => {
+  const stack = await startInProcessStack({ ...options, examples: false });
   const cwd = emptyCliFolder();
   return {
     stack,
