@@ -14,6 +14,7 @@ import { registerGlobalsCommands } from './commands/globals.ts';
 import { registerIntegrationCommands } from './commands/integrations.ts';
 import { registerJobCommands } from './commands/jobs.ts';
 import { registerMediatorCommand } from './commands/mediator.ts';
+import { registerMockCommand } from './commands/mock.ts';
 import { registerNotificationsCommands } from './commands/notifications.ts';
 import { registerRunCommands } from './commands/runs.ts';
 import { registerScriptCommands } from './commands/scripts.ts';
@@ -67,7 +68,7 @@ export function buildProgram(io: CliIo): Command {
     .description(
       'Manage triggerhub jobs, runs, scripts, secrets, globals and integrations; run, stop and replay runs, ' +
         'redrive the dead-letter queue; see state, checkpoints, effects and notifications; send test webhooks; ' +
-        'run the local stack; generate mediator scripts.',
+        'run the local stack; generate mediator scripts; run a mock Jira, ServiceNow or SecureChange.',
     )
     .option(
       '--endpoint <url>',
@@ -114,6 +115,7 @@ export function buildProgram(io: CliIo): Command {
   registerNotificationsCommands(program, ctx);
   registerIntegrationCommands(program, ctx);
   registerMediatorCommand(program, ctx);
+  registerMockCommand(program, ctx);
   return program;
 }
 
