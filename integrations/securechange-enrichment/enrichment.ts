@@ -23,6 +23,9 @@ export const MAX_COMMENT_BYTES = 16 * 1024;
 
 const API = '/securechangeworkflow/api/securechange';
 
+/** A ticket's, step's, task's or field's id as SecureChange makes them: digits. */
+const SECURECHANGE_ID = /^\d{1,18}$/;
+
 const OWN_PARAMETERS = {
   url: {
     type: 'text',
@@ -319,6 +322,19 @@ export const targetOf = (
         `(its text fields: ${names.length === 0 ? 'none' : names.join(', ')}); add a text area of that name to the step ` +
         'in the workflow, or set "commentField"',
     );
+  }
+  // The ids go into the write's path: only SecureChange's own (digits), so that no `..`, `?`, `#`
+  // or `/` in an answer can send the write to another ticket, step or field.
+  for (const [what, id] of [
+    ['step', step.id],
+    ['task', task.id],
+    ['field', field.id],
+  ] as const) {
+    if (!SECURECHANGE_ID.test(id)) {
+      throw new PermanentError(
+        `ticket ${parsed.info.Id}: ${what} id ${quote(id, 40)} is not a SecureChange id`,
+      );
+    }
   }
   return { stepId: step.id, stepName: step.name, task, field };
 };
