@@ -11,7 +11,7 @@ import type {
   RunResult,
   TicketInfo,
 } from '../../shared/sdk/index.ts';
-import { clip, cutText, defineIntegration, quote } from '../../shared/sdk/index.ts';
+import { clip, cutText, defineIntegration, quote, redact } from '../../shared/sdk/index.ts';
 import type { ParsedTicket, StepTask, TextField } from './ticket-info.ts';
 import { parseTicket } from './ticket-info.ts';
 
@@ -340,8 +340,10 @@ export const targetOf = (
 };
 
 /** SecureChange's reason in an error answer (`{ "result": { "message" } }` or `<message>…</message>`), short. */
-const reasonOf = async (response: Response): Promise<string> => {
-  const body = await response.text().catch(() => '');
+const reasonOf = async (response: Response, password: string): Promise<string> => {
+  // The password hidden before the message is cut: an answer that echoes the request would
+  // otherwise leave its start in front of the cut, which no later redaction recognizes.
+  const body = redact(await response.text().catch(() => ''), [password]);
   let message: string;
   try {
     const parsed = JSON.parse(body) as { result?: { message?: unknown }; message?: unknown };
@@ -361,11 +363,11 @@ const httpStatus = (e: unknown): Response | undefined => {
 };
 
 /** A 4xx answer, said plainly (a permanent failure); anything else passes on as it is. */
-const plainly = async (e: unknown, what: string, username: string): Promise<never> => {
+const plainly = async (e: unknown, what: string, username: string, password: string): Promise<never> => {
   const response = httpStatus(e);
   if (response === undefined || response.status >= 500 || response.status === 408 || response.status === 429)
     throw e;
-  const reason = await reasonOf(response);
+  const reason = await reasonOf(response, password);
   const hint =
     response.status === 401
       ? `: SecureChange refused the account ${quote(username, 80)} (check username and password)`
@@ -399,7 +401,7 @@ const clientFor = (
           .get(`${base}${ticketPath}`, { headers: { authorization, accept: 'application/json' } })
           .text();
       } catch (e) {
-        return plainly(e, `GET ${ticketPath}`, params.username);
+        return plainly(e, `GET ${ticketPath}`, params.username, params.password);
       }
       let json: unknown;
       try {
@@ -419,7 +421,7 @@ const clientFor = (
           body: fieldXml(target.field, text),
         });
       } catch (e) {
-        return plainly(e, `PUT ${path}`, params.username);
+        return plainly(e, `PUT ${path}`, params.username, params.password);
       }
     },
   };
