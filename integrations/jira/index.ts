@@ -172,7 +172,7 @@ export default defineIntegration({
       } catch (e) {
         if (isHttpError(e)) {
           const { status } = e.response;
-          const reason = await reasonOf(e.response);
+          const reason = await reasonOf(ctx, e.response);
           if (status === 401 || status === 403) {
             return failed(scrub(ctx, `Jira refused the credentials (${status}): ${reason}`), 'apiToken');
           }

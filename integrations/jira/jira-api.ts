@@ -74,9 +74,13 @@ export const answerText = (response: Response): Promise<string> => {
   return text;
 };
 
-/** Jira's ErrorCollection (`errorMessages`, `errors`) in plain words; else the start of the text. */
-export const reasonOf = async (response: Response): Promise<string> => {
-  const text = (await answerText(response)).trim();
+/**
+ * Jira's ErrorCollection (`errorMessages`, `errors`) in plain words; else the start of the text.
+ * The token is hidden before anything is shortened: an answer that echoes the request would
+ * otherwise leave the token's start in front of the cut, which no redaction recognizes.
+ */
+export const reasonOf = async (ctx: JiraContext, response: Response): Promise<string> => {
+  const text = scrub(ctx, (await answerText(response)).trim());
   let parsed: unknown;
   try {
     parsed = JSON.parse(text);
@@ -116,7 +120,7 @@ export const asJiraError = async (ctx: JiraContext, e: unknown, what: string): P
   if (!isHttpError(e)) return e;
   const { status } = e.response;
   if (status < 400 || status >= 500 || status === 408 || status === 429) return e;
-  const reason = await reasonOf(e.response);
+  const reason = await reasonOf(ctx, e.response);
   return new PermanentError(scrub(ctx, `Jira refused to ${what} (${status})${reason ? `: ${reason}` : ''}`), {
     cause: e,
   });

@@ -11,7 +11,7 @@ import type {
   RunResult,
   TicketInfo,
 } from '../../shared/sdk/index.ts';
-import { clip, cutText, defineIntegration, quote } from '../../shared/sdk/index.ts';
+import { clip, cutText, defineIntegration, quote, redact } from '../../shared/sdk/index.ts';
 import type { ParsedTicket, StepTask, TextField } from './ticket-info.ts';
 import { parseTicket } from './ticket-info.ts';
 
@@ -22,6 +22,9 @@ export const MAX_SECTION_BYTES = 8 * 1024;
 export const MAX_COMMENT_BYTES = 16 * 1024;
 
 const API = '/securechangeworkflow/api/securechange';
+
+/** A ticket's, step's, task's or field's id as SecureChange makes them: digits. */
+const SECURECHANGE_ID = /^\d{1,18}$/;
 
 const OWN_PARAMETERS = {
   url: {
@@ -320,12 +323,27 @@ export const targetOf = (
         'in the workflow, or set "commentField"',
     );
   }
+  // The ids go into the write's path: only SecureChange's own (digits), so that no `..`, `?`, `#`
+  // or `/` in an answer can send the write to another ticket, step or field.
+  for (const [what, id] of [
+    ['step', step.id],
+    ['task', task.id],
+    ['field', field.id],
+  ] as const) {
+    if (!SECURECHANGE_ID.test(id)) {
+      throw new PermanentError(
+        `ticket ${parsed.info.Id}: ${what} id ${quote(id, 40)} is not a SecureChange id`,
+      );
+    }
+  }
   return { stepId: step.id, stepName: step.name, task, field };
 };
 
 /** SecureChange's reason in an error answer (`{ "result": { "message" } }` or `<message>…</message>`), short. */
-const reasonOf = async (response: Response): Promise<string> => {
-  const body = await response.text().catch(() => '');
+const reasonOf = async (response: Response, password: string): Promise<string> => {
+  // The password hidden before the message is cut: an answer that echoes the request would
+  // otherwise leave its start in front of the cut, which no later redaction recognizes.
+  const body = redact(await response.text().catch(() => ''), [password]);
   let message: string;
   try {
     const parsed = JSON.parse(body) as { result?: { message?: unknown }; message?: unknown };
@@ -345,11 +363,11 @@ const httpStatus = (e: unknown): Response | undefined => {
 };
 
 /** A 4xx answer, said plainly (a permanent failure); anything else passes on as it is. */
-const plainly = async (e: unknown, what: string, username: string): Promise<never> => {
+const plainly = async (e: unknown, what: string, username: string, password: string): Promise<never> => {
   const response = httpStatus(e);
   if (response === undefined || response.status >= 500 || response.status === 408 || response.status === 429)
     throw e;
-  const reason = await reasonOf(response);
+  const reason = await reasonOf(response, password);
   const hint =
     response.status === 401
       ? `: SecureChange refused the account ${quote(username, 80)} (check username and password)`
@@ -383,7 +401,7 @@ const clientFor = (
           .get(`${base}${ticketPath}`, { headers: { authorization, accept: 'application/json' } })
           .text();
       } catch (e) {
-        return plainly(e, `GET ${ticketPath}`, params.username);
+        return plainly(e, `GET ${ticketPath}`, params.username, params.password);
       }
       let json: unknown;
       try {
@@ -403,7 +421,7 @@ const clientFor = (
           body: fieldXml(target.field, text),
         });
       } catch (e) {
-        return plainly(e, `PUT ${path}`, params.username);
+        return plainly(e, `PUT ${path}`, params.username, params.password);
       }
     },
   };

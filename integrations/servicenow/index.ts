@@ -162,7 +162,7 @@ async function* rowsOf(
       yield row;
     }
   } catch (e) {
-    throw await asTargetError(e, doing);
+    throw await asTargetError(e, doing, ctx.params.password);
   }
 }
 
@@ -229,7 +229,7 @@ export default defineIntegration({
         // Refusals are answered in plain words; a network error or an egress refusal is thrown as it is.
         if (!isHttpError(e)) throw e;
         const { status } = e.response;
-        const reason = await reasonOf(e.response);
+        const reason = await reasonOf(e.response, p.password);
         if (status === 401) {
           return { success: false, message: `ServiceNow refused the credentials (401): ${reason.message}` };
         }
@@ -344,7 +344,7 @@ export default defineIntegration({
           },
         });
       } catch (e) {
-        throw await asTargetError(e, `create an ${p.table}`);
+        throw await asTargetError(e, `create an ${p.table}`, p.password);
       }
       const record = await recordOf(response, `create an ${p.table}`);
       ctx.logger.info(
@@ -376,7 +376,7 @@ export default defineIntegration({
           ctx.logger.info(`ServiceNow: ${p.table} ${id} is gone (404): marked deleted`);
           return { id, status: 'deleted', link: input.task.link };
         }
-        throw await asTargetError(e, `add a work note to ${p.table} ${id}`);
+        throw await asTargetError(e, `add a work note to ${p.table} ${id}`, p.password);
       }
       const record = await recordOf(response, `update ${p.table} ${id}`);
       return taskOf(p, record);
@@ -434,7 +434,7 @@ export default defineIntegration({
           },
         });
       } catch (e) {
-        throw await asTargetError(e, `look for the ${p.table} with correlation id ${marker}`);
+        throw await asTargetError(e, `look for the ${p.table} with correlation id ${marker}`, p.password);
       }
       const list = ResultListSchema.safeParse(await response.json());
       if (!list.success) throw new Error(`ServiceNow's answer to a ${p.table} search has no result list`);

@@ -1,7 +1,7 @@
 import type { HTTPError } from 'ky';
 import { PermanentError } from '../../shared/errors.ts';
 import { lazy, looseObject, nullish, optional, string, union, unknown } from '../../shared/model/zod.ts';
-import { cutText } from '../../shared/sdk/index.ts';
+import { cutText, redact } from '../../shared/sdk/index.ts';
 
 /** What every Table API call needs of the job's parameters. */
 export interface TableApiParams {
@@ -58,10 +58,15 @@ const MAX_REASON_BYTES = 512;
  * else the status line. Its words only: never the request (which carries
  * the Authorization header).
  */
-export const reasonOf = async (response: Response): Promise<{ message: string; detail?: string }> => {
+export const reasonOf = async (
+  response: Response,
+  password: string,
+): Promise<{ message: string; detail?: string }> => {
   let text = '';
   try {
-    text = (await response.text()).trim();
+    // The password hidden before anything is cut: an answer that echoes the request would
+    // otherwise leave its start in front of the cut, which no later redaction recognizes.
+    text = redact((await response.text()).trim(), [password]);
   } catch {
     // Unreadable: the status says enough.
   }
@@ -99,11 +104,11 @@ export const reasonText = (reason: { message: string; detail?: string }): string
  * The HTTPError is not kept as the cause: its request carries the
  * Authorization header.
  */
-export const asTargetError = async (e: unknown, doing: string): Promise<unknown> => {
+export const asTargetError = async (e: unknown, doing: string, password: string): Promise<unknown> => {
   if (!isHttpError(e)) return e;
   const { status } = e.response;
   if (status < 400 || status >= 500 || status === 408 || status === 429) return e;
-  const reason = await reasonOf(e.response);
+  const reason = await reasonOf(e.response, password);
   return new PermanentError(`ServiceNow refused to ${doing} (${status}): ${reasonText(reason)}`);
 };
 

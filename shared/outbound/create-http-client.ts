@@ -177,6 +177,20 @@ export const createHttpClient = (o: HttpClientOptions): OutboundHttp => {
 
   const onStatus: AfterResponseHook = (request, options, response, state) => {
     if (!RETRY_STATUSES.includes(response.status)) return undefined;
+    // A gateway's 502/504 may come after the target did the work (a proxy timing out on a create
+    // that went through): resending a POST/PATCH would repeat it — a second issue, a second
+    // comment. Only 429 and 503 say the request was not processed. The error goes to the run,
+    // whose effect keeps the key pending and reconciles it (ctx.effect), as for a time-out.
+    if (
+      (response.status === 502 || response.status === 504) &&
+      NON_IDEMPOTENT.has(request.method) &&
+      !request.headers.has('idempotency-key')
+    ) {
+      o.logger.info(
+        `http ${response.status} from ${new URL(request.url).host} to a ${request.method}: not retried, the target may have received it (an Idempotency-Key header allows retries)`,
+      );
+      return undefined;
+    }
     const host = new URL(request.url).host;
     const wait = retryAfterMs(response.headers, now());
     const limit = options.retry.limit ?? 0;

@@ -20,8 +20,15 @@ const NOTE_PREFIX = '[triggerhub:';
 /**
  * The marker of the task a job opens for an alert: `triggerhub-<jobId>-<alertId>`
  * when that is at most 100 characters of `[A-Za-z0-9_-]` (a Jira label, a
- * ServiceNow correlation id), else `triggerhub-<jobId, first 32>-<sha256(alertId),
- * first 32 hex>` — stable, so a retry finds the task a crashed attempt opened.
+ * ServiceNow correlation id) and the alert id holds no `-`, else
+ * `triggerhub-<jobId, first 32>-<sha256(jobId, alertId), first 32 hex>` —
+ * stable, so a retry finds the task a crashed attempt opened.
+ *
+ * One marker per job and alert: `findTask` searches the whole target, which
+ * other jobs may share. So the plain form is split at its last `-` (job
+ * `alerts` + alert `dlp-1` and job `alerts-dlp` + alert `1` would otherwise
+ * meet), and the hash covers the job id too (two jobs whose ids share their
+ * first 32 characters would otherwise meet for every hashed alert id).
  *
  * @example
  * ```ts
@@ -30,8 +37,8 @@ const NOTE_PREFIX = '[triggerhub:';
  */
 export const taskMarker = (jobId: string, alertId: string): string => {
   const plain = `triggerhub-${jobId}-${alertId}`;
-  if (plain.length <= MAX_MARKER_LENGTH && MARKER_SAFE.test(plain)) return plain;
-  const hash = createHash('sha256').update(alertId, 'utf8').digest('hex').slice(0, 32);
+  if (plain.length <= MAX_MARKER_LENGTH && MARKER_SAFE.test(plain) && !alertId.includes('-')) return plain;
+  const hash = createHash('sha256').update(`${jobId}\n${alertId}`, 'utf8').digest('hex').slice(0, 32);
   return `triggerhub-${jobId.slice(0, 32)}-${hash}`;
 };
 

@@ -56,8 +56,19 @@ export const placeholderValue = (path: string, alert: Alert): string => {
  * // 'Netskope Cloud Storage alert: DLP upload (high, value_unavailable)'
  * ```
  */
-export const resolveTemplate = (template: string, alert: Alert): string =>
-  cutText(
-    template.replace(PLACEHOLDER, (_match, path: string) => placeholderValue(path, alert)),
-    MAX_RESOLVED_BYTES,
-  );
+export const resolveTemplate = (template: string, alert: Alert): string => {
+  // Work stops at the bound: once what is resolved so far is past it, the rest would be cut
+  // anyway, so later placeholders are not turned into text (each may name a whole object of a
+  // 10 MiB body, and a template may name it a thousand times).
+  let bytes = 0;
+  let last = 0;
+  const out = template.replace(PLACEHOLDER, (match: string, path: string, offset: number) => {
+    bytes += Buffer.byteLength(template.slice(last, offset), 'utf8');
+    last = offset + match.length;
+    if (bytes > MAX_RESOLVED_BYTES) return '';
+    const value = placeholderValue(path, alert);
+    bytes += Buffer.byteLength(value, 'utf8');
+    return value;
+  });
+  return cutText(out, MAX_RESOLVED_BYTES);
+};
