@@ -2,7 +2,12 @@ import { PermanentError } from '../../shared/errors.ts';
 import type { FieldMapping, MappingField, TicketQueue, TicketTask } from '../../shared/model/index.ts';
 import type { ValidationResult } from '../../shared/sdk/index.ts';
 import { clip, defineIntegration, SYNC_BATCH } from '../../shared/sdk/index.ts';
-import { isOwnChangeText, OWN_CHANGE_LABEL, ownChangeNote } from '../../shared/tickets/marker.ts';
+import {
+  isOwnChangeText,
+  MARKER_PATTERN,
+  OWN_CHANGE_LABEL,
+  ownChangeNote,
+} from '../../shared/tickets/marker.ts';
 import { adfOf } from './adf.ts';
 import type { JiraField, JiraSchema } from './fields.ts';
 import { fieldKeyOf, jiraValueOf, KNOWN_SYSTEM_FIELDS, mappingFieldOf, QUEUE_FIELDS } from './fields.ts';
@@ -30,7 +35,6 @@ import { parseJiraWebhook } from './webhook.ts';
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 /** A marker goes in a label (no spaces, at most 255) and in JQL between quotes. */
-const MARKER = /^[A-Za-z0-9_-]{1,255}$/;
 
 const failed = (message: string, param?: string): ValidationResult => ({
   success: false,
@@ -256,7 +260,7 @@ export default defineIntegration({
 
     async createTask(ctx, { fields: mapped, queue, marker }) {
       const base = baseOf(ctx);
-      if (!MARKER.test(marker)) throw new PermanentError('the task marker is not a valid Jira label');
+      if (!MARKER_PATTERN.test(marker)) throw new PermanentError('the task marker is not a valid Jira label');
       const fields = await issueFieldsOf(ctx, base, queue, mapped, marker);
       let created: unknown;
       try {
@@ -333,7 +337,7 @@ export default defineIntegration({
 
     async findTask(ctx, marker) {
       const base = baseOf(ctx);
-      if (!MARKER.test(marker)) throw new PermanentError('the task marker is not a valid Jira label');
+      if (!MARKER_PATTERN.test(marker)) throw new PermanentError('the task marker is not a valid Jira label');
       let page: unknown;
       try {
         page = await ctx.http

@@ -12,6 +12,8 @@ import {
 } from '../../shared/model/zod.ts';
 import { clip, defineIntegration, SYNC_BATCH } from '../../shared/sdk/index.ts';
 import type { TargetWebhook, TicketContext, ValidationResult } from '../../shared/sdk/index.ts';
+// A work note carrying our own-change note is one we wrote: a webhook about it is no news.
+import { isOwnChangeText, MARKER_PATTERN, ownChangeNote } from '../../shared/tickets/marker.ts';
 import { DEFAULT_MAPPINGS, fieldTypeOf, statusOfState } from './mapping.ts';
 import type { TableApiParams } from './table-api.ts';
 import {
@@ -19,7 +21,6 @@ import {
   baseUrlOf,
   headersOf,
   isHttpError,
-  MARKER,
   reasonOf,
   reasonText,
   recordLink,
@@ -44,14 +45,6 @@ const MAX_QUEUES = 10_000;
  * for). Not offered as mapping fields.
  */
 const RESERVED_FIELDS = new Set(['assignment_group', 'correlation_id', 'correlation_display', 'sys_id']);
-
-/**
- * The own-change note (shared/tickets/marker.ts `ownChangeNote`, contract:
- * `[triggerhub:<marker>]`): the platform ends every comment with it; a work
- * note carrying it is one we wrote, and a webhook about it is no news.
- */
-const OWN_NOTE_PREFIX = '[triggerhub:';
-const ownNote = (marker: string): string => `${OWN_NOTE_PREFIX}${marker}]`;
 
 const IncidentSchema = lazy(() =>
   looseObject({
@@ -320,9 +313,9 @@ export default defineIntegration({
 
     async createTask(ctx, input): Promise<TicketTask> {
       const p = checkedParams(ctx);
-      if (!MARKER.test(input.marker)) {
+      if (!MARKER_PATTERN.test(input.marker)) {
         throw new PermanentError(
-          `servicenow: marker ${JSON.stringify(clip(input.marker))} is not [A-Za-z0-9_-]{1,100}`,
+          `servicenow: marker ${JSON.stringify(clip(input.marker))} is not a triggerhub marker ([A-Za-z0-9_.-], at most 100)`,
         );
       }
       // Every value as text, as the Table API keeps them (a list field takes comma-separated sys_ids).
@@ -359,9 +352,9 @@ export default defineIntegration({
       if (!SYS_ID.test(id))
         throw new PermanentError(`servicenow: task id ${JSON.stringify(clip(id))} is not a sys_id`);
       // The platform ends the comment with our note; added here when it did not, so no webhook loops.
-      const note = input.comment.includes(ownNote(input.marker))
+      const note = input.comment.includes(ownChangeNote(input.marker))
         ? input.comment
-        : `${input.comment}\n\n${ownNote(input.marker)}`;
+        : `${input.comment}\n\n${ownChangeNote(input.marker)}`;
       let response: Response;
       try {
         response = await ctx.http.patch(tableUrl(p, p.table, id), {
@@ -418,9 +411,9 @@ export default defineIntegration({
 
     async findTask(ctx, marker): Promise<TicketTask | undefined> {
       const p = checkedParams(ctx);
-      if (!MARKER.test(marker)) {
+      if (!MARKER_PATTERN.test(marker)) {
         throw new PermanentError(
-          `servicenow: marker ${JSON.stringify(clip(marker))} is not [A-Za-z0-9_-]{1,100}`,
+          `servicenow: marker ${JSON.stringify(clip(marker))} is not a triggerhub marker ([A-Za-z0-9_.-], at most 100)`,
         );
       }
       let response: Response;
@@ -449,7 +442,7 @@ export default defineIntegration({
       const body = WebhookSchema.safeParse(payload);
       if (!body.success) return undefined;
       const notes = typeof body.data.work_notes === 'string' ? body.data.work_notes : '';
-      return { taskIds: [body.data.sys_id], ownChange: notes.includes(OWN_NOTE_PREFIX) };
+      return { taskIds: [body.data.sys_id], ownChange: isOwnChangeText(notes) };
     },
   },
 });

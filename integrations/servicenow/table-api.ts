@@ -18,9 +18,6 @@ export interface TableApiParams {
  */
 export const SYS_ID = /^[0-9a-f]{32}$/;
 
-/** Our marker (shared/tickets/marker.ts): 1–100 of `[A-Za-z0-9_-]`, so it cannot end an encoded-query term. */
-export const MARKER = /^[A-Za-z0-9_-]{1,100}$/;
-
 /** The instance's base URL, without the trailing slashes people paste. */
 export const baseUrlOf = (params: Pick<TableApiParams, 'url'>): string =>
   params.url.trim().replace(/\/+$/, '');

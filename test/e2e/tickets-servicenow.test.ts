@@ -83,7 +83,7 @@ describe('alerts to ServiceNow under npm start, with a mock ServiceNow', () => {
     expect(record.short_description).toBe('Netskope Cloud Storage alert: Upload to personal cloud storage');
     expect(record.description).toContain('Alert ID: NS-48213');
     expect(record.assignment_group).toMatchObject({ value: '287ebd7da9fe198100f92cc8d1d2154e' });
-    expect(record.correlation_id).toMatch(/^triggerhub-alerts-to-servicenow-NS-48213$/);
+    expect(record.correlation_id).toBe('triggerhub-alerts-to-servicenow.NS-48213');
     expect(await tasks()).toMatchObject([
       { id: first.sys_id, status: 'new', link: link(first.sys_id), dedupeCount: 1, alertIds: ['NS-48213'] },
     ]);

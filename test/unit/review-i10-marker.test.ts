@@ -24,9 +24,17 @@ describe('taskMarker: one marker per job and alert', () => {
       ['alerts-to-jira', '6a1e6f3c-2b4d-4c1e-9f0a-1b2c3d4e5f60'],
     ] as const) {
       const marker = taskMarker(job, alert);
-      expect(marker).toMatch(/^[A-Za-z0-9_-]{1,100}$/);
+      expect(marker).toMatch(/^[A-Za-z0-9_.-]{1,100}$/);
       expect(taskMarker(job, alert)).toBe(marker);
     }
-    expect(taskMarker('alerts-to-jira', 'a1')).toBe('triggerhub-alerts-to-jira-a1');
+    expect(taskMarker('alerts-to-jira', 'a1')).toBe('triggerhub-alerts-to-jira.a1');
+    // A dashed alert id (a Netskope id, a UUID) stays readable: the `.` ends the job id.
+    expect(taskMarker('alerts-to-jira', 'NS-48213')).toBe('triggerhub-alerts-to-jira.NS-48213');
+  });
+
+  it('never makes a plain marker equal to a hashed one (only the plain form holds a dot)', () => {
+    const hashed = taskMarker('alerts', 'x y');
+    expect(hashed).not.toContain('.');
+    expect(taskMarker('alerts', 'x.y')).toContain('.');
   });
 });

@@ -131,8 +131,8 @@ describe('dedupeKeyOf', () => {
 });
 
 describe('taskMarker and own-change notes', () => {
-  it('is triggerhub-<job>-<alert> when short and label-safe, else a stable hashed form', () => {
-    expect(taskMarker('alerts-to-jira', 'a1')).toBe('triggerhub-alerts-to-jira-a1');
+  it('is triggerhub-<job>.<alert> when short and label-safe, else a stable hashed form', () => {
+    expect(taskMarker('alerts-to-jira', 'a1')).toBe('triggerhub-alerts-to-jira.a1');
     const hashed = taskMarker('alerts-to-jira', 'has space');
     expect(hashed).toMatch(/^triggerhub-alerts-to-jira-[0-9a-f]{32}$/);
     expect(taskMarker('alerts-to-jira', 'has space')).toBe(hashed);

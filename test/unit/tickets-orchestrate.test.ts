@@ -136,7 +136,7 @@ describe('ticketIntegration: an alert becomes a task', () => {
     expect(w.target.created).toHaveLength(1);
     expect(w.target.created[0]).toMatchObject({
       queue: 'Q',
-      marker: 'triggerhub-alerts-a1',
+      marker: 'triggerhub-alerts.a1',
       fields: {
         summary: 'Netskope Cloud Storage alert: DLP upload',
         description: 'Alert ID: a1\nUser: bob@acme.com\nOwner: sec@acme.com',
@@ -161,7 +161,7 @@ describe('ticketIntegration: an alert becomes a task', () => {
     expect(run.status).toBe('succeeded');
     expect(w.target.calls.getDefaultMappings).toBe(1);
     expect(w.target.created[0]?.fields).toEqual({ summary: 'Alert: Malware', description: 'Alert ID: D1' });
-    expect(w.target.created[0]?.marker).toBe('triggerhub-alerts-D1');
+    expect(w.target.created[0]?.marker).toBe('triggerhub-alerts.D1');
     expect((await w.deps.tasks.get(JOB, 'T-1'))?.dedupeKey).toBeUndefined();
   });
 
@@ -215,9 +215,9 @@ describe('ticketIntegration: dedupe', () => {
     });
     expect(w.target.calls.createTask).toBe(1);
     expect(w.target.tasks.get('T-1')?.comments).toEqual([
-      'New alert received at 2026-11-22T10:05:00Z: DLP upload (id a2).\nThis task now stands for 2 alerts.\n[triggerhub:triggerhub-alerts-a2]',
+      'New alert received at 2026-11-22T10:05:00Z: DLP upload (id a2).\nThis task now stands for 2 alerts.\n[triggerhub:triggerhub-alerts.a2]',
     ]);
-    expect(w.target.updates[0]?.marker).toBe('triggerhub-alerts-a2');
+    expect(w.target.updates[0]?.marker).toBe('triggerhub-alerts.a2');
     expect(await w.deps.tasks.get(JOB, 'T-1')).toMatchObject({ dedupeCount: 2, alertIds: ['a1', 'a2'] });
   });
 
@@ -357,7 +357,7 @@ describe('ticketIntegration: exactly once', () => {
     w.target.beforeCreate = undefined;
     const retried = await w.work('R1', 2);
     expect(retried.status).toBe('queued');
-    expect(retried.error).toContain('the target has none with marker triggerhub-alerts-a1 yet');
+    expect(retried.error).toContain('the target has none with marker triggerhub-alerts.a1 yet');
     expect(w.target.calls.createTask).toBe(1);
     expect(w.target.tasks.size).toBe(0);
   });
