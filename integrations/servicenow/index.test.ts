@@ -186,6 +186,23 @@ describe('servicenow: validate', () => {
     await expect(plugin.getQueues(harness(mock, { url: 'nope' }).ctx)).rejects.toThrow(PermanentError);
   });
 
+  it('answers an instance that is not there with the plain reason, as Jira does', async () => {
+    // Prepare: a port that was just free
+    const gone = await startMockServiceNow();
+    const { ctx } = harness(gone);
+    await gone.close();
+
+    // Act
+    const result = await plugin.validate(ctx);
+
+    // Assess
+    expect(result).toEqual({
+      success: false,
+      param: 'url',
+      message: `could not reach ${new URL(gone.url).host}: connection refused`,
+    });
+  });
+
   it('accepts a trailing slash on the instance URL', async () => {
     const mock = await startMock();
     const { ctx } = harness(mock, { url: `${mock.url}//` });

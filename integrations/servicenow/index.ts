@@ -10,6 +10,7 @@ import {
   string,
   unknown,
 } from '../../shared/model/zod.ts';
+import { isNetworkFailure, networkFailureMessage } from '../../shared/outbound/classify.ts';
 import { clip, defineIntegration, SYNC_BATCH } from '../../shared/sdk/index.ts';
 import type { TargetWebhook, TicketContext, ValidationResult } from '../../shared/sdk/index.ts';
 import { DEFAULT_MAPPINGS, fieldTypeOf, statusOfState } from './mapping.ts';
@@ -226,7 +227,14 @@ export default defineIntegration({
         });
         await response.body?.cancel();
       } catch (e) {
-        // Refusals are answered in plain words; a network error or an egress refusal is thrown as it is.
+        // Refusals and an unreachable instance are answered in plain words (as Jira's); an egress refusal is thrown as it is.
+        if (isNetworkFailure(e)) {
+          return {
+            success: false,
+            param: 'url',
+            message: networkFailureMessage(new URL(baseUrlOf(p)).host, e),
+          };
+        }
         if (!isHttpError(e)) throw e;
         const { status } = e.response;
         const reason = await reasonOf(e.response);
