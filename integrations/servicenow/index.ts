@@ -124,11 +124,15 @@ const checkedParams = <P extends TableApiParams>(ctx: TicketContext<P>): P => {
   return ctx.params;
 };
 
-/** Our task of an incident record. */
-const taskOf = (params: TableApiParams, record: { sys_id: string; state?: unknown }): TicketTask => ({
+/** Our task of an incident record: its sys_id is the id, its number (INC0010002) the key a person knows. */
+const taskOf = (
+  params: TableApiParams,
+  record: { sys_id: string; number?: string; state?: unknown },
+): TicketTask => ({
   id: record.sys_id,
   status: statusOfState(valueOf(record.state)),
   link: recordLink(params, record.sys_id),
+  ...(typeof record.number === 'string' && record.number !== '' ? { key: record.number } : {}),
 });
 
 /** One record out of a create / update answer (`{ "result": { … } }`). */

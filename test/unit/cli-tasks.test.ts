@@ -135,6 +135,40 @@ describe('triggerhub tasks list', () => {
     expect(badStatus.code).toBe(2);
   });
 
+  it('shows a task’s human key in TASK (a ServiceNow incident number), and both with --json', async () => {
+    // Prepare
+    const { deps, cli } = stack();
+    const sysId = 'cdbdfbc0c3a03210f0b8f5ec05013175';
+    await deps.tasks.put('alerts', { ...task(sysId, 'new', 1), key: 'INC0010002' });
+
+    // Act
+    const table = await cli(['tasks', 'list', 'alerts']);
+    const json = await cli(['--json', 'tasks', 'list', 'alerts']);
+
+    // Assess
+    expect(table.stdout.split('\n')[1]).toMatch(/^INC0010002 +new +/);
+    expect(table.stdout).not.toMatch(new RegExp(`^${sysId}`, 'm'));
+    expect(JSON.parse(json.stdout)).toEqual({
+      items: [expect.objectContaining({ id: sysId, key: 'INC0010002' })],
+    });
+  });
+
+  it('fails (exit 1, not_a_ticket_job) for a job without tickets', async () => {
+    // Prepare
+    const { deps, cli } = stack();
+    await deps.jobs.put(
+      JobSchema.parse({ id: 'demo', name: 'Demo', integration: 'log-event', auth: { secret: 'demo' } }),
+    );
+
+    // Act
+    const out = await cli(['tasks', 'list', 'demo']);
+
+    // Assess
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toContain('not_a_ticket_job');
+  });
+
   it('--help names the columns and the options', async () => {
     // Act
     const help = await runCli(['tasks', 'list', '--help']);
