@@ -16,12 +16,10 @@ import {
   formatDuration,
   nextPageHint,
   renderFields,
-  renderRun,
   renderTable,
-  toJson,
 } from '../output.ts';
 import { interruptOnSigint, pause } from './follow.ts';
-import { followRun, waitOption, waitTimeoutOption } from './send.ts';
+import { waitForQueuedRun, waitOption, waitTimeoutOption } from './send.ts';
 import { SECRET_PREFIX_OPTION, intArg, readStdin, shellWord } from './context.ts';
 import type { CommandContext } from './context.ts';
 
@@ -525,28 +523,14 @@ export const registerJobCommands = (program: Command, ctx: CommandContext): void
     )
     .action(async (id: string, opts: RunOptions, cmd: Command) => {
       const client = ctx.client(cmd);
-      const asJson = ctx.globals(cmd).json;
       const overrides = Object.keys(opts.param).length === 0 ? undefined : opts.param;
       const queued = await client.startRun(id, overrides);
+      const line = `${queued.status}  ${queued.runId}\n`;
       if (!opts.wait) {
-        if (!ctx.printJson(cmd, queued)) ctx.io.stdout(`${queued.status}  ${queued.runId}\n`);
+        if (!ctx.printJson(cmd, queued)) ctx.io.stdout(line);
         return;
       }
-      if (!asJson) {
-        ctx.io.stdout(`${queued.status}  ${queued.runId}\n`);
-        ctx.io.stderr(`waiting for run ${queued.runId}…\n`);
-      }
-      // Real time, not the signing clock (tests fix that one).
-      const run = await followRun(client, queued.runId, opts.timeout * 1000, Date.now);
-      if (asJson) ctx.io.stdout(toJson(run === undefined ? queued : { ...queued, run }));
-      else if (run !== undefined) ctx.io.stdout(`\n${renderRun(run)}`);
-      if (run === undefined) {
-        throw new ValidationError(
-          `run ${queued.runId} has not finished after ${opts.timeout} s; ` +
-            `follow it with triggerhub runs show ${queued.runId}`,
-        );
-      }
-      if (run.status !== 'succeeded') throw new ValidationError(`run ${run.id} ${run.status}`);
+      await waitForQueuedRun(ctx, cmd, queued, line, opts.timeout);
     });
 
   jobs
