@@ -28,6 +28,15 @@ import type {
 import type { Page, PageRequest, RunListQuery } from '../shared/ports.ts';
 import { isLoopbackEndpoint } from './sigv4.ts';
 
+/**
+ * How long `putJob` waits for a job with `tickets` checked by its target
+ * (`verify` not false): the stack calls the target before it answers, for
+ * up to 25 s (`TICKET_ADMIN_DEADLINE_MS`, shared/tickets/ticket-context.ts;
+ * API Gateway cuts at 30 s). Above both, so that the CLI prints the
+ * stack's reason (`could not reach …`), not its own time-out.
+ */
+export const TICKET_PUT_TIMEOUT_MS = 35_000;
+
 /** The endpoint used when neither `--endpoint`, `TRIGGERHUB_ENDPOINT` nor a running `npm start` gives one. */
 export const DEFAULT_ENDPOINT = 'http://127.0.0.1:3000';
 
@@ -473,9 +482,10 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
   const endpoint = base.href.replace(/\/+$/, '');
   const sign = options.sign;
 
+  const timeoutMs = options.timeoutMs ?? 10_000;
   const http: KyInstance = ky.create({
     prefixUrl: endpoint,
-    timeout: options.timeoutMs ?? 10_000,
+    timeout: timeoutMs,
     ...(options.fetch ? { fetch: options.fetch } : {}),
     retry: {
       limit: options.retryLimit ?? 2,
@@ -570,9 +580,11 @@ export const createAdminClient = (options: AdminClientOptions): AdminClient => {
       return parse(JobSchema, res, `GET /admin/jobs/${id}`);
     },
     async putJob(id, job, options = {}) {
+      const checked = options.verify !== false && (job as { tickets?: unknown }).tickets !== undefined;
       const res = await send('put', `admin/jobs/${seg(id)}`, {
         json: job,
         ...(options.verify === false ? { searchParams: { verify: 'false' } } : {}),
+        ...(checked ? { timeout: Math.max(TICKET_PUT_TIMEOUT_MS, timeoutMs) } : {}),
       });
       return { created: res.status === 201, job: await parse(JobSchema, res, `PUT /admin/jobs/${id}`) };
     },

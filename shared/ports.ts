@@ -752,6 +752,8 @@ export interface TaskListRequest extends PageRequest {
 export interface TaskPatch {
   status?: TaskStatus;
   link?: string;
+  /** The task's human key, when the target answered one (ServiceNow's incident number). */
+  key?: string;
   syncedAt?: string;
   /** A deduplicated alert: `dedupeCount` + 1 and its id appended (the newest 100 kept). */
   addAlert?: string;

@@ -16,12 +16,10 @@ import {
   formatDuration,
   nextPageHint,
   renderFields,
-  renderRun,
   renderTable,
-  toJson,
 } from '../output.ts';
 import { interruptOnSigint, pause } from './follow.ts';
-import { followRun, waitOption, waitTimeoutOption } from './send.ts';
+import { waitForQueuedRun, waitOption, waitTimeoutOption } from './send.ts';
 import { SECRET_PREFIX_OPTION, intArg, readStdin, shellWord } from './context.ts';
 import type { CommandContext } from './context.ts';
 
@@ -207,28 +205,41 @@ const checkAgainstManifests = (
   }
 };
 
-/** The secrets a job needs: its auth secret and the secret of every password parameter. */
-const secretsOf = (job: Job, manifest: IntegrationManifest | undefined): string[] => {
-  const names = new Set(job.auth === undefined ? [] : [job.auth.secret]);
+/** The secrets a job needs: its auth secret, and the secret of every password parameter (`params`). */
+const secretsOf = (
+  job: Job,
+  manifest: IntegrationManifest | undefined,
+): { name: string; param: boolean }[] => {
+  const names = new Map<string, boolean>(job.auth === undefined ? [] : [[job.auth.secret, false]]);
   for (const [name, spec] of Object.entries(manifest?.parameters ?? {})) {
     if (spec.type !== 'password') continue;
     const ref = SecretRefSchema.safeParse(job.params[name]);
-    if (ref.success) names.add(ref.data.secret);
+    if (ref.success) names.set(ref.data.secret, true);
   }
-  return [...names];
+  return [...names].map(([name, param]) => ({ name, param }));
 };
 
-/** Warns (stderr, not fatal) about each secret a job needs that does not exist where the stack reads it. */
-const warnMissingSecrets = async (
+/**
+ * Checks that each secret a job needs exists where the stack reads it. A
+ * missing one is a warning (stderr, not fatal: the job is applied, and runs
+ * fail until the secret is set) — except a password parameter's secret of
+ * a ticket job checked with its target (`verify`): the stack needs it for
+ * that call and would refuse the job, so that job is not sent and the
+ * answer, per job id, is the error to print.
+ */
+const checkSecrets = async (
   ctx: CommandContext,
   cmd: Command,
   entries: readonly JobEntry[],
   manifests: readonly IntegrationManifest[],
-): Promise<void> => {
+  verify: boolean,
+): Promise<Map<string, string>> => {
   const store = await ctx.secretStore(cmd);
   const checked = new Map<string, Promise<boolean | Error>>();
+  const blocked = new Map<string, string>();
   for (const { job } of entries) {
-    for (const name of secretsOf(
+    const checkedWithTarget = verify && job.tickets !== undefined;
+    for (const { name, param } of secretsOf(
       job,
       manifests.find((m) => m.id === job.integration),
     )) {
@@ -239,16 +250,24 @@ const warnMissingSecrets = async (
         );
       }
       const exists = await checked.get(name);
+      const missing = `secret "${name}" does not exist (${store.locate(name)}); create it with: triggerhub secrets set ${shellWord(name)}`;
       if (exists instanceof Error) {
         ctx.io.stderr(`warning: job ${job.id}: could not check secret "${name}": ${exists.message}\n`);
-      } else if (!exists) {
-        ctx.io.stderr(
-          `warning: job ${job.id}: secret "${name}" does not exist (${store.locate(name)}); ` +
-            `create it with: triggerhub secrets set ${shellWord(name)}\n`,
-        );
+      } else if (exists) {
+        continue;
+      } else if (checkedWithTarget && param) {
+        if (!blocked.has(job.id)) {
+          blocked.set(
+            job.id,
+            `${missing} (a ticket job is checked with its target, which needs it; --no-verify applies it without the check)`,
+          );
+        }
+      } else {
+        ctx.io.stderr(`warning: job ${job.id}: ${missing}\n`);
       }
     }
   }
+  return blocked;
 };
 
 const describeAuth = ({ auth }: Job): string =>
@@ -389,7 +408,9 @@ export const registerJobCommands = (program: Command, ctx: CommandContext): void
       '\nNothing is sent when any job is invalid. A job whose secret does not exist is applied, with a\n' +
         'warning on stderr (create it with triggerhub secrets set <name>).\n' +
         'A ticket job (with "tickets") is checked by the stack with its target before it is stored: the\n' +
-        "target's refusal is printed and the job is not applied; --no-verify skips that call.\n" +
+        "target's refusal is printed and the job is not applied; --no-verify skips that call. That check\n" +
+        "needs the job's secrets: without --no-verify, a ticket job whose secret does not exist is not\n" +
+        'applied (an error, not a warning).\n' +
         'Prints "created <id>" or "updated <id>" per job. With --json: the jobs as the API returned them\n' +
         '(one object, or an array when there are several).\n\n' +
         'Examples:\n' +
@@ -431,7 +452,7 @@ export const registerJobCommands = (program: Command, ctx: CommandContext): void
       if (problems.length > 0) {
         throw new ValidationError(`invalid job definition (nothing applied):\n  ${problems.join('\n  ')}`);
       }
-      await warnMissingSecrets(ctx, cmd, entries, manifests);
+      const blocked = await checkSecrets(ctx, cmd, entries, manifests, opts.verify);
 
       const applied: Job[] = [];
       const failed: string[] = [];
@@ -439,6 +460,12 @@ export const registerJobCommands = (program: Command, ctx: CommandContext): void
         body,
         job: { id },
       } of entries) {
+        const missingSecret = blocked.get(id);
+        if (missingSecret !== undefined) {
+          failed.push(id);
+          ctx.io.stderr(`error: ${id}: ${missingSecret}\n`);
+          continue;
+        }
         try {
           const { created, job } = await client.putJob(id, body, { verify: opts.verify });
           applied.push(job);
@@ -496,28 +523,14 @@ export const registerJobCommands = (program: Command, ctx: CommandContext): void
     )
     .action(async (id: string, opts: RunOptions, cmd: Command) => {
       const client = ctx.client(cmd);
-      const asJson = ctx.globals(cmd).json;
       const overrides = Object.keys(opts.param).length === 0 ? undefined : opts.param;
       const queued = await client.startRun(id, overrides);
+      const line = `${queued.status}  ${queued.runId}\n`;
       if (!opts.wait) {
-        if (!ctx.printJson(cmd, queued)) ctx.io.stdout(`${queued.status}  ${queued.runId}\n`);
+        if (!ctx.printJson(cmd, queued)) ctx.io.stdout(line);
         return;
       }
-      if (!asJson) {
-        ctx.io.stdout(`${queued.status}  ${queued.runId}\n`);
-        ctx.io.stderr(`waiting for run ${queued.runId}…\n`);
-      }
-      // Real time, not the signing clock (tests fix that one).
-      const run = await followRun(client, queued.runId, opts.timeout * 1000, Date.now);
-      if (asJson) ctx.io.stdout(toJson(run === undefined ? queued : { ...queued, run }));
-      else if (run !== undefined) ctx.io.stdout(`\n${renderRun(run)}`);
-      if (run === undefined) {
-        throw new ValidationError(
-          `run ${queued.runId} has not finished after ${opts.timeout} s; ` +
-            `follow it with triggerhub runs show ${queued.runId}`,
-        );
-      }
-      if (run.status !== 'succeeded') throw new ValidationError(`run ${run.id} ${run.status}`);
+      await waitForQueuedRun(ctx, cmd, queued, line, opts.timeout);
     });
 
   jobs

@@ -10,6 +10,7 @@ import { cell, formatDuration, nextPageHint, renderRun, renderTable, safeText } 
 import { instantOf, interruptOnSigint, pause, timeArg } from './follow.ts';
 import { intArg, shellWord } from './context.ts';
 import type { CommandContext } from './context.ts';
+import { waitForQueuedRun, waitOption, waitTimeoutOption } from './send.ts';
 
 /** Statuses a replay can select: final runs that ran (a skipped occurrence has nothing to replay). */
 const REPLAYABLE: readonly RunStatus[] = ['succeeded', 'failed', 'stopped', 'timed_out'];
@@ -30,6 +31,8 @@ interface ListOptions {
 }
 
 interface ReplayOptions {
+  wait?: boolean;
+  timeout: number;
   job?: string;
   status?: RunStatus;
   since?: string;
@@ -396,20 +399,27 @@ export const registerRunCommands = (program: Command, ctx: CommandContext): void
     )
     .option('--error-contains <text>', 'bulk: runs whose error contains this text')
     .option('--dry-run', 'bulk: list the runs that would be replayed, replay nothing')
+    .addOption(waitOption())
+    .addOption(waitTimeoutOption())
     .addHelpText(
       'after',
       '\nPrints the new run id (bulk: the count and the new run ids; --dry-run: the runs that would be\n' +
         'replayed). A bulk replay names --job or --status (or both), and is paced: 10 new runs a second.\n' +
         'Only finished runs are replayed: an open run is refused (409 run_open), and so is a skipped\n' +
-        'occurrence.\n\n' +
+        'occurrence. --wait (one run only) follows the new run to its end, as jobs run --wait does;\n' +
+        'with --json it prints {"runId", "replayOf"} and the finished run as "run".\n\n' +
         'Examples:\n' +
         '  triggerhub runs replay 01KABCDEFGHJKMNPQRSTVWXYZ0\n' +
+        '  triggerhub runs replay 01KABCDEFGHJKMNPQRSTVWXYZ0 --wait\n' +
         '  triggerhub runs replay --job nightly-sync --status failed --since 2h --dry-run',
     )
     .action(async (runId: string | undefined, opts: ReplayOptions, cmd: Command) => {
       const bulk = [opts.job, opts.status, opts.since, opts.until, opts.errorContains].some(
         (v) => v !== undefined,
       );
+      if (runId === undefined && opts.wait) {
+        usageError(cmd, '--wait follows one run: give a run id, not filters');
+      }
       if (runId !== undefined && (bulk || opts.dryRun)) {
         usageError(cmd, 'give a run id, or filters (--job, --status, --since…) for a bulk replay, not both');
       }
@@ -429,8 +439,10 @@ export const registerRunCommands = (program: Command, ctx: CommandContext): void
       const client = ctx.client(cmd);
       if (runId !== undefined) {
         const answer = await client.replayRun(runId);
+        const line = `queued  ${cell(answer.runId, 64)}  (replay of ${cell(answer.replayOf, 64)})\n`;
+        if (opts.wait) return waitForQueuedRun(ctx, cmd, answer, line, opts.timeout);
         if (ctx.printJson(cmd, answer)) return;
-        ctx.io.stdout(`queued  ${cell(answer.runId, 64)}  (replay of ${cell(answer.replayOf, 64)})\n`);
+        ctx.io.stdout(line);
         return;
       }
       const filter: ReplayFilter = {

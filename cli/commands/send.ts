@@ -15,7 +15,7 @@ import { SECRET_PREFIX_OPTION, intArg, readStdin, shellWord } from './context.ts
 import type { CommandContext } from './context.ts';
 
 export const DEFAULT_WAIT_TIMEOUT_SECONDS = 120;
-/** `--wait` and its `--timeout`, as every command that starts a run takes them (send, jobs run). */
+/** `--wait` and its `--timeout`, as every command that starts a run takes them (send, jobs run, runs replay). */
 export const waitOption = (): Option =>
   new Option('--wait', 'follow the run to its end and print its status and log; exit 0 only if it succeeded');
 export const waitTimeoutOption = (): Option =>
@@ -129,6 +129,38 @@ const readAnswer = async (res: Response): Promise<Answer> => {
 };
 
 const isDone = (run: Run): boolean => run.status !== 'queued' && run.status !== 'running';
+
+/**
+ * What `--wait` does after a run was queued (`jobs run`, `runs replay`):
+ * prints `line` (the command's usual output), follows the run to its end,
+ * and prints it — with --json the queued answer with the finished run as
+ * `run`. Fails (exit 1) when the run did not succeed, or has not ended
+ * within `timeoutSeconds`.
+ */
+export const waitForQueuedRun = async (
+  ctx: CommandContext,
+  cmd: Command,
+  queued: { runId: string },
+  line: string,
+  timeoutSeconds: number,
+): Promise<void> => {
+  const asJson = ctx.globals(cmd).json;
+  if (!asJson) {
+    ctx.io.stdout(line);
+    ctx.io.stderr(`waiting for run ${queued.runId}…\n`);
+  }
+  // Real time, not the signing clock (tests fix that one).
+  const run = await followRun(ctx.client(cmd), queued.runId, timeoutSeconds * 1000, Date.now);
+  if (asJson) ctx.io.stdout(toJson(run === undefined ? queued : { ...queued, run }));
+  else if (run !== undefined) ctx.io.stdout(`\n${renderRun(run)}`);
+  if (run === undefined) {
+    throw new ValidationError(
+      `run ${queued.runId} has not finished after ${timeoutSeconds} s; ` +
+        `follow it with triggerhub runs show ${queued.runId}`,
+    );
+  }
+  if (run.status !== 'succeeded') throw new ValidationError(`run ${run.id} ${run.status}`);
+};
 
 /**
  * Polls the run until it has finished, with a bounded back-off; undefined

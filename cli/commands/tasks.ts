@@ -11,6 +11,7 @@ const TaskViewSchema = object({
   id: string(),
   status: zEnum(TASK_STATUSES),
   link: string(),
+  key: string().optional(),
   dedupeKey: string().optional(),
   dedupeCount: number(),
   alertIds: array(string()),
@@ -44,7 +45,8 @@ export const registerTasksCommands = (program: Command, ctx: CommandContext): vo
   tasks
     .command('list')
     .description(
-      'List the tasks a ticket job opened, newest first, one page at a time: status as last synced from ' +
+      'List the tasks a ticket job opened, newest first, one page at a time: TASK the key a person knows ' +
+        '(a Jira issue key, a ServiceNow incident number), status as last synced from ' +
         'the target, DEDUPE the alerts the task stands for (1 + those deduplicated onto it), ALERTS the ' +
         'newest alert id.',
     )
@@ -57,7 +59,7 @@ export const registerTasksCommands = (program: Command, ctx: CommandContext): vo
       '\nExamples:\n' +
         '  triggerhub tasks list alerts-to-jira\n' +
         '  triggerhub tasks list alerts-to-jira --status new --limit 50\n' +
-        '  triggerhub --json tasks list alerts-to-jira   # the API items: id, status, link, dedupeKey, dedupeCount, alertIds, queue, createdAt, updatedAt, syncedAt\n',
+        '  triggerhub --json tasks list alerts-to-jira   # the API items: id, key, status, link, dedupeKey, dedupeCount, alertIds, queue, createdAt, updatedAt, syncedAt\n',
     )
     .action(async (jobId: string, opts: ListOptions, cmd: Command) => {
       const page = await ctx
@@ -75,7 +77,7 @@ export const registerTasksCommands = (program: Command, ctx: CommandContext): vo
           renderTable(
             ['TASK', 'STATUS', 'DEDUPE', 'ALERTS', 'UPDATED', 'LINK'],
             page.items.map((t) => [
-              cell(t.id, 40),
+              cell(t.key ?? t.id, 40),
               t.status,
               String(t.dedupeCount),
               alertsOf(t.alertIds),

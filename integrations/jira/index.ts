@@ -1,6 +1,7 @@
 import { PermanentError } from '../../shared/errors.ts';
 import type { FieldMapping, MappingField, TicketQueue, TicketTask } from '../../shared/model/index.ts';
 import type { ValidationResult } from '../../shared/sdk/index.ts';
+import { isNetworkFailure, networkFailureMessage } from '../../shared/outbound/classify.ts';
 import { clip, defineIntegration, SYNC_BATCH } from '../../shared/sdk/index.ts';
 import {
   isOwnChangeText,
@@ -41,26 +42,6 @@ const failed = (message: string, param?: string): ValidationResult => ({
   message,
   ...(param === undefined ? {} : { param }),
 });
-
-/** The `code` of an error or of one of its causes (fetch wraps the socket's error). */
-const codeOf = (e: unknown): string | undefined => {
-  let at: unknown = e;
-  for (let depth = 0; depth < 4 && typeof at === 'object' && at !== null; depth++) {
-    if ('code' in at && typeof at.code === 'string') return at.code;
-    at = 'cause' in at ? at.cause : undefined;
-  }
-  return undefined;
-};
-
-/** Why a request did not get an answer, in plain words. */
-const plainReason = (e: unknown): string => {
-  const code = codeOf(e);
-  if (code === 'ECONNREFUSED') return 'connection refused';
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') return 'host not found';
-  if (e instanceof Error && e.name === 'TimeoutError') return 'no answer in time';
-  const message = e instanceof Error ? e.message : String(e);
-  return code === undefined ? message : `${message} (${code})`;
-};
 
 /**
  * The issue's fields for `POST /rest/api/3/issue`: each mapped value in its
@@ -188,7 +169,10 @@ export default defineIntegration({
             'url',
           );
         }
-        return failed(scrub(ctx, `could not reach ${new URL(base).host}: ${plainReason(e)}`), 'url');
+        // Said as a run says it (ctx.http's words): `could not reach <host>: connection refused`.
+        if (isNetworkFailure(e))
+          return failed(scrub(ctx, networkFailureMessage(new URL(base).host, e)), 'url');
+        throw e;
       }
     },
 

@@ -186,6 +186,23 @@ describe('servicenow: validate', () => {
     await expect(plugin.getQueues(harness(mock, { url: 'nope' }).ctx)).rejects.toThrow(PermanentError);
   });
 
+  it('answers an instance that is not there with the plain reason, as Jira does', async () => {
+    // Prepare: a port that was just free
+    const gone = await startMockServiceNow();
+    const { ctx } = harness(gone);
+    await gone.close();
+
+    // Act
+    const result = await plugin.validate(ctx);
+
+    // Assess
+    expect(result).toEqual({
+      success: false,
+      param: 'url',
+      message: `could not reach ${new URL(gone.url).host}: connection refused`,
+    });
+  });
+
   it('accepts a trailing slash on the instance URL', async () => {
     const mock = await startMock();
     const { ctx } = harness(mock, { url: `${mock.url}//` });
@@ -346,10 +363,12 @@ describe('servicenow: createTask', () => {
       correlation_display: 'triggerhub',
     });
     expect(task.id).toMatch(/^[0-9a-f]{32}$/);
+    // The incident's number is the key a person knows it by (its run message, `tasks list`).
     expect(task).toEqual({
       id: task.id,
       status: 'new',
       link: `${mock.url}/nav_to.do?uri=incident.do?sys_id=${task.id}`,
+      key: 'INC0010002',
     });
     const record = mock.incidents.get(task.id);
     expect(record?.number).toBe('INC0010002');
@@ -486,7 +505,8 @@ describe('servicenow: updateTask', () => {
       `Another alert a-2\n[triggerhub:${MARKER}]`,
       `bare\n\n[triggerhub:${MARKER}]`,
     ]);
-    expect(withNote).toEqual({ id: task.id, status: 'in_progress', link: task.link });
+    expect(withNote).toEqual({ id: task.id, status: 'in_progress', link: task.link, key: task.key });
+    expect(task.key).toMatch(/^INC\d+$/);
   });
 
   it('answers deleted when the incident is gone (404), and refuses an id that is not a sys_id', async () => {
@@ -553,6 +573,8 @@ describe('servicenow: syncStates and findTask', () => {
     expect(q.get('sysparm_fields')).toBe('sys_id,number,state');
     expect(q.get('sysparm_limit')).toBe('100');
     expect(tasks[0]?.link).toBe(`${mock.url}/nav_to.do?uri=incident.do?sys_id=${tasks[0]?.id}`);
+    expect(tasks[0]?.key).toBe(mock.incidents.get(tasks[0]?.id ?? '')?.number);
+    expect(tasks[0]?.key).toMatch(/^INC\d+$/);
   });
 
   it('syncs 250 tasks given in the platform’s batches of 100, one call per batch', async () => {

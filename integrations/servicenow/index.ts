@@ -10,6 +10,7 @@ import {
   string,
   unknown,
 } from '../../shared/model/zod.ts';
+import { isNetworkFailure, networkFailureMessage } from '../../shared/outbound/classify.ts';
 import { clip, defineIntegration, SYNC_BATCH } from '../../shared/sdk/index.ts';
 import type { TargetWebhook, TicketContext, ValidationResult } from '../../shared/sdk/index.ts';
 // A work note carrying our own-change note is one we wrote: a webhook about it is no news.
@@ -116,11 +117,15 @@ const checkedParams = <P extends TableApiParams>(ctx: TicketContext<P>): P => {
   return ctx.params;
 };
 
-/** Our task of an incident record. */
-const taskOf = (params: TableApiParams, record: { sys_id: string; state?: unknown }): TicketTask => ({
+/** Our task of an incident record: its sys_id is the id, its number (INC0010002) the key a person knows. */
+const taskOf = (
+  params: TableApiParams,
+  record: { sys_id: string; number?: string; state?: unknown },
+): TicketTask => ({
   id: record.sys_id,
   status: statusOfState(valueOf(record.state)),
   link: recordLink(params, record.sys_id),
+  ...(typeof record.number === 'string' && record.number !== '' ? { key: record.number } : {}),
 });
 
 /** One record out of a create / update answer (`{ "result": { … } }`). */
@@ -219,7 +224,14 @@ export default defineIntegration({
         });
         await response.body?.cancel();
       } catch (e) {
-        // Refusals are answered in plain words; a network error or an egress refusal is thrown as it is.
+        // Refusals and an unreachable instance are answered in plain words (as Jira's); an egress refusal is thrown as it is.
+        if (isNetworkFailure(e)) {
+          return {
+            success: false,
+            param: 'url',
+            message: networkFailureMessage(new URL(baseUrlOf(p)).host, e),
+          };
+        }
         if (!isHttpError(e)) throw e;
         const { status } = e.response;
         const reason = await reasonOf(e.response, p.password);

@@ -61,7 +61,16 @@ export interface TicketTask {
   id: string;
   status: TaskStatus;
   link: string;
+  /**
+   * The name a person knows the task by, when it is not `id`: ServiceNow's
+   * incident `number` (INC0010002) beside its 32-hex `sys_id`. Absent: `id`
+   * is that name (a Jira issue key).
+   */
+  key?: string;
 }
+
+/** What a task is called in messages and listings: its human key, else its id. */
+export const taskName = (task: Pick<TicketTask, 'id' | 'key'>): string => task.key ?? task.id;
 
 /** A task as the platform keeps it per job (`GET /admin/jobs/{id}/tasks`). */
 export interface StoredTask extends TicketTask {

@@ -9,6 +9,7 @@ import type {
   ShouldRetryState,
 } from 'ky';
 import { PermanentError, RunDeferredError } from '../errors.ts';
+import { describeNetworkFailure, networkCodeOf, UNREACHABLE_CODES } from './classify.ts';
 import type { EgressRefusal, SecretPin } from './egress.ts';
 import { paginate } from './paginate.ts';
 import { backoffCapMs, DEADLINE_MARGIN_MS, planRetry, retryAfterMs, RETRY_STATUSES } from './retry-policy.ts';
@@ -23,32 +24,25 @@ export const DEFAULT_RETRY_LIMIT = 5;
 const ALL_METHODS = ['get', 'post', 'put', 'patch', 'head', 'delete', 'options', 'trace'];
 /** The methods a resend may repeat the effect of, unless the request carries an `Idempotency-Key`. */
 const NON_IDEMPOTENT = new Set(['POST', 'PATCH']);
-/** Failures of the connect phase: nothing was sent, so any request may be sent again. */
-const NOTHING_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN']);
-
-/** The `code` of an error or of one of its causes (fetch wraps the socket's error: `TypeError('fetch failed', { cause })`). */
-const codeOf = (e: unknown): string | undefined => {
-  let at: unknown = e;
-  for (let depth = 0; depth < 4 && typeof at === 'object' && at !== null; depth++) {
-    if ('code' in at && typeof at.code === 'string') return at.code;
-    at = 'cause' in at ? at.cause : undefined;
-  }
-  return undefined;
-};
 
 /**
  * ky's `HTTPError` and `TimeoutError` quote the request's URL, query values
  * included (`?token=…`), and their message becomes the run's error, its log
- * line and its `run_failed` notification: keep the query's names only.
+ * line and its `run_failed` notification: keep the query's names only. A
+ * `TimeoutError` then says it in plain words, naming the host (`could not
+ * reach <host>: no answer in time`), as a refused connection does.
  */
 const scrubUrl = (e: unknown): void => {
   if (!(e instanceof Error) || (e.name !== 'HTTPError' && e.name !== 'TimeoutError')) return;
   const request: unknown = (e as { request?: unknown }).request;
   if (!(request instanceof Request)) return;
-  const safe = urlWithoutQueryValues(new URL(request.url));
-  if (safe === request.url) return;
-  e.message = e.message.split(request.url).join(safe);
-  if (e.stack !== undefined) e.stack = e.stack.split(request.url).join(safe);
+  const url = new URL(request.url);
+  const safe = urlWithoutQueryValues(url);
+  if (safe !== request.url) {
+    e.message = e.message.split(request.url).join(safe);
+    if (e.stack !== undefined) e.stack = e.stack.split(request.url).join(safe);
+  }
+  if (e.name === 'TimeoutError') describeNetworkFailure(url.host, e);
 };
 
 const scrubHttpError: BeforeErrorHook = (error) => {
@@ -122,6 +116,16 @@ export interface HttpClientOptions {
   random?: () => number;
   /** The first back-off's cap (tests shorten it). @default 500 */
   backoffBaseMs?: number;
+  /** Retries per request (ky's `retry.limit`, a call may still pass its own). @default {@link DEFAULT_RETRY_LIMIT} */
+  retryLimit?: number;
+  /** Per-request time-out (a call may still pass its own `timeout`). @default {@link DEFAULT_REQUEST_TIMEOUT_MS} */
+  requestTimeoutMs?: number;
+  /**
+   * False: a refused connection or an unknown host is not retried (a person
+   * waits for the answer, and nothing listening now will not listen in a
+   * second either). @default true
+   */
+  retryUnreachable?: boolean;
 }
 
 /** What the executor keeps besides the client it hands to the integration. */
@@ -236,6 +240,11 @@ export const createHttpClient = (o: HttpClientOptions): OutboundHttp => {
       return await transport.fetch(input, init);
     } catch (e) {
       if (typeof e === 'object' && e !== null && input instanceof Request) failedRequests.set(e, input);
+      // fetch's own `TypeError('fetch failed')` says neither where nor why: the run's error would be just that.
+      if (e instanceof TypeError) {
+        const url = input instanceof Request ? input.url : String(input);
+        describeNetworkFailure(URL.canParse(url) ? new URL(url).host : 'the target', e);
+      }
       throw e;
     }
   };
@@ -252,7 +261,11 @@ export const createHttpClient = (o: HttpClientOptions): OutboundHttp => {
     // would repeat its effect. Only a refused connection or an unknown host proves nothing was sent.
     const carried: unknown = (error as { request?: unknown }).request;
     const request = carried instanceof Request ? carried : failedRequests.get(error);
-    const nothingSent = NOTHING_SENT.has(codeOf(error) ?? '');
+    const nothingSent = UNREACHABLE_CODES.has(networkCodeOf(error) ?? '');
+    if (nothingSent && o.retryUnreachable === false) {
+      o.logger.info(`http request failed (${error.message}): not retried`);
+      return false;
+    }
     if (
       !nothingSent &&
       (request === undefined ||
@@ -269,11 +282,11 @@ export const createHttpClient = (o: HttpClientOptions): OutboundHttp => {
   };
 
   const client = ky.create({
-    timeout: DEFAULT_REQUEST_TIMEOUT_MS,
+    timeout: o.requestTimeoutMs ?? DEFAULT_REQUEST_TIMEOUT_MS,
     signal: o.signal,
     headers: { 'user-agent': o.userAgent },
     retry: {
-      limit: DEFAULT_RETRY_LIMIT,
+      limit: o.retryLimit ?? DEFAULT_RETRY_LIMIT,
       methods: ALL_METHODS,
       // ky's own status path (its Retry-After reading, 413) stays out of the way: the hook decides.
       statusCodes: [],

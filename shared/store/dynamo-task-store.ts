@@ -29,6 +29,7 @@ const TaskItemSchema = lazy(() =>
     id: string().check(minLength(1)),
     status: zEnum(TASK_STATUSES),
     link: string(),
+    key: optional(string()),
     dedupeKey: optional(string()),
     dedupeCount: int().check(minimum(0)),
     alertIds: array(string()),
@@ -167,6 +168,11 @@ export class DynamoTaskStore implements TaskStore {
       names['#link'] = 'link';
       values[':link'] = patch.link;
       set.push('#link = :link');
+    }
+    if (patch.key !== undefined) {
+      names['#key'] = 'key';
+      values[':key'] = patch.key;
+      set.push('#key = :key');
     }
     if (patch.syncedAt !== undefined) {
       names['#syncedAt'] = 'syncedAt';

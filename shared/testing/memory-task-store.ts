@@ -13,6 +13,7 @@ export const patchTask = (task: StoredTask, patch: TaskPatch): StoredTask => {
   const next = copy(task);
   if (patch.status !== undefined) next.status = patch.status;
   if (patch.link !== undefined) next.link = patch.link;
+  if (patch.key !== undefined) next.key = patch.key;
   if (patch.syncedAt !== undefined) next.syncedAt = patch.syncedAt;
   if (patch.addAlert !== undefined) {
     next.dedupeCount += 1;

@@ -10,7 +10,7 @@ import type {
   TicketsConfig,
   TicketTask,
 } from '../model/index.ts';
-import { isOpenTask } from '../model/index.ts';
+import { isOpenTask, taskName } from '../model/index.ts';
 import { stateKeyProblem } from '../model/state.ts';
 import type { Deps } from '../runtime/deps.ts';
 import type { AnyIntegration, RunContext, RunResult } from '../sdk/index.ts';
@@ -59,7 +59,12 @@ export const updateEffectKey = (alertId: string): string =>
   keyOf('tickets:update:', alertId, effectKeyProblem);
 const fieldsKey = (queue: string): string => keyOf(FIELDS_KEY_PREFIX, queue, stateKeyProblem);
 
-const taskOf = (t: TicketTask): TicketTask => ({ id: t.id, status: t.status, link: t.link });
+const taskOf = (t: TicketTask): TicketTask => ({
+  id: t.id,
+  status: t.status,
+  link: t.link,
+  ...(t.key === undefined ? {} : { key: t.key }),
+});
 
 /** The comment a deduplicated alert adds to the open task, ended with our own-change note. */
 const dedupeComment = (alert: Alert, count: number, marker: string): string =>
@@ -207,8 +212,12 @@ class TicketRun {
             addAlert: alert.id,
             updatedAt: this.deps.clock.now().toISOString(),
           });
-          this.ctx.logger.info(`alert ${alert.id}: ignored, a duplicate of ${open.id}`);
-          return { task: taskOf(open), action: 'ignored', message: `ignored: duplicate of ${open.id}` };
+          this.ctx.logger.info(`alert ${alert.id}: ignored, a duplicate of ${taskName(open)}`);
+          return {
+            task: taskOf(open),
+            action: 'ignored',
+            message: `ignored: duplicate of ${taskName(open)}`,
+          };
         }
         const commented = await this.comment(alert, open);
         if (commented !== undefined) return commented;
@@ -221,15 +230,16 @@ class TicketRun {
   /** What a replayed alert answers: the task it went to, doing nothing again. */
   private already(alert: Alert, task: StoredTask, action: 'comment' | 'ignore'): AlertOutcome {
     const created = task.alertIds[0] === alert.id;
-    this.ctx.logger.info(`alert ${alert.id}: already on task ${task.id}; nothing done again`);
+    const name = taskName(task);
+    this.ctx.logger.info(`alert ${alert.id}: already on task ${name}; nothing done again`);
     return {
       task: taskOf(task),
       action: created ? 'created' : action === 'ignore' ? 'ignored' : 'commented',
       message: created
-        ? `already created ${task.id} for this alert`
+        ? `already created ${name} for this alert`
         : action === 'ignore'
-          ? `ignored: duplicate of ${task.id}`
-          : `already commented on ${task.id} for this alert`,
+          ? `ignored: duplicate of ${name}`
+          : `already commented on ${name} for this alert`,
     };
   }
 
@@ -249,7 +259,7 @@ class TicketRun {
         // and a second one would repeat it. The alert is still counted below.
         reconcile: () => {
           this.ctx.logger.warn(
-            `alert ${alert.id}: an earlier attempt may or may not have commented on ${open.id}; not sent again`,
+            `alert ${alert.id}: an earlier attempt may or may not have commented on ${taskName(open)}; not sent again`,
           );
           return taskOf(open);
         },
@@ -259,7 +269,7 @@ class TicketRun {
     if (answered.status === 'deleted') {
       await this.deps.tasks.update(this.job.id, open.id, { status: 'deleted', updatedAt: now });
       this.ctx.logger.info(
-        `task ${open.id} is gone from the target: marked deleted; alert ${alert.id} opens a new one`,
+        `task ${taskName(open)} is gone from the target: marked deleted; alert ${alert.id} opens a new one`,
       );
       return undefined;
     }
@@ -267,14 +277,16 @@ class TicketRun {
       addAlert: alert.id,
       ...(answered.status === open.status ? {} : { status: answered.status }),
       ...(answered.link === open.link || answered.link === '' ? {} : { link: answered.link }),
+      ...(answered.key === undefined || answered.key === open.key ? {} : { key: answered.key }),
       updatedAt: now,
     });
     const count = stored?.dedupeCount ?? open.dedupeCount + 1;
-    this.ctx.logger.info(`alert ${alert.id}: commented on ${open.id} (dedupe count ${count})`);
+    const name = taskName(stored ?? { ...open, ...answered });
+    this.ctx.logger.info(`alert ${alert.id}: commented on ${name} (dedupe count ${count})`);
     return {
       task: taskOf(stored ?? { ...open, ...answered }),
       action: 'commented',
-      message: `commented on ${open.id} (dedupe count ${count})`,
+      message: `commented on ${name} (dedupe count ${count})`,
     };
   }
 
@@ -307,7 +319,9 @@ class TicketRun {
                 `a later attempt looks again (if the target has none, clear the key: triggerhub effects forget ${this.job.id} ${createEffectKey(alert.id)})`,
             );
           }
-          this.ctx.logger.info(`alert ${alert.id}: found the task an earlier attempt created: ${found.id}`);
+          this.ctx.logger.info(
+            `alert ${alert.id}: found the task an earlier attempt created: ${taskName(found)}`,
+          );
           return taskOf(found);
         },
       },
@@ -316,11 +330,11 @@ class TicketRun {
     // The effect answered a recorded task (a replay, or an attempt that died before storing it).
     const known = ran ? undefined : await this.deps.tasks.get(this.job.id, task.id);
     if (known !== undefined) {
-      this.ctx.logger.info(`alert ${alert.id}: already created ${known.id}; nothing done again`);
+      this.ctx.logger.info(`alert ${alert.id}: already created ${taskName(known)}; nothing done again`);
       return {
         task: taskOf(known),
         action: 'created',
-        message: `already created ${known.id} for this alert`,
+        message: `already created ${taskName(known)} for this alert`,
       };
     }
     const stored: StoredTask = {
@@ -333,12 +347,13 @@ class TicketRun {
       updatedAt: now,
     };
     await this.deps.tasks.put(this.job.id, stored);
-    this.ctx.logger.info(`alert ${alert.id}: created ${task.id} ${task.link}`);
-    if (!isOpenTask(task.status)) this.ctx.logger.warn(`task ${task.id} was created ${task.status}`);
+    const name = taskName(task);
+    this.ctx.logger.info(`alert ${alert.id}: created ${name} ${task.link}`);
+    if (!isOpenTask(task.status)) this.ctx.logger.warn(`task ${name} was created ${task.status}`);
     return {
       task,
       action: 'created',
-      message: `created ${task.id}${task.link === '' ? '' : ` (${task.link})`}`,
+      message: `created ${name}${task.link === '' ? '' : ` (${task.link})`}`,
     };
   }
 

@@ -53,8 +53,16 @@ const syncBatch = async <P>(
     const current = byId.get(task.id);
     const status = current?.status ?? 'deleted';
     const link = current?.link ?? task.link;
-    if (status === task.status && link === task.link) continue;
-    const patch: TaskPatch = { status, link, syncedAt: now, updatedAt: now };
+    // A task stored before keys were kept gets its key from the first sync that answers one.
+    const key = current?.key !== undefined && current.key !== task.key ? current.key : undefined;
+    if (status === task.status && link === task.link && key === undefined) continue;
+    const patch: TaskPatch = {
+      status,
+      link,
+      ...(key === undefined ? {} : { key }),
+      syncedAt: now,
+      updatedAt: now,
+    };
     await deps.tasks.update(job.id, task.id, patch);
     if (status === 'deleted') counts.deleted += 1;
     if (status === 'closed') counts.closed += 1;

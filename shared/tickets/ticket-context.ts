@@ -3,6 +3,7 @@ import type { Job } from '../model/index.ts';
 import { createHttpClient } from '../outbound/create-http-client.ts';
 import type { OutboundHttp } from '../outbound/create-http-client.ts';
 import { secretPins } from '../outbound/pins.ts';
+import { DEADLINE_MARGIN_MS } from '../outbound/retry-policy.ts';
 import type { HttpClient } from '../outbound/types.ts';
 import { resolveParams } from '../sdk/params.ts';
 import { createRedactor } from '../sdk/redaction.ts';
@@ -21,6 +22,14 @@ import { TRIGGERHUB_VERSION } from '../version.ts';
  * Gateway's bare 503 instead of our 502 with the reason.
  */
 export const TICKET_ADMIN_DEADLINE_MS = 25_000;
+/**
+ * One request of an admin ticket call: two tries (one retry, after a back-off
+ * of at most 0.5 s) fit well inside {@link TICKET_ADMIN_DEADLINE_MS}, so the
+ * caller gets the target's reason rather than the deadline's.
+ */
+export const TICKET_ADMIN_REQUEST_TIMEOUT_MS = 10_000;
+/** Retries of one admin ticket request: a person is waiting (a run retries 5 times). */
+export const TICKET_ADMIN_RETRY_LIMIT = 1;
 
 /** What {@link ticketContextFor} reads: the job's secrets and the globals (masked ones from the secret store). */
 export type TicketContextDeps = Pick<Deps, 'secrets' | 'globals' | 'clock'>;
@@ -32,9 +41,10 @@ export interface AdminTicketContext<P> extends TicketContext<P> {
   /** The overall deadline, ms: `signal` fires when it passes. */
   deadlineMs: number;
   /**
-   * What a caller says of a call that threw: its message, or `no answer from
-   * the target within N s` when the deadline (or the caller) ended it; every
-   * secret value redacted.
+   * What a caller says of a call that threw: its message (ctx.http's name the
+   * host and the cause: `could not reach <host>: connection refused`), or `no
+   * answer from the target within N s` when the deadline (or the caller)
+   * ended it; every secret value redacted.
    */
   reasonOf(error: unknown): string;
   /** Stops the deadline timer and closes the http client's proxy/TLS pool. */
@@ -78,6 +88,7 @@ export const ticketContextFor = async <P = Record<string, unknown>>(
   options: TicketContextOptions = {},
 ): Promise<AdminTicketContext<P>> => {
   const deadlineMs = options.deadlineMs ?? TICKET_ADMIN_DEADLINE_MS;
+  const deadlineAt = Date.now() + deadlineMs;
   const deadline = AbortSignal.timeout(deadlineMs);
   const signal = options.signal === undefined ? deadline : AbortSignal.any([options.signal, deadline]);
   const [resolved, globals] = await Promise.all([
@@ -96,7 +107,7 @@ export const ticketContextFor = async <P = Record<string, unknown>>(
   const make = (): OutboundHttp =>
     createHttpClient({
       userAgent: `triggerhub/${TRIGGERHUB_VERSION} ${manifest.id}/${manifest.version}`,
-      deadlineAt: Date.now() + deadlineMs,
+      deadlineAt,
       signal,
       logger,
       egress: job.egress?.allowedHosts,
@@ -104,6 +115,10 @@ export const ticketContextFor = async <P = Record<string, unknown>>(
       proxy: job.proxy ?? globals.values.proxy,
       tlsVerify,
       allowDeferral: false,
+      // A person waits: one retry at most, none when nothing listens or the host is unknown.
+      retryLimit: TICKET_ADMIN_RETRY_LIMIT,
+      requestTimeoutMs: Math.min(TICKET_ADMIN_REQUEST_TIMEOUT_MS, deadlineMs),
+      retryUnreachable: false,
       onRateLimited: (info) =>
         logger.warn(`rate limited by ${info.host} (HTTP ${info.status}): waited ${info.waitMs} ms`),
       onEgressRefused: (refusal) => logger.error(`request to ${refusal.host} refused: ${refusal.reason}`),
@@ -126,7 +141,11 @@ export const ticketContextFor = async <P = Record<string, unknown>>(
     redact: (text) => redactor.text(text),
     reasonOf: (error) =>
       redactor.text(
-        signal.aborted || (error instanceof Error && error.name === 'TimeoutError')
+        // ctx.http cuts what still runs 1 s before the deadline: that time-out is the deadline's, not the request's.
+        signal.aborted ||
+          (error instanceof Error &&
+            error.name === 'TimeoutError' &&
+            Date.now() >= deadlineAt - DEADLINE_MARGIN_MS)
           ? `no answer from the target within ${Math.round(deadlineMs / 1000)} s`
           : errorMessage(error),
       ),

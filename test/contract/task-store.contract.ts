@@ -38,6 +38,24 @@ export const describeTaskStoreContract = (name: string, makeStore: MakeStore<Tas
       expect(await store.get('other-job', 'SEC-1')).toBeUndefined();
     });
 
+    it('keeps a task’s human key, put with it or set by an update, and lists it', async () => {
+      // Prepare
+      const store = await makeStore();
+      const sysId = 'cdbdfbc0c3a03210f0b8f5ec05013175';
+      await store.put('job', makeTask(sysId, 0, { key: 'INC0010002' }));
+      await store.put('job', makeTask('SEC-2', 1));
+
+      // Act
+      const updated = await store.update('job', 'SEC-2', { key: 'KEY-2', updatedAt: iso(5_000) });
+      const listed = await store.list('job', { limit: 10 });
+
+      // Assess
+      expect((await store.get('job', sysId))?.key).toBe('INC0010002');
+      expect(updated?.key).toBe('KEY-2');
+      expect((await store.get('job', 'SEC-2'))?.key).toBe('KEY-2');
+      expect(listed.items.map((t) => t.key)).toEqual(['KEY-2', 'INC0010002']);
+    });
+
     it('answers the open task of a dedupe key; not a task without one, nor another job’s', async () => {
       // Prepare
       const store = await makeStore();

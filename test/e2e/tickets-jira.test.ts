@@ -53,6 +53,21 @@ describe('alerts to Jira under npm start, with a mock Jira', () => {
   };
   const send = (body: string) => t.cli(['send', 'alerts-to-jira', '-d', '-', '--wait'], body);
 
+  it('jobs apply of the job while its Jira is down says why: could not reach <host>: connection refused', async () => {
+    // A port that was just free: nothing listens there.
+    const gone = await startMockJira();
+    await gone.close();
+    expect((await t.cli(['secrets', 'set', 'jira'], 'not-the-token')).code).toBe(0);
+    const refused = await t.cli(['jobs', 'apply', t.exampleJob('alerts-to-jira', gone.url)]);
+    jobFile = t.exampleJob('alerts-to-jira', jira.url);
+    expect(refused.code).toBe(1);
+    // Not the CLI's own time-out, nor "fetch failed": the stack's answer, naming the host and the cause.
+    expect(refused.stderr).toBe(
+      `error: alerts-to-jira: jira: could not reach ${new URL(gone.url).host}: connection refused (parameter url) (HTTP 400 ticket_validation_failed)\n` +
+        'error: 1 of 1 jobs not applied: alerts-to-jira\n',
+    );
+  });
+
   it('jobs apply refuses a wrong API token with Jira’s reason, then applies with the right one', async () => {
     expect((await t.cli(['secrets', 'set', 'jira'], 'not-the-token')).code).toBe(0);
     const refused = await t.cli(['jobs', 'apply', jobFile]);

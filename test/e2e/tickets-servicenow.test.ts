@@ -79,13 +79,21 @@ describe('alerts to ServiceNow under npm start, with a mock ServiceNow', () => {
     expect(created).toHaveLength(1);
     const record = created[0] as Record<string, unknown>;
     first = { sys_id: String(record.sys_id), number: String(record.number) };
-    expect(runMessage(sent.stdout)).toBe(`created ${first.sys_id} (${link(first.sys_id)})`);
+    // Named by its number (the key a person knows), linked by its sys_id.
+    expect(runMessage(sent.stdout)).toBe(`created ${first.number} (${link(first.sys_id)})`);
     expect(record.short_description).toBe('Netskope Cloud Storage alert: Upload to personal cloud storage');
     expect(record.description).toContain('Alert ID: NS-48213');
     expect(record.assignment_group).toMatchObject({ value: '287ebd7da9fe198100f92cc8d1d2154e' });
     expect(record.correlation_id).toBe('triggerhub-alerts-to-servicenow.NS-48213');
     expect(await tasks()).toMatchObject([
-      { id: first.sys_id, status: 'new', link: link(first.sys_id), dedupeCount: 1, alertIds: ['NS-48213'] },
+      {
+        id: first.sys_id,
+        key: first.number,
+        status: 'new',
+        link: link(first.sys_id),
+        dedupeCount: 1,
+        alertIds: ['NS-48213'],
+      },
     ]);
   });
 
@@ -98,7 +106,7 @@ describe('alerts to ServiceNow under npm start, with a mock ServiceNow', () => {
       '--wait',
     ]);
     expect(sent.code, sent.stderr).toBe(0);
-    expect(runMessage(sent.stdout)).toBe(`commented on ${first.sys_id} (dedupe count 2)`);
+    expect(runMessage(sent.stdout)).toBe(`commented on ${first.number} (dedupe count 2)`);
     expect(incidents()).toHaveLength(1);
     const notes = snow.workNotes.get(first.sys_id) ?? [];
     expect(notes).toHaveLength(1);
@@ -147,7 +155,7 @@ describe('alerts to ServiceNow under npm start, with a mock ServiceNow', () => {
     expect(sent.code, sent.stderr).toBe(0);
     expect(incidents()).toHaveLength(2);
     const second = incidents().find((r) => r.sys_id !== first.sys_id) as Record<string, unknown>;
-    expect(runMessage(sent.stdout)).toBe(`created ${String(second.sys_id)} (${link(String(second.sys_id))})`);
+    expect(runMessage(sent.stdout)).toBe(`created ${String(second.number)} (${link(String(second.sys_id))})`);
     expect(snow.workNotes.get(first.sys_id)).toHaveLength(1);
   });
 
@@ -159,8 +167,9 @@ describe('alerts to ServiceNow under npm start, with a mock ServiceNow', () => {
     const rows = lines.slice(1).map((l) => l.split(/\s+/));
     expect(rows).toHaveLength(2);
     expect(rows[0]?.slice(1, 4)).toEqual(['new', '1', 'NS-48230']);
+    expect(rows[0]?.[0]).toMatch(/^INC\d+$/);
     expect(rows[1]).toEqual([
-      first.sys_id,
+      first.number,
       'closed',
       '2',
       'NS-48220',

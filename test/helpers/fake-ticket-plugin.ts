@@ -82,8 +82,16 @@ export class FakeTarget {
     return ids;
   }
 
+  /** Answers tasks with a human key (`KEY-<n>` for `T-<n>`), as ServiceNow answers an incident's number. */
+  humanKeys = false;
+
   private answer(t: FakeTargetTask): TicketTask {
-    return { id: t.id, status: t.status, link: t.link };
+    return {
+      id: t.id,
+      status: t.status,
+      link: t.link,
+      ...(this.humanKeys ? { key: t.id.replace(/^T-/, 'KEY-') } : {}),
+    };
   }
 
   integration(id = 'fake-tickets') {

@@ -239,3 +239,45 @@ describe('createAdminClient', () => {
     expect(() => createAdminClient({ endpoint: 'not a url' })).toThrow('not a valid endpoint URL');
   });
 });
+
+describe('createAdminClient: PUT of a ticket job', () => {
+  /** Answers after `ms`, or never (until the request is aborted) when `ms` is undefined. */
+  const slowFetch =
+    (ms: number | undefined): typeof globalThis.fetch =>
+    (input, init) =>
+      new Promise<Response>((resolve, reject) => {
+        const signal = init?.signal ?? (input instanceof Request ? input.signal : undefined);
+        const timer = ms === undefined ? undefined : setTimeout(() => resolve(json(200, job)), ms);
+        signal?.addEventListener('abort', () => {
+          clearTimeout(timer);
+          reject(signal.reason as Error);
+        });
+      });
+
+  it('waits past its usual time-out for a job the stack checks with its target', async () => {
+    // Prepare: the usual time-out is 50 ms; the stack answers after 300 ms (it called the target)
+    const client = createAdminClient({
+      endpoint: 'http://127.0.0.1:1',
+      fetch: slowFetch(300),
+      timeoutMs: 50,
+    });
+
+    // Act
+    const put = await client.putJob('demo', { ...job, tickets: { queue: 'OPS:Task' } });
+
+    // Assess
+    expect(put.job.id).toBe('demo');
+  });
+
+  it('keeps the usual time-out for a job without tickets, and with --no-verify', async () => {
+    const client = createAdminClient({
+      endpoint: 'http://127.0.0.1:1',
+      fetch: slowFetch(undefined),
+      timeoutMs: 50,
+    });
+    await expect(client.putJob('demo', job)).rejects.toThrow(/did not answer in time/);
+    await expect(
+      client.putJob('demo', { ...job, tickets: { queue: 'OPS:Task' } }, { verify: false }),
+    ).rejects.toThrow(/did not answer in time/);
+  });
+});

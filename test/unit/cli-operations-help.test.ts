@@ -50,7 +50,7 @@ describe('the help of the operations commands', () => {
     [['runs', 'tail', '--help'], ['polling every 2 s until Ctrl-C']],
     [
       ['runs', 'replay', '--help'],
-      ['[runId]', '--job <jobId>', '--error-contains <text>', '--dry-run'],
+      ['[runId]', '--job <jobId>', '--error-contains <text>', '--dry-run', '--wait', '--timeout <seconds>'],
     ],
     [['runs', 'stop', '--help'], ['409 run_finished']],
     [['dlq', 'list', '--help'], ['--job <jobId>']],

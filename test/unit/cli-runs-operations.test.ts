@@ -269,6 +269,48 @@ describe('triggerhub runs replay', () => {
     expect(unknown.stderr).toContain('(HTTP 404 not_found)');
   });
 
+  it('--wait follows the new run to its end, as jobs run --wait does, and exits 0 only when it succeeded', async () => {
+    // Prepare: the replay of 01KOLD is 01KNEW (it succeeds), of 01KBAD is 01KNEWBAD (it fails)
+    const replayed = (id: string, status: string) => ({
+      ...summary(id, { status, trigger: 'replay', firedBy: 'replay', replayOf: '01KOLD' }),
+      logs: [{ ts: '2026-11-29T10:00:01.000Z', level: 'INFO', message: 'synced 3 tickets' }],
+    });
+    let polls = 0;
+    const server = await api({
+      'POST /admin/runs/01KOLD/replay': (_req, res) =>
+        json(res, 202, { runId: '01KNEW', replayOf: '01KOLD' }),
+      'POST /admin/runs/01KBAD/replay': (_req, res) =>
+        json(res, 202, { runId: '01KNEWBAD', replayOf: '01KBAD' }),
+      'GET /admin/runs/01KNEW': (_req, res) =>
+        json(res, 200, replayed('01KNEW', ++polls === 1 ? 'running' : 'succeeded')),
+      'GET /admin/runs/01KNEWBAD': (_req, res) => json(res, 200, replayed('01KNEWBAD', 'failed')),
+    });
+
+    // Act
+    const succeeded = await cli(server.origin, ['runs', 'replay', '01KOLD', '--wait']);
+    const failed = await cli(server.origin, ['runs', 'replay', '01KBAD', '--wait']);
+    const asJson = await cli(server.origin, ['--json', 'runs', 'replay', '01KOLD', '--wait']);
+    const bulk = await cli(server.origin, ['runs', 'replay', '--job', 'nightly', '--wait']);
+
+    // Assess
+    expect(succeeded.code, succeeded.stderr).toBe(0);
+    expect(succeeded.stdout).toMatch(/^queued {2}01KNEW {2}\(replay of 01KOLD\)\n\nRun: +01KNEW\n/);
+    expect(succeeded.stdout).toMatch(/\nStatus: +succeeded\n/);
+    expect(succeeded.stdout).toContain('synced 3 tickets');
+    expect(succeeded.stderr).toBe('waiting for run 01KNEW…\n');
+    expect(failed.code).toBe(1);
+    expect(failed.stdout).toMatch(/\nStatus: +failed\n/);
+    expect(failed.stderr).toContain('error: run 01KNEWBAD failed');
+    expect(asJson.code).toBe(0);
+    expect(JSON.parse(asJson.stdout)).toMatchObject({
+      runId: '01KNEW',
+      replayOf: '01KOLD',
+      run: { status: 'succeeded' },
+    });
+    expect(bulk.code).toBe(2);
+    expect(bulk.stderr).toContain('--wait follows one run');
+  });
+
   it('replays in bulk with the filters as POST /admin/replays, and says what a dry run would do', async () => {
     // Prepare
     const server = await api({

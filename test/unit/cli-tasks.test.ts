@@ -10,11 +10,15 @@ import type { FakeTarget } from '../helpers/fake-ticket-integration.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
 
+/** The secrets of `ticketJobBody`, where the CLI's local secret store finds them. */
+const CLI_SECRETS = { TRIGGERHUB_SECRET_DEMO: 'x', TRIGGERHUB_SECRET_TICKETS_TOKEN: 'x' };
+
 /** The CLI against the real admin app over memory ports, every request recorded. */
 const stack = (): {
   deps: MemoryDeps;
   target: FakeTarget;
-  cli: (args: string[], cwd?: string) => ReturnType<typeof runCli>;
+  /** The CLI's own secret store (what `jobs apply` checks) holds the job's secrets unless `env` says otherwise. */
+  cli: (args: string[], cwd?: string, env?: Record<string, string>) => ReturnType<typeof runCli>;
   requests: string[];
 } => {
   const { integration, target } = fakeTicketIntegration();
@@ -34,7 +38,8 @@ const stack = (): {
     deps,
     target,
     requests,
-    cli: (args, cwd) => runCli(args, { fetch, ...(cwd === undefined ? {} : { cwd }) }),
+    cli: (args, cwd, env = CLI_SECRETS) =>
+      runCli(args, { fetch, env, ...(cwd === undefined ? {} : { cwd }) }),
   };
 };
 
@@ -130,6 +135,40 @@ describe('triggerhub tasks list', () => {
     expect(badStatus.code).toBe(2);
   });
 
+  it('shows a task’s human key in TASK (a ServiceNow incident number), and both with --json', async () => {
+    // Prepare
+    const { deps, cli } = stack();
+    const sysId = 'cdbdfbc0c3a03210f0b8f5ec05013175';
+    await deps.tasks.put('alerts', { ...task(sysId, 'new', 1), key: 'INC0010002' });
+
+    // Act
+    const table = await cli(['tasks', 'list', 'alerts']);
+    const json = await cli(['--json', 'tasks', 'list', 'alerts']);
+
+    // Assess
+    expect(table.stdout.split('\n')[1]).toMatch(/^INC0010002 +new +/);
+    expect(table.stdout).not.toMatch(new RegExp(`^${sysId}`, 'm'));
+    expect(JSON.parse(json.stdout)).toEqual({
+      items: [expect.objectContaining({ id: sysId, key: 'INC0010002' })],
+    });
+  });
+
+  it('fails (exit 1, not_a_ticket_job) for a job without tickets', async () => {
+    // Prepare
+    const { deps, cli } = stack();
+    await deps.jobs.put(
+      JobSchema.parse({ id: 'demo', name: 'Demo', integration: 'log-event', auth: { secret: 'demo' } }),
+    );
+
+    // Act
+    const out = await cli(['tasks', 'list', 'demo']);
+
+    // Assess
+    expect(out.code).toBe(1);
+    expect(out.stdout).toBe('');
+    expect(out.stderr).toContain('not_a_ticket_job');
+  });
+
   it('--help names the columns and the options', async () => {
     // Act
     const help = await runCli(['tasks', 'list', '--help']);
@@ -181,6 +220,33 @@ describe('triggerhub jobs apply and ticket jobs', () => {
     ]);
   });
 
+  it('refuses a ticket job whose secret does not exist with one error (no warning first); --no-verify applies it with the warning', async () => {
+    // Prepare: the CLI's store has the webhook secret, not the token's
+    const { deps, target, cli, requests } = stack();
+    const { cwd } = writeJob(ticketJobBody({ tickets: { queue: '10000:Task' } }));
+    const env = { TRIGGERHUB_SECRET_DEMO: 'x' };
+
+    // Act
+    const refused = await cli(['jobs', 'apply', 'alerts.json'], cwd, env);
+    const storedAfterRefusal = await deps.jobs.get('alerts');
+    const applied = await cli(['jobs', 'apply', 'alerts.json', '--no-verify'], cwd, env);
+
+    // Assess
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toBe(
+      `error: alerts: secret "tickets-token" does not exist (${join('.triggerhub', 'secrets', 'tickets-token')}); ` +
+        'create it with: triggerhub secrets set tickets-token (a ticket job is checked with its target, ' +
+        'which needs it; --no-verify applies it without the check)\n' +
+        'error: 1 of 1 jobs not applied: alerts\n',
+    );
+    expect(storedAfterRefusal).toBeUndefined();
+    expect(applied.code).toBe(0);
+    expect(applied.stderr).toMatch(/^warning: job alerts: secret "tickets-token" does not exist/);
+    expect(applied.stdout).toContain('created  alerts');
+    expect(target.calls.validate).toBe(0);
+    expect(requests.filter((r) => r.startsWith('PUT '))).toEqual(['PUT /admin/jobs/alerts?verify=false']);
+  });
+
   it('--help tells of --no-verify', async () => {
     // Act
     const help = await runCli(['jobs', 'apply', '--help']);
@@ -188,6 +254,7 @@ describe('triggerhub jobs apply and ticket jobs', () => {
     // Assess
     expect(help.stdout).toContain('--no-verify');
     expect(help.stdout).toContain('checked by the stack with its target');
+    expect(help.stdout).toContain('a ticket job whose secret does not exist is not\napplied');
   });
 });
 

@@ -208,6 +208,33 @@ describe('GET /admin/jobs/{id}/tasks', () => {
     ]);
   });
 
+  it('answers a task’s human key beside its id (a ServiceNow incident number)', async () => {
+    // Prepare
+    const { deps, get } = await setUp();
+    const sysId = 'cdbdfbc0c3a03210f0b8f5ec05013175';
+    await deps.tasks.put('alerts', { ...task(sysId, 'new', '2026-11-22T08:00:00.000Z'), key: 'INC0010002' });
+
+    // Act
+    const res = await get('/admin/jobs/alerts/tasks');
+
+    // Assess
+    expect(await res.json()).toEqual({
+      items: [expect.objectContaining({ id: sysId, key: 'INC0010002' })],
+    });
+  });
+
+  it('answers 400 not_a_ticket_job for a job without tickets that has no tasks', async () => {
+    // Prepare
+    const { get } = await setUp();
+
+    // Act
+    const res = await get('/admin/jobs/plain/tasks');
+
+    // Assess
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ error: 'not_a_ticket_job' });
+  });
+
   it('takes 25 a page by default', async () => {
     // Prepare
     const { deps, get } = await setUp();

@@ -203,6 +203,42 @@ describe('ticketIntegration: an alert becomes a task', () => {
   });
 });
 
+describe('ticketIntegration: a task’s human key (ServiceNow’s incident number)', () => {
+  it('names the task by its key in run messages, keeps the key, and a sync fills it in', async () => {
+    // Prepare
+    const w = await world({ sync: { every: 15 } });
+    w.target.humanKeys = true;
+
+    // Act
+    const created = await w.send(alert({ id: 'a1' }));
+    const commented = await w.send(alert({ id: 'a2' }));
+    const replayed = await w.send(alert({ id: 'a1' }));
+    // A task stored without its key (before keys were kept): the next sync answers it.
+    await w.deps.tasks.put(JOB, {
+      id: 'T-1',
+      status: 'new',
+      link: 'https://target.test/browse/T-1',
+      dedupeCount: 2,
+      alertIds: ['a1', 'a2'],
+      queue: '10000:Task',
+      createdAt: '2026-11-22T08:00:00.000Z',
+      updatedAt: '2026-11-22T08:00:00.000Z',
+    });
+    const tick = await w.tick('2026-11-22T12:00:00.000Z');
+
+    // Assess
+    expect(created).toMatchObject({
+      status: 'succeeded',
+      message: 'created KEY-1 (https://target.test/browse/T-1)',
+      output: { task: { id: 'T-1', key: 'KEY-1' }, action: 'created' },
+    });
+    expect(commented.message).toBe('commented on KEY-1 (dedupe count 2)');
+    expect(replayed.message).toBe('already created KEY-1 for this alert');
+    expect(tick.message).toBe('pulled no alerts; synced 1 task (0 closed, 0 deleted) in 1 call');
+    expect(await w.deps.tasks.get(JOB, 'T-1')).toMatchObject({ id: 'T-1', key: 'KEY-1' });
+  });
+});
+
 describe('ticketIntegration: dedupe', () => {
   it('comments on the open task for the same key: dedupeCount 2, the comment carries our own-change note', async () => {
     const w = await world();

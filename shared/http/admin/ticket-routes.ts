@@ -53,6 +53,7 @@ const viewOf = (t: StoredTask): TaskView => ({
   id: t.id,
   status: t.status,
   link: t.link,
+  ...(t.key === undefined ? {} : { key: t.key }),
   ...(t.dedupeKey === undefined ? {} : { dedupeKey: t.dedupeKey }),
   dedupeCount: t.dedupeCount,
   alertIds: t.alertIds,
@@ -130,9 +131,11 @@ class AnswerCache {
  *   ticket contract); 502 `target_error` when the target fails, with its
  *   reason (never a secret). A missing secret is 400 `invalid_params`.
  * - `GET /admin/jobs/{id}/tasks?status=&limit=&cursor=` → `{ items, nextCursor? }`,
- *   the job's stored tasks newest first; 400 `invalid_status` / `invalid_limit`
- *   (1–100, default 25); 404 `job_not_found` when the job is unknown and the
- *   page is empty (a deleted job's tasks stay listed).
+ *   the job's stored tasks newest first (`key`: the task's human key, when it
+ *   is not its id: a ServiceNow incident number); 400 `invalid_status` /
+ *   `invalid_limit` (1–100, default 25); 404 `job_not_found` when the job is
+ *   unknown and the page is empty (a deleted job's tasks stay listed); 400
+ *   `not_a_ticket_job` when the job has no `tickets` and no tasks.
  */
 export const registerTicketRoutes = (app: Hono<EdgeEnv>, deps: AdminDeps): void => {
   const cache = new AnswerCache();
@@ -228,8 +231,16 @@ export const registerTicketRoutes = (app: Hono<EdgeEnv>, deps: AdminDeps): void 
       ...(status === undefined ? {} : { status }),
     };
     const page = await deps.tasks.list(jobId, request);
-    if (page.items.length === 0 && request.cursor === undefined && !(await deps.jobs.get(jobId))) {
-      throw new JobNotFoundError(jobId);
+    if (page.items.length === 0 && request.cursor === undefined) {
+      const job = await deps.jobs.get(jobId);
+      if (job === undefined) throw new JobNotFoundError(jobId);
+      // "No tasks" would read as "none yet" for a job that never opens any (as /queues says).
+      if (job.tickets === undefined) {
+        throw new ValidationError(
+          `job ${jobId} is not a ticket job (it has no tickets): it opens no tasks`,
+          'not_a_ticket_job',
+        );
+      }
     }
     const body: Page<TaskView> = { items: page.items.map(viewOf) };
     if (page.nextCursor !== undefined) body.nextCursor = page.nextCursor;
