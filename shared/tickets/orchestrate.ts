@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { EffectBusyError, PermanentError, StateLimitError } from '../errors.ts';
+import { EffectBusyError, PermanentError, StateLimitError, errorMessage } from '../errors.ts';
 import { effectKeyProblem } from '../model/effect.ts';
 import type {
   Alert,
@@ -22,7 +22,7 @@ import { resolveTemplate } from './placeholders.ts';
 import { matchesRule } from './rule.ts';
 import { shapeFields } from './shape.ts';
 import type { SyncCounts } from './sync.ts';
-import { syncTaskIds, syncTasks } from './sync.ts';
+import { syncTaskIds, syncTasks, unansweredText } from './sync.ts';
 
 /** What an alert's run did (the run's `output.action`). */
 export type TicketAction = 'created' | 'commented' | 'ignored' | 'filtered';
@@ -100,7 +100,8 @@ const occurrenceOf = (ctx: RunContext<Params>, deps: TicketDeps): Date => {
 };
 
 const syncText = (c: SyncCounts): string =>
-  `synced ${c.synced} task${c.synced === 1 ? '' : 's'} (${c.closed} closed, ${c.deleted} deleted) in ${c.calls} call${c.calls === 1 ? '' : 's'}`;
+  `synced ${c.synced} task${c.synced === 1 ? '' : 's'} (${c.closed} closed, ${c.deleted} deleted) in ${c.calls} call${c.calls === 1 ? '' : 's'}` +
+  (c.unanswered === undefined ? '' : `; ${unansweredText(c.unanswered)}`);
 
 /**
  * One ticket job's orchestration, for one run: the business rule, mappings,
@@ -136,6 +137,7 @@ class TicketRun {
         return { message: 'ignored: our own change', output: { action: 'ignored' } };
       }
       const counts = await syncTaskIds(this.deps, this.job, this.plugin, this.tctx, hook.taskIds);
+      await this.warnUnanswered(counts);
       if (counts.synced === 0) {
         return {
           message: 'ignored: the webhook is about no task of this job',
@@ -178,6 +180,7 @@ class TicketRun {
     const due = await this.syncDue();
     if (due.due) {
       const counts = await syncTasks(this.deps, this.job, this.plugin, this.tctx);
+      await this.warnUnanswered(counts);
       if (due.record !== undefined) await this.ctx.state.set(LAST_SYNC_KEY, due.record);
       output.sync = counts;
       parts.push(syncText(counts));
@@ -185,6 +188,14 @@ class TicketRun {
       parts.push(due.why);
     }
     return { message: parts.join('; '), output, ...(cursor === undefined ? {} : { cursor }) };
+  }
+
+  /** One `warn` notification per sync whose target answered none of a batch of open tasks (permissions). */
+  private async warnUnanswered(counts: SyncCounts): Promise<void> {
+    if (counts.unanswered === undefined) return;
+    await this.ctx.notifier.warn(unansweredText(counts.unanswered)).catch((e: unknown) => {
+      this.ctx.logger.warn(`could not raise the notification: ${errorMessage(e)}`);
+    });
   }
 
   /**

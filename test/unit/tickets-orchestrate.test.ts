@@ -518,6 +518,28 @@ describe('ticketIntegration: scheduled runs', () => {
   });
 });
 
+describe('ticketIntegration: a sync the target answers with none of its tasks', () => {
+  it('marks none deleted, raises one warn notification and says it in the run message', async () => {
+    // Prepare: 12 open tasks (distinct dedupe keys); the account then loses sight of all of them
+    const w = await world({ sync: { every: 15 } });
+    for (let i = 1; i <= 12; i++) await w.send(alert({ id: `a${i}`, user: `u${i}@acme.com` }));
+    for (const id of [...w.target.tasks.keys()]) w.target.remove(id);
+
+    // Act
+    const run = await w.tick('2026-11-22T10:15:00.000Z');
+
+    // Assess
+    const text =
+      "the target returned none of 12 open tasks: check the account's permissions; nothing was marked deleted";
+    expect(run.status).toBe('succeeded');
+    expect(run.message).toBe(`pulled no alerts; synced 12 tasks (0 closed, 0 deleted) in 1 call; ${text}`);
+    expect(w.deps.notifications.items.filter((n) => n.severity === 'warn').map((n) => n.message)).toEqual([
+      text,
+    ]);
+    expect((await w.deps.tasks.get(JOB, 'T-1'))?.status).toBe('new');
+  });
+});
+
 describe('ticketIntegration: failures', () => {
   it('a target’s permanent refusal fails the run with its message, never the token', async () => {
     const w = await world();
