@@ -14,6 +14,7 @@ import { queuedWebhookRun, RUN_AT } from '../helpers/runs.ts';
 import { makeJob, seedTicketInfoXml } from '../helpers/samples.ts';
 import { MAX_ORDER_KEY_LENGTH, orderKeyOf } from '../../shared/tickets/order-key.ts';
 import { webhookEvent } from '../helpers/runs.ts';
+import { FakeTarget } from '../helpers/fake-ticket-plugin.ts';
 
 const deferred = () => {
   let resolve: () => void = () => undefined;
@@ -324,6 +325,54 @@ describe('the order key where runs are made', () => {
     expect(await deps.turns.head('sc', '64', 5)).toEqual([advance.runId, resolve.runId]);
     expect(deps.runs.items.get(generic.runId)?.orderKey).toBeUndefined();
     expect(deps.turns.writes).toBe(turnWrites);
+  });
+
+  it('on a ticket job, a target webhook is ordered by its first task, an alert by its dedupe key', async () => {
+    // Prepare: a ticket job whose integration recognizes Jira-like webhooks ({ webhookEvent, issue: { key } })
+    const target = new FakeTarget();
+    const deps = memoryDeps({ integrations: [target.integration()] });
+    await deps.jobs.put(
+      JobSchema.parse({
+        id: 'tk',
+        name: 'Tickets',
+        integration: 'fake-tickets',
+        auth: { secret: 'demo' },
+        params: { url: 'http://127.0.0.1:9' },
+        tickets: { queue: 'Q', dedupe: { key: '$alertName:$user', action: 'comment' } },
+      }),
+    );
+    const post = (body: unknown) =>
+      ingest(deps, {
+        jobId: 'tk',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', 'x-shared-secret': SECRET },
+        query: {},
+      });
+
+    // Act
+    const runs = [
+      await post({ id: 'a1', alertName: 'DLP', user: 'bob' }),
+      await post({ webhookEvent: 'jira:issue_updated', issue: { key: 'T-1' } }),
+      await post({ webhookEvent: 'jira:issue_updated', issue: { key: 'T-2' } }),
+      await post({ webhookEvent: 'jira:issue_deleted' }),
+    ];
+
+    // Assess
+    expect(runs.map((r) => deps.runs.items.get(r.runId)?.orderKey)).toEqual([
+      'DLP:bob',
+      'task:T-1',
+      'task:T-2',
+      undefined,
+    ]);
+    // Without the integration (as before): a webhook body has no alert attributes
+    const job = await deps.jobs.get('tk');
+    expect(
+      job &&
+        orderKeyOf(
+          job,
+          webhookEvent({ payload: { webhookEvent: 'jira:issue_updated', issue: { key: 'T-1' } } }),
+        ),
+    ).toBe('value_unavailable:value_unavailable');
   });
 
   it('a refused enqueue takes the run out of line again (its caller’s retry is a new run)', async () => {
