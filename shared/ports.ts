@@ -96,6 +96,13 @@ export interface RunRetry {
   logsTruncated?: boolean;
   /** Released for a rate-limit wait (`ctx.http`): the attempt is not spent, and deferrals are counted. */
   deferred?: boolean;
+  /**
+   * With `deferred`: a wait that is no deferral of the run's own work (its
+   * turn in an order line): the attempt is given back but `deferrals` is not
+   * counted, so waiting in line never spends the budget (MAX_DEFERRALS) that
+   * rate-limit deferrals need.
+   */
+  uncounted?: boolean;
   /** The run has raised its one rate-limit notification. */
   rateLimited?: boolean;
   /**

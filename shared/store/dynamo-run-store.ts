@@ -483,11 +483,14 @@ export class DynamoRunStore implements RunStore {
         ...(retry.rateLimited === true ? { rateLimited: true } : {}),
       },
       deferred
-        ? {
-            set: ['#attempt = #attempt - :one', '#deferrals = if_not_exists(#deferrals, :zero) + :one'],
-            names: { '#deferrals': 'deferrals' },
-            values: { ':one': 1, ':zero': 0 },
-          }
+        ? retry.uncounted === true
+          ? // A turn's wait: the attempt given back, no deferral counted.
+            { set: ['#attempt = #attempt - :one'], names: {}, values: { ':one': 1 } }
+          : {
+              set: ['#attempt = #attempt - :one', '#deferrals = if_not_exists(#deferrals, :zero) + :one'],
+              names: { '#deferrals': 'deferrals' },
+              values: { ':one': 1, ':zero': 0 },
+            }
         : undefined,
     );
   }
