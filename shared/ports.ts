@@ -54,6 +54,11 @@ export interface RunListQuery extends PageRequest {
 export interface RunControl {
   status: RunStatus;
   attempt: number;
+  /**
+   * When its latest attempt started (absent: never started). The order gate
+   * reads it of the run ahead: a line stuck on a slow run is looked at less often.
+   */
+  startedAt?: string;
   stopRequest?: { by: string; at: string };
 }
 

@@ -42,10 +42,10 @@ export const MAX_TURN_ROUNDS = 5;
 export const TURN_ENTER_GRACE_MS = 60_000;
 /** Seconds a waiting run waits per run ahead of it in line. */
 export const TURN_WAIT_PER_PLACE_SECONDS = 2;
-/** A waiting run waits at least this share of how long it has waited so far… */
+/** A waiting run waits at least this share of how long the run ahead of the line has been running… */
 export const TURN_WAIT_AGE_SHARE = 0.25;
-/** …counted up to this many seconds (one run behind a slow one looks about once a minute, not every 2 s). */
-export const TURN_WAIT_AGE_CAP_SECONDS = 60;
+/** …counted up to this many seconds: behind a slow run, a look every 30 s at most, not every 2 s. */
+export const TURN_WAIT_AGE_CAP_SECONDS = 30;
 /** SQS delays a message by at most 15 minutes. */
 export const MAX_TURN_WAIT_SECONDS = 900;
 
@@ -97,20 +97,20 @@ export const leaveTurn = async (
 /**
  * How long a run waits before it looks at its line again, in seconds:
  *
- *     min(900, max(1, place × 2, min(60, waited / 4)))
+ *     min(900, max(1, place × 2, min(30, running / 4)))
  *
  * `place`: the runs ahead of it still in line (of the first TURN_HEAD_LIMIT
- * read); `waited`: seconds since the run was made. A run far back looks
- * rarely (the 50th waits 100 s): N runs waiting on one key cost about N looks
- * per run's worth of waiting, not N² as when each looked every 15 s; the next
- * in line looks every 2 s at first, then less as it keeps waiting (at most
- * every minute), so a run behind a slow one starts at most a quarter of its
- * wait (a minute at most) after its turn comes.
+ * read); `running`: seconds the first of them has been running (its latest
+ * attempt's start). A run far back looks rarely (the 50th waits 100 s): N
+ * runs on one key cost about one look each per run's worth of waiting, not
+ * N² as when each looked every 15 s. The next in line looks every 2 s while
+ * the line moves, and less often (every 30 s at most) behind a slow run, so
+ * it starts at most a quarter of that run's time (30 s at most) after it ends.
  */
-export const turnWaitSeconds = (place: number, waitedSeconds = 0): number => {
+export const turnWaitSeconds = (place: number, aheadRunningSeconds = 0): number => {
   const byPlace = Math.max(0, place) * TURN_WAIT_PER_PLACE_SECONDS;
-  const byAge = Math.min(TURN_WAIT_AGE_CAP_SECONDS, Math.max(0, waitedSeconds) * TURN_WAIT_AGE_SHARE);
-  return Math.min(MAX_TURN_WAIT_SECONDS, Math.max(1, Math.ceil(Math.max(byPlace, byAge))));
+  const byAhead = Math.min(TURN_WAIT_AGE_CAP_SECONDS, Math.max(0, aheadRunningSeconds) * TURN_WAIT_AGE_SHARE);
+  return Math.min(MAX_TURN_WAIT_SECONDS, Math.max(1, Math.ceil(Math.max(byPlace, byAhead))));
 };
 
 /**
@@ -126,7 +126,7 @@ export const turnWaitSeconds = (place: number, waitedSeconds = 0): number => {
  */
 export const admitTurn = async (
   deps: Pick<Deps, 'turns' | 'runs' | 'clock'>,
-  run: Pick<Run, 'id' | 'jobId' | 'orderKey' | 'createdAt'>,
+  run: Pick<Run, 'id' | 'jobId' | 'orderKey'>,
 ): Promise<Admission> => {
   const key = run.orderKey;
   if (key === undefined) return { kind: 'run' };
@@ -134,14 +134,16 @@ export const admitTurn = async (
   // Ids are ULIDs: those before this run's arrived before it.
   let ahead = 0;
   while (ahead < head.length && (head[ahead] ?? '') < run.id) ahead++;
-  const nowMs = deps.clock.now().getTime();
-  const waited = (nowMs - Date.parse(run.createdAt)) / 1_000;
-  const wait = (id: string, place: number): Admission => ({
-    kind: 'wait',
-    why: 'turn',
-    ahead: id,
-    delaySeconds: turnWaitSeconds(place, Number.isNaN(waited) ? 0 : waited),
-  });
+  const wait = (id: string, place: number, startedAt?: string): Admission => {
+    const running =
+      startedAt === undefined ? 0 : (deps.clock.now().getTime() - Date.parse(startedAt)) / 1_000;
+    return {
+      kind: 'wait',
+      why: 'turn',
+      ahead: id,
+      delaySeconds: turnWaitSeconds(place, Number.isNaN(running) ? 0 : running),
+    };
+  };
   for (let i = 0; i < ahead; i++) {
     const id = head[i] ?? '';
     if (i >= MAX_TURN_ROUNDS) return wait(id, ahead - i);
@@ -150,7 +152,7 @@ export const admitTurn = async (
       control === undefined
         ? !(deps.clock.now().getTime() - ulidTime(id) < TURN_ENTER_GRACE_MS)
         : isFinal(control.status);
-    if (!gone) return wait(id, ahead - i);
+    if (!gone) return wait(id, ahead - i, control?.startedAt);
     await deps.turns.leave(run.jobId, key, id);
   }
   // Every turn read was ahead and is gone, and the line goes on past what was read: look again soon.

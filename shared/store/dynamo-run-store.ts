@@ -72,6 +72,7 @@ const RunControlSchema = lazy(() =>
   object({
     status: RunStatusSchema,
     attempt: int().check(minimum(0)),
+    startedAt: optional(string()),
     stopRequest: optional(object({ by: string(), at: string() })),
   }),
 );
@@ -301,10 +302,12 @@ export class DynamoRunStore implements RunStore {
           TableName: this.#table,
           Key: runKey(runId),
           ConsistentRead: true,
-          ProjectionExpression: '#status, #attempt, #stopRequest',
+          // startedAt rides along (the same read unit): the order gate's wait (shared/runtime/turns.ts).
+          ProjectionExpression: '#status, #attempt, #startedAt, #stopRequest',
           ExpressionAttributeNames: {
             '#status': 'status',
             '#attempt': 'attempt',
+            '#startedAt': 'startedAt',
             '#stopRequest': 'stopRequest',
           },
         }),

@@ -947,7 +947,12 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
         });
         expect(await filed(store)).toEqual([]);
         expect(await store.start(run.id, startAt(30_000))).toBeUndefined();
-        expect(await store.control(run.id)).toEqual({ status: 'stopped', attempt: 1, stopRequest: who });
+        expect(await store.control(run.id)).toEqual({
+          status: 'stopped',
+          attempt: 1,
+          startedAt: startAt(1000).startedAt,
+          stopRequest: who,
+        });
       });
 
       it('asks a running run to stop: it stays running with the request, which control shows; a second stop keeps the first', async () => {
@@ -963,10 +968,16 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
         const again = await store.requestStop(run.id, { by: 'bob', at: iso(21_000) });
 
         // Assess
-        expect(before).toEqual({ status: 'running', attempt: 1 });
+        // control carries the latest attempt's start: the order gate's wait (shared/runtime/turns.ts).
+        expect(before).toEqual({ status: 'running', attempt: 1, startedAt: startAt(1000).startedAt });
         expect(answer).toBe('stopping');
         expect(again).toBe('stopping');
-        expect(await store.control(run.id)).toEqual({ status: 'running', attempt: 1, stopRequest: who });
+        expect(await store.control(run.id)).toEqual({
+          status: 'running',
+          attempt: 1,
+          startedAt: startAt(1000).startedAt,
+          stopRequest: who,
+        });
         expect((await store.get(run.id))?.status).toBe('running');
         // Its attempt then finishes it stopped, the request kept on the run.
         expect(

@@ -177,6 +177,7 @@ export class MemoryRunStore implements RunStore {
       compact({
         status: run.status,
         attempt: run.attempt,
+        startedAt: run.startedAt,
         stopRequest: run.stopRequest === undefined ? undefined : { ...run.stopRequest },
       }),
     );

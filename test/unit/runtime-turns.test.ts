@@ -143,6 +143,21 @@ describe('events of one ticket run in order (the worker’s turn gate)', () => {
     expect(controls).toBe(1);
   });
 
+  it('behind a run that has been running for minutes, the next in line looks every 30 s, not every 2 s', async () => {
+    const { deps, clock, open } = await setup();
+    await keyed(deps, A, '88');
+    await keyed(deps, B, '88');
+    const first = processRunMessage(deps, message(A));
+    clock.advance(20_000);
+    await processRunMessage(deps, message(B));
+    clock.advance(180_000);
+    await processRunMessage(deps, message(B));
+    open(A);
+    open(B);
+    await first;
+    expect(deps.queue.later.map((l) => l.delaySeconds)).toEqual([5, 30]);
+  });
+
   it('waiting its turn more often than MAX_DEFERRALS never fails the run nor spends its deferrals', async () => {
     // Prepare: A runs; B comes back 30 times while it does
     const { deps, open } = await setup();
@@ -301,13 +316,13 @@ describe('events of one ticket run in order (the worker’s turn gate)', () => {
     expect(await line(deps, '1234')).toEqual([]);
   });
 
-  it('waits min(900, max(1, place × 2, min(60, waited / 4))) s between looks', () => {
+  it('waits min(900, max(1, place × 2, min(30, running ahead / 4))) s between looks', () => {
     expect([0, 1, 2, 5, 50, 100, 1_000].map((place) => turnWaitSeconds(place))).toEqual([
       1, 2, 4, 10, 100, 200, 900,
     ]);
-    // The next in line behind a slow run looks less often as it keeps waiting: at most once a minute.
-    expect([0, 10, 20, 120, 240, 86_400].map((waited) => turnWaitSeconds(1, waited))).toEqual([
-      2, 3, 5, 30, 60, 60,
+    // The next in line behind a slow run looks less often the longer it runs: every 30 s at most.
+    expect([0, 10, 20, 60, 240, 86_400].map((running) => turnWaitSeconds(1, running))).toEqual([
+      2, 3, 5, 15, 30, 30,
     ]);
     expect(turnWaitSeconds(100, 86_400)).toBe(200);
     expect(ulidTime(A)).toBe(Date.parse(RUN_AT) + 1);
