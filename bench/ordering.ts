@@ -4,6 +4,7 @@ import { JobSchema, parseRunMessage } from '../shared/model/index.ts';
 import type { Clock } from '../shared/ports.ts';
 import type { Deps } from '../shared/runtime/deps.ts';
 import { ingest } from '../shared/runtime/ingest.ts';
+import { TURN_HEAD_LIMIT, TURN_WAIT_AGE_CAP_SECONDS, turnWaitSeconds } from '../shared/runtime/turns.ts';
 import { processRunMessage } from '../shared/runtime/worker.ts';
 import { defineIntegration } from '../shared/sdk/index.ts';
 import { DynamoJobStore } from '../shared/store/dynamo-job-store.ts';
@@ -255,6 +256,102 @@ export const orderingRows = (f: OrderingFigures): BenchRow[] => {
   ];
 };
 
+/** How long a waiting run waits before its next look: by its place, how long the run ahead has run, its own looks. */
+export type TurnWait = (place: number, aheadRunningSeconds: number, looks: number) => number;
+
+/** The wait before issue 10's review: 1, 2, 4, 8, then every 15 s, by the run's own count of looks. */
+export const OLD_TURN_WAIT: TurnWait = (_place, _waited, looks) => Math.min(15, 2 ** Math.min(looks, 4));
+/** The gate's wait (shared/runtime/turns.ts). */
+export const TURN_WAIT: TurnWait = (place, running) => turnWaitSeconds(place, running);
+
+/** What a storm on one key cost: looks that found the turn not come, and when the last run ended. */
+export interface StormFigures {
+  runs: number;
+  looks: number;
+  drainSeconds: number;
+}
+
+/**
+ * A storm on one order key, simulated (whole seconds, no store): `runs`
+ * runs arrive together, each takes `runSeconds` once its turn comes; a run
+ * whose earlier runs have not all ended waits `wait(place, waited, looks)`
+ * and looks again. Counts the looks that waited (each costs what the "per
+ * look" row measures) and the time until the last run ended.
+ */
+export const simulateStorm = (runs: number, runSeconds: number, wait: TurnWait): StormFigures => {
+  // Run i's next look, and how often it has looked; a run that ran has look Infinity.
+  const nextLook = Array.from({ length: runs }, () => 0);
+  const looksOf = Array.from({ length: runs }, () => 0);
+  let ended = 0; // runs 0..ended-1 have ended
+  let runningUntil = -1; // the run `ended` runs until then (-1: none running)
+  let runningSince = 0;
+  let looks = 0;
+  let now = 0;
+  // Bounded: every second moves time on; a storm ends within runs × (runSeconds + 900) seconds.
+  const limit = runs * (runSeconds + 900);
+  while (ended < runs && now <= limit) {
+    if (runningUntil >= 0 && now >= runningUntil) {
+      ended += 1;
+      runningUntil = -1;
+      continue;
+    }
+    for (let i = ended; i < runs; i++) {
+      if (nextLook[i] !== now) continue;
+      if (i === ended && runningUntil < 0) {
+        runningUntil = now + runSeconds;
+        runningSince = now;
+        nextLook[i] = Number.POSITIVE_INFINITY;
+      } else {
+        looks += 1;
+        const place = Math.min(i - ended, TURN_HEAD_LIMIT);
+        const aheadRunning = runningUntil < 0 ? 0 : now - runningSince;
+        nextLook[i] = now + Math.max(1, Math.ceil(wait(place, aheadRunning, looksOf[i] ?? 0)));
+        looksOf[i] = (looksOf[i] ?? 0) + 1;
+      }
+    }
+    now += 1;
+  }
+  return { runs, looks, drainSeconds: now };
+};
+
+/** Storm sizes the rows simulate, and each run's duration. */
+export const STORM_RUNS = [10, 100, 1_000];
+export const STORM_RUN_SECONDS = 2;
+/**
+ * Looks per run a storm may cost. Up to TURN_HEAD_LIMIT runs about one each
+ * (a run at place p waits ~ p × runSeconds and looks every p × 2 s); a run
+ * further back sees its place as 100 and looks every 200 s, so 1,000 runs of
+ * 2 s cost ~5.5 each. The former wait (1, 2, 4, 8, then every 15 s) cost
+ * ~N × runSeconds / 15 each: 500 per run at 1,000 runs.
+ */
+export const STORM_MAX_LOOKS_PER_RUN = 8;
+/** One run behind a slow one (5 min): its looks may not exceed the former wait's (every 15 s: 24). */
+export const SLOW_HEAD_SECONDS = 300;
+
+/** The storm rows: the gate's looks per run against the budget, the former wait's beside them. */
+export const stormRows = (wait: TurnWait = TURN_WAIT): BenchRow[] => [
+  ...STORM_RUNS.map((runs) => {
+    const now = simulateStorm(runs, STORM_RUN_SECONDS, wait);
+    const old = simulateStorm(runs, STORM_RUN_SECONDS, OLD_TURN_WAIT);
+    return countRow(
+      `a storm of ${runs} runs on one key (${STORM_RUN_SECONDS} s each), looks until all ran`,
+      `${now.looks} looks (${fixed(now.looks / runs, 1)} per run), drained in ${now.drainSeconds} s; the former 1, 2, 4, 8, 15 s wait: ${old.looks} looks, ${old.drainSeconds} s`,
+      `≤ ${STORM_MAX_LOOKS_PER_RUN} looks per run (linear, not N²), drained no later than the former wait`,
+      now.looks <= STORM_MAX_LOOKS_PER_RUN * runs && now.drainSeconds <= old.drainSeconds,
+    );
+  }),
+  (() => {
+    const now = simulateStorm(2, SLOW_HEAD_SECONDS, wait);
+    const old = simulateStorm(2, SLOW_HEAD_SECONDS, OLD_TURN_WAIT);
+    return countRow(
+      `one run behind a slow one (${SLOW_HEAD_SECONDS} s), looks until it ran`,
+      `${now.looks} looks, started ${now.drainSeconds - 2 * SLOW_HEAD_SECONDS} s after its turn came; the former wait: ${old.looks} looks, ${old.drainSeconds - 2 * SLOW_HEAD_SECONDS} s`,
+      `≤ the former wait's looks (${old.looks}), started ≤ ${TURN_WAIT_AGE_CAP_SECONDS} s late`,
+      now.looks <= old.looks && now.drainSeconds - 2 * SLOW_HEAD_SECONDS <= TURN_WAIT_AGE_CAP_SECONDS,
+    );
+  })(),
+];
+
 /** Counts what ordering costs and checks its budgets; dynalite and fauxqs in this process. */
 export const measureOrdering = (): Promise<BenchSection> =>
   withBench(async (bench) => {
@@ -264,9 +361,10 @@ export const measureOrdering = (): Promise<BenchSection> =>
     const notes = [
       `ordering: counted at the SDK transport (CountingHandler → dynalite/fauxqs) through the real code — ingest, processRunMessage — ${RUNS} runs per path, plain (generic webhook) and ordered (a SecureChange ticket event: order key = ticket id) interleaved; per-run averages`,
       'ordering: the line is a table item per waiting or running ordered run (`TURN#<len>:<key>#<runId>`, TTL one day); runs without a key (every other job) read and write nothing for it',
+      `ordering: a look reads the line's head ${TURN_HEAD_LIMIT} deep in one Query (its place in line, and how long the first run ahead has been running, set its wait: min(900, max(1, place × 2, min(30, running / 4))) s) and only the first run ahead (its status and start, one GetItem); the storm rows are simulated (whole seconds, one key, no store), each look costing what "a run waiting its turn, per look" measures; a turn's wait is never counted as a deferral`,
       `ordering: SQS FIFO (message group per job and ticket) was priced, not built: $${fixed(SQS_FIFO_REQUEST_USD * 1e6, 2)}/M requests against $${fixed(PRICES.sqsRequest.usd * 1e6, 2)}/M standard, paid by every run on the queue, not only ordered ones. It does not fit the run queue: FIFO queues take no per-message DelaySeconds, and a run's deferral (ctx.http rate limits, effect waits, overlap: queue, concurrency, a turn) is a new delayed message; a deferred message re-sent to a FIFO group would also lose its place, and a group blocks behind its in-flight message`,
     ];
-    return { rows: orderingRows(figures), notes };
+    return { rows: [...orderingRows(figures), ...stormRows()], notes };
   });
 
 /** `npx tsx bench/ordering.ts`: this section alone; exits 1 when a budget is missed. */

@@ -54,6 +54,11 @@ export interface RunListQuery extends PageRequest {
 export interface RunControl {
   status: RunStatus;
   attempt: number;
+  /**
+   * When its latest attempt started (absent: never started). The order gate
+   * reads it of the run ahead: a line stuck on a slow run is looked at less often.
+   */
+  startedAt?: string;
   stopRequest?: { by: string; at: string };
 }
 
@@ -96,6 +101,13 @@ export interface RunRetry {
   logsTruncated?: boolean;
   /** Released for a rate-limit wait (`ctx.http`): the attempt is not spent, and deferrals are counted. */
   deferred?: boolean;
+  /**
+   * With `deferred`: a wait that is no deferral of the run's own work (its
+   * turn in an order line): the attempt is given back but `deferrals` is not
+   * counted, so waiting in line never spends the budget (MAX_DEFERRALS) that
+   * rate-limit deferrals need.
+   */
+  uncounted?: boolean;
   /** The run has raised its one rate-limit notification. */
   rateLimited?: boolean;
   /**

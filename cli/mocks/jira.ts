@@ -13,7 +13,8 @@ import { adfText, closeServer, controlOf, listenLoopback, readSampleJson } from 
  *
  * What no sample shows is written from Jira's documented models and said so
  * where it is: createmeta pages (PageOfCreateMetaIssueTypes `issueTypes`,
- * PageOfCreateMetaIssueTypeWithField `fields`), `GET /rest/api/3/field`,
+ * PageOfCreateMetaIssueTypeWithField `fields`), `project/search?expand=issueTypes`
+ * (each project's IssueTypeDetails), `GET /rest/api/3/field`,
  * `GET /rest/api/3/myself`, and the ErrorCollection bodies of 401/404.
  *
  * Beside the API, without auth, for a person trying a job (`triggerhub mock
@@ -319,6 +320,17 @@ export const startMockJira = async (options: MockJiraOptions = {}): Promise<Mock
   const issueTypeByIdOrName = (v: string): string | undefined =>
     issueTypes.find((name) => issueTypeId(name) === v || name === v);
 
+  /** A project's issue types as IssueTypeDetails (Jira's documented model; no sample shows them). */
+  const issueTypeDetails = (): Obj[] =>
+    issueTypes.map((name) => ({
+      self: `${origin}/rest/api/3/issuetype/${issueTypeId(name)}`,
+      id: issueTypeId(name),
+      description: `A ${name.toLowerCase()}.`,
+      name,
+      subtask: false,
+      hierarchyLevel: 0,
+    }));
+
   const projectPage = (q: URLSearchParams): Obj => {
     const template = sample('GET_project_search_200_response.json');
     const values = template.values as Obj[];
@@ -327,6 +339,8 @@ export const startMockJira = async (options: MockJiraOptions = {}): Promise<Mock
     const size = Math.max(1, Math.min(asked, options.projectPageSize ?? values.length));
     const page = projects.slice(startAt, startAt + size);
     const isLast = startAt + page.length >= projects.length;
+    // `expand=issueTypes` (a comma list): each project carries its issue types (IssueTypeDetails).
+    const expanded = (q.get('expand') ?? '').split(',').some((e) => e.trim() === 'issueTypes');
     return {
       ...template,
       self: `${origin}/rest/api/3/project/search?startAt=${startAt}&maxResults=${size}`,
@@ -343,6 +357,7 @@ export const startMockJira = async (options: MockJiraOptions = {}): Promise<Mock
         key: p.key,
         name: p.name,
         self: `${origin}/rest/api/3/project/${p.key}`,
+        ...(expanded ? { issueTypes: issueTypeDetails() } : {}),
       })),
     };
   };

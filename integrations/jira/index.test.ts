@@ -10,7 +10,7 @@ import { OWN_CHANGE_LABEL, ownChangeNote } from '../../shared/tickets/marker.ts'
 import type { MockJira } from '../../test/helpers/mock-jira.ts';
 import { startMockJira } from '../../test/helpers/mock-jira.ts';
 import { readSampleJson } from '../../test/helpers/samples.ts';
-import jira from './index.ts';
+import jira, { MAX_QUEUES } from './index.ts';
 
 // The jira integration against a loopback Jira (test/helpers/mock-jira.ts, answering with the
 // vendored samples), through the toolbox's real ctx.http (retries, Retry-After, pins).
@@ -282,7 +282,7 @@ describe('validate', () => {
 });
 
 describe('getQueues', () => {
-  it('pages project search until isLast, then each project’s creatable issue types, filtered by issueTypes', async () => {
+  it('pages project search (expand=issueTypes) until isLast: no call per project, filtered by issueTypes', async () => {
     // Prepare: 5 projects, answered 2 per page as the sample is: 3 pages
     const { ctx } = contextFor({ issueTypes: 'Task, Bug, Nope' });
 
@@ -291,18 +291,60 @@ describe('getQueues', () => {
 
     // Assess
     const pages = mock.requests.filter((r) => r.path === '/rest/api/3/project/search');
-    expect(pages.map((r) => [r.query.get('startAt'), r.query.get('maxResults')])).toEqual([
-      ['0', '50'],
-      ['2', '50'],
-      ['4', '50'],
+    expect(
+      pages.map((r) => [r.query.get('startAt'), r.query.get('maxResults'), r.query.get('expand')]),
+    ).toEqual([
+      ['0', '50', 'issueTypes'],
+      ['2', '50', 'issueTypes'],
+      ['4', '50', 'issueTypes'],
     ]);
-    expect(mock.requests.filter((r) => r.path.endsWith('/issuetypes'))).toHaveLength(5);
+    expect(mock.requests).toHaveLength(3);
     expect(queues).toHaveLength(10);
     expect(queues.slice(0, 2)).toEqual([
       { label: 'Example - Task', value: '10000:Task' },
       { label: 'Example - Bug', value: '10000:Bug' },
     ]);
     expect(queues.at(-1)).toEqual({ label: 'Project E - Bug', value: '10004:Bug' });
+  });
+
+  it('a huge site: cut at MAX_QUEUES queues, with a log line saying so, without reading every project', async () => {
+    // Prepare: 2,000 projects with 2 wanted issue types each (4,000 queues), 50 a page
+    const big = await startMockJira({
+      projects: Array.from({ length: 2_000 }, (_, i) => ({
+        id: String(20_000 + i),
+        key: `P${i}`,
+        name: `Project ${i}`,
+      })),
+      projectPageSize: 50,
+    });
+    opened.push(big);
+    const { ctx, lines } = contextFor({ url: big.url, issueTypes: 'Task, Bug' });
+
+    // Act
+    const queues = await plugin.getQueues(ctx);
+
+    // Assess
+    expect(queues).toHaveLength(MAX_QUEUES);
+    expect(queues.at(-1)).toEqual({ label: 'Project 499 - Bug', value: '20499:Bug' });
+    expect(big.requests.length).toBeLessThanOrEqual(MAX_QUEUES / 2 / 50 + 1);
+    expect(big.requests.every((r) => r.path === '/rest/api/3/project/search')).toBe(true);
+    expect(lines.filter((l) => l.includes('the queue list was cut at 1000 queues'))).toHaveLength(1);
+  });
+
+  it('a site of exactly MAX_QUEUES queues is listed whole, with no cut line', async () => {
+    const exact = await startMockJira({
+      projects: Array.from({ length: MAX_QUEUES / 2 }, (_, i) => ({
+        id: String(i),
+        key: `P${i}`,
+        name: `P ${i}`,
+      })),
+      projectPageSize: 50,
+    });
+    opened.push(exact);
+    const { ctx, lines } = contextFor({ url: exact.url, issueTypes: 'Task, Bug' });
+    const queues = await plugin.getQueues(ctx);
+    expect(queues).toHaveLength(MAX_QUEUES);
+    expect(lines.some((l) => l.includes('was cut'))).toBe(false);
   });
 
   it('fails permanently with Jira’s reason on a 403', async () => {

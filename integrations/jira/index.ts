@@ -21,7 +21,6 @@ import {
   headersOf,
   isHttpError,
   issueTypeNames,
-  issueTypesOf,
   linkOf,
   missingKeysOf,
   PAGE_SIZE,
@@ -33,6 +32,22 @@ import {
 } from './jira-api.ts';
 import { isIssueKey, keyInJql } from './keys.ts';
 import { parseJiraWebhook } from './webhook.ts';
+
+/**
+ * `getQueues` lists at most this many queues (a console's drop-down), and
+ * reads at most MAX_QUEUE_PROJECTS projects (200 pages of 50) for them: a site
+ * with 100,000 projects answers in seconds, with a log line saying it was cut.
+ */
+export const MAX_QUEUES = 1_000;
+export const MAX_QUEUE_PROJECTS = 10_000;
+
+/** A project of `project/search?expand=issueTypes`: its issue types (IssueTypeDetails) come with it. */
+interface JiraProject {
+  id?: unknown;
+  key?: unknown;
+  name?: unknown;
+  issueTypes?: ({ name?: unknown } | null)[];
+}
 
 const EMAIL = /^[^\s@]+@[^\s@]+$/;
 /** A marker goes in a label (no spaces, at most 255) and in JQL between quotes. */
@@ -180,12 +195,24 @@ export default defineIntegration({
       const base = baseOf(ctx);
       const wanted = new Set(issueTypeNames(ctx.params.issueTypes));
       const queues: TicketQueue[] = [];
+      let projects = 0;
+      let cut = false;
       try {
-        for await (const project of ctx.http.paginate<{ id?: unknown; key?: unknown; name?: unknown }>(
-          `${base}/rest/api/3/project/search`,
-          { style: 'startAt', items: 'values', pageSize: PAGE_SIZE, headers: headersOf(ctx) },
-        )) {
+        // One paged call for all: each project's issue types come in its page (`expand=issueTypes`),
+        // not from a createmeta call per project (100,000 projects would never finish).
+        for await (const project of ctx.http.paginate<JiraProject>(`${base}/rest/api/3/project/search`, {
+          style: 'startAt',
+          items: 'values',
+          pageSize: PAGE_SIZE,
+          searchParams: { expand: 'issueTypes' },
+          headers: headersOf(ctx),
+        })) {
           ctx.signal.throwIfAborted();
+          if (projects >= MAX_QUEUE_PROJECTS) {
+            cut = true;
+            break;
+          }
+          projects += 1;
           if (typeof project.id !== 'string') continue;
           const name =
             typeof project.name === 'string'
@@ -193,14 +220,27 @@ export default defineIntegration({
               : typeof project.key === 'string'
                 ? project.key
                 : project.id;
-          for await (const type of issueTypesOf(ctx, base, project.id)) {
-            if (typeof type.name === 'string' && wanted.has(type.name)) {
-              queues.push({ label: `${name} - ${type.name}`, value: `${project.id}:${type.name}` });
+          const types = Array.isArray(project.issueTypes) ? project.issueTypes : [];
+          const seen = new Set<string>();
+          for (const type of types) {
+            if (typeof type?.name !== 'string' || !wanted.has(type.name) || seen.has(type.name)) continue;
+            seen.add(type.name);
+            if (queues.length >= MAX_QUEUES) {
+              cut = true;
+              break;
             }
+            queues.push({ label: `${name} - ${type.name}`, value: `${project.id}:${type.name}` });
           }
+          if (cut) break;
         }
       } catch (e) {
         throw await asJiraError(ctx, e, 'list projects and issue types');
+      }
+      if (cut) {
+        ctx.logger.warn(
+          `the queue list was cut at ${queues.length} queues from ${projects} projects (at most ${MAX_QUEUES} queues ` +
+            `and ${MAX_QUEUE_PROJECTS} projects are listed); a queue not listed is still set by its value, <project id>:<issue type>`,
+        );
       }
       return queues;
     },

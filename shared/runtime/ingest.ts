@@ -174,7 +174,11 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
   if (claimed.kind === 'duplicate') return claimed;
 
   // Events of one ticket run in arrival order: the run enters its key's line before it is recorded.
-  const orderKey = orderKeyOf(job, event);
+  const orderKey = orderKeyOf(
+    job,
+    event,
+    job.integration === undefined ? undefined : deps.registry.get(job.integration),
+  );
   try {
     if (orderKey !== undefined) await enterTurn(deps, job.id, orderKey, runId, nowMs);
     const run: Run = {

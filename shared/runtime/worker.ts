@@ -264,6 +264,8 @@ const deferRun = async (
     logs: outcome.logs,
     logsTruncated: outcome.logsTruncated,
     deferred: true,
+    // Waiting for its turn is no deferral of its own: it never spends the budget rate limits need.
+    ...(why === 'turn' ? { uncounted: true } : {}),
     ...(why === 'rate limited' || outcome.rateLimited === true ? { rateLimited: true } : {}),
     visibleAt: new Date(deps.clock.now().getTime() + delaySeconds * 1_000).toISOString(),
   });

@@ -35,6 +35,7 @@ export type {
   IntegrationState,
   Notifier,
   ParamsOf,
+  PendingEffect,
   RunContext,
   RunResult,
   StateEntry,

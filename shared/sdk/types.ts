@@ -108,13 +108,28 @@ export interface Notifier {
   error(message: string): Promise<void>;
 }
 
+/** The claim a `reconcile` settles: who held the key, and since when the effect may have happened. */
+export interface PendingEffect {
+  /**
+   * ISO time the dead holder claimed the key (its `fn`, or an earlier
+   * reconcile, may have reached the target from then on). A reconcile that
+   * finds nothing can tell a target still catching up (a search index a few
+   * seconds behind) from one that did nothing by its age.
+   */
+  since: string;
+  /** The run and attempt that held the key. */
+  runId: string;
+  attempt: number;
+}
+
 export interface EffectOptions<R> {
   /**
    * Called instead of `fn` when an earlier attempt died between `fn` and its
    * record: find out what it did (e.g. search the target) and answer that.
-   * Without it such a key fails the run with EffectInDoubtError.
+   * Without it such a key fails the run with EffectInDoubtError. A
+   * reconcile that throws leaves the key pending for the next attempt.
    */
-  reconcile?: () => R | Promise<R>;
+  reconcile?: (pending: PendingEffect) => R | Promise<R>;
 }
 
 /**

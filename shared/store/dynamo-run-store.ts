@@ -72,6 +72,7 @@ const RunControlSchema = lazy(() =>
   object({
     status: RunStatusSchema,
     attempt: int().check(minimum(0)),
+    startedAt: optional(string()),
     stopRequest: optional(object({ by: string(), at: string() })),
   }),
 );
@@ -301,10 +302,12 @@ export class DynamoRunStore implements RunStore {
           TableName: this.#table,
           Key: runKey(runId),
           ConsistentRead: true,
-          ProjectionExpression: '#status, #attempt, #stopRequest',
+          // startedAt rides along (the same read unit): the order gate's wait (shared/runtime/turns.ts).
+          ProjectionExpression: '#status, #attempt, #startedAt, #stopRequest',
           ExpressionAttributeNames: {
             '#status': 'status',
             '#attempt': 'attempt',
+            '#startedAt': 'startedAt',
             '#stopRequest': 'stopRequest',
           },
         }),
@@ -483,11 +486,14 @@ export class DynamoRunStore implements RunStore {
         ...(retry.rateLimited === true ? { rateLimited: true } : {}),
       },
       deferred
-        ? {
-            set: ['#attempt = #attempt - :one', '#deferrals = if_not_exists(#deferrals, :zero) + :one'],
-            names: { '#deferrals': 'deferrals' },
-            values: { ':one': 1, ':zero': 0 },
-          }
+        ? retry.uncounted === true
+          ? // A turn's wait: the attempt given back, no deferral counted.
+            { set: ['#attempt = #attempt - :one'], names: {}, values: { ':one': 1 } }
+          : {
+              set: ['#attempt = #attempt - :one', '#deferrals = if_not_exists(#deferrals, :zero) + :one'],
+              names: { '#deferrals': 'deferrals' },
+              values: { ':one': 1, ':zero': 0 },
+            }
         : undefined,
     );
   }

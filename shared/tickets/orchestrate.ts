@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { PermanentError, StateLimitError } from '../errors.ts';
+import { EffectBusyError, PermanentError, StateLimitError, errorMessage } from '../errors.ts';
 import { effectKeyProblem } from '../model/effect.ts';
 import type {
   Alert,
@@ -22,7 +22,7 @@ import { resolveTemplate } from './placeholders.ts';
 import { matchesRule } from './rule.ts';
 import { shapeFields } from './shape.ts';
 import type { SyncCounts } from './sync.ts';
-import { syncTaskIds, syncTasks } from './sync.ts';
+import { syncTaskIds, syncTasks, unansweredText } from './sync.ts';
 
 /** What an alert's run did (the run's `output.action`). */
 export type TicketAction = 'created' | 'commented' | 'ignored' | 'filtered';
@@ -32,6 +32,26 @@ export interface AlertOutcome {
   task?: TicketTask;
   action: TicketAction;
   message: string;
+}
+
+/**
+ * How long after a create whose answer was lost (a 502/504, a crash) the
+ * target has had to show the task to a search by its marker: Jira's search
+ * index lags a few seconds, ServiceNow's table reads none. A reconcile that
+ * finds no task on a claim at least this old creates it; a younger one waits.
+ */
+export const CREATE_SETTLE_MS = 60_000;
+
+/**
+ * The create's reconcile found nothing yet: the run waits (deferred like an
+ * effect held by another run, no attempt spent) until `until`, then looks again.
+ */
+class CreateSettlingError extends EffectBusyError {
+  constructor(key: string, until: string, message: string) {
+    super(key, until);
+    this.message = message;
+    this.name = 'CreateSettlingError';
+  }
 }
 
 /** `ctx.state` key: when the job last synced (the scheduled occurrence's time, ISO). */
@@ -85,7 +105,8 @@ const occurrenceOf = (ctx: RunContext<Params>, deps: TicketDeps): Date => {
 };
 
 const syncText = (c: SyncCounts): string =>
-  `synced ${c.synced} task${c.synced === 1 ? '' : 's'} (${c.closed} closed, ${c.deleted} deleted) in ${c.calls} call${c.calls === 1 ? '' : 's'}`;
+  `synced ${c.synced} task${c.synced === 1 ? '' : 's'} (${c.closed} closed, ${c.deleted} deleted) in ${c.calls} call${c.calls === 1 ? '' : 's'}` +
+  (c.unanswered === undefined ? '' : `; ${unansweredText(c.unanswered)}`);
 
 /**
  * One ticket job's orchestration, for one run: the business rule, mappings,
@@ -121,6 +142,7 @@ class TicketRun {
         return { message: 'ignored: our own change', output: { action: 'ignored' } };
       }
       const counts = await syncTaskIds(this.deps, this.job, this.plugin, this.tctx, hook.taskIds);
+      await this.warnUnanswered(counts);
       if (counts.synced === 0) {
         return {
           message: 'ignored: the webhook is about no task of this job',
@@ -163,6 +185,7 @@ class TicketRun {
     const due = await this.syncDue();
     if (due.due) {
       const counts = await syncTasks(this.deps, this.job, this.plugin, this.tctx);
+      await this.warnUnanswered(counts);
       if (due.record !== undefined) await this.ctx.state.set(LAST_SYNC_KEY, due.record);
       output.sync = counts;
       parts.push(syncText(counts));
@@ -170,6 +193,14 @@ class TicketRun {
       parts.push(due.why);
     }
     return { message: parts.join('; '), output, ...(cursor === undefined ? {} : { cursor }) };
+  }
+
+  /** One `warn` notification per sync whose target answered none of a batch of open tasks (permissions). */
+  private async warnUnanswered(counts: SyncCounts): Promise<void> {
+    if (counts.unanswered === undefined) return;
+    await this.ctx.notifier.warn(unansweredText(counts.unanswered)).catch((e: unknown) => {
+      this.ctx.logger.warn(`could not raise the notification: ${errorMessage(e)}`);
+    });
   }
 
   /**
@@ -309,20 +340,33 @@ class TicketRun {
         return taskOf(await this.plugin.createTask(this.tctx, input));
       },
       {
-        reconcile: async () => {
+        reconcile: async (pending) => {
           const found = await this.plugin.findTask(this.tctx, marker);
-          if (found === undefined) {
-            // Never a second task on a guess: the create may still show up (a search index catches up),
-            // so this attempt fails retryably, the key stays pending, and the next one looks again.
-            throw new Error(
+          if (found !== undefined) {
+            this.ctx.logger.info(
+              `alert ${alert.id}: found the task an earlier attempt created: ${taskName(found)}`,
+            );
+            return taskOf(found);
+          }
+          const age = this.deps.clock.now().getTime() - Date.parse(pending.since);
+          if (!(age >= CREATE_SETTLE_MS)) {
+            // Never a second task on a guess: a create sent moments ago may not show in a search yet
+            // (Jira's index lags seconds). The run waits (no attempt spent) and looks again once the
+            // claim (taken over now, so dated now) is older than the settle time.
+            throw new CreateSettlingError(
+              createEffectKey(alert.id),
+              new Date(this.deps.clock.now().getTime() + CREATE_SETTLE_MS).toISOString(),
               `alert ${alert.id}: an earlier attempt may have created its task, but the target has none with marker ${marker} yet; ` +
-                `a later attempt looks again (if the target has none, clear the key: triggerhub effects forget ${this.job.id} ${createEffectKey(alert.id)})`,
+                `it looks again in ${CREATE_SETTLE_MS / 1000} s and creates the task if there is still none`,
             );
           }
-          this.ctx.logger.info(
-            `alert ${alert.id}: found the task an earlier attempt created: ${taskName(found)}`,
+          // Settled: a task the earlier attempt created would show by now, so it created none
+          // (a 502/504 from a target that did nothing). Created here, once: the key is held.
+          this.ctx.logger.warn(
+            `alert ${alert.id}: the target has no task with marker ${marker} ${Math.round(age / 1000)} s after an earlier attempt's create; creating it`,
           );
-          return taskOf(found);
+          ran = true;
+          return taskOf(await this.plugin.createTask(this.tctx, input));
         },
       },
     );

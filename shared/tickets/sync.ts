@@ -10,7 +10,26 @@ export interface SyncCounts {
   calls: number;
   deleted: number;
   closed: number;
+  /**
+   * Open tasks in batches the target answered with none of (batches of at
+   * least {@link MIN_SILENT_BATCH}): kept as they were, not marked deleted.
+   * Absent when there were none.
+   */
+  unanswered?: number;
 }
+
+/**
+ * A batch of at least this many ids of which the target answers none is taken
+ * for lost permissions, not deletions: a ServiceNow row ACL answers an empty
+ * 200 and Jira "does not exist" for issues the account cannot see, and
+ * `deleted` is final (it frees the dedupe key). Nothing of it is marked deleted.
+ * A smaller batch (a job with a handful of tasks, all deleted) is believed.
+ */
+export const MIN_SILENT_BATCH = 10;
+
+/** The warning (a notification and the run message) when the target answered none of `n` open tasks. */
+export const unansweredText = (n: number): string =>
+  `the target returned none of ${n} open tasks: check the account's permissions; nothing was marked deleted`;
 
 /**
  * Pages a sync walks at most (a million open tasks): a store whose cursor
@@ -28,7 +47,9 @@ const zero = (): SyncCounts => ({ synced: 0, calls: 0, deleted: 0, closed: 0 });
 /**
  * One `syncStates` call for up to SYNC_BATCH stored tasks, and the writes it
  * calls for: a task whose status or link changed is updated (with `syncedAt`),
- * one the target left out is marked `deleted` (which frees its dedupe key).
+ * one the target left out is marked `deleted` (which frees its dedupe key) —
+ * unless the target left out the whole batch of at least MIN_SILENT_BATCH ids
+ * (permissions lost, not tasks: counted `unanswered`, nothing written).
  * An unchanged task is not written: a sync of 10,000 quiet tasks costs no write.
  */
 const syncBatch = async <P>(
@@ -47,6 +68,14 @@ const syncBatch = async <P>(
   );
   counts.calls += 1;
   const byId = new Map(answered.map((t) => [t.id, t]));
+  if (batch.length >= MIN_SILENT_BATCH && !batch.some((t) => byId.has(t.id))) {
+    ctx.logger.warn(
+      `the target answered none of ${batch.length} open tasks asked about: taken for missing permissions, none marked deleted`,
+    );
+    counts.synced += batch.length;
+    counts.unanswered = (counts.unanswered ?? 0) + batch.length;
+    return;
+  }
   const now = deps.clock.now().toISOString();
   for (const task of batch) {
     counts.synced += 1;

@@ -573,6 +573,37 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
         expect(third).toMatchObject({ attempt: 1, deferrals: 2, rateLimited: true });
       });
 
+      it('deferred uncounted (a turn in an order line): keeps the attempt number, counts no deferral', async () => {
+        // Prepare: attempt 1 running, deferred once by a rate limit already
+        const store = await makeStore();
+        const run = makeRun('release-uncounted-job');
+        await store.create(run);
+        await store.start(run.id, startAt(1000));
+        await store.release(run.id, {
+          attempt: 1,
+          error: 'rate limited',
+          deferred: true,
+          visibleAt: iso(2_000),
+        });
+        await store.start(run.id, startAt(3000));
+
+        // Act
+        const released = await store.release(run.id, {
+          attempt: 1,
+          error: 'waiting for its turn',
+          deferred: true,
+          uncounted: true,
+          visibleAt: iso(10_000),
+        });
+        const after = await store.get(run.id);
+        const again = await store.start(run.id, startAt(11_000));
+
+        // Assess
+        expect(released).toBe(true);
+        expect(after).toMatchObject({ status: 'queued', attempt: 0, deferrals: 1 });
+        expect(again).toMatchObject({ status: 'running', attempt: 1, deferrals: 1 });
+      });
+
       it('an ordinary release keeps the rate-limit mark and spends the attempt', async () => {
         // Prepare
         const store = await makeStore();
@@ -916,7 +947,12 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
         });
         expect(await filed(store)).toEqual([]);
         expect(await store.start(run.id, startAt(30_000))).toBeUndefined();
-        expect(await store.control(run.id)).toEqual({ status: 'stopped', attempt: 1, stopRequest: who });
+        expect(await store.control(run.id)).toEqual({
+          status: 'stopped',
+          attempt: 1,
+          startedAt: startAt(1000).startedAt,
+          stopRequest: who,
+        });
       });
 
       it('asks a running run to stop: it stays running with the request, which control shows; a second stop keeps the first', async () => {
@@ -932,10 +968,16 @@ export const describeRunStoreContract = (name: string, makeStore: MakeStore<RunS
         const again = await store.requestStop(run.id, { by: 'bob', at: iso(21_000) });
 
         // Assess
-        expect(before).toEqual({ status: 'running', attempt: 1 });
+        // control carries the latest attempt's start: the order gate's wait (shared/runtime/turns.ts).
+        expect(before).toEqual({ status: 'running', attempt: 1, startedAt: startAt(1000).startedAt });
         expect(answer).toBe('stopping');
         expect(again).toBe('stopping');
-        expect(await store.control(run.id)).toEqual({ status: 'running', attempt: 1, stopRequest: who });
+        expect(await store.control(run.id)).toEqual({
+          status: 'running',
+          attempt: 1,
+          startedAt: startAt(1000).startedAt,
+          stopRequest: who,
+        });
         expect((await store.get(run.id))?.status).toBe('running');
         // Its attempt then finishes it stopped, the request kept on the run.
         expect(

@@ -177,6 +177,7 @@ export class MemoryRunStore implements RunStore {
       compact({
         status: run.status,
         attempt: run.attempt,
+        startedAt: run.startedAt,
         stopRequest: run.stopRequest === undefined ? undefined : { ...run.stopRequest },
       }),
     );
@@ -279,7 +280,12 @@ export class MemoryRunStore implements RunStore {
         status: 'queued',
         error: r.error,
         ...(r.logs === undefined ? {} : { logs: structuredClone(r.logs), logsTruncated: r.logsTruncated }),
-        ...(deferred ? { attempt: run.attempt - 1, deferrals: (run.deferrals ?? 0) + 1 } : {}),
+        ...(deferred
+          ? {
+              attempt: run.attempt - 1,
+              ...(r.uncounted === true ? {} : { deferrals: (run.deferrals ?? 0) + 1 }),
+            }
+          : {}),
         ...(r.rateLimited === true ? { rateLimited: true } : {}),
       }),
     );

@@ -93,6 +93,7 @@ describe('DynamoRunStore: retention and stop, as stored', () => {
     expect(await store.control(run.id)).toEqual({
       status: 'running',
       attempt: 1,
+      startedAt: iso(1000),
       stopRequest: { by: 'local', at: iso(2000) },
     });
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { CallRecord, Service } from '../../bench/counting.ts';
 import { tally } from '../../bench/counting.ts';
 import type { OrderingFigures } from '../../bench/ordering.ts';
-import { orderingRows } from '../../bench/ordering.ts';
+import { OLD_TURN_WAIT, orderingRows, simulateStorm, stormRows, TURN_WAIT } from '../../bench/ordering.ts';
 
 /** One counted call: a DynamoDB read or write of one small item, or a queue call. */
 const call = (operation: string, service: Service = 'DynamoDB'): CallRecord => {
@@ -69,5 +69,17 @@ describe('ordering bench rows', () => {
     const spent = { ...atBudget(), attemptsAfterWait: 1 };
     expect(verdicts(twice)['ordered run in the worker, beyond a plain one']).toBe(false);
     expect(verdicts(spent)['a run waiting its turn, per look']).toBe(false);
+  });
+
+  it('storm rows: the gate’s wait passes; the former 1, 2, 4, 8, 15 s wait (N² looks) fails them', () => {
+    expect(stormRows().map((r) => r.pass)).toEqual([true, true, true, true]);
+    const former = stormRows(OLD_TURN_WAIT).map((r) => r.pass);
+    expect(former.slice(1, 3)).toEqual([false, false]);
+  });
+
+  it('simulates a storm: each run on one key ends, in order, with the waits counted', () => {
+    const storm = simulateStorm(10, 2, TURN_WAIT);
+    expect(storm.drainSeconds).toBe(20);
+    expect(storm.looks).toBe(9);
   });
 });

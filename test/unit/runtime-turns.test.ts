@@ -6,7 +6,7 @@ import { ingest } from '../../shared/runtime/ingest.ts';
 import { sweepStaleRuns, sweepSettings } from '../../shared/runtime/recovery.ts';
 import { replayLoadedRun } from '../../shared/runtime/replay.ts';
 import { TURN_ENTER_GRACE_MS, turnWaitSeconds, ulidTime } from '../../shared/runtime/turns.ts';
-import { processRunMessage } from '../../shared/runtime/worker.ts';
+import { MAX_DEFERRALS, processRunMessage } from '../../shared/runtime/worker.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
 import type { MemoryDeps } from '../helpers/memory-deps.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
@@ -14,6 +14,7 @@ import { queuedWebhookRun, RUN_AT } from '../helpers/runs.ts';
 import { makeJob, seedTicketInfoXml } from '../helpers/samples.ts';
 import { MAX_ORDER_KEY_LENGTH, orderKeyOf } from '../../shared/tickets/order-key.ts';
 import { webhookEvent } from '../helpers/runs.ts';
+import { FakeTarget } from '../helpers/fake-ticket-plugin.ts';
 
 const deferred = () => {
   let resolve: () => void = () => undefined;
@@ -101,18 +102,81 @@ describe('events of one ticket run in order (the worker’s turn gate)', () => {
     // Assess
     expect(order).toEqual([A, B, C]);
     for (const waiting of [whileA.b, whileA.c]) {
-      expect(waiting).toMatchObject({ status: 'queued', attempt: 0, deferrals: 1 });
+      expect(waiting).toMatchObject({ status: 'queued', attempt: 0 });
+      // A turn's wait is no deferral: the budget rate limits need is untouched.
+      expect(waiting?.deferrals).toBeUndefined();
       expect(waiting?.error).toBe(`waiting for its turn: run ${A} of the same order key has not ended`);
     }
+    // The wait grows with the place in line: B (1 ahead) 2 s, C (2 ahead) 4 s, then C (1 ahead) 2 s.
     expect(deps.queue.later).toEqual([
-      { message: { runId: B, jobId: 'j1' }, delaySeconds: 1 },
-      { message: { runId: C, jobId: 'j1' }, delaySeconds: 1 },
+      { message: { runId: B, jobId: 'j1' }, delaySeconds: 2 },
+      { message: { runId: C, jobId: 'j1' }, delaySeconds: 4 },
       { message: { runId: C, jobId: 'j1' }, delaySeconds: 2 },
     ]);
     expect([A, B, C].map((id) => statusOf(deps, id))).toEqual(['succeeded', 'succeeded', 'succeeded']);
-    expect(deps.runs.items.get(C)).toMatchObject({ attempt: 1, deferrals: 2 });
+    expect(deps.runs.items.get(C)).toMatchObject({ attempt: 1 });
+    expect(deps.runs.items.get(C)?.deferrals).toBeUndefined();
     // Each left its line when it ended.
     expect(await line(deps, '1234')).toEqual([]);
+  });
+
+  it('a run far back in a storm waits by its place: one look, the head read once, the runs ahead not each read', async () => {
+    // Prepare: 40 runs of one key, the first running (not finished), the last comes to a worker
+    const { deps, open } = await setup();
+    const ids = Array.from({ length: 40 }, (_, i) => idAt(10 + i));
+    for (const id of ids) await keyed(deps, id, 'storm');
+    const first = processRunMessage(deps, message(ids[0] ?? ''));
+    const control = deps.runs.control.bind(deps.runs);
+    let controls = 0;
+    deps.runs.control = (id) => {
+      controls++;
+      return control(id);
+    };
+
+    // Act
+    await processRunMessage(deps, message(ids[39] ?? ''));
+    open(ids[0] ?? '');
+    await first;
+
+    // Assess: 39 ahead → 78 s; only the head's run was read
+    expect(deps.queue.later).toEqual([{ message: { runId: ids[39], jobId: 'j1' }, delaySeconds: 78 }]);
+    expect(controls).toBe(1);
+  });
+
+  it('behind a run that has been running for minutes, the next in line looks every 30 s, not every 2 s', async () => {
+    const { deps, clock, open } = await setup();
+    await keyed(deps, A, '88');
+    await keyed(deps, B, '88');
+    const first = processRunMessage(deps, message(A));
+    clock.advance(20_000);
+    await processRunMessage(deps, message(B));
+    clock.advance(180_000);
+    await processRunMessage(deps, message(B));
+    open(A);
+    open(B);
+    await first;
+    expect(deps.queue.later.map((l) => l.delaySeconds)).toEqual([5, 30]);
+  });
+
+  it('waiting its turn more often than MAX_DEFERRALS never fails the run nor spends its deferrals', async () => {
+    // Prepare: A runs; B comes back 30 times while it does
+    const { deps, open } = await setup();
+    await keyed(deps, A, '77');
+    await keyed(deps, B, '77');
+    const first = processRunMessage(deps, message(A));
+
+    // Act
+    for (let i = 0; i < MAX_DEFERRALS + 6; i++) await processRunMessage(deps, message(B, 1 + (i % 3)));
+    const waiting = structuredClone(deps.runs.items.get(B));
+    open(A);
+    open(B);
+    await first;
+    await processRunMessage(deps, message(B));
+
+    // Assess
+    expect(waiting).toMatchObject({ status: 'queued', attempt: 0 });
+    expect(waiting?.deferrals).toBeUndefined();
+    expect(deps.runs.items.get(B)).toMatchObject({ status: 'succeeded', attempt: 1 });
   });
 
   it('a crashed head (its run failed for good, its turn left behind) does not block: it is taken out of line', async () => {
@@ -252,8 +316,15 @@ describe('events of one ticket run in order (the worker’s turn gate)', () => {
     expect(await line(deps, '1234')).toEqual([]);
   });
 
-  it('waits 1, 2, 4, 8, then 15 s between looks', () => {
-    expect([0, 1, 2, 3, 4, 5, 30].map(turnWaitSeconds)).toEqual([1, 2, 4, 8, 15, 15, 15]);
+  it('waits min(900, max(1, place × 2, min(30, running ahead / 4))) s between looks', () => {
+    expect([0, 1, 2, 5, 50, 100, 1_000].map((place) => turnWaitSeconds(place))).toEqual([
+      1, 2, 4, 10, 100, 200, 900,
+    ]);
+    // The next in line behind a slow run looks less often the longer it runs: every 30 s at most.
+    expect([0, 10, 20, 60, 240, 86_400].map((running) => turnWaitSeconds(1, running))).toEqual([
+      2, 3, 5, 15, 30, 30,
+    ]);
+    expect(turnWaitSeconds(100, 86_400)).toBe(200);
     expect(ulidTime(A)).toBe(Date.parse(RUN_AT) + 1);
     expect(ulidTime('not-an-id!')).toBeNaN();
   });
@@ -324,6 +395,54 @@ describe('the order key where runs are made', () => {
     expect(await deps.turns.head('sc', '64', 5)).toEqual([advance.runId, resolve.runId]);
     expect(deps.runs.items.get(generic.runId)?.orderKey).toBeUndefined();
     expect(deps.turns.writes).toBe(turnWrites);
+  });
+
+  it('on a ticket job, a target webhook is ordered by its first task, an alert by its dedupe key', async () => {
+    // Prepare: a ticket job whose integration recognizes Jira-like webhooks ({ webhookEvent, issue: { key } })
+    const target = new FakeTarget();
+    const deps = memoryDeps({ integrations: [target.integration()] });
+    await deps.jobs.put(
+      JobSchema.parse({
+        id: 'tk',
+        name: 'Tickets',
+        integration: 'fake-tickets',
+        auth: { secret: 'demo' },
+        params: { url: 'http://127.0.0.1:9' },
+        tickets: { queue: 'Q', dedupe: { key: '$alertName:$user', action: 'comment' } },
+      }),
+    );
+    const post = (body: unknown) =>
+      ingest(deps, {
+        jobId: 'tk',
+        body: JSON.stringify(body),
+        headers: { 'content-type': 'application/json', 'x-shared-secret': SECRET },
+        query: {},
+      });
+
+    // Act
+    const runs = [
+      await post({ id: 'a1', alertName: 'DLP', user: 'bob' }),
+      await post({ webhookEvent: 'jira:issue_updated', issue: { key: 'T-1' } }),
+      await post({ webhookEvent: 'jira:issue_updated', issue: { key: 'T-2' } }),
+      await post({ webhookEvent: 'jira:issue_deleted' }),
+    ];
+
+    // Assess
+    expect(runs.map((r) => deps.runs.items.get(r.runId)?.orderKey)).toEqual([
+      'DLP:bob',
+      'task:T-1',
+      'task:T-2',
+      undefined,
+    ]);
+    // Without the integration (as before): a webhook body has no alert attributes
+    const job = await deps.jobs.get('tk');
+    expect(
+      job &&
+        orderKeyOf(
+          job,
+          webhookEvent({ payload: { webhookEvent: 'jira:issue_updated', issue: { key: 'T-1' } } }),
+        ),
+    ).toBe('value_unavailable:value_unavailable');
   });
 
   it('a refused enqueue takes the run out of line again (its caller’s retry is a new run)', async () => {

@@ -5,11 +5,11 @@ import { JobSchema } from '../../shared/model/index.ts';
 import { createPlatformRun } from '../../shared/runtime/new-run.ts';
 import { processRunMessage } from '../../shared/runtime/worker.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
-import { LAST_SYNC_KEY, createEffectKey } from '../../shared/tickets/orchestrate.ts';
+import { CREATE_SETTLE_MS, LAST_SYNC_KEY, createEffectKey } from '../../shared/tickets/orchestrate.ts';
 import { FakeTarget } from '../helpers/fake-ticket-plugin.ts';
 import type { Loopback } from '../helpers/loopback-http.ts';
 import { json, startLoopback } from '../helpers/loopback-http.ts';
-import type { MemoryDeps } from '../helpers/memory-deps.ts';
+import type { FakeClock, MemoryDeps } from '../helpers/memory-deps.ts';
 import { memoryDeps } from '../helpers/memory-deps.ts';
 import { queuedWebhookRun, webhookEvent } from '../helpers/runs.ts';
 
@@ -384,18 +384,63 @@ describe('ticketIntegration: exactly once', () => {
     expect(w.target.calls.createTask).toBe(1);
   });
 
-  it('a retry that finds no task by marker creates none: it fails retryably, the key stays pending', async () => {
+  it('a create answered 502 by a target that did nothing: no task on the immediate retry, one once the claim is older than the settle time', async () => {
+    // Prepare: the target's API answers the create's POST 502 once, having done nothing
+    let posts = 0;
+    const api = await startLoopback((_req, res) => {
+      posts++;
+      json(res, posts === 1 ? 502 : 201, posts === 1 ? { error: 'bad gateway' } : {});
+    });
+    open.push(api);
+    const w = await world({}, { params: { url: api.origin, token: { secret: 'target-token' } } });
+    w.target.beforeCreate = async (ctx) => {
+      await ctx.http.post(`${ctx.params.url}/rest/api/3/issue`, { json: {} });
+    };
+    const clock = w.deps.clock as FakeClock;
+
+    // Act: the first attempt (502), an immediate retry, then one past the settle time
+    const first = await w.send(alert({ id: 'a1' }));
+    const soon = await w.work('R1', 2);
+    const tasksAfterSoon = w.target.tasks.size;
+    clock.advance(CREATE_SETTLE_MS);
+    const settled = await w.work('R1', 2);
+    const replay = await w.work('R1', 3);
+
+    // Assess
+    expect(first).toMatchObject({ status: 'queued', attempt: 1 });
+    expect(soon).toMatchObject({ status: 'queued', attempt: 1, deferrals: 1 });
+    expect(soon.error).toContain('the target has none with marker triggerhub-alerts.a1 yet');
+    expect(w.deps.queue.later).toEqual([{ message: { runId: 'R1', jobId: JOB }, delaySeconds: 60 }]);
+    expect(tasksAfterSoon).toBe(0);
+    expect(settled).toMatchObject({
+      status: 'succeeded',
+      output: { action: 'created', task: { id: 'T-1' } },
+    });
+    expect(replay.status).toBe('succeeded');
+    expect(w.target.tasks.size).toBe(1);
+    expect(w.target.calls.findTask).toBe(2);
+    expect(posts).toBe(2);
+    expect(await w.deps.tasks.get(JOB, 'T-1')).toMatchObject({ alertIds: ['a1'], dedupeCount: 1 });
+  });
+
+  it('a create that did happen behind a 502 is found by marker after the settle time: no second task', async () => {
     const w = await world();
-    w.target.beforeCreate = () => {
-      throw new Error('503 upstream');
+    let lose = true;
+    w.target.afterCreate = () => {
+      if (lose) {
+        lose = false;
+        throw new Error('502 Bad Gateway');
+      }
     };
     await w.send(alert({ id: 'a1' }));
-    w.target.beforeCreate = undefined;
+    (w.deps.clock as FakeClock).advance(CREATE_SETTLE_MS * 2);
     const retried = await w.work('R1', 2);
-    expect(retried.status).toBe('queued');
-    expect(retried.error).toContain('the target has none with marker triggerhub-alerts.a1 yet');
+    expect(retried).toMatchObject({
+      status: 'succeeded',
+      output: { action: 'created', task: { id: 'T-1' } },
+    });
     expect(w.target.calls.createTask).toBe(1);
-    expect(w.target.tasks.size).toBe(0);
+    expect(w.target.tasks.size).toBe(1);
   });
 });
 
@@ -506,6 +551,28 @@ describe('ticketIntegration: scheduled runs', () => {
     });
     expect(w.target.created.map((c) => c.alert.id)).toEqual(['p1']);
     expect((await w.deps.checkpoints.get(JOB))?.cursor).toBe('page-2');
+  });
+});
+
+describe('ticketIntegration: a sync the target answers with none of its tasks', () => {
+  it('marks none deleted, raises one warn notification and says it in the run message', async () => {
+    // Prepare: 12 open tasks (distinct dedupe keys); the account then loses sight of all of them
+    const w = await world({ sync: { every: 15 } });
+    for (let i = 1; i <= 12; i++) await w.send(alert({ id: `a${i}`, user: `u${i}@acme.com` }));
+    for (const id of [...w.target.tasks.keys()]) w.target.remove(id);
+
+    // Act
+    const run = await w.tick('2026-11-22T10:15:00.000Z');
+
+    // Assess
+    const text =
+      "the target returned none of 12 open tasks: check the account's permissions; nothing was marked deleted";
+    expect(run.status).toBe('succeeded');
+    expect(run.message).toBe(`pulled no alerts; synced 12 tasks (0 closed, 0 deleted) in 1 call; ${text}`);
+    expect(w.deps.notifications.items.filter((n) => n.severity === 'warn').map((n) => n.message)).toEqual([
+      text,
+    ]);
+    expect((await w.deps.tasks.get(JOB, 'T-1'))?.status).toBe('new');
   });
 });
 

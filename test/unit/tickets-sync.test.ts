@@ -5,7 +5,7 @@ import type { StoredTask } from '../../shared/model/index.ts';
 import type { TicketContext } from '../../shared/sdk/index.ts';
 import { SYNC_BATCH } from '../../shared/sdk/index.ts';
 import { MemoryTaskStore } from '../../shared/testing/memory-task-store.ts';
-import { syncTaskIds, syncTasks } from '../../shared/tickets/sync.ts';
+import { MIN_SILENT_BATCH, syncTaskIds, syncTasks, unansweredText } from '../../shared/tickets/sync.ts';
 import { FakeTarget } from '../helpers/fake-ticket-plugin.ts';
 import { FakeClock } from '../helpers/memory-deps.ts';
 
@@ -169,5 +169,36 @@ describe('syncTaskIds', () => {
     expect(counts).toEqual({ synced: 1, calls: 1, closed: 0, deleted: 0, unknown: 1 });
     expect(target.synced).toEqual([[ids[1]]]);
     expect((await tasks.get(JOB, ids[1] ?? ''))?.status).toBe('in_progress');
+  });
+});
+
+describe('syncTasks: permission loss is not deletion', () => {
+  it('a batch of ≥ 10 ids the target answers none of marks none deleted and counts them unanswered', async () => {
+    const { target, tasks, ids, plugin, deps } = await setup(MIN_SILENT_BATCH + 2);
+    for (const id of ids) target.remove(id);
+    const counts = await syncTasks(deps, { id: JOB }, plugin, ctx());
+    expect(counts).toEqual({ synced: 12, calls: 1, closed: 0, deleted: 0, unanswered: 12 });
+    expect(tasks.writes).toBe(0);
+    expect((await tasks.get(JOB, ids[0] ?? ''))?.status).toBe('new');
+    expect(unansweredText(12)).toBe(
+      "the target returned none of 12 open tasks: check the account's permissions; nothing was marked deleted",
+    );
+  });
+
+  it('a smaller batch the target answers none of is believed: all deleted', async () => {
+    const { target, tasks, ids, plugin, deps } = await setup(MIN_SILENT_BATCH - 1);
+    for (const id of ids) target.remove(id);
+    const counts = await syncTasks(deps, { id: JOB }, plugin, ctx());
+    expect(counts).toEqual({ synced: 9, calls: 1, closed: 0, deleted: 9 });
+    expect((await tasks.get(JOB, ids[0] ?? ''))?.status).toBe('deleted');
+  });
+
+  it('a partial answer marks the missing ones deleted, as before', async () => {
+    const { target, tasks, ids, plugin, deps } = await setup(MIN_SILENT_BATCH + 2);
+    for (const id of ids.slice(1)) target.remove(id);
+    const counts = await syncTasks(deps, { id: JOB }, plugin, ctx());
+    expect(counts).toEqual({ synced: 12, calls: 1, closed: 0, deleted: 11 });
+    expect((await tasks.get(JOB, ids[0] ?? ''))?.status).toBe('new');
+    expect((await tasks.get(JOB, ids[1] ?? ''))?.status).toBe('deleted');
   });
 });

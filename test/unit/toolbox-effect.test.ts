@@ -7,6 +7,7 @@ import { EFFECT_HOLD_GRACE_MS, createEffect } from '../../shared/runtime/toolbox
 
 import { processRunMessage } from '../../shared/runtime/worker.ts';
 import { defineIntegration, RunLogger } from '../../shared/sdk/index.ts';
+import type { PendingEffect } from '../../shared/sdk/index.ts';
 import { MemoryEffectLedger } from '../helpers/memory-effect-store.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
 import { queuedRunAt } from '../helpers/runs.ts';
@@ -415,6 +416,26 @@ describe('ctx.effect', () => {
     expect((failed as Error).message).toBe('search failed');
     expect(heldAfter).toMatchObject({ status: 'pending', runId: 'run-dead', attempt: 2 });
     expect(again).toBe('found');
+  });
+
+  it('gives reconcile the claim it settles: the dead holder, and since when it held the key', async () => {
+    // Prepare: run-dead claims at T0 and dies; a later attempt comes 45 s after
+    const w = world();
+    await diePending(w, 'k');
+    w.clock.ms = T0 + 45_000;
+    const seen: PendingEffect[] = [];
+
+    // Act
+    const answer = await attempt(w, 'run-dead', 2).effect('k', counted('x'), {
+      reconcile: (pending) => {
+        seen.push(pending);
+        return 'found';
+      },
+    });
+
+    // Assess
+    expect(answer).toBe('found');
+    expect(seen).toEqual([{ since: new Date(T0).toISOString(), runId: 'run-dead', attempt: 1 }]);
   });
 
   it('checks the key: 1 to 256 bytes of UTF-8, no control character', async () => {

@@ -121,7 +121,8 @@ const recordedResult = <R>(record: EffectRecord): R => {
  *    past it, or an earlier attempt of this run (the run store starts one
  *    attempt at a time; a deferred attempt gives its number back, so its
  *    claim is told by an earlier start), is dead: with `reconcile`
- *    this attempt takes the key over and records reconcile's answer; without
+ *    this attempt takes the key over and records reconcile's answer (reconcile
+ *    is given the claim it settles: `{ since, runId, attempt }`); without
  *    it the effect is in doubt: EffectInDoubtError, the run fails
  *    permanently even if the integration catches it (`inDoubt()`), and one
  *    `effect_in_doubt` notification per key is raised. Never a silent
@@ -289,7 +290,9 @@ export const createEffect = (
         scope.logger.info(
           `effect ${key}: run ${held.runId} attempt ${held.attempt} did not record its end; reconciling`,
         );
-        return runHeld(key, reconcile, true);
+        // The claim as the dead holder left it: its start tells reconcile how long the target has had.
+        const pending = { since: held.startedAt, runId: held.runId, attempt: held.attempt };
+        return runHeld(key, () => reconcile(pending), true);
       }
       // Another run moved first (took it over, or it was completed or cleared): look again.
     }
