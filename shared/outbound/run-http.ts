@@ -1,4 +1,5 @@
 import type { Job } from '../model/index.ts';
+import { lazyHttpClient } from './lazy-client.ts';
 import type { AnyIntegration } from '../sdk/index.ts';
 import { TRIGGERHUB_VERSION } from '../version.ts';
 import type { OutboundHttp } from './create-http-client.ts';
@@ -91,14 +92,8 @@ export const createRunHttp = (o: RunHttpOptions): RunHttp => {
         ),
     });
   const client = (): HttpClient => (made ??= make()).http;
-  // A stand-in that builds the client on first real use: holding, spreading or passing `ctx`
-  // (or `ctx.http`) builds nothing, and neither does an `await` that looks for `then`.
-  const http = new Proxy(function http() {} as unknown as HttpClient, {
-    get: (_target, property): unknown =>
-      typeof property === 'symbol' || property === 'then' ? undefined : Reflect.get(client(), property),
-    has: (_target, property) => Reflect.has(client(), property),
-    apply: (_target, _this, args: Parameters<HttpClient>) => client()(...args),
-  });
+  // Built on first real use (a run that never calls it builds nothing).
+  const http = lazyHttpClient(client);
   return {
     http,
     outcome<O extends HttpOutcomeFields>(outcome: O): O {

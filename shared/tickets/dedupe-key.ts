@@ -12,7 +12,12 @@ import { resolveTemplate, VALUE_UNAVAILABLE } from './placeholders.ts';
 export const MAX_DEDUPE_KEY_BYTES = 512;
 const KEPT_PREFIX_BYTES = 400;
 
-const bounded = (key: string): string => {
+/**
+ * A key bounded to {@link MAX_DEDUPE_KEY_BYTES} UTF-8 bytes (not characters:
+ * 512 three-byte characters would not fit a sort key): as it is when it fits,
+ * else its first 400 bytes and a hash of the whole. Dedupe and order keys alike.
+ */
+export const boundedKey = (key: string): string => {
   if (Buffer.byteLength(key, 'utf8') <= MAX_DEDUPE_KEY_BYTES) return key;
   let prefix = '';
   let bytes = 0;
@@ -27,7 +32,7 @@ const bounded = (key: string): string => {
 
 /** The dedupe key of an alert (its `dedupe.key` template resolved), or undefined without `dedupe`. */
 export const dedupeKeyOfAlert = (tickets: Pick<TicketsConfig, 'dedupe'>, alert: Alert): string | undefined =>
-  tickets.dedupe === undefined ? undefined : bounded(resolveTemplate(tickets.dedupe.key, alert));
+  tickets.dedupe === undefined ? undefined : boundedKey(resolveTemplate(tickets.dedupe.key, alert));
 
 /**
  * The dedupe key of a posted alert body under a job's `tickets` (its

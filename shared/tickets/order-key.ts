@@ -1,29 +1,13 @@
-import { createHash } from 'node:crypto';
 import type { Job, TicketsConfig, TriggerEvent } from '../model/index.ts';
 import type { TargetWebhook, TicketPlugin } from '../sdk/tickets.ts';
-import { dedupeKeyOf } from './dedupe-key.ts';
+import { boundedKey, dedupeKeyOf, MAX_DEDUPE_KEY_BYTES } from './dedupe-key.ts';
 
 /**
  * Order keys are kept in sort keys (the turn's, at most 1024 bytes in all):
- * bounded in UTF-8 bytes, not characters — a SecureChange ticket id is text
- * from the posted XML, and 512 three-byte characters would not fit.
+ * bounded in UTF-8 bytes like dedupe keys ({@link boundedKey}) — a SecureChange
+ * ticket id is text from the posted XML.
  */
-export const MAX_ORDER_KEY_LENGTH = 512;
-const KEPT_PREFIX_BYTES = 400;
-
-/** The key as it is when it fits; else its start and a hash of the whole (two long keys stay two). */
-const bounded = (key: string): string => {
-  if (Buffer.byteLength(key, 'utf8') <= MAX_ORDER_KEY_LENGTH) return key;
-  let prefix = '';
-  let bytes = 0;
-  for (const char of key) {
-    const size = Buffer.byteLength(char, 'utf8');
-    if (bytes + size > KEPT_PREFIX_BYTES) break;
-    prefix += char;
-    bytes += size;
-  }
-  return `${prefix}…#${createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 32)}`;
-};
+export const MAX_ORDER_KEY_LENGTH = MAX_DEDUPE_KEY_BYTES;
 
 /** A ticket integration as the order key needs it: its (pure) recognizer of the target's webhooks. */
 export type OrderKeyIntegration = { tickets?: Pick<TicketPlugin<never>, 'parseWebhook'> } | undefined;
@@ -75,5 +59,5 @@ export const orderKeyOf = (
     event.ticket?.id ??
     (job.tickets === undefined ? undefined : ticketKeyOf(job.tickets, integration, event));
   if (key === undefined || key === '') return undefined;
-  return bounded(key);
+  return boundedKey(key);
 };

@@ -1,4 +1,5 @@
 import { errorMessage } from '../errors.ts';
+import { lazyHttpClient } from '../outbound/lazy-client.ts';
 import type { Job } from '../model/index.ts';
 import { createHttpClient } from '../outbound/create-http-client.ts';
 import type { OutboundHttp } from '../outbound/create-http-client.ts';
@@ -125,12 +126,7 @@ export const ticketContextFor = async <P = Record<string, unknown>>(
     });
   const client = (): HttpClient => (made ??= make()).http;
   // Built on first use, as a run's: a call that never reaches the target (validate's own checks) builds nothing.
-  const http = new Proxy(function http() {} as unknown as HttpClient, {
-    get: (_target, property): unknown =>
-      typeof property === 'symbol' || property === 'then' ? undefined : Reflect.get(client(), property),
-    has: (_target, property) => Reflect.has(client(), property),
-    apply: (_target, _this, args: Parameters<HttpClient>) => client()(...args),
-  });
+  const http = lazyHttpClient(client);
   return {
     jobId: job.id,
     params: resolved.params as P,
