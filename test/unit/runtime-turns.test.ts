@@ -469,7 +469,10 @@ describe('the order key where runs are made', () => {
 
   it('a replay keeps its original run’s order key and takes a new place at the end of the line', async () => {
     // Prepare
-    const { deps } = await setup();
+    const { deps, clock } = await setup();
+    // The replay is made after B arrived (ids are ULIDs of the clock: not the same millisecond,
+    // whatever ids this process made before).
+    clock.advance(1_000);
     const original = queuedWebhookRun({
       id: A,
       orderKey: '1234',
