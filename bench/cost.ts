@@ -413,9 +413,12 @@ export const costTable = (
 
 /** `+w writes (x WCU), +r reads (y RCU)` of `t` beyond `baseline` (or of `t` alone), for the notes. */
 const describeExtra = (t: Tally, baseline?: Tally): string => {
-  const d = (pick: (x: Tally) => number) => fixed(pick(t) - (baseline === undefined ? 0 : pick(baseline)), 2);
-  const sign = baseline === undefined ? '' : '+';
-  return `${sign}${d((x) => x.writeCalls)} writes (${sign}${d((x) => x.writeUnits + x.indexWriteUnits)} WCU), ${sign}${d((x) => x.readCalls)} reads (${sign}${d((x) => x.readUnits)} RCU)`;
+  const d = (pick: (x: Tally) => number): string => {
+    const v = pick(t) - (baseline === undefined ? 0 : pick(baseline));
+    const text = Number.isInteger(v) ? String(v) : fixed(v, 2);
+    return baseline !== undefined && v >= 0 ? `+${text}` : text;
+  };
+  return `${d((x) => x.writeCalls)} writes (${d((x) => x.writeUnits + x.indexWriteUnits)} WCU), ${d((x) => x.readCalls)} reads (${d((x) => x.readUnits)} RCU)`;
 };
 
 // ——— Where a run's event should live ———

@@ -277,6 +277,11 @@ describe('ticket alert → new task, and a sync of open tasks', () => {
     expect(notes).toContain(`waits ${TARGET_CALL_MS} ms`);
     expect(notes).toContain('bench/tickets.ts');
     expect(notes).toContain('bench/ordering.ts');
+    // Each figure the column adds, as counted.
+    expect(notes).toContain('a new task beyond a plain run (+4 writes (+8 WCU), +2 reads (+2 RCU))');
+    expect(notes).toContain('ingest +1 writes (+1 WCU), +0 reads (+0 RCU)');
+    expect(notes).toContain('worker +1 writes (+1 WCU), +1 reads (+0.50 RCU)');
+    expect(notes).toContain('(205 writes (300 WCU), 101 reads (700 RCU))');
   });
 
   it('says so in the notes when the ticket paths were not counted', () => {
