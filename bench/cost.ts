@@ -1,6 +1,9 @@
 import { readFileSync } from 'node:fs';
 import type { PathTally, PathCounts } from './units.ts';
+import type { Tally } from './counting.ts';
 import { KIB } from './counting.ts';
+import type { OrderingFigures } from './ordering.ts';
+import type { TicketFigures } from './tickets.ts';
 import type { BenchRow, BenchSection, MeasuredDurations } from './row.ts';
 import { NONE } from './row.ts';
 import { PRICE_DATE, PRICE_REGION, PRICES } from './prices.ts';
@@ -34,6 +37,15 @@ export const LAMBDA_PLATFORM_LOG_BYTES = 400;
 export const ACCESS_LOG_BYTES = 330;
 /** CloudWatch Logs counts 26 bytes per log event on top of its message. */
 export const LOG_EVENT_OVERHEAD_BYTES = 26;
+/**
+ * The ticket target (Jira, ServiceNow): a new task is one HTTPS call to it,
+ * and a sync one per SYNC_BATCH tasks; the worker waits on each (assumed —
+ * the bench's target is in memory, and the SDK calls' waits are above).
+ */
+export const TARGET_CALL_MS = 300;
+export const TARGET_CALLS_PER_NEW_TASK = 1;
+/** The sync interval the sync's monthly figure assumes (tickets.sync.every, minutes; the bench's job's). */
+export const SYNC_EVERY_MINUTES = 15;
 /** Days per month when prorating storage over the retention period. */
 const DAYS_PER_MONTH = 30.4;
 const MILLION = 1e6;
@@ -102,13 +114,13 @@ export const COMPONENTS: { key: keyof PathCost; label: string }[] = [
 export const totalOf = (cost: PathCost): number => COMPONENTS.reduce((sum, { key }) => sum + cost[key], 0);
 
 /** One Lambda invocation: its CPU time stretched to its memory's CPU share, plus the wait on its calls, billed per started ms. */
-export const billedMs = (cpuMs: number, memoryMb: number, t: PathTally): number => {
+export const billedMs = (cpuMs: number, memoryMb: number, t: PathTally, otherWaitMs = 0): number => {
   const cpu = cpuMs * Math.max(1, FULL_VCPU_MB / memoryMb);
   const wait = Object.entries(t.operations).reduce(
     (sum, [name, calls]) => sum + calls * (CALL_LATENCY_MS[name.slice(0, name.indexOf('.'))] ?? 0),
     0,
   );
-  return Math.ceil(cpu + wait);
+  return Math.ceil(cpu + wait + otherWaitMs);
 };
 
 /** One function's part of a path: invocations, GB-s and log lines. */
@@ -118,6 +130,8 @@ interface Invocation {
   memoryMb: number;
   /** Invocations per delivery (a worker batch divides it). */
   share: number;
+  /** Wait on calls outside AWS (a ticket target), ms. */
+  waitMs?: number;
 }
 
 const perMillion = (usd: number): number => usd * MILLION;
@@ -146,7 +160,7 @@ export const pathCost = (
 ): PathCost => {
   const all = (pick: (t: PathTally) => number) => invocations.reduce((s, i) => s + pick(i.tally), 0);
   const gbSeconds = invocations.reduce(
-    (s, i) => s + i.share * (i.memoryMb / 1024) * (billedMs(i.cpuMs, i.memoryMb, i.tally) / 1000),
+    (s, i) => s + i.share * (i.memoryMb / 1024) * (billedMs(i.cpuMs, i.memoryMb, i.tally, i.waitMs) / 1000),
     0,
   );
   const logBytes =
@@ -187,19 +201,79 @@ export const pathCost = (
   };
 };
 
+/** What bench/tickets.ts and bench/ordering.ts counted in the same bench run: the ticket paths' inputs. */
+export interface TicketPathCounts {
+  tickets: Pick<TicketFigures, 'plain' | 'newTask' | 'sync' | 'syncCalls' | 'syncSynced'>;
+  ordering: Pick<OrderingFigures, 'plainIngest' | 'orderedIngest' | 'plainRun' | 'orderedRun'>;
+}
+
+const TALLY_NUMBERS = [
+  'calls',
+  'requestBytes',
+  'responseBytes',
+  'readUnits',
+  'writeUnits',
+  'indexWriteUnits',
+  'itemWrites',
+  'writeCalls',
+  'readCalls',
+  'itemsRead',
+  'itemBytesRead',
+  'sqsBilledRequests',
+] as const satisfies readonly (keyof Tally)[];
+
+/**
+ * `t` plus what `path` costs beyond `baseline` (both counted in the same
+ * section, per run), field by field. None goes below zero: the averages
+ * carry noise, e.g. a job-cache refresh the baseline's runs happened to make.
+ */
+export const plusBeyond = (t: PathTally, path: Tally, baseline: Tally): PathTally => {
+  const records = (pick: (x: Tally) => Record<string, number>): Record<string, number> => {
+    const keys = new Set([
+      ...Object.keys(pick(t)),
+      ...Object.keys(pick(path)),
+      ...Object.keys(pick(baseline)),
+    ]);
+    const sum = (k: string) => (pick(t)[k] ?? 0) + (pick(path)[k] ?? 0) - (pick(baseline)[k] ?? 0);
+    const entries: [string, number][] = [...keys].map((k) => [k, Math.max(0, sum(k))]);
+    return Object.fromEntries(entries.filter(([, v]) => v !== 0));
+  };
+  const out: PathTally = {
+    ...t,
+    operations: records((x) => x.operations),
+    indexWrites: records((x) => x.indexWrites),
+  };
+  for (const k of TALLY_NUMBERS) out[k] = Math.max(0, t[k] + path[k] - baseline[k]);
+  return out;
+};
+
 export interface CostTable {
   paths: { name: string; cost: PathCost }[];
   markdown: string;
+  /** One sync of the open tasks, priced like the paths (per million syncs), when the ticket paths were counted. */
+  sync?: { tasks: number; cost: PathCost };
 }
 
-const PATH_NAMES = ['async delivery', 'decision', 'scheduled run', 'async, 128 KiB event'] as const;
+const PATH_NAMES = [
+  'async delivery',
+  'decision',
+  'scheduled run',
+  'async, 128 KiB event',
+  'ticket alert → new task',
+] as const;
 
 /**
  * The paths priced: async (ingest + worker), decision (ingest alone),
  * scheduled (a scheduler-invoked function creating the run + the worker),
- * and an async delivery whose event is kept in S3.
+ * an async delivery whose event is kept in S3, and — given what the ticket
+ * and ordering sections counted — an alert opening a ticket task, and one
+ * sync of the open tasks.
  */
-export const costTable = (counts: PathCounts, durations: MeasuredDurations): CostTable => {
+export const costTable = (
+  counts: PathCounts,
+  durations: MeasuredDurations,
+  ticketPaths?: TicketPathCounts,
+): CostTable => {
   const ingestMb = lambdaMemoryMb('Ingest').memoryMb;
   const workerMb = lambdaMemoryMb('Worker').memoryMb;
   const worker: Invocation = {
@@ -266,12 +340,67 @@ export const costTable = (counts: PathCounts, durations: MeasuredDurations): Cos
       queueReceivesAndDeletes: 2 / RUNS_PER_WORKER_BATCH,
     },
   );
-  const paths = [
+  const paths: CostTable['paths'] = [
     { name: PATH_NAMES[0], cost: asyncCost },
     { name: PATH_NAMES[1], cost: decisionCost },
     { name: PATH_NAMES[2], cost: scheduledCost },
     { name: PATH_NAMES[3], cost: claimCost },
   ];
+  let sync: CostTable['sync'];
+  if (ticketPaths !== undefined) {
+    const { tickets, ordering } = ticketPaths;
+    // An async delivery to a ticket job whose alert opens a task: ingest adds the run's turn in its
+    // order key's line (a job with dedupe has one), the worker the line's head and leave, and the
+    // ticket path's own calls (effect claim and record, task and dedupe pointer, the key's open
+    // task, the cached fields) — each beyond a plain run counted in the same section — and waits
+    // on the target's call. Its CPU is taken as a plain run's.
+    const ticketIngest = plusBeyond(counts.ingest, ordering.orderedIngest, ordering.plainIngest);
+    const ticketRun = plusBeyond(
+      plusBeyond(counts.run, tickets.newTask, tickets.plain),
+      ordering.orderedRun,
+      ordering.plainRun,
+    );
+    const newTaskCost = pathCost(
+      [
+        { tally: ticketIngest, cpuMs: durations.ingestAsyncMs, memoryMb: ingestMb, share: 1 },
+        { ...worker, tally: ticketRun, waitMs: TARGET_CALLS_PER_NEW_TASK * TARGET_CALL_MS },
+      ],
+      {
+        ...common,
+        httpRequests: 1,
+        schedulerInvocations: 0,
+        storedBytes: counts.storedBytes.async,
+        secretReaders: 1,
+        accessLogLines: 1,
+        queueReceivesAndDeletes: 2 / RUNS_PER_WORKER_BATCH,
+      },
+    );
+    paths.push({ name: PATH_NAMES[4], cost: newTaskCost });
+    // A sync: a scheduled run (as above) whose worker's calls are the sync run's, counted whole,
+    // waiting on one target call per page of open tasks; its log lines taken as a plain run's.
+    const syncCost = pathCost(
+      [
+        { tally: counts.runCreate, cpuMs: durations.ingestAsyncMs, memoryMb: ingestMb, share: 1 },
+        {
+          tally: { ...tickets.sync, logBytes: counts.run.logBytes, logLines: counts.run.logLines },
+          cpuMs: durations.workerRunMs,
+          memoryMb: workerMb,
+          share: 1,
+          waitMs: tickets.syncCalls * TARGET_CALL_MS,
+        },
+      ],
+      {
+        ...common,
+        httpRequests: 0,
+        schedulerInvocations: 1,
+        storedBytes: counts.storedBytes.async - counts.storedBytes.delivery,
+        secretReaders: 0,
+        accessLogLines: 0,
+        queueReceivesAndDeletes: 2,
+      },
+    );
+    sync = { tasks: tickets.syncSynced, cost: syncCost };
+  }
   const usd = (v: number) => `$${v < 0.01 && v > 0 ? v.toFixed(4) : v.toFixed(2)}`;
   const markdown = [
     `| $ per million (${PRICE_REGION}, list prices of ${PRICE_DATE}) | ${paths.map((p) => p.name).join(' | ')} |`,
@@ -279,7 +408,17 @@ export const costTable = (counts: PathCounts, durations: MeasuredDurations): Cos
     ...COMPONENTS.map(({ key, label }) => `| ${label} | ${paths.map((p) => usd(p.cost[key])).join(' | ')} |`),
     `| **Total** | ${paths.map((p) => `**${usd(totalOf(p.cost))}**`).join(' | ')} |`,
   ].join('\n');
-  return { paths, markdown };
+  return { paths, markdown, ...(sync === undefined ? {} : { sync }) };
+};
+
+/** `+w writes (x WCU), +r reads (y RCU)` of `t` beyond `baseline` (or of `t` alone), for the notes. */
+const describeExtra = (t: Tally, baseline?: Tally): string => {
+  const d = (pick: (x: Tally) => number): string => {
+    const v = pick(t) - (baseline === undefined ? 0 : pick(baseline));
+    const text = Number.isInteger(v) ? String(v) : fixed(v, 2);
+    return baseline !== undefined && v >= 0 ? `+${text}` : text;
+  };
+  return `${d((x) => x.writeCalls)} writes (${d((x) => x.writeUnits + x.indexWriteUnits)} WCU), ${d((x) => x.readCalls)} reads (${d((x) => x.readUnits)} RCU)`;
 };
 
 // ——— Where a run's event should live ———
@@ -302,8 +441,12 @@ export const inlineBreakEvenBytes = (counts: PathCounts): number => {
 };
 
 /** The cost section: totals as rows, the component table and every assumption as notes. */
-export const costSection = (counts: PathCounts, durations: MeasuredDurations): BenchSection => {
-  const table = costTable(counts, durations);
+export const costSection = (
+  counts: PathCounts,
+  durations: MeasuredDurations,
+  ticketPaths?: TicketPathCounts,
+): BenchSection => {
+  const table = costTable(counts, durations, ticketPaths);
   const ingest = lambdaMemoryMb('Ingest');
   const workerMb = lambdaMemoryMb('Worker').memoryMb;
   const rows: BenchRow[] = table.paths.map((p) => ({
@@ -315,6 +458,20 @@ export const costSection = (counts: PathCounts, durations: MeasuredDurations): B
     target: 'info',
     pass: 'info',
   }));
+  const syncsPerMonth = (DAYS_PER_MONTH * 24 * 60) / SYNC_EVERY_MINUTES;
+  if (table.sync !== undefined) {
+    const once = totalOf(table.sync.cost) / MILLION;
+    const dynamo = (table.sync.cost.dynamoWrites + table.sync.cost.dynamoReads) / MILLION;
+    rows.push({
+      name: `cost of one sync of ${table.sync.tasks.toLocaleString('en-US')} open tasks`,
+      measured: `$${once.toFixed(5)} (DynamoDB $${dynamo.toFixed(5)}, Lambda $${((table.sync.cost.lambdaCompute + table.sync.cost.lambdaRequests) / MILLION).toFixed(5)}); $${fixed(once * syncsPerMonth)} a month every ${SYNC_EVERY_MINUTES} min`,
+      baseline: NONE,
+      ratio: NONE,
+      spread: NONE,
+      target: 'info',
+      pass: 'info',
+    });
+  }
   const breakEven = inlineBreakEvenBytes(counts);
   const unverified = Object.values(PRICES)
     .filter((p) => !p.verified)
@@ -329,6 +486,14 @@ export const costSection = (counts: PathCounts, durations: MeasuredDurations): B
     `cost: assumed ${DELIVERIES_PER_MINUTE_PER_INSTANCE} deliveries/min per warm instance (Secrets Manager: ${counts.secretCallsPerRefresh} calls per 60 s cache refresh), ${RUNS_PER_WORKER_BATCH} run per worker invocation (+1 receive +1 delete per batch), logs = lines our code wrote in the bench + ${LAMBDA_PLATFORM_LOG_BYTES} B of START/END/REPORT per invocation + a ${ACCESS_LOG_BYTES}-B access log line per HTTP request + ${LOG_EVENT_OVERHEAD_BYTES} B per log event; storage kept ${counts.retentionDays} days`,
     `cost: "async, ${fixed(counts.claimCheck.eventBytes / KIB, 0)} KiB event" is an async delivery whose event is above the inline limit (S3 claim check), its Lambda time taken as the small event's; S3 object storage not included`,
     `cost: every run and decision reads its job's checkpoint (1 consistent GetItem, 1 RCU) and writes it (1 UpdateItem, 1 WCU, no index write): counted in the worker's and the decision's calls above, $${fixed((PRICES.dynamoReadRequestUnit.usd + PRICES.dynamoWriteRequestUnit.usd) * MILLION)} per million runs; state, effects and notifications are the integration's own calls (bench/toolbox.ts rows), not priced here`,
+    ...(ticketPaths === undefined
+      ? [
+          `cost: "${PATH_NAMES[4]}" and the sync of open tasks not priced: the tickets section counted nothing usable`,
+        ]
+      : [
+          `cost: "${PATH_NAMES[4]}" (issue 10) is an async delivery to a ticket job whose alert opens a task: the async delivery's calls, plus what bench/ordering.ts counted for an ordered run beyond a plain one (a job with dedupe has an order key: ingest ${describeExtra(ticketPaths.ordering.orderedIngest, ticketPaths.ordering.plainIngest)}, worker ${describeExtra(ticketPaths.ordering.orderedRun, ticketPaths.ordering.plainRun)}) and what bench/tickets.ts counted for a new task beyond a plain run (${describeExtra(ticketPaths.tickets.newTask, ticketPaths.tickets.plain)}), each with its units and assumed waits; plus ${TARGET_CALLS_PER_NEW_TASK} HTTPS call to the target (Jira, ServiceNow) the worker waits ${TARGET_CALL_MS} ms on (assumed); CPU, log lines and stored bytes taken as a plain async delivery's (the task item, kept while the task is open, not priced)`,
+          `cost: one sync of ${ticketPaths.tickets.syncSynced.toLocaleString('en-US')} open tasks is a scheduled run (scheduler invocation, the run written and sent) whose worker makes the sync run's calls bench/tickets.ts counted (${describeExtra(ticketPaths.tickets.sync)}) and waits ${TARGET_CALL_MS} ms on each of its ${ticketPaths.tickets.syncCalls} syncStates calls (assumed), its CPU and log lines taken as a plain run's (the walk over the tasks is not timed); a month = ${fixed(syncsPerMonth, 0)} syncs at tickets.sync every ${SYNC_EVERY_MINUTES} min`,
+        ]),
     `cost: scheduled run (issue 9) priced as an EventBridge Scheduler invocation of a function that writes the run and sends it (ingest's time, no delivery item, no secret) + the worker's run`,
     `cost: not priced — X-Ray traces (functions trace ACTIVE: $5 per million recorded beyond sampling), the worker event source's empty long polls, data transfer out, log storage; unverified prices: ${unverified.join('; ')}`,
     `cost: a run's event inline costs ${counts.runItemWrites} item writes × ${1 + counts.eventCopiesPerRunWrite} copies per KiB (+ storage); the S3 claim check costs 1 PUT + 1 GET: break-even at ${fixed(breakEven / KIB, 1)} KiB, against today's inline limit of ${fixed(counts.inlineEventLimitBytes / KIB, 0)} KiB (bench events: ${fixed(counts.eventBytes / KIB, 1)} KiB)`,

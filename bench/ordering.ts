@@ -352,8 +352,8 @@ export const stormRows = (wait: TurnWait = TURN_WAIT): BenchRow[] => [
   })(),
 ];
 
-/** Counts what ordering costs and checks its budgets; dynalite and fauxqs in this process. */
-export const measureOrdering = (): Promise<BenchSection> =>
+/** Counts what ordering costs and checks its budgets; dynalite and fauxqs in this process. `figures` feed the cost table. */
+export const measureOrdering = (): Promise<{ section: BenchSection; figures: OrderingFigures }> =>
   withBench(async (bench) => {
     const { value: figures } = await phase('ordering: ordered deliveries and runs, a waiting run', () =>
       captureOutput(() => counted(bench)),
@@ -364,9 +364,9 @@ export const measureOrdering = (): Promise<BenchSection> =>
       `ordering: a look reads the line's head ${TURN_HEAD_LIMIT} deep in one Query (its place in line, and how long the first run ahead has been running, set its wait: min(900, max(1, place × 2, min(30, running / 4))) s) and only the first run ahead (its status and start, one GetItem); the storm rows are simulated (whole seconds, one key, no store), each look costing what "a run waiting its turn, per look" measures; a turn's wait is never counted as a deferral`,
       `ordering: SQS FIFO (message group per job and ticket) was priced, not built: $${fixed(SQS_FIFO_REQUEST_USD * 1e6, 2)}/M requests against $${fixed(PRICES.sqsRequest.usd * 1e6, 2)}/M standard, paid by every run on the queue, not only ordered ones. It does not fit the run queue: FIFO queues take no per-message DelaySeconds, and a run's deferral (ctx.http rate limits, effect waits, overlap: queue, concurrency, a turn) is a new delayed message; a deferred message re-sent to a FIFO group would also lose its place, and a group blocks behind its in-flight message`,
     ];
-    return { rows: [...orderingRows(figures), ...stormRows()], notes };
+    return { section: { rows: [...orderingRows(figures), ...stormRows()], notes }, figures };
   });
 
 /** `npx tsx bench/ordering.ts`: this section alone; exits 1 when a budget is missed. */
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
-  await runSectionAlone('ordering', measureOrdering);
+  await runSectionAlone('ordering', async () => (await measureOrdering()).section);

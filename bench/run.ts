@@ -66,9 +66,11 @@ const main = async (): Promise<void> => {
   progress('operations: scheduler ticks, scheduled runs, run now, stop, replay, the jobs grid…');
   sections.push(await measureOperations());
   progress('ordering: events of one ticket in order (the line at ingest, the gate in the worker)…');
-  sections.push(await measureOrdering());
+  const ordering = await measureOrdering();
+  sections.push(ordering.section);
   progress('tickets: alert → task, dedupe, sync of 10,000 open tasks…');
-  sections.push(await measureTickets());
+  const tickets = await measureTickets();
+  sections.push(tickets.section);
   progress('done');
 
   const durations: MeasuredDurations = { ...cpu.durations, decisionMs: decision.decisionMs };
@@ -78,7 +80,13 @@ const main = async (): Promise<void> => {
       `durations for the cost table (CPU ms per unit, one core, no network): ingest ${fixed(durations.ingestAsyncMs, 3)}, worker run ${fixed(durations.workerRunMs, 3)}, decision ${fixed(durations.decisionMs, 3)}`,
     ],
   });
-  sections.push(costSection(units.counts, durations));
+  sections.push(
+    costSection(
+      units.counts,
+      durations,
+      tickets.figures === undefined ? undefined : { tickets: tickets.figures, ordering: ordering.figures },
+    ),
+  );
 
   const rows = sections.flatMap((s) => s.rows);
   const summary = summaryOf(rows);

@@ -412,8 +412,12 @@ export const ticketRows = (f: TicketFigures): BenchRow[] => {
   ];
 };
 
-/** Counts issue 10's ticket paths and checks their budgets; dynalite and fauxqs in this process. */
-export const measureTickets = (): Promise<BenchSection> =>
+/**
+ * Counts issue 10's ticket paths and checks their budgets; dynalite and fauxqs in this process.
+ * `figures` feed the cost table; absent when the section failed or a run answered unexpectedly
+ * (a column priced from such counts would mislead).
+ */
+export const measureTickets = (): Promise<{ section: BenchSection; figures?: TicketFigures }> =>
   withBench(async (bench) => {
     let figures: TicketFigures;
     try {
@@ -424,16 +428,17 @@ export const measureTickets = (): Promise<BenchSection> =>
       // A store that cannot do it (a build without the task store) fails these rows, not the whole bench.
       const why = e instanceof Error ? e.message : String(e);
       const failed = ticketRows({ ...emptyFigures(), problem: why }).map((r) => ({ ...r, measured: why }));
-      return { rows: failed, notes: [`tickets: the section failed: ${why}`] };
+      return { section: { rows: failed, notes: [`tickets: the section failed: ${why}`] } };
     }
     const notes = [
       `tickets: counted at the SDK transport (CountingHandler → dynalite) through processRunMessage on createDeps, a ticket plugin in memory; ${RUNS} alerts per path, per-run averages beyond a plain run of the same worker`,
       `tickets: the worker's heartbeat is off in this section (its calls grow with a run's length, not its path); the sync is one scheduled run of a job with tickets.sync and no schedule of its own (its schedule lease counts as a plain scheduled run's 2 writes); ${SYNC_CHANGED} of its tasks closed in the target`,
       ...(figures.problem === undefined ? [] : [`tickets: unexpected: ${figures.problem}`]),
     ];
-    return { rows: ticketRows(figures), notes };
+    const section = { rows: ticketRows(figures), notes };
+    return figures.problem === undefined ? { section, figures } : { section };
   });
 
 /** `npx tsx bench/tickets.ts`: this section alone; exits 1 when a budget is missed. */
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href)
-  await runSectionAlone('tickets', measureTickets);
+  await runSectionAlone('tickets', async () => (await measureTickets()).section);
