@@ -15,10 +15,13 @@ import { paginate } from './paginate.ts';
 import { backoffCapMs, DEADLINE_MARGIN_MS, planRetry, retryAfterMs, RETRY_STATUSES } from './retry-policy.ts';
 import type { FetchFn } from './transport.ts';
 import { createTransport, urlWithoutQueryValues } from './transport.ts';
+import { DEFAULT_MAX_RESPONSE_BYTES } from './transport.ts';
 import type { HttpClient, PaginateOptions } from './types.ts';
 
 /** ky's default per-request time-out is 10 s; the issue's is 30 s. */
 export const DEFAULT_REQUEST_TIMEOUT_MS = 30_000;
+/** The size cap on an answer's body, 10 MiB (transport.ts reads through it). */
+export { DEFAULT_MAX_RESPONSE_BYTES };
 /** Retries per request: 6 tries in all. */
 export const DEFAULT_RETRY_LIMIT = 5;
 const ALL_METHODS = ['get', 'post', 'put', 'patch', 'head', 'delete', 'options', 'trace'];
@@ -98,7 +101,8 @@ export interface HttpClientOptions {
   now?: () => number;
   /** The run's signal: aborts requests and waits. */
   signal: AbortSignal;
-  logger: { debug(message: string): void; info(message: string): void };
+  /** `warn` (else `info`) gets the line about an answer past the size cap. */
+  logger: { debug(message: string): void; info(message: string): void; warn?(message: string): void };
   /** The job's `egress.allowedHosts`; absent: any host. */
   egress?: readonly string[];
   pins?: readonly SecretPin[];
@@ -126,6 +130,13 @@ export interface HttpClientOptions {
    * second either). @default true
    */
   retryUnreachable?: boolean;
+  /**
+   * The largest answer body read (decoded bytes): a larger `Content-Length`
+   * is refused unread, a longer stream is cut off, both with a
+   * PermanentError `answer from <host> is larger than 10 MiB`, not retried.
+   * @default {@link DEFAULT_MAX_RESPONSE_BYTES} (10 MiB)
+   */
+  maxResponseBytes?: number;
 }
 
 /** What the executor keeps besides the client it hands to the integration. */
@@ -170,13 +181,17 @@ export const createHttpClient = (o: HttpClientOptions): OutboundHttp => {
 
   const transport = createTransport({
     cut: cutter.signal,
-    logger: o.logger,
+    logger: {
+      debug: (m) => o.logger.debug(m),
+      warn: (m) => (o.logger.warn === undefined ? o.logger.info(m) : o.logger.warn(m)),
+    },
     egress: o.egress,
     pins: o.pins ?? [],
     proxy: o.proxy,
     tlsVerify: o.tlsVerify ?? true,
     onEgressRefused: o.onEgressRefused,
     fetch: o.fetch,
+    maxResponseBytes: o.maxResponseBytes,
   });
 
   const onStatus: AfterResponseHook = (request, options, response, state) => {

@@ -6,10 +6,16 @@ import { checkEgress, headerCarriesPin } from './egress.ts';
 /** A fetch as ky calls it. */
 export type FetchFn = (input: Request | string | URL, init?: RequestInit) => Promise<Response>;
 
+/**
+ * The largest answer `ctx.http` reads (10 MiB): a hostile or broken target's
+ * 50 MB page or endless stream must not fill the worker's memory (512 MB).
+ */
+export const DEFAULT_MAX_RESPONSE_BYTES = 10 * 1024 * 1024;
+
 export interface TransportOptions {
   /** Aborts 1 s before the run's deadline: a request still running then is cut with ky's `TimeoutError`. */
   cut: AbortSignal;
-  logger: { debug(message: string): void };
+  logger: { debug(message: string): void; warn(message: string): void };
   /** The job's `egress.allowedHosts`; absent: any host. */
   egress?: readonly string[];
   pins: readonly SecretPin[];
@@ -18,6 +24,8 @@ export interface TransportOptions {
   onEgressRefused?: (refusal: EgressRefusal) => void;
   /** The fetch to send with (tests); not used when a proxy or `tlsVerify: false` needs undici's. */
   fetch?: FetchFn;
+  /** An answer's body larger than this (decoded bytes) is refused. @default {@link DEFAULT_MAX_RESPONSE_BYTES} */
+  maxResponseBytes?: number;
 }
 
 export interface Transport {
@@ -45,6 +53,10 @@ const describe = (method: string, url: URL): string =>
 /** `https://api.example.com/rest/search?jql=…`: a URL as errors may quote it (no query value, no fragment). */
 export const urlWithoutQueryValues = (url: URL): string => `${url.origin}${url.pathname}${queryNames(url)}`;
 
+/** `10 MiB`, `64 KiB`, `1000 bytes`: a cap as a person reads it. */
+export const describeBytes = (n: number): string =>
+  n % 1_048_576 === 0 ? `${n / 1_048_576} MiB` : n % 1024 === 0 ? `${n / 1024} KiB` : `${n} bytes`;
+
 const failureOf = (e: unknown): string => {
   const cause: unknown = e instanceof Error ? e.cause : undefined;
   const code =
@@ -68,6 +80,10 @@ interface Sender {
  * hop.
  */
 export const createTransport = (o: TransportOptions): Transport => {
+  const maxBytes = o.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES;
+  if (!Number.isSafeInteger(maxBytes) || maxBytes < 1) {
+    throw new RangeError(`maxResponseBytes must be a whole number of bytes ≥ 1, not ${maxBytes}`);
+  }
   const viaUndici = o.proxy !== undefined || !o.tlsVerify;
   let sender: Promise<Sender> | undefined;
   let dispatcher: { close(): Promise<void> } | undefined;
@@ -151,7 +167,7 @@ export const createTransport = (o: TransportOptions): Transport => {
       const response = await hop(s, request, url, method, headers, body, signal);
       const location = response.headers.get('location');
       if (!REDIRECTS.has(response.status) || location === null || request.redirect === 'manual') {
-        return toGlobalResponse(response, url);
+        return await bounded(response, url, method);
       }
       await response.body?.cancel().catch(() => undefined);
       if (request.redirect === 'error')
@@ -177,6 +193,44 @@ export const createTransport = (o: TransportOptions): Transport => {
     }
   };
 
+  /**
+   * The answer as the caller gets it (Node's Response, the last hop's URL),
+   * its body read through a byte counter: ky's `.json()`/`.text()`,
+   * `paginate` and an `HTTPError`'s `response.text()` all stop at the cap. A
+   * `Content-Length` past it is refused before a byte is read. Either way a
+   * PermanentError: the same request would get the same answer (no retry).
+   */
+  const bounded = async (response: Response, url: URL, method: string): Promise<Response> => {
+    const refuse = (how: string): PermanentError => {
+      const message = `answer from ${url.host} is larger than ${describeBytes(maxBytes)}`;
+      o.logger.warn(`${describe(method, url)} → ${message} (${how})`);
+      return new PermanentError(message);
+    };
+    // Node's Response takes 200–599 only, and fetch passes on a server's 999: not an answer to hand on.
+    if (response.status < 200 || response.status > 599) {
+      await response.body?.cancel().catch(() => undefined);
+      throw new PermanentError(`answer from ${url.host} has status ${response.status}, not an HTTP status`);
+    }
+    const source = NULL_BODY.has(response.status) || method === 'HEAD' ? null : response.body;
+    if (source === null) return toGlobalResponse(response, url, null);
+    const declared = response.headers.get('content-length')?.trim() ?? '';
+    if (/^\d+$/.test(declared) && Number(declared) > maxBytes) {
+      // Cancelling closes the connection: the rest is never received.
+      await source.cancel().catch(() => undefined);
+      throw refuse(`Content-Length ${declared}: not read`);
+    }
+    let seen = 0;
+    const counter = new TransformStream<Uint8Array, Uint8Array>({
+      transform(chunk, controller) {
+        seen += chunk.byteLength;
+        // Erroring the stream errors the reader and cancels the source (the connection).
+        if (seen > maxBytes) controller.error(refuse('cut off while reading'));
+        else controller.enqueue(chunk);
+      },
+    });
+    return toGlobalResponse(response, url, source.pipeThrough(counter));
+  };
+
   return {
     fetch: send,
     close: async () => {
@@ -186,12 +240,15 @@ export const createTransport = (o: TransportOptions): Transport => {
 };
 
 /**
- * undici's own Response class is not Node's: ky and the integration get
- * Node's, with the URL of the last hop.
+ * Node's Response (undici's own class is not Node's: ky and the integration
+ * get Node's), with the URL of the last hop and the given body.
  */
-const toGlobalResponse = (response: Response, url: URL): Response => {
-  if (response instanceof Response && response.url === url.href) return response;
-  const copy = new Response(NULL_BODY.has(response.status) ? null : response.body, {
+const toGlobalResponse = (
+  response: Response,
+  url: URL,
+  body: ReadableStream<Uint8Array> | null,
+): Response => {
+  const copy = new Response(body, {
     status: response.status,
     statusText: response.statusText,
     headers: new Headers([...response.headers]),
