@@ -174,10 +174,14 @@ export const ingest = async (deps: Deps, req: IngestRequest): Promise<IngestAnsw
   if (claimed.kind === 'duplicate') return claimed;
 
   // Events of one ticket run in arrival order: the run enters its key's line before it is recorded.
+  // The registry is read only for a ticket job (its `parseWebhook`): its first read checks every
+  // manifest, work no other delivery needs.
   const orderKey = orderKeyOf(
     job,
     event,
-    job.integration === undefined ? undefined : deps.registry.get(job.integration),
+    job.tickets === undefined || job.integration === undefined
+      ? undefined
+      : deps.registry.get(job.integration),
   );
   try {
     if (orderKey !== undefined) await enterTurn(deps, job.id, orderKey, runId, nowMs);
