@@ -28,12 +28,14 @@ export class UnauthorizedError extends TriggerhubError {
   }
 }
 
+/** Codes in use: `not_found`; `job_not_found` (the ticket routes of an unknown job). */
 export class NotFoundError extends TriggerhubError {
-  readonly code = 'not_found';
+  readonly code: string;
   readonly status = 404;
-  constructor(message: string) {
+  constructor(message: string, code = 'not_found') {
     super(message);
     this.name = 'NotFoundError';
+    this.code = code;
   }
 }
 

@@ -1,5 +1,5 @@
 import type { Hono } from 'hono';
-import { TriggerhubError, ValidationError } from '../../errors.ts';
+import { NotFoundError, TriggerhubError, ValidationError } from '../../errors.ts';
 import { TASK_STATUSES } from '../../model/index.ts';
 import type {
   FieldMapping,
@@ -17,16 +17,6 @@ import type { AdminTicketContext } from '../../tickets/ticket-context.ts';
 import type { AdminDeps } from '../admin-app.ts';
 import { requireJobId } from '../edge-checks.ts';
 import type { EdgeEnv } from '../hono-helpers.ts';
-
-/** 404 of the ticket routes: no such job. */
-export class JobNotFoundError extends TriggerhubError {
-  readonly code = 'job_not_found';
-  readonly status = 404;
-  constructor(jobId: string) {
-    super(`no job ${jobId}`);
-    this.name = 'JobNotFoundError';
-  }
-}
 
 /**
  * The ticket target failed to answer (unreachable, timed out, an error
@@ -142,7 +132,7 @@ export const registerTicketRoutes = (app: Hono<EdgeEnv>, deps: AdminDeps): void 
 
   const targetOf = async (jobId: string): Promise<TicketTarget> => {
     const job = await deps.jobs.get(jobId);
-    if (job === undefined) throw new JobNotFoundError(jobId);
+    if (job === undefined) throw new NotFoundError(`no job ${jobId}`, 'job_not_found');
     const integration = job.integration === undefined ? undefined : deps.registry.get(job.integration);
     const plugin = integration?.tickets;
     if (integration === undefined || plugin === undefined) {
@@ -233,7 +223,7 @@ export const registerTicketRoutes = (app: Hono<EdgeEnv>, deps: AdminDeps): void 
     const page = await deps.tasks.list(jobId, request);
     if (page.items.length === 0 && request.cursor === undefined) {
       const job = await deps.jobs.get(jobId);
-      if (job === undefined) throw new JobNotFoundError(jobId);
+      if (job === undefined) throw new NotFoundError(`no job ${jobId}`, 'job_not_found');
       // "No tasks" would read as "none yet" for a job that never opens any (as /queues says).
       if (job.tickets === undefined) {
         throw new ValidationError(
