@@ -2,7 +2,7 @@ import type { Job } from '../model/index.ts';
 import { lazyHttpClient } from './lazy-client.ts';
 import type { AnyIntegration } from '../sdk/index.ts';
 import { TRIGGERHUB_VERSION } from '../version.ts';
-import type { OutboundHttp } from './create-http-client.ts';
+import type { HttpClientOptions, OutboundHttp } from './create-http-client.ts';
 import { createHttpClient } from './create-http-client.ts';
 import { secretPins } from './pins.ts';
 import type { HttpClient } from './types.ts';
@@ -52,13 +52,31 @@ export interface RunHttp {
   close(): void;
 }
 
+/**
+ * What a job's settings make of any client that calls out for it — a run's
+ * `ctx.http` and a ticket call's alike: the user agent, the egress
+ * allow-list, the secret pins, the proxy (the job's, else the `proxy`
+ * global) and TLS verification.
+ */
+export const jobHttpOptions = (
+  job: Pick<Job, 'egress' | 'params' | 'proxy' | 'tlsVerify'>,
+  manifest: AnyIntegration['manifest'],
+  resolvedParams: Readonly<Record<string, unknown>>,
+  proxyGlobal: string | undefined,
+): Pick<HttpClientOptions, 'userAgent' | 'egress' | 'pins' | 'proxy' | 'tlsVerify'> => ({
+  userAgent: `triggerhub/${TRIGGERHUB_VERSION} ${manifest.id}/${manifest.version}`,
+  egress: job.egress?.allowedHosts,
+  pins: secretPins(manifest, job.params, resolvedParams),
+  proxy: job.proxy ?? proxyGlobal,
+  tlsVerify: job.tlsVerify ?? true,
+});
+
 const seconds = (ms: number): number => Math.ceil(ms / 1_000);
 
 /** `ctx.http` for one run of a job: its user agent, deadline, egress lists, proxy and TLS settings. */
 export const createRunHttp = (o: RunHttpOptions): RunHttp => {
   const { job, integration, runId } = o;
-  const tlsVerify = job.tlsVerify ?? true;
-  if (!tlsVerify) {
+  if (job.tlsVerify === false) {
     o.logger.warn(
       'TLS verification is off for this job (tlsVerify: false): ctx.http accepts any certificate',
     );
@@ -66,14 +84,10 @@ export const createRunHttp = (o: RunHttpOptions): RunHttp => {
   let made: OutboundHttp | undefined;
   const make = (): OutboundHttp =>
     createHttpClient({
-      userAgent: `triggerhub/${TRIGGERHUB_VERSION} ${integration.manifest.id}/${integration.manifest.version}`,
+      ...jobHttpOptions(job, integration.manifest, o.params, o.globals.proxy),
       deadlineAt: o.deadlineAt,
       signal: o.signal,
       logger: o.logger,
-      egress: job.egress?.allowedHosts,
-      pins: secretPins(integration.manifest, job.params, o.params),
-      proxy: job.proxy ?? o.globals.proxy,
-      tlsVerify,
       allowDeferral: !o.decision,
       alreadyRateLimited: o.alreadyRateLimited,
       onRateLimited: (info) =>

@@ -3,8 +3,8 @@ import { lazyHttpClient } from '../outbound/lazy-client.ts';
 import type { Job } from '../model/index.ts';
 import { createHttpClient } from '../outbound/create-http-client.ts';
 import type { OutboundHttp } from '../outbound/create-http-client.ts';
-import { secretPins } from '../outbound/pins.ts';
 import { DEADLINE_MARGIN_MS } from '../outbound/retry-policy.ts';
+import { jobHttpOptions } from '../outbound/run-http.ts';
 import type { HttpClient } from '../outbound/types.ts';
 import { resolveParams } from '../sdk/params.ts';
 import { createRedactor } from '../sdk/redaction.ts';
@@ -14,7 +14,6 @@ import type { Deps } from '../runtime/deps.ts';
 import { rememberSecrets } from '../runtime/known-secrets.ts';
 import { platformLogger } from '../runtime/platform-logger.ts';
 import { loadGlobals } from '../runtime/toolbox/globals.ts';
-import { TRIGGERHUB_VERSION } from '../version.ts';
 
 /**
  * How long one admin call to a ticket target may take, every request and
@@ -102,19 +101,14 @@ export const ticketContextFor = async <P = Record<string, unknown>>(
   rememberSecrets(redactor.secrets);
   const manifest = integration.manifest;
   const logger = platformLoggerFor(job.id, manifest.id);
-  const tlsVerify = job.tlsVerify ?? true;
-  if (!tlsVerify) logger.warn('TLS verification is off for this job (tlsVerify: false)');
+  if (job.tlsVerify === false) logger.warn('TLS verification is off for this job (tlsVerify: false)');
   let made: OutboundHttp | undefined;
   const make = (): OutboundHttp =>
     createHttpClient({
-      userAgent: `triggerhub/${TRIGGERHUB_VERSION} ${manifest.id}/${manifest.version}`,
+      ...jobHttpOptions(job, manifest, resolved.params, globals.values.proxy),
       deadlineAt,
       signal,
       logger,
-      egress: job.egress?.allowedHosts,
-      pins: secretPins(manifest, job.params, resolved.params),
-      proxy: job.proxy ?? globals.values.proxy,
-      tlsVerify,
       allowDeferral: false,
       // A person waits: one retry at most, none when nothing listens or the host is unknown.
       retryLimit: TICKET_ADMIN_RETRY_LIMIT,
