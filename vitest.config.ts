@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+import { writeConsoleAssets } from './cli/console/build.ts';
 import { writeIntegrationRegistry } from './cli/integrations/registry-file.ts';
 
 /**
@@ -29,6 +30,8 @@ const isolatedUnitFiles = readdirSync(join(ROOT, UNIT_DIR), { recursive: true, e
 // lists the folders of integrations/: written before any test file is collected, so a folder
 // added or removed since the last run is what the tests see. Unchanged text is not rewritten.
 const { folders: INTEGRATION_FOLDERS } = writeIntegrationRegistry(ROOT);
+// The console's built files (console/assets.generated.ts), from its sources as they are now.
+writeConsoleAssets(ROOT);
 
 /**
  * Each integration folder's own tests must cover ≥ 70 % of its lines. One threshold per
@@ -117,6 +120,17 @@ export default defineConfig({
           include: ['test/infra/**/*.test.ts'],
           environment: 'node',
           testTimeout: 120_000,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          // The console in a real headless Chromium (playwright-core; test/helpers/browser.ts).
+          name: 'browser',
+          include: ['test/browser/**/*.test.ts'],
+          environment: 'node',
+          testTimeout: 90_000,
+          hookTimeout: 90_000,
         },
       },
       {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { Runtime } from 'aws-cdk-lib/aws-lambda';
 import type { Metafile } from 'esbuild';
 import { buildSync } from 'esbuild';
+import { writeConsoleAssets } from '../cli/console/build.ts';
 import { writeIntegrationRegistry } from '../cli/integrations/registry-file.ts';
 import { LAZY_PACKAGES } from '../shared/lazy-require.ts';
 import { SCRIPT_MODULES } from '../shared/scripts/runner/modules.ts';
@@ -235,6 +236,8 @@ export const bundleFunction = ({
 }: BundleFunctionOptions): { metafile: Metafile } => {
   // The bundle imports the generated registry module: written from the folders as they are now.
   if (existsSync(join(projectRoot, 'integrations'))) writeIntegrationRegistry(projectRoot);
+  // The console function's bundle imports the console's built files.
+  if (existsSync(join(projectRoot, 'console', 'src'))) writeConsoleAssets(projectRoot);
   const { metafile } = buildSync({
     entryPoints: [
       { in: resolve(projectRoot, entry), out: 'index' },

@@ -99,7 +99,7 @@ export interface RegistryWrite {
  * over it): vitest's config and `pretest` may write it at the same time, and a reader
  * never sees half a file. True when written.
  */
-const writeIfChanged = (path: string, text: string): boolean => {
+export const writeIfChanged = (path: string, text: string): boolean => {
   let current: string | undefined;
   try {
     current = readFileSync(path, 'utf8');

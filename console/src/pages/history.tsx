@@ -1,0 +1,9 @@
+// SEAM (issue 11): built by its own change.
+import type { PageProps } from '../page.ts';
+
+export const HistoryPage = (_props: PageProps) => (
+  <section>
+    <h1>HistoryPage</h1>
+    <p>Not built yet.</p>
+  </section>
+);

@@ -1,0 +1,36 @@
+/**
+ * The security headers every answer carries (console pages, admin API, webhooks): nothing of
+ * ours may be framed, sniffed, or leak its URL in a Referer. The console's page adds its
+ * Content-Security-Policy (see {@link consoleCsp}); API answers get a CSP that allows nothing,
+ * so that a JSON body opened in a browser runs nothing either.
+ */
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'referrer-policy': 'no-referrer',
+  'x-frame-options': 'DENY',
+  'cross-origin-opener-policy': 'same-origin',
+  'cross-origin-resource-policy': 'same-origin',
+  'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
+};
+
+/** The CSP of an answer that is not a console page: it loads nothing and is framed by nobody. */
+export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
+/**
+ * The console page's CSP: its own script and style sheet only (no inline script or style
+ * element, no eval), calls to its own origin and `connectTo` (the sign-in service's token
+ * endpoint in AWS), never framed.
+ */
+export const consoleCsp = (connectTo: readonly string[] = []): string =>
+  [
+    "default-src 'none'",
+    "script-src 'self'",
+    "style-src 'self'",
+    "img-src 'self' data:",
+    `connect-src 'self'${connectTo.map((o) => ` ${o}`).join('')}`,
+    "manifest-src 'self'",
+    "form-action 'self'",
+    "frame-ancestors 'none'",
+    "base-uri 'none'",
+    "object-src 'none'",
+  ].join('; ');
