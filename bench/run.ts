@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { availableParallelism, cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { measureColdStart } from './cold-start.ts';
+import { measureConsole } from './console.ts';
 import { measureCpu } from './cpu.ts';
 import { measureDecision } from './decision.ts';
 import { costSection } from './cost.ts';
@@ -71,6 +72,8 @@ const main = async (): Promise<void> => {
   progress('tickets: alert → task, dedupe, sync of 10,000 open tasks…');
   const tickets = await measureTickets();
   sections.push(tickets.section);
+  progress('the console: what a first visit downloads…');
+  sections.push(measureConsole());
   progress('done');
 
   const durations: MeasuredDurations = { ...cpu.durations, decisionMs: decision.decisionMs };

@@ -7,7 +7,9 @@ try {
   const { path, changed, folders, enrichers } = writeIntegrationRegistry();
   console.log(`${changed ? 'wrote' : 'unchanged'} ${path} (${folders.length} integrations)`);
   if (enrichers) {
-    console.log(`${enrichers.changed ? 'wrote' : 'unchanged'} ${enrichers.path} (${enrichers.files.length} enrichers)`);
+    console.log(
+      `${enrichers.changed ? 'wrote' : 'unchanged'} ${enrichers.path} (${enrichers.files.length} enrichers)`,
+    );
   }
   const console_ = writeConsoleAssets();
   console.log(

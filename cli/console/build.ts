@@ -7,6 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
+import type { BuildOptions } from 'esbuild';
 import { buildSync } from 'esbuild';
 import { REPO_ROOT, writeIfChanged } from '../integrations/registry-file.ts';
 
@@ -33,26 +34,32 @@ export interface ConsoleBuild {
 
 const sha = (text: string): string => createHash('sha256').update(text).digest('hex').slice(0, 10);
 
+/**
+ * esbuild's options for the console's script and style sheet from `entry` (a .tsx file):
+ * what `npm run generate` builds, and what the bench builds a bare Preact page with.
+ */
+export const consoleBuildOptions = (root: string, entry: string): BuildOptions & { write: false } => ({
+  entryPoints: [entry],
+  bundle: true,
+  minify: true,
+  format: 'esm',
+  target: TARGETS,
+  jsx: 'automatic',
+  jsxImportSource: 'preact',
+  write: false,
+  outdir: join(root, 'console', 'out'),
+  entryNames: 'app',
+  absWorkingDir: root,
+  tsconfig: join(root, 'console', 'tsconfig.json'),
+  legalComments: 'none',
+  logLevel: 'error',
+  nodePaths: [join(root, 'node_modules')],
+});
+
 /** Builds the console from `<root>/console` in memory (about 100 ms). */
 export const buildConsole = (root: string = REPO_ROOT): ConsoleBuild => {
   const dir = join(root, 'console');
-  const out = buildSync({
-    entryPoints: [join(dir, 'src', 'main.tsx')],
-    bundle: true,
-    minify: true,
-    format: 'esm',
-    target: TARGETS,
-    jsx: 'automatic',
-    jsxImportSource: 'preact',
-    write: false,
-    outdir: join(dir, 'out'),
-    entryNames: 'app',
-    absWorkingDir: root,
-    tsconfig: join(dir, 'tsconfig.json'),
-    legalComments: 'none',
-    logLevel: 'error',
-    nodePaths: [join(root, 'node_modules')],
-  });
+  const out = buildSync(consoleBuildOptions(root, join(dir, 'src', 'main.tsx')));
   const text = (ext: string): string => {
     const file = out.outputFiles.find((f) => f.path.endsWith(ext));
     if (file === undefined) throw new Error(`console build wrote no ${ext} file`);
@@ -62,7 +69,9 @@ export const buildConsole = (root: string = REPO_ROOT): ConsoleBuild => {
   const css = text('.css');
   const jsName = `app-${sha(js)}.js`;
   const cssName = `app-${sha(css)}.css`;
-  const html = readFileSync(join(dir, 'index.html'), 'utf8').replace('__JS__', jsName).replace('__CSS__', cssName);
+  const html = readFileSync(join(dir, 'index.html'), 'utf8')
+    .replace('__JS__', jsName)
+    .replace('__CSS__', cssName);
   const files: BuiltConsoleFile[] = [
     { name: 'index.html', type: 'text/html; charset=utf-8', body: html, immutable: false },
     { name: jsName, type: 'text/javascript; charset=utf-8', body: js, immutable: true },
@@ -93,7 +102,9 @@ export const consoleAssetsSource = (build: ConsoleBuild): string =>
   ].join('\n');
 
 /** Builds the console and writes console/assets.generated.ts when its text changes. */
-export const writeConsoleAssets = (root: string = REPO_ROOT): { path: string; changed: boolean; build: ConsoleBuild } => {
+export const writeConsoleAssets = (
+  root: string = REPO_ROOT,
+): { path: string; changed: boolean; build: ConsoleBuild } => {
   const build = buildConsole(root);
   const path = join(root, CONSOLE_GENERATED_FILE);
   return { path, changed: writeIfChanged(path, consoleAssetsSource(build)), build };

@@ -37,7 +37,11 @@ const queryString = (query: Query | undefined): string => {
 /** Path segments go through this: an id or key never changes the route it is in. */
 export const seg = (value: string): string => encodeURIComponent(value);
 
-const request = async (method: string, path: string, init: { query?: Query; body?: BodyInit; type?: string } = {}): Promise<Response> => {
+const request = async (
+  method: string,
+  path: string,
+  init: { query?: Query; body?: BodyInit; type?: string } = {},
+): Promise<Response> => {
   const { apiBase, auth } = await consoleSettings();
   const headers: Record<string, string> = { accept: 'application/json', ...(await authHeaders(auth)) };
   if (init.type !== undefined) headers['content-type'] = init.type;
@@ -63,13 +67,19 @@ const request = async (method: string, path: string, init: { query?: Query; body
   throw new ApiError(res.status, code, message, param);
 };
 
-const json = async <T>(res: Response): Promise<T> => (res.status === 204 ? (undefined as T) : ((await res.json()) as T));
+const json = async <T>(res: Response): Promise<T> =>
+  res.status === 204 ? (undefined as T) : ((await res.json()) as T);
 
 /** The admin API, by paths under `/admin` (e.g. `api.get('/jobs')`). */
 export const api = {
   get: async <T>(path: string, query?: Query): Promise<T> => json<T>(await request('GET', path, { query })),
   /** POST / PUT / DELETE with an optional JSON body. */
-  send: async <T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, query?: Query): Promise<T> =>
+  send: async <T>(
+    method: 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+    query?: Query,
+  ): Promise<T> =>
     json<T>(
       await request(method, path, {
         query,

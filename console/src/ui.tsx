@@ -15,7 +15,11 @@ export interface Loaded<T> {
  * Runs `load` now and whenever `deps` change (and every `everyMs` when given, while the
  * tab is visible); a late answer of an earlier load is dropped.
  */
-export const useLoad = <T,>(load: () => Promise<T>, deps: readonly unknown[], everyMs?: number): Loaded<T> => {
+export const useLoad = <T,>(
+  load: () => Promise<T>,
+  deps: readonly unknown[],
+  everyMs?: number,
+): Loaded<T> => {
   const [state, setState] = useState<{ data: T | undefined; error: unknown; loading: boolean }>({
     data: undefined,
     error: undefined,

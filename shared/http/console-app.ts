@@ -57,7 +57,8 @@ export const createConsoleApp = (assets: ConsoleAssets, settings: ConsoleSetting
   });
   const page = (c: EdgeContext): Response => {
     const file = assets.files['index.html'];
-    if (file === undefined) return jsonError(c, 404, 'not_found', 'the console is not built: run npm run generate');
+    if (file === undefined)
+      return jsonError(c, 404, 'not_found', 'the console is not built: run npm run generate');
     return c.body(file.body, 200, { 'content-type': file.type, 'cache-control': 'no-store' });
   };
   root.get('/console', page);

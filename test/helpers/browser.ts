@@ -86,7 +86,10 @@ export const openBrowser = async (executablePath: string): Promise<ConsoleBrowse
     pending.push(
       response
         .body()
-        .then((b) => void responses.push({ url: response.url(), status: response.status(), body: b.toString('utf8') }))
+        .then(
+          (b) =>
+            void responses.push({ url: response.url(), status: response.status(), body: b.toString('utf8') }),
+        )
         .catch(() => undefined),
     );
   };
