@@ -261,7 +261,9 @@ describe.skipIf(chromiumPath === undefined)('the console: tasks, global paramete
       // Act
       await open('/jobs/demo/tasks');
       const note = await b.page.getByRole('status').filter({ hasText: 'not a ticket job' }).textContent();
-      const back = await b.page.getByRole('link', { name: 'Back to the job' }).first().getAttribute('href');
+      const back = await b.page
+        .getByRole('link', { name: 'Back to the job', exact: true })
+        .getAttribute('href');
 
       // Assess
       expect(note).toContain('demo is not a ticket job');

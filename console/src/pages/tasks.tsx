@@ -92,9 +92,6 @@ export const TasksPage = ({ params, query }: PageProps) => {
           <strong>{jobId}</strong> is not a ticket job: it has no <code>tickets</code>, so it opens no tasks.
           Give it a <code>tickets</code> section (a queue and a rule) to turn its alerts into tasks.
         </p>
-        <p>
-          <a href={jobHref}>Back to the job</a>
-        </p>
       </section>
     );
   }
