@@ -110,8 +110,12 @@ const Trigger = ({ run }: { run: RunSummary }) => {
   );
 };
 
-export const HistoryPage = ({ params, query }: PageProps) => {
-  const id = params.id ?? '';
+/** One job's history; keyed by the job, so moving to another job's starts afresh (no dialog, no pages). */
+export const HistoryPage = ({ params, query }: PageProps) => (
+  <JobHistory key={params.id ?? ''} id={params.id ?? ''} query={query} />
+);
+
+const JobHistory = ({ id, query }: { id: string; query: URLSearchParams }) => {
   const filter = filterOf(query);
   const filterKey = JSON.stringify(filter);
   const base = `/jobs/${encodeURIComponent(id)}/history`;
