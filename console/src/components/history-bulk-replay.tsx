@@ -71,8 +71,10 @@ export const BulkReplayDialog = ({
       {!statusOk ? (
         <p class="notice">
           Only ended runs can be replayed: pick the status <strong>succeeded</strong>, <strong>failed</strong>
-          , <strong>stopped</strong> or <strong>timed out</strong> (or all statuses) — a{' '}
-          {filter.status?.replace('_', ' ')} run has nothing to replay yet, or never ran.
+          , <strong>stopped</strong> or <strong>timed out</strong>, or all statuses.{' '}
+          {filter.status === 'skipped'
+            ? 'A skipped occurrence never ran: it has no event to replay.'
+            : `A ${filter.status ?? ''} run has not ended yet.`}
         </p>
       ) : done.answer !== undefined ? (
         <div role="status">

@@ -96,16 +96,15 @@ const Trigger = ({ run }: { run: RunSummary }) => {
   return (
     <span>
       {firedBy}
-      {run.trigger !== '' && run.trigger !== firedBy ? <span class="muted"> · {run.trigger}</span> : null}
       {run.replayOf === undefined ? null : (
-        <span class="muted history-replay-of">
-          {' '}
-          of{' '}
+        <>
+          {' of '}
           <RunLink id={run.replayOf} label={`Run ${run.replayOf}, which this run replays`}>
-            {run.replayOf.slice(-6)}
+            …{run.replayOf.slice(-6)}
           </RunLink>
-        </span>
+        </>
       )}
+      {run.trigger !== '' && run.trigger !== firedBy ? <span class="muted"> · {run.trigger}</span> : null}
     </span>
   );
 };
@@ -174,9 +173,18 @@ const JobHistory = ({ id, query }: { id: string; query: URLSearchParams }) => {
       <p class="history-crumbs">
         <a href={to('/jobs')}>Jobs</a> / <a href={to(`/jobs/${encodeURIComponent(id)}`)}>{jobName ?? id}</a>
       </p>
-      <h1>
-        History of <span class="history-job">{jobName ?? id}</span>
-      </h1>
+      <div class="history-head">
+        <h1>
+          History of <span class="history-job">{jobName ?? id}</span>
+        </h1>
+        <span class="spacer" />
+        <button type="button" onClick={first.reload} disabled={first.loading}>
+          Refresh
+        </button>
+        <button type="button" onClick={() => setBulk(true)}>
+          Replay these…
+        </button>
+      </div>
       <form class="toolbar history-filters" aria-label="Filter runs" onSubmit={(e) => e.preventDefault()}>
         <div class="history-filter">
           <label for="history-status">Status</label>
@@ -238,13 +246,6 @@ const JobHistory = ({ id, query }: { id: string; query: URLSearchParams }) => {
             Clear filters
           </button>
         ) : null}
-        <span class="spacer" />
-        <button type="button" onClick={first.reload} disabled={first.loading}>
-          Refresh
-        </button>
-        <button type="button" onClick={() => setBulk(true)}>
-          Replay these…
-        </button>
       </form>
       {anyOpen ? <p class="muted history-live">Runs are open: this list refreshes every 5 seconds.</p> : null}
       <ErrorNote error={first.error ?? job.error} />

@@ -131,10 +131,6 @@ export const RunPage = ({ params }: PageProps) => {
       </div>
       <ErrorNote error={loaded.error} />
       <dl class="facts">
-        <dt>Status</dt>
-        <dd>
-          <StatusChip status={run.status} />
-        </dd>
         <dt>Job</dt>
         <dd>
           <a href={to(`/jobs/${job}`)}>{run.jobId}</a> (<a href={to(`/jobs/${job}/history`)}>history</a>)
