@@ -131,6 +131,36 @@ describe.skipIf(chromiumPath === undefined)('the console: history and the run pa
         .map((r) => r.replayOf)
         .sort(),
     ).toEqual([failedId, replayId].sort());
+    await dialog.getByRole('button', { name: 'Close', exact: true }).last().click();
+
+    // A refused replay says why in words (409 job_disabled).
+    await stack.putJob('fails', {
+      name: 'Fails',
+      integration: 'always-fails',
+      webhook: false,
+      enabled: false,
+    });
+    await row(replayId).getByRole('button', { name: 'Replay' }).click();
+    await row(replayId)
+      .getByRole('alert')
+      .getByText('Not replayed: the job is disabled — enable it first.')
+      .waitFor();
+  });
+
+  it('pages with More: the next runs follow the first 25', async () => {
+    await stack.putJob('many', { name: 'Many', integration: 'always-fails', webhook: false });
+    const ids: string[] = [];
+    for (let i = 0; i < 27; i++) ids.push(await runNow('many'));
+    await page.goto(`${stack.url}/console#/jobs/many/history`);
+    const rows = page.locator('tbody tr');
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(25);
+    // Newest first: the last run made heads the list, the first two come with More.
+    await row(ids[26]!).waitFor();
+    expect(await row(ids[0]!).count()).toBe(0);
+    await page.getByRole('button', { name: 'More' }).click();
+    await row(ids[0]!).waitFor();
+    await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(27);
+    expect(await page.getByRole('button', { name: 'More' }).count()).toBe(0);
   });
 
   it('stops a long run from the history; its log opens in a new tab, grows while it runs and ends with the stop', async () => {
