@@ -108,7 +108,7 @@ export const BulkReplayDialog = ({
             Every ended run of <strong>{jobId}</strong>
             {filter.status === undefined ? '' : ` that ${filter.status.replace('_', ' ')}`}
             {filter.from === undefined ? '' : `, created from ${new Date(filter.from).toLocaleString()}`}
-            {filter.to === undefined ? '' : `, created until ${new Date(filter.to).toLocaleString()}`} runs
+            {filter.to === undefined ? '' : `, created until ${new Date(filter.to).toLocaleString()}`} is run
             again as a new run with the same event (skipped runs, decisions and expired events are left out).
           </p>
           {filter.firedBy === undefined ? null : (
