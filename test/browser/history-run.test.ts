@@ -147,7 +147,7 @@ describe.skipIf(chromiumPath === undefined)('the console: history and the run pa
       .waitFor();
   });
 
-  it('pages with More: the next runs follow the first 25', async () => {
+  it('pages with More past the first 25 runs; time filters (quick pick, To) live in the URL and can empty the list', async () => {
     await stack.putJob('many', { name: 'Many', integration: 'always-fails', webhook: false });
     const ids: string[] = [];
     for (let i = 0; i < 27; i++) ids.push(await runNow('many'));
@@ -161,6 +161,26 @@ describe.skipIf(chromiumPath === undefined)('the console: history and the run pa
     await row(ids[0]!).waitFor();
     await expect.poll(() => rows.count(), { timeout: 10_000 }).toBe(27);
     expect(await page.getByRole('button', { name: 'More' }).count()).toBe(0);
+
+    // Time filters: a quick pick puts `from` in the URL; a `to` before every run empties the list.
+    await page.getByRole('button', { name: 'Last hour' }).click();
+    await expect.poll(() => page.url(), { timeout: 5000 }).toMatch(/[?&]from=\d{4}-/);
+    await row(ids[26]!).waitFor();
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await expect.poll(() => page.url(), { timeout: 5000 }).not.toContain('from=');
+    const dayAgo = new Date(Date.now() - 86_400_000);
+    const pad = (n: number) => String(n).padStart(2, '0');
+    await page
+      .getByLabel('To', { exact: true })
+      .fill(
+        `${dayAgo.getFullYear()}-${pad(dayAgo.getMonth() + 1)}-${pad(dayAgo.getDate())}T${pad(dayAgo.getHours())}:${pad(dayAgo.getMinutes())}`,
+      );
+    await page.getByText('No runs match these filters').waitFor();
+    expect(new URLSearchParams(page.url().split('#')[1]?.split('?')[1]).get('to')).toBe(
+      new Date(Math.floor(dayAgo.getTime() / 60_000) * 60_000).toISOString(),
+    );
+    await page.getByRole('button', { name: 'Clear filters' }).click();
+    await row(ids[26]!).waitFor();
   });
 
   it('stops a long run from the history; its log opens in a new tab, grows while it runs and ends with the stop', async () => {

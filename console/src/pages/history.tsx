@@ -2,7 +2,7 @@
 // open runs, replay for ended ones, bulk replay of the filtered set, each run's log in a tab.
 import './history.css';
 import { useEffect, useState } from 'preact/hooks';
-import { api, seg } from '../api.ts';
+import { ApiError, api, seg } from '../api.ts';
 import { BulkReplayDialog } from '../components/history-bulk-replay.tsx';
 import type { HistoryFilter } from '../components/history-bulk-replay.tsx';
 import { ReplayButton, RunLink, StopButton, canReplay, isOpen } from '../components/history-actions.tsx';
@@ -166,6 +166,8 @@ const JobHistory = ({ id, query }: { id: string; query: URLSearchParams }) => {
   };
 
   const filtered = Object.values(filter).some((v) => v !== undefined);
+  // A filter the API refuses (400 invalid_filter, e.g. From after To): the rows on screen are not its answer.
+  const refused = first.error instanceof ApiError && first.error.status === 400;
   const jobName = job.data?.name;
 
   return (
@@ -249,7 +251,7 @@ const JobHistory = ({ id, query }: { id: string; query: URLSearchParams }) => {
       </form>
       {anyOpen ? <p class="muted history-live">Runs are open: this list refreshes every 5 seconds.</p> : null}
       <ErrorNote error={first.error ?? job.error} />
-      {first.data === undefined ? (
+      {first.data === undefined || refused ? (
         first.error === undefined ? (
           <p class="muted">Loading…</p>
         ) : null
