@@ -39,6 +39,17 @@ const ticker = defineIntegration({
   },
 });
 
+/** A publish gate that always denies: a decision run with a verdict. */
+const gate = defineIntegration({
+  id: 'deny-gate',
+  name: 'Deny gate',
+  version: '1.0.0',
+  description: 'denies every change',
+  parameters: {},
+  run: () => Promise.resolve({ allow: false, message: 'rule 12 has no comment' }),
+});
+const GATE_SECRET = 'gate-secret-for-the-history-test';
+
 /** `[2026-11-29T19:00:00.000Z] [INFO] – tick 3` */
 const TICK_LINE = /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\] \[INFO\] – tick \d+$/;
 
@@ -63,7 +74,9 @@ describe.skipIf(chromiumPath === undefined)('the console: history and the run pa
   const row = (runId: string) => page.locator(`tr[data-run-id="${runId}"]`);
 
   beforeAll(async () => {
-    stack = await startInProcessStack({ integrations: [failing, ticker], examples: false });
+    // The local secret store reads TRIGGERHUB_SECRET_<NAME> first: the decision job's caller secret.
+    process.env.TRIGGERHUB_SECRET_HISTORY_GATE = GATE_SECRET;
+    stack = await startInProcessStack({ integrations: [failing, ticker, gate], examples: false });
     await stack.putJob('fails', { name: 'Fails', integration: 'always-fails', webhook: false });
     await stack.putJob('ticks', {
       name: 'Ticks',
@@ -76,10 +89,17 @@ describe.skipIf(chromiumPath === undefined)('the console: history and the run pa
       integration: 'log-event',
       auth: { type: 'shared-secret', secret: 'quiet' },
     });
+    await stack.putJob('gate', {
+      name: 'Gate',
+      integration: 'deny-gate',
+      mode: 'decision',
+      auth: { type: 'shared-secret', secret: 'history-gate' },
+    });
     b = await openBrowser(chromiumPath!);
     page = b.page;
   }, 60_000);
   afterAll(async () => {
+    delete process.env.TRIGGERHUB_SECRET_HISTORY_GATE;
     await b?.close();
     await stack?.stop();
   });
@@ -145,6 +165,19 @@ describe.skipIf(chromiumPath === undefined)('the console: history and the run pa
       .getByRole('alert')
       .getByText('Not replayed: the job is disabled — enable it first.')
       .waitFor();
+  });
+
+  it('shows a decision run with its verdict, and offers no replay for it', async () => {
+    const res = await fetch(`${stack.url}/hooks/gate`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-shared-secret': GATE_SECRET },
+      body: '{"change":1}',
+    });
+    expect(res.status).toBe(200);
+    const [decision] = await runsOf('gate');
+    await page.goto(`${stack.url}/console#/jobs/gate/history`);
+    await row(decision!.id).getByText('deny – rule 12 has no comment').waitFor();
+    expect(await row(decision!.id).getByRole('button', { name: 'Replay' }).count()).toBe(0);
   });
 
   it('pages with More past the first 25 runs; time filters (quick pick, To) live in the URL and can empty the list', async () => {
