@@ -59,8 +59,8 @@ export const LogLineSchema = lazy(() =>
 export type LogLine = Infer<typeof LogLineSchema>;
 export type LogLevel = LogLine['level'];
 
-/** `[2026-11-22T10:00:00.000Z] [INFO] – message` */
-export const formatLogLine = (l: LogLine): string => `[${l.ts}] [${l.level}] – ${l.message}`;
+// The CLI and the console print lines the same way: the formatter lives in a dependency-free file the console bundles.
+export { formatLogLine } from './log-format.ts';
 
 export const VerdictSchema = lazy(() =>
   object({
