@@ -5,7 +5,7 @@ import type { JSX } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError } from '../api.ts';
 import type { Schedule } from '../types.ts';
-import { errorText, Time } from '../ui.tsx';
+import { errorText, fromNow } from '../ui.tsx';
 import { describedBy, fieldId } from './job-fields.tsx';
 
 /** What the editor's fields hold: text as typed, so that a bad value reaches the API's check. */
@@ -147,9 +147,8 @@ export const Occurrences = ({ next }: { next: string[] }) => (
   <ol class="occurrences" aria-label="Next occurrences">
     {next.map((iso) => (
       <li key={iso}>
-        <time dateTime={iso}>{new Date(iso).toLocaleString()}</time> <span class="muted">(</span>
-        <Time iso={iso} />
-        <span class="muted">)</span>
+        <time dateTime={iso}>{new Date(iso).toLocaleString()}</time>{' '}
+        <span class="muted">({fromNow(iso)})</span>
       </li>
     ))}
   </ol>

@@ -143,11 +143,43 @@ const Definition = ({ job, manifest }: { job: Job; manifest: IntegrationManifest
   );
 };
 
+/** Run now with the job's own parameters (overrides: the grid's Run now); the run opens in its own tab. */
+const RunNow = ({ jobId, enabled }: { jobId: string; enabled: boolean }) => {
+  const [state, setState] = useState<{ busy?: boolean; runId?: string; error?: unknown }>({});
+  return (
+    <>
+      <button
+        type="button"
+        disabled={!enabled || state.busy === true}
+        title={enabled ? undefined : 'The job is disabled'}
+        onClick={() => {
+          setState({ busy: true });
+          api.send<{ runId: string }>('POST', `/jobs/${seg(jobId)}/runs`, {}).then(
+            ({ runId }) => setState({ runId }),
+            (error: unknown) => setState({ error }),
+          );
+        }}
+      >
+        Run now
+      </button>
+      {state.runId === undefined ? null : (
+        <span role="status">
+          Queued:{' '}
+          <a href={to(`/runs/${encodeURIComponent(state.runId)}`)} target="_blank" rel="noopener">
+            run {state.runId}
+          </a>
+        </span>
+      )}
+      <ErrorNote error={state.error} />
+    </>
+  );
+};
+
 const Existing = ({ id }: { id: string }) => {
   const job = useLoad(() => api.get<Job>(`/jobs/${seg(id)}`), [id]);
   const manifests = useLoad(loadManifests, []);
-  const [shown, setShown] = useState<Job | undefined>(undefined);
-  const current = shown?.id === id ? shown : job.data;
+  // Moving from one job's page to another's keeps this component: the previous job's data is not this one's.
+  const current = job.data?.id === id ? job.data : undefined;
   if (job.error instanceof ApiError && job.error.status === 404) {
     return (
       <section>
@@ -187,6 +219,7 @@ const Existing = ({ id }: { id: string }) => {
         <a class="button" href={to('/jobs')}>
           All jobs
         </a>
+        {current.mode === 'decision' ? null : <RunNow jobId={id} enabled={current.enabled} />}
       </nav>
       <h2>Definition</h2>
       <Definition job={current} manifest={manifest} />
@@ -194,15 +227,7 @@ const Existing = ({ id }: { id: string }) => {
         <JobScripts scriptId={current.script.id} pinned={current.script.version} />
       )}
       <h2>Edit</h2>
-      <JobForm
-        key={id}
-        job={current}
-        manifests={manifests.data}
-        onSaved={(stored) => {
-          setShown(stored);
-          job.reload();
-        }}
-      />
+      <JobForm key={current.id} job={current} manifests={manifests.data} onSaved={() => job.reload()} />
     </section>
   );
 };
