@@ -5,6 +5,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { MockJira } from '../../cli/mocks/jira.ts';
+import { startMockJira } from '../../cli/mocks/jira.ts';
 import type { ConsoleBrowser } from '../helpers/browser.ts';
 import { chromiumOrSkip, openBrowser } from '../helpers/browser.ts';
 import type { InProcessStack } from '../helpers/local-stack.ts';
@@ -21,6 +23,7 @@ const SCRIPT_V2 =
 describe.skipIf(chromiumPath === undefined)('the job page', () => {
   let stack: InProcessStack;
   let b: ConsoleBrowser;
+  let jira: MockJira;
   const pageErrors: string[] = [];
 
   const open = async (hash: string): Promise<void> => {
@@ -53,6 +56,29 @@ describe.skipIf(chromiumPath === undefined)('the job page', () => {
       webhook: false,
       params: { region: 'eu' },
     });
+    // Two ticket jobs: one whose target lists its queues, one whose target cannot be reached.
+    jira = await startMockJira();
+    await writeFile(join(stack.dataDir, 'secrets', 'jira'), jira.apiToken, { mode: 0o600 });
+    const ticketJob = JSON.parse(
+      await readFile(new URL('../../examples/tickets/alerts-to-jira.json', import.meta.url), 'utf8'),
+    ) as {
+      params: Record<string, unknown>;
+    };
+    await stack.putJob('to-jira', {
+      ...ticketJob,
+      id: 'to-jira',
+      params: { ...ticketJob.params, url: jira.url },
+    });
+    const nowhere = await fetch(`${stack.url}/admin/jobs/to-nowhere?verify=false`, {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...ticketJob,
+        id: 'to-nowhere',
+        params: { ...ticketJob.params, url: 'http://127.0.0.1:1' },
+      }),
+    });
+    expect(nowhere.status).toBe(201);
     b = await openBrowser(chromiumPath!);
     b.page.on('pageerror', (e) => pageErrors.push(e.message));
   }, 60_000);
@@ -60,6 +86,7 @@ describe.skipIf(chromiumPath === undefined)('the job page', () => {
   afterAll(async () => {
     await b?.close();
     await stack?.stop();
+    await jira?.close();
   });
 
   it('shows the definition with the webhook URL and the auth header, never a secret value', async () => {
@@ -227,6 +254,48 @@ describe.skipIf(chromiumPath === undefined)('the job page', () => {
     expect(b.responses.length).toBeGreaterThan(0);
     expect(b.responses.filter((r) => r.body.includes(CANARY)).map((r) => r.url)).toEqual([]);
     expect(await page.content()).not.toContain(CANARY);
+  });
+
+  it("offers a ticket job's queues from its target as a choice, and links its tasks", async () => {
+    // Act
+    const { page } = b;
+    await open('/jobs/to-jira');
+    await page.getByRole('heading', { level: 1, name: 'Alerts to Jira' }).waitFor();
+
+    // Assess
+    const queue = page.getByRole('combobox', { name: 'Queue *' });
+    await expect.poll(() => queue.locator('option').count(), { timeout: 15_000 }).toBeGreaterThan(1);
+    expect(await queue.inputValue()).toBe('10000:Task');
+    expect(await page.getByRole('link', { name: 'Tasks' }).getAttribute('href')).toBe('#/jobs/to-jira/tasks');
+  });
+
+  it("says why a ticket job's target listed no queues, keeps a text field, and saves without verifying", async () => {
+    // Prepare
+    const { page } = b;
+    await open('/jobs/to-nowhere');
+    await page.getByText(/did not list its queues: .*target_error/).waitFor({ timeout: 20_000 });
+    expect(await page.getByRole('textbox', { name: 'Queue *' }).inputValue()).toBe('10000:Task');
+
+    // Act: saved with the target's check, which cannot reach it
+    await page.getByRole('button', { name: 'Save' }).click();
+
+    // Assess
+    await page
+      .locator('form .error[role="alert"]')
+      .filter({ hasText: 'ticket_validation_failed' })
+      .waitFor({ timeout: 20_000 });
+
+    // Act: without it
+    await page.getByLabel('Verify with the target').uncheck();
+    await page.getByLabel('Description', { exact: true }).fill('Saved without the target');
+    await page.getByRole('button', { name: 'Save' }).click();
+
+    // Assess
+    await page.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+    const stored = (await (await fetch(`${stack.url}/admin/jobs/to-nowhere`)).json()) as {
+      description: string;
+    };
+    expect(stored.description).toBe('Saved without the target');
   });
 
   it("uploads a script's new version, lists it, and downloads it byte for byte", async () => {

@@ -205,6 +205,8 @@ export const JobForm = ({
 
   const set = (patch: Partial<Draft>): void => {
     setSaved(false);
+    // A field's message is about the value saved: an edit makes it stale (the summary stays until the next save).
+    setErrors({});
     setDraft((d) => ({ ...d, ...patch }));
   };
   const err = (path: string): string | undefined => errors[path];
