@@ -233,7 +233,7 @@ export const ParamField = ({
     case 'text': {
       const text = typeof value === 'string' ? value : '';
       // Multi-line values (headers, templates) get a text area; a URL or a name a line.
-      const multiline = text.includes('\n') || /\bline\b|template|JSON document/i.test(help ?? '');
+      const multiline = text.includes('\n') || /\bper line\b|template|JSON document/i.test(help ?? '');
       const common = {
         id,
         required,
