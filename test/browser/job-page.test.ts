@@ -208,10 +208,11 @@ describe.skipIf(chromiumPath === undefined)('the job page', () => {
     // Prepare
     const { page } = b;
     await open('/jobs/demo');
-    await page.getByLabel('Runs', { exact: true }).last().waitFor();
+    const repeats = page.getByLabel('Repeats', { exact: true });
+    await repeats.waitFor();
 
     // Act
-    await page.locator('#f-schedule-kind').selectOption('frequency');
+    await repeats.selectOption('frequency');
     await page.getByLabel('Every', { exact: true }).fill('2');
     await page.getByLabel('Frequency', { exact: true }).selectOption('hourly');
 

@@ -201,7 +201,7 @@ export const ScheduleEditor = ({
     <fieldset class="job-schedule">
       <legend>Schedule</legend>
       <div class="field">
-        <label for={id('kind')}>Runs</label>
+        <label for={id('kind')}>Repeats</label>
         <select
           id={id('kind')}
           value={draft.kind}
