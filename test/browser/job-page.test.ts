@@ -81,7 +81,7 @@ describe.skipIf(chromiumPath === undefined)('the job page', () => {
     expect(nowhere.status).toBe(201);
     b = await openBrowser(chromiumPath!);
     b.page.on('pageerror', (e) => pageErrors.push(e.message));
-  }, 60_000);
+  });
 
   afterAll(async () => {
     await b?.close();
