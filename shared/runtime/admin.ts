@@ -38,7 +38,25 @@ export const describeIssues = (error: core.$ZodError): string => {
 interface PathIssue {
   path: PropertyKey[];
   message: string;
+  /** An `unrecognized_keys` issue's keys: the first one names the field at fault. */
+  keys?: string[];
 }
+
+/**
+ * The dotted path of the first field zod refused (`schedule.every`, `auth.secret`,
+ * an unknown key itself), for the error body's `param`; undefined for a problem
+ * of the whole value.
+ */
+export const firstIssuePath = (error: core.$ZodError): string | undefined => {
+  const first = error.issues.flatMap(unionBranch)[0];
+  if (first === undefined) return undefined;
+  const path = [...first.path, ...(first.keys ?? []).slice(0, 1)];
+  return path.length === 0 ? undefined : path.map((p) => clip(String(p), 64)).join('.');
+};
+
+/** A schedule problem's field (`timezone: …`, `startOn: …`, `cron: …`; see scheduleProblem). */
+export const scheduleProblemParam = (problem: string): string | undefined =>
+  /^(timezone|startOn|cron):/.exec(problem)?.[1];
 
 /**
  * A value that fits none of a union's shapes (a job's `auth`) says only
@@ -46,11 +64,12 @@ interface PathIssue {
  * to — the branch with the fewest problems (`{"type":"hmac"}` → `auth.secret`).
  */
 const unionBranch = (issue: core.$ZodIssue): PathIssue[] => {
+  if (issue.code === 'unrecognized_keys') return [issue];
   if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
   const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
   if (closest.length === 0) return [issue];
   return closest.flatMap((inner) =>
-    unionBranch(inner).map((i) => ({ path: [...issue.path, ...i.path], message: i.message })),
+    unionBranch(inner).map((i) => ({ ...i, path: [...issue.path, ...i.path] })),
   );
 };
 
@@ -60,10 +79,23 @@ const unionBranch = (issue: core.$ZodIssue): PathIssue[] => {
  */
 export const validateJob = (deps: Pick<Deps, 'registry'>, input: unknown): Job => {
   const parsed = JobSchema.safeParse(input);
-  if (!parsed.success) throw new ValidationError(`invalid job: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) {
+    throw new ValidationError(
+      `invalid job: ${describeIssues(parsed.error)}`,
+      undefined,
+      firstIssuePath(parsed.error),
+    );
+  }
   const job = parsed.data;
   const problem = job.schedule === undefined ? undefined : scheduleProblem(job.schedule);
-  if (problem !== undefined) throw new ValidationError(`invalid job: schedule: ${problem}`);
+  if (problem !== undefined) {
+    const field = scheduleProblemParam(problem);
+    throw new ValidationError(
+      `invalid job: schedule: ${problem}`,
+      undefined,
+      field === undefined ? 'schedule' : `schedule.${field}`,
+    );
+  }
   // An uploaded script's parameters are free-form: text, numbers, booleans, { "secret": name }.
   if (job.integration === undefined) return { ...job, params: checkScriptParams(job.params) };
   const integration = deps.registry.get(job.integration);
@@ -74,6 +106,8 @@ export const validateJob = (deps: Pick<Deps, 'registry'>, input: unknown): Job =
       .join(', ');
     throw new ValidationError(
       `invalid job: integration: unknown integration "${job.integration}" (known: ${known})`,
+      undefined,
+      'integration',
     );
   }
   return { ...job, params: checkJobParams(integration.manifest, job.params) };
@@ -263,6 +297,8 @@ export const admin = {
     if (body.id !== undefined && body.id !== id) {
       throw new ValidationError(
         `invalid job: id: ${clip(JSON.stringify(body.id) ?? '')} does not match the path's "${id}"`,
+        undefined,
+        'id',
       );
     }
     const { createdAt: _c, updatedAt: _u, ...definition } = body;
