@@ -133,7 +133,13 @@ describe.skipIf(chromiumPath === undefined)('the jobs grid', () => {
         POLL,
       )
       .toMatch(/^stopped /);
-    expect(await cell(HEARTBEAT, 'next').innerText()).toMatch(/^in \d+ minutes?$/);
+    // Its lease is given back just after the run is recorded: the next refresh shows it free.
+    await expect
+      .poll(
+        refreshed(() => cell(HEARTBEAT, 'next').innerText()),
+        POLL,
+      )
+      .toMatch(/^in \d+ minutes?$/);
     expect(await stop.count()).toBe(0);
   });
 
@@ -196,7 +202,7 @@ describe.skipIf(chromiumPath === undefined)('the jobs grid', () => {
     await stop.click();
 
     // Assess
-    expect(await page.getByRole('status').innerText()).toBe('Slow job: 1 stopping.');
+    await expect.poll(() => page.getByRole('status').innerText(), POLL).toBe('Slow job: 1 stopping.');
     const run = await runWhen(runId, (s) => s === 'stopped');
     expect(run.logs.map((l) => l.message)).toContain('waiting 60 s');
     await expect
@@ -245,7 +251,7 @@ describe.skipIf(chromiumPath === undefined)('the jobs grid', () => {
     // Assess
     await expect.poll(() => row('Doomed').count(), POLL).toBe(0);
     expect((await api('/jobs/doomed')).status).toBe(404);
-    expect(await page.getByRole('status').innerText()).toBe('Job Doomed deleted.');
+    await expect.poll(() => page.getByRole('status').innerText(), POLL).toBe('Job Doomed deleted.');
   });
 
   it('lists notifications with their severity, filtered by severity, linking job and run', async () => {
