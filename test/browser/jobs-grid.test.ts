@@ -296,3 +296,37 @@ describe.skipIf(chromiumPath === undefined)('the jobs grid', () => {
     expect(await failing.count()).toBe(1);
   });
 });
+
+describe.skipIf(chromiumPath === undefined)('the jobs grid of a stack without jobs', () => {
+  let stack: InProcessStack;
+  let b: ConsoleBrowser;
+  beforeAll(async () => {
+    stack = await startInProcessStack({ examples: false });
+    b = await openBrowser(chromiumPath!);
+    b.page.setDefaultTimeout(15_000);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await stack?.stop();
+  });
+
+  it('tells a newcomer how to create a job, and that no notification needed them yet', async () => {
+    await b.page.goto(`${stack.url}/console#/jobs`);
+    const empty = b.page.getByRole('status').filter({ hasText: 'No jobs yet' });
+    await empty.waitFor();
+    expect(await empty.getByRole('code').innerText()).toBe(
+      'npx triggerhub jobs apply examples/jobs/demo.json',
+    );
+    expect(await empty.getByRole('link', { name: 'create a job here' }).getAttribute('href')).toBe(
+      '#/jobs/new',
+    );
+    expect(await b.page.getByRole('table').count()).toBe(0);
+
+    await b.page.getByRole('link', { name: 'Notifications' }).click();
+    const none = b.page.getByRole('status').filter({ hasText: 'No notifications yet' });
+    await none.waitFor();
+    expect(await none.getByRole('code').last().innerText()).toBe(
+      'npx triggerhub notifications --severity error',
+    );
+  });
+});
