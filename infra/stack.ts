@@ -729,7 +729,7 @@ export class TriggerhubStack extends Stack {
 
     // The operator console: static files from a function of its own, the admin API through a
     // second route behind the user pool's JWT authorizer (browsers cannot sign SigV4; the CLI keeps IAM).
-    const consoleUrl = `${this.api.url}console/`;
+    const consoleUrl = `${this.api.url}console`;
     this.consoleAuth = new ConsoleAuth(this, 'ConsoleAuth', {
       consoleUrl,
       domainPrefix: props.consoleDomainPrefix,

@@ -1,5 +1,5 @@
 // The console's one way to the admin API: same origin, JSON in and out, errors as ApiError.
-import { authHeaders } from './auth.ts';
+import { authHeaders, unauthorized } from './auth.ts';
 import type { ConsoleSettings } from './types.ts';
 
 let settings: Promise<ConsoleSettings> | undefined;
@@ -37,7 +37,11 @@ const queryString = (query: Query | undefined): string => {
 /** Path segments go through this: an id or key never changes the route it is in. */
 export const seg = (value: string): string => encodeURIComponent(value);
 
-const request = async (method: string, path: string, init: { query?: Query; body?: BodyInit; type?: string } = {}): Promise<Response> => {
+const request = async (
+  method: string,
+  path: string,
+  init: { query?: Query; body?: BodyInit; type?: string } = {},
+): Promise<Response> => {
   const { apiBase, auth } = await consoleSettings();
   const headers: Record<string, string> = { accept: 'application/json', ...(await authHeaders(auth)) };
   if (init.type !== undefined) headers['content-type'] = init.type;
@@ -49,6 +53,8 @@ const request = async (method: string, path: string, init: { query?: Query; body
     cache: 'no-store',
   });
   if (res.ok) return res;
+  // An expired or refused token: sign in again (the page leaves) rather than show the error.
+  if (res.status === 401) await unauthorized(auth);
   let code = `http_${res.status}`;
   let message = `${res.status} ${res.statusText}`;
   let param: string | undefined;
@@ -63,13 +69,19 @@ const request = async (method: string, path: string, init: { query?: Query; body
   throw new ApiError(res.status, code, message, param);
 };
 
-const json = async <T>(res: Response): Promise<T> => (res.status === 204 ? (undefined as T) : ((await res.json()) as T));
+const json = async <T>(res: Response): Promise<T> =>
+  res.status === 204 ? (undefined as T) : ((await res.json()) as T);
 
 /** The admin API, by paths under `/admin` (e.g. `api.get('/jobs')`). */
 export const api = {
   get: async <T>(path: string, query?: Query): Promise<T> => json<T>(await request('GET', path, { query })),
   /** POST / PUT / DELETE with an optional JSON body. */
-  send: async <T>(method: 'POST' | 'PUT' | 'DELETE', path: string, body?: unknown, query?: Query): Promise<T> =>
+  send: async <T>(
+    method: 'POST' | 'PUT' | 'DELETE',
+    path: string,
+    body?: unknown,
+    query?: Query,
+  ): Promise<T> =>
     json<T>(
       await request(method, path, {
         query,

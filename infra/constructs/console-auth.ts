@@ -18,7 +18,8 @@ import { throwIfProblems } from '../props-check.ts';
  */
 export interface ConsoleAuthProps {
   /**
-   * Where the console is served: `<api url>console/`. Cognito sends the browser back there
+   * Where the console is served: `<api url>console` (no trailing slash: the HTTP API's
+   * `GET /console` route matches that path exactly). Cognito sends the browser back there
    * after a sign-in (the callback URL) and after a sign-out (the logout URL).
    */
   readonly consoleUrl: string;

@@ -15,7 +15,7 @@ const resources = template.toJSON().Resources as Record<
 const pool = logicalIdOf(stack.consoleAuth.userPool);
 const client = logicalIdOf(stack.consoleAuth.client);
 const api = logicalIdOf(stack.api.httpApi);
-const consoleUrl = `https://<${api}>.execute-api.<AWS::Region>.<AWS::URLSuffix>/console/`;
+const consoleUrl = `https://<${api}>.execute-api.<AWS::Region>.<AWS::URLSuffix>/console`;
 
 describe('the console user pool', () => {
   const props = resources[pool]!.Properties;
