@@ -254,6 +254,8 @@ export class TriggerhubStack extends Stack {
   public readonly consoleAuth: ConsoleAuth;
   /** Serves the console's static files (`GET /console/*`); its role may write its own logs and nothing else. */
   public readonly console: TriggerhubFunction;
+  /** The user pool's pre-token-generation trigger; its role may write its own logs and nothing else. */
+  public readonly consoleTokenClaims: TriggerhubFunction;
   /** The refusal metric and the saved Logs Insights query over the ingest log. */
   public readonly refusals: WebhookRefusals;
   /** Where alarms are published: the DLQ alarm's action. */
@@ -730,9 +732,19 @@ export class TriggerhubStack extends Stack {
     // The operator console: static files from a function of its own, the admin API through a
     // second route behind the user pool's JWT authorizer (browsers cannot sign SigV4; the CLI keeps IAM).
     const consoleUrl = `${this.api.url}console`;
+    // Adds the user's verified e-mail address to access tokens: `stopped by cognito:<e-mail>`.
+    this.consoleTokenClaims = new TriggerhubFunction(this, 'ConsoleTokenClaims', {
+      entry: 'functions/console/token-claims.ts',
+      description: 'triggerhub console sign-in: adds the verified e-mail address to access tokens',
+      memorySize: 128,
+      timeout: Duration.seconds(5),
+      logRetention,
+      tracing: false,
+    });
     this.consoleAuth = new ConsoleAuth(this, 'ConsoleAuth', {
       consoleUrl,
       domainPrefix: props.consoleDomainPrefix,
+      tokenClaims: this.consoleTokenClaims.lambdaFunction,
     });
     this.console = new TriggerhubFunction(this, 'Console', {
       entry: 'functions/console/index.ts',

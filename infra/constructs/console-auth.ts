@@ -4,12 +4,15 @@ import type { UserPoolClient, UserPoolDomain } from 'aws-cdk-lib/aws-cognito';
 import {
   AccountRecovery,
   FeaturePlan,
+  LambdaVersion,
   Mfa,
   OAuthScope,
   StandardThreatProtectionMode,
   UserPool,
+  UserPoolOperation,
   UserPoolClientIdentityProvider,
 } from 'aws-cdk-lib/aws-cognito';
+import type { IFunction } from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { throwIfProblems } from '../props-check.ts';
 
@@ -33,6 +36,14 @@ export interface ConsoleAuthProps {
    *   hex digits of the stack's id, e.g. `triggerhub-prod-1a2b3c4d`: unique per deployed stack
    */
   readonly domainPrefix?: string;
+  /**
+   * The pre-token-generation trigger (event version 2) that adds the user's verified e-mail
+   * address to access tokens (functions/console/token-claims.ts), so that the admin API can
+   * name a console user by it.
+   *
+   * @default - none: access tokens name the user by its generated username only
+   */
+  readonly tokenClaims?: IFunction;
 }
 
 /** A Cognito prefix domain's rule (see {@link ConsoleAuthProps.domainPrefix}). */
@@ -90,6 +101,8 @@ export const domainPrefixStem = (stackName: string): string => {
  *   authorization-code grant only (the console always sends a PKCE challenge), scopes
  *   `openid` and `email`, callback and logout URL the console's own, tokens valid one hour,
  *   and "user does not exist" answers that say no more than a wrong password.
+ * - With `tokenClaims`, a pre-token-generation trigger that puts the user's verified e-mail
+ *   address in access tokens: the admin API records `cognito:<e-mail>` as who acted.
  */
 export class ConsoleAuth extends Construct {
   public readonly userPool: UserPool;
@@ -127,6 +140,13 @@ export class ConsoleAuth extends Construct {
       standardThreatProtectionMode: StandardThreatProtectionMode.FULL_FUNCTION,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    // Access-token customization needs event version 2 (and the Essentials or Plus plan).
+    if (props.tokenClaims !== undefined)
+      this.userPool.addTrigger(
+        UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+        props.tokenClaims,
+        LambdaVersion.V2_0,
+      );
 
     // The stack's id ends in a GUID (arn:…:stack/<name>/<guid>): its first eight hex digits make
     // the prefix unique per deployed stack, in every account, without a custom resource.

@@ -161,6 +161,30 @@ describe('the console function', () => {
   });
 });
 
+describe('the token-claims trigger', () => {
+  const tokenClaims = logicalIdOf(stack.consoleTokenClaims.lambdaFunction);
+
+  it('runs before each token (event version 2, which may change access tokens)', () => {
+    expect(resources[pool]!.Properties.LambdaConfig).toEqual({
+      PreTokenGenerationConfig: { LambdaArn: { 'Fn::GetAtt': [tokenClaims, 'Arn'] }, LambdaVersion: 'V2_0' },
+    });
+    const invoke = Object.values(resources).filter(
+      (r) =>
+        r.Type === 'AWS::Lambda::Permission' &&
+        JSON.stringify(r.Properties.FunctionName).includes(tokenClaims),
+    );
+    expect(invoke.map((r) => r.Properties.Principal)).toEqual(['cognito-idp.amazonaws.com']);
+    expect(flatten(invoke[0]!.Properties.SourceArn)).toBe(`<${pool}.Arn>`);
+  });
+
+  it('may write its own logs and nothing else', () => {
+    const actions = statementsOfRole(template, logicalIdOf(stack.consoleTokenClaims.role))
+      .filter((s) => s.Effect === 'Allow')
+      .flatMap(actionsOf);
+    expect([...new Set(actions)].sort()).toEqual(['logs:CreateLogStream', 'logs:PutLogEvents']);
+  });
+});
+
 describe('the console outputs', () => {
   it('names the console URL and the user pool operators are added to', () => {
     const outputs = template.toJSON().Outputs as Record<string, { Value: unknown; Description?: string }>;

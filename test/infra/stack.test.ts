@@ -22,6 +22,7 @@ const ids = {
   scheduler: logicalIdOf(stack.scheduler.lambdaFunction),
   scriptRunner: logicalIdOf(stack.scriptRunner.lambdaFunction),
   console: logicalIdOf(stack.console.lambdaFunction),
+  consoleTokenClaims: logicalIdOf(stack.consoleTokenClaims.lambdaFunction),
   queue: logicalIdOf(stack.runQueue.queue),
   dlq: logicalIdOf(stack.runQueue.deadLetterQueue),
   table: logicalIdOf(stack.table.table),
@@ -40,11 +41,20 @@ const functionProps = (logicalId: string): FunctionProperties => {
 };
 
 describe('TriggerhubStack functions', () => {
-  it('has exactly the seven triggerhub functions and no CDK-internal ones', () => {
+  it('has exactly the eight triggerhub functions and no CDK-internal ones', () => {
     // Assess
-    template.resourceCountIs('AWS::Lambda::Function', 7);
+    template.resourceCountIs('AWS::Lambda::Function', 8);
     expect(Object.keys(template.findResources('AWS::Lambda::Function')).sort()).toEqual(
-      [ids.ingest, ids.worker, ids.admin, ids.sweeper, ids.scheduler, ids.scriptRunner, ids.console].sort(),
+      [
+        ids.ingest,
+        ids.worker,
+        ids.admin,
+        ids.sweeper,
+        ids.scheduler,
+        ids.scriptRunner,
+        ids.console,
+        ids.consoleTokenClaims,
+      ].sort(),
     );
   });
 
