@@ -39,7 +39,13 @@ export const callerOf = (c: EdgeContext): string => {
   if (typeof arn === 'string' && arn !== '') return arn;
   const claims = context.authorizer?.jwt?.claims;
   if (claims !== undefined) {
+    // An ID token (the authorizer accepts one of the console's client too) carries `email` even
+    // when unverified, and a user may set their own address: such a claim names nobody. (The
+    // token trigger puts only a verified address in access tokens, without `email_verified`.)
+    const verified = claims.email_verified;
+    const unverified = verified !== undefined && verified !== true && verified !== 'true';
     for (const name of [...JWT_NAME_CLAIMS, 'sub']) {
+      if (name === 'email' && unverified) continue;
       const value = claims[name];
       if (typeof value === 'string' && value !== '') return `cognito:${value}`;
     }
