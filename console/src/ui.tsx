@@ -26,19 +26,28 @@ export const useLoad = <T,>(
     loading: true,
   });
   const generation = useRef(0);
+  // A load still waiting for its answer: a polling tick does not supersede it (an answer slower
+  // than the interval would otherwise be dropped every time, and the page never shown).
+  const inFlight = useRef(false);
   const reload = useCallback(() => {
     const mine = ++generation.current;
+    inFlight.current = true;
     setState((s) => ({ ...s, loading: true }));
+    const settled = (): boolean => {
+      if (mine !== generation.current) return false;
+      inFlight.current = false;
+      return true;
+    };
     load().then(
-      (data) => mine === generation.current && setState({ data, error: undefined, loading: false }),
-      (error: unknown) => mine === generation.current && setState((s) => ({ ...s, error, loading: false })),
+      (data) => settled() && setState({ data, error: undefined, loading: false }),
+      (error: unknown) => settled() && setState((s) => ({ ...s, error, loading: false })),
     );
   }, deps);
   useEffect(() => {
     reload();
     if (everyMs === undefined) return undefined;
     const timer = setInterval(() => {
-      if (document.visibilityState === 'visible') reload();
+      if (document.visibilityState === 'visible' && !inFlight.current) reload();
     }, everyMs);
     return () => clearInterval(timer);
   }, [reload, everyMs]);
