@@ -178,6 +178,9 @@ export class TriggerhubHttpApi extends Construct {
       methods: [HttpMethod.ANY],
       integration: new HttpLambdaIntegration('ConsoleAdmin', this.adminFunction),
       authorizer,
+      // The authorizer checks issuer and client only: without a scope it would also take the
+      // client's ID tokens and SRP-API tokens (scope aws.cognito.signin.user.admin alone).
+      authorizationScopes: ['openid'],
     });
   }
 }
