@@ -136,14 +136,16 @@ export const startAuth = async (auth: ConsoleAuth): Promise<void> => {
   }
   const pending = takePending();
   history.replaceState(null, '', `${location.pathname}${pending?.hash ?? location.hash}`);
-  if (error !== null) {
-    throw new Error(
-      `sign-in failed: ${params.get('error_description') ?? error}. Reload the page to try again.`,
-    );
-  }
+  // The state first: anyone can link to `/console?error=…&error_description=<any text>`, and
+  // only the answer to this tab's own sign-in may speak on the console's page.
   if (pending === undefined || pending.state !== params.get('state')) {
     throw new Error(
       'sign-in refused: the answer does not belong to a sign-in this tab started (its state does not match). Reload the page to sign in again.',
+    );
+  }
+  if (error !== null) {
+    throw new Error(
+      `sign-in failed: ${params.get('error_description') ?? error}. Reload the page to try again.`,
     );
   }
   await exchange(auth, code ?? '', pending.verifier);
