@@ -19,6 +19,16 @@ const MARKUP =
   '<a href="javascript:window.__pwned=3">click</a>';
 const NAME = `${MARKUP} \u202Eevil\u202C ✓ 🙂 ${'w'.repeat(200)}`.slice(0, 200);
 
+/** The controls of the page without an accessible name, as `tag#id` (evaluated in the page). */
+const UNLABELLED = `[...document.querySelectorAll('input:not([type=hidden]), select, textarea, button')]
+  .filter((el) => {
+    if (el.getAttribute('aria-label')?.trim() || el.getAttribute('aria-labelledby')) return false;
+    if (el.labels && el.labels.length > 0) return false;
+    if (el.tagName === 'BUTTON' && el.textContent.trim() !== '') return false;
+    return true;
+  })
+  .map((el) => el.tagName.toLowerCase() + (el.id ? '#' + el.id : '') + (el.name ? '[name=' + el.name + ']' : ''))`;
+
 describe.skipIf(chromiumPath === undefined)('the console against hostile API data (review)', () => {
   let stack: InProcessStack;
   let b: ConsoleBrowser;
@@ -101,6 +111,10 @@ describe.skipIf(chromiumPath === undefined)('the console against hostile API dat
     ]) {
       await open(route);
       await b.page.getByRole('heading', { level: 1 }).first().waitFor({ timeout: 15_000 });
+      // One <h1> per page (the contract's headings rule).
+      expect.soft(await b.page.getByRole('heading', { level: 1 }).count(), route).toBe(1);
+      // Every control has a name: a label, aria-label(ledby), or (a button) its text.
+      expect.soft(await b.page.evaluate<string[]>(UNLABELLED), route).toEqual([]);
     }
     expect(problems).toEqual([]);
     expect(await pwned()).toBe('undefined');
