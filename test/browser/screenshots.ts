@@ -11,7 +11,9 @@ import { writeConsoleAssets } from '../../cli/console/build.ts';
 import { writeIntegrationRegistry } from '../../cli/integrations/registry-file.ts';
 import { PermanentError } from '../../shared/errors.ts';
 import type { StoredTask, TaskStatus } from '../../shared/model/index.ts';
+import { useLocalLogFormat } from '../../shared/runtime/platform-logger.ts';
 import { defineIntegration } from '../../shared/sdk/index.ts';
+import type { ConsoleBrowser } from '../helpers/browser.ts';
 import type { InProcessStack } from '../helpers/local-stack.ts';
 import { MISSING_BROWSER, findChromium, openBrowser } from '../helpers/browser.ts';
 import { fakeTicketIntegration, ticketJobBody } from '../helpers/fake-ticket-integration.ts';
@@ -248,11 +250,13 @@ const open = async (page: Page, url: string, route: string): Promise<void> => {
   await page.goto(`${url}/console#${route}`);
 };
 
+type Scrollable = { scrollIntoView(o: { block: string }): void };
 /** Scrolls `locator` to the top of the window (a section of a long page). */
 const toTop = (locator: Locator): Promise<void> =>
-  locator.evaluate((el) =>
-    (el as unknown as { scrollIntoView(o: { block: string }): void }).scrollIntoView({ block: 'start' }),
-  );
+  locator.evaluate((el) => (el as unknown as Scrollable).scrollIntoView({ block: 'start' }));
+/** Scrolls `locator` to the middle of the window. */
+const centre = (locator: Locator): Promise<void> =>
+  locator.evaluate((el) => (el as unknown as Scrollable).scrollIntoView({ block: 'center' }));
 
 const shoot = async (page: Page, name: string): Promise<string> => {
   const path = join(OUT, `${name}.png`);
@@ -279,28 +283,26 @@ const shootAll = async (context: BrowserContext, url: string, seeded: Seeded): P
   await open(page, url, '/jobs/crm-sync');
   await h1('Sync contacts to the CRM').waitFor();
   await page.getByLabel('Batch size').waitFor();
+  // The schedule's sentence comes from the server's preview: `…` until it answers.
+  await waitFor(
+    'the schedule sentence',
+    async () => (await page.getByText('…', { exact: true }).count()) === 0,
+  );
   shots.push(await shoot(page, 'job'));
 
   // Its form with the API's refusal beside the field.
   const timeout = page.getByLabel('Timeout (seconds)');
   await timeout.fill('900');
   await page.getByRole('button', { name: 'Save' }).click();
-  const timeoutError = page.locator('#f-timeoutSeconds-error');
-  await timeoutError.waitFor();
-  await toTop(
-    page
-      .getByRole('heading', { level: 2 })
-      .filter({ hasText: /Edit|Definition|Settings/ })
-      .first(),
-  );
-  await timeout.scrollIntoViewIfNeeded();
+  await page.locator('#f-timeoutSeconds-error').waitFor();
+  await centre(timeout);
   shots.push(await shoot(page, 'job-edit'));
 
   // The schedule editor with the next five occurrences.
   await open(page, url, '/jobs/crm-sync');
   const next = page.getByRole('list', { name: 'Next occurrences' });
   await waitFor('five occurrences', async () => (await next.locator('li time').count()) === 5);
-  await toTop(page.getByRole('heading', { level: 2, name: /Schedule/ }).first());
+  await toTop(page.getByRole('group', { name: 'Schedule', exact: true }));
   shots.push(await shoot(page, 'schedule'));
 
   // The job's history: successes, failures, triggers.
@@ -347,8 +349,9 @@ const shootAll = async (context: BrowserContext, url: string, seeded: Seeded): P
 const main = async (): Promise<void> => {
   const chromiumPath = findChromium();
   if (chromiumPath === undefined) throw new Error(MISSING_BROWSER);
-  // What the stack logs is not the point here: only its warnings and errors.
-  process.env.POWERTOOLS_LOG_LEVEL ??= 'WARN';
+  // What the stack logs (the seeded failures among it) is kept, and shown only if the script fails.
+  const logged: string[] = [];
+  useLocalLogFormat('text', (line) => void logged.push(line));
   // The console from its sources (and the integration registry the stack loads), as npm start builds them.
   writeIntegrationRegistry();
   const built = writeConsoleAssets();
@@ -357,9 +360,10 @@ const main = async (): Promise<void> => {
   const stack = await startInProcessStack({
     integrations: [crmContacts, warehousePush, tickets.integration],
   });
-  const b = await openBrowser(chromiumPath);
+  let b: ConsoleBrowser | undefined;
   let seeded: Seeded | undefined;
   try {
+    b = await openBrowser(chromiumPath);
     seeded = await seed(stack);
     await mkdir(OUT, { recursive: true });
     // A context of its own: light, UTC, English, 1× pixels — the same pictures on any machine.
@@ -368,20 +372,22 @@ const main = async (): Promise<void> => {
       deviceScaleFactor: 1,
       colorScheme: 'light',
       timezoneId: 'UTC',
-      locale: 'en-GB',
+      locale: 'en-US',
       reducedMotion: 'reduce',
     });
     const shots = await shootAll(context, stack.url, seeded);
     for (const path of shots) console.log(`wrote ${relative(process.cwd(), path)}`);
     console.log(`console bundle: ${built.build.bytes.raw} bytes, ${built.build.bytes.gzip} gzip`);
+  } catch (e) {
+    process.stderr.write(`What the stack logged:\n${logged.join('\n')}\n\n`);
+    throw e;
   } finally {
     if (seeded !== undefined) {
-      await fetch(`${stack.url}/admin/runs/${seeded.longRunId}/stop`, { method: 'POST' }).catch(
-        () => undefined,
-      );
+      const stop = `${stack.url}/admin/runs/${seeded.longRunId}/stop`;
+      await fetch(stop, { method: 'POST' }).catch(() => undefined);
       await stack.waitForRun(seeded.longRunId).catch(() => undefined);
     }
-    await b.close();
+    await b?.close();
     await stack.stop();
   }
 };
