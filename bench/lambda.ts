@@ -438,7 +438,7 @@ export const bareWorkerHandler = (
       };
       const result = await runLogEvent({
         event: triggerEvent,
-        params: { prefix: '' },
+        params: { prefix: '', waitSeconds: 0 },
         logger,
         signal,
         runId,

@@ -9,13 +9,20 @@ export abstract class TriggerhubError extends Error {
   abstract readonly status: number;
 }
 
+/**
+ * A refused input. `param`, when known, is the dotted path of the field at fault in
+ * what the caller sent (`schedule.every`, `params.url`): the error body carries it
+ * beside `{error, message}`, so a form can show the message next to that field.
+ */
 export class ValidationError extends TriggerhubError {
   readonly code: string;
   readonly status = 400;
-  constructor(message: string, code = 'invalid_request') {
+  readonly param?: string;
+  constructor(message: string, code = 'invalid_request', param?: string) {
     super(message);
     this.name = 'ValidationError';
     this.code = code;
+    if (param !== undefined) this.param = param;
   }
 }
 

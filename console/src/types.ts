@@ -18,3 +18,4 @@ export interface Page<T> {
   items: T[];
   nextCursor?: string;
 }
+export type { NotificationView } from '../../shared/model/notification.ts';

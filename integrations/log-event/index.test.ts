@@ -21,14 +21,17 @@ const eventWith = (overrides: Partial<TriggerEvent> = {}): TriggerEvent => ({
 });
 
 /** Runs log-event the way the runtime does: params resolved from the job's stored ones. */
-const runLogEvent = async (event: TriggerEvent, jobParams: Record<string, unknown> = {}) => {
+const runLogEvent = async (
+  event: TriggerEvent,
+  jobParams: Record<string, unknown> = {},
+  signal: AbortSignal = new AbortController().signal,
+) => {
   const { params } = await resolveParams(logEvent.manifest, jobParams, noSecrets);
   const logger = new RunLogger({ runId: 'run-1', jobId: 'job-1', clock });
   // Held as the registry holds it: params typed loosely, validated against the manifest.
   const integration: AnyIntegration = logEvent;
   const run = integration.run;
   if (!run) throw new Error('log-event has no run');
-  const signal = new AbortController().signal;
   const result = await run({
     event,
     params,
@@ -47,10 +50,11 @@ describe('log-event', () => {
     expect(logEvent.manifest).toEqual({
       id: 'log-event',
       name: 'Log event',
-      version: '1.0.0',
+      version: '1.1.0',
       description: expect.any(String),
       parameters: {
         prefix: { type: 'text', label: 'Line prefix', description: expect.any(String), default: '' },
+        waitSeconds: { type: 'number', label: 'Wait (seconds)', description: expect.any(String), default: 0 },
       },
       entryPoints: ['run'],
     });
@@ -124,5 +128,42 @@ describe('log-event', () => {
     // Assess
     expect(messages[1]).toBe('payload: none');
     expect(result.output).toEqual({ source: 'generic', trigger: 'webhook', bytes: 0 });
+  });
+
+  describe('waitSeconds', () => {
+    it('waits that long before it finishes', async () => {
+      // Act
+      const started = performance.now();
+      const { result, messages } = await runLogEvent(eventWith(), { waitSeconds: 0.2 });
+
+      // Assess: a lower bound only (a loaded machine may take longer, never less)
+      expect(performance.now() - started).toBeGreaterThanOrEqual(190);
+      expect(messages.at(-1)).toBe('waiting 0.2 s');
+      expect(result.message).toBe('logged generic/webhook event');
+    });
+
+    it('ends early when the run is stopped', async () => {
+      // Prepare
+      const controller = new AbortController();
+
+      // Act: a 15-minute wait, stopped as soon as it starts waiting
+      const running = runLogEvent(eventWith(), { waitSeconds: 900 }, controller.signal);
+      await new Promise((r) => setImmediate(r));
+      controller.abort(new Error('stopped by test'));
+      const { result, messages } = await running;
+
+      // Assess
+      expect(messages.at(-2)).toBe('waiting 900 s');
+      expect(messages.at(-1)).toMatch(/^stopped waiting after \d+\.\d s$/);
+      expect(result.message).toBe('stopped while waiting');
+    });
+
+    it.each([-1, 901])('refuses %s seconds before logging anything', async (waitSeconds) => {
+      // Act
+      const failure = runLogEvent(eventWith(), { waitSeconds });
+
+      // Assess
+      await expect(failure).rejects.toThrow(`waitSeconds must be from 0 to 900, not ${waitSeconds}`);
+    });
   });
 });

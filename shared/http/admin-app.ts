@@ -4,8 +4,6 @@ import { admin } from '../runtime/admin.ts';
 import type { StackSettings } from '../runtime/admin.ts';
 import type { Deps } from '../runtime/deps.ts';
 import type { NotificationPublisher, SecretWriter } from '../ports.ts';
-import { TicketValidationError } from '../runtime/ticket-apply.ts';
-import { clip } from '../sdk/text.ts';
 import { registerCheckpointRoutes } from './admin/checkpoint-routes.ts';
 import { registerDlqRoutes } from './admin/dlq-routes.ts';
 import { registerEffectRoutes } from './admin/effect-routes.ts';
@@ -15,13 +13,13 @@ import { registerNotificationRoutes } from './admin/notification-routes.ts';
 import { readJson } from './admin/read-json.ts';
 import { registerReplayRoutes } from './admin/replay-routes.ts';
 import { registerRunNowRoutes } from './admin/run-now-routes.ts';
+import { registerSchedulePreviewRoutes } from './admin/schedule-preview-routes.ts';
 import { registerScriptRoutes } from './admin/script-routes.ts';
 import { registerStateRoutes } from './admin/state-routes.ts';
 import { registerStopRoutes } from './admin/stop-routes.ts';
 import { registerTicketRoutes } from './admin/ticket-routes.ts';
 import { requireJobId, requireRunId } from './edge-checks.ts';
 import type { EdgeApp, EdgeEnv } from './hono-helpers.ts';
-import { MAX_ERROR_MESSAGE_CHARS } from './error-response.ts';
 import { createEdgeApp, withJsonErrors } from './hono-helpers.ts';
 
 /**
@@ -82,20 +80,9 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
     const id = requireJobId(c.req.param('id'));
     const verify = verifyOf(c.req.query('verify'));
     const body = readJson(await c.req.text());
-    try {
-      const { created, job } = await admin.putJob(deps, id, body, { verify, signal: c.req.raw.signal });
-      return c.json(job, created ? 201 : 200);
-    } catch (e) {
-      // The parameter the target's refusal is about travels beside the usual error body.
-      if (e instanceof TicketValidationError && e.param !== undefined) {
-        c.set('errorCode', e.code);
-        return c.json(
-          { error: e.code, message: clip(e.message, MAX_ERROR_MESSAGE_CHARS), param: clip(e.param, 256) },
-          400,
-        );
-      }
-      throw e;
-    }
+    // A refusal's field at fault (`param`) travels in the error body, as every ValidationError's does.
+    const { created, job } = await admin.putJob(deps, id, body, { verify, signal: c.req.raw.signal });
+    return c.json(job, created ? 201 : 200);
   });
   app.delete('/jobs/:id', async (c) => {
     await admin.deleteJob(deps, requireJobId(c.req.param('id')));
@@ -115,5 +102,6 @@ export const createAdminApp = (deps: AdminDeps, stack: StackSettings = { secretS
   registerRunNowRoutes(app, deps);
   registerStopRoutes(app, deps);
   registerTicketRoutes(app, deps);
+  registerSchedulePreviewRoutes(app, deps);
   return withJsonErrors(root);
 };

@@ -1,5 +1,5 @@
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
-import { errorMessage, isTriggerhubError } from '../errors.ts';
+import { errorMessage, isTriggerhubError, ValidationError } from '../errors.ts';
 import { platformLogger } from '../runtime/platform-logger.ts';
 import { clip } from '../sdk/text.ts';
 import { refusalJobIdOf } from './edge-checks.ts';
@@ -7,7 +7,12 @@ import { refusalJobIdOf } from './edge-checks.ts';
 export interface ErrorBody {
   error: string;
   message: string;
+  /** A ValidationError's field at fault (`schedule.every`, `params.url`), when it names one. */
+  param?: string;
 }
+
+/** The longest `param` an error body carries (a path may quote keys from input). */
+export const MAX_ERROR_PARAM_CHARS = 256;
 
 /**
  * The longest message an error body carries. Messages quote at most ~200
@@ -23,7 +28,15 @@ export const MAX_ERROR_MESSAGE_CHARS = 1000;
  */
 export const toErrorResponse = (e: unknown): { status: number; body: ErrorBody } => {
   if (isTriggerhubError(e)) {
-    return { status: e.status, body: { error: e.code, message: clip(e.message, MAX_ERROR_MESSAGE_CHARS) } };
+    const param = e instanceof ValidationError ? e.param : undefined;
+    return {
+      status: e.status,
+      body: {
+        error: e.code,
+        message: clip(e.message, MAX_ERROR_MESSAGE_CHARS),
+        ...(param === undefined ? {} : { param: clip(param, MAX_ERROR_PARAM_CHARS) }),
+      },
+    };
   }
   platformLogger.error('unexpected error', { error: errorMessage(e) });
   return { status: 500, body: { error: 'internal', message: 'internal error' } };

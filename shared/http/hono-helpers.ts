@@ -72,8 +72,10 @@ export const withJsonErrors = (app: EdgeApp): EdgeApp => {
     return jsonError(c, 404, 'not_found', `no route ${quote(c.req.method, 20)} ${quote(c.req.path)}`);
   });
   app.onError((e, c) => {
+    // The whole body: a ValidationError's `param` travels beside `{error, message}`.
     const { status, body } = toErrorResponse(e);
-    return jsonError(c, status as ContentfulStatusCode, body.error, body.message);
+    c.set('errorCode', body.error);
+    return c.json(body, status as ContentfulStatusCode);
   });
   return app;
 };

@@ -1,6 +1,7 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import type { Hono } from 'hono';
 import { quote } from '../sdk/text.ts';
+import type { ErrorBody } from './error-response.ts';
 import { logEdgeRefusal, toErrorResponse } from './error-response.ts';
 import type { EdgeApp } from './hono-helpers.ts';
 
@@ -33,13 +34,17 @@ export const directRouteOf = (app: EdgeApp): DirectRoute | undefined => directRo
 export const directErrorResult = (
   event: APIGatewayProxyEventV2,
   status: number,
-  body: { error: string; message: string },
+  body: ErrorBody,
 ): APIGatewayProxyResult => {
   if (status >= 400 && status < 500) logEdgeRefusal(event.rawPath, status, body.error, event);
   return {
     statusCode: status,
     headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ error: body.error, message: body.message }),
+    body: JSON.stringify({
+      error: body.error,
+      message: body.message,
+      ...(body.param === undefined ? {} : { param: body.param }),
+    }),
     isBase64Encoded: false,
   };
 };

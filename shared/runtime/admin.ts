@@ -4,7 +4,7 @@ import { NotFoundError, ValidationError } from '../errors.ts';
 import type { IntegrationManifest, Job, Run, RunSummary } from '../model/index.ts';
 import type { Schedule } from '../model/schedule.ts';
 import { JobSchema, jobSchedule } from '../model/index.ts';
-import type { LastRun, Page, PageRequest, RunListQuery } from '../ports.ts';
+import type { LastRun, OpenKind, Page, PageRequest, RunListQuery } from '../ports.ts';
 import { checkJobParams, clip } from '../sdk/index.ts';
 import {
   describeSchedule,
@@ -38,7 +38,25 @@ export const describeIssues = (error: core.$ZodError): string => {
 interface PathIssue {
   path: PropertyKey[];
   message: string;
+  /** An `unrecognized_keys` issue's keys: the first one names the field at fault. */
+  keys?: string[];
 }
+
+/**
+ * The dotted path of the first field zod refused (`schedule.every`, `auth.secret`,
+ * an unknown key itself), for the error body's `param`; undefined for a problem
+ * of the whole value.
+ */
+export const firstIssuePath = (error: core.$ZodError): string | undefined => {
+  const first = error.issues.flatMap(unionBranch)[0];
+  if (first === undefined) return undefined;
+  const path = [...first.path, ...(first.keys ?? []).slice(0, 1)];
+  return path.length === 0 ? undefined : path.map((p) => clip(String(p), 64)).join('.');
+};
+
+/** A schedule problem's field (`timezone: …`, `startOn: …`, `cron: …`; see scheduleProblem). */
+export const scheduleProblemParam = (problem: string): string | undefined =>
+  /^(timezone|startOn|cron):/.exec(problem)?.[1];
 
 /**
  * A value that fits none of a union's shapes (a job's `auth`) says only
@@ -46,11 +64,12 @@ interface PathIssue {
  * to — the branch with the fewest problems (`{"type":"hmac"}` → `auth.secret`).
  */
 const unionBranch = (issue: core.$ZodIssue): PathIssue[] => {
+  if (issue.code === 'unrecognized_keys') return [issue];
   if (issue.code !== 'invalid_union' || issue.errors.length === 0) return [issue];
   const closest = issue.errors.reduce((best, branch) => (branch.length < best.length ? branch : best));
   if (closest.length === 0) return [issue];
   return closest.flatMap((inner) =>
-    unionBranch(inner).map((i) => ({ path: [...issue.path, ...i.path], message: i.message })),
+    unionBranch(inner).map((i) => ({ ...i, path: [...issue.path, ...i.path] })),
   );
 };
 
@@ -60,10 +79,23 @@ const unionBranch = (issue: core.$ZodIssue): PathIssue[] => {
  */
 export const validateJob = (deps: Pick<Deps, 'registry'>, input: unknown): Job => {
   const parsed = JobSchema.safeParse(input);
-  if (!parsed.success) throw new ValidationError(`invalid job: ${describeIssues(parsed.error)}`);
+  if (!parsed.success) {
+    throw new ValidationError(
+      `invalid job: ${describeIssues(parsed.error)}`,
+      undefined,
+      firstIssuePath(parsed.error),
+    );
+  }
   const job = parsed.data;
   const problem = job.schedule === undefined ? undefined : scheduleProblem(job.schedule);
-  if (problem !== undefined) throw new ValidationError(`invalid job: schedule: ${problem}`);
+  if (problem !== undefined) {
+    const field = scheduleProblemParam(problem);
+    throw new ValidationError(
+      `invalid job: schedule: ${problem}`,
+      undefined,
+      field === undefined ? 'schedule' : `schedule.${field}`,
+    );
+  }
   // An uploaded script's parameters are free-form: text, numbers, booleans, { "secret": name }.
   if (job.integration === undefined) return { ...job, params: checkScriptParams(job.params) };
   const integration = deps.registry.get(job.integration);
@@ -74,6 +106,8 @@ export const validateJob = (deps: Pick<Deps, 'registry'>, input: unknown): Job =
       .join(', ');
     throw new ValidationError(
       `invalid job: integration: unknown integration "${job.integration}" (known: ${known})`,
+      undefined,
+      'integration',
     );
   }
   return { ...job, params: checkJobParams(integration.manifest, job.params) };
@@ -169,28 +203,83 @@ export type JobGridItem = Omit<Job, 'schedule'> & {
   lastRun: LastRun | null;
   nextRunAt: string | null;
   nextRun: NextRun;
+  /** Queued and running runs of the job (decisions in flight included), at most {@link OPEN_RUNS_CAP}. */
+  openRuns: number;
+};
+
+/** The grid counts a job's open runs up to this: enough to say "there are many", no more. */
+export const OPEN_RUNS_CAP = 100;
+/**
+ * Pages (of 100) of each (kind, shard) partition of the open-runs index one grid page reads at
+ * most: a backlog of thousands of queued runs costs the grid a bounded number of queries, and
+ * a count past it is a lower bound.
+ */
+export const OPEN_RUNS_MAX_PAGES = 10;
+const OPEN_PAGE = 100;
+/** Every kind of open run: a decision in flight is open too (the stop button is for it as well). */
+const OPEN_KINDS: readonly OpenKind[] = ['queued', 'running', 'decision'];
+
+/**
+ * The open runs of `jobIds`, counted from the sparse index of open runs (one
+ * query per kind and shard while it holds fewer than 100 runs): the index is
+ * the whole table's, not a job's, so this reads it all — bounded by
+ * {@link OPEN_RUNS_MAX_PAGES} — and stops early once every job of the page
+ * has reached {@link OPEN_RUNS_CAP}.
+ */
+const countOpenRuns = async (
+  deps: Pick<Deps, 'runs'>,
+  jobIds: readonly string[],
+): Promise<Map<string, number>> => {
+  const counts = new Map(jobIds.map((id) => [id, 0]));
+  if (jobIds.length === 0) return counts;
+  let full = 0;
+  const partitions = OPEN_KINDS.flatMap((kind) =>
+    Array.from({ length: deps.runs.openShards }, (_, shard) => ({ kind, shard })),
+  );
+  await Promise.all(
+    partitions.map(async ({ kind, shard }) => {
+      let cursor: string | undefined;
+      for (let page = 0; page < OPEN_RUNS_MAX_PAGES && full < counts.size; page++) {
+        const open = await deps.runs.listOpen({ kind, shard, limit: OPEN_PAGE, cursor });
+        for (const run of open.items) {
+          const count = counts.get(run.jobId);
+          if (count === undefined || count >= OPEN_RUNS_CAP) continue;
+          counts.set(run.jobId, count + 1);
+          if (count + 1 === OPEN_RUNS_CAP) full++;
+        }
+        cursor = open.nextCursor;
+        if (cursor === undefined) break;
+      }
+    }),
+  );
+  return counts;
 };
 
 /**
- * One page of jobs as grid rows: the page itself, then at most three
- * batched reads for it, at once — the checkpoints (each job's `lastRun`),
- * the schedule records and the `schedule` leases of the enabled scheduled
- * jobs (none when the page has no such job). `nextRunAt` is the schedule
- * record's, or, before the scheduler has armed one, the next occurrence
- * after now.
+ * One page of jobs as grid rows: the page itself, then at once at most
+ * three batched reads for it — the checkpoints (each job's `lastRun`), the
+ * schedule records and the `schedule` leases of the enabled scheduled jobs
+ * (none when the page has no such job) — and the open-runs index, for
+ * `openRuns` (one query per kind and shard while few runs are open; none for
+ * an empty page). `nextRunAt` is the schedule record's, or, before the
+ * scheduler has armed one, the next occurrence after now.
  */
 export const jobGridPage = async (
-  deps: Pick<Deps, 'jobs' | 'checkpoints' | 'schedules' | 'leases' | 'clock'>,
+  deps: Pick<Deps, 'jobs' | 'checkpoints' | 'schedules' | 'leases' | 'runs' | 'clock'>,
   page: PageRequest,
 ): Promise<Page<JobGridItem>> => {
   const jobs = await deps.jobs.list(page);
   const scheduled = jobs.items.filter((j) => j.enabled && jobSchedule(j) !== undefined).map((j) => j.id);
-  const [checkpoints, schedules, leases] = await Promise.all([
+  const [checkpoints, schedules, leases, openRuns] = await Promise.all([
     jobs.items.length === 0
       ? new Map<string, never>()
       : deps.checkpoints.getMany(jobs.items.map((j) => j.id)),
     scheduled.length === 0 ? new Map<string, never>() : deps.schedules.getMany(scheduled),
     scheduled.length === 0 ? new Map<string, never>() : deps.leases.getMany(scheduled, 'schedule'),
+    countOpenRuns(
+      deps,
+      jobs.items.map((j) => j.id),
+    ),
   ]);
   const now = deps.clock.now();
   const items = jobs.items.map((job): JobGridItem => {
@@ -220,6 +309,7 @@ export const jobGridPage = async (
       lastRun,
       nextRunAt,
       nextRun,
+      openRuns: openRuns.get(job.id) ?? 0,
     };
   });
   return jobs.nextCursor === undefined ? { items } : { items, nextCursor: jobs.nextCursor };
@@ -235,7 +325,7 @@ export const admin = {
 
   /** `GET /admin/jobs`: the jobs grid (see {@link jobGridPage}); `getJob` answers the plain definition. */
   listJobs: (
-    deps: Pick<Deps, 'jobs' | 'checkpoints' | 'schedules' | 'leases' | 'clock'>,
+    deps: Pick<Deps, 'jobs' | 'checkpoints' | 'schedules' | 'leases' | 'runs' | 'clock'>,
     page: PageRequest,
   ): Promise<Page<JobGridItem>> => jobGridPage(deps, page),
 
@@ -263,6 +353,8 @@ export const admin = {
     if (body.id !== undefined && body.id !== id) {
       throw new ValidationError(
         `invalid job: id: ${clip(JSON.stringify(body.id) ?? '')} does not match the path's "${id}"`,
+        undefined,
+        'id',
       );
     }
     const { createdAt: _c, updatedAt: _u, ...definition } = body;

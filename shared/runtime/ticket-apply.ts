@@ -12,11 +12,8 @@ import type { TicketContextDeps } from '../tickets/ticket-context.ts';
  * and the parameter at fault when the integration named one.
  */
 export class TicketValidationError extends ValidationError {
-  constructor(
-    message: string,
-    readonly param?: string,
-  ) {
-    super(message, 'ticket_validation_failed');
+  constructor(message: string, param?: string) {
+    super(message, 'ticket_validation_failed', param);
     this.name = 'TicketValidationError';
   }
 }

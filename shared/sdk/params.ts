@@ -156,14 +156,18 @@ const parseParams = (
   const parsed = paramsSchema(manifest, mode).safeParse(values);
   if (parsed.success) return parsed.data;
   const problems = new Set<string>();
+  // The first parameter at fault, as the job's field `params.<name>` (the error body's `param`).
+  let first: string | undefined;
   for (const issue of parsed.error.issues) {
     if (issue.code === 'unrecognized_keys') {
       for (const key of issue.keys) {
+        first ??= key;
         problems.add(`parameter "${clip(key, 64)}" is unknown to integration "${manifest.id}"`);
       }
       continue;
     }
     const name = String(issue.path[0]);
+    first ??= name;
     const spec = Object.hasOwn(manifest.parameters, name) ? manifest.parameters[name] : undefined;
     problems.add(
       spec
@@ -171,7 +175,11 @@ const parseParams = (
         : `parameter "${clip(name, 64)}": ${clip(issue.message)}`,
     );
   }
-  throw new ValidationError([...problems].join('; '), 'invalid_params');
+  throw new ValidationError(
+    [...problems].join('; '),
+    'invalid_params',
+    first === undefined ? undefined : `params.${clip(first, 64)}`,
+  );
 };
 
 /**
@@ -234,12 +242,19 @@ export const resolveParams = async (
     const ref = SecretRefSchema.safeParse(stored[name]);
     if (!ref.success) return undefined; // absent (optional): nothing to resolve
     const [current, ...previous] = await secrets.getVersions(ref.data.secret);
-    if (current === undefined) return `parameter "${name}": secret "${ref.data.secret}" not found`;
+    if (current === undefined)
+      return { name, problem: `parameter "${name}": secret "${ref.data.secret}" not found` };
     values[name] = current;
     for (const v of [current, ...previous]) secretValues.add(v);
     return undefined;
   });
   const missing = (await Promise.all(lookups)).filter((p) => p !== undefined);
-  if (missing.length > 0) throw new ValidationError(missing.join('; '), 'invalid_params');
+  if (missing.length > 0) {
+    throw new ValidationError(
+      missing.map((m) => m.problem).join('; '),
+      'invalid_params',
+      `params.${missing[0]?.name ?? ''}`,
+    );
+  }
   return { params: parseParams(manifest, values, 'run'), secretValues: [...secretValues] };
 };

@@ -44,6 +44,7 @@ describe('example jobs and payloads on the local stack', () => {
     expect(jobs.items.map((j) => j.id).sort()).toEqual([
       'checkpoint-before-publish',
       'demo',
+      'heartbeat',
       'securechange-assignment',
       'securechange-trigger',
       'securechange-validation',

@@ -93,6 +93,7 @@ describe('run now, the grid and the failing alert (dynalite, fauxqs)', () => {
 
     // Act
     const runId = await runNow({ greeting: 'bonjour' });
+    const whileQueued = (await (await admin.request('/admin/jobs')).json()) as { items: JobGridItem[] };
     const processed = await work();
     const grid = (await (await admin.request('/admin/jobs')).json()) as { items: JobGridItem[] };
     const manual = (await (await admin.request('/admin/jobs/grid/runs?firedBy=manual')).json()) as {
@@ -118,7 +119,10 @@ describe('run now, the grid and the failing alert (dynalite, fauxqs)', () => {
       nextRun: 'webhook',
       nextRunAt: null,
       lastRun: { id: runId, status: 'succeeded', startedAt: run?.startedAt },
+      openRuns: 0,
     });
+    // Counted from the open-runs index (gsi2) on the real table: the queued run, then none.
+    expect(whileQueued.items[0]?.openRuns).toBe(1);
     expect(manual.items.map((r) => r.id)).toEqual([runId]);
     expect(webhook.items).toEqual([]);
   });

@@ -4,7 +4,9 @@ import { JobSchema } from '../../shared/model/index.ts';
 import type { JobInput } from '../../shared/model/index.ts';
 import type { LeaseRecord, LeaseStore, ScheduleRecord, ScheduleStore } from '../../shared/ports.ts';
 import type { JobGridItem } from '../../shared/runtime/admin.ts';
+import { OPEN_RUNS_CAP, OPEN_RUNS_MAX_PAGES } from '../../shared/runtime/admin.ts';
 import { FakeClock, memoryDeps } from '../helpers/memory-deps.ts';
+import { queuedRunAt, RUN_AT } from '../helpers/runs.ts';
 
 // The jobs grid (issue 9): `GET /admin/jobs` items carry the schedule as a sentence, the
 // last run, `nextRunAt` and `nextRun`, read in a few batched calls per page.
@@ -108,7 +110,14 @@ describe('GET /admin/jobs: the grid', () => {
 
     // Assess
     const stored = await deps.jobs.get('hook');
-    expect(item).toEqual({ ...stored, schedule: null, lastRun: null, nextRunAt: null, nextRun: 'webhook' });
+    expect(item).toEqual({
+      ...stored,
+      schedule: null,
+      lastRun: null,
+      nextRunAt: null,
+      nextRun: 'webhook',
+      openRuns: 0,
+    });
     expect(item).not.toHaveProperty('scheduleDefinition');
   });
 
@@ -320,5 +329,113 @@ describe('GET /admin/jobs: the grid', () => {
 
     // Assess
     expect(await res.json()).toEqual(await deps.jobs.get('sync'));
+  });
+
+  describe('openRuns', () => {
+    it("counts the page's jobs' queued, running and deciding runs, and none of other jobs or finished runs", async () => {
+      // Prepare
+      const { grid, deps } = await setup([job('a'), job('b'), job('c'), job('z')]);
+      await deps.runs.create(queuedRunAt('R1', 'a', RUN_AT));
+      await deps.runs.create(queuedRunAt('R2', 'a', RUN_AT));
+      await deps.runs.start('R2', { startedAt: RUN_AT, staleBefore: RUN_AT });
+      await deps.runs.create({ ...queuedRunAt('R3', 'b', RUN_AT), mode: 'decision', status: 'running' });
+      await deps.runs.create(queuedRunAt('R4', 'c', RUN_AT));
+      await deps.runs.requestStop('R4', { by: 'test', at: RUN_AT });
+      await deps.runs.create(queuedRunAt('R5', 'z', RUN_AT));
+
+      // Act
+      const page = await grid('?limit=3');
+
+      // Assess
+      expect(page.items.map((i) => [i.id, i.openRuns])).toEqual([
+        ['a', 2],
+        ['b', 1],
+        ['c', 0],
+      ]);
+    });
+
+    it(`stops at ${OPEN_RUNS_CAP} a job`, async () => {
+      // Prepare
+      const { grid, deps } = await setup([job('busy')]);
+      for (let i = 0; i < OPEN_RUNS_CAP + 30; i++) {
+        await deps.runs.create(queuedRunAt(`R${String(i).padStart(4, '0')}`, 'busy', RUN_AT));
+      }
+
+      // Act
+      const page = await grid();
+
+      // Assess
+      expect(page.items[0]?.openRuns).toBe(OPEN_RUNS_CAP);
+    });
+
+    it(`reads at most ${OPEN_RUNS_MAX_PAGES} pages of each kind and shard, however many runs are open`, async () => {
+      // Prepare: an index that never ends, of another job's runs
+      const { grid, deps } = await setup([job('quiet')]);
+      let calls = 0;
+      deps.runs.listOpen = (request) => {
+        calls++;
+        const items = Array.from({ length: 100 }, (_, i) => ({
+          id: `${request.kind}-${request.shard}-${calls}-${i}`,
+          jobId: 'other',
+          status: 'queued' as const,
+          mode: 'async' as const,
+          attempt: 0,
+          since: RUN_AT,
+          requeues: 0,
+        }));
+        return Promise.resolve({ items, nextCursor: 'more' });
+      };
+
+      // Act
+      const page = await grid();
+
+      // Assess
+      expect(page.items[0]?.openRuns).toBe(0);
+      expect(calls).toBe(3 * deps.runs.openShards * OPEN_RUNS_MAX_PAGES);
+    });
+
+    it('stops reading once every job of the page has reached the cap', async () => {
+      // Prepare: an index that never ends, of the one job's runs
+      const { grid, deps } = await setup([job('flood')]);
+      let calls = 0;
+      deps.runs.listOpen = (request) => {
+        calls++;
+        const items = Array.from({ length: 100 }, (_, i) => ({
+          id: `${request.kind}-${request.shard}-${calls}-${i}`,
+          jobId: 'flood',
+          status: 'queued' as const,
+          mode: 'async' as const,
+          attempt: 0,
+          since: RUN_AT,
+          requeues: 0,
+        }));
+        return Promise.resolve({ items, nextCursor: 'more' });
+      };
+
+      // Act
+      const page = await grid();
+
+      // Assess: one round of every partition at most, not ten
+      expect(page.items[0]?.openRuns).toBe(OPEN_RUNS_CAP);
+      expect(calls).toBeLessThanOrEqual(3 * deps.runs.openShards);
+    });
+
+    it('reads no open runs for an empty page', async () => {
+      // Prepare
+      const { grid, deps } = await setup([]);
+      let calls = 0;
+      const listOpen = deps.runs.listOpen.bind(deps.runs);
+      deps.runs.listOpen = (request) => {
+        calls++;
+        return listOpen(request);
+      };
+
+      // Act
+      const page = await grid();
+
+      // Assess
+      expect(page.items).toEqual([]);
+      expect(calls).toBe(0);
+    });
   });
 });

@@ -11,6 +11,7 @@ import { REPO_ROOT } from '../helpers/local-process.ts';
 const EXAMPLES = [
   'checkpoint-before-publish',
   'demo',
+  'heartbeat',
   'securechange-assignment',
   'securechange-trigger',
   'securechange-validation',

@@ -16,8 +16,8 @@ describe('paramsSchema', () => {
 
   it('still applies the defaults from the schema built once', () => {
     const schema = paramsSchema(logEvent.manifest, 'run');
-    expect(schema.parse({})).toEqual({ prefix: '' });
-    expect(schema.parse({ prefix: '[lab] ' })).toEqual({ prefix: '[lab] ' });
-    expect(schema.parse({})).toEqual({ prefix: '' });
+    expect(schema.parse({})).toEqual({ prefix: '', waitSeconds: 0 });
+    expect(schema.parse({ prefix: '[lab] ' })).toEqual({ prefix: '[lab] ', waitSeconds: 0 });
+    expect(schema.parse({})).toEqual({ prefix: '', waitSeconds: 0 });
   });
 });

@@ -42,17 +42,29 @@ const valueProblem = (name: string, value: unknown): string | undefined => {
 export const checkScriptParams = (raw: Record<string, unknown>): Record<string, unknown> => {
   const params = Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== null));
   const problems: string[] = [];
+  // The first parameter at fault, as the job's field `params.<name>` (the error body's `param`).
+  let first: string | undefined;
   const names = Object.keys(params);
   if (names.length > MAX_SCRIPT_PARAMS) problems.push(`at most ${MAX_SCRIPT_PARAMS} parameters`);
   for (const name of names.slice(0, MAX_SCRIPT_PARAMS)) {
     if (name.length === 0 || name.length > MAX_PARAM_NAME) {
       problems.push(`parameter "${clip(name, 64)}": a name of 1 to ${MAX_PARAM_NAME} characters`);
+      first ??= clip(name, 64);
       continue;
     }
     const problem = valueProblem(clip(name, 64), params[name]);
-    if (problem !== undefined) problems.push(problem);
+    if (problem !== undefined) {
+      problems.push(problem);
+      first ??= clip(name, 64);
+    }
   }
-  if (problems.length > 0) throw new ValidationError(problems.slice(0, 10).join('; '), 'invalid_params');
+  if (problems.length > 0) {
+    throw new ValidationError(
+      problems.slice(0, 10).join('; '),
+      'invalid_params',
+      first === undefined ? 'params' : `params.${first}`,
+    );
+  }
   return params;
 };
 
