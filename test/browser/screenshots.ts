@@ -117,11 +117,12 @@ const task = (
   };
 };
 
-const waitFor = async (what: string, done: () => Promise<boolean>): Promise<void> => {
+/** Polls `done` every `everyMs` until it holds, for at most WAIT_MS. */
+const waitFor = async (what: string, done: () => Promise<boolean>, everyMs = 250): Promise<void> => {
   const end = Date.now() + WAIT_MS;
   while (!(await done())) {
     if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
+    await new Promise((r) => setTimeout(r, everyMs));
   }
 };
 
@@ -227,7 +228,8 @@ const seed = async (stack: InProcessStack): Promise<Seeded> => {
     auth: { type: 'shared-secret', secret: 'demo' },
   });
   await finished(await hook('warehouse', { event: 'login', user: 'alice' }));
-  await waitFor('the dead letter', async () => (await admin<{ count: number }>('/dlq')).count > 0);
+  // (Seldom: each listing receives the messages, and counts in the receive count the page shows.)
+  await waitFor('the dead letter', async () => (await admin<{ count: number }>('/dlq')).count > 0, 1000);
 
   // A long run, still running while the pages are shot (stopped at the end).
   await put('/jobs/nightly-export', {
@@ -348,7 +350,8 @@ const shootAll = async (context: BrowserContext, url: string, seeded: Seeded): P
 
 const main = async (): Promise<void> => {
   const chromiumPath = findChromium();
-  if (chromiumPath === undefined) throw new Error(MISSING_BROWSER);
+  if (chromiumPath === undefined)
+    throw new Error(`npm run screenshots has no browser to drive. ${MISSING_BROWSER}`);
   // What the stack logs (the seeded failures among it) is kept, and shown only if the script fails.
   const logged: string[] = [];
   useLocalLogFormat('text', (line) => void logged.push(line));
