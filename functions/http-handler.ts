@@ -5,6 +5,7 @@ import { logEdgeRefusal } from '../shared/http/error-response.ts';
 import type { EdgeApp } from '../shared/http/hono-helpers.ts';
 import type { DirectRoute } from '../shared/http/routes.ts';
 import { allowedMethods, directRouteOf, methodNotAllowed } from '../shared/http/routes.ts';
+import { withApiHeaders } from '../shared/http/security-headers.ts';
 import { addPlatformContext } from '../shared/runtime/platform-logger.ts';
 
 export type HttpHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyResult>;
@@ -33,7 +34,7 @@ const refused = (
   logEdgeRefusal(event.rawPath, status, body.error, event);
   return {
     statusCode: status,
-    headers: { 'content-type': 'application/json', ...headers },
+    headers: withApiHeaders({ 'content-type': 'application/json', ...headers }),
     body: JSON.stringify(body),
     isBase64Encoded: false,
   };
@@ -101,11 +102,19 @@ const readableTarget = (domainName: string, rawPath: string): boolean => {
   return true;
 };
 
+/** An answer with the security headers under its own (see `withApiHeaders`). */
+const secured = (result: APIGatewayProxyResult): APIGatewayProxyResult => {
+  result.headers = withApiHeaders(result.headers);
+  return result;
+};
+
 /**
  * A Lambda handler for an HTTP API (payload 2.0) over a hono app; every log
  * line of the invocation carries the Lambda request id. Every answer is
  * JSON `{"error","message"}` when it is not the app's own; each refusal
- * answered here is one refusal log line, as in the app.
+ * answered here is one refusal log line, as in the app. Every answer — the
+ * app's, the direct route's, a refusal — carries the security headers
+ * (shared/http/security-headers.ts); the console's page keeps its own CSP.
  */
 export const httpHandler = (app: EdgeApp): HttpHandler =>
   lazyHttpHandler(directRouteOf(app), () => Promise.resolve(app));
@@ -139,7 +148,7 @@ export const lazyHttpHandler = (
     const refusal = edgeRefusal(appOnce, event);
     if (refusal !== undefined) return refused(event, await refusal);
     const answered = direct?.(event);
-    if (answered !== undefined) return answered;
+    if (answered !== undefined) return secured(await answered);
     const undecodable = undecodableBody(event);
     if (undecodable !== undefined) return refused(event, undecodable);
     const result = await (await honoHandler())(event, context);
@@ -147,6 +156,6 @@ export const lazyHttpHandler = (
     if (result.statusCode === 400 && result.body === 'Invalid request') {
       return refused(event, invalidRequest('unreadable request'));
     }
-    return result;
+    return secured(result);
   };
 };

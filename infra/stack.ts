@@ -23,6 +23,7 @@ import { RunQueue, checkRunQueueProps } from './constructs/run-queue.ts';
 import { TriggerhubFunction, checkLambdaTimeout } from './constructs/triggerhub-function.ts';
 import { SCRIPT_RUNNER_BUNDLE } from './function-bundle.ts';
 import { TriggerhubHttpApi, checkTriggerhubHttpApiProps } from './constructs/triggerhub-http-api.ts';
+import { ConsoleAuth, checkConsoleAuthProps } from './constructs/console-auth.ts';
 import { GSI1_NAME, GSI2_NAME, TriggerhubTable } from './constructs/triggerhub-table.ts';
 import { REFUSAL_METRIC_NAME, WebhookRefusals } from './constructs/webhook-refusals.ts';
 
@@ -119,6 +120,13 @@ export interface TriggerhubStackProps extends StackProps {
    * @default true
    */
   readonly payloadAccessLogs?: boolean;
+  /**
+   * The prefix of the console's sign-in domain, `https://<prefix>.auth.<region>.amazoncognito.com`
+   * (unique per region across all AWS accounts; see `ConsoleAuthProps.domainPrefix`).
+   *
+   * @default - the stack name and eight hex digits of the stack's id
+   */
+  readonly consoleDomainPrefix?: string;
 }
 
 const DEFAULT_WORKER_TIMEOUT = Duration.minutes(5);
@@ -211,6 +219,9 @@ export const checkTriggerhubStackProps = (props: TriggerhubStackProps): string[]
           `secretsKmsKeyArn "${props.secretsKmsKeyArn}" must be a KMS key ARN (arn:aws:kms:<region>:<account>:key/<id>)`,
         ]),
     ...checkAlarmEmail('alarmEmail', props.alarmEmail),
+    ...renameProps(checkConsoleAuthProps({ domainPrefix: props.consoleDomainPrefix }), {
+      domainPrefix: 'consoleDomainPrefix',
+    }),
   ];
 };
 
@@ -239,6 +250,12 @@ export class TriggerhubStack extends Stack {
   /** Runs one uploaded script per invocation, for the worker; its role may write its own logs and nothing else. */
   public readonly scriptRunner: TriggerhubFunction;
   public readonly api: TriggerhubHttpApi;
+  /** The operator console's sign-in: the Cognito user pool, its domain and app client, the JWT authorizer. */
+  public readonly consoleAuth: ConsoleAuth;
+  /** Serves the console's static files (`GET /console/*`); its role may write its own logs and nothing else. */
+  public readonly console: TriggerhubFunction;
+  /** The user pool's pre-token-generation trigger; its role may write its own logs and nothing else. */
+  public readonly consoleTokenClaims: TriggerhubFunction;
   /** The refusal metric and the saved Logs Insights query over the ingest log. */
   public readonly refusals: WebhookRefusals;
   /** Where alarms are published: the DLQ alarm's action. */
@@ -712,6 +729,41 @@ export class TriggerhubStack extends Stack {
       throttle: props.apiThrottle,
     });
 
+    // The operator console: static files from a function of its own, the admin API through a
+    // second route behind the user pool's JWT authorizer (browsers cannot sign SigV4; the CLI keeps IAM).
+    const consoleUrl = `${this.api.url}console`;
+    // Adds the user's verified e-mail address to access tokens: `stopped by cognito:<e-mail>`.
+    this.consoleTokenClaims = new TriggerhubFunction(this, 'ConsoleTokenClaims', {
+      entry: 'functions/console/token-claims.ts',
+      description: 'triggerhub console sign-in: adds the verified e-mail address to access tokens',
+      memorySize: 128,
+      timeout: Duration.seconds(5),
+      logRetention,
+      tracing: false,
+    });
+    this.consoleAuth = new ConsoleAuth(this, 'ConsoleAuth', {
+      consoleUrl,
+      domainPrefix: props.consoleDomainPrefix,
+      tokenClaims: this.consoleTokenClaims.lambdaFunction,
+    });
+    this.console = new TriggerhubFunction(this, 'Console', {
+      entry: 'functions/console/index.ts',
+      description: 'triggerhub console: the operator console’s page, script and style sheet',
+      // Strings out of memory: the smallest size serves them fast enough.
+      memorySize: 256,
+      timeout: Duration.seconds(10),
+      environment: {
+        TRIGGERHUB_CONSOLE_AUTH_DOMAIN: this.consoleAuth.domainUrl,
+        TRIGGERHUB_CONSOLE_CLIENT_ID: this.consoleAuth.client.userPoolClientId,
+        POWERTOOLS_SERVICE_NAME: 'triggerhub',
+        POWERTOOLS_LOG_LEVEL: props.logLevel ?? 'INFO',
+      },
+      logRetention,
+      // No X-Ray: its role may write its own logs and nothing else.
+      tracing: false,
+    });
+    this.api.addConsoleRoutes(this.console.lambdaFunction, this.consoleAuth.authorizer);
+
     this.refusals = new WebhookRefusals(this, 'Refusals', {
       logGroup: this.ingest.logGroup,
       metricNamespace: props.stage === undefined ? 'Triggerhub' : `Triggerhub/${props.stage}`,
@@ -725,6 +777,15 @@ export class TriggerhubStack extends Stack {
         resourceName: '*/*/admin/*',
       }),
       description: 'Resource of an IAM policy allowing execute-api:Invoke on the admin API',
+    });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: consoleUrl,
+      description: 'The operator console: sign in with a user of ConsoleUserPoolId',
+    });
+    new CfnOutput(this, 'ConsoleUserPoolId', {
+      value: this.consoleAuth.userPool.userPoolId,
+      description:
+        'Add an operator: aws cognito-idp admin-create-user --user-pool-id <this> --username <e-mail>',
     });
     new CfnOutput(this, 'SecretPrefix', {
       value: secretPrefix,

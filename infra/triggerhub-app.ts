@@ -13,7 +13,13 @@ export const stackNameOf = (stage: string | undefined): string =>
   stage === undefined ? STACK_NAME : `${STACK_NAME}-${stage}`;
 
 /** The CDK context keys the app reads (`cdk deploy -c stage=prod -c alarmEmail=ops@example.com`). */
-export const CONTEXT_KEYS = ['stage', 'secretPrefix', 'secretsKmsKeyArn', 'alarmEmail'] as const;
+export const CONTEXT_KEYS = [
+  'stage',
+  'secretPrefix',
+  'secretsKmsKeyArn',
+  'alarmEmail',
+  'consoleDomainPrefix',
+] as const;
 type ContextKey = (typeof CONTEXT_KEYS)[number];
 
 /**
@@ -48,7 +54,7 @@ export interface TriggerhubAppOptions {
   readonly appProps?: AppProps;
   /**
    * Props of the stack, over those given as CDK context (`stage`,
-   * `secretPrefix`, `secretsKmsKeyArn`, `alarmEmail`).
+   * `secretPrefix`, `secretsKmsKeyArn`, `alarmEmail`, `consoleDomainPrefix`).
    *
    * @default env from CDK_DEFAULT_ACCOUNT / CDK_DEFAULT_REGION when set, otherwise environment-agnostic
    */

@@ -94,6 +94,8 @@ export const registerStartCommand = (program: Command, ctx: CommandContext): voi
         useLocalLogFormat(logFormat);
         // The folders of integrations/ as they are now: a folder dropped in since the last start runs.
         writeIntegrationRegistry();
+        // The console as its sources are now (esbuild, loaded only by this command; ~0.3 s).
+        (await import('../console/build.ts')).writeConsoleAssets();
         const { runLocal } = await import('../local/start.ts');
         await runLocal({
           port,

@@ -7,6 +7,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyResult, Context } from 'aws
 import { rawPathOf, refusalJobIdOf, unsafePathReason } from '../../shared/http/edge-checks.ts';
 import { logRefusal, refusalMessageFor } from '../../shared/http/error-response.ts';
 import { MAX_BODY_BYTES_LIMIT } from '../../shared/model/index.ts';
+import { API_HEADERS } from '../../shared/http/security-headers.ts';
 
 export type HttpLambdaHandler = (
   event: APIGatewayProxyEventV2,
@@ -98,12 +99,18 @@ const send = (
 ): void => {
   const text = JSON.stringify(body);
   res.writeHead(status, {
+    ...API_HEADERS,
     ...headers,
     'content-type': 'application/json',
     'content-length': String(Buffer.byteLength(text)),
   });
   res.end(text);
 };
+
+/** The security headers as raw header lines, for {@link sendRaw}. */
+const RAW_API_HEADERS = Object.entries(API_HEADERS)
+  .map(([name, value]) => `${name}: ${value}\r\n`)
+  .join('');
 
 /** A JSON answer written straight to a socket the HTTP parser gave up on (or a CONNECT tunnel), then closed. */
 const sendRaw = (socket: Duplex, status: number, error: string, message: string): void => {
@@ -113,7 +120,7 @@ const sendRaw = (socket: Duplex, status: number, error: string, message: string)
   }
   const body = JSON.stringify({ error, message });
   socket.end(
-    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json\r\n` +
+    `HTTP/1.1 ${status} ${STATUS_CODES[status] ?? 'Error'}\r\ncontent-type: application/json\r\n${RAW_API_HEADERS}` +
       `content-length: ${Buffer.byteLength(body)}\r\nconnection: close\r\n\r\n${body}`,
   );
 };

@@ -1,5 +1,5 @@
 // The console's one way to the admin API: same origin, JSON in and out, errors as ApiError.
-import { authHeaders } from './auth.ts';
+import { authHeaders, unauthorized } from './auth.ts';
 import type { ConsoleSettings } from './types.ts';
 
 let settings: Promise<ConsoleSettings> | undefined;
@@ -53,6 +53,8 @@ const request = async (
     cache: 'no-store',
   });
   if (res.ok) return res;
+  // An expired or refused token: sign in again (the page leaves) rather than show the error.
+  if (res.status === 401) await unauthorized(auth);
   let code = `http_${res.status}`;
   let message = `${res.status} ${res.statusText}`;
   let param: string | undefined;

@@ -5,7 +5,7 @@ import type { FunctionComponent } from 'preact';
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { consoleSettings } from './api.ts';
-import { startAuth } from './auth.ts';
+import { SignOut, startAuth } from './auth.ts';
 import type { PageProps } from './page.ts';
 import { DeadLettersPage } from './pages/dlq.tsx';
 import { GlobalsPage } from './pages/globals.tsx';
@@ -109,6 +109,7 @@ const App = () => {
           ))}
         </nav>
         <ThemeToggle />
+        <SignOut />
       </header>
       <main id="main" tabIndex={-1}>
         {ready === undefined ? (

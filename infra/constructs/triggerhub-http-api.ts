@@ -9,6 +9,7 @@ import {
   HttpStage,
   LogGroupLogDestination,
 } from 'aws-cdk-lib/aws-apigatewayv2';
+import type { IHttpRouteAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpIamAuthorizer } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
@@ -85,6 +86,8 @@ export class TriggerhubHttpApi extends Construct {
   public readonly accessLogGroup: LogGroup;
   /** The base URL, ending in `/`. */
   public readonly url: string;
+  /** The admin function, which the console's JWT route serves too. */
+  private readonly adminFunction: IFunction;
 
   constructor(scope: Construct, id: string, props: TriggerhubHttpApiProps) {
     super(scope, id);
@@ -139,11 +142,42 @@ export class TriggerhubHttpApi extends Construct {
         "404/405 (with Allow) instead of API Gateway's own text. The ingest app has no route there but " +
         'POST /hooks/{jobId} and GET /health: it serves no data and writes nothing; /admin/* stays IAM-authorized.',
     });
+    this.adminFunction = props.adminFunction;
     this.httpApi.addRoutes({
       path: '/admin/{proxy+}',
       methods: [HttpMethod.ANY],
       integration: new HttpLambdaIntegration('Admin', props.adminFunction),
       authorizer: new HttpIamAuthorizer(),
+    });
+  }
+
+  /**
+   * The operator console's routes: `GET /console` and `GET /console/{proxy+}` → the console
+   * function (its page, script, style sheet and config.json: static, nothing secret, so no
+   * authorizer), and `ANY /console/admin/{proxy+}` → the admin function behind `authorizer`
+   * (the user pool's JWT). API Gateway picks the most specific route, so every
+   * `/console/admin/<something>` is the authorized one; the admin function serves it as
+   * `/admin/<something>` (functions/admin/console-route.ts).
+   */
+  addConsoleRoutes(consoleFunction: IFunction, authorizer: IHttpRouteAuthorizer): void {
+    const files = new HttpLambdaIntegration('Console', consoleFunction);
+    const staticRoutes = [
+      ...this.httpApi.addRoutes({ path: '/console', methods: [HttpMethod.GET], integration: files }),
+      ...this.httpApi.addRoutes({ path: '/console/{proxy+}', methods: [HttpMethod.GET], integration: files }),
+    ];
+    for (const route of staticRoutes) {
+      Validations.of(route).acknowledge({
+        id: 'AwsSolutions-APIG4',
+        reason:
+          "The console's page, script, style sheet and config.json are static and public (the app client id is not a secret): " +
+          'a browser must load them before it can sign in. Every call to the admin API goes to /console/admin/*, JWT-authorized.',
+      });
+    }
+    this.httpApi.addRoutes({
+      path: '/console/admin/{proxy+}',
+      methods: [HttpMethod.ANY],
+      integration: new HttpLambdaIntegration('ConsoleAdmin', this.adminFunction),
+      authorizer,
     });
   }
 }

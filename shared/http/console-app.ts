@@ -62,6 +62,7 @@ export const createConsoleApp = (assets: ConsoleAssets, settings: ConsoleSetting
     return c.body(file.body, 200, { 'content-type': file.type, 'cache-control': 'no-store' });
   };
   root.get('/console', page);
+  root.get('/console/', page);
   const app = root.basePath('/console');
   app.get('/', page);
   app.get('/config.json', (c) => c.json(settings, 200, { 'cache-control': 'no-store' }));

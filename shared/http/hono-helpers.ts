@@ -7,6 +7,8 @@ import type { PageRequest } from '../ports.ts';
 import { quote } from '../sdk/text.ts';
 import { unsafePathReason } from './edge-checks.ts';
 import { logEdgeRefusal, toErrorResponse } from './error-response.ts';
+import { localAdminRefusal } from './local-guard.ts';
+import { API_HEADERS } from './security-headers.ts';
 import { allowedMethods, methodNotAllowed } from './routes.ts';
 
 /**
@@ -44,16 +46,24 @@ export const jsonError = (
 /**
  * Every app starts here: a path that could be routed differently by another
  * layer (dot segments, encoded slashes…) is refused with 400 before routing,
- * and every 4xx answer writes one `webhook refused` (or `admin request
- * refused`) log line.
+ * under `npm start` an admin request from another web site is refused with
+ * 403 (shared/http/local-guard.ts), every answer carries the security
+ * headers, and every 4xx answer writes one `webhook refused` (or `admin
+ * request refused`) log line.
  */
 export const createEdgeApp = (): EdgeApp => {
   const app = new HonoApp<EdgeEnv>();
   app.use('*', async (c, next) => {
     const rawPath = rawPathOf(c);
     const unsafe = unsafePathReason(rawPath);
+    const foreign = unsafe === undefined ? localAdminRefusal(eventOf(c)) : undefined;
     if (unsafe !== undefined) c.res = jsonError(c, 400, 'invalid_path', unsafe);
+    else if (foreign !== undefined) c.res = jsonError(c, foreign.status, foreign.error, foreign.message);
     else await next();
+    // The security headers (functions/http-handler.ts adds them too, for what never reaches an
+    // app): under what the answer set itself, e.g. the console page's own CSP.
+    const headers = c.res.headers;
+    for (const name in API_HEADERS) if (!headers.has(name)) headers.set(name, API_HEADERS[name] as string);
     const { status } = c.res;
     if (status >= 400 && status < 500)
       logEdgeRefusal(rawPath, status, c.get('errorCode') ?? 'refused', eventOf(c));

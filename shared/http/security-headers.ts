@@ -4,14 +4,14 @@
  * Content-Security-Policy (see {@link consoleCsp}); API answers get a CSP that allows nothing,
  * so that a JSON body opened in a browser runs nothing either.
  */
-export const SECURITY_HEADERS: Readonly<Record<string, string>> = {
+export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze({
   'x-content-type-options': 'nosniff',
   'referrer-policy': 'no-referrer',
   'x-frame-options': 'DENY',
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
   'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
-};
+});
 
 /** The CSP of an answer that is not a console page: it loads nothing and is framed by nobody. */
 export const API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
@@ -34,3 +34,24 @@ export const consoleCsp = (connectTo: readonly string[] = []): string =>
     "base-uri 'none'",
     "object-src 'none'",
   ].join('; ');
+
+/**
+ * What every answer that is not a console page carries: {@link SECURITY_HEADERS}, the CSP that
+ * allows nothing, and `cache-control: no-store` (an admin answer holds jobs and runs, a webhook's
+ * a run id: neither belongs in a shared or browser cache). Frozen: one object spread per answer
+ * is all the webhook path pays.
+ */
+export const API_HEADERS: Readonly<Record<string, string>> = Object.freeze({
+  ...SECURITY_HEADERS,
+  'content-security-policy': API_CSP,
+  'cache-control': 'no-store',
+});
+
+/**
+ * `headers` with {@link API_HEADERS} under them: a header the answer sets itself (the console
+ * page's CSP, a hashed file's long cache) wins.
+ */
+export const withApiHeaders = (
+  headers: Readonly<Record<string, string | number | boolean>> | undefined,
+): Record<string, string | number | boolean> =>
+  headers === undefined ? { ...API_HEADERS } : { ...API_HEADERS, ...headers };

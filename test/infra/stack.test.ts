@@ -21,6 +21,8 @@ const ids = {
   sweeper: logicalIdOf(stack.sweeper.lambdaFunction),
   scheduler: logicalIdOf(stack.scheduler.lambdaFunction),
   scriptRunner: logicalIdOf(stack.scriptRunner.lambdaFunction),
+  console: logicalIdOf(stack.console.lambdaFunction),
+  consoleTokenClaims: logicalIdOf(stack.consoleTokenClaims.lambdaFunction),
   queue: logicalIdOf(stack.runQueue.queue),
   dlq: logicalIdOf(stack.runQueue.deadLetterQueue),
   table: logicalIdOf(stack.table.table),
@@ -39,11 +41,20 @@ const functionProps = (logicalId: string): FunctionProperties => {
 };
 
 describe('TriggerhubStack functions', () => {
-  it('has exactly the six triggerhub functions and no CDK-internal ones', () => {
+  it('has exactly the eight triggerhub functions and no CDK-internal ones', () => {
     // Assess
-    template.resourceCountIs('AWS::Lambda::Function', 6);
+    template.resourceCountIs('AWS::Lambda::Function', 8);
     expect(Object.keys(template.findResources('AWS::Lambda::Function')).sort()).toEqual(
-      [ids.ingest, ids.worker, ids.admin, ids.sweeper, ids.scheduler, ids.scriptRunner].sort(),
+      [
+        ids.ingest,
+        ids.worker,
+        ids.admin,
+        ids.sweeper,
+        ids.scheduler,
+        ids.scriptRunner,
+        ids.console,
+        ids.consoleTokenClaims,
+      ].sort(),
     );
   });
 
@@ -321,14 +332,24 @@ describe('TriggerhubStack HTTP API', () => {
     return integrations[integrationId]?.Properties.IntegrationUri;
   };
 
-  it('has one HTTP API with exactly the four routes', () => {
+  it('has one HTTP API with exactly the seven routes', () => {
     template.resourceCountIs('AWS::ApiGatewayV2::Api', 1);
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', { ProtocolType: 'HTTP' });
     expect(
       Object.values(routes)
         .map((r) => String(r.Properties.RouteKey))
         .sort(),
-    ).toEqual(['$default', 'ANY /admin/{proxy+}', 'GET /health', 'POST /hooks/{jobId}']);
+    ).toEqual(
+      [
+        '$default',
+        'ANY /admin/{proxy+}',
+        'GET /health',
+        'POST /hooks/{jobId}',
+        'GET /console',
+        'GET /console/{proxy+}',
+        'ANY /console/admin/{proxy+}',
+      ].sort(),
+    );
   });
 
   it('sends every request no other route matches to ingest ($default), which answers it in JSON', () => {
@@ -339,21 +360,36 @@ describe('TriggerhubStack HTTP API', () => {
     expect(targetOf('$default')).toEqual({ 'Fn::GetAtt': [ids.ingest, 'Arn'] });
   });
 
-  it('keeps /admin behind IAM: the only unauthorized routes go to ingest, none to admin', () => {
+  it('keeps /admin behind IAM: the only unauthorized routes go to ingest or the console files, none to admin', () => {
     // Act
-    const unauthorized = Object.values(routes).filter((r) => r.Properties.AuthorizationType !== 'AWS_IAM');
+    const unauthorized = Object.values(routes).filter((r) => r.Properties.AuthorizationType === 'NONE');
     // Assess: a catch-all that is not $default (e.g. ANY /{proxy+}) would also compete with /admin/{proxy+}
     expect(unauthorized.map((r) => String(r.Properties.RouteKey)).sort()).toEqual([
       '$default',
+      'GET /console',
+      'GET /console/{proxy+}',
       'GET /health',
       'POST /hooks/{jobId}',
     ]);
     for (const route of unauthorized) {
-      expect(targetOf(String(route.Properties.RouteKey))).toEqual({ 'Fn::GetAtt': [ids.ingest, 'Arn'] });
+      const key = String(route.Properties.RouteKey);
+      expect(targetOf(key)).toEqual({
+        'Fn::GetAtt': [key.includes('/console') ? ids.console : ids.ingest, 'Arn'],
+      });
     }
+    // Admin is reached by two routes: IAM (the CLI) and the console's JWT; nothing else.
+    const toAdmin = Object.values(routes).filter((r) => String(r.Properties.RouteKey).includes('/admin'));
     expect(
-      Object.values(routes).filter((r) => String(r.Properties.RouteKey).includes('/admin')),
-    ).toHaveLength(1);
+      toAdmin
+        .map((r): string[] => [String(r.Properties.RouteKey), String(r.Properties.AuthorizationType)])
+        .sort(),
+    ).toEqual([
+      ['ANY /admin/{proxy+}', 'AWS_IAM'],
+      ['ANY /console/admin/{proxy+}', 'JWT'],
+    ]);
+    for (const route of toAdmin) {
+      expect(targetOf(String(route.Properties.RouteKey))).toEqual({ 'Fn::GetAtt': [ids.admin, 'Arn'] });
+    }
   });
 
   it('lets API Gateway invoke ingest on every route and method, admin only through /admin', () => {
@@ -651,6 +687,8 @@ describe('TriggerhubStack demo secret and outputs', () => {
         'AdminInvokeArn',
         'AlarmTopicArn',
         'ApiUrl',
+        'ConsoleUrl',
+        'ConsoleUserPoolId',
         'DeadLetterAlarmName',
         'DemoSecretArn',
         'DemoSecretName',
