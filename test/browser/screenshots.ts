@@ -195,6 +195,10 @@ const seed = async (stack: InProcessStack): Promise<Seeded> => {
   // The third failure in a row raises job_failing.
   const failedRunId = await hook('crm-sync', { event: 'contact.deleted', contactId: 'C-09921' });
   await finished(failedRunId);
+  // The token rotated, the last failure replayed: it succeeds, and job_recovered says so.
+  crm.tokenExpired = false;
+  const replay = await admin<{ runId: string }>(`/runs/${failedRunId}/replay`, { method: 'POST' });
+  await finished(replay.runId);
 
   // The demo job: a few webhooks, as the README's quick start sends them.
   for (const payload of [{ hello: 'world' }, { alert: 'port scan', host: '10.1.4.17' }, { ping: 1 }]) {
@@ -222,12 +226,12 @@ const seed = async (stack: InProcessStack): Promise<Seeded> => {
   await stack.deps.tasks.put('alerts-to-tickets', task('SEC-104', 'new', 4));
 
   // A dead letter: three attempts (1 s, then 2 s apart), then the queue's redrive policy.
-  await put('/jobs/warehouse', {
+  await put('/jobs/events-to-warehouse', {
     name: 'Load events into the warehouse',
     integration: 'warehouse-push',
     auth: { type: 'shared-secret', secret: 'demo' },
   });
-  await finished(await hook('warehouse', { event: 'login', user: 'alice' }));
+  await finished(await hook('events-to-warehouse', { event: 'login', user: 'alice' }));
   // (Seldom: each listing receives the messages, and counts in the receive count the page shows.)
   await waitFor('the dead letter', async () => (await admin<{ count: number }>('/dlq')).count > 0, 1000);
 
