@@ -166,7 +166,7 @@ const seed = async (stack: InProcessStack): Promise<Seeded> => {
     await writeFile(join(stack.dataDir, 'secrets', name!), value!, { mode: 0o600 });
   }
 
-  // Globals: a plain one and a masked one.
+  // Globals: two plain ones and a masked one.
   await put('/globals/crmBaseUrl', { value: 'https://crm.example.com/api/v2' });
   await put('/globals/slackChannel', { value: '#secops-alerts' });
   await put('/globals/crmToken', { value: 'crm-global-token-0000', masked: true });
@@ -246,7 +246,10 @@ const seed = async (stack: InProcessStack): Promise<Seeded> => {
     params: { prefix: '[export] ', waitSeconds: 240 },
   });
   const longRunId = await runNow('nightly-export');
-  await stack.waitForRun(longRunId, (s) => s === 'running');
+  await waitFor(
+    'the long run to start',
+    async () => (await admin<{ status: string }>(`/runs/${longRunId}`)).status === 'running',
+  );
   return { failedRunId, longRunId };
 };
 
