@@ -9,7 +9,7 @@ import { loadConfig } from '../../shared/config.ts';
 import { ConflictError, errorMessage } from '../../shared/errors.ts';
 import { consoleAssets } from '../../console/assets.generated.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
-import { createConsoleApp } from '../../shared/http/console-app.ts';
+import { createConsoleHandler } from '../../shared/http/console-app.ts';
 import { createIngestApp } from '../../shared/http/ingest-app.ts';
 import { FilePayloadStore } from '../../shared/payloads/file-payload-store.ts';
 import { SqsDeadLetterQueue } from '../../shared/queue/sqs-dead-letter-queue.ts';
@@ -171,9 +171,10 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
     const ingestHandler: HttpLambdaHandler = httpHandler(createIngestApp(deps));
     const adminHandler: HttpLambdaHandler = httpHandler(createAdminApp(deps));
     // The console's page and files; on loopback it calls /admin itself, with no sign-in.
-    const consoleHandler: HttpLambdaHandler = httpHandler(
-      createConsoleApp(consoleAssets, { apiBase: '/admin', auth: { type: 'none' } }),
-    );
+    const consoleHandler: HttpLambdaHandler = createConsoleHandler(consoleAssets, {
+      apiBase: '/admin',
+      auth: { type: 'none' },
+    });
     const api = await startApiServer(
       [
         { prefix: '/admin', handler: adminHandler },
@@ -240,7 +241,9 @@ export const runLocal = async (opts: LocalOptions): Promise<void> => {
       return isAbsolute(rel) || rel.startsWith('..') ? path : rel;
     };
     const shownPath = shown(secretFilePath(dataDir, 'demo'));
-    print(`triggerhub is ready on ${api.url} (console ${api.url}/console; data in ${dataDir}; jobs: ${jobsShown}; requeued ${requeued})`);
+    print(
+      `triggerhub is ready on ${api.url} (console ${api.url}/console; data in ${dataDir}; jobs: ${jobsShown}; requeued ${requeued})`,
+    );
     if (jobs.includes('demo')) {
       // The CLI finds this stack through the data folder: name it when it is not the one of this folder.
       const cli =

@@ -1,7 +1,6 @@
 import { consoleAssets } from '../../console/assets.generated.ts';
 import type { ConsoleSettings } from '../../shared/http/console-app.ts';
-import { createConsoleApp } from '../../shared/http/console-app.ts';
-import { httpHandler } from '../http-handler.ts';
+import { createConsoleHandler } from '../../shared/http/console-app.ts';
 
 /**
  * In AWS the console calls the admin API through `/console/admin/*` with the user pool's
@@ -19,4 +18,4 @@ const settingsOf = (env: NodeJS.ProcessEnv): ConsoleSettings => ({
 });
 
 /** API Gateway HTTP API (no authorizer: static files, nothing secret) → `GET /console/*`. */
-export const handler = httpHandler(createConsoleApp(consoleAssets, settingsOf(process.env)));
+export const handler = createConsoleHandler(consoleAssets, settingsOf(process.env));

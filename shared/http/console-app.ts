@@ -1,5 +1,4 @@
-import type { EdgeApp, EdgeContext } from './hono-helpers.ts';
-import { createEdgeApp, jsonError, withJsonErrors } from './hono-helpers.ts';
+import type { APIGatewayProxyEventV2, APIGatewayProxyResult } from 'aws-lambda';
 import { SECURITY_HEADERS, consoleCsp } from './security-headers.ts';
 
 /** One file of the built console (cli/console/build.ts). */
@@ -41,39 +40,78 @@ export interface ConsoleSettings {
 /** Origins the page may call besides its own: the user pool's token endpoint in AWS. */
 const connectOrigins = (auth: ConsoleAuth): string[] => (auth.type === 'cognito' ? [auth.domain] : []);
 
+/** An HTTP API (payload 2.0) handler, as the console function and `npm start` call it. */
+export type ConsoleHandler = (
+  event: APIGatewayProxyEventV2,
+  context?: unknown,
+) => Promise<APIGatewayProxyResult>;
+
+/** A built file's name: what esbuild writes (`app-<hash>.js`), never a path. */
+const FILE_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+
 /**
  * `GET /console` (and `/console/`): the page; `/console/<file>`: its script and style
  * sheet; `/console/config.json`: {@link ConsoleSettings} (nothing secret: a user pool's
  * client id is public). Static files only — the console calls the admin API, no API of its
- * own. Every answer carries the security headers, the page its CSP.
+ * own. Every answer carries the security headers, the page its CSP; anything else is a JSON
+ * `404 not_found` or `405 method_not_allowed`.
+ *
+ * A plain function over a lookup table rather than a router: the console function does
+ * nothing else, so its cold start is the files' own (see `npm run bench`).
  */
-export const createConsoleApp = (assets: ConsoleAssets, settings: ConsoleSettings): EdgeApp => {
-  const root = createEdgeApp();
-  const csp = consoleCsp(connectOrigins(settings.auth));
-  root.use('*', async (c, next) => {
-    await next();
-    for (const [name, value] of Object.entries(SECURITY_HEADERS)) c.res.headers.set(name, value);
-    c.res.headers.set('content-security-policy', csp);
+export const createConsoleHandler = (assets: ConsoleAssets, settings: ConsoleSettings): ConsoleHandler => {
+  const common = Object.freeze({
+    ...SECURITY_HEADERS,
+    'content-security-policy': consoleCsp(connectOrigins(settings.auth)),
   });
-  const page = (c: EdgeContext): Response => {
-    const file = assets.files['index.html'];
-    if (file === undefined)
-      return jsonError(c, 404, 'not_found', 'the console is not built: run npm run generate');
-    return c.body(file.body, 200, { 'content-type': file.type, 'cache-control': 'no-store' });
+  const answer = (
+    status: number,
+    type: string,
+    body: string,
+    extra: Record<string, string> = {},
+  ): APIGatewayProxyResult => ({
+    statusCode: status,
+    headers: { ...common, 'content-type': type, ...extra },
+    body,
+    isBase64Encoded: false,
+  });
+  const json = (status: number, value: unknown, extra?: Record<string, string>): APIGatewayProxyResult =>
+    answer(status, 'application/json', JSON.stringify(value), { 'cache-control': 'no-store', ...extra });
+  const config = JSON.stringify(settings);
+  const fileAt = (path: string): ConsoleFile | 'config' | undefined => {
+    if (path === '/console' || path === '/console/') return assets.files['index.html'];
+    if (!path.startsWith('/console/')) return undefined;
+    const name = path.slice('/console/'.length);
+    if (name === 'config.json') return 'config';
+    // The page has one address; `index.html` is not a second one.
+    if (name === 'index.html' || !FILE_NAME.test(name)) return undefined;
+    return assets.files[name];
   };
-  root.get('/console', page);
-  root.get('/console/', page);
-  const app = root.basePath('/console');
-  app.get('/', page);
-  app.get('/config.json', (c) => c.json(settings, 200, { 'cache-control': 'no-store' }));
-  app.get('/:file', (c) => {
-    const name = c.req.param('file');
-    const file = name === 'index.html' ? undefined : assets.files[name];
-    if (file === undefined) return jsonError(c, 404, 'not_found', 'no such console file');
-    return c.body(file.body, 200, {
-      'content-type': file.type,
-      'cache-control': file.immutable ? 'public, max-age=31536000, immutable' : 'no-store',
-    });
-  });
-  return withJsonErrors(root);
+  return (event) => {
+    const method = event.requestContext.http.method.toUpperCase();
+    const found = fileAt(event.rawPath);
+    if (found === undefined) {
+      const message =
+        assets.files['index.html'] === undefined
+          ? 'the console is not built: run npm run generate'
+          : 'no such console file';
+      return Promise.resolve(json(404, { error: 'not_found', message }));
+    }
+    if (method !== 'GET' && method !== 'HEAD') {
+      return Promise.resolve(
+        json(
+          405,
+          { error: 'method_not_allowed', message: `${method.slice(0, 20)} is not allowed here: GET or HEAD` },
+          { allow: 'GET, HEAD' },
+        ),
+      );
+    }
+    const result =
+      found === 'config'
+        ? answer(200, 'application/json', config, { 'cache-control': 'no-store' })
+        : answer(200, found.type, found.body, {
+            'cache-control': found.immutable ? 'public, max-age=31536000, immutable' : 'no-store',
+          });
+    return Promise.resolve(method === 'HEAD' ? { ...result, body: '' } : result);
+  };
 };

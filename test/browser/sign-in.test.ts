@@ -8,9 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { HttpLambdaHandler } from '../../cli/local/apigw-server.ts';
 import { startApiServer } from '../../cli/local/apigw-server.ts';
 import { consoleAssets } from '../../console/assets.generated.ts';
-import { httpHandler } from '../../functions/http-handler.ts';
 import type { ConsoleAssets } from '../../shared/http/console-app.ts';
-import { createConsoleApp } from '../../shared/http/console-app.ts';
+import { createConsoleHandler } from '../../shared/http/console-app.ts';
 import type { ConsoleBrowser } from '../helpers/browser.ts';
 import { chromiumOrSkip, openBrowser } from '../helpers/browser.ts';
 import type { Loopback, Received } from '../helpers/loopback-http.ts';
@@ -159,12 +158,10 @@ describe.skipIf(chromiumPath === undefined)(
     };
 
     const serve = (assets: ConsoleAssets): void => {
-      consoleHandler = httpHandler(
-        createConsoleApp(assets, {
-          apiBase: '/console/admin',
-          auth: { type: 'cognito', domain: cognito.origin, clientId: CLIENT_ID, scopes: ['openid', 'email'] },
-        }),
-      );
+      consoleHandler = createConsoleHandler(assets, {
+        apiBase: '/console/admin',
+        auth: { type: 'cognito', domain: cognito.origin, clientId: CLIENT_ID, scopes: ['openid', 'email'] },
+      });
     };
 
     beforeAll(async () => {

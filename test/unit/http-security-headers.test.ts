@@ -5,7 +5,7 @@ import { startApiServer } from '../../cli/local/apigw-server.ts';
 import { consoleAssets } from '../../console/assets.generated.ts';
 import { httpHandler } from '../../functions/http-handler.ts';
 import { createAdminApp } from '../../shared/http/admin-app.ts';
-import { createConsoleApp } from '../../shared/http/console-app.ts';
+import { createConsoleHandler } from '../../shared/http/console-app.ts';
 import { createIngestApp } from '../../shared/http/ingest-app.ts';
 import { API_CSP, API_HEADERS, SECURITY_HEADERS } from '../../shared/http/security-headers.ts';
 import { JobSchema, MAX_BODY_BYTES_LIMIT } from '../../shared/model/index.ts';
@@ -27,12 +27,10 @@ const setup = async () => {
   return {
     ingest: httpHandler(createIngestApp(deps)),
     admin: httpHandler(createAdminApp(deps)),
-    console: httpHandler(
-      createConsoleApp(consoleAssets, {
-        apiBase: '/console/admin',
-        auth: { type: 'cognito', domain: 'https://signin.example.com', clientId: 'c', scopes: ['openid'] },
-      }),
-    ),
+    console: createConsoleHandler(consoleAssets, {
+      apiBase: '/console/admin',
+      auth: { type: 'cognito', domain: 'https://signin.example.com', clientId: 'c', scopes: ['openid'] },
+    }),
   };
 };
 
