@@ -85,7 +85,8 @@ export const createConsoleHandler = (assets: ConsoleAssets, settings: ConsoleSet
     if (name === 'config.json') return 'config';
     // The page has one address; `index.html` is not a second one.
     if (name === 'index.html' || !FILE_NAME.test(name)) return undefined;
-    return assets.files[name];
+    // Own names only: the table is a plain object, and `constructor` is no file.
+    return Object.hasOwn(assets.files, name) ? assets.files[name] : undefined;
   };
   return (event) => {
     const method = event.requestContext.http.method.toUpperCase();

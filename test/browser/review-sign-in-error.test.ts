@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiServer } from '../../cli/local/apigw-server.ts';
 import { consoleAssets } from '../../console/assets.generated.ts';
-import { httpHandler } from '../../functions/http-handler.ts';
-import { createConsoleApp } from '../../shared/http/console-app.ts';
+import { createConsoleHandler } from '../../shared/http/console-app.ts';
 import type { ConsoleBrowser } from '../helpers/browser.ts';
 import { chromiumOrSkip, openBrowser } from '../helpers/browser.ts';
 
@@ -18,12 +17,12 @@ describe.skipIf(chromiumPath === undefined)('the console sign-in answer (review)
   let site: Awaited<ReturnType<typeof startApiServer>>;
 
   beforeAll(async () => {
-    const app = createConsoleApp(consoleAssets, {
+    const handler = createConsoleHandler(consoleAssets, {
       apiBase: '/console/admin',
       // Never reached: the page stops at the answer it was opened with.
       auth: { type: 'cognito', domain: 'http://127.0.0.1:9', clientId: 'review-client', scopes: ['openid'] },
     });
-    site = await startApiServer([{ prefix: '/console', handler: httpHandler(app) }], { port: 0 });
+    site = await startApiServer([{ prefix: '/console', handler }], { port: 0 });
     b = await openBrowser(chromiumPath!);
   });
   afterAll(async () => {
