@@ -1,0 +1,84 @@
+import type { Locator, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ConsoleBrowser } from '../helpers/browser.ts';
+import { chromiumOrSkip, openBrowser } from '../helpers/browser.ts';
+import type { InProcessStack } from '../helpers/local-stack.ts';
+import { startInProcessStack } from '../helpers/local-stack.ts';
+
+const chromiumPath = chromiumOrSkip();
+
+const DEMO = 'Demo: log every event';
+/**
+ * Well under the grid's one-minute refresh: what shows within this came from the grid
+ * following its own actions, not from the minute's refresh.
+ */
+const POLL = { timeout: 25_000, interval: 300 };
+
+/**
+ * What a newcomer tripped over on a first walk through the console (`npm start`, the
+ * example jobs), in a real Chromium. The Refresh button is never clicked here: a user who
+ * pressed Run now or Stop expects the grid to show what happened by itself.
+ */
+describe.skipIf(chromiumPath === undefined)('a newcomer in the console', () => {
+  let stack: InProcessStack;
+  let b: ConsoleBrowser;
+  let page: Page;
+
+  beforeAll(async () => {
+    // The scheduler 90 s behind: the heartbeat never runs here, so nothing else is open.
+    stack = await startInProcessStack({ schedulerNow: () => new Date(Date.now() - 90_000) });
+    b = await openBrowser(chromiumPath!);
+    page = b.page;
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${stack.url}/console#/jobs`);
+  });
+  afterAll(async () => {
+    await b?.close();
+    await stack?.stop();
+  });
+
+  const row = (name: string): Locator =>
+    page.getByRole('row').filter({ has: page.getByRole('link', { name, exact: true }) });
+  const lastRun = (name: string): Locator => row(name).getByRole('cell').nth(2);
+
+  it('follows a long Run now and its Stop in the grid until it shows stopped, without Refresh', async () => {
+    // Prepare: a demo run that waits 60 s after logging (the demo's Wait parameter)
+    await row(DEMO).waitFor();
+    await page.getByRole('button', { name: `Run ${DEMO} now` }).click();
+    const dialog = page.getByRole('dialog');
+    await dialog.getByLabel('Wait (seconds)').fill('60');
+    await dialog.getByRole('button', { name: 'Run now' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: /queued/ })
+      .waitFor();
+
+    // Act: the red stop, once the grid shows the run open
+    const stop = page.getByRole('button', { name: `Stop open runs of ${DEMO}` });
+    await stop.waitFor({ timeout: POLL.timeout });
+    await expect.poll(() => row(DEMO).innerText(), POLL).toContain('1 open run');
+    await stop.click();
+    await page.getByRole('status').filter({ hasText: /stop/ }).waitFor();
+
+    // Assess: the grid re-reads by itself until the run has ended stopped and nothing is open
+    await expect.poll(() => lastRun(DEMO).innerText(), POLL).toMatch(/^stopped /);
+    await expect.poll(() => stop.count(), POLL).toBe(0);
+    expect(await row(DEMO).innerText()).not.toContain('open run');
+  });
+
+  it('says that triggerhub did not answer when the stack has stopped, not "Failed to fetch"', async () => {
+    // Prepare: the grid shown, then the stack stopped under it
+    await row(DEMO).waitFor();
+    await stack.stop();
+
+    // Act
+    await page.getByRole('button', { name: 'Refresh', exact: true }).click();
+
+    // Assess
+    const alert = page.getByRole('alert');
+    await alert.waitFor();
+    expect(await alert.innerText()).toMatch(
+      /^triggerhub did not answer \(.+\): check that it is running — locally, npm start — and try again\.$/,
+    );
+  });
+});
