@@ -66,8 +66,36 @@ describe.skipIf(chromiumPath === undefined)('a newcomer in the console', () => {
     expect(await row(DEMO).innerText()).not.toContain('open run');
   });
 
+  it("shows a refused job timeout beside the job's Timeout, not beside an integration parameter of the same name", async () => {
+    // Prepare: an http-forward job (its manifest has a per-request `timeoutSeconds` too)
+    await stack.putJob('forward', {
+      name: 'Forward',
+      integration: 'http-forward',
+      auth: { type: 'shared-secret', secret: 'forward' },
+      params: { url: 'https://example.com/hook' },
+    });
+    await page.goto(`${stack.url}/console#/jobs/forward`);
+    const jobTimeout = page.getByLabel('Timeout (seconds)', { exact: true });
+    const requestTimeout = page.getByLabel('Time-out per request (seconds)', { exact: true });
+    await requestTimeout.waitFor();
+
+    // Act: a run deadline the API refuses (1–280)
+    await jobTimeout.fill('999');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+
+    // Assess: the API's message is the job's Timeout field's, and only its
+    await expect.poll(() => jobTimeout.getAttribute('aria-invalid'), POLL).toBe('true');
+    const described = (await jobTimeout.getAttribute('aria-describedby')) ?? '';
+    const texts = await Promise.all(
+      described.split(' ').map((id) => page.locator(`[id="${id}"]`).innerText()),
+    );
+    expect(texts.join(' ')).toContain('timeoutSeconds: Too big');
+    expect(await requestTimeout.getAttribute('aria-invalid')).toBeNull();
+  });
+
   it('says that triggerhub did not answer when the stack has stopped, not "Failed to fetch"', async () => {
     // Prepare: the grid shown, then the stack stopped under it
+    await page.goto(`${stack.url}/console#/jobs`);
     await row(DEMO).waitFor();
     await stack.stop();
 
