@@ -79,6 +79,14 @@ describe.skipIf(chromiumPath === undefined)('a newcomer in the console', () => {
     const requestTimeout = page.getByLabel('Time-out per request (seconds)', { exact: true });
     await requestTimeout.waitFor();
 
+    // (Its password parameter names no secret: no dots stand for a value that is not there.)
+    const secretValue = page
+      .getByRole('term')
+      .filter({ hasText: /^Secret$/ })
+      .locator('xpath=following-sibling::dd[1]');
+    expect(await secretValue.innerText()).toBe('not set');
+    expect(await page.getByText('No secret named yet: type its name below.').count()).toBe(1);
+
     // Act: a run deadline the API refuses (1–280)
     await jobTimeout.fill('999');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
