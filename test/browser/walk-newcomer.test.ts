@@ -64,6 +64,19 @@ describe.skipIf(chromiumPath === undefined)('a newcomer in the console', () => {
     await expect.poll(() => lastRun(DEMO).innerText(), POLL).toMatch(/^stopped /);
     await expect.poll(() => stop.count(), POLL).toBe(0);
     expect(await row(DEMO).innerText()).not.toContain('open run');
+
+    // Its page, in its own tab, says what fired it without stuttering "manual (manual, async)"
+    const [tab] = await Promise.all([
+      b.context.waitForEvent('page'),
+      lastRun(DEMO).getByRole('link').click(),
+    ]);
+    const firedBy = tab
+      .getByRole('term')
+      .filter({ hasText: /^Fired by$/ })
+      .locator('xpath=following-sibling::dd[1]');
+    await firedBy.waitFor();
+    expect(await firedBy.innerText()).toBe('manual (async)');
+    await tab.close();
   });
 
   it("shows a refused job timeout beside the job's Timeout, not beside an integration parameter of the same name", async () => {
