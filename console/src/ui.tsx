@@ -125,6 +125,11 @@ export const Command = ({ text }: { text: string }) => (
 /** The message of anything thrown, an API refusal with its code. */
 export const errorText = (error: unknown): string => {
   if (error instanceof ApiError) return `${error.message} (${error.code})`;
+  // fetch's own refusal (no answer at all: the stack stopped, the network is down) is a bare
+  // TypeError whose text ("Failed to fetch", "Load failed"…) tells an operator nothing.
+  if (error instanceof TypeError && /fetch|network|load failed/i.test(error.message)) {
+    return `triggerhub did not answer (${error.message}): check that it is running — locally, npm start — and try again.`;
+  }
   return error instanceof Error ? error.message : String(error);
 };
 

@@ -25,6 +25,8 @@ export const secretNameOf = (value: unknown): string | undefined =>
 /** A parameter's value as the definition shows it (a password: dots and its secret's name). */
 export const ParamValue = ({ spec, value }: { spec: ParameterSpec | undefined; value: unknown }) => {
   const secret = secretNameOf(value);
+  // Dots say a secret is there: a password parameter that names none has nothing to hide.
+  if (spec?.type === 'password' && value === undefined) return <span class="muted">not set</span>;
   if (spec?.type === 'password' || secret !== undefined) {
     return (
       <span>
@@ -99,15 +101,16 @@ export const ParamField = ({
       return (
         <Field id={id} label={`${label} (secret name)`} help={help} error={error}>
           <p class="job-secret">
-            <span class="masked" aria-label="hidden value">
-              {DOTS}
-            </span>{' '}
             {secret === '' ? (
-              <span class="muted">no secret named</span>
+              <span class="muted">No secret named yet: type its name below.</span>
             ) : (
-              <span class="muted">stored in the secret</span>
-            )}{' '}
-            {secret === '' ? null : <code>{secret}</code>}
+              <>
+                <span class="masked" aria-label="hidden value">
+                  {DOTS}
+                </span>{' '}
+                <span class="muted">stored in the secret</span> <code>{secret}</code>
+              </>
+            )}
           </p>
           <input
             id={id}

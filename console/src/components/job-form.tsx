@@ -218,8 +218,10 @@ export const JobForm = ({
     setSaved(false);
     setFailure(undefined);
     setErrors({});
+    // What was sent, to tell the job's own fields from the parameters in the API's answer.
+    let body: Record<string, unknown> | undefined;
     try {
-      const body = bodyOf(draft, job, manifest);
+      body = bodyOf(draft, job, manifest);
       const id = String(body.id);
       if (isNew && id !== '') {
         // A new job never silently replaces one of the same id.
@@ -248,7 +250,14 @@ export const JobForm = ({
       setFailure(error);
       let param = error instanceof ApiError || error instanceof FormError ? error.param : undefined;
       // A ticket integration names its own parameter (`apiToken`): the form's field is params.apiToken.
-      if (param !== undefined && manifest !== undefined && Object.hasOwn(manifest.parameters, param))
+      // A field of the job itself keeps its place even when a parameter shares its name
+      // (http-forward's `timeoutSeconds` is per request, the job's is the run's deadline).
+      if (
+        param !== undefined &&
+        manifest !== undefined &&
+        Object.hasOwn(manifest.parameters, param) &&
+        !Object.hasOwn(body ?? {}, param)
+      )
         param = `params.${param}`;
       if (param !== undefined) setErrors({ [param]: error instanceof Error ? error.message : String(error) });
     } finally {

@@ -16,6 +16,14 @@ const PAGE_SIZE = 50;
 const REFRESH_MS = 60_000;
 /** At most this many pages are held (and re-read on a refresh). */
 const MAX_PAGES = 20;
+/**
+ * While something is happening — a run open, a scheduled occurrence due, a Run now or Stop just
+ * sent — the grid is re-read this often, so that `Running`, the run's end and `stopped` show
+ * within seconds rather than at the next minute's refresh.
+ */
+const FOLLOW_MS = 3000;
+/** After a Run now or Stop, the grid follows for this long even when nothing shows open yet. */
+const FOLLOW_AFTER_ACTION_MS = 30_000;
 
 const jobPath = (id: string): string => `/jobs/${encodeURIComponent(id)}`;
 
@@ -267,6 +275,27 @@ export const JobsPage = (_props: PageProps) => {
     REFRESH_MS,
   );
   const data = grid.data;
+  // Until when an action of this page asks the grid to follow (0: none).
+  const [followUntil, setFollowUntil] = useState(0);
+  const follow = (): void => setFollowUntil(Date.now() + FOLLOW_AFTER_ACTION_MS);
+  const busy =
+    now < followUntil ||
+    (data?.items.some(
+      (job) =>
+        job.openRuns > 0 ||
+        job.nextRun === 'running' ||
+        // Due: the scheduler claims it within a tick (else it turns `overdue`, which ends this).
+        (job.nextRun === 'scheduled' && job.nextRunAt !== null && Date.parse(job.nextRunAt) <= now),
+    ) ??
+      false);
+  useEffect(() => {
+    if (!busy || grid.loading) return undefined;
+    const timer = setTimeout(() => {
+      if (document.visibilityState === 'visible') grid.reload();
+    }, FOLLOW_MS);
+    return () => clearTimeout(timer);
+    // Re-armed after every answer (data) while busy: one re-read at a time.
+  }, [busy, data, grid.loading]);
 
   return (
     <section>
@@ -328,7 +357,7 @@ export const JobsPage = (_props: PageProps) => {
                   key={job.id}
                   job={job}
                   now={now}
-                  onChanged={grid.reload}
+                  onChanged={() => (follow(), grid.reload())}
                   onNotice={setNotice}
                   onRunNow={() => setDialog({ kind: 'run', job })}
                   onDelete={() => setDialog({ kind: 'delete', job })}
@@ -362,6 +391,7 @@ export const JobsPage = (_props: PageProps) => {
                 </>
               ),
             });
+            follow();
             grid.reload();
           }}
         />

@@ -88,6 +88,10 @@ const Log = ({ run }: { run: Run }) => {
   );
 };
 
+/** A run's mode, and its source where it says more than what fired it ("manual (manual, async)" stuttered). */
+const sourceAndMode = (run: Run): string =>
+  run.source === (run.firedBy ?? 'webhook') ? run.mode : `source ${run.source}, ${run.mode}`;
+
 export const RunPage = ({ params }: PageProps) => {
   const runId = params.runId ?? '';
   const [polling, setPolling] = useState(true);
@@ -141,9 +145,7 @@ export const RunPage = ({ params }: PageProps) => {
           {run.trigger !== '' && run.trigger !== (run.firedBy ?? 'webhook')
             ? ` · trigger ${run.trigger}`
             : ''}{' '}
-          <span class="muted">
-            ({run.source}, {run.mode})
-          </span>
+          <span class="muted">({sourceAndMode(run)})</span>
         </dd>
         <dt>Attempt</dt>
         <dd>
