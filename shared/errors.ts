@@ -242,6 +242,17 @@ export class RunDeferredError extends Error {
   }
 }
 
+/**
+ * Why a run's `signal` aborted when an operator stopped it (`stopped by <who>`): the run is
+ * recorded `stopped`, so what its code throws on the abort is logged as a stop, not a failure.
+ */
+export class StopRequestedError extends Error {
+  constructor(readonly by: string) {
+    super(`stopped by ${by}`);
+    this.name = 'StopRequestedError';
+  }
+}
+
 let deferralObserver: (() => void) | undefined;
 /**
  * Called, in the async context of the code that hit it, whenever a deferral

@@ -1,4 +1,10 @@
-import { DeadlineError, EffectBusyError, errorMessage, RunDeferredError } from '../errors.ts';
+import {
+  DeadlineError,
+  EffectBusyError,
+  errorMessage,
+  RunDeferredError,
+  StopRequestedError,
+} from '../errors.ts';
 import type { Job, LogLine, TriggerEvent, Verdict } from '../model/index.ts';
 import { jobTimeoutMs } from '../model/index.ts';
 import type { Clock, SecretStore } from '../ports.ts';
@@ -339,7 +345,9 @@ export const executeIntegration = async (req: ExecutionRequest): Promise<Executi
     }
     // A rate-limit deferral is not a failure of the run: it goes back to the queue (worker.ts).
     if (e instanceof RunDeferredError) log().warn(`run deferred: ${text}`);
-    else log().error(`run failed: ${text}`);
+    // An operator's stop is not a failure: run-control.ts records the run `stopped` with its own
+    // `stopped by <who>` line, so what the code threw on the abort adds none.
+    else if (!(req.signal?.reason instanceof StopRequestedError)) log().error(`run failed: ${text}`);
     const busyUntil =
       e instanceof EffectBusyError && e.heldUntil !== undefined ? Date.parse(e.heldUntil) : NaN;
     return await done({

@@ -1,4 +1,4 @@
-import { errorMessage } from '../errors.ts';
+import { errorMessage, StopRequestedError } from '../errors.ts';
 import type { Job, LogLine, Run } from '../model/index.ts';
 import { jobSchedule, jobTimeoutMs } from '../model/index.ts';
 import type { RunFinish } from '../ports.ts';
@@ -229,7 +229,7 @@ export const guardRun = async <T>(
   const stop = (request: StopRequest): void => {
     if (stopped !== undefined) return;
     stopped = request;
-    controller.abort(new Error(`stopped by ${request.by}`));
+    controller.abort(new StopRequestedError(request.by));
     onStop(request);
   };
   let timer: NodeJS.Timeout | undefined;

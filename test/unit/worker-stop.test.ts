@@ -115,7 +115,7 @@ describe('stop', () => {
     });
     expect(messages(run?.logs ?? [])).toEqual([
       '[INFO] working on it',
-      '[ERROR] run failed: stopped by alice',
+      // Not "[ERROR] run failed: stopped by alice": a stop is no failure.
       '[WARN] stopped by alice',
     ]);
     expect(deps.queue.delays).toEqual([]);
