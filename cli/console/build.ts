@@ -4,8 +4,7 @@
 // `npm run generate` (so by `npm install`, `npm test`, `npm start`) and the CDK bundling.
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import type { BuildOptions } from 'esbuild';
 import { buildSync } from 'esbuild';
@@ -109,15 +108,3 @@ export const writeConsoleAssets = (
   const path = join(root, CONSOLE_GENERATED_FILE);
   return { path, changed: writeIfChanged(path, consoleAssetsSource(build)), build };
 };
-
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    const { path, changed, build } = writeConsoleAssets();
-    console.log(
-      `${changed ? 'wrote' : 'unchanged'} ${path} (console: ${build.bytes.raw} bytes, ${build.bytes.gzip} gzip)`,
-    );
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exitCode = 1;
-  }
-}

@@ -204,19 +204,3 @@ export const writeIntegrationRegistry = (root: string = REPO_ROOT): RegistryWrit
   const enrichers = writeEnricherRegistry(root);
   return { path, changed, folders, ...(enrichers && { enrichers }) };
 };
-
-// `npm run generate` (tsx cli/integrations/registry-file.ts): the same, from a shell.
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
-  try {
-    const { path, changed, folders, enrichers } = writeIntegrationRegistry();
-    console.log(`${changed ? 'wrote' : 'unchanged'} ${path} (${folders.length} integrations)`);
-    if (enrichers) {
-      console.log(
-        `${enrichers.changed ? 'wrote' : 'unchanged'} ${enrichers.path} (${enrichers.files.length} enrichers)`,
-      );
-    }
-  } catch (e) {
-    console.error(e instanceof Error ? e.message : String(e));
-    process.exitCode = 1;
-  }
-}
