@@ -152,10 +152,41 @@ export const startAuth = async (auth: ConsoleAuth): Promise<void> => {
   await exchange(auth, code ?? '', pending.verifier);
 };
 
+/** Edits on the page that a trip to Cognito would drop (forms with unsaved changes). */
+let held = 0;
+
+/**
+ * While an edit is unsaved, a sign-in the console would start by itself (an expired or refused
+ * token) throws {@link SignInExpiredError} instead of leaving the page: the user copies the
+ * changes, then signs in with its button. Returns the release.
+ */
+export const holdSignIn = (): (() => void) => {
+  held++;
+  let released = false;
+  return () => {
+    if (!released) held--;
+    released = true;
+  };
+};
+
+/** A sign-in is needed, but leaving now would drop unsaved edits: see {@link holdSignIn}. */
+export class SignInExpiredError extends Error {
+  constructor() {
+    super('your sign-in expired: copy your changes, then sign in again');
+    this.name = 'SignInExpiredError';
+  }
+}
+
+/** A sign-in the console starts by itself: not while an edit is unsaved. */
+const signInUnlessHeld = (auth: CognitoAuth): Promise<never> => {
+  if (held > 0) throw new SignInExpiredError();
+  return signIn(auth);
+};
+
 /** Headers that authorize one admin call; an expired token signs in again first. */
 export const authHeaders = async (auth: ConsoleAuth): Promise<Record<string, string>> => {
   if (auth.type !== 'cognito') return {};
-  if (session === undefined || Date.now() >= session.expiresAt) return signIn(auth);
+  if (session === undefined || Date.now() >= session.expiresAt) return signInUnlessHeld(auth);
   return { authorization: `Bearer ${session.token}` };
 };
 
@@ -197,6 +228,7 @@ export const unauthorized = async (auth: ConsoleAuth): Promise<void> => {
   const last = lastResignIn();
   if (last !== undefined && Date.now() - last < RESIGNIN_QUIET_MS) throw new TokenRefusedError();
   if (session !== undefined && Date.now() - session.signedInAt < 30_000) return;
+  if (held > 0) throw new SignInExpiredError();
   sessionStorage.setItem(RESIGNIN_KEY, JSON.stringify({ at: Date.now() }));
   await signIn(auth);
 };

@@ -54,12 +54,16 @@ consoleSettings()
 const PROBE_RELOAD = `
 import { h, render } from 'preact';
 import { api, consoleSettings } from './api.ts';
-import { startAuth } from './auth.ts';
+import { holdSignIn, startAuth } from './auth.ts';
 import { ErrorNote } from './ui.tsx';
 const out = document.getElementById('app');
+const buttons = () => [
+  h('button', { onClick: load }, 'Load'),
+  h('button', { onClick: () => holdSignIn() }, 'Edit'),
+];
 const load = () => api.get('/jobs').then(
-  (answer) => render(h('div', null, h('p', null, 'jobs: ' + JSON.stringify(answer)), h('button', { onClick: load }, 'Load')), out),
-  (e) => render(h('div', null, h(ErrorNote, { error: e }), h('button', { onClick: load }, 'Load')), out),
+  (answer) => render(h('div', null, h('p', null, 'jobs: ' + JSON.stringify(answer)), ...buttons()), out),
+  (e) => render(h('div', null, h(ErrorNote, { error: e }), ...buttons()), out),
 );
 consoleSettings().then((s) => startAuth(s.auth)).then(load);
 `;
@@ -299,6 +303,34 @@ describe.skipIf(chromiumPath === undefined)(
         await page.getByRole('button', { name: 'Sign in again' }).click();
         await expect.poll(authorizes, { timeout: 20_000 }).toBe(before + 3);
         await page.getByRole('alert').waitFor({ timeout: 20_000 });
+      } finally {
+        adminStatus = 200;
+        await page.close();
+      }
+    });
+
+    it('with an unsaved edit, a refused token is reported with a Sign in button instead of leaving the page', async () => {
+      serve(probeAssets(PROBE_RELOAD));
+      stateMode = 'echo';
+      const page = await b.context.newPage();
+      const authorizes = (): number =>
+        cognito.received.filter((r) => r.url.startsWith('/oauth2/authorize')).length;
+      const before = authorizes();
+      try {
+        await page.clock.install();
+        await page.goto(`${site.url}/console#/jobs/demo`);
+        await page.getByText('jobs: {"items":[{"id":"demo"}]}').waitFor({ timeout: 20_000 });
+        await page.getByRole('button', { name: 'Edit' }).click();
+        adminStatus = 401;
+        await page.clock.fastForward('01:00');
+        await page.getByRole('button', { name: 'Load' }).click();
+        await page
+          .getByRole('alert')
+          .filter({ hasText: 'your sign-in expired: copy your changes, then sign in again' })
+          .waitFor({ timeout: 20_000 });
+        expect(authorizes()).toBe(before + 1);
+        await page.getByRole('button', { name: 'Sign in again' }).click();
+        await expect.poll(authorizes, { timeout: 20_000 }).toBe(before + 2);
       } finally {
         adminStatus = 200;
         await page.close();
