@@ -7,7 +7,8 @@
 // cookie, without a password prompt while that session lasts. sessionStorage holds only what
 // must survive the round trip to Cognito (the `state`, the PKCE verifier and the hash route
 // to come back to): none of it is worth anything once the code is exchanged, and it is
-// deleted the moment Cognito sends the browser back.
+// deleted the moment Cognito sends the browser back. It also holds `{at}`, when this tab last
+// signed in again by itself after a 401 (see unauthorized): a time, nothing secret.
 import { h } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { consoleSettings } from './api.ts';
@@ -151,22 +152,92 @@ export const startAuth = async (auth: ConsoleAuth): Promise<void> => {
   await exchange(auth, code ?? '', pending.verifier);
 };
 
+/** Edits on the page that a trip to Cognito would drop (forms with unsaved changes). */
+let held = 0;
+
+/**
+ * While an edit is unsaved, a sign-in the console would start by itself (an expired or refused
+ * token) throws {@link SignInExpiredError} instead of leaving the page: the user copies the
+ * changes, then signs in with its button. Returns the release.
+ */
+export const holdSignIn = (): (() => void) => {
+  held++;
+  let released = false;
+  return () => {
+    if (!released) held--;
+    released = true;
+  };
+};
+
+/** A sign-in is needed, but leaving now would drop unsaved edits: see {@link holdSignIn}. */
+export class SignInExpiredError extends Error {
+  constructor() {
+    super('your sign-in expired: copy your changes, then sign in again');
+    this.name = 'SignInExpiredError';
+  }
+}
+
+/** A sign-in the console starts by itself: not while an edit is unsaved. */
+const signInUnlessHeld = (auth: CognitoAuth): Promise<never> => {
+  if (held > 0) throw new SignInExpiredError();
+  return signIn(auth);
+};
+
 /** Headers that authorize one admin call; an expired token signs in again first. */
 export const authHeaders = async (auth: ConsoleAuth): Promise<Record<string, string>> => {
   if (auth.type !== 'cognito') return {};
-  if (session === undefined || Date.now() >= session.expiresAt) return signIn(auth);
+  if (session === undefined || Date.now() >= session.expiresAt) return signInUnlessHeld(auth);
   return { authorization: `Bearer ${session.token}` };
 };
 
 /**
+ * When this tab last signed in again by itself after a 401: `{at}` (epoch ms) in
+ * sessionStorage, nothing secret. It survives the round trip to Cognito, so that an API that
+ * refuses every token (a wrong audience) is reported instead of redirected to once a minute.
+ */
+const RESIGNIN_KEY = 'triggerhub.resignin';
+/** A 401 this soon after an automatic re-sign-in is the API refusing the token, not an expiry. */
+const RESIGNIN_QUIET_MS = 5 * 60_000;
+
+const lastResignIn = (): number | undefined => {
+  try {
+    const value = JSON.parse(sessionStorage.getItem(RESIGNIN_KEY) ?? 'null') as { at?: unknown } | null;
+    return typeof value?.at === 'number' ? value.at : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+/** The API refuses the token a sign-in just gave: signing in again would change nothing. */
+export class TokenRefusedError extends Error {
+  constructor() {
+    super('signed in, but the API refuses the token: ask your administrator');
+    this.name = 'TokenRefusedError';
+  }
+}
+
+/**
  * The API answered 401: with auth `cognito`, the token is no longer accepted — sign in again
- * (the page navigates away). Except right after a sign-in, when another round trip would be
- * refused the same way (a misconfigured client): then it resolves, and the caller reports it.
+ * (the page navigates away). Except when another round trip would be refused the same way (a
+ * misconfigured client): right after a sign-in it resolves, and the caller reports the 401; within
+ * 5 minutes of this tab's last automatic re-sign-in it throws {@link TokenRefusedError}, and only
+ * a user's {@link signInAgain} goes to Cognito.
  */
 export const unauthorized = async (auth: ConsoleAuth): Promise<void> => {
   if (auth.type !== 'cognito') return;
+  const last = lastResignIn();
+  if (last !== undefined && Date.now() - last < RESIGNIN_QUIET_MS) throw new TokenRefusedError();
   if (session !== undefined && Date.now() - session.signedInAt < 30_000) return;
+  if (held > 0) throw new SignInExpiredError();
+  sessionStorage.setItem(RESIGNIN_KEY, JSON.stringify({ at: Date.now() }));
   await signIn(auth);
+};
+
+/** A user's "Sign in again": to Cognito whatever the last automatic re-sign-in was. */
+export const signInAgain = async (): Promise<void> => {
+  sessionStorage.removeItem(RESIGNIN_KEY);
+  const { auth } = await consoleSettings();
+  if (auth.type === 'cognito') await signIn(auth);
 };
 
 /** `<domain>/logout`: ends the Cognito session, then back to the console (its sign-in). */

@@ -2,6 +2,7 @@
 import type { ComponentChildren } from 'preact';
 import { useCallback, useEffect, useRef, useState } from 'preact/hooks';
 import { ApiError } from './api.ts';
+import { SignInExpiredError, TokenRefusedError, signInAgain } from './auth.ts';
 
 export interface Loaded<T> {
   data: T | undefined;
@@ -138,6 +139,15 @@ export const ErrorNote = ({ error }: { error: unknown }) =>
   error === undefined ? null : (
     <p class="error" role="alert">
       {errorText(error)}
+      {/* The console no longer signs in again by itself here: a person may, when it is fixed. */}
+      {error instanceof TokenRefusedError || error instanceof SignInExpiredError ? (
+        <>
+          {' '}
+          <button type="button" onClick={() => void signInAgain()}>
+            Sign in again
+          </button>
+        </>
+      ) : null}
     </p>
   );
 

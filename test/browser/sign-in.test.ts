@@ -47,9 +47,30 @@ consoleSettings()
   );
 `;
 
-const probeAssets = (): ConsoleAssets => {
+/**
+ * The probe with a "Load" button that calls again (what a page's refresh does) and the console's
+ * own ErrorNote for a failure (with its "Sign in again" button when the API refuses the token).
+ */
+const PROBE_RELOAD = `
+import { h, render } from 'preact';
+import { api, consoleSettings } from './api.ts';
+import { holdSignIn, startAuth } from './auth.ts';
+import { ErrorNote } from './ui.tsx';
+const out = document.getElementById('app');
+const buttons = () => [
+  h('button', { onClick: load }, 'Load'),
+  h('button', { onClick: () => holdSignIn() }, 'Edit'),
+];
+const load = () => api.get('/jobs').then(
+  (answer) => render(h('div', null, h('p', null, 'jobs: ' + JSON.stringify(answer)), ...buttons()), out),
+  (e) => render(h('div', null, h(ErrorNote, { error: e }), ...buttons()), out),
+);
+consoleSettings().then((s) => startAuth(s.auth)).then(load);
+`;
+
+const probeAssets = (contents = PROBE): ConsoleAssets => {
   const out = buildSync({
-    stdin: { contents: PROBE, resolveDir: join(repoRoot, 'console', 'src'), loader: 'ts' },
+    stdin: { contents, resolveDir: join(repoRoot, 'console', 'src'), loader: 'ts' },
     bundle: true,
     format: 'esm',
     target: ['es2022'],
@@ -243,6 +264,76 @@ describe.skipIf(chromiumPath === undefined)(
         await page.close();
       } finally {
         adminStatus = 200;
+      }
+    });
+
+    it('after a sign-in of its own the API still refuses: says so instead of signing in every minute; a click retries', async () => {
+      serve(probeAssets(PROBE_RELOAD));
+      stateMode = 'echo';
+      const page = await b.context.newPage();
+      const authorizes = (): number =>
+        cognito.received.filter((r) => r.url.startsWith('/oauth2/authorize')).length;
+      const before = authorizes();
+      try {
+        // The page's clock is the test's: "a minute later" without waiting a minute.
+        await page.clock.install();
+        await page.goto(`${site.url}/console#/jobs`);
+        await page.getByText('jobs: {"items":[{"id":"demo"}]}').waitFor({ timeout: 20_000 });
+        expect(authorizes()).toBe(before + 1);
+
+        // The token stops being accepted a minute later (a wrong audience after a change): one
+        // automatic sign-in again, whose new token the API refuses too.
+        adminStatus = 401;
+        await page.clock.fastForward('01:00');
+        await page.getByRole('button', { name: 'Load' }).click();
+        await page.getByRole('alert').waitFor({ timeout: 20_000 });
+        expect(authorizes()).toBe(before + 2);
+
+        // The next refresh, a minute on: reported, not one more trip to the sign-in service.
+        await page.clock.fastForward('01:00');
+        await page.getByRole('button', { name: 'Load' }).click();
+        await page
+          .getByRole('alert')
+          .filter({ hasText: 'signed in, but the API refuses the token: ask your administrator' })
+          .waitFor({ timeout: 20_000 });
+        expect(authorizes()).toBe(before + 2);
+        expect(await page.evaluate<string>('JSON.stringify({ ...sessionStorage })')).not.toContain(TOKEN);
+
+        // A person's click signs in again.
+        await page.getByRole('button', { name: 'Sign in again' }).click();
+        await expect.poll(authorizes, { timeout: 20_000 }).toBe(before + 3);
+        await page.getByRole('alert').waitFor({ timeout: 20_000 });
+      } finally {
+        adminStatus = 200;
+        await page.close();
+      }
+    });
+
+    it('with an unsaved edit, a refused token is reported with a Sign in button instead of leaving the page', async () => {
+      serve(probeAssets(PROBE_RELOAD));
+      stateMode = 'echo';
+      const page = await b.context.newPage();
+      const authorizes = (): number =>
+        cognito.received.filter((r) => r.url.startsWith('/oauth2/authorize')).length;
+      const before = authorizes();
+      try {
+        await page.clock.install();
+        await page.goto(`${site.url}/console#/jobs/demo`);
+        await page.getByText('jobs: {"items":[{"id":"demo"}]}').waitFor({ timeout: 20_000 });
+        await page.getByRole('button', { name: 'Edit' }).click();
+        adminStatus = 401;
+        await page.clock.fastForward('01:00');
+        await page.getByRole('button', { name: 'Load' }).click();
+        await page
+          .getByRole('alert')
+          .filter({ hasText: 'your sign-in expired: copy your changes, then sign in again' })
+          .waitFor({ timeout: 20_000 });
+        expect(authorizes()).toBe(before + 1);
+        await page.getByRole('button', { name: 'Sign in again' }).click();
+        await expect.poll(authorizes, { timeout: 20_000 }).toBe(before + 2);
+      } finally {
+        adminStatus = 200;
+        await page.close();
       }
     });
 

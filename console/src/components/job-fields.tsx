@@ -39,16 +39,23 @@ export const ParamValue = ({ spec, value }: { spec: ParameterSpec | undefined; v
   }
   if (value === undefined) {
     const fallback = spec !== undefined && 'default' in spec ? spec.default : undefined;
+    const shown = isStringList(fallback) ? fallback.join(', ') : JSON.stringify(fallback);
     return (
-      <span class="muted">
-        {fallback === undefined || fallback === '' ? 'not set' : `default: ${JSON.stringify(fallback)}`}
-      </span>
+      <span class="muted">{fallback === undefined || fallback === '' ? 'not set' : `default: ${shown}`}</span>
     );
   }
   if (typeof value === 'string')
     return <span class="job-value">{value === '' ? <span class="muted">empty</span> : value}</span>;
+  // A multichoice's picks read as a list, not as JSON (manifests give no labels beside choices).
+  if (isStringList(value))
+    return (
+      <span class="job-value">{value.length === 0 ? <span class="muted">none</span> : value.join(', ')}</span>
+    );
   return <code>{JSON.stringify(value)}</code>;
 };
+
+const isStringList = (value: unknown): value is string[] =>
+  Array.isArray(value) && value.every((v) => typeof v === 'string');
 
 /** A parameter's draft value → what the job stores (empty → left out, so the default applies). */
 export const paramValueOf = (spec: ParameterSpec, draft: unknown): unknown => {
@@ -99,7 +106,8 @@ export const ParamField = ({
       const secret = secretNameOf(value) ?? '';
       const command = `npx triggerhub secrets set ${secret === '' ? '<name>' : secret}`;
       return (
-        <Field id={id} label={`${label} (secret name)`} help={help} error={error}>
+        // The help goes right under the input (not after the command box, far from its label).
+        <Field id={id} label={`${label} (secret name)`} error={error}>
           <p class="job-secret">
             {secret === '' ? (
               <span class="muted">No secret named yet: type its name below.</span>
@@ -128,6 +136,11 @@ export const ParamField = ({
               onChange(next === '' ? undefined : { ...base, secret: next });
             }}
           />
+          {help !== undefined && help !== '' ? (
+            <p class="help" id={`${id}-help`}>
+              {help}
+            </p>
+          ) : null}
           <p class="help">The job keeps the secret's name, never its value. Set the value with:</p>
           <Command text={command} />
         </Field>

@@ -5,6 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { api, ApiError, seg } from '../api.ts';
+import { holdSignIn } from '../auth.ts';
 import type { IntegrationManifest, Job } from '../types.ts';
 import { ErrorNote, errorText, Field } from '../ui.tsx';
 import { describedBy, fieldId, ParamField, paramValueOf } from './job-fields.tsx';
@@ -203,7 +204,13 @@ export const JobForm = ({
   const ticketJob = job?.tickets !== undefined;
   const queues = useQueues(job?.id, ticketJob);
 
+  // Unsaved edits: an expired sign-in then reports itself (with a Sign in button) rather than
+  // leaving the page for Cognito and dropping them.
+  const [dirty, setDirty] = useState(false);
+  useEffect(() => (dirty ? holdSignIn() : undefined), [dirty]);
+
   const set = (patch: Partial<Draft>): void => {
+    setDirty(true);
     setSaved(false);
     // A field's message is about the value saved: an edit makes it stale (the summary stays until the next save).
     setErrors({});
@@ -244,6 +251,7 @@ export const JobForm = ({
       );
       // The form shows what was stored (defaults applied), and says so.
       setDraft(draftOf(stored));
+      setDirty(false);
       setSaved(true);
       onSaved(stored);
     } catch (error) {

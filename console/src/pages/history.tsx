@@ -34,6 +34,8 @@ const TRIGGERS: Record<FiredBy, string> = {
 const PAGE_SIZE = 25;
 /** While a listed run is open the page refreshes this often. */
 const REFRESH_MS = 5000;
+/** After a Replay or Stop, the list follows for this long even when nothing shows open. */
+const FOLLOW_AFTER_ACTION_MS = 30_000;
 
 const QUICK_RANGES: [string, number][] = [
   ['Last hour', 3_600_000],
@@ -143,7 +145,20 @@ const JobHistory = ({ id, query }: { id: string; query: URLSearchParams }) => {
   const seen = new Set<string>();
   const rows = [...(first.data?.items ?? []), ...more.items].filter((r) => !seen.has(r.id) && seen.add(r.id));
   const anyOpen = rows.some((r) => isOpen(r.status));
-  useEffect(() => setLive(anyOpen), [anyOpen]);
+  // After a Replay or Stop the list follows for a while even when no open run shows: in a
+  // filtered list (`status=failed`…) the new run matches only once it has ended.
+  const [followed, setFollowed] = useState(0);
+  useEffect(() => {
+    if (followed === 0) return undefined;
+    const timer = setTimeout(() => setFollowed(0), FOLLOW_AFTER_ACTION_MS);
+    return () => clearTimeout(timer);
+  }, [followed]);
+  const acted = (): void => {
+    setFollowed((n) => n + 1);
+    first.reload();
+  };
+  const following = anyOpen || followed > 0;
+  useEffect(() => setLive(following), [following]);
   const now = useTick(anyOpen ? 1000 : 60_000);
   const nextCursor = more.loaded ? more.cursor : first.data?.nextCursor;
 
@@ -310,9 +325,9 @@ const JobHistory = ({ id, query }: { id: string; query: URLSearchParams }) => {
                     Log
                   </RunLink>{' '}
                   {isOpen(run.status) ? (
-                    <StopButton runId={run.id} onDone={first.reload} />
+                    <StopButton runId={run.id} onDone={acted} />
                   ) : canReplay(run) ? (
-                    <ReplayButton runId={run.id} onDone={first.reload} />
+                    <ReplayButton runId={run.id} onDone={acted} />
                   ) : null}
                 </td>
               </tr>
@@ -329,12 +344,7 @@ const JobHistory = ({ id, query }: { id: string; query: URLSearchParams }) => {
         </p>
       )}
       {bulk ? (
-        <BulkReplayDialog
-          jobId={id}
-          filter={filter}
-          onClose={() => setBulk(false)}
-          onReplayed={first.reload}
-        />
+        <BulkReplayDialog jobId={id} filter={filter} onClose={() => setBulk(false)} onReplayed={acted} />
       ) : null}
     </section>
   );

@@ -137,7 +137,7 @@ const Row = ({
   const open = job.openRuns > 0 || job.nextRun === 'running';
   return (
     <tr>
-      <td>
+      <td class="grid-job">
         <a href={to(jobPath(job.id))} class="grid-name">
           {job.name}
         </a>
@@ -202,6 +202,13 @@ const Row = ({
         <a class="button" href={to(`${jobPath(job.id)}/history`)} aria-label={`History of ${job.name}`}>
           History
         </a>{' '}
+        {job.tickets === undefined ? null : (
+          <>
+            <a class="button" href={to(`${jobPath(job.id)}/tasks`)} aria-label={`Tasks of ${job.name}`}>
+              Tasks
+            </a>{' '}
+          </>
+        )}
         <a class="button" href={to(jobPath(job.id))} aria-label={`Edit ${job.name}`}>
           Edit
         </a>{' '}

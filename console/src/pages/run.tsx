@@ -223,7 +223,8 @@ export const RunPage = ({ params }: PageProps) => {
             <dd class="run-text">{run.message}</dd>
           </>
         )}
-        {run.error === undefined ? null : (
+        {/* A failed run's message is often its error: the same text twice says nothing more. */}
+        {run.error === undefined || run.error === run.message ? null : (
           <>
             <dt>Error</dt>
             <dd class="run-text run-error">{run.error}</dd>

@@ -7,7 +7,7 @@ import type { TaskStatus, TaskView } from '../components/lists-types.ts';
 import type { PageProps } from '../page.ts';
 import { navigate, to } from '../router.ts';
 import { Command, EmptyState, ErrorNote, StatusChip, Time, useLoad } from '../ui.tsx';
-import type { Page } from '../types.ts';
+import type { Job, Page } from '../types.ts';
 
 /** The server's TASK_STATUSES, written out: importing them would bundle zod. `satisfies` keeps the two in step. */
 const STATUSES = [
@@ -33,7 +33,7 @@ export const TaskLink = ({ href }: { href: string }) => {
     // Not a URL: shown as text.
   }
   return safe ? (
-    <a href={href} target="_blank" rel="noopener noreferrer">
+    <a href={href} target="_blank" rel="noopener noreferrer" title={href}>
       {href}
     </a>
   ) : (
@@ -61,6 +61,10 @@ export const TasksPage = ({ params, query }: PageProps) => {
     return page;
   }, [jobId, status]);
 
+  // The heading names the job as the operator named it; its id stays beside it, muted.
+  const job = useLoad(() => api.get<Job>(`/jobs/${seg(jobId)}`), [jobId]);
+  const jobName = job.data?.name;
+
   const loadMore = async (cursor: string): Promise<void> => {
     try {
       const page = await api.get<Page<TaskView>>(`/jobs/${seg(jobId)}/tasks`, {
@@ -77,7 +81,10 @@ export const TasksPage = ({ params, query }: PageProps) => {
 
   const heading = (
     <>
-      <h1>Tasks of {jobId}</h1>
+      <h1>
+        Tasks of {jobName ?? jobId}
+        {jobName === undefined || jobName === jobId ? null : <span class="muted tasks-job-id"> {jobId}</span>}
+      </h1>
       <p class="muted">
         What this job's alerts opened in its target, newest first. <a href={jobHref}>Back to the job</a>
       </p>
