@@ -1,10 +1,11 @@
-// Run now with parameter overrides: a form generated from the integration's manifest, of
-// which only the fields the operator changed are sent (the job's own values stay the rest).
+// Run now with parameter overrides: the job form's fields (job-fields.tsx) for the integration's
+// parameters, of which only the ones the operator changed are sent (the job's own values stay the rest).
 import { useState } from 'preact/hooks';
 import { api, ApiError, seg } from '../api.ts';
 import { to } from '../router.ts';
 import type { IntegrationManifest, JobGridItem, ParameterSpec } from '../types.ts';
-import { Dialog, ErrorNote, Field, useLoad } from '../ui.tsx';
+import { Dialog, ErrorNote, useLoad } from '../ui.tsx';
+import { ParamField, paramValueOf } from './job-fields.tsx';
 
 let manifests: Promise<IntegrationManifest[]> | undefined;
 
@@ -18,126 +19,8 @@ export const integrationManifests = (): Promise<IntegrationManifest[]> =>
     },
   ));
 
-type Value = string | boolean | string[];
-
-/** What a field starts at: the job's value, else the manifest's default, as the input holds it. */
-const initialValue = (spec: ParameterSpec, given: unknown): Value => {
-  const value = given ?? ('default' in spec ? spec.default : undefined);
-  switch (spec.type) {
-    case 'boolean':
-      return value === true;
-    case 'multichoice':
-      return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
-    default:
-      return typeof value === 'string' || typeof value === 'number' ? String(value) : '';
-  }
-};
-
-const same = (a: Value, b: Value): boolean =>
-  Array.isArray(a) && Array.isArray(b) ? a.length === b.length && a.every((v) => b.includes(v)) : a === b;
-
-/** The override as the API takes it; undefined for a cleared number (nothing to send). */
-const apiValue = (spec: ParameterSpec, value: Value): unknown => {
-  if (spec.type === 'number') return value === '' ? undefined : Number(value);
-  return value;
-};
-
-const fieldId = (name: string): string => `run-now-${name}`;
-
-const ParamInput = ({
-  name,
-  spec,
-  value,
-  onChange,
-}: {
-  name: string;
-  spec: ParameterSpec;
-  value: Value;
-  onChange: (value: Value) => void;
-}) => {
-  const id = fieldId(name);
-  const label = spec.label ?? name;
-  const help = spec.description;
-  const describedBy = help ? `${id}-help` : undefined;
-  switch (spec.type) {
-    case 'boolean':
-      return (
-        <div class="field">
-          <label class="switch" for={id}>
-            <input
-              id={id}
-              type="checkbox"
-              checked={value === true}
-              aria-describedby={describedBy}
-              onChange={(e) => onChange(e.currentTarget.checked)}
-            />
-            {label}
-          </label>
-          {help ? (
-            <p class="help" id={`${id}-help`}>
-              {help}
-            </p>
-          ) : null}
-        </div>
-      );
-    case 'multichoice': {
-      const chosen = Array.isArray(value) ? value : [];
-      return (
-        <fieldset class="field grid-choices" aria-describedby={describedBy}>
-          <legend>{label}</legend>
-          {spec.choices.map((choice) => (
-            <label class="switch" key={choice}>
-              <input
-                type="checkbox"
-                checked={chosen.includes(choice)}
-                onChange={(e) =>
-                  onChange(e.currentTarget.checked ? [...chosen, choice] : chosen.filter((c) => c !== choice))
-                }
-              />
-              {choice}
-            </label>
-          ))}
-          {help ? (
-            <p class="help" id={`${id}-help`}>
-              {help}
-            </p>
-          ) : null}
-        </fieldset>
-      );
-    }
-    case 'choice':
-      return (
-        <Field id={id} label={label} help={help}>
-          <select
-            id={id}
-            value={String(value)}
-            aria-describedby={describedBy}
-            onChange={(e) => onChange(e.currentTarget.value)}
-          >
-            {spec.mandatory ? null : <option value="">(not set)</option>}
-            {spec.choices.map((choice) => (
-              <option value={choice} key={choice}>
-                {choice}
-              </option>
-            ))}
-          </select>
-        </Field>
-      );
-    default:
-      return (
-        <Field id={id} label={label} help={help}>
-          <input
-            id={id}
-            type={spec.type === 'number' ? 'number' : 'text'}
-            step={spec.type === 'number' ? 'any' : undefined}
-            value={String(value)}
-            aria-describedby={describedBy}
-            onInput={(e) => onChange(e.currentTarget.value)}
-          />
-        </Field>
-      );
-  }
-};
+/** Same value, whatever key order: what decides whether a field was changed. */
+const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
 
 /** The dialog; `onQueued` gets the new run's id once the API has queued it. */
 export const RunNowDialog = ({
@@ -159,10 +42,10 @@ export const RunNowDialog = ({
   const specs = Object.entries(manifest.data?.parameters ?? {});
   const offered = specs.filter(([, spec]) => spec.type !== 'password');
   const secrets = specs.filter(([, spec]) => spec.type === 'password').map(([name]) => name);
-  const initial = Object.fromEntries(
-    offered.map(([name, spec]) => [name, initialValue(spec, job.params[name])]),
-  );
-  const [edited, setEdited] = useState<Record<string, Value>>({});
+  // What a field shows until changed: the job's value, else the manifest's default.
+  const current = (name: string, spec: ParameterSpec): unknown =>
+    job.params[name] ?? ('default' in spec ? spec.default : undefined);
+  const [edited, setEdited] = useState<Record<string, unknown>>({});
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<unknown>(undefined);
 
@@ -170,11 +53,9 @@ export const RunNowDialog = ({
     e.preventDefault();
     const params: Record<string, unknown> = {};
     for (const [name, spec] of offered) {
-      const value = edited[name];
-      const start = initial[name];
-      if (value === undefined || start === undefined || same(value, start)) continue;
-      const sent = apiValue(spec, value);
-      if (sent !== undefined) params[name] = sent;
+      if (!(name in edited)) continue;
+      const sent = paramValueOf(spec, edited[name]);
+      if (sent !== undefined && !same(sent, current(name, spec))) params[name] = sent;
     }
     setBusy(true);
     setError(undefined);
@@ -215,11 +96,13 @@ export const RunNowDialog = ({
               </p>
             )}
             {offered.map(([name, spec]) => (
-              <ParamInput
+              <ParamField
                 key={name}
+                id={`run-now-${name}`}
                 name={name}
                 spec={spec}
-                value={edited[name] ?? initial[name] ?? ''}
+                value={name in edited ? edited[name] : job.params[name]}
+                error={undefined}
                 onChange={(value) => setEdited((prev) => ({ ...prev, [name]: value }))}
               />
             ))}

@@ -88,14 +88,16 @@ export const ParamField = ({
   value,
   error,
   onChange,
+  id = fieldId(`params.${name}`),
 }: {
   name: string;
   spec: ParameterSpec;
   value: unknown;
   error: string | undefined;
   onChange: (value: unknown) => void;
+  /** The control's id when the job form's (`f-params-<name>`) would clash: Run now's dialog. */
+  id?: string;
 }) => {
-  const id = fieldId(`params.${name}`);
   const label = `${spec.label ?? name}${spec.mandatory ? ' *' : ''}`;
   const help = spec.description;
   const aria = describedBy(id, help !== undefined && help !== '', error !== undefined);
