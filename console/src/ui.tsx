@@ -211,3 +211,53 @@ export const Field = ({
     ) : null}
   </div>
 );
+
+/**
+ * A dialog that asks before an action (delete, redrive…): its explanation, Cancel, and the
+ * action's button, which shows `busyLabel` while `action` runs and the API's refusal when it
+ * fails (the dialog stays open for another try).
+ */
+export const ConfirmDialog = ({
+  title,
+  confirmLabel,
+  busyLabel,
+  tone = 'danger',
+  action,
+  onClose,
+  children,
+}: {
+  title: string;
+  confirmLabel: string;
+  busyLabel: string;
+  tone?: 'danger' | 'primary';
+  action: () => Promise<void>;
+  onClose: () => void;
+  children: ComponentChildren;
+}) => {
+  const [error, setError] = useState<unknown>(undefined);
+  const [busy, setBusy] = useState(false);
+  const run = async (): Promise<void> => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      await action();
+    } catch (caught) {
+      setError(caught);
+      setBusy(false);
+    }
+  };
+  return (
+    <Dialog title={title} onClose={onClose}>
+      {children}
+      <ErrorNote error={error} />
+      <footer>
+        <button type="button" onClick={onClose}>
+          Cancel
+        </button>
+        <button type="button" class={tone} disabled={busy} onClick={() => void run()}>
+          {busy ? busyLabel : confirmLabel}
+        </button>
+      </footer>
+    </Dialog>
+  );
+};

@@ -6,7 +6,7 @@ import { ApiError, api } from '../api.ts';
 import type { DeadLetterList, RedriveResult } from '../components/lists-types.ts';
 import type { PageProps } from '../page.ts';
 import { navigate, to } from '../router.ts';
-import { Command, Dialog, EmptyState, ErrorNote, StatusChip, Time, useLoad } from '../ui.tsx';
+import { Command, ConfirmDialog, EmptyState, ErrorNote, StatusChip, Time, useLoad } from '../ui.tsx';
 
 /** The API's most: a listing shows at most this many messages (`count` says how many there are). */
 const LIST_LIMIT = 100;
@@ -62,20 +62,18 @@ const RedriveDialog = ({
   onClose: () => void;
   onDone: (result: RedriveResult) => void;
 }) => {
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
-  const redrive = async (): Promise<void> => {
-    setBusy(true);
-    try {
-      onDone(await api.send<RedriveResult>('POST', '/dlq/redrive', jobId === '' ? {} : { jobId }));
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
-  };
   const what = jobId === '' ? 'every dead letter' : `the dead letters of ${jobId}`;
   return (
-    <Dialog title="Redrive dead letters?" onClose={onClose}>
+    <ConfirmDialog
+      title="Redrive dead letters?"
+      confirmLabel="Redrive"
+      busyLabel="Redriving…"
+      tone="primary"
+      action={async () =>
+        onDone(await api.send<RedriveResult>('POST', '/dlq/redrive', jobId === '' ? {} : { jobId }))
+      }
+      onClose={onClose}
+    >
       <p>
         This runs {what} again ({count} listed) as new runs with a fresh attempt budget, then deletes their
         messages. Fix what made them fail first.
@@ -84,16 +82,7 @@ const RedriveDialog = ({
         A message whose run or job is gone, or whose run ended otherwise, is dropped; one whose run is still
         open or whose job is disabled stays in the queue.
       </p>
-      <ErrorNote error={error} />
-      <footer>
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="button" class="primary" disabled={busy} onClick={() => void redrive()}>
-          {busy ? 'Redriving…' : 'Redrive'}
-        </button>
-      </footer>
-    </Dialog>
+    </ConfirmDialog>
   );
 };
 

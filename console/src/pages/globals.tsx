@@ -5,7 +5,17 @@ import { useState } from 'preact/hooks';
 import { ApiError, api, seg } from '../api.ts';
 import type { GlobalView } from '../components/lists-types.ts';
 import type { PageProps } from '../page.ts';
-import { Command, Dialog, EmptyState, ErrorNote, Field, Time, errorText, useLoad } from '../ui.tsx';
+import {
+  Command,
+  ConfirmDialog,
+  Dialog,
+  EmptyState,
+  ErrorNote,
+  Field,
+  Time,
+  errorText,
+  useLoad,
+} from '../ui.tsx';
 
 /** As the API allows (shared/model/global.ts); the API's own refusals are shown beside the fields too. */
 const MAX_GLOBALS = 100;
@@ -169,38 +179,24 @@ const DeleteDialog = ({
   global: GlobalView;
   onClose: () => void;
   onDeleted: () => void;
-}) => {
-  const [error, setError] = useState<unknown>(undefined);
-  const [busy, setBusy] = useState(false);
-  const remove = async (): Promise<void> => {
-    setBusy(true);
-    try {
+}) => (
+  <ConfirmDialog
+    title={`Delete ${global.name}?`}
+    confirmLabel={`Delete ${global.name}`}
+    busyLabel="Deleting…"
+    action={async () => {
       await api.send('DELETE', `/globals/${seg(global.name)}`);
       onDeleted();
-    } catch (e) {
-      setError(e);
-      setBusy(false);
-    }
-  };
-  return (
-    <Dialog title={`Delete ${global.name}?`} onClose={onClose}>
-      <p>
-        Runs no longer see <code>ctx.globals.{global.name}</code> once their function reads the globals again
-        (within about 10 seconds).
-        {global.masked ? ' Its secret is deleted at once, without a recovery window.' : ''}
-      </p>
-      <ErrorNote error={error} />
-      <footer>
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="button" class="danger" disabled={busy} onClick={() => void remove()}>
-          Delete {global.name}
-        </button>
-      </footer>
-    </Dialog>
-  );
-};
+    }}
+    onClose={onClose}
+  >
+    <p>
+      Runs no longer see <code>ctx.globals.{global.name}</code> once their function reads the globals again
+      (within about 10 seconds).
+      {global.masked ? ' Its secret is deleted at once, without a recovery window.' : ''}
+    </p>
+  </ConfirmDialog>
+);
 
 export const GlobalsPage = (_props: PageProps) => {
   const list = useLoad(() => api.get<{ items: GlobalView[] }>('/globals'), []);

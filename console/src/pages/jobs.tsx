@@ -8,7 +8,7 @@ import { RunNowDialog } from '../components/grid-run-now.tsx';
 import type { PageProps } from '../page.ts';
 import { to } from '../router.ts';
 import type { Job, JobGridItem, Page } from '../types.ts';
-import { Command, Dialog, EmptyState, ErrorNote, StatusChip, Time, useLoad, useTick } from '../ui.tsx';
+import { Command, ConfirmDialog, EmptyState, ErrorNote, StatusChip, Time, useLoad, useTick } from '../ui.tsx';
 
 /** Jobs per page of the grid; "More jobs" loads the next. */
 const PAGE_SIZE = 50;
@@ -228,37 +228,22 @@ const DeleteDialog = ({
   job: JobGridItem;
   onClose: () => void;
   onDeleted: () => void;
-}) => {
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(undefined);
-  const remove = async (): Promise<void> => {
-    setBusy(true);
-    setError(undefined);
-    try {
+}) => (
+  <ConfirmDialog
+    title={`Delete ${job.name}`}
+    confirmLabel="Delete job"
+    busyLabel="Deleting…"
+    action={async () => {
       await api.send('DELETE', `/jobs/${seg(job.id)}`);
       onDeleted();
-    } catch (caught) {
-      setError(caught);
-      setBusy(false);
-    }
-  };
-  return (
-    <Dialog title={`Delete ${job.name}`} onClose={onClose}>
-      <p>
-        Delete job <strong>{job.name}</strong> (<code>{job.id}</code>)? Its runs stay until they expire.
-      </p>
-      <ErrorNote error={error} />
-      <footer>
-        <button type="button" onClick={onClose}>
-          Cancel
-        </button>
-        <button type="button" class="danger" disabled={busy} onClick={() => void remove()}>
-          {busy ? 'Deleting…' : 'Delete job'}
-        </button>
-      </footer>
-    </Dialog>
-  );
-};
+    }}
+    onClose={onClose}
+  >
+    <p>
+      Delete job <strong>{job.name}</strong> (<code>{job.id}</code>)? Its runs stay until they expire.
+    </p>
+  </ConfirmDialog>
+);
 
 export const JobsPage = (_props: PageProps) => {
   const now = useTick(1000);
