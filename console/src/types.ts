@@ -19,3 +19,4 @@ export interface Page<T> {
   nextCursor?: string;
 }
 export type { NotificationView } from '../../shared/model/notification.ts';
+export type { ScriptVersion } from '../../shared/ports.ts';

@@ -2,17 +2,10 @@
 // new version (README "Uploaded scripts": PUT /admin/scripts/{id}, the source as the body).
 import { useRef, useState } from 'preact/hooks';
 import { api, ApiError, seg } from '../api.ts';
+import type { ScriptVersion } from '../types.ts';
 import { Command, EmptyState, ErrorNote, Time, useLoad } from '../ui.tsx';
 
-interface ScriptVersion {
-  id: string;
-  version: number;
-  sha256: string;
-  bytes: number;
-  uploadedBy: string;
-  uploadedAt: string;
-}
-
+/** `GET /admin/scripts/{id}`: the script and its versions, newest first. */
 interface ScriptVersions {
   id: string;
   latestVersion: number;
