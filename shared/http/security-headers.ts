@@ -11,6 +11,8 @@ export const SECURITY_HEADERS: Readonly<Record<string, string>> = Object.freeze(
   'cross-origin-opener-policy': 'same-origin',
   'cross-origin-resource-policy': 'same-origin',
   'permissions-policy': 'camera=(), microphone=(), geolocation=(), payment=(), usb=()',
+  // HTTPS only, for a year, once a browser has seen it over HTTPS (API Gateway); ignored over http (npm start).
+  'strict-transport-security': 'max-age=31536000',
 });
 
 /** The CSP of an answer that is not a console page: it loads nothing and is framed by nobody. */

@@ -21,6 +21,9 @@ describe('the console handler (static files, no router)', () => {
       expect(r.body).toContain('<p>page</p>');
       expect(r.headers?.['cache-control']).toBe('no-store');
       expect(r.headers?.['content-security-policy']).toContain("script-src 'self'");
+      expect(r.headers?.['strict-transport-security']).toBe('max-age=31536000');
+      expect(r.headers?.['referrer-policy']).toBe('no-referrer');
+      expect(r.headers?.['x-frame-options']).toBe('DENY');
     }
   });
 
