@@ -92,6 +92,9 @@ describe.skipIf(chromiumPath === undefined)('the jobs grid', () => {
     expect(await cell(DEMO, 'next').innerText()).toBe('on webhook');
     expect(await cell(HEARTBEAT, 'trigger').innerText()).toBe('every 2 minutes');
     expect(await cell('Check Point publish gate', 'trigger').innerText()).toContain('decision: POST');
+    // A decision job runs when its caller asks for a verdict: no Run now, unlike the demo.
+    expect(await page.getByRole('button', { name: 'Run Check Point publish gate now' }).count()).toBe(0);
+    expect(await page.getByRole('button', { name: `Run ${DEMO} now` }).count()).toBe(1);
     // It counts down by itself (useTick), between two reads of the grid.
     const next = cell(HEARTBEAT, 'next').locator('time');
     const at = Date.parse((await next.getAttribute('datetime')) ?? '');

@@ -196,9 +196,14 @@ const Row = ({
             Stop
           </button>
         ) : null}{' '}
-        <button type="button" onClick={onRunNow} aria-label={`Run ${job.name} now`}>
-          Run now
-        </button>{' '}
+        {/* A decision job runs when its caller asks for a verdict: there is nothing to run now. */}
+        {job.mode === 'decision' ? null : (
+          <>
+            <button type="button" onClick={onRunNow} aria-label={`Run ${job.name} now`}>
+              Run now
+            </button>{' '}
+          </>
+        )}
         <a class="button" href={to(`${jobPath(job.id)}/history`)} aria-label={`History of ${job.name}`}>
           History
         </a>{' '}
