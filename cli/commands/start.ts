@@ -35,8 +35,9 @@ export const registerStartCommand = (program: Command, ctx: CommandContext): voi
   program
     .command('start')
     .description(
-      'Run the whole pipeline on this machine (webhooks, admin API, worker; DynamoDB, SQS and S3 ' +
-        'emulated; example jobs created on the first start) on http://127.0.0.1:<port> until Ctrl-C.',
+      'Run the whole pipeline on this machine (webhooks, admin API, worker, the console at /console; ' +
+        'DynamoDB, SQS and S3 emulated; example jobs created on the first start) on ' +
+        'http://127.0.0.1:<port> until Ctrl-C.',
     )
     .option(
       '--port <n>',
