@@ -20,3 +20,7 @@ export interface Page<T> {
 }
 export type { NotificationView } from '../../shared/model/notification.ts';
 export type { ScriptVersion } from '../../shared/ports.ts';
+export type { GlobalView } from '../../shared/model/global.ts';
+/** A task as `GET /admin/jobs/{id}/tasks` lists it (the route's TaskView is this shape). */
+export type { StoredTask as TaskView, TaskStatus } from '../../shared/model/tickets.ts';
+export type { DeadLetterList, DeadLetterView, RedriveResult } from '../../shared/runtime/dlq.ts';

@@ -3,7 +3,7 @@
 import './dlq.css';
 import { useEffect, useState } from 'preact/hooks';
 import { ApiError, api } from '../api.ts';
-import type { DeadLetterList, RedriveResult } from '../components/lists-types.ts';
+import type { DeadLetterList, RedriveResult } from '../types.ts';
 import type { PageProps } from '../page.ts';
 import { navigate, to } from '../router.ts';
 import { Command, ConfirmDialog, EmptyState, ErrorNote, StatusChip, Time, useLoad } from '../ui.tsx';

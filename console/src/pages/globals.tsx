@@ -3,7 +3,7 @@
 import './globals.css';
 import { useState } from 'preact/hooks';
 import { ApiError, api, seg } from '../api.ts';
-import type { GlobalView } from '../components/lists-types.ts';
+import type { GlobalView } from '../types.ts';
 import type { PageProps } from '../page.ts';
 import {
   Command,

@@ -3,11 +3,10 @@
 import './tasks.css';
 import { useState } from 'preact/hooks';
 import { ApiError, api, seg } from '../api.ts';
-import type { TaskStatus, TaskView } from '../components/lists-types.ts';
+import type { Job, Page, TaskStatus, TaskView } from '../types.ts';
 import type { PageProps } from '../page.ts';
 import { navigate, to } from '../router.ts';
 import { Command, EmptyState, ErrorNote, StatusChip, Time, useLoad } from '../ui.tsx';
-import type { Job, Page } from '../types.ts';
 
 /** The server's TASK_STATUSES, written out: importing them would bundle zod. `satisfies` keeps the two in step. */
 const STATUSES = [
