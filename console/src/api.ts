@@ -1,6 +1,6 @@
 // The console's one way to the admin API: same origin, JSON in and out, errors as ApiError.
 import { authHeaders, unauthorized } from './auth.ts';
-import type { ConsoleSettings } from './types.ts';
+import type { ConsoleSettings, IntegrationManifest } from './types.ts';
 
 let settings: Promise<ConsoleSettings> | undefined;
 
@@ -97,3 +97,15 @@ export const api = {
   putText: async <T>(path: string, text: string, type = 'application/javascript'): Promise<T> =>
     json<T>(await request('PUT', path, { body: text, type })),
 };
+
+let manifests: Promise<IntegrationManifest[]> | undefined;
+
+/** The installed integrations' manifests, read once per page load (they change with a deploy). */
+export const integrationManifests = (): Promise<IntegrationManifest[]> =>
+  (manifests ??= api.get<{ items: IntegrationManifest[] }>('/integrations').then(
+    (r) => r.items,
+    (e: unknown) => {
+      manifests = undefined;
+      throw e;
+    },
+  ));

@@ -1,23 +1,11 @@
 // Run now with parameter overrides: the job form's fields (job-fields.tsx) for the integration's
 // parameters, of which only the ones the operator changed are sent (the job's own values stay the rest).
 import { useState } from 'preact/hooks';
-import { api, ApiError, seg } from '../api.ts';
+import { api, ApiError, integrationManifests, seg } from '../api.ts';
 import { to } from '../router.ts';
-import type { IntegrationManifest, JobGridItem, ParameterSpec } from '../types.ts';
+import type { JobGridItem, ParameterSpec } from '../types.ts';
 import { Dialog, ErrorNote, useLoad } from '../ui.tsx';
 import { ParamField, paramValueOf } from './job-fields.tsx';
-
-let manifests: Promise<IntegrationManifest[]> | undefined;
-
-/** The installed integrations' manifests, read once per page load (they change with a deploy). */
-export const integrationManifests = (): Promise<IntegrationManifest[]> =>
-  (manifests ??= api.get<{ items: IntegrationManifest[] }>('/integrations').then(
-    (r) => r.items,
-    (e: unknown) => {
-      manifests = undefined;
-      throw e;
-    },
-  ));
 
 /** Same value, whatever key order: what decides whether a field was changed. */
 const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);

@@ -4,7 +4,7 @@
 import './job.css';
 import { Fragment } from 'preact';
 import { useState } from 'preact/hooks';
-import { api, ApiError, seg } from '../api.ts';
+import { api, ApiError, integrationManifests, seg } from '../api.ts';
 import { JobForm } from '../components/job-form.tsx';
 import { ParamValue } from '../components/job-fields.tsx';
 import { JobScripts } from '../components/job-scripts.tsx';
@@ -13,9 +13,6 @@ import type { PageProps } from '../page.ts';
 import { navigate, to } from '../router.ts';
 import type { IntegrationManifest, Job } from '../types.ts';
 import { Command, EmptyState, ErrorNote, Time, useLoad } from '../ui.tsx';
-
-const loadManifests = (): Promise<IntegrationManifest[]> =>
-  api.get<{ items: IntegrationManifest[] }>('/integrations').then((r) => r.items);
 
 const seconds = (n: number | undefined, fallback: string): string => (n === undefined ? fallback : `${n} s`);
 
@@ -177,7 +174,7 @@ const RunNow = ({ jobId, enabled }: { jobId: string; enabled: boolean }) => {
 
 const Existing = ({ id }: { id: string }) => {
   const job = useLoad(() => api.get<Job>(`/jobs/${seg(id)}`), [id]);
-  const manifests = useLoad(loadManifests, []);
+  const manifests = useLoad(integrationManifests, []);
   // Moving from one job's page to another's keeps this component: the previous job's data is not this one's.
   const current = job.data?.id === id ? job.data : undefined;
   if (job.error instanceof ApiError && job.error.status === 404) {
@@ -233,7 +230,7 @@ const Existing = ({ id }: { id: string }) => {
 };
 
 const New = () => {
-  const manifests = useLoad(loadManifests, []);
+  const manifests = useLoad(integrationManifests, []);
   return (
     <section class="job-page">
       <h1>New job</h1>
