@@ -261,3 +261,21 @@ export const ConfirmDialog = ({
     </Dialog>
   );
 };
+
+/** How long a page follows (refreshes faster) after an action of its own, even when nothing shows open yet. */
+export const FOLLOW_AFTER_ACTION_MS = 30_000;
+
+/**
+ * `[following, follow]`: `follow()` after an action (Run now, Stop, Replay…) makes `following`
+ * true for {@link FOLLOW_AFTER_ACTION_MS} from the latest call — a new run may not show yet (a
+ * filtered list shows it only once it has ended), so the page keeps looking for a while.
+ */
+export const useFollowAfterAction = (): [boolean, () => void] => {
+  const [actions, setActions] = useState(0);
+  useEffect(() => {
+    if (actions === 0) return undefined;
+    const timer = setTimeout(() => setActions(0), FOLLOW_AFTER_ACTION_MS);
+    return () => clearTimeout(timer);
+  }, [actions]);
+  return [actions > 0, () => setActions((n) => n + 1)];
+};

@@ -10,7 +10,16 @@ import { NoRunsYet } from '../components/history-empty.tsx';
 import type { PageProps } from '../page.ts';
 import { navigate, to } from '../router.ts';
 import type { Job, Page, Run, RunStatus, RunSummary } from '../types.ts';
-import { EmptyState, ErrorNote, StatusChip, Time, formatDuration, useLoad, useTick } from '../ui.tsx';
+import {
+  EmptyState,
+  ErrorNote,
+  StatusChip,
+  Time,
+  formatDuration,
+  useFollowAfterAction,
+  useLoad,
+  useTick,
+} from '../ui.tsx';
 
 type FiredBy = NonNullable<Run['firedBy']>;
 
@@ -34,8 +43,6 @@ const TRIGGERS: Record<FiredBy, string> = {
 const PAGE_SIZE = 25;
 /** While a listed run is open the page refreshes this often. */
 const REFRESH_MS = 5000;
-/** After a Replay or Stop, the list follows for this long even when nothing shows open. */
-const FOLLOW_AFTER_ACTION_MS = 30_000;
 
 const QUICK_RANGES: [string, number][] = [
   ['Last hour', 3_600_000],
@@ -147,17 +154,12 @@ const JobHistory = ({ id, query }: { id: string; query: URLSearchParams }) => {
   const anyOpen = rows.some((r) => isOpen(r.status));
   // After a Replay or Stop the list follows for a while even when no open run shows: in a
   // filtered list (`status=failed`…) the new run matches only once it has ended.
-  const [followed, setFollowed] = useState(0);
-  useEffect(() => {
-    if (followed === 0) return undefined;
-    const timer = setTimeout(() => setFollowed(0), FOLLOW_AFTER_ACTION_MS);
-    return () => clearTimeout(timer);
-  }, [followed]);
+  const [followedAction, followAction] = useFollowAfterAction();
   const acted = (): void => {
-    setFollowed((n) => n + 1);
+    followAction();
     first.reload();
   };
-  const following = anyOpen || followed > 0;
+  const following = anyOpen || followedAction;
   useEffect(() => setLive(following), [following]);
   const now = useTick(anyOpen ? 1000 : 60_000);
   const nextCursor = more.loaded ? more.cursor : first.data?.nextCursor;

@@ -8,7 +8,17 @@ import { RunNowDialog } from '../components/grid-run-now.tsx';
 import type { PageProps } from '../page.ts';
 import { to } from '../router.ts';
 import type { Job, JobGridItem, Page } from '../types.ts';
-import { Command, ConfirmDialog, EmptyState, ErrorNote, StatusChip, Time, useLoad, useTick } from '../ui.tsx';
+import {
+  Command,
+  ConfirmDialog,
+  EmptyState,
+  ErrorNote,
+  StatusChip,
+  Time,
+  useFollowAfterAction,
+  useLoad,
+  useTick,
+} from '../ui.tsx';
 
 /** Jobs per page of the grid; "More jobs" loads the next. */
 const PAGE_SIZE = 50;
@@ -22,8 +32,6 @@ const MAX_PAGES = 20;
  * within seconds rather than at the next minute's refresh.
  */
 const FOLLOW_MS = 3000;
-/** After a Run now or Stop, the grid follows for this long even when nothing shows open yet. */
-const FOLLOW_AFTER_ACTION_MS = 30_000;
 
 const jobPath = (id: string): string => `/jobs/${encodeURIComponent(id)}`;
 
@@ -273,10 +281,9 @@ export const JobsPage = (_props: PageProps) => {
   );
   const data = grid.data;
   // Until when an action of this page asks the grid to follow (0: none).
-  const [followUntil, setFollowUntil] = useState(0);
-  const follow = (): void => setFollowUntil(Date.now() + FOLLOW_AFTER_ACTION_MS);
+  const [followingAction, follow] = useFollowAfterAction();
   const busy =
-    now < followUntil ||
+    followingAction ||
     (data?.items.some(
       (job) =>
         job.openRuns > 0 ||
