@@ -60,8 +60,9 @@ export const createEdgeApp = (): EdgeApp => {
     if (unsafe !== undefined) c.res = jsonError(c, 400, 'invalid_path', unsafe);
     else if (foreign !== undefined) c.res = jsonError(c, foreign.status, foreign.error, foreign.message);
     else await next();
-    // The security headers (functions/http-handler.ts adds them too, for what never reaches an
-    // app): under what the answer set itself, e.g. the console page's own CSP.
+    // The security headers, under what the answer set itself. functions/http-handler.ts adds
+    // them too, for what never reaches an app (its refusals, the direct route): an app's answer
+    // carries them whether it is served by the handler or called directly, as the direct route's does.
     const headers = c.res.headers;
     for (const name in API_HEADERS) if (!headers.has(name)) headers.set(name, API_HEADERS[name] as string);
     const { status } = c.res;
